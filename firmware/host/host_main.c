@@ -1,0 +1,51 @@
+/*
+ * Host harness: the same protocol as the firmware harness (input.bin of N tensors in, output.bin of N tensors out),
+ * with stdio instead of semihosting, so the generated kernel can be checked with the host compiler and sanitizers.
+ * Usage: host_main INPUT.bin OUTPUT.bin
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include "convgen_entry.h"
+
+static CONVGEN_IN_T input[CONVGEN_IN_ELEMS];
+static CONVGEN_OUT_T output[CONVGEN_OUT_ELEMS];
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s INPUT.bin OUTPUT.bin\n", argv[0]);
+        return 2;
+    }
+    FILE *in = fopen(argv[1], "rb");
+    if (!in) {
+        fprintf(stdout, "convgen-harness: cannot open %s\n", argv[1]);
+        return 10;
+    }
+    FILE *out = fopen(argv[2], "wb");
+    if (!out) {
+        fprintf(stdout, "convgen-harness: cannot open %s\n", argv[2]);
+        return 12;
+    }
+    unsigned long tensors = 0;
+    for (;;) {
+        size_t got = fread(input, sizeof input[0], CONVGEN_IN_ELEMS, in);
+        if (got == 0 && feof(in)) break;
+        if (got != CONVGEN_IN_ELEMS) {
+            fprintf(stdout, "convgen-harness: input is not a whole number of tensors\n");
+            return 11;
+        }
+        CONVGEN_RUN(input, output);
+        if (fwrite(output, sizeof output[0], CONVGEN_OUT_ELEMS, out) != CONVGEN_OUT_ELEMS) {
+            fprintf(stdout, "convgen-harness: cannot write %s\n", argv[2]);
+            return 12;
+        }
+        tensors++;
+    }
+    if (tensors == 0) {
+        fprintf(stdout, "convgen-harness: input is empty\n");
+        return 11;
+    }
+    if (fclose(out) != 0) return 12;
+    fclose(in);
+    return 0;
+}

@@ -1,0 +1,242 @@
+/**
+ * Command-line front end. Every user mistake ends as one line `convgen: <where>: <what>` and a distinct exit code
+ * (2 bad input, 3 environment); only a bug in convgen itself shows a stack trace.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { ConvgenError, ExitCode, InputError } from '../errors.ts';
+import { generate, writeKernel, variantNames, VERSION, type VariantName } from '../codegen/index.ts';
+import { runGolden } from '../golden/index.ts';
+import { loadSpec, macCount, type KernelModel } from '../spec/index.ts';
+import { DEFAULT_TARGET, expandTargets, findTarget, targets, targetsMakefile, type Target } from '../targets/index.ts';
+import { readInputTensor, writeOutputTensor, inputShape, outputShape } from '../tensors/index.ts';
+import { buildImage } from '../toolchain/index.ts';
+import { runImage } from '../qemu/index.ts';
+import { decodeTensors, encodeTensors, verifyPair, type PairResult } from '../verify/index.ts';
+import { jsonReport, junitReport, resultLine, summaryLine, writeFileAtomic } from '../report/index.ts';
+import { doctor } from './doctor.ts';
+
+function intArg(name: string, min: number) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+    return Number(v);
+  };
+}
+
+function variantArg(v: string): VariantName {
+  if (!(variantNames as string[]).includes(v)) throw new InvalidArgumentError(`unknown variant '${v}'; variants: ${variantNames.join(', ')}`);
+  return v as VariantName;
+}
+
+function oneTarget(name: string): Target {
+  const t = findTarget(name);
+  if (!t) throw new InputError('--target', `unknown target '${name}'; run \`convgen targets\` for the list`);
+  return t;
+}
+
+function targetList(list: string): Target[] {
+  const { found, unknown } = expandTargets(list);
+  if (unknown.length) throw new InputError('--target', `unknown target '${unknown[0]}'; run \`convgen targets\` for the list`);
+  if (!found.length) throw new InputError('--target', 'no target given');
+  return found;
+}
+
+function shard(spec: string): [number, number] {
+  const m = /^(\d+)\/(\d+)$/.exec(spec);
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2]))
+    throw new InvalidArgumentError('--shard takes K/N with 1 ≤ K ≤ N, e.g. 2/4');
+  return [Number(m[1]), Number(m[2])];
+}
+
+/** Refuse to write into something that is not a folder, before any work is done. */
+function checkOutputDir(dir: string): void {
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new InputError(dir, 'the output folder exists and is not a folder');
+}
+
+function checkOutputFile(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  if (!fs.existsSync(dir)) throw new InputError(file, `the folder ${dir} does not exist`);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new InputError(file, 'is a folder, not a file');
+}
+
+export function describeModel(m: KernelModel): string[] {
+  const nf = m.numeric;
+  const q = (frac: number) => `Q${nf.storage.bits - 1 - frac}.${frac}`;
+  return [
+    `spec       ${m.source} (${m.name})`,
+    `shape      input (${inputShape(m).join(', ')}) -> output (${outputShape(m).join(', ')}), layout ${m.layout}`,
+    `conv       kernel ${m.kH}x${m.kW}, stride ${m.strideH}x${m.strideW}, dilation ${m.dilH}x${m.dilW}, padding t${m.pad.top} l${m.pad.left} b${m.pad.bottom} r${m.pad.right}, groups ${m.groups}`,
+    `numeric    ${nf.type}: input ${q(nf.inputFrac)}, weights ${q(nf.weightFrac)}, output ${q(nf.outputFrac)}, bias ${nf.biasFrac} fraction bits, rounding ${nf.rounding}, activation ${m.activationName}`,
+    `work       ${macCount(m)} MACs per call`,
+  ];
+}
+
+/** Run pairs with at most `jobs` at once, calling `done` as each finishes. */
+async function pool<T, R>(items: T[], jobs: number, work: (t: T) => Promise<R>, done: (r: R) => void): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]);
+      done(results[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
+  return results;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('convgen')
+    .description('conv2d kernel spec -> fixed-point C for ARM cores, verified bit-exact against a golden model')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ outputError: (s, write) => write(s) });
+
+  program
+    .command('generate')
+    .description('write <name>.c, <name>.h and convgen_entry.h for a spec')
+    .argument('<spec>', 'kernel spec (.json or .kernel.ts)')
+    .requiredOption('-o, --out <dir>', 'output folder')
+    .option('--variant <v>', `kernel variant (${variantNames.join(', ')})`, variantArg, 'reference')
+    .action((spec: string, o: { out: string; variant: VariantName }) => {
+      checkOutputDir(o.out);
+      const m = loadSpec(spec);
+      const k = generate(m, { variant: o.variant });
+      for (const f of writeKernel(k, o.out)) console.log(`wrote ${f}`);
+    });
+
+  program
+    .command('golden')
+    .description('run the golden model on an input tensor')
+    .argument('<spec>')
+    .requiredOption('--input <npy>', 'input tensor (.npy)')
+    .requiredOption('--output <npy>', 'where to write the output tensor (.npy)')
+    .action((spec: string, o: { input: string; output: string }) => {
+      checkOutputFile(o.output);
+      const m = loadSpec(spec);
+      const out = runGolden(m, readInputTensor(m, o.input));
+      writeOutputTensor(m, o.output, out);
+      console.log(`wrote ${o.output} (${outputShape(m).join('x')} ${m.numeric.storage.npyDtype})`);
+    });
+
+  program
+    .command('run')
+    .description('build the kernel for a target, run it (natively or under QEMU) and write what the device computed')
+    .argument('<spec>')
+    .option('--target <t>', 'target (see `convgen targets`)', DEFAULT_TARGET)
+    .requiredOption('--input <npy>', 'input tensor (.npy)')
+    .requiredOption('--output <npy>', 'where to write the output tensor (.npy)')
+    .option('--variant <v>', 'kernel variant', variantArg, 'reference')
+    .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
+    .action(async (spec: string, o: { target: string; input: string; output: string; variant: VariantName; timeout: number }) => {
+      const target = oneTarget(o.target);
+      if (target.run === 'build-only') throw new InputError('--target', `${target.name} has no emulator; use \`convgen build\``);
+      checkOutputFile(o.output);
+      const m = loadSpec(spec);
+      const input = readInputTensor(m, o.input);
+      const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-run-'));
+      try {
+        const kdir = path.join(work, 'kernel');
+        writeKernel(generate(m, { variant: o.variant }), kdir);
+        const built = await buildImage(target, kdir, path.join(work, 'build'));
+        const run = await runImage(built, encodeTensors([input], m.numeric.storage.bits), path.join(work, 'run'), { timeoutSeconds: o.timeout });
+        const [out] = decodeTensors(run.output, m.numeric.storage.bits, m.outC * m.outH * m.outW);
+        writeOutputTensor(m, o.output, out);
+        console.log(`wrote ${o.output}: computed on ${target.name}`);
+      } finally {
+        fs.rmSync(work, { recursive: true, force: true });
+      }
+    });
+
+  program
+    .command('test')
+    .description('generate, build and run every (spec, target) pair on seeded inputs and compare bit for bit with the golden model')
+    .argument('<specs...>')
+    .option('--target <list>', 'targets, comma-separated, or all', DEFAULT_TARGET)
+    .option('--variant <v>', 'kernel variant', variantArg, 'reference')
+    .option('--seed <n>', 'seed of the random inputs', intArg('--seed', 0), 1)
+    .option('--jobs <n>', 'pairs run at once', intArg('--jobs', 1), os.availableParallelism())
+    .option('--shard <k/n>', 'run only the K-th of N deterministic parts of the matrix', shard)
+    .option('--json <file>', 'write a JSON report')
+    .option('--junit <file>', 'write a JUnit XML report')
+    .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
+    .option('--sanitize', 'host builds: compile with -fsanitize=address,undefined')
+    .action(async (specs: string[], o: {
+      target: string; variant: VariantName; seed: number; jobs: number; shard?: [number, number]; json?: string;
+      junit?: string; timeout: number; sanitize?: boolean;
+    }) => {
+      const ts = targetList(o.target);
+      for (const f of [o.json, o.junit]) if (f) checkOutputFile(f);
+      const models = specs.map((s) => loadSpec(s));
+      let pairs = models.flatMap((m) => ts.map((t) => ({ m, t })));
+      if (o.shard) {
+        const [k, n] = o.shard;
+        pairs = pairs.filter((_, i) => i % n === k - 1);
+      }
+      const total = pairs.length;
+      let finished = 0;
+      const tty = process.stdout.isTTY;
+      const results = await pool(pairs, o.jobs, ({ m, t }) =>
+        verifyPair(m, t, {
+          seed: o.seed, timeoutSeconds: o.timeout, variant: o.variant,
+          extraFlags: o.sanitize && t.run === 'host' ? ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-g'] : undefined,
+        }),
+      (r: PairResult) => {
+        finished++;
+        console.log(`${tty ? `[${finished}/${total}] ` : ''}${resultLine(r)}`);
+      });
+      if (o.json) writeFileAtomic(o.json, jsonReport(results));
+      if (o.junit) writeFileAtomic(o.junit, junitReport(results));
+      console.log(summaryLine(results));
+      process.exitCode = worstExit(results);
+    });
+
+  program
+    .command('targets')
+    .description('list the targets')
+    .option('--makefile', 'print firmware/targets.mk')
+    .option('--json', 'print the table as JSON')
+    .action((o: { makefile?: boolean; json?: boolean }) => {
+      if (o.makefile) return void process.stdout.write(targetsMakefile());
+      if (o.json) return void console.log(JSON.stringify(targets, null, 2));
+      for (const t of targets)
+        console.log(`${t.name.padEnd(11)} ${t.arch.padEnd(17)} ${t.core.padEnd(32)} ${t.run === 'qemu' ? `qemu ${t.qemu!.machine}${t.qemu!.cpu ? ` -cpu ${t.qemu!.cpu}` : ''}` : t.run}`);
+    });
+
+  program
+    .command('doctor')
+    .description('check the cross compiler, newlib and QEMU, and say how to install what is missing')
+    .action(async () => {
+      process.exitCode = await doctor();
+    });
+
+  return program;
+}
+
+/** Errors (the environment) outrank mismatches, which outrank success. */
+export function worstExit(results: PairResult[]): number {
+  if (results.some((r) => r.status === 'error')) return Math.max(...results.filter((r) => r.status === 'error').map((r) => r.exitCode));
+  if (results.some((r) => r.status === 'fail')) return ExitCode.mismatch;
+  return ExitCode.ok;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return ExitCode.badInput;
+    }
+    if (e instanceof ConvgenError) {
+      console.error(`convgen: ${e.message}`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Run stage: execute a built image on its tensors (natively for the host target, under qemu-system-arm otherwise)
+ * and classify how it ended: completed, harness error, guest fault, or hang.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa, type ExecaError } from 'execa';
+import { EnvironmentError } from '../errors.ts';
+import { qemuMachineArgs } from '../targets/index.ts';
+import { tools, type BuiltImage } from '../toolchain/index.ts';
+
+export interface RunOptions {
+  /** Seconds before a run counts as hung and is killed. */
+  timeoutSeconds: number;
+  /** Extra QEMU arguments (the instruction-count plugin). */
+  qemuExtra?: string[];
+}
+
+export interface RunOutcome {
+  output: Buffer;
+  stdout: string;
+}
+
+/** Exit statuses of the firmware harness and startup code (firmware/README.md). */
+export const guestExitCodes: Record<number, string> = {
+  10: 'the harness could not open input.bin',
+  11: 'input.bin is empty or not a whole number of tensors',
+  12: 'the harness could not write output.bin',
+  70: 'undefined instruction',
+  71: 'prefetch abort',
+  72: 'data abort',
+  73: 'hard fault',
+};
+
+export function qemuArgs(built: BuiltImage, extra: string[] = []): string[] {
+  const q = built.target.qemu;
+  if (!q) throw new Error(`target ${built.target.name} has no QEMU machine`);
+  return [
+    ...qemuMachineArgs(q), '-nodefaults', '-display', 'none',
+    '-semihosting-config', 'enable=on,target=native', ...extra, '-kernel', built.image,
+  ];
+}
+
+/** Run the image on `input` (N tensors back to back) in a fresh working directory `workDir`. */
+export async function runImage(built: BuiltImage, input: Uint8Array, workDir: string, opts: RunOptions): Promise<RunOutcome> {
+  fs.mkdirSync(workDir, { recursive: true });
+  const inFile = path.join(workDir, 'input.bin');
+  const outFile = path.join(workDir, 'output.bin');
+  fs.writeFileSync(inFile, input);
+  fs.rmSync(outFile, { force: true });
+  const isHost = built.target.run === 'host';
+  const command = isHost ? built.image : tools.qemu.command;
+  const args = isHost ? [inFile, outFile] : qemuArgs(built, opts.qemuExtra);
+  const where = `${built.target.name}`;
+  let stdout = '';
+  try {
+    const r = await execa(command, args, {
+      cwd: workDir, timeout: opts.timeoutSeconds * 1000, killSignal: 'SIGKILL', stdin: 'ignore', all: false,
+    });
+    stdout = r.stdout;
+  } catch (e) {
+    const err = e as ExecaError & { code?: string };
+    if (err.code === 'ENOENT')
+      throw new EnvironmentError(`${tools.qemu.command} not found on PATH; install it with: ${tools.qemu.install} (or run \`convgen doctor\`)`);
+    if (err.timedOut)
+      throw new EnvironmentError(`${where}: the guest did not finish within ${opts.timeoutSeconds} s and was killed (hang)`);
+    const out = String(err.stdout ?? '');
+    const fault = /convgen-fault: (.*)/.exec(out);
+    if (fault) throw new EnvironmentError(`${where}: guest fault: ${fault[1].trim()}`);
+    const harness = /convgen-harness: (.*)/.exec(out);
+    const code = err.exitCode ?? -1;
+    const meaning = guestExitCodes[code];
+    if (harness || meaning)
+      throw new EnvironmentError(`${where}: ${harness ? harness[1].trim() : meaning} (exit ${code})`);
+    const stderr = String(err.stderr ?? '').split('\n').find((l) => l.trim() && !/has no peer/.test(l)) ?? '';
+    throw new EnvironmentError(`${where}: run failed with exit ${code}${err.signal ? ` (${err.signal})` : ''}${stderr ? `: ${stderr.trim()}` : ''}`);
+  }
+  if (!fs.existsSync(outFile)) throw new EnvironmentError(`${where}: the run exited 0 but wrote no output.bin`);
+  return { output: fs.readFileSync(outFile), stdout };
+}

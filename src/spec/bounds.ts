@@ -1,0 +1,43 @@
+/**
+ * The worst-case accumulator magnitude, proved from the weights and bias (known at generation time) and the input
+ * range (the storage type's). It decides the accumulator width in the golden model and in every C variant.
+ */
+import type { KernelModel } from './model.ts';
+
+export interface AccumulatorBound {
+  /** max over any input of |acc[o]| at every step of the sum (bias included), per output channel. */
+  perChannel: bigint[];
+  /** The largest of perChannel. */
+  max: bigint;
+  /** Largest magnitude of an input element: 2^(bits-1). */
+  maxAbsInput: bigint;
+}
+
+export function accumulatorBound(m: KernelModel): AccumulatorBound {
+  const maxAbsInput = 2n ** BigInt(m.numeric.storage.bits - 1);
+  const taps = m.inPerGroup * m.kH * m.kW;
+  const perChannel: bigint[] = [];
+  for (let o = 0; o < m.outC; o++) {
+    // Chunks of 4096 |w| ≤ 2^31 stay below 2^53, so each chunk sum is exact as a double.
+    let sumAbs = 0n;
+    for (let start = o * taps; start < (o + 1) * taps; start += 4096) {
+      let chunk = 0;
+      for (let t = start; t < Math.min(start + 4096, (o + 1) * taps); t++) chunk += Math.abs(m.weights[t]);
+      sumAbs += BigInt(chunk);
+    }
+    // Partial sums in any order are bounded by the sum of the magnitudes of all terms.
+    const biasTerm = m.bias ? abs(m.bias[o]) << BigInt(m.numeric.biasShift) : 0n;
+    perChannel.push(sumAbs * maxAbsInput + biasTerm);
+  }
+  return { perChannel, max: perChannel.reduce((a, b) => (b > a ? b : a), 0n), maxAbsInput };
+}
+
+function abs(v: bigint): bigint {
+  return v < 0n ? -v : v;
+}
+
+/** The constant added before a rounding right shift (0 for floor or no shift). */
+export function roundingConstant(m: KernelModel): bigint {
+  const s = m.numeric.outputShift;
+  return s > 0 && m.numeric.rounding === 'nearest' ? 1n << BigInt(s - 1) : 0n;
+}

@@ -1,0 +1,188 @@
+/**
+ * Spec stage: a file (JSON or *.kernel.ts) in, a validated KernelModel out. Every error is an InputError that
+ * names the file and the JSON path (or line:column), on one line.
+ */
+import fs from 'node:fs';
+import { z } from 'zod';
+import { InputError } from '../errors.ts';
+import { specSchema, type RawSpec } from './schema.ts';
+import { buildModel, type KernelModel } from './model.ts';
+import { readTypeScriptSpec } from './typescript-spec.ts';
+
+export type { KernelModel, Padding, QFormat } from './model.ts';
+export { macCount, samePadding, quantizeFloat } from './model.ts';
+export { Mulberry32 } from './random.ts';
+export { storageTypes } from './numeric.ts';
+
+/** Read, check and resolve a spec file. */
+export function loadSpec(file: string): KernelModel {
+  const value = readSpecValue(file);
+  return modelFromValue(value, file);
+}
+
+/** Check and resolve an already-read spec value (`file` is used for messages and relative paths). */
+export function modelFromValue(value: unknown, file: string): KernelModel {
+  const parsed = specSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError(`${file}: ${jsonPath(issue.path)}`, describeIssue(issue, value));
+  }
+  return buildModel(parsed.data as RawSpec, { file });
+}
+
+function readSpecValue(file: string): unknown {
+  if (file.endsWith('.kernel.ts')) return readTypeScriptSpec(file);
+  if (!file.endsWith('.json'))
+    throw new InputError(file, 'a spec must be a .json file or a .kernel.ts module');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(file, describeFsError(e));
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InputError(locateJsonError(file, text, e as Error), `invalid JSON: ${(e as Error).message.replace(/ in JSON at position \d+.*$/, '')}`);
+  }
+}
+
+export function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'file not found';
+  if (code === 'EISDIR') return 'is a directory, not a file';
+  if (code === 'EACCES') return 'permission denied';
+  return (e as Error).message;
+}
+
+function locateJsonError(file: string, text: string, e: Error): string {
+  const m = /position (\d+)/.exec(e.message);
+  const pos = m ? Number(m[1]) : text.length;
+  const before = text.slice(0, pos).split('\n');
+  return `${file}:${before.length}:${before[before.length - 1].length + 1}`;
+}
+
+export function jsonPath(p: readonly PropertyKey[]): string {
+  return '$' + p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('');
+}
+
+function valueAt(root: unknown, p: readonly PropertyKey[]): unknown {
+  let v: unknown = root;
+  for (const k of p) v = v != null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+function typeName(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'number') return Number.isInteger(v) ? `the integer ${v}` : `the number ${v}`;
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  return `a${typeof v === 'object' ? 'n' : ''} ${typeof v}`;
+}
+
+/** Human wording for the forms each union field accepts. */
+const unionForms: Record<string, string> = {
+  kernel: 'a positive integer or [height, width]',
+  stride: 'a positive integer or [height, width]',
+  dilation: 'a positive integer or [height, width]',
+  padding: 'a non-negative integer, [h, w], [top, left, bottom, right], "valid" or "same"',
+  activation: '"none", "relu", "relu6" or { "clamp": [lo, hi] }',
+  weights: '{ "npy": path }, { "values": [...] } or { "random": { "seed": n } }, with an optional "layout"',
+  bias: '{ "npy": path }, { "values": [...] } or { "random": { "seed": n } }',
+};
+
+function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
+  const found = valueAt(root, issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const key = issue.keys[0];
+      const known = knownKeys(issue.path);
+      const hint = closest(key, known);
+      return `unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; allowed keys: ${known.join(', ')}`;
+    }
+    case 'invalid_type':
+      if (found === undefined) return `required ${issue.expected} is missing`;
+      return `expected ${issue.expected === 'int' ? 'an integer' : issue.expected}, found ${typeName(found)}`;
+    case 'invalid_value': {
+      const options = issue.values.map((v) => JSON.stringify(v));
+      const hint = typeof found === 'string' ? closest(found, issue.values.map(String)) : undefined;
+      return `expected one of ${options.join(', ')}, found ${typeName(found)}${hint ? ` (did you mean "${hint}"?)` : ''}`;
+    }
+    case 'too_small':
+      return `must be at least ${issue.minimum}, found ${typeName(found)}`;
+    case 'too_big':
+      return `must be at most ${issue.maximum}, found ${typeName(found)}`;
+    case 'invalid_union': {
+      // An object that fits no form usually has one wrong key: name it rather than list every form's complaint.
+      if (found && typeof found === 'object' && !Array.isArray(found)) {
+        const known = knownKeys(issue.path);
+        const unknown = Object.keys(found).filter((k) => !known.includes(k));
+        if (unknown.length > 0) {
+          const hint = closest(unknown[0], known);
+          return `unknown key '${unknown[0]}'${hint ? ` (did you mean '${hint}'?)` : ''}; expected ${unionForms[String(issue.path.at(-1))] ?? 'another form'}`;
+        }
+        const nested = issue.errors.map((errs) => errs[0]).filter((e) => e && e.path.length > 0)[0];
+        if (nested) return `${jsonPath(nested.path)} of this object: ${nested.message}`;
+      }
+      const form = unionForms[String(issue.path.find((k) => typeof k === 'string' && k in unionForms) ?? '')];
+      return `expected ${form ?? 'another form'}, found ${typeName(found)}`;
+    }
+    default:
+      return issue.message;
+  }
+}
+
+/** The keys the schema allows for the object at `p` (walks plain object schemas; unions contribute all options). */
+function knownKeys(p: readonly PropertyKey[]): string[] {
+  let schemas: z.ZodType[] = [specSchema];
+  for (const k of p) {
+    const next: z.ZodType[] = [];
+    for (const s of schemas.flatMap(unwrap)) {
+      const shape = (s as unknown as { shape?: Record<string, z.ZodType> }).shape;
+      if (shape && typeof k === 'string' && shape[k]) next.push(shape[k]);
+    }
+    schemas = next;
+  }
+  const keys = new Set<string>();
+  for (const s of schemas.flatMap(unwrap)) {
+    const shape = (s as unknown as { shape?: Record<string, z.ZodType> }).shape;
+    if (shape) for (const key of Object.keys(shape)) keys.add(key);
+  }
+  return [...keys];
+}
+
+function unwrap(s: z.ZodType): z.ZodType[] {
+  const def = (s as unknown as { _zod: { def: { type: string; innerType?: z.ZodType; options?: z.ZodType[] } } })._zod.def;
+  if ((def.type === 'optional' || def.type === 'default') && def.innerType) return unwrap(def.innerType);
+  if (def.type === 'union' && def.options) return def.options.flatMap(unwrap);
+  return [s];
+}
+
+/** The closest candidate by edit distance, if it is close enough to be a plausible typo. */
+export function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDist = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDist) {
+      bestDist = d;
+      best = c;
+    }
+  }
+  return bestDist <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}

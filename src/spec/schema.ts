@@ -1,0 +1,69 @@
+/**
+ * The kernel spec as written by a user (JSON or a statically read *.kernel.ts), checked for shape and types only.
+ * Relations between fields (groups divide channels, the kernel fits, fraction bits in range) are checked in model.ts.
+ */
+import { z } from 'zod';
+
+const positiveInt = z.number().int().min(1);
+const nonNegativeInt = z.number().int().min(0);
+const pair = z.union([positiveInt, z.tuple([positiveInt, positiveInt])]);
+const integer = z.union([z.number().int(), z.bigint()]);
+
+const seed = z.number().int().min(0).max(0xffffffff);
+const sourceForms = {
+  npy: { npy: z.string().min(1) },
+  values: { values: z.array(z.unknown()) },
+  random: { random: z.strictObject({ seed }) },
+};
+const tensorSource = z.union([
+  z.strictObject(sourceForms.npy),
+  z.strictObject(sourceForms.values),
+  z.strictObject(sourceForms.random),
+]);
+const weightLayout = { layout: z.enum(['oihw', 'ohwi']).default('oihw') };
+const weightSource = z.union([
+  z.strictObject({ ...sourceForms.npy, ...weightLayout }),
+  z.strictObject({ ...sourceForms.values, ...weightLayout }),
+  z.strictObject({ ...sourceForms.random, ...weightLayout }),
+]);
+
+export const qTypeNames = ['q7', 'q15', 'q31'] as const;
+
+const qNumeric = z.strictObject({
+  type: z.enum(qTypeNames),
+  inputFrac: nonNegativeInt,
+  weightFrac: nonNegativeInt,
+  outputFrac: nonNegativeInt,
+  biasFrac: nonNegativeInt.optional(),
+  rounding: z.enum(['nearest', 'floor']).default('nearest'),
+});
+
+export const specSchema = z.strictObject({
+  name: z.string(),
+  layout: z.enum(['chw', 'hwc']).default('chw'),
+  input: z.strictObject({ channels: positiveInt, height: positiveInt, width: positiveInt }),
+  output: z.strictObject({ channels: positiveInt }),
+  kernel: pair,
+  stride: pair.default(1),
+  padding: z
+    .union([
+      nonNegativeInt,
+      z.tuple([nonNegativeInt, nonNegativeInt]),
+      z.tuple([nonNegativeInt, nonNegativeInt, nonNegativeInt, nonNegativeInt]),
+      z.literal('valid'),
+      z.literal('same'),
+    ])
+    .default(0),
+  dilation: pair.default(1),
+  groups: positiveInt.default(1),
+  activation: z
+    .union([z.enum(['none', 'relu', 'relu6']), z.strictObject({ clamp: z.tuple([integer, integer]) })])
+    .default('none'),
+  numeric: qNumeric,
+  weights: weightSource,
+  bias: tensorSource.optional(),
+});
+
+export type RawSpec = z.output<typeof specSchema>;
+export type TensorSource = z.output<typeof tensorSource>;
+export type WeightSource = z.output<typeof weightSource>;

@@ -1,0 +1,494 @@
+/**
+ * Static reader for `*.kernel.ts` specs. The file is parsed with ts-morph and its default export is turned into
+ * plain data; nothing in it is ever executed, so only literal data (and same-file consts holding literal data)
+ * is accepted.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  Node,
+  Project,
+  SyntaxKind,
+  VariableDeclarationKind,
+  ts,
+  type ArrayLiteralExpression,
+  type Expression,
+  type ImportDeclaration,
+  type ObjectLiteralExpression,
+  type PrefixUnaryExpression,
+  type SourceFile,
+  type VariableDeclaration,
+} from 'ts-morph';
+import { InputError } from '../errors.ts';
+
+type Value = null | boolean | number | bigint | string | Value[] | { [key: string]: Value };
+
+const READ_ONLY_HINT = '(specs are read, never executed)';
+const LITERAL_HINT = `use a literal ${READ_ONLY_HINT}`;
+const CONVGEN_MODULE = /^convgen(\/.*)?$/;
+
+/**
+ * Read a kernel spec module and return the plain value of its default export: the argument of
+ * `defineKernel(...)`, or a bare object literal. `sourceText` overrides reading `path` from disk.
+ */
+export function readTypeScriptSpec(path: string, sourceText?: string): unknown {
+  let text = sourceText;
+  if (text === undefined) {
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new InputError(path, describeReadError(e));
+    }
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return new SpecReader(path, text).read();
+}
+
+function describeReadError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return 'file not found';
+  if (code === 'ENOTDIR') return 'file not found (a parent path is not a folder)';
+  if (code === 'EISDIR') return 'is a directory, not a file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return `cannot read file: ${(e as Error)?.message ?? String(e)}`;
+}
+
+interface ConstEntry {
+  decl: VariableDeclaration;
+  state: 'pending' | 'active' | 'done';
+  value?: Value;
+}
+
+class SpecReader {
+  private readonly sf: SourceFile;
+  private readonly consts = new Map<string, ConstEntry>();
+  /** Local names bound by imports, so a misused import gets a precise message. */
+  private readonly importNames = new Map<string, 'defineKernel' | 'type' | 'other'>();
+  private readonly evaluating: string[] = [];
+
+  constructor(
+    private readonly path: string,
+    text: string,
+  ) {
+    // noLib and no types: only this one file is parsed, nothing on disk is read.
+    const project = new Project({
+      useInMemoryFileSystem: true,
+      skipAddingFilesFromTsConfig: true,
+      compilerOptions: { noLib: true, types: [], target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+    });
+    this.sf = project.createSourceFile('/kernel-spec.ts', text);
+    const diags = project.getProgram().getSyntacticDiagnostics(this.sf);
+    if (diags.length > 0) {
+      const d = diags[0];
+      const message = ts.flattenDiagnosticMessageText(d.compilerObject.messageText, ' ');
+      throw new InputError(this.whereAt(d.getStart() ?? 0), `TypeScript syntax error: ${message}`);
+    }
+  }
+
+  read(): Value {
+    const statements = this.sf.getStatements();
+    for (const st of statements) this.collect(st);
+
+    let exported: Expression | undefined;
+    for (const st of statements) {
+      if (Node.isExportAssignment(st)) {
+        if (st.isExportEquals()) this.fail(st, "'export =' is not allowed: use `export default defineKernel({...})`");
+        if (exported !== undefined) this.fail(st, 'a module can have only one default export');
+        exported = st.getExpression();
+      } else if (Node.isVariableStatement(st)) {
+        // Every const is checked, used or not, so nothing in the file looks like it runs.
+        for (const decl of st.getDeclarations()) this.evalConst(decl.getName(), decl);
+      } else {
+        this.checkStatement(st);
+      }
+    }
+    if (exported === undefined) {
+      throw new InputError(this.path, 'no default export: a kernel spec needs `export default defineKernel({...})`');
+    }
+    return this.evalExport(exported);
+  }
+
+  /** First pass: index consts and imports, so uses may come before declarations. */
+  private collect(st: Node): void {
+    if (Node.isImportDeclaration(st)) {
+      this.checkImport(st);
+      return;
+    }
+    if (!Node.isVariableStatement(st)) return;
+    const list = st.getDeclarationList();
+    const kind = list.getDeclarationKind();
+    if (kind !== VariableDeclarationKind.Const) {
+      this.fail(st, `'${kind}' declaration is not allowed in a kernel spec: use 'const' ${READ_ONLY_HINT}`);
+    }
+    if (st.hasModifier(SyntaxKind.DeclareKeyword)) {
+      this.fail(st, `'declare const' is not allowed in a kernel spec: give the const a literal value ${READ_ONLY_HINT}`);
+    }
+    for (const decl of st.getDeclarations()) {
+      const nameNode = decl.getNameNode();
+      if (!Node.isIdentifier(nameNode)) {
+        this.fail(nameNode, `destructuring '${snippet(nameNode)}' is not allowed in a kernel spec: declare each const with a literal ${READ_ONLY_HINT}`);
+      }
+      if (decl.getInitializer() === undefined) {
+        this.fail(decl, `const '${decl.getName()}' has no value: give it a literal ${READ_ONLY_HINT}`);
+      }
+      this.consts.set(decl.getName(), { decl, state: 'pending' });
+    }
+  }
+
+  private checkImport(imp: ImportDeclaration): void {
+    const from = imp.getModuleSpecifierValue();
+    const clause = imp.getImportClause();
+    const typeOnly = imp.isTypeOnly();
+    if (clause === undefined) {
+      this.fail(imp, `side-effect import '${snippet(imp)}' is not allowed in a kernel spec: only \`import { defineKernel } from 'convgen'\` and type imports ${READ_ONLY_HINT}`);
+    }
+    if (typeOnly) {
+      for (const id of clause.getDescendantsOfKind(SyntaxKind.Identifier)) this.importNames.set(id.getText(), 'type');
+      return;
+    }
+    const fromConvgen = CONVGEN_MODULE.test(from);
+    const bad = (node: Node, what: string): never =>
+      this.fail(node, `${what} is not allowed in a kernel spec: only \`import { defineKernel } from 'convgen'\` and type imports ${READ_ONLY_HINT}`);
+    const def = imp.getDefaultImport();
+    if (def) bad(def, `default import '${def.getText()}' from '${from}'`);
+    const ns = imp.getNamespaceImport();
+    if (ns) bad(ns, `namespace import '* as ${ns.getText()}' from '${from}'`);
+    for (const spec of imp.getNamedImports()) {
+      const imported = spec.getName();
+      const local = spec.getAliasNode()?.getText() ?? imported;
+      if (spec.isTypeOnly()) {
+        this.importNames.set(local, 'type');
+      } else if (imported === 'defineKernel' && fromConvgen) {
+        this.importNames.set(local, 'defineKernel');
+      } else {
+        bad(spec, `import of '${imported}' from '${from}'`);
+      }
+    }
+  }
+
+  private checkStatement(st: Node): void {
+    if (Node.isImportDeclaration(st) || Node.isEmptyStatement(st)) return;
+    if (Node.isTypeAliasDeclaration(st) || Node.isInterfaceDeclaration(st)) return;
+    if (Node.isExportDeclaration(st)) {
+      if (st.getModuleSpecifier() !== undefined) {
+        this.fail(st, `re-export '${snippet(st)}' is not allowed in a kernel spec: it would load another module ${READ_ONLY_HINT}`);
+      }
+      if (st.isTypeOnly()) return;
+      for (const spec of st.getNamedExports()) {
+        if ((spec.getAliasNode()?.getText() ?? spec.getName()) === 'default') {
+          this.fail(spec, "'export { ... as default }' is not allowed: use `export default defineKernel({...})`");
+        }
+      }
+      return;
+    }
+    // A directive such as 'use strict' is inert.
+    if (Node.isExpressionStatement(st) && Node.isStringLiteral(st.getExpression())) return;
+    this.fail(st, `${describeStatement(st)} is not allowed in a kernel spec: a spec holds only data ${READ_ONLY_HINT}`);
+  }
+
+  private evalExport(expr: Expression): Value {
+    const inner = unwrap(expr);
+    let value: Value;
+    if (Node.isCallExpression(inner)) {
+      const callee = inner.getExpression();
+      if (!(Node.isIdentifier(callee) && this.isDefineKernel(callee.getText())) || inner.hasQuestionDotToken()) {
+        this.fail(inner, `default export '${snippet(inner)}' must be defineKernel({...}) or an object literal ${READ_ONLY_HINT}`);
+      }
+      const args = inner.getArguments();
+      if (args.length !== 1) {
+        this.fail(inner, `defineKernel(...) takes exactly one argument, the spec object; found ${args.length}`);
+      }
+      const arg = args[0];
+      if (Node.isSpreadElement(arg)) this.fail(arg, `spread argument '${snippet(arg)}' is not allowed: pass the spec object`);
+      value = this.eval(arg as Expression);
+      if (!isPlainObject(value)) this.fail(arg, `the argument of defineKernel(...) must be an object, found ${describeValue(value)}`);
+      return value;
+    }
+    if (Node.isObjectLiteralExpression(inner)) return this.eval(inner);
+    this.fail(inner, `default export '${snippet(inner)}' must be defineKernel({...}) or an object literal ${READ_ONLY_HINT}`);
+  }
+
+  private isDefineKernel(name: string): boolean {
+    const bound = this.importNames.get(name);
+    // An un-imported `defineKernel` is tolerated: the call is never made anyway.
+    return bound === 'defineKernel' || (bound === undefined && name === 'defineKernel' && !this.consts.has(name));
+  }
+
+  private evalConst(name: string, site: Node): Value {
+    const entry = this.consts.get(name)!;
+    if (entry.state === 'done') return entry.value!;
+    if (entry.state === 'active') {
+      const cycle = [...this.evaluating.slice(this.evaluating.indexOf(name)), name].join(' -> ');
+      this.fail(site, `const '${name}' refers to itself (${cycle}): a spec value must be finite data`);
+    }
+    entry.state = 'active';
+    this.evaluating.push(name);
+    entry.value = this.eval(entry.decl.getInitializerOrThrow());
+    this.evaluating.pop();
+    entry.state = 'done';
+    return entry.value;
+  }
+
+  private eval(node: Expression): Value {
+    const e = unwrap(node);
+    switch (e.getKind()) {
+      case SyntaxKind.NullKeyword:
+        return null;
+      case SyntaxKind.TrueKeyword:
+        return true;
+      case SyntaxKind.FalseKeyword:
+        return false;
+      case SyntaxKind.StringLiteral:
+        return e.asKindOrThrow(SyntaxKind.StringLiteral).getLiteralText();
+      case SyntaxKind.NoSubstitutionTemplateLiteral:
+        return e.asKindOrThrow(SyntaxKind.NoSubstitutionTemplateLiteral).getLiteralText();
+      case SyntaxKind.NumericLiteral:
+        return this.numeric(e, 1);
+      case SyntaxKind.BigIntLiteral:
+        return bigintOf(e);
+      case SyntaxKind.PrefixUnaryExpression:
+        return this.signed(e.asKindOrThrow(SyntaxKind.PrefixUnaryExpression));
+      case SyntaxKind.ArrayLiteralExpression:
+        return this.array(e.asKindOrThrow(SyntaxKind.ArrayLiteralExpression));
+      case SyntaxKind.ObjectLiteralExpression:
+        return this.object(e.asKindOrThrow(SyntaxKind.ObjectLiteralExpression));
+      case SyntaxKind.Identifier:
+        return clone(this.identifier(e));
+      default:
+        return this.fail(e, `${describeExpression(e)} '${snippet(e)}' is not allowed in a kernel spec: ${hintFor(e)}`);
+    }
+  }
+
+  private numeric(e: Node, sign: 1 | -1): number {
+    const lit = e.asKindOrThrow(SyntaxKind.NumericLiteral);
+    const value = Number(lit.compilerNode.text);
+    if (!Number.isFinite(value)) this.fail(lit, `number '${snippet(lit)}' is too large for a float64`);
+    // An integer literal past 2^53 would silently change value; bigint literals keep it exact.
+    if (/^[0-9_]+$|^0[xXoObB]/.test(lit.getText()) && !Number.isSafeInteger(value)) {
+      const written = lit.getText().replace(/_/g, '');
+      const digits = sign < 0 ? `-${written}` : written;
+      this.fail(lit, `integer ${digits} is beyond 2^53 and would lose precision: write it as a bigint literal (${digits}n)`);
+    }
+    return sign * value;
+  }
+
+  private signed(u: PrefixUnaryExpression): Value {
+    const op = u.getOperatorToken();
+    const operand = unwrapParens(u.getOperand());
+    if (op !== SyntaxKind.MinusToken && op !== SyntaxKind.PlusToken) {
+      this.fail(u, `unary expression '${snippet(u)}' is not allowed in a kernel spec: ${LITERAL_HINT}`);
+    }
+    if (Node.isNumericLiteral(operand)) return this.numeric(operand, op === SyntaxKind.MinusToken ? -1 : 1);
+    if (Node.isBigIntLiteral(operand)) {
+      if (op === SyntaxKind.PlusToken) this.fail(u, `unary '+' on the bigint '${snippet(u)}' is not allowed (it throws in JavaScript): write the bigint literal alone`);
+      return -bigintOf(operand);
+    }
+    this.fail(u, `unary expression '${snippet(u)}' is not allowed in a kernel spec: '-' and '+' apply only to number literals; ${LITERAL_HINT}`);
+  }
+
+  private array(a: ArrayLiteralExpression): Value[] {
+    const out: Value[] = [];
+    for (const el of a.getElements()) {
+      if (Node.isOmittedExpression(el)) {
+        this.fail(a, `array with a hole '${snippet(a)}' is not allowed in a kernel spec: write every element`);
+      }
+      if (Node.isSpreadElement(el)) {
+        const v = this.eval(el.getExpression());
+        if (!Array.isArray(v)) this.fail(el, `spread '${snippet(el)}' inside an array needs an array, found ${describeValue(v)}`);
+        out.push(...v);
+      } else {
+        out.push(this.eval(el));
+      }
+    }
+    return out;
+  }
+
+  private object(o: ObjectLiteralExpression): { [key: string]: Value } {
+    const out: { [key: string]: Value } = {};
+    const explicit = new Set<string>();
+    for (const prop of o.getProperties()) {
+      if (Node.isSpreadAssignment(prop)) {
+        const v = this.eval(prop.getExpression());
+        if (!isPlainObject(v)) this.fail(prop, `spread '${snippet(prop)}' inside an object needs an object, found ${describeValue(v)}`);
+        for (const [k, x] of Object.entries(v)) setOwn(out, k, x);
+        continue;
+      }
+      let key: string;
+      let value: Value;
+      if (Node.isPropertyAssignment(prop)) {
+        key = this.propertyKey(prop.getNameNode());
+        value = this.eval(prop.getInitializerOrThrow());
+      } else if (Node.isShorthandPropertyAssignment(prop)) {
+        if (prop.hasObjectAssignmentInitializer()) {
+          this.fail(prop, `'${snippet(prop)}' is not allowed in a kernel spec: write 'name: value'`);
+        }
+        key = prop.getName();
+        value = clone(this.identifier(prop.getNameNode()));
+      } else {
+        const what = Node.isGetAccessorDeclaration(prop) ? 'getter' : Node.isSetAccessorDeclaration(prop) ? 'setter' : 'method';
+        return this.fail(prop, `${what} '${snippet(prop)}' is not allowed in a kernel spec: ${LITERAL_HINT}`);
+      }
+      // TypeScript itself rejects repeated names; a spread may still be overridden on purpose.
+      if (explicit.has(key)) this.fail(prop, `property '${key}' is given twice in this object`);
+      explicit.add(key);
+      setOwn(out, key, value);
+    }
+    return out;
+  }
+
+  private propertyKey(name: Node): string {
+    if (Node.isIdentifier(name) || Node.isStringLiteral(name) || Node.isNoSubstitutionTemplateLiteral(name)) {
+      return Node.isIdentifier(name) ? name.getText() : name.getLiteralText();
+    }
+    if (Node.isNumericLiteral(name)) return String(this.numeric(name, 1));
+    if (Node.isComputedPropertyName(name)) {
+      this.fail(name, `computed property name '${snippet(name)}' is not allowed in a kernel spec: write the name literally ${READ_ONLY_HINT}`);
+    }
+    this.fail(name, `property name '${snippet(name)}' is not allowed in a kernel spec: write a plain name or a string`);
+  }
+
+  private identifier(id: Node): Value {
+    const name = id.getText();
+    if (this.consts.has(name)) return this.evalConst(name, id);
+    if (name === 'undefined') {
+      this.fail(id, `'undefined' is not allowed in a kernel spec: leave the property out instead`);
+    }
+    const bound = this.importNames.get(name);
+    if (bound !== undefined) {
+      this.fail(id, `identifier '${name}' refers to an import, not a value in this file: ${LITERAL_HINT}`);
+    }
+    this.fail(id, `identifier '${name}' is not a const declared in this file: ${LITERAL_HINT}`);
+  }
+
+  private whereAt(pos: number): string {
+    const { line, column } = this.sf.getLineAndColumnAtPos(pos);
+    return `${this.path}:${line}:${column}`;
+  }
+
+  private fail(node: Node, detail: string): never {
+    throw new InputError(this.whereAt(node.getStart()), detail);
+  }
+}
+
+/** Strip the purely type-level wrappers, which do not change the value. */
+function unwrap(node: Node): Node {
+  let n = node;
+  for (;;) {
+    if (
+      Node.isParenthesizedExpression(n) ||
+      Node.isAsExpression(n) ||
+      Node.isSatisfiesExpression(n) ||
+      Node.isTypeAssertion(n) ||
+      Node.isNonNullExpression(n)
+    ) {
+      n = n.getExpression();
+    } else {
+      return n;
+    }
+  }
+}
+
+function unwrapParens(node: Node): Node {
+  let n = node;
+  while (Node.isParenthesizedExpression(n)) n = n.getExpression();
+  return n;
+}
+
+function bigintOf(node: Node): bigint {
+  return BigInt(node.getText().replace(/_/g, '').replace(/n$/, ''));
+}
+
+function isPlainObject(v: Value): v is { [key: string]: Value } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Define rather than assign, so a key such as `__proto__` stays ordinary data as in JSON.parse. */
+function setOwn(obj: { [key: string]: Value }, key: string, value: Value): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** Consts are evaluated once; each use gets its own copy so callers can never see shared structure. */
+function clone(v: Value): Value {
+  if (Array.isArray(v)) return v.map(clone);
+  if (isPlainObject(v)) {
+    const out: { [key: string]: Value } = {};
+    for (const [k, x] of Object.entries(v)) setOwn(out, k, clone(x));
+    return out;
+  }
+  return v;
+}
+
+function describeValue(v: Value): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  return `the ${typeof v} ${String(v)}`;
+}
+
+/** Source text for a one-line message. */
+function snippet(node: Node, max = 60): string {
+  const text = node.getText().replace(/\s+/g, ' ');
+  return text.length > max ? `${text.slice(0, max)}...` : text;
+}
+
+function describeExpression(e: Node): string {
+  switch (e.getKind()) {
+    case SyntaxKind.BinaryExpression:
+      return 'binary expression';
+    case SyntaxKind.CallExpression:
+      return 'function call';
+    case SyntaxKind.NewExpression:
+      return "'new' expression";
+    case SyntaxKind.TemplateExpression:
+      return 'template literal with substitutions';
+    case SyntaxKind.TaggedTemplateExpression:
+      return 'tagged template';
+    case SyntaxKind.PropertyAccessExpression:
+      return 'property access';
+    case SyntaxKind.ElementAccessExpression:
+      return 'element access';
+    case SyntaxKind.ConditionalExpression:
+      return 'conditional expression';
+    case SyntaxKind.ArrowFunction:
+    case SyntaxKind.FunctionExpression:
+      return 'function';
+    case SyntaxKind.ClassExpression:
+      return 'class';
+    case SyntaxKind.RegularExpressionLiteral:
+      return 'regular expression';
+    case SyntaxKind.PostfixUnaryExpression:
+    case SyntaxKind.PrefixUnaryExpression:
+    case SyntaxKind.TypeOfExpression:
+    case SyntaxKind.VoidExpression:
+    case SyntaxKind.DeleteExpression:
+    case SyntaxKind.AwaitExpression:
+      return 'unary expression';
+    case SyntaxKind.ThisKeyword:
+      return "'this'";
+    default:
+      return `expression (${e.getKindName()})`;
+  }
+}
+
+function hintFor(e: Node): string {
+  if (Node.isTemplateExpression(e)) return `write the whole string literally ${READ_ONLY_HINT}`;
+  if (Node.isPropertyAccessExpression(e) || Node.isElementAccessExpression(e)) {
+    return `write the value literally, or spread a const object ${READ_ONLY_HINT}`;
+  }
+  return LITERAL_HINT;
+}
+
+function describeStatement(st: Node): string {
+  switch (st.getKind()) {
+    case SyntaxKind.FunctionDeclaration:
+      return `function declaration '${snippet(st, 40)}'`;
+    case SyntaxKind.ClassDeclaration:
+      return `class declaration '${snippet(st, 40)}'`;
+    case SyntaxKind.EnumDeclaration:
+      return `enum '${snippet(st, 40)}'`;
+    case SyntaxKind.ModuleDeclaration:
+      return `namespace '${snippet(st, 40)}'`;
+    default:
+      return `statement '${snippet(st, 40)}'`;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Tensors on the command line are .npy files: (C,H,W) or (H,W,C) by the spec's layout. Integer dtypes hold raw
+ * Q values; float dtypes are quantized with the input's fraction bits (round half away from zero, saturate).
+ */
+import { InputError } from '../errors.ts';
+import { readNpy, writeNpyAtomic, type NpyArray } from '../npy/index.ts';
+import { quantizeFloat, type KernelModel } from '../spec/index.ts';
+
+export function inputShape(m: KernelModel): number[] {
+  return m.layout === 'hwc' ? [m.inH, m.inW, m.inC] : [m.inC, m.inH, m.inW];
+}
+
+export function outputShape(m: KernelModel): number[] {
+  return m.layout === 'hwc' ? [m.outH, m.outW, m.outC] : [m.outC, m.outH, m.outW];
+}
+
+export function readInputTensor(m: KernelModel, file: string): Int32Array {
+  const arr = readNpy(file);
+  const shape = inputShape(m);
+  const axes = m.layout === 'hwc' ? '(H, W, C)' : '(C, H, W)';
+  if (arr.shape.length !== 3 || arr.shape.some((n, i) => n !== shape[i]))
+    throw new InputError(file, `expected an input of shape (${shape.join(', ')}) ${axes} for layout ${m.layout}, found (${arr.shape.join(', ')})`);
+  const { bits, min, max } = m.numeric.storage;
+  const out = new Int32Array(arr.data.length);
+  const isFloat = arr.dtype === 'float32' || arr.dtype === 'float64';
+  for (let i = 0; i < out.length; i++) {
+    const v = arr.data[i];
+    if (isFloat) {
+      if (!Number.isFinite(v as number)) throw new InputError(file, `element ${i} is ${v}; values must be finite`);
+      out[i] = Number(quantizeFloat(v as number, m.numeric.inputFrac, bits));
+    } else {
+      const n = Number(v);
+      if (n < min || n > max)
+        throw new InputError(file, `element ${i} is ${n}, outside the ${m.numeric.type} input range ${min}…${max}`);
+      out[i] = n;
+    }
+  }
+  return out;
+}
+
+export function outputArray(m: KernelModel, data: Int32Array): NpyArray {
+  const st = m.numeric.storage;
+  const typed = st.bits === 8 ? Int8Array.from(data) : st.bits === 16 ? Int16Array.from(data) : Int32Array.from(data);
+  return { dtype: st.npyDtype, shape: outputShape(m), data: typed };
+}
+
+export function writeOutputTensor(m: KernelModel, file: string, data: Int32Array): void {
+  writeNpyAtomic(file, outputArray(m, data));
+}

@@ -1,0 +1,97 @@
+/**
+ * Build stage: a generated kernel directory + a target row -> an executable image (host binary or ARM ELF).
+ * Tools run through execa with argument arrays; nothing is ever passed through a shell.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type ExecaError } from 'execa';
+import { EnvironmentError } from '../errors.ts';
+import type { Target } from '../targets/index.ts';
+
+export const firmwareDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../firmware');
+
+/** Flags every generated kernel must compile cleanly with, on every target. */
+export const WARNING_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-Werror'];
+
+export interface Tool {
+  command: string;
+  install: string;
+}
+
+export const tools = {
+  hostGcc: { command: 'gcc', install: 'apt-get install -y gcc' },
+  armGcc: { command: 'arm-none-eabi-gcc', install: 'apt-get install -y gcc-arm-none-eabi libnewlib-arm-none-eabi' },
+  objcopy: { command: 'arm-none-eabi-objcopy', install: 'apt-get install -y binutils-arm-none-eabi' },
+  nm: { command: 'arm-none-eabi-nm', install: 'apt-get install -y binutils-arm-none-eabi' },
+  size: { command: 'arm-none-eabi-size', install: 'apt-get install -y binutils-arm-none-eabi' },
+  qemu: { command: 'qemu-system-arm', install: 'apt-get install -y qemu-system-arm' },
+} as const satisfies Record<string, Tool>;
+
+export interface BuildOptions {
+  /** Extra compiler flags (e.g. sanitizers for host builds). */
+  extraFlags?: string[];
+  optimize?: string;
+}
+
+export interface BuiltImage {
+  target: Target;
+  /** The executable: a host binary or an ELF for QEMU. */
+  image: string;
+  /** Raw binary (objcopy -O binary) for ARM targets. */
+  bin?: string;
+  /** Directory holding objects and .su stack-usage files. */
+  dir: string;
+}
+
+/** Run a tool; a missing tool or a failure becomes one EnvironmentError line. */
+export async function runTool(tool: Tool, args: string[], opts: { cwd?: string; what: string }): Promise<string> {
+  try {
+    const r = await execa(tool.command, args, { cwd: opts.cwd, all: true, stdin: 'ignore' });
+    return r.stdout;
+  } catch (e) {
+    const err = e as ExecaError & { code?: string };
+    if (err.code === 'ENOENT')
+      throw new EnvironmentError(`${tool.command} not found on PATH; install it with: ${tool.install} (or run \`convgen doctor\`)`);
+    const firstError = String(err.all ?? err.message).split('\n').find((l) => /error|undefined reference|overflow/i.test(l))
+      ?? String(err.all ?? err.message).split('\n')[0];
+    throw new EnvironmentError(`${opts.what} failed: ${firstError.trim()}`);
+  }
+}
+
+function kernelSources(kernelDir: string): string[] {
+  return fs.readdirSync(kernelDir).filter((f) => f.endsWith('.c')).map((f) => path.join(kernelDir, f));
+}
+
+export async function buildImage(target: Target, kernelDir: string, outDir: string, opts: BuildOptions = {}): Promise<BuiltImage> {
+  fs.mkdirSync(outDir, { recursive: true });
+  const optimize = opts.optimize ?? '-O2';
+  if (target.run === 'host') {
+    const image = path.join(outDir, 'kernel-host');
+    await runTool(tools.hostGcc, [
+      ...WARNING_FLAGS, optimize, ...(opts.extraFlags ?? []), '-I', kernelDir,
+      ...kernelSources(kernelDir), path.join(firmwareDir, target.harness!), '-o', image,
+    ], { what: `host build of ${path.basename(kernelDir)}` });
+    return { target, image, dir: outDir };
+  }
+  const elf = path.join(outDir, 'kernel.elf');
+  const sources = [...kernelSources(kernelDir), ...firmwareSources(target)];
+  await runTool(tools.armGcc, [
+    ...target.cpuFlags, ...WARNING_FLAGS, optimize, ...(opts.extraFlags ?? []),
+    '-ffunction-sections', '-fdata-sections', '-fstack-usage',
+    '-I', kernelDir, '-I', path.join(firmwareDir, 'include'),
+    '-nostartfiles', '-T', path.join(firmwareDir, target.linkerScript!), '-Wl,--gc-sections',
+    ...sources, '-lgcc', '-o', elf,
+  ], { cwd: outDir, what: `${target.name} build of ${path.basename(kernelDir)}` });
+  const bin = path.join(outDir, 'kernel.bin');
+  await runTool(tools.objcopy, ['-O', 'binary', elf, bin], { what: 'objcopy' });
+  return { target, image: elf, bin, dir: outDir };
+}
+
+/** Startup, harness and support sources of a target (the firmware Makefile uses the same list via targets.mk). */
+export function firmwareSources(target: Target): string[] {
+  const common = fs.existsSync(path.join(firmwareDir, 'common'))
+    ? fs.readdirSync(path.join(firmwareDir, 'common')).filter((f) => /\.(c|S)$/.test(f)).map((f) => path.join(firmwareDir, 'common', f))
+    : [];
+  return [target.startup!, target.harness!].map((f) => path.join(firmwareDir, f)).concat(common);
+}

@@ -1,0 +1,180 @@
+/**
+ * Verification: one (spec, target, variant) pair end to end. Generate, build, run on seeded inputs (random plus the
+ * type's extremes), and compare every element with the golden model. A mismatch is a result; a tool failure is an error.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConvgenError } from '../errors.ts';
+import { generate, writeKernel, type VariantName } from '../codegen/index.ts';
+import { runGolden } from '../golden/index.ts';
+import { runImage } from '../qemu/index.ts';
+import { Mulberry32, macCount, type KernelModel } from '../spec/index.ts';
+import type { Target } from '../targets/index.ts';
+import { buildImage, type BuiltImage } from '../toolchain/index.ts';
+
+export interface Mismatch {
+  /** Which test tensor (0-based) and where in it, as (channel, y, x). */
+  tensor: number;
+  channel: number;
+  y: number;
+  x: number;
+  expected: number;
+  actual: number;
+}
+
+export interface PairResult {
+  spec: string;
+  name: string;
+  target: string;
+  variant: VariantName;
+  status: 'pass' | 'fail' | 'error';
+  /** Differing elements over all test tensors. */
+  mismatches: number;
+  elements: number;
+  tensors: number;
+  macs: number;
+  first?: Mismatch;
+  error?: string;
+  exitCode: number;
+  seconds: number;
+}
+
+/** Seeded random tensors plus all-max, all-min and alternating max/min: the inputs that reach the bound. */
+export function testInputs(m: KernelModel, seed: number, randomCount = 2): Int32Array[] {
+  const n = m.inC * m.inH * m.inW;
+  const { bits, min, max } = m.numeric.storage;
+  const rng = new Mulberry32(seed);
+  const inputs: Int32Array[] = [];
+  for (let r = 0; r < randomCount; r++) inputs.push(Int32Array.from({ length: n }, () => rng.nextSigned(bits)));
+  inputs.push(new Int32Array(n).fill(max), new Int32Array(n).fill(min));
+  inputs.push(Int32Array.from({ length: n }, (_, i) => (i % 2 === 0 ? max : min)));
+  return inputs;
+}
+
+export function encodeTensors(tensors: Int32Array[], bits: number): Uint8Array {
+  const bytes = bits / 8;
+  const n = tensors.reduce((a, t) => a + t.length, 0);
+  const buf = Buffer.alloc(n * bytes);
+  let off = 0;
+  for (const t of tensors)
+    for (const v of t) {
+      if (bytes === 1) buf.writeInt8(v, off);
+      else if (bytes === 2) buf.writeInt16LE(v, off);
+      else buf.writeInt32LE(v, off);
+      off += bytes;
+    }
+  return buf;
+}
+
+export function decodeTensors(buf: Uint8Array, bits: number, elems: number): Int32Array[] {
+  const bytes = bits / 8;
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const count = Math.floor(b.length / (elems * bytes));
+  const out: Int32Array[] = [];
+  for (let t = 0; t < count; t++) {
+    const a = new Int32Array(elems);
+    for (let i = 0; i < elems; i++) {
+      const off = (t * elems + i) * bytes;
+      a[i] = bytes === 1 ? b.readInt8(off) : bytes === 2 ? b.readInt16LE(off) : b.readInt32LE(off);
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+/** (channel, y, x) of flat index i in the model's output layout. */
+export function outputPosition(m: KernelModel, i: number): { channel: number; y: number; x: number } {
+  if (m.layout === 'hwc') {
+    const channel = i % m.outC;
+    const p = Math.floor(i / m.outC);
+    return { channel, y: Math.floor(p / m.outW), x: p % m.outW };
+  }
+  const plane = m.outH * m.outW;
+  const channel = Math.floor(i / plane);
+  const p = i % plane;
+  return { channel, y: Math.floor(p / m.outW), x: p % m.outW };
+}
+
+export function compareOutputs(m: KernelModel, expected: Int32Array[], actual: Int32Array[]): { mismatches: number; first?: Mismatch } {
+  let mismatches = 0;
+  let first: Mismatch | undefined;
+  for (let t = 0; t < expected.length; t++) {
+    const a = actual[t];
+    const e = expected[t];
+    if (!a) {
+      mismatches += e.length;
+      continue;
+    }
+    for (let i = 0; i < e.length; i++)
+      if (e[i] !== a[i]) {
+        mismatches++;
+        first ??= { tensor: t, ...outputPosition(m, i), expected: e[i], actual: a[i] };
+      }
+  }
+  return { mismatches, first };
+}
+
+export interface VerifyOptions {
+  seed: number;
+  timeoutSeconds: number;
+  variant?: VariantName;
+  /** Where build and run directories go; removed afterwards unless keep is set. */
+  workRoot?: string;
+  keep?: boolean;
+  extraFlags?: string[];
+  /** Extra inputs to check besides the seeded ones. */
+  inputs?: Int32Array[];
+}
+
+export interface VerifiedPair {
+  result: PairResult;
+  built?: BuiltImage;
+}
+
+export async function verifyPair(m: KernelModel, target: Target, opts: VerifyOptions): Promise<PairResult> {
+  const started = Date.now();
+  const variant = opts.variant ?? 'reference';
+  const base: Omit<PairResult, 'status' | 'exitCode' | 'seconds'> = {
+    spec: m.source, name: m.name, target: target.name, variant, mismatches: 0, elements: 0, tensors: 0, macs: macCount(m),
+  };
+  const work = fs.mkdtempSync(path.join(opts.workRoot ?? os.tmpdir(), `convgen-${m.name}-${target.name}-`));
+  try {
+    const kernel = generate(m, { variant });
+    const kdir = path.join(work, 'kernel');
+    writeKernel(kernel, kdir);
+    const built = await buildImage(target, kdir, path.join(work, 'build'), { extraFlags: opts.extraFlags });
+    if (target.run === 'build-only')
+      return { ...base, status: 'pass', exitCode: 0, seconds: (Date.now() - started) / 1000 };
+    const inputs = opts.inputs ?? testInputs(m, opts.seed);
+    const bits = m.numeric.storage.bits;
+    const run = await runImage(built, encodeTensors(inputs, bits), path.join(work, 'run'), { timeoutSeconds: opts.timeoutSeconds });
+    const outElems = m.outC * m.outH * m.outW;
+    const actual = decodeTensors(run.output, bits, outElems);
+    const expected = inputs.map((t) => runGolden(m, t));
+    const { mismatches, first } = compareOutputs(m, expected, actual);
+    const countOk = actual.length === expected.length;
+    return {
+      ...base,
+      status: mismatches === 0 && countOk ? 'pass' : 'fail',
+      mismatches,
+      first,
+      elements: outElems * inputs.length,
+      tensors: inputs.length,
+      exitCode: mismatches === 0 && countOk ? 0 : 1,
+      seconds: (Date.now() - started) / 1000,
+      ...(countOk ? {} : { error: `the device wrote ${actual.length} output tensors for ${expected.length} inputs` }),
+    };
+  } catch (e) {
+    if (!(e instanceof ConvgenError)) throw e;
+    return { ...base, status: 'error', error: e.message, exitCode: e.exitCode, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    if (!opts.keep) fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export function describeMismatch(r: PairResult): string {
+  if (!r.first) return `${r.mismatches} of ${r.elements} elements differ`;
+  const f = r.first;
+  return `${r.mismatches} of ${r.elements} elements differ; first at tensor ${f.tensor} (channel ${f.channel}, y ${f.y}, x ${f.x}): expected ${f.expected}, got ${f.actual}`;
+}
