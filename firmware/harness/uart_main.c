@@ -18,13 +18,23 @@
 #define UTRSTAT_TX_EMPTY   (1u << 1) /* holding buffer empty */
 #define UTRSTAT_TXER_EMPTY (1u << 2) /* shifter empty too */
 
-static void uart_putc(char c)
+#ifdef CONVGEN_UART_PUTC /* test hook: lets scripts/smoke-test.sh check the text on the host */
+void CONVGEN_UART_PUTC(char c);
+#define uart_tx CONVGEN_UART_PUTC
+#else
+static void uart_tx(char c)
 {
-    if (c == '\n')
-        uart_putc('\r');
     while ((UTRSTAT0 & UTRSTAT_TX_EMPTY) == 0u) {
     }
     UTXH0 = (uint8_t)c;
+}
+#endif
+
+static void uart_putc(char c)
+{
+    if (c == '\n')
+        uart_tx('\r');
+    uart_tx(c);
 }
 
 static void uart_write(const char *s, uint32_t len)

@@ -35,7 +35,7 @@ fi
 if [ -n "$entry" ]; then
     got=$(${CROSS}readelf -h "$elf" | sed -n 's/^ *Entry point address: *//p')
     [ $((got)) -eq $((entry)) ] || fail "entry is $got, expected $entry"
-    text=$(${CROSS}readelf -S -W "$elf" | awk '$2 == ".text" { print "0x" $4 }')
+    text=0x$(${CROSS}readelf -S -W "$elf" | sed -n 's/.* \.text  *PROGBITS  *\([0-9a-f]*\) .*/\1/p')
     [ $((text)) -eq $((entry)) ] || fail ".text at $text, expected $entry"
     echo "check-image: entry and .text at $entry"
 fi

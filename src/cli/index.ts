@@ -101,9 +101,9 @@ export function buildProgram(): Command {
     .argument('<spec>', 'kernel spec (.json or .kernel.ts)')
     .requiredOption('-o, --out <dir>', 'output folder')
     .option('--variant <v>', `kernel variant (${variantNames.join(', ')})`, variantArg, 'reference')
-    .action((spec: string, o: { out: string; variant: VariantName }) => {
+    .action(async (spec: string, o: { out: string; variant: VariantName }) => {
       checkOutputDir(o.out);
-      const m = loadSpec(spec);
+      const m = await loadSpec(spec);
       const k = generate(m, { variant: o.variant });
       for (const f of writeKernel(k, o.out)) console.log(`wrote ${f}`);
     });
@@ -114,9 +114,9 @@ export function buildProgram(): Command {
     .argument('<spec>')
     .requiredOption('--input <npy>', 'input tensor (.npy)')
     .requiredOption('--output <npy>', 'where to write the output tensor (.npy)')
-    .action((spec: string, o: { input: string; output: string }) => {
+    .action(async (spec: string, o: { input: string; output: string }) => {
       checkOutputFile(o.output);
-      const m = loadSpec(spec);
+      const m = await loadSpec(spec);
       const out = runGolden(m, readInputTensor(m, o.input));
       writeOutputTensor(m, o.output, out);
       console.log(`wrote ${o.output} (${outputShape(m).join('x')} ${m.numeric.storage.npyDtype})`);
@@ -135,7 +135,7 @@ export function buildProgram(): Command {
       const target = oneTarget(o.target);
       if (target.run === 'build-only') throw new InputError('--target', `${target.name} has no emulator; use \`convgen build\``);
       checkOutputFile(o.output);
-      const m = loadSpec(spec);
+      const m = await loadSpec(spec);
       const input = readInputTensor(m, o.input);
       const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-run-'));
       try {
@@ -170,7 +170,7 @@ export function buildProgram(): Command {
     }) => {
       const ts = targetList(o.target);
       for (const f of [o.json, o.junit]) if (f) checkOutputFile(f);
-      const models = specs.map((s) => loadSpec(s));
+      const models = await Promise.all(specs.map((s) => loadSpec(s)));
       let pairs = models.flatMap((m) => ts.map((t) => ({ m, t })));
       if (o.shard) {
         const [k, n] = o.shard;

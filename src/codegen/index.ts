@@ -153,6 +153,7 @@ function viewModel(m: KernelModel, plan: AccumulatorPlan, variant: VariantName) 
     accType: plan.accType,
     productType: plan.productType,
     biasScale: plan.biasScale,
+    biasScaled: m.numeric.biasShift > 0,
     bound: plan.bound.toString(),
     boundBits: Math.max(1, Math.ceil(plan.boundLog2 + 1e-9)),
     inC: m.inC, inH: m.inH, inW: m.inW, outC: m.outC, outH: m.outH, outW: m.outW,
@@ -193,6 +194,7 @@ function viewModel(m: KernelModel, plan: AccumulatorPlan, variant: VariantName) 
     biasLines: m.bias ? cArrayRows(Array.from(m.bias, (b) => cInt(b, st.biasCType)), 8) : [],
     bands,
     hasBorder: bands.some((b) => b.segments.some((s) => s.fn === 'border')),
+    hasInside: bands.some((b) => b.segments.some((s) => s.fn === 'inside')),
     stage: {
       ...stage,
       doc: stageDoc,

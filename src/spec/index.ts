@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { specSchema, type RawSpec } from './schema.ts';
 import { buildModel, type KernelModel } from './model.ts';
-import { readTypeScriptSpec } from './typescript-spec.ts';
 
 export type { KernelModel, Padding, QFormat } from './model.ts';
 export { macCount, samePadding, quantizeFloat } from './model.ts';
@@ -15,8 +14,8 @@ export { Mulberry32 } from './random.ts';
 export { storageTypes } from './numeric.ts';
 
 /** Read, check and resolve a spec file. */
-export function loadSpec(file: string): KernelModel {
-  const value = readSpecValue(file);
+export async function loadSpec(file: string): Promise<KernelModel> {
+  const value = await readSpecValue(file);
   return modelFromValue(value, file);
 }
 
@@ -30,8 +29,9 @@ export function modelFromValue(value: unknown, file: string): KernelModel {
   return buildModel(parsed.data as RawSpec, { file });
 }
 
-function readSpecValue(file: string): unknown {
-  if (file.endsWith('.kernel.ts')) return readTypeScriptSpec(file);
+async function readSpecValue(file: string): Promise<unknown> {
+  // ts-morph takes most of a second to load: only TypeScript specs pay for it.
+  if (file.endsWith('.kernel.ts')) return (await import('./typescript-spec.ts')).readTypeScriptSpec(file);
   if (!file.endsWith('.json'))
     throw new InputError(file, 'a spec must be a .json file or a .kernel.ts module');
   let text: string;

@@ -24,6 +24,7 @@ type Value = null | boolean | number | bigint | string | Value[] | { [key: strin
 
 const READ_ONLY_HINT = '(specs are read, never executed)';
 const LITERAL_HINT = `use a literal ${READ_ONLY_HINT}`;
+const IMPORTS_HINT = `only \`import { defineKernel } from 'convgen'\` and type imports ${READ_ONLY_HINT}`;
 const CONVGEN_MODULE = /^convgen(\/.*)?$/;
 
 /**
@@ -62,7 +63,7 @@ class SpecReader {
   private readonly sf: SourceFile;
   private readonly consts = new Map<string, ConstEntry>();
   /** Local names bound by imports, so a misused import gets a precise message. */
-  private readonly importNames = new Map<string, 'defineKernel' | 'type' | 'other'>();
+  private readonly importNames = new Map<string, 'defineKernel' | 'type'>();
   private readonly evaluating: string[] = [];
 
   constructor(
@@ -138,20 +139,23 @@ class SpecReader {
     const from = imp.getModuleSpecifierValue();
     const clause = imp.getImportClause();
     const typeOnly = imp.isTypeOnly();
-    if (clause === undefined) {
-      this.fail(imp, `side-effect import '${snippet(imp)}' is not allowed in a kernel spec: only \`import { defineKernel } from 'convgen'\` and type imports ${READ_ONLY_HINT}`);
+    const named = clause?.getNamedBindings();
+    // `import {} from 'x'` loads the module just like `import 'x'`.
+    if (
+      clause === undefined ||
+      (!typeOnly && !clause.getDefaultImport() && Node.isNamedImports(named) && named.getElements().length === 0)
+    ) {
+      this.fail(imp, `side-effect import '${snippet(imp)}' is not allowed in a kernel spec: ${IMPORTS_HINT}`);
     }
     if (typeOnly) {
       for (const id of clause.getDescendantsOfKind(SyntaxKind.Identifier)) this.importNames.set(id.getText(), 'type');
       return;
     }
     const fromConvgen = CONVGEN_MODULE.test(from);
-    const bad = (node: Node, what: string): never =>
-      this.fail(node, `${what} is not allowed in a kernel spec: only \`import { defineKernel } from 'convgen'\` and type imports ${READ_ONLY_HINT}`);
+    const bad = (node: Node, what: string): never => this.fail(node, `${what} is not allowed in a kernel spec: ${IMPORTS_HINT}`);
     const def = imp.getDefaultImport();
     if (def) bad(def, `default import '${def.getText()}' from '${from}'`);
-    const ns = imp.getNamespaceImport();
-    if (ns) bad(ns, `namespace import '* as ${ns.getText()}' from '${from}'`);
+    if (Node.isNamespaceImport(named)) bad(named, `namespace import '${named.getText()}' from '${from}'`);
     for (const spec of imp.getNamedImports()) {
       const imported = spec.getName();
       const local = spec.getAliasNode()?.getText() ?? imported;
@@ -187,7 +191,6 @@ class SpecReader {
 
   private evalExport(expr: Expression): Value {
     const inner = unwrap(expr);
-    let value: Value;
     if (Node.isCallExpression(inner)) {
       const callee = inner.getExpression();
       if (!(Node.isIdentifier(callee) && this.isDefineKernel(callee.getText())) || inner.hasQuestionDotToken()) {
@@ -199,7 +202,7 @@ class SpecReader {
       }
       const arg = args[0];
       if (Node.isSpreadElement(arg)) this.fail(arg, `spread argument '${snippet(arg)}' is not allowed: pass the spec object`);
-      value = this.eval(arg as Expression);
+      const value = this.eval(arg as Expression);
       if (!isPlainObject(value)) this.fail(arg, `the argument of defineKernel(...) must be an object, found ${describeValue(value)}`);
       return value;
     }
@@ -253,6 +256,8 @@ class SpecReader {
         return this.object(e.asKindOrThrow(SyntaxKind.ObjectLiteralExpression));
       case SyntaxKind.Identifier:
         return clone(this.identifier(e));
+      case SyntaxKind.ThisKeyword:
+        return this.fail(e, `'this' is not allowed in a kernel spec: ${LITERAL_HINT}`);
       default:
         return this.fail(e, `${describeExpression(e)} '${snippet(e)}' is not allowed in a kernel spec: ${hintFor(e)}`);
     }
@@ -463,8 +468,6 @@ function describeExpression(e: Node): string {
     case SyntaxKind.DeleteExpression:
     case SyntaxKind.AwaitExpression:
       return 'unary expression';
-    case SyntaxKind.ThisKeyword:
-      return "'this'";
     default:
       return `expression (${e.getKindName()})`;
   }

@@ -29,6 +29,8 @@ function makeArray(dtype: NpyDtype, shape: number[], values: (number | bigint)[]
   return { dtype, shape, data };
 }
 
+const list = (data: NpyArray['data']): (number | bigint)[] => Array.from(data as ArrayLike<number | bigint>);
+
 function bytesOf(a: NpyArray['data']): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
@@ -115,7 +117,7 @@ describe('round trip', () => {
   it('handles scalars and zero-length dimensions', () => {
     const scalar = parseNpy(encodeNpy(makeArray('float64', [], [2.5])), 's.npy');
     expect(scalar.shape).toEqual([]);
-    expect(Array.from(scalar.data)).toEqual([2.5]);
+    expect(list(scalar.data)).toEqual([2.5]);
     for (const shape of [[0], [0, 3], [4, 0, 2]]) {
       const back = parseNpy(encodeNpy(makeArray('int16', shape, [])), 'e.npy');
       expect(back.shape).toEqual(shape);
@@ -131,7 +133,7 @@ describe('round trip', () => {
         const arr = makeArray('int32', shape, values);
         const back = parseNpy(encodeNpy(arr), 'p.npy');
         expect(back.shape).toEqual(shape);
-        expect(Array.from(back.data)).toEqual(values);
+        expect(list(back.data)).toEqual(values);
       }),
     );
   });
@@ -164,7 +166,7 @@ describe('round trip', () => {
   it('encodes a subarray view without its neighbours', () => {
     const backing = new Int16Array([9, 1, 2, 3, 9]);
     const back = parseNpy(encodeNpy({ dtype: 'int16', shape: [3], data: backing.subarray(1, 4) }), 'v.npy');
-    expect(Array.from(back.data)).toEqual([1, 2, 3]);
+    expect(list(back.data)).toEqual([1, 2, 3]);
   });
 });
 
@@ -180,15 +182,15 @@ describe('hand-built files', () => {
     for (const [kind, dtype, values] of cases) {
       const arr = parseNpy(build(dict(`>${kind}`, '(3,)'), bigEndianBytes(kind, values)), 'be.npy');
       expect(arr.dtype).toBe(dtype);
-      expect(Array.from(arr.data)).toEqual(Array.from(makeArray(dtype, [3], values).data));
+      expect(list(arr.data)).toEqual(list(makeArray(dtype, [3], values).data));
     }
     // The raw bytes of '>i2' [0x0102, 0xfffe]: checks the swap itself, not just a DataView round trip.
-    expect(Array.from(parseNpy(build(dict('>i2', '(2,)'), [0x01, 0x02, 0xff, 0xfe]), 'be.npy').data)).toEqual([258, -2]);
+    expect(list(parseNpy(build(dict('>i2', '(2,)'), [0x01, 0x02, 0xff, 0xfe]), 'be.npy').data)).toEqual([258, -2]);
   });
 
   it("accepts '<', '|' and '=' (native = little) byte orders", () => {
-    expect(Array.from(parseNpy(build(dict('=i4', '(1,)'), [1, 0, 0, 0]), 'n.npy').data)).toEqual([1]);
-    expect(Array.from(parseNpy(build(dict('<i2', '(1,)'), [0, 1]), 'l.npy').data)).toEqual([256]);
+    expect(list(parseNpy(build(dict('=i4', '(1,)'), [1, 0, 0, 0]), 'n.npy').data)).toEqual([1]);
+    expect(list(parseNpy(build(dict('<i2', '(1,)'), [0, 1]), 'l.npy').data)).toEqual([256]);
     expect(parseNpy(build(dict('|i1', '(1,)'), [0xff]), 'b.npy').data).toEqual(new Int8Array([-1]));
     expect(parseNpy(build(dict('<i1', '(1,)'), [0xff]), 'b.npy').data).toEqual(new Int8Array([-1]));
     expect(parseNpy(build(dict('|u1', '(1,)'), [0xff]), 'b.npy').data).toEqual(new Uint8Array([255]));
@@ -199,7 +201,7 @@ describe('hand-built files', () => {
     // Column-major storage of [[0, 1, 2], [3, 4, 5]].
     const arr = parseNpy(build(dict('<i4', '(2, 3)', 'True'), new Uint8Array(Int32Array.from([0, 3, 1, 4, 2, 5]).buffer)), 'f.npy');
     expect(arr.shape).toEqual([2, 3]);
-    expect(Array.from(arr.data)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(list(arr.data)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it('transposes a Fortran-order 2x3x4 array to C order', () => {
@@ -208,31 +210,31 @@ describe('hand-built files', () => {
     for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 4; k++) fortran[i + 2 * j + 6 * k] = 12 * i + 4 * j + k;
     const arr = parseNpy(build(dict('<f8', '(2, 3, 4)', 'True'), new Uint8Array(fortran.buffer)), 'f.npy');
     expect(arr.shape).toEqual([2, 3, 4]);
-    expect(Array.from(arr.data)).toEqual(Array.from({ length: 24 }, (_, i) => i));
+    expect(list(arr.data)).toEqual(Array.from({ length: 24 }, (_, i) => i));
   });
 
   it('transposes big-endian Fortran data, and leaves rank 0/1 and empty Fortran arrays alone', () => {
     const arr = parseNpy(build(dict('>i2', '(2, 3)', 'True'), bigEndianBytes('i2', [0, 3, 1, 4, 2, 5])), 'f.npy');
-    expect(Array.from(arr.data)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(Array.from(parseNpy(build(dict('<i2', '(3,)', 'True'), [1, 0, 2, 0, 3, 0]), 'f.npy').data)).toEqual([1, 2, 3]);
-    expect(Array.from(parseNpy(build(dict('<i2', '()', 'True'), [7, 0]), 'f.npy').data)).toEqual([7]);
+    expect(list(arr.data)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(list(parseNpy(build(dict('<i2', '(3,)', 'True'), [1, 0, 2, 0, 3, 0]), 'f.npy').data)).toEqual([1, 2, 3]);
+    expect(list(parseNpy(build(dict('<i2', '()', 'True'), [7, 0]), 'f.npy').data)).toEqual([7]);
     expect(parseNpy(build(dict('<i2', '(0, 3)', 'True')), 'f.npy').shape).toEqual([0, 3]);
   });
 
   it('reads a version 2.0 header', () => {
     const arr = parseNpy(build(dict('<i2', '(2,)'), [5, 0, 0xfb, 0xff], 2), 'v2.npy');
     expect(arr.shape).toEqual([2]);
-    expect(Array.from(arr.data)).toEqual([5, -5]);
+    expect(list(arr.data)).toEqual([5, -5]);
   });
 
   it('reads a version 3.0 (UTF-8) header', () => {
     const arr = parseNpy(build(dict('<i2', '(1,)'), [1, 0], 3), 'v3.npy');
-    expect(Array.from(arr.data)).toEqual([1]);
+    expect(list(arr.data)).toEqual([1]);
   });
 
   it('reads unaligned data after an odd-length header', () => {
     const arr = parseNpy(build("{'descr':'<f8','fortran_order':False,'shape':(1,)}", new Uint8Array(Float64Array.from([1.25]).buffer)), 'u.npy');
-    expect(Array.from(arr.data)).toEqual([1.25]);
+    expect(list(arr.data)).toEqual([1.25]);
   });
 
   it('parses the Python literal forms numpy and others write', () => {
@@ -254,7 +256,7 @@ describe('numpy-written fixtures', () => {
       const arr = readNpy(fixture(`c_${dtype}.npy`));
       expect(arr.dtype).toBe(dtype);
       expect(arr.shape).toEqual([2, 3, 4]);
-      expect(Array.from(arr.data)).toEqual(fixtureValues(dtype));
+      expect(list(arr.data)).toEqual(fixtureValues(dtype));
     });
   }
 
@@ -262,27 +264,27 @@ describe('numpy-written fixtures', () => {
     it(`reads big-endian be_${dtype}.npy`, () => {
       const arr = readNpy(fixture(`be_${dtype}.npy`));
       expect(arr.dtype).toBe(dtype);
-      expect(Array.from(arr.data)).toEqual(fixtureValues(dtype));
+      expect(list(arr.data)).toEqual(fixtureValues(dtype));
     });
   }
 
   it('reads Fortran-order files in C order', () => {
     const a = readNpy(fixture('f_int32_2x3.npy'));
     expect(a.shape).toEqual([2, 3]);
-    expect(Array.from(a.data)).toEqual(fixtureValues('int32', 6));
+    expect(list(a.data)).toEqual(fixtureValues('int32', 6));
     const b = readNpy(fixture('f_float64_2x3x4.npy'));
     expect(b.shape).toEqual([2, 3, 4]);
-    expect(Array.from(b.data)).toEqual(fixtureValues('float64'));
+    expect(list(b.data)).toEqual(fixtureValues('float64'));
     const c = readNpy(fixture('f_be_int16_2x3x4.npy'));
-    expect(Array.from(c.data)).toEqual(fixtureValues('int16'));
+    expect(list(c.data)).toEqual(fixtureValues('int16'));
   });
 
   it('reads version 2.0 and 3.0 files, scalars and empty arrays', () => {
-    expect(Array.from(readNpy(fixture('v2_int16.npy')).data)).toEqual(fixtureValues('int16'));
-    expect(Array.from(readNpy(fixture('v3_float32.npy')).data)).toEqual(fixtureValues('float32'));
+    expect(list(readNpy(fixture('v2_int16.npy')).data)).toEqual(fixtureValues('int16'));
+    expect(list(readNpy(fixture('v3_float32.npy')).data)).toEqual(fixtureValues('float32'));
     const s = readNpy(fixture('scalar_float64.npy'));
     expect(s.shape).toEqual([]);
-    expect(Array.from(s.data)).toEqual([-1.5]);
+    expect(list(s.data)).toEqual([-1.5]);
     const e = readNpy(fixture('empty_int32_0x3.npy'));
     expect(e.shape).toEqual([0, 3]);
     expect(e.data.length).toBe(0);
@@ -292,12 +294,12 @@ describe('numpy-written fixtures', () => {
     const w = readNpy(fixture('qf00_weights.npy'));
     expect(w.dtype).toBe('int8');
     expect(w.shape).toEqual([6, 6, 4, 2]);
-    expect(Array.from(w.data.subarray(0, 10))).toEqual([68, 23, -5, -104, 21, -16, 47, -84, 39, 64]);
-    expect(Array.from(w.data.subarray(-3))).toEqual([94, -116, 24]);
+    expect(list(w.data.subarray(0, 10))).toEqual([68, 23, -5, -104, 21, -16, 47, -84, 39, 64]);
+    expect(list(w.data.subarray(-3))).toEqual([94, -116, 24]);
     expect(Array.from(w.data as Int8Array).reduce((a, b) => a + b, 0)).toBe(470);
     const b = readNpy(fixture('qf00_bias.npy'));
     expect(b.dtype).toBe('int32');
-    expect(Array.from(b.data)).toEqual([-11702417, -6402712, 12744818, -600168, 12817005, 10337208]);
+    expect(list(b.data)).toEqual([-11702417, -6402712, 12744818, -600168, 12817005, 10337208]);
   });
 
   it('names numpy dtypes it does not support', () => {
@@ -488,11 +490,11 @@ describe('files', () => {
   it('writes atomically, overwrites, and leaves no temp files', () => {
     const path = join(dir, 'out.npy');
     writeNpyAtomic(path, makeArray('int16', [2, 2], [1, -2, 3, -4]));
-    expect(Array.from(readNpy(path).data)).toEqual([1, -2, 3, -4]);
+    expect(list(readNpy(path).data)).toEqual([1, -2, 3, -4]);
     writeNpyAtomic(path, makeArray('float32', [1], [0.5]));
     const back = readNpy(path);
     expect(back.dtype).toBe('float32');
-    expect(Array.from(back.data)).toEqual([0.5]);
+    expect(list(back.data)).toEqual([0.5]);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 

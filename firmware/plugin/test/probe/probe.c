@@ -21,7 +21,6 @@ static uint64_t w_cb_loads, w_cb_stores;      /* callback registered as W  */
 static uint64_t inl_r, inl_w;                 /* inline mem counters R, W  */
 static uint64_t inl_insns, cb_insns;
 static uint64_t order_cb_first, order_inline_first;
-static uint64_t seen_at_cb;
 
 static void mem_rw(unsigned int v, qemu_plugin_meminfo_t i, uint64_t a, void *u)
 { (void)v; (void)a; (void)u; if (qemu_plugin_mem_is_store(i)) cb_stores++; else cb_loads++; }
@@ -36,7 +35,6 @@ static void exec_cb(unsigned int v, void *u)
     /* inline_insns == cb_insns  -> this callback ran before the inline add */
     if (inl_insns == cb_insns) order_cb_first++; else order_inline_first++;
     cb_insns++;
-    (void)seen_at_cb;
 }
 
 static void trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
