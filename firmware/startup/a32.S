@@ -2,6 +2,7 @@
  * Startup for ARM-state targets (ARMv4T and later): vector table at _start,
  * per-mode stacks, optional VFP/NEON enable, .data copy, .bss zero, main().
  * Only ARMv4T instructions outside the #if blocks (must run on -cpu ti925t).
+ * startup/s3c2410.S includes this file with CONVGEN_BOARD_S3C2410 defined.
  */
 #include "convgen_fw.h"
 

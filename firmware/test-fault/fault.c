@@ -4,11 +4,42 @@
  * address (bus fault on mps2/mps3; QEMU's versatilepb, vexpress and microbit
  * read zero), 3 = BKPT #1 (prefetch abort on ARMv5+; undefined on ARMv4T) /
  * jump to an unmapped address (M), 4 = unaligned load with alignment
- * checking on (A32) / unaligned LDR/LDRD (M); anything else: out = in.
+ * checking on (A32) / unaligned LDR/LDRD (M), 5 = NEON/MVE add (out = 2 * in;
+ * proves the startup enabled the unit), 6 = disable the unit, then as 5
+ * (must fault); anything else: out = in.
  */
 #include "fault.h"
 
 #define UNMAPPED 0xF0000000u
+
+static uint32_t vector_double(uint32_t x)
+{
+#if defined(__ARM_NEON)
+    __asm__ volatile("vdup.32 q0, %0\n"
+                     "vadd.i32 q0, q0, q0\n"
+                     "vmov.32 %0, d0[0]"
+                     : "+r"(x) : : "q0");
+#elif defined(__ARM_FEATURE_MVE)
+    __asm__ volatile("vdup.32 q0, %0\n"
+                     "vadd.i32 q0, q0, q0\n"
+                     "vmov.32 %0, q0[0]"
+                     : "+r"(x) : : "q0");
+#else
+    x *= 2u;
+#endif
+    return x;
+}
+
+static void vector_disable(void)
+{
+#if defined(__ARM_NEON)
+    __asm__ volatile("vmsr fpexc, %0" : : "r"(0u)); /* FPEXC.EN = 0 */
+#elif defined(__ARM_FEATURE_MVE)
+    *(volatile uint32_t *)0xE000ED88u &= ~(0xFu << 20); /* CPACR cp10/cp11 */
+    __asm__ volatile("dsb\n"
+                     "isb" ::: "memory");
+#endif
+}
 
 void fault_run(const uint32_t *in, uint32_t *out)
 {
@@ -57,6 +88,12 @@ void fault_run(const uint32_t *in, uint32_t *out)
         out[0] = v;
         return;
     }
+    case 6:
+        vector_disable();
+        /* fall through */
+    case 5:
+        out[0] = vector_double(in[0]);
+        return;
     default:
         break;
     }

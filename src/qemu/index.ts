@@ -26,6 +26,7 @@ export const guestExitCodes: Record<number, string> = {
   10: 'the harness could not open input.bin',
   11: 'input.bin is empty or not a whole number of tensors',
   12: 'the harness could not write output.bin',
+  13: 'the harness could not read input.bin',
   70: 'undefined instruction',
   71: 'prefetch abort',
   72: 'data abort',

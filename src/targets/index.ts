@@ -59,13 +59,13 @@ export const targets: readonly Target[] = [
     name: 'arm920t', core: 'ARM920T (S3C2410 class)', arch: 'ARMv4T', run: 'qemu',
     cpuFlags: ['-mcpu=arm920t', '-marm'], features: noFeatures,
     qemu: { machine: 'versatilepb', cpu: 'ti925t', extra: versatileAudio },
-    linkerScript: 'ld/versatilepb.ld', ...a32Semihost, ramBytes: 64 << 20, memoryMap: 'SDRAM at 0x00000000',
+    linkerScript: 'ld/versatilepb.ld', ...a32Semihost, ramBytes: 128 << 20, memoryMap: 'SDRAM at 0x00000000 (128 MiB)',
   },
   {
     name: 'arm926ej-s', core: 'ARM926EJ-S', arch: 'ARMv5TE', run: 'qemu',
     cpuFlags: ['-mcpu=arm926ej-s', '-marm'], features: { ...noFeatures, dspv5te: true },
     qemu: { machine: 'versatilepb', cpu: 'arm926', extra: versatileAudio },
-    linkerScript: 'ld/versatilepb.ld', ...a32Semihost, ramBytes: 64 << 20, memoryMap: 'SDRAM at 0x00000000',
+    linkerScript: 'ld/versatilepb.ld', ...a32Semihost, ramBytes: 128 << 20, memoryMap: 'SDRAM at 0x00000000 (128 MiB)',
   },
   {
     name: 'cortex-m0', core: 'Cortex-M0', arch: 'ARMv6-M', run: 'qemu',
@@ -99,8 +99,8 @@ export const targets: readonly Target[] = [
     name: 'cortex-m33', core: 'Cortex-M33', arch: 'ARMv8-M Mainline', run: 'qemu',
     cpuFlags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=soft'], features: v7em,
     qemu: { machine: 'mps2-an505', extra: [] },
-    linkerScript: 'ld/an505.ld', ...mSemihost, ramBytes: 2 << 20,
-    memoryMap: 'Secure code 0x10000000, data 0x38000000',
+    linkerScript: 'ld/an505.ld', ...mSemihost, ramBytes: 4 << 20,
+    memoryMap: 'Secure code 0x10000000 (4 MiB), data 0x38000000 (4 MiB)',
   },
   {
     name: 'cortex-m55', core: 'Cortex-M55', arch: 'ARMv8.1-M (MVE)', run: 'qemu',
@@ -114,7 +114,7 @@ export const targets: readonly Target[] = [
     cpuFlags: ['-mcpu=cortex-a9', '-mfpu=neon', '-mfloat-abi=hard', '-marm', '-DCONVGEN_ENABLE_NEON'],
     features: { ...noFeatures, dspv5te: true, simd32: true, neon: true, unaligned: true },
     qemu: { machine: 'vexpress-a9', extra: versatileAudio },
-    linkerScript: 'ld/vexpress-a9.ld', ...a32Semihost, ramBytes: 64 << 20, memoryMap: 'DRAM at 0x60000000',
+    linkerScript: 'ld/vexpress-a9.ld', ...a32Semihost, ramBytes: 128 << 20, memoryMap: 'DRAM at 0x60000000 (128 MiB)',
   },
   {
     name: 's3c2410', core: 'Samsung S3C2410 (ARM920T) board', arch: 'ARMv4T', run: 'build-only',

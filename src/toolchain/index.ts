@@ -80,7 +80,8 @@ export async function buildImage(target: Target, kernelDir: string, outDir: stri
     ...target.cpuFlags, ...WARNING_FLAGS, optimize, ...(opts.extraFlags ?? []),
     '-ffunction-sections', '-fdata-sections', '-fstack-usage',
     '-I', kernelDir, '-I', path.join(firmwareDir, 'include'),
-    '-nostartfiles', '-T', path.join(firmwareDir, target.linkerScript!), '-Wl,--gc-sections',
+    '-nostartfiles', '-nostdlib', '-L', path.join(firmwareDir, 'ld'), '-T', path.join(firmwareDir, target.linkerScript!),
+    '-Wl,--gc-sections', `-Wl,-Map=${path.join(outDir, 'kernel.map')}`,
     ...sources, '-lgcc', '-o', elf,
   ], { cwd: outDir, what: `${target.name} build of ${path.basename(kernelDir)}` });
   const bin = path.join(outDir, 'kernel.bin');

@@ -50,8 +50,8 @@ describe('convgen CLI', () => {
     const h = readNpy(path.join(dir, 'h.npy'));
     expect(g.dtype).toBe('int16');
     expect(g.shape).toEqual([8, 16, 16]);
-    expect(Array.from(h.data)).toEqual(Array.from(g.data));
-    expect(Array.from(g.data).some((v) => v !== 0)).toBe(true);
+    expect(Array.from(h.data, Number)).toEqual(Array.from(g.data, Number));
+    expect(Array.from(g.data, Number).some((v) => v !== 0)).toBe(true);
   });
 
   it('test writes JSON and JUnit reports and exits 0 when bit-exact', async () => {
