@@ -6,9 +6,12 @@
 /* Stops GCC from turning our loops into calls to strlen/memcpy/memset (i.e. itself). */
 #define NO_LDP __attribute__((optimize("no-tree-loop-distribute-patterns")))
 
-/* Separate translation unit + noinline keeps the calls (and entry addresses) real. */
-__attribute__((noinline)) void convgen_mark_begin(void) { __asm__ volatile(""); }
-__attribute__((noinline)) void convgen_mark_end(void) { __asm__ volatile(""); }
+/*
+ * Separate translation unit + noinline/noipa keeps the calls (and entry addresses) real; the memory clobber keeps
+ * the kernel's loads and stores on their side of the markers (firmware/plugin/README.md).
+ */
+__attribute__((noinline, noipa, used)) void convgen_mark_begin(void) { __asm__ volatile("" ::: "memory"); }
+__attribute__((noinline, noipa, used)) void convgen_mark_end(void) { __asm__ volatile("" ::: "memory"); }
 
 static const char *const fault_names[] = {
     "undefined-instruction", "prefetch-abort", "data-abort", "hardfault",

@@ -17,6 +17,7 @@ import { runImage } from '../qemu/index.ts';
 import { decodeTensors, encodeTensors, verifyPair, type PairResult } from '../verify/index.ts';
 import { jsonReport, junitReport, resultLine, summaryLine, writeFileAtomic } from '../report/index.ts';
 import { doctor } from './doctor.ts';
+import { buildStep } from './build.ts';
 
 function intArg(name: string, min: number) {
   return (v: string): number => {
@@ -192,6 +193,24 @@ export function buildProgram(): Command {
       if (o.junit) writeFileAtomic(o.junit, junitReport(results));
       console.log(summaryLine(results));
       process.exitCode = worstExit(results);
+    });
+
+  program
+    .command('build')
+    .description('the build step: generate, cross-compile, prove bit-exact under QEMU, then write sources, ELF, .bin and report.json')
+    .argument('<spec>')
+    .option('--target <t>', 'target (see `convgen targets`)', DEFAULT_TARGET)
+    .requiredOption('-o, --out <dir>', 'output folder')
+    .option('--variant <v>', 'kernel variant', variantArg, 'reference')
+    .option('--seed <n>', 'seed of the verification inputs', intArg('--seed', 0), 1)
+    .option('--no-verify', 'skip the QEMU run')
+    .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
+    .action(async (spec: string, o: { target: string; out: string; variant: VariantName; seed: number; verify: boolean; timeout: number }) => {
+      const target = oneTarget(o.target);
+      checkOutputDir(o.out);
+      const m = await loadSpec(spec);
+      for (const line of describeModel(m)) console.log(line);
+      process.exitCode = await buildStep(m, target, o.out, { variant: o.variant, seed: o.seed, verify: o.verify, timeoutSeconds: o.timeout });
     });
 
   program

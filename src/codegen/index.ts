@@ -41,6 +41,10 @@ export const variants = {
     summary: 'portable C99, constant shapes, border/interior split',
     template: 'reference/kernel.c.hbs',
   },
+  naive: {
+    summary: 'baseline: the hand-written textbook loop, shape passed at run time, bounds check per tap',
+    template: 'naive/kernel.c.hbs',
+  },
 } as const satisfies Record<string, VariantDef>;
 
 export type VariantName = keyof typeof variants;
@@ -64,6 +68,8 @@ for (const partial of ['tables', 'finish'])
 
 export interface GenerateOptions {
   variant?: VariantName;
+  /** Compile this input tensor into the image (boards with no host file system: the UART harness reads it). */
+  builtinInput?: { data: Int32Array; seed: number };
 }
 
 export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedKernel {
@@ -73,8 +79,15 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
   const files: GeneratedFile[] = [
     { name: `${m.name}.h`, content: template('common/header.h.hbs')(view) },
     { name: `${m.name}.c`, content: template(variants[variant].template)(view) },
-    { name: 'convgen_entry.h', content: template('common/entry.h.hbs')(view) },
+    { name: 'convgen_entry.h', content: template('common/entry.h.hbs')({ ...view, builtinInput: Boolean(opts.builtinInput) }) },
   ];
+  if (opts.builtinInput)
+    files.push({
+      name: `${m.name}_input.c`,
+      content: template('common/builtin_input.c.hbs')({
+        ...view, seed: opts.builtinInput.seed, lines: cArrayRows(opts.builtinInput.data, 16),
+      }),
+    });
   return {
     name: m.name,
     variant,

@@ -28,9 +28,13 @@ export const storageTypes = {
   q7: storage(8, 32),
   q15: storage(16, 32),
   q31: storage(32, 64),
+  /** TFLite's quantized int8: int8 input, weights and output, int32 bias (issue 5 §1). */
+  int8: storage(8, 32),
 } as const;
 
-export type QTypeName = keyof typeof storageTypes;
+export type NumericTypeName = keyof typeof storageTypes;
+/** The Q-format types: fraction bits, shift-and-round output stage. */
+export type QTypeName = Exclude<NumericTypeName, 'int8'>;
 
 export const INT32_MIN = -(2 ** 31);
 export const INT32_MAX = 2 ** 31 - 1;

@@ -41,6 +41,8 @@ export interface Target {
   linkerScript?: string;
   startup?: string;
   harness?: string;
+  /** The image carries its input (no host file system to read it from) and prints a result line. */
+  builtinInput?: boolean;
   /** RAM available to .data, .bss (the tensors) and the stack, in bytes. */
   ramBytes: number;
   memoryMap: string;
@@ -119,7 +121,7 @@ export const targets: readonly Target[] = [
   {
     name: 's3c2410', core: 'Samsung S3C2410 (ARM920T) board', arch: 'ARMv4T', run: 'build-only',
     cpuFlags: ['-mcpu=arm920t', '-marm'], features: noFeatures,
-    linkerScript: 'ld/s3c2410.ld', startup: 'startup/s3c2410.S', harness: 'harness/uart_main.c',
+    linkerScript: 'ld/s3c2410.ld', startup: 'startup/s3c2410.S', harness: 'harness/uart_main.c', builtinInput: true,
     ramBytes: 64 << 20, memoryMap: 'SDRAM at 0x30000000, UART0 at 0x50000000',
   },
   {

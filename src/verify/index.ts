@@ -127,9 +127,35 @@ export interface VerifyOptions {
   inputs?: Int32Array[];
 }
 
-export interface VerifiedPair {
-  result: PairResult;
-  built?: BuiltImage;
+/** Run a built image on `inputs` and compare every element with the golden model. */
+export async function checkImage(m: KernelModel, built: BuiltImage, inputs: Int32Array[], workDir: string,
+  timeoutSeconds: number): Promise<Pick<PairResult, 'status' | 'mismatches' | 'first' | 'elements' | 'tensors' | 'exitCode' | 'error'>> {
+  const bits = m.numeric.storage.bits;
+  const run = await runImage(built, encodeTensors(inputs, bits), workDir, { timeoutSeconds });
+  const outElems = m.outC * m.outH * m.outW;
+  const actual = decodeTensors(run.output, bits, outElems);
+  const expected = inputs.map((t) => runGolden(m, t));
+  const { mismatches, first } = compareOutputs(m, expected, actual);
+  const ok = mismatches === 0 && actual.length === expected.length;
+  return {
+    status: ok ? 'pass' : 'fail',
+    mismatches,
+    first,
+    elements: outElems * inputs.length,
+    tensors: inputs.length,
+    exitCode: ok ? 0 : 1,
+    ...(actual.length === expected.length ? {} : { error: `the device wrote ${actual.length} output tensors for ${expected.length} inputs` }),
+  };
+}
+
+/** Generate and build one (spec, target, variant) into `work`; returns the kernel folder and the image. */
+export async function generateAndBuild(m: KernelModel, target: Target, work: string, opts: { variant: VariantName; seed: number; extraFlags?: string[] }) {
+  const builtinInput = target.builtinInput ? { data: testInputs(m, opts.seed)[0], seed: opts.seed } : undefined;
+  const kernel = generate(m, { variant: opts.variant, builtinInput });
+  const kernelDir = path.join(work, 'kernel');
+  writeKernel(kernel, kernelDir);
+  const built = await buildImage(target, kernelDir, path.join(work, 'build'), { extraFlags: opts.extraFlags });
+  return { kernel, kernelDir, built };
 }
 
 export async function verifyPair(m: KernelModel, target: Target, opts: VerifyOptions): Promise<PairResult> {
@@ -139,35 +165,15 @@ export async function verifyPair(m: KernelModel, target: Target, opts: VerifyOpt
     spec: m.source, name: m.name, target: target.name, variant, mismatches: 0, elements: 0, tensors: 0, macs: macCount(m),
   };
   const work = fs.mkdtempSync(path.join(opts.workRoot ?? os.tmpdir(), `convgen-${m.name}-${target.name}-`));
+  const seconds = () => (Date.now() - started) / 1000;
   try {
-    const kernel = generate(m, { variant });
-    const kdir = path.join(work, 'kernel');
-    writeKernel(kernel, kdir);
-    const built = await buildImage(target, kdir, path.join(work, 'build'), { extraFlags: opts.extraFlags });
-    if (target.run === 'build-only')
-      return { ...base, status: 'pass', exitCode: 0, seconds: (Date.now() - started) / 1000 };
-    const inputs = opts.inputs ?? testInputs(m, opts.seed);
-    const bits = m.numeric.storage.bits;
-    const run = await runImage(built, encodeTensors(inputs, bits), path.join(work, 'run'), { timeoutSeconds: opts.timeoutSeconds });
-    const outElems = m.outC * m.outH * m.outW;
-    const actual = decodeTensors(run.output, bits, outElems);
-    const expected = inputs.map((t) => runGolden(m, t));
-    const { mismatches, first } = compareOutputs(m, expected, actual);
-    const countOk = actual.length === expected.length;
-    return {
-      ...base,
-      status: mismatches === 0 && countOk ? 'pass' : 'fail',
-      mismatches,
-      first,
-      elements: outElems * inputs.length,
-      tensors: inputs.length,
-      exitCode: mismatches === 0 && countOk ? 0 : 1,
-      seconds: (Date.now() - started) / 1000,
-      ...(countOk ? {} : { error: `the device wrote ${actual.length} output tensors for ${expected.length} inputs` }),
-    };
+    const { built } = await generateAndBuild(m, target, work, { variant, seed: opts.seed, extraFlags: opts.extraFlags });
+    if (target.run === 'build-only') return { ...base, status: 'pass', exitCode: 0, seconds: seconds() };
+    const checked = await checkImage(m, built, opts.inputs ?? testInputs(m, opts.seed), path.join(work, 'run'), opts.timeoutSeconds);
+    return { ...base, ...checked, seconds: seconds() };
   } catch (e) {
     if (!(e instanceof ConvgenError)) throw e;
-    return { ...base, status: 'error', error: e.message, exitCode: e.exitCode, seconds: (Date.now() - started) / 1000 };
+    return { ...base, status: 'error', error: e.message, exitCode: e.exitCode, seconds: seconds() };
   } finally {
     if (!opts.keep) fs.rmSync(work, { recursive: true, force: true });
   }

@@ -1,0 +1,95 @@
+/**
+ * The QEMU matrix: every runnable target in the table × a matrix of specs, really compiled with arm-none-eabi-gcc
+ * and really run under qemu-system-arm, compared bit for bit with the golden model. Adding a target row adds it here.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSpec, modelFromValue, type KernelModel } from '../../src/spec/index.ts';
+import { readNpy } from '../../src/npy/index.ts';
+import { targets } from '../../src/targets/index.ts';
+import { readInputTensor } from '../../src/tensors/index.ts';
+import { verifyPair, type PairResult } from '../../src/verify/index.ts';
+import { runGolden } from '../../src/golden/index.ts';
+import { baseSpec, fixtures, root } from '../helpers.ts';
+
+const runnable = targets.filter((t) => t.run === 'qemu');
+const jobs = 2;
+
+async function pool<T>(items: T[], work: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: jobs }, async () => {
+    while (next < items.length) await work(items[next++]);
+  }));
+}
+
+/** One spec per feature the issue names; small enough for the 16 KiB Cortex-M0. */
+const matrix: Record<string, Record<string, unknown>> = {
+  asymmetric_pad: baseSpec({ name: 'asym', padding: [0, 2, 1, 0], input: { channels: 3, height: 7, width: 6 } }),
+  stride2_same: baseSpec({ name: 'stride2', stride: 2, padding: 'same', input: { channels: 2, height: 8, width: 9 } }),
+  dilation: baseSpec({ name: 'dil', dilation: [2, 3], padding: [2, 3, 1, 2], input: { channels: 2, height: 9, width: 10 } }),
+  groups: baseSpec({ name: 'groups', groups: 2, input: { channels: 4, height: 6, width: 6 }, output: { channels: 6 } }),
+  depthwise_mult: baseSpec({ name: 'dw', groups: 3, input: { channels: 3, height: 7, width: 7 }, output: { channels: 6 }, activation: 'relu6' }),
+  pointwise: baseSpec({ name: 'pw', kernel: 1, padding: 0, input: { channels: 8, height: 6, width: 5 }, output: { channels: 5 } }),
+  k5x5_q7_floor: baseSpec({ name: 'k5', kernel: 5, padding: 2, numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 4, rounding: 'floor' } }),
+  q31_clamp_hwc: baseSpec({ name: 'q31', layout: 'hwc', activation: { clamp: [-1000000, 2000000] },
+    numeric: { type: 'q31', inputFrac: 20, weightFrac: 24, outputFrac: 16 }, weights: { values: Array.from({ length: 54 }, (_, i) => (i * 7919 % 2000001) - 1000000) },
+    bias: { values: [123456789, -987654321, 5] } }),
+  q15_relu_shiftleft: baseSpec({ name: 'shl', activation: 'relu', numeric: { type: 'q15', inputFrac: 3, weightFrac: 2, outputFrac: 9, biasFrac: 4 } }),
+  extreme_weights_i64: baseSpec({ name: 'extreme', weights: { values: new Array(54).fill(-32768) }, bias: { values: [2147483647, -2147483648, 0] },
+    numeric: { type: 'q15', inputFrac: 15, weightFrac: 15, outputFrac: 8, biasFrac: 10 } }),
+};
+
+describe('QEMU matrix: every target × every feature, bit-exact', () => {
+  const models = Object.entries(matrix).map(([key, spec]) => [key, modelFromValue(spec, path.join(root, `${key}.json`))] as const);
+
+  it('has the rows the issue asks for and all of them are runnable or build-only', () => {
+    expect(targets.map((t) => t.name)).toEqual(expect.arrayContaining(['arm920t', 'arm926ej-s', 'cortex-m0', 'cortex-m3', 'cortex-m4',
+      'cortex-m7', 'cortex-m33', 'cortex-m55', 'cortex-a9', 's3c2410']));
+    expect(runnable).toHaveLength(9);
+  });
+
+  for (const target of runnable)
+    it(`${target.name}: ${models.length} specs bit-exact under qemu ${target.qemu!.machine}`, async () => {
+      const failures: PairResult[] = [];
+      await pool([...models], async ([, m]) => {
+        const r = await verifyPair(m, target, { seed: 7, timeoutSeconds: 60 });
+        if (r.status !== 'pass') failures.push(r);
+      });
+      expect(failures.map((f) => `${f.name}: ${f.error ?? JSON.stringify(f.first)}`)).toEqual([]);
+    });
+
+  it('the examples/ folder is bit-exact on every target', async () => {
+    const specs = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json'));
+    const ms = await Promise.all(specs.map((s) => loadSpec(path.join(root, 'examples', s))));
+    const pairs = ms.flatMap((m) => runnable.map((t) => ({ m, t })));
+    const failures: string[] = [];
+    await pool(pairs, async ({ m, t }) => {
+      const r = await verifyPair(m, t, { seed: 1, timeoutSeconds: 60 });
+      if (r.status !== 'pass') failures.push(`${m.name} on ${t.name}: ${r.error ?? JSON.stringify(r.first)}`);
+    });
+    expect(failures).toEqual([]);
+  });
+});
+
+describe('independent q-format vectors on the devices', () => {
+  const dir = path.join(fixtures, 'qformat');
+  const cases = fs.readdirSync(dir).filter((d) => d.startsWith('qf_'));
+  it(`all ${cases.length} vectors reproduce expected.npy on arm920t, and each on one more target in rotation`, async () => {
+    const failures: string[] = [];
+    const work: { m: KernelModel; input: Int32Array; expected: number[]; target: (typeof runnable)[number] }[] = [];
+    for (const [i, c] of cases.entries()) {
+      const m = await loadSpec(path.join(dir, c, 'spec.json'));
+      const input = readInputTensor(m, path.join(dir, c, 'input.npy'));
+      const expected = Array.from(readNpy(path.join(dir, c, 'expected.npy')).data, Number);
+      // The golden model agrees with the independent implementation, so a device match is a match with both.
+      expect(Array.from(runGolden(m, input))).toEqual(expected);
+      work.push({ m, input, expected, target: runnable[0] }, { m, input, expected, target: runnable[1 + (i % (runnable.length - 1))] });
+    }
+    await pool(work, async ({ m, input, target }) => {
+      const r = await verifyPair(m, target, { seed: 0, timeoutSeconds: 60, inputs: [input] });
+      if (r.status !== 'pass') failures.push(`${m.name} on ${target.name}: ${r.error ?? JSON.stringify(r.first)}`);
+    });
+    expect(failures).toEqual([]);
+  });
+});
