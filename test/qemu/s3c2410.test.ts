@@ -1,0 +1,63 @@
+/** The S3C2410 board image: no emulator exists, so check its layout and its UART text (host build of the harness). */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { buildStep } from '../../src/cli/build.ts';
+import { loadSpec } from '../../src/spec/index.ts';
+import { findTarget } from '../../src/targets/index.ts';
+import { firmwareDir } from '../../src/toolchain/index.ts';
+import { root } from '../helpers.ts';
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-s3c-'));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+describe('s3c2410 board image', () => {
+  const out = path.join(work, 'out');
+  let report: { expectedUartResult: string; files: string[] };
+
+  it('builds with convgen build and records the line the board will print', async () => {
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    const m = await loadSpec(path.join(root, 'examples', 'edge3x3.json'));
+    expect(await buildStep(m, findTarget('s3c2410')!, out, { variant: 'reference', seed: 1, verify: true, timeoutSeconds: 30 })).toBe(0);
+    vi.restoreAllMocks();
+    report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    expect(report.expectedUartResult).toMatch(/^CONVGEN-RESULT name=edge3x3 elems=2048 checksum=0x[0-9a-f]{8}$/);
+  });
+
+  it('is an ARMv4T image linked at SDRAM 0x30000000 with no SVC or BKPT', async () => {
+    const elf = path.join(out, 'edge3x3-s3c2410.elf');
+    const header = (await execa('arm-none-eabi-readelf', ['-h', elf])).stdout;
+    expect(header).toMatch(/Entry point address:\s+0x30000000/);
+    const attrs = (await execa('arm-none-eabi-readelf', ['-A', elf])).stdout;
+    expect(attrs).toMatch(/Tag_CPU_arch: v4T/);
+    const sections = (await execa('arm-none-eabi-readelf', ['-S', '-W', elf])).stdout;
+    const text = /\.text\s+PROGBITS\s+([0-9a-f]+)/.exec(sections);
+    expect(text && parseInt(text[1], 16)).toBeGreaterThanOrEqual(0x30000000);
+    const disasm = (await execa('arm-none-eabi-objdump', ['-d', elf])).stdout;
+    expect(disasm.length).toBeGreaterThan(1000);
+    expect(disasm).not.toMatch(/\t(svc|swi|bkpt)\b/);
+    expect(disasm).not.toMatch(/\t(clz|blx|ldrd|strd|qadd|smul[bt][bt]|smla[bt][bt])\b/);
+  });
+
+  it('its UART harness prints exactly the expected result line (harness built for the host with a putc hook)', async () => {
+    const h = path.join(work, 'uart-host');
+    fs.mkdirSync(h);
+    fs.writeFileSync(path.join(h, 'shim.c'),
+      '#include <stdio.h>\nvoid host_putc(char c) { putchar(c); }\nint convgen_harness_main(void);\nint main(void) { return convgen_harness_main(); }\n');
+    const kernelSources = fs.readdirSync(out).filter((f) => f.endsWith('.c')).map((f) => path.join(out, f));
+    // The harness's main is renamed so that the shim's main (compiled separately) can call it.
+    await execa('gcc', ['-std=c99', '-O2', '-w', '-c', '-I', out, '-I', path.join(firmwareDir, 'include'),
+      '-DCONVGEN_UART_PUTC=host_putc', '-Dmain=convgen_harness_main',
+      '-Dmemcpy=fw_memcpy', '-Dmemmove=fw_memmove', '-Dmemset=fw_memset', '-Dmemcmp=fw_memcmp',
+      path.join(firmwareDir, 'harness', 'uart_main.c'), path.join(firmwareDir, 'common', 'common.c'), ...kernelSources], { cwd: h });
+    await execa('gcc', ['-c', 'shim.c'], { cwd: h });
+    const objects = fs.readdirSync(h).filter((f) => f.endsWith('.o'));
+    await execa('gcc', [...objects, '-o', 'uart'], { cwd: h });
+    const { stdout } = await execa(path.join(h, 'uart'));
+    const lines = stdout.trim().split(/\r?\n/);
+    expect(lines.at(-1)).toBe(report.expectedUartResult);
+    expect(lines).toHaveLength(2048 / 8 + 1);
+  });
+});
