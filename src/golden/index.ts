@@ -1,9 +1,11 @@
 /**
- * The golden model: the spec's arithmetic, exactly. Doubles are used where the proved accumulator bound keeps every
- * partial sum below 2^53 (then every addition is exact); BigInt otherwise (q31 with large weights).
+ * The golden model: the spec's arithmetic, exactly (Q formats: the README's "Arithmetic"; int8: src/spec/int8.ts).
+ * Doubles are used where the proved accumulator bound keeps every partial sum below 2^53 (then every addition is
+ * exact); BigInt otherwise (q31 with large weights).
  */
-import type { KernelModel } from '../spec/index.ts';
+import type { KernelModel, QFormat } from '../spec/index.ts';
 import { accumulatorBound, roundingConstant } from '../spec/bounds.ts';
+import { requantize } from '../spec/int8.ts';
 
 export interface GoldenResult {
   /** Raw output values in the model's layout. */
@@ -17,8 +19,11 @@ export function runGolden(m: KernelModel, input: Int32Array): Int32Array {
   const expected = m.inC * m.inH * m.inW;
   if (input.length !== expected) throw new Error(`golden: input has ${input.length} elements, expected ${expected}`);
   const chw = m.layout === 'hwc' ? hwcToChw(input, m.inC, m.inH, m.inW) : input;
+  // Each tap multiplies x + inputOffset (0 for Q formats); padded taps are never visited, so they add nothing.
+  const off = m.numeric.inputOffset;
+  const taps = off === 0 ? chw : Int32Array.from(chw, (v) => v + off);
   const bound = accumulatorBound(m).max + roundingConstant(m);
-  const out = bound < EXACT_DOUBLE ? convNumber(m, chw) : convBigInt(m, chw);
+  const out = bound < EXACT_DOUBLE ? convNumber(m, taps) : convBigInt(m, taps);
   return m.layout === 'hwc' ? chwToHwc(out, m.outC, m.outH, m.outW) : out;
 }
 
@@ -56,6 +61,7 @@ function convNumber(m: KernelModel, input: Int32Array): Int32Array {
   const acc = new Float64Array(plane);
   const { strideH: sh, strideW: sw, outW } = m;
   for (let o = 0; o < m.outC; o++) {
+    const finish = numberFinisher(m, o);
     acc.fill(m.bias ? Number(m.bias[o]) * 2 ** m.numeric.biasShift : 0);
     forEachTap(m, o, (w, inBase, oyLo, oyHi, oxLo, oxHi, inW) => {
       for (let oy = oyLo; oy <= oyHi; oy++) {
@@ -64,7 +70,7 @@ function convNumber(m: KernelModel, input: Int32Array): Int32Array {
         for (let ox = oxLo; ox <= oxHi; ox++) acc[accRow + ox] += w * input[row + ox * sw];
       }
     });
-    for (let p = 0; p < plane; p++) out[o * plane + p] = finishNumber(m, acc[p]);
+    for (let p = 0; p < plane; p++) out[o * plane + p] = finish(acc[p]);
   }
   return out;
 }
@@ -74,6 +80,7 @@ function convBigInt(m: KernelModel, input: Int32Array): Int32Array {
   const out = new Int32Array(m.outC * plane);
   const { strideH: sh, strideW: sw, outW } = m;
   for (let o = 0; o < m.outC; o++) {
+    const finish = bigIntFinisher(m, o);
     const acc: bigint[] = new Array(plane).fill(m.bias ? m.bias[o] << BigInt(m.numeric.biasShift) : 0n);
     forEachTap(m, o, (w, inBase, oyLo, oyHi, oxLo, oxHi, inW) => {
       const wb = BigInt(w);
@@ -82,14 +89,38 @@ function convBigInt(m: KernelModel, input: Int32Array): Int32Array {
         for (let ox = oxLo; ox <= oxHi; ox++) acc[oy * outW + ox] += wb * BigInt(input[row + ox * sw]);
       }
     });
-    for (let p = 0; p < plane; p++) out[o * plane + p] = finishBigInt(m, acc[p]);
+    for (let p = 0; p < plane; p++) out[o * plane + p] = finish(acc[p]);
   }
   return out;
 }
 
+/** The output stage of channel o for an exact accumulator held in a double: one per numeric kind. */
+function numberFinisher(m: KernelModel, o: number): (acc: number) => number {
+  const nf = m.numeric;
+  if (nf.kind === 'q') return (acc) => finishNumber(m, nf, acc);
+  const [mult, shift, off] = [nf.multiplier[o], nf.shift[o], nf.outputOffset];
+  const lo = Math.max(nf.storage.min, m.actMin);
+  const hi = Math.min(nf.storage.max, m.actMax);
+  return (acc) => {
+    // The offset is added exactly (TFLite's int32 sum can only overflow where its SRDHM result is near ±2^31).
+    const v = requantize(acc, mult, shift) + off;
+    return v < lo ? lo : v > hi ? hi : v;
+  };
+}
+
+/** The same for a BigInt accumulator. */
+function bigIntFinisher(m: KernelModel, o: number): (acc: bigint) => number {
+  const nf = m.numeric;
+  if (nf.kind === 'q') return (acc) => finishBigInt(m, nf, acc);
+  const finish = numberFinisher(m, o);
+  // Beyond ±2^40 the saturated acc · 2^left is INT32_MIN or INT32_MAX either way, so a clamped double is exact enough.
+  const limit = 2n ** 40n;
+  return (acc) => finish(Number(acc > limit ? limit : acc < -limit ? -limit : acc));
+}
+
 /** Shift to the output format (rounding as the spec says), saturate to storage, then clamp (the activation). */
-export function finishBigInt(m: KernelModel, acc: bigint): number {
-  const s = m.numeric.outputShift;
+export function finishBigInt(m: KernelModel, nf: QFormat, acc: bigint): number {
+  const s = nf.outputShift;
   let v: bigint;
   if (s > 0) v = (acc + roundingConstant(m)) >> BigInt(s);
   else v = acc << BigInt(-s);
@@ -99,14 +130,14 @@ export function finishBigInt(m: KernelModel, acc: bigint): number {
   return Number(v < lo ? lo : v > hi ? hi : v);
 }
 
-function finishNumber(m: KernelModel, acc: number): number {
-  const s = m.numeric.outputShift;
+function finishNumber(m: KernelModel, nf: QFormat, acc: number): number {
+  const s = nf.outputShift;
   let v: number;
   if (s > 0) {
     // floor division by 2^s, exactly: q and the remainder are exact in doubles since |acc| < 2^53
     const div = 2 ** s;
     let q = Math.floor(acc / div);
-    if (m.numeric.rounding === 'nearest' && acc - q * div >= div / 2) q += 1;
+    if (nf.rounding === 'nearest' && acc - q * div >= div / 2) q += 1;
     v = q;
   } else v = acc * 2 ** -s;
   // Saturating to storage and then clamping to the activation range is one clamp to their intersection.

@@ -1,6 +1,7 @@
 /**
  * The worst-case accumulator magnitude, proved from the weights and bias (known at generation time) and the input
- * range (the storage type's). It decides the accumulator width in the golden model and in every C variant.
+ * range (the storage type's, shifted by the input offset for int8). Padded taps add 0, which every tap's range
+ * contains, so they never raise the bound. It decides the accumulator width in the golden model and in every C variant.
  */
 import type { KernelModel } from './model.ts';
 
@@ -9,12 +10,13 @@ export interface AccumulatorBound {
   perChannel: bigint[];
   /** The largest of perChannel. */
   max: bigint;
-  /** Largest magnitude of an input element: 2^(bits-1). */
+  /** Largest magnitude of one tap's input value x + inputOffset: 2^(bits-1) for Q formats, for int8
+   *  max(|inputOffset − 128|, |inputOffset + 127|) (255 at inputOffset 128 or −127). */
   maxAbsInput: bigint;
 }
 
 export function accumulatorBound(m: KernelModel): AccumulatorBound {
-  const maxAbsInput = 2n ** BigInt(m.numeric.storage.bits - 1);
+  const maxAbsInput = BigInt(m.numeric.maxAbsTap);
   const taps = m.inPerGroup * m.kH * m.kW;
   const perChannel: bigint[] = [];
   for (let o = 0; o < m.outC; o++) {
@@ -36,8 +38,13 @@ function abs(v: bigint): bigint {
   return v < 0n ? -v : v;
 }
 
-/** The constant added before a rounding right shift (0 for floor or no shift). */
+/**
+ * The constant added to the accumulator before a rounding right shift (0 for floor or no shift). Only Q formats
+ * round inside the accumulator; int8 rounds in its requantization stage, after the accumulator.
+ */
 export function roundingConstant(m: KernelModel): bigint {
-  const s = m.numeric.outputShift;
-  return s > 0 && m.numeric.rounding === 'nearest' ? 1n << BigInt(s - 1) : 0n;
+  const nf = m.numeric;
+  if (nf.kind !== 'q') return 0n;
+  const s = nf.outputShift;
+  return s > 0 && nf.rounding === 'nearest' ? 1n << BigInt(s - 1) : 0n;
 }

@@ -8,8 +8,8 @@ import { InputError } from '../errors.ts';
 import { specSchema, type RawSpec } from './schema.ts';
 import { buildModel, type KernelModel } from './model.ts';
 
-export type { KernelModel, Padding, QFormat } from './model.ts';
-export { macCount, samePadding, quantizeFloat } from './model.ts';
+export type { KernelModel, Padding, QFormat, NumericFormat, Int8Format, Int8Scales } from './model.ts';
+export { macCount, samePadding, quantizeFloat, quantizeInputValue, describeNumeric } from './model.ts';
 export { Mulberry32 } from './random.ts';
 export { storageTypes } from './numeric.ts';
 
@@ -23,7 +23,8 @@ export async function loadSpec(file: string): Promise<KernelModel> {
 export function modelFromValue(value: unknown, file: string): KernelModel {
   const parsed = specSchema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    // An unknown key explains a missing one ('hieght' for 'height'): report it first, with its suggestion.
+    const issue = parsed.error.issues.find((i) => i.code === 'unrecognized_keys') ?? parsed.error.issues[0];
     throw new InputError(`${file}: ${jsonPath(issue.path)}`, describeIssue(issue, value));
   }
   return buildModel(parsed.data as RawSpec, { file });
@@ -90,6 +91,9 @@ const unionForms: Record<string, string> = {
   activation: '"none", "relu", "relu6" or { "clamp": [lo, hi] }',
   weights: '{ "npy": path }, { "values": [...] } or { "random": { "seed": n } }, with an optional "layout"',
   bias: '{ "npy": path }, { "values": [...] } or { "random": { "seed": n } }',
+  multiplier: 'a number or an array of numbers (one per output channel)',
+  shift: 'a number or an array of numbers (one per output channel)',
+  weightScales: 'a number or an array of numbers (one per output channel)',
 };
 
 function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
@@ -97,7 +101,7 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
   switch (issue.code) {
     case 'unrecognized_keys': {
       const key = issue.keys[0];
-      const known = knownKeys(issue.path);
+      const known = knownKeys(issue.path, root);
       const hint = closest(key, known);
       return `unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; allowed keys: ${known.join(', ')}`;
     }
@@ -114,9 +118,16 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
     case 'too_big':
       return `must be at most ${issue.maximum}, found ${typeName(found)}`;
     case 'invalid_union': {
+      // A discriminated union (numeric.type) names the value that picks no member.
+      const options = (issue as { options?: unknown[] }).options;
+      if ((issue as { discriminator?: string }).discriminator && options) {
+        if (found === undefined) return `required ${String(issue.path.at(-1))} is missing; expected one of ${options.map((v) => JSON.stringify(v)).join(', ')}`;
+        const hint = typeof found === 'string' ? closest(found, options.map(String)) : undefined;
+        return `expected one of ${options.map((v) => JSON.stringify(v)).join(', ')}, found ${typeName(found)}${hint ? ` (did you mean "${hint}"?)` : ''}`;
+      }
       // An object that fits no form usually has one wrong key: name it rather than list every form's complaint.
       if (found && typeof found === 'object' && !Array.isArray(found)) {
-        const known = knownKeys(issue.path);
+        const known = knownKeys(issue.path, root);
         const unknown = Object.keys(found).filter((k) => !known.includes(k));
         if (unknown.length > 0) {
           const hint = closest(unknown[0], known);
@@ -133,8 +144,11 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
   }
 }
 
-/** The keys the schema allows for the object at `p` (walks plain object schemas; unions contribute all options). */
-function knownKeys(p: readonly PropertyKey[]): string[] {
+/**
+ * The keys the schema allows for the object at `p` (walks plain object schemas; unions contribute all options,
+ * except that a discriminated union contributes only the member the value's discriminator picks).
+ */
+function knownKeys(p: readonly PropertyKey[], root?: unknown): string[] {
   let schemas: z.ZodType[] = [specSchema];
   for (const k of p) {
     const next: z.ZodType[] = [];
@@ -145,17 +159,28 @@ function knownKeys(p: readonly PropertyKey[]): string[] {
     schemas = next;
   }
   const keys = new Set<string>();
-  for (const s of schemas.flatMap(unwrap)) {
+  for (const s of schemas.flatMap((t) => unwrap(t, valueAt(root, p)))) {
     const shape = (s as unknown as { shape?: Record<string, z.ZodType> }).shape;
     if (shape) for (const key of Object.keys(shape)) keys.add(key);
   }
   return [...keys];
 }
 
-function unwrap(s: z.ZodType): z.ZodType[] {
-  const def = (s as unknown as { _zod: { def: { type: string; innerType?: z.ZodType; options?: z.ZodType[] } } })._zod.def;
-  if ((def.type === 'optional' || def.type === 'default') && def.innerType) return unwrap(def.innerType);
-  if (def.type === 'union' && def.options) return def.options.flatMap(unwrap);
+function unwrap(s: z.ZodType, value?: unknown): z.ZodType[] {
+  const def = (s as unknown as {
+    _zod: { def: { type: string; innerType?: z.ZodType; options?: z.ZodType[]; discriminator?: string } };
+  })._zod.def;
+  if ((def.type === 'optional' || def.type === 'default') && def.innerType) return unwrap(def.innerType, value);
+  if (def.type === 'union' && def.options) {
+    const d = def.discriminator;
+    const tag = d && value && typeof value === 'object' ? (value as Record<string, unknown>)[d] : undefined;
+    const fits = (o: z.ZodType) => {
+      const r = o.safeParse({ [d!]: tag });
+      return r.success || r.error.issues.every((i) => i.path[0] !== d);
+    };
+    const picked = tag === undefined ? [] : def.options.filter(fits);
+    return (picked.length > 0 ? picked : def.options).flatMap((o) => unwrap(o, value));
+  }
   return [s];
 }
 
@@ -173,16 +198,13 @@ export function closest(word: string, candidates: string[]): string | undefined 
   return bestDist <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
 }
 
+/** Edit distance counting a swap of two neighbours as one edit ('nyp' is one typo away from 'npy'). */
 function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++)
     for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
-  }
-  return row[b.length];
+  return d[a.length][b.length];
 }

@@ -7,8 +7,11 @@ import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { readNpy, type NpyArray } from '../npy/index.ts';
 import { Mulberry32 } from './random.ts';
+import { buildInt8Numeric, describeInt8, int8ActivationRange, quantizeInt8, type Int8Format } from './int8.ts';
 import { storageTypes, type QTypeName, type StorageType } from './numeric.ts';
 import type { RawSpec, TensorSource, WeightSource } from './schema.ts';
+
+export type { Int8Format, Int8Scales } from './int8.ts';
 
 export interface Padding {
   top: number;
@@ -18,8 +21,13 @@ export interface Padding {
 }
 
 export interface QFormat {
+  kind: 'q';
   type: QTypeName;
   storage: StorageType;
+  /** Q formats add nothing to the input (the int8 type adds its offset); kept so that every kind reads alike. */
+  inputOffset: 0;
+  /** max |x| over the input storage range: 2^(bits-1). */
+  maxAbsTap: number;
   inputFrac: number;
   weightFrac: number;
   biasFrac: number;
@@ -30,6 +38,14 @@ export interface QFormat {
   /** inputFrac + weightFrac - biasFrac: the bias is multiplied by 2^biasShift before it is added. */
   biasShift: number;
 }
+
+/**
+ * The numeric type of a kernel, discriminated by `kind`: the Q formats (shift, round, saturate) or TFLite's int8
+ * (input offset, per-channel multiplier and shift). Every kind has `storage`, `inputOffset` (added to each input
+ * element before the multiply), `maxAbsTap` (max |x + inputOffset|) and `biasShift`, so the accumulation is one
+ * definition; only the output stage differs.
+ */
+export type NumericFormat = QFormat | Int8Format;
 
 export interface KernelModel {
   name: string;
@@ -56,7 +72,7 @@ export interface KernelModel {
   /** Output clamp after saturation, in raw output units (none = the storage range). */
   actMin: number;
   actMax: number;
-  numeric: QFormat;
+  numeric: NumericFormat;
   /** Raw Q values, [outC][inPerGroup][kH][kW]. */
   weights: Int32Array;
   /** Raw bias values (int32 range for q7/q15, int64 for q31), or null when the spec has none. */
@@ -145,56 +161,19 @@ export function buildModel(raw: RawSpec, ctx: ModelContext): KernelModel {
   const macs = outC * outH * outW * inPerGroup * k[0] * k[1];
   if (macs > LIMITS.macs) fail('$', `the layer needs ${macs} multiply-accumulates; convgen accepts at most ${LIMITS.macs}`);
 
-  const num = raw.numeric;
-  const st = storageTypes[num.type];
-  for (const key of ['inputFrac', 'weightFrac', 'outputFrac'] as const)
-    if (num[key] > st.bits - 1) fail(`$.numeric.${key}`, `${key} ${num[key]} is out of range for ${num.type}: 0…${st.bits - 1}`);
-  const biasFrac = num.biasFrac ?? num.inputFrac + num.weightFrac;
-  if (biasFrac > num.inputFrac + num.weightFrac)
-    fail('$.numeric.biasFrac',
-      `biasFrac ${biasFrac} must not exceed inputFrac + weightFrac (${num.inputFrac + num.weightFrac})`);
-  const numeric: QFormat = {
-    type: num.type,
-    storage: st,
-    inputFrac: num.inputFrac,
-    weightFrac: num.weightFrac,
-    biasFrac,
-    outputFrac: num.outputFrac,
-    rounding: num.rounding,
-    outputShift: num.inputFrac + num.weightFrac - num.outputFrac,
-    biasShift: num.inputFrac + num.weightFrac - biasFrac,
-  };
-
-  let actMin = st.min;
-  let actMax = st.max;
-  let activationName: string;
-  const act = raw.activation;
-  if (typeof act === 'string') {
-    activationName = act;
-    if (act === 'relu') actMin = 0;
-    if (act === 'relu6') {
-      actMin = 0;
-      actMax = Math.min(st.max, 6 * 2 ** num.outputFrac);
-    }
-  } else {
-    const [lo, hi] = act.clamp.map(Number) as [number, number];
-    for (const [i, v] of [lo, hi].entries())
-      if (v < st.min || v > st.max)
-        fail(`$.activation.clamp[${i}]`, `${v} is outside the ${num.type} output range ${st.min}…${st.max}`);
-    if (lo > hi) fail('$.activation.clamp', `the lower bound ${lo} is greater than the upper bound ${hi}`);
-    actMin = lo;
-    actMax = hi;
-    activationName = `clamp(${lo}, ${hi})`;
-  }
+  const numeric = buildNumeric(raw.numeric, outC, ctx.file, fail);
+  const st = numeric.storage;
+  const { actMin, actMax, activationName } = resolveActivation(raw.activation, numeric, fail);
 
   const dir = path.dirname(ctx.file);
   const weightShape = raw.weights.layout === 'ohwi' ? [outC, k[0], k[1], inPerGroup] : [outC, inPerGroup, k[0], k[1]];
+  const floatFrac = floatFracs(numeric);
   let weights = loadTensor(raw.weights, '$.weights', weightShape, {
-    dir, file: ctx.file, bits: st.bits, frac: num.weightFrac, seedBits: st.bits,
+    dir, file: ctx.file, bits: st.bits, frac: floatFrac.weights, seedBits: st.bits,
   });
   if (raw.weights.layout === 'ohwi') weights = ohwiToOihw(weights, outC, k[0], k[1], inPerGroup);
   const bias = raw.bias
-    ? loadTensor(raw.bias, '$.bias', [outC], { dir, file: ctx.file, bits: st.biasBits, frac: biasFrac, seedBits: st.bits })
+    ? loadTensor(raw.bias, '$.bias', [outC], { dir, file: ctx.file, bits: st.biasBits, frac: floatFrac.bias, seedBits: st.bits })
     : null;
 
   return {
@@ -216,6 +195,85 @@ export function buildModel(raw: RawSpec, ctx: ModelContext): KernelModel {
   };
 }
 
+type Fail = (jsonPath: string, detail: string) => never;
+
+/** The spec's numeric object -> NumericFormat: one builder per kind. */
+function buildNumeric(num: RawSpec['numeric'], outC: number, file: string, fail: Fail): NumericFormat {
+  if (num.type === 'int8') return buildInt8Numeric(num, outC, file);
+  const st = storageTypes[num.type];
+  for (const key of ['inputFrac', 'weightFrac', 'outputFrac'] as const)
+    if (num[key] > st.bits - 1) fail(`$.numeric.${key}`, `${key} ${num[key]} is out of range for ${num.type}: 0…${st.bits - 1}`);
+  const biasFrac = num.biasFrac ?? num.inputFrac + num.weightFrac;
+  if (biasFrac > num.inputFrac + num.weightFrac)
+    fail('$.numeric.biasFrac',
+      `biasFrac ${biasFrac} must not exceed inputFrac + weightFrac (${num.inputFrac + num.weightFrac})`);
+  return {
+    kind: 'q',
+    type: num.type,
+    storage: st,
+    inputOffset: 0,
+    maxAbsTap: 2 ** (st.bits - 1),
+    inputFrac: num.inputFrac,
+    weightFrac: num.weightFrac,
+    biasFrac,
+    outputFrac: num.outputFrac,
+    rounding: num.rounding,
+    outputShift: num.inputFrac + num.weightFrac - num.outputFrac,
+    biasShift: num.inputFrac + num.weightFrac - biasFrac,
+  };
+}
+
+/** The output range of a named activation for each kind, or why it has none. */
+function activationRange(nf: NumericFormat, act: 'none' | 'relu' | 'relu6'): [number, number] | string {
+  if (nf.kind === 'int8') return int8ActivationRange(nf, act);
+  const { min, max } = nf.storage;
+  if (act === 'relu') return [0, max];
+  if (act === 'relu6') return [0, Math.min(max, 6 * 2 ** nf.outputFrac)];
+  return [min, max];
+}
+
+function resolveActivation(act: RawSpec['activation'], nf: NumericFormat, fail: Fail):
+  { actMin: number; actMax: number; activationName: string } {
+  const st = nf.storage;
+  const [baseLo, baseHi] = activationRange(nf, 'none') as [number, number];
+  if (typeof act === 'string') {
+    const range = activationRange(nf, act);
+    if (typeof range === 'string') fail('$.activation', range);
+    const [lo, hi] = range as [number, number];
+    if (lo > hi) fail('$.activation', `${act} leaves no output value: its range ${lo}…${hi} is empty within numeric's activationMin…activationMax`);
+    return { actMin: lo, actMax: hi, activationName: act };
+  }
+  const [lo, hi] = act.clamp.map(Number) as [number, number];
+  for (const [i, v] of [lo, hi].entries())
+    if (v < st.min || v > st.max)
+      fail(`$.activation.clamp[${i}]`, `${v} is outside the ${nf.type} output range ${st.min}…${st.max}`);
+  if (lo > hi) fail('$.activation.clamp', `the lower bound ${lo} is greater than the upper bound ${hi}`);
+  const actMin = Math.max(lo, baseLo);
+  const actMax = Math.min(hi, baseHi);
+  if (actMin > actMax)
+    fail('$.activation.clamp', `the clamp ${lo}…${hi} does not overlap numeric's activationMin…activationMax (${baseLo}…${baseHi})`);
+  return { actMin, actMax, activationName: `clamp(${lo}, ${hi})` };
+}
+
+/** Fraction bits that quantize float weights and bias, or null where a kind takes raw integers only. */
+function floatFracs(nf: NumericFormat): { weights: number | null; bias: number | null } {
+  return nf.kind === 'q' ? { weights: nf.weightFrac, bias: nf.biasFrac } : { weights: null, bias: null };
+}
+
+/** One float input element -> a raw input value (round half away from zero, saturate), or why floats are refused. */
+export function quantizeInputValue(nf: NumericFormat, v: number): number | string {
+  if (nf.kind === 'q') return Number(quantizeFloat(v, nf.inputFrac, nf.storage.bits));
+  if (!nf.scales) return 'a float input needs the input scale: give the int8 scales form, or an int8 .npy of raw values';
+  return quantizeInt8(v, nf.scales.input, nf.scales.inputZeroPoint);
+}
+
+/** The numeric type in one line (`convgen describe`). */
+export function describeNumeric(nf: NumericFormat): string {
+  if (nf.kind === 'int8') return describeInt8(nf);
+  const q = (frac: number) => `Q${nf.storage.bits - 1 - frac}.${frac}`;
+  return `${nf.type}: input ${q(nf.inputFrac)}, weights ${q(nf.weightFrac)}, output ${q(nf.outputFrac)}, bias ${nf.biasFrac} fraction bits, rounding ${nf.rounding}`;
+}
+
 function ohwiToOihw(w: bigint[], o: number, kh: number, kw: number, i: number): bigint[] {
   const out = new Array<bigint>(w.length);
   for (let a = 0; a < o; a++)
@@ -230,8 +288,8 @@ interface LoadOptions {
   file: string;
   /** Storage bits of the loaded integers (range check). */
   bits: number;
-  /** Fraction bits used to quantize float values. */
-  frac: number;
+  /** Fraction bits used to quantize float values; null: the numeric type takes raw integers only. */
+  frac: number | null;
   /** Bits of the range `random` draws from. */
   seedBits: number;
 }
@@ -276,14 +334,19 @@ function loadTensor(src: TensorSource | WeightSource, jsonPath: string, shape: n
     if (flat.length !== count)
       throw new InputError(`${where}.values`, `expected ${count} values (shape [${shape.join(', ')}]), found ${flat.length}`);
     const isFloat = flat.some((v) => typeof v === 'number' && !Number.isInteger(v));
+    if (isFloat && o.frac === null) throw new InputError(`${where}.values`, rawOnly(o));
     return flat.map((v, i) =>
-      isFloat ? quantizeFloat(Number(v), o.frac, o.bits) : checkRange(BigInt(v), `index ${i}`),
+      isFloat ? quantizeFloat(Number(v), o.frac!, o.bits) : checkRange(BigInt(v), `index ${i}`),
     );
   }
   const file = resolveInside(o.dir, src.npy, `${where}.npy`);
   const arr = readNpy(file);
   checkShape(arr, shape, file);
   return npyToBigints(arr, o, file, checkRange);
+}
+
+function rawOnly(o: LoadOptions): string {
+  return `this numeric type takes raw integer values here (int${o.bits}); float values are not quantized for it`;
 }
 
 function checkShape(arr: NpyArray, shape: number[], file: string): void {
@@ -296,11 +359,12 @@ function npyToBigints(arr: NpyArray, o: LoadOptions, file: string,
   checkRange: (v: bigint, at: string) => bigint): bigint[] {
   const out: bigint[] = new Array(arr.data.length);
   const isFloat = arr.dtype === 'float32' || arr.dtype === 'float64';
+  if (isFloat && o.frac === null) throw new InputError(file, `${rawOnly(o)}; found dtype ${arr.dtype}`);
   for (let i = 0; i < arr.data.length; i++) {
     const v = arr.data[i];
     if (isFloat) {
       if (!Number.isFinite(v as number)) throw new InputError(file, `element ${i} is ${v}; values must be finite`);
-      out[i] = quantizeFloat(v as number, o.frac, o.bits);
+      out[i] = quantizeFloat(v as number, o.frac!, o.bits);
     } else out[i] = checkRange(BigInt(v), `element ${i}`);
   }
   return out;

@@ -38,6 +38,26 @@ const qNumeric = z.strictObject({
   rounding: z.enum(['nearest', 'floor']).default('nearest'),
 });
 
+/** int8 (TFLite): ranges, forms and per-channel lengths are checked in int8.ts with the channel count at hand. */
+const perChannelNumber = z.union([z.number(), z.array(z.number()).min(1)]);
+const int8Numeric = z.strictObject({
+  type: z.literal('int8'),
+  inputOffset: z.number().int().optional(),
+  outputOffset: z.number().int().optional(),
+  multiplier: perChannelNumber.optional(),
+  shift: perChannelNumber.optional(),
+  inputScale: z.number().optional(),
+  inputZeroPoint: z.number().int().optional(),
+  weightScales: perChannelNumber.optional(),
+  outputScale: z.number().optional(),
+  outputZeroPoint: z.number().int().optional(),
+  activationMin: z.number().int().default(-128),
+  activationMax: z.number().int().default(127),
+});
+
+/** One member per numeric kind, told apart by `type`. */
+const numeric = z.discriminatedUnion('type', [qNumeric, int8Numeric]);
+
 export const specSchema = z.strictObject({
   name: z.string(),
   layout: z.enum(['chw', 'hwc']).default('chw'),
@@ -59,7 +79,7 @@ export const specSchema = z.strictObject({
   activation: z
     .union([z.enum(['none', 'relu', 'relu6']), z.strictObject({ clamp: z.tuple([integer, integer]) })])
     .default('none'),
-  numeric: qNumeric,
+  numeric,
   weights: weightSource,
   bias: tensorSource.optional(),
 });

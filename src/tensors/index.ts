@@ -1,10 +1,11 @@
 /**
  * Tensors on the command line are .npy files: (C,H,W) or (H,W,C) by the spec's layout. Integer dtypes hold raw
- * Q values; float dtypes are quantized with the input's fraction bits (round half away from zero, saturate).
+ * values; float dtypes are quantized with the input's fraction bits (Q formats) or the input scale and zero point
+ * (int8 given by scales), rounding half away from zero and saturating.
  */
 import { InputError } from '../errors.ts';
 import { readNpy, writeNpyAtomic, type NpyArray } from '../npy/index.ts';
-import { quantizeFloat, type KernelModel } from '../spec/index.ts';
+import { quantizeInputValue, type KernelModel } from '../spec/index.ts';
 
 export function inputShape(m: KernelModel): number[] {
   return m.layout === 'hwc' ? [m.inH, m.inW, m.inC] : [m.inC, m.inH, m.inW];
@@ -20,14 +21,16 @@ export function readInputTensor(m: KernelModel, file: string): Int32Array {
   const axes = m.layout === 'hwc' ? '(H, W, C)' : '(C, H, W)';
   if (arr.shape.length !== 3 || arr.shape.some((n, i) => n !== shape[i]))
     throw new InputError(file, `expected an input of shape (${shape.join(', ')}) ${axes} for layout ${m.layout}, found (${arr.shape.join(', ')})`);
-  const { bits, min, max } = m.numeric.storage;
+  const { min, max } = m.numeric.storage;
   const out = new Int32Array(arr.data.length);
   const isFloat = arr.dtype === 'float32' || arr.dtype === 'float64';
   for (let i = 0; i < out.length; i++) {
     const v = arr.data[i];
     if (isFloat) {
       if (!Number.isFinite(v as number)) throw new InputError(file, `element ${i} is ${v}; values must be finite`);
-      out[i] = Number(quantizeFloat(v as number, m.numeric.inputFrac, bits));
+      const q = quantizeInputValue(m.numeric, v as number);
+      if (typeof q === 'string') throw new InputError(file, `${q}; found dtype ${arr.dtype}`);
+      out[i] = q;
     } else {
       const n = Number(v);
       if (n < min || n > max)

@@ -23,8 +23,7 @@ describe('spec validation', () => {
     expect([m.strideH, m.strideW, m.dilH, m.dilW, m.groups]).toEqual([1, 1, 1, 1, 1]);
     expect(m.layout).toBe('chw');
     expect(m.pad).toEqual({ top: 0, left: 0, bottom: 0, right: 0 });
-    expect(m.numeric.rounding).toBe('nearest');
-    expect(m.numeric.biasFrac).toBe(26);
+    expect(m.numeric).toMatchObject({ kind: 'q', rounding: 'nearest', biasFrac: 26 });
     expect(m.actMin).toBe(-32768);
     expect(m.bias).toBeNull();
   });
