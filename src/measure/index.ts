@@ -1,0 +1,561 @@
+/**
+ * Measurement: what one (spec, target, variant) costs on its core. Generate, build, run under QEMU with the
+ * instruction-count plugin (firmware/plugin) on the seeded test inputs, prove the outputs bit-exact against the
+ * golden model (a fast wrong kernel is a failure, not a result), and read flash, RAM and stack from the kernel's
+ * own object file.
+ *
+ * Decisions, documented in docs/benchmarks.md:
+ * - Instructions are counted between the harness markers around `<name>_run`. The fixed cost of that window (the
+ *   markers' own instructions and the call site's argument set-up) is measured, not assumed: the same image is built
+ *   again with an empty `<name>_run` (same header, same harness object code, same flags) and its window is
+ *   subtracted. An empty function is one return instruction, so a kernel's count excludes exactly one return.
+ * - `instructions` is the count for the first seeded random input; `instructionsWorst` the largest over all seeded
+ *   inputs (random, all-max, all-min, alternating), since clamps make the count data-dependent on some cores.
+ * - Flash and RAM come from `<name>.c` compiled alone to an object with the image's flags (weights are .rodata).
+ * - Stack: the worst path through the kernel's call graph from `<name>_run`, with frame sizes from -fstack-usage and
+ *   edges from -fcallgraph-info=su. libgcc helpers have no .su: their frames are read from their code in a link of
+ *   the kernel object alone (every push/stmdb/vpush and `sub sp` counted, pops ignored, so an upper bound), following
+ *   their calls, tail calls and fall-through into the next symbol.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConvgenError, EnvironmentError } from '../errors.ts';
+import { generate, writeKernel, type GeneratedKernel, type VariantName } from '../codegen/index.ts';
+import { runGolden } from '../golden/index.ts';
+import { runImage } from '../qemu/index.ts';
+import { macCount, type KernelModel } from '../spec/index.ts';
+import type { Target } from '../targets/index.ts';
+import { buildImage, firmwareDir, runTool, tools, WARNING_FLAGS, type BuiltImage, type Tool } from '../toolchain/index.ts';
+import { compareOutputs, decodeTensors, describeMismatch, encodeTensors, testInputs, type PairResult } from '../verify/index.ts';
+
+export const pluginDir = path.join(firmwareDir, 'plugin');
+export const pluginPath = path.join(pluginDir, 'build', 'libinsncount.so');
+
+const objdump: Tool = { command: 'arm-none-eabi-objdump', install: 'apt-get install -y binutils-arm-none-eabi' };
+const make: Tool = { command: 'make', install: 'apt-get install -y make' };
+
+export interface WindowCounts {
+  insns: number;
+  loads: number;
+  stores: number;
+  memInsns: number;
+}
+
+export interface SectionSizes {
+  /** Code of the kernel object (.text*), bytes. */
+  text: number;
+  /** Constants: weights, bias, shape tables (.rodata*). */
+  rodata: number;
+  data: number;
+  bss: number;
+}
+
+export interface StackFrame {
+  function: string;
+  bytes: number;
+  /** 'su' from -fstack-usage; 'code' read from a libgcc helper's instructions. */
+  from: 'su' | 'code';
+}
+
+export interface StackReport {
+  /** Worst case over the call graph from `<name>_run`, bytes. */
+  bytes: number;
+  /** False when a frame is dynamic and unbounded, a callee is unknown, or the graph recurses. */
+  bounded: boolean;
+  /** The worst path, outermost first. */
+  path: StackFrame[];
+  notes: string[];
+}
+
+export type MeasureStatus = 'ok' | 'does-not-fit' | 'fail' | 'error' | 'skipped';
+
+export interface Measurement {
+  spec: string;
+  name: string;
+  target: string;
+  variant: VariantName;
+  status: MeasureStatus;
+  macs: number;
+  /** Per kernel call, window overhead subtracted; null unless status is 'ok'. */
+  instructions: number | null;
+  instructionsPerMac: number | null;
+  loads: number | null;
+  stores: number | null;
+  memInsns: number | null;
+  /** (instructions + loads + stores) / MACs: load-heavy code is not flattered. */
+  instructionsPlusAccessesPerMac: number | null;
+  /** Largest count over all seeded inputs (overhead subtracted). */
+  instructionsWorst: number | null;
+  /** What the empty kernel measured at the same call site (subtracted above). */
+  overhead: WindowCounts | null;
+  size: SectionSizes | null;
+  /** data + bss of the kernel + input + output + scratch buffers from the header. */
+  ramBytes: number | null;
+  ram: { data: number; bss: number; input: number; output: number; scratch: number } | null;
+  /** RAM the target offers for .data, .bss and the stack. */
+  targetRamBytes: number;
+  stackBytes: number | null;
+  stack: StackReport | null;
+  /** libgcc helpers the kernel calls, and the code they bring into the image (not part of size.text). */
+  helpers: { calls: string[]; bytes: number };
+  accumulator: string;
+  /** Seeded inputs run and checked bit for bit. */
+  verified: { tensors: number; elements: number; mismatches: number };
+  note?: string;
+  error?: string;
+}
+
+export interface MeasureOptions {
+  /** Seed of the test inputs (as `convgen test --seed`). */
+  seed: number;
+  timeoutSeconds: number;
+  workRoot?: string;
+  keep?: boolean;
+  /** Replace the seeded inputs (the first one is the one reported). */
+  inputs?: Int32Array[];
+  /** Edit the generated files before the build (tests: a wrong kernel must come out as a failure). */
+  transform?: (k: GeneratedKernel) => GeneratedKernel;
+}
+
+/** Does a link failure say the image does not fit the target's RAM? */
+export function isRamOverflow(message: string): boolean {
+  return /region `[^']*' overflowed|exceed RAM/.test(message);
+}
+
+let pluginReady: Promise<string> | undefined;
+
+/** The instruction-count plugin, built with the host gcc on first use (as `make setup` does). */
+export function ensurePlugin(): Promise<string> {
+  pluginReady ??= (async () => {
+    if (!fs.existsSync(pluginPath)) await runTool(make, ['-s', '-C', pluginDir], { what: 'building the QEMU plugin (make -C firmware/plugin)' });
+    if (!fs.existsSync(pluginPath)) throw new EnvironmentError(`${pluginPath} is missing after make; run \`make setup\``);
+    return pluginPath;
+  })();
+  pluginReady.catch(() => (pluginReady = undefined));
+  return pluginReady;
+}
+
+/** Entry addresses of the two markers, from the image's symbol table. */
+export async function markerAddresses(elf: string): Promise<{ begin: string; end: string }> {
+  const out = await runTool(tools.nm, [elf], { what: 'nm' });
+  const find = (sym: string): string => {
+    const m = new RegExp(`^([0-9a-fA-F]+) [Tt] ${sym}$`, 'm').exec(out);
+    if (!m) throw new EnvironmentError(`${elf}: no ${sym} symbol; the harness must call the markers around the kernel`);
+    return `0x${m[1]}`;
+  };
+  return { begin: find('convgen_mark_begin'), end: find('convgen_mark_end') };
+}
+
+export function parsePluginOutput(text: string, file: string): WindowCounts[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new EnvironmentError(`${file}: the plugin output is not JSON`);
+  }
+  const calls = (parsed as { calls?: unknown }).calls;
+  if (!Array.isArray(calls)) throw new EnvironmentError(`${file}: the plugin output has no calls array`);
+  return calls.map((c: Record<string, unknown>) => ({
+    insns: Number(c.insns), loads: Number(c.loads), stores: Number(c.stores), memInsns: Number(c.memInsns),
+  }));
+}
+
+/** Run an image under QEMU with the plugin; returns the output tensors' bytes and one window per kernel call. */
+export async function runCounted(built: BuiltImage, input: Uint8Array, workDir: string, timeoutSeconds: number) {
+  const plugin = await ensurePlugin();
+  const { begin, end } = await markerAddresses(built.image);
+  const outName = 'insncount.json';
+  const run = await runImage(built, input, workDir, {
+    timeoutSeconds, qemuExtra: ['-plugin', `${plugin},begin=${begin},end=${end},out=${outName}`],
+  });
+  const file = path.join(workDir, outName);
+  if (!fs.existsSync(file)) throw new EnvironmentError(`${built.target.name}: the plugin wrote no ${outName}`);
+  return { output: run.output, calls: parsePluginOutput(fs.readFileSync(file, 'utf8'), file) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Flash and RAM of the kernel object
+
+/** The flags buildImage compiles every source of an image with (see src/toolchain), for the kernel alone. */
+export function kernelObjectFlags(target: Target, kernelDir: string): string[] {
+  return [
+    ...target.cpuFlags, ...WARNING_FLAGS, '-O2', '-ffunction-sections', '-fdata-sections', '-fstack-usage',
+    '-I', kernelDir, '-I', path.join(firmwareDir, 'include'),
+  ];
+}
+
+/** Sum `arm-none-eabi-size -A` sections by kind. */
+export function parseSizeA(text: string): SectionSizes {
+  const s: SectionSizes = { text: 0, rodata: 0, data: 0, bss: 0 };
+  for (const line of text.split('\n')) {
+    const m = /^(\.\S+)\s+(\d+)\s+\d+\s*$/.exec(line.trim());
+    if (!m) continue;
+    const [, name, size] = m;
+    const kind = (['text', 'rodata', 'data', 'bss'] as const).find((k) => name === `.${k}` || name.startsWith(`.${k}.`));
+    if (kind) s[kind] += Number(size);
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Stack: -fstack-usage frames over the -fcallgraph-info call graph, libgcc helpers from their code
+
+interface CgNode {
+  title: string;
+  name: string;
+  bytes?: number;
+  qualifier?: string;
+}
+
+export interface CallGraph {
+  nodes: Map<string, CgNode>;
+  edges: Map<string, string[]>;
+}
+
+/** Parse a .ci file (VCG text written by -fcallgraph-info=su). */
+export function parseCallGraph(text: string): CallGraph {
+  const nodes = new Map<string, CgNode>();
+  const edges = new Map<string, string[]>();
+  for (const line of text.split('\n')) {
+    const n = /^node: \{ title: "([^"]*)" label: "([^"]*)"/.exec(line);
+    if (n) {
+      const parts = n[2].split('\\n');
+      const b = /^(\d+) bytes \(([^)]*)\)$/.exec(parts[2] ?? '');
+      nodes.set(n[1], { title: n[1], name: parts[0], ...(b ? { bytes: Number(b[1]), qualifier: b[2] } : {}) });
+      continue;
+    }
+    const e = /^edge: \{ sourcename: "([^"]*)" targetname: "([^"]*)"/.exec(line);
+    if (e) {
+      const list = edges.get(e[1]) ?? [];
+      if (!list.includes(e[2])) list.push(e[2]);
+      edges.set(e[1], list);
+    }
+  }
+  return { nodes, edges };
+}
+
+/** Parse a .su file: `file:line:col:function<TAB>bytes<TAB>qualifier`. */
+export function parseStackUsage(text: string): Map<string, { bytes: number; qualifier: string }> {
+  const out = new Map<string, { bytes: number; qualifier: string }>();
+  for (const line of text.split('\n')) {
+    const m = /^(.*):(\d+):(\d+):([^\t]+)\t(\d+)\t(\S+)/.exec(line);
+    if (m) out.set(m[4], { bytes: Number(m[5]), qualifier: m[6] });
+  }
+  return out;
+}
+
+interface CodeFunction {
+  addr: number;
+  name: string;
+  /** SP decrements summed over the body (upper bound of the frame). */
+  frame: number;
+  /** Start addresses of other functions it calls, tail-calls or falls into. */
+  callees: number[];
+  bytes: number;
+}
+
+/** Functions of a disassembly (`objdump -d --no-show-raw-insn`), with frames and call targets. */
+export function parseDisassembly(text: string): Map<number, CodeFunction> {
+  const chunks: { addr: number; name: string; insns: { addr: number; op: string; args: string }[] }[] = [];
+  for (const line of text.split('\n')) {
+    const head = /^([0-9a-f]+) <([^>]+)>:$/.exec(line);
+    if (head) {
+      chunks.push({ addr: parseInt(head[1], 16), name: head[2], insns: [] });
+      continue;
+    }
+    const ins = /^\s+([0-9a-f]+):\s+(\S+)\s*(.*)$/.exec(line);
+    if (ins && chunks.length) chunks[chunks.length - 1].insns.push({ addr: parseInt(ins[1], 16), op: ins[2], args: ins[3] });
+  }
+  const starts = new Set(chunks.map((c) => c.addr));
+  const fns = new Map<number, CodeFunction>();
+  chunks.forEach((c, i) => {
+    let frame = 0;
+    const callees = new Set<number>();
+    for (const { op, args } of c.insns) {
+      const base = op.replace(/\.(n|w)$/, '');
+      const regs = /\{([^}]*)\}/.exec(args)?.[1];
+      const count = regs ? regs.split(',').reduce((n, r) => n + rangeLength(r.trim()), 0) : 0;
+      if (base === 'push' || (/^stm(db|fd)/.test(base) && /^sp!/.test(args))) frame += 4 * count;
+      else if (base === 'vpush') frame += (/\bd\d/.test(regs ?? '') ? 8 : 4) * count;
+      else if (/^subs?$/.test(base)) {
+        const m = /^sp,\s*(?:sp,\s*)?#(\d+)/.exec(args);
+        if (m) frame += Number(m[1]);
+      }
+      const target = /^([0-9a-f]+) <[^>]+>/.exec(args);
+      if (target && /^(bl|blx|b)(eq|ne|cs|cc|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al)?$/.test(base)) {
+        const t = parseInt(target[1], 16);
+        if (t !== c.addr && starts.has(t)) callees.add(t);
+      }
+    }
+    const last = c.insns[c.insns.length - 1];
+    const ends = last && (/^(b|bx)(\.n|\.w)?$/.test(last.op) || /\bpc\b/.test(last.args.split(',')[0] ?? '') || /\{[^}]*\bpc\}/.test(last.args));
+    const next = chunks[i + 1];
+    if (!ends && next) callees.add(next.addr);
+    const endAddr = next ? next.addr : (last ? last.addr + 4 : c.addr);
+    fns.set(c.addr, { addr: c.addr, name: c.name, frame, callees: [...callees], bytes: endAddr - c.addr });
+  });
+  return fns;
+}
+
+function rangeLength(r: string): number {
+  const m = /^[a-z]+(\d+)-[a-z]+(\d+)$/.exec(r);
+  return m ? Number(m[2]) - Number(m[1]) + 1 : r ? 1 : 0;
+}
+
+export function parseSymbols(nmText: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of nmText.split('\n')) {
+    const m = /^([0-9a-fA-F]+) [TtWw] (\S+)$/.exec(line);
+    if (m) out.set(m[2], parseInt(m[1], 16) & ~1);
+  }
+  return out;
+}
+
+/** Worst-case stack from `entry` over the kernel's graph, with helpers resolved in the code of a kernel-only link. */
+export function worstStack(entry: string, cg: CallGraph, su: Map<string, { bytes: number; qualifier: string }>,
+  code: Map<number, CodeFunction>, symbols: Map<string, number>): StackReport {
+  const notes: string[] = [];
+  let bounded = true;
+  const note = (s: string) => {
+    if (!notes.includes(s)) notes.push(s);
+  };
+  const memo = new Map<string, { bytes: number; path: StackFrame[] }>();
+  const codeMemo = new Map<number, { bytes: number; path: StackFrame[] }>();
+  const onPath = new Set<string>();
+
+  const fromCode = (addr: number): { bytes: number; path: StackFrame[] } => {
+    const hit = codeMemo.get(addr);
+    if (hit) return hit;
+    const key = `code:${addr}`;
+    const fn = code.get(addr);
+    if (!fn) return { bytes: 0, path: [] };
+    if (onPath.has(key)) {
+      bounded = false;
+      note(`recursion through ${fn.name}`);
+      return { bytes: 0, path: [] };
+    }
+    onPath.add(key);
+    let best = { bytes: 0, path: [] as StackFrame[] };
+    for (const c of fn.callees) {
+      const r = fromCode(c);
+      if (r.bytes > best.bytes || (r.bytes === best.bytes && best.path.length === 0 && r.path.length > 0)) best = r;
+    }
+    onPath.delete(key);
+    const res = { bytes: fn.frame + best.bytes, path: [{ function: fn.name, bytes: fn.frame, from: 'code' as const }, ...best.path] };
+    codeMemo.set(addr, res);
+    return res;
+  };
+
+  const visit = (title: string): { bytes: number; path: StackFrame[] } => {
+    const hit = memo.get(title);
+    if (hit) return hit;
+    const node = cg.nodes.get(title) ?? { title, name: title };
+    if (onPath.has(title)) {
+      bounded = false;
+      note(`recursion through ${node.name}`);
+      return { bytes: 0, path: [] };
+    }
+    const own = su.get(node.name) ?? (node.bytes !== undefined ? { bytes: node.bytes, qualifier: node.qualifier ?? 'static' } : undefined);
+    let res: { bytes: number; path: StackFrame[] };
+    if (own) {
+      if (own.qualifier === 'dynamic') {
+        bounded = false;
+        note(`${node.name} has a dynamic (unbounded) frame`);
+      } else if (own.qualifier !== 'static') note(`${node.name}: frame ${own.qualifier}`);
+      onPath.add(title);
+      let best = { bytes: 0, path: [] as StackFrame[] };
+      for (const c of cg.edges.get(title) ?? []) {
+        const r = visit(c);
+        if (r.bytes > best.bytes || (r.bytes === best.bytes && best.path.length === 0 && r.path.length > 0)) best = r;
+      }
+      onPath.delete(title);
+      res = { bytes: own.bytes + best.bytes, path: [{ function: node.name, bytes: own.bytes, from: 'su' as const }, ...best.path] };
+    } else {
+      const addr = symbols.get(node.name);
+      if (addr === undefined || !code.has(addr)) {
+        bounded = false;
+        note(`${node.name}: no stack information (not in the kernel object nor in libgcc)`);
+        res = { bytes: 0, path: [] };
+      } else {
+        note('libgcc helper frames are read from their code (pushes and sp subtractions summed): an upper bound');
+        res = fromCode(addr);
+      }
+    }
+    memo.set(title, res);
+    return res;
+  };
+
+  const root = [...cg.nodes.values()].find((n) => n.name === entry)?.title;
+  if (!root) throw new EnvironmentError(`the call graph has no ${entry}`);
+  const r = visit(root);
+  return { bytes: r.bytes, bounded, path: r.path, notes };
+}
+
+interface KernelObjectFacts {
+  size: SectionSizes;
+  stack: StackReport;
+  helpers: { calls: string[]; bytes: number };
+}
+
+/** Compile `<name>.c` alone, read its sections, link it alone with libgcc to resolve helpers, and walk its stack. */
+export async function analyzeKernelObject(target: Target, name: string, kernelDir: string, objDir: string): Promise<KernelObjectFacts> {
+  fs.mkdirSync(objDir, { recursive: true });
+  const obj = path.join(objDir, `${name}.o`);
+  await runTool(tools.armGcc, [...kernelObjectFlags(target, kernelDir), '-fcallgraph-info=su', '-c', path.join(kernelDir, `${name}.c`), '-o', obj],
+    { cwd: objDir, what: `${target.name} compile of ${name}.c` });
+  const size = parseSizeA(await runTool(tools.size, ['-A', obj], { what: 'size' }));
+  const su = parseStackUsage(fs.readFileSync(path.join(objDir, `${name}.su`), 'utf8'));
+  const cg = parseCallGraph(fs.readFileSync(path.join(objDir, `${name}.ci`), 'utf8'));
+  // The kernel alone, entered at <name>_run, with the libgcc helpers it needs and nothing else.
+  const elf = path.join(objDir, `${name}-alone.elf`);
+  await runTool(tools.armGcc, [...target.cpuFlags, '-nostartfiles', '-nostdlib', `-Wl,-e,${name}_run`, '-Wl,--gc-sections', obj, '-lgcc', '-o', elf],
+    { cwd: objDir, what: `${target.name} kernel-only link of ${name}` });
+  const code = parseDisassembly(await runTool(objdump, ['-d', '--no-show-raw-insn', elf], { what: 'objdump' }));
+  const symbols = parseSymbols(await runTool(tools.nm, [elf], { what: 'nm' }));
+  const stack = worstStack(`${name}_run`, cg, su, code, symbols);
+  const own = new Set([...cg.nodes.values()].filter((n) => n.bytes !== undefined).map((n) => n.name));
+  // Helpers and what they pull in: every piece of code in the kernel-only link that is not the kernel's own.
+  const helpers = {
+    calls: [...cg.nodes.values()].filter((n) => n.bytes === undefined).map((n) => n.name).sort(),
+    bytes: [...code.values()].filter((f) => !own.has(f.name)).reduce((a, f) => a + f.bytes, 0),
+  };
+  return { size, stack, helpers };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The empty-kernel window: what the call site itself costs
+
+const overheadCache = new Map<string, Promise<WindowCounts>>();
+
+function stripComments(s: string): string {
+  return s.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+}
+
+/**
+ * Window counts of an empty `<name>_run` at the same call site: the kernel's header and convgen_entry.h (what the
+ * harness sees; comments do not change its code), the same harness and flags, one input.
+ */
+export function emptyKernelOverhead(kernel: GeneratedKernel, target: Target, cType: string, inputBytes: number,
+  workRoot: string, timeoutSeconds: number): Promise<WindowCounts> {
+  const headers = kernel.files.filter((f) => f.name.endsWith('.h'));
+  const key = `${target.name}\0${crypto.createHash('sha256').update(headers.map((h) => `${h.name}\n${stripComments(h.content)}`).join('\0')).digest('hex')}`;
+  let p = overheadCache.get(key);
+  if (!p) {
+    p = (async () => {
+      const work = fs.mkdtempSync(path.join(workRoot, `convgen-empty-${kernel.name}-${target.name}-`));
+      try {
+        const kdir = path.join(work, 'kernel');
+        fs.mkdirSync(kdir, { recursive: true });
+        for (const h of headers) fs.writeFileSync(path.join(kdir, h.name), h.content);
+        fs.writeFileSync(path.join(kdir, `${kernel.name}.c`),
+          `/* Empty kernel: measures the window overhead of the harness call site. */\n#include "${kernel.name}.h"\n\n` +
+          `void ${kernel.name}_run(const ${cType} *restrict input, ${cType} *restrict output)\n{\n    (void)input;\n    (void)output;\n}\n`);
+        const built = await buildImage(target, kdir, path.join(work, 'build'));
+        const { calls } = await runCounted(built, new Uint8Array(inputBytes), path.join(work, 'run'), timeoutSeconds);
+        if (calls.length !== 1) throw new EnvironmentError(`${target.name}: the empty kernel measured ${calls.length} windows, expected 1`);
+        return calls[0];
+      } finally {
+        fs.rmSync(work, { recursive: true, force: true });
+      }
+    })();
+    overheadCache.set(key, p);
+    p.catch(() => overheadCache.delete(key));
+  }
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function perMac(v: number, macs: number): number {
+  return Math.round((v / macs) * 1e4) / 1e4;
+}
+
+/** A row with nothing measured yet. */
+function blankMeasurement(m: KernelModel, target: Target, variant: VariantName, accumulator: string): Measurement {
+  return {
+    spec: m.source, name: m.name, target: target.name, variant, status: 'ok', macs: macCount(m),
+    instructions: null, instructionsPerMac: null, loads: null, stores: null, memInsns: null,
+    instructionsPlusAccessesPerMac: null, instructionsWorst: null, overhead: null,
+    size: null, ramBytes: null, ram: null, targetRamBytes: target.ramBytes, stackBytes: null, stack: null,
+    helpers: { calls: [], bytes: 0 }, accumulator, verified: { tensors: 0, elements: 0, mismatches: 0 },
+  };
+}
+
+export async function measure(m: KernelModel, target: Target, variant: VariantName, opts: MeasureOptions): Promise<Measurement> {
+  const macs = macCount(m);
+  let kernel: GeneratedKernel;
+  try {
+    kernel = generate(m, { variant, isa: target.features });
+    if (opts.transform) kernel = opts.transform(kernel);
+  } catch (e) {
+    if (!(e instanceof ConvgenError)) throw e;
+    return { ...blankMeasurement(m, target, variant, ''), status: 'error', error: e.message };
+  }
+  const base = blankMeasurement(m, target, variant, kernel.plan.accType);
+  if (target.run !== 'qemu')
+    return { ...base, status: 'skipped', note: `${target.name} is ${target.run === 'host' ? 'the host (no instruction counts)' : 'build-only (no emulator)'}` };
+  const workRoot = opts.workRoot ?? os.tmpdir();
+  const work = fs.mkdtempSync(path.join(workRoot, `convgen-bench-${m.name}-${target.name}-${variant}-`));
+  try {
+    const kdir = path.join(work, 'kernel');
+    writeKernel(kernel, kdir);
+    const facts = await analyzeKernelObject(target, m.name, kdir, path.join(work, 'obj'));
+    const ram = { data: facts.size.data, bss: facts.size.bss, ...kernel.ram };
+    const withSizes: Measurement = {
+      ...base, size: facts.size, ram, ramBytes: ram.data + ram.bss + ram.input + ram.output + ram.scratch,
+      stackBytes: facts.stack.bytes, stack: facts.stack, helpers: facts.helpers,
+    };
+    let built: BuiltImage;
+    try {
+      built = await buildImage(target, kdir, path.join(work, 'build'));
+    } catch (e) {
+      if (e instanceof EnvironmentError && isRamOverflow(e.message))
+        return {
+          ...withSizes, status: 'does-not-fit',
+          note: `needs ${withSizes.ramBytes} B of RAM for data, bss and tensors; ${target.name} has ${target.ramBytes} B for those, the harness and the stack`,
+        };
+      throw e;
+    }
+    const inputs = opts.inputs ?? testInputs(m, opts.seed);
+    const bits = m.numeric.storage.bits;
+    const { output, calls } = await runCounted(built, encodeTensors(inputs, bits), path.join(work, 'run'), opts.timeoutSeconds);
+    const outElems = m.outC * m.outH * m.outW;
+    const actual = decodeTensors(output, bits, outElems);
+    const expected = inputs.map((t) => runGolden(m, t));
+    const { mismatches, first } = compareOutputs(m, expected, actual);
+    const verified = { tensors: inputs.length, elements: outElems * inputs.length, mismatches };
+    if (mismatches > 0 || actual.length !== expected.length) {
+      const pr = { mismatches, first, elements: verified.elements } as PairResult;
+      return {
+        ...withSizes, status: 'fail', verified,
+        error: actual.length !== expected.length
+          ? `the device wrote ${actual.length} output tensors for ${expected.length} inputs`
+          : `not bit-exact: ${describeMismatch(pr)}`,
+      };
+    }
+    if (calls.length !== inputs.length)
+      throw new EnvironmentError(`${target.name}: the plugin measured ${calls.length} kernel calls for ${inputs.length} inputs`);
+    const overhead = await emptyKernelOverhead(kernel, target, m.numeric.storage.cType, kernel.ram.input, workRoot, opts.timeoutSeconds);
+    const c = calls[0];
+    const instructions = c.insns - overhead.insns;
+    const loads = c.loads - overhead.loads;
+    const stores = c.stores - overhead.stores;
+    return {
+      ...withSizes, verified, overhead,
+      instructions,
+      instructionsPerMac: perMac(instructions, macs),
+      loads,
+      stores,
+      memInsns: c.memInsns - overhead.memInsns,
+      instructionsPlusAccessesPerMac: perMac(instructions + loads + stores, macs),
+      instructionsWorst: Math.max(...calls.map((k) => k.insns)) - overhead.insns,
+    };
+  } catch (e) {
+    if (!(e instanceof ConvgenError)) throw e;
+    return { ...base, status: 'error', error: e.message };
+  } finally {
+    if (!opts.keep) fs.rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * `convgen bench` end to end: the JSON fields the issue names, the baseline ratio, "does not fit" as a row rather than
+ * an error, build-only targets skipped with a note, and the Markdown page and SVG chart.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/index.ts';
+import { renderSvg, withBaseline, type BenchReport } from '../../src/cli/bench.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-bench-test-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function writeSpec(name: string, spec: Record<string, unknown>): string {
+  const file = path.join(dir, `${name}.json`);
+  fs.writeFileSync(file, JSON.stringify({
+    name, kernel: 3, padding: 1, numeric: { type: 'q15', inputFrac: 12, weightFrac: 14, outputFrac: 12 },
+    weights: { random: { seed: 1 } }, bias: { random: { seed: 2 } }, ...spec,
+  }));
+  return file;
+}
+
+describe('convgen bench', () => {
+  it('measures, compares with naive, reports a layer too big for the M0 and skips build-only targets', async () => {
+    const small = writeSpec('small', { input: { channels: 3, height: 8, width: 8 }, output: { channels: 4 } });
+    // 2 × 16 × 16 × 16 × 2 B = 16 KiB of tensors: more than the microbit's 16 KiB of RAM leaves for them.
+    const big = writeSpec('big', { input: { channels: 16, height: 16, width: 16 }, output: { channels: 16 } });
+    const json = path.join(dir, 'out.json');
+    const md = path.join(dir, 'out.md');
+    const svg = path.join(dir, 'chart.svg');
+    const log = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    let code: number;
+    try {
+      code = await main(['bench', small, big, '--target', 'cortex-m0,s3c2410', '--variant', 'reference',
+        '--json', json, '--markdown', md, '--svg', svg]);
+    } finally {
+      log.mockRestore();
+      err.mockRestore();
+    }
+    expect(code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(json, 'utf8')) as BenchReport;
+    expect(report.variants).toEqual(['naive', 'reference']);
+    expect(report.skipped).toEqual([{ target: 's3c2410', reason: expect.stringMatching(/build-only/) }]);
+    expect(report.results).toHaveLength(4);
+
+    for (const r of report.results.filter((x) => x.name === 'small')) {
+      expect(r.status).toBe('ok');
+      for (const k of ['macs', 'instructions', 'instructionsPerMac', 'stackBytes', 'variant', 'size', 'loads', 'stores', 'ramBytes'])
+        expect(r).toHaveProperty(k);
+      expect(r.macs).toBe(4 * 3 * 9 * 64);
+      expect(r.instructionsPerMac).toBeCloseTo(r.instructions! / r.macs, 3);
+      expect(r.instructionsPlusAccessesPerMac).toBeCloseTo((r.instructions! + r.loads! + r.stores!) / r.macs, 3);
+      expect(Object.keys(r.size!).sort()).toEqual(['bss', 'data', 'rodata', 'text']);
+      expect(r.size!.text).toBeGreaterThan(0);
+      expect(r.size!.rodata).toBeGreaterThanOrEqual(4 * 3 * 9 * 2);
+      expect(r.stackBytes).toBeGreaterThan(0);
+      expect(r.ramBytes).toBe(r.size!.data + r.size!.bss + 3 * 64 * 2 + 4 * 64 * 2);
+      expect(r.verified).toEqual({ tensors: 5, elements: 5 * 4 * 64, mismatches: 0 });
+    }
+    const naive = report.results.find((r) => r.name === 'small' && r.variant === 'naive')!;
+    const ref = report.results.find((r) => r.name === 'small' && r.variant === 'reference')!;
+    expect(naive.ratioToNaive).toBe(1);
+    expect(ref.ratioToNaive).toBeCloseTo(ref.instructions! / naive.instructions!, 3);
+    expect(ref.ratioToNaive!).toBeLessThan(1);
+
+    for (const r of report.results.filter((x) => x.name === 'big')) {
+      expect(r.status).toBe('does-not-fit');
+      expect(r.instructions).toBeNull();
+      expect(r.size!.text).toBeGreaterThan(0);
+      expect(r.ramBytes).toBeGreaterThanOrEqual(16384);
+      expect(r.note).toMatch(/RAM/);
+    }
+
+    const page = fs.readFileSync(md, 'utf8');
+    expect(page).toContain('](chart.svg)');
+    expect(page).toMatch(/\| cortex-m0 \| reference \| [\d,]+ \| \d+\.\d\d \|/);
+    expect(page).toContain('no fit');
+    expect(page).toMatch(/CMSIS-NN/);
+    const chart = fs.readFileSync(svg, 'utf8');
+    expect(chart.startsWith('<svg')).toBe(true);
+    expect(chart.trim().endsWith('</svg>')).toBe(true);
+    expect(chart.match(/<rect [^>]*fill="#1f77b4"><title>/g)).toHaveLength(1); // one reference bar: small on cortex-m0
+    expect(chart).toContain('does not fit');
+  });
+
+  it('always measures the baseline first, once', () => {
+    expect(withBaseline(['reference'])).toEqual(['naive', 'reference']);
+    expect(withBaseline(['reference', 'naive'])).toEqual(['naive', 'reference']);
+    expect(withBaseline(['naive'])).toEqual(['naive']);
+  });
+
+  it('draws one bar per measured (target, variant), scaled within each spec', () => {
+    const row = (target: string, variant: 'naive' | 'reference', ipm: number) => ({
+      spec: 's.json', name: 's', target, variant, status: 'ok' as const, macs: 100, instructions: ipm * 100, instructionsPerMac: ipm,
+      loads: 0, stores: 0, memInsns: 0, instructionsPlusAccessesPerMac: ipm, instructionsWorst: ipm * 100, overhead: null,
+      size: { text: 1, rodata: 1, data: 0, bss: 0 }, ramBytes: 1, ram: null, targetRamBytes: 1, stackBytes: 8, stack: null,
+      helpers: { calls: [], bytes: 0 }, accumulator: 'int32_t', verified: { tensors: 5, elements: 5, mismatches: 0 },
+      ratioToNaive: variant === 'naive' ? 1 : 0.5,
+    });
+    const report: BenchReport = {
+      convgen: 'x', tools: { gcc: 'g', qemu: 'q' }, seed: 1, specs: ['s.json'], targets: ['a', 'b'], variants: ['naive', 'reference'],
+      results: [row('a', 'naive', 20), row('a', 'reference', 10), row('b', 'naive', 40), row('b', 'reference', 20)], skipped: [],
+    };
+    const svg = renderSvg(report);
+    const widths = [...svg.matchAll(/<rect x="\d+" y="\d+" width="([\d.]+)" height="9"/g)].map((m) => Number(m[1]));
+    expect(widths).toHaveLength(4);
+    expect(widths[3] / widths[0]).toBeCloseTo(1, 5); // 20 on b vs 20 on a
+    expect(widths[2] / widths[1]).toBeCloseTo(4, 5); // 40 vs 10
+    expect(svg).toContain('10.00 (0.50x)');
+  });
+});
