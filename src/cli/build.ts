@@ -5,14 +5,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ExitCode, InputError } from '../errors.ts';
-import type { VariantName } from '../codegen/index.ts';
+import { EnvironmentError, ExitCode, InputError } from '../errors.ts';
+import { variants, type VariantName } from '../codegen/index.ts';
 import type { Target } from '../targets/index.ts';
 import type { KernelModel } from '../spec/index.ts';
 import { macCount } from '../spec/index.ts';
 import { runGolden } from '../golden/index.ts';
 import { checkImage, describeMismatch, generateAndBuild, testInputs } from '../verify/index.ts';
 import { writeFileAtomic } from '../report/index.ts';
+import { makeDir, removeEmptyDirs } from './fsutil.ts';
 
 export interface BuildStepOptions {
   variant: VariantName;
@@ -39,21 +40,19 @@ export async function buildStep(m: KernelModel, target: Target, outDir: string, 
   if (target.run === 'host') throw new InputError('--target', 'host is for checking only; choose an ARM target (see `convgen targets`)');
   if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new InputError(outDir, 'the output folder exists and is not a folder');
   const parent = path.dirname(path.resolve(outDir));
-  try {
-    fs.mkdirSync(parent, { recursive: true });
-  } catch (e) {
-    throw new InputError(outDir, `cannot create the folder ${parent}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const created = makeDir(parent, outDir);
+  let placed = false;
   const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(outDir)}.convgen-`));
   try {
-    const { kernel, kernelDir, built } = await generateAndBuild(m, target, staging, { variant: o.variant, seed: o.seed });
+    const { kernel, kernelDir, built } = await naming(m, generateAndBuild(m, target, staging, { variant: o.variant, seed: o.seed }));
     const verifyRun = o.verify && target.run === 'qemu';
     const check = verifyRun
-      ? await checkImage(m, built, testInputs(m, o.seed), path.join(staging, 'run'), o.timeoutSeconds)
+      ? await naming(m, checkImage(m, built, testInputs(m, o.seed), path.join(staging, 'run'), o.timeoutSeconds))
       : undefined;
     const machine = target.qemu ? `-M ${target.qemu.machine}${target.qemu.cpu ? ` -cpu ${target.qemu.cpu}` : ''}` : 'none';
     const lines = [
       `target     ${target.name}: ${target.core}, ${target.arch}${target.qemu ? `, run under qemu-system-arm ${machine}` : ' (build only: no emulator exists)'}`,
+      `variant    ${o.variant}: ${variants[o.variant].summary}`,
       `accumulator ${kernel.plan.accType}, |acc| <= ${kernel.plan.bound} proved for every input`,
       `memory     input ${kernel.ram.input} B + output ${kernel.ram.output} B RAM (caller-owned), scratch ${kernel.ram.scratch} B`,
     ];
@@ -84,6 +83,7 @@ export async function buildStep(m: KernelModel, target: Target, outDir: string, 
     place.push([reportFile, 'report.json']);
     fs.mkdirSync(outDir, { recursive: true });
     for (const [from, name] of place) fs.renameSync(from, path.join(outDir, name));
+    placed = true;
     for (const l of lines) console.log(l);
     if (expectedLine) console.log(`uart       the board prints: ${expectedLine}`);
     console.log(check
@@ -93,6 +93,17 @@ export async function buildStep(m: KernelModel, target: Target, outDir: string, 
     return ExitCode.ok;
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
+    if (!placed) removeEmptyDirs(created);
+  }
+}
+
+/** Environment failures of a spec's build or run name the spec first: `spec.json: cortex-m3: guest fault: …`. */
+export async function naming<T>(m: KernelModel, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (e) {
+    if (e instanceof EnvironmentError) throw new EnvironmentError(`${m.source}: ${e.message}`);
+    throw e;
   }
 }
 

@@ -10,6 +10,10 @@ import type { KernelModel } from '../spec/index.ts';
 import { macCount } from '../spec/index.ts';
 import { planAccumulator, type AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
+import { optimizedView } from './optimized-view.ts';
+import { findTarget, type IsaFeatures } from '../targets/index.ts';
+
+const hostIsa: IsaFeatures = findTarget('host')!.features;
 
 export { planAccumulator } from './accumulator.ts';
 export type { AccumulatorPlan } from './accumulator.ts';
@@ -41,6 +45,10 @@ export const variants = {
     summary: 'portable C99, constant shapes, border/interior split',
     template: 'reference/kernel.c.hbs',
   },
+  optimized: {
+    summary: 'register-blocked (output channels x pixels), blocked weights, shared input loads, zero taps dropped',
+    template: 'optimized/kernel.c.hbs',
+  },
   naive: {
     summary: 'baseline: the hand-written textbook loop, shape passed at run time, bounds check per tap',
     template: 'naive/kernel.c.hbs',
@@ -48,6 +56,8 @@ export const variants = {
 } as const satisfies Record<string, VariantDef>;
 
 export type VariantName = keyof typeof variants;
+/** What convgen generates unless told otherwise: the fastest variant, sized to the target's ISA. */
+export const DEFAULT_VARIANT: VariantName = 'optimized';
 export const variantNames = Object.keys(variants) as VariantName[];
 
 const templateDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');
@@ -65,17 +75,25 @@ function template(rel: string): HandlebarsTemplateDelegate {
 
 for (const partial of ['tables', 'finish'])
   hbs.registerPartial(partial, fs.readFileSync(path.join(templateDir, 'common', `${partial}.c.hbs`), 'utf8'));
+// Inline partials (used mid-line): without the file's final newline.
+for (const partial of ['tap'])
+  hbs.registerPartial(partial, fs.readFileSync(path.join(templateDir, 'common', `${partial}.c.hbs`), 'utf8').replace(/\n$/, ''));
 
 export interface GenerateOptions {
   variant?: VariantName;
+  /** The target's instruction set: the optimized variant sizes its blocking to it. Defaults to the host's. */
+  isa?: IsaFeatures;
   /** Compile this input tensor into the image (boards with no host file system: the UART harness reads it). */
   builtinInput?: { data: Int32Array; seed: number };
 }
 
 export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedKernel {
-  const variant = opts.variant ?? 'reference';
+  const variant = opts.variant ?? DEFAULT_VARIANT;
   const plan = planAccumulator(m);
-  const view = viewModel(m, plan, variant);
+  const base = viewModel(m, plan, variant);
+  const view = variant === 'optimized'
+    ? { ...base, ...optimizedView(m, plan, opts.isa ?? hostIsa, { finishNeedsO: base.finishArgs === 'acc, o' }) }
+    : base;
   const files: GeneratedFile[] = [
     { name: `${m.name}.h`, content: template('common/header.h.hbs')(view) },
     { name: `${m.name}.c`, content: template(variants[variant].template)(view) },
@@ -136,6 +154,11 @@ export function planBands(m: KernelModel): Band[] {
   return bands;
 }
 
+/** An integer as a macro body: negative values parenthesized. */
+function cMacroInt(v: number): string {
+  return v < 0 ? `(${v})` : String(v);
+}
+
 function qName(bits: number, frac: number): string {
   return `Q${bits - 1 - frac}.${frac}`;
 }
@@ -145,15 +168,7 @@ function viewModel(m: KernelModel, plan: AccumulatorPlan, variant: VariantName) 
   const bytes = st.bits / 8;
   const taps = m.inPerGroup * m.kH * m.kW;
   const bands = planBands(m);
-  const nf = m.numeric;
   const layoutDoc = (c: string, h: string, w: string) => (m.layout === 'hwc' ? `[${h}][${w}][${c}]` : `[${c}][${h}][${w}]`);
-  const stage = plan.stage;
-  const stageDoc =
-    stage.kind === 'right'
-      ? `${nf.rounding === 'nearest' ? 'add 2^' + (stage.shift - 1) + ', ' : ''}shift right ${stage.shift} (${nf.rounding}), saturate, clamp`
-      : stage.kind === 'left'
-        ? `shift left ${stage.shift}, saturating, clamp`
-        : 'saturate, clamp';
   return {
     version: VERSION,
     name: m.name,
@@ -183,14 +198,8 @@ function viewModel(m: KernelModel, plan: AccumulatorPlan, variant: VariantName) 
     outShape: m.layout === 'hwc' ? `${m.outH}x${m.outW}x${m.outC}` : `${m.outC}x${m.outH}x${m.outW}`,
     inLayoutDoc: layoutDoc('C', 'H', 'W'),
     outLayoutDoc: layoutDoc('C', 'H', 'W'),
-    numericLine: `${nf.type}: input ${qName(st.bits, nf.inputFrac)}, weights ${qName(st.bits, nf.weightFrac)}, bias ${st.biasCType} with ${nf.biasFrac} fraction bits`,
-    outputLine: `${qName(st.bits, nf.outputFrac)}, rounding ${nf.rounding}, saturating to ${st.cType}`,
     activationLine: `${m.activationName}: output clamped to [${Math.max(st.min, m.actMin)}, ${Math.min(st.max, m.actMax)}]`,
-    inputFrac: nf.inputFrac,
-    outputFrac: nf.outputFrac,
-    weightFormat: qName(st.bits, nf.weightFrac),
-    biasFormat: `${st.biasCType}, ${nf.biasFrac} fraction bits`,
-    biasShift: nf.biasShift,
+    ...numericView(m, plan),
     inputElems: m.inC * m.inH * m.inW,
     outputElems: m.outC * m.outH * m.outW,
     inputBytes: m.inC * m.inH * m.inW * bytes,
@@ -208,12 +217,88 @@ function viewModel(m: KernelModel, plan: AccumulatorPlan, variant: VariantName) 
     bands,
     hasBorder: bands.some((b) => b.segments.some((s) => s.fn === 'border')),
     hasInside: bands.some((b) => b.segments.some((s) => s.fn === 'inside')),
+  };
+}
+
+/**
+ * What the templates say about the numeric type, one record per kind with the same keys: header lines and
+ * #defines, table comments, the tap expression's input offset, and the output stage (with how it is called).
+ */
+function numericView(m: KernelModel, plan: AccumulatorPlan) {
+  const nf = m.numeric;
+  const st = nf.storage;
+  const stage = plan.stage;
+  if (nf.kind === 'q' && stage.kind !== 'requantize') {
+    const stageDoc =
+      stage.kind === 'right'
+        ? `${nf.rounding === 'nearest' ? 'add 2^' + (stage.shift - 1) + ', ' : ''}shift right ${stage.shift} (${nf.rounding}), saturate, clamp`
+        : stage.kind === 'left'
+          ? `shift left ${stage.shift}, saturating, clamp`
+          : 'saturate, clamp';
+    return {
+      numericLine: `${nf.type}: input ${qName(st.bits, nf.inputFrac)}, weights ${qName(st.bits, nf.weightFrac)}, bias ${st.biasCType} with ${nf.biasFrac} fraction bits`,
+      outputLine: `${qName(st.bits, nf.outputFrac)}, rounding ${nf.rounding}, saturating to ${st.cType}`,
+      numericDefines: [
+        { key: 'INPUT_FRAC', value: String(nf.inputFrac) },
+        { key: 'OUTPUT_FRAC', value: String(nf.outputFrac) },
+      ],
+      weightDoc: `raw Q values (${qName(st.bits, nf.weightFrac)})`,
+      biasFormat: `${st.biasCType}, ${nf.biasFrac} fraction bits`,
+      biasDoc: `seeds the accumulator times 2^${nf.biasShift}`,
+      hasInputOffset: false,
+      finishArgs: 'acc',
+      stage: {
+        ...stage,
+        doc: stageDoc,
+        isRequantize: false,
+        isRight: stage.kind === 'right',
+        isLeft: stage.kind === 'left',
+        hasRound: stage.round !== '0' && stage.round !== 'INT64_C(0)',
+      },
+    };
+  }
+  if (nf.kind !== 'int8' || stage.kind !== 'requantize') throw new Error('numericView: stage does not match the numeric kind');
+  // Each per-channel quantity is a baked constant when every channel shares it, a static const table otherwise.
+  const tables: { cType: string; name: string; lines: string[] }[] = [];
+  const perChannel = (values: number[], name: string, cType: string): string => {
+    if (values.every((v) => v === values[0])) return String(values[0]);
+    tables.push({ cType, name: `${m.name}_${name}`, lines: cArrayRows(values, 8) });
+    return `${m.name}_${name}[o]`;
+  };
+  const multiplier = perChannel(stage.multiplier, 'multiplier', 'int32_t');
+  const left = perChannel(stage.left, 'left_shift', 'uint8_t');
+  const right = perChannel(stage.right, 'right_shift', 'uint8_t');
+  const shifts = nf.shift.every((v) => v === nf.shift[0]) ? `shift ${nf.shift[0]}` : 'shift per output channel';
+  const mults = nf.multiplier.every((v) => v === nf.multiplier[0]) ? `multiplier ${nf.multiplier[0]}` : 'multiplier per output channel';
+  return {
+    numericLine: `int8 (TFLite): input int8 + offset ${nf.inputOffset}, weights int8 (zero point 0), bias int32_t`,
+    outputLine: `${mults}, ${shifts} (TFLite MultiplyByQuantizedMultiplier), + offset ${nf.outputOffset}, int8_t`,
+    numericDefines: [
+      { key: 'INPUT_OFFSET', value: cMacroInt(nf.inputOffset) },
+      { key: 'OUTPUT_OFFSET', value: cMacroInt(nf.outputOffset) },
+    ],
+    weightDoc: 'raw int8 values (zero point 0)',
+    biasFormat: 'int32_t, the accumulator\'s scale',
+    biasDoc: 'seeds the accumulator as is',
+    hasInputOffset: true,
+    finishArgs: tables.length > 0 ? 'acc, o' : 'acc',
     stage: {
-      ...stage,
-      doc: stageDoc,
-      isRight: stage.kind === 'right',
-      isLeft: stage.kind === 'left',
-      hasRound: stage.round !== '0' && stage.round !== 'INT64_C(0)',
+      doc: `SRDHM(${left === '0' ? 'acc' : `acc * 2^${/^\d+$/.test(left) ? left : 'left'}`}${stage.saturate ? ' saturated to int32' : ''}, ${mults}), rounding divide by ` +
+        `2^${/^\d+$/.test(right) ? right : 'right'} (${shifts}), + output offset ${nf.outputOffset}, clamp to [${stage.lo}, ${stage.hi}]`,
+      isRequantize: true,
+      tables,
+      perChannel: tables.length > 0,
+      multiplier,
+      left,
+      right,
+      noLeft: left === '0',
+      saturate: stage.saturate,
+      outputOffset: nf.outputOffset,
+      // Clamp before adding the offset: v + offset stays exact in int32 for every v.
+      preLo: stage.lo - nf.outputOffset,
+      preHi: stage.hi - nf.outputOffset,
+      lo: stage.lo,
+      hi: stage.hi,
     },
   };
 }

@@ -6,10 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConvgenError } from '../errors.ts';
-import { generate, writeKernel, type VariantName } from '../codegen/index.ts';
+import { DEFAULT_VARIANT, generate, writeKernel, type VariantName } from '../codegen/index.ts';
 import { runGolden } from '../golden/index.ts';
 import { runImage } from '../qemu/index.ts';
 import { Mulberry32, macCount, type KernelModel } from '../spec/index.ts';
+import { accumulatorBound } from '../spec/bounds.ts';
 import type { Target } from '../targets/index.ts';
 import { buildImage, type BuiltImage } from '../toolchain/index.ts';
 
@@ -50,6 +51,53 @@ export function testInputs(m: KernelModel, seed: number, randomCount = 2): Int32
   inputs.push(new Int32Array(n).fill(max), new Int32Array(n).fill(min));
   inputs.push(Int32Array.from({ length: n }, (_, i) => (i % 2 === 0 ? max : min)));
   return inputs;
+}
+
+/**
+ * Two inputs that drive the accumulator to its proved bound, one per polarity: for the output channel with the
+ * largest bound, at the output position whose receptive field has the most taps inside the input, every tap's input
+ * takes the extreme whose sign matches its weight (polarity +1) or opposes it (−1); every other element takes the
+ * polarity's extreme. With the bias's sign, one of the two reaches |acc| = bound up to the |w|·(2^(b−1) − max)
+ * asymmetry of two's complement.
+ */
+export function boundInputs(m: KernelModel): Int32Array[] {
+  const { min, max } = m.numeric.storage;
+  const per = accumulatorBound(m).perChannel;
+  let o = 0;
+  for (let c = 1; c < per.length; c++) if (per[c] > per[o]) o = c;
+  const [oy] = bestPosition(m.outH, m.inH, m.kH, m.strideH, m.dilH, m.pad.top);
+  const [ox] = bestPosition(m.outW, m.inW, m.kW, m.strideW, m.dilW, m.pad.left);
+  const g = Math.floor(o / m.outPerGroup);
+  const at = (c: number, y: number, x: number) => (m.layout === 'hwc' ? (y * m.inW + x) * m.inC + c : (c * m.inH + y) * m.inW + x);
+  return [1, -1].map((polarity) => {
+    const t = new Int32Array(m.inC * m.inH * m.inW).fill(polarity > 0 ? max : min);
+    for (let ci = 0; ci < m.inPerGroup; ci++)
+      for (let ky = 0; ky < m.kH; ky++)
+        for (let kx = 0; kx < m.kW; kx++) {
+          const y = oy * m.strideH - m.pad.top + ky * m.dilH;
+          const x = ox * m.strideW - m.pad.left + kx * m.dilW;
+          if (y < 0 || y >= m.inH || x < 0 || x >= m.inW) continue;
+          const w = m.weights[((o * m.inPerGroup + ci) * m.kH + ky) * m.kW + kx];
+          t[at(g * m.inPerGroup + ci, y, x)] = w * polarity >= 0 ? max : min;
+        }
+    return t;
+  });
+}
+
+/** The output index (and its tap count) whose window [o·s − before, … + (k−1)·d] has the most taps inside [0, n). */
+function bestPosition(outN: number, n: number, k: number, s: number, d: number, before: number): [number, number] {
+  let best = 0;
+  let bestTaps = -1;
+  for (let o = 0; o < outN; o++) {
+    let taps = 0;
+    for (let t = 0; t < k; t++) {
+      const i = o * s - before + t * d;
+      if (i >= 0 && i < n) taps++;
+    }
+    if (taps > bestTaps) [best, bestTaps] = [o, taps];
+    if (taps === k) break;
+  }
+  return [best, bestTaps];
 }
 
 export function encodeTensors(tensors: Int32Array[], bits: number): Uint8Array {
@@ -151,7 +199,7 @@ export async function checkImage(m: KernelModel, built: BuiltImage, inputs: Int3
 /** Generate and build one (spec, target, variant) into `work`; returns the kernel folder and the image. */
 export async function generateAndBuild(m: KernelModel, target: Target, work: string, opts: { variant: VariantName; seed: number; extraFlags?: string[] }) {
   const builtinInput = target.builtinInput ? { data: testInputs(m, opts.seed)[0], seed: opts.seed } : undefined;
-  const kernel = generate(m, { variant: opts.variant, builtinInput });
+  const kernel = generate(m, { variant: opts.variant, builtinInput, isa: target.features });
   const kernelDir = path.join(work, 'kernel');
   writeKernel(kernel, kernelDir);
   const built = await buildImage(target, kernelDir, path.join(work, 'build'), { extraFlags: opts.extraFlags });
@@ -160,7 +208,7 @@ export async function generateAndBuild(m: KernelModel, target: Target, work: str
 
 export async function verifyPair(m: KernelModel, target: Target, opts: VerifyOptions): Promise<PairResult> {
   const started = Date.now();
-  const variant = opts.variant ?? 'reference';
+  const variant = opts.variant ?? DEFAULT_VARIANT;
   const base: Omit<PairResult, 'status' | 'exitCode' | 'seconds'> = {
     spec: m.source, name: m.name, target: target.name, variant, mismatches: 0, elements: 0, tensors: 0, macs: macCount(m),
   };

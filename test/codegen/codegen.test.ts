@@ -2,17 +2,28 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate, interiorRange, planAccumulator, planBands } from '../../src/codegen/index.ts';
 import { loadSpec } from '../../src/spec/index.ts';
+import { findTarget } from '../../src/targets/index.ts';
 import { model, root } from '../helpers.ts';
 
 /** Emitted C is part of the product: its text is committed beside this test and reviewed as a diff. */
-const goldenSpecs = ['examples/edge3x3.json', 'examples/depthwise_s2.json', 'examples/q31_hwc.json', 'examples/q7_floor_shiftleft.json'];
+const goldenSpecs = ['examples/edge3x3.json', 'examples/depthwise_s2.json', 'examples/q31_hwc.json', 'examples/q7_floor_shiftleft.json',
+  'examples/int8_hwc.json', 'examples/q15_pairs_hwc.json'];
 
 describe('generated C', () => {
   for (const spec of goldenSpecs)
-    it(`matches the committed golden for ${spec}`, async () => {
-      const k = generate(await loadSpec(path.join(root, spec)));
+    it(`matches the committed golden for ${spec} (reference)`, async () => {
+      const k = generate(await loadSpec(path.join(root, spec)), { variant: 'reference' });
       for (const f of k.files) await expect(f.content).toMatchFileSnapshot(path.join('__golden__', path.basename(spec, '.json'), f.name));
     });
+
+  // The optimized variant depends on the ISA: goldens for the default target (A32) and a DSP core (Thumb-2, SMLAD).
+  for (const target of ['arm920t', 'cortex-m4'])
+    for (const spec of goldenSpecs)
+      it(`matches the committed golden for ${spec} (optimized, ${target})`, async () => {
+        const k = generate(await loadSpec(path.join(root, spec)), { variant: 'optimized', isa: findTarget(target)!.features });
+        const c = k.files.find((f) => f.name.endsWith('.c') && !f.name.endsWith('_input.c'))!;
+        await expect(c.content).toMatchFileSnapshot(path.join('__golden__', 'optimized', target, c.name));
+      });
 
   it('splits the output plane so that only the border checks taps', () => {
     // 3x3, pad 1, 8x8: rows 1..6 and columns 1..6 are interior

@@ -10,6 +10,7 @@ import { readNpy } from '../../src/npy/index.ts';
 import { targets } from '../../src/targets/index.ts';
 import { readInputTensor } from '../../src/tensors/index.ts';
 import { verifyPair, type PairResult } from '../../src/verify/index.ts';
+import { variantNames } from '../../src/codegen/index.ts';
 import { runGolden } from '../../src/golden/index.ts';
 import { baseSpec, fixtures, root } from '../helpers.ts';
 
@@ -50,13 +51,13 @@ describe('QEMU matrix: every target × every feature, bit-exact', () => {
   });
 
   for (const target of runnable)
-    it(`${target.name}: ${models.length} specs bit-exact under qemu ${target.qemu!.machine}`, async () => {
+    it(`${target.name}: ${models.length} specs x every variant (${variantNames.join(', ')}) bit-exact under qemu ${target.qemu!.machine}`, async () => {
       const failures: PairResult[] = [];
-      await pool([...models], async ([, m]) => {
-        const r = await verifyPair(m, target, { seed: 7, timeoutSeconds: 60 });
+      await pool(models.flatMap(([, m]) => variantNames.map((variant) => ({ m, variant }))), async ({ m, variant }) => {
+        const r = await verifyPair(m, target, { seed: 7, timeoutSeconds: 60, variant });
         if (r.status !== 'pass') failures.push(r);
       });
-      expect(failures.map((f) => `${f.name}: ${f.error ?? JSON.stringify(f.first)}`)).toEqual([]);
+      expect(failures.map((f) => `${f.name} (${f.variant}): ${f.error ?? JSON.stringify(f.first)}`)).toEqual([]);
     });
 
   it('the examples/ folder is bit-exact on every target', async () => {

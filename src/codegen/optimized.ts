@@ -1,0 +1,337 @@
+/**
+ * The `optimized` variant's decisions, all made at generation time:
+ * - Regions: output rows (columns) are grouped by which kernel rows (columns) fall inside the input. Each region
+ *   runs a function that computes exactly its valid taps, so no bounds check runs anywhere and padded taps cost
+ *   nothing. The interior runs a fully unrolled function; border regions run a "row loop" function that unrolls one
+ *   kernel row (its valid columns x pixels x channels) and loops over the valid kernel rows, so one function serves
+ *   every border band with the same columns.
+ * - Register blocking: output channels x output pixels per inner loop, chosen by a small cost model within the
+ *   ISA's register budget and the code budget.
+ * - Blocked weights: per block of output channels, [in/groups][ky][kx][channel in block]: the order the loops read,
+ *   the same number of bytes as the plain order.
+ * - Taps whose weight is zero in every output channel are left out of the unrolled code (they stay in the table).
+ * The C text is templates/optimized/kernel.c.hbs.
+ */
+import type { KernelModel } from '../spec/index.ts';
+import type { IsaFeatures } from '../targets/index.ts';
+
+/** Registers a compiler can keep values in, per instruction-set state, after sp, pc and the loop's pointers. */
+const registerBudget: Record<IsaFeatures['state'], number> = { a32: 10, thumb2: 9, thumb1: 4, host: 10 };
+
+/** Estimated .text the default promises to stay under (4 KiB), with a margin for the estimate's error. */
+export const CODE_BUDGET = 3600;
+const REGION_ROW_BYTES = 24;
+const RUN_BYTES = 260;
+
+export interface Load {
+  id: string;
+  /** Offset in elements from the input of the function's first tap (first valid row and column), pixel 0. */
+  offset: number;
+}
+
+export interface Mac {
+  acc: string;
+  x: string;
+  w: string;
+}
+
+export interface Tap {
+  weights: { id: string; index: number }[];
+  macs: Mac[];
+}
+
+export interface Row {
+  ky: number;
+  loads: Load[];
+  taps: Tap[];
+}
+
+export interface BlockFn {
+  fn: string;
+  doc: string;
+  kind: 'unrolled' | 'rowloop';
+  ob: number;
+  pb: number;
+  accs: { id: string; j: number; p: number }[];
+  /** unrolled: every kernel row; rowloop: one row, its offsets relative to the row. */
+  rows: Row[];
+  /** Weights per input channel in the blocked array: KH x KW x ob. */
+  weightsPerCi: number;
+  /** Units (channels, or channel pairs when dual) per loop iteration: the unrolled interior repeats its body. */
+  ciStep: number;
+  /** Input channels per unit: 2 when dual. */
+  unit: number;
+  hasTaps: boolean;
+}
+
+/** A band of outputs along one axis whose valid kernel positions are the same (a contiguous range). */
+export interface AxisBand {
+  lo: number;
+  hi: number;
+  valid: number[];
+}
+
+export interface Region {
+  y: AxisBand;
+  x: AxisBand;
+  pb: number;
+  /** Function names per channel-block size: for pb pixels, and for single pixels (the remainder). */
+  main: Record<number, string>;
+  tail: Record<number, string>;
+  /** First valid kernel row and column: the window points at its input. */
+  kyMin: number;
+  kxMin: number;
+  rows: number;
+}
+
+export interface OptimizedPlan {
+  /** Two input channels per multiply (SMLAD/SMLALD): weights stored as packed int16 pairs of consecutive channels. */
+  dual: boolean;
+  ob: number;
+  pb: number;
+  estimate: number;
+  fullBlocks: number;
+  tailSize: number;
+  fns: BlockFn[];
+  regions: Region[];
+  /** Blocked weights: per group, per block, [ci][ky][kx][channel in block]. Same count as the model's. */
+  weights: Int32Array;
+  ciStride: number;
+  rowStride: number;
+  codeBytes: number;
+  codeBudget: number;
+  droppedTaps: number;
+}
+
+function strides(m: KernelModel) {
+  return m.layout === 'hwc'
+    ? { ci: 1, row: m.inW * m.inC, col: m.inC }
+    : { ci: m.inH * m.inW, row: m.inW, col: 1 };
+}
+
+/** Kernel positions with a non-zero weight in some channel. */
+function liveTaps(m: KernelModel): Set<string> {
+  const live = new Set<string>();
+  const per = m.inPerGroup * m.kH * m.kW;
+  for (let o = 0; o < m.outC; o++)
+    for (let ci = 0; ci < m.inPerGroup; ci++)
+      for (let ky = 0; ky < m.kH; ky++)
+        for (let kx = 0; kx < m.kW; kx++) if (m.weights[o * per + (ci * m.kH + ky) * m.kW + kx] !== 0) live.add(`${ky},${kx}`);
+  return live;
+}
+
+/** Consecutive outputs grouped by the set of kernel positions that land inside [0, inN). */
+export function axisBands(outN: number, inN: number, k: number, stride: number, dil: number, before: number): AxisBand[] {
+  const bands: AxisBand[] = [];
+  for (let o = 0; o < outN; o++) {
+    const valid: number[] = [];
+    for (let t = 0; t < k; t++) {
+      const i = o * stride - before + t * dil;
+      if (i >= 0 && i < inN) valid.push(t);
+    }
+    const last = bands[bands.length - 1];
+    if (last && last.valid.join() === valid.join()) last.hi = o;
+    else bands.push({ lo: o, hi: o, valid });
+  }
+  return bands;
+}
+
+function distinctColumns(m: KernelModel, kxs: number[], pb: number): number {
+  const s = new Set<number>();
+  for (let p = 0; p < pb; p++) for (const kx of kxs) s.add(p * m.strideW + kx * m.dilW);
+  return s.size;
+}
+
+const allColumns = (m: KernelModel) => Array.from({ length: m.kW }, (_, i) => i);
+
+/** Registers live in the inner loop: accumulators, a kernel row's inputs (streamed: ~2 at once), the weights. */
+function registersNeeded(ob: number, pb: number, accWords: number): number {
+  return ob * pb * accWords + 2 + ob;
+}
+
+/** Instructions per MAC of the interior: input and weight loads, MACs, loop upkeep, seeding and finishing. */
+function estimate(m: KernelModel, ob: number, pb: number, accWords: number): number {
+  const taps = m.kH * m.kW;
+  const inputLoads = m.kH * distinctColumns(m, allColumns(m), pb);
+  const macs = taps * ob * pb;
+  const weightLoads = taps * ob;
+  const loopUpkeep = 3 + accWords;
+  const perOutput = (10 * accWords * ob * pb) / m.inPerGroup;
+  return (inputLoads + weightLoads + macs + loopUpkeep + perOutput) / macs;
+}
+
+/** Estimated code bytes of one function (calibrated on arm-none-eabi-gcc -O2 A32 output: 4 bytes an instruction). */
+function fnBytes(f: BlockFn, accWords: number): number {
+  let n = 0;
+  for (const r of f.rows) {
+    n += r.loads.length;
+    for (const t of r.taps) n += t.macs.length + t.weights.length;
+  }
+  return 4 * (n + 28 + (f.kind === 'rowloop' ? 6 : 0) + f.ob * f.pb * (12 + 2 * accWords));
+}
+
+interface Shape {
+  ob: number;
+  pb: number;
+}
+
+function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>, unit: number) {
+  const { ob, pb } = shape;
+  const s = strides(m);
+  const yBands = axisBands(m.outH, m.inH, m.kH, m.strideH, m.dilH, m.pad.top);
+  const xBands = axisBands(m.outW, m.inW, m.kW, m.strideW, m.dilW, m.pad.left);
+  const sizes = m.outPerGroup % ob > 0 ? [ob, m.outPerGroup % ob] : [ob];
+  const fns: BlockFn[] = [];
+  const names = new Map<string, string>();
+  const fnFor = (kind: BlockFn['kind'], kxs: number[], size: number, pixels: number, doc: string): string => {
+    // A row loop's code depends only on how many columns it has (offsets are relative to its first column), so
+    // column sets of the same length share one function (GCC would merge the copies and confuse stack analysis).
+    const key = kind === 'rowloop' ? `${kind}|${kxs.length}|${size}|${pixels}` : `${kind}|${kxs.join(',')}|${size}|${pixels}`;
+    let name = names.get(key);
+    if (!name) {
+      name = `${kind === 'unrolled' ? 'interior' : 'rows'}${fns.length}_o${size}_p${pixels}`;
+      names.set(key, name);
+      fns.push(blockFn(m, s, kind, kxs, size, pixels, name, doc, live, unit));
+    }
+    return name;
+  };
+  const regions: Region[] = [];
+  for (const y of yBands)
+    for (const x of xBands) {
+      const width = x.hi - x.lo + 1;
+      const interior = y.valid.length === m.kH && x.valid.length === m.kW;
+      const kind: BlockFn['kind'] = interior ? 'unrolled' : 'rowloop';
+      const regionPb = width >= pb ? pb : 1;
+      const doc = interior ? 'interior: every tap inside the input' : `border: ${x.valid.length} consecutive kernel column(s), any kernel rows`;
+      const main: Record<number, string> = {};
+      const tail: Record<number, string> = {};
+      for (const size of sizes) {
+        main[size] = fnFor(kind, x.valid, size, regionPb, doc);
+        if (width % regionPb !== 0) tail[size] = fnFor(kind, x.valid, size, 1, doc);
+      }
+      regions.push({
+        y, x, pb: regionPb, main, tail,
+        kyMin: y.valid.length ? y.valid[0] : 0,
+        kxMin: x.valid.length ? x.valid[0] : 0,
+        rows: y.valid.length,
+      });
+    }
+  const bytes = RUN_BYTES + REGION_ROW_BYTES * regions.length + fns.reduce((a, f) => a + fnBytes(f, accWords), 0);
+  return { fns, regions, bytes, sizes };
+}
+
+/** Dual 16-bit multiply-accumulate: q15 data on a core with the DSP extension, an even number of inputs per group. */
+export function usesDual(m: KernelModel, isa: IsaFeatures): boolean {
+  return isa.simd32 && m.numeric.storage.bits === 16 && m.numeric.inputOffset === 0 && m.inPerGroup % 2 === 0;
+}
+
+export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string): OptimizedPlan {
+  const accWords = accType === 'int64_t' ? 2 : 1;
+  const dual = usesDual(m, isa);
+  const unit = dual ? 2 : 1;
+  const budget = registerBudget[isa.state];
+  const live = liveTaps(m);
+  const xBands = axisBands(m.outW, m.inW, m.kW, m.strideW, m.dilW, m.pad.left);
+  const widest = Math.max(...xBands.map((b) => b.hi - b.lo + 1));
+  // Cheapest blocking whose registers fit the ISA and whose code fits the budget (1 x 1 always qualifies).
+  const options: (Shape & { cost: number })[] = [];
+  for (let ob = 1; ob <= Math.min(4, m.outPerGroup); ob++)
+    for (let pb = 1; pb <= Math.min(4, widest); pb++)
+      if (ob * pb === 1 || registersNeeded(ob, pb, accWords) <= budget) options.push({ ob, pb, cost: estimate(m, ob, pb, accWords) });
+  options.sort((a, b) => a.cost - b.cost);
+  let chosen = options[options.length - 1];
+  let built = build(m, chosen, accWords, live, unit);
+  for (const o of options) {
+    const b = build(m, o, accWords, live, unit);
+    if (b.bytes <= CODE_BUDGET) {
+      chosen = o;
+      built = b;
+      break;
+    }
+  }
+  const { ob } = chosen;
+  const per = m.inPerGroup * m.kH * m.kW;
+  const weights: number[] = [];
+  for (let g = 0; g < m.groups; g++)
+    for (let start = 0; start < m.outPerGroup; start += ob) {
+      const size = Math.min(ob, m.outPerGroup - start);
+      const o0 = g * m.outPerGroup + start;
+      const taps = m.kH * m.kW;
+      for (let ci = 0; ci < m.inPerGroup; ci += unit)
+        for (let t = 0; t < taps; t++)
+          for (let j = 0; j < size; j++) {
+            const at = (c: number) => m.weights[(o0 + j) * per + c * taps + t];
+            // A dual word holds channel ci in its low half and ci+1 in its high half, as SMLAD pairs them.
+            weights.push(dual ? ((at(ci) & 0xffff) | (at(ci + 1) << 16)) : at(ci));
+          }
+    }
+  const s = strides(m);
+  return {
+    dual,
+    ob, pb: chosen.pb, estimate: chosen.cost,
+    fullBlocks: Math.floor(m.outPerGroup / ob),
+    tailSize: m.outPerGroup % ob,
+    fns: built.fns,
+    regions: built.regions,
+    weights: Int32Array.from(weights),
+    ciStride: s.ci,
+    rowStride: m.dilH * s.row,
+    codeBytes: built.bytes,
+    codeBudget: CODE_BUDGET,
+    droppedTaps: m.kH * m.kW - live.size,
+  };
+}
+
+/** Input channels per iteration of the interior's loop: enough MACs per iteration to amortize the loop (~24). */
+function ciUnroll(inPerGroup: number, macsPerCi: number): number {
+  const want = Math.min(8, Math.ceil(24 / Math.max(1, macsPerCi)));
+  for (let u = want; u > 1; u--) if (inPerGroup % u === 0) return u;
+  return 1;
+}
+
+function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, kind: BlockFn['kind'], kxs: number[],
+  ob: number, pb: number, fn: string, doc: string, live: Set<string>, unit: number): BlockFn {
+  const kxMin = kxs.length ? kxs[0] : 0;
+  // The unrolled interior drops taps that are zero everywhere; a row loop serves any row, so it keeps them all.
+  const rowsToEmit = kind === 'unrolled' ? Array.from({ length: m.kH }, (_, i) => i) : [0];
+  const colsOf = (ky: number) => (kind === 'unrolled' ? kxs.filter((kx) => live.has(`${ky},${kx}`)) : kxs);
+  const macsPerCi = rowsToEmit.reduce((a, ky) => a + colsOf(ky).length, 0) * ob * pb;
+  const ciStep = kind === 'unrolled' ? ciUnroll(m.inPerGroup / unit, macsPerCi * unit) : 1;
+  const rows: Row[] = [];
+  let loadId = 0;
+  let weightId = 0;
+  for (let u = 0; u < ciStep; u++)
+    for (const ky of rowsToEmit) {
+      const cols = colsOf(ky);
+      if (cols.length === 0) continue;
+      const ids = new Map<number, string>();
+      const loads: Load[] = [];
+      const rowOffset = u * unit * s.ci + (kind === 'unrolled' ? ky * m.dilH * s.row : 0);
+      const xFor = (p: number, kx: number): string => {
+        const off = rowOffset + (p * m.strideW + (kx - kxMin) * m.dilW) * s.col;
+        let id = ids.get(off);
+        if (!id) {
+          id = `x${loadId++}`;
+          ids.set(off, id);
+          loads.push({ id, offset: off });
+        }
+        return id;
+      };
+      const taps: Tap[] = cols.map((kx) => {
+        // Blocked index: (ci * KH * KW + ky * KW + kx) * ob + j; a row loop's pointer already sits on its row.
+        const base = (u * m.kH * m.kW + (kind === 'unrolled' ? ky : 0) * m.kW + (kx - (kind === 'unrolled' ? 0 : kxMin))) * ob;
+        const weights = Array.from({ length: ob }, (_, j) => ({ id: `w${weightId++}`, index: base + j }));
+        const macs: Mac[] = [];
+        for (let p = 0; p < pb; p++) {
+          const x = xFor(p, kx);
+          for (let j = 0; j < ob; j++) macs.push({ acc: `a${j}_${p}`, x, w: weights[j].id });
+        }
+        return { weights, macs };
+      });
+      loads.sort((a, b) => a.offset - b.offset);
+      rows.push({ ky: ciStep > 1 ? ky + u * 1000 : ky, loads, taps });
+    }
+  const accs = [];
+  for (let j = 0; j < ob; j++) for (let p = 0; p < pb; p++) accs.push({ id: `a${j}_${p}`, j, p });
+  return { fn, doc, kind, ob, pb, accs, rows, weightsPerCi: m.kH * m.kW * ob, ciStep, unit, hasTaps: rows.length > 0 };
+}
