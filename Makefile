@@ -1,5 +1,5 @@
 # The README's commands. Each runs the project's own set-up first, so they work on a fresh machine.
-.PHONY: setup demo test typecheck bench fuzz
+.PHONY: setup demo test typecheck bench fuzz load
 
 setup:
 	@bash scripts/setup
@@ -12,3 +12,19 @@ typecheck: setup
 
 test: setup typecheck
 	npx vitest run
+
+# Measures the bench suite on every QEMU target (verified bit-exact) and regenerates the committed figures.
+bench: setup
+	@mkdir -p docs
+	./bin/convgen.mjs bench bench/*.json --target all --variant naive,reference,optimized --jobs 2 \
+		--markdown docs/benchmarks.md --svg docs/benchmarks.svg --json docs/benchmarks.json
+
+# Differential fuzzing: 10,000 (spec, variant) cases on the host under ASan + UBSan, compared with the golden model.
+# Failures are shrunk and written to fuzz-failures/ as files for test/regressions/. FUZZ_SEED picks another stream.
+FUZZ_SEED ?= 1
+fuzz: setup
+	./bin/convgen.mjs fuzz --cases 10000 --seed $(FUZZ_SEED) --targets host --out fuzz-failures
+
+# The full load test: convgen test over 200 fuzzed specs x every QEMU target, parallel against sequential.
+load: setup
+	CONVGEN_LOAD_SPECS=200 npx vitest run test/load

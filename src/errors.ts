@@ -36,3 +36,42 @@ export class EnvironmentError extends ConvgenError {
     super(message, ExitCode.environment);
   }
 }
+
+/** Exit status of a command stopped by SIGINT (128 + 2, as shells report it). */
+export const INTERRUPTED_EXIT = 130;
+
+/**
+ * The user pressed Ctrl-C (SIGINT): every running tool was killed and the command unwinds, removing its temporary
+ * folders. Deliberately not a ConvgenError, so that no per-pair handler records it as a result and carries on.
+ */
+export class InterruptedError extends Error {
+  constructor() {
+    super('interrupted');
+    this.name = 'InterruptedError';
+  }
+}
+
+let interruption = new AbortController();
+
+/** The signal every spawned tool is given (execa's cancelSignal): aborting it kills them all. */
+export function cancelSignal(): AbortSignal {
+  return interruption.signal;
+}
+
+export function interrupted(): boolean {
+  return interruption.signal.aborted;
+}
+
+/** Kill every running tool and make every later spawn fail with InterruptedError. */
+export function interrupt(): void {
+  interruption.abort();
+}
+
+/** A fresh signal (in-process callers such as tests run several commands in one process). */
+export function resetInterrupt(): void {
+  interruption = new AbortController();
+}
+
+export function throwIfInterrupted(): void {
+  if (interrupted()) throw new InterruptedError();
+}

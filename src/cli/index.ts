@@ -6,10 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { ConvgenError, ExitCode, InputError } from '../errors.ts';
-import { generate, writeKernel, variantNames, VERSION, type VariantName } from '../codegen/index.ts';
+import { ConvgenError, ExitCode, InputError, INTERRUPTED_EXIT, InterruptedError, interrupt, interrupted, resetInterrupt } from '../errors.ts';
+import { DEFAULT_VARIANT, generate, writeKernel, variantNames, VERSION, type VariantName } from '../codegen/index.ts';
 import { runGolden } from '../golden/index.ts';
-import { loadSpec, macCount, type KernelModel } from '../spec/index.ts';
+import { describeNumeric, loadSpec, macCount, type KernelModel } from '../spec/index.ts';
 import { DEFAULT_TARGET, expandTargets, findTarget, targets, targetsMakefile, type Target } from '../targets/index.ts';
 import { readInputTensor, writeOutputTensor, inputShape, outputShape } from '../tensors/index.ts';
 import { buildImage } from '../toolchain/index.ts';
@@ -17,7 +17,10 @@ import { runImage } from '../qemu/index.ts';
 import { decodeTensors, encodeTensors, verifyPair, type PairResult } from '../verify/index.ts';
 import { jsonReport, junitReport, resultLine, summaryLine, writeFileAtomic } from '../report/index.ts';
 import { doctor } from './doctor.ts';
-import { buildStep } from './build.ts';
+import { registerBench } from './bench.ts';
+import { registerFuzz } from './fuzz.ts';
+import { makeDir } from './fsutil.ts';
+import { buildStep, naming } from './build.ts';
 
 function intArg(name: string, min: number) {
   return (v: string): number => {
@@ -63,30 +66,45 @@ function checkOutputFile(file: string): void {
 }
 
 export function describeModel(m: KernelModel): string[] {
-  const nf = m.numeric;
-  const q = (frac: number) => `Q${nf.storage.bits - 1 - frac}.${frac}`;
   return [
     `spec       ${m.source} (${m.name})`,
     `shape      input (${inputShape(m).join(', ')}) -> output (${outputShape(m).join(', ')}), layout ${m.layout}`,
     `conv       kernel ${m.kH}x${m.kW}, stride ${m.strideH}x${m.strideW}, dilation ${m.dilH}x${m.dilW}, padding t${m.pad.top} l${m.pad.left} b${m.pad.bottom} r${m.pad.right}, groups ${m.groups}`,
-    `numeric    ${nf.type}: input ${q(nf.inputFrac)}, weights ${q(nf.weightFrac)}, output ${q(nf.outputFrac)}, bias ${nf.biasFrac} fraction bits, rounding ${nf.rounding}, activation ${m.activationName}`,
+    `numeric    ${describeNumeric(m.numeric)}, activation ${m.activationName}`,
     `work       ${macCount(m)} MACs per call`,
   ];
 }
 
-/** Run pairs with at most `jobs` at once, calling `done` as each finishes. */
+/**
+ * Run pairs with at most `jobs` at once, calling `done` as each finishes. When one throws (Ctrl-C), no new pair
+ * starts and every running one is awaited (their temporary folders removed) before the first error is rethrown.
+ */
 async function pool<T, R>(items: T[], jobs: number, work: (t: T) => Promise<R>, done: (r: R) => void): Promise<R[]> {
   const results: R[] = new Array(items.length);
+  const errors: unknown[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && errors.length === 0) {
       const i = next++;
-      results[i] = await work(items[i]);
-      done(results[i]);
+      try {
+        results[i] = await work(items[i]);
+        done(results[i]);
+      } catch (e) {
+        errors.push(e);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
+  if (errors.length) throw errors[0];
   return results;
+}
+
+/** One line for commander's own messages (`error: unknown option '--jbos'\n(Did you mean --jobs?)`). */
+export function commanderLine(text: string): string {
+  const lines = text.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const hint = lines.slice(1).map((l) => l.replace(/^\((.*)\)$/, '$1').replace(/^Did you mean/, 'did you mean')).join('; ');
+  const head = (lines[0] ?? '').replace(/^error: /, '');
+  return `convgen: ${head}${hint ? ` (${hint})` : ''}`;
 }
 
 export function buildProgram(): Command {
@@ -94,18 +112,19 @@ export function buildProgram(): Command {
     .description('conv2d kernel spec -> fixed-point C for ARM cores, verified bit-exact against a golden model')
     .version(VERSION)
     .exitOverride()
-    .configureOutput({ outputError: (s, write) => write(s) });
+    .configureOutput({ outputError: (s, write) => write(`${commanderLine(s)}\n`) });
 
   program
     .command('generate')
     .description('write <name>.c, <name>.h and convgen_entry.h for a spec')
     .argument('<spec>', 'kernel spec (.json or .kernel.ts)')
     .requiredOption('-o, --out <dir>', 'output folder')
-    .option('--variant <v>', `kernel variant (${variantNames.join(', ')})`, variantArg, 'reference')
+    .option('--variant <v>', `kernel variant (${variantNames.join(', ')})`, variantArg, DEFAULT_VARIANT)
     .action(async (spec: string, o: { out: string; variant: VariantName }) => {
       checkOutputDir(o.out);
       const m = await loadSpec(spec);
       const k = generate(m, { variant: o.variant });
+      makeDir(o.out);
       for (const f of writeKernel(k, o.out)) console.log(`wrote ${f}`);
     });
 
@@ -130,7 +149,7 @@ export function buildProgram(): Command {
     .option('--target <t>', 'target (see `convgen targets`)', DEFAULT_TARGET)
     .requiredOption('--input <npy>', 'input tensor (.npy)')
     .requiredOption('--output <npy>', 'where to write the output tensor (.npy)')
-    .option('--variant <v>', 'kernel variant', variantArg, 'reference')
+    .option('--variant <v>', 'kernel variant', variantArg, DEFAULT_VARIANT)
     .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
     .action(async (spec: string, o: { target: string; input: string; output: string; variant: VariantName; timeout: number }) => {
       const target = oneTarget(o.target);
@@ -142,8 +161,8 @@ export function buildProgram(): Command {
       try {
         const kdir = path.join(work, 'kernel');
         writeKernel(generate(m, { variant: o.variant }), kdir);
-        const built = await buildImage(target, kdir, path.join(work, 'build'));
-        const run = await runImage(built, encodeTensors([input], m.numeric.storage.bits), path.join(work, 'run'), { timeoutSeconds: o.timeout });
+        const built = await naming(m, buildImage(target, kdir, path.join(work, 'build')));
+        const run = await naming(m, runImage(built, encodeTensors([input], m.numeric.storage.bits), path.join(work, 'run'), { timeoutSeconds: o.timeout }));
         const [out] = decodeTensors(run.output, m.numeric.storage.bits, m.outC * m.outH * m.outW);
         writeOutputTensor(m, o.output, out);
         console.log(`wrote ${o.output}: computed on ${target.name}`);
@@ -157,7 +176,7 @@ export function buildProgram(): Command {
     .description('generate, build and run every (spec, target) pair on seeded inputs and compare bit for bit with the golden model')
     .argument('<specs...>')
     .option('--target <list>', 'targets, comma-separated, or all', DEFAULT_TARGET)
-    .option('--variant <v>', 'kernel variant', variantArg, 'reference')
+    .option('--variant <v>', 'kernel variant', variantArg, DEFAULT_VARIANT)
     .option('--seed <n>', 'seed of the random inputs', intArg('--seed', 0), 1)
     .option('--jobs <n>', 'pairs run at once', intArg('--jobs', 1), os.availableParallelism())
     .option('--shard <k/n>', 'run only the K-th of N deterministic parts of the matrix', shard)
@@ -201,7 +220,7 @@ export function buildProgram(): Command {
     .argument('<spec>')
     .option('--target <t>', 'target (see `convgen targets`)', DEFAULT_TARGET)
     .requiredOption('-o, --out <dir>', 'output folder')
-    .option('--variant <v>', 'kernel variant', variantArg, 'reference')
+    .option('--variant <v>', 'kernel variant', variantArg, DEFAULT_VARIANT)
     .option('--seed <n>', 'seed of the verification inputs', intArg('--seed', 0), 1)
     .option('--no-verify', 'skip the QEMU run')
     .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
@@ -232,6 +251,8 @@ export function buildProgram(): Command {
       process.exitCode = await doctor();
     });
 
+  registerBench(program);
+  registerFuzz(program);
   return program;
 }
 
@@ -242,12 +263,35 @@ export function worstExit(results: PairResult[]): number {
   return ExitCode.ok;
 }
 
+/**
+ * Ctrl-C: the first SIGINT kills every running tool (they all get the same cancel signal) and lets the command unwind,
+ * which removes its temporary folders and writes no report; the command then exits 130. A second SIGINT, or a command
+ * still busy 10 s later, exits at once (execa still kills the children on exit).
+ */
+function onInterrupt(): () => void {
+  resetInterrupt();
+  let count = 0;
+  const handler = () => {
+    if (++count > 1) process.exit(INTERRUPTED_EXIT);
+    interrupt();
+    setTimeout(() => process.exit(INTERRUPTED_EXIT), 10_000).unref();
+  };
+  process.on('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  const stopListening = onInterrupt();
   try {
     await program.parseAsync(argv, { from: 'user' });
+    if (interrupted()) throw new InterruptedError();
     return Number(process.exitCode ?? 0);
   } catch (e) {
+    if (e instanceof InterruptedError || interrupted()) {
+      console.error('convgen: interrupted; every child process was stopped and nothing was written');
+      return INTERRUPTED_EXIT;
+    }
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return ExitCode.badInput;
@@ -257,5 +301,7 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode;
     }
     throw e;
+  } finally {
+    stopListening();
   }
 }

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa, type ExecaError } from 'execa';
-import { EnvironmentError } from '../errors.ts';
+import { EnvironmentError, InterruptedError, cancelSignal, interrupted, throwIfInterrupted } from '../errors.ts';
 import { qemuMachineArgs } from '../targets/index.ts';
 import { tools, type BuiltImage } from '../toolchain/index.ts';
 
@@ -27,6 +27,7 @@ export const guestExitCodes: Record<number, string> = {
   11: 'input.bin is empty or not a whole number of tensors',
   12: 'the harness could not write output.bin',
   13: 'the harness could not read input.bin',
+  14: 'a kernel wrote past the end of its output buffer',
   70: 'undefined instruction',
   71: 'prefetch abort',
   72: 'data abort',
@@ -54,13 +55,17 @@ export async function runImage(built: BuiltImage, input: Uint8Array, workDir: st
   const args = isHost ? [inFile, outFile] : qemuArgs(built, opts.qemuExtra);
   const where = `${built.target.name}`;
   let stdout = '';
+  throwIfInterrupted();
   try {
     const r = await execa(command, args, {
       cwd: workDir, timeout: opts.timeoutSeconds * 1000, killSignal: 'SIGKILL', stdin: 'ignore', all: false,
+      cancelSignal: cancelSignal(),
     });
     stdout = r.stdout;
   } catch (e) {
     const err = e as ExecaError & { code?: string };
+    // Ctrl-C reaches QEMU too when it shares the terminal's process group: either way the run was interrupted.
+    if (err.isCanceled || interrupted() || err.signal === 'SIGINT') throw new InterruptedError();
     if (err.code === 'ENOENT')
       throw new EnvironmentError(`${tools.qemu.command} not found on PATH; install it with: ${tools.qemu.install} (or run \`convgen doctor\`)`);
     if (err.timedOut)
@@ -73,7 +78,9 @@ export async function runImage(built: BuiltImage, input: Uint8Array, workDir: st
     const meaning = guestExitCodes[code];
     if (harness || meaning)
       throw new EnvironmentError(`${where}: ${harness ? harness[1].trim() : meaning} (exit ${code})`);
-    const stderr = String(err.stderr ?? '').split('\n').find((l) => l.trim() && !/has no peer/.test(l)) ?? '';
+    // Sanitizer reports start with a rule of '='; their line with ERROR or 'runtime error' says what happened.
+    const lines = String(err.stderr ?? '').split('\n').filter((l) => l.trim() && !/has no peer/.test(l) && !/^=+$/.test(l.trim()));
+    const stderr = lines.find((l) => /ERROR: |runtime error: /.test(l)) ?? lines[0] ?? '';
     throw new EnvironmentError(`${where}: run failed with exit ${code}${err.signal ? ` (${err.signal})` : ''}${stderr ? `: ${stderr.trim()}` : ''}`);
   }
   if (!fs.existsSync(outFile)) throw new EnvironmentError(`${where}: the run exited 0 but wrote no output.bin`);

@@ -45,6 +45,8 @@ export interface Target {
   builtinInput?: boolean;
   /** RAM available to .data, .bss (the tensors) and the stack, in bytes. */
   ramBytes: number;
+  /** Code memory (text and const tables) where it is separate from RAM, in bytes. */
+  flashBytes?: number;
   memoryMap: string;
 }
 
@@ -73,42 +75,42 @@ export const targets: readonly Target[] = [
     name: 'cortex-m0', core: 'Cortex-M0', arch: 'ARMv6-M', run: 'qemu',
     cpuFlags: ['-mcpu=cortex-m0', '-mthumb'], features: { ...noFeatures, state: 'thumb1', longMultiply: false },
     qemu: { machine: 'microbit', extra: [] },
-    linkerScript: 'ld/microbit.ld', ...mSemihost, ramBytes: 16 << 10,
+    linkerScript: 'ld/microbit.ld', ...mSemihost, ramBytes: 16 << 10, flashBytes: 256 << 10,
     memoryMap: 'flash 0x00000000 (256 KiB), SRAM 0x20000000 (16 KiB)',
   },
   {
     name: 'cortex-m3', core: 'Cortex-M3', arch: 'ARMv7-M', run: 'qemu',
     cpuFlags: ['-mcpu=cortex-m3', '-mthumb'], features: { ...noFeatures, state: 'thumb2', unaligned: true },
     qemu: { machine: 'mps2-an385', extra: [] },
-    linkerScript: 'ld/mps2.ld', ...mSemihost, ramBytes: 4 << 20,
+    linkerScript: 'ld/mps2.ld', ...mSemihost, ramBytes: 4 << 20, flashBytes: 4 << 20,
     memoryMap: 'code 0x00000000 (4 MiB), SRAM 0x20000000 (4 MiB)',
   },
   {
     name: 'cortex-m4', core: 'Cortex-M4', arch: 'ARMv7E-M', run: 'qemu',
     cpuFlags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=soft'], features: v7em,
     qemu: { machine: 'mps2-an386', extra: [] },
-    linkerScript: 'ld/mps2.ld', ...mSemihost, ramBytes: 4 << 20,
+    linkerScript: 'ld/mps2.ld', ...mSemihost, ramBytes: 4 << 20, flashBytes: 4 << 20,
     memoryMap: 'code 0x00000000 (4 MiB), SRAM 0x20000000 (4 MiB)',
   },
   {
     name: 'cortex-m7', core: 'Cortex-M7', arch: 'ARMv7E-M', run: 'qemu',
     cpuFlags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=soft'], features: v7em,
     qemu: { machine: 'mps2-an500', extra: [] },
-    linkerScript: 'ld/mps2.ld', ...mSemihost, ramBytes: 4 << 20,
+    linkerScript: 'ld/mps2.ld', ...mSemihost, ramBytes: 4 << 20, flashBytes: 4 << 20,
     memoryMap: 'code 0x00000000 (4 MiB), SRAM 0x20000000 (4 MiB)',
   },
   {
     name: 'cortex-m33', core: 'Cortex-M33', arch: 'ARMv8-M Mainline', run: 'qemu',
     cpuFlags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=soft'], features: v7em,
     qemu: { machine: 'mps2-an505', extra: [] },
-    linkerScript: 'ld/an505.ld', ...mSemihost, ramBytes: 4 << 20,
+    linkerScript: 'ld/an505.ld', ...mSemihost, ramBytes: 4 << 20, flashBytes: 4 << 20,
     memoryMap: 'Secure code 0x10000000 (4 MiB), data 0x38000000 (4 MiB)',
   },
   {
     name: 'cortex-m55', core: 'Cortex-M55', arch: 'ARMv8.1-M (MVE)', run: 'qemu',
     cpuFlags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], features: { ...v7em, mve: true },
     qemu: { machine: 'mps3-an547', extra: [] },
-    linkerScript: 'ld/an547.ld', ...mSemihost, ramBytes: 512 << 10,
+    linkerScript: 'ld/an547.ld', ...mSemihost, ramBytes: 512 << 10, flashBytes: 512 << 10,
     memoryMap: 'ITCM 0x10000000 (512 KiB), DTCM 0x30000000 (512 KiB)',
   },
   {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ExecaError } from 'execa';
-import { EnvironmentError } from '../errors.ts';
+import { EnvironmentError, InterruptedError, cancelSignal, interrupted, throwIfInterrupted } from '../errors.ts';
 import type { Target } from '../targets/index.ts';
 
 export const firmwareDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../firmware');
@@ -46,14 +46,16 @@ export interface BuiltImage {
 
 /** Run a tool; a missing tool or a failure becomes one EnvironmentError line. */
 export async function runTool(tool: Tool, args: string[], opts: { cwd?: string; what: string }): Promise<string> {
+  throwIfInterrupted();
   try {
-    const r = await execa(tool.command, args, { cwd: opts.cwd, all: true, stdin: 'ignore' });
+    const r = await execa(tool.command, args, { cwd: opts.cwd, all: true, stdin: 'ignore', cancelSignal: cancelSignal() });
     return r.stdout;
   } catch (e) {
     const err = e as ExecaError & { code?: string };
+    if (err.isCanceled || interrupted()) throw new InterruptedError();
     if (err.code === 'ENOENT')
       throw new EnvironmentError(`${tool.command} not found on PATH; install it with: ${tool.install} (or run \`convgen doctor\`)`);
-    const firstError = String(err.all ?? err.message).split('\n').find((l) => /error|undefined reference|overflow/i.test(l))
+    const firstError = String(err.all ?? err.message).split('\n').find((l) => /error|undefined reference|overflow|exceed RAM/i.test(l))
       ?? String(err.all ?? err.message).split('\n')[0];
     throw new EnvironmentError(`${opts.what} failed: ${firstError.trim()}`);
   }

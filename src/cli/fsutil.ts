@@ -1,0 +1,34 @@
+/** File-system helpers of the CLI whose failures are one-line InputErrors. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../errors.ts';
+
+/** mkdir -p that fails with one line (Node's recursive mkdir spins forever under /proc, where mkdir says ENOENT). */
+/** Returns the folders it created, outermost first (so a failed command can remove them again). */
+export function makeDir(dir: string, where = dir): string[] {
+  const abs = path.resolve(dir);
+  const parts: string[] = [];
+  for (let d = abs; !fs.existsSync(d); d = path.dirname(d)) parts.unshift(d);
+  for (const d of parts) {
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && fs.statSync(d).isDirectory()) continue;
+      throw new InputError(where, `cannot create the folder ${d}: ${code === 'ENOTDIR' ? 'a parent path is not a folder' : code ?? (e as Error).message}`);
+    }
+  }
+  if (!fs.statSync(abs).isDirectory()) throw new InputError(where, 'the output folder exists and is not a folder');
+  return parts;
+}
+
+/** Remove folders makeDir created, innermost first, as long as they are empty. */
+export function removeEmptyDirs(created: string[]): void {
+  for (const d of [...created].reverse()) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      return;
+    }
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * `convgen fuzz`: differential fuzzing of every kernel variant against the golden model (src/fuzz). Prints one
+ * progress line per image and a summary; each failure is written as a regression file (exit 1).
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ExitCode, InputError } from '../errors.ts';
+import { variantNames, type VariantName } from '../codegen/index.ts';
+import { expandTargets, type Target } from '../targets/index.ts';
+import { fuzz, type FuzzReport } from '../fuzz/index.ts';
+
+function count(name: string, min: number) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+    return Number(v);
+  };
+}
+
+function fuzzTargets(list: string): Target[] {
+  const { found, unknown } = expandTargets(list.split(',').map((s) => (s.trim() === 'all' ? 'all,host' : s)).join(','));
+  if (unknown.length) throw new InputError('--targets', `unknown target '${unknown[0]}'; run \`convgen targets\` for the list`);
+  if (!found.length) throw new InputError('--targets', 'no target given');
+  return found;
+}
+
+function variantList(list: string): VariantName[] {
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names)
+    if (!(variantNames as string[]).includes(n)) throw new InputError('--variants', `unknown variant '${n}'; variants: ${variantNames.join(', ')}`);
+  return names as VariantName[];
+}
+
+function minutes(s: number): string {
+  return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+export function summarize(r: FuzzReport): string[] {
+  return r.targets.map((t) => {
+    const rate = t.seconds > 0 ? Math.round((t.kernels / t.seconds) * 60) : 0;
+    return `${t.failures ? 'FAIL ' : 'PASS '} ${t.target}: ${t.cases} specs × ${r.variants.length} variants = ${t.kernels} cases, ` +
+      `${t.images} images, ${t.tensors} tensors${t.skipped ? `, ${t.skipped} specs too big for its RAM` : ''}: ` +
+      `${t.failures} failures in ${minutes(t.seconds)} (${rate} cases/min)`;
+  });
+}
+
+export function registerFuzz(program: Command): void {
+  program
+    .command('fuzz')
+    .description('differential fuzzing: random specs, every variant, compared bit for bit with the golden model')
+    .option('--cases <n>', '(spec, variant) cases to run: ⌈n / variants⌉ specs, each on every variant', count('--cases', 1), 1000)
+    .option('--specs <n>', 'specs to run instead (each on every variant)', count('--specs', 1))
+    .option('--seed <n>', 'seed of the spec stream (and of the random inputs)', count('--seed', 0), 1)
+    .option('--targets <list>', 'targets, comma-separated (all = every QEMU target and the host)', 'host')
+    .option('--variants <list>', `variants, comma-separated (default: ${variantNames.join(',')})`)
+    .option('--batch <n>', 'kernels per image (default 60 host, 40 QEMU)', count('--batch', 1))
+    .option('--jobs <n>', 'images built and run at once', count('--jobs', 1), os.availableParallelism())
+    .option('--out <dir>', 'folder for the regression files of failures', 'fuzz-failures')
+    .option('--no-sanitize', 'host builds without AddressSanitizer and UBSan')
+    .option('--no-shrink', 'report failures as found, without shrinking')
+    .option('--timeout <s>', 'seconds before a hung image is killed', count('--timeout', 1), 120)
+    .action(async (o: {
+      cases: number; specs?: number; seed: number; targets: string; variants?: string; batch?: number; jobs: number;
+      out: string; sanitize: boolean; shrink: boolean; timeout: number;
+    }) => {
+      const targets = fuzzTargets(o.targets);
+      const variants = o.variants ? variantList(o.variants) : variantNames;
+      const specs = o.specs ?? Math.ceil(o.cases / variants.length);
+      const tty = process.stdout.isTTY;
+      const shown = new Map<string, number>();
+      console.log(`fuzz: seed ${o.seed}, ${specs} specs × ${variants.length} variants (${variants.join(', ')}) on ${targets.map((t) => t.name).join(', ')}` +
+        `${o.sanitize ? '; host under ASan + UBSan' : ''}`);
+      const started = Date.now();
+      const report = await fuzz({
+        cases: specs, seed: o.seed, targets, variants, batch: o.batch, jobs: o.jobs, sanitize: o.sanitize, shrink: o.shrink,
+        failuresDir: path.resolve(o.out), timeoutSeconds: o.timeout,
+        onProgress: (p) => {
+          // Every image on a terminal; every tenth of the run in a log.
+          const tenth = Math.floor((p.kernelsDone * 10) / Math.max(1, p.kernelsTotal));
+          if (!tty && (shown.get(p.target) ?? -1) >= tenth) return;
+          shown.set(p.target, tenth);
+          console.log(`  ${p.target}: ${p.kernelsDone}/${p.kernelsTotal} cases, ${p.failures} failures, ${minutes((Date.now() - started) / 1000)}`);
+        },
+        onFailure: (f) => {
+          console.log(`FAIL  ${f.target} (${f.variant}) case ${f.index}: ${f.message}`);
+          console.log(`      minimal spec: ${JSON.stringify(f.shrunk)}`);
+          if (f.file) console.log(`      wrote ${f.file} (drop it into test/regressions/)`);
+        },
+      });
+      for (const line of summarize(report)) console.log(line);
+      console.log(`fuzz: ${report.failures.length} failures in ${minutes(report.seconds)}`);
+      process.exitCode = report.failures.length ? ExitCode.mismatch : ExitCode.ok;
+    });
+}

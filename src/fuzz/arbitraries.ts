@@ -1,0 +1,126 @@
+/**
+ * fast-check generators over the spec space: every Q numeric type, rounding, activation, layout, padding form
+ * (asymmetric, and "same" with stride), stride 1–4, dilation 1–3, groups and depthwise multipliers, 1×1 to 7×7 and
+ * non-square kernels, tiny and odd shapes (1×1 inputs bigger-than-input kernels made legal by padding, outputs of
+ * width 1), and weights and biases at the extremes of their type (the ones that push the accumulator to 64 bits).
+ * Specs are plain values, as a user would write them; every generated spec is valid.
+ */
+import fc from 'fast-check';
+import { storageTypes } from '../spec/numeric.ts';
+
+export const fuzzTypes = ['q7', 'q15', 'q31'] as const;
+export type FuzzType = (typeof fuzzTypes)[number];
+
+export interface SpecOptions {
+  /** Channels per group, 1…maxChannels (default 4). */
+  maxChannels?: number;
+  /** Input height and width are 1…maxSize+1 before the kernel's span is accounted for (default 9). */
+  maxSize?: number;
+  /** Kernel height and width 1…maxKernel (default 7). */
+  maxKernel?: number;
+  /** Stride 1…maxStride (default 4). */
+  maxStride?: number;
+  /** Dilation 1…maxDilation (default 3). */
+  maxDilation?: number;
+  /** Groups 1…maxGroups (default 3). */
+  maxGroups?: number;
+  types?: readonly FuzzType[];
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+
+export function specArbitrary(opts: SpecOptions = {}): fc.Arbitrary<Record<string, unknown>> {
+  const maxC = opts.maxChannels ?? 4;
+  const maxSize = opts.maxSize ?? 9;
+  const maxK = opts.maxKernel ?? 7;
+  return fc
+    .record({
+      type: fc.constantFrom(...(opts.types ?? fuzzTypes)),
+      layout: fc.constantFrom('chw', 'hwc'),
+      groups: fc.integer({ min: 1, max: opts.maxGroups ?? 3 }),
+      inPerGroup: fc.integer({ min: 1, max: maxC }),
+      outPerGroup: fc.integer({ min: 1, max: maxC }),
+      depthwise: fc.boolean(),
+      kH: fc.integer({ min: 1, max: maxK }),
+      kW: fc.integer({ min: 1, max: maxK }),
+      sH: fc.integer({ min: 1, max: opts.maxStride ?? 4 }),
+      sW: fc.integer({ min: 1, max: opts.maxStride ?? 4 }),
+      dH: fc.integer({ min: 1, max: opts.maxDilation ?? 3 }),
+      dW: fc.integer({ min: 1, max: opts.maxDilation ?? 3 }),
+      padKind: fc.constantFrom('number', 'pair', 'quad', 'valid', 'same'),
+      pads: fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.nat(3)),
+      inH: fc.integer({ min: 1, max: maxSize + 1 }),
+      inW: fc.integer({ min: 1, max: maxSize + 1 }),
+      rounding: fc.constantFrom('nearest', 'floor'),
+      activation: fc.constantFrom<unknown>('none', 'relu', 'relu6', 'clamp'),
+      fracSeed: fc.tuple(fc.nat(1000), fc.nat(1000), fc.nat(1000), fc.nat(1000)),
+      weightKind: fc.constantFrom('random', 'max', 'min', 'alternating', 'mixed'),
+      biasKind: fc.constantFrom('none', 'values', 'extreme'),
+      seed: fc.nat(1 << 30),
+    })
+    .map((r) => {
+      const st = storageTypes[r.type];
+      const groups = r.depthwise ? r.inPerGroup * r.groups : r.groups;
+      const inPerGroup = r.depthwise ? 1 : r.inPerGroup;
+      const inC = groups * inPerGroup;
+      const outC = groups * r.outPerGroup;
+      const spanH = (r.kH - 1) * r.dH + 1;
+      const spanW = (r.kW - 1) * r.dW + 1;
+      // 'valid' needs the input to cover the kernel's span; the explicit forms get the missing rows as padding.
+      const height = r.padKind === 'valid' ? Math.max(r.inH, spanH) : r.inH;
+      const width = r.padKind === 'valid' ? Math.max(r.inW, spanW) : r.inW;
+      const needH = Math.max(0, spanH - height);
+      const needW = Math.max(0, spanW - width);
+      let padding: unknown;
+      if (r.padKind === 'number') padding = Math.max(r.pads[0], Math.ceil(needH / 2), Math.ceil(needW / 2));
+      else if (r.padKind === 'pair') padding = [Math.max(r.pads[0], Math.ceil(needH / 2)), Math.max(r.pads[1], Math.ceil(needW / 2))];
+      else if (r.padKind === 'quad') {
+        const [t, l, b, rr] = r.pads;
+        padding = [t, l, Math.max(b, needH - t), Math.max(rr, needW - l)];
+      } else padding = r.padKind;
+      const bits = st.bits;
+      const inputFrac = r.fracSeed[0] % bits;
+      const weightFrac = r.fracSeed[1] % bits;
+      const outputFrac = r.fracSeed[2] % bits;
+      const biasFrac = inputFrac + weightFrac - (r.fracSeed[3] % (Math.min(inputFrac + weightFrac, 8) + 1));
+      const biasShift = inputFrac + weightFrac - biasFrac;
+      const taps = inPerGroup * r.kH * r.kW;
+      const count = outC * taps;
+      // q31: weights as large as a 64-bit accumulator allows (the bound Σ|w|·2^31 + |bias|·2^shift stays below 2^62).
+      const wMax = r.type === 'q31' ? Math.floor(2 ** 31 / taps) - 1 : st.max;
+      const wMin = r.type === 'q31' ? -wMax : st.min;
+      const weights =
+        r.weightKind === 'random' && r.type !== 'q31'
+          ? { random: { seed: r.seed } }
+          : {
+              values: Array.from({ length: count }, (_, i) =>
+                r.weightKind === 'max' ? wMax : r.weightKind === 'min' ? wMin : r.weightKind === 'alternating' ? (i % 2 ? wMax : wMin)
+                  : Math.round(((((i + 1) * 2654435761 + r.seed) % 2001) / 1000 - 1) * wMax)),
+            };
+      // Bias: int32 for q7/q15 (its extremes force a 64-bit accumulator once shifted), small enough for q31.
+      const biasMax = r.type === 'q31' ? Math.floor(2 ** 52 / 2 ** biasShift) : INT32_MAX;
+      const bias =
+        r.biasKind === 'none'
+          ? undefined
+          : r.biasKind === 'extreme'
+            ? { values: Array.from({ length: outC }, (_, o) => (o % 2 === (r.seed & 1) ? biasMax : -biasMax - (r.type === 'q31' ? 0 : 1))) }
+            : { values: Array.from({ length: outC }, (_, o) => ((o * 7919 + r.seed) % (2 * 2 ** (bits - 1))) - 2 ** (bits - 1)) };
+      const lo = st.min + (r.seed % 50);
+      const activation = r.activation === 'clamp' ? { clamp: [lo, Math.min(st.max, lo + 1 + (r.seed % 1000))] } : r.activation;
+      return {
+        name: 'fuzz',
+        layout: r.layout,
+        input: { channels: inC, height, width },
+        output: { channels: outC },
+        kernel: [r.kH, r.kW],
+        stride: [r.sH, r.sW],
+        dilation: [r.dH, r.dW],
+        padding,
+        groups,
+        activation,
+        numeric: { type: r.type, inputFrac, weightFrac, outputFrac, biasFrac, rounding: r.rounding },
+        weights,
+        ...(bias ? { bias } : {}),
+      };
+    });
+}
