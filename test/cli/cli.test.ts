@@ -103,4 +103,13 @@ describe('convgen CLI', () => {
     expect(noTools.exitCode).toBe(3);
     expect(noTools.stdout).toMatch(/gcc not found on PATH; install it with: apt-get install -y gcc/);
   });
+
+  it('stops quietly when its reader closes the pipe early (`convgen targets | head -1`)', async () => {
+    const child = execa(process.execPath, [bin, 'targets'], { reject: false, buffer: { stdout: false } });
+    // Close the reading end before convgen writes anything, so that its first write meets a closed pipe.
+    child.stdout!.destroy();
+    const r = await child;
+    expect(r.exitCode).toBe(0);
+    expect(String(r.stderr)).not.toMatch(/EPIPE|Error/);
+  });
 });
