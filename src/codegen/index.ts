@@ -73,7 +73,8 @@ function template(rel: string): HandlebarsTemplateDelegate {
   return t;
 }
 
-for (const partial of ['tables', 'finish'])
+// The tables partial includes the bias partial: register every whole-block partial before any template compiles.
+for (const partial of ['tables', 'finish', 'bias', 'seed'])
   hbs.registerPartial(partial, fs.readFileSync(path.join(templateDir, 'common', `${partial}.c.hbs`), 'utf8'));
 // Inline partials (used mid-line): without the file's final newline.
 for (const partial of ['tap'])

@@ -67,7 +67,7 @@ static inline int16_t depthwise_s2_finish(int64_t acc)
     return (int16_t)acc;
 }
 
-/* The accumulator of output channel o before any tap. */
+/* The accumulator of output channel o before any tap: the bias aligned to the product's fraction bits. */
 static inline int64_t depthwise_s2_seed(int o)
 {
     return (int64_t)depthwise_s2_bias[o];

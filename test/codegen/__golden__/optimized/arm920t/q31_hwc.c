@@ -65,7 +65,7 @@ static inline int32_t q31_hwc_finish(int64_t acc)
     return (int32_t)acc;
 }
 
-/* The accumulator of output channel o before any tap. */
+/* The accumulator of output channel o before any tap: the bias aligned to the product's fraction bits. */
 static inline int64_t q31_hwc_seed(int o)
 {
     return (int64_t)q31_hwc_bias[o];

@@ -76,7 +76,7 @@ static inline int16_t edge3x3_finish(int64_t acc)
     return (int16_t)acc;
 }
 
-/* The accumulator of output channel o before any tap. */
+/* The accumulator of output channel o before any tap: the bias aligned to the product's fraction bits. */
 static inline int64_t edge3x3_seed(int o)
 {
     return (int64_t)edge3x3_bias[o];

@@ -119,7 +119,7 @@ static inline int8_t int8_hwc_finish(int32_t acc, int o)
     return (int8_t)(v + INT8_HWC_OUTPUT_OFFSET);
 }
 
-/* The accumulator of output channel o before any tap. */
+/* The accumulator of output channel o before any tap: the bias aligned to the product's fraction bits. */
 static inline int32_t int8_hwc_seed(int o)
 {
     return (int32_t)int8_hwc_bias[o];

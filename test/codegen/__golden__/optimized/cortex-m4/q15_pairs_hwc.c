@@ -81,7 +81,7 @@ static inline int16_t q15_pairs_hwc_finish(int64_t acc)
     return (int16_t)acc;
 }
 
-/* The accumulator of output channel o before any tap. */
+/* The accumulator of output channel o before any tap: the bias aligned to the product's fraction bits. */
 static inline int64_t q15_pairs_hwc_seed(int o)
 {
     return (int64_t)q15_pairs_hwc_bias[o];

@@ -62,7 +62,7 @@ static inline int8_t q7_floor_shiftleft_finish(int32_t acc)
     return (int8_t)(acc * 4);
 }
 
-/* The accumulator of output channel o before any tap. */
+/* The accumulator of output channel o before any tap: the bias aligned to the product's fraction bits. */
 static inline int32_t q7_floor_shiftleft_seed(int o)
 {
     return (int32_t)q7_floor_shiftleft_bias[o] * 2;
