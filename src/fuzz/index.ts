@@ -24,7 +24,7 @@ import { runImage } from '../qemu/index.ts';
 import { modelFromValue, type KernelModel } from '../spec/index.ts';
 import type { Target } from '../targets/index.ts';
 import { buildImage, firmwareDir } from '../toolchain/index.ts';
-import { boundInputs, compareOutputs, encodeTensors, testInputs, type Mismatch } from '../verify/index.ts';
+import { boundInputs, compareOutputs, decodeTensors, encodeTensors, testInputs, type Mismatch } from '../verify/index.ts';
 import { writeFileAtomic } from '../report/index.ts';
 import { specArbitrary, type SpecOptions } from './arbitraries.ts';
 
@@ -272,7 +272,7 @@ export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchO
         if (alone[0].status === 'pass') alone[0] = outcome(k, target, 'error', `fails only next to other kernels: ${runError}`);
         return [...results, ...alone, ...(i + 1 < kernels.length ? await runBatch(target, kernels.slice(i + 1), o) : [])];
       }
-      const actual = decode(output.subarray(offset, offset + bytes), m);
+      const actual = decodeTensors(output.subarray(offset, offset + bytes), m.numeric.storage.bits, m.outC * m.outH * m.outW);
       offset += bytes;
       const { mismatches, first } = compareOutputs(m, k.case.expected, actual);
       if (mismatches === 0) results.push(outcome(k, target, 'pass'));
@@ -290,21 +290,6 @@ export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchO
 
 function outcome(k: BatchKernel, target: Target, status: KernelOutcome['status'], message?: string): KernelOutcome {
   return { case: k.case, variant: k.variant, target: target.name, status, ...(message ? { message } : {}) };
-}
-
-function decode(buf: Buffer, m: KernelModel): Int32Array[] {
-  const bytes = storageBytes(m);
-  const elems = m.outC * m.outH * m.outW;
-  const out: Int32Array[] = [];
-  for (let t = 0; t * elems * bytes < buf.length; t++) {
-    const a = new Int32Array(elems);
-    for (let i = 0; i < elems; i++) {
-      const off = (t * elems + i) * bytes;
-      a[i] = bytes === 1 ? buf.readInt8(off) : bytes === 2 ? buf.readInt16LE(off) : buf.readInt32LE(off);
-    }
-    out.push(a);
-  }
-  return out;
 }
 
 /** Split kernels into images: at most `size` each, and within the flash the target's memory map leaves. */
