@@ -10,7 +10,7 @@ import type { KernelModel } from '../spec/index.ts';
 import { macCount } from '../spec/index.ts';
 import { planAccumulator, type AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
-import { optimizedView } from './optimized-view.ts';
+import { chooseFamily } from './families.ts';
 import { findTarget, type IsaFeatures } from '../targets/index.ts';
 
 const hostIsa: IsaFeatures = findTarget('host')!.features;
@@ -29,6 +29,8 @@ export interface GeneratedFile {
 export interface GeneratedKernel {
   name: string;
   variant: VariantName;
+  /** The optimized variant's kernel family (blocked, mve, neon); null for the other variants. */
+  family: string | null;
   files: GeneratedFile[];
   plan: AccumulatorPlan;
   /** Bytes of caller-owned RAM: input, output, scratch. */
@@ -92,12 +94,14 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
   const variant = opts.variant ?? DEFAULT_VARIANT;
   const plan = planAccumulator(m);
   const base = viewModel(m, plan, variant);
-  const view = variant === 'optimized'
-    ? { ...base, ...optimizedView(m, plan, opts.isa ?? hostIsa, { finishNeedsO: base.finishArgs === 'acc, o' }) }
+  const isa = opts.isa ?? hostIsa;
+  const family = variant === 'optimized' ? chooseFamily(m, plan, isa) : null;
+  const view = family
+    ? { ...base, family: family.name, familySummary: family.summary, ...family.view(m, plan, isa, { finishNeedsO: base.finishArgs === 'acc, o' }) }
     : base;
   const files: GeneratedFile[] = [
     { name: `${m.name}.h`, content: template('common/header.h.hbs')(view) },
-    { name: `${m.name}.c`, content: template(variants[variant].template)(view) },
+    { name: `${m.name}.c`, content: template(family ? family.template : variants[variant].template)(view) },
     { name: 'convgen_entry.h', content: template('common/entry.h.hbs')({ ...view, builtinInput: Boolean(opts.builtinInput) }) },
   ];
   if (opts.builtinInput)
@@ -110,6 +114,7 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
   return {
     name: m.name,
     variant,
+    family: family ? family.name : null,
     files,
     plan,
     ram: { input: view.inputBytes, output: view.outputBytes, scratch: view.scratchBytes },

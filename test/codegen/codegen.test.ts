@@ -16,8 +16,8 @@ describe('generated C', () => {
       for (const f of k.files) await expect(f.content).toMatchFileSnapshot(path.join('__golden__', path.basename(spec, '.json'), f.name));
     });
 
-  // The optimized variant depends on the ISA: goldens for the default target (A32) and a DSP core (Thumb-2, SMLAD).
-  for (const target of ['arm920t', 'cortex-m4'])
+  // The optimized variant depends on the ISA: goldens for one core of each ISA family.
+  for (const target of ['arm920t', 'arm926ej-s', 'cortex-m0', 'cortex-m4', 'cortex-m55', 'cortex-a9'])
     for (const spec of goldenSpecs)
       it(`matches the committed golden for ${spec} (optimized, ${target})`, async () => {
         const k = generate(await loadSpec(path.join(root, spec)), { variant: 'optimized', isa: findTarget(target)!.features });

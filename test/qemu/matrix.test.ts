@@ -38,6 +38,16 @@ const matrix: Record<string, Record<string, unknown>> = {
     numeric: { type: 'q31', inputFrac: 20, weightFrac: 24, outputFrac: 16 }, weights: { values: Array.from({ length: 54 }, (_, i) => (i * 7919 % 2000001) - 1000000) },
     bias: { values: [123456789, -987654321, 5] } }),
   q15_relu_shiftleft: baseSpec({ name: 'shl', activation: 'relu', numeric: { type: 'q15', inputFrac: 3, weightFrac: 2, outputFrac: 9, biasFrac: 4 } }),
+  // Channel counts off the vector widths (16 int8 / 8 int16 lanes) so that vector kernels meet their tails.
+  int8_perchannel_hwc: baseSpec({ name: 'i8pc', layout: 'hwc', input: { channels: 20, height: 6, width: 5 }, output: { channels: 6 },
+    stride: [1, 2], padding: [1, 1, 2, 0],
+    numeric: { type: 'int8', inputOffset: 37, outputOffset: -9, multiplier: [1518500250, 1073741824, 2147483647, 1300000000, 1999999999, 1717986918],
+      shift: [-7, -8, -9, 1, -31, -6], activationMin: -100, activationMax: 120 },
+    weights: { random: { seed: 11 }, layout: 'ohwi' }, bias: { random: { seed: 12 } } }),
+  q7_hwc_wide: baseSpec({ name: 'q7w', layout: 'hwc', input: { channels: 19, height: 5, width: 6 }, output: { channels: 5 },
+    numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 }, weights: { random: { seed: 13 }, layout: 'ohwi' } }),
+  q15_hwc_wide: baseSpec({ name: 'q15w', layout: 'hwc', input: { channels: 11, height: 4, width: 7 }, output: { channels: 4 },
+    activation: 'relu', numeric: { type: 'q15', inputFrac: 13, weightFrac: 15, outputFrac: 11 }, weights: { random: { seed: 14 }, layout: 'ohwi' } }),
   extreme_weights_i64: baseSpec({ name: 'extreme', weights: { values: new Array(54).fill(-32768) }, bias: { values: [2147483647, -2147483648, 0] },
     numeric: { type: 'q15', inputFrac: 15, weightFrac: 15, outputFrac: 8, biasFrac: 10 } }),
 };

@@ -1,0 +1,41 @@
+/**
+ * The `optimized` variant is a table of kernel families, tried in order: the first whose `applies` accepts the
+ * spec on the target's ISA generates the kernel. Vector families (MVE, NEON) come first and accept only what they
+ * handle; `blocked` (scalar register blocking, SMLAD on DSP cores) accepts everything, so a spec never falls through.
+ * ISA differences live here as rows, not as `if (target === ...)` chains.
+ */
+import type { KernelModel } from '../spec/index.ts';
+import type { IsaFeatures } from '../targets/index.ts';
+import type { AccumulatorPlan } from './accumulator.ts';
+import { mveFamily } from './mve.ts';
+import { neonFamily } from './neon.ts';
+import { optimizedView } from './optimized-view.ts';
+
+export interface FamilyContext {
+  /** The output stage takes the channel index (per-channel requantization tables). */
+  finishNeedsO: boolean;
+}
+
+export interface KernelFamily {
+  name: string;
+  summary: string;
+  /** Template path under templates/. */
+  template: string;
+  applies(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures): boolean;
+  /** Fields added to the common view model (shapes, numeric stage, tables) for this family's template. */
+  view(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, ctx: FamilyContext): Record<string, unknown>;
+}
+
+export const blockedFamily: KernelFamily = {
+  name: 'blocked',
+  summary: 'scalar register blocking (output channels x pixels), blocked weights, regions without bounds checks',
+  template: 'optimized/kernel.c.hbs',
+  applies: () => true,
+  view: (m, plan, isa, ctx) => optimizedView(m, plan, isa, ctx),
+};
+
+export const optimizedFamilies: readonly KernelFamily[] = [mveFamily, neonFamily, blockedFamily];
+
+export function chooseFamily(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures): KernelFamily {
+  return optimizedFamilies.find((f) => f.applies(m, plan, isa)) ?? blockedFamily;
+}
