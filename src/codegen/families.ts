@@ -14,6 +14,8 @@ import { optimizedView } from './optimized-view.ts';
 export interface FamilyContext {
   /** The output stage takes the channel index (per-channel requantization tables). */
   finishNeedsO: boolean;
+  /** 'speed' may grow weight flash beyond the raw weight bytes; 'default' may not. */
+  optimize: 'default' | 'speed';
 }
 
 export interface KernelFamily {

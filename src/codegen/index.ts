@@ -88,7 +88,14 @@ export interface GenerateOptions {
   isa?: IsaFeatures;
   /** Compile this input tensor into the image (boards with no host file system: the UART harness reads it). */
   builtinInput?: { data: Int32Array; seed: number };
+  /**
+   * 'default' keeps weight flash at the raw weight bytes; 'speed' lets a kernel family trade flash for speed
+   * (pre-widened weights, say). The header states which was used.
+   */
+  optimize?: OptimizeGoal;
 }
+
+export type OptimizeGoal = 'default' | 'speed';
 
 export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedKernel {
   const variant = opts.variant ?? DEFAULT_VARIANT;
@@ -97,7 +104,7 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
   const isa = opts.isa ?? hostIsa;
   const family = variant === 'optimized' ? chooseFamily(m, plan, isa) : null;
   const view = family
-    ? { ...base, family: family.name, familySummary: family.summary, ...family.view(m, plan, isa, { finishNeedsO: base.finishArgs === 'acc, o' }) }
+    ? { ...base, family: family.name, familySummary: family.summary, ...family.view(m, plan, isa, { finishNeedsO: base.finishArgs === 'acc, o', optimize: opts.optimize ?? 'default' }) }
     : base;
   const files: GeneratedFile[] = [
     { name: `${m.name}.h`, content: template('common/header.h.hbs')(view) },
