@@ -1,14 +1,16 @@
 /**
  * fast-check generators over the spec space: every Q numeric type, rounding, activation, layout, padding form
  * (asymmetric, and "same" with stride), stride 1–4, dilation 1–3, groups and depthwise multipliers, 1×1 to 7×7 and
- * non-square kernels, tiny and odd shapes (1×1 inputs bigger-than-input kernels made legal by padding, outputs of
+ * non-square kernels, channel counts around the vector widths (13–20 per group, so MVE/NEON/SIMD kernels meet
+ * their tails), TFLite's int8 type (offsets, per-channel or per-tensor multipliers, shifts from -31 to 30,
+ * activation ranges), tiny and odd shapes (1×1 inputs bigger-than-input kernels made legal by padding, outputs of
  * width 1), and weights and biases at the extremes of their type (the ones that push the accumulator to 64 bits).
  * Specs are plain values, as a user would write them; every generated spec is valid.
  */
 import fc from 'fast-check';
 import { storageTypes } from '../spec/numeric.ts';
 
-export const fuzzTypes = ['q7', 'q15', 'q31'] as const;
+export const fuzzTypes = ['q7', 'q15', 'q31', 'int8'] as const;
 export type FuzzType = (typeof fuzzTypes)[number];
 
 export interface SpecOptions {
@@ -27,6 +29,26 @@ export interface SpecOptions {
   types?: readonly FuzzType[];
 }
 
+/** One TFLite int8 numeric record: typical scales mostly, the extremes of every field sometimes. */
+function int8Numeric(outC: number, seed: number, perChannel: boolean, extreme: boolean): Record<string, unknown> {
+  const pick = (i: number, n: number) => Math.abs((Math.imul(i + 1, 2654435761) ^ seed) % n);
+  const multiplier = (i: number) =>
+    extreme ? [0, 1, 2 ** 30, 2 ** 31 - 1][pick(i, 4)] : 2 ** 30 + pick(i, 2 ** 30 - 1);
+  // Typical layers scale down by 2^-6…2^-12; the extremes include the largest left shift and the -31 floor.
+  const shift = (i: number) => (extreme ? [-31, -1, 0, 1, 30][pick(i + 7, 5)] : -(6 + pick(i + 7, 7)));
+  const lo = -128 + pick(3, 60);
+  const hi = Math.max(lo, 127 - pick(5, 60));
+  return {
+    type: 'int8',
+    inputOffset: -127 + pick(11, 256),
+    outputOffset: -128 + pick(13, 256),
+    multiplier: perChannel ? Array.from({ length: outC }, (_, o) => multiplier(o)) : multiplier(0),
+    shift: perChannel ? Array.from({ length: outC }, (_, o) => shift(o)) : shift(0),
+    activationMin: lo,
+    activationMax: hi,
+  };
+}
+
 const INT32_MAX = 2 ** 31 - 1;
 
 export function specArbitrary(opts: SpecOptions = {}): fc.Arbitrary<Record<string, unknown>> {
@@ -39,6 +61,10 @@ export function specArbitrary(opts: SpecOptions = {}): fc.Arbitrary<Record<strin
       layout: fc.constantFrom('chw', 'hwc'),
       groups: fc.integer({ min: 1, max: opts.maxGroups ?? 3 }),
       inPerGroup: fc.integer({ min: 1, max: maxC }),
+      wide: fc.integer({ min: 0, max: 5 }).map((n) => (n === 0 ? 12 : 0)),
+      wideExtra: fc.integer({ min: 1, max: 8 }),
+      int8PerChannel: fc.boolean(),
+      int8Extreme: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
       outPerGroup: fc.integer({ min: 1, max: maxC }),
       depthwise: fc.boolean(),
       kH: fc.integer({ min: 1, max: maxK }),
@@ -60,12 +86,16 @@ export function specArbitrary(opts: SpecOptions = {}): fc.Arbitrary<Record<strin
     })
     .map((r) => {
       const st = storageTypes[r.type];
-      const groups = r.depthwise ? r.inPerGroup * r.groups : r.groups;
-      const inPerGroup = r.depthwise ? 1 : r.inPerGroup;
+      // One spec in six gets 13–20 input channels per group (one group, a kernel of at most 3x3 to stay small).
+      const wide = r.wide > 0 && !r.depthwise;
+      const groups = wide ? 1 : r.depthwise ? r.inPerGroup * r.groups : r.groups;
+      const inPerGroup = wide ? r.wide + r.wideExtra : r.depthwise ? 1 : r.inPerGroup;
+      const kH = wide ? Math.min(r.kH, 3) : r.kH;
+      const kW = wide ? Math.min(r.kW, 3) : r.kW;
       const inC = groups * inPerGroup;
       const outC = groups * r.outPerGroup;
-      const spanH = (r.kH - 1) * r.dH + 1;
-      const spanW = (r.kW - 1) * r.dW + 1;
+      const spanH = (kH - 1) * r.dH + 1;
+      const spanW = (kW - 1) * r.dW + 1;
       // 'valid' needs the input to cover the kernel's span; the explicit forms get the missing rows as padding.
       const height = r.padKind === 'valid' ? Math.max(r.inH, spanH) : r.inH;
       const width = r.padKind === 'valid' ? Math.max(r.inW, spanW) : r.inW;
@@ -84,7 +114,7 @@ export function specArbitrary(opts: SpecOptions = {}): fc.Arbitrary<Record<strin
       const outputFrac = r.fracSeed[2] % bits;
       const biasFrac = inputFrac + weightFrac - (r.fracSeed[3] % (Math.min(inputFrac + weightFrac, 8) + 1));
       const biasShift = inputFrac + weightFrac - biasFrac;
-      const taps = inPerGroup * r.kH * r.kW;
+      const taps = inPerGroup * kH * kW;
       const count = outC * taps;
       // q31: weights as large as a 64-bit accumulator allows (the bound Σ|w|·2^31 + |bias|·2^shift stays below 2^62).
       const wMax = r.type === 'q31' ? Math.floor(2 ** 31 / taps) - 1 : st.max;
@@ -106,20 +136,25 @@ export function specArbitrary(opts: SpecOptions = {}): fc.Arbitrary<Record<strin
             ? { values: Array.from({ length: outC }, (_, o) => (o % 2 === (r.seed & 1) ? biasMax : -biasMax - (r.type === 'q31' ? 0 : 1))) }
             : { values: Array.from({ length: outC }, (_, o) => ((o * 7919 + r.seed) % (2 * 2 ** (bits - 1))) - 2 ** (bits - 1)) };
       const lo = st.min + (r.seed % 50);
-      const activation = r.activation === 'clamp' ? { clamp: [lo, Math.min(st.max, lo + 1 + (r.seed % 1000))] } : r.activation;
+      const int8 = r.type === 'int8';
+      // int8 names its clamp in the numeric record (activationMin/Max); relu6 needs scales there, so none here.
+      const activation = int8 ? 'none' : r.activation === 'clamp' ? { clamp: [lo, Math.min(st.max, lo + 1 + (r.seed % 1000))] } : r.activation;
+      const numeric = int8
+        ? int8Numeric(outC, r.seed, r.int8PerChannel, r.int8Extreme)
+        : { type: r.type, inputFrac, weightFrac, outputFrac, biasFrac, rounding: r.rounding };
       return {
         name: 'fuzz',
         layout: r.layout,
         input: { channels: inC, height, width },
         output: { channels: outC },
-        kernel: [r.kH, r.kW],
+        kernel: [kH, kW],
         stride: [r.sH, r.sW],
         dilation: [r.dH, r.dW],
         padding,
         groups,
         activation,
-        numeric: { type: r.type, inputFrac, weightFrac, outputFrac, biasFrac, rounding: r.rounding },
-        weights,
+        numeric,
+        weights: int8 ? { ...weights, layout: r.layout === 'hwc' ? 'ohwi' : 'oihw' } : weights,
         ...(bias ? { bias } : {}),
       };
     });
