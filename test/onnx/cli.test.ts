@@ -68,6 +68,11 @@ describe('convgen import (CLI)', () => {
       fs.writeFileSync(f, fs.readFileSync(f).subarray(0, 150));
       return [f, '--input-shape', '3,8,8'];
     }, /model\.onnx: not an ONNX model/],
+    ['a model without Conv nodes', () => {
+      const f = path.join(dir, 'relu.onnx');
+      fs.writeFileSync(f, model({ nodes: [node('Relu', ['x'], ['y'], 'r')], inputs: [value('x', DT.FLOAT, [1, 1, 2, 2])], outputs: [value('y', DT.FLOAT, [1, 1, 2, 2])] }));
+      return [f];
+    }, /relu\.onnx: the model has no Conv or QLinearConv node \(its ops: Relu\)/],
     ['a missing file', () => [path.join(dir, 'none.onnx')], /none\.onnx: file not found/],
     ['an unknown node', () => [twoLayer(), '--node', '/conv3/Conv', '--input-shape', '3,8,8'],
       /--node: no Conv node '\/conv3\/Conv' in .*; its Conv nodes: '\/conv1\/Conv', '\/conv2\/Conv'/],
