@@ -19,6 +19,7 @@ import { jsonReport, junitReport, resultLine, summaryLine, writeFileAtomic } fro
 import { doctor } from './doctor.ts';
 import { registerBench } from './bench.ts';
 import { registerFuzz } from './fuzz.ts';
+import { registerImport } from './import.ts';
 import { makeDir } from './fsutil.ts';
 import { buildStep, naming } from './build.ts';
 
@@ -253,6 +254,7 @@ export function buildProgram(): Command {
 
   registerBench(program);
   registerFuzz(program);
+  registerImport(program);
   return program;
 }
 
