@@ -40,7 +40,8 @@ function foldedSeeds(m: KernelModel, accType: AccumulatorPlan['accType']): bigin
 export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, ctx: OptimizedViewContext) {
   const opt = planOptimized(m, isa, plan.accType);
   const st = m.numeric.storage;
-  const folded = foldedSeeds(m, plan.accType);
+  // Only the unrolled interior reads folded seeds: without one (every output touches the padding) there is no table.
+  const folded = opt.fns.some((f) => f.kind === 'unrolled') ? foldedSeeds(m, plan.accType) : null;
   const offsetNeeded = m.numeric.inputOffset !== 0;
   const fns = opt.fns.map((f) => {
     // Only the interior (every tap inside the input) may use folded seeds; border taps add the offset per input.
