@@ -7,9 +7,10 @@
  * - int32 bound: vmlal_s16 into int32x4 (exact: the bound is proved). int64 bound: each int16 x int16 product is exact
  *   in int32 (vmull_s16) and is widened into int64x2 lanes (vaddw_s32): exact, no rounding.
  * - Output rows are grouped by their valid kernel rows (top/bottom padding: those rows are skipped, not multiplied by
- *   zero); columns whose every tap is inside the input (and whose loads stay in the row) run vector blocks, the last
- *   block overlapping the previous one when the width is not a multiple of 8; the few border columns run a scalar
- *   loop that checks columns only. The output stage is the common scalar finish.
+ *   zero). For each output row, the group's valid input rows are copied once into zero-padded lines on the stack
+ *   (left/right padding: exact zeros, so products vanish exactly), shared by every block of output channels; then
+ *   every column runs vector blocks, the last block overlapping the previous one when the width is not a multiple
+ *   of 8 (outputs are recomputed, not accumulated twice). The output stage is the common scalar finish.
  * Everything is decided here; templates/neon/kernel.c.hbs holds the C text.
  */
 import type { KernelModel } from '../spec/index.ts';
@@ -25,13 +26,21 @@ export const LANES = 8;
 export const NEON_CODE_BUDGET = 3600;
 const MAX_KW = 7;
 
-/** Output columns [lo, hi] that vector blocks may cover: every tap inside the input and every load inside the row. */
-export function vectorColumns(m: KernelModel): { lo: number; hi: number } {
-  // Stride 2 loads 2·8 elements (vld2) of which the last is not used: it must still lie inside the row.
-  const extra = m.strideW === 2 ? 1 : 0;
-  const lo = Math.max(0, Math.ceil(m.pad.left / m.strideW));
-  const hi = Math.min(m.outW - 1, Math.floor((m.inW - 1 - extra - (m.kW - 1) * m.dilW + m.pad.left) / m.strideW));
-  return { lo, hi };
+/** Bytes of stack the zero-padded input rows may take (the A9 image's stack is 8 KiB). */
+export const SLAB_BUDGET = 4096;
+
+/**
+ * Elements per padded input line: left padding, the row, then zeros up to the last element a vector load reads
+ * (stride 2 loads 2·8 elements with vld2, the last one unused).
+ */
+export function lineLength(m: KernelModel): number {
+  const lastRead = (m.outW - 1) * m.strideW + (m.kW - 1) * m.dilW + (m.strideW === 2 ? 1 : 0);
+  return Math.max(m.pad.left + m.inW, lastRead + 1);
+}
+
+/** The padded rows of one output row: [in/groups][kernel row][line]. */
+export function slabBytes(m: KernelModel): number {
+  return m.inPerGroup * m.kH * lineLength(m) * (m.numeric.storage.bits / 8);
 }
 
 /** Output channels per block: the accumulators (2 int32x4 or 4 int64x2 per channel) must fit 8 of the 16 q registers. */
@@ -62,14 +71,23 @@ function blockFunction(m: KernelModel, cb: number) {
   const n = m.kW * cb;
   const size = chunkSize(m);
   const chunks: { id: string; offset: number }[] = [];
-  for (let c = 0; (c + 1) * size <= n; c++) chunks.push({ id: `c${c}`, offset: c * size });
+  // Whole vector loads inside the row's weights; a last one that would run past the row ends at it instead
+  // (overlapping the previous one), so no load reads outside the table. Rows shorter than a load go scalar.
+  for (let c = 0; c * size < n && n >= size; c++) chunks.push({ id: `c${c}`, offset: Math.min(c * size, n - size) });
   // A q7 chunk is widened to int16x8: its low and high d registers serve lanes 0-3 and 4-7.
   const source = (i: number): { lane: boolean; vec: string; index: number } => {
-    const c = Math.floor(i / size);
-    if (c >= chunks.length) return { lane: false, vec: '', index: 0 };
-    const k = i % size;
+    if (chunks.length === 0) return { lane: false, vec: '', index: 0 };
+    const c = Math.min(Math.floor(i / size), chunks.length - 1);
+    const k = i - chunks[c].offset;
     return size === 8 ? { lane: true, vec: `c${c}${k < 4 ? 'l' : 'h'}`, index: k % 4 } : { lane: true, vec: `c${c}`, index: k };
   };
+  // q7: declare only the halves some MAC reads (-Werror=unused-variable).
+  const used = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const src = source(i);
+    if (src.lane) used.add(src.vec);
+  }
+  const chunkViews = chunks.map((c) => ({ ...c, low: used.has(`${c.id}l`), high: used.has(`${c.id}h`) }));
   const taps: TapView[] = [];
   for (let kx = 0; kx < m.kW; kx++)
     taps.push({
@@ -79,7 +97,7 @@ function blockFunction(m: KernelModel, cb: number) {
   return {
     fn: `block_o${cb}`,
     cb,
-    chunks,
+    chunks: chunkViews,
     taps,
     accs: Array.from({ length: cb }, (_, j) => ({ j })),
   };
@@ -88,7 +106,7 @@ function blockFunction(m: KernelModel, cb: number) {
 /** Rough A32 code bytes of the kernel: MACs dominate (1 instruction each for int32, 3 per 4 pixels for int64). */
 function codeEstimate(m: KernelModel, plan: AccumulatorPlan, sizes: number[]): number {
   const wide = plan.accType === 'int64_t';
-  let instr = 160; // run, border-column scalar loop, finish
+  let instr = 120; // run, row copies, finish
   for (const cb of sizes) {
     const macs = m.kW * cb * 2 * (wide ? 3 : 1);
     instr += 60 + m.kW * 2 + macs + Math.ceil((m.kW * cb) / chunkSize(m)) * 2 + cb * (wide ? 14 : 10);
@@ -107,8 +125,7 @@ export function neonApplies(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatu
   if (bits !== 8 && bits !== 16) return false;
   if (m.strideW !== 1 && m.strideW !== 2) return false;
   if (m.kW > MAX_KW) return false;
-  const cols = vectorColumns(m);
-  if (cols.hi - cols.lo + 1 < LANES) return false;
+  if (m.outW < LANES || slabBytes(m) > SLAB_BUDGET) return false;
   return codeEstimate(m, plan, shapeSizes(m, plan)) <= NEON_CODE_BUDGET;
 }
 
@@ -127,9 +144,7 @@ export function neonView(m: KernelModel, plan: AccumulatorPlan) {
         for (let t = 0; t < taps; t++)
           for (let j = 0; j < size; j++) weights.push(m.weights[(o0 + j) * per + ci * taps + t]);
     }
-  const cols = vectorColumns(m);
-  const width = cols.hi - cols.lo + 1;
-  const blocks = Math.ceil(width / LANES);
+  const blocks = Math.ceil(m.outW / LANES);
   const yBands = axisBands(m.outH, m.inH, m.kH, m.strideH, m.dilH, m.pad.top).map((b) => ({
     fields: [b.lo, b.hi, b.valid.length ? b.valid[0] : 0, b.valid.length].join(', '),
     doc: `output rows ${b.lo}..${b.hi}: kernel rows ${b.valid.join(',') || 'none'}`,
@@ -156,10 +171,12 @@ export function neonView(m: KernelModel, plan: AccumulatorPlan) {
       groupInput: m.inPerGroup * m.inH * m.inW,
       ciStride: m.inH * m.inW,
       rowStride: m.dilH * m.inW,
-      vecLo: cols.lo,
-      vecHi: cols.hi,
+      line: lineLength(m),
+      slabBytes: slabBytes(m),
+      slabBudget: SLAB_BUDGET,
+      padRight: lineLength(m) - m.pad.left - m.inW,
       vecBlocks: blocks,
-      vecLast: cols.hi - LANES + 1,
+      vecLast: m.outW - LANES,
       yBands,
       yBandCount: yBands.length,
       codeBytes: codeEstimate(m, plan, sizes),
