@@ -170,7 +170,6 @@ export function neonView(m: KernelModel, plan: AccumulatorPlan) {
       groupWeights: m.outPerGroup * per,
       groupInput: m.inPerGroup * m.inH * m.inW,
       ciStride: m.inH * m.inW,
-      rowStride: m.dilH * m.inW,
       line: lineLength(m),
       slabBytes: slabBytes(m),
       slabBudget: SLAB_BUDGET,
