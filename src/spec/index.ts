@@ -94,6 +94,9 @@ const unionForms: Record<string, string> = {
   multiplier: 'a number or an array of numbers (one per output channel)',
   shift: 'a number or an array of numbers (one per output channel)',
   weightScales: 'a number or an array of numbers (one per output channel)',
+  weightFrac: 'a non-negative integer or "auto"',
+  outputFrac: 'a non-negative integer or "auto"',
+  biasFrac: 'a non-negative integer or "auto"',
 };
 
 function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
