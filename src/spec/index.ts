@@ -8,7 +8,7 @@ import { InputError } from '../errors.ts';
 import { specSchema, type RawSpec } from './schema.ts';
 import { buildModel, type KernelModel } from './model.ts';
 
-export type { KernelModel, Padding, QFormat, NumericFormat, Int8Format, Int8Scales } from './model.ts';
+export type { KernelModel, Padding, QFormat, NumericFormat, Int8Format, Int8Scales, RealModel, ChosenFormat, ChosenFormats } from './model.ts';
 export { macCount, samePadding, quantizeFloat, quantizeInputValue, describeNumeric } from './model.ts';
 export { Mulberry32 } from './random.ts';
 export { storageTypes } from './numeric.ts';

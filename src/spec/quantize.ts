@@ -174,7 +174,9 @@ export interface OutputBoundInput {
 }
 
 /** Exact extremes of the accumulator over every input whose raw values lie in [xLo, xHi] (or padding, 0). */
-export function accumulatorExtremes(a: OutputBoundInput): { max: bigint; min: bigint; maxCh: number; minCh: number } {
+export function accumulatorExtremes(a: OutputBoundInput): {
+  max: bigint; min: bigint; maxCh: number; minCh: number; perChannel: { max: bigint; min: bigint }[];
+} {
   const taps = a.weights.length / a.outC;
   const up = BigInt(Math.max(a.xHi, 0));
   const down = BigInt(Math.max(-a.xLo, 0));
@@ -183,6 +185,7 @@ export function accumulatorExtremes(a: OutputBoundInput): { max: bigint; min: bi
   let min = 2n ** 200n;
   let maxCh = 0;
   let minCh = 0;
+  const perChannel: { max: bigint; min: bigint }[] = [];
   for (let o = 0; o < a.outC; o++) {
     // Chunks of 4096 |w| ≤ 2^31 stay below 2^53: each chunk sum is exact as a double.
     let pos = 0n;
@@ -201,10 +204,27 @@ export function accumulatorExtremes(a: OutputBoundInput): { max: bigint; min: bi
     const b = a.bias ? a.bias[o] << biasShift : 0n;
     const hi = pos * up + neg * down + b;
     const lo = -(pos * down + neg * up) + b;
+    perChannel.push({ max: hi, min: lo });
     if (hi > max) [max, maxCh] = [hi, o];
     if (lo < min) [min, minCh] = [lo, o];
   }
-  return { max, min, maxCh, minCh };
+  return { max, min, maxCh, minCh, perChannel };
+}
+
+/**
+ * Whether no output saturates at `outputFrac` when the accumulator stays within [min, max]: only the sides the
+ * activation keeps must fit (relu drops the negative side; relu6 clamps at 6·2^f before a larger value matters).
+ */
+export function outputFits(a: OutputBoundInput, acc: { max: bigint; min: bigint }, outputFrac: number): boolean {
+  const s = a.inputFrac + a.weightFrac - outputFrac;
+  let hi = outputStage(acc.max, s, a.rounding);
+  if (a.activation === 'relu6') {
+    const six = 6n << BigInt(outputFrac);
+    if (six < hi) hi = six;
+  }
+  if (hi > BigInt(a.st.max)) return false;
+  const keepsNegative = a.activation === 'none' || a.activation === 'clamp';
+  return !keepsNegative || outputStage(acc.min, s, a.rounding) >= BigInt(a.st.min);
 }
 
 /** The kernel's output stage without saturation (monotone in acc, so it maps extremes to extremes). */
@@ -222,16 +242,7 @@ export function chooseOutputFrac(a: OutputBoundInput, where: string): ChosenForm
   const realHi = Number(ext.max) / scale;
   const realLo = Number(ext.min) / scale;
   const keepsNegative = a.activation === 'none' || a.activation === 'clamp';
-  const ok = (f: number): boolean => {
-    const s = a.inputFrac + a.weightFrac - f;
-    let hi = outputStage(ext.max, s, a.rounding);
-    if (a.activation === 'relu6') {
-      const six = 6n << BigInt(f);
-      if (six < hi) hi = six;
-    }
-    if (hi > BigInt(st.max)) return false;
-    return !keepsNegative || outputStage(ext.min, s, a.rounding) >= BigInt(st.min);
-  };
+  const ok = (f: number): boolean => outputFits(a, ext, f);
   const sides = keepsNegative ? `${fmtReal(realLo)} ≤ y ≤ ${fmtReal(realHi)}` : `y ≤ ${fmtReal(realHi)}`;
   for (let f = st.bits - 1; f >= 0; f--)
     if (ok(f))
