@@ -20,6 +20,7 @@ import { doctor } from './doctor.ts';
 import { registerBench } from './bench.ts';
 import { registerFuzz } from './fuzz.ts';
 import { registerImport } from './import.ts';
+import { registerQuantize } from './quantize.ts';
 import { makeDir } from './fsutil.ts';
 import { buildStep, naming } from './build.ts';
 
@@ -73,7 +74,17 @@ export function describeModel(m: KernelModel): string[] {
     `conv       kernel ${m.kH}x${m.kW}, stride ${m.strideH}x${m.strideW}, dilation ${m.dilH}x${m.dilW}, padding t${m.pad.top} l${m.pad.left} b${m.pad.bottom} r${m.pad.right}, groups ${m.groups}`,
     `numeric    ${describeNumeric(m.numeric)}, activation ${m.activationName}`,
     `work       ${macCount(m)} MACs per call`,
+    ...chosenLine(m),
   ];
+}
+
+/** Which fraction bits convgen chose for a spec that asked it to ("auto", inputRange). */
+function chosenLine(m: KernelModel): string[] {
+  const c = m.real?.chosen;
+  if (!c) return [];
+  const auto = ([['input', c.input], ['weights', c.weights], ['bias', c.bias], ['output', c.output]] as const)
+    .filter(([, f]) => f?.auto).map(([k, f]) => `${k} ${f!.frac}`);
+  return auto.length ? [`chosen     fraction bits ${auto.join(', ')} (\`convgen quantize\` says why and measures the error)`] : [];
 }
 
 /**
@@ -255,6 +266,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerFuzz(program);
   registerImport(program);
+  registerQuantize(program);
   return program;
 }
 

@@ -8,7 +8,7 @@ import { InputError } from '../errors.ts';
 import { specSchema, type RawSpec } from './schema.ts';
 import { buildModel, type KernelModel } from './model.ts';
 
-export type { KernelModel, Padding, QFormat, NumericFormat, Int8Format, Int8Scales } from './model.ts';
+export type { KernelModel, Padding, QFormat, NumericFormat, Int8Format, Int8Scales, RealModel, ChosenFormat, ChosenFormats } from './model.ts';
 export { macCount, samePadding, quantizeFloat, quantizeInputValue, describeNumeric } from './model.ts';
 export { Mulberry32 } from './random.ts';
 export { storageTypes } from './numeric.ts';
@@ -94,6 +94,9 @@ const unionForms: Record<string, string> = {
   multiplier: 'a number or an array of numbers (one per output channel)',
   shift: 'a number or an array of numbers (one per output channel)',
   weightScales: 'a number or an array of numbers (one per output channel)',
+  weightFrac: 'a non-negative integer or "auto"',
+  outputFrac: 'a non-negative integer or "auto"',
+  biasFrac: 'a non-negative integer or "auto"',
 };
 
 function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {

@@ -10,8 +10,13 @@ import { Mulberry32 } from './random.ts';
 import { buildInt8Numeric, describeInt8, int8ActivationRange, quantizeInt8, type Int8Format } from './int8.ts';
 import { storageTypes, type QTypeName, type StorageType } from './numeric.ts';
 import type { RawSpec, TensorSource, WeightSource } from './schema.ts';
+import {
+  chooseBiasFrac, chooseInputFrac, chooseOutputFrac, chooseWeightFrac, fmtReal, qName, quantizeExact, roundHalfAway,
+  type ChosenFormat, type RealModel,
+} from './quantize.ts';
 
 export type { Int8Format, Int8Scales } from './int8.ts';
+export type { RealModel, ChosenFormat, ChosenFormats } from './quantize.ts';
 
 export interface Padding {
   top: number;
@@ -77,6 +82,11 @@ export interface KernelModel {
   weights: Int32Array;
   /** Raw bias values (int32 range for q7/q15, int64 for q31), or null when the spec has none. */
   bias: BigInt64Array | null;
+  /**
+   * Q formats given as reals or with chosen formats ("auto", inputRange, float sources): the real tensors, the input
+   * range and why each format was chosen, for `convgen quantize`. Nothing that generates or checks code reads it.
+   */
+  real?: RealModel;
 }
 
 const C_KEYWORDS = new Set(
@@ -161,20 +171,16 @@ export function buildModel(raw: RawSpec, ctx: ModelContext): KernelModel {
   const macs = outC * outH * outW * inPerGroup * k[0] * k[1];
   if (macs > LIMITS.macs) fail('$', `the layer needs ${macs} multiply-accumulates; convgen accepts at most ${LIMITS.macs}`);
 
-  const numeric = buildNumeric(raw.numeric, outC, ctx.file, fail);
-  const st = numeric.storage;
-  const { actMin, actMax, activationName } = resolveActivation(raw.activation, numeric, fail);
-
   const dir = path.dirname(ctx.file);
   const weightShape = raw.weights.layout === 'ohwi' ? [outC, k[0], k[1], inPerGroup] : [outC, inPerGroup, k[0], k[1]];
-  const floatFrac = floatFracs(numeric);
-  let weights = loadTensor(raw.weights, '$.weights', weightShape, {
-    dir, file: ctx.file, bits: st.bits, frac: floatFrac.weights, seedBits: st.bits,
-  });
-  if (raw.weights.layout === 'ohwi') weights = ohwiToOihw(weights, outC, k[0], k[1], inPerGroup);
-  const bias = raw.bias
-    ? loadTensor(raw.bias, '$.bias', [outC], { dir, file: ctx.file, bits: st.biasBits, frac: floatFrac.bias, seedBits: st.bits })
-    : null;
+  const toOihw = <T>(w: ArrayLike<T>): T[] =>
+    raw.weights.layout === 'ohwi' ? ohwiToOihw(w, outC, k[0], k[1], inPerGroup) : Array.from(w);
+  const t: Tensors = { dir, file: ctx.file, weightShape, outC, toOihw, fail };
+  const q = raw.numeric.type === 'int8'
+    ? buildInt8(raw, raw.numeric, t)
+    : buildQ(raw, raw.numeric, t);
+  const { numeric, weights, bias } = q;
+  const { actMin, actMax, activationName } = q.activation;
 
   return {
     name: raw.name,
@@ -192,36 +198,181 @@ export function buildModel(raw: RawSpec, ctx: ModelContext): KernelModel {
     numeric,
     weights: Int32Array.from(weights, Number),
     bias: bias ? BigInt64Array.from(bias) : null,
+    ...(q.real ? { real: q.real } : {}),
   };
+}
+
+/** What the numeric builders need to load weights and bias. */
+interface Tensors {
+  dir: string;
+  file: string;
+  /** Weight shape in the spec's layout. */
+  weightShape: number[];
+  outC: number;
+  /** Spec layout -> [out][in/groups][kh][kw]. */
+  toOihw: <T>(w: ArrayLike<T>) => T[];
+  fail: Fail;
+}
+
+interface Resolved {
+  numeric: NumericFormat;
+  activation: { actMin: number; actMax: number; activationName: string };
+  /** Raw weights in [out][in/groups][kh][kw] order, raw bias. */
+  weights: bigint[];
+  bias: bigint[] | null;
+  real?: RealModel;
+}
+
+/** int8: raw integer weights and bias only. */
+function buildInt8(raw: RawSpec, num: Extract<RawSpec['numeric'], { type: 'int8' }>, t: Tensors): Resolved {
+  const numeric = buildInt8Numeric(num, t.outC, t.file);
+  const st = numeric.storage;
+  const activation = resolveActivation(raw.activation, numeric, t.fail);
+  const weights = t.toOihw(loadTensor(raw.weights, '$.weights', t.weightShape, {
+    dir: t.dir, file: t.file, bits: st.bits, frac: null, seedBits: st.bits,
+  }).values);
+  const bias = raw.bias
+    ? loadTensor(raw.bias, '$.bias', [t.outC], { dir: t.dir, file: t.file, bits: st.biasBits, frac: null, seedBits: st.bits }).values
+    : null;
+  return { numeric, activation, weights, bias };
+}
+
+const given = (frac: number): ChosenFormat => ({ frac, auto: false, why: 'given in the spec' });
+
+/**
+ * Q formats: given fraction bits, or chosen (src/spec/quantize.ts states the rules). With weightFrac "auto" (or
+ * biasFrac "auto") the weights (and bias) hold real numbers; otherwise integers are raw values and floats are
+ * quantized with the given fraction bits, saturating, as before.
+ */
+function buildQ(raw: RawSpec, num: Extract<RawSpec['numeric'], { type: QTypeName }>, t: Tensors): Resolved {
+  const { fail, file } = t;
+  const st = storageTypes[num.type];
+  const top = st.bits - 1;
+  for (const key of ['inputFrac', 'weightFrac', 'outputFrac'] as const) {
+    const v = num[key];
+    if (typeof v === 'number' && v > top) fail(`$.numeric.${key}`, `${key} ${v} is out of range for ${num.type}: 0…${top}`);
+  }
+
+  // Input: given, or the most fraction bits whose range covers inputRange.
+  const range = num.inputRange;
+  if (range) {
+    for (const [i, v] of range.entries())
+      if (!Number.isFinite(v)) fail(`$.numeric.inputRange[${i}]`, `${v} is not a finite number`);
+    if (!(range[0] < range[1]))
+      fail('$.numeric.inputRange', `the lower end ${fmtReal(range[0])} must be less than the upper end ${fmtReal(range[1])}`);
+  }
+  let input: ChosenFormat;
+  if (num.inputFrac !== undefined) {
+    input = given(num.inputFrac);
+    if (range && (range[0] < st.min / 2 ** num.inputFrac || range[1] > st.max / 2 ** num.inputFrac))
+      fail('$.numeric.inputRange',
+        `[${fmtReal(range[0])}, ${fmtReal(range[1])}] does not fit inputFrac ${num.inputFrac} (${qName(st.bits, num.inputFrac)} holds ` +
+        `${fmtReal(st.min / 2 ** num.inputFrac)}…${fmtReal(st.max / 2 ** num.inputFrac)}); leave inputFrac out to have it chosen from the range`);
+  } else if (range) input = chooseInputFrac(range, st, `${file}: $.numeric.inputRange`);
+  else return fail('$.numeric.inputFrac', 'required inputFrac is missing; give inputFrac, or inputRange [lo, hi] (real units) to have it chosen');
+  const inputFrac = input.frac;
+  const inputRange: [number, number] = range ?? [st.min / 2 ** inputFrac, st.max / 2 ** inputFrac];
+
+  const weightsAuto = num.weightFrac === 'auto';
+  const biasReal = weightsAuto || num.biasFrac === 'auto';
+  const checkBiasFrac = (biasFrac: number, weightFrac: number) => {
+    if (biasFrac > inputFrac + weightFrac)
+      fail('$.numeric.biasFrac', `biasFrac ${biasFrac} must not exceed inputFrac + weightFrac (${inputFrac + weightFrac})`);
+  };
+  if (typeof num.weightFrac === 'number' && typeof num.biasFrac === 'number') checkBiasFrac(num.biasFrac, num.weightFrac);
+
+  const qFormat = (weightFrac: number, biasFrac: number, outputFrac: number): QFormat => ({
+    kind: 'q', type: num.type, storage: st, inputOffset: 0, maxAbsTap: 2 ** (st.bits - 1),
+    inputFrac, weightFrac, biasFrac, outputFrac, rounding: num.rounding,
+    outputShift: inputFrac + weightFrac - outputFrac,
+    biasShift: inputFrac + weightFrac - biasFrac,
+  });
+  // A given outputFrac fixes the activation before any tensor is read (the order of messages stays as it was).
+  const early = typeof num.outputFrac === 'number'
+    ? resolveActivation(raw.activation, qFormat(0, 0, num.outputFrac), fail)
+    : undefined;
+
+  // Weights.
+  const load = { dir: t.dir, file };
+  let weights: bigint[];
+  let weightsChosen: ChosenFormat;
+  let weightReals: Float64Array | null = null;
+  let saturatedWeights = 0;
+  if (weightsAuto) {
+    weightReals = Float64Array.from(t.toOihw(loadReals(raw.weights, '$.weights', t.weightShape, load)));
+    weightsChosen = chooseWeightFrac(weightReals, st, `${file}: $.weights`);
+    weights = Array.from(weightReals, (v) => quantizeExact(v, weightsChosen.frac, st.bits)!);
+  } else {
+    const wf = num.weightFrac as number;
+    const r = loadTensor(raw.weights, '$.weights', t.weightShape, { ...load, bits: st.bits, frac: wf, seedBits: st.bits });
+    weights = t.toOihw(r.values);
+    if (r.reals) weightReals = Float64Array.from(t.toOihw(r.reals));
+    saturatedWeights = r.saturated;
+    weightsChosen = given(wf);
+  }
+  const weightFrac = weightsChosen.frac;
+
+  // Bias.
+  const maxBiasFrac = inputFrac + weightFrac;
+  let bias: bigint[] | null = null;
+  let biasChosen: ChosenFormat | null = null;
+  let biasReals: Float64Array | null = null;
+  let saturatedBias = 0;
+  if (raw.bias && biasReal) {
+    biasReals = Float64Array.from(loadReals(raw.bias, '$.bias', [t.outC], load));
+    if (typeof num.biasFrac === 'number') {
+      checkBiasFrac(num.biasFrac, weightFrac);
+      const bf = num.biasFrac;
+      biasReals.forEach((v, i) => {
+        if (quantizeExact(v, bf, st.biasBits) === null)
+          fail('$.bias', `bias ${fmtReal(v)} at index ${i} does not fit int${st.biasBits} at biasFrac ${bf}; use "biasFrac": "auto"`);
+      });
+      biasChosen = given(bf);
+    } else biasChosen = chooseBiasFrac(biasReals, maxBiasFrac, st, `${file}: $.bias`);
+    const bf = biasChosen.frac;
+    bias = Array.from(biasReals, (v) => quantizeExact(v, bf, st.biasBits)!);
+  } else {
+    const bf = typeof num.biasFrac === 'number' ? num.biasFrac : maxBiasFrac;
+    checkBiasFrac(bf, weightFrac);
+    if (raw.bias) {
+      const r = loadTensor(raw.bias, '$.bias', [t.outC], { ...load, bits: st.biasBits, frac: bf, seedBits: st.bits });
+      bias = r.values;
+      biasReals = r.reals ? Float64Array.from(r.reals) : null;
+      saturatedBias = r.saturated;
+      biasChosen = given(bf);
+    }
+  }
+  const biasFrac = biasChosen?.frac ?? (typeof num.biasFrac === 'number' ? num.biasFrac : maxBiasFrac);
+
+  // Output.
+  let outputChosen: ChosenFormat;
+  if (num.outputFrac === 'auto') {
+    const xLo = Number(quantizeFloat(inputRange[0], inputFrac, st.bits));
+    const xHi = Number(quantizeFloat(inputRange[1], inputFrac, st.bits));
+    outputChosen = chooseOutputFrac({
+      st, inputFrac, weightFrac, biasFrac, rounding: num.rounding,
+      activation: typeof raw.activation === 'string' ? raw.activation : 'clamp',
+      weights: Int32Array.from(weights, Number), bias, outC: t.outC, xLo, xHi,
+    }, `${file}: $.numeric.outputFrac`);
+  } else outputChosen = given(num.outputFrac);
+
+  const numeric = qFormat(weightFrac, biasFrac, outputChosen.frac);
+  const activation = early ?? resolveActivation(raw.activation, numeric, fail);
+  const anyReal = weightsAuto || biasReal || num.outputFrac === 'auto' || range !== undefined || weightReals !== null || biasReals !== null;
+  const real: RealModel | undefined = anyReal
+    ? {
+      weights: weightReals ?? Float64Array.from(weights, (v) => Number(v) / 2 ** weightFrac),
+      bias: biasReals ?? (bias ? Float64Array.from(bias, (v) => Number(v) / 2 ** biasFrac) : null),
+      inputRange,
+      rangeGiven: range !== undefined,
+      chosen: { input, weights: weightsChosen, bias: biasChosen, output: outputChosen },
+      saturated: { weights: saturatedWeights, bias: saturatedBias },
+    }
+    : undefined;
+  return { numeric, activation, weights, bias, real };
 }
 
 type Fail = (jsonPath: string, detail: string) => never;
-
-/** The spec's numeric object -> NumericFormat: one builder per kind. */
-function buildNumeric(num: RawSpec['numeric'], outC: number, file: string, fail: Fail): NumericFormat {
-  if (num.type === 'int8') return buildInt8Numeric(num, outC, file);
-  const st = storageTypes[num.type];
-  for (const key of ['inputFrac', 'weightFrac', 'outputFrac'] as const)
-    if (num[key] > st.bits - 1) fail(`$.numeric.${key}`, `${key} ${num[key]} is out of range for ${num.type}: 0…${st.bits - 1}`);
-  const biasFrac = num.biasFrac ?? num.inputFrac + num.weightFrac;
-  if (biasFrac > num.inputFrac + num.weightFrac)
-    fail('$.numeric.biasFrac',
-      `biasFrac ${biasFrac} must not exceed inputFrac + weightFrac (${num.inputFrac + num.weightFrac})`);
-  return {
-    kind: 'q',
-    type: num.type,
-    storage: st,
-    inputOffset: 0,
-    maxAbsTap: 2 ** (st.bits - 1),
-    inputFrac: num.inputFrac,
-    weightFrac: num.weightFrac,
-    biasFrac,
-    outputFrac: num.outputFrac,
-    rounding: num.rounding,
-    outputShift: num.inputFrac + num.weightFrac - num.outputFrac,
-    biasShift: num.inputFrac + num.weightFrac - biasFrac,
-  };
-}
 
 /** The output range of a named activation for each kind, or why it has none. */
 function activationRange(nf: NumericFormat, act: 'none' | 'relu' | 'relu6'): [number, number] | string {
@@ -255,11 +406,6 @@ function resolveActivation(act: RawSpec['activation'], nf: NumericFormat, fail: 
   return { actMin, actMax, activationName: `clamp(${lo}, ${hi})` };
 }
 
-/** Fraction bits that quantize float weights and bias, or null where a kind takes raw integers only. */
-function floatFracs(nf: NumericFormat): { weights: number | null; bias: number | null } {
-  return nf.kind === 'q' ? { weights: nf.weightFrac, bias: nf.biasFrac } : { weights: null, bias: null };
-}
-
 /** One float input element -> a raw input value (round half away from zero, saturate), or why floats are refused. */
 export function quantizeInputValue(nf: NumericFormat, v: number): number | string {
   if (nf.kind === 'q') return Number(quantizeFloat(v, nf.inputFrac, nf.storage.bits));
@@ -274,8 +420,8 @@ export function describeNumeric(nf: NumericFormat): string {
   return `${nf.type}: input ${q(nf.inputFrac)}, weights ${q(nf.weightFrac)}, output ${q(nf.outputFrac)}, bias ${nf.biasFrac} fraction bits, rounding ${nf.rounding}`;
 }
 
-function ohwiToOihw(w: bigint[], o: number, kh: number, kw: number, i: number): bigint[] {
-  const out = new Array<bigint>(w.length);
+function ohwiToOihw<T>(w: ArrayLike<T>, o: number, kh: number, kw: number, i: number): T[] {
+  const out = new Array<T>(w.length);
   for (let a = 0; a < o; a++)
     for (let y = 0; y < kh; y++)
       for (let x = 0; x < kw; x++)
@@ -296,13 +442,13 @@ interface LoadOptions {
 
 /** Round half away from zero, then saturate: how float weights, biases and inputs become Q values. */
 export function quantizeFloat(v: number, frac: number, bits: number): bigint {
-  const scaled = v * 2 ** frac;
-  const rounded = Math.sign(scaled) * Math.floor(Math.abs(scaled) + 0.5);
-  const max = 2 ** (bits - 1) - 1;
-  const min = -(2 ** (bits - 1));
-  if (rounded >= max) return BigInt(max) ;
-  if (rounded <= min) return BigInt(min);
-  return BigInt(rounded);
+  const rounded = roundHalfAway(v * 2 ** frac);
+  // Compared as BigInt: 2^63 − 1 is not a double, so int64 (q31 bias) saturation must not go through Number.
+  const max = 2n ** BigInt(bits - 1) - 1n;
+  const min = -max - 1n;
+  if (!Number.isFinite(rounded)) return rounded > 0 ? max : min;
+  const q = BigInt(rounded);
+  return q > max ? max : q < min ? min : q;
 }
 
 /** A path inside a spec must stay inside the spec's folder: a spec must not read arbitrary files. */
@@ -315,7 +461,16 @@ export function resolveInside(dir: string, rel: string, where: string): string {
   return full;
 }
 
-function loadTensor(src: TensorSource | WeightSource, jsonPath: string, shape: number[], o: LoadOptions): bigint[] {
+interface Loaded {
+  /** Raw values: integers as given, floats quantized with `frac` (saturating). */
+  values: bigint[];
+  /** The real values when the source held floats, else null. */
+  reals: number[] | null;
+  /** How many floats saturated when quantized. */
+  saturated: number;
+}
+
+function loadTensor(src: TensorSource | WeightSource, jsonPath: string, shape: number[], o: LoadOptions): Loaded {
   const where = `${o.file}: ${jsonPath}`;
   const count = shape.reduce((a, b) => a * b, 1);
   const min = -(2n ** BigInt(o.bits - 1));
@@ -327,22 +482,63 @@ function loadTensor(src: TensorSource | WeightSource, jsonPath: string, shape: n
   };
   if ('random' in src) {
     const rng = new Mulberry32(src.random.seed);
-    return Array.from({ length: count }, () => BigInt(rng.nextSigned(o.seedBits)));
+    return { values: Array.from({ length: count }, () => BigInt(rng.nextSigned(o.seedBits))), reals: null, saturated: 0 };
   }
+  let reals: number[];
   if ('values' in src) {
     const flat = flattenValues(src.values, `${where}.values`);
     if (flat.length !== count)
       throw new InputError(`${where}.values`, `expected ${count} values (shape [${shape.join(', ')}]), found ${flat.length}`);
     const isFloat = flat.some((v) => typeof v === 'number' && !Number.isInteger(v));
     if (isFloat && o.frac === null) throw new InputError(`${where}.values`, rawOnly(o));
-    return flat.map((v, i) =>
-      isFloat ? quantizeFloat(Number(v), o.frac!, o.bits) : checkRange(BigInt(v), `index ${i}`),
-    );
+    if (!isFloat) return { values: flat.map((v, i) => checkRange(BigInt(v), `index ${i}`)), reals: null, saturated: 0 };
+    reals = flat.map(Number);
+  } else {
+    const file = resolveInside(o.dir, src.npy, `${where}.npy`);
+    const arr = readNpy(file);
+    checkShape(arr, shape, file);
+    const isFloat = arr.dtype === 'float32' || arr.dtype === 'float64';
+    if (isFloat && o.frac === null) throw new InputError(file, `${rawOnly(o)}; found dtype ${arr.dtype}`);
+    if (!isFloat) return { values: Array.from(arr.data as ArrayLike<number | bigint>, (v, i) => checkRange(BigInt(v), `element ${i}`)), reals: null, saturated: 0 };
+    reals = npyReals(arr, file);
+  }
+  let saturated = 0;
+  const values = reals.map((v) => {
+    const q = quantizeFloat(v, o.frac!, o.bits);
+    if (q === max || q === min) if (quantizeExact(v, o.frac!, o.bits) === null) saturated++;
+    return q;
+  });
+  return { values, reals, saturated };
+}
+
+/**
+ * A real-valued source (weightFrac "auto"): JSON numbers of any kind or an .npy of any numeric dtype, all read as
+ * reals; `random` draws raw integers and has no real meaning, so it is refused.
+ */
+function loadReals(src: TensorSource | WeightSource, jsonPath: string, shape: number[], o: { dir: string; file: string }): number[] {
+  const where = `${o.file}: ${jsonPath}`;
+  const count = shape.reduce((a, b) => a * b, 1);
+  if ('random' in src)
+    throw new InputError(`${where}.random`,
+      'random draws raw integers, which have no real value; with "weightFrac": "auto" or "biasFrac": "auto" give real numbers as { "values": [...] } or { "npy": file }');
+  if ('values' in src) {
+    const flat = flattenValues(src.values, `${where}.values`);
+    if (flat.length !== count)
+      throw new InputError(`${where}.values`, `expected ${count} values (shape [${shape.join(', ')}]), found ${flat.length}`);
+    return flat.map(Number);
   }
   const file = resolveInside(o.dir, src.npy, `${where}.npy`);
   const arr = readNpy(file);
   checkShape(arr, shape, file);
-  return npyToBigints(arr, o, file, checkRange);
+  return npyReals(arr, file);
+}
+
+function npyReals(arr: NpyArray, file: string): number[] {
+  return Array.from(arr.data as ArrayLike<number | bigint>, (v, i) => {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new InputError(file, `element ${i} is ${n}; values must be finite`);
+    return n;
+  });
 }
 
 function rawOnly(o: LoadOptions): string {
@@ -355,26 +551,12 @@ function checkShape(arr: NpyArray, shape: number[], file: string): void {
     throw new InputError(file, `expected shape (${shape.join(', ')}), found (${arr.shape.join(', ')})`);
 }
 
-function npyToBigints(arr: NpyArray, o: LoadOptions, file: string,
-  checkRange: (v: bigint, at: string) => bigint): bigint[] {
-  const out: bigint[] = new Array(arr.data.length);
-  const isFloat = arr.dtype === 'float32' || arr.dtype === 'float64';
-  if (isFloat && o.frac === null) throw new InputError(file, `${rawOnly(o)}; found dtype ${arr.dtype}`);
-  for (let i = 0; i < arr.data.length; i++) {
-    const v = arr.data[i];
-    if (isFloat) {
-      if (!Number.isFinite(v as number)) throw new InputError(file, `element ${i} is ${v}; values must be finite`);
-      out[i] = quantizeFloat(v as number, o.frac!, o.bits);
-    } else out[i] = checkRange(BigInt(v), `element ${i}`);
-  }
-  return out;
-}
-
 function flattenValues(v: unknown[], where: string): (number | bigint)[] {
   const out: (number | bigint)[] = [];
   const walk = (x: unknown, at: string): void => {
     if (Array.isArray(x)) x.forEach((y, i) => walk(y, `${at}[${i}]`));
     else if ((typeof x === 'number' && Number.isFinite(x)) || typeof x === 'bigint') out.push(x);
+    else if (typeof x === 'number') throw new InputError(at, `${x} is not a finite number`);
     else throw new InputError(at, `expected a number, found ${JSON.stringify(x) ?? typeof x}`);
   };
   v.forEach((x, i) => walk(x, `${where}[${i}]`));

@@ -29,12 +29,21 @@ const weightSource = z.union([
 
 export const qTypeNames = ['q7', 'q15', 'q31'] as const;
 
+/** A fraction-bit count, or "auto": convgen chooses it (src/spec/quantize.ts states the rules). */
+const fracOrAuto = z.union([nonNegativeInt, z.literal('auto')]);
+
+/**
+ * Q formats. inputFrac may be left out when inputRange (real units) is given: the most fraction bits whose range
+ * covers it. With weightFrac "auto" the weights and bias hold real numbers; whether inputFrac or inputRange is
+ * present, and lo < hi, are checked in model.ts.
+ */
 const qNumeric = z.strictObject({
   type: z.enum(qTypeNames),
-  inputFrac: nonNegativeInt,
-  weightFrac: nonNegativeInt,
-  outputFrac: nonNegativeInt,
-  biasFrac: nonNegativeInt.optional(),
+  inputFrac: nonNegativeInt.optional(),
+  inputRange: z.tuple([z.number(), z.number()]).optional(),
+  weightFrac: fracOrAuto,
+  outputFrac: fracOrAuto,
+  biasFrac: fracOrAuto.optional(),
   rounding: z.enum(['nearest', 'floor']).default('nearest'),
 });
 
