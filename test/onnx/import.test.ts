@@ -23,17 +23,6 @@ function run(bytes: Uint8Array, o: ImportOptions = {}) {
 const npy = (f: string) => readNpy(path.join(dir, f));
 const arr = (f: string) => Array.from(npy(f).data, Number);
 
-/** Whether the spec stage resolves "auto" fraction bits yet (the float/auto side lands in another branch). */
-const autoSupported = (() => {
-  try {
-    modelFromValue({ name: 'a', input: { channels: 1, height: 2, width: 2 }, output: { channels: 1 }, kernel: 1,
-      numeric: { type: 'q15', inputRange: [-1, 1], weightFrac: 'auto', outputFrac: 'auto' }, weights: { values: [0.5] } }, path.join(os.tmpdir(), 'a.json'));
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 /** A float spec with "auto" replaced by fixed fraction bits: checks the rest of it with today's loader. */
 function loadWithFixedFracs(spec: Record<string, unknown>, file: string) {
   const fixed = { ...spec, numeric: { type: 'q15', inputFrac: 12, weightFrac: 12, outputFrac: 10 } };
@@ -76,10 +65,8 @@ describe('convgen import: float Conv', () => {
     const m = await loadWithFixedFracs(s, 'fixed.json');
     expect([m.outC, m.outH, m.outW]).toEqual(ref.shape);
     expect(m.pad).toEqual({ top: 1, left: 0, bottom: 2, right: 1 });
-    // The numeric block is the only part today's schema does not know.
-    const shape = specSchema.safeParse(s);
-    expect(shape.success).toBe(false);
-    expect(shape.error!.issues.every((i) => i.path[0] === 'numeric')).toBe(true);
+    // The whole spec, automatic formats included, is what the schema accepts.
+    expect(specSchema.safeParse(s).success).toBe(true);
   });
 
   it('resolves auto_pad SAME_UPPER, SAME_LOWER and VALID to explicit pads', () => {
@@ -175,7 +162,7 @@ describe('convgen import: float Conv', () => {
     expect(() => importOnnx(two, 'm.onnx')).toThrow(/shape of its input 'x' is unknown.*--input-shape C,H,W/);
   });
 
-  it.skipIf(!autoSupported)('writes float specs that load with auto fraction bits', async () => {
+  it('writes float specs that load with automatic fraction bits', async () => {
     const { specs } = run(groupedModel());
     const m = await loadSpec(path.join(dir, `${specs[0].name}.json`));
     expect([m.inC, m.outC, m.groups, m.dilH]).toEqual([4, 6, 2, 2]);
