@@ -93,15 +93,16 @@ describe('convgen bench', () => {
 
   it('draws one bar per measured (target, variant), scaled within each spec', () => {
     const row = (target: string, variant: 'naive' | 'reference', ipm: number) => ({
-      spec: 's.json', name: 's', target, variant, status: 'ok' as const, macs: 100, instructions: ipm * 100, instructionsPerMac: ipm,
+      spec: 's.json', name: 's', target, variant, optimize: 'default' as const, status: 'ok' as const, macs: 100, instructions: ipm * 100, instructionsPerMac: ipm,
       loads: 0, stores: 0, memInsns: 0, instructionsPlusAccessesPerMac: ipm, instructionsWorst: ipm * 100, overhead: null,
-      size: { text: 1, rodata: 1, data: 0, bss: 0 }, ramBytes: 1, ram: null, targetRamBytes: 1, stackBytes: 8, stack: null,
+      size: { text: 1, rodata: 1, data: 0, bss: 0 }, weightBytes: { raw: 1, flash: 1 }, ramBytes: 1, ram: null, targetRamBytes: 1, stackBytes: 8, stack: null,
       helpers: { calls: [], bytes: 0 }, accumulator: 'int32_t', verified: { tensors: 5, elements: 5, mismatches: 0 },
       ratioToNaive: variant === 'naive' ? 1 : 0.5,
     });
     const report: BenchReport = {
       convgen: 'x', tools: { gcc: 'g', qemu: 'q' }, seed: 1, specs: ['s.json'], targets: ['a', 'b'], variants: ['naive', 'reference'],
-      results: [row('a', 'naive', 20), row('a', 'reference', 10), row('b', 'naive', 40), row('b', 'reference', 20)], skipped: [],
+      optimize: ['default'], results: [row('a', 'naive', 20), row('a', 'reference', 10), row('b', 'naive', 40), row('b', 'reference', 20)],
+      goals: [], skipped: [],
     };
     const svg = renderSvg(report);
     const widths = [...svg.matchAll(/<rect x="\d+" y="\d+" width="([\d.]+)" height="9"/g)].map((m) => Number(m[1]));
