@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ExitCode, InputError, throwIfInterrupted } from '../errors.ts';
 import { DEFAULT_VARIANT, VERSION, generate, variantNames, type GeneratedKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
-import { measure, stripComments, type Measurement } from '../measure/index.ts';
+import { codeDigest, measure, type Measurement } from '../measure/index.ts';
 import {
   CMSIS_SOURCE, SHAPES, cmsisNnInt8, cmsisNnM4Accesses, evaluateGoals, issueNaiveQ15Arm920t, shapeLabel,
   type GoalResult, type GoalRow,
@@ -89,8 +89,7 @@ export async function toolVersions(): Promise<{ gcc: string; qemu: string }> {
 
 /** Two generated kernels compile to the same thing: their files are equal once comments are removed. */
 export function sameCode(a: GeneratedKernel, b: GeneratedKernel): boolean {
-  const text = (k: GeneratedKernel) => k.files.map((f) => `${f.name}\n${stripComments(f.content)}`).join('\0');
-  return text(a) === text(b);
+  return codeDigest(a) === codeDigest(b);
 }
 
 /** Only the optimized variant reads the optimize goal: the others are measured once, as 'default'. */

@@ -83,6 +83,11 @@ export interface Measurement {
    * the named goal, so its figures are that goal's.
    */
   sameCodeAs?: OptimizeGoal;
+  /**
+   * sha256 of the generated files with comments removed (codeDigest()): a committed bench whose digests no longer
+   * match what convgen generates is stale. Null when generation failed.
+   */
+  codeDigest: string | null;
   status: MeasureStatus;
   macs: number;
   /** Per kernel call, window overhead subtracted; null unless status is 'ok'. */
@@ -465,6 +470,17 @@ export function stripComments(s: string): string {
 }
 
 /**
+ * What a kernel compiles to, as a digest: its files' names and text with comments removed (they hold paths and
+ * prose) and blank space normalised (a removed comment leaves some), line breaks kept for the preprocessor.
+ */
+export function codeDigest(k: GeneratedKernel): string {
+  const h = crypto.createHash('sha256');
+  const code = (s: string) => stripComments(s).split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean).join('\n');
+  for (const f of k.files) h.update(`${f.name}\0${code(f.content)}\0`);
+  return h.digest('hex');
+}
+
+/**
  * Window counts of an empty `<name>_run` at the same call site: the kernel's header and convgen_entry.h (what the
  * harness sees; comments do not change its code), the same harness and flags, one input.
  */
@@ -506,7 +522,7 @@ function perMac(v: number, macs: number): number {
 /** A row with nothing measured yet. */
 function blankMeasurement(m: KernelModel, target: Target, variant: VariantName, optimize: OptimizeGoal, accumulator: string): Measurement {
   return {
-    spec: m.source, name: m.name, target: target.name, variant, optimize, status: 'ok', macs: macCount(m),
+    spec: m.source, name: m.name, target: target.name, variant, optimize, codeDigest: null, status: 'ok', macs: macCount(m),
     instructions: null, instructionsPerMac: null, loads: null, stores: null, memInsns: null,
     instructionsPlusAccessesPerMac: null, instructionsWorst: null, overhead: null,
     size: null, weightBytes: { raw: rawWeightBytes(m), flash: null }, ramBytes: null, ram: null, targetRamBytes: target.ramBytes, stackBytes: null, stack: null,
@@ -525,7 +541,7 @@ export async function measure(m: KernelModel, target: Target, variant: VariantNa
     if (!(e instanceof ConvgenError)) throw e;
     return { ...blankMeasurement(m, target, variant, optimize, ''), status: 'error', error: e.message };
   }
-  const base = blankMeasurement(m, target, variant, optimize, kernel.plan.accType);
+  const base = { ...blankMeasurement(m, target, variant, optimize, kernel.plan.accType), codeDigest: codeDigest(kernel) };
   if (target.run !== 'qemu')
     return { ...base, status: 'skipped', note: `${target.name} is ${target.run === 'host' ? 'the host (no instruction counts)' : 'build-only (no emulator)'}` };
   const workRoot = opts.workRoot ?? os.tmpdir();

@@ -140,7 +140,7 @@ describe('goal table', () => {
     expect(goals.map((g) => g.id)).toEqual(goalTable.map((g) => g.id));
     for (const g of goals) expect(g.rows.length, g.id).toBeGreaterThan(0);
     const row = (r: GoalInput): BenchRow => ({
-      spec: `bench/${r.name}.json`, sameCodeAs: undefined, macs: 1, instructions: 1, loads: 0, stores: 0, memInsns: 0,
+      spec: `bench/${r.name}.json`, codeDigest: null, macs: 1, instructions: 1, loads: 0, stores: 0, memInsns: 0,
       instructionsWorst: 1, overhead: null, ramBytes: 0, ram: null, targetRamBytes: 1, stackBytes: 0, stack: null,
       helpers: { calls: [], bytes: 0 }, accumulator: 'int32_t', verified: { tensors: 5, elements: 5, mismatches: 0 },
       ratioToNaive: 1, optimize: 'default', weightBytes: { raw: 1, flash: 1 }, ...r,
