@@ -134,6 +134,24 @@ describe('goal table', () => {
     expect(evaluateGoal(goal('text-4k'), [], ctx).rows).toEqual([expect.objectContaining({ status: 'not measured' })]);
   });
 
+  it('renders a goal over many kernels as a spec × target grid that marks the misses', () => {
+    const targets = ['arm920t', 'cortex-m0', 'cortex-m3', 'cortex-m4', 'cortex-a9'];
+    const names = ['a_3x3_16to16_32x32_q15', 'b_3x3_3to8_32x32_q15', 'c_1x1_32to32_16x16_q15', 'd_dw3x3_32_32x32_q15', 'e_5x5_8to16_28x28_q15'];
+    const results = names.flatMap((n, i) => targets.map((t, j) =>
+      rec(n, t, 'optimized', 2, { size: { text: i === 1 && j === 3 ? 5000 : 1000 + i * 10 + j, rodata: 0, data: 0, bss: 0 } })));
+    const goals = evaluateGoals(results, { specs: names, targets, variants: ['optimized'], skipped: [] });
+    const text = goals.find((g) => g.id === 'text-4k')!;
+    expect([text.met, text.notMet, text.notMeasured]).toEqual([24, 1, 0]);
+    const report = {
+      convgen: 'x', tools: { gcc: 'g', qemu: 'q' }, seed: 1, specs: [], targets, variants: ['optimized'], optimize: ['default'],
+      results: [], goals, skipped: [],
+    } as unknown as BenchReport;
+    const page = renderMarkdown(report);
+    const section = page.slice(page.indexOf('### Code size'), page.indexOf('### Weight flash'));
+    expect(section).toContain(`| spec | ${targets.join(' | ')} |`);
+    expect(section).toContain('| b_3x3_3to8_32x32_q15 | 1,010 | 1,011 | 1,012 | **5,000 NOT met** | 1,014 |');
+  });
+
   it('evaluates every goal of the table, each with at least one row, and renders them on the page', () => {
     const results = [rec(A8, 'cortex-m4', 'naive', 9), rec(A8, 'cortex-m4', 'optimized', 2.0)];
     const goals = evaluateGoals(results, ctx);
