@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/index.ts';
-import { renderSvg, sameCode, withBaseline, type BenchReport } from '../../src/cli/bench.ts';
+import { renderMarkdown, renderSvg, sameCode, withBaseline, type BenchReport } from '../../src/cli/bench.ts';
 import { generate } from '../../src/codegen/index.ts';
 import { model, root } from '../helpers.ts';
 
@@ -161,6 +161,29 @@ describe('convgen bench', () => {
     expect(r.stderr).toContain('convgen: interrupted');
     expect(fs.existsSync(json)).toBe(false);
   }, 60_000);
+
+  it('shows flash and instructions/MAC of both optimize goals where their code differs', () => {
+    const row = (variant: 'naive' | 'optimized', optimize: 'default' | 'speed', ipm: number, text: number, rodata: number, same = false) => ({
+      spec: 's.json', name: 's', target: 'cortex-m4', variant, optimize, codeDigest: null, ...(same ? { sameCodeAs: 'default' as const } : {}),
+      status: 'ok' as const, macs: 100, instructions: ipm * 100, instructionsPerMac: ipm, loads: 0, stores: 0, memInsns: 0,
+      instructionsPlusAccessesPerMac: ipm, instructionsWorst: ipm * 100, overhead: null, size: { text, rodata, data: 0, bss: 0 },
+      weightBytes: { raw: 100, flash: rodata }, ramBytes: 1, ram: null, targetRamBytes: 1, stackBytes: 8, stack: null,
+      helpers: { calls: [], bytes: 0 }, accumulator: 'int32_t', verified: { tensors: 5, elements: 5, mismatches: 0 }, ratioToNaive: ipm / 10,
+    });
+    const report: BenchReport = {
+      convgen: 'x', tools: { gcc: 'g', qemu: 'q' }, seed: 1, specs: ['s.json'], targets: ['cortex-m4'], variants: ['naive', 'optimized'],
+      optimize: ['default', 'speed'], results: [row('naive', 'default', 10, 500, 100), row('optimized', 'default', 2, 1000, 100),
+        row('optimized', 'speed', 1.5, 1200, 300)], goals: [], skipped: [],
+    };
+    const page = renderMarkdown(report);
+    expect(page).toContain('generates the same code as `default` for 0 of 1 (spec, target) pairs');
+    expect(page).toContain('| s | cortex-m4 | 1,100 | 2.00 | 1,500 | 1.50 |');
+    expect(page).toMatch(/\| cortex-m4 \| optimized \(speed\) \| 150 \| 1\.50 \|/);
+    expect(page).toContain('| s | 10.00 / 2.00 (0.20x) |'); // the summary table shows the default goal
+    const same = { ...report, results: [report.results[0], report.results[1], row('optimized', 'speed', 2, 1000, 100, true)] };
+    expect(renderMarkdown(same)).toContain('for 1 of 1 (spec, target) pairs');
+    expect(renderMarkdown(same)).not.toContain('optimized (speed)');
+  });
 
   it('always measures the baseline first, once', () => {
     expect(withBaseline(['reference'])).toEqual(['naive', 'reference']);
