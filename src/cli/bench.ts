@@ -8,15 +8,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { ExitCode, InputError } from '../errors.ts';
-import { DEFAULT_VARIANT, VERSION, variantNames, type VariantName } from '../codegen/index.ts';
-import { measure, type Measurement } from '../measure/index.ts';
+import { ExitCode, InputError, throwIfInterrupted } from '../errors.ts';
+import { DEFAULT_VARIANT, VERSION, generate, variantNames, type GeneratedKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
+import { codeDigest, measure, type Measurement } from '../measure/index.ts';
+import {
+  CMSIS_SOURCE, SHAPES, cmsisNnInt8, cmsisNnM4Accesses, evaluateGoals, issueNaiveQ15Arm920t, shapeLabel,
+  type GoalResult, type GoalRow,
+} from '../measure/goals.ts';
 import { loadSpec, type KernelModel } from '../spec/index.ts';
 import { DEFAULT_TARGET, expandTargets, type Target } from '../targets/index.ts';
 import { runTool, tools } from '../toolchain/index.ts';
 import { writeFileAtomic } from '../report/index.ts';
 
 export const BASELINE: VariantName = 'naive';
+export const optimizeGoals: OptimizeGoal[] = ['default', 'speed'];
 
 export interface BenchRow extends Measurement {
   /** instructions / instructions of `naive` for the same spec and target (1 for naive itself). */
@@ -30,7 +35,11 @@ export interface BenchReport {
   specs: string[];
   targets: string[];
   variants: VariantName[];
+  /** The optimize goals the optimized variant was generated for (the other variants ignore it). */
+  optimize: OptimizeGoal[];
   results: BenchRow[];
+  /** Issue 6's goals, judged on this run (src/measure/goals.ts). */
+  goals: GoalResult[];
   /** Targets that cannot be measured (build-only boards, the host), with why. */
   skipped: { target: string; reason: string }[];
 }
@@ -38,6 +47,8 @@ export interface BenchReport {
 export interface BenchOptions {
   targets: Target[];
   variants: VariantName[];
+  /** Optimize goals for the optimized variant; default ['default']. */
+  optimize?: OptimizeGoal[];
   seed: number;
   jobs: number;
   timeoutSeconds: number;
@@ -50,6 +61,8 @@ export async function pool<T, R>(items: T[], jobs: number, work: (t: T) => Promi
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
+      // After Ctrl-C no new item starts; the ones running stop with their tools.
+      throwIfInterrupted();
       const i = next++;
       results[i] = await work(items[i]);
       done?.(results[i]);
@@ -74,22 +87,52 @@ export async function toolVersions(): Promise<{ gcc: string; qemu: string }> {
   return { gcc, qemu };
 }
 
+/** Two generated kernels compile to the same thing: their files are equal once comments are removed. */
+export function sameCode(a: GeneratedKernel, b: GeneratedKernel): boolean {
+  return codeDigest(a) === codeDigest(b);
+}
+
+/** Only the optimized variant reads the optimize goal: the others are measured once, as 'default'. */
+function goalsFor(v: VariantName, optimize: OptimizeGoal[]): OptimizeGoal[] {
+  return v === 'optimized' ? optimize : ['default'];
+}
+
 export async function runBench(models: KernelModel[], o: BenchOptions): Promise<BenchReport> {
   const variants = withBaseline(o.variants);
+  const optimize = [...new Set(o.optimize?.length ? o.optimize : (['default'] as OptimizeGoal[]))];
   const measurable = o.targets.filter((t) => t.run === 'qemu');
   const skipped = o.targets.filter((t) => t.run !== 'qemu').map((t) => ({
     target: t.name,
     reason: t.run === 'host' ? 'the host runs natively: no instruction counts' : 'build-only: no emulator to count instructions on',
   }));
-  const items = models.flatMap((m) => measurable.flatMap((t) => variants.map((v) => ({ m, t, v }))));
+  const all = models.flatMap((m) => measurable.flatMap((t) => variants.flatMap((v) => goalsFor(v, optimize).map((g) => ({ m, t, v, g })))));
+  // A non-default goal that generates the default's code is not measured twice: its row copies the default's.
+  const copyOf = (x: (typeof all)[number]): OptimizeGoal | undefined => {
+    if (x.g === 'default' || !optimize.includes('default')) return undefined;
+    try {
+      const k = (g: OptimizeGoal) => generate(x.m, { variant: x.v, isa: x.t.features, optimize: g });
+      return sameCode(k(x.g), k('default')) ? 'default' : undefined;
+    } catch {
+      return undefined; // measure() reports the generation error as the row's result
+    }
+  };
+  const copies = new Map(all.map((x) => [x, copyOf(x)] as const));
+  const items = all.filter((x) => !copies.get(x));
   let done = 0;
-  const measured = await pool(items, o.jobs, ({ m, t, v }) => measure(m, t, v, { seed: o.seed, timeoutSeconds: o.timeoutSeconds }),
+  const measuredRows = await pool(items, o.jobs, ({ m, t, v, g }) => measure(m, t, v, { seed: o.seed, timeoutSeconds: o.timeoutSeconds, optimize: g }),
     (r) => o.onResult?.(r, ++done, items.length));
+  const measured: Measurement[] = all.map((x) => {
+    const from = copies.get(x);
+    const key = from ?? x.g;
+    const r = measuredRows[items.findIndex((y) => y.m === x.m && y.t === x.t && y.v === x.v && y.g === key)];
+    return from ? { ...r, optimize: x.g, sameCodeAs: from } : r;
+  });
   const results: BenchRow[] = measured.map((r) => {
     const base = measured.find((b) => b.name === r.name && b.spec === r.spec && b.target === r.target && b.variant === BASELINE);
     const ratio = r.instructions !== null && base?.instructions ? round4(r.instructions / base.instructions) : null;
     return { ...r, ratioToNaive: ratio };
   });
+  const goals = evaluateGoals(results, { specs: models.map((m) => m.name), targets: o.targets.map((t) => t.name), variants, skipped });
   return {
     convgen: VERSION,
     tools: await toolVersions(),
@@ -97,7 +140,9 @@ export async function runBench(models: KernelModel[], o: BenchOptions): Promise<
     specs: models.map((m) => m.source),
     targets: o.targets.map((t) => t.name),
     variants,
+    optimize,
     results,
+    goals,
     skipped,
   };
 }
@@ -116,13 +161,19 @@ function statusText(r: BenchRow): string {
   return '';
 }
 
+/** Rows of the default goal: what the per-variant tables and the chart show. */
+const isDefault = (r: Measurement): boolean => (r.optimize ?? 'default') === 'default';
+/** Rows worth a line of their own: every measured row, not the copies of an identical default. */
+const ownRows = (rs: BenchRow[]): BenchRow[] => rs.filter((r) => !r.sameCodeAs);
+const variantLabel = (r: Measurement): string => (isDefault(r) ? r.variant : `${r.variant} (${r.optimize})`);
+
 const columns = ['spec', 'target', 'variant', 'MACs', 'instructions', 'instr/MAC', '(i+ld+st)/MAC', 'text', 'rodata', 'RAM', 'stack', 'vs naive'];
 
 function rowCells(r: BenchRow): string[] {
   const ok = r.status === 'ok';
   const bad = statusText(r);
   return [
-    r.name, r.target, r.variant, fmtInt(r.macs),
+    r.name, r.target, variantLabel(r), fmtInt(r.macs),
     ok ? fmtInt(r.instructions) : bad,
     ok ? fmtFix(r.instructionsPerMac) : '-',
     ok ? fmtFix(r.instructionsPlusAccessesPerMac) : '-',
@@ -133,7 +184,7 @@ function rowCells(r: BenchRow): string[] {
 
 /** The terminal table: fixed-width columns, numbers right-aligned. */
 export function renderTable(report: BenchReport): string {
-  const rows = report.results.map(rowCells);
+  const rows = ownRows(report.results).map(rowCells);
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
   const left = new Set([0, 1, 2]);
   const line = (cells: string[]) => cells.map((c, i) => (left.has(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
@@ -141,6 +192,9 @@ export function renderTable(report: BenchReport): string {
   for (const r of report.results) if (r.note && r.status !== 'ok') out.push(`note: ${r.name} on ${r.target} (${r.variant}): ${r.note}`);
   for (const r of report.results) if (r.error) out.push(`${r.status === 'fail' ? 'FAIL' : 'ERROR'}: ${r.name} on ${r.target} (${r.variant}): ${r.error}`);
   for (const s of report.skipped) out.push(`skipped ${s.target}: ${s.reason}`);
+  const copies = report.results.filter((r) => r.sameCodeAs);
+  if (copies.length) out.push(`${copies.length} optimized kernel(s) generate the same code for --optimize ${[...new Set(copies.map((r) => r.optimize))].join(', ')} as for default: not measured twice`);
+  for (const g of report.goals) out.push(`goal ${g.id}: ${g.met} met, ${g.notMet} not met, ${g.notMeasured} not measured`);
   return out.join('\n') + '\n';
 }
 
@@ -156,25 +210,6 @@ function mdTable(head: string[], rows: string[][], align: ('l' | 'r')[]): string
   ];
 }
 
-/** CMSIS-NN figures as quoted in convgen issue 6 (int8 per-channel, instructions/MAC, shapes a–e). */
-export const cmsisNnReference = {
-  source: 'convgen issue 6, "Kernels that beat CMSIS-NN on Cortex-M and the hand-written loop on ARM9": measured by the issue ' +
-    'author with CMSIS-NN 7.0+, -Ofast, arm-none-eabi-gcc 12.2 and the same QEMU instruction counting, for int8 per-channel ' +
-    'versions of shapes a–e. Quoted, not re-measured by `make bench`.',
-  rows: [
-    { core: 'Cortex-M4', values: [2.33, 6.16, 2.70, 8.91, 2.37] },
-    { core: 'Cortex-M7', values: [2.33, 6.24, 2.67, 8.77, 2.39] },
-    { core: 'Cortex-M3', values: [3.33, 6.86, 3.66, 10.05, 3.38] },
-    { core: 'Cortex-M55', values: [0.39, 1.99, 0.62, 2.69, 0.42] },
-    { core: 'ARM920T (portable C, A32)', values: [3.38, 7.06, 3.57, 25.90, 3.54] },
-  ],
-  m4PlusAccesses: [3.06, 8.21, 3.35, 11.64, 3.08],
-  qFormats: 'CMSIS-NN\'s former q15/q7 kernels (removed in 2022, still used through NNoM) did shape (a) on Cortex-M4 at ' +
-    '1.59 (q15 "fast") and 1.99 (q7 "fast") instructions/MAC.',
-  naiveQuoted: 'Issue 6 also quotes a hand-written naive loop for q15 on ARM920T at 7.06 / 16.93 / 8.40 / 40.36 / 8.00 ' +
-    'instructions/MAC for shapes a–e.',
-};
-
 /** "6 instructions, 1 load on arm920t, …": the measured empty-kernel windows, grouped. */
 function overheadSummary(report: BenchReport): string {
   const by = new Map<string, string[]>();
@@ -189,6 +224,74 @@ function overheadSummary(report: BenchReport): string {
   return [...by].map(([k, ts]) => `${k} on ${ts.join(', ')}`).join('; ');
 }
 
+const isBytes = (g: GoalResult) => g.metric === 'text' || g.metric === 'weightFlash';
+const fmtGoalValue = (g: GoalResult, v: number | null): string => (v === null ? '-' : isBytes(g) ? fmtInt(v) : fmtFix(v));
+const statusCell = (row: GoalRow): string =>
+  row.status === 'met' ? 'met' : row.status === 'not met' ? '**NOT met**' : `not measured (${row.note ?? 'no figure'})`;
+
+/** One table per goal; goals over every kernel of the run are a spec × target grid of the failures and gaps. */
+function renderGoals(report: BenchReport): string[] {
+  const out: string[] = ['## Goals (issue 6)', ''];
+  out.push('Each goal of issue 6, judged on this run. "convgen" is the `optimized` variant; where `--optimize speed` was ' +
+    'measured too, the speed goals take the faster of the two (the mode is named) and the size goals take `default`. ' +
+    'A goal whose inputs were not measured says so rather than being left out. The ratio is convgen / reference.', '');
+  out.push(...mdTable(['goal', 'met', 'NOT met', 'not measured'],
+    report.goals.map((g) => [g.title, String(g.met), String(g.notMet), String(g.notMeasured)]), ['l', 'r', 'r', 'r']), '');
+  for (const g of report.goals) {
+    out.push(`### ${g.title}`, '', `Compared with: ${g.against}.`, '');
+    const grid = g.rows.length > 20;
+    if (!grid) {
+      const showOpt = g.rows.some((r) => r.optimize && r.optimize !== 'default');
+      out.push(...mdTable(
+        ['spec', 'target', 'convgen', ...(showOpt ? ['optimize'] : []), 'reference', 'ratio', 'goal', 'status'],
+        g.rows.map((r) => [shapeLabel(r.spec), r.target, fmtGoalValue(g, r.value), ...(showOpt ? [r.optimize ?? '-'] : []),
+          fmtGoalValue(g, r.reference), r.ratio === null ? '-' : `${r.ratio.toFixed(2)}×`, r.goal, statusCell(r)]),
+        ['l', 'l', 'r', ...(showOpt ? ['l' as const] : []), 'r', 'r', 'l', 'l'],
+      ), '');
+      continue;
+    }
+    const specs = [...new Set(g.rows.map((r) => r.spec))];
+    const targets = [...new Set(g.rows.map((r) => r.target))];
+    out.push(`Goal: ${[...new Set(g.rows.map((r) => r.goal))].join(', ')}. Each cell: convgen's figure` +
+      `${g.rows.some((r) => r.reference !== null && g.metric === 'weightFlash') ? ' / the raw weight bytes' : ''}; ` +
+      '**NOT met** or "not measured" where the goal is not met.', '');
+    const cell = (spec: string, target: string): string => {
+      const r = g.rows.find((x) => x.spec === spec && x.target === target);
+      if (!r) return '-';
+      if (r.status === 'not measured') return `not measured (${r.note})`;
+      const v = `${fmtGoalValue(g, r.value)}${g.metric === 'weightFlash' ? ` / ${fmtGoalValue(g, r.reference)}` : ''}`;
+      return r.status === 'met' ? v : `**${v} NOT met**`;
+    };
+    out.push(...mdTable(['spec', ...targets], specs.map((sp) => [sp, ...targets.map((t) => cell(sp, t))]), ['l', ...targets.map(() => 'r' as const)]), '');
+  }
+  return out;
+}
+
+/** Default and non-default optimize goals side by side: flash (text + rodata) and instructions/MAC. */
+function renderOptimize(report: BenchReport): string[] {
+  const others = report.optimize.filter((g) => g !== 'default');
+  if (!others.length || !report.optimize.includes('default')) return [];
+  const out: string[] = ['## Optimize goals: default and speed', ''];
+  out.push('`--optimize default` keeps weight flash at the raw weight bytes; `--optimize speed` lets a kernel family trade ' +
+    'flash for speed. Flash = `.text` + `.rodata` of the kernel object.', '');
+  for (const g of others) {
+    const rows = report.results.filter((r) => r.variant === 'optimized' && r.optimize === g);
+    const same = rows.filter((r) => r.sameCodeAs === 'default');
+    const differ = rows.filter((r) => !r.sameCodeAs);
+    out.push(`\`${g}\` generates the same code as \`default\` for ${same.length} of ${rows.length} (spec, target) pairs; ` +
+      `those are not measured twice.${differ.length ? ' The others:' : ''}`, '');
+    if (!differ.length) continue;
+    const flash = (r?: BenchRow) => (r?.size ? fmtInt(r.size.text + r.size.rodata) : '-');
+    const ipm = (r?: BenchRow) => (r?.status === 'ok' ? fmtFix(r.instructionsPerMac) : r ? statusText(r) || '-' : '-');
+    out.push(...mdTable(['spec', 'target', 'default flash', 'default instr/MAC', `${g} flash`, `${g} instr/MAC`],
+      differ.map((r) => {
+        const d = report.results.find((x) => x.name === r.name && x.target === r.target && x.variant === 'optimized' && isDefault(x));
+        return [r.name, r.target, flash(d), ipm(d), flash(r), ipm(r)];
+      }), ['l', 'l', 'r', 'r', 'r', 'r']), '');
+  }
+  return out;
+}
+
 export function renderMarkdown(report: BenchReport, opts: { svgLink?: string; command?: string } = {}): string {
   const out: string[] = [];
   const ok = report.results.filter((r) => r.status === 'ok');
@@ -201,12 +304,16 @@ export function renderMarkdown(report: BenchReport, opts: { svgLink?: string; co
     `(${ok[0]?.verified.tensors ?? 5} seeded inputs per kernel, seed ${report.seed}); a kernel that is fast and wrong is reported as a failure, not a result.`, '');
   if (opts.svgLink) out.push(`![instructions per MAC per target and variant](${opts.svgLink})`, '', `Chart: [${path.basename(opts.svgLink)}](${opts.svgLink}).`, '');
 
+  out.push(...renderGoals(report));
+
   const shown = report.variants;
   out.push('## Instructions per MAC', '');
   out.push(`Each cell: ${shown.join(' / ')} instructions per MAC; in brackets the best variant's ratio to \`naive\` on the same target. ` +
-    '"no fit": the tensors do not fit the target\'s RAM.', '');
+    '"no fit": the tensors do not fit the target\'s RAM.' +
+    (report.optimize.includes('default') && report.optimize.length > 1 ? ' The optimized figure is `--optimize default`\'s.' : ''), '');
   const cell = (name: string, target: string): string => {
-    const rs = shown.map((v) => report.results.find((r) => r.name === name && r.target === target && r.variant === v));
+    const rs = shown.map((v) => report.results.find((r) => r.name === name && r.target === target && r.variant === v && isDefault(r))
+      ?? report.results.find((r) => r.name === name && r.target === target && r.variant === v));
     if (rs.every((r) => r?.status === 'does-not-fit')) return 'no fit';
     const vals = rs.map((r) => (r?.status === 'ok' ? fmtFix(r.instructionsPerMac) : r ? statusText(r) || '-' : '-'));
     const best = rs.filter((r) => r?.status === 'ok' && r.variant !== BASELINE && r.ratioToNaive !== null)
@@ -215,29 +322,34 @@ export function renderMarkdown(report: BenchReport, opts: { svgLink?: string; co
   };
   out.push(...mdTable(['spec', ...targets], names.map((n) => [n, ...targets.map((t) => cell(n, t))]), ['l', ...targets.map(() => 'r' as const)]), '');
 
+  out.push(...renderOptimize(report));
+
   out.push('## All figures', '');
   out.push('`instructions`: executed per call of `<name>_run` (first seeded random input), the call-site overhead subtracted. ' +
     '`(i+ld+st)/MAC`: instructions plus memory accesses per MAC. `text`/`rodata`: bytes of the kernel object (weights are rodata; ' +
-    'libgcc helpers are not included). `RAM`: kernel data + bss + input + output + scratch buffers. `stack`: worst case over the ' +
-    'kernel\'s call graph. `vs naive`: instructions relative to the `naive` variant on the same target.', '');
+    'libgcc helpers are not included). `weights`: bytes of its weight arrays / the raw weight bytes of the spec. ' +
+    '`RAM`: kernel data + bss + input + output + scratch buffers. `stack`: worst case over the ' +
+    'kernel\'s call graph. `vs naive`: instructions relative to the `naive` variant on the same target. A variant with a ' +
+    'goal in brackets was generated with `--optimize <goal>`.', '');
   for (const name of names) {
-    const rows = report.results.filter((r) => r.name === name);
+    const rows = ownRows(report.results.filter((r) => r.name === name));
     const r0 = rows[0];
     out.push(`### ${name}`, '', `\`${path.relative(process.cwd(), r0.spec) || r0.spec}\` — ${fmtInt(r0.macs)} MACs per call, accumulator \`${r0.accumulator}\`.`, '');
     out.push(...mdTable(
-      ['target', 'variant', 'instructions', 'instr/MAC', '(i+ld+st)/MAC', 'loads', 'stores', 'text', 'rodata', 'RAM', 'stack', 'vs naive'],
+      ['target', 'variant', 'instructions', 'instr/MAC', '(i+ld+st)/MAC', 'loads', 'stores', 'text', 'rodata', 'weights', 'RAM', 'stack', 'vs naive'],
       rows.map((r) => {
         const c = rowCells(r);
         const good = r.status === 'ok';
-        return [r.target, r.variant, c[4], c[5], c[6], good ? fmtInt(r.loads) : '-', good ? fmtInt(r.stores) : '-', c[7], c[8], c[9], c[10], c[11]];
+        const w = r.weightBytes ? `${fmtInt(r.weightBytes.flash)} / ${fmtInt(r.weightBytes.raw)}` : '-';
+        return [r.target, c[2], c[4], c[5], c[6], good ? fmtInt(r.loads) : '-', good ? fmtInt(r.stores) : '-', c[7], c[8], w, c[9], c[10], c[11]];
       }),
-      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ), '');
   }
-  const notes = report.results.filter((r) => r.status !== 'ok' && (r.note || r.error));
+  const notes = ownRows(report.results).filter((r) => r.status !== 'ok' && (r.note || r.error));
   if (notes.length || report.skipped.length) {
     out.push('### Notes', '');
-    for (const r of notes) out.push(`- ${r.name} on ${r.target} (${r.variant}): ${r.error ?? r.note}`);
+    for (const r of notes) out.push(`- ${r.name} on ${r.target} (${variantLabel(r)}): ${r.error ?? r.note}`);
     for (const s of report.skipped) out.push(`- ${s.target}: skipped, ${s.reason}`);
     out.push('');
   }
@@ -256,8 +368,8 @@ export function renderMarkdown(report: BenchReport, opts: { svgLink?: string; co
       'compile to branches on some cores); the JSON also carries `instructionsWorst`, the largest count over all seeded inputs ' +
       '(random, all-max, all-min, alternating).',
     '- **Flash**: `<name>.c` compiled alone with the image\'s flags (`-O2 -ffunction-sections -fdata-sections` and the ' +
-      'target\'s CPU flags), `.text*` and `.rodata*` summed from `arm-none-eabi-size -A`. The JSON lists the libgcc helpers ' +
-      'the kernel calls and the code they add (`helpers`).',
+      'target\'s CPU flags), `.text*` and `.rodata*` summed from `arm-none-eabi-size -A`; the weight arrays are its ' +
+      '`.rodata.<name>_weights*` sections. The JSON lists the libgcc helpers the kernel calls and the code they add (`helpers`).',
     '- **RAM**: `.data` + `.bss` of the kernel object plus the input, output and scratch buffers its header declares.',
     '- **Stack**: the worst path through the kernel\'s call graph from `<name>_run`: frame sizes from `-fstack-usage` (.su), ' +
       'edges from `-fcallgraph-info=su` (.ci). libgcc helpers have no .su; their frames are read from their code in a link of ' +
@@ -267,23 +379,25 @@ export function renderMarkdown(report: BenchReport, opts: { svgLink?: string; co
       'time in a struct, seven nested loops (group, output channel, row, column, kernel row, kernel column, input channel: the ' +
       'order of CMSIS-NN\'s portable C convolution), a bounds check on every tap, `-O2`, with exactly the same arithmetic as every ' +
       'other variant. It is verified bit-exact like every variant.',
+    '- **Optimize goals**: `--optimize speed` rows are measured only where the generated code differs from `default` ' +
+      '(comments aside); elsewhere the JSON row copies the default\'s figures and says `sameCodeAs`.',
     '- **Does not fit**: a kernel whose tensors exceed the target\'s RAM (the Cortex-M0 board has 16 KiB in all) is reported ' +
       'with its sizes and no counts.',
     '',
   );
 
-  const ref = cmsisNnReference;
-  out.push('## Reference figures: CMSIS-NN', '');
-  out.push(`Source: ${ref.source}`, '');
-  out.push(...mdTable(['core', '(a) 3×3 16→16', '(b) 3×3 3→8', '(c) 1×1 32→32', '(d) dw 3×3 32', '(e) 5×5 8→16'],
-    ref.rows.map((r) => [r.core, ...r.values.map((v) => v.toFixed(2))]), ['l', 'r', 'r', 'r', 'r', 'r']), '');
-  const ours = ['a', 'b', 'c', 'd', 'e'].map((letter) =>
-    report.results.find((r) => r.target === 'arm920t' && r.variant === BASELINE && r.status === 'ok' && r.name.startsWith(`${letter}_`) && r.name.endsWith('_q15')));
-  const oursLine = ours.every(Boolean)
-    ? ` convgen's own \`naive\` measures ${ours.map((r) => fmtFix(r!.instructionsPerMac)).join(' / ')} on ARM920T for the q15 suite (table above); ratios here are taken against it.`
-    : '';
-  out.push(`On Cortex-M4, CMSIS-NN's (instructions + loads + stores)/MAC for the same shapes is ${ref.m4PlusAccesses.map((v) => v.toFixed(2)).join(' / ')}. ` +
-    `${ref.qFormats} ${ref.naiveQuoted}${oursLine} These are int8 (CMSIS-NN) or external figures; the tables above are convgen's own q15/q7 kernels.`, '');
+  out.push('## Reference figures quoted from issue 6', '');
+  out.push(`CMSIS-NN, int8 per-channel, instructions/MAC. Source: ${CMSIS_SOURCE}. Quoted, not re-measured by \`make bench\`.`, '');
+  const cores: [string, string][] = [['cortex-m4', 'Cortex-M4'], ['cortex-m7', 'Cortex-M7'], ['cortex-m3', 'Cortex-M3'],
+    ['cortex-m55', 'Cortex-M55'], ['arm920t', 'ARM920T (portable C, A32)']];
+  out.push(...mdTable(['core', ...SHAPES.map((s) => s.label)],
+    [...cores.map(([t, core]) => [core, ...cmsisNnInt8[t].map((v) => v.toFixed(2))]),
+      ['Cortex-M4, (i+ld+st)/MAC', ...cmsisNnM4Accesses.map((v) => v.toFixed(2))]],
+    ['l', ...SHAPES.map(() => 'r' as const)]), '');
+  out.push('CMSIS-NN\'s former q15/q7 kernels (removed in 2022, still used through NNoM) did shape (a) on Cortex-M4 at ' +
+    `1.59 (q15 "fast") and 1.99 (q7 "fast") instructions/MAC. Issue 6 also quotes the \`naive\` variant for q15 on ARM920T at ` +
+    `${issueNaiveQ15Arm920t.map((v) => v.toFixed(2)).join(' / ')} instructions/MAC for shapes a–e. The goals above compare ` +
+    'convgen with these figures.', '');
   return out.join('\n');
 }
 
@@ -296,8 +410,10 @@ function xmlEscape(s: string): string {
 
 /** Small multiples: one panel per spec, a group of horizontal bars per target, one bar per variant. */
 export function renderSvg(report: BenchReport): string {
-  const names = [...new Set(report.results.map((r) => r.name))];
-  const targets = [...new Set(report.results.map((r) => r.target))];
+  // The chart shows the default goal; the Markdown page compares the optimize goals.
+  const results = report.results.filter(isDefault);
+  const names = [...new Set(results.map((r) => r.name))];
+  const targets = [...new Set(results.map((r) => r.target))];
   const variants = report.variants;
   const colour = (v: string) => palette[v] ?? extraColours[variants.indexOf(v as VariantName) % extraColours.length];
   const cols = names.length > 1 ? 2 : 1;
@@ -324,7 +440,7 @@ export function renderSvg(report: BenchReport): string {
   names.forEach((name, i) => {
     const px = 10 + (i % cols) * (panelW + 10);
     const py = top + Math.floor(i / cols) * (panelH + 10);
-    const rows = report.results.filter((r) => r.name === name);
+    const rows = results.filter((r) => r.name === name);
     const max = Math.max(1e-9, ...rows.filter((r) => r.status === 'ok').map((r) => r.instructionsPerMac ?? 0));
     const barMax = panelW - labelW - 80;
     s.push(`<g transform="translate(${px},${py})">`);
@@ -378,6 +494,14 @@ function variantList(list: string): VariantName[] {
   return vs as VariantName[];
 }
 
+function optimizeList(list: string): OptimizeGoal[] {
+  const gs = list.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const g of gs)
+    if (!(optimizeGoals as string[]).includes(g)) throw new InvalidArgumentError(`unknown optimize goal '${g}'; goals: ${optimizeGoals.join(', ')}`);
+  if (!gs.length) throw new InvalidArgumentError('no optimize goal given');
+  return [...new Set(gs)] as OptimizeGoal[];
+}
+
 function checkOutputFile(file: string): void {
   const dir = path.dirname(path.resolve(file));
   if (!fs.existsSync(dir)) throw new InputError(file, `the folder ${dir} does not exist`);
@@ -398,6 +522,8 @@ export function registerBench(program: Command): void {
     .argument('<specs...>')
     .option('--target <list>', 'targets, comma-separated, or all', DEFAULT_TARGET)
     .option('--variant <list>', `variants, comma-separated (${variantNames.join(', ')}); naive is always measured`, variantList, [DEFAULT_VARIANT] as VariantName[])
+    .option('--optimize <list>', `optimize goals for the optimized variant, comma-separated (${optimizeGoals.join(', ')}); ` +
+      'a goal that generates the same code as default is not measured twice', optimizeList, ['default'] as OptimizeGoal[])
     .option('--seed <n>', 'seed of the random inputs', intArg('--seed', 0), 1)
     .option('--jobs <n>', 'measurements run at once', intArg('--jobs', 1), Math.min(2, os.availableParallelism()))
     .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 300)
@@ -405,7 +531,7 @@ export function registerBench(program: Command): void {
     .option('--markdown <file>', 'write the results as a Markdown page')
     .option('--svg <file>', 'write an SVG bar chart of instructions/MAC')
     .action(async (specs: string[], o: {
-      target: string; variant: VariantName[]; seed: number; jobs: number; timeout: number; json?: string; markdown?: string; svg?: string;
+      target: string; variant: VariantName[]; optimize: OptimizeGoal[]; seed: number; jobs: number; timeout: number; json?: string; markdown?: string; svg?: string;
     }) => {
       const { found, unknown } = expandTargets(o.target);
       if (unknown.length) throw new InputError('--target', `unknown target '${unknown[0]}'; run \`convgen targets\` for the list`);
@@ -413,10 +539,10 @@ export function registerBench(program: Command): void {
       for (const f of [o.json, o.markdown, o.svg]) if (f) checkOutputFile(f);
       const models = await Promise.all(specs.map((s) => loadSpec(s)));
       const report = await runBench(models, {
-        targets: found, variants: o.variant, seed: o.seed, jobs: o.jobs, timeoutSeconds: o.timeout,
+        targets: found, variants: o.variant, optimize: o.optimize, seed: o.seed, jobs: o.jobs, timeoutSeconds: o.timeout,
         onResult: (r, done, total) => {
           const what = r.status === 'ok' ? `${fmtFix(r.instructionsPerMac)} instr/MAC` : r.status === 'does-not-fit' ? 'does not fit' : `${r.status}${r.error ? `: ${r.error}` : ''}`;
-          process.stderr.write(`[${done}/${total}] ${r.name} on ${r.target} (${r.variant}): ${what}\n`);
+          process.stderr.write(`[${done}/${total}] ${r.name} on ${r.target} (${variantLabel(r)}): ${what}\n`);
         },
       });
       process.stdout.write(renderTable(report));

@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConvgenError, EnvironmentError } from '../errors.ts';
-import { generate, writeKernel, type GeneratedKernel, type VariantName } from '../codegen/index.ts';
+import { generate, writeKernel, type GeneratedKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { runGolden } from '../golden/index.ts';
 import { runImage } from '../qemu/index.ts';
 import { macCount, type KernelModel } from '../spec/index.ts';
@@ -76,6 +76,18 @@ export interface Measurement {
   name: string;
   target: string;
   variant: VariantName;
+  /** The optimize goal the kernel was generated for (only the optimized variant's families read it). */
+  optimize: OptimizeGoal;
+  /**
+   * Set when this row was not measured on its own: `--optimize speed` generated the same code (comments aside) as
+   * the named goal, so its figures are that goal's.
+   */
+  sameCodeAs?: OptimizeGoal;
+  /**
+   * sha256 of the generated files with comments removed (codeDigest()): a committed bench whose digests no longer
+   * match what convgen generates is stale. Null when generation failed.
+   */
+  codeDigest: string | null;
   status: MeasureStatus;
   macs: number;
   /** Per kernel call, window overhead subtracted; null unless status is 'ok'. */
@@ -91,6 +103,11 @@ export interface Measurement {
   /** What the empty kernel measured at the same call site (subtracted above). */
   overhead: WindowCounts | null;
   size: SectionSizes | null;
+  /**
+   * Weight flash: `raw` is the spec's weights at the storage width (elements × bytes); `flash` the bytes of the
+   * kernel's `<name>_weights*` sections (null when it has none by that name).
+   */
+  weightBytes: { raw: number; flash: number | null };
   /** data + bss of the kernel + input + output + scratch buffers from the header. */
   ramBytes: number | null;
   ram: { data: number; bss: number; input: number; output: number; scratch: number } | null;
@@ -115,6 +132,8 @@ export interface MeasureOptions {
   keep?: boolean;
   /** Replace the seeded inputs (the first one is the one reported). */
   inputs?: Int32Array[];
+  /** Passed to generate(): 'speed' lets a kernel family trade flash for speed. Default 'default'. */
+  optimize?: OptimizeGoal;
   /** Edit the generated files before the build (tests: a wrong kernel must come out as a failure). */
   transform?: (k: GeneratedKernel) => GeneratedKernel;
 }
@@ -197,6 +216,21 @@ export function parseSizeA(text: string): SectionSizes {
     if (kind) s[kind] += Number(size);
   }
   return s;
+}
+
+/** Bytes of the `<name>_weights*` sections in `arm-none-eabi-size -A` output (-fdata-sections: one per array). */
+export function weightSectionBytes(text: string, name: string): number | null {
+  let total: number | null = null;
+  for (const line of text.split('\n')) {
+    const m = /^(\.\S+)\s+(\d+)\s+\d+\s*$/.exec(line.trim());
+    if (m && m[1].startsWith(`.rodata.${name}_weights`)) total = (total ?? 0) + Number(m[2]);
+  }
+  return total;
+}
+
+/** The spec's weights as stored raw: one storage-width element per weight. */
+export function rawWeightBytes(m: KernelModel): number {
+  return m.weights.length * (m.numeric.storage.bits / 8);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -395,6 +429,7 @@ export function worstStack(entry: string, cg: CallGraph, su: Map<string, { bytes
 
 interface KernelObjectFacts {
   size: SectionSizes;
+  weightFlash: number | null;
   stack: StackReport;
   helpers: { calls: string[]; bytes: number };
 }
@@ -405,7 +440,8 @@ export async function analyzeKernelObject(target: Target, name: string, kernelDi
   const obj = path.join(objDir, `${name}.o`);
   await runTool(tools.armGcc, [...kernelObjectFlags(target, kernelDir), '-fcallgraph-info=su', '-c', path.join(kernelDir, `${name}.c`), '-o', obj],
     { cwd: objDir, what: `${target.name} compile of ${name}.c` });
-  const size = parseSizeA(await runTool(tools.size, ['-A', obj], { what: 'size' }));
+  const sizeText = await runTool(tools.size, ['-A', obj], { what: 'size' });
+  const size = parseSizeA(sizeText);
   const su = parseStackUsage(fs.readFileSync(path.join(objDir, `${name}.su`), 'utf8'));
   const cg = parseCallGraph(fs.readFileSync(path.join(objDir, `${name}.ci`), 'utf8'));
   // The kernel alone, entered at <name>_run, with the libgcc helpers it needs and nothing else.
@@ -421,7 +457,7 @@ export async function analyzeKernelObject(target: Target, name: string, kernelDi
     calls: [...cg.nodes.values()].filter((n) => n.bytes === undefined).map((n) => n.name).sort(),
     bytes: [...code.values()].filter((f) => !own.has(f.name)).reduce((a, f) => a + f.bytes, 0),
   };
-  return { size, stack, helpers };
+  return { size, weightFlash: weightSectionBytes(sizeText, name), stack, helpers };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -429,8 +465,19 @@ export async function analyzeKernelObject(target: Target, name: string, kernelDi
 
 const overheadCache = new Map<string, Promise<WindowCounts>>();
 
-function stripComments(s: string): string {
+export function stripComments(s: string): string {
   return s.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+}
+
+/**
+ * What a kernel compiles to, as a digest: its files' names and text with comments removed (they hold paths and
+ * prose) and blank space normalised (a removed comment leaves some), line breaks kept for the preprocessor.
+ */
+export function codeDigest(k: GeneratedKernel): string {
+  const h = crypto.createHash('sha256');
+  const code = (s: string) => stripComments(s).split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean).join('\n');
+  for (const f of k.files) h.update(`${f.name}\0${code(f.content)}\0`);
+  return h.digest('hex');
 }
 
 /**
@@ -473,27 +520,28 @@ function perMac(v: number, macs: number): number {
 }
 
 /** A row with nothing measured yet. */
-function blankMeasurement(m: KernelModel, target: Target, variant: VariantName, accumulator: string): Measurement {
+function blankMeasurement(m: KernelModel, target: Target, variant: VariantName, optimize: OptimizeGoal, accumulator: string): Measurement {
   return {
-    spec: m.source, name: m.name, target: target.name, variant, status: 'ok', macs: macCount(m),
+    spec: m.source, name: m.name, target: target.name, variant, optimize, codeDigest: null, status: 'ok', macs: macCount(m),
     instructions: null, instructionsPerMac: null, loads: null, stores: null, memInsns: null,
     instructionsPlusAccessesPerMac: null, instructionsWorst: null, overhead: null,
-    size: null, ramBytes: null, ram: null, targetRamBytes: target.ramBytes, stackBytes: null, stack: null,
+    size: null, weightBytes: { raw: rawWeightBytes(m), flash: null }, ramBytes: null, ram: null, targetRamBytes: target.ramBytes, stackBytes: null, stack: null,
     helpers: { calls: [], bytes: 0 }, accumulator, verified: { tensors: 0, elements: 0, mismatches: 0 },
   };
 }
 
 export async function measure(m: KernelModel, target: Target, variant: VariantName, opts: MeasureOptions): Promise<Measurement> {
   const macs = macCount(m);
+  const optimize = opts.optimize ?? 'default';
   let kernel: GeneratedKernel;
   try {
-    kernel = generate(m, { variant, isa: target.features });
+    kernel = generate(m, { variant, isa: target.features, optimize });
     if (opts.transform) kernel = opts.transform(kernel);
   } catch (e) {
     if (!(e instanceof ConvgenError)) throw e;
-    return { ...blankMeasurement(m, target, variant, ''), status: 'error', error: e.message };
+    return { ...blankMeasurement(m, target, variant, optimize, ''), status: 'error', error: e.message };
   }
-  const base = blankMeasurement(m, target, variant, kernel.plan.accType);
+  const base = { ...blankMeasurement(m, target, variant, optimize, kernel.plan.accType), codeDigest: codeDigest(kernel) };
   if (target.run !== 'qemu')
     return { ...base, status: 'skipped', note: `${target.name} is ${target.run === 'host' ? 'the host (no instruction counts)' : 'build-only (no emulator)'}` };
   const workRoot = opts.workRoot ?? os.tmpdir();
@@ -504,7 +552,7 @@ export async function measure(m: KernelModel, target: Target, variant: VariantNa
     const facts = await analyzeKernelObject(target, m.name, kdir, path.join(work, 'obj'));
     const ram = { data: facts.size.data, bss: facts.size.bss, ...kernel.ram };
     const withSizes: Measurement = {
-      ...base, size: facts.size, ram, ramBytes: ram.data + ram.bss + ram.input + ram.output + ram.scratch,
+      ...base, size: facts.size, weightBytes: { raw: base.weightBytes.raw, flash: facts.weightFlash }, ram, ramBytes: ram.data + ram.bss + ram.input + ram.output + ram.scratch,
       stackBytes: facts.stack.bytes, stack: facts.stack, helpers: facts.helpers,
     };
     let built: BuiltImage;

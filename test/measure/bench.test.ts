@@ -5,9 +5,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/index.ts';
-import { renderSvg, withBaseline, type BenchReport } from '../../src/cli/bench.ts';
+import { renderMarkdown, renderSvg, sameCode, withBaseline, type BenchReport } from '../../src/cli/bench.ts';
+import { generate } from '../../src/codegen/index.ts';
+import { model, root } from '../helpers.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-bench-test-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -85,6 +88,103 @@ describe('convgen bench', () => {
     expect(chart).toContain('does not fit');
   });
 
+  it('--optimize default,speed gives the optimized variant a row per goal, measured once where the code is the same', async () => {
+    const small = writeSpec('opt', { input: { channels: 2, height: 6, width: 6 }, output: { channels: 3 } });
+    const json = path.join(dir, 'opt.json');
+    const md = path.join(dir, 'opt.md');
+    const log = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    let code: number;
+    try {
+      code = await main(['bench', small, '--target', 'cortex-m3', '--variant', 'optimized', '--optimize', 'default,speed', '--json', json, '--markdown', md]);
+    } finally {
+      log.mockRestore();
+      err.mockRestore();
+    }
+    expect(code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(json, 'utf8')) as BenchReport;
+    expect(report.optimize).toEqual(['default', 'speed']);
+    expect(report.results.map((r) => `${r.variant}/${r.optimize}`)).toEqual(['naive/default', 'optimized/default', 'optimized/speed']);
+    const [, def, speed] = report.results;
+    for (const r of report.results) expect(r.codeDigest).toMatch(/^[0-9a-f]{64}$/);
+    if (speed.sameCodeAs) {
+      expect(speed.sameCodeAs).toBe('default');
+      expect(speed.codeDigest).toBe(def.codeDigest);
+      expect(speed.instructions).toBe(def.instructions);
+    } else {
+      expect(speed.codeDigest).not.toBe(def.codeDigest);
+      expect(speed.status).toBe('ok');
+    }
+    expect(report.goals.length).toBeGreaterThan(0);
+    const page = fs.readFileSync(md, 'utf8');
+    expect(page).toContain('## Optimize goals: default and speed');
+    expect(page).toContain('## Goals (issue 6)');
+  });
+
+  it('rejects an unknown optimize goal with one line and exit 2', async () => {
+    const lines: string[] = [];
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((c) => lines.push(String(c)) > 0);
+    let code: number;
+    try {
+      code = await main(['bench', path.join(root, 'bench', 'a_3x3_16to16_32x32_q15.json'), '--optimize', 'default,small']);
+    } finally {
+      err.mockRestore();
+    }
+    expect(code).toBe(2);
+    expect(lines.join('').trim().split('\n')).toEqual([expect.stringMatching(/^convgen: .*unknown optimize goal 'small'; goals: default, speed$/)]);
+  });
+
+  it('tells identical code apart from different code, comments aside', () => {
+    const a = generate(model(), { variant: 'optimized' });
+    const withComment = { ...a, files: a.files.map((f) => ({ ...f, content: `/* another comment */\n${f.content}` })) };
+    expect(sameCode(a, withComment)).toBe(true);
+    expect(sameCode(a, generate(model(), { variant: 'reference' }))).toBe(false);
+  });
+
+  it('stops promptly on Ctrl-C: exit 130, no report, within a few seconds rather than the 10 s fallback', async () => {
+    const spec = path.join(root, 'bench', 'a_3x3_16to16_32x32_q15.json');
+    const json = path.join(dir, 'interrupted.json');
+    // Its own process group, so that SIGINT reaches convgen and its tools together, as Ctrl-C in a terminal does.
+    const child = execa(process.execPath, [path.join(root, 'bin', 'convgen.mjs'), 'bench', spec, '--target', 'cortex-m4',
+      '--variant', 'optimized', '--jobs', '2', '--json', json], { reject: false, detached: true });
+    // Wait until it runs its tools (a compiler or QEMU), so the signal lands mid-measurement.
+    for (let i = 0; i < 600; i++) {
+      const ps = await execa('ps', ['--ppid', String(child.pid), '-o', 'comm='], { reject: false });
+      if (/arm-none-eabi|qemu-system/.test(ps.stdout)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const t0 = Date.now();
+    process.kill(-child.pid!, 'SIGINT');
+    const r = await child;
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(r.exitCode).toBe(130);
+    expect(r.stderr).toContain('convgen: interrupted');
+    expect(fs.existsSync(json)).toBe(false);
+  }, 60_000);
+
+  it('shows flash and instructions/MAC of both optimize goals where their code differs', () => {
+    const row = (variant: 'naive' | 'optimized', optimize: 'default' | 'speed', ipm: number, text: number, rodata: number, same = false) => ({
+      spec: 's.json', name: 's', target: 'cortex-m4', variant, optimize, codeDigest: null, ...(same ? { sameCodeAs: 'default' as const } : {}),
+      status: 'ok' as const, macs: 100, instructions: ipm * 100, instructionsPerMac: ipm, loads: 0, stores: 0, memInsns: 0,
+      instructionsPlusAccessesPerMac: ipm, instructionsWorst: ipm * 100, overhead: null, size: { text, rodata, data: 0, bss: 0 },
+      weightBytes: { raw: 100, flash: rodata }, ramBytes: 1, ram: null, targetRamBytes: 1, stackBytes: 8, stack: null,
+      helpers: { calls: [], bytes: 0 }, accumulator: 'int32_t', verified: { tensors: 5, elements: 5, mismatches: 0 }, ratioToNaive: ipm / 10,
+    });
+    const report: BenchReport = {
+      convgen: 'x', tools: { gcc: 'g', qemu: 'q' }, seed: 1, specs: ['s.json'], targets: ['cortex-m4'], variants: ['naive', 'optimized'],
+      optimize: ['default', 'speed'], results: [row('naive', 'default', 10, 500, 100), row('optimized', 'default', 2, 1000, 100),
+        row('optimized', 'speed', 1.5, 1200, 300)], goals: [], skipped: [],
+    };
+    const page = renderMarkdown(report);
+    expect(page).toContain('generates the same code as `default` for 0 of 1 (spec, target) pairs');
+    expect(page).toContain('| s | cortex-m4 | 1,100 | 2.00 | 1,500 | 1.50 |');
+    expect(page).toMatch(/\| cortex-m4 \| optimized \(speed\) \| 150 \| 1\.50 \|/);
+    expect(page).toContain('| s | 10.00 / 2.00 (0.20x) |'); // the summary table shows the default goal
+    const same = { ...report, results: [report.results[0], report.results[1], row('optimized', 'speed', 2, 1000, 100, true)] };
+    expect(renderMarkdown(same)).toContain('for 1 of 1 (spec, target) pairs');
+    expect(renderMarkdown(same)).not.toContain('optimized (speed)');
+  });
+
   it('always measures the baseline first, once', () => {
     expect(withBaseline(['reference'])).toEqual(['naive', 'reference']);
     expect(withBaseline(['reference', 'naive'])).toEqual(['naive', 'reference']);
@@ -93,15 +193,16 @@ describe('convgen bench', () => {
 
   it('draws one bar per measured (target, variant), scaled within each spec', () => {
     const row = (target: string, variant: 'naive' | 'reference', ipm: number) => ({
-      spec: 's.json', name: 's', target, variant, status: 'ok' as const, macs: 100, instructions: ipm * 100, instructionsPerMac: ipm,
+      spec: 's.json', name: 's', target, variant, optimize: 'default' as const, codeDigest: null, status: 'ok' as const, macs: 100, instructions: ipm * 100, instructionsPerMac: ipm,
       loads: 0, stores: 0, memInsns: 0, instructionsPlusAccessesPerMac: ipm, instructionsWorst: ipm * 100, overhead: null,
-      size: { text: 1, rodata: 1, data: 0, bss: 0 }, ramBytes: 1, ram: null, targetRamBytes: 1, stackBytes: 8, stack: null,
+      size: { text: 1, rodata: 1, data: 0, bss: 0 }, weightBytes: { raw: 1, flash: 1 }, ramBytes: 1, ram: null, targetRamBytes: 1, stackBytes: 8, stack: null,
       helpers: { calls: [], bytes: 0 }, accumulator: 'int32_t', verified: { tensors: 5, elements: 5, mismatches: 0 },
       ratioToNaive: variant === 'naive' ? 1 : 0.5,
     });
     const report: BenchReport = {
       convgen: 'x', tools: { gcc: 'g', qemu: 'q' }, seed: 1, specs: ['s.json'], targets: ['a', 'b'], variants: ['naive', 'reference'],
-      results: [row('a', 'naive', 20), row('a', 'reference', 10), row('b', 'naive', 40), row('b', 'reference', 20)], skipped: [],
+      optimize: ['default'], results: [row('a', 'naive', 20), row('a', 'reference', 10), row('b', 'naive', 40), row('b', 'reference', 20)],
+      goals: [], skipped: [],
     };
     const svg = renderSvg(report);
     const widths = [...svg.matchAll(/<rect x="\d+" y="\d+" width="([\d.]+)" height="9"/g)].map((m) => Number(m[1]));

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  measure, parseCallGraph, parseDisassembly, parseSizeA, parseStackUsage, worstStack, isRamOverflow, type Measurement,
+  measure, parseCallGraph, parseDisassembly, parseSizeA, weightSectionBytes, parseStackUsage, worstStack, isRamOverflow, type Measurement,
 } from '../../src/measure/index.ts';
 import { loadSpec, modelFromValue } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
@@ -96,10 +96,13 @@ describe('measure', () => {
         const dir = fs.readdirSync(workRoot).find((d) => d.startsWith(`convgen-bench-img-${t.name}-${v}-`))!;
         // The image's symbol table: the kernel's functions (FUNC) and tables (OBJECT), all named img_*.
         const syms = execFileSync('arm-none-eabi-readelf', ['-sW', path.join(workRoot, dir, 'build', 'kernel.elf')], { encoding: 'utf8' });
-        const sum = (type: string) => syms.split('\n').map((l) => l.trim().split(/\s+/))
-          .filter((f) => f[3] === type && /^img_/.test(f[7] ?? '')).reduce((a, f) => a + Number(f[2]), 0);
+        const sum = (type: string, name = /^img_/) => syms.split('\n').map((l) => l.trim().split(/\s+/))
+          .filter((f) => f[3] === type && name.test(f[7] ?? '')).reduce((a, f) => a + Number(f[2]), 0);
         expect(sum('FUNC')).toBe(r.size!.text);
         expect(sum('OBJECT')).toBe(r.size!.rodata);
+        // The weight arrays as linked, against the spec's raw weights: 3 × 3 × 3 × 3 int16.
+        expect(sum('OBJECT', /^img_weights/)).toBe(r.weightBytes.flash);
+        expect(r.weightBytes.raw).toBe(3 * 3 * 9 * 2);
       }
     } finally {
       fs.rmSync(workRoot, { recursive: true, force: true });
@@ -141,6 +144,9 @@ describe('measurement parsers', () => {
     const text = 'k.o  :\nsection           size   addr\n.text                0      0\n.data                4      0\n.bss                 8      0\n' +
       '.text.k_run        68      0\n.text.k_inside     20      0\n.rodata.k_weights  108      0\n.rodata            2      0\n.comment            39      0\n.ARM.attributes     44      0\nTotal              293\n';
     expect(parseSizeA(text)).toEqual({ text: 88, rodata: 110, data: 4, bss: 8 });
+    expect(weightSectionBytes(text, 'k')).toBe(108);
+    expect(weightSectionBytes(`${text}.rodata.k_weights_tail   12      0\n.rodata.kk_weights  50      0\n`, 'k')).toBe(120);
+    expect(weightSectionBytes(text, 'other')).toBeNull();
   });
 
   it('walks the worst path of .su/.ci, through helpers read from code, and flags recursion', () => {
