@@ -75,14 +75,15 @@ function codeEstimate(m: KernelModel, plan: AccumulatorPlan): number {
   const wide = plan.accType === 'int64_t';
   const P = pixelsPerBlock(m, plan);
   const macCost = wide ? 3 : 1;
-  const perOutput = m.numeric.kind === 'int8' ? 8 : 2 * 8 * 12;
+  // per pixel: int8's vector output stage; q7/q15 store the lanes and loop over the scalar finish
+  const perPixel = m.numeric.kind === 'int8' ? 14 : 30;
   let instr = 220; // run, ring upkeep, line conversion, tables
   if (hwcKind(m) === 'dense') {
     const chunk = m.inPerGroup >= 4 ? 4 : 0;
     const tail = m.inPerGroup % 4;
     instr += (chunk + tail) * (3 + 2 * P * macCost) + 2 * P + 40;
   } else instr += 4 + P * (1 + 2 * macCost) + 30;
-  instr += P * perOutput + 20;
+  instr += P * perPixel + 20;
   return 4 * instr;
 }
 
