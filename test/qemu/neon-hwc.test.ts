@@ -76,4 +76,11 @@ describe('NEON HWC family on cortex-a9: edges bit-exact under QEMU', () => {
     }));
     expect(failures.map((f) => `${f.name}: ${f.error ?? JSON.stringify(f.first)}`)).toEqual([]);
   }, 240_000);
+
+  it('optimize: speed (weights pre-widened to int16) stays bit-exact', async () => {
+    const picked = models.filter(({ key }) => ['i8_c7_o17_dil', 'i8_dw9_mult2_s2', 'q7_c17_k5'].includes(key));
+    for (const { m } of picked) expect(generate(m, { variant: 'optimized', isa: a9.features, optimize: 'speed' }).files[1].content).toMatch(/pre-widened to int16/);
+    const results = await Promise.all(picked.map(({ m }) => verifyPair(m, a9, { seed: 17, timeoutSeconds: 60, variant: 'optimized', optimize: 'speed' })));
+    expect(results.filter((r) => r.status !== 'pass').map((f) => `${f.name}: ${f.error ?? JSON.stringify(f.first)}`)).toEqual([]);
+  }, 120_000);
 });
