@@ -33,6 +33,14 @@ export const HWC_SLAB_BUDGET = 3584;
 /** Estimated .text the family promises to stay under (4 KiB, with a margin for the estimate's error). */
 export const HWC_CODE_BUDGET = 3600;
 
+/** Dense groups with 4 to 7 output channels use 4 lanes (one int32x4 accumulator per pixel). */
+export const HALF_LANES = 4;
+
+/** Lanes per block: 8, or 4 for dense groups of 4 to 7 output channels. */
+export function hwcLanes(m: KernelModel): number {
+  return hwcKind(m) === 'dense' && m.outPerGroup < HWC_LANES ? HALF_LANES : HWC_LANES;
+}
+
 export type HwcKind = 'dense' | 'depthwise';
 
 export function hwcKind(m: KernelModel): HwcKind {
@@ -93,7 +101,7 @@ export function neonHwcApplies(m: KernelModel, plan: AccumulatorPlan, isa: IsaFe
   if (bits !== 8 && bits !== 16) return false;
   // int8 keeps int32 lanes: its vector output stage reads int32 accumulators.
   if (m.numeric.kind === 'int8' && plan.accType !== 'int32_t') return false;
-  if (hwcKind(m) === 'dense' && m.outPerGroup < HWC_LANES) return false;
+  if (hwcKind(m) === 'dense' && m.outPerGroup < HALF_LANES) return false;
   if (hwcSlabBytes(m) > HWC_SLAB_BUDGET) return false;
   return codeEstimate(m, plan) <= HWC_CODE_BUDGET;
 }
@@ -134,16 +142,22 @@ export function neonHwcView(m: KernelModel, plan: AccumulatorPlan, ctx: FamilyCo
   const rq = int8 && plan.stage.kind === 'requantize' ? plan.stage : null;
   const speed = ctx.optimize === 'speed' && m.numeric.storage.bits === 8;
   const laneStride = kind === 'depthwise' ? m.outPerGroup : 1;
-  const blocks = kind === 'dense' ? Math.ceil(m.outPerGroup / HWC_LANES) : Math.ceil(m.groups / HWC_LANES);
+  const lanes = hwcLanes(m);
+  const half = lanes === HALF_LANES;
+  const blocks = kind === 'dense' ? Math.ceil(m.outPerGroup / lanes) : Math.ceil(m.groups / lanes);
   const pix = Array.from({ length: P }, (_, p) => ({ p, off: p * m.strideW * scp }));
   const chunkLanes = (n: number) => Array.from({ length: n }, (_, j) => ({ j, wOff: j * m.outPerGroup }));
   return {
     hwcv: {
       dense: kind === 'dense',
       kindDoc: kind === 'dense'
-        ? `${HWC_LANES} output channels of a group per vector, ${P} pixel(s) per block; inputs broadcast from a lane (vmlal_lane_s16)`
+        ? `${lanes} output channels of a group per vector, ${P} pixel(s) per block; inputs broadcast from a lane (vmlal_lane_s16)`
         : `${HWC_LANES} channels (groups) per vector, ${P} pixel(s) per block; element-wise vmlal_s16`,
-      lanes: HWC_LANES,
+      lanes,
+      half,
+      needsMemcpy: half && nf.storage.bits === 8 && !speed,
+      // 8 int8 outputs in adjacent channels are one vst1_s8; otherwise lanes are stored one by one
+      storeWhole: laneStride === 1 && !half,
       wide,
       int8,
       narrowIn: nf.storage.bits === 8,
@@ -191,7 +205,7 @@ export function neonHwcView(m: KernelModel, plan: AccumulatorPlan, ctx: FamilyCo
       multWeights: taps * m.groups,
       laneStride,
       laneContiguous: laneStride === 1,
-      laneStores: Array.from({ length: HWC_LANES }, (_, j) => ({ j, off: j * laneStride })),
+      laneStores: Array.from({ length: lanes }, (_, j) => ({ j, off: j * laneStride })),
       codeBytes: codeEstimate(m, plan),
       codeBudget: HWC_CODE_BUDGET,
       accDoc: wide

@@ -81,14 +81,16 @@ describe('neon-hwc family: applies', () => {
     expect(familyOf({ ...hwc, weights: { values: new Array(8 * 18).fill(-32768) } })).toBe('neon-hwc');
     expect(familyOf({ ...hwc, stride: 2, dilation: 2, padding: 'same', input: { channels: 1, height: 9, width: 9 }, numeric: int8() })).toBe('neon-hwc');
     expect(familyOf({ ...hwc, groups: 2, input: { channels: 6, height: 5, width: 5 }, output: { channels: 16 }, numeric: int8() })).toBe('neon-hwc');
+    // 4 to 7 output channels per group: 4 lanes
+    expect(familyOf({ ...hwc, output: { channels: 5 }, numeric: int8() })).toBe('neon-hwc');
     // depthwise: 8 or more channels as lanes, any multiplier
     expect(familyOf({ ...hwc, groups: 9, input: { channels: 9, height: 5, width: 5 }, output: { channels: 18 }, numeric: int8() })).toBe('neon-hwc');
   });
 
-  it('refuses cores without NEON, q31, fewer than 8 output channels per group, depthwise under 8 channels', () => {
+  it('refuses cores without NEON, q31, fewer than 4 output channels per group, depthwise under 8 channels', () => {
     expect(familyOf({ ...hwc, numeric: int8() }, m4)).toBe('blocked');
     expect(familyOf({ ...hwc, numeric: { type: 'q31', inputFrac: 20, weightFrac: 24, outputFrac: 16 }, weights: { values: new Array(144).fill(1000) } })).toBe('blocked');
-    expect(familyOf({ ...hwc, output: { channels: 7 }, numeric: int8() })).toBe('blocked');
+    expect(familyOf({ ...hwc, output: { channels: 3 }, numeric: int8() })).toBe('blocked');
     expect(familyOf({ ...hwc, groups: 4, input: { channels: 4, height: 5, width: 5 }, output: { channels: 8 }, numeric: int8() })).toBe('blocked');
   });
 

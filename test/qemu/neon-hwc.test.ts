@@ -4,7 +4,7 @@
  * pixel block (overlapping last block, and narrower than one block), stride 2, dilation, groups, depthwise with
  * multipliers 1 and 2 and channel counts off 8, rows with no valid kernel row; int8 per-tensor and per-channel with
  * input offsets 128 and negative, output offsets, clamps, left shifts (saturating) and right shifts up to 31 in the
- * vector requantization; q7, and q15 with an int64 bound. Each case must really take the family (asserted).
+ * vector requantization; q7, and q15 with an int64 bound; groups of 4 to 7 output channels (4 lanes). Each case must really take the family (asserted).
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +55,12 @@ const cases: Record<string, Record<string, unknown>> = {
     bias: { values: [2147483647, -2147483648, 0, 1, -1, 5, 7, -9] }, numeric: { type: 'q15', inputFrac: 15, weightFrac: 15, outputFrac: 8, biasFrac: 10 } }),
   q15_dw9_int64: baseSpec({ ...hwc, name: 'h12', groups: 9, input: { channels: 9, height: 5, width: 7 }, output: { channels: 9 }, weights: { values: new Array(81).fill(-32768) },
     bias: { values: [2147483647, -2147483648, 0, 1, -1, 5, 7, -9, 3] }, numeric: { type: 'q15', inputFrac: 15, weightFrac: 15, outputFrac: 8, biasFrac: 10 } }),
+  // 4 to 7 output channels per group: 4 lanes (the last block overlapping from 5 up)
+  i8_o6_half: baseSpec({ ...hwc, name: 'h13', input: { channels: 20, height: 6, width: 5 }, output: { channels: 6 },
+    activation: { clamp: [-100, 50] }, numeric: perChannel(6, [-9, 1, -12]) }),
+  q7_o5_half_s2: baseSpec({ ...hwc, name: 'h14', stride: 2, padding: 'same', input: { channels: 19, height: 5, width: 9 }, output: { channels: 5 }, numeric: q7 }),
+  q15_o4_half_int64: baseSpec({ ...hwc, name: 'h15', input: { channels: 2, height: 4, width: 7 }, output: { channels: 4 }, weights: { values: new Array(72).fill(-32768) },
+    bias: { values: [2147483647, -2147483648, 0, 1] }, numeric: { type: 'q15', inputFrac: 15, weightFrac: 15, outputFrac: 8, biasFrac: 10 } }),
 };
 
 describe('NEON HWC family on cortex-a9: edges bit-exact under QEMU', () => {
@@ -78,7 +84,7 @@ describe('NEON HWC family on cortex-a9: edges bit-exact under QEMU', () => {
   }, 240_000);
 
   it('optimize: speed (weights pre-widened to int16) stays bit-exact', async () => {
-    const picked = models.filter(({ key }) => ['i8_c7_o17_dil', 'i8_dw9_mult2_s2', 'q7_c17_k5'].includes(key));
+    const picked = models.filter(({ key }) => ['i8_c7_o17_dil', 'i8_dw9_mult2_s2', 'q7_c17_k5', 'i8_o6_half'].includes(key));
     for (const { m } of picked) expect(generate(m, { variant: 'optimized', isa: a9.features, optimize: 'speed' }).files[1].content).toMatch(/pre-widened to int16/);
     const results = await Promise.all(picked.map(({ m }) => verifyPair(m, a9, { seed: 17, timeoutSeconds: 60, variant: 'optimized', optimize: 'speed' })));
     expect(results.filter((r) => r.status !== 'pass').map((f) => `${f.name}: ${f.error ?? JSON.stringify(f.first)}`)).toEqual([]);
