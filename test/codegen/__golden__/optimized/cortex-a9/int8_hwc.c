@@ -126,9 +126,8 @@ static void int8_hwc_line(const int8_t *restrict in, int16_t *restrict dst, int 
 static void int8_hwc_block(const int16_t *const *rows, int nrows, const int8_t *restrict w0, int lb, int8_t *restrict out)
 {
     const int32x4_t sl = vld1q_s32(int8_hwc_seeds + lb), sh = vld1q_s32(int8_hwc_seeds + lb + 4);
-    const int32x4_t ml = vld1q_s32(int8_hwc_rq_mult + lb), mh = vld1q_s32(int8_hwc_rq_mult + lb + 4);
-    const int32x4_t ll = vld1q_s32(int8_hwc_rq_left + lb), lh = vld1q_s32(int8_hwc_rq_left + lb + 4);
-    const int32x4_t rl = vld1q_s32(int8_hwc_rq_negright + lb), rh = vld1q_s32(int8_hwc_rq_negright + lb + 4);
+    const int32x4_t ml = vld1q_s32(int8_hwc_rq_mult + lb), ll = vld1q_s32(int8_hwc_rq_left + lb), rl = vld1q_s32(int8_hwc_rq_negright + lb);
+    const int32x4_t mh = vld1q_s32(int8_hwc_rq_mult + lb + 4), lh = vld1q_s32(int8_hwc_rq_left + lb + 4), rh = vld1q_s32(int8_hwc_rq_negright + lb + 4);
     for (int b = 0; b < PIX_BLOCKS; ++b) {
         const int xs = b < PIX_BLOCKS - 1 ? PIXELS * b : PIX_LAST;
         int32x4_t a0l = sl, a0h = sh;
