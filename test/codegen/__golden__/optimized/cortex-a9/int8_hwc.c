@@ -125,11 +125,9 @@ static void int8_hwc_line(const int8_t *restrict in, int16_t *restrict dst, int 
  */
 static void int8_hwc_block(const int16_t *const *rows, int nrows, const int8_t *restrict w0, int lb, int8_t *restrict out)
 {
-    const int32x4_t sl = vld1q_s32(int8_hwc_seeds + lb), sh = vld1q_s32(int8_hwc_seeds + lb + 4);
-    const int32x4_t ml = vld1q_s32(int8_hwc_rq_mult + lb), ll = vld1q_s32(int8_hwc_rq_left + lb), rl = vld1q_s32(int8_hwc_rq_negright + lb);
-    const int32x4_t mh = vld1q_s32(int8_hwc_rq_mult + lb + 4), lh = vld1q_s32(int8_hwc_rq_left + lb + 4), rh = vld1q_s32(int8_hwc_rq_negright + lb + 4);
     for (int b = 0; b < PIX_BLOCKS; ++b) {
         const int xs = b < PIX_BLOCKS - 1 ? PIXELS * b : PIX_LAST;
+        const int32x4_t sl = vld1q_s32(int8_hwc_seeds + lb), sh = vld1q_s32(int8_hwc_seeds + lb + 4);
         int32x4_t a0l = sl, a0h = sh;
         int32x4_t a1l = sl, a1h = sh;
         int32x4_t a2l = sl, a2h = sh;
@@ -195,6 +193,8 @@ static void int8_hwc_block(const int16_t *const *rows, int nrows, const int8_t *
                 }
             }
         }
+        const int32x4_t ml = vld1q_s32(int8_hwc_rq_mult + lb), ll = vld1q_s32(int8_hwc_rq_left + lb), rl = vld1q_s32(int8_hwc_rq_negright + lb);
+        const int32x4_t mh = vld1q_s32(int8_hwc_rq_mult + lb + 4), lh = vld1q_s32(int8_hwc_rq_left + lb + 4), rh = vld1q_s32(int8_hwc_rq_negright + lb + 4);
         {
             int8_t *o = out + (xs + 0) * INT8_HWC_OUT_C;
             const int8x8_t v = int8_hwc_out8(int8_hwc_rq(a0l, ll, ml, rl), int8_hwc_rq(a0h, lh, mh, rh));

@@ -98,9 +98,9 @@ static void q15_pairs_hwc_line(const int16_t *restrict in, int16_t *restrict dst
  */
 static void q15_pairs_hwc_block(const int16_t *const *rows, int nrows, const int16_t *restrict w0, int lb, int16_t *restrict out)
 {
-    const int64x2_t s0 = vld1q_s64(q15_pairs_hwc_seeds + lb), s1 = vld1q_s64(q15_pairs_hwc_seeds + lb + 2);
     for (int b = 0; b < PIX_BLOCKS; ++b) {
         const int xs = b < PIX_BLOCKS - 1 ? PIXELS * b : PIX_LAST;
+        const int64x2_t s0 = vld1q_s64(q15_pairs_hwc_seeds + lb), s1 = vld1q_s64(q15_pairs_hwc_seeds + lb + 2);
         int64x2_t a0_0 = s0, a0_1 = s1;
         int64x2_t a1_0 = s0, a1_1 = s1;
         const int16_t *wc = w0;
