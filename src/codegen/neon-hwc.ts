@@ -8,7 +8,7 @@
  *   offset (0 is representable in int16; -inputOffset would not be in int8). The seeds are the plain bias.
  * - Dense / grouped ("dense"): lanes = 8 consecutive output channels of a group, P pixels per block. Per tap and
  *   input channel, one weight vector ([ky][kx][ci][o] order, 8 output channels at once) is multiplied by the input
- *   broadcast from a lane (vmlal_lane_s16) for each of the P pixels.
+ *   broadcast from a lane (vmlal_lane_s16) for each of the P pixels. Groups of 4 to 7 output channels use 4 lanes.
  * - Depthwise ("depthwise", one input channel per group): lanes = 8 consecutive groups; weights [m][ky][kx][g]
  *   make 8 groups' weights one vector load; element-wise vmlal_s16.
  * - Channel and pixel tails: the last block overlaps the previous one (its outputs are recomputed, not summed twice).
