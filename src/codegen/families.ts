@@ -9,6 +9,7 @@ import type { IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
 import { mveFamily } from './mve.ts';
 import { neonFamily } from './neon.ts';
+import { neonHwcFamily } from './neon-hwc.ts';
 import { optimizedView } from './optimized-view.ts';
 
 export interface FamilyContext {
@@ -36,7 +37,7 @@ export const blockedFamily: KernelFamily = {
   view: (m, plan, isa, ctx) => optimizedView(m, plan, isa, ctx),
 };
 
-export const optimizedFamilies: readonly KernelFamily[] = [mveFamily, neonFamily, blockedFamily];
+export const optimizedFamilies: readonly KernelFamily[] = [mveFamily, neonFamily, neonHwcFamily, blockedFamily];
 
 export function chooseFamily(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures): KernelFamily {
   return optimizedFamilies.find((f) => f.applies(m, plan, isa)) ?? blockedFamily;
