@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, ExitCode, InputError } from '../errors.ts';
-import { variants, type VariantName } from '../codegen/index.ts';
+import type { VariantName } from '../codegen/index.ts';
 import type { Target } from '../targets/index.ts';
 import type { KernelModel } from '../spec/index.ts';
 import { macCount } from '../spec/index.ts';
@@ -52,7 +52,7 @@ export async function buildStep(m: KernelModel, target: Target, outDir: string, 
     const machine = target.qemu ? `-M ${target.qemu.machine}${target.qemu.cpu ? ` -cpu ${target.qemu.cpu}` : ''}` : 'none';
     const lines = [
       `target     ${target.name}: ${target.core}, ${target.arch}${target.qemu ? `, run under qemu-system-arm ${machine}` : ' (build only: no emulator exists)'}`,
-      `variant    ${o.variant}: ${variants[o.variant].summary}`,
+      `variant    ${o.variant}${kernel.family ? ` (${kernel.family})` : ''}: ${kernel.summary}`,
       `accumulator ${kernel.plan.accType}, |acc| <= ${kernel.plan.bound} proved for every input`,
       `memory     input ${kernel.ram.input} B + output ${kernel.ram.output} B RAM (caller-owned), scratch ${kernel.ram.scratch} B`,
     ];
@@ -68,6 +68,7 @@ export async function buildStep(m: KernelModel, target: Target, outDir: string, 
       name: m.name,
       target: target.name,
       variant: o.variant,
+      ...(kernel.family ? { family: kernel.family } : {}),
       macs: macCount(m),
       accumulator: { type: kernel.plan.accType, bound: kernel.plan.bound.toString() },
       ram: kernel.ram,

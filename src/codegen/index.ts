@@ -31,6 +31,8 @@ export interface GeneratedKernel {
   variant: VariantName;
   /** The optimized variant's kernel family (blocked, mve, neon); null for the other variants. */
   family: string | null;
+  /** One line on what the generated kernel is (the family's summary for the optimized variant). */
+  summary: string;
   files: GeneratedFile[];
   plan: AccumulatorPlan;
   /** Bytes of caller-owned RAM: input, output, scratch. */
@@ -48,7 +50,7 @@ export const variants = {
     template: 'reference/kernel.c.hbs',
   },
   optimized: {
-    summary: 'register-blocked (output channels x pixels), blocked weights, shared input loads, zero taps dropped',
+    summary: 'the fastest kernel family for the target ISA (blocked, pointwise, NEON, MVE), decided at generation time',
     template: 'optimized/kernel.c.hbs',
   },
   naive: {
@@ -104,7 +106,7 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
   const isa = opts.isa ?? hostIsa;
   const family = variant === 'optimized' ? chooseFamily(m, plan, isa) : null;
   const view = family
-    ? { ...base, family: family.name, familySummary: family.summary, ...family.view(m, plan, isa, { finishNeedsO: base.finishArgs === 'acc, o', optimize: opts.optimize ?? 'default' }) }
+    ? { ...base, family: family.name, variantSummary: `${family.name} family: ${family.summary}`, ...family.view(m, plan, isa, { finishNeedsO: base.finishArgs === 'acc, o', optimize: opts.optimize ?? 'default' }) }
     : base;
   const files: GeneratedFile[] = [
     { name: `${m.name}.h`, content: template('common/header.h.hbs')(view) },
@@ -122,6 +124,7 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
     name: m.name,
     variant,
     family: family ? family.name : null,
+    summary: family ? family.summary : variants[variant].summary,
     files,
     plan,
     ram: { input: view.inputBytes, output: view.outputBytes, scratch: view.scratchBytes },
