@@ -141,7 +141,7 @@ function dotFn(m: KernelModel, lanes: number, n: number, size: number, pixels: n
     accs,
     sums: offsetSums ? Array.from({ length: size }, (_, j) => ({ id: `s${j}`, j })) : [],
     offsetAdds: offsetSums ? accs.map((a) => ({ acc: a.id, sum: `s${a.j}` })) : [],
-    pixelAccs: Array.from({ length: pixels }, (_, p) => ({ p, ids: accs.filter((a) => a.p === p).map((a) => a.id).join(', ') })),
+    accList: accs.map((a) => a.id).join(', '),
     chunks,
     hasTaps: chunks.length > 0,
     hasTail: tailLen > 0,
