@@ -50,7 +50,6 @@ interface WLoad {
   id: string;
   off: number;
   pred: boolean;
-  sum: string;
   macs: { acc: string; x: string }[];
 }
 
@@ -102,12 +101,11 @@ function chooseDot(m: KernelModel, plan: AccumulatorPlan, lanes: number, widest:
   return best;
 }
 
-function dotFn(m: KernelModel, lanes: number, n: number, size: number, pixels: number, border: boolean, name: string) {
+function dotFn(m: KernelModel, lanes: number, n: number, size: number, pixels: number, name: string) {
   const chunks: Chunk[] = [];
   let xid = 0;
   let wid = 0;
   const wRow = m.kW * m.inPerGroup;
-  const offsetSums = border && m.numeric.inputOffset !== 0;
   for (const s of segments(m, n))
     for (let c = 0; c * lanes < s.len; c++) {
       const pred = (c + 1) * lanes > s.len;
@@ -125,22 +123,16 @@ function dotFn(m: KernelModel, lanes: number, n: number, size: number, pixels: n
       }
       const ws: WLoad[] = [];
       for (let j = 0; j < size; j++)
-        ws.push({
-          id: `w${wid++}`, off: j * wRow + s.woff + c * lanes, pred, sum: offsetSums ? `s${j}` : '',
-          macs: xOf.map((x, p) => ({ acc: `a${j}_${p}`, x })),
-        });
+        ws.push({ id: `w${wid++}`, off: j * wRow + s.woff + c * lanes, pred, macs: xOf.map((x, p) => ({ acc: `a${j}_${p}`, x })) });
       chunks.push({ xs, ws });
     }
   const accs: { id: string; j: number; p: number }[] = [];
   for (let p = 0; p < pixels; p++) for (let j = 0; j < size; j++) accs.push({ id: `a${j}_${p}`, j, p });
   const tailLen = segments(m, n).map((s) => s.len % lanes).find((t) => t > 0) ?? 0;
   return {
-    fn: name, ob: size, pb: pixels, border, offsetSums,
-    doc: `${size} output channel(s) x ${pixels} pixel(s), ${n} kernel column(s)${border ? ', border (input offset added per valid weight)' : n === m.kW ? ', interior' : ''}`,
-    seedFn: border || !foldedFor(m) ? `${m.name}_seed` : `${m.name}_interior_seed_of`,
+    fn: name, ob: size, pb: pixels,
+    doc: `${size} output channel(s) x ${pixels} pixel(s), ${n} kernel column(s)`,
     accs,
-    sums: offsetSums ? Array.from({ length: size }, (_, j) => ({ id: `s${j}`, j })) : [],
-    offsetAdds: offsetSums ? accs.map((a) => ({ acc: a.id, sum: `s${a.j}` })) : [],
     accList: accs.map((a) => a.id).join(', '),
     chunks,
     hasTaps: chunks.length > 0,
@@ -149,8 +141,6 @@ function dotFn(m: KernelModel, lanes: number, n: number, size: number, pixels: n
     wRowStep: size * wRow,
   };
 }
-
-const foldedFor = (m: KernelModel) => m.numeric.inputOffset !== 0;
 
 function regionRows(m: KernelModel) {
   const yBands = axisBands(m.outH, m.inH, m.kH, m.strideH, m.dilH, m.pad.top);
@@ -169,16 +159,15 @@ function dotView(m: KernelModel, plan: AccumulatorPlan, o: MveOptions) {
   const { ob, pb } = chooseDot(m, plan, lanes, widest, o);
   const tailSize = m.outPerGroup % ob;
   const sizes = tailSize ? [ob, tailSize] : [ob];
-  const offset = m.numeric.inputOffset !== 0;
   const fns: ReturnType<typeof dotFn>[] = [];
   const names = new Map<string, number>();
-  const fnFor = (n: number, size: number, pixels: number, border: boolean) => {
-    const key = `${n}|${size}|${pixels}|${border}`;
+  const fnFor = (n: number, size: number, pixels: number) => {
+    const key = `${n}|${size}|${pixels}`;
     let i = names.get(key);
     if (i === undefined) {
       i = fns.length;
       names.set(key, i);
-      fns.push(dotFn(m, lanes, n, size, pixels, border, `${border ? 'border' : 'dot'}${i}_n${n}_o${size}_p${pixels}`));
+      fns.push(dotFn(m, lanes, n, size, pixels, `dot${i}_n${n}_o${size}_p${pixels}`));
     }
     return i;
   };
@@ -187,13 +176,12 @@ function dotView(m: KernelModel, plan: AccumulatorPlan, o: MveOptions) {
     for (const x of xBands) {
       const width = x.hi - x.lo + 1;
       const rpb = width >= pb ? pb : 1;
-      const border = offset && !isInterior(m, y, x);
       const n = x.valid.length;
-      const f = (size: number | undefined, pixels: number) => (size === undefined ? 255 : fnFor(n, size, pixels, border));
+      const f = (size: number | undefined, pixels: number) => (size === undefined ? 255 : fnFor(n, size, pixels));
       const tailPixels = width % rpb !== 0;
       const fnsOf = [f(ob, rpb), tailPixels ? f(ob, 1) : f(ob, rpb), f(tailSize || undefined, rpb), tailPixels ? f(tailSize || undefined, 1) : f(tailSize || undefined, rpb)];
       regions.push({
-        fields: [y.lo, y.hi, x.lo, x.hi, y.valid[0] ?? 0, x.valid[0] ?? 0, y.valid.length, n > 0 ? 1 : 0, rpb, ...fnsOf].join(', '),
+        fields: [y.lo, y.hi, x.lo, x.hi, y.valid[0] ?? 0, x.valid[0] ?? 0, y.valid.length, n, isInterior(m, y, x) ? 1 : 0, rpb, ...fnsOf].join(', '),
         doc: regionDoc({ y, x }),
       });
     }
@@ -340,5 +328,5 @@ export const mveFamily: KernelFamily = {
   summary: 'ARMv8.1-M MVE: tail-predicated VMLADAV dot products over contiguous HWC spans; depthwise 4 channels per vector',
   template: 'mve/kernel.c.hbs',
   applies: (m, plan, isa) => mveShape(m, plan, isa) !== null,
-  view: (m, plan, isa, ctx) => mveView(m, plan, isa, ctx),
+  view: (m, plan, isa, ctx) => mveView(m, plan, isa, ctx, process.env.MVE_EXP ? { ob: Number(process.env.MVE_EXP.split('x')[0]), pb: Number(process.env.MVE_EXP.split('x')[1]) } : {}), // EXPERIMENT
 };
