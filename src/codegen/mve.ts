@@ -73,32 +73,40 @@ function segments(m: KernelModel, n: number): Segment[] {
   return Array.from({ length: n }, (_, i) => ({ xoff: i * m.dilW * m.inC, woff: i * m.inPerGroup, len: m.inPerGroup }));
 }
 
-/** Estimated instructions per MAC of the interior for an ob x pb blocking (predicated loads take a VPST). */
+/**
+ * Estimated instructions per MAC of the interior's taps for an ob x pb blocking (stated in the C header; the output
+ * stage, about 45 instructions an output, is not included): predicated loads take a VPST; a row whose input vectors do not fit the 8 Q registers (with one weight) spills;
+ * many accumulators cost moves; a block costs its seeds and call, a pixel its output-stage loop.
+ */
 function dotCost(m: KernelModel, lanes: number, ob: number, pb: number): number {
-  let perRow = 4;
+  let perRow = 3;
+  const rowXs = new Set<number>();
   for (const s of segments(m, m.kW))
     for (let c = 0; c * lanes < s.len; c++) {
       const pred = (c + 1) * lanes > s.len ? 2 : 1;
       const xs = new Set<number>();
       for (let p = 0; p < pb; p++) xs.add(p * m.strideW * m.inC + s.xoff + c * lanes);
-      perRow += xs.size * pred + ob * pred + ob * pb;
+      for (const x of xs) rowXs.add(x);
+      // Beyond ~4 accumulators GCC shuffles them through the even registers VMLADAVA needs (a MOV pair each).
+      perRow += xs.size * pred + ob * pred + ob * pb + 1.5 * Math.max(0, ob * pb - 4);
     }
+  perRow += 4 * Math.max(0, rowXs.size + 1 - 8);
   const macs = ob * pb * m.inPerGroup * m.kH * m.kW;
-  return (m.kH * perRow + 8 + ob * pb * 6) / macs;
+  return (m.kH * perRow + 20 + 16 * pb) / macs;
 }
 
+/**
+ * Blocking, as measured under QEMU on the bench shapes : the output stage and the
+ * per-pixel work dominate, so 4 output channels per block (one input vector feeds 4 VMLADAVAs) and one pixel, unless
+ * neighbouring pixels share input vectors (pixel stride a multiple of the vector: then 2 pixels). Accumulators live
+ * in even general registers (VMLADAVA's RdaLo): int64 pairs allow at most 3.
+ */
 function chooseDot(m: KernelModel, plan: AccumulatorPlan, lanes: number, widest: number, o: MveOptions) {
   if (o.ob && o.pb) return { ob: Math.min(o.ob, m.outPerGroup), pb: Math.min(o.pb, widest) };
-  // Accumulators live in even general registers (VMLADAVA's RdaLo): at most 6 of them, 3 pairs for int64.
-  const maxAccs = plan.accType === 'int64_t' ? 3 : 6;
-  let best = { ob: 1, pb: 1, cost: Infinity };
-  for (let ob = 1; ob <= Math.min(4, m.outPerGroup); ob++)
-    for (let pb = 1; pb <= Math.min(4, widest); pb++) {
-      if (ob * pb > maxAccs) continue;
-      const cost = dotCost(m, lanes, ob, pb);
-      if (cost < best.cost - 1e-9) best = { ob, pb, cost };
-    }
-  return best;
+  const ob = Math.min(plan.accType === 'int64_t' ? 3 : 4, m.outPerGroup);
+  const shared = m.kW > 1 && m.dilW === 1 && m.inPerGroup === m.inC && (m.strideW * m.inC) % lanes === 0;
+  const pb = plan.accType === 'int32_t' && shared ? Math.min(2, widest) : 1;
+  return { ob, pb };
 }
 
 function dotFn(m: KernelModel, lanes: number, n: number, size: number, pixels: number, name: string) {
@@ -233,7 +241,8 @@ function dwFn(m: KernelModel, n: number, pixels: number, border: boolean, name: 
 
 function dwView(m: KernelModel, plan: AccumulatorPlan, o: MveOptions) {
   const { yBands, xBands, widest } = regionRows(m);
-  const pb = Math.min(o.pb ?? 4, widest);
+  // Two pixels share each weight vector; more spill the int32x4 accumulators (measured under QEMU on the bench shape).
+  const pb = Math.min(o.pb ?? 2, widest);
   const offset = m.numeric.inputOffset !== 0;
   const fns: ReturnType<typeof dwFn>[] = [];
   const names = new Map<string, number>();
@@ -328,5 +337,5 @@ export const mveFamily: KernelFamily = {
   summary: 'ARMv8.1-M MVE: tail-predicated VMLADAV dot products over contiguous HWC spans; depthwise 4 channels per vector',
   template: 'mve/kernel.c.hbs',
   applies: (m, plan, isa) => mveShape(m, plan, isa) !== null,
-  view: (m, plan, isa, ctx) => mveView(m, plan, isa, ctx, process.env.MVE_EXP ? { ob: Number(process.env.MVE_EXP.split('x')[0]), pb: Number(process.env.MVE_EXP.split('x')[1]) } : {}), // EXPERIMENT
+  view: (m, plan, isa, ctx) => mveView(m, plan, isa, ctx),
 };
