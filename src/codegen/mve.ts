@@ -26,6 +26,8 @@ export function mveShape(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures
   if (!isa.mve || m.layout !== 'hwc') return null;
   const bits = m.numeric.storage.bits;
   if (bits !== 8 && bits !== 16) return null;
+  // The region table stores kernel rows and columns in bytes.
+  if (m.kH > 255 || m.kW > 255) return null;
   // The interior multiplies raw inputs: the folded seeds must keep every partial sum within the accumulator.
   if (m.numeric.inputOffset !== 0 && foldedSeeds(m, plan.accType) === null) return null;
   if (m.groups > 1 && m.inPerGroup === 1) return plan.accType === 'int32_t' ? 'dw' : null;
