@@ -8,8 +8,9 @@
  * - dw (depthwise, one input channel per group): 4 channels per int32x4 vector (widening loads), `pb` pixels,
  *   acc += x * w (VMUL + VADD; MVE has no integer vector-by-vector VMLA).
  * Padding costs nothing in the interior: the output plane is split into regions by valid kernel rows and columns.
- * int8's input offset is folded into interior seeds; border regions add offset x (their valid weights) at run time.
- * The output stage is the common scalar finish, one call per output. C text: templates/mve/kernel.c.hbs.
+ * int8's input offset is folded into interior seeds; a dot border region's seeds add offset x its valid weights,
+ * summed once per region and channel block (so borders run the interior's code); depthwise borders add the offset
+ * to each input lane. The output stage is the common scalar finish, one call per output. C text: templates/mve/kernel.c.hbs.
  */
 import type { KernelModel } from '../spec/index.ts';
 import type { IsaFeatures } from '../targets/index.ts';
