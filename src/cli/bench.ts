@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ExitCode, InputError } from '../errors.ts';
-import { DEFAULT_VARIANT, VERSION, variantNames, type VariantName } from '../codegen/index.ts';
+import { DEFAULT_VARIANT, VERSION, variantNames, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { measure, type Measurement } from '../measure/index.ts';
 import { loadSpec, type KernelModel } from '../spec/index.ts';
 import { DEFAULT_TARGET, expandTargets, type Target } from '../targets/index.ts';
@@ -41,6 +41,7 @@ export interface BenchOptions {
   seed: number;
   jobs: number;
   timeoutSeconds: number;
+  optimize?: OptimizeGoal;
   onResult?: (r: Measurement, done: number, total: number) => void;
 }
 
@@ -83,7 +84,7 @@ export async function runBench(models: KernelModel[], o: BenchOptions): Promise<
   }));
   const items = models.flatMap((m) => measurable.flatMap((t) => variants.map((v) => ({ m, t, v }))));
   let done = 0;
-  const measured = await pool(items, o.jobs, ({ m, t, v }) => measure(m, t, v, { seed: o.seed, timeoutSeconds: o.timeoutSeconds }),
+  const measured = await pool(items, o.jobs, ({ m, t, v }) => measure(m, t, v, { seed: o.seed, timeoutSeconds: o.timeoutSeconds, optimize: o.optimize }),
     (r) => o.onResult?.(r, ++done, items.length));
   const results: BenchRow[] = measured.map((r) => {
     const base = measured.find((b) => b.name === r.name && b.spec === r.spec && b.target === r.target && b.variant === BASELINE);
@@ -404,8 +405,12 @@ export function registerBench(program: Command): void {
     .option('--json <file>', 'write the results as JSON')
     .option('--markdown <file>', 'write the results as a Markdown page')
     .option('--svg <file>', 'write an SVG bar chart of instructions/MAC')
+    .option('--optimize <goal>', "optimized variant's goal: default or speed (may pre-widen weights)", (v: string) => {
+      if (v !== 'default' && v !== 'speed') throw new InvalidArgumentError(`unknown goal '${v}'; goals: default, speed`);
+      return v as OptimizeGoal;
+    }, 'default')
     .action(async (specs: string[], o: {
-      target: string; variant: VariantName[]; seed: number; jobs: number; timeout: number; json?: string; markdown?: string; svg?: string;
+      target: string; variant: VariantName[]; optimize: OptimizeGoal; seed: number; jobs: number; timeout: number; json?: string; markdown?: string; svg?: string;
     }) => {
       const { found, unknown } = expandTargets(o.target);
       if (unknown.length) throw new InputError('--target', `unknown target '${unknown[0]}'; run \`convgen targets\` for the list`);
@@ -413,7 +418,7 @@ export function registerBench(program: Command): void {
       for (const f of [o.json, o.markdown, o.svg]) if (f) checkOutputFile(f);
       const models = await Promise.all(specs.map((s) => loadSpec(s)));
       const report = await runBench(models, {
-        targets: found, variants: o.variant, seed: o.seed, jobs: o.jobs, timeoutSeconds: o.timeout,
+        targets: found, variants: o.variant, seed: o.seed, jobs: o.jobs, timeoutSeconds: o.timeout, optimize: o.optimize,
         onResult: (r, done, total) => {
           const what = r.status === 'ok' ? `${fmtFix(r.instructionsPerMac)} instr/MAC` : r.status === 'does-not-fit' ? 'does not fit' : `${r.status}${r.error ? `: ${r.error}` : ''}`;
           process.stderr.write(`[${done}/${total}] ${r.name} on ${r.target} (${r.variant}): ${what}\n`);

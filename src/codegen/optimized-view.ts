@@ -14,7 +14,15 @@ const LIMIT = { int32_t: 2n ** 31n - 1n, int64_t: 2n ** 63n - 1n } as const;
 export interface OptimizedViewContext {
   /** The output stage takes the channel index (per-channel requantization tables). */
   finishNeedsO: boolean;
+  /** 'speed' may grow weight flash beyond the raw weight bytes (widened quad weights); 'default' may not. */
+  optimize?: 'default' | 'speed';
 }
+
+const macFormDocs = {
+  single: 'one multiply-accumulate per input value',
+  dual: 'q15 pairs of input channels through SMLAD/SMLALD (packed int16 weight pairs, the raw weight bytes)',
+  quad: 'four 8-bit input channels per word: SXTB16 unpacks channel pairs (0,2) and (1,3), two SMLADs per four MACs',
+} as const;
 
 /** Interior seeds with the input offset folded in (bias + offset x Σw), if the accumulator bound still holds. */
 function foldedSeeds(m: KernelModel, accType: AccumulatorPlan['accType']): bigint[] | null {
@@ -38,7 +46,8 @@ function foldedSeeds(m: KernelModel, accType: AccumulatorPlan['accType']): bigin
 }
 
 export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, ctx: OptimizedViewContext) {
-  const opt = planOptimized(m, isa, plan.accType);
+  const optimize = ctx.optimize ?? 'default';
+  const opt = planOptimized(m, isa, plan.accType, optimize);
   const st = m.numeric.storage;
   const folded = foldedSeeds(m, plan.accType);
   const offsetNeeded = m.numeric.inputOffset !== 0;
@@ -48,6 +57,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
     return {
       ...f,
       rowloop: f.kind === 'rowloop',
+      rowWeightsExpr: opt.weightStride === 1 ? `KERNEL_W * ${f.ob}` : `KERNEL_W * ${f.ob} * ${opt.weightStride}`,
       seedFn: fold ? `${m.name}_interior_seed_of` : `${m.name}_seed`,
       rows: f.rows.map((r) => ({
         ...r,
@@ -65,10 +75,18 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       fnName(opt.tailSize ? (r.tail[opt.tailSize] ?? r.main[opt.tailSize]) : undefined)].join(', '),
     doc: `rows ${r.y.lo}..${r.y.hi}, columns ${r.x.lo}..${r.x.hi}: kernel rows ${r.y.valid.join(',') || 'none'}, columns ${r.x.valid.join(',') || 'none'}`,
   }));
-  const unit = opt.dual ? 2 : 1;
-  const blockWeights = (opt.ob * m.inPerGroup * m.kH * m.kW) / unit;
+  const unit = { single: 1, dual: 2, quad: 4 }[opt.macForm];
+  const blockWeights = (opt.ob * m.inPerGroup * m.kH * m.kW * opt.weightStride) / unit;
+  const quad = opt.macForm === 'quad';
+  const wideWeights = opt.dual || opt.widened;
+  const weightBytes = opt.weights.length * (wideWeights ? 4 : st.bits / 8);
+  const offset = m.numeric.inputOffset;
   return {
     isaName: isaNames[isa.state],
+    optimizeLine: `${optimize}: ${macFormDocs[opt.macForm]}; ` +
+      (opt.widened ? `weights pre-widened to int16 pairs, ${weightBytes} B of flash (the raw weights are ${m.weights.length * (st.bits / 8)} B)`
+        : `weights ${weightBytes} B of flash, the raw weight bytes`),
+    weightBytes,
     zeroTapsDoc: opt.droppedTaps > 0 ? `${opt.droppedTaps} kernel position(s) whose weights are zero in every channel are left out of the interior.` : '',
     opt: {
       ob: opt.ob,
@@ -82,17 +100,25 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       foldOffset: folded !== null,
       interiorSeedLines: folded ? cArrayRows(folded.map((v) => cInt(v, plan.accType)), 8) : [],
       dual: opt.dual,
+      quad,
+      widened: opt.widened,
+      quadRaw: quad && !opt.widened,
+      // x + offset as two int16 lanes: SXTAB16 adds it to both unpacked bytes exactly (|x + offset| < 2^15).
+      offsetPair: `(int32_t)0x${(((offset & 0xffff) * 0x10001) >>> 0).toString(16).toUpperCase().padStart(8, '0')}u`,
+      // Weight-array elements per kernel position of a block: channels x elements per (unit, tap, channel).
+      tapWeightsExpr: opt.weightStride === 1 ? 'BLOCK_CHANNELS' : `BLOCK_CHANNELS * ${opt.weightStride}`,
+      tailTapWeightsExpr: opt.weightStride === 1 ? 'TAIL_CHANNELS' : `TAIL_CHANNELS * ${opt.weightStride}`,
       dualAdjacent: opt.dual && m.layout === 'hwc',
       dualMac: plan.accType === 'int64_t' ? '__smlald' : '__smlad',
-      weightType: opt.dual ? 'int32_t' : st.cType,
-      macOperandType: opt.dual ? 'int32_t' : plan.productType,
+      weightType: wideWeights ? 'int32_t' : st.cType,
+      macOperandType: opt.dual || quad ? 'int32_t' : plan.productType,
       fns,
       regions,
       regionCount: regions.length,
       fullBlocks: opt.fullBlocks,
       hasTailBlock: opt.tailSize > 0,
       tailSize: Math.max(1, opt.tailSize),
-      groupWeights: (m.outPerGroup * m.inPerGroup * m.kH * m.kW) / unit,
+      groupWeights: (m.outPerGroup * m.inPerGroup * m.kH * m.kW * opt.weightStride) / unit,
       blockWeights,
       groupInput: m.inPerGroup * opt.ciStride,
       codeBytes: opt.codeBytes,

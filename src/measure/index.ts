@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConvgenError, EnvironmentError } from '../errors.ts';
-import { generate, writeKernel, type GeneratedKernel, type VariantName } from '../codegen/index.ts';
+import { generate, writeKernel, type GeneratedKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { runGolden } from '../golden/index.ts';
 import { runImage } from '../qemu/index.ts';
 import { macCount, type KernelModel } from '../spec/index.ts';
@@ -117,6 +117,8 @@ export interface MeasureOptions {
   inputs?: Int32Array[];
   /** Edit the generated files before the build (tests: a wrong kernel must come out as a failure). */
   transform?: (k: GeneratedKernel) => GeneratedKernel;
+  /** The optimized variant's goal (default 'default'). */
+  optimize?: OptimizeGoal;
 }
 
 /** Does a link failure say the image does not fit the target's RAM? */
@@ -487,7 +489,7 @@ export async function measure(m: KernelModel, target: Target, variant: VariantNa
   const macs = macCount(m);
   let kernel: GeneratedKernel;
   try {
-    kernel = generate(m, { variant, isa: target.features });
+    kernel = generate(m, { variant, isa: target.features, optimize: opts.optimize });
     if (opts.transform) kernel = opts.transform(kernel);
   } catch (e) {
     if (!(e instanceof ConvgenError)) throw e;

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConvgenError } from '../errors.ts';
-import { DEFAULT_VARIANT, generate, writeKernel, type VariantName } from '../codegen/index.ts';
+import { DEFAULT_VARIANT, generate, writeKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { runGolden } from '../golden/index.ts';
 import { runImage } from '../qemu/index.ts';
 import { Mulberry32, macCount, type KernelModel } from '../spec/index.ts';
@@ -167,6 +167,8 @@ export interface VerifyOptions {
   seed: number;
   timeoutSeconds: number;
   variant?: VariantName;
+  /** The optimized variant's goal: 'speed' may grow weight flash (default 'default'). */
+  optimize?: OptimizeGoal;
   /** Where build and run directories go; removed afterwards unless keep is set. */
   workRoot?: string;
   keep?: boolean;
@@ -197,9 +199,10 @@ export async function checkImage(m: KernelModel, built: BuiltImage, inputs: Int3
 }
 
 /** Generate and build one (spec, target, variant) into `work`; returns the kernel folder and the image. */
-export async function generateAndBuild(m: KernelModel, target: Target, work: string, opts: { variant: VariantName; seed: number; extraFlags?: string[] }) {
+export async function generateAndBuild(m: KernelModel, target: Target, work: string,
+  opts: { variant: VariantName; seed: number; extraFlags?: string[]; optimize?: OptimizeGoal }) {
   const builtinInput = target.builtinInput ? { data: testInputs(m, opts.seed)[0], seed: opts.seed } : undefined;
-  const kernel = generate(m, { variant: opts.variant, builtinInput, isa: target.features });
+  const kernel = generate(m, { variant: opts.variant, builtinInput, isa: target.features, optimize: opts.optimize });
   const kernelDir = path.join(work, 'kernel');
   writeKernel(kernel, kernelDir);
   const built = await buildImage(target, kernelDir, path.join(work, 'build'), { extraFlags: opts.extraFlags });
@@ -215,7 +218,7 @@ export async function verifyPair(m: KernelModel, target: Target, opts: VerifyOpt
   const work = fs.mkdtempSync(path.join(opts.workRoot ?? os.tmpdir(), `convgen-${m.name}-${target.name}-`));
   const seconds = () => (Date.now() - started) / 1000;
   try {
-    const { built } = await generateAndBuild(m, target, work, { variant, seed: opts.seed, extraFlags: opts.extraFlags });
+    const { built } = await generateAndBuild(m, target, work, { variant, seed: opts.seed, extraFlags: opts.extraFlags, optimize: opts.optimize });
     if (target.run === 'build-only') return { ...base, status: 'pass', exitCode: 0, seconds: seconds() };
     const checked = await checkImage(m, built, opts.inputs ?? testInputs(m, opts.seed), path.join(work, 'run'), opts.timeoutSeconds);
     return { ...base, ...checked, seconds: seconds() };
