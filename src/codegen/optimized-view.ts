@@ -9,6 +9,18 @@ const isaNames: Record<IsaFeatures['state'], string> = {
   a32: 'A32 (ARM state)', thumb2: 'Thumb-2', thumb1: 'Thumb-1 (ARMv6-M)', host: 'the host',
 };
 
+/**
+ * Bytes an immediate offset reaches in the loads the single form uses for 8/16-bit data (LDRSB/LDRSH; 32-bit data
+ * uses LDR): A32's are 8-bit (±255), Thumb-2's 12-bit. Rows of the unrolled interior further away than this load
+ * through a row pointer of their own, so the compiler does not add an address per load.
+ */
+const loadReach: Record<IsaFeatures['state'], (bits: number) => number> = {
+  a32: (bits) => (bits === 32 ? 4095 : 255),
+  thumb2: () => 4095,
+  thumb1: () => Infinity,
+  host: () => Infinity,
+};
+
 const LIMIT = { int32_t: 2n ** 31n - 1n, int64_t: 2n ** 63n - 1n } as const;
 
 export interface OptimizedViewContext {
@@ -59,11 +71,17 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       rowloop: f.kind === 'rowloop',
       rowWeightsExpr: opt.weightStride === 1 ? `KERNEL_W * ${f.ob}` : `KERNEL_W * ${f.ob} * ${opt.weightStride}`,
       seedFn: fold ? `${m.name}_interior_seed_of` : `${m.name}_seed`,
-      rows: f.rows.map((r) => ({
-        ...r,
-        label: r.ky >= 1000 ? `input channel +${Math.floor(r.ky / 1000)}, kernel row ${r.ky % 1000}` : `kernel row ${r.ky}`,
-        loads: r.loads.map((l) => ({ ...l, add: offsetNeeded && !fold ? 1 : 0 })),
-      })),
+      rows: f.rows.map((r, i) => {
+        const last = r.loads.length ? r.loads[r.loads.length - 1].offset : 0;
+        const rebase = opt.macForm === 'single' && f.kind === 'unrolled' && last * (st.bits / 8) > loadReach[isa.state](st.bits);
+        const base = rebase ? r.loads[0].offset : 0;
+        return {
+          ...r,
+          label: r.ky >= 1000 ? `input channel +${Math.floor(r.ky / 1000)}, kernel row ${r.ky % 1000}` : `kernel row ${r.ky}`,
+          rowBase: rebase ? { id: `row${i}`, offset: base } : null,
+          loads: r.loads.map((l) => ({ ...l, offset: l.offset - base, add: offsetNeeded && !fold ? 1 : 0 })),
+        };
+      }),
     };
   });
   // Regions name their functions by number (the switch in the run function); 255 = none.
