@@ -45,8 +45,9 @@ describe('quad MAC form (SXTB16 + SMLAD) under QEMU', () => {
     expect(planAccumulator(i64).accType).toBe('int64_t');
   });
 
-  for (const target of ['cortex-m4', 'cortex-m33'])
-    for (const optimize of ['default', 'speed'] as const)
+  // Cortex-A9 runs quad in A32 where its vector family does not take the spec.
+  for (const [target, goals] of [['cortex-m4', ['default', 'speed']], ['cortex-m33', ['default', 'speed']], ['cortex-a9', ['default']]] as const)
+    for (const optimize of goals)
       it(`${target} (${optimize}): every spec bit-exact`, async () => {
         const failures: string[] = [];
         for (const [key, m] of models) {
