@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, ExitCode, InputError } from '../errors.ts';
-import type { VariantName } from '../codegen/index.ts';
+import type { OptimizeGoal, VariantName } from '../codegen/index.ts';
 import type { Target } from '../targets/index.ts';
 import type { KernelModel } from '../spec/index.ts';
 import { macCount } from '../spec/index.ts';
@@ -17,6 +17,7 @@ import { makeDir, removeEmptyDirs } from './fsutil.ts';
 
 export interface BuildStepOptions {
   variant: VariantName;
+  optimize?: OptimizeGoal;
   seed: number;
   verify: boolean;
   timeoutSeconds: number;
@@ -44,7 +45,7 @@ export async function buildStep(m: KernelModel, target: Target, outDir: string, 
   let placed = false;
   const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(outDir)}.convgen-`));
   try {
-    const { kernel, kernelDir, built } = await naming(m, generateAndBuild(m, target, staging, { variant: o.variant, seed: o.seed }));
+    const { kernel, kernelDir, built } = await naming(m, generateAndBuild(m, target, staging, { variant: o.variant, seed: o.seed, optimize: o.optimize }));
     const verifyRun = o.verify && target.run === 'qemu';
     const check = verifyRun
       ? await naming(m, checkImage(m, built, testInputs(m, o.seed), path.join(staging, 'run'), o.timeoutSeconds))

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConvgenError, ExitCode, InputError, INTERRUPTED_EXIT, InterruptedError, interrupt, interrupted, resetInterrupt } from '../errors.ts';
-import { DEFAULT_VARIANT, generate, writeKernel, variantNames, VERSION, type VariantName } from '../codegen/index.ts';
+import { DEFAULT_VARIANT, generate, writeKernel, variantNames, VERSION, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { runGolden } from '../golden/index.ts';
 import { describeNumeric, loadSpec, macCount, type KernelModel } from '../spec/index.ts';
 import { DEFAULT_TARGET, expandTargets, findTarget, targets, targetsMakefile, type Target } from '../targets/index.ts';
@@ -34,6 +34,14 @@ function intArg(name: string, min: number) {
 function variantArg(v: string): VariantName {
   if (!(variantNames as string[]).includes(v)) throw new InvalidArgumentError(`unknown variant '${v}'; variants: ${variantNames.join(', ')}`);
   return v as VariantName;
+}
+
+const optimizeGoals: readonly OptimizeGoal[] = ['default', 'speed'];
+const OPTIMIZE_HELP = "optimized variant's goal: default (weight flash = the raw weight bytes) or speed (may pre-widen weights)";
+
+function optimizeArg(v: string): OptimizeGoal {
+  if (!(optimizeGoals as readonly string[]).includes(v)) throw new InvalidArgumentError(`unknown goal '${v}'; goals: ${optimizeGoals.join(', ')}`);
+  return v as OptimizeGoal;
 }
 
 function oneTarget(name: string): Target {
@@ -132,10 +140,11 @@ export function buildProgram(): Command {
     .argument('<spec>', 'kernel spec (.json or .kernel.ts)')
     .requiredOption('-o, --out <dir>', 'output folder')
     .option('--variant <v>', `kernel variant (${variantNames.join(', ')})`, variantArg, DEFAULT_VARIANT)
-    .action(async (spec: string, o: { out: string; variant: VariantName }) => {
+    .option('--optimize <goal>', OPTIMIZE_HELP, optimizeArg, 'default')
+    .action(async (spec: string, o: { out: string; variant: VariantName; optimize: OptimizeGoal }) => {
       checkOutputDir(o.out);
       const m = await loadSpec(spec);
-      const k = generate(m, { variant: o.variant });
+      const k = generate(m, { variant: o.variant, optimize: o.optimize });
       makeDir(o.out);
       for (const f of writeKernel(k, o.out)) console.log(`wrote ${f}`);
     });
@@ -189,6 +198,7 @@ export function buildProgram(): Command {
     .argument('<specs...>')
     .option('--target <list>', 'targets, comma-separated, or all', DEFAULT_TARGET)
     .option('--variant <v>', 'kernel variant', variantArg, DEFAULT_VARIANT)
+    .option('--optimize <goal>', OPTIMIZE_HELP, optimizeArg, 'default')
     .option('--seed <n>', 'seed of the random inputs', intArg('--seed', 0), 1)
     .option('--jobs <n>', 'pairs run at once', intArg('--jobs', 1), os.availableParallelism())
     .option('--shard <k/n>', 'run only the K-th of N deterministic parts of the matrix', shard)
@@ -197,7 +207,7 @@ export function buildProgram(): Command {
     .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
     .option('--sanitize', 'host builds: compile with -fsanitize=address,undefined')
     .action(async (specs: string[], o: {
-      target: string; variant: VariantName; seed: number; jobs: number; shard?: [number, number]; json?: string;
+      target: string; variant: VariantName; optimize: OptimizeGoal; seed: number; jobs: number; shard?: [number, number]; json?: string;
       junit?: string; timeout: number; sanitize?: boolean;
     }) => {
       const ts = targetList(o.target);
@@ -213,7 +223,7 @@ export function buildProgram(): Command {
       const tty = process.stdout.isTTY;
       const results = await pool(pairs, o.jobs, ({ m, t }) =>
         verifyPair(m, t, {
-          seed: o.seed, timeoutSeconds: o.timeout, variant: o.variant,
+          seed: o.seed, timeoutSeconds: o.timeout, variant: o.variant, optimize: o.optimize,
           extraFlags: o.sanitize && t.run === 'host' ? ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-g'] : undefined,
         }),
       (r: PairResult) => {
@@ -233,15 +243,16 @@ export function buildProgram(): Command {
     .option('--target <t>', 'target (see `convgen targets`)', DEFAULT_TARGET)
     .requiredOption('-o, --out <dir>', 'output folder')
     .option('--variant <v>', 'kernel variant', variantArg, DEFAULT_VARIANT)
+    .option('--optimize <goal>', OPTIMIZE_HELP, optimizeArg, 'default')
     .option('--seed <n>', 'seed of the verification inputs', intArg('--seed', 0), 1)
     .option('--no-verify', 'skip the QEMU run')
     .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
-    .action(async (spec: string, o: { target: string; out: string; variant: VariantName; seed: number; verify: boolean; timeout: number }) => {
+    .action(async (spec: string, o: { target: string; out: string; variant: VariantName; optimize: OptimizeGoal; seed: number; verify: boolean; timeout: number }) => {
       const target = oneTarget(o.target);
       checkOutputDir(o.out);
       const m = await loadSpec(spec);
       for (const line of describeModel(m)) console.log(line);
-      process.exitCode = await buildStep(m, target, o.out, { variant: o.variant, seed: o.seed, verify: o.verify, timeoutSeconds: o.timeout });
+      process.exitCode = await buildStep(m, target, o.out, { variant: o.variant, optimize: o.optimize, seed: o.seed, verify: o.verify, timeoutSeconds: o.timeout });
     });
 
   program

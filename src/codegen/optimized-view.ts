@@ -9,12 +9,32 @@ const isaNames: Record<IsaFeatures['state'], string> = {
   a32: 'A32 (ARM state)', thumb2: 'Thumb-2', thumb1: 'Thumb-1 (ARMv6-M)', host: 'the host',
 };
 
+/**
+ * Bytes an immediate offset reaches in the loads the single form uses for 8/16-bit data (LDRSB/LDRSH; 32-bit data
+ * uses LDR): A32's are 8-bit (±255), Thumb-2's 12-bit. Rows of the unrolled interior further away than this load
+ * through a row pointer of their own, so the compiler does not add an address per load.
+ */
+const loadReach: Record<IsaFeatures['state'], (bits: number) => number> = {
+  a32: (bits) => (bits === 32 ? 4095 : 255),
+  thumb2: () => 4095,
+  thumb1: () => Infinity,
+  host: () => Infinity,
+};
+
 const LIMIT = { int32_t: 2n ** 31n - 1n, int64_t: 2n ** 63n - 1n } as const;
 
 export interface OptimizedViewContext {
   /** The output stage takes the channel index (per-channel requantization tables). */
   finishNeedsO: boolean;
+  /** 'speed' may grow weight flash beyond the raw weight bytes (widened quad weights); 'default' may not. */
+  optimize?: 'default' | 'speed';
 }
+
+const macFormDocs = {
+  single: 'one multiply-accumulate per input value',
+  dual: 'q15 pairs of input channels through SMLAD/SMLALD (packed int16 weight pairs, the raw weight bytes)',
+  quad: 'four 8-bit input channels per word: SXTB16 unpacks channel pairs (0,2) and (1,3), two SMLADs per four MACs',
+} as const;
 
 /** Interior seeds with the input offset folded in (bias + offset x Σw), if the accumulator bound still holds. */
 export function foldedSeeds(m: KernelModel, accType: AccumulatorPlan['accType']): bigint[] | null {
@@ -38,7 +58,8 @@ export function foldedSeeds(m: KernelModel, accType: AccumulatorPlan['accType'])
 }
 
 export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, ctx: OptimizedViewContext) {
-  const opt = planOptimized(m, isa, plan.accType);
+  const optimize = ctx.optimize ?? 'default';
+  const opt = planOptimized(m, isa, plan.accType, optimize);
   const st = m.numeric.storage;
   // Only the unrolled interior reads folded seeds: without one (every output touches the padding) there is no table.
   const folded = opt.fns.some((f) => f.kind === 'unrolled') ? foldedSeeds(m, plan.accType) : null;
@@ -49,12 +70,19 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
     return {
       ...f,
       rowloop: f.kind === 'rowloop',
+      rowWeightsExpr: opt.weightStride === 1 ? `KERNEL_W * ${f.ob}` : `KERNEL_W * ${f.ob} * ${opt.weightStride}`,
       seedFn: fold ? `${m.name}_interior_seed_of` : `${m.name}_seed`,
-      rows: f.rows.map((r) => ({
-        ...r,
-        label: r.ky >= 1000 ? `input channel +${Math.floor(r.ky / 1000)}, kernel row ${r.ky % 1000}` : `kernel row ${r.ky}`,
-        loads: r.loads.map((l) => ({ ...l, add: offsetNeeded && !fold ? 1 : 0 })),
-      })),
+      rows: f.rows.map((r, i) => {
+        const last = r.loads.length ? r.loads[r.loads.length - 1].offset : 0;
+        const rebase = opt.macForm === 'single' && f.kind === 'unrolled' && last * (st.bits / 8) > loadReach[isa.state](st.bits);
+        const base = rebase ? r.loads[0].offset : 0;
+        return {
+          ...r,
+          label: r.ky >= 1000 ? `input channel +${Math.floor(r.ky / 1000)}, kernel row ${r.ky % 1000}` : `kernel row ${r.ky}`,
+          rowBase: rebase ? { id: `row${i}`, offset: base } : null,
+          loads: r.loads.map((l) => ({ ...l, offset: l.offset - base, add: offsetNeeded && !fold ? 1 : 0 })),
+        };
+      }),
     };
   });
   // Regions name their functions by number (the switch in the run function); 255 = none.
@@ -66,10 +94,18 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       fnName(opt.tailSize ? (r.tail[opt.tailSize] ?? r.main[opt.tailSize]) : undefined)].join(', '),
     doc: `rows ${r.y.lo}..${r.y.hi}, columns ${r.x.lo}..${r.x.hi}: kernel rows ${r.y.valid.join(',') || 'none'}, columns ${r.x.valid.join(',') || 'none'}`,
   }));
-  const unit = opt.dual ? 2 : 1;
-  const blockWeights = (opt.ob * m.inPerGroup * m.kH * m.kW) / unit;
+  const unit = { single: 1, dual: 2, quad: 4 }[opt.macForm];
+  const blockWeights = (opt.ob * m.inPerGroup * m.kH * m.kW * opt.weightStride) / unit;
+  const quad = opt.macForm === 'quad';
+  const wideWeights = opt.dual || opt.widened;
+  const weightBytes = opt.weights.length * (wideWeights ? 4 : st.bits / 8);
+  const offset = m.numeric.inputOffset;
   return {
     isaName: isaNames[isa.state],
+    optimizeLine: `${optimize}: ${macFormDocs[opt.macForm]}; ` +
+      (opt.widened ? `weights pre-widened to int16 pairs, ${weightBytes} B of flash (the raw weights are ${m.weights.length * (st.bits / 8)} B)`
+        : `weights ${weightBytes} B of flash, the raw weight bytes`),
+    weightBytes,
     zeroTapsDoc: opt.droppedTaps > 0 ? `${opt.droppedTaps} kernel position(s) whose weights are zero in every channel are left out of the interior.` : '',
     opt: {
       ob: opt.ob,
@@ -83,17 +119,25 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       foldOffset: folded !== null,
       interiorSeedLines: folded ? cArrayRows(folded.map((v) => cInt(v, plan.accType)), 8) : [],
       dual: opt.dual,
+      quad,
+      widened: opt.widened,
+      quadRaw: quad && !opt.widened,
+      // x + offset as two int16 lanes: SXTAB16 adds it to both unpacked bytes exactly (|x + offset| < 2^15).
+      offsetPair: `(int32_t)0x${(((offset & 0xffff) * 0x10001) >>> 0).toString(16).toUpperCase().padStart(8, '0')}u`,
+      // Weight-array elements per kernel position of a block: channels x elements per (unit, tap, channel).
+      tapWeightsExpr: opt.weightStride === 1 ? 'BLOCK_CHANNELS' : `BLOCK_CHANNELS * ${opt.weightStride}`,
+      tailTapWeightsExpr: opt.weightStride === 1 ? 'TAIL_CHANNELS' : `TAIL_CHANNELS * ${opt.weightStride}`,
       dualAdjacent: opt.dual && m.layout === 'hwc',
       dualMac: plan.accType === 'int64_t' ? '__smlald' : '__smlad',
-      weightType: opt.dual ? 'int32_t' : st.cType,
-      macOperandType: opt.dual ? 'int32_t' : plan.productType,
+      weightType: wideWeights ? 'int32_t' : st.cType,
+      macOperandType: opt.dual || quad ? 'int32_t' : plan.productType,
       fns,
       regions,
       regionCount: regions.length,
       fullBlocks: opt.fullBlocks,
       hasTailBlock: opt.tailSize > 0,
       tailSize: Math.max(1, opt.tailSize),
-      groupWeights: (m.outPerGroup * m.inPerGroup * m.kH * m.kW) / unit,
+      groupWeights: (m.outPerGroup * m.inPerGroup * m.kH * m.kW * opt.weightStride) / unit,
       blockWeights,
       groupInput: m.inPerGroup * opt.ciStride,
       codeBytes: opt.codeBytes,

@@ -22,6 +22,8 @@ const registerBudget: Record<IsaFeatures['state'], number> = { a32: 10, thumb2: 
 export const CODE_BUDGET = 3600;
 const REGION_ROW_BYTES = 24;
 const RUN_BYTES = 260;
+/** quad's weights are two unpacked halves held across taps; one more register than the estimate counts fits. */
+const QUAD_EXTRA_REGS = 1;
 
 export interface Load {
   id: string;
@@ -55,11 +57,14 @@ export interface BlockFn {
   accs: { id: string; j: number; p: number }[];
   /** unrolled: every kernel row; rowloop: one row, its offsets relative to the row. */
   rows: Row[];
-  /** Weights per input channel in the blocked array: KH x KW x ob. */
+  /** Weight-array elements per unit of input channels in the blocked array: KH x KW x ob x weight stride. */
   weightsPerCi: number;
+  /** Weight-array elements per kernel row: KW x ob x weight stride. */
+  rowWeights: number;
+  macForm: MacForm;
   /** Units (channels, or channel pairs when dual) per loop iteration: the unrolled interior repeats its body. */
   ciStep: number;
-  /** Input channels per unit: 2 when dual. */
+  /** Input channels per unit: 2 when dual, 4 when quad. */
   unit: number;
   hasTaps: boolean;
 }
@@ -84,9 +89,48 @@ export interface Region {
   rows: number;
 }
 
+/**
+ * How the inner loop multiplies, per input-channel unit:
+ * - single: one MAC per input value (MLA, or SMLAL for 64-bit accumulators);
+ * - dual: q15, two input channels per SMLAD/SMLALD, weights stored as packed int16 pairs;
+ * - quad: 8-bit HWC, four consecutive input channels are one word: SXTB16 of the word and of the word rotated by
+ *   8 give channel pairs (0,2) and (1,3), the same for a word of four weights, then two SMLADs per four MACs.
+ */
+export type MacForm = 'single' | 'dual' | 'quad';
+
+/**
+ * MAC forms by ISA feature, best first: the first row whose features the ISA has and whose spec test passes wins.
+ * ISA differences live in this table, never in checks of target names.
+ */
+export const macForms: readonly { form: MacForm; needs: (keyof IsaFeatures)[]; accepts: (m: KernelModel) => boolean; why: string }[] = [
+  {
+    form: 'quad', needs: ['simd32', 'unaligned'],
+    accepts: (m) => m.numeric.storage.bits === 8 && m.layout === 'hwc' && m.inPerGroup % 4 === 0,
+    why: '8-bit HWC, input channels per group a multiple of 4 (one unaligned word load per 4 channels)',
+  },
+  {
+    form: 'dual', needs: ['simd32'],
+    accepts: (m) => m.numeric.storage.bits === 16 && m.numeric.inputOffset === 0 && m.inPerGroup % 2 === 0,
+    why: 'q15, an even number of input channels per group',
+  },
+  { form: 'single', needs: [], accepts: () => true, why: 'every spec' },
+];
+
+export function chooseMacForm(m: KernelModel, isa: IsaFeatures): MacForm {
+  return macForms.find((r) => r.needs.every((f) => isa[f] === true) && r.accepts(m))!.form;
+}
+
+/** Input channels one MAC unit covers. */
+const unitOf: Record<MacForm, number> = { single: 1, dual: 2, quad: 4 };
+
 export interface OptimizedPlan {
+  macForm: MacForm;
   /** Two input channels per multiply (SMLAD/SMLALD): weights stored as packed int16 pairs of consecutive channels. */
   dual: boolean;
+  /** quad: weights pre-widened to int16 pairs (0,2),(1,3) (optimize 'speed': twice the weight flash, no unpacking). */
+  widened: boolean;
+  /** Weight-array elements per (unit, tap, output channel): single/dual 1, quad 4 (bytes) or 2 (widened words). */
+  weightStride: number;
   ob: number;
   pb: number;
   estimate: number;
@@ -144,28 +188,40 @@ function distinctColumns(m: KernelModel, kxs: number[], pb: number): number {
 
 const allColumns = (m: KernelModel) => Array.from({ length: m.kW }, (_, i) => i);
 
-/** Registers live in the inner loop: accumulators, a kernel row's inputs (streamed: ~2 at once), the weights. */
-function registersNeeded(ob: number, pb: number, accWords: number): number {
-  return ob * pb * accWords + 2 + ob;
+/**
+ * Registers live in the inner loop: accumulators, a kernel row's inputs (streamed: ~2 at once), the weights (quad
+ * keeps two unpacked halves per output channel, or two words when widened).
+ */
+function registersNeeded(ob: number, pb: number, accWords: number, form: MacForm): number {
+  return ob * pb * accWords + 2 + (form === 'quad' ? 2 : 1) * ob;
 }
 
 /** Instructions per MAC of the interior: input and weight loads, MACs, loop upkeep, seeding and finishing. */
-function estimate(m: KernelModel, ob: number, pb: number, accWords: number): number {
+function estimate(m: KernelModel, ob: number, pb: number, accWords: number, form: MacForm, widened: boolean): number {
   const taps = m.kH * m.kW;
-  const inputLoads = m.kH * distinctColumns(m, allColumns(m), pb);
-  const macs = taps * ob * pb;
-  const weightLoads = taps * ob;
+  // single and dual: per input channel (dual's pairs are not modelled; its choices were measured that way)
+  const unit = form === 'quad' ? 4 : 1;
+  // Per unit of input channels: a load per input (quad: + 2 unpacks), a load per weight (quad: + 2 unpacks
+  // unless widened, then 2 loads), one MAC instruction per product (quad: 2 per 4 products).
+  const perInput = form === 'quad' ? 3 : 1;
+  const perWeight = form === 'quad' ? (widened ? 2 : 3) : 1;
+  const macInstr = form === 'quad' ? 2 : 1;
+  const inputLoads = m.kH * distinctColumns(m, allColumns(m), pb) * perInput;
+  const macs = taps * ob * pb * unit;
+  const weightLoads = taps * ob * perWeight;
   const loopUpkeep = 3 + accWords;
-  const perOutput = (10 * accWords * ob * pb) / m.inPerGroup;
-  return (inputLoads + weightLoads + macs + loopUpkeep + perOutput) / macs;
+  const perOutput = (10 * accWords * ob * pb * unit) / m.inPerGroup;
+  return (inputLoads + weightLoads + macInstr * taps * ob * pb + loopUpkeep + perOutput) / macs;
 }
 
 /** Estimated code bytes of one function (calibrated on arm-none-eabi-gcc -O2 A32 output: 4 bytes an instruction). */
 function fnBytes(f: BlockFn, accWords: number): number {
+  // quad: a load and two unpacks per input and weight word, two SMLADs per MAC entry
+  const k = f.macForm === 'quad' ? 3 : 1;
   let n = 0;
   for (const r of f.rows) {
-    n += r.loads.length;
-    for (const t of r.taps) n += t.macs.length + t.weights.length;
+    n += k * r.loads.length;
+    for (const t of r.taps) n += (f.macForm === 'quad' ? 2 : 1) * t.macs.length + k * t.weights.length;
   }
   return 4 * (n + 28 + (f.kind === 'rowloop' ? 6 : 0) + f.ob * f.pb * (12 + 2 * accWords));
 }
@@ -175,7 +231,7 @@ interface Shape {
   pb: number;
 }
 
-function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>, unit: number) {
+function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>, form: MacForm, weightStride: number) {
   const { ob, pb } = shape;
   const s = strides(m);
   const yBands = axisBands(m.outH, m.inH, m.kH, m.strideH, m.dilH, m.pad.top);
@@ -191,7 +247,7 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
     if (!name) {
       name = `${kind === 'unrolled' ? 'interior' : 'rows'}${fns.length}_o${size}_p${pixels}`;
       names.set(key, name);
-      fns.push(blockFn(m, s, kind, kxs, size, pixels, name, doc, live, unit));
+      fns.push(blockFn(m, s, kind, kxs, size, pixels, name, doc, live, form, weightStride));
     }
     return name;
   };
@@ -222,13 +278,17 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
 
 /** Dual 16-bit multiply-accumulate: q15 data on a core with the DSP extension, an even number of inputs per group. */
 export function usesDual(m: KernelModel, isa: IsaFeatures): boolean {
-  return isa.simd32 && m.numeric.storage.bits === 16 && m.numeric.inputOffset === 0 && m.inPerGroup % 2 === 0;
+  return chooseMacForm(m, isa) === 'dual';
 }
 
-export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string): OptimizedPlan {
+export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string, optimize: 'default' | 'speed' = 'default'): OptimizedPlan {
   const accWords = accType === 'int64_t' ? 2 : 1;
-  const dual = usesDual(m, isa);
-  const unit = dual ? 2 : 1;
+  const macForm = chooseMacForm(m, isa);
+  const dual = macForm === 'dual';
+  const quad = macForm === 'quad';
+  const widened = quad && optimize === 'speed';
+  const unit = unitOf[macForm];
+  const weightStride = quad ? (widened ? 2 : 4) : 1;
   const budget = registerBudget[isa.state];
   const live = liveTaps(m);
   const xBands = axisBands(m.outW, m.inW, m.kW, m.strideW, m.dilW, m.pad.left);
@@ -237,12 +297,13 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string)
   const options: (Shape & { cost: number })[] = [];
   for (let ob = 1; ob <= Math.min(4, m.outPerGroup); ob++)
     for (let pb = 1; pb <= Math.min(4, widest); pb++)
-      if (ob * pb === 1 || registersNeeded(ob, pb, accWords) <= budget) options.push({ ob, pb, cost: estimate(m, ob, pb, accWords) });
+      if (ob * pb === 1 || registersNeeded(ob, pb, accWords, macForm) <= budget + (quad ? QUAD_EXTRA_REGS : 0))
+        options.push({ ob, pb, cost: estimate(m, ob, pb, accWords, macForm, widened) });
   options.sort((a, b) => a.cost - b.cost);
   let chosen = options[options.length - 1];
-  let built = build(m, chosen, accWords, live, unit);
+  let built = build(m, chosen, accWords, live, macForm, weightStride);
   for (const o of options) {
-    const b = build(m, o, accWords, live, unit);
+    const b = build(m, o, accWords, live, macForm, weightStride);
     if (b.bytes <= CODE_BUDGET) {
       chosen = o;
       built = b;
@@ -261,13 +322,22 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string)
         for (let t = 0; t < taps; t++)
           for (let j = 0; j < size; j++) {
             const at = (c: number) => m.weights[(o0 + j) * per + c * taps + t];
+            const pair = (lo: number, hi: number) => (at(lo) & 0xffff) | (at(hi) << 16);
             // A dual word holds channel ci in its low half and ci+1 in its high half, as SMLAD pairs them.
-            weights.push(dual ? ((at(ci) & 0xffff) | (at(ci + 1) << 16)) : at(ci));
+            if (dual) weights.push(pair(ci, ci + 1));
+            // Widened quad: the halves SXTB16 would give, (ci, ci+2) and (ci+1, ci+3).
+            else if (widened) weights.push(pair(ci, ci + 2), pair(ci + 1, ci + 3));
+            // Quad: the four channels' bytes in order, one word (the raw bytes, reordered).
+            else if (quad) weights.push(at(ci), at(ci + 1), at(ci + 2), at(ci + 3));
+            else weights.push(at(ci));
           }
     }
   const s = strides(m);
   return {
+    macForm,
     dual,
+    widened,
+    weightStride,
     ob, pb: chosen.pb, estimate: chosen.cost,
     fullBlocks: Math.floor(m.outPerGroup / ob),
     tailSize: m.outPerGroup % ob,
@@ -290,7 +360,8 @@ function ciUnroll(inPerGroup: number, macsPerCi: number): number {
 }
 
 function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, kind: BlockFn['kind'], kxs: number[],
-  ob: number, pb: number, fn: string, doc: string, live: Set<string>, unit: number): BlockFn {
+  ob: number, pb: number, fn: string, doc: string, live: Set<string>, form: MacForm, weightStride: number): BlockFn {
+  const unit = unitOf[form];
   const kxMin = kxs.length ? kxs[0] : 0;
   // The unrolled interior drops taps that are zero everywhere; a row loop serves any row, so it keeps them all.
   const rowsToEmit = kind === 'unrolled' ? Array.from({ length: m.kH }, (_, i) => i) : [0];
@@ -320,7 +391,7 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
       const taps: Tap[] = cols.map((kx) => {
         // Blocked index: (ci * KH * KW + ky * KW + kx) * ob + j; a row loop's pointer already sits on its row.
         const base = (u * m.kH * m.kW + (kind === 'unrolled' ? ky : 0) * m.kW + (kx - (kind === 'unrolled' ? 0 : kxMin))) * ob;
-        const weights = Array.from({ length: ob }, (_, j) => ({ id: `w${weightId++}`, index: base + j }));
+        const weights = Array.from({ length: ob }, (_, j) => ({ id: `w${weightId++}`, index: (base + j) * weightStride }));
         const macs: Mac[] = [];
         for (let p = 0; p < pb; p++) {
           const x = xFor(p, kx);
@@ -333,5 +404,8 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
     }
   const accs = [];
   for (let j = 0; j < ob; j++) for (let p = 0; p < pb; p++) accs.push({ id: `a${j}_${p}`, j, p });
-  return { fn, doc, kind, ob, pb, accs, rows, weightsPerCi: m.kH * m.kW * ob, ciStep, unit, hasTaps: rows.length > 0 };
+  return {
+    fn, doc, kind, ob, pb, accs, rows, weightsPerCi: m.kH * m.kW * ob * weightStride, rowWeights: m.kW * ob * weightStride,
+    ciStep, unit, macForm: form, hasTaps: rows.length > 0,
+  };
 }

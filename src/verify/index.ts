@@ -167,12 +167,12 @@ export interface VerifyOptions {
   seed: number;
   timeoutSeconds: number;
   variant?: VariantName;
+  /** The optimized variant's goal: 'speed' may grow weight flash (default 'default'). */
+  optimize?: OptimizeGoal;
   /** Where build and run directories go; removed afterwards unless keep is set. */
   workRoot?: string;
   keep?: boolean;
   extraFlags?: string[];
-  /** The optimize goal handed to generate (default 'default'). */
-  optimize?: OptimizeGoal;
   /** Extra inputs to check besides the seeded ones. */
   inputs?: Int32Array[];
 }

@@ -40,6 +40,19 @@ describe('convgen CLI', () => {
     expect(fs.readdirSync(path.join(dir, 'k')).sort()).toEqual(['convgen_entry.h', 'edge3x3.c', 'edge3x3.h']);
   });
 
+  it('--optimize reaches generate and build (stated in the header); an unknown goal is exit 2', async () => {
+    expect(await main(['generate', edge, '-o', path.join(dir, 'g'), '--optimize', 'speed'])).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'g', 'edge3x3.h'), 'utf8')).toMatch(/Optimize   speed: /);
+    expect(await main(['generate', edge, '-o', path.join(dir, 'x'), '--optimize', 'fastest'])).toBe(2);
+    expect(fs.existsSync(path.join(dir, 'x'))).toBe(false);
+    const spec = writeSpec('i8.json', {
+      name: 'i8', layout: 'hwc', input: { channels: 8, height: 5, width: 5 }, output: { channels: 4 }, kernel: 3, padding: 1,
+      numeric: { type: 'int8', inputOffset: 128, multiplier: 1300000000, shift: -8 }, weights: { random: { seed: 1 }, layout: 'ohwi' },
+    });
+    expect(await main(['build', spec, '--target', 'cortex-m4', '-o', path.join(dir, 'b'), '--optimize', 'speed'])).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'b', 'i8.h'), 'utf8')).toMatch(/Optimize   speed: .*pre-widened to int16 pairs, 576 B of flash/);
+  }, 120_000);
+
   it('golden and run --target host agree on an .npy input, float or integer', async () => {
     const input = path.join(dir, 'in.npy');
     const data = Float32Array.from({ length: 3 * 16 * 16 }, (_, i) => Math.sin(i) * 7.5);

@@ -380,9 +380,11 @@ static void edge3x3_interior4_o1_p1(const int16_t *restrict px0, const int16_t *
             }
         }
         { /* input channel +1, kernel row 0 */
-            const int32_t x9 = (int32_t)px[256];
-            const int32_t x10 = (int32_t)px[257];
-            const int32_t x11 = (int32_t)px[258];
+            const int16_t *row3 = px + 256;
+            KEEP_LOADS_IN_LOOP(row3); /* one address for the row: its loads' offsets fit the immediate */
+            const int32_t x9 = (int32_t)row3[0];
+            const int32_t x10 = (int32_t)row3[1];
+            const int32_t x11 = (int32_t)row3[2];
             {
                 const int32_t w9 = w[9];
                 a0_0 += x9 * w9;
@@ -397,9 +399,11 @@ static void edge3x3_interior4_o1_p1(const int16_t *restrict px0, const int16_t *
             }
         }
         { /* input channel +1, kernel row 1 */
-            const int32_t x12 = (int32_t)px[272];
-            const int32_t x13 = (int32_t)px[273];
-            const int32_t x14 = (int32_t)px[274];
+            const int16_t *row4 = px + 272;
+            KEEP_LOADS_IN_LOOP(row4); /* one address for the row: its loads' offsets fit the immediate */
+            const int32_t x12 = (int32_t)row4[0];
+            const int32_t x13 = (int32_t)row4[1];
+            const int32_t x14 = (int32_t)row4[2];
             {
                 const int32_t w12 = w[12];
                 a0_0 += x12 * w12;
@@ -414,9 +418,11 @@ static void edge3x3_interior4_o1_p1(const int16_t *restrict px0, const int16_t *
             }
         }
         { /* input channel +1, kernel row 2 */
-            const int32_t x15 = (int32_t)px[288];
-            const int32_t x16 = (int32_t)px[289];
-            const int32_t x17 = (int32_t)px[290];
+            const int16_t *row5 = px + 288;
+            KEEP_LOADS_IN_LOOP(row5); /* one address for the row: its loads' offsets fit the immediate */
+            const int32_t x15 = (int32_t)row5[0];
+            const int32_t x16 = (int32_t)row5[1];
+            const int32_t x17 = (int32_t)row5[2];
             {
                 const int32_t w15 = w[15];
                 a0_0 += x15 * w15;
@@ -431,9 +437,11 @@ static void edge3x3_interior4_o1_p1(const int16_t *restrict px0, const int16_t *
             }
         }
         { /* input channel +2, kernel row 0 */
-            const int32_t x18 = (int32_t)px[512];
-            const int32_t x19 = (int32_t)px[513];
-            const int32_t x20 = (int32_t)px[514];
+            const int16_t *row6 = px + 512;
+            KEEP_LOADS_IN_LOOP(row6); /* one address for the row: its loads' offsets fit the immediate */
+            const int32_t x18 = (int32_t)row6[0];
+            const int32_t x19 = (int32_t)row6[1];
+            const int32_t x20 = (int32_t)row6[2];
             {
                 const int32_t w18 = w[18];
                 a0_0 += x18 * w18;
@@ -448,9 +456,11 @@ static void edge3x3_interior4_o1_p1(const int16_t *restrict px0, const int16_t *
             }
         }
         { /* input channel +2, kernel row 1 */
-            const int32_t x21 = (int32_t)px[528];
-            const int32_t x22 = (int32_t)px[529];
-            const int32_t x23 = (int32_t)px[530];
+            const int16_t *row7 = px + 528;
+            KEEP_LOADS_IN_LOOP(row7); /* one address for the row: its loads' offsets fit the immediate */
+            const int32_t x21 = (int32_t)row7[0];
+            const int32_t x22 = (int32_t)row7[1];
+            const int32_t x23 = (int32_t)row7[2];
             {
                 const int32_t w21 = w[21];
                 a0_0 += x21 * w21;
@@ -465,9 +475,11 @@ static void edge3x3_interior4_o1_p1(const int16_t *restrict px0, const int16_t *
             }
         }
         { /* input channel +2, kernel row 2 */
-            const int32_t x24 = (int32_t)px[544];
-            const int32_t x25 = (int32_t)px[545];
-            const int32_t x26 = (int32_t)px[546];
+            const int16_t *row8 = px + 544;
+            KEEP_LOADS_IN_LOOP(row8); /* one address for the row: its loads' offsets fit the immediate */
+            const int32_t x24 = (int32_t)row8[0];
+            const int32_t x25 = (int32_t)row8[1];
+            const int32_t x26 = (int32_t)row8[2];
             {
                 const int32_t w24 = w[24];
                 a0_0 += x24 * w24;

@@ -1,0 +1,90 @@
+/**
+ * The blocked family's plan decisions: which MAC form each ISA row gets for which spec, that the default keeps the
+ * weight bytes (only reordered) while `speed` widens them and says so, and where A32 loads go through row pointers.
+ */
+import { describe, expect, it } from 'vitest';
+import { generate, planAccumulator } from '../../src/codegen/index.ts';
+import { chooseMacForm, macForms, planOptimized } from '../../src/codegen/optimized.ts';
+import { findTarget, targets } from '../../src/targets/index.ts';
+import { model } from '../helpers.ts';
+
+const isa = (name: string) => findTarget(name)!.features;
+
+const int8Hwc = (channels: number, over: Record<string, unknown> = {}) => model({
+  layout: 'hwc', input: { channels, height: 6, width: 6 }, output: { channels: 5 },
+  numeric: { type: 'int8', inputOffset: 128, multiplier: 1300000000, shift: -8 },
+  weights: { random: { seed: 3 }, layout: 'ohwi' }, ...over,
+});
+const q15Hwc = (channels: number) => model({ layout: 'hwc', input: { channels, height: 5, width: 5 } });
+const q7Chw = model({ input: { channels: 8, height: 5, width: 5 }, numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 } });
+
+describe('MAC form table', () => {
+  it('picks quad, dual or single by ISA feature and spec', () => {
+    const cases: [string, ReturnType<typeof model>, string][] = [
+      ['cortex-m4', int8Hwc(16), 'quad'],
+      ['cortex-m7', int8Hwc(8), 'quad'],
+      ['cortex-m33', int8Hwc(4), 'quad'],
+      ['cortex-a9', int8Hwc(12), 'quad'],
+      // 4 does not divide the channels: one word would mix pixels
+      ['cortex-m4', int8Hwc(3), 'single'],
+      ['cortex-m4', int8Hwc(18), 'single'],
+      // CHW: the channels of a pixel are not adjacent
+      ['cortex-m4', q7Chw, 'single'],
+      ['cortex-m4', q15Hwc(4), 'dual'],
+      ['cortex-m4', q15Hwc(3), 'single'],
+      // no SIMD32: no SXTB16/SMLAD
+      ['cortex-m3', int8Hwc(16), 'single'],
+      ['arm926ej-s', int8Hwc(16), 'single'],
+      ['arm920t', int8Hwc(16), 'single'],
+      ['cortex-m0', int8Hwc(16), 'single'],
+    ];
+    for (const [target, m, form] of cases) expect(chooseMacForm(m, isa(target)), `${target} ${m.numeric.type} ${m.layout} ${m.inC}`).toBe(form);
+  });
+
+  it('is keyed by features only: two rows with the same features always agree', () => {
+    const m = int8Hwc(8);
+    for (const a of targets)
+      for (const b of targets)
+        if (JSON.stringify(a.features) === JSON.stringify(b.features)) expect(chooseMacForm(m, a.features)).toBe(chooseMacForm(m, b.features));
+    expect(macForms[macForms.length - 1].form).toBe('single');
+  });
+
+  it('quad (default) stores the same weight bytes, reordered; speed widens them to int16 pairs and says so', () => {
+    const m = int8Hwc(8, { groups: 2, output: { channels: 6 } });
+    const acc = planAccumulator(m).accType;
+    const plain = planOptimized(m, isa('cortex-m4'), acc, 'default');
+    expect(plain.macForm).toBe('quad');
+    expect(plain.weights.length).toBe(m.weights.length);
+    expect(Array.from(plain.weights).sort((x, y) => x - y)).toEqual(Array.from(m.weights).sort((x, y) => x - y));
+    const fast = planOptimized(m, isa('cortex-m4'), acc, 'speed');
+    expect(fast.widened).toBe(true);
+    expect(fast.weights.length * 4).toBe(2 * m.weights.length);
+    // Each widened word is the two int16 lanes SXTB16 would give: the low half sign-extends back to a weight.
+    const lows = Array.from(fast.weights, (w) => (w << 16) >> 16);
+    const highs = Array.from(fast.weights, (w) => w >> 16);
+    expect([...lows, ...highs].sort((x, y) => x - y)).toEqual(Array.from(m.weights).sort((x, y) => x - y));
+
+    const header = (optimize: 'default' | 'speed') =>
+      generate(m, { variant: 'optimized', isa: isa('cortex-m4'), optimize }).files.find((f) => f.name.endsWith('.h'))!.content;
+    expect(header('default')).toMatch(new RegExp(`Optimize   default: .*weights ${m.weights.length} B of flash, the raw weight bytes`));
+    expect(header('default')).toContain(`_WEIGHT_BYTES ${m.weights.length}u`);
+    expect(header('speed')).toMatch(new RegExp(`Optimize   speed: .*pre-widened to int16 pairs, ${2 * m.weights.length} B of flash`));
+    expect(header('speed')).toContain(`_WEIGHT_BYTES ${2 * m.weights.length}u`);
+  });
+
+  it('speed changes nothing where no form widens (single on ARMv4T)', () => {
+    const m = int8Hwc(8);
+    const c = (optimize: 'default' | 'speed') =>
+      generate(m, { variant: 'optimized', isa: isa('arm920t'), optimize }).files.find((f) => f.name.endsWith('.c'))!.content;
+    expect(c('speed')).toBe(c('default'));
+  });
+
+  it('A32 loads rows beyond the 8-bit LDRSB offset through a row pointer; Thumb-2 reaches them directly', () => {
+    const m = int8Hwc(16, { input: { channels: 16, height: 8, width: 24 } });
+    const src = (target: string) =>
+      generate(m, { variant: 'optimized', isa: isa(target) }).files.find((f) => f.name.endsWith('.c'))!.content;
+    // row stride 24 x 16 = 384 bytes > 255
+    expect(src('arm920t')).toMatch(/const int8_t \*row\d+ = px \+ 384;/);
+    expect(src('cortex-m3')).not.toMatch(/\*row\d+ = /);
+  });
+});
