@@ -10,6 +10,7 @@ import type { AccumulatorPlan } from './accumulator.ts';
 import { mveFamily } from './mve.ts';
 import { neonFamily } from './neon.ts';
 import { optimizedView } from './optimized-view.ts';
+import { pointwiseFamily } from './pointwise.ts';
 
 export interface FamilyContext {
   /** The output stage takes the channel index (per-channel requantization tables). */
@@ -36,7 +37,7 @@ export const blockedFamily: KernelFamily = {
   view: (m, plan, isa, ctx) => optimizedView(m, plan, isa, ctx),
 };
 
-export const optimizedFamilies: readonly KernelFamily[] = [mveFamily, neonFamily, blockedFamily];
+export const optimizedFamilies: readonly KernelFamily[] = [mveFamily, neonFamily, pointwiseFamily, blockedFamily];
 
 export function chooseFamily(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures): KernelFamily {
   return optimizedFamilies.find((f) => f.applies(m, plan, isa)) ?? blockedFamily;

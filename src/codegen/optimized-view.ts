@@ -17,7 +17,7 @@ export interface OptimizedViewContext {
 }
 
 /** Interior seeds with the input offset folded in (bias + offset x Σw), if the accumulator bound still holds. */
-function foldedSeeds(m: KernelModel, accType: AccumulatorPlan['accType']): bigint[] | null {
+export function foldedSeeds(m: KernelModel, accType: AccumulatorPlan['accType']): bigint[] | null {
   const offset = m.numeric.inputOffset;
   if (offset === 0) return null;
   const per = m.inPerGroup * m.kH * m.kW;
