@@ -29,6 +29,8 @@ const isaRows: Record<IsaFeatures['state'], { budget: number; bytesPerInstr: num
   thumb1: { budget: 5, bytesPerInstr: 2, chwStepAdd: 1, name: 'Thumb-1 (ARMv6-M)' },
   host: { budget: 12, bytesPerInstr: 4, chwStepAdd: 0, name: 'the host' },
 };
+/** A fully unrolled channel loop needs no loop register: one more for the tile. */
+const FULL_UNROLL_REGISTER = 1;
 
 export interface FormRow {
   form: MacForm;
@@ -153,17 +155,18 @@ export function chooseTile(m: KernelModel, isa: IsaFeatures, accType: string, fo
     for (let pb = 1; pb <= Math.min(8, Math.max(1, geo.span)); pb++) {
       if (form.form === 'pairO' && ob % 2 !== 0) continue;
       const registers = registersNeeded(form.form, ob, pb, accWords);
-      if (registers > row.budget && ob * pb > 1) continue;
       const step = stepInstructions(form.form, m, isa, ob, pb, accWords, geo.inPixel);
       const tailStep = stepInstructions('plain', m, isa, ob, pb, accWords, geo.inPixel);
-      {
-        const u = unrollFor(steps, ob * pb * form.unit);
-        const iters = steps / u;
-        const body = iters * (step * u + (iters > 1 ? 3 : 0)) + kTail * tailStep;
+      // Functions: full and tail channel blocks x full and remainder pixel blocks.
+      const fns = (m.outC % ob ? 2 : 1) * (geo.span % pb ? 2 : 1);
+      for (const u of [unrollFor(steps, ob * pb * form.unit), Math.max(1, steps)]) {
+        const full = u >= steps;
+        if (registers > row.budget + (full ? FULL_UNROLL_REGISTER : 0) && ob * pb > 1) continue;
+        const iters = Math.max(1, steps / u);
+        const body = iters * (step * u + (full ? 0 : 3)) + kTail * tailStep;
         const cost = (body + ob * pb * perOutput(m, accWords) + 4) / (K * ob * pb);
-        // Functions: full and tail channel blocks, full and remainder pixel blocks (the worst case: four).
         const fnInstr = u * step + kTail * tailStep + ob * pb * perOutput(m, accWords) + 24;
-        const codeBytes = FIXED_BYTES + 4 * fnInstr * row.bytesPerInstr;
+        const codeBytes = FIXED_BYTES + fns * fnInstr * row.bytesPerInstr;
         options.push({ ob, pb, u, cost, registers, codeBytes });
       }
     }
@@ -189,7 +192,7 @@ export function pointwiseApplies(m: KernelModel, plan: AccumulatorPlan, isa: Isa
  * exactly one kind flag, so the template spells every kind once.
  */
 
-type OpKind = 'x' | 'w' | 'wk' | 'x32' | 'pkbt' | 'pktb' | 'xpair' | 'sx' | 'sxr'
+type OpKind = 'fence' | 'adv' | 'x' | 'w' | 'wk' | 'x32' | 'pkbt' | 'pktb' | 'xpair' | 'sx' | 'sxr'
   | 'mla' | 'smlal' | 'smlabb' | 'smlabt' | 'smlalbb' | 'smlalbt' | 'smlad' | 'smlald';
 
 export interface Op {
@@ -382,7 +385,7 @@ export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   return { form, tile, geo, classes, pixelSizes, folded: foldedSeeds(m, plan.accType) };
 }
 
-const opKinds: readonly OpKind[] = ['x', 'w', 'wk', 'x32', 'pkbt', 'pktb', 'xpair', 'sx', 'sxr',
+const opKinds: readonly OpKind[] = ['fence', 'adv', 'x', 'w', 'wk', 'x32', 'pkbt', 'pktb', 'xpair', 'sx', 'sxr',
   'mla', 'smlal', 'smlabb', 'smlabt', 'smlalbb', 'smlalbt', 'smlad', 'smlald'];
 /** Every kind flag present (the templates compile in strict mode), the op's own set. */
 const opFlags = (op: Op) => ({ ...Object.fromEntries(opKinds.map((k) => [k, false])), ...op, [op.kind]: true });
@@ -403,20 +406,29 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       const ids: Counter = { n: 0 };
       const u = Math.min(p.tile.u, c.steps) || 1;
       const unrollSteps = c.steps > 0 ? (c.steps % u === 0 ? u : 1) : 0;
+      // A32 and Thumb-1 load offsets are short: step the input pointer channel by channel instead of reaching
+      // a channel plane away (CHW), which would need an address register per load.
+      const advance = !hwc && isaRows[isa.state].chwStepAdd > 0;
       const body: Op[] = [];
-      for (let s = 0; s < unrollSteps; s++)
-        body.push(...stepOps(c.form.form, m, acc64, c.size, pb, p.geo.inPixel, ci, s * c.form.unit * ci,
+      for (let s = 0; s < unrollSteps; s++) {
+        body.push(...stepOps(c.form.form, m, acc64, c.size, pb, p.geo.inPixel, ci, advance ? 0 : s * c.form.unit * ci,
           s * wordsPerStep(c.form.form, c.size), ids, isa.longMultiply));
+        if (advance) body.push({ kind: 'adv', id: 'px', off: c.form.unit * ci });
+        if (s + 1 < unrollSteps) body.push({ kind: 'fence', id: '' });
+      }
       const tail: Op[] = [];
-      for (let t = 0; t < c.kTail; t++)
-        tail.push(...stepOps('plain', m, acc64, c.size, pb, p.geo.inPixel, ci, t * ci, t * c.size, ids, isa.longMultiply)
+      for (let t = 0; t < c.kTail; t++) {
+        tail.push(...stepOps('plain', m, acc64, c.size, pb, p.geo.inPixel, ci, advance ? 0 : t * ci, t * c.size, ids, isa.longMultiply)
           .map((op) => (op.kind === 'w' ? { ...op, kind: 'wk' as const } : op)));
+        if (advance && t + 1 < c.kTail) tail.push({ kind: 'adv', id: 'px', off: ci });
+        if (t + 1 < c.kTail) tail.push({ kind: 'fence', id: '' });
+      }
       const accs = [];
       for (let j = 0; j < c.size; j++)
         for (let q = 0; q < pb; q++) accs.push({ id: `a${j}_${q}`, j, outOff: j * (hwc ? 1 : m.outH * m.outW) + q * (hwc ? m.outC : 1) });
       fns.push({
-        fn, size: c.size, pb, wType, hasLoop: unrollSteps > 0, iters: unrollSteps > 0 ? c.steps / unrollSteps : 0,
-        pxStep: unrollSteps * c.form.unit * ci, wStep: unrollSteps * wordsPerStep(c.form.form, c.size),
+        fn, size: c.size, pb, wType, split: acc64 && c.form.form === 'pairO', hasLoop: unrollSteps > 0, iters: unrollSteps > 0 ? c.steps / unrollSteps : 0,
+        pxStep: advance ? 0 : unrollSteps * c.form.unit * ci, wStep: unrollSteps * wordsPerStep(c.form.form, c.size),
         ops: body.map(opFlags), hasKTail: c.kTail > 0, tailOps: tail.map(opFlags), accs,
         seedFn: p.folded ? `${m.name}_interior_seed_of` : `${m.name}_seed`,
         formDoc: c.form.form,
@@ -456,6 +468,7 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       classes,
       fns,
       needsAcle: p.classes.some((c) => c.form.form !== 'plain'),
+      needsSmlal16: acc64 && p.classes.some((c) => c.form.form === 'pairO'),
       needsLoad32: p.classes.some((c) => c.form.form === 'dual16' || c.form.form === 'quad8'),
       foldOffset: p.folded !== null,
       interiorSeedLines: p.folded ? cArrayRows(p.folded.map((v) => cInt(v, plan.accType)), 8) : [],
