@@ -18,7 +18,7 @@ import type { FamilyContext, KernelFamily } from './families.ts';
 import { cArrayRows, cInt } from './clit.ts';
 import { foldedSeeds } from './optimized-view.ts';
 
-export type MacForm = 'plain' | 'pairO' | 'dual16' | 'quad8';
+export type MacForm = 'plain' | 'pairO' | 'dual16' | 'quad8' | 'quad8w';
 
 /** Per instruction-set state: registers left for accumulators and operands once the input, weight and loop
  *  pointers are taken; code bytes per instruction (for the code estimate); whether a CHW channel step needs its own
@@ -37,11 +37,16 @@ export interface FormRow {
   /** Input channels one step consumes. */
   unit: number;
   doc: string;
-  when(isa: IsaFeatures, m: KernelModel, accType: string): boolean;
+  when(isa: IsaFeatures, m: KernelModel, optimize: FamilyContext['optimize']): boolean;
 }
 
 /** MAC forms by ISA feature, most specific first; `plain` always applies. */
 export const formRows: readonly FormRow[] = [
+  {
+    // optimize 'speed' only: the weights take twice their raw bytes.
+    form: 'quad8w', unit: 4, doc: 'SXTB16 unpacks four adjacent int8 input channels into two int16 pairs for SMLAD; weights pre-widened to those pairs (twice the raw bytes)',
+    when: (isa, m, optimize) => optimize === 'speed' && isa.simd32 && isa.unaligned && m.numeric.storage.bits === 8 && m.layout === 'hwc' && m.inC >= 4,
+  },
   {
     form: 'quad8', unit: 4, doc: 'SXTB16 unpacks four adjacent int8 input channels (and four weights) into two int16 pairs for SMLAD',
     when: (isa, m) => isa.simd32 && isa.unaligned && m.numeric.storage.bits === 8 && m.layout === 'hwc' && m.inC >= 4,
@@ -60,14 +65,14 @@ export const formRows: readonly FormRow[] = [
   },
 ];
 
-export function formFor(m: KernelModel, isa: IsaFeatures, accType: string): FormRow {
-  return formRows.find((r) => r.when(isa, m, accType))!;
+export function formFor(m: KernelModel, isa: IsaFeatures, optimize: FamilyContext['optimize'] = 'default'): FormRow {
+  return formRows.find((r) => r.when(isa, m, optimize))!;
 }
 
 /** Registers one step keeps live: accumulators, the operands it holds, a temporary. */
 function registersNeeded(form: MacForm, ob: number, pb: number, accWords: number): number {
   const accs = ob * pb * accWords;
-  return form === 'quad8' ? accs + 2 * pb + 2 : accs + pb + 1;
+  return form === 'quad8' || form === 'quad8w' ? accs + 2 * pb + 2 : accs + pb + 1;
 }
 
 /** Instructions of one step (unit input channels x ob x pb). */
@@ -75,6 +80,8 @@ function stepInstructions(form: MacForm, m: KernelModel, isa: IsaFeatures, ob: n
   const chw = m.layout === 'chw';
   const macs = ob * pb;
   if (form === 'quad8') return 3 * pb + 3 * ob + 2 * macs;
+  // Two weight words per output channel, fetched by one LDRD.
+  if (form === 'quad8w') return 3 * pb + ob + 2 * macs;
   if (form === 'dual16') {
     const x = chw ? (inPixel === 1 ? 2 * pb + (pb % 2) : 3 * pb) : pb;
     return x + ob + macs;
@@ -184,7 +191,7 @@ export function pointwiseApplies(m: KernelModel, plan: AccumulatorPlan, isa: Isa
   if (m.numeric.storage.bits === 32 && (isa.state === 'thumb1' || !isa.longMultiply)) return false;
   if (m.numeric.inputOffset !== 0 && foldedSeeds(m, plan.accType) === null) return false;
   const geo = geometry(m);
-  return chooseTile(m, isa, plan.accType, formFor(m, isa, plan.accType), geo) !== null;
+  return chooseTile(m, isa, plan.accType, formFor(m, isa), geo) !== null;
 }
 
 /* ---------------------------------------------------------------------------------------------------------------
@@ -288,11 +295,14 @@ function stepOps(form: MacForm, m: KernelModel, acc64: boolean, n: number, pb: n
       xo.push(o);
     }
     for (let j = 0; j < n; j++) {
-      const r = id('r');
-      ops.push({ kind: 'w', id: r, off: wBase + j });
       const we = id('w');
       const wo = id('w');
-      ops.push({ kind: 'sx', id: we, a: r }, { kind: 'sxr', id: wo, a: r });
+      if (form === 'quad8w') ops.push({ kind: 'w', id: we, off: wBase + 2 * j }, { kind: 'w', id: wo, off: wBase + 2 * j + 1 });
+      else {
+        const r = id('r');
+        ops.push({ kind: 'w', id: r, off: wBase + j });
+        ops.push({ kind: 'sx', id: we, a: r }, { kind: 'sxr', id: wo, a: r });
+      }
       for (let p = 0; p < pb; p++) ops.push(macOp(acc64 ? 'smlald' : 'smlad', accId(j, p), xe[p], we));
       for (let p = 0; p < pb; p++) ops.push(macOp(acc64 ? 'smlald' : 'smlad', accId(j, p), xo[p], wo));
     }
@@ -302,7 +312,7 @@ function stepOps(form: MacForm, m: KernelModel, acc64: boolean, n: number, pb: n
 
 /** Words one step of a block of n channels takes in the main weight array. */
 function wordsPerStep(form: MacForm, n: number): number {
-  return form === 'pairO' ? n / 2 : n;
+  return form === 'pairO' ? n / 2 : form === 'quad8w' ? 2 * n : n;
 }
 
 /** The main weight array of one block of channels o0..o0+n-1, steps of `unit` channels. */
@@ -319,6 +329,12 @@ function packBlock(form: MacForm, m: KernelModel, o0: number, n: number, steps: 
     else if (form === 'dual16')
       // Low half: input channel c, high half: c+1, as SMLAD pairs the input word.
       for (let j = 0; j < n; j++) out.push((w(o0 + j, c) & 0xffff) | (w(o0 + j, c + 1) << 16));
+    else if (form === 'quad8w')
+      // The pairs SXTB16 makes of the input word: (c, c+2), then (c+1, c+3).
+      for (let j = 0; j < n; j++) {
+        out.push((w(o0 + j, c) & 0xffff) | (w(o0 + j, c + 2) << 16));
+        out.push((w(o0 + j, c + 1) & 0xffff) | (w(o0 + j, c + 3) << 16));
+      }
     else
       // The four int8 weights of channels c..c+3 as they lie in memory (little-endian), unpacked like the input.
       for (let j = 0; j < n; j++)
@@ -351,9 +367,9 @@ export interface PointwisePlan {
   folded: bigint[] | null;
 }
 
-export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures): PointwisePlan {
+export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, optimize: FamilyContext['optimize'] = 'default'): PointwisePlan {
   const geo = geometry(m);
-  const form = formFor(m, isa, plan.accType);
+  const form = formFor(m, isa, optimize);
   const tile = chooseTile(m, isa, plan.accType, form, geo);
   if (!tile) throw new Error('planPointwise: no tile fits (applies should have refused)');
   const plainRow = formRows[formRows.length - 1];
@@ -391,7 +407,7 @@ const opKinds: readonly OpKind[] = ['fence', 'adv', 'x', 'w', 'wk', 'x32', 'pkbt
 const opFlags = (op: Op) => ({ ...Object.fromEntries(opKinds.map((k) => [k, false])), ...op, [op.kind]: true });
 
 export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, ctx: FamilyContext) {
-  const p = planPointwise(m, plan, isa);
+  const p = planPointwise(m, plan, isa, ctx.optimize);
   const st = m.numeric.storage;
   const hwc = m.layout === 'hwc';
   const ci = hwc ? 1 : m.inH * m.inW;
@@ -441,7 +457,7 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       hasKTail: c.kTail > 0, kTailCount: c.kTailWeights.length, kTailLines: cArrayRows(c.kTailWeights, 16),
       wordsPerBlock: c.wordsPerBlock, kTailPerBlock: c.kTailPerBlock, calls,
       doc: `${c.blocks} block(s) of ${c.size} output channel(s) from ${c.first}, ${c.form.form}: ` +
-        `[block][${c.steps} step(s) of ${c.form.unit} input channel(s)][${c.form.form === 'pairO' ? 'channel pair' : 'channel'}]` +
+        `[block][${c.steps} step(s) of ${c.form.unit} input channel(s)][${c.form.form === 'pairO' ? 'channel pair' : 'channel'}]${c.form.form === 'quad8w' ? '[2 int16 pairs]' : ''}` +
         (c.kTail ? `, the last ${c.kTail} input channel(s) in ${m.name}_wk${ci2} [block][channel][output channel]` : ''),
     };
   });
@@ -463,13 +479,13 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       codeBudget: CODE_BUDGET,
       weightBytes,
       rawBytes,
-      weightsDoc: weightBytes === rawBytes ? 'the same bytes as the raw weights' : `${weightBytes} bytes (raw: ${rawBytes})`,
+      weightsDoc: weightBytes === rawBytes ? 'the same bytes as the raw weights' : `pre-widened to int16 pairs, ${weightBytes} bytes where the raw weights take ${rawBytes}`,
       optimize: ctx.optimize,
       classes,
       fns,
       needsAcle: p.classes.some((c) => c.form.form !== 'plain'),
       needsSmlal16: acc64 && p.classes.some((c) => c.form.form === 'pairO'),
-      needsLoad32: p.classes.some((c) => c.form.form === 'dual16' || c.form.form === 'quad8'),
+      needsLoad32: p.classes.some((c) => c.form.form === 'dual16' || c.form.form === 'quad8' || c.form.form === 'quad8w'),
       foldOffset: p.folded !== null,
       interiorSeedLines: p.folded ? cArrayRows(p.folded.map((v) => cInt(v, plan.accType)), 8) : [],
       finishNeedsO: ctx.finishNeedsO,

@@ -49,7 +49,7 @@ describe('pointwise family', () => {
     const q15 = await bench('q15');
     const q7 = await bench('q7');
     const i8 = await bench('int8');
-    const form = (m: KernelModel, t: string) => formFor(m, isa(t), planAccumulator(m).accType).form;
+    const form = (m: KernelModel, t: string) => formFor(m, isa(t)).form;
     expect(form(q15, 'arm920t')).toBe('plain');
     expect(form(q15, 'arm926ej-s')).toBe('pairO');
     expect(form(q15, 'cortex-m3')).toBe('plain');
@@ -88,6 +88,17 @@ describe('pointwise family', () => {
         const c = generate(m, { variant: 'optimized', isa: isa(t) }).files.find((f) => f.name === `${m.name}.c`)!.content;
         expect(c).toMatch(/the same bytes as the raw weights/);
       }
+  });
+
+  it("pre-widens int8 weights only under optimize 'speed', and says so in the header", async () => {
+    const m = await bench('int8');
+    const gen = (optimize: 'default' | 'speed') => generate(m, { variant: 'optimized', isa: isa('cortex-m4'), optimize }).files.find((f) => f.name === `${m.name}.c`)!.content;
+    expect(gen('default')).toMatch(/MAC form: quad8:/);
+    expect(gen('speed')).toMatch(/MAC form: quad8w:/);
+    expect(gen('speed')).toMatch(/pre-widened to int16 pairs, 2048 bytes where the raw weights take 1024/);
+    // No DSP: nothing to pre-widen for, the default layout stays.
+    const plain = generate(m, { variant: 'optimized', isa: isa('cortex-m3'), optimize: 'speed' }).files.find((f) => f.name === `${m.name}.c`)!.content;
+    expect(plain).toMatch(/the same bytes as the raw weights/);
   });
 
   it('folds the int8 input offset into the seeds of the outputs that see the input', () => {

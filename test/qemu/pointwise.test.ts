@@ -3,12 +3,16 @@
  * off every tile, stride 2, padded 1x1 borders (bias-only), a 64-bit accumulator from full-range q15 weights, and
  * int8 with offsets, per-channel requantization and a clamp.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/codegen/index.ts';
 import { modelFromValue } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
-import { verifyPair } from '../../src/verify/index.ts';
+import { buildImage } from '../../src/toolchain/index.ts';
+import { checkImage, testInputs, verifyPair } from '../../src/verify/index.ts';
+import { writeKernel } from '../../src/codegen/index.ts';
 import { baseSpec, root } from '../helpers.ts';
 import { planAccumulator } from '../../src/codegen/index.ts';
 
@@ -59,4 +63,23 @@ describe('pointwise family under QEMU', () => {
     }));
     expect(failures).toEqual([]);
   }, 240_000);
+
+  // verifyPair builds the default goal; the 'speed' goal (pre-widened int8 weights) is built and checked here.
+  it("is bit-exact with optimize 'speed' (pre-widened weights) on cortex-m4", async () => {
+    const target = findTarget('cortex-m4')!;
+    for (const m of [models[1], models[5]]) {
+      const k = generate(m, { variant: 'optimized', isa: target.features, optimize: 'speed' });
+      const c = k.files.find((f) => f.name === `${m.name}.c`)!.content;
+      expect(c).toMatch(/MAC form: quad8w/);
+      const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-pw-speed-'));
+      try {
+        writeKernel(k, path.join(work, 'kernel'));
+        const built = await buildImage(target, path.join(work, 'kernel'), path.join(work, 'build'));
+        const r = await checkImage(m, built, testInputs(m, 3), path.join(work, 'run'), 60);
+        expect(r.status, `${m.name}: ${JSON.stringify(r.first)}`).toBe('pass');
+      } finally {
+        fs.rmSync(work, { recursive: true, force: true });
+      }
+    }
+  }, 120_000);
 });
