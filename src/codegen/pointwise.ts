@@ -408,6 +408,10 @@ const opKinds: readonly OpKind[] = ['fence', 'adv', 'x', 'w', 'wk', 'x32', 'pkbt
 /** Every kind flag present (the templates compile in strict mode), the op's own set. */
 const opFlags = (op: Op) => ({ ...Object.fromEntries(opKinds.map((k) => [k, false])), ...op, [op.kind]: true });
 
+function usesOp(fns: Record<string, unknown>[], kind: OpKind): boolean {
+  return fns.some((f) => [...(f.ops as Op[]), ...(f.tailOps as Op[])].some((op) => op.kind === kind));
+}
+
 export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, ctx: FamilyContext) {
   const p = planPointwise(m, plan, isa, ctx.optimize);
   const st = m.numeric.storage;
@@ -487,8 +491,12 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       fns,
       needsAcle: p.classes.some((c) => c.form.form !== 'plain'),
       needsSmlal16: acc64 && p.classes.some((c) => c.form.form === 'pairO'),
-      needsLoad32: p.classes.some((c) => c.form.form === 'dual16' || c.form.form === 'quad8' || c.form.form === 'quad8w'),
-      foldOffset: p.folded !== null,
+      // Helpers are emitted only where some op uses them (clang warns about unused static functions).
+      needsLoad32: usesOp(fns, 'x32'),
+      needsRor8: usesOp(fns, 'sxr'),
+      needsPack: usesOp(fns, 'x32') || usesOp(fns, 'xpair'),
+      needsSeed: p.folded === null || g.hasBorder,
+      foldOffset: p.folded !== null && g.span > 0,
       interiorSeedLines: p.folded ? cArrayRows(p.folded.map((v) => cInt(v, plan.accType)), 8) : [],
       finishNeedsO: ctx.finishNeedsO,
       ciStride: ci,

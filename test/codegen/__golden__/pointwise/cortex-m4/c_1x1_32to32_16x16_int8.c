@@ -85,14 +85,6 @@ static const int32_t c_1x1_32to32_16x16_int8_w1[16] = {
 };
 
 
-/* Bias: raw values (int32_t, the accumulator's scale); seeds the accumulator as is. */
-static const int32_t c_1x1_32to32_16x16_int8_bias[C_1X1_32TO32_16X16_INT8_OUT_C] = {
-    -75, 39, -98, 75, -66, 17, 76, 77,
-    -122, -99, 24, 124, -88, -12, -85, 37,
-    -12, 52, 120, 26, -98, 18, -56, -77,
-    -91, -44, -62, 104, 19, -69, -41, -14,
-};
-
 /* Seeds of outputs that see the input: bias + input offset x the channel's weight sum, so that the loops multiply
    raw inputs. */
 static const int32_t c_1x1_32to32_16x16_int8_interior_seed[C_1X1_32TO32_16X16_INT8_OUT_C] = {
@@ -151,11 +143,6 @@ static inline int8_t c_1x1_32to32_16x16_int8_finish(int32_t acc, int o)
     return (int8_t)(v + C_1X1_32TO32_16X16_INT8_OUTPUT_OFFSET);
 }
 
-/* The accumulator of output channel o before any tap: the bias aligned to the product's fraction bits. */
-static inline int32_t c_1x1_32to32_16x16_int8_seed(int o)
-{
-    return (int32_t)c_1x1_32to32_16x16_int8_bias[o];
-}
 
 /* 3 output channel(s) x 2 pixel(s), quad8: `count` consecutive pixel blocks of a run. */
 static NOINLINE void c_1x1_32to32_16x16_int8_block0_o3_p2(const int8_t *restrict px0, int8_t *restrict out0,
