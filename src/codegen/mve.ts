@@ -355,6 +355,7 @@ export function mveView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures,
     pixelStride: m.strideW * m.inC,
     rowStride: m.dilH * m.inW * m.inC,
     foldOffset: m.numeric.inputOffset !== 0,
+    oneRow: m.kH === 1,
     vq,
   };
   if (shape === 'dw') {

@@ -40,6 +40,10 @@ const cases: Record<string, Record<string, unknown>> = {
     bias: { values: [2147483647, -2147483648, 5] } }),
   pointwise: int8('mpw', 32, 7, { kernel: 1, padding: 0 }),
   k5: int8('mk5', 8, 5, { kernel: 5, padding: 2 }),
+  // 1x1 kernels have no row loop: padded border regions (no valid row) must skip the taps.
+  pointwise_padded: int8('mpwp', 20, 5, { kernel: [1, 2], padding: [1, 1, 1, 0] }),
+  pointwise_padded_q7: baseSpec({ name: 'mpwq', layout: 'hwc', input: { channels: 18, height: 4, width: 5 }, output: { channels: 3 }, kernel: 1, padding: 1,
+    numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 4 }, weights: { random: { seed: 9 }, layout: 'ohwi' } }),
   // The vector output stage's edges: multipliers 0, 2^30, 2^31 - 1; shifts -31 (every output 0 or a tie at most),
   // -20..-16 (outputs of a few units: ties of both signs), 0, +1, +5, +30 (saturating left shift); outputs at the
   // clamps; 10 channels = blocks of 4, 4 and a predicated 2 (padded tables).

@@ -108,7 +108,7 @@ static inline int32x4_t int8_hwc_finish4(int32x4_t acc, int o)
 
 /* npix pixels x n (<= 4) consecutive output channels from o: acc[p * n + i] is channel o + i of pixel p. Each pixel's
    n outputs are the low bytes of n lanes, stored to n consecutive bytes (VSTRB.32, predicated). */
-static void int8_hwc_store4(int8_t *restrict out, const int32_t *acc, int n, int npix, int o)
+static inline void int8_hwc_store4(int8_t *restrict out, const int32_t *acc, int n, int npix, int o)
 {
     const mve_pred16_t lanes = vctp32q((uint32_t)n);
     for (int p = 0; p < npix; ++p, out += INT8_HWC_OUT_C, acc += n)
