@@ -11,6 +11,7 @@ import { mveFamily } from './mve.ts';
 import { neonFamily } from './neon.ts';
 import { neonHwcFamily } from './neon-hwc.ts';
 import { optimizedView } from './optimized-view.ts';
+import { pointwiseFamily } from './pointwise.ts';
 
 export interface FamilyContext {
   /** The output stage takes the channel index (per-channel requantization tables). */
@@ -37,7 +38,7 @@ export const blockedFamily: KernelFamily = {
   view: (m, plan, isa, ctx) => optimizedView(m, plan, isa, ctx),
 };
 
-export const optimizedFamilies: readonly KernelFamily[] = [mveFamily, neonFamily, neonHwcFamily, blockedFamily];
+export const optimizedFamilies: readonly KernelFamily[] = [mveFamily, neonFamily, neonHwcFamily, pointwiseFamily, blockedFamily];
 
 export function chooseFamily(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures): KernelFamily {
   return optimizedFamilies.find((f) => f.applies(m, plan, isa)) ?? blockedFamily;

@@ -1,0 +1,119 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generate, planAccumulator } from '../../src/codegen/index.ts';
+import { chooseFamily, optimizedFamilies } from '../../src/codegen/families.ts';
+import { formFor, planPointwise, pointwiseApplies } from '../../src/codegen/pointwise.ts';
+import { loadSpec, type KernelModel } from '../../src/spec/index.ts';
+import { findTarget } from '../../src/targets/index.ts';
+import { model, root } from '../helpers.ts';
+
+const isa = (t: string) => findTarget(t)!.features;
+const pw = (over: Record<string, unknown> = {}) => model({ kernel: 1, padding: 0, input: { channels: 8, height: 4, width: 5 }, output: { channels: 6 }, ...over });
+const int8 = (over: Record<string, unknown> = {}) => pw({
+  layout: 'hwc', input: { channels: 12, height: 3, width: 4 }, output: { channels: 5 },
+  numeric: { type: 'int8', inputOffset: 128, outputOffset: -3, multiplier: 1374632181, shift: -9 },
+  weights: { random: { seed: 3 }, layout: 'ohwi' }, ...over,
+});
+const applies = (m: KernelModel, t: string) => pointwiseApplies(m, planAccumulator(m), isa(t));
+const bench = (s: string) => loadSpec(path.join(root, 'bench', `c_1x1_32to32_16x16_${s}.json`));
+
+describe('pointwise family', () => {
+  it('sits between the vector families and blocked', () => {
+    expect(optimizedFamilies.map((f) => f.name)).toEqual(['mve', 'neon', 'neon-hwc', 'pointwise', 'blocked']);
+  });
+
+  it('applies to 1x1 convolutions it computes exactly, with stride and padding, in both layouts', () => {
+    for (const t of ['arm920t', 'arm926ej-s', 'cortex-m0', 'cortex-m3', 'cortex-m4', 'host']) {
+      expect(applies(pw(), t)).toBe(true);
+      expect(applies(pw({ layout: 'hwc', stride: 2, padding: [1, 0, 2, 1] }), t)).toBe(true);
+      expect(applies(pw({ numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 } }), t)).toBe(true);
+      expect(applies(int8(), t)).toBe(true);
+      const m = pw();
+      expect(chooseFamily(m, planAccumulator(m), isa(t)).name).toBe('pointwise');
+    }
+  });
+
+  it('refuses what it does not handle, so blocked generates it', () => {
+    const refused = [pw({ kernel: 3, padding: 1 }), pw({ kernel: [1, 3] }), pw({ groups: 2 })];
+    for (const m of refused) {
+      expect(applies(m, 'cortex-m4')).toBe(false);
+      expect(chooseFamily(m, planAccumulator(m), isa('cortex-m4')).name).toBe('blocked');
+    }
+    // q31 products need a 32x32->64 multiply: none on Thumb-1 (it would call __aeabi_lmul per MAC).
+    const q31 = pw({ numeric: { type: 'q31', inputFrac: 20, weightFrac: 24, outputFrac: 16 }, weights: { values: Array.from({ length: 48 }, (_, i) => i * 1000 - 20000) } });
+    expect(applies(q31, 'cortex-m0')).toBe(false);
+    expect(applies(q31, 'arm920t')).toBe(true);
+  });
+
+  it('chooses the MAC form per ISA feature row', async () => {
+    const q15 = await bench('q15');
+    const q7 = await bench('q7');
+    const i8 = await bench('int8');
+    const form = (m: KernelModel, t: string) => formFor(m, isa(t)).form;
+    expect(form(q15, 'arm920t')).toBe('plain');
+    expect(form(q15, 'arm926ej-s')).toBe('pairO');
+    expect(form(q15, 'cortex-m3')).toBe('plain');
+    expect(form(q15, 'cortex-m4')).toBe('dual16');
+    expect(form(q7, 'cortex-m4')).toBe('plain'); // CHW int8 data: no adjacent channels to unpack
+    expect(form(i8, 'cortex-m4')).toBe('quad8');
+    expect(form(i8, 'arm926ej-s')).toBe('plain');
+    expect(form(q15, 'cortex-m0')).toBe('plain');
+  });
+
+  it('keeps each tile within its ISA row register budget and tiles more than one MAC where registers allow', async () => {
+    for (const s of ['q15', 'q7', 'int8']) {
+      const m = await bench(s);
+      const plan = planAccumulator(m);
+      const tiles = Object.fromEntries(['arm920t', 'arm926ej-s', 'cortex-m0', 'cortex-m3', 'cortex-m4'].map((t) => [t, planPointwise(m, plan, isa(t)).tile]));
+      for (const [t, tile] of Object.entries(tiles)) {
+        const budget = t === 'cortex-m0' ? 5 : 11;
+        expect(tile.registers, `${s} ${t}`).toBeLessThanOrEqual(budget + 1);
+        expect(tile.codeBytes, `${s} ${t}`).toBeLessThanOrEqual(3600);
+      }
+      for (const t of ['arm920t', 'arm926ej-s', 'cortex-m3', 'cortex-m4']) expect(tiles[t].ob * tiles[t].pb, `${s} ${t}`).toBeGreaterThanOrEqual(4);
+      // Thumb-1 has eight low registers: a smaller tile than Thumb-2.
+      expect(tiles['cortex-m0'].ob * tiles['cortex-m0'].pb).toBeLessThan(tiles['cortex-m3'].ob * tiles['cortex-m3'].pb);
+    }
+  });
+
+  it('stores the same weight bytes as the raw weights by default, every value once', async () => {
+    const specs = [await bench('q15'), await bench('q7'), await bench('int8'), pw({ input: { channels: 5, height: 3, width: 3 }, output: { channels: 7 } }),
+      int8({ input: { channels: 33, height: 2, width: 3 }, output: { channels: 3 } })];
+    for (const m of specs)
+      for (const t of ['arm920t', 'arm926ej-s', 'cortex-m0', 'cortex-m4', 'host']) {
+        const p = planPointwise(m, planAccumulator(m), isa(t));
+        const bytes = p.classes.reduce((a, c) => a + c.weights.length * (c.form.form === 'plain' ? m.numeric.storage.bits / 8 : 4)
+          + c.kTailWeights.length * (m.numeric.storage.bits / 8), 0);
+        expect(bytes, `${m.name} ${t}`).toBe(m.weights.length * (m.numeric.storage.bits / 8));
+        const c = generate(m, { variant: 'optimized', isa: isa(t) }).files.find((f) => f.name === `${m.name}.c`)!.content;
+        expect(c).toMatch(/the same bytes as the raw weights/);
+      }
+  });
+
+  it("pre-widens int8 weights only under optimize 'speed', and says so in the header", async () => {
+    const m = await bench('int8');
+    const gen = (optimize: 'default' | 'speed') => generate(m, { variant: 'optimized', isa: isa('cortex-m4'), optimize }).files.find((f) => f.name === `${m.name}.c`)!.content;
+    expect(gen('default')).toMatch(/MAC form: quad8:/);
+    expect(gen('speed')).toMatch(/MAC form: quad8w:/);
+    expect(gen('speed')).toMatch(/pre-widened to int16 pairs, 2048 bytes where the raw weights take 1024/);
+    // No DSP: nothing to pre-widen for, the default layout stays.
+    const plain = generate(m, { variant: 'optimized', isa: isa('cortex-m3'), optimize: 'speed' }).files.find((f) => f.name === `${m.name}.c`)!.content;
+    expect(plain).toMatch(/the same bytes as the raw weights/);
+  });
+
+  it('folds the int8 input offset into the seeds of the outputs that see the input', () => {
+    const m = int8({ padding: 1 });
+    const c = generate(m, { variant: 'optimized', isa: isa('cortex-m4') }).files.find((f) => f.name === 'k.c')!.content;
+    expect(c).toMatch(/k_interior_seed\[K_OUT_C\]/);
+    // Padded outputs keep the plain seed (no input, no offset).
+    expect(c).toMatch(/k_bias_only[\s\S]*k_seed\(o\)/);
+  });
+
+  for (const [spec, target] of [['q15', 'arm920t'], ['q15', 'arm926ej-s'], ['int8', 'cortex-m4']] as const)
+    it(`matches the committed golden for bench ${spec} on ${target}`, async () => {
+      const k = generate(await bench(spec), { variant: 'optimized', isa: isa(target) });
+      expect(k.family).toBe('pointwise');
+      const c = k.files.find((f) => f.name.endsWith('.c'))!;
+      await expect(c.content).toMatchFileSnapshot(path.join('__golden__', 'pointwise', target, c.name));
+    });
+});
