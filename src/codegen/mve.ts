@@ -10,7 +10,11 @@
  * Padding costs nothing in the interior: the output plane is split into regions by valid kernel rows and columns.
  * int8's input offset is folded into interior seeds; a dot border region's seeds add offset x its valid weights,
  * summed once per region and channel block (so borders run the interior's code); depthwise borders add the offset
- * to each input lane. The output stage is the common scalar finish, one call per output. C text: templates/mve/kernel.c.hbs.
+ * to each input lane. int8 output stage: vectorized, 4 consecutive output channels per int32x4 (a dot block's
+ * channels; a depthwise vector's lanes when the channel multiplier is 1), exactly TFLite's MultiplyByQuantizedMultiplier
+ * (VQSHL, VQRDMULH, negative-tie fixup + VRSHL, clamp, + offset, VSTRB.32 of the low bytes; the proof is in the
+ * template, the BigInt model of it in test/codegen/mve-requant.test.ts). q7/q15 and depthwise with a multiplier > 1
+ * keep the common scalar finish, one call per output. C text: templates/mve/kernel.c.hbs.
  */
 import type { KernelModel } from '../spec/index.ts';
 import type { IsaFeatures } from '../targets/index.ts';
@@ -78,7 +82,7 @@ function segments(m: KernelModel, n: number): Segment[] {
 
 /**
  * Estimated instructions per MAC of the interior's taps for an ob x pb blocking (stated in the C header; the output
- * stage, about 45 instructions an output, is not included): predicated loads take a VPST; a row whose input vectors do not fit the 8 Q registers (with one weight) spills;
+ * stage is not included): predicated loads take a VPST; a row whose input vectors do not fit the 8 Q registers (with one weight) spills;
  * many accumulators cost moves; a block costs its seeds and call, a pixel its output-stage loop.
  */
 function dotCost(m: KernelModel, lanes: number, ob: number, pb: number): number {
@@ -308,10 +312,40 @@ function dwView(m: KernelModel, plan: AccumulatorPlan, o: MveOptions) {
   };
 }
 
+/**
+ * The vector int8 output stage (4 consecutive output channels per int32x4): taken by int8 dot kernels (their channel
+ * blocks are consecutive) and by depthwise kernels with channel multiplier 1 (a vector's 4 lanes are 4 consecutive
+ * output channels). Per-channel quantities are int32 tables padded by 3 (a block's vector load may run past the last
+ * channel; the padding lanes are never stored), or a broadcast constant when every channel shares the value.
+ */
+function vectorStage(m: KernelModel, plan: AccumulatorPlan, shape: MveShape) {
+  const st = plan.stage;
+  if (st.kind !== 'requantize' || m.numeric.kind !== 'int8') return null;
+  if (shape === 'dw' && m.outPerGroup !== 1) return null;
+  const tables: { name: string; lines: string[] }[] = [];
+  const param = (values: number[], key: string) => {
+    if (values.every((v) => v === values[0])) return { vec: `vdupq_n_s32(${cInt(BigInt(values[0]), 'int32_t')})` };
+    const name = `${m.name}_vq_${key}`;
+    tables.push({ name, lines: cArrayRows([...values, 0, 0, 0].map((v) => cInt(BigInt(v), 'int32_t')), 8) });
+    return { vec: `vldrwq_s32(${name} + o)` };
+  };
+  return {
+    tables,
+    tableLen: m.outC + 3,
+    noLeft: st.left.every((l) => l === 0),
+    left: param(st.left, 'left').vec,
+    mult: param(st.multiplier, 'multiplier').vec,
+    negRight: param(st.right.map((r) => -r), 'neg_right').vec,
+    preLo: st.lo - st.outputOffset,
+    preHi: st.hi - st.outputOffset,
+  };
+}
+
 export function mveView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, ctx: FamilyContext, o: MveOptions = {}) {
   const shape = mveShape(m, plan, isa);
   if (!shape) throw new Error('mveView: the MVE family does not apply to this spec');
   const bits = m.numeric.storage.bits;
+  const vq = vectorStage(m, plan, shape);
   const common = {
     vecType: bits === 8 ? 'int8x16_t' : 'int16x8_t',
     load: bits === 8 ? 'vldrbq_s8' : 'vldrhq_s16',
@@ -321,6 +355,8 @@ export function mveView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures,
     pixelStride: m.strideW * m.inC,
     rowStride: m.dilH * m.inW * m.inC,
     foldOffset: m.numeric.inputOffset !== 0,
+    oneRow: m.kH === 1,
+    vq,
   };
   if (shape === 'dw') {
     const dw = dwView(m, plan, o);

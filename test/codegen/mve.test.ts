@@ -101,4 +101,21 @@ describe('mve family: generated C', () => {
     expect(c).toContain('vctp32q(1)');
     expect(c).toContain('vmulq_s32(');
   });
+
+  it('runs int8 output stages on 4 channels per vector where channels are consecutive, scalar otherwise', () => {
+    const vector = (over: Record<string, unknown>) => cOf(over).c.includes('_finish4(');
+    expect(vector(int8())).toBe(true);
+    expect(vector(int8({ groups: 17, output: { channels: 17 } }))).toBe(true);
+    // Channel multiplier 2: a vector's lanes are every other output channel.
+    expect(vector(int8({ groups: 17, output: { channels: 34 } }))).toBe(false);
+    expect(vector(q15hwc({ numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 } }))).toBe(false);
+    // Shared multiplier and shift: broadcast constants, no tables; per-channel ones: padded int32 tables.
+    const c = cOf(int8()).c;
+    expect(c).not.toContain('_vq_multiplier[');
+    expect(c).toContain('vdupq_n_s32(1300000000)');
+    const per = cOf(int8({ numeric: { type: 'int8', inputOffset: 128, outputOffset: -3, multiplier: [1300000000, 1300000001, 1, 2, 3], shift: [-8, 2, -8, -8, -8] } })).c;
+    expect(per).toContain('_vq_multiplier[8]');
+    expect(per).toContain('_vq_left[8]');
+    expect(per).toContain('vqshlq_s32(');
+  });
 });

@@ -40,13 +40,37 @@ const cases: Record<string, Record<string, unknown>> = {
     bias: { values: [2147483647, -2147483648, 5] } }),
   pointwise: int8('mpw', 32, 7, { kernel: 1, padding: 0 }),
   k5: int8('mk5', 8, 5, { kernel: 5, padding: 2 }),
+  // 1x1 kernels have no row loop: padded border regions (no valid row) must skip the taps.
+  pointwise_padded: int8('mpwp', 20, 5, { kernel: [1, 2], padding: [1, 1, 1, 0] }),
+  pointwise_padded_q7: baseSpec({ name: 'mpwq', layout: 'hwc', input: { channels: 18, height: 4, width: 5 }, output: { channels: 3 }, kernel: 1, padding: 1,
+    numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 4 }, weights: { random: { seed: 9 }, layout: 'ohwi' } }),
+  // The vector output stage's edges: multipliers 0, 2^30, 2^31 - 1; shifts -31 (every output 0 or a tie at most),
+  // -20..-16 (outputs of a few units: ties of both signs), 0, +1, +5, +30 (saturating left shift); outputs at the
+  // clamps; 10 channels = blocks of 4, 4 and a predicated 2 (padded tables).
+  requant_edges: int8('mrq', 5, 10, { kernel: 3, padding: 1 }, {
+    multiplier: [0, 2147483647, 1073741824, 1500000000, 2147483647, 1073741825, 1234567890, 2147483647, 1999999999, 1073741824],
+    shift: [-31, -31, -20, -16, 1, 5, 0, 30, -19, -18], activationMin: -100, activationMax: 120 }),
+  requant_uniform_saturating: int8('mrqu', 4, 4, { kernel: 1, padding: 0 }, { multiplier: 2147483647, shift: 3, outputOffset: 5 }),
+  requant_depthwise_edges: int8('mrqdw', 7, 7, { groups: 7, padding: 1 }, {
+    multiplier: [0, 2147483647, 1073741824, 2147483647, 1500000000, 1073741825, 2000000000],
+    shift: [-31, -31, 30, -18, -17, 1, -16], activationMin: -128, activationMax: 127 }),
+  // Ties of both signs in every channel: acc = ±input (1x1, one weight of ±1, no offset, no bias), so SRDHM by 2^30
+  // halves with a tie at every odd acc, and by 2^31 - 1 keeps acc, which the rounding divide by 2, 4, 8 then splits
+  // exactly at its ties; every int8 input value occurs. Dot (4 + 2 channels) and depthwise (4 + 3 channels).
+  requant_ties: int8('mrqt', 1, 6, { kernel: 1, padding: 0, input: { channels: 1, height: 16, width: 16 }, weights: { values: [1, -1, 1, -1, 1, 1] }, bias: undefined }, {
+    inputOffset: 0, outputOffset: 0, multiplier: [1073741824, 1073741824, 2147483647, 2147483647, 2147483647, 1073741825], shift: [-1, 0, -1, -2, -3, -2] }),
+  requant_ties_depthwise: int8('mrqtd', 7, 7, { kernel: 1, padding: 0, groups: 7, input: { channels: 7, height: 8, width: 8 }, weights: { values: [1, -1, 1, -1, 1, -1, 1] }, bias: undefined }, {
+    inputOffset: 0, outputOffset: 0, multiplier: [1073741824, 1073741824, 2147483647, 2147483647, 2147483647, 1073741825, 2147483647], shift: [-1, 0, -1, -2, -3, -2, -4] }),
 };
 
 describe('MVE family on cortex-m55: edge paths bit-exact under QEMU', () => {
   for (const [key, spec] of Object.entries(cases))
     it.concurrent(key, async () => {
       const m = modelFromValue(spec, path.join(root, `${key}.json`));
-      expect(generate(m, { isa: target.features }).family).toBe('mve');
+      const g = generate(m, { isa: target.features });
+      expect(g.family).toBe('mve');
+      // The requant cases exist for the vector output stage: they must run it.
+      if (key.startsWith('requant')) expect(g.files.map((f) => f.content).join('')).toContain('_finish4(');
       const r = await verifyPair(m, target, { seed: 7, timeoutSeconds: 60, inputs: [...testInputs(m, 7), ...boundInputs(m)] });
       expect(r.status, r.error ?? describeMismatch(r)).toBe('pass');
       expect(r.mismatches).toBe(0);

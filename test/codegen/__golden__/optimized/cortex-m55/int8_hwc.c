@@ -7,7 +7,7 @@
  * The output plane is split at generation time into regions by which kernel rows and columns fall inside the
  * input; each region runs a function with exactly its valid taps, so no bounds check runs anywhere.
  * The input offset is folded into the interior's seeds; border regions add it for their valid weights only.
- * Each output goes through the common scalar output stage.
+ * int8: the output stage runs on 4 consecutive output channels per vector (finish4).
  */
 #include "int8_hwc.h"
 #include <arm_mve.h>
@@ -69,52 +69,50 @@ static inline int32_t int8_hwc_seed(int o)
     return (int32_t)int8_hwc_bias[o];
 }
 
-static const int32_t int8_hwc_multiplier[INT8_HWC_OUT_C] = {
+/* Per output channel, padded by 3 lanes (a block's load may pass the last channel; those lanes are never stored). */
+static const int32_t int8_hwc_vq_multiplier[11] = {
     1518500250, 1276901376, 2003032064, 1073741824, 1779033703, 1431655765, 1202590843, 1925330168,
+    0, 0, 0,
 };
 
-static const uint8_t int8_hwc_right_shift[INT8_HWC_OUT_C] = {
-    9, 8, 10, 8, 9, 9, 8, 10,
+/* Per output channel, padded by 3 lanes (a block's load may pass the last channel; those lanes are never stored). */
+static const int32_t int8_hwc_vq_neg_right[11] = {
+    -9, -8, -10, -8, -9, -9, -8, -10,
+    0, 0, 0,
 };
-
-/* gemmlowp's SaturatingRoundingDoublingHighMul, as TFLite's reference uses it: the high half of 2*a*b, rounded to
-   nearest by the nudge and C's truncating division (ties upward); INT32_MIN * INT32_MIN, its one overflow, saturates. */
-static inline int32_t int8_hwc_srdhm(int32_t a, int32_t b)
-{
-    /* (ab + nudge) / 2^31 truncating equals floor((ab + 2^30) / 2^31) for either sign of ab: one add, one shift. */
-    if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
-    return (int32_t)(((int64_t)a * (int64_t)b + (INT64_C(1) << 30)) >> 31);
-}
-
-/* gemmlowp's RoundingDivideByPOT: x / 2^e rounded to nearest, ties away from zero (0 <= e <= 31). */
-static inline int32_t int8_hwc_rdbpot(int32_t x, int e)
-{
-    const int32_t mask = (int32_t)((UINT32_C(1) << e) - 1u);
-    const int32_t remainder = x & mask;
-    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-    return (x >> e) + (remainder > threshold ? 1 : 0);
-}
-
-/* Output stage (TFLite's MultiplyByQuantizedMultiplier): SRDHM(acc, multiplier per output channel), rounding divide by 2^right (shift per output channel), + output offset -12, clamp to [-12, 120]. */
-static inline int8_t int8_hwc_finish(int32_t acc, int o)
-{
-    const int32_t x = acc;
-    const int32_t v = int8_hwc_rdbpot(int8_hwc_srdhm(x, int8_hwc_multiplier[o]), int8_hwc_right_shift[o]);
-    /* + output offset, clamped; comparing before the addition keeps it exact in int32 */
-    if (v < 0) return (int8_t)-12;
-    if (v > 132) return (int8_t)120;
-    return (int8_t)(v + INT8_HWC_OUTPUT_OFFSET);
-}
 
 /*
- * npix pixels x n outputs: acc[p * n + i] is channel o + i * step of pixel p, written to out[p * OUT_C + i * step].
- * One copy of the output stage serves every block function.
+ * TFLite's MultiplyByQuantizedMultiplier for output channels o..o+3, exactly (a BigInt model of these instructions
+ * is checked against the golden model in test/codegen/mve-requant.test.ts):
+ * - VQSHL: acc * 2^left, saturating to int32 exactly where the scalar stage saturates (and exact where it need not).
+ * - VQRDMULH = gemmlowp's SRDHM: VQRDMULH is sat(floor((2ab + 2^31) / 2^32)) = floor((ab + 2^30) / 2^31). SRDHM
+ *   for ab >= 0 is the same; for ab < 0 it is -floor((|ab| + 2^30 - 1) / 2^31) = ceil((ab - 2^30 + 1) / 2^31)
+ *   = floor((ab - 2^30 + 1 + 2^31 - 1) / 2^31) = floor((ab + 2^30) / 2^31). The one overflow, INT32_MIN^2, gives
+ *   2^31 in both and saturates to INT32_MAX in both.
+ * - Rounding divide by 2^right, ties away from zero: VRSHL by -right rounds ties up, floor((x + 2^(right-1)) / 2^right),
+ *   with no intermediate overflow. For x < 0 and right > 0, taking 1 first turns ties down and changes nothing else
+ *   (floor((x - 1 + 2^(right-1)) / 2^right) rounds up only when the remainder exceeds half); the subtraction
+ *   saturates at INT32_MIN, whose remainder is 0 either way. (x & -right) has its sign bit set exactly when x < 0
+ *   and right > 0, so VSHR #31 of it is that -1.
+ * - Clamp before adding the output offset, as the scalar stage: every step stays exact in int32.
  */
-static void int8_hwc_store(int8_t *restrict out, const int32_t *acc, int n, int npix, int o, int step)
+static inline int32x4_t int8_hwc_finish4(int32x4_t acc, int o)
 {
+    int32x4_t x = vqrdmulhq_s32(acc, vldrwq_s32(int8_hwc_vq_multiplier + o));
+    const int32x4_t neg_right = vldrwq_s32(int8_hwc_vq_neg_right + o);
+    x = vrshlq_s32(vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, neg_right), 31)), neg_right);
+    x = vminq_s32(vmaxq_s32(x, vdupq_n_s32(0)), vdupq_n_s32(132));
+    (void)o;
+    return vaddq_n_s32(x, INT8_HWC_OUTPUT_OFFSET);
+}
+
+/* npix pixels x n (<= 4) consecutive output channels from o: acc[p * n + i] is channel o + i of pixel p. Each pixel's
+   n outputs are the low bytes of n lanes, stored to n consecutive bytes (VSTRB.32, predicated). */
+static inline void int8_hwc_store4(int8_t *restrict out, const int32_t *acc, int n, int npix, int o)
+{
+    const mve_pred16_t lanes = vctp32q((uint32_t)n);
     for (int p = 0; p < npix; ++p, out += INT8_HWC_OUT_C, acc += n)
-        for (int i = 0; i < n; ++i)
-            out[i * step] = int8_hwc_finish(acc[i], o + i * step);
+        vstrbq_p_s32(out, int8_hwc_finish4(vldrwq_z_s32(acc, lanes), o), lanes);
 }
 
 /* 4 output channel(s) x 1 pixel(s), 2 kernel column(s). px0: input of the first valid tap (group's channel 0), first pixel; wbase: the block's weights at that
@@ -151,7 +149,7 @@ static void int8_hwc_dot0_n2_o4_p1(const int8_t *restrict px0, const int8_t *res
         }
         {
             const int32_t res[4] = { a0_0, a1_0, a2_0, a3_0 };
-            int8_hwc_store(out0, res, 4, 1, o0, 1);
+            int8_hwc_store4(out0, res, 4, 1, o0);
         }
     }
 }
@@ -190,7 +188,7 @@ static void int8_hwc_dot1_n3_o4_p1(const int8_t *restrict px0, const int8_t *res
         }
         {
             const int32_t res[4] = { a0_0, a1_0, a2_0, a3_0 };
-            int8_hwc_store(out0, res, 4, 1, o0, 1);
+            int8_hwc_store4(out0, res, 4, 1, o0);
         }
     }
 }
