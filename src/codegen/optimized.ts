@@ -24,7 +24,7 @@ const registerBudget: Record<IsaFeatures['state'], number> = { a32: 10, thumb2: 
  * keeps the kernel's real .text under 4 KiB with ~200 bytes to spare.
  */
 export const CODE_BUDGET = 3900;
-const REGION_ROW_BYTES = 24;
+const REGION_ROW_BYTES = 12;
 const RUN_BYTES = 260;
 /** quad's weights are two unpacked halves held across taps; one more register than the estimate counts fits. */
 const QUAD_EXTRA_REGS = 1;
