@@ -25,6 +25,8 @@ const registerBudget: Record<IsaFeatures['state'], number> = { a32: 10, thumb2: 
  */
 export const CODE_BUDGET = 3900;
 const REGION_ROW_BYTES = 12;
+/** Instructions a call of the out-of-line output stage adds per output (argument moves, call, return, result). */
+const CALL_INSTRUCTIONS = 9;
 const RUN_BYTES = 260;
 /** quad's weights are two unpacked halves held across taps; one more register than the estimate counts fits. */
 const QUAD_EXTRA_REGS = 1;
@@ -149,6 +151,8 @@ export interface OptimizedPlan {
   codeBytes: number;
   codeBudget: number;
   droppedTaps: number;
+  /** The output stage is called (one copy) rather than inlined per accumulator. */
+  outlineFinish: boolean;
 }
 
 function strides(m: KernelModel) {
@@ -222,18 +226,19 @@ function estimate(m: KernelModel, ob: number, pb: number, accWords: number, form
  * Code-size model of one block function, per instruction-set state (bytes): `instr` per emitted load, MAC or
  * unpack (A32 is 4 bytes an instruction plus address arithmetic; Thumb-1 needs moves around its 8 low registers),
  * `fn` per function (its loops, seeding, call and spills), `accInt8`/`accQ` per accumulator word (the output
- * stage is inlined per accumulator: int8's per-channel multiply, rounding shift and clamp is ~40 A32 instructions).
+ * stage is inlined per accumulator: int8's per-channel multiply, rounding shift and clamp is ~40 A32 instructions;
+ * `accCall` when that stage is one out-of-line function instead, `finishBody` its one copy).
  * Fitted by least squares on measured .text, then rounded up so that every measured kernel is at or under it.
  */
-const codeCost: Record<IsaFeatures['state'], { instr: number; fn: number; accInt8: number; accQ: number }> = {
-  a32: { instr: 5, fn: 400, accInt8: 170, accQ: 40 },
-  host: { instr: 5, fn: 400, accInt8: 170, accQ: 40 },
-  thumb2: { instr: 5, fn: 150, accInt8: 160, accQ: 70 },
-  thumb1: { instr: 9, fn: 100, accInt8: 260, accQ: 180 },
+const codeCost: Record<IsaFeatures['state'], { instr: number; fn: number; accInt8: number; accQ: number; accCall: number; finishBody: number }> = {
+  a32: { instr: 5, fn: 400, accInt8: 170, accQ: 40, accCall: 40, finishBody: 240 },
+  host: { instr: 5, fn: 400, accInt8: 170, accQ: 40, accCall: 40, finishBody: 240 },
+  thumb2: { instr: 5, fn: 150, accInt8: 160, accQ: 70, accCall: 40, finishBody: 200 },
+  thumb1: { instr: 9, fn: 100, accInt8: 260, accQ: 180, accCall: 40, finishBody: 300 },
 };
 
 /** Estimated code bytes of one function (an upper bound of what arm-none-eabi-gcc -O2 makes of it). */
-function fnBytes(f: BlockFn, accWords: number, m: KernelModel, state: IsaFeatures['state']): number {
+function fnBytes(f: BlockFn, accWords: number, m: KernelModel, state: IsaFeatures['state'], outline: boolean): number {
   const c = codeCost[state];
   // quad: a load and two unpacks per input and weight word, two SMLADs per MAC entry
   const k = f.macForm === 'quad' ? 3 : 1;
@@ -244,12 +249,15 @@ function fnBytes(f: BlockFn, accWords: number, m: KernelModel, state: IsaFeature
     n += (k + add) * r.loads.length;
     for (const t of r.taps) n += (f.macForm === 'quad' ? 2 : 1) * t.macs.length + k * t.weights.length;
   }
-  return c.instr * n + c.fn + f.ob * f.pb * accWords * (m.numeric.kind === 'int8' ? c.accInt8 : c.accQ);
+  const perAcc = outline ? c.accCall : m.numeric.kind === 'int8' ? c.accInt8 : c.accQ;
+  return c.instr * n + c.fn + f.ob * f.pb * accWords * perAcc;
 }
 
 interface Shape {
   ob: number;
   pb: number;
+  /** The output stage is one out-of-line function (int8's is large) rather than inlined per accumulator. */
+  outline: boolean;
 }
 
 function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>, form: MacForm, weightStride: number, state: IsaFeatures['state']) {
@@ -293,7 +301,8 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
         rows: y.valid.length,
       });
     }
-  const bytes = RUN_BYTES + REGION_ROW_BYTES * regions.length + fns.reduce((a, f) => a + fnBytes(f, accWords, m, state), 0);
+  const bytes = RUN_BYTES + REGION_ROW_BYTES * regions.length + (shape.outline ? codeCost[state].finishBody : 0)
+    + fns.reduce((a, f) => a + fnBytes(f, accWords, m, state, shape.outline), 0);
   return { fns, regions, bytes, sizes };
 }
 
@@ -315,11 +324,15 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
   const xBands = axisBands(m.outW, m.inW, m.kW, m.strideW, m.dilW, m.pad.left);
   const widest = Math.max(...xBands.map((b) => b.hi - b.lo + 1));
   // Cheapest blocking whose registers fit the ISA and whose code fits the budget (1 x 1 always qualifies).
+  // int8's output stage may also be called rather than inlined: a call per output, much less code per accumulator.
+  const outlines = m.numeric.kind === 'int8' ? [false, true] : [false];
+  const macsPerOutput = m.inPerGroup * m.kH * m.kW;
   const options: (Shape & { cost: number })[] = [];
-  for (let ob = 1; ob <= Math.min(4, m.outPerGroup); ob++)
-    for (let pb = 1; pb <= Math.min(4, widest); pb++)
-      if (ob * pb === 1 || registersNeeded(ob, pb, accWords, macForm) <= budget + (quad ? QUAD_EXTRA_REGS : 0))
-        options.push({ ob, pb, cost: estimate(m, ob, pb, accWords, macForm, widened) });
+  for (const outline of outlines)
+    for (let ob = 1; ob <= Math.min(4, m.outPerGroup); ob++)
+      for (let pb = 1; pb <= Math.min(4, widest); pb++)
+        if (ob * pb === 1 || registersNeeded(ob, pb, accWords, macForm) <= budget + (quad ? QUAD_EXTRA_REGS : 0))
+          options.push({ ob, pb, outline, cost: estimate(m, ob, pb, accWords, macForm, widened) + (outline ? CALL_INSTRUCTIONS / macsPerOutput : 0) });
   options.sort((a, b) => a.cost - b.cost);
   let chosen = options[options.length - 1];
   let built = build(m, chosen, accWords, live, macForm, weightStride, isa.state);
@@ -370,6 +383,7 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
     codeBytes: built.bytes,
     codeBudget: CODE_BUDGET,
     droppedTaps: m.kH * m.kW - live.size,
+    outlineFinish: chosen.outline,
   };
 }
 
