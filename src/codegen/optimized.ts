@@ -6,7 +6,9 @@
  *   kernel row (its valid columns x pixels x channels) and loops over the valid kernel rows, so one function serves
  *   every border band with the same columns.
  * - Register blocking: output channels x output pixels per inner loop, chosen by a small cost model within the
- *   ISA's register budget and the code budget.
+ *   ISA's register budget and the code budget (an upper bound of the real .text, see codeCost). For int8 the planner
+ *   may also call one out-of-line output stage instead of inlining it per accumulator, when that lets a bigger
+ *   blocking fit.
  * - Blocked weights: per block of output channels, [in/groups][ky][kx][channel in block]: the order the loops read,
  *   the same number of bytes as the plain order.
  * - Taps whose weight is zero in every output channel are left out of the unrolled code (they stay in the table).
