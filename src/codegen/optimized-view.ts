@@ -143,6 +143,8 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       codeBytes: opt.codeBytes,
       codeBudget: opt.codeBudget,
       finishNeedsO: ctx.finishNeedsO,
+      outlineFinish: opt.outlineFinish,
+      finishFn: opt.outlineFinish ? `${m.name}_finish_call` : `${m.name}_finish`,
       coordType: Math.max(m.outH, m.outW) > 255 ? 'unsigned short' : 'unsigned char',
     },
   };

@@ -6,7 +6,9 @@
  *   kernel row (its valid columns x pixels x channels) and loops over the valid kernel rows, so one function serves
  *   every border band with the same columns.
  * - Register blocking: output channels x output pixels per inner loop, chosen by a small cost model within the
- *   ISA's register budget and the code budget.
+ *   ISA's register budget and the code budget (an upper bound of the real .text, see codeCost). For int8 the planner
+ *   may also call one out-of-line output stage instead of inlining it per accumulator, when that lets a bigger
+ *   blocking fit.
  * - Blocked weights: per block of output channels, [in/groups][ky][kx][channel in block]: the order the loops read,
  *   the same number of bytes as the plain order.
  * - Taps whose weight is zero in every output channel are left out of the unrolled code (they stay in the table).
@@ -18,9 +20,15 @@ import type { IsaFeatures } from '../targets/index.ts';
 /** Registers a compiler can keep values in, per instruction-set state, after sp, pc and the loop's pointers. */
 const registerBudget: Record<IsaFeatures['state'], number> = { a32: 10, thumb2: 9, thumb1: 4, host: 10 };
 
-/** Estimated .text the default promises to stay under (4 KiB), with a margin for the estimate's error. */
-export const CODE_BUDGET = 3600;
-const REGION_ROW_BYTES = 24;
+/**
+ * Estimated .text the default stays under. fnBytes() is an upper bound of the real size (fitted on the bench specs
+ * and examples on every QEMU target, arm-none-eabi-gcc 12.2 -O2, checked by test/codegen/code-size.test.ts), so this
+ * keeps the kernel's real .text under 4 KiB with ~200 bytes to spare.
+ */
+export const CODE_BUDGET = 3900;
+const REGION_ROW_BYTES = 12;
+/** Instructions a call of the out-of-line output stage adds per output (argument moves, call, return, result). */
+const CALL_INSTRUCTIONS = 9;
 const RUN_BYTES = 260;
 /** quad's weights are two unpacked halves held across taps; one more register than the estimate counts fits. */
 const QUAD_EXTRA_REGS = 1;
@@ -145,6 +153,8 @@ export interface OptimizedPlan {
   codeBytes: number;
   codeBudget: number;
   droppedTaps: number;
+  /** The output stage is called (one copy) rather than inlined per accumulator. */
+  outlineFinish: boolean;
 }
 
 function strides(m: KernelModel) {
@@ -214,24 +224,45 @@ function estimate(m: KernelModel, ob: number, pb: number, accWords: number, form
   return (inputLoads + weightLoads + macInstr * taps * ob * pb + loopUpkeep + perOutput) / macs;
 }
 
-/** Estimated code bytes of one function (calibrated on arm-none-eabi-gcc -O2 A32 output: 4 bytes an instruction). */
-function fnBytes(f: BlockFn, accWords: number): number {
+/**
+ * Code-size model of one block function, per instruction-set state (bytes): `instr` per emitted load, MAC or
+ * unpack (A32 is 4 bytes an instruction plus address arithmetic; Thumb-1 needs moves around its 8 low registers),
+ * `fn` per function (its loops, seeding, call and spills), `accInt8`/`accQ` per accumulator word (the output
+ * stage is inlined per accumulator: int8's per-channel multiply, rounding shift and clamp is ~40 A32 instructions;
+ * `accCall` when that stage is one out-of-line function instead, `finishBody` its one copy).
+ * Fitted by least squares on measured .text, then rounded up so that every measured kernel is at or under it.
+ */
+const codeCost: Record<IsaFeatures['state'], { instr: number; fn: number; accInt8: number; accQ: number; accCall: number; finishBody: number }> = {
+  a32: { instr: 5, fn: 400, accInt8: 170, accQ: 40, accCall: 40, finishBody: 240 },
+  host: { instr: 5, fn: 400, accInt8: 170, accQ: 40, accCall: 40, finishBody: 240 },
+  thumb2: { instr: 5, fn: 150, accInt8: 160, accQ: 70, accCall: 40, finishBody: 200 },
+  thumb1: { instr: 9, fn: 100, accInt8: 260, accQ: 180, accCall: 40, finishBody: 300 },
+};
+
+/** Estimated code bytes of one function (an upper bound of what arm-none-eabi-gcc -O2 makes of it). */
+function fnBytes(f: BlockFn, accWords: number, m: KernelModel, state: IsaFeatures['state'], outline: boolean): number {
+  const c = codeCost[state];
   // quad: a load and two unpacks per input and weight word, two SMLADs per MAC entry
   const k = f.macForm === 'quad' ? 3 : 1;
+  // Border functions add the input offset to every input they load (the interior folds it into its seeds).
+  const add = m.numeric.inputOffset !== 0 && f.kind === 'rowloop' ? 1 : 0;
   let n = 0;
   for (const r of f.rows) {
-    n += k * r.loads.length;
+    n += (k + add) * r.loads.length;
     for (const t of r.taps) n += (f.macForm === 'quad' ? 2 : 1) * t.macs.length + k * t.weights.length;
   }
-  return 4 * (n + 28 + (f.kind === 'rowloop' ? 6 : 0) + f.ob * f.pb * (12 + 2 * accWords));
+  const perAcc = outline ? c.accCall : m.numeric.kind === 'int8' ? c.accInt8 : c.accQ;
+  return c.instr * n + c.fn + f.ob * f.pb * accWords * perAcc;
 }
 
 interface Shape {
   ob: number;
   pb: number;
+  /** The output stage is one out-of-line function (int8's is large) rather than inlined per accumulator. */
+  outline: boolean;
 }
 
-function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>, form: MacForm, weightStride: number) {
+function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>, form: MacForm, weightStride: number, state: IsaFeatures['state']) {
   const { ob, pb } = shape;
   const s = strides(m);
   const yBands = axisBands(m.outH, m.inH, m.kH, m.strideH, m.dilH, m.pad.top);
@@ -272,7 +303,8 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
         rows: y.valid.length,
       });
     }
-  const bytes = RUN_BYTES + REGION_ROW_BYTES * regions.length + fns.reduce((a, f) => a + fnBytes(f, accWords), 0);
+  const bytes = RUN_BYTES + REGION_ROW_BYTES * regions.length + (shape.outline ? codeCost[state].finishBody : 0)
+    + fns.reduce((a, f) => a + fnBytes(f, accWords, m, state, shape.outline), 0);
   return { fns, regions, bytes, sizes };
 }
 
@@ -294,16 +326,20 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
   const xBands = axisBands(m.outW, m.inW, m.kW, m.strideW, m.dilW, m.pad.left);
   const widest = Math.max(...xBands.map((b) => b.hi - b.lo + 1));
   // Cheapest blocking whose registers fit the ISA and whose code fits the budget (1 x 1 always qualifies).
+  // int8's output stage may also be called rather than inlined: a call per output, much less code per accumulator.
+  const outlines = m.numeric.kind === 'int8' ? [false, true] : [false];
+  const macsPerOutput = m.inPerGroup * m.kH * m.kW;
   const options: (Shape & { cost: number })[] = [];
-  for (let ob = 1; ob <= Math.min(4, m.outPerGroup); ob++)
-    for (let pb = 1; pb <= Math.min(4, widest); pb++)
-      if (ob * pb === 1 || registersNeeded(ob, pb, accWords, macForm) <= budget + (quad ? QUAD_EXTRA_REGS : 0))
-        options.push({ ob, pb, cost: estimate(m, ob, pb, accWords, macForm, widened) });
+  for (const outline of outlines)
+    for (let ob = 1; ob <= Math.min(4, m.outPerGroup); ob++)
+      for (let pb = 1; pb <= Math.min(4, widest); pb++)
+        if (ob * pb === 1 || registersNeeded(ob, pb, accWords, macForm) <= budget + (quad ? QUAD_EXTRA_REGS : 0))
+          options.push({ ob, pb, outline, cost: estimate(m, ob, pb, accWords, macForm, widened) + (outline ? CALL_INSTRUCTIONS / macsPerOutput : 0) });
   options.sort((a, b) => a.cost - b.cost);
   let chosen = options[options.length - 1];
-  let built = build(m, chosen, accWords, live, macForm, weightStride);
+  let built = build(m, chosen, accWords, live, macForm, weightStride, isa.state);
   for (const o of options) {
-    const b = build(m, o, accWords, live, macForm, weightStride);
+    const b = build(m, o, accWords, live, macForm, weightStride, isa.state);
     if (b.bytes <= CODE_BUDGET) {
       chosen = o;
       built = b;
@@ -349,6 +385,7 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
     codeBytes: built.bytes,
     codeBudget: CODE_BUDGET,
     droppedTaps: m.kH * m.kW - live.size,
+    outlineFinish: chosen.outline,
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { modelFromValue } from '../../src/spec/index.ts';
+import { loadSpec, modelFromValue } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { verifyPair } from '../../src/verify/index.ts';
 import { planOptimized } from '../../src/codegen/optimized.ts';
@@ -56,4 +56,17 @@ describe('quad MAC form (SXTB16 + SMLAD) under QEMU', () => {
         }
         expect(failures).toEqual([]);
       }, 600_000);
+});
+
+// A big int8 kernel keeps its register blocking under the code budget by calling one out-of-line output stage
+// instead of inlining it per accumulator; that path must be what the plan picks here, and bit-exact.
+describe('out-of-line int8 output stage under QEMU', () => {
+  for (const target of ['arm920t', 'cortex-m4'])
+    it(`${target}: bench e (5x5 int8 HWC) calls the output stage and is bit-exact`, async () => {
+      const m = await loadSpec(path.join(root, 'bench', 'e_5x5_8to16_28x28_int8.json'));
+      const t = findTarget(target)!;
+      expect(planOptimized(m, t.features, planAccumulator(m).accType).outlineFinish).toBe(true);
+      const r = await verifyPair(m, t, { seed: 5, timeoutSeconds: 120, variant: 'optimized' });
+      expect(r.status, r.error ?? JSON.stringify(r.first)).toBe('pass');
+    }, 300_000);
 });
