@@ -421,8 +421,8 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   const fns: Record<string, unknown>[] = [];
   const classes = p.classes.map((c, ci2) => {
     const wType = c.form.form === 'plain' ? st.cType : 'int32_t';
-    const warr = `${m.name}_w${ci2}`;
-    const wkarr = `${m.name}_wk${ci2}`;
+    const warr = `${m.name}_weights${ci2}`;
+    const wkarr = `${m.name}_weights_tail${ci2}`;
     const calls = p.pixelSizes.map(({ pb, count, skip }) => {
       const fn = `block${fns.length}_o${c.size}_p${pb}`;
       const ids: Counter = { n: 0 };

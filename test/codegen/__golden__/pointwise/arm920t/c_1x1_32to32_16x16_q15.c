@@ -37,7 +37,7 @@
 #define OUT_AT(o, y, x) output[((o) * C_1X1_32TO32_16X16_Q15_OUT_H + (y)) * C_1X1_32TO32_16X16_Q15_OUT_W + (x)]
 
 /* Weights (raw Q values (Q1.14)): 16 block(s) of 2 output channel(s) from 0, plain: [block][32 step(s) of 1 input channel(s)][channel]. */
-static const int16_t c_1x1_32to32_16x16_q15_w0[1024] = {
+static const int16_t c_1x1_32to32_16x16_q15_weights0[1024] = {
     -19745, 21903, 23016, 13351, -23478, -19871, 21081, -28290, 14667, -735, 12377, -12472, -15551, 10402, 27489, -13622,
     -24192, 3496, 8669, 29954, 12977, 4448, 5720, -22275, -14194, 1149, 28692, -11448, -13958, 2409, 15091, 19644,
     9304, 5050, -8721, 7451, 2329, 2197, 26046, 10262, 23957, -208, -2928, -20988, 24489, 28159, -20329, 6351,
@@ -506,7 +506,7 @@ static void c_1x1_32to32_16x16_q15_run_pixels(const int16_t *restrict input, int
 {
     for (int b = 0; b < 16; ++b) {
         const int o0 = 0 + b * 2;
-        c_1x1_32to32_16x16_q15_block0_o2_p2(input + 0, output + o0 * OUT_CHANNEL + 0, c_1x1_32to32_16x16_q15_w0 + b * 64,
+        c_1x1_32to32_16x16_q15_block0_o2_p2(input + 0, output + o0 * OUT_CHANNEL + 0, c_1x1_32to32_16x16_q15_weights0 + b * 64,
             (const int16_t *)0, o0, 128);
     }
 }

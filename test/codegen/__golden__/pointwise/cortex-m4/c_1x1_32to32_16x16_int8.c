@@ -61,7 +61,7 @@ static inline int32_t c_1x1_32to32_16x16_int8_sxtb16_ror8(int32_t a)
 #define OUT_AT(o, y, x) output[((y) * C_1X1_32TO32_16X16_INT8_OUT_W + (x)) * C_1X1_32TO32_16X16_INT8_OUT_C + (o)]
 
 /* Weights (raw int8 values (zero point 0)): 10 block(s) of 3 output channel(s) from 0, quad8: [block][8 step(s) of 4 input channel(s)][channel]. */
-static const int32_t c_1x1_32to32_16x16_int8_w0[240] = {
+static const int32_t c_1x1_32to32_16x16_int8_weights0[240] = {
     1097977761, -1222932315, -844447484, 1784205085, 1265279755, -1289803650, -177879787, 1404533951, -238720880, 1902301947, 1235232302, -2142420539, 2037087335, -217175334, -2138738986, 411713010,
     -900032272, -127090544, 381044119, 971906741, 966367483, -522300070, 1364975041, 1418435974, -620155129, -1684414234, -1844717801, -907316662, -881653768, -449041716, -122953592, -687881412,
     -1036526427, -199202736, 1600522128, -2068277761, 1317917791, 965654554, -707221188, 1948146826, -622652460, 1251081019, -607113817, 144913822, -244092472, 821993999, 1249002948, 157175862,
@@ -80,7 +80,7 @@ static const int32_t c_1x1_32to32_16x16_int8_w0[240] = {
 };
 
 /* Weights (raw int8 values (zero point 0)): 1 block(s) of 2 output channel(s) from 30, quad8: [block][8 step(s) of 4 input channel(s)][channel]. */
-static const int32_t c_1x1_32to32_16x16_int8_w1[16] = {
+static const int32_t c_1x1_32to32_16x16_int8_weights1[16] = {
     -1069111357, 922054298, -1847799218, 202280366, -962483480, 1085424629, -1838151094, -1897636288, 1041429566, 1411544553, 985336503, -65748290, 1372009895, -735371502, 681911540, 625382499,
 };
 
@@ -586,12 +586,12 @@ static void c_1x1_32to32_16x16_int8_run_pixels(const int8_t *restrict input, int
 {
     for (int b = 0; b < 10; ++b) {
         const int o0 = 0 + b * 3;
-        c_1x1_32to32_16x16_int8_block0_o3_p2(input + 0, output + o0 * OUT_CHANNEL + 0, c_1x1_32to32_16x16_int8_w0 + b * 24,
+        c_1x1_32to32_16x16_int8_block0_o3_p2(input + 0, output + o0 * OUT_CHANNEL + 0, c_1x1_32to32_16x16_int8_weights0 + b * 24,
             (const int8_t *)0, o0, 128);
     }
     for (int b = 0; b < 1; ++b) {
         const int o0 = 30 + b * 2;
-        c_1x1_32to32_16x16_int8_block1_o2_p2(input + 0, output + o0 * OUT_CHANNEL + 0, c_1x1_32to32_16x16_int8_w1 + b * 16,
+        c_1x1_32to32_16x16_int8_block1_o2_p2(input + 0, output + o0 * OUT_CHANNEL + 0, c_1x1_32to32_16x16_int8_weights1 + b * 16,
             (const int8_t *)0, o0, 128);
     }
 }
