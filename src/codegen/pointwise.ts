@@ -191,6 +191,8 @@ export function pointwiseApplies(m: KernelModel, plan: AccumulatorPlan, isa: Isa
   if (m.numeric.storage.bits === 32 && (isa.state === 'thumb1' || !isa.longMultiply)) return false;
   if (m.numeric.inputOffset !== 0 && foldedSeeds(m, plan.accType) === null) return false;
   const geo = geometry(m);
+  // Every output in the padding: nothing to multiply, and the GEMM's input and weights would go unused.
+  if (geo.span === 0) return false;
   return chooseTile(m, isa, plan.accType, formFor(m, isa), geo) !== null;
 }
 
