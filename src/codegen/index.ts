@@ -7,15 +7,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import type { KernelModel } from '../spec/index.ts';
-import { macCount } from '../spec/index.ts';
+import { macCount, qName } from '../spec/index.ts';
 import { planAccumulator, type AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
 import { chooseFamily } from './families.ts';
+import { interiorRange } from './geometry.ts';
 import { findTarget, type IsaFeatures } from '../targets/index.ts';
 
 const hostIsa: IsaFeatures = findTarget('host')!.features;
 
 export { planAccumulator } from './accumulator.ts';
+export { interiorRange } from './geometry.ts';
 export type { AccumulatorPlan } from './accumulator.ts';
 
 export const VERSION = '0.1.0';
@@ -131,13 +133,6 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
   };
 }
 
-/** Output rows (and within them columns) whose receptive field lies wholly inside the input. */
-export function interiorRange(outN: number, inN: number, k: number, stride: number, dil: number, before: number): [number, number] {
-  const lo = Math.ceil(before / stride);
-  const hi = Math.floor((inN - 1 - (k - 1) * dil + before) / stride);
-  return [Math.max(0, lo), Math.min(outN - 1, hi)];
-}
-
 interface Segment {
   xLo: number;
   xHi: number;
@@ -173,10 +168,6 @@ export function planBands(m: KernelModel): Band[] {
 /** An integer as a macro body: negative values parenthesized. */
 function cMacroInt(v: number): string {
   return v < 0 ? `(${v})` : String(v);
-}
-
-function qName(bits: number, frac: number): string {
-  return `Q${bits - 1 - frac}.${frac}`;
 }
 
 function viewModel(m: KernelModel, plan: AccumulatorPlan, variant: VariantName) {

@@ -21,7 +21,7 @@ import type { IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
 import type { FamilyContext, KernelFamily } from './families.ts';
-import { axisBands, type AxisBand } from './optimized.ts';
+import { axisBands, type AxisBand } from './geometry.ts';
 import { foldedSeeds } from './optimized-view.ts';
 
 export type MveShape = 'dot' | 'dw';

@@ -18,7 +18,7 @@ import type { IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
 import type { KernelFamily } from './families.ts';
 import { cArrayRows } from './clit.ts';
-import { axisBands } from './optimized.ts';
+import { axisBands } from './geometry.ts';
 
 /** Output pixels per vector block (an int16x8 of inputs). */
 export const LANES = 8;

@@ -16,6 +16,7 @@
  */
 import type { KernelModel } from '../spec/index.ts';
 import type { IsaFeatures } from '../targets/index.ts';
+import { axisBands, type AxisBand } from './geometry.ts';
 
 /** Registers a compiler can keep values in, per instruction-set state, after sp, pc and the loop's pointers. */
 const registerBudget: Record<IsaFeatures['state'], number> = { a32: 10, thumb2: 9, thumb1: 4, host: 10 };
@@ -75,13 +76,6 @@ export interface BlockFn {
   /** Input channels per unit: 2 when dual, 4 when quad. */
   unit: number;
   hasTaps: boolean;
-}
-
-/** A band of outputs along one axis whose valid kernel positions are the same (a contiguous range). */
-export interface AxisBand {
-  lo: number;
-  hi: number;
-  valid: number[];
 }
 
 export interface Region {
@@ -172,22 +166,6 @@ function liveTaps(m: KernelModel): Set<string> {
       for (let ky = 0; ky < m.kH; ky++)
         for (let kx = 0; kx < m.kW; kx++) if (m.weights[o * per + (ci * m.kH + ky) * m.kW + kx] !== 0) live.add(`${ky},${kx}`);
   return live;
-}
-
-/** Consecutive outputs grouped by the set of kernel positions that land inside [0, inN). */
-export function axisBands(outN: number, inN: number, k: number, stride: number, dil: number, before: number): AxisBand[] {
-  const bands: AxisBand[] = [];
-  for (let o = 0; o < outN; o++) {
-    const valid: number[] = [];
-    for (let t = 0; t < k; t++) {
-      const i = o * stride - before + t * dil;
-      if (i >= 0 && i < inN) valid.push(t);
-    }
-    const last = bands[bands.length - 1];
-    if (last && last.valid.join() === valid.join()) last.hi = o;
-    else bands.push({ lo: o, hi: o, valid });
-  }
-  return bands;
 }
 
 function distinctColumns(m: KernelModel, kxs: number[], pb: number): number {

@@ -17,6 +17,7 @@ import type { AccumulatorPlan } from './accumulator.ts';
 import type { FamilyContext, KernelFamily } from './families.ts';
 import { cArrayRows, cInt } from './clit.ts';
 import { foldedSeeds } from './optimized-view.ts';
+import { interiorRange } from './geometry.ts';
 
 export type MacForm = 'plain' | 'pairO' | 'dual16' | 'quad8' | 'quad8w';
 
@@ -123,19 +124,13 @@ export interface Geometry {
   inPixel: number;
 }
 
-function insideRange(outN: number, inN: number, stride: number, before: number): [number, number] {
-  const lo = Math.max(0, Math.ceil(before / stride));
-  const hi = Math.min(outN - 1, Math.floor((inN - 1 + before) / stride));
-  return [lo, hi];
-}
-
 export function geometry(m: KernelModel): Geometry {
   const chans = m.layout === 'hwc' ? m.inC : 1;
   const noPad = m.pad.top === 0 && m.pad.left === 0 && m.pad.bottom === 0 && m.pad.right === 0;
   if (noPad && m.strideH === 1 && m.strideW === 1)
     return { flat: true, span: m.outH * m.outW, yLo: 0, yHi: m.outH - 1, xLo: 0, xHi: m.outW - 1, hasBorder: false, inPixel: chans };
-  const [yLo, yHi] = insideRange(m.outH, m.inH, m.strideH, m.pad.top);
-  const [xLo, xHi] = insideRange(m.outW, m.inW, m.strideW, m.pad.left);
+  const [yLo, yHi] = interiorRange(m.outH, m.inH, 1, m.strideH, 1, m.pad.top);
+  const [xLo, xHi] = interiorRange(m.outW, m.inW, 1, m.strideW, 1, m.pad.left);
   const span = yLo <= yHi && xLo <= xHi ? xHi - xLo + 1 : 0;
   const hasBorder = span === 0 || yLo > 0 || yHi < m.outH - 1 || xLo > 0 || xHi < m.outW - 1;
   return { flat: false, span, yLo, yHi, xLo, xHi, hasBorder, inPixel: m.strideW * chans };
