@@ -17,7 +17,8 @@
 import { InputError } from '../errors.ts';
 import { runGolden, chwToHwc, hwcToChw } from '../golden/index.ts';
 import { Mulberry32, quantizeFloat, type KernelModel, type QFormat, type RealModel } from '../spec/index.ts';
-import { accumulatorExtremes, outputFits, qName, type ChosenFormat } from '../spec/quantize.ts';
+import { qName } from '../spec/numeric.ts';
+import { accumulatorExtremes, outputFits, type ChosenFormat } from '../spec/quantize.ts';
 import { convFloat, realActivation } from './float.ts';
 
 export { convFloat, realActivation } from './float.ts';

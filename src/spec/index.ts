@@ -11,7 +11,7 @@ import { buildModel, type KernelModel } from './model.ts';
 export type { KernelModel, Padding, QFormat, NumericFormat, Int8Format, Int8Scales, RealModel, ChosenFormat, ChosenFormats } from './model.ts';
 export { macCount, samePadding, quantizeFloat, quantizeInputValue, describeNumeric } from './model.ts';
 export { Mulberry32 } from './random.ts';
-export { storageTypes } from './numeric.ts';
+export { qName, storageTypes } from './numeric.ts';
 
 /** Read, check and resolve a spec file. */
 export async function loadSpec(file: string): Promise<KernelModel> {

@@ -8,10 +8,10 @@ import { InputError } from '../errors.ts';
 import { readNpy, type NpyArray } from '../npy/index.ts';
 import { Mulberry32 } from './random.ts';
 import { buildInt8Numeric, describeInt8, int8ActivationRange, quantizeInt8, type Int8Format } from './int8.ts';
-import { storageTypes, type QTypeName, type StorageType } from './numeric.ts';
+import { qName, storageTypes, type QTypeName, type StorageType } from './numeric.ts';
 import type { RawSpec, TensorSource, WeightSource } from './schema.ts';
 import {
-  chooseBiasFrac, chooseInputFrac, chooseOutputFrac, chooseWeightFrac, fmtReal, qName, quantizeExact, roundHalfAway,
+  chooseBiasFrac, chooseInputFrac, chooseOutputFrac, chooseWeightFrac, fmtReal, quantizeExact, roundHalfAway,
   type ChosenFormat, type RealModel,
 } from './quantize.ts';
 
@@ -416,7 +416,7 @@ export function quantizeInputValue(nf: NumericFormat, v: number): number | strin
 /** The numeric type in one line (`convgen describe`). */
 export function describeNumeric(nf: NumericFormat): string {
   if (nf.kind === 'int8') return describeInt8(nf);
-  const q = (frac: number) => `Q${nf.storage.bits - 1 - frac}.${frac}`;
+  const q = (frac: number) => qName(nf.storage.bits, frac);
   return `${nf.type}: input ${q(nf.inputFrac)}, weights ${q(nf.weightFrac)}, output ${q(nf.outputFrac)}, bias ${nf.biasFrac} fraction bits, rounding ${nf.rounding}`;
 }
 

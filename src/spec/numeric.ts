@@ -40,3 +40,8 @@ export const INT32_MIN = -(2 ** 31);
 export const INT32_MAX = 2 ** 31 - 1;
 export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
+
+/** A Q format's name for a b-bit type with `frac` fraction bits: Q(b-1-frac).frac, e.g. Q3.12 for q15. */
+export function qName(bits: number, frac: number): string {
+  return `Q${bits - 1 - frac}.${frac}`;
+}

@@ -23,7 +23,7 @@
  * are InputErrors naming the JSON path.
  */
 import { InputError } from '../errors.ts';
-import type { StorageType } from './numeric.ts';
+import { qName, type StorageType } from './numeric.ts';
 
 export interface ChosenFormat {
   frac: number;
@@ -75,10 +75,6 @@ export function quantizeExact(v: number, frac: number, bits: number): bigint | n
 /** Real-number formatting for messages: short but exact enough to recognise the value. */
 export function fmtReal(v: number): string {
   return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
-}
-
-export function qName(bits: number, frac: number): string {
-  return `Q${bits - 1 - frac}.${frac}`;
 }
 
 function rangeAt(bits: number, frac: number): string {
