@@ -3,6 +3,7 @@
  * Constant nodes), and the shapes of values (declared ones, plus a small forward inference along simple chains).
  */
 import { InputError } from '../errors.ts';
+import { samePadding } from '../spec/index.ts';
 import { Attributes, decodeTensor, type GraphProto, type NodeProto, type Tensor } from './proto.ts';
 
 export type Shape = number[];
@@ -73,10 +74,10 @@ export function axisGeometry(n: number, k: number, s: number, d: number, autoPad
   let [begin, end] = pads;
   const span = (k - 1) * d + 1;
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-    // ONNX: output = ceil(n / s); an odd total puts the extra row at the end (UPPER) or the beginning (LOWER).
-    const total = Math.max((Math.ceil(n / s) - 1) * s + span - n, 0);
-    const small = Math.floor(total / 2);
-    [begin, end] = autoPad === 'SAME_UPPER' ? [small, total - small] : [total - small, small];
+    // ONNX: output = ceil(n / s), TensorFlow's total; an odd total puts the extra row at the end (UPPER, as
+    // TensorFlow does) or the beginning (LOWER).
+    const [small, large] = samePadding(n, k, s, d);
+    [begin, end] = autoPad === 'SAME_UPPER' ? [small, large] : [large, small];
   } else if (autoPad === 'VALID') [begin, end] = [0, 0];
   const padded = n + begin + end - span;
   const out = (ceilMode ? Math.ceil(padded / s) : Math.floor(padded / s)) + 1;
