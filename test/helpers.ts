@@ -1,6 +1,9 @@
-/** Shared test helpers: build models from inline values, find fixtures. */
+/** Shared test helpers: build models from inline values, find fixtures, run the CLI in-process. */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { modelFromValue, type KernelModel } from '../src/spec/index.ts';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,4 +26,30 @@ export function baseSpec(over: Record<string, unknown> = {}): Record<string, unk
 
 export function model(over: Record<string, unknown> = {}, file = path.join(root, 'inline.json')): KernelModel {
   return modelFromValue(baseSpec(over), file);
+}
+
+/**
+ * For tests that call the CLI's main() in-process: before each test a fresh temp folder (`dir`), console.log and
+ * console.error captured into `out` and `err` (cleared in place, so destructured aliases stay valid) and
+ * process.exitCode reset; afterwards the mocks restored and the folder removed. `stderrWrites` also captures what
+ * is written to process.stderr directly (commander's messages for bad option values).
+ */
+export function cliSandbox(prefix: string, opts: { stderrWrites?: boolean } = {}): { dir: string; readonly out: string[]; readonly err: string[] } {
+  const io = { dir: '', out: [] as string[], err: [] as string[] };
+  beforeEach(() => {
+    io.dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    io.out.length = 0;
+    io.err.length = 0;
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void io.out.push(a.join(' ')));
+    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void io.err.push(a.join(' ')));
+    if (opts.stderrWrites)
+      vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { io.err.push(String(s).trimEnd()); return true; });
+    process.exitCode = undefined;
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    process.exitCode = undefined;
+    fs.rmSync(io.dir, { recursive: true, force: true });
+  });
+  return io;
 }

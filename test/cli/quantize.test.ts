@@ -3,36 +3,20 @@
  * end-to-end `convgen test` on examples/float_q15_auto.json, and bad input (exit 2, one line, nothing written).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/index.ts';
 import { writeNpyAtomic } from '../../src/npy/index.ts';
-import { root } from '../helpers.ts';
+import { cliSandbox, root } from '../helpers.ts';
 
 const bin = path.join(root, 'bin', 'convgen.mjs');
 const example = path.join(root, 'examples', 'float_q15_auto.json');
-let dir: string;
-let out: string[];
-let err: string[];
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-quant-'));
-  out = [];
-  err = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  process.exitCode = undefined;
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const io = cliSandbox('convgen-quant-');
+const { out, err } = io;
 
 function spec(over: Record<string, unknown> = {}, numeric: Record<string, unknown> = {}): string {
-  const file = path.join(dir, 'spec.json');
+  const file = path.join(io.dir, 'spec.json');
   fs.writeFileSync(file, JSON.stringify({
     name: 'k', input: { channels: 2, height: 4, width: 4 }, output: { channels: 2 }, kernel: 3, padding: 1,
     numeric: { type: 'q15', inputRange: [-1, 1], weightFrac: 'auto', outputFrac: 'auto', ...numeric },
@@ -63,8 +47,8 @@ describe('convgen quantize', () => {
   });
 
   it('--json writes the figures; the same seed gives the same figures', async () => {
-    const a = path.join(dir, 'a.json');
-    const b = path.join(dir, 'b.json');
+    const a = path.join(io.dir, 'a.json');
+    const b = path.join(io.dir, 'b.json');
     expect(await main(['quantize', example, '--json', a])).toBe(0);
     expect(await main(['quantize', example, '--json', b])).toBe(0);
     const r = JSON.parse(fs.readFileSync(a, 'utf8'));
@@ -85,8 +69,8 @@ describe('convgen quantize', () => {
   });
 
   it('generate and test --target host accept a float spec: bit-exact on the host', async () => {
-    expect(await main(['generate', example, '-o', path.join(dir, 'gen')])).toBe(0);
-    const c = fs.readFileSync(path.join(dir, 'gen', 'float_q15_auto.c'), 'utf8');
+    expect(await main(['generate', example, '-o', path.join(io.dir, 'gen')])).toBe(0);
+    const c = fs.readFileSync(path.join(io.dir, 'gen', 'float_q15_auto.c'), 'utf8');
     expect(c).toMatch(/int16_t/);
     expect(await main(['test', example, '--target', 'host'])).toBe(0);
     expect(out.join('\n')).toMatch(/PASS {2}float_q15_auto on host/);
@@ -95,7 +79,7 @@ describe('convgen quantize', () => {
   const bad: [string, () => string, RegExp][] = [
     ['NaN weight in a float64 .npy', () => {
       const w = Float64Array.from({ length: 36 }, (_, i) => (i === 5 ? NaN : 0.1));
-      writeNpyAtomic(path.join(dir, 'w.npy'), { dtype: 'float64', shape: [2, 2, 3, 3], data: w });
+      writeNpyAtomic(path.join(io.dir, 'w.npy'), { dtype: 'float64', shape: [2, 2, 3, 3], data: w });
       return spec({ weights: { npy: 'w.npy' } });
     }, /w\.npy: element 5 is NaN; values must be finite$/],
     ['random weights with "auto"', () => spec({ weights: { random: { seed: 1 } } }), /spec\.json: \$\.weights\.random: random draws raw integers/],
@@ -107,14 +91,14 @@ describe('convgen quantize', () => {
     for (const command of ['quantize', 'generate'])
       it(`${command}: ${what} -> exit 2, one line, nothing written`, async () => {
         const file = make();
-        const before = fs.readdirSync(dir).sort();
-        const args = command === 'quantize' ? ['quantize', file, '--json', path.join(dir, 'r.json')] : ['generate', file, '-o', path.join(dir, 'gen')];
+        const before = fs.readdirSync(io.dir).sort();
+        const args = command === 'quantize' ? ['quantize', file, '--json', path.join(io.dir, 'r.json')] : ['generate', file, '-o', path.join(io.dir, 'gen')];
         expect(await main(args)).toBe(2);
         expect(err).toHaveLength(1);
         expect(err[0]).toMatch(/^convgen: /);
         expect(err[0]).toMatch(re);
         expect(out).toEqual([]);
-        expect(fs.readdirSync(dir).sort()).toEqual(before);
+        expect(fs.readdirSync(io.dir).sort()).toEqual(before);
       });
 
   it('refuses an int8 spec and bad options with exit 2; as a process, one line and no stack trace', async () => {

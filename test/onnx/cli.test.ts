@@ -1,28 +1,13 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/index.ts';
+import { cliSandbox } from '../helpers.ts';
 import { attr, DT, model, node, tensor, value, values } from './models.ts';
 
-let dir: string;
-let out: string[];
-let err: string[];
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-import-'));
-  out = [];
-  err = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  // commander writes its own messages (bad option values) to stderr directly
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err.push(String(s).trimEnd()); return true; });
-  process.exitCode = undefined;
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+// commander writes its own messages (bad option values) to stderr directly: captured too.
+const io = cliSandbox('convgen-import-', { stderrWrites: true });
+const { out, err } = io;
 
 /** Conv -> BatchNormalization -> Relu, then a second Conv; the model input's height and width are symbolic. */
 function twoLayer(): string {
@@ -38,7 +23,7 @@ function twoLayer(): string {
       tensor('w2', DT.FLOAT, [2, 4, 1, 1], values(8, 6)), tensor('b2', DT.FLOAT, [2], values(2, 7))],
     inputs: [value('x', DT.FLOAT, ['batch', 3, 'height', 'width'])], outputs: [value('y', DT.FLOAT, ['batch', 2, 'h', 'w'])],
   });
-  const file = path.join(dir, 'model.onnx');
+  const file = path.join(io.dir, 'model.onnx');
   fs.writeFileSync(file, bytes);
   return file;
 }
@@ -46,7 +31,7 @@ function twoLayer(): string {
 describe('convgen import (CLI)', () => {
   it('writes one spec per Conv and prints one line each', async () => {
     const file = twoLayer();
-    const specs = path.join(dir, 'specs');
+    const specs = path.join(io.dir, 'specs');
     expect(await main(['import', file, '-o', specs, '--input-shape', '3,16,12', '--input-range', '-2,2', '--type', 'q7'])).toBe(0);
     expect(err).toEqual([]);
     expect(fs.readdirSync(specs).sort()).toEqual(['conv1_conv.bias.npy', 'conv1_conv.json', 'conv1_conv.weights.npy',
@@ -60,8 +45,8 @@ describe('convgen import (CLI)', () => {
 
   const cases: [string, () => string[], RegExp][] = [
     ['a file that is not ONNX', () => {
-      fs.writeFileSync(path.join(dir, 'spec.onnx'), JSON.stringify({ name: 'k' }));
-      return [path.join(dir, 'spec.onnx')];
+      fs.writeFileSync(path.join(io.dir, 'spec.onnx'), JSON.stringify({ name: 'k' }));
+      return [path.join(io.dir, 'spec.onnx')];
     }, /spec\.onnx: not an ONNX model/],
     ['a truncated model', () => {
       const f = twoLayer();
@@ -69,11 +54,11 @@ describe('convgen import (CLI)', () => {
       return [f, '--input-shape', '3,8,8'];
     }, /model\.onnx: not an ONNX model/],
     ['a model without Conv nodes', () => {
-      const f = path.join(dir, 'relu.onnx');
+      const f = path.join(io.dir, 'relu.onnx');
       fs.writeFileSync(f, model({ nodes: [node('Relu', ['x'], ['y'], 'r')], inputs: [value('x', DT.FLOAT, [1, 1, 2, 2])], outputs: [value('y', DT.FLOAT, [1, 1, 2, 2])] }));
       return [f];
     }, /relu\.onnx: the model has no Conv or QLinearConv node \(its ops: Relu\)/],
-    ['a missing file', () => [path.join(dir, 'none.onnx')], /none\.onnx: file not found/],
+    ['a missing file', () => [path.join(io.dir, 'none.onnx')], /none\.onnx: file not found/],
     ['an unknown node', () => [twoLayer(), '--node', '/conv3/Conv', '--input-shape', '3,8,8'],
       /--node: no Conv node '\/conv3\/Conv' in .*; its Conv nodes: '\/conv1\/Conv', '\/conv2\/Conv'/],
     ['a model input without fixed height and width', () => [twoLayer()],
@@ -83,31 +68,31 @@ describe('convgen import (CLI)', () => {
   ];
   for (const [what, args, message] of cases) {
     it(`refuses ${what}: one line, exit 2, nothing written`, async () => {
-      const specs = path.join(dir, 'out', 'specs');
-      const before = fs.readdirSync(dir).sort();
+      const specs = path.join(io.dir, 'out', 'specs');
+      const before = fs.readdirSync(io.dir).sort();
       expect(await main(['import', ...args(), '-o', specs])).toBe(2);
       expect(err).toHaveLength(1);
       expect(err[0]).toMatch(/^convgen: /);
       expect(err[0]).toMatch(message);
       expect(err[0]).not.toMatch(/\n|    at /);
-      expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
+      expect(fs.existsSync(path.join(io.dir, 'out'))).toBe(false);
       expect(out).toEqual([]);
       // only the model the case wrote is in the folder: no temporary files
-      expect(fs.readdirSync(dir).filter((f) => !before.includes(f) && !f.endsWith('.onnx'))).toEqual([]);
+      expect(fs.readdirSync(io.dir).filter((f) => !before.includes(f) && !f.endsWith('.onnx'))).toEqual([]);
     });
   }
 
   it('a given --input-shape that contradicts an inferred one is an error', async () => {
-    expect(await main(['import', twoLayer(), '--node', '/conv1/Conv', '--input-shape', '3,8,8', '-o', path.join(dir, 'a')])).toBe(0);
-    expect(fs.readdirSync(path.join(dir, 'a'))).toHaveLength(3);
-    const f = path.join(dir, 'fixed.onnx');
+    expect(await main(['import', twoLayer(), '--node', '/conv1/Conv', '--input-shape', '3,8,8', '-o', path.join(io.dir, 'a')])).toBe(0);
+    expect(fs.readdirSync(path.join(io.dir, 'a'))).toHaveLength(3);
+    const f = path.join(io.dir, 'fixed.onnx');
     const bytes = model({
       nodes: [node('Conv', ['x', 'w'], ['y'], 'c')], initializers: [tensor('w', DT.FLOAT, [1, 1, 1, 1], [1])],
       inputs: [value('x', DT.FLOAT, [1, 1, 4, 4])], outputs: [value('y', DT.FLOAT, [1, 1, 4, 4])],
     });
     fs.writeFileSync(f, bytes);
-    expect(await main(['import', f, '--input-shape', '1,5,5', '-o', path.join(dir, 'b')])).toBe(2);
+    expect(await main(['import', f, '--input-shape', '1,5,5', '-o', path.join(io.dir, 'b')])).toBe(2);
     expect(err).toEqual([`convgen: --input-shape: 1,5,5 contradicts the model, where 'x' has shape (1, 1, 4, 4)`]);
-    expect(fs.existsSync(path.join(dir, 'b'))).toBe(false);
+    expect(fs.existsSync(path.join(io.dir, 'b'))).toBe(false);
   });
 });
