@@ -1,13 +1,9 @@
 /** View model of the `optimized` variant: the plan of optimized.ts, spelled for templates/optimized/kernel.c.hbs. */
 import type { KernelModel } from '../spec/index.ts';
-import type { IsaFeatures } from '../targets/index.ts';
+import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
 import { planOptimized } from './optimized.ts';
-
-const isaNames: Record<IsaFeatures['state'], string> = {
-  a32: 'A32 (ARM state)', thumb2: 'Thumb-2', thumb1: 'Thumb-1 (ARMv6-M)', host: 'the host',
-};
 
 /**
  * Bytes an immediate offset reaches in the loads the single form uses for 8/16-bit data (LDRSB/LDRSH; 32-bit data
@@ -101,7 +97,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   const weightBytes = opt.weights.length * (wideWeights ? 4 : st.bits / 8);
   const offset = m.numeric.inputOffset;
   return {
-    isaName: isaNames[isa.state],
+    isaName: isaStateNames[isa.state],
     optimizeLine: `${optimize}: ${macFormDocs[opt.macForm]}; ` +
       (opt.widened ? `weights pre-widened to int16 pairs, ${weightBytes} B of flash (the raw weights are ${m.weights.length * (st.bits / 8)} B)`
         : `weights ${weightBytes} B of flash, the raw weight bytes`),

@@ -12,7 +12,7 @@
  * The C text is templates/pointwise/kernel.c.hbs; the output stage is the common finish partial.
  */
 import type { KernelModel } from '../spec/index.ts';
-import type { IsaFeatures } from '../targets/index.ts';
+import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
 import type { FamilyContext, KernelFamily } from './families.ts';
 import { cArrayRows, cInt } from './clit.ts';
@@ -24,11 +24,11 @@ export type MacForm = 'plain' | 'pairO' | 'dual16' | 'quad8' | 'quad8w';
 /** Per instruction-set state: registers left for accumulators and operands once the input, weight and loop
  *  pointers are taken; code bytes per instruction (for the code estimate); whether a CHW channel step needs its own
  *  pointer add (A32 LDRSH/LDRSB offsets are 8 bits, a channel plane is further away). */
-const isaRows: Record<IsaFeatures['state'], { budget: number; bytesPerInstr: number; chwStepAdd: number; name: string }> = {
-  a32: { budget: 11, bytesPerInstr: 4, chwStepAdd: 1, name: 'A32 (ARM state)' },
-  thumb2: { budget: 11, bytesPerInstr: 3, chwStepAdd: 0, name: 'Thumb-2' },
-  thumb1: { budget: 5, bytesPerInstr: 2, chwStepAdd: 1, name: 'Thumb-1 (ARMv6-M)' },
-  host: { budget: 12, bytesPerInstr: 4, chwStepAdd: 0, name: 'the host' },
+const isaRows: Record<IsaFeatures['state'], { budget: number; bytesPerInstr: number; chwStepAdd: number }> = {
+  a32: { budget: 11, bytesPerInstr: 4, chwStepAdd: 1 },
+  thumb2: { budget: 11, bytesPerInstr: 3, chwStepAdd: 0 },
+  thumb1: { budget: 5, bytesPerInstr: 2, chwStepAdd: 1 },
+  host: { budget: 12, bytesPerInstr: 4, chwStepAdd: 0 },
 };
 /** A fully unrolled channel loop needs no loop register: one more for the tile. */
 const FULL_UNROLL_REGISTER = 1;
@@ -468,7 +468,7 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   const rawBytes = m.weights.length * (st.bits / 8);
   const g = p.geo;
   return {
-    isaName: isaRows[isa.state].name,
+    isaName: isaStateNames[isa.state],
     pw: {
       formName: p.form.form,
       formDoc: p.form.doc,

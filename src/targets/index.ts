@@ -20,6 +20,11 @@ export interface IsaFeatures {
   unaligned: boolean;
 }
 
+/** How generated headers name each instruction-set state. */
+export const isaStateNames: Record<IsaFeatures['state'], string> = {
+  a32: 'A32 (ARM state)', thumb2: 'Thumb-2', thumb1: 'Thumb-1 (ARMv6-M)', host: 'the host',
+};
+
 export interface QemuMachine {
   machine: string;
   cpu?: string;
