@@ -8,7 +8,8 @@
  * the real result lies within about 2^-31 relative of a rounding tie, where they can differ by one.
  */
 import { InputError } from '../errors.ts';
-import { roundHalfAwayFromZero } from '../spec/int8.ts';
+import { quantizeInt8 } from '../spec/int8.ts';
+import { roundHalfAway } from '../spec/numeric.ts';
 import type { Graph } from './graph.ts';
 import { Attributes, DataType, typeName, type NodeProto, type Tensor } from './proto.ts';
 
@@ -110,9 +111,8 @@ function weightParams(g: Graph, wName: string, scaleName: string | undefined, zp
 
 /** TFLite's CalculateActivationRangeQuantized: quantize the real bounds with the output scale, intersect with int8. */
 export function int8ActivationRange(b: ClipBounds, scale: number, zeroPoint: number): [number, number] {
-  const q = (f: number) => zeroPoint + roundHalfAwayFromZero(Math.fround(Math.fround(f) / Math.fround(scale)));
-  const lo = b.lo === -Infinity ? -128 : Math.max(-128, q(b.lo));
-  const hi = b.hi === Infinity ? 127 : Math.min(127, q(b.hi));
+  const lo = b.lo === -Infinity ? -128 : quantizeInt8(b.lo, scale, zeroPoint);
+  const hi = b.hi === Infinity ? 127 : quantizeInt8(b.hi, scale, zeroPoint);
   return [lo, hi];
 }
 
@@ -199,7 +199,7 @@ export function mapQdqConv(g: Graph, n: NodeProto, where: string, opset: number)
     }
     bias = Int32Array.from({ length: m }, (_, o) => {
       const sameUnit = raw && raw.dataType === DataType.INT32 && Math.abs(Math.fround(rawScale[o]) / unit(o) - 1) < 1e-6;
-      const v = sameUnit ? raw!.values[o] : roundHalfAwayFromZero(real(o) / unit(o));
+      const v = sameUnit ? raw!.values[o] : roundHalfAway(real(o) / unit(o));
       if (!Number.isFinite(v) || v > 2 ** 31 - 1 || v < -(2 ** 31))
         throw new InputError(where, `bias of output channel ${o} is ${real(o)}, which does not fit int32 in units of input scale × weight scale`);
       return v;

@@ -13,7 +13,7 @@
  * adds the offset exactly before clamping, so every input has one defined answer.
  */
 import { InputError } from '../errors.ts';
-import { INT32_MAX, INT32_MIN, storageTypes, type StorageType } from './numeric.ts';
+import { INT32_MAX, INT32_MIN, roundHalfAway, storageTypes, type StorageType } from './numeric.ts';
 
 export interface Int8Scales {
   /** As float32 values, the way TFLite stores them. */
@@ -119,12 +119,6 @@ export function frexp(d: number): [number, number] {
   return [f, e + extra];
 }
 
-/** std::round: half away from zero. Exact for |v| < 2^52 (v + 0.5 is then exact when it matters). */
-export function roundHalfAwayFromZero(v: number): number {
-  const r = Math.floor(Math.abs(v) + 0.5);
-  return v < 0 ? -r : r;
-}
-
 /**
  * TFLite's QuantizeMultiplier (tensorflow/lite/kernels/internal/quantization_util.cc), not its float-emulation
  * variant: 0 → (0, 0); q = frexp(d) (shift = its exponent); q_fixed = round(q · 2^31) (half away from zero);
@@ -135,7 +129,7 @@ export function quantizeMultiplier(d: number): { multiplier: number; shift: numb
   if (d === 0) return { multiplier: 0, shift: 0 };
   const [q, exponent] = frexp(d);
   let shift = exponent;
-  let qFixed = roundHalfAwayFromZero(q * 2 ** 31);
+  let qFixed = roundHalfAway(q * 2 ** 31);
   if (qFixed === 2 ** 31) {
     qFixed /= 2;
     ++shift;
@@ -154,7 +148,7 @@ export function effectiveScale(inputScale: number, weightScale: number, outputSc
 
 /** TFLite's AffineQuantize of one float: round(v / scale) in float32, plus the zero point, clamped to int8. */
 export function quantizeInt8(v: number, scale: number, zeroPoint: number): number {
-  const q = roundHalfAwayFromZero(Math.fround(Math.fround(v) / Math.fround(scale))) + zeroPoint;
+  const q = roundHalfAway(Math.fround(Math.fround(v) / Math.fround(scale))) + zeroPoint;
   return Math.min(127, Math.max(-128, q));
 }
 
@@ -297,8 +291,7 @@ export function int8ActivationRange(nf: Int8Format, act: 'none' | 'relu' | 'relu
   if (act === 'relu') return [Math.max(lo, nf.outputOffset), hi];
   if (!nf.scales)
     return 'relu6 on int8 needs the output scale: give the scales form, or write the range as activationMin/activationMax';
-  const six = nf.outputOffset + roundHalfAwayFromZero(Math.fround(6 / nf.scales.output));
-  return [Math.max(lo, nf.outputOffset), Math.min(hi, six)];
+  return [Math.max(lo, nf.outputOffset), Math.min(hi, quantizeInt8(6, nf.scales.output, nf.outputOffset))];
 }
 
 /** One line for the header and `convgen describe`. */

@@ -45,3 +45,11 @@ export const INT64_MAX = 2n ** 63n - 1n;
 export function qName(bits: number, frac: number): string {
   return `Q${bits - 1 - frac}.${frac}`;
 }
+
+/** Round to nearest, ties away from zero (C's round, std::round), exactly: no `x + 0.5` double rounding. */
+export function roundHalfAway(x: number): number {
+  const a = Math.abs(x);
+  const f = Math.floor(a);
+  const r = a - f >= 0.5 ? f + 1 : f;
+  return x < 0 ? -r : r;
+}

@@ -23,7 +23,9 @@
  * are InputErrors naming the JSON path.
  */
 import { InputError } from '../errors.ts';
-import { qName, type StorageType } from './numeric.ts';
+import { qName, roundHalfAway, type StorageType } from './numeric.ts';
+
+export { roundHalfAway };
 
 export interface ChosenFormat {
   frac: number;
@@ -53,14 +55,6 @@ export interface RealModel {
   chosen: ChosenFormats;
   /** Real values that saturated when quantized with a given fraction (the documented float-with-integer-frac path). */
   saturated: { weights: number; bias: number };
-}
-
-/** Round to nearest, ties away from zero, exactly (no `x + 0.5` double rounding). */
-export function roundHalfAway(x: number): number {
-  const a = Math.abs(x);
-  const f = Math.floor(a);
-  const r = a - f >= 0.5 ? f + 1 : f;
-  return x < 0 ? -r : r;
 }
 
 /** v·2^frac rounded to nearest as an exact integer, or null when it does not fit `bits`-bit storage. */
