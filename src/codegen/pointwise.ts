@@ -16,6 +16,7 @@ import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
 import type { FamilyContext, KernelFamily } from './families.ts';
 import { cArrayRows, cInt } from './clit.ts';
+import { roundingConstant } from '../spec/bounds.ts';
 import { foldedSeeds } from './optimized-view.ts';
 import { interiorRange } from './geometry.ts';
 
@@ -400,6 +401,55 @@ export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   return { form, tile, geo, classes, pixelSizes, folded: foldedSeeds(m, plan.accType) };
 }
 
+/**
+ * The pointwise output stage, where a cheaper exact form exists (otherwise the common finish):
+ * - int8 ('rq'): TFLite's RoundingDivideByPOT(SRDHM(x, M), e) + offset for e >= 1 is one 64-bit multiply-add and one
+ *   shift: with t = x*M + 2^30 (SRDHM = floor(t / 2^31)) and s < 0 exactly when t < 0,
+ *   RDBPOT(s, e) + offset = floor((t + c*2^31) / 2^(31+e)), c = 2^(e-1) + offset*2^e - [t < 0],
+ *   and t < 0 exactly when x + floor(2^30/M) < 0 (M > 0). The 64-bit addend is 2^30 | (c & 1) << 31 (low word),
+ *   c >> 1 (high word); the result is the high word shifted right by e-1. test/codegen/pointwise-finish.test.ts
+ *   checks this identity against the golden requantization.
+ * - Q formats ('q'): the rounding constant is folded into the seeds, and where the shifted accumulator provably fits
+ *   int32 it is narrowed before the clamp (a 64-bit accumulator then clamps in 32 bits).
+ */
+export type PointwiseFinish =
+  | { kind: 'rq'; c: number[]; m: number[]; s: number[]; q: number; left: number; lo: number; hi: number }
+  | { kind: 'q'; seeds: bigint[]; shift: number; narrow: boolean; lo: bigint; hi: bigint };
+
+export function pointwiseFinish(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, folded: bigint[] | null): PointwiseFinish | null {
+  // Thumb-1 multiplies 64-bit through a library call either way.
+  if (!isa.longMultiply || isa.state === 'thumb1') return null;
+  const st = plan.stage;
+  const nf = m.numeric;
+  if (st.kind === 'requantize' && nf.kind === 'int8') {
+    if (st.saturate || plan.accType !== 'int32_t') return null;
+    if (!st.left.every((l) => l === st.left[0]) || st.right.some((e) => e < 1) || st.multiplier.some((v) => v <= 0)) return null;
+    const qs = st.multiplier.map((v) => Math.floor(2 ** 30 / v));
+    if (!qs.every((q) => q === qs[0])) return null;
+    const left = st.left[0];
+    // x + q must not wrap: |x| <= bound * 2^left (no saturation: proved to fit int32).
+    if ((plan.bound << BigInt(left)) + BigInt(qs[0]) >= 2n ** 31n) return null;
+    const c = st.right.map((e) => 2 ** (e - 1) + st.outputOffset * 2 ** e);
+    if (c.some((v) => v - 1 < -(2 ** 31) || v > 2 ** 31 - 1)) return null;
+    return {
+      kind: 'rq', left, q: qs[0], lo: st.lo, hi: st.hi,
+      c, m: st.multiplier, s: st.right.map((e) => e - 1),
+    };
+  }
+  if (st.kind === 'right' || st.kind === 'none') {
+    if (nf.kind !== 'q' || folded !== null) return null;
+    const round = roundingConstant(m);
+    const scale = 1n << BigInt(nf.biasShift);
+    const seeds = Array.from({ length: m.outC }, (_, o) => (m.bias ? m.bias[o] * scale : 0n) + round);
+    const shift = st.kind === 'right' ? st.shift : 0;
+    return {
+      kind: 'q', seeds, shift, lo: BigInt(Math.max(nf.storage.min, m.actMin)), hi: BigInt(Math.min(nf.storage.max, m.actMax)),
+      narrow: plan.accType === 'int64_t' && (plan.bound >> BigInt(shift)) < 2n ** 31n,
+    };
+  }
+  return null;
+}
+
 const opKinds: readonly OpKind[] = ['fence', 'adv', 'x', 'w', 'wk', 'x32', 'pkbt', 'pktb', 'xpair', 'sx', 'sxr',
   'mla', 'smlal', 'smlabb', 'smlabt', 'smlalbb', 'smlalbt', 'smlad', 'smlald'];
 /** Every kind flag present (the templates compile in strict mode), the op's own set. */
@@ -411,6 +461,7 @@ function usesOp(fns: Record<string, unknown>[], kind: OpKind): boolean {
 
 export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, ctx: FamilyContext) {
   const p = planPointwise(m, plan, isa, ctx.optimize);
+  const fin = pointwiseFinish(m, plan, isa, p.folded);
   const st = m.numeric.storage;
   const hwc = m.layout === 'hwc';
   const ci = hwc ? 1 : m.inH * m.inW;
@@ -449,7 +500,9 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
         fn, size: c.size, pb, wType, split: acc64 && c.form.form === 'pairO', hasLoop: unrollSteps > 0, iters: unrollSteps > 0 ? c.steps / unrollSteps : 0,
         pxStep: advance ? 0 : unrollSteps * c.form.unit * ci, wStep: unrollSteps * wordsPerStep(c.form.form, c.size),
         ops: body.map(opFlags), hasKTail: c.kTail > 0, tailOps: tail.map(opFlags), accs,
-        seedFn: p.folded ? `${m.name}_interior_seed_of` : `${m.name}_seed`,
+        seedFn: p.folded ? `${m.name}_interior_seed_of` : fin?.kind === 'q' ? `${m.name}_pw_seed_of` : `${m.name}_seed`,
+        finishFn: fin ? `${m.name}_pw_finish` : `${m.name}_finish`,
+        finishO: fin ? fin.kind === 'rq' : ctx.finishNeedsO,
         formDoc: c.form.form,
       });
       return { fn, inOff: skip * p.geo.inPixel, outOff: skip * (hwc ? m.outC : 1), count };
@@ -492,7 +545,15 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       needsLoad32: usesOp(fns, 'x32'),
       needsRor8: usesOp(fns, 'sxr'),
       needsPack: usesOp(fns, 'x32') || usesOp(fns, 'xpair'),
-      needsSeed: p.folded === null || g.hasBorder,
+      needsSeed: (p.folded === null && fin?.kind !== 'q') || g.hasBorder,
+      rq: fin?.kind === 'rq' ? {
+        cLines: cArrayRows(fin.c, 8), mLines: cArrayRows(fin.m, 8), sLines: cArrayRows(fin.s, 16),
+        q: fin.q, left: fin.left, hasLeft: fin.left > 0, hasQ: fin.q > 0, lo: fin.lo, hi: fin.hi,
+      } : null,
+      qf: fin?.kind === 'q' ? {
+        seedLines: cArrayRows(fin.seeds.map((v) => cInt(v, plan.accType)), 8), shift: fin.shift, hasShift: fin.shift > 0,
+        narrow: fin.narrow, lo: cInt(fin.lo, fin.narrow ? 'int32_t' : plan.accType), hi: cInt(fin.hi, fin.narrow ? 'int32_t' : plan.accType),
+      } : null,
       foldOffset: p.folded !== null && g.span > 0,
       interiorSeedLines: p.folded ? cArrayRows(p.folded.map((v) => cInt(v, plan.accType)), 8) : [],
       finishNeedsO: ctx.finishNeedsO,

@@ -105,14 +105,6 @@ static const int16_t c_1x1_32to32_16x16_q15_weights0[1024] = {
 };
 
 
-/* Bias: raw values (int32_t, 26 fraction bits); seeds the accumulator times 2^0. */
-static const int32_t c_1x1_32to32_16x16_q15_bias[C_1X1_32TO32_16X16_Q15_OUT_C] = {
-    130, 27360, 12538, 19798, -2791, -3386, -19511, -27292,
-    -30532, 32552, 27662, -24293, -7028, -7337, -3650, 27896,
-    -13689, 20195, 28576, -22421, -7294, 12804, 1348, -1193,
-    -13463, -10333, -7603, 1128, -29763, 832, -30246, -27898,
-};
-
 /* Output stage, in the spec's order: add 2^13, shift right 14 (nearest), saturate, clamp. */
 static inline int16_t c_1x1_32to32_16x16_q15_finish(int64_t acc)
 {
@@ -122,11 +114,30 @@ static inline int16_t c_1x1_32to32_16x16_q15_finish(int64_t acc)
     return (int16_t)acc;
 }
 
-/* The accumulator of output channel o before any tap: the bias aligned to the product's fraction bits. */
-static inline int64_t c_1x1_32to32_16x16_q15_seed(int o)
+/* Seeds of the interior: bias aligned to the product's fraction bits, plus the rounding constant of the output
+   stage, so that the stage below only shifts and clamps. */
+static const int64_t c_1x1_32to32_16x16_q15_pw_seed[C_1X1_32TO32_16X16_Q15_OUT_C] = {
+    INT64_C(8322), INT64_C(35552), INT64_C(20730), INT64_C(27990), INT64_C(5401), INT64_C(4806), (-INT64_C(11319)), (-INT64_C(19100)),
+    (-INT64_C(22340)), INT64_C(40744), INT64_C(35854), (-INT64_C(16101)), INT64_C(1164), INT64_C(855), INT64_C(4542), INT64_C(36088),
+    (-INT64_C(5497)), INT64_C(28387), INT64_C(36768), (-INT64_C(14229)), INT64_C(898), INT64_C(20996), INT64_C(9540), INT64_C(6999),
+    (-INT64_C(5271)), (-INT64_C(2141)), INT64_C(589), INT64_C(9320), (-INT64_C(21571)), INT64_C(9024), (-INT64_C(22054)), (-INT64_C(19706)),
+};
+
+static inline int64_t c_1x1_32to32_16x16_q15_pw_seed_of(int o)
 {
-    return (int64_t)c_1x1_32to32_16x16_q15_bias[o];
+    return c_1x1_32to32_16x16_q15_pw_seed[o];
 }
+
+/* The interior's output stage: the rounding constant is in the seed; the shifted accumulator
+   provably fits int32, so it clamps in 32 bits. */
+static inline int16_t c_1x1_32to32_16x16_q15_pw_finish(int64_t acc)
+{
+    const int32_t v = (int32_t)(acc >> 14);
+    if (v < -32768) return (int16_t)-32768;
+    if (v > 32767) return (int16_t)32767;
+    return (int16_t)v;
+}
+
 
 /* 2 output channel(s) x 2 pixel(s), plain: `count` consecutive pixel blocks of a run. */
 static NOINLINE void c_1x1_32to32_16x16_q15_block0_o2_p2(const int16_t *restrict px0, int16_t *restrict out0,
@@ -136,10 +147,10 @@ static NOINLINE void c_1x1_32to32_16x16_q15_block0_o2_p2(const int16_t *restrict
         const int16_t *restrict px = px0;
         const int16_t *restrict w = wb;
         KEEP_LOADS_IN_LOOP(w);
-        int64_t a0_0 = c_1x1_32to32_16x16_q15_seed(o0 + 0);
-        int64_t a0_1 = c_1x1_32to32_16x16_q15_seed(o0 + 0);
-        int64_t a1_0 = c_1x1_32to32_16x16_q15_seed(o0 + 1);
-        int64_t a1_1 = c_1x1_32to32_16x16_q15_seed(o0 + 1);
+        int64_t a0_0 = c_1x1_32to32_16x16_q15_pw_seed_of(o0 + 0);
+        int64_t a0_1 = c_1x1_32to32_16x16_q15_pw_seed_of(o0 + 0);
+        int64_t a1_0 = c_1x1_32to32_16x16_q15_pw_seed_of(o0 + 1);
+        int64_t a1_1 = c_1x1_32to32_16x16_q15_pw_seed_of(o0 + 1);
         for (int s = 0; s < 1; ++s, px += 0, w += 64) {
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[1];
@@ -494,10 +505,10 @@ static NOINLINE void c_1x1_32to32_16x16_q15_block0_o2_p2(const int16_t *restrict
             KEEP_LOADS_IN_LOOP(px);
         }
         (void)wkb;
-        out0[0] = c_1x1_32to32_16x16_q15_finish(a0_0);
-        out0[1] = c_1x1_32to32_16x16_q15_finish(a0_1);
-        out0[256] = c_1x1_32to32_16x16_q15_finish(a1_0);
-        out0[257] = c_1x1_32to32_16x16_q15_finish(a1_1);
+        out0[0] = c_1x1_32to32_16x16_q15_pw_finish(a0_0);
+        out0[1] = c_1x1_32to32_16x16_q15_pw_finish(a0_1);
+        out0[256] = c_1x1_32to32_16x16_q15_pw_finish(a1_0);
+        out0[257] = c_1x1_32to32_16x16_q15_pw_finish(a1_1);
     }
 }
 

@@ -142,6 +142,41 @@ static inline int8_t c_1x1_32to32_16x16_int8_finish(int32_t acc, int o)
     return (int8_t)(v + C_1X1_32TO32_16X16_INT8_OUTPUT_OFFSET);
 }
 
+/*
+ * The output stage of the interior, the same result as c_1x1_32to32_16x16_int8_finish in one 64-bit multiply-add: with
+ * t = x*M + 2^30 (SRDHM is floor(t / 2^31)), the rounding divide by 2^e plus the output offset is
+ * floor((t + c*2^31) / 2^(31+e)) where c = 2^(e-1) + offset*2^e - [t < 0], and t < 0 exactly when
+ * x + floor(2^30 / M) < 0. Tables per output channel: c without the sign term, M, e - 1.
+ */
+static const int32_t c_1x1_32to32_16x16_int8_rq_c[C_1X1_32TO32_16X16_INT8_OUT_C] = {
+    -2560, -1280, -1280, -1280, -1280, -2560, -1280, -1280,
+    -1280, -1280, -2560, -1280, -1280, -1280, -1280, -2560,
+    -1280, -1280, -1280, -1280, -2560, -1280, -1280, -1280,
+    -1280, -2560, -1280, -1280, -1280, -1280, -2560, -1280,
+};
+static const int32_t c_1x1_32to32_16x16_int8_rq_m[C_1X1_32TO32_16X16_INT8_OUT_C] = {
+    1969946270, 1167193165, 1349413195, 1076083150, 1258303180, 1969946270, 1167193165, 1349413195,
+    1076083150, 1258303180, 1969946270, 1167193165, 1349413195, 1076083150, 1258303180, 1969946270,
+    1167193165, 1349413195, 1076083150, 1258303180, 1969946270, 1167193165, 1349413195, 1076083150,
+    1258303180, 1969946270, 1167193165, 1349413195, 1076083150, 1258303180, 1969946270, 1167193165,
+};
+static const uint8_t c_1x1_32to32_16x16_int8_rq_s[C_1X1_32TO32_16X16_INT8_OUT_C] = {
+    9, 8, 8, 8, 8, 9, 8, 8, 8, 8, 9, 8, 8, 8, 8, 9,
+    8, 8, 8, 8, 9, 8, 8, 8, 8, 9, 8, 8, 8, 8, 9, 8,
+};
+
+static inline int8_t c_1x1_32to32_16x16_int8_pw_finish(int32_t acc, int o)
+{
+    const int32_t x = acc;
+    const int32_t c = c_1x1_32to32_16x16_int8_rq_c[o] - (int32_t)((uint32_t)x >> 31);
+    /* 2^30 + c * 2^31 as a 64-bit value: its low word and its high word. */
+    const int64_t add = (int64_t)(c >> 1) * 4294967296 + (int64_t)(0x40000000u | ((uint32_t)c << 31));
+    const int32_t v = (int32_t)(((int64_t)x * c_1x1_32to32_16x16_int8_rq_m[o] + add) >> 32) >> c_1x1_32to32_16x16_int8_rq_s[o];
+    if (v < -128) return (int8_t)-128;
+    if (v > 127) return (int8_t)127;
+    return (int8_t)v;
+}
+
 
 /* 3 output channel(s) x 2 pixel(s), quad8: `count` consecutive pixel blocks of a run. */
 static NOINLINE void c_1x1_32to32_16x16_int8_block0_o3_p2(const int8_t *restrict px0, int8_t *restrict out0,
@@ -383,12 +418,12 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block0_o3_p2(const int8_t *restrict
             a2_1 = __smlad(x110, w118, a2_1);
         }
         (void)wkb;
-        out0[0] = c_1x1_32to32_16x16_int8_finish(a0_0, o0 + 0);
-        out0[32] = c_1x1_32to32_16x16_int8_finish(a0_1, o0 + 0);
-        out0[1] = c_1x1_32to32_16x16_int8_finish(a1_0, o0 + 1);
-        out0[33] = c_1x1_32to32_16x16_int8_finish(a1_1, o0 + 1);
-        out0[2] = c_1x1_32to32_16x16_int8_finish(a2_0, o0 + 2);
-        out0[34] = c_1x1_32to32_16x16_int8_finish(a2_1, o0 + 2);
+        out0[0] = c_1x1_32to32_16x16_int8_pw_finish(a0_0, o0 + 0);
+        out0[32] = c_1x1_32to32_16x16_int8_pw_finish(a0_1, o0 + 0);
+        out0[1] = c_1x1_32to32_16x16_int8_pw_finish(a1_0, o0 + 1);
+        out0[33] = c_1x1_32to32_16x16_int8_pw_finish(a1_1, o0 + 1);
+        out0[2] = c_1x1_32to32_16x16_int8_pw_finish(a2_0, o0 + 2);
+        out0[34] = c_1x1_32to32_16x16_int8_pw_finish(a2_1, o0 + 2);
     }
 }
 
@@ -574,10 +609,10 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block1_o2_p2(const int8_t *restrict
             a1_1 = __smlad(x89, w94, a1_1);
         }
         (void)wkb;
-        out0[0] = c_1x1_32to32_16x16_int8_finish(a0_0, o0 + 0);
-        out0[32] = c_1x1_32to32_16x16_int8_finish(a0_1, o0 + 0);
-        out0[1] = c_1x1_32to32_16x16_int8_finish(a1_0, o0 + 1);
-        out0[33] = c_1x1_32to32_16x16_int8_finish(a1_1, o0 + 1);
+        out0[0] = c_1x1_32to32_16x16_int8_pw_finish(a0_0, o0 + 0);
+        out0[32] = c_1x1_32to32_16x16_int8_pw_finish(a0_1, o0 + 0);
+        out0[1] = c_1x1_32to32_16x16_int8_pw_finish(a1_0, o0 + 1);
+        out0[33] = c_1x1_32to32_16x16_int8_pw_finish(a1_1, o0 + 1);
     }
 }
 
