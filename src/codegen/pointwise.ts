@@ -13,14 +13,33 @@
  */
 import type { KernelModel } from '../spec/index.ts';
 import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
-import type { AccumulatorPlan } from './accumulator.ts';
+import { planAccumulator, type AccumulatorPlan } from './accumulator.ts';
 import type { FamilyContext, KernelFamily } from './families.ts';
 import { cArrayRows, cInt } from './clit.ts';
 import { roundingConstant } from '../spec/bounds.ts';
 import { foldedSeeds } from './optimized-view.ts';
 import { interiorRange } from './geometry.ts';
 
-export type MacForm = 'plain' | 'pairO' | 'dual16' | 'quad8' | 'quad8w';
+export type MacForm = 'plain' | 'lane2' | 'pairO' | 'dual16' | 'quad8' | 'quad8w';
+
+/** lane2: bit position of the second pixel in the packed input register, and the largest |lane sum| it allows. */
+export const LANE_SHIFT = 23;
+const LANE_LIMIT = 2 ** (LANE_SHIFT - 1);
+
+/** Whether every output channel's sum of raw products (seed apart) stays inside a lane: |sum| < 2^22. */
+function laneFits(m: KernelModel): boolean {
+  if (m.numeric.storage.bits !== 8) return false;
+  const maxAbs = 2 ** (m.numeric.storage.bits - 1);
+  for (let o = 0; o < m.outC; o++) {
+    let sumAbs = 0;
+    for (let c = 0; c < m.inC; c++) sumAbs += Math.abs(m.weights[o * m.inC + c]);
+    if (sumAbs * maxAbs >= LANE_LIMIT) return false;
+  }
+  return true;
+}
+
+/** Forms whose weights are the raw values in the order the loops read (one element per weight). */
+const rawWeights = (f: MacForm) => f === 'plain' || f === 'lane2';
 
 /** Per instruction-set state: registers left for accumulators and operands once the input, weight and loop
  *  pointers are taken; code bytes per instruction (for the code estimate); whether a CHW channel step needs its own
@@ -62,6 +81,13 @@ export const formRows: readonly FormRow[] = [
     when: (isa, m) => isa.dspv5te && isa.state !== 'thumb1' && m.numeric.storage.bits === 16 && m.outC >= 2,
   },
   {
+    // x0 + x1*2^23 times w is x0*w + (x1*w)*2^23: with every channel's sum inside 2^22 the low 23 bits hold pixel
+    // 0's sum and the rest pixel 1's, exactly, so one SMLAL makes two MACs.
+    form: 'lane2', unit: 1, doc: 'SMLAL on two pixels of one int8 channel packed in a register (x0 + x1*2^23): two MACs per multiply, the 64-bit sum holds the two pixels\' sums in separate bit lanes',
+    when: (isa, m) => isa.longMultiply && isa.state !== 'thumb1' && isa.state !== 'host' && laneFits(m) && geometry(m).span >= 2 &&
+      planAccumulator(m).accType === 'int32_t',
+  },
+  {
     form: 'plain', unit: 1, doc: 'one multiply-accumulate per MAC (MLA, SMLAL; MULS on Thumb-1)',
     when: () => true,
   },
@@ -74,6 +100,7 @@ export function formFor(m: KernelModel, isa: IsaFeatures, optimize: FamilyContex
 /** Registers one step keeps live: accumulators, the operands it holds, a temporary. */
 function registersNeeded(form: MacForm, ob: number, pb: number, accWords: number): number {
   const accs = ob * pb * accWords;
+  if (form === 'lane2') return ob * pb + pb / 2 + 2;
   return form === 'quad8' || form === 'quad8w' ? accs + 2 * pb + 2 : accs + pb + 1;
 }
 
@@ -89,15 +116,17 @@ function stepInstructions(form: MacForm, m: KernelModel, isa: IsaFeatures, ob: n
     return x + ob + macs;
   }
   const advance = chw ? isaRows[isa.state].chwStepAdd : 0;
+  // Two loads and an add per pixel pair.
+  if (form === 'lane2') return 1.5 * pb + ob + (ob * pb) / 2 + advance;
   if (form === 'pairO') return pb + Math.ceil(ob / 2) + macs + advance;
   // Thumb-1: MULS overwrites its operand (a copy), then a 32-bit add, or a sign extension and a 64-bit add.
   const mac = isa.state === 'thumb1' ? (accWords === 2 ? 5 : 3) : 1;
   return pb + ob + macs * mac + advance;
 }
 
-/** Instructions per output for its seed, output stage and store. */
-function perOutput(m: KernelModel, accWords: number): number {
-  return m.numeric.kind === 'int8' ? 28 : 8 + 4 * accWords;
+/** Instructions per output for its seed, output stage and store (lane2: and taking its lane out of the sum). */
+function perOutput(m: KernelModel, accWords: number, form: MacForm): number {
+  return (m.numeric.kind === 'int8' ? 16 : 6 + 3 * accWords) + (form === 'lane2' ? 3 : 0);
 }
 
 export interface Tile {
@@ -157,6 +186,7 @@ export function chooseTile(m: KernelModel, isa: IsaFeatures, accType: string, fo
   for (let ob = 1; ob <= Math.min(8, m.outC); ob++)
     for (let pb = 1; pb <= Math.min(8, Math.max(1, geo.span)); pb++) {
       if (form.form === 'pairO' && ob % 2 !== 0) continue;
+      if (form.form === 'lane2' && pb % 2 !== 0) continue;
       const registers = registersNeeded(form.form, ob, pb, accWords);
       const step = stepInstructions(form.form, m, isa, ob, pb, accWords, geo.inPixel);
       const tailStep = stepInstructions('plain', m, isa, ob, pb, accWords, geo.inPixel);
@@ -167,8 +197,8 @@ export function chooseTile(m: KernelModel, isa: IsaFeatures, accType: string, fo
         if (registers > row.budget + (full ? FULL_UNROLL_REGISTER : 0) && ob * pb > 1) continue;
         const iters = Math.max(1, steps / u);
         const body = iters * (step * u + (full ? 0 : 3)) + kTail * tailStep;
-        const cost = (body + ob * pb * perOutput(m, accWords) + 4) / (K * ob * pb);
-        const fnInstr = u * step + kTail * tailStep + ob * pb * perOutput(m, accWords) + 24;
+        const cost = (body + ob * pb * perOutput(m, accWords, form.form) + 4) / (K * ob * pb);
+        const fnInstr = u * step + kTail * tailStep + ob * pb * perOutput(m, accWords, form.form) + 24;
         const codeBytes = FIXED_BYTES + fns * fnInstr * row.bytesPerInstr;
         options.push({ ob, pb, u, cost, registers, codeBytes });
       }
@@ -197,7 +227,7 @@ export function pointwiseApplies(m: KernelModel, plan: AccumulatorPlan, isa: Isa
  * exactly one kind flag, so the template spells every kind once.
  */
 
-type OpKind = 'fence' | 'adv' | 'x' | 'w' | 'wk' | 'x32' | 'pkbt' | 'pktb' | 'xpair' | 'sx' | 'sxr'
+type OpKind = 'fence' | 'adv' | 'x' | 'xlane' | 'w' | 'wk' | 'x32' | 'pkbt' | 'pktb' | 'xpair' | 'sx' | 'sxr'
   | 'mla' | 'smlal' | 'smlabb' | 'smlabt' | 'smlalbb' | 'smlalbt' | 'smlad' | 'smlald';
 
 export interface Op {
@@ -205,6 +235,7 @@ export interface Op {
   id: string;
   /** Element offset from the input or weight pointer. */
   off?: number;
+  off2?: number;
   a?: string;
   b?: string;
 }
@@ -221,7 +252,19 @@ function stepOps(form: MacForm, m: KernelModel, acc64: boolean, n: number, pb: n
   const ops: Op[] = [];
   const id = (p: string) => `${p}${ids.n++}`;
   const accId = (j: number, p: number) => `a${j}_${p}`;
-  if (form === 'plain') {
+  if (form === 'lane2') {
+    // Pixel pairs packed into one register each; one SMLAL per (channel, pair).
+    const xs = Array.from({ length: pb / 2 }, (_, q) => {
+      const x = id('x');
+      ops.push({ kind: 'xlane', id: x, off: base + 2 * q * inPixel, off2: base + (2 * q + 1) * inPixel });
+      return x;
+    });
+    for (let j = 0; j < n; j++) {
+      const w = id('w');
+      ops.push({ kind: 'w', id: w, off: wBase + j });
+      for (let q = 0; q < pb / 2; q++) ops.push(macOp('smlal', accId(j, q), xs[q], w));
+    }
+  } else if (form === 'plain') {
     const xs = Array.from({ length: pb }, (_, p) => {
       const x = id('x');
       ops.push({ kind: 'x', id: x, off: base + p * inPixel });
@@ -322,7 +365,7 @@ function packBlock(form: MacForm, m: KernelModel, o0: number, n: number, steps: 
   const out: number[] = [];
   for (let s = 0; s < steps; s++) {
     const c = s * unit;
-    if (form === 'plain') for (let j = 0; j < n; j++) out.push(w(o0 + j, c));
+    if (rawWeights(form)) for (let j = 0; j < n; j++) out.push(w(o0 + j, c));
     else if (form === 'pairO')
       // Low half: channel o (SMLAxB), high half: channel o+1 (SMLAxT).
       for (let i = 0; i < n / 2; i++) out.push((w(o0 + 2 * i, c) & 0xffff) | (w(o0 + 2 * i + 1, c) << 16));
@@ -450,7 +493,7 @@ export function pointwiseFinish(m: KernelModel, plan: AccumulatorPlan, isa: IsaF
   return null;
 }
 
-const opKinds: readonly OpKind[] = ['fence', 'adv', 'x', 'w', 'wk', 'x32', 'pkbt', 'pktb', 'xpair', 'sx', 'sxr',
+const opKinds: readonly OpKind[] = ['fence', 'adv', 'x', 'xlane', 'w', 'wk', 'x32', 'pkbt', 'pktb', 'xpair', 'sx', 'sxr',
   'mla', 'smlal', 'smlabb', 'smlabt', 'smlalbb', 'smlalbt', 'smlad', 'smlald'];
 /** Every kind flag present (the templates compile in strict mode), the op's own set. */
 const opFlags = (op: Op) => ({ ...Object.fromEntries(opKinds.map((k) => [k, false])), ...op, [op.kind]: true });
@@ -468,12 +511,15 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   const acc64 = plan.accType === 'int64_t';
   const fns: Record<string, unknown>[] = [];
   const classes = p.classes.map((c, ci2) => {
-    const wType = c.form.form === 'plain' ? st.cType : 'int32_t';
+    const wType = rawWeights(c.form.form) ? st.cType : 'int32_t';
     const warr = `${m.name}_weights${ci2}`;
     const wkarr = `${m.name}_weights_tail${ci2}`;
     const calls = p.pixelSizes.map(({ pb, count, skip }) => {
       const fn = `block${fns.length}_o${c.size}_p${pb}`;
       const ids: Counter = { n: 0 };
+      // An odd pixel remainder has no pair to pack: it multiplies plainly (same weight layout).
+      const form: MacForm = c.form.form === 'lane2' && pb % 2 !== 0 ? 'plain' : c.form.form;
+      const lanes = form === 'lane2';
       const u = Math.min(p.tile.u, c.steps) || 1;
       const unrollSteps = c.steps > 0 ? (c.steps % u === 0 ? u : 1) : 0;
       // A32 and Thumb-1 load offsets are short: step the input pointer channel by channel instead of reaching
@@ -481,7 +527,7 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       const advance = !hwc && isaRows[isa.state].chwStepAdd > 0;
       const body: Op[] = [];
       for (let s = 0; s < unrollSteps; s++) {
-        body.push(...stepOps(c.form.form, m, acc64, c.size, pb, p.geo.inPixel, ci, advance ? 0 : s * c.form.unit * ci,
+        body.push(...stepOps(form, m, acc64, c.size, pb, p.geo.inPixel, ci, advance ? 0 : s * c.form.unit * ci,
           s * wordsPerStep(c.form.form, c.size), ids, isa.longMultiply));
         if (advance) body.push({ kind: 'adv', id: 'px', off: c.form.unit * ci });
         if (s + 1 < unrollSteps) body.push({ kind: 'fence', id: '' });
@@ -494,16 +540,20 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
         if (t + 1 < c.kTail) tail.push({ kind: 'fence', id: '' });
       }
       const accs = [];
+      const laneAccs = [];
+      const outOff = (j: number, q: number) => j * (hwc ? 1 : m.outH * m.outW) + q * (hwc ? m.outC : 1);
       for (let j = 0; j < c.size; j++)
-        for (let q = 0; q < pb; q++) accs.push({ id: `a${j}_${q}`, j, outOff: j * (hwc ? 1 : m.outH * m.outW) + q * (hwc ? m.outC : 1) });
+        if (lanes) for (let q = 0; q < pb / 2; q++) laneAccs.push({ id: `a${j}_${q}`, j, outOff0: outOff(j, 2 * q), outOff1: outOff(j, 2 * q + 1) });
+        else for (let q = 0; q < pb; q++) accs.push({ id: `a${j}_${q}`, j, outOff: outOff(j, q) });
       fns.push({
         fn, size: c.size, pb, wType, split: acc64 && c.form.form === 'pairO', hasLoop: unrollSteps > 0, iters: unrollSteps > 0 ? c.steps / unrollSteps : 0,
         pxStep: advance ? 0 : unrollSteps * c.form.unit * ci, wStep: unrollSteps * wordsPerStep(c.form.form, c.size),
-        ops: body.map(opFlags), hasKTail: c.kTail > 0, tailOps: tail.map(opFlags), accs,
+        ops: body.map(opFlags), hasKTail: c.kTail > 0, tailOps: tail.map(opFlags), accs, lanes, laneAccs,
+        laneShift: LANE_SHIFT, laneUp: 32 - LANE_SHIFT, laneScale: 2 ** LANE_SHIFT,
         seedFn: p.folded ? `${m.name}_interior_seed_of` : fin?.kind === 'q' ? `${m.name}_pw_seed_of` : `${m.name}_seed`,
         finishFn: fin ? `${m.name}_pw_finish` : `${m.name}_finish`,
         finishO: fin ? fin.kind === 'rq' : ctx.finishNeedsO,
-        formDoc: c.form.form,
+        formDoc: form,
       });
       return { fn, inOff: skip * p.geo.inPixel, outOff: skip * (hwc ? m.outC : 1), count };
     });
@@ -517,7 +567,7 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
         (c.kTail ? `, the last ${c.kTail} input channel(s) in ${m.name}_wk${ci2} [block][channel][output channel]` : ''),
     };
   });
-  const weightBytes = p.classes.reduce((a, c) => a + c.weights.length * (c.form.form === 'plain' ? st.bits / 8 : 4) + c.kTailWeights.length * (st.bits / 8), 0);
+  const weightBytes = p.classes.reduce((a, c) => a + c.weights.length * (rawWeights(c.form.form) ? st.bits / 8 : 4) + c.kTailWeights.length * (st.bits / 8), 0);
   const rawBytes = m.weights.length * (st.bits / 8);
   const g = p.geo;
   return {
@@ -539,7 +589,7 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       optimize: ctx.optimize,
       classes,
       fns,
-      needsAcle: p.classes.some((c) => c.form.form !== 'plain'),
+      needsAcle: p.classes.some((c) => !rawWeights(c.form.form)),
       needsSmlal16: acc64 && p.classes.some((c) => c.form.form === 'pairO'),
       // Helpers are emitted only where some op uses them (clang warns about unused static functions).
       needsLoad32: usesOp(fns, 'x32'),

@@ -56,10 +56,31 @@ describe('pointwise family', () => {
     expect(form(q15, 'arm926ej-s')).toBe('pairO');
     expect(form(q15, 'cortex-m3')).toBe('plain');
     expect(form(q15, 'cortex-m4')).toBe('dual16');
-    expect(form(q7, 'cortex-m4')).toBe('plain'); // CHW int8 data: no adjacent channels to unpack
+    // CHW int8 data: no adjacent channels to unpack, but pixel pairs pack into SMLAL's lanes.
+    expect(form(q7, 'cortex-m4')).toBe('lane2');
     expect(form(i8, 'cortex-m4')).toBe('quad8');
-    expect(form(i8, 'arm926ej-s')).toBe('plain');
+    expect(form(i8, 'arm926ej-s')).toBe('lane2');
+    expect(form(i8, 'arm920t')).toBe('lane2');
+    expect(form(q7, 'arm920t')).toBe('lane2');
     expect(form(q15, 'cortex-m0')).toBe('plain');
+    // Thumb-1 has no SMLAL; 16-bit data does not fit a lane.
+    expect(form(q7, 'cortex-m0')).toBe('plain');
+    expect(form(q15, 'arm920t')).toBe('plain');
+  });
+
+  it('packs pixel pairs into lanes only where every channel\'s sum fits 2^22, and only for whole pairs', () => {
+    // 300 input channels of weight ±127: 300 * 127 * 128 > 2^22.
+    const big = pw({ numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 }, input: { channels: 300, height: 2, width: 3 }, output: { channels: 2 },
+      weights: { values: Array.from({ length: 600 }, (_, i) => (i % 2 ? 127 : -127)) } });
+    expect(formFor(big, isa('arm920t')).form).toBe('plain');
+    const small = pw({ numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 }, input: { channels: 8, height: 1, width: 5 } });
+    const p = planPointwise(small, planAccumulator(small), isa('arm920t'));
+    expect(p.form.form).toBe('lane2');
+    expect(p.tile.pb % 2).toBe(0);
+    // Five pixels: the odd one left over multiplies plainly.
+    const c = generate(small, { variant: 'optimized', isa: isa('arm920t') }).files.find((f) => f.name === 'k.c')!.content;
+    expect(c).toMatch(/lane2: `count`/);
+    expect(c).toMatch(/plain: `count`/);
   });
 
   it('keeps each tile within its ISA row register budget and tiles more than one MAC where registers allow', async () => {
@@ -84,7 +105,7 @@ describe('pointwise family', () => {
     for (const m of specs)
       for (const t of ['arm920t', 'arm926ej-s', 'cortex-m0', 'cortex-m4', 'host']) {
         const p = planPointwise(m, planAccumulator(m), isa(t));
-        const bytes = p.classes.reduce((a, c) => a + c.weights.length * (c.form.form === 'plain' ? m.numeric.storage.bits / 8 : 4)
+        const bytes = p.classes.reduce((a, c) => a + c.weights.length * (c.form.form === 'plain' || c.form.form === 'lane2' ? m.numeric.storage.bits / 8 : 4)
           + c.kTailWeights.length * (m.numeric.storage.bits / 8), 0);
         expect(bytes, `${m.name} ${t}`).toBe(m.weights.length * (m.numeric.storage.bits / 8));
         const c = generate(m, { variant: 'optimized', isa: isa(t) }).files.find((f) => f.name === `${m.name}.c`)!.content;
@@ -111,7 +132,7 @@ describe('pointwise family', () => {
     expect(c).toMatch(/k_bias_only[\s\S]*k_seed\(o\)/);
   });
 
-  for (const [spec, target] of [['q15', 'arm920t'], ['q15', 'arm926ej-s'], ['int8', 'cortex-m4']] as const)
+  for (const [spec, target] of [['q15', 'arm920t'], ['q15', 'arm926ej-s'], ['int8', 'cortex-m4'], ['int8', 'arm920t']] as const)
     it(`matches the committed golden for bench ${spec} on ${target}`, async () => {
       const k = generate(await bench(spec), { variant: 'optimized', isa: isa(target) });
       expect(k.family).toBe('pointwise');
