@@ -44,11 +44,12 @@ const rawWeights = (f: MacForm) => f === 'plain' || f === 'lane2';
 /** Per instruction-set state: registers left for accumulators and operands once the input, weight and loop
  *  pointers are taken; code bytes per instruction (for the code estimate); whether a CHW channel step needs its own
  *  pointer add (A32 LDRSH/LDRSB offsets are 8 bits, a channel plane is further away). */
-const isaRows: Record<IsaFeatures['state'], { budget: number; bytesPerInstr: number; chwStepAdd: number }> = {
-  a32: { budget: 11, bytesPerInstr: 4, chwStepAdd: 1 },
-  thumb2: { budget: 11, bytesPerInstr: 3, chwStepAdd: 0 },
-  thumb1: { budget: 5, bytesPerInstr: 2, chwStepAdd: 1 },
-  host: { budget: 12, bytesPerInstr: 4, chwStepAdd: 0 },
+const isaRows: Record<IsaFeatures['state'], { budget: number; bytesPerInstr: number; chwStepAdd: number; postIndex: boolean }> = {
+  // A32: LDRSH/LDRSB post-indexed by a register step the channel pointer for free (one register holds the stride).
+  a32: { budget: 11, bytesPerInstr: 4, chwStepAdd: 1, postIndex: true },
+  thumb2: { budget: 11, bytesPerInstr: 3, chwStepAdd: 0, postIndex: false },
+  thumb1: { budget: 5, bytesPerInstr: 2, chwStepAdd: 1, postIndex: false },
+  host: { budget: 12, bytesPerInstr: 4, chwStepAdd: 0, postIndex: false },
 };
 /** A fully unrolled channel loop needs no loop register: one more for the tile. */
 const FULL_UNROLL_REGISTER = 1;
@@ -97,9 +98,10 @@ export function formFor(m: KernelModel, isa: IsaFeatures, optimize: FamilyContex
   return formRows.find((r) => r.when(isa, m, optimize))!;
 }
 
-/** Registers one step keeps live: accumulators, the operands it holds, a temporary. */
-function registersNeeded(form: MacForm, ob: number, pb: number, accWords: number): number {
-  const accs = ob * pb * accWords;
+/** Registers one step keeps live: accumulators, the operands it holds, a temporary (A32 CHW plain: and the
+ *  post-indexed loads' stride). */
+function registersNeeded(form: MacForm, ob: number, pb: number, accWords: number, postStride = 0): number {
+  const accs = ob * pb * accWords + (form === 'plain' ? postStride : 0);
   if (form === 'lane2') return ob * pb + pb / 2 + 2;
   return form === 'quad8' || form === 'quad8w' ? accs + 2 * pb + 2 : accs + pb + 1;
 }
@@ -121,7 +123,8 @@ function stepInstructions(form: MacForm, m: KernelModel, isa: IsaFeatures, ob: n
   if (form === 'pairO') return pb + Math.ceil(ob / 2) + macs + advance;
   // Thumb-1: MULS overwrites its operand (a copy), then a 32-bit add, or a sign extension and a 64-bit add.
   const mac = isa.state === 'thumb1' ? (accWords === 2 ? 5 : 3) : 1;
-  return pb + ob + macs * mac + advance;
+  // A32 CHW: the post-indexed load steps the pointer (no add).
+  return pb + ob + macs * mac + (isaRows[isa.state].postIndex ? 0 : advance);
 }
 
 /** Instructions per output for its seed, output stage and store (lane2: and taking its lane out of the sum). */
@@ -187,7 +190,7 @@ export function chooseTile(m: KernelModel, isa: IsaFeatures, accType: string, fo
     for (let pb = 1; pb <= Math.min(8, Math.max(1, geo.span)); pb++) {
       if (form.form === 'pairO' && ob % 2 !== 0) continue;
       if (form.form === 'lane2' && pb % 2 !== 0) continue;
-      const registers = registersNeeded(form.form, ob, pb, accWords);
+      const registers = registersNeeded(form.form, ob, pb, accWords, m.layout === 'chw' && row.postIndex ? 1 : 0);
       const step = stepInstructions(form.form, m, isa, ob, pb, accWords, geo.inPixel);
       const tailStep = stepInstructions('plain', m, isa, ob, pb, accWords, geo.inPixel);
       // Functions: full and tail channel blocks x full and remainder pixel blocks.
@@ -227,7 +230,7 @@ export function pointwiseApplies(m: KernelModel, plan: AccumulatorPlan, isa: Isa
  * exactly one kind flag, so the template spells every kind once.
  */
 
-type OpKind = 'fence' | 'adv' | 'x' | 'xlane' | 'w' | 'wk' | 'x32' | 'pkbt' | 'pktb' | 'xpair' | 'sx' | 'sxr'
+type OpKind = 'fence' | 'adv' | 'x' | 'xlane' | 'xpost' | 'xlanepost' | 'w' | 'wk' | 'x32' | 'pkbt' | 'pktb' | 'xpair' | 'sx' | 'sxr'
   | 'mla' | 'smlal' | 'smlabb' | 'smlabt' | 'smlalbb' | 'smlalbt' | 'smlad' | 'smlald';
 
 export interface Op {
@@ -493,7 +496,7 @@ export function pointwiseFinish(m: KernelModel, plan: AccumulatorPlan, isa: IsaF
   return null;
 }
 
-const opKinds: readonly OpKind[] = ['fence', 'adv', 'x', 'xlane', 'w', 'wk', 'x32', 'pkbt', 'pktb', 'xpair', 'sx', 'sxr',
+const opKinds: readonly OpKind[] = ['fence', 'adv', 'x', 'xlane', 'xpost', 'xlanepost', 'w', 'wk', 'x32', 'pkbt', 'pktb', 'xpair', 'sx', 'sxr',
   'mla', 'smlal', 'smlabb', 'smlabt', 'smlalbb', 'smlalbt', 'smlad', 'smlald'];
 /** Every kind flag present (the templates compile in strict mode), the op's own set. */
 const opFlags = (op: Op) => ({ ...Object.fromEntries(opKinds.map((k) => [k, false])), ...op, [op.kind]: true });
@@ -525,11 +528,23 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       // A32 and Thumb-1 load offsets are short: step the input pointer channel by channel instead of reaching
       // a channel plane away (CHW), which would need an address register per load.
       const advance = !hwc && isaRows[isa.state].chwStepAdd > 0;
+      // Post-indexed loads replace the plain form's px[0] load of a unit-channel step (CHW). Not lane2: its packing
+      // temporary and the stride register outgrow the register file (measured: spills cost more than the adds).
+      const post = advance && isaRows[isa.state].postIndex && form === 'plain' && c.form.unit === 1;
       const body: Op[] = [];
       for (let s = 0; s < unrollSteps; s++) {
+        const stepStart = body.length;
         body.push(...stepOps(form, m, acc64, c.size, pb, p.geo.inPixel, ci, advance ? 0 : s * c.form.unit * ci,
           s * wordsPerStep(c.form.form, c.size), ids, isa.longMultiply));
-        if (advance) body.push({ kind: 'adv', id: 'px', off: c.form.unit * ci });
+        if (advance && post) {
+          // The step's load of px[0] goes last and steps px on to the next channel plane.
+          const step = body.splice(stepStart);
+          const first = step.findIndex((op) => (op.kind === 'x' || op.kind === 'xlane') && op.off === 0);
+          const [op] = step.splice(first, 1);
+          const lastX = step.reduce((a, o, i) => (o.kind === 'x' || o.kind === 'xlane' ? i : a), -1);
+          step.splice(lastX + 1, 0, { ...op, kind: op.kind === 'x' ? 'xpost' : 'xlanepost' });
+          body.push(...step);
+        } else if (advance) body.push({ kind: 'adv', id: 'px', off: c.form.unit * ci });
         if (s + 1 < unrollSteps) body.push({ kind: 'fence', id: '' });
       }
       const tail: Op[] = [];
@@ -553,6 +568,7 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
         seedFn: p.folded ? `${m.name}_interior_seed_of` : fin?.kind === 'q' ? `${m.name}_pw_seed_of` : `${m.name}_seed`,
         finishFn: fin ? `${m.name}_pw_finish` : `${m.name}_finish`,
         finishO: fin ? fin.kind === 'rq' : ctx.finishNeedsO,
+        post,
         formDoc: form,
       });
       return { fn, inOff: skip * p.geo.inPixel, outOff: skip * (hwc ? m.outC : 1), count };
@@ -593,6 +609,9 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       needsSmlal16: acc64 && p.classes.some((c) => c.form.form === 'pairO'),
       // Helpers are emitted only where some op uses them (clang warns about unused static functions).
       needsLoad32: usesOp(fns, 'x32'),
+      needsPost: usesOp(fns, 'xpost') || usesOp(fns, 'xlanepost'),
+      postLoad: st.bits === 8 ? 'ldrsb' : 'ldrsh',
+      postStride: ci * (st.bits / 8),
       needsRor8: usesOp(fns, 'sxr'),
       needsPack: usesOp(fns, 'x32') || usesOp(fns, 'xpair'),
       needsSeed: (p.folded === null && fin?.kind !== 'q') || g.hasBorder,
