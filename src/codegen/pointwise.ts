@@ -20,7 +20,7 @@ import { roundingConstant } from '../spec/bounds.ts';
 import { foldedSeeds } from './optimized-view.ts';
 import { interiorRange } from './geometry.ts';
 
-export type MacForm = 'plain' | 'lane2' | 'pairO' | 'dual16' | 'quad8' | 'quad8w';
+export type MacForm = 'plain' | 'lane2' | 'pairO' | 'pairOW' | 'dual16' | 'quad8' | 'quad8w';
 
 /** lane2: bit position of the second pixel in the packed input register, and the largest |lane sum| it allows. */
 export const LANE_SHIFT = 23;
@@ -78,6 +78,13 @@ export const formRows: readonly FormRow[] = [
     when: (isa, m) => isa.simd32 && isa.unaligned && m.numeric.storage.bits === 16 && m.inC >= 2,
   },
   {
+    // Two adjacent pixels of a channel plane are one aligned word when the input is: the run checks the input's
+    // alignment and, when it is off by a halfword, takes the first pixel alone (pairO) and pairs from the second.
+    form: 'pairOW', unit: 1, doc: 'SMLALxy/SMLAxy with both operands packed: a word of two adjacent pixels (CHW) and a word of two output channels\' int16 weights, four MACs per two loads',
+    when: (isa, m) => isa.dspv5te && isa.state === 'a32' && m.numeric.storage.bits === 16 && m.outC >= 2 && m.layout === 'chw' &&
+      geometry(m).flat && geometry(m).span >= 2 && (m.inH * m.inW) % 2 === 0, // every plane as aligned as the first
+  },
+  {
     form: 'pairO', unit: 1, doc: 'SMLAxy/SMLALxy on int16 weights packed as halfword pairs of two output channels (no unpacking)',
     when: (isa, m) => isa.dspv5te && isa.state !== 'thumb1' && m.numeric.storage.bits === 16 && m.outC >= 2,
   },
@@ -103,6 +110,8 @@ export function formFor(m: KernelModel, isa: IsaFeatures, optimize: FamilyContex
 function registersNeeded(form: MacForm, ob: number, pb: number, accWords: number, postStride = 0): number {
   const accs = ob * pb * accWords + (form === 'plain' ? postStride : 0);
   if (form === 'lane2') return ob * pb + pb / 2 + 2;
+  // The pixel word, the weight word, the plane stride.
+  if (form === 'pairOW') return accs + 3;
   return form === 'quad8' || form === 'quad8w' ? accs + 2 * pb + 2 : accs + pb + 1;
 }
 
@@ -120,7 +129,8 @@ function stepInstructions(form: MacForm, m: KernelModel, isa: IsaFeatures, ob: n
   const advance = chw ? isaRows[isa.state].chwStepAdd : 0;
   // Two loads and an add per pixel pair.
   if (form === 'lane2') return 1.5 * pb + ob + (ob * pb) / 2 + advance;
-  if (form === 'pairO') return pb + Math.ceil(ob / 2) + macs + advance;
+  if (form === 'pairO') return pb + Math.ceil(ob / 2) + macs + (isaRows[isa.state].postIndex ? 0 : advance);
+  if (form === 'pairOW') return pb / 2 + ob / 2 + macs;
   // Thumb-1: MULS overwrites its operand (a copy), then a 32-bit add, or a sign extension and a 64-bit add.
   const mac = isa.state === 'thumb1' ? (accWords === 2 ? 5 : 3) : 1;
   // A32 CHW: the post-indexed load steps the pointer (no add).
@@ -188,7 +198,8 @@ export function chooseTile(m: KernelModel, isa: IsaFeatures, accType: string, fo
   const options: Tile[] = [];
   for (let ob = 1; ob <= Math.min(8, m.outC); ob++)
     for (let pb = 1; pb <= Math.min(8, Math.max(1, geo.span)); pb++) {
-      if (form.form === 'pairO' && ob % 2 !== 0) continue;
+      if ((form.form === 'pairO' || form.form === 'pairOW') && ob % 2 !== 0) continue;
+      if (form.form === 'pairOW' && pb !== 2) continue;
       if (form.form === 'lane2' && pb % 2 !== 0) continue;
       const registers = registersNeeded(form.form, ob, pb, accWords, m.layout === 'chw' && row.postIndex ? 1 : 0);
       const step = stepInstructions(form.form, m, isa, ob, pb, accWords, geo.inPixel);
@@ -231,7 +242,8 @@ export function pointwiseApplies(m: KernelModel, plan: AccumulatorPlan, isa: Isa
  */
 
 type OpKind = 'fence' | 'adv' | 'x' | 'xlane' | 'xpost' | 'xlanepost' | 'w' | 'wk' | 'x32' | 'pkbt' | 'pktb' | 'xpair' | 'sx' | 'sxr'
-  | 'mla' | 'smlal' | 'smlabb' | 'smlabt' | 'smlalbb' | 'smlalbt' | 'smlad' | 'smlald';
+  | 'mla' | 'smlal' | 'smlabb' | 'smlabt' | 'smlalbb' | 'smlalbt' | 'smlad' | 'smlald'
+  | 'xwpost' | 'smlatb' | 'smlatt' | 'smlaltb' | 'smlaltt';
 
 export interface Op {
   kind: OpKind;
@@ -293,6 +305,19 @@ function stepOps(form: MacForm, m: KernelModel, acc64: boolean, n: number, pb: n
         ops.push(macOp(acc64 ? 'smlalbb' : 'smlabb', accId(2 * i, p), xs[p], w));
         ops.push(macOp(acc64 ? 'smlalbt' : 'smlabt', accId(2 * i + 1, p), xs[p], w));
       }
+    }
+  } else if (form === 'pairOW') {
+    // One word of pixels p, p+1 (bottom, top halves), stepping px to the next plane; weights: channel 2i bottom,
+    // 2i+1 top.
+    const x = id('x');
+    ops.push({ kind: 'xwpost', id: x, off: base });
+    for (let i = 0; i < n / 2; i++) {
+      const w = id('w');
+      ops.push({ kind: 'w', id: w, off: wBase + i });
+      ops.push(macOp(acc64 ? 'smlalbb' : 'smlabb', accId(2 * i, 0), x, w));
+      ops.push(macOp(acc64 ? 'smlalbt' : 'smlabt', accId(2 * i + 1, 0), x, w));
+      ops.push(macOp(acc64 ? 'smlaltb' : 'smlatb', accId(2 * i, 1), x, w));
+      ops.push(macOp(acc64 ? 'smlaltt' : 'smlatt', accId(2 * i + 1, 1), x, w));
     }
   } else if (form === 'dual16') {
     const xs: string[] = [];
@@ -358,7 +383,7 @@ function stepOps(form: MacForm, m: KernelModel, acc64: boolean, n: number, pb: n
 
 /** Words one step of a block of n channels takes in the main weight array. */
 function wordsPerStep(form: MacForm, n: number): number {
-  return form === 'pairO' ? n / 2 : form === 'quad8w' ? 2 * n : n;
+  return form === 'pairO' || form === 'pairOW' ? n / 2 : form === 'quad8w' ? 2 * n : n;
 }
 
 /** The main weight array of one block of channels o0..o0+n-1, steps of `unit` channels. */
@@ -369,7 +394,7 @@ function packBlock(form: MacForm, m: KernelModel, o0: number, n: number, steps: 
   for (let s = 0; s < steps; s++) {
     const c = s * unit;
     if (rawWeights(form)) for (let j = 0; j < n; j++) out.push(w(o0 + j, c));
-    else if (form === 'pairO')
+    else if (form === 'pairO' || form === 'pairOW')
       // Low half: channel o (SMLAxB), high half: channel o+1 (SMLAxT).
       for (let i = 0; i < n / 2; i++) out.push((w(o0 + 2 * i, c) & 0xffff) | (w(o0 + 2 * i + 1, c) << 16));
     else if (form === 'dual16')
@@ -425,7 +450,7 @@ export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   if (m.outC % tile.ob) sizes.push({ size: m.outC % tile.ob, blocks: 1, first: full * tile.ob });
   const classes = sizes.map(({ size, blocks, first }) => {
     // Halfword pairs of output channels need an even block; an odd tail block multiplies plainly.
-    const f = form.form === 'pairO' && size % 2 !== 0 ? plainRow : form;
+    const f = (form.form === 'pairO' || form.form === 'pairOW') && size % 2 !== 0 ? plainRow : form;
     const steps = Math.floor(m.inC / f.unit);
     const kTail = m.inC - steps * f.unit;
     const weights: number[] = [];
@@ -497,7 +522,7 @@ export function pointwiseFinish(m: KernelModel, plan: AccumulatorPlan, isa: IsaF
 }
 
 const opKinds: readonly OpKind[] = ['fence', 'adv', 'x', 'xlane', 'xpost', 'xlanepost', 'w', 'wk', 'x32', 'pkbt', 'pktb', 'xpair', 'sx', 'sxr',
-  'mla', 'smlal', 'smlabb', 'smlabt', 'smlalbb', 'smlalbt', 'smlad', 'smlald'];
+  'mla', 'smlal', 'smlabb', 'smlabt', 'smlalbb', 'smlalbt', 'smlad', 'smlald', 'xwpost', 'smlatb', 'smlatt', 'smlaltb', 'smlaltt'];
 /** Every kind flag present (the templates compile in strict mode), the op's own set. */
 const opFlags = (op: Op) => ({ ...Object.fromEntries(opKinds.map((k) => [k, false])), ...op, [op.kind]: true });
 
@@ -517,11 +542,15 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
     const wType = rawWeights(c.form.form) ? st.cType : 'int32_t';
     const warr = `${m.name}_weights${ci2}`;
     const wkarr = `${m.name}_weights_tail${ci2}`;
-    const calls = p.pixelSizes.map(({ pb, count, skip }) => {
+    const built = new Map<number, string>();
+    const buildFn = (pb: number): string => {
+      if (built.has(pb)) return built.get(pb)!;
       const fn = `block${fns.length}_o${c.size}_p${pb}`;
+      built.set(pb, fn);
       const ids: Counter = { n: 0 };
-      // An odd pixel remainder has no pair to pack: it multiplies plainly (same weight layout).
-      const form: MacForm = c.form.form === 'lane2' && pb % 2 !== 0 ? 'plain' : c.form.form;
+      // An odd pixel remainder has no pair to pack: it multiplies plainly (lane2) or with halfword loads (pairOW),
+      // in the same weight layout.
+      const form: MacForm = c.form.form === 'lane2' && pb % 2 !== 0 ? 'plain' : c.form.form === 'pairOW' && pb % 2 !== 0 ? 'pairO' : c.form.form;
       const lanes = form === 'lane2';
       const u = Math.min(p.tile.u, c.steps) || 1;
       const unrollSteps = c.steps > 0 ? (c.steps % u === 0 ? u : 1) : 0;
@@ -530,13 +559,13 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       const advance = !hwc && isaRows[isa.state].chwStepAdd > 0;
       // Post-indexed loads replace the plain form's px[0] load of a unit-channel step (CHW). Not lane2: its packing
       // temporary and the stride register outgrow the register file (measured: spills cost more than the adds).
-      const post = advance && isaRows[isa.state].postIndex && form === 'plain' && c.form.unit === 1;
+      const post = advance && isaRows[isa.state].postIndex && (form === 'plain' || form === 'pairO' || form === 'pairOW') && c.form.unit === 1;
       const body: Op[] = [];
       for (let s = 0; s < unrollSteps; s++) {
         const stepStart = body.length;
         body.push(...stepOps(form, m, acc64, c.size, pb, p.geo.inPixel, ci, advance ? 0 : s * c.form.unit * ci,
           s * wordsPerStep(c.form.form, c.size), ids, isa.longMultiply));
-        if (advance && post) {
+        if (advance && post && form !== 'pairOW') {
           // The step's load of px[0] goes last and steps px on to the next channel plane.
           const step = body.splice(stepStart);
           const first = step.findIndex((op) => (op.kind === 'x' || op.kind === 'xlane') && op.off === 0);
@@ -544,7 +573,7 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
           const lastX = step.reduce((a, o, i) => (o.kind === 'x' || o.kind === 'xlane' ? i : a), -1);
           step.splice(lastX + 1, 0, { ...op, kind: op.kind === 'x' ? 'xpost' : 'xlanepost' });
           body.push(...step);
-        } else if (advance) body.push({ kind: 'adv', id: 'px', off: c.form.unit * ci });
+        } else if (advance && !post) body.push({ kind: 'adv', id: 'px', off: c.form.unit * ci });
         if (s + 1 < unrollSteps) body.push({ kind: 'fence', id: '' });
       }
       const tail: Op[] = [];
@@ -561,7 +590,7 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
         if (lanes) for (let q = 0; q < pb / 2; q++) laneAccs.push({ id: `a${j}_${q}`, j, outOff0: outOff(j, 2 * q), outOff1: outOff(j, 2 * q + 1) });
         else for (let q = 0; q < pb; q++) accs.push({ id: `a${j}_${q}`, j, outOff: outOff(j, q) });
       fns.push({
-        fn, size: c.size, pb, wType, split: acc64 && c.form.form === 'pairO', hasLoop: unrollSteps > 0, iters: unrollSteps > 0 ? c.steps / unrollSteps : 0,
+        fn, size: c.size, pb, wType, split: acc64 && (form === 'pairO' || form === 'pairOW'), hasLoop: unrollSteps > 0, iters: unrollSteps > 0 ? c.steps / unrollSteps : 0,
         pxStep: advance ? 0 : unrollSteps * c.form.unit * ci, wStep: unrollSteps * wordsPerStep(c.form.form, c.size),
         ops: body.map(opFlags), hasKTail: c.kTail > 0, tailOps: tail.map(opFlags), accs, lanes, laneAccs,
         laneShift: LANE_SHIFT, laneUp: 32 - LANE_SHIFT, laneScale: 2 ** LANE_SHIFT,
@@ -571,15 +600,24 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
         post,
         formDoc: form,
       });
-      return { fn, inOff: skip * p.geo.inPixel, outOff: skip * (hwc ? m.outC : 1), count };
-    });
+      return fn;
+    };
+    const call = (pb: number, count: number, skip: number) =>
+      ({ fn: buildFn(pb), inOff: skip * p.geo.inPixel, outOff: skip * (hwc ? m.outC : 1), count });
+    const calls = c.form.form === 'pairOW' ? [] : p.pixelSizes.map(({ pb, count, skip }) => call(pb, count, skip));
+    // pairOW: pairs from pixel 0 when the input is word-aligned, from pixel 1 when it is off by a halfword.
+    const span = p.geo.span;
+    const alignedCalls = c.form.form !== 'pairOW' ? [] : [call(2, Math.floor(span / 2), 0), ...(span % 2 ? [call(1, 1, span - 1)] : [])];
+    const shiftedCalls = c.form.form !== 'pairOW' ? [] : [call(1, 1, 0), ...(span > 2 ? [call(2, Math.floor((span - 1) / 2), 1)] : []),
+      ...((span - 1) % 2 ? [call(1, 1, span - 1)] : [])];
     return {
       index: ci2, size: c.size, blocks: c.blocks, first: c.first, wType, warr, wkarr,
       weightCount: c.weights.length, weightLines: cArrayRows(c.weights, 16),
       hasKTail: c.kTail > 0, kTailCount: c.kTailWeights.length, kTailLines: cArrayRows(c.kTailWeights, 16),
       wordsPerBlock: c.wordsPerBlock, kTailPerBlock: c.kTailPerBlock, calls,
+      wordPairs: c.form.form === 'pairOW', alignedCalls, shiftedCalls,
       doc: `${c.blocks} block(s) of ${c.size} output channel(s) from ${c.first}, ${c.form.form}: ` +
-        `[block][${c.steps} step(s) of ${c.form.unit} input channel(s)][${c.form.form === 'pairO' ? 'channel pair' : 'channel'}]${c.form.form === 'quad8w' ? '[2 int16 pairs]' : ''}` +
+        `[block][${c.steps} step(s) of ${c.form.unit} input channel(s)][${c.form.form === 'pairO' || c.form.form === 'pairOW' ? 'channel pair' : 'channel'}]${c.form.form === 'quad8w' ? '[2 int16 pairs]' : ''}` +
         (c.kTail ? `, the last ${c.kTail} input channel(s) in ${m.name}_wk${ci2} [block][channel][output channel]` : ''),
     };
   });
@@ -606,7 +644,8 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       classes,
       fns,
       needsAcle: p.classes.some((c) => !rawWeights(c.form.form)),
-      needsSmlal16: acc64 && p.classes.some((c) => c.form.form === 'pairO'),
+      needsSmlal16: acc64 && p.classes.some((c) => c.form.form === 'pairO' || c.form.form === 'pairOW'),
+      needsWordPost: usesOp(fns, 'xwpost'),
       // Helpers are emitted only where some op uses them (clang warns about unused static functions).
       needsLoad32: usesOp(fns, 'x32'),
       needsPost: usesOp(fns, 'xpost') || usesOp(fns, 'xlanepost'),

@@ -53,7 +53,12 @@ describe('pointwise family', () => {
     const i8 = await bench('int8');
     const form = (m: KernelModel, t: string) => formFor(m, isa(t)).form;
     expect(form(q15, 'arm920t')).toBe('plain');
-    expect(form(q15, 'arm926ej-s')).toBe('pairO');
+    expect(form(q15, 'arm926ej-s')).toBe('pairOW');
+    // An odd plane (planes alternate word alignment) or a strided run: pixels are loaded as halfwords.
+    const oddPlane = pw({ input: { channels: 8, height: 5, width: 5 } });
+    expect(form(oddPlane, 'arm926ej-s')).toBe('pairO');
+    expect(form(pw({ stride: 2 }), 'arm926ej-s')).toBe('pairO');
+    expect(form(pw(), 'arm926ej-s')).toBe('pairOW');
     expect(form(q15, 'cortex-m3')).toBe('plain');
     expect(form(q15, 'cortex-m4')).toBe('dual16');
     // CHW int8 data: no adjacent channels to unpack, but pixel pairs pack into SMLAL's lanes.
@@ -66,6 +71,15 @@ describe('pointwise family', () => {
     // Thumb-1 has no SMLAL; 16-bit data does not fit a lane.
     expect(form(q7, 'cortex-m0')).toBe('plain');
     expect(form(q15, 'arm920t')).toBe('plain');
+  });
+
+  it('pairOW: word-aligned pixel pairs from pixel 0, or from pixel 1 when the input is off by a halfword', () => {
+    const m = pw();
+    const c = generate(m, { variant: 'optimized', isa: isa('arm926ej-s') }).files.find((f) => f.name === 'k.c')!.content;
+    expect(c).toMatch(/if \(\(\(uintptr_t\)input & 2u\) == 0\)/);
+    // 20 pixels: 10 pairs aligned; shifted, pixel 0 alone, 9 pairs from pixel 1, pixel 19 alone.
+    expect(c).toMatch(/k_block0_o2_p2\(input \+ 0, [^;]*, o0, 10\);/);
+    expect(c).toMatch(/k_block1_o2_p1\(input \+ 0, [^;]*, o0, 1\);\s+k_block0_o2_p2\(input \+ 1, [^;]*, o0, 9\);\s+k_block1_o2_p1\(input \+ 19, [^;]*, o0, 1\);/);
   });
 
   it('packs pixel pairs into lanes only where every channel\'s sum fits 2^22, and only for whole pairs', () => {
