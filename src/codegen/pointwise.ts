@@ -3,13 +3,16 @@
  * generation time, per ISA state and feature set:
  * - the MAC form (a table of rows, first match wins): SXTB16 + SMLAD on four int8 channels (v7E-M, HWC), SMLAD on
  *   pairs of int16 channels (v7E-M; CHW pairs two channel rows with PKHBT/PKHTB), SMLAxy on int16 weights packed
- *   as halfword pairs of two output channels (ARMv5TE), or a plain multiply-accumulate (MLA/SMLAL, Thumb-1 MULS);
+ *   as halfword pairs of two output channels (ARMv5TE; pairOW also loads two adjacent CHW pixels as one aligned
+ *   word), SMLAL on two int8 pixels packed in bit lanes of one register (lane2: two MACs per multiply), or a plain
+ *   multiply-accumulate (MLA/SMLAL, Thumb-1 MULS); A32 CHW steps the channel pointer with post-indexed loads;
  * - the register tile (output channels x pixels) from a small cost model within a register budget per ISA state;
  * - the weight layout: blocked in the order the loops read, the same bytes as the raw weights;
  * - the pixel runs: one run over the whole plane when stride is 1 and nothing is padded, otherwise one run per
  *   output row over the columns whose input is inside; padded 1x1 outputs see no input and are bias-only.
  * int8's input offset is folded into per-channel seeds (bias + offset·Σw), so the loops multiply raw inputs.
- * The C text is templates/pointwise/kernel.c.hbs; the output stage is the common finish partial.
+ * The C text is templates/pointwise/kernel.c.hbs; the output stage is the family's own where pointwiseFinish finds a
+ * cheaper exact form (int8: one 64-bit multiply-add; Q: rounding folded into the seeds), else the common finish.
  */
 import type { KernelModel } from '../spec/index.ts';
 import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
