@@ -27,6 +27,12 @@ const registerBudget: Record<IsaFeatures['state'], number> = { a32: 10, thumb2: 
  * keeps the kernel's real .text under 4 KiB with ~200 bytes to spare.
  */
 export const CODE_BUDGET = 3900;
+/**
+ * Per instruction-set state: A32's model is fitted as a tight upper bound (every measured kernel at or under it,
+ * forced blockings included), so its margin is in the model and its budget is the full 4 KiB; the others keep
+ * CODE_BUDGET's spare bytes.
+ */
+const codeBudget: Record<IsaFeatures['state'], number> = { a32: 4096, thumb2: CODE_BUDGET, thumb1: CODE_BUDGET, host: CODE_BUDGET };
 const REGION_ROW_BYTES = 12;
 /** Instructions a call of the out-of-line output stage adds per output (argument moves, call, return, result). */
 const CALL_INSTRUCTIONS = 9;
@@ -211,7 +217,10 @@ function estimate(m: KernelModel, ob: number, pb: number, accWords: number, form
  * Fitted by least squares on measured .text, then rounded up so that every measured kernel is at or under it.
  */
 const codeCost: Record<IsaFeatures['state'], { instr: number; fn: number; accInt8: number; accQ: number; accCall: number; finishBody: number }> = {
-  a32: { instr: 5, fn: 400, accInt8: 170, accQ: 40, accCall: 40, finishBody: 240 },
+  // A32: minimal total over-estimate subject to being an upper bound, on the bench specs x every register-feasible
+  // blocking (inlined and out-of-line output stage) on arm920t and arm926ej-s (the smallest margin is ~20 bytes).
+  // The call sites and the one finish body are absorbed by `fn`: separately they were not identifiable.
+  a32: { instr: 6, fn: 375, accInt8: 155, accQ: 21, accCall: 2, finishBody: 0 },
   host: { instr: 5, fn: 400, accInt8: 170, accQ: 40, accCall: 40, finishBody: 240 },
   thumb2: { instr: 5, fn: 150, accInt8: 160, accQ: 70, accCall: 40, finishBody: 200 },
   thumb1: { instr: 9, fn: 100, accInt8: 260, accQ: 180, accCall: 40, finishBody: 300 },
@@ -318,7 +327,7 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
   let built = build(m, chosen, accWords, live, macForm, weightStride, isa.state);
   for (const o of options) {
     const b = build(m, o, accWords, live, macForm, weightStride, isa.state);
-    if (b.bytes <= CODE_BUDGET) {
+    if (b.bytes <= codeBudget[isa.state]) {
       chosen = o;
       built = b;
       break;
@@ -361,7 +370,7 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
     ciStride: s.ci,
     rowStride: m.dilH * s.row,
     codeBytes: built.bytes,
-    codeBudget: CODE_BUDGET,
+    codeBudget: codeBudget[isa.state],
     droppedTaps: m.kH * m.kW - live.size,
     outlineFinish: chosen.outline,
   };
