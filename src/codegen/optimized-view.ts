@@ -67,6 +67,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       ...f,
       rowloop: f.kind === 'rowloop',
       rowWeightsExpr: opt.weightStride === 1 ? `KERNEL_W * ${f.ob}` : `KERNEL_W * ${f.ob} * ${opt.weightStride}`,
+      finishFn: f.outlineFinish ? `${m.name}_finish_call` : `${m.name}_finish`,
       seedFn: fold ? `${m.name}_interior_seed_of` : `${m.name}_seed`,
       rows: f.rows.map((r, i) => {
         const last = r.loads.length ? r.loads[r.loads.length - 1].offset : 0;
@@ -140,7 +141,6 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       codeBudget: opt.codeBudget,
       finishNeedsO: ctx.finishNeedsO,
       outlineFinish: opt.outlineFinish,
-      finishFn: opt.outlineFinish ? `${m.name}_finish_call` : `${m.name}_finish`,
       coordType: Math.max(m.outH, m.outW) > 255 ? 'unsigned short' : 'unsigned char',
     },
   };

@@ -1,12 +1,14 @@
 /**
  * The blocked family's plan decisions: which MAC form each ISA row gets for which spec, that the default keeps the
- * weight bytes (only reordered) while `speed` widens them and says so, and where A32 loads go through row pointers.
+ * weight bytes (only reordered) while `speed` widens them and says so, and where A32 loads go through row pointers, and where int8's output stage is called.
  */
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate, planAccumulator } from '../../src/codegen/index.ts';
 import { chooseMacForm, macForms, planOptimized } from '../../src/codegen/optimized.ts';
 import { findTarget, targets } from '../../src/targets/index.ts';
-import { model } from '../helpers.ts';
+import { loadSpec } from '../../src/spec/index.ts';
+import { model, root } from '../helpers.ts';
 
 const isa = (name: string) => findTarget(name)!.features;
 
@@ -86,5 +88,13 @@ describe('MAC form table', () => {
     // row stride 24 x 16 = 384 bytes > 255
     expect(src('arm920t')).toMatch(/const int8_t \*row\d+ = px \+ 384;/);
     expect(src('cortex-m3')).not.toMatch(/\*row\d+ = /);
+  });
+
+  it('int8 may inline the output stage in the interior and call one copy from the border functions only', async () => {
+    const m = await loadSpec(path.join(root, 'bench', 'a_3x3_16to16_32x32_int8.json'));
+    const plan = planOptimized(m, isa('arm920t'), planAccumulator(m).accType, 'default');
+    expect(plan.outlineFinish).toBe(true);
+    for (const f of plan.fns) expect(f.outlineFinish, f.fn).toBe(f.kind === 'rowloop');
+    expect(plan.codeBytes).toBeLessThanOrEqual(plan.codeBudget);
   });
 });
