@@ -21,7 +21,9 @@
 #include <arm_acle.h>
 #include <string.h>
 /* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill accumulators. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("no-schedule-insns")
+#endif
 static inline int32_t depthwise_s2_word(const int16_t *p)
 {
     int32_t v;
