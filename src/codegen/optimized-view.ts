@@ -3,7 +3,7 @@ import type { KernelModel } from '../spec/index.ts';
 import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
-import { planOptimized } from './optimized.ts';
+import { planOptimized, unitOf, type Halves } from './optimized.ts';
 
 /**
  * Bytes an immediate offset reaches in the loads the single form uses for 8/16-bit data (LDRSB/LDRSH; 32-bit data
@@ -16,6 +16,12 @@ const loadReach: Record<IsaFeatures['state'], (bits: number) => number> = {
   thumb1: () => Infinity,
   host: () => Infinity,
 };
+
+/**
+ * taps/halves with 64-bit accumulators: keep each as two 32-bit variables (inline SMLALxy/SMLALD on lo, hi) rather
+ * than an int64_t. Set from measurement: GCC 12 keeps A32 int64 values in even register pairs and spills them.
+ */
+const splitLong: Record<IsaFeatures['state'], boolean> = { a32: true, thumb2: false, thumb1: false, host: false };
 
 const LIMIT = { int32_t: 2n ** 31n - 1n, int64_t: 2n ** 63n - 1n } as const;
 
@@ -30,6 +36,8 @@ const macFormDocs = {
   single: 'one multiply-accumulate per input value',
   dual: 'q15 pairs of input channels through SMLAD/SMLALD (packed int16 weight pairs, the raw weight bytes)',
   quad: 'four 8-bit input channels per word: SXTB16 unpacks channel pairs (0,2) and (1,3), two SMLADs per four MACs',
+  taps: 'q15 pairs of adjacent kernel columns through SMLALD/SMLAD (words of two inputs x words of two weights), SMLALxy for the rest',
+  halves: 'q15 weights of two output channels per aligned word, SMLALxy/SMLAxy pick the half (no load per weight)',
 } as const;
 
 /** Interior seeds with the input offset folded in (bias + offset x Σw), if the accumulator bound still holds. */
@@ -60,6 +68,14 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   // Only the unrolled interior reads folded seeds: without one (every output touches the padding) there is no table.
   const folded = opt.fns.some((f) => f.kind === 'unrolled') ? foldedSeeds(m, plan.accType) : null;
   const offsetNeeded = m.numeric.inputOffset !== 0;
+  const paired = opt.macForm === 'taps' || opt.macForm === 'halves';
+  const acc64 = plan.accType === 'int64_t';
+  const dualMac = acc64 ? '__smlald' : '__smlad';
+  // SMLALxy has no ACLE intrinsic: one instruction of inline assembly per halves pair (int32 uses ACLE's SMLAxy).
+  // int64 as two 32-bit halves where the state's register pairs cost moves and spills (splitLong).
+  const split = paired && acc64 && splitLong[isa.state];
+  const macOp = (h: Halves) => (split ? (h === 'd' ? 'smlald' : `smlal${h}`) : h === 'd' ? dualMac : acc64 ? `${m.name}_smlal${h}` : `__smla${h}`);
+  const usedHalves = new Set<Halves>();
   const fns = opt.fns.map((f) => {
     // Only the interior (every tap inside the input) may use folded seeds; border taps add the offset per input.
     const fold = folded !== null && f.kind === 'unrolled';
@@ -78,22 +94,32 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
           label: r.ky >= 1000 ? `input channel +${Math.floor(r.ky / 1000)}, kernel row ${r.ky % 1000}` : `kernel row ${r.ky}`,
           rowBase: rebase ? { id: `row${i}`, offset: base } : null,
           loads: r.loads.map((l) => ({ ...l, offset: l.offset - base, add: offsetNeeded && !fold ? 1 : 0 })),
+          taps: r.taps.map((t) => ({
+            ...t,
+            macs: t.macs.map((mac) => {
+              if (mac.halves) usedHalves.add(mac.halves);
+              return { ...mac, op: mac.halves ? macOp(mac.halves) : undefined };
+            }),
+          })),
         };
       }),
     };
   });
   // Regions name their functions by number (the switch in the run function); 255 = none.
   const fnName = (n: string | undefined) => (n ? String(opt.fns.findIndex((f) => f.fn === n)) : '255');
+  const anyLead = opt.regions.some((r) => r.lead);
   const regions = opt.regions.map((r) => ({
-    fields: [r.y.lo, r.y.hi, r.x.lo, r.x.hi, r.kyMin, r.kxMin, r.rows, r.x.valid.length > 0 ? 1 : 0, r.pb].join(', '),
+    fields: [r.y.lo, r.y.hi, r.x.lo, r.x.hi, r.kyMin, r.kxMin, r.rows, r.x.valid.length > 0 ? 1 : 0, r.pb, ...(anyLead ? [r.lead ? 1 : 0] : [])].join(', '),
     fns: [fnName(r.main[opt.ob]), fnName(r.tail[opt.ob] ?? r.main[opt.ob]),
       fnName(opt.tailSize ? r.main[opt.tailSize] : undefined),
       fnName(opt.tailSize ? (r.tail[opt.tailSize] ?? r.main[opt.tailSize]) : undefined)].join(', '),
     doc: `rows ${r.y.lo}..${r.y.hi}, columns ${r.x.lo}..${r.x.hi}: kernel rows ${r.y.valid.join(',') || 'none'}, columns ${r.x.valid.join(',') || 'none'}`,
   }));
-  const unit = { single: 1, dual: 2, quad: 4 }[opt.macForm];
+  const unit = unitOf[opt.macForm];
   const blockWeights = (opt.ob * m.inPerGroup * m.kH * m.kW * opt.weightStride) / unit;
   const quad = opt.macForm === 'quad';
+  const tapOffset = (channels: string) => (opt.macForm === 'taps' ? `reg->ky_lo * KERNEL_W * ${channels} + reg->kx_lo`
+    : `tap * ${opt.weightStride === 1 ? channels : `${channels} * ${opt.weightStride}`}`);
   const wideWeights = opt.dual || opt.widened;
   const weightBytes = opt.weights.length * (wideWeights ? 4 : st.bits / 8);
   const offset = m.numeric.inputOffset;
@@ -121,11 +147,20 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       quadRaw: quad && !opt.widened,
       // x + offset as two int16 lanes: SXTAB16 adds it to both unpacked bytes exactly (|x + offset| < 2^15).
       offsetPair: `(int32_t)0x${(((offset & 0xffff) * 0x10001) >>> 0).toString(16).toUpperCase().padStart(8, '0')}u`,
-      // Weight-array elements per kernel position of a block: channels x elements per (unit, tap, channel).
-      tapWeightsExpr: opt.weightStride === 1 ? 'BLOCK_CHANNELS' : `BLOCK_CHANNELS * ${opt.weightStride}`,
-      tailTapWeightsExpr: opt.weightStride === 1 ? 'TAIL_CHANNELS' : `TAIL_CHANNELS * ${opt.weightStride}`,
       dualAdjacent: opt.dual && m.layout === 'hwc',
-      dualMac: plan.accType === 'int64_t' ? '__smlald' : '__smlad',
+      dualMac,
+      paired,
+      taps: opt.macForm === 'taps',
+      lead: anyLead,
+      // halves reads aligned weight words only (no unaligned loads on the core): a word-aligned array.
+      alignedWords: opt.macForm === 'halves',
+      split,
+      noSched: split,
+      smlalHelpers: acc64 && !split ? (['bb', 'bt', 'tb', 'tt'] as const).filter((h) => usedHalves.has(h)) : [],
+      // Weights of the region's first tap: taps stores [ky][channel][kx], the other forms [ky][kx][channel].
+      // (the other forms: tap x weight-array elements per kernel position of a block, channels x elements per channel)
+      tapOffset: tapOffset('BLOCK_CHANNELS'),
+      tailTapOffset: tapOffset('TAIL_CHANNELS'),
       weightType: wideWeights ? 'int32_t' : st.cType,
       macOperandType: opt.dual || quad ? 'int32_t' : plan.productType,
       fns,

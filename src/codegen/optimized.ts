@@ -39,6 +39,14 @@ const CALL_INSTRUCTIONS = 9;
 /** MACs per output from which the interior inlines the output stage while the border functions call it. */
 const MIN_MACS_FOR_BORDER_CALLS = 16;
 const RUN_BYTES = 260;
+/** MACs per iteration of the interior's channel loop that amortize its upkeep. */
+const UNROLL_MACS = 24;
+/**
+ * Unroll targets tried per MAC form, most first where the code budget allows. halves: GCC spills two of the
+ * 2 x 2 blocking's 64-bit accumulators once per iteration (A32 has 14 registers for 8 accumulator halves, pointers,
+ * inputs and weights), so longer iterations pay off (measured on ARM926EJ-S: bench a 2.22 -> 1.85, b 2.85 -> 2.36 instructions/MAC).
+ */
+const unrollTargets: Record<MacForm, number[]> = { single: [UNROLL_MACS], dual: [UNROLL_MACS], quad: [UNROLL_MACS], taps: [UNROLL_MACS], halves: [144, UNROLL_MACS] };
 /** quad's weights are two unpacked halves held across taps; one more register than the estimate counts fits. */
 const QUAD_EXTRA_REGS = 1;
 
@@ -46,16 +54,22 @@ export interface Load {
   id: string;
   /** Offset in elements from the input of the function's first tap (first valid row and column), pixel 0. */
   offset: number;
+  /** taps/halves: a 32-bit load of elements offset and offset+1 (both used); otherwise one element. */
+  word?: boolean;
 }
+
+/** taps/halves: which 16-bit halves a MAC multiplies (x then w; b = bottom, t = top), or d: both pairs (SMLALD). */
+export type Halves = 'bb' | 'bt' | 'tb' | 'tt' | 'd';
 
 export interface Mac {
   acc: string;
   x: string;
   w: string;
+  halves?: Halves;
 }
 
 export interface Tap {
-  weights: { id: string; index: number }[];
+  weights: { id: string; index: number; word?: boolean }[];
   macs: Mac[];
 }
 
@@ -99,6 +113,11 @@ export interface Region {
   kyMin: number;
   kxMin: number;
   rows: number;
+  /**
+   * halves: the main function loads inputs as aligned words, so it must start on a word: a row whose first pixel
+   * block would start on an odd element first runs one pixel through the tail function.
+   */
+  lead: boolean;
 }
 
 /**
@@ -107,8 +126,14 @@ export interface Region {
  * - dual: q15, two input channels per SMLAD/SMLALD, weights stored as packed int16 pairs;
  * - quad: 8-bit HWC, four consecutive input channels are one word: SXTB16 of the word and of the word rotated by
  *   8 give channel pairs (0,2) and (1,3), the same for a word of four weights, then two SMLADs per four MACs.
+ * - taps: q15 CHW, stride and dilation 1 along W: consecutive kernel columns read consecutive inputs, so a word of
+ *   two inputs (x[p+c], x[p+c+1]) meets a word of two weights (w[c], w[c+1]) of one channel's kernel row in one
+ *   SMLALD; the taps left over (a kernel row's ends) take SMLALxy with the halves the words already hold. Weights
+ *   are stored [ci][ky][channel in block][kx] (each channel's kernel row contiguous; words loaded unaligned).
+ * - halves: q15 with SMLAxy/SMLALxy but no SMLAD (ARMv5TE): one aligned word holds the weights of two output
+ *   channels at one tap, and SMLALBB/SMLALBT multiply the input by either half (no LDRSH per weight).
  */
-export type MacForm = 'single' | 'dual' | 'quad';
+export type MacForm = 'single' | 'dual' | 'quad' | 'taps' | 'halves';
 
 /**
  * MAC forms by ISA feature, best first: the first row whose features the ISA has and whose spec test passes wins.
@@ -121,9 +146,22 @@ export const macForms: readonly { form: MacForm; needs: (keyof IsaFeatures)[]; a
     why: '8-bit HWC, input channels per group a multiple of 4 (one unaligned word load per 4 channels)',
   },
   {
+    form: 'taps', needs: ['simd32', 'unaligned'],
+    accepts: (m) => m.numeric.storage.bits === 16 && m.numeric.inputOffset === 0 && m.layout === 'chw'
+      && m.strideW === 1 && m.dilW === 1 && m.kW >= 2 && m.kW <= 4,
+    // Wider rows keep more words live than GCC 12 allocates without spills under Cortex-M7 tuning (measured on
+    // the 5x5 bench: slower than dual there), so they stay with dual.
+    why: 'q15 CHW, stride and dilation 1 along W, kernel 2 to 4 wide (pairs of kernel columns)',
+  },
+  {
     form: 'dual', needs: ['simd32'],
     accepts: (m) => m.numeric.storage.bits === 16 && m.numeric.inputOffset === 0 && m.inPerGroup % 2 === 0,
     why: 'q15, an even number of input channels per group',
+  },
+  {
+    form: 'halves', needs: ['dspv5te'],
+    accepts: (m) => m.numeric.storage.bits === 16 && m.numeric.inputOffset === 0 && m.outPerGroup % 2 === 0,
+    why: 'q15, an even number of output channels per group (blocks of whole channel pairs)',
   },
   { form: 'single', needs: [], accepts: () => true, why: 'every spec' },
 ];
@@ -133,7 +171,7 @@ export function chooseMacForm(m: KernelModel, isa: IsaFeatures): MacForm {
 }
 
 /** Input channels one MAC unit covers. */
-const unitOf: Record<MacForm, number> = { single: 1, dual: 2, quad: 4 };
+export const unitOf: Record<MacForm, number> = { single: 1, dual: 2, quad: 4, taps: 1, halves: 1 };
 
 export interface OptimizedPlan {
   macForm: MacForm;
@@ -190,8 +228,25 @@ const allColumns = (m: KernelModel) => Array.from({ length: m.kW }, (_, i) => i)
  * Registers live in the inner loop: accumulators, a kernel row's inputs (streamed: ~2 at once), the weights (quad
  * keeps two unpacked halves per output channel, or two words when widened).
  */
-function registersNeeded(ob: number, pb: number, accWords: number, form: MacForm): number {
+function registersNeeded(ob: number, pb: number, accWords: number, form: MacForm, kW = 1): number {
+  // taps: the row's input words (pb + kW - 1 inputs), one channel's two weight words at a time;
+  // halves: an input at a time, the words of a tap's channel pairs.
+  if (form === 'taps') return ob * pb * accWords + Math.ceil((pb + kW - 1) / 2) + 2;
+  if (form === 'halves') return ob * pb * accWords + 1 + ob / 2;
   return ob * pb * accWords + 2 + (form === 'quad' ? 2 : 1) * ob;
+}
+
+/** Instructions per MAC of an interior function as built (taps/halves: counted from its loads and MACs). */
+function countedEstimate(m: KernelModel, f: BlockFn, accWords: number): number {
+  let body = 0;
+  for (const r of f.rows) {
+    body += r.loads.length;
+    for (const t of r.taps) body += t.weights.length + t.macs.length;
+  }
+  const iterations = m.inPerGroup / f.ciStep;
+  const loopUpkeep = 3 + accWords;
+  const perOutput = 10 * accWords * f.ob * f.pb;
+  return (iterations * (body + loopUpkeep) + perOutput) / (m.inPerGroup * m.kH * m.kW * f.ob * f.pb);
 }
 
 /** Instructions per MAC of the interior: input and weight loads, MACs, loop upkeep, seeding and finishing. */
@@ -255,6 +310,8 @@ type FinishPlacement = 'inline' | 'border' | 'all';
 interface Shape {
   ob: number;
   pb: number;
+  /** MACs the unrolled interior's channel loop aims at per iteration (its body repeats over input channels). */
+  unroll: number;
   outline: FinishPlacement;
 }
 
@@ -268,6 +325,9 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
   const sizes = m.outPerGroup % ob > 0 ? [ob, m.outPerGroup % ob] : [ob];
   const fns: BlockFn[] = [];
   const names = new Map<string, string>();
+  // halves: interior pixel blocks keep the word alignment of their input (an even number of elements apart).
+  const leadOk = (pixels: number) => form === 'halves' && pixels % 2 === 0 && (pixels * m.strideW * s.col) % 2 === 0
+    && (m.groups === 1 || (m.inPerGroup * s.ci) % 2 === 0);
   const fnFor = (kind: BlockFn['kind'], kxs: number[], size: number, pixels: number, doc: string): string => {
     // A row loop's code depends only on how many columns it has (offsets are relative to its first column), so
     // column sets of the same length share one function (GCC would merge the copies and confuse stack analysis).
@@ -276,7 +336,8 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
     if (!name) {
       name = `${kind === 'unrolled' ? 'interior' : 'rows'}${fns.length}_o${size}_p${pixels}`;
       names.set(key, name);
-      fns.push({ ...blockFn(m, s, kind, kxs, size, pixels, name, doc, live, form, weightStride), outlineFinish: outlinedIn(shape.outline, kind) });
+      fns.push({ ...blockFn(m, s, kind, kxs, size, pixels, name, doc, live, form, weightStride, kind === 'unrolled' && leadOk(pixels), shape.unroll),
+        outlineFinish: outlinedIn(shape.outline, kind) });
     }
     return name;
   };
@@ -286,19 +347,24 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
       const width = x.hi - x.lo + 1;
       const interior = y.valid.length === m.kH && x.valid.length === m.kW;
       const kind: BlockFn['kind'] = interior ? 'unrolled' : 'rowloop';
-      const regionPb = width >= pb ? pb : 1;
+      // halves: border bands one pixel at a time (their pixel-block copies would not fit the code budget).
+      const regionPb = width >= pb && (interior || form !== 'halves') ? pb : 1;
+      const lead = interior && leadOk(regionPb);
       const doc = interior ? 'interior: every tap inside the input' : `border: ${x.valid.length} consecutive kernel column(s), any kernel rows`;
       const main: Record<number, string> = {};
       const tail: Record<number, string> = {};
       for (const size of sizes) {
         main[size] = fnFor(kind, x.valid, size, regionPb, doc);
         if (width % regionPb !== 0) tail[size] = fnFor(kind, x.valid, size, 1, doc);
+        // A row's lead pixel (only when its input starts off a word): a row loop is enough, and much smaller.
+        else if (lead) tail[size] = fnFor('rowloop', x.valid, size, 1, 'border, or the lead pixel of an interior row');
       }
       regions.push({
         y, x, pb: regionPb, main, tail,
         kyMin: y.valid.length ? y.valid[0] : 0,
         kxMin: x.valid.length ? x.valid[0] : 0,
         rows: y.valid.length,
+        lead,
       });
     }
   const bytes = RUN_BYTES + REGION_ROW_BYTES * regions.length + (fns.some((f) => f.outlineFinish) ? codeCost[state].finishBody : 0)
@@ -307,6 +373,15 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
 }
 
 /** Dual 16-bit multiply-accumulate: q15 data on a core with the DSP extension, an even number of inputs per group. */
+/**
+ * Blockings the paired forms allow. halves: every block (and the tail block) whole channel pairs, so that each
+ * weight word a block reads is aligned (the weight array is word aligned and every block starts on a word).
+ */
+function pairedShapeOk(m: KernelModel, form: MacForm, ob: number): boolean {
+  if (form !== 'halves') return true;
+  return ob % 2 === 0 && (m.outPerGroup % ob) % 2 === 0;
+}
+
 export function usesDual(m: KernelModel, isa: IsaFeatures): boolean {
   return chooseMacForm(m, isa) === 'dual';
 }
@@ -331,12 +406,18 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
   const macsPerOutput = m.inPerGroup * m.kH * m.kW;
   const outlines: FinishPlacement[] = m.numeric.kind !== 'int8' ? ['inline']
     : macsPerOutput >= MIN_MACS_FOR_BORDER_CALLS ? ['inline', 'border', 'all'] : ['inline', 'all'];
+  const paired = macForm === 'taps' || macForm === 'halves';
+  const interiorOf = (ob: number, pb: number, unroll: number) => blockFn(m, strides(m), 'unrolled', allColumns(m), ob, pb, 'estimate', '', live, macForm, weightStride,
+    macForm === 'halves' && pb % 2 === 0, unroll);
   const options: (Shape & { cost: number })[] = [];
   for (const outline of outlines)
-    for (let ob = 1; ob <= Math.min(4, m.outPerGroup); ob++)
-      for (let pb = 1; pb <= Math.min(4, widest); pb++)
-        if (ob * pb === 1 || registersNeeded(ob, pb, accWords, macForm) <= budget + (quad ? QUAD_EXTRA_REGS : 0))
-          options.push({ ob, pb, outline, cost: estimate(m, ob, pb, accWords, macForm, widened) + (outline === 'all' ? CALL_INSTRUCTIONS / macsPerOutput : 0) });
+    for (const unroll of unrollTargets[macForm])
+      for (let ob = 1; ob <= Math.min(4, m.outPerGroup); ob++)
+        for (let pb = 1; pb <= Math.min(4, widest); pb++)
+          if (paired ? pairedShapeOk(m, macForm, ob) && (ob * pb <= 2 || registersNeeded(ob, pb, accWords, macForm, m.kW) <= budget)
+            : ob * pb === 1 || registersNeeded(ob, pb, accWords, macForm) <= budget + (quad ? QUAD_EXTRA_REGS : 0))
+            options.push({ ob, pb, outline, unroll, cost: (paired ? countedEstimate(m, interiorOf(ob, pb, unroll), accWords) : estimate(m, ob, pb, accWords, macForm, widened))
+              + (outline === 'all' ? CALL_INSTRUCTIONS / macsPerOutput : 0) });
   options.sort((a, b) => a.cost - b.cost);
   let chosen = options[options.length - 1];
   let built = build(m, chosen, accWords, live, macForm, weightStride, isa.state);
@@ -356,7 +437,14 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
       const size = Math.min(ob, m.outPerGroup - start);
       const o0 = g * m.outPerGroup + start;
       const taps = m.kH * m.kW;
-      for (let ci = 0; ci < m.inPerGroup; ci += unit)
+      for (let ci = 0; ci < m.inPerGroup; ci += unit) {
+        // taps: each channel's kernel row contiguous, [ci][ky][channel in block][kx]
+        if (macForm === 'taps') {
+          for (let ky = 0; ky < m.kH; ky++)
+            for (let j = 0; j < size; j++)
+              for (let kx = 0; kx < m.kW; kx++) weights.push(m.weights[(o0 + j) * per + ci * taps + ky * m.kW + kx]);
+          continue;
+        }
         for (let t = 0; t < taps; t++)
           for (let j = 0; j < size; j++) {
             const at = (c: number) => m.weights[(o0 + j) * per + c * taps + t];
@@ -369,6 +457,7 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
             else if (quad) weights.push(at(ci), at(ci + 1), at(ci + 2), at(ci + 3));
             else weights.push(at(ci));
           }
+      }
     }
   const s = strides(m);
   return {
@@ -392,21 +481,22 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
 }
 
 /** Input channels per iteration of the interior's loop: enough MACs per iteration to amortize the loop (~24). */
-function ciUnroll(inPerGroup: number, macsPerCi: number): number {
-  const want = Math.min(8, Math.ceil(24 / Math.max(1, macsPerCi)));
+function ciUnroll(inPerGroup: number, macsPerCi: number, unroll = UNROLL_MACS): number {
+  const want = Math.min(8, Math.ceil(unroll / Math.max(1, macsPerCi)));
   for (let u = want; u > 1; u--) if (inPerGroup % u === 0) return u;
   return 1;
 }
 
 function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, kind: BlockFn['kind'], kxs: number[],
-  ob: number, pb: number, fn: string, doc: string, live: Set<string>, form: MacForm, weightStride: number): BlockFn {
+  ob: number, pb: number, fn: string, doc: string, live: Set<string>, form: MacForm, weightStride: number, alignedInput = false,
+  unroll = UNROLL_MACS): BlockFn {
   const unit = unitOf[form];
   const kxMin = kxs.length ? kxs[0] : 0;
   // The unrolled interior drops taps that are zero everywhere; a row loop serves any row, so it keeps them all.
   const rowsToEmit = kind === 'unrolled' ? Array.from({ length: m.kH }, (_, i) => i) : [0];
   const colsOf = (ky: number) => (kind === 'unrolled' ? kxs.filter((kx) => live.has(`${ky},${kx}`)) : kxs);
   const macsPerCi = rowsToEmit.reduce((a, ky) => a + colsOf(ky).length, 0) * ob * pb;
-  const ciStep = kind === 'unrolled' ? ciUnroll(m.inPerGroup / unit, macsPerCi * unit) : 1;
+  const ciStep = kind === 'unrolled' ? ciUnroll(m.inPerGroup / unit, macsPerCi * unit, unroll) : 1;
   const rows: Row[] = [];
   let loadId = 0;
   let weightId = 0;
@@ -427,6 +517,17 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
         }
         return id;
       };
+      if (form === 'taps' || form === 'halves') {
+        const wIndex = (j: number, kx: number) => form === 'taps'
+          ? (kind === 'unrolled' ? ((u * m.kH + ky) * ob + j) * m.kW + kx : j * m.kW + (kx - kxMin))
+          : (kind === 'unrolled' ? (u * m.kH * m.kW + ky * m.kW + kx) * ob + j : (kx - kxMin) * ob + j);
+        const xAt = (p: number, kx: number) => rowOffset + (p * m.strideW + (kx - kxMin) * m.dilW) * s.col;
+        // px sits on a word (the caller's lead) and stays there: input words start at even offsets.
+        const xWords = form === 'taps' || (alignedInput && (ciStep * s.ci) % 2 === 0);
+        const r = pairedRow(form, cols, ob, pb, xAt, wIndex, xWords, () => `x${loadId++}`, () => `w${weightId++}`);
+        rows.push({ ky: ciStep > 1 ? ky + u * 1000 : ky, loads: r.loads, taps: r.taps });
+        continue;
+      }
       const taps: Tap[] = cols.map((kx) => {
         // Blocked index: (ci * KH * KW + ky * KW + kx) * ob + j; a row loop's pointer already sits on its row.
         const base = (u * m.kH * m.kW + (kind === 'unrolled' ? ky : 0) * m.kW + (kx - (kind === 'unrolled' ? 0 : kxMin))) * ob;
@@ -447,4 +548,76 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
     fn, doc, kind, ob, pb, accs, rows, weightsPerCi: m.kH * m.kW * ob * weightStride, rowWeights: m.kW * ob * weightStride,
     ciStep, unit, macForm: form, hasTaps: rows.length > 0, outlineFinish: false,
   };
+}
+
+/**
+ * Which elements load as one 32-bit word (both halves used) and which as one sign-extended halfword (its value in
+ * the bottom half). `words`: words the SMLALDs need; `singles`: elements the SMLALxy need, taken from a loaded word
+ * when one holds them, else paired into a word when `canPair` allows one starting there. Nothing outside the
+ * elements asked for is ever read.
+ */
+function resolveWords(words: number[], singles: number[], canPair: (e: number) => boolean, newId: () => string) {
+  const loads: { id: string; offset: number; word: boolean }[] = [];
+  const at = new Map<number, { id: string; half: 'b' | 't' }>();
+  const wordAt = new Map<number, string>();
+  for (const o of [...new Set(words)].sort((a, b) => a - b)) {
+    const id = newId();
+    loads.push({ id, offset: o, word: true });
+    wordAt.set(o, id);
+    if (!at.has(o)) at.set(o, { id, half: 'b' });
+    if (!at.has(o + 1)) at.set(o + 1, { id, half: 't' });
+  }
+  const rest = [...new Set(singles)].filter((e) => !at.has(e)).sort((a, b) => a - b);
+  for (const e of rest) {
+    if (at.has(e)) continue;
+    const id = newId();
+    const word = rest.includes(e + 1) && canPair(e);
+    loads.push({ id, offset: e, word });
+    at.set(e, { id, half: 'b' });
+    if (word) at.set(e + 1, { id, half: 't' });
+  }
+  loads.sort((a, b) => a.offset - b.offset);
+  return { loads, at, wordAt };
+}
+
+/**
+ * One kernel row of the taps or halves form.
+ * taps: per channel and pixel, kernel columns c, c+1 pair into one SMLALD where x[p+c] starts a word of the row's
+ * input words (p + c even: the words are shared by all pixels and channels); the other columns take SMLALxy with the
+ * halves of the words already loaded. Words load unaligned, so every pairing is allowed.
+ * halves: at each tap the weights of channels j, j+1 are one aligned word; inputs load as aligned words where the
+ * caller keeps px on a word (xWords), else as halfwords.
+ */
+function pairedRow(form: 'taps' | 'halves', cols: number[], ob: number, pb: number, xAt: (p: number, kx: number) => number,
+  wIndex: (j: number, kx: number) => number, xWords: boolean, xId: () => string, wId: () => string): { loads: Load[]; taps: Tap[] } {
+  type Plan = { acc: string; p: number; j: number; kx: number; pair: boolean };
+  const plans: Plan[] = [];
+  const colSet = new Set(cols);
+  for (let j = 0; j < ob; j++)
+    for (let p = 0; p < pb; p++)
+      for (let i = 0; i < cols.length; i++) {
+        const kx = cols[i];
+        const pair = form === 'taps' && (p + kx) % 2 === 0 && colSet.has(kx + 1);
+        plans.push({ acc: `a${j}_${p}`, p, j, kx, pair });
+        if (pair) i++;
+      }
+  const x = resolveWords(plans.filter((q) => q.pair).map((q) => xAt(q.p, q.kx)), plans.filter((q) => !q.pair).map((q) => xAt(q.p, q.kx)),
+    (e) => form === 'taps' || (xWords && e % 2 === 0), xId);
+  const half = (h: { half: 'b' | 't' }) => h.half;
+  const taps: Tap[] = [];
+  const groups = form === 'taps' ? Array.from({ length: ob }, (_, j) => plans.filter((q) => q.j === j))
+    : cols.map((kx) => plans.filter((q) => q.kx === kx));
+  for (const g of groups) {
+    if (g.length === 0) continue;
+    const w = resolveWords(g.filter((q) => q.pair).map((q) => wIndex(q.j, q.kx)), g.filter((q) => !q.pair).map((q) => wIndex(q.j, q.kx)),
+      (e) => form === 'taps' || e % 2 === 0, wId);
+    const macs: Mac[] = g.map((q) => {
+      if (q.pair) return { acc: q.acc, x: x.wordAt.get(xAt(q.p, q.kx))!, w: w.wordAt.get(wIndex(q.j, q.kx))!, halves: 'd' };
+      const xa = x.at.get(xAt(q.p, q.kx))!;
+      const wa = w.at.get(wIndex(q.j, q.kx))!;
+      return { acc: q.acc, x: xa.id, w: wa.id, halves: `${half(xa)}${half(wa)}` as Halves };
+    });
+    taps.push({ weights: w.loads.map((l) => ({ id: l.id, index: l.offset, word: l.word })), macs });
+  }
+  return { loads: x.loads, taps };
 }

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate, planAccumulator } from '../../src/codegen/index.ts';
-import { chooseMacForm, macForms, planOptimized } from '../../src/codegen/optimized.ts';
+import { chooseMacForm, macForms, planOptimized, type BlockFn } from '../../src/codegen/optimized.ts';
 import { findTarget, targets } from '../../src/targets/index.ts';
 import { loadSpec } from '../../src/spec/index.ts';
 import { model, root } from '../helpers.ts';
@@ -20,7 +20,106 @@ const int8Hwc = (channels: number, over: Record<string, unknown> = {}) => model(
 const q15Hwc = (channels: number) => model({ layout: 'hwc', input: { channels, height: 5, width: 5 } });
 const q7Chw = model({ input: { channels: 8, height: 5, width: 5 }, numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 } });
 
+const q15HwcEven = model({ layout: 'hwc', input: { channels: 3, height: 5, width: 7 }, output: { channels: 4 } });
+const q15Chw = (over: Record<string, unknown> = {}) => model({ input: { channels: 3, height: 7, width: 9 }, output: { channels: 4 }, ...over });
+
+/**
+ * What a block function computes, read off its loads and MACs with the instructions' half selection: per
+ * accumulator, the (input element, weight element) products. A wrong B/T choice or pairing changes the multiset.
+ */
+function products(f: BlockFn): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of f.rows) {
+    const xs = new Map(r.loads.map((l) => [l.id, l]));
+    for (const t of r.taps) {
+      const ws = new Map(t.weights.map((w) => [w.id, w]));
+      for (const mac of t.macs) {
+        const x = xs.get(mac.x)!;
+        const w = ws.get(mac.w)!;
+        // a halfword load holds its element in the bottom half; the top of a word is the next element
+        const el = (base: number, word: boolean | undefined, half: string) => {
+          if (half === 't') expect(word).toBe(true);
+          return base + (half === 't' ? 1 : 0);
+        };
+        const pairs = mac.halves === 'd'
+          ? [[x.offset, w.index], [x.offset + 1, w.index + 1]]
+          : [[el(x.offset, x.word, mac.halves![0]), el(w.index, w.word, mac.halves![1])]];
+        if (mac.halves === 'd') expect(x.word && w.word).toBe(true);
+        const list = out.get(mac.acc) ?? [];
+        for (const [a, b] of pairs) list.push(`${r.ky}:${a}*${b}`);
+        out.set(mac.acc, list);
+      }
+    }
+  }
+  for (const l of out.values()) l.sort();
+  return out;
+}
+
+/** Kernel columns a row-loop function covers: its MACs per row over (pixels x channels). */
+function countColumns(f: BlockFn): number {
+  const r = f.rows[0];
+  const products = r.taps.reduce((a, t) => a + t.macs.reduce((b, mac) => b + (mac.halves === 'd' ? 2 : 1), 0), 0);
+  return products / (f.ob * f.pb);
+}
+
 describe('MAC form table', () => {
+  it('q15: taps on v7E-M for CHW with stride and dilation 1 along W, halves on ARMv5TE, single on ARMv4T', () => {
+    const cases: [string, ReturnType<typeof model>, string][] = [
+      ['cortex-m4', q15Chw(), 'taps'],
+      ['cortex-m7', q15Chw(), 'taps'],
+      ['cortex-m33', q15Chw({ kernel: [3, 2], padding: 0 }), 'taps'],
+      // stride 2 along W: the columns of one pixel are not adjacent pairs of another's; dual (even channels) then
+      ['cortex-m4', q15Chw({ stride: 2, input: { channels: 4, height: 7, width: 9 } }), 'dual'],
+      ['cortex-m4', q15Chw({ dilation: [1, 2], padding: 2 }), 'halves'],
+      // 5 wide: dual (measured faster on Cortex-M7)
+      ['cortex-m4', q15Chw({ kernel: 5, padding: 2, input: { channels: 4, height: 7, width: 9 } }), 'dual'],
+      ['cortex-m4', q15Hwc(4), 'dual'],
+      ['arm926ej-s', q15Chw(), 'halves'],
+      ['arm926ej-s', q15HwcEven, 'halves'],
+      ['arm926ej-s', q15Chw({ output: { channels: 3 } }), 'single'],
+      ['arm920t', q15Chw(), 'single'],
+      ['cortex-m3', q15Chw(), 'single'],
+    ];
+    for (const [target, m, form] of cases) expect(chooseMacForm(m, isa(target)), `${target} ${m.layout} k${m.kW} s${m.strideW} d${m.dilW} o${m.outC}`).toBe(form);
+  });
+
+  it('taps and halves compute exactly each function\'s taps (half selection read back from the plan)', () => {
+    const specs = [q15Chw(), q15Chw({ padding: [1, 2, 0, 1] }), q15Chw({ kernel: [2, 4], padding: [0, 3, 1, 0] }),
+      q15Chw({ kernel: [3, 2], padding: 1, input: { channels: 2, height: 6, width: 8 } }), q15HwcEven,
+      q15Chw({ stride: 2, padding: 1, output: { channels: 6 } })];
+    for (const target of ['cortex-m4', 'arm926ej-s'])
+      for (const m of specs) {
+        const plan = planOptimized(m, isa(target), planAccumulator(m).accType);
+        if (plan.macForm !== 'taps' && plan.macForm !== 'halves') continue;
+        const s = m.layout === 'hwc' ? { ci: 1, row: m.inW * m.inC, col: m.inC } : { ci: m.inH * m.inW, row: m.inW, col: 1 };
+        for (const f of plan.fns) {
+          // Expected products of the same function: every (channel unit, kernel row, column, pixel, channel).
+          const got = products(f);
+          const unrolled = f.kind === 'unrolled';
+          const cols = unrolled ? Array.from({ length: m.kW }, (_, i) => i) : null;
+          const want = new Map<string, string[]>();
+          const rowsOf = unrolled ? Array.from({ length: f.ciStep }, (_, u) => Array.from({ length: m.kH }, (_, ky) => [u, ky])).flat() : [[0, 0]];
+          for (const [u, ky] of rowsOf) {
+            const label = f.ciStep > 1 ? ky + u * 1000 : ky;
+            const n = cols ? m.kW : countColumns(f);
+            for (let j = 0; j < f.ob; j++)
+              for (let p = 0; p < f.pb; p++)
+                for (let c = 0; c < n; c++) {
+                  const x = (unrolled ? u * s.ci + ky * m.dilH * s.row : 0) + (p * m.strideW + c * m.dilW) * s.col;
+                  const w = plan.macForm === 'taps'
+                    ? (unrolled ? ((u * m.kH + ky) * f.ob + j) * m.kW + c : j * m.kW + c)
+                    : (unrolled ? (u * m.kH * m.kW + ky * m.kW + c) * f.ob + j : c * f.ob + j);
+                  const list = want.get(`a${j}_${p}`) ?? [];
+                  list.push(`${label}:${x}*${w}`);
+                  want.set(`a${j}_${p}`, list);
+                }
+          }
+          for (const l of want.values()) l.sort();
+          expect(got, `${target} ${f.fn}`).toEqual(want);
+        }
+      }
+  });
+
   it('picks quad, dual or single by ISA feature and spec', () => {
     const cases: [string, ReturnType<typeof model>, string][] = [
       ['cortex-m4', int8Hwc(16), 'quad'],

@@ -70,3 +70,18 @@ describe('out-of-line int8 output stage under QEMU', () => {
       expect(r.status, r.error ?? JSON.stringify(r.first)).toBe('pass');
     }, 300_000);
 });
+
+// q15 in 16-bit halves: taps (adjacent kernel columns through SMLALD, Thumb-2) and halves (channel-pair weight words
+// and aligned input words through SMLALxy, ARMv5TE A32, 64-bit accumulators as two registers) on the bench shapes.
+describe('taps and halves MAC forms under QEMU', () => {
+  const cases = [['a_3x3_16to16_32x32_q15', 'cortex-m4', 'taps'], ['b_3x3_3to8_32x32_q15', 'cortex-m7', 'taps'],
+    ['a_3x3_16to16_32x32_q15', 'arm926ej-s', 'halves'], ['e_5x5_8to16_28x28_q15', 'arm926ej-s', 'halves']] as const;
+  for (const [spec, target, form] of cases)
+    it(`${target}: bench ${spec} takes ${form} and is bit-exact`, async () => {
+      const m = await loadSpec(path.join(root, 'bench', `${spec}.json`));
+      const t = findTarget(target)!;
+      expect(planOptimized(m, t.features, planAccumulator(m).accType).macForm).toBe(form);
+      const r = await verifyPair(m, t, { seed: 5, timeoutSeconds: 120, variant: 'optimized' });
+      expect(r.status, r.error ?? JSON.stringify(r.first)).toBe('pass');
+    }, 300_000);
+});

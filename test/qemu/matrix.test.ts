@@ -51,6 +51,12 @@ const matrix: Record<string, Record<string, unknown>> = {
     numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 }, weights: { random: { seed: 13 }, layout: 'ohwi' } }),
   q15_hwc_wide: baseSpec({ name: 'q15w', layout: 'hwc', input: { channels: 11, height: 4, width: 7 }, output: { channels: 4 },
     activation: 'relu', numeric: { type: 'q15', inputFrac: 13, weightFrac: 15, outputFrac: 11 }, weights: { random: { seed: 14 }, layout: 'ohwi' } }),
+  // q15 CHW, odd input widths and asymmetric padding, an even number of output channels: the taps form (v7E-M) and
+  // halves (ARMv5TE, rows whose first block starts on an odd element run a lead pixel) with every half selection.
+  q15_chw_odd_width: baseSpec({ name: 'q15odd', input: { channels: 3, height: 7, width: 9 }, output: { channels: 4 }, padding: [1, 2, 0, 1] }),
+  q15_chw_k2x4_odd: baseSpec({ name: 'q15k24', kernel: [2, 4], input: { channels: 2, height: 6, width: 11 }, output: { channels: 6 }, padding: [0, 3, 1, 0] }),
+  // H x W even, W odd, no padding: the halves interior loads aligned input words and every other row runs a lead pixel.
+  q15_chw_lead: baseSpec({ name: 'q15lead', kernel: [3, 4], padding: 0, input: { channels: 3, height: 6, width: 11 }, output: { channels: 4 } }),
   extreme_weights_i64: baseSpec({ name: 'extreme', weights: { values: new Array(54).fill(-32768) }, bias: { values: [2147483647, -2147483648, 0] },
     numeric: { type: 'q15', inputFrac: 15, weightFrac: 15, outputFrac: 8, biasFrac: 10 } }),
 };
