@@ -161,6 +161,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       // taps8 stores its weights as taps does ([ky][channel][kx]).
       taps: opt.macForm === 'taps' || opt.macForm === 'taps8',
       taps8: opt.macForm === 'taps8',
+      noSched8: opt.macForm === 'taps8',
       lead: anyLead,
       // halves reads aligned weight words only (no unaligned loads on the core): a word-aligned array.
       alignedWords: opt.macForm === 'halves',

@@ -50,6 +50,11 @@ const UNROLL_MACS = 24;
 const unrollTargets: Record<MacForm, number[]> = { single: [UNROLL_MACS], dual: [UNROLL_MACS], quad: [UNROLL_MACS], taps: [UNROLL_MACS], taps8: [UNROLL_MACS], halves: [144, UNROLL_MACS] };
 /** quad's weights are two unpacked halves held across taps; one more register than the estimate counts fits. */
 const QUAD_EXTRA_REGS = 1;
+/**
+ * taps8: the estimate counts every lane live at once; with the weights' single columns loaded by LDRSB (the word
+ * dies after one unpack) and GCC's early scheduling off, blockings up to this many registers over it fit with few spills.
+ */
+const TAPS8_EXTRA_REGS = 4;
 
 export interface Load {
   id: string;
@@ -260,7 +265,7 @@ function registersNeeded(ob: number, pb: number, accWords: number, form: MacForm
   if (form === 'taps') return ob * pb * accWords + Math.ceil((pb + kW - 1) / 2) + 2;
   if (form === 'halves') return ob * pb * accWords + 1 + ob / 2;
   // taps8: the unpacked input lanes (about one per pixel, one more from 4 columns), one channel's weight lanes.
-  if (form === 'taps8') return ob * pb * accWords + pb + (kW >= 4 ? 1 : 0) + (kW === 5 ? 3 : 2);
+  if (form === 'taps8') return ob * pb * accWords + pb + (kW >= 4 ? 1 : 0) + (kW === 5 ? 3 : 2) - TAPS8_EXTRA_REGS;
   return ob * pb * accWords + 2 + (form === 'quad' ? 2 : 1) * ob;
 }
 
@@ -448,7 +453,9 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
   const options: (Shape & { cost: number })[] = [];
   for (const outline of outlines)
     for (const unroll of unrollTargets[macForm])
-      for (let ob = 1; ob <= Math.min(4, m.outPerGroup); ob++)
+      // taps8: one output channel per block measured slower than two on every bench spec (its weight lanes are
+      // unpacked for as few MACs as pixels; the single-pixel tails build their lanes with PKHBT), so from 2 when possible.
+      for (let ob = macForm === 'taps8' ? Math.min(2, m.outPerGroup) : 1; ob <= Math.min(4, m.outPerGroup); ob++)
         for (let pb = 1; pb <= Math.min(4, widest); pb++)
           if (paired ? pairedShapeOk(m, macForm, ob) && (ob * pb <= 2 || registersNeeded(ob, pb, accWords, macForm, m.kW) <= budget)
             : ob * pb === 1 || registersNeeded(ob, pb, accWords, macForm) <= budget + (quad ? QUAD_EXTRA_REGS : 0))
@@ -675,7 +682,12 @@ function pairedRow(form: 'taps' | 'halves', cols: number[], ob: number, pb: numb
 class Lanes8 {
   readonly defs: (Def8 & { id: string; offset: number })[] = [];
   private readonly pairs = new Map<number, { def: Def8 & { id: string }; lane: 'even' | 'odd' }>();
-  constructor(private readonly safe: (lo: number, hi: number) => boolean, private readonly newId: () => string) {}
+  /**
+   * preferBytes: a single element not in a lane already used loads as one LDRSB rather than unpacking a word's other
+   * lane (the same instruction count, one register less live: the word dies after its first unpack).
+   */
+  constructor(private readonly safe: (lo: number, hi: number) => boolean, private readonly newId: () => string,
+    private readonly preferBytes = false) {}
 
   private use(p: { def: Def8 & { id: string }; lane: 'even' | 'odd' }): string {
     p.def[p.lane] = true;
@@ -705,8 +717,10 @@ class Lanes8 {
     const bottom = this.pairs.get(e);
     const top = this.pairs.get(e - 2);
     const usedLane = (p: typeof bottom) => p !== undefined && p.def[p.lane];
-    if (usedLane(bottom) || (bottom && !usedLane(top))) return { ref: this.use(bottom!), half: 'b' };
-    if (top) return { ref: this.use(top), half: 't' };
+    if (usedLane(bottom)) return { ref: this.use(bottom!), half: 'b' };
+    if (usedLane(top)) return { ref: this.use(top!), half: 't' };
+    if (!this.preferBytes && bottom) return { ref: this.use(bottom), half: 'b' };
+    if (!this.preferBytes && top) return { ref: this.use(top), half: 't' };
     const def = { id: this.newId(), offset: e, kind: 'byte' as const, even: true, odd: false };
     this.defs.push(def);
     this.pairs.set(e, { def, lane: 'even' });
@@ -742,7 +756,7 @@ function taps8Row(cs: number[], ob: number, pb: number, rowOffset: number, wInde
   for (const c of singles) for (let p = 0; p < pb; p++) if (!xSingle.has(p + c)) xSingle.set(p + c, x.single(p + c));
   const taps: Tap[] = [];
   for (let j = 0; j < ob; j++) {
-    const w = new Lanes8(wSafe, wId);
+    const w = new Lanes8(wSafe, wId, true);
     const macs: Mac[] = [];
     const wPair = new Map(pairs.map((c) => [c, w.pair(wIndex(j, c))]));
     const wSingle = new Map(singles.map((c) => [c, w.single(wIndex(j, c))]));
