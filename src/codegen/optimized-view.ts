@@ -3,7 +3,7 @@ import type { KernelModel } from '../spec/index.ts';
 import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
-import { planOptimized, unitOf, type Halves } from './optimized.ts';
+import { planOptimized, unitOf, type Def8, type Halves } from './optimized.ts';
 
 /**
  * Bytes an immediate offset reaches in the loads the single form uses for 8/16-bit data (LDRSB/LDRSH; 32-bit data
@@ -25,6 +25,12 @@ const splitLong: Record<IsaFeatures['state'], boolean> = { a32: true, thumb2: fa
 
 const LIMIT = { int32_t: 2n ** 31n - 1n, int64_t: 2n ** 63n - 1n } as const;
 
+/** taps8's value kinds as template flags; a pack's second element sits two further. */
+function def8View(d: Def8 | undefined, offset: number) {
+  if (!d) return {};
+  return { word8: d.kind === 'word', byte8: d.kind === 'byte', pack8: d.kind === 'pack', even: d.even, odd: d.odd, offset2: offset + 2 };
+}
+
 export interface OptimizedViewContext {
   /** The output stage takes the channel index (per-channel requantization tables). */
   finishNeedsO: boolean;
@@ -36,6 +42,7 @@ const macFormDocs = {
   single: 'one multiply-accumulate per input value',
   dual: 'q15 pairs of input channels through SMLAD/SMLALD (packed int16 weight pairs, the raw weight bytes)',
   quad: 'four 8-bit input channels per word: SXTB16 unpacks channel pairs (0,2) and (1,3), two SMLADs per four MACs',
+  taps8: '8-bit adjacent inputs as one word, SXTB16 lanes (x[e], x[e+2]) x weight lanes (w[c], w[c+2]) through SMLAD, SMLAxy for the rest',
   taps: 'q15 pairs of adjacent kernel columns through SMLALD/SMLAD (words of two inputs x words of two weights), SMLALxy for the rest',
   halves: 'q15 weights of two output channels per aligned word, SMLALxy/SMLAxy pick the half (no load per weight)',
 } as const;
@@ -93,9 +100,10 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
           ...r,
           label: r.ky >= 1000 ? `input channel +${Math.floor(r.ky / 1000)}, kernel row ${r.ky % 1000}` : `kernel row ${r.ky}`,
           rowBase: rebase ? { id: `row${i}`, offset: base } : null,
-          loads: r.loads.map((l) => ({ ...l, offset: l.offset - base, add: offsetNeeded && !fold ? 1 : 0 })),
+          loads: r.loads.map((l) => ({ ...l, ...def8View(l.b8, l.offset - base), offset: l.offset - base, add: offsetNeeded && !fold ? 1 : 0 })),
           taps: r.taps.map((t) => ({
             ...t,
+            weights: t.weights.map((w) => ({ ...w, ...def8View(w.b8, w.index) })),
             macs: t.macs.map((mac) => {
               if (mac.halves) usedHalves.add(mac.halves);
               return { ...mac, op: mac.halves ? macOp(mac.halves) : undefined };
@@ -118,7 +126,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   const unit = unitOf[opt.macForm];
   const blockWeights = (opt.ob * m.inPerGroup * m.kH * m.kW * opt.weightStride) / unit;
   const quad = opt.macForm === 'quad';
-  const tapOffset = (channels: string) => (opt.macForm === 'taps' ? `reg->ky_lo * KERNEL_W * ${channels} + reg->kx_lo`
+  const tapOffset = (channels: string) => (opt.macForm === 'taps' || opt.macForm === 'taps8' ? `reg->ky_lo * KERNEL_W * ${channels} + reg->kx_lo`
     : `tap * ${opt.weightStride === 1 ? channels : `${channels} * ${opt.weightStride}`}`);
   const wideWeights = opt.dual || opt.widened;
   const weightBytes = opt.weights.length * (wideWeights ? 4 : st.bits / 8);
@@ -150,7 +158,10 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       dualAdjacent: opt.dual && m.layout === 'hwc',
       dualMac,
       paired,
-      taps: opt.macForm === 'taps',
+      // taps8 stores its weights as taps does ([ky][channel][kx]).
+      taps: opt.macForm === 'taps' || opt.macForm === 'taps8',
+      taps8: opt.macForm === 'taps8',
+      noSched8: opt.macForm === 'taps8',
       lead: anyLead,
       // halves reads aligned weight words only (no unaligned loads on the core): a word-aligned array.
       alignedWords: opt.macForm === 'halves',

@@ -17,6 +17,7 @@
 import type { KernelModel } from '../spec/index.ts';
 import type { IsaFeatures } from '../targets/index.ts';
 import { axisBands, type AxisBand } from './geometry.ts';
+import { planAccumulator } from './accumulator.ts';
 
 /** Registers a compiler can keep values in, per instruction-set state, after sp, pc and the loop's pointers. */
 const registerBudget: Record<IsaFeatures['state'], number> = { a32: 10, thumb2: 9, thumb1: 4, host: 10 };
@@ -46,9 +47,14 @@ const UNROLL_MACS = 24;
  * 2 x 2 blocking's 64-bit accumulators once per iteration (A32 has 14 registers for 8 accumulator halves, pointers,
  * inputs and weights), so longer iterations pay off (measured on ARM926EJ-S: bench a 2.22 -> 1.85, b 2.85 -> 2.36 instructions/MAC).
  */
-const unrollTargets: Record<MacForm, number[]> = { single: [UNROLL_MACS], dual: [UNROLL_MACS], quad: [UNROLL_MACS], taps: [UNROLL_MACS], halves: [144, UNROLL_MACS] };
+const unrollTargets: Record<MacForm, number[]> = { single: [UNROLL_MACS], dual: [UNROLL_MACS], quad: [UNROLL_MACS], taps: [UNROLL_MACS], taps8: [UNROLL_MACS], halves: [144, UNROLL_MACS] };
 /** quad's weights are two unpacked halves held across taps; one more register than the estimate counts fits. */
 const QUAD_EXTRA_REGS = 1;
+/**
+ * taps8: the estimate counts every lane live at once; with the weights' single columns loaded by LDRSB (the word
+ * dies after one unpack) and GCC's early scheduling off, blockings up to this many registers over it fit with few spills.
+ */
+const TAPS8_EXTRA_REGS = 4;
 
 export interface Load {
   id: string;
@@ -56,6 +62,21 @@ export interface Load {
   offset: number;
   /** taps/halves: a 32-bit load of elements offset and offset+1 (both used); otherwise one element. */
   word?: boolean;
+  /** taps8: how the value is made (see Def8). */
+  b8?: Def8;
+}
+
+/**
+ * taps8: a 32-bit register holding two int16 lanes of 8-bit elements two apart, (e, e+2).
+ * word: one unaligned LDR of elements offset..offset+3; `even` SXTB16 gives (offset, offset+2), `odd` SXTB16 of
+ * the word rotated by 8 gives (offset+1, offset+3) (only the used ones are emitted).
+ * byte: one LDRSB (its value in the bottom lane). pack: two LDRSBs of offset and offset+2 packed into lanes (PKHBT),
+ * where no word can be read without reading outside the elements the function may touch.
+ */
+export interface Def8 {
+  kind: 'word' | 'byte' | 'pack';
+  even: boolean;
+  odd: boolean;
 }
 
 /** taps/halves: which 16-bit halves a MAC multiplies (x then w; b = bottom, t = top), or d: both pairs (SMLALD). */
@@ -69,7 +90,7 @@ export interface Mac {
 }
 
 export interface Tap {
-  weights: { id: string; index: number; word?: boolean }[];
+  weights: { id: string; index: number; word?: boolean; b8?: Def8 }[];
   macs: Mac[];
 }
 
@@ -132,8 +153,12 @@ export interface Region {
  *   are stored [ci][ky][channel in block][kx] (each channel's kernel row contiguous; words loaded unaligned).
  * - halves: q15 with SMLAxy/SMLALxy but no SMLAD (ARMv5TE): one aligned word holds the weights of two output
  *   channels at one tap, and SMLALBB/SMLALBT multiply the input by either half (no LDRSH per weight).
+ * - taps8: the 8-bit analogue of taps (q7 CHW, stride and dilation 1 along W): one unaligned word of 4 inputs,
+ *   SXTB16 of it and of it rotated by 8 give lanes (x[e], x[e+2]) and (x[e+1], x[e+3]); kernel columns c, c+2 of
+ *   one channel (lanes (w[c], w[c+2]) the same way from a word of its kernel row) meet in one SMLAD; the columns
+ *   left over take SMLAxy with the lanes already unpacked. Weights stored as taps (the raw bytes).
  */
-export type MacForm = 'single' | 'dual' | 'quad' | 'taps' | 'halves';
+export type MacForm = 'single' | 'dual' | 'quad' | 'taps' | 'taps8' | 'halves';
 
 /**
  * MAC forms by ISA feature, best first: the first row whose features the ISA has and whose spec test passes wins.
@@ -154,6 +179,12 @@ export const macForms: readonly { form: MacForm; needs: (keyof IsaFeatures)[]; a
     why: 'q15 CHW, stride and dilation 1 along W, kernel 2 to 4 wide (pairs of kernel columns)',
   },
   {
+    form: 'taps8', needs: ['simd32', 'unaligned'],
+    accepts: (m) => m.numeric.storage.bits === 8 && m.numeric.inputOffset === 0 && m.layout === 'chw'
+      && m.strideW === 1 && m.dilW === 1 && m.kW >= 3 && m.kW <= 5 && planAccumulator(m).accType === 'int32_t',
+    why: '8-bit CHW without input offset, stride and dilation 1 along W, kernel 3 to 5 wide (columns c, c+2 pair), 32-bit accumulators',
+  },
+  {
     form: 'dual', needs: ['simd32'],
     accepts: (m) => m.numeric.storage.bits === 16 && m.numeric.inputOffset === 0 && m.inPerGroup % 2 === 0,
     why: 'q15, an even number of input channels per group',
@@ -171,7 +202,7 @@ export function chooseMacForm(m: KernelModel, isa: IsaFeatures): MacForm {
 }
 
 /** Input channels one MAC unit covers. */
-export const unitOf: Record<MacForm, number> = { single: 1, dual: 2, quad: 4, taps: 1, halves: 1 };
+export const unitOf: Record<MacForm, number> = { single: 1, dual: 2, quad: 4, taps: 1, taps8: 1, halves: 1 };
 
 export interface OptimizedPlan {
   macForm: MacForm;
@@ -233,15 +264,24 @@ function registersNeeded(ob: number, pb: number, accWords: number, form: MacForm
   // halves: an input at a time, the words of a tap's channel pairs.
   if (form === 'taps') return ob * pb * accWords + Math.ceil((pb + kW - 1) / 2) + 2;
   if (form === 'halves') return ob * pb * accWords + 1 + ob / 2;
+  // taps8: the unpacked input lanes (about one per pixel, one more from 4 columns), one channel's weight lanes.
+  if (form === 'taps8') return ob * pb * accWords + pb + (kW >= 4 ? 1 : 0) + (kW === 5 ? 3 : 2) - TAPS8_EXTRA_REGS;
   return ob * pb * accWords + 2 + (form === 'quad' ? 2 : 1) * ob;
+}
+
+/** Instructions that make a value: one load, plus taps8's unpacks (a pack is two loads and a PKHBT). */
+function def8Cost(d: Def8 | undefined): number {
+  if (!d) return 1;
+  if (d.kind === 'pack') return 3;
+  return d.kind === 'byte' ? 1 : 1 + (d.even ? 1 : 0) + (d.odd ? 1 : 0);
 }
 
 /** Instructions per MAC of an interior function as built (taps/halves: counted from its loads and MACs). */
 function countedEstimate(m: KernelModel, f: BlockFn, accWords: number): number {
   let body = 0;
   for (const r of f.rows) {
-    body += r.loads.length;
-    for (const t of r.taps) body += t.weights.length + t.macs.length;
+    body += r.loads.reduce((a, l) => a + def8Cost(l.b8), 0);
+    for (const t of r.taps) body += t.weights.reduce((a, l) => a + def8Cost(l.b8), 0) + t.macs.length;
   }
   const iterations = m.inPerGroup / f.ciStep;
   const loopUpkeep = 3 + accWords;
@@ -294,8 +334,9 @@ function fnBytes(f: BlockFn, accWords: number, m: KernelModel, state: IsaFeature
   const add = m.numeric.inputOffset !== 0 && f.kind === 'rowloop' ? 1 : 0;
   let n = 0;
   for (const r of f.rows) {
-    n += (k + add) * r.loads.length;
-    for (const t of r.taps) n += (f.macForm === 'quad' ? 2 : 1) * t.macs.length + k * t.weights.length;
+    n += f.macForm === 'taps8' ? r.loads.reduce((a, l) => a + def8Cost(l.b8), 0) : (k + add) * r.loads.length;
+    for (const t of r.taps) n += (f.macForm === 'quad' ? 2 : 1) * t.macs.length
+      + (f.macForm === 'taps8' ? t.weights.reduce((a, l) => a + def8Cost(l.b8), 0) : k * t.weights.length);
   }
   const perAcc = f.outlineFinish ? c.accCall : m.numeric.kind === 'int8' ? c.accInt8 : c.accQ;
   return c.instr * n + c.fn + f.ob * f.pb * accWords * perAcc;
@@ -406,13 +447,15 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
   const macsPerOutput = m.inPerGroup * m.kH * m.kW;
   const outlines: FinishPlacement[] = m.numeric.kind !== 'int8' ? ['inline']
     : macsPerOutput >= MIN_MACS_FOR_BORDER_CALLS ? ['inline', 'border', 'all'] : ['inline', 'all'];
-  const paired = macForm === 'taps' || macForm === 'halves';
+  const paired = macForm === 'taps' || macForm === 'taps8' || macForm === 'halves';
   const interiorOf = (ob: number, pb: number, unroll: number) => blockFn(m, strides(m), 'unrolled', allColumns(m), ob, pb, 'estimate', '', live, macForm, weightStride,
     macForm === 'halves' && pb % 2 === 0, unroll);
   const options: (Shape & { cost: number })[] = [];
   for (const outline of outlines)
     for (const unroll of unrollTargets[macForm])
-      for (let ob = 1; ob <= Math.min(4, m.outPerGroup); ob++)
+      // taps8: one output channel per block measured slower than two on every bench spec (its weight lanes are
+      // unpacked for as few MACs as pixels; the single-pixel tails build their lanes with PKHBT), so from 2 when possible.
+      for (let ob = macForm === 'taps8' ? Math.min(2, m.outPerGroup) : 1; ob <= Math.min(4, m.outPerGroup); ob++)
         for (let pb = 1; pb <= Math.min(4, widest); pb++)
           if (paired ? pairedShapeOk(m, macForm, ob) && (ob * pb <= 2 || registersNeeded(ob, pb, accWords, macForm, m.kW) <= budget)
             : ob * pb === 1 || registersNeeded(ob, pb, accWords, macForm) <= budget + (quad ? QUAD_EXTRA_REGS : 0))
@@ -439,7 +482,7 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
       const taps = m.kH * m.kW;
       for (let ci = 0; ci < m.inPerGroup; ci += unit) {
         // taps: each channel's kernel row contiguous, [ci][ky][channel in block][kx]
-        if (macForm === 'taps') {
+        if (macForm === 'taps' || macForm === 'taps8') {
           for (let ky = 0; ky < m.kH; ky++)
             for (let j = 0; j < size; j++)
               for (let kx = 0; kx < m.kW; kx++) weights.push(m.weights[(o0 + j) * per + ci * taps + ky * m.kW + kx]);
@@ -517,6 +560,16 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
         }
         return id;
       };
+      if (form === 'taps8') {
+        const wIndex = (j: number, kx: number) => kind === 'unrolled' ? ((u * m.kH + ky) * ob + j) * m.kW + kx : j * m.kW + (kx - kxMin);
+        // Weight elements every call may read: the interior's whole iteration, a row loop's one kernel row.
+        const wSafe = kind === 'unrolled' ? (lo: number, hi: number) => lo >= 0 && hi < ciStep * m.kH * ob * m.kW
+          : (lo: number, hi: number) => lo >= -kxMin && hi < ob * m.kW - kxMin;
+        const r = taps8Row(cols.map((kx) => kx - kxMin), ob, pb, rowOffset, (j, c) => wIndex(j, c + kxMin), wSafe,
+          () => `x${loadId++}`, () => `w${weightId++}`);
+        rows.push({ ky: ciStep > 1 ? ky + u * 1000 : ky, loads: r.loads, taps: r.taps });
+        continue;
+      }
       if (form === 'taps' || form === 'halves') {
         const wIndex = (j: number, kx: number) => form === 'taps'
           ? (kind === 'unrolled' ? ((u * m.kH + ky) * ob + j) * m.kW + kx : j * m.kW + (kx - kxMin))
@@ -620,4 +673,104 @@ function pairedRow(form: 'taps' | 'halves', cols: number[], ob: number, pb: numb
     taps.push({ weights: w.loads.map((l) => ({ id: l.id, index: l.offset, word: l.word })), macs });
   }
   return { loads: x.loads, taps };
+}
+
+/**
+ * taps8's lanes of one array: (v[e], v[e+2]) registers made from unaligned words where `safe` allows the read, single
+ * elements (in either lane of a register already made, else one LDRSB), reading nothing outside `safe`.
+ */
+class Lanes8 {
+  readonly defs: (Def8 & { id: string; offset: number })[] = [];
+  private readonly pairs = new Map<number, { def: Def8 & { id: string }; lane: 'even' | 'odd' }>();
+  /**
+   * preferBytes: a single element not in a lane already used loads as one LDRSB rather than unpacking a word's other
+   * lane (the same instruction count, one register less live: the word dies after its first unpack).
+   */
+  constructor(private readonly safe: (lo: number, hi: number) => boolean, private readonly newId: () => string,
+    private readonly preferBytes = false) {}
+
+  private use(p: { def: Def8 & { id: string }; lane: 'even' | 'odd' }): string {
+    p.def[p.lane] = true;
+    return `${p.def.id}${p.lane === 'even' ? 'e' : 'o'}`;
+  }
+
+  /** A register whose lanes are (v[e], v[e+2]). */
+  pair(e: number): string {
+    const have = this.pairs.get(e);
+    if (have) return this.use(have);
+    const start = this.safe(e, e + 3) ? e : this.safe(e - 1, e + 2) ? e - 1 : null;
+    if (start === null) {
+      const def = { id: this.newId(), offset: e, kind: 'pack' as const, even: true, odd: false };
+      this.defs.push(def);
+      this.pairs.set(e, { def, lane: 'even' });
+      return `${def.id}e`;
+    }
+    const def = { id: this.newId(), offset: start, kind: 'word' as const, even: false, odd: false };
+    this.defs.push(def);
+    if (!this.pairs.has(start)) this.pairs.set(start, { def, lane: 'even' });
+    if (!this.pairs.has(start + 1)) this.pairs.set(start + 1, { def, lane: 'odd' });
+    return this.use(this.pairs.get(e)!);
+  }
+
+  /** v[e] in the bottom (b) or top (t) lane of a register: one already used first, then an unused lane, then LDRSB. */
+  single(e: number): { ref: string; half: 'b' | 't' } {
+    const bottom = this.pairs.get(e);
+    const top = this.pairs.get(e - 2);
+    const usedLane = (p: typeof bottom) => p !== undefined && p.def[p.lane];
+    if (usedLane(bottom)) return { ref: this.use(bottom!), half: 'b' };
+    if (usedLane(top)) return { ref: this.use(top!), half: 't' };
+    if (!this.preferBytes && bottom) return { ref: this.use(bottom), half: 'b' };
+    if (!this.preferBytes && top) return { ref: this.use(top), half: 't' };
+    const def = { id: this.newId(), offset: e, kind: 'byte' as const, even: true, odd: false };
+    this.defs.push(def);
+    this.pairs.set(e, { def, lane: 'even' });
+    return { ref: `${def.id}e`, half: 'b' };
+  }
+}
+
+/**
+ * One kernel row of taps8. cs: the row's kernel columns relative to its first valid one; per pixel p, columns c and
+ * c+2 pair into one SMLAD of lanes (x[p+c], x[p+c+2]) and (w[c], w[c+2]); the rest take SMLAxy. Inputs are read
+ * within the elements the row uses; weights within `wSafe` (the whole unrolled iteration, or a row loop's row).
+ */
+function taps8Row(cs: number[], ob: number, pb: number, rowOffset: number, wIndex: (j: number, c: number) => number,
+  wSafe: (lo: number, hi: number) => boolean, xId: () => string, wId: () => string): { loads: Load[]; taps: Tap[] } {
+  const sorted = [...cs].sort((a, b) => a - b);
+  const pairs: number[] = [];
+  const singles: number[] = [];
+  const used = new Set<number>();
+  for (const c of sorted) {
+    if (used.has(c)) continue;
+    used.add(c);
+    if (sorted.includes(c + 2) && !used.has(c + 2)) {
+      used.add(c + 2);
+      pairs.push(c);
+    } else singles.push(c);
+  }
+  const lo = sorted[0];
+  const hi = pb - 1 + sorted[sorted.length - 1];
+  const x = new Lanes8((a, b) => a >= lo && b <= hi, xId);
+  const xPair = new Map<number, string>();
+  for (const c of pairs) for (let p = 0; p < pb; p++) xPair.set(p + c, x.pair(p + c));
+  const xSingle = new Map<number, { ref: string; half: 'b' | 't' }>();
+  for (const c of singles) for (let p = 0; p < pb; p++) if (!xSingle.has(p + c)) xSingle.set(p + c, x.single(p + c));
+  const taps: Tap[] = [];
+  for (let j = 0; j < ob; j++) {
+    const w = new Lanes8(wSafe, wId, true);
+    const macs: Mac[] = [];
+    const wPair = new Map(pairs.map((c) => [c, w.pair(wIndex(j, c))]));
+    const wSingle = new Map(singles.map((c) => [c, w.single(wIndex(j, c))]));
+    for (let p = 0; p < pb; p++) {
+      for (const c of pairs) macs.push({ acc: `a${j}_${p}`, x: xPair.get(p + c)!, w: wPair.get(c)!, halves: 'd' });
+      for (const c of singles) {
+        const xs = xSingle.get(p + c)!;
+        const ws = wSingle.get(c)!;
+        macs.push({ acc: `a${j}_${p}`, x: xs.ref, w: ws.ref, halves: `${xs.half}${ws.half}` as Halves });
+      }
+    }
+    taps.push({ weights: w.defs.map((d) => ({ id: d.id, index: d.offset, b8: { kind: d.kind, even: d.even, odd: d.odd } })), macs });
+  }
+  const loads = x.defs.map((d) => ({ id: d.id, offset: rowOffset + d.offset, b8: { kind: d.kind, even: d.even, odd: d.odd } }))
+    .sort((a, b) => a.offset - b.offset);
+  return { loads, taps };
 }

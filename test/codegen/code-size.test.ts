@@ -17,7 +17,7 @@ import { findTarget } from '../../src/targets/index.ts';
 import { root } from '../helpers.ts';
 
 // The int8 specs had the biggest kernels (per-channel output stage inlined per accumulator, offset adds in A32).
-const specs = ['a_3x3_16to16_32x32_int8', 'd_dw3x3_32_32x32_int8', 'e_5x5_8to16_28x28_int8', 'e_5x5_8to16_28x28_q7', 'a_3x3_16to16_32x32_q15'];
+const specs = ['a_3x3_16to16_32x32_int8', 'd_dw3x3_32_32x32_int8', 'e_5x5_8to16_28x28_int8', 'e_5x5_8to16_28x28_q7', 'a_3x3_16to16_32x32_q7', 'a_3x3_16to16_32x32_q15'];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-codesize-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 

@@ -7,8 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { generate, planAccumulator } from '../../src/codegen/index.ts';
 import { chooseMacForm, macForms, planOptimized, type BlockFn } from '../../src/codegen/optimized.ts';
 import { findTarget, targets } from '../../src/targets/index.ts';
-import { loadSpec } from '../../src/spec/index.ts';
+import { loadSpec, modelFromValue } from '../../src/spec/index.ts';
+import fs from 'node:fs';
 import { model, root } from '../helpers.ts';
+
+const loadSpecSync = (file: string) => {
+  const text = fs.readFileSync(path.join(root, 'bench', file), 'utf8');
+  return modelFromValue(JSON.parse(text), path.join(root, 'bench', file));
+};
 
 const isa = (name: string) => findTarget(name)!.features;
 
@@ -120,6 +126,100 @@ describe('MAC form table', () => {
       }
   });
 
+  it('q7 CHW: taps8 on v7E-M for stride and dilation 1 along W, kernels 3 to 5 wide, no input offset', () => {
+    const q7 = (over: Record<string, unknown> = {}) => model({ input: { channels: 3, height: 7, width: 9 }, output: { channels: 4 },
+      numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 }, ...over });
+    const cases: [string, ReturnType<typeof model>, string][] = [
+      ['cortex-m4', q7(), 'taps8'],
+      ['cortex-m7', q7({ kernel: [2, 4], padding: 1 }), 'taps8'],
+      ['cortex-m33', q7({ kernel: 5, padding: 2 }), 'taps8'],
+      // 2 wide: no columns c, c+2 to pair; stride or dilation 2 along W: a pixel's columns are not adjacent
+      ['cortex-m4', q7({ kernel: 2, padding: 0 }), 'single'],
+      ['cortex-m4', q7({ stride: 2 }), 'single'],
+      ['cortex-m4', q7({ dilation: [1, 2], padding: 2 }), 'single'],
+      // int8 CHW with an input offset: its interior seeds fold the offset, its borders add it per input (single)
+      ['cortex-m4', int8Hwc(3, { layout: 'chw', weights: { random: { seed: 3 } } }), 'single'],
+      ['cortex-m3', q7(), 'single'],
+      ['arm926ej-s', q7(), 'single'],
+    ];
+    for (const [target, m, form] of cases) expect(chooseMacForm(m, isa(target)), `${target} k${m.kH}x${m.kW} s${m.strideW} d${m.dilW}`).toBe(form);
+    // the bench shapes: 3x3 16 -> 16 picks a blocking of more than 4 accumulators (measured: 1.56 instructions/MAC)
+    const a = loadSpecSync('a_3x3_16to16_32x32_q7.json');
+    const plan = planOptimized(a, isa('cortex-m4'), planAccumulator(a).accType);
+    expect([plan.macForm, plan.ob, plan.pb]).toEqual(['taps8', 4, 2]);
+  });
+
+  it('taps8 computes exactly each function\'s taps (lanes read back from the plan) and reads only inside its rows', () => {
+    const q7 = (over: Record<string, unknown> = {}) => model({ input: { channels: 3, height: 7, width: 9 }, output: { channels: 5 },
+      numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 }, ...over });
+    const specs = [q7(), q7({ padding: [1, 2, 0, 1] }), q7({ kernel: [2, 4], padding: [0, 3, 1, 0], input: { channels: 2, height: 6, width: 11 } }),
+      q7({ kernel: 5, padding: 2, output: { channels: 1 } }), q7({ kernel: [1, 3], padding: 0, input: { channels: 1, height: 4, width: 5 } })];
+    for (const m of specs) {
+      const plan = planOptimized(m, isa('cortex-m4'), planAccumulator(m).accType);
+      expect(plan.macForm).toBe('taps8');
+      const s = { ci: m.inH * m.inW, row: m.inW, col: 1 };
+      for (const f of plan.fns) {
+        const unrolled = f.kind === 'unrolled';
+        // lanes of a value: a word at o unpacks (o, o+2) (e) and (o+1, o+3) (o); a byte holds o; a pack o and o+2
+        const lanes = (defs: { id: string; offset: number; b8?: { kind: string } }[], ref: string): [number, number | null] => {
+          const d = defs.find((v) => v.id === ref.slice(0, -1))!;
+          const odd = ref.endsWith('o');
+          if (d.b8!.kind === 'byte') return [d.offset, null];
+          return [d.offset + (odd ? 1 : 0), d.offset + (odd ? 3 : 2)];
+        };
+        const got = new Map<string, string[]>();
+        let rowLo = Infinity;
+        let rowHi = -Infinity;
+        for (const r of f.rows) {
+          const xs = r.loads.map((l) => ({ id: l.id, offset: l.offset, b8: l.b8 }));
+          for (const t of r.taps) {
+            const ws = t.weights.map((w) => ({ id: w.id, offset: w.index, b8: w.b8 }));
+            for (const w of ws) {
+              const span = w.b8!.kind === 'word' ? 3 : w.b8!.kind === 'pack' ? 2 : 0;
+              rowLo = Math.min(rowLo, w.offset);
+              rowHi = Math.max(rowHi, w.offset + span);
+            }
+            for (const mac of t.macs) {
+              const x = lanes(xs, mac.x);
+              const w = lanes(ws, mac.w);
+              const pairs = mac.halves === 'd' ? [[x[0], w[0]], [x[1], w[1]]]
+                : [[mac.halves![0] === 'b' ? x[0] : x[1], mac.halves![1] === 'b' ? w[0] : w[1]]];
+              const list = got.get(mac.acc) ?? [];
+              for (const [a, b] of pairs) {
+                expect(a).not.toBeNull();
+                expect(b).not.toBeNull();
+                list.push(`${r.ky}:${a}*${b}`);
+              }
+              got.set(mac.acc, list);
+            }
+          }
+        }
+        // weights read stay inside the iteration's (unrolled) or the row's (row loop) block of the array
+        if (unrolled) expect(rowLo >= 0 && rowHi < f.ciStep * m.kH * f.ob * m.kW, `${f.fn} weights ${rowLo}..${rowHi}`).toBe(true);
+        const want = new Map<string, string[]>();
+        const rowsOf = unrolled ? Array.from({ length: f.ciStep }, (_, u) => Array.from({ length: m.kH }, (_, ky) => [u, ky])).flat() : [[0, 0]];
+        const n = unrolled ? m.kW : countColumns(f);
+        const wrote = Array.from(got.values()).flat().length;
+        if (!unrolled) expect(rowLo >= -m.kW && rowHi < f.ob * m.kW, `${f.fn} weights ${rowLo}..${rowHi}`).toBe(true);
+        for (const [u, ky] of rowsOf) {
+          const label = f.ciStep > 1 ? ky + u * 1000 : ky;
+          for (let j = 0; j < f.ob; j++)
+            for (let p = 0; p < f.pb; p++)
+              for (let c = 0; c < n; c++) {
+                const x = (unrolled ? u * s.ci + ky * m.dilH * s.row : 0) + p + c;
+                const w = unrolled ? ((u * m.kH + ky) * f.ob + j) * m.kW + c : j * m.kW + c;
+                const list = want.get(`a${j}_${p}`) ?? [];
+                list.push(`${label}:${x}*${w}`);
+                want.set(`a${j}_${p}`, list);
+              }
+        }
+        for (const l of [...want.values(), ...got.values()]) l.sort();
+        expect(wrote).toBe(Array.from(want.values()).flat().length);
+        expect(got, `${f.fn}`).toEqual(want);
+      }
+    }
+  });
+
   it('picks quad, dual or single by ISA feature and spec', () => {
     const cases: [string, ReturnType<typeof model>, string][] = [
       ['cortex-m4', int8Hwc(16), 'quad'],
@@ -129,8 +229,9 @@ describe('MAC form table', () => {
       // 4 does not divide the channels: one word would mix pixels
       ['cortex-m4', int8Hwc(3), 'single'],
       ['cortex-m4', int8Hwc(18), 'single'],
-      // CHW: the channels of a pixel are not adjacent
-      ['cortex-m4', q7Chw, 'single'],
+      // CHW: the channels of a pixel are not adjacent, but a kernel row's inputs are (taps8)
+      ['cortex-m4', q7Chw, 'taps8'],
+      ['cortex-m3', q7Chw, 'single'],
       ['cortex-m4', q15Hwc(4), 'dual'],
       ['cortex-m4', q15Hwc(3), 'single'],
       // no SIMD32: no SXTB16/SMLAD

@@ -73,9 +73,11 @@ describe('out-of-line int8 output stage under QEMU', () => {
 
 // q15 in 16-bit halves: taps (adjacent kernel columns through SMLALD, Thumb-2) and halves (channel-pair weight words
 // and aligned input words through SMLALxy, ARMv5TE A32, 64-bit accumulators as two registers) on the bench shapes.
-describe('taps and halves MAC forms under QEMU', () => {
+describe('taps, taps8 and halves MAC forms under QEMU', () => {
   const cases = [['a_3x3_16to16_32x32_q15', 'cortex-m4', 'taps'], ['b_3x3_3to8_32x32_q15', 'cortex-m7', 'taps'],
-    ['a_3x3_16to16_32x32_q15', 'arm926ej-s', 'halves'], ['e_5x5_8to16_28x28_q15', 'arm926ej-s', 'halves']] as const;
+    ['a_3x3_16to16_32x32_q15', 'arm926ej-s', 'halves'], ['e_5x5_8to16_28x28_q15', 'arm926ej-s', 'halves'],
+    // q7 CHW: taps8 (SXTB16 lanes of unaligned words, Thumb-2) on the bench shapes
+    ['a_3x3_16to16_32x32_q7', 'cortex-m4', 'taps8'], ['b_3x3_3to8_32x32_q7', 'cortex-m7', 'taps8'], ['e_5x5_8to16_28x28_q7', 'cortex-m33', 'taps8']] as const;
   for (const [spec, target, form] of cases)
     it(`${target}: bench ${spec} takes ${form} and is bit-exact`, async () => {
       const m = await loadSpec(path.join(root, 'bench', `${spec}.json`));

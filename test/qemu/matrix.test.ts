@@ -57,6 +57,11 @@ const matrix: Record<string, Record<string, unknown>> = {
   q15_chw_k2x4_odd: baseSpec({ name: 'q15k24', kernel: [2, 4], input: { channels: 2, height: 6, width: 11 }, output: { channels: 6 }, padding: [0, 3, 1, 0] }),
   // H x W even, W odd, no padding: the halves interior loads aligned input words and every other row runs a lead pixel.
   q15_chw_lead: baseSpec({ name: 'q15lead', kernel: [3, 4], padding: 0, input: { channels: 3, height: 6, width: 11 }, output: { channels: 4 } }),
+  // q7 CHW, odd widths, asymmetric padding, a tail channel block: taps8 (v7E-M) with its words, bytes and packs.
+  q7_chw_odd_width: baseSpec({ name: 'q7odd', input: { channels: 3, height: 7, width: 9 }, output: { channels: 5 }, padding: [1, 2, 0, 1],
+    numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 } }),
+  q7_chw_k2x4_odd: baseSpec({ name: 'q7k24', kernel: [2, 4], input: { channels: 2, height: 6, width: 11 }, output: { channels: 6 }, padding: [0, 3, 1, 0],
+    numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 } }),
   extreme_weights_i64: baseSpec({ name: 'extreme', weights: { values: new Array(54).fill(-32768) }, bias: { values: [2147483647, -2147483648, 0] },
     numeric: { type: 'q15', inputFrac: 15, weightFrac: 15, outputFrac: 8, biasFrac: 10 } }),
 };
