@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { requantize } from '../../src/spec/int8.ts';
+import { edgeAccs, goldenStage } from './requant-cases.ts';
 
 const MIN = -(2n ** 31n);
 const MAX = 2n ** 31n - 1n;
@@ -34,21 +35,8 @@ function vectorStage(acc: number, mult: number, shift: number, offset: number, l
   return Number(x + BigInt(offset));
 }
 
-function golden(acc: number, mult: number, shift: number, offset: number, lo: number, hi: number): number {
-  const v = requantize(acc, mult, shift) + offset;
-  return Math.min(hi, Math.max(lo, v));
-}
+const golden = goldenStage;
 
-/** Accumulators hitting every interesting residue: ties (± half of 2^k), the int32 ends, small values. */
-function edgeAccs(): number[] {
-  const s = new Set<number>([0, 1, -1, 2, -2, 3, -3, 2147483647, -2147483648, 2147483646, -2147483647]);
-  for (let k = 0; k <= 31; k++) {
-    const p = 2 ** k;
-    for (const d of [-1, 0, 1]) for (const v of [p + d, -p + d, p / 2 + d, -p / 2 + d, 3 * p / 2 + d, -3 * p / 2 + d])
-      if (Number.isInteger(v) && v >= -2147483648 && v <= 2147483647) s.add(v);
-  }
-  return [...s];
-}
 
 const MULTS = [0, 1, -1, 2 ** 30, 2 ** 30 + 1, 1518500250, 2147483647, 2147483646, -2147483648, -2147483647, 1073741823];
 

@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { requantize } from '../../src/spec/int8.ts';
+import { edgeAccs, goldenStage } from './requant-cases.ts';
 
 function fused(acc: number, mult: number, e: number, off: number, lo: number, hi: number): number {
   const x = BigInt(acc);
@@ -21,19 +22,9 @@ function fused(acc: number, mult: number, e: number, off: number, lo: number, hi
   return Math.min(hi, Math.max(lo, v));
 }
 
-function golden(acc: number, mult: number, e: number, off: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, requantize(acc, mult, -e) + off));
-}
+/** The golden stage for a right shift e. */
+const golden = (acc: number, mult: number, e: number, off: number, lo: number, hi: number) => goldenStage(acc, mult, -e, off, lo, hi);
 
-function edgeAccs(): number[] {
-  const s = new Set<number>([0, 1, -1, 2, -2, 3, -3, 2147483647, -2147483648, 2147483646, -2147483647]);
-  for (let k = 0; k <= 31; k++) {
-    const p = 2 ** k;
-    for (const d of [-1, 0, 1]) for (const v of [p + d, -p + d, p / 2 + d, -p / 2 + d, 3 * p / 2 + d, -3 * p / 2 + d])
-      if (Number.isInteger(v) && v >= -2147483648 && v <= 2147483647) s.add(v);
-  }
-  return [...s];
-}
 
 const MULTS = [1, 2, 3, 2 ** 29, 2 ** 30 - 1, 2 ** 30, 2 ** 30 + 1, 1518500250, 1969946270, 2147483647, 2147483646];
 
