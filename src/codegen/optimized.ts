@@ -210,6 +210,11 @@ export interface OptimizedPlan {
   dual: boolean;
   /** quad: weights pre-widened to int16 pairs (0,2),(1,3) (optimize 'speed': twice the weight flash, no unpacking). */
   widened: boolean;
+  /**
+   * taps8 with optimize 'speed': weight element e stored as the int32 word of int16 lanes (w[e], w[e+2]) (4x the raw
+   * weight flash), so every weight lane register is one plain LDR (odd lanes: the word at e+1), no SXTB16.
+   */
+  lanes8: boolean;
   /** Weight-array elements per (unit, tap, output channel): single/dual 1, quad 4 (bytes) or 2 (widened words). */
   weightStride: number;
   ob: number;
@@ -433,6 +438,7 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
   const dual = macForm === 'dual';
   const quad = macForm === 'quad';
   const widened = quad && optimize === 'speed';
+  const lanes8 = macForm === 'taps8' && optimize === 'speed';
   const unit = unitOf[macForm];
   const weightStride = quad ? (widened ? 2 : 4) : 1;
   const budget = registerBudget[isa.state];
@@ -502,18 +508,21 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
           }
       }
     }
+  // lanes8: the same element indices, each element with the one two further in its top lane (0 past the end).
+  const stored = lanes8 ? weights.map((v, e) => (v & 0xffff) | ((weights[e + 2] ?? 0) << 16)) : weights;
   const s = strides(m);
   return {
     macForm,
     dual,
     widened,
+    lanes8,
     weightStride,
     ob, pb: chosen.pb, estimate: chosen.cost,
     fullBlocks: Math.floor(m.outPerGroup / ob),
     tailSize: m.outPerGroup % ob,
     fns: built.fns,
     regions: built.regions,
-    weights: Int32Array.from(weights),
+    weights: Int32Array.from(stored),
     ciStride: s.ci,
     rowStride: m.dilH * s.row,
     codeBytes: built.bytes,
