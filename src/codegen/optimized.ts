@@ -282,11 +282,13 @@ function def8Cost(d: Def8 | undefined): number {
 }
 
 /** Instructions per MAC of an interior function as built (taps/halves: counted from its loads and MACs). */
-function countedEstimate(m: KernelModel, f: BlockFn, accWords: number): number {
+function countedEstimate(m: KernelModel, f: BlockFn, accWords: number, lanes8 = false): number {
+  // lanes8: a weight lane register is one LDR of the pre-unpacked word
+  const wCost = (d: Def8 | undefined) => !lanes8 || !d ? def8Cost(d) : d.kind === 'word' ? (d.even ? 1 : 0) + (d.odd ? 1 : 0) : 1;
   let body = 0;
   for (const r of f.rows) {
     body += r.loads.reduce((a, l) => a + def8Cost(l.b8), 0);
-    for (const t of r.taps) body += t.weights.reduce((a, l) => a + def8Cost(l.b8), 0) + t.macs.length;
+    for (const t of r.taps) body += t.weights.reduce((a, l) => a + wCost(l.b8), 0) + t.macs.length;
   }
   const iterations = m.inPerGroup / f.ciStep;
   const loopUpkeep = 3 + accWords;
@@ -465,7 +467,7 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
         for (let pb = 1; pb <= Math.min(4, widest); pb++)
           if (paired ? pairedShapeOk(m, macForm, ob) && (ob * pb <= 2 || registersNeeded(ob, pb, accWords, macForm, m.kW) <= budget)
             : ob * pb === 1 || registersNeeded(ob, pb, accWords, macForm) <= budget + (quad ? QUAD_EXTRA_REGS : 0))
-            options.push({ ob, pb, outline, unroll, cost: (paired ? countedEstimate(m, interiorOf(ob, pb, unroll), accWords) : estimate(m, ob, pb, accWords, macForm, widened))
+            options.push({ ob, pb, outline, unroll, cost: (paired ? countedEstimate(m, interiorOf(ob, pb, unroll), accWords, lanes8) : estimate(m, ob, pb, accWords, macForm, widened))
               + (outline === 'all' ? CALL_INSTRUCTIONS / macsPerOutput : 0) });
   options.sort((a, b) => a.cost - b.cost);
   let chosen = options[options.length - 1];
