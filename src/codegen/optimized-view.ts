@@ -128,13 +128,14 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   const quad = opt.macForm === 'quad';
   const tapOffset = (channels: string) => (opt.macForm === 'taps' || opt.macForm === 'taps8' ? `reg->ky_lo * KERNEL_W * ${channels} + reg->kx_lo`
     : `tap * ${opt.weightStride === 1 ? channels : `${channels} * ${opt.weightStride}`}`);
-  const wideWeights = opt.dual || opt.widened;
+  const wideWeights = opt.dual || opt.widened || opt.lanes8;
   const weightBytes = opt.weights.length * (wideWeights ? 4 : st.bits / 8);
   const offset = m.numeric.inputOffset;
   return {
     isaName: isaStateNames[isa.state],
     optimizeLine: `${optimize}: ${macFormDocs[opt.macForm]}; ` +
-      (opt.widened ? `weights pre-widened to int16 pairs, ${weightBytes} B of flash (the raw weights are ${m.weights.length * (st.bits / 8)} B)`
+      (opt.lanes8 ? `weights pre-unpacked to int16 lane pairs (w[e], w[e+2]), ${weightBytes} B of flash (the raw weights are ${m.weights.length * (st.bits / 8)} B)`
+        : opt.widened ? `weights pre-widened to int16 pairs, ${weightBytes} B of flash (the raw weights are ${m.weights.length * (st.bits / 8)} B)`
         : `weights ${weightBytes} B of flash, the raw weight bytes`),
     weightBytes,
     zeroTapsDoc: opt.droppedTaps > 0 ? `${opt.droppedTaps} kernel position(s) whose weights are zero in every channel are left out of the interior.` : '',
@@ -161,6 +162,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       // taps8 stores its weights as taps does ([ky][channel][kx]).
       taps: opt.macForm === 'taps' || opt.macForm === 'taps8',
       taps8: opt.macForm === 'taps8',
+      lanes8: opt.lanes8,
       noSched8: opt.macForm === 'taps8',
       lead: anyLead,
       // halves reads aligned weight words only (no unaligned loads on the core): a word-aligned array.

@@ -210,6 +210,11 @@ export interface OptimizedPlan {
   dual: boolean;
   /** quad: weights pre-widened to int16 pairs (0,2),(1,3) (optimize 'speed': twice the weight flash, no unpacking). */
   widened: boolean;
+  /**
+   * taps8 with optimize 'speed': weight element e stored as the int32 word of int16 lanes (w[e], w[e+2]) (4x the raw
+   * weight flash), so every weight lane register is one plain LDR (odd lanes: the word at e+1), no SXTB16.
+   */
+  lanes8: boolean;
   /** Weight-array elements per (unit, tap, output channel): single/dual 1, quad 4 (bytes) or 2 (widened words). */
   weightStride: number;
   ob: number;
@@ -277,11 +282,13 @@ function def8Cost(d: Def8 | undefined): number {
 }
 
 /** Instructions per MAC of an interior function as built (taps/halves: counted from its loads and MACs). */
-function countedEstimate(m: KernelModel, f: BlockFn, accWords: number): number {
+function countedEstimate(m: KernelModel, f: BlockFn, accWords: number, lanes8 = false): number {
+  // lanes8: a weight lane register is one LDR of the pre-unpacked word
+  const wCost = (d: Def8 | undefined) => !lanes8 || !d ? def8Cost(d) : d.kind === 'word' ? (d.even ? 1 : 0) + (d.odd ? 1 : 0) : 1;
   let body = 0;
   for (const r of f.rows) {
     body += r.loads.reduce((a, l) => a + def8Cost(l.b8), 0);
-    for (const t of r.taps) body += t.weights.reduce((a, l) => a + def8Cost(l.b8), 0) + t.macs.length;
+    for (const t of r.taps) body += t.weights.reduce((a, l) => a + wCost(l.b8), 0) + t.macs.length;
   }
   const iterations = m.inPerGroup / f.ciStep;
   const loopUpkeep = 3 + accWords;
@@ -433,6 +440,7 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
   const dual = macForm === 'dual';
   const quad = macForm === 'quad';
   const widened = quad && optimize === 'speed';
+  const lanes8 = macForm === 'taps8' && optimize === 'speed';
   const unit = unitOf[macForm];
   const weightStride = quad ? (widened ? 2 : 4) : 1;
   const budget = registerBudget[isa.state];
@@ -459,7 +467,7 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
         for (let pb = 1; pb <= Math.min(4, widest); pb++)
           if (paired ? pairedShapeOk(m, macForm, ob) && (ob * pb <= 2 || registersNeeded(ob, pb, accWords, macForm, m.kW) <= budget)
             : ob * pb === 1 || registersNeeded(ob, pb, accWords, macForm) <= budget + (quad ? QUAD_EXTRA_REGS : 0))
-            options.push({ ob, pb, outline, unroll, cost: (paired ? countedEstimate(m, interiorOf(ob, pb, unroll), accWords) : estimate(m, ob, pb, accWords, macForm, widened))
+            options.push({ ob, pb, outline, unroll, cost: (paired ? countedEstimate(m, interiorOf(ob, pb, unroll), accWords, lanes8) : estimate(m, ob, pb, accWords, macForm, widened))
               + (outline === 'all' ? CALL_INSTRUCTIONS / macsPerOutput : 0) });
   options.sort((a, b) => a.cost - b.cost);
   let chosen = options[options.length - 1];
@@ -502,18 +510,21 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
           }
       }
     }
+  // lanes8: the same element indices, each element with the one two further in its top lane (0 past the end).
+  const stored = lanes8 ? weights.map((v, e) => (v & 0xffff) | ((weights[e + 2] ?? 0) << 16)) : weights;
   const s = strides(m);
   return {
     macForm,
     dual,
     widened,
+    lanes8,
     weightStride,
     ob, pb: chosen.pb, estimate: chosen.cost,
     fullBlocks: Math.floor(m.outPerGroup / ob),
     tailSize: m.outPerGroup % ob,
     fns: built.fns,
     regions: built.regions,
-    weights: Int32Array.from(weights),
+    weights: Int32Array.from(stored),
     ciStride: s.ci,
     rowStride: m.dilH * s.row,
     codeBytes: built.bytes,

@@ -220,6 +220,28 @@ describe('MAC form table', () => {
     }
   });
 
+  it('taps8 with optimize speed stores each weight element with the one two further as int16 lanes (the lanes its taps read)', () => {
+    const q7 = (over: Record<string, unknown> = {}) => model({ input: { channels: 3, height: 7, width: 9 }, output: { channels: 5 },
+      numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 }, ...over });
+    for (const m of [q7(), q7({ kernel: 5, padding: 2 }), q7({ kernel: [2, 4], padding: [0, 3, 1, 0] })]) {
+      const acc = planAccumulator(m).accType;
+      const raw = planOptimized(m, isa('cortex-m4'), acc);
+      const fast = planOptimized(m, isa('cortex-m4'), acc, 'speed');
+      expect([raw.lanes8, fast.lanes8, fast.macForm]).toEqual([false, true, 'taps8']);
+      // Same taps and element indices: a lane pair read at e (e, e+2) or e+1 (odd: e+1, e+3) is the word stored there.
+      expect(fast.fns).toEqual(raw.fns);
+      expect(fast.weights.length).toBe(raw.weights.length);
+      for (let e = 0; e < raw.weights.length; e++) {
+        expect((fast.weights[e] << 16) >> 16, `low lane ${e}`).toBe(raw.weights[e]);
+        expect(fast.weights[e] >> 16, `high lane ${e}`).toBe(raw.weights[e + 2] ?? 0);
+      }
+      const files = generate(m, { variant: 'optimized', isa: isa('cortex-m4'), optimize: 'speed' }).files;
+      expect(files.find((f) => f.name.endsWith('.h'))!.content)
+        .toMatch(new RegExp(`Optimize   speed: .*pre-unpacked to int16 lane pairs .*, ${4 * m.weights.length} B of flash`));
+      expect(files.find((f) => f.name.endsWith('.c'))!.content).not.toMatch(/__sxtb16\(w/);
+    }
+  });
+
   it('picks quad, dual or single by ISA feature and spec', () => {
     const cases: [string, ReturnType<typeof model>, string][] = [
       ['cortex-m4', int8Hwc(16), 'quad'],

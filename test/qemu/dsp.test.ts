@@ -87,3 +87,14 @@ describe('taps, taps8 and halves MAC forms under QEMU', () => {
       expect(r.status, r.error ?? JSON.stringify(r.first)).toBe('pass');
     }, 300_000);
 });
+
+// taps8 with optimize speed: weights pre-unpacked to int16 lane pairs (plain LDRs, no SXTB16 per weight word).
+describe('taps8 with optimize speed under QEMU', () => {
+  it('cortex-m4: bench a_3x3_16to16_32x32_q7 stores pre-unpacked lanes and is bit-exact', async () => {
+    const m = await loadSpec(path.join(root, 'bench', 'a_3x3_16to16_32x32_q7.json'));
+    const t = findTarget('cortex-m4')!;
+    expect(planOptimized(m, t.features, planAccumulator(m).accType, 'speed').lanes8).toBe(true);
+    const r = await verifyPair(m, t, { seed: 5, timeoutSeconds: 120, variant: 'optimized', optimize: 'speed' });
+    expect(r.status, r.error ?? JSON.stringify(r.first)).toBe('pass');
+  }, 300_000);
+});
