@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { ExitCode, InputError, throwIfInterrupted } from '../errors.ts';
+import { ExitCode, InputError } from '../errors.ts';
+import { pool } from '../pool.ts';
 import { DEFAULT_VARIANT, VERSION, generate, variantNames, type GeneratedKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { codeDigest, measure, type Measurement } from '../measure/index.ts';
 import {
@@ -53,23 +54,6 @@ export interface BenchOptions {
   jobs: number;
   timeoutSeconds: number;
   onResult?: (r: Measurement, done: number, total: number) => void;
-}
-
-/** Run `work` over items with at most `jobs` in flight; results keep the items' order. */
-export async function pool<T, R>(items: T[], jobs: number, work: (t: T) => Promise<R>, done?: (r: R) => void): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      // After Ctrl-C no new item starts; the ones running stop with their tools.
-      throwIfInterrupted();
-      const i = next++;
-      results[i] = await work(items[i]);
-      done?.(results[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, jobs), items.length) }, worker));
-  return results;
 }
 
 /** The variants to run: the baseline first, then the requested ones in their order, each once. */

@@ -23,6 +23,7 @@ import { registerImport } from './import.ts';
 import { registerQuantize } from './quantize.ts';
 import { makeDir } from './fsutil.ts';
 import { buildStep, naming } from './build.ts';
+import { pool } from '../pool.ts';
 
 function intArg(name: string, min: number) {
   return (v: string): number => {
@@ -93,30 +94,6 @@ function chosenLine(m: KernelModel): string[] {
   const auto = ([['input', c.input], ['weights', c.weights], ['bias', c.bias], ['output', c.output]] as const)
     .filter(([, f]) => f?.auto).map(([k, f]) => `${k} ${f!.frac}`);
   return auto.length ? [`chosen     fraction bits ${auto.join(', ')} (\`convgen quantize\` says why and measures the error)`] : [];
-}
-
-/**
- * Run pairs with at most `jobs` at once, calling `done` as each finishes. When one throws (Ctrl-C), no new pair
- * starts and every running one is awaited (their temporary folders removed) before the first error is rethrown.
- */
-async function pool<T, R>(items: T[], jobs: number, work: (t: T) => Promise<R>, done: (r: R) => void): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  const errors: unknown[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && errors.length === 0) {
-      const i = next++;
-      try {
-        results[i] = await work(items[i]);
-        done(results[i]);
-      } catch (e) {
-        errors.push(e);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
-  if (errors.length) throw errors[0];
-  return results;
 }
 
 /** One line for commander's own messages (`error: unknown option '--jbos'\n(Did you mean --jobs?)`). */

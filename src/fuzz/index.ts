@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import Handlebars from 'handlebars';
 import { ConvgenError, throwIfInterrupted } from '../errors.ts';
+import { pool } from '../pool.ts';
 import { generate, variantNames, writeKernel, type VariantName } from '../codegen/index.ts';
 import { runGolden } from '../golden/index.ts';
 import { runImage } from '../qemu/index.ts';
@@ -319,21 +320,6 @@ export function kernelName(index: number, variant: string): string {
 
 /* ---------------------------------------------------------------------------------------------------------------- */
 /* The run                                                                                                            */
-
-async function pool<T>(items: T[], jobs: number, work: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  await Promise.allSettled(Array.from({ length: Math.min(jobs, items.length) }, async () => {
-    while (next < items.length && errors.length === 0) {
-      try {
-        await work(items[next++]);
-      } catch (e) {
-        errors.push(e);
-      }
-    }
-  }));
-  if (errors.length) throw errors[0];
-}
 
 export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const started = Date.now();

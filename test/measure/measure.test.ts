@@ -12,7 +12,7 @@ import {
 } from '../../src/measure/index.ts';
 import { loadSpec, modelFromValue } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
-import { pool } from '../../src/cli/bench.ts';
+import { pool } from '../../src/pool.ts';
 import { baseSpec, root } from '../helpers.ts';
 
 const arm920t = findTarget('arm920t')!;

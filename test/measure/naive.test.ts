@@ -9,7 +9,7 @@ import { generate } from '../../src/codegen/index.ts';
 import { modelFromValue } from '../../src/spec/index.ts';
 import { findTarget, targets } from '../../src/targets/index.ts';
 import { verifyPair, type PairResult } from '../../src/verify/index.ts';
-import { pool } from '../../src/cli/bench.ts';
+import { pool } from '../../src/pool.ts';
 import { specArbitrary } from '../arbitraries.ts';
 import { baseSpec, model, root } from '../helpers.ts';
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { measure, type Measurement } from '../../src/measure/index.ts';
 import { modelFromValue } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
-import { pool } from '../../src/cli/bench.ts';
+import { pool } from '../../src/pool.ts';
 import { baseSpec, root } from '../helpers.ts';
 
 const shapes: Record<string, Record<string, unknown>> = {

@@ -10,6 +10,7 @@ import { readNpy } from '../../src/npy/index.ts';
 import { targets } from '../../src/targets/index.ts';
 import { readInputTensor } from '../../src/tensors/index.ts';
 import { verifyPair, type PairResult } from '../../src/verify/index.ts';
+import { pool } from '../../src/pool.ts';
 import { variantNames } from '../../src/codegen/index.ts';
 import { runGolden } from '../../src/golden/index.ts';
 import { baseSpec, fixtures, root } from '../helpers.ts';
@@ -17,13 +18,6 @@ import { baseSpec, fixtures, root } from '../helpers.ts';
 const runnable = targets.filter((t) => t.run === 'qemu');
 const naiveTargets = new Set(['arm920t', 'cortex-m0', 'cortex-m4', 'cortex-a9']);
 const jobs = 2;
-
-async function pool<T>(items: T[], work: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: jobs }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
-}
 
 /** One spec per feature the issue names; small enough for the 16 KiB Cortex-M0. */
 const matrix: Record<string, Record<string, unknown>> = {
@@ -80,7 +74,7 @@ describe('QEMU matrix: every target × every feature, bit-exact', () => {
       const failures: PairResult[] = [];
       // naive is the baseline: it runs on one core of each ISA family here (and everywhere in test/measure).
       const variants = variantNames.filter((v) => v !== 'naive' || naiveTargets.has(target.name));
-      await pool(models.flatMap(([, m]) => variants.map((variant) => ({ m, variant }))), async ({ m, variant }) => {
+      await pool(models.flatMap(([, m]) => variants.map((variant) => ({ m, variant }))), jobs, async ({ m, variant }) => {
         const r = await verifyPair(m, target, { seed: 7, timeoutSeconds: 60, variant });
         if (r.status !== 'pass') failures.push(r);
       });
@@ -92,7 +86,7 @@ describe('QEMU matrix: every target × every feature, bit-exact', () => {
     const ms = await Promise.all(specs.map((s) => loadSpec(path.join(root, 'examples', s))));
     const pairs = ms.flatMap((m) => runnable.map((t) => ({ m, t })));
     const failures: string[] = [];
-    await pool(pairs, async ({ m, t }) => {
+    await pool(pairs, jobs, async ({ m, t }) => {
       const r = await verifyPair(m, t, { seed: 1, timeoutSeconds: 60 });
       if (r.status !== 'pass') failures.push(`${m.name} on ${t.name}: ${r.error ?? JSON.stringify(r.first)}`);
     });
@@ -114,7 +108,7 @@ describe('independent q-format vectors on the devices', () => {
       expect(Array.from(runGolden(m, input))).toEqual(expected);
       work.push({ m, input, expected, target: runnable[0] }, { m, input, expected, target: runnable[1 + (i % (runnable.length - 1))] });
     }
-    await pool(work, async ({ m, input, target }) => {
+    await pool(work, jobs, async ({ m, input, target }) => {
       const r = await verifyPair(m, target, { seed: 0, timeoutSeconds: 60, inputs: [input] });
       if (r.status !== 'pass') failures.push(`${m.name} on ${target.name}: ${r.error ?? JSON.stringify(r.first)}`);
     });

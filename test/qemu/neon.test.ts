@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/codegen/index.ts';
 import { modelFromValue } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
-import { verifyPair, type PairResult } from '../../src/verify/index.ts';
+import { verifyPair } from '../../src/verify/index.ts';
 import { baseSpec, root } from '../helpers.ts';
+import { pool } from '../../src/pool.ts';
 
 const a9 = findTarget('cortex-a9')!;
 const q7 = { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 };
@@ -41,15 +42,8 @@ describe('NEON family on cortex-a9: edges bit-exact under QEMU', () => {
   });
 
   it(`${models.length} cases bit-exact (optimized)`, async () => {
-    const failures: PairResult[] = [];
-    let next = 0;
-    await Promise.all([0, 1].map(async () => {
-      while (next < models.length) {
-        const { m } = models[next++];
-        const r = await verifyPair(m, a9, { seed: 11, timeoutSeconds: 60, variant: 'optimized' });
-        if (r.status !== 'pass') failures.push(r);
-      }
-    }));
+    const results = await pool(models, 2, ({ m }) => verifyPair(m, a9, { seed: 11, timeoutSeconds: 60, variant: 'optimized' }));
+    const failures = results.filter((r) => r.status !== 'pass');
     expect(failures.map((f) => `${f.name}: ${f.error ?? JSON.stringify(f.first)}`)).toEqual([]);
   }, 120_000);
 });

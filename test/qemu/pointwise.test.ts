@@ -15,6 +15,7 @@ import { checkImage, testInputs, verifyPair } from '../../src/verify/index.ts';
 import { writeKernel } from '../../src/codegen/index.ts';
 import { baseSpec, root } from '../helpers.ts';
 import { planAccumulator } from '../../src/codegen/index.ts';
+import { pool } from '../../src/pool.ts';
 
 const targetNames = ['host', 'arm920t', 'arm926ej-s', 'cortex-m0', 'cortex-m3', 'cortex-m4'];
 const q7 = { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 };
@@ -52,15 +53,8 @@ describe('pointwise family under QEMU', () => {
 
   it(`is bit-exact on ${targetNames.join(', ')}`, async () => {
     const pairs = models.flatMap((m) => targetNames.map((t) => ({ m, t: findTarget(t)! })));
-    const failures: string[] = [];
-    let next = 0;
-    await Promise.all([0, 1].map(async () => {
-      while (next < pairs.length) {
-        const { m, t } = pairs[next++];
-        const r = await verifyPair(m, t, { seed: 3, timeoutSeconds: 60, variant: 'optimized' });
-        if (r.status !== 'pass') failures.push(`${m.name} on ${t.name}: ${r.error ?? JSON.stringify(r.first)}`);
-      }
-    }));
+    const results = await pool(pairs, 2, ({ m, t }) => verifyPair(m, t, { seed: 3, timeoutSeconds: 60, variant: 'optimized' }));
+    const failures = results.filter((r) => r.status !== 'pass').map((r) => `${r.name} on ${r.target}: ${r.error ?? JSON.stringify(r.first)}`);
     expect(failures).toEqual([]);
   }, 240_000);
 
