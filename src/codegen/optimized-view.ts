@@ -3,7 +3,7 @@ import type { KernelModel } from '../spec/index.ts';
 import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
-import { planOptimized, unitOf, type Def8, type Halves } from './optimized.ts';
+import { planOptimized, rowContiguousWeights, unitOf, type Def8, type Halves } from './optimized.ts';
 
 /**
  * Bytes an immediate offset reaches in the loads the single form uses for 8/16-bit data (LDRSB/LDRSH; 32-bit data
@@ -126,7 +126,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   const unit = unitOf[opt.macForm];
   const blockWeights = (opt.ob * m.inPerGroup * m.kH * m.kW * opt.weightStride) / unit;
   const quad = opt.macForm === 'quad';
-  const tapOffset = (channels: string) => (opt.macForm === 'taps' || opt.macForm === 'taps8' ? `reg->ky_lo * KERNEL_W * ${channels} + reg->kx_lo`
+  const tapOffset = (channels: string) => (rowContiguousWeights(opt.macForm) ? `reg->ky_lo * KERNEL_W * ${channels} + reg->kx_lo`
     : `tap * ${opt.weightStride === 1 ? channels : `${channels} * ${opt.weightStride}`}`);
   const wideWeights = opt.dual || opt.widened || opt.lanes8;
   const weightBytes = opt.weights.length * (wideWeights ? 4 : st.bits / 8);
@@ -134,8 +134,8 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   return {
     isaName: isaStateNames[isa.state],
     optimizeLine: `${optimize}: ${macFormDocs[opt.macForm]}; ` +
-      (opt.lanes8 ? `weights pre-unpacked to int16 lane pairs (w[e], w[e+2]), ${weightBytes} B of flash (the raw weights are ${m.weights.length * (st.bits / 8)} B)`
-        : opt.widened ? `weights pre-widened to int16 pairs, ${weightBytes} B of flash (the raw weights are ${m.weights.length * (st.bits / 8)} B)`
+      (opt.lanes8 || opt.widened
+        ? `weights ${opt.lanes8 ? 'pre-unpacked to int16 lane pairs (w[e], w[e+2])' : 'pre-widened to int16 pairs'}, ${weightBytes} B of flash (the raw weights are ${m.weights.length * (st.bits / 8)} B)`
         : `weights ${weightBytes} B of flash, the raw weight bytes`),
     weightBytes,
     zeroTapsDoc: opt.droppedTaps > 0 ? `${opt.droppedTaps} kernel position(s) whose weights are zero in every channel are left out of the interior.` : '',
@@ -160,7 +160,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       dualMac,
       paired,
       // taps8 stores its weights as taps does ([ky][channel][kx]).
-      taps: opt.macForm === 'taps' || opt.macForm === 'taps8',
+      taps: rowContiguousWeights(opt.macForm),
       taps8: opt.macForm === 'taps8',
       lanes8: opt.lanes8,
       noSched8: opt.macForm === 'taps8',

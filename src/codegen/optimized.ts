@@ -201,6 +201,9 @@ export function chooseMacForm(m: KernelModel, isa: IsaFeatures): MacForm {
   return macForms.find((r) => r.needs.every((f) => isa[f] === true) && r.accepts(m))!.form;
 }
 
+/** taps and taps8 store weights [ci][ky][channel in block][kx] (each channel's kernel row contiguous); the others [ci][ky][kx][channel]. */
+export const rowContiguousWeights = (f: MacForm): boolean => f === 'taps' || f === 'taps8';
+
 /** Input channels one MAC unit covers. */
 export const unitOf: Record<MacForm, number> = { single: 1, dual: 2, quad: 4, taps: 1, taps8: 1, halves: 1 };
 
@@ -420,7 +423,6 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
   return { fns, regions, bytes, sizes };
 }
 
-/** Dual 16-bit multiply-accumulate: q15 data on a core with the DSP extension, an even number of inputs per group. */
 /**
  * Blockings the paired forms allow. halves: every block (and the tail block) whole channel pairs, so that each
  * weight word a block reads is aligned (the weight array is word aligned and every block starts on a word).
@@ -430,6 +432,7 @@ function pairedShapeOk(m: KernelModel, form: MacForm, ob: number): boolean {
   return ob % 2 === 0 && (m.outPerGroup % ob) % 2 === 0;
 }
 
+/** Dual 16-bit multiply-accumulate: q15 data on a core with the DSP extension, an even number of inputs per group. */
 export function usesDual(m: KernelModel, isa: IsaFeatures): boolean {
   return chooseMacForm(m, isa) === 'dual';
 }
@@ -490,7 +493,7 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
       const taps = m.kH * m.kW;
       for (let ci = 0; ci < m.inPerGroup; ci += unit) {
         // taps: each channel's kernel row contiguous, [ci][ky][channel in block][kx]
-        if (macForm === 'taps' || macForm === 'taps8') {
+        if (rowContiguousWeights(macForm)) {
           for (let ky = 0; ky < m.kH; ky++)
             for (let j = 0; j < size; j++)
               for (let kx = 0; kx < m.kW; kx++) weights.push(m.weights[(o0 + j) * per + ci * taps + ky * m.kW + kx]);
@@ -571,8 +574,13 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
         }
         return id;
       };
+      // Weight-array element of (channel j of the block, kernel column kx) in this row, in units of weightStride: the
+      // row-contiguous order ([ci][ky][j][kx]) or the blocked one ([ci][ky][kx][j]); a row loop's pointer already sits
+      // on its row's first valid column.
+      const wIndex = (j: number, kx: number) => rowContiguousWeights(form)
+        ? (kind === 'unrolled' ? ((u * m.kH + ky) * ob + j) * m.kW + kx : j * m.kW + (kx - kxMin))
+        : (kind === 'unrolled' ? (u * m.kH * m.kW + ky * m.kW + kx) * ob + j : (kx - kxMin) * ob + j);
       if (form === 'taps8') {
-        const wIndex = (j: number, kx: number) => kind === 'unrolled' ? ((u * m.kH + ky) * ob + j) * m.kW + kx : j * m.kW + (kx - kxMin);
         // Weight elements every call may read: the interior's whole iteration, a row loop's one kernel row.
         const wSafe = kind === 'unrolled' ? (lo: number, hi: number) => lo >= 0 && hi < ciStep * m.kH * ob * m.kW
           : (lo: number, hi: number) => lo >= -kxMin && hi < ob * m.kW - kxMin;
@@ -582,9 +590,6 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
         continue;
       }
       if (form === 'taps' || form === 'halves') {
-        const wIndex = (j: number, kx: number) => form === 'taps'
-          ? (kind === 'unrolled' ? ((u * m.kH + ky) * ob + j) * m.kW + kx : j * m.kW + (kx - kxMin))
-          : (kind === 'unrolled' ? (u * m.kH * m.kW + ky * m.kW + kx) * ob + j : (kx - kxMin) * ob + j);
         const xAt = (p: number, kx: number) => rowOffset + (p * m.strideW + (kx - kxMin) * m.dilW) * s.col;
         // px sits on a word (the caller's lead) and stays there: input words start at even offsets.
         const xWords = form === 'taps' || (alignedInput && (ciStep * s.ci) % 2 === 0);
@@ -593,9 +598,7 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
         continue;
       }
       const taps: Tap[] = cols.map((kx) => {
-        // Blocked index: (ci * KH * KW + ky * KW + kx) * ob + j; a row loop's pointer already sits on its row.
-        const base = (u * m.kH * m.kW + (kind === 'unrolled' ? ky : 0) * m.kW + (kx - (kind === 'unrolled' ? 0 : kxMin))) * ob;
-        const weights = Array.from({ length: ob }, (_, j) => ({ id: `w${weightId++}`, index: (base + j) * weightStride }));
+        const weights = Array.from({ length: ob }, (_, j) => ({ id: `w${weightId++}`, index: wIndex(j, kx) * weightStride }));
         const macs: Mac[] = [];
         for (let p = 0; p < pb; p++) {
           const x = xFor(p, kx);
