@@ -86,19 +86,25 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   const fns = opt.fns.map((f) => {
     // Only the interior (every tap inside the input) may use folded seeds; border taps add the offset per input.
     const fold = folded !== null && f.kind === 'unrolled';
+    const column = f.kind === 'column';
     return {
       ...f,
       rowloop: f.kind === 'rowloop',
+      // Column functions step their pixel blocks down the band, the others along the row.
+      pixelStep: column ? 'COLUMN_STRIDE' : 'PIXEL_STRIDE',
+      along: column ? 'oy' : 'ox',
+      accs: f.accs.map((a) => ({ ...a, at: column ? `oy + ${a.p}, ox` : `oy, ox + ${a.p}` })),
       rowWeightsExpr: opt.weightStride === 1 ? `KERNEL_W * ${f.ob}` : `KERNEL_W * ${f.ob} * ${opt.weightStride}`,
       finishFn: f.outlineFinish ? `${m.name}_finish_call` : `${m.name}_finish`,
       seedFn: fold ? `${m.name}_interior_seed_of` : `${m.name}_seed`,
       rows: f.rows.map((r, i) => {
         const last = r.loads.length ? r.loads[r.loads.length - 1].offset : 0;
-        const rebase = opt.macForm === 'single' && f.kind === 'unrolled' && last * (st.bits / 8) > loadReach[isa.state](st.bits);
-        const base = rebase ? r.loads[0].offset : 0;
+        const rebase = opt.macForm === 'single' && f.kind !== 'rowloop' && last * (st.bits / 8) > loadReach[isa.state](st.bits);
+        // A kernel column's loads are rows apart: based on its middle one, twice as many reach their immediates.
+        const base = !rebase ? 0 : column ? r.loads[Math.floor((r.loads.length - 1) / 2)].offset : r.loads[0].offset;
         return {
           ...r,
-          label: r.ky >= 1000 ? `input channel +${Math.floor(r.ky / 1000)}, kernel row ${r.ky % 1000}` : `kernel row ${r.ky}`,
+          label: r.column ? `kernel column ${r.ky}` : r.ky >= 1000 ? `input channel +${Math.floor(r.ky / 1000)}, kernel row ${r.ky % 1000}` : `kernel row ${r.ky}`,
           rowBase: rebase ? { id: `row${i}`, offset: base } : null,
           loads: r.loads.map((l) => ({ ...l, ...def8View(l.b8, l.offset - base), offset: l.offset - base, add: offsetNeeded && !fold ? 1 : 0 })),
           taps: r.taps.map((t) => ({
@@ -116,12 +122,14 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   // Regions name their functions by number (the switch in the run function); 255 = none.
   const fnName = (n: string | undefined) => (n ? String(opt.fns.findIndex((f) => f.fn === n)) : '255');
   const anyLead = opt.regions.some((r) => r.lead);
+  const anyVertical = opt.regions.some((r) => r.vertical);
   const regions = opt.regions.map((r) => ({
-    fields: [r.y.lo, r.y.hi, r.x.lo, r.x.hi, r.kyMin, r.kxMin, r.rows, r.x.valid.length > 0 ? 1 : 0, r.pb, ...(anyLead ? [r.lead ? 1 : 0] : [])].join(', '),
+    fields: [r.y.lo, r.y.hi, r.x.lo, r.x.hi, r.kyMin, r.kxMin, r.rows, r.x.valid.length > 0 ? 1 : 0, r.pb,
+      ...(anyLead ? [r.lead ? 1 : 0] : []), ...(anyVertical ? [r.vertical ? 1 : 0] : [])].join(', '),
     fns: [fnName(r.main[opt.ob]), fnName(r.tail[opt.ob] ?? r.main[opt.ob]),
       fnName(opt.tailSize ? r.main[opt.tailSize] : undefined),
       fnName(opt.tailSize ? (r.tail[opt.tailSize] ?? r.main[opt.tailSize]) : undefined)].join(', '),
-    doc: `rows ${r.y.lo}..${r.y.hi}, columns ${r.x.lo}..${r.x.hi}: kernel rows ${r.y.valid.join(',') || 'none'}, columns ${r.x.valid.join(',') || 'none'}`,
+    doc: `rows ${r.y.lo}..${r.y.hi}, columns ${r.x.lo}..${r.x.hi}: kernel rows ${r.y.valid.join(',') || 'none'}, columns ${r.x.valid.join(',') || 'none'}${r.vertical ? ', down the columns' : ''}`,
   }));
   const unit = unitOf[opt.macForm];
   const blockWeights = (opt.ob * m.inPerGroup * m.kH * m.kW * opt.weightStride) / unit;
@@ -146,6 +154,8 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       ciStride: opt.ciStride,
       rowStride: opt.rowStride,
       pixelStride: m.strideW * (m.layout === 'hwc' ? m.inC : 1),
+      columnStride: m.strideH * m.inW * (m.layout === 'hwc' ? m.inC : 1),
+      vertical: anyVertical,
       weightCount: opt.weights.length,
       weightLines: cArrayRows(opt.weights, 16),
       foldOffset: folded !== null,

@@ -95,7 +95,10 @@ export interface Tap {
 }
 
 export interface Row {
+  /** The kernel row (a column function: the kernel column) whose taps this group holds; +1000 per unrolled channel. */
   ky: number;
+  /** A column function's group: one kernel column, its inputs down the pixels and kernel rows. */
+  column?: boolean;
   loads: Load[];
   taps: Tap[];
 }
@@ -103,7 +106,11 @@ export interface Row {
 export interface BlockFn {
   fn: string;
   doc: string;
-  kind: 'unrolled' | 'rowloop';
+  /**
+   * unrolled: the interior, every kernel row and column; rowloop: a border band, one kernel row looped over its valid
+   * rows; column: a side band with every kernel row valid, its pixels stacked down the band (vertical blocks), unrolled.
+   */
+  kind: 'unrolled' | 'rowloop' | 'column';
   ob: number;
   pb: number;
   accs: { id: string; j: number; p: number }[];
@@ -139,6 +146,8 @@ export interface Region {
    * block would start on an odd element first runs one pixel through the tail function.
    */
   lead: boolean;
+  /** Pixel blocks run down each column of the band (column functions) rather than along each row. */
+  vertical: boolean;
 }
 
 /**
@@ -341,7 +350,7 @@ function fnBytes(f: BlockFn, accWords: number, m: KernelModel, state: IsaFeature
   // quad: a load and two unpacks per input and weight word, two SMLADs per MAC entry
   const k = f.macForm === 'quad' ? 3 : 1;
   // Border functions add the input offset to every input they load (the interior folds it into its seeds).
-  const add = m.numeric.inputOffset !== 0 && f.kind === 'rowloop' ? 1 : 0;
+  const add = m.numeric.inputOffset !== 0 && f.kind !== 'unrolled' ? 1 : 0;
   let n = 0;
   for (const r of f.rows) {
     n += f.macForm === 'taps8' ? r.loads.reduce((a, l) => a + def8Cost(l.b8), 0) : (k + add) * r.loads.length;
@@ -364,9 +373,14 @@ interface Shape {
   /** MACs the unrolled interior's channel loop aims at per iteration (its body repeats over input channels). */
   unroll: number;
   outline: FinishPlacement;
+  /**
+   * Pixels per block of the column functions that side bands with every kernel row valid run (vertical pixel
+   * blocks), or 0: those bands run row loops.
+   */
+  columnPb: number;
 }
 
-const outlinedIn = (p: FinishPlacement, kind: BlockFn['kind']) => p === 'all' || (p === 'border' && kind === 'rowloop');
+const outlinedIn = (p: FinishPlacement, kind: BlockFn['kind']) => p === 'all' || (p === 'border' && kind !== 'unrolled');
 
 function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>, form: MacForm, weightStride: number, state: IsaFeatures['state']) {
   const { ob, pb } = shape;
@@ -382,10 +396,14 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
   const fnFor = (kind: BlockFn['kind'], kxs: number[], size: number, pixels: number, doc: string): string => {
     // A row loop's code depends only on how many columns it has (offsets are relative to its first column), so
     // column sets of the same length share one function (GCC would merge the copies and confuse stack analysis).
-    const key = kind === 'rowloop' ? `${kind}|${kxs.length}|${size}|${pixels}` : `${kind}|${kxs.join(',')}|${size}|${pixels}`;
+    // So does a column function's: it depends on its columns' live kernel rows, relative to its first column.
+    const shapeKey = kind === 'rowloop' ? String(kxs.length) : kind === 'column'
+      ? kxs.map((kx) => Array.from({ length: m.kH }, (_, ky) => (live.has(`${ky},${kx}`) ? 1 : 0)).join('')).join('|')
+      : kxs.join(',');
+    const key = `${kind}|${shapeKey}|${size}|${pixels}`;
     let name = names.get(key);
     if (!name) {
-      name = `${kind === 'unrolled' ? 'interior' : 'rows'}${fns.length}_o${size}_p${pixels}`;
+      name = `${{ unrolled: 'interior', rowloop: 'rows', column: 'column' }[kind]}${fns.length}_o${size}_p${pixels}`;
       names.set(key, name);
       fns.push({ ...blockFn(m, s, kind, kxs, size, pixels, name, doc, live, form, weightStride, kind === 'unrolled' && leadOk(pixels), shape.unroll),
         outlineFinish: outlinedIn(shape.outline, kind) });
@@ -396,17 +414,26 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
   for (const y of yBands)
     for (const x of xBands) {
       const width = x.hi - x.lo + 1;
+      const height = y.hi - y.lo + 1;
       const interior = y.valid.length === m.kH && x.valid.length === m.kW;
-      const kind: BlockFn['kind'] = interior ? 'unrolled' : 'rowloop';
-      // halves: border bands one pixel at a time (their pixel-block copies would not fit the code budget).
-      const regionPb = width >= pb && (interior || form !== 'halves') ? pb : 1;
+      // A side band (all kernel rows valid, narrower than tall) runs down its columns: a row loop there makes one
+      // pixel per call with a loop per kernel row, several times the interior's instructions per MAC.
+      const vertical = shape.columnPb > 0 && !interior && y.valid.length === m.kH && x.valid.length > 0 && height > width
+        && !rowContiguousWeights(form);
+      const kind: BlockFn['kind'] = interior ? 'unrolled' : vertical ? 'column' : 'rowloop';
+      const length = vertical ? height : width;
+      // halves: row-loop bands one pixel at a time (their pixel-block copies would not fit the code budget).
+      const regionPb = vertical ? (length >= shape.columnPb ? shape.columnPb : 1)
+        : length >= pb && (interior || form !== 'halves') ? pb : 1;
       const lead = interior && leadOk(regionPb);
-      const doc = interior ? 'interior: every tap inside the input' : `border: ${x.valid.length} consecutive kernel column(s), any kernel rows`;
+      const doc = interior ? 'interior: every tap inside the input'
+        : vertical ? `side band: ${x.valid.length} consecutive kernel column(s), every kernel row, pixels down the column`
+          : `border: ${x.valid.length} consecutive kernel column(s), any kernel rows`;
       const main: Record<number, string> = {};
       const tail: Record<number, string> = {};
       for (const size of sizes) {
         main[size] = fnFor(kind, x.valid, size, regionPb, doc);
-        if (width % regionPb !== 0) tail[size] = fnFor(kind, x.valid, size, 1, doc);
+        if (length % regionPb !== 0) tail[size] = fnFor(kind, x.valid, size, 1, doc);
         // A row's lead pixel (only when its input starts off a word): a row loop is enough, and much smaller.
         else if (lead) tail[size] = fnFor('rowloop', x.valid, size, 1, 'border, or the lead pixel of an interior row');
       }
@@ -416,6 +443,7 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
         kxMin: x.valid.length ? x.valid[0] : 0,
         rows: y.valid.length,
         lead,
+        vertical,
       });
     }
   const bytes = RUN_BYTES + REGION_ROW_BYTES * regions.length + (fns.some((f) => f.outlineFinish) ? codeCost[state].finishBody : 0)
@@ -462,15 +490,21 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
   const interiorOf = (ob: number, pb: number, unroll: number) => blockFn(m, strides(m), 'unrolled', allColumns(m), ob, pb, 'estimate', '', live, macForm, weightStride,
     macForm === 'halves' && pb % 2 === 0, unroll);
   const options: (Shape & { cost: number })[] = [];
+  // Column functions for the side bands cost the interior nothing: at equal cost every shape with them comes first
+  // (with the border's output stage called if that is what fits), largest vertical blocks first, then the shapes
+  // without (a row loop per side band).
+  const columnBlocks = rowContiguousWeights(macForm) ? [0] : [4, 3, 2, 1, 0];
+  for (const column of columnBlocks)
   for (const outline of outlines)
     for (const unroll of unrollTargets[macForm])
       // taps8: one output channel per block measured slower than two on every bench spec (its weight lanes are
       // unpacked for as few MACs as pixels; the single-pixel tails build their lanes with PKHBT), so from 2 when possible.
       for (let ob = macForm === 'taps8' ? Math.min(2, m.outPerGroup) : 1; ob <= Math.min(4, m.outPerGroup); ob++)
         for (let pb = 1; pb <= Math.min(4, widest); pb++)
-          if (paired ? pairedShapeOk(m, macForm, ob) && (ob * pb <= 2 || registersNeeded(ob, pb, accWords, macForm, m.kW) <= budget)
-            : ob * pb === 1 || registersNeeded(ob, pb, accWords, macForm) <= budget + (quad ? QUAD_EXTRA_REGS : 0))
-            options.push({ ob, pb, outline, unroll, cost: (paired ? countedEstimate(m, interiorOf(ob, pb, unroll), accWords, lanes8) : estimate(m, ob, pb, accWords, macForm, widened))
+          if (column <= pb && (paired ? pairedShapeOk(m, macForm, ob) && (ob * pb <= 2 || registersNeeded(ob, pb, accWords, macForm, m.kW) <= budget)
+            : ob * pb === 1 || registersNeeded(ob, pb, accWords, macForm) <= budget + (quad ? QUAD_EXTRA_REGS : 0)))
+            options.push({ ob, pb, outline, unroll, columnPb: column,
+              cost: (paired ? countedEstimate(m, interiorOf(ob, pb, unroll), accWords, lanes8) : estimate(m, ob, pb, accWords, macForm, widened))
               + (outline === 'all' ? CALL_INSTRUCTIONS / macsPerOutput : 0) });
   options.sort((a, b) => a.cost - b.cost);
   let chosen = options[options.length - 1];
@@ -557,7 +591,8 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
   const rows: Row[] = [];
   let loadId = 0;
   let weightId = 0;
-  for (let u = 0; u < ciStep; u++)
+  if (kind === 'column') rows.push(...columnGroups(m, s, kxs, ob, pb, live, form, weightStride));
+  else for (let u = 0; u < ciStep; u++)
     for (const ky of rowsToEmit) {
       const cols = colsOf(ky);
       if (cols.length === 0) continue;
@@ -615,6 +650,56 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
     fn, doc, kind, ob, pb, accs, rows, weightsPerCi: m.kH * m.kW * ob * weightStride, rowWeights: m.kW * ob * weightStride,
     ciStep, unit, macForm: form, hasTaps: rows.length > 0, outlineFinish: false,
   };
+}
+
+/**
+ * A column function's taps, one group per kernel column (the transpose of the interior's kernel rows): pixel p of the
+ * block sits p output rows down, so the inputs of a kernel column (pixels x kernel rows) are loaded once and shared
+ * by every tap and pixel that reads them. The weight pointer sits on tap (kernel row 0, the first valid column).
+ * Taps whose weights are zero in every channel are left out, as in the interior.
+ */
+function columnGroups(m: KernelModel, s: { ci: number; row: number; col: number }, kxs: number[], ob: number, pb: number,
+  live: Set<string>, form: MacForm, weightStride: number): Row[] {
+  const kxMin = kxs[0];
+  const groups: Row[] = [];
+  let loadId = 0;
+  let weightId = 0;
+  for (const kx of kxs) {
+    const kys = Array.from({ length: m.kH }, (_, i) => i).filter((ky) => live.has(`${ky},${kx}`));
+    if (kys.length === 0) continue;
+    const xAt = (p: number, ky: number) => (p * m.strideH + ky * m.dilH) * s.row + (kx - kxMin) * m.dilW * s.col;
+    const wIndex = (j: number, ky: number) => (ky * m.kW + kx - kxMin) * ob + j;
+    if (form === 'halves') {
+      // Inputs one halfword each (a column's are a row apart); each tap's channel pairs are one aligned weight word.
+      const r = pairedRow('halves', kys, ob, pb, xAt, wIndex, false, () => `x${loadId++}`, () => `w${weightId++}`);
+      groups.push({ ky: kx, column: true, loads: r.loads, taps: r.taps });
+      continue;
+    }
+    const ids = new Map<number, string>();
+    const loads: Load[] = [];
+    const xFor = (p: number, ky: number): string => {
+      const off = xAt(p, ky);
+      let id = ids.get(off);
+      if (!id) {
+        id = `x${loadId++}`;
+        ids.set(off, id);
+        loads.push({ id, offset: off });
+      }
+      return id;
+    };
+    const taps: Tap[] = kys.map((ky) => {
+      const weights = Array.from({ length: ob }, (_, j) => ({ id: `w${weightId++}`, index: wIndex(j, ky) * weightStride }));
+      const macs: Mac[] = [];
+      for (let p = 0; p < pb; p++) {
+        const x = xFor(p, ky);
+        for (let j = 0; j < ob; j++) macs.push({ acc: `a${j}_${p}`, x, w: weights[j].id });
+      }
+      return { weights, macs };
+    });
+    loads.sort((a, b) => a.offset - b.offset);
+    groups.push({ ky: kx, column: true, loads, taps });
+  }
+  return groups;
 }
 
 /**

@@ -93,6 +93,7 @@ describe('MAC form table', () => {
     const specs = [q15Chw(), q15Chw({ padding: [1, 2, 0, 1] }), q15Chw({ kernel: [2, 4], padding: [0, 3, 1, 0] }),
       q15Chw({ kernel: [3, 2], padding: 1, input: { channels: 2, height: 6, width: 8 } }), q15HwcEven,
       q15Chw({ stride: 2, padding: 1, output: { channels: 6 } })];
+    let columns = 0;
     for (const target of ['cortex-m4', 'arm926ej-s'])
       for (const m of specs) {
         const plan = planOptimized(m, isa(target), planAccumulator(m).accType);
@@ -101,6 +102,24 @@ describe('MAC form table', () => {
         for (const f of plan.fns) {
           // Expected products of the same function: every (channel unit, kernel row, column, pixel, channel).
           const got = products(f);
+          if (f.kind === 'column') {
+            // a side band's column function: pixel p is p output rows down, each group one kernel column (its kx)
+            const want = new Map<string, string[]>();
+            const kxMin = f.rows[0].ky;
+            for (const r of f.rows)
+              for (let ky = 0; ky < m.kH; ky++)
+                for (let j = 0; j < f.ob; j++)
+                  for (let p = 0; p < f.pb; p++) {
+                    const x = (p * m.strideH + ky * m.dilH) * s.row + (r.ky - kxMin) * m.dilW * s.col;
+                    const list = want.get(`a${j}_${p}`) ?? [];
+                    list.push(`${r.ky}:${x}*${(ky * m.kW + r.ky - kxMin) * f.ob + j}`);
+                    want.set(`a${j}_${p}`, list);
+                  }
+            for (const l of want.values()) l.sort();
+            expect(got, `${target} ${f.fn}`).toEqual(want);
+            columns++;
+            continue;
+          }
           const unrolled = f.kind === 'unrolled';
           const cols = unrolled ? Array.from({ length: m.kW }, (_, i) => i) : null;
           const want = new Map<string, string[]>();
@@ -124,6 +143,8 @@ describe('MAC form table', () => {
           expect(got, `${target} ${f.fn}`).toEqual(want);
         }
       }
+    // halves' side bands run column functions (checked above), not only row loops
+    expect(columns).toBeGreaterThan(0);
   });
 
   it('q7 CHW: taps8 on v7E-M for stride and dilation 1 along W, kernels 3 to 5 wide, no input offset', () => {

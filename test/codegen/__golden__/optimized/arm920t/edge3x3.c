@@ -83,7 +83,8 @@ static inline int64_t edge3x3_seed(int o)
 }
 
 /*
- * A block function computes `count` consecutive pixel blocks of one output row for one block of output channels.
+ * A block function computes `count` consecutive pixel blocks of one output row (a column function: down one output
+ * column) for one block of output channels.
  * px: input of the first tap (channel c0) for the first pixel block; w: the block's weights at that tap;
  * rows: valid kernel rows (row-loop functions).
  */

@@ -4,9 +4,10 @@
  * per MAC estimated in the interior); each input value is loaded once per kernel row and shared by the taps and
  * pixels that use it. The output plane is split at generation time into regions by which kernel rows and columns
  * fall inside the input; each region runs a function with exactly its valid taps, so no bounds check runs anywhere.
- * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows.
+ * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows,
+ * except the side bands with every kernel row inside the input: they run pixel blocks down each output column.
  *  Weights are stored in the blocked order the loops read (the same size as the plain order).
- * Code: about 2244 bytes estimated (budget 4096).
+ * Code: about 3406 bytes estimated (budget 4096).
  */
 #include "q7_floor_shiftleft.h"
 
@@ -33,6 +34,7 @@
 #define CI_STRIDE 49
 #define ROW_STRIDE 7
 #define PIXEL_STRIDE 2
+#define COLUMN_STRIDE 7
 #define BLOCK_CHANNELS 2
 #define TAIL_CHANNELS 1
 #define FULL_BLOCKS 1
@@ -69,7 +71,8 @@ static inline int32_t q7_floor_shiftleft_seed(int o)
 }
 
 /*
- * A block function computes `count` consecutive pixel blocks of one output row for one block of output channels.
+ * A block function computes `count` consecutive pixel blocks of one output row (a column function: down one output
+ * column) for one block of output channels.
  * px: input of the first tap (channel c0) for the first pixel block; w: the block's weights at that tap;
  * rows: valid kernel rows (row-loop functions).
  */
@@ -254,18 +257,110 @@ static void q7_floor_shiftleft_interior2_o2_p3(const int8_t *restrict px0, const
   }
 }
 
+/* 2 output channel(s) x 3 pixel(s); side band: 1 consecutive kernel column(s), every kernel row, pixels down the column. */
+static void q7_floor_shiftleft_column3_o2_p3(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
+    int o0, int oy, int ox, int rows, int count)
+{
+  for (int k = 0; k < count; ++k, px0 += 3 * COLUMN_STRIDE, oy += 3) {
+    const int8_t *restrict px = px0;
+    const int8_t *restrict w = wbase;
+    KEEP_LOADS_IN_LOOP(w);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_1 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_2 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
+    int32_t a1_1 = q7_floor_shiftleft_seed(o0 + 1);
+    int32_t a1_2 = q7_floor_shiftleft_seed(o0 + 1);
+    (void)rows;
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 4) {
+        { /* kernel column 0 */
+            const int32_t x0 = (int32_t)px[0];
+            const int32_t x1 = (int32_t)px[7];
+            const int32_t x2 = (int32_t)px[14];
+            {
+                const int32_t w0 = w[0];
+                const int32_t w1 = w[1];
+                a0_0 += x0 * w0;
+                a1_0 += x0 * w1;
+                a0_1 += x1 * w0;
+                a1_1 += x1 * w1;
+                a0_2 += x2 * w0;
+                a1_2 += x2 * w1;
+            }
+        }
+    }
+    {
+        const int o = o0 + 0;
+        OUT_AT(o, oy + 0, ox) = q7_floor_shiftleft_finish(a0_0);
+    }
+    {
+        const int o = o0 + 0;
+        OUT_AT(o, oy + 1, ox) = q7_floor_shiftleft_finish(a0_1);
+    }
+    {
+        const int o = o0 + 0;
+        OUT_AT(o, oy + 2, ox) = q7_floor_shiftleft_finish(a0_2);
+    }
+    {
+        const int o = o0 + 1;
+        OUT_AT(o, oy + 0, ox) = q7_floor_shiftleft_finish(a1_0);
+    }
+    {
+        const int o = o0 + 1;
+        OUT_AT(o, oy + 1, ox) = q7_floor_shiftleft_finish(a1_1);
+    }
+    {
+        const int o = o0 + 1;
+        OUT_AT(o, oy + 2, ox) = q7_floor_shiftleft_finish(a1_2);
+    }
+  }
+}
+
+/* 2 output channel(s) x 1 pixel(s); side band: 1 consecutive kernel column(s), every kernel row, pixels down the column. */
+static void q7_floor_shiftleft_column4_o2_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
+    int o0, int oy, int ox, int rows, int count)
+{
+  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+    const int8_t *restrict px = px0;
+    const int8_t *restrict w = wbase;
+    KEEP_LOADS_IN_LOOP(w);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
+    (void)rows;
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 4) {
+        { /* kernel column 0 */
+            const int32_t x0 = (int32_t)px[0];
+            {
+                const int32_t w0 = w[0];
+                const int32_t w1 = w[1];
+                a0_0 += x0 * w0;
+                a1_0 += x0 * w1;
+            }
+        }
+    }
+    {
+        const int o = o0 + 0;
+        OUT_AT(o, oy + 0, ox) = q7_floor_shiftleft_finish(a0_0);
+    }
+    {
+        const int o = o0 + 1;
+        OUT_AT(o, oy + 0, ox) = q7_floor_shiftleft_finish(a1_0);
+    }
+  }
+}
+
 /* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
  * its pixel block, and its functions: pixel blocks and single pixels, for full and tail channel blocks. */
 struct q7_floor_shiftleft_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb;
+    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical;
     unsigned char main, tail, main_tail_channels, tail_tail_channels;
 };
 
 static const struct q7_floor_shiftleft_region q7_floor_shiftleft_regions[REGIONS] = {
-    { 0, 0, 0, 2, 0, 0, 0, 1, 3, 0, 0, 255, 255 }, /* rows 0..0, columns 0..2: kernel rows none, columns 0,1 */
-    { 0, 0, 3, 3, 0, 0, 0, 1, 1, 1, 1, 255, 255 }, /* rows 0..0, columns 3..3: kernel rows none, columns 0 */
-    { 1, 7, 0, 2, 0, 0, 1, 1, 3, 2, 2, 255, 255 }, /* rows 1..7, columns 0..2: kernel rows 0, columns 0,1 */
-    { 1, 7, 3, 3, 0, 0, 1, 1, 1, 1, 1, 255, 255 }, /* rows 1..7, columns 3..3: kernel rows 0, columns 0 */
+    { 0, 0, 0, 2, 0, 0, 0, 1, 3, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..2: kernel rows none, columns 0,1 */
+    { 0, 0, 3, 3, 0, 0, 0, 1, 1, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 3..3: kernel rows none, columns 0 */
+    { 1, 7, 0, 2, 0, 0, 1, 1, 3, 0, 2, 2, 255, 255 }, /* rows 1..7, columns 0..2: kernel rows 0, columns 0,1 */
+    { 1, 7, 3, 3, 0, 0, 1, 1, 3, 1, 3, 4, 255, 255 }, /* rows 1..7, columns 3..3: kernel rows 0, columns 0, down the columns */
 };
 
 /* Calls block function number fn (the region table's numbering). */
@@ -281,6 +376,12 @@ static void q7_floor_shiftleft_call(int fn, const int8_t *restrict px, const int
         break;
     case 2:
         q7_floor_shiftleft_interior2_o2_p3(px, w, output, o0, oy, ox, rows, count);
+        break;
+    case 3:
+        q7_floor_shiftleft_column3_o2_p3(px, w, output, o0, oy, ox, rows, count);
+        break;
+    case 4:
+        q7_floor_shiftleft_column4_o2_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     default:
         break;
@@ -304,10 +405,26 @@ static void q7_floor_shiftleft_channels(const int8_t *restrict input, int8_t *re
     }
 }
 
+/* A side band down its columns: pixel blocks of each output column, then its remaining single pixels. */
+static void q7_floor_shiftleft_down(const int8_t *restrict input, int8_t *restrict output, const struct q7_floor_shiftleft_region *reg)
+{
+    const int blocks = (reg->y_hi - reg->y_lo + 1) / reg->pb;
+    for (int ox = reg->x_lo; ox <= reg->x_hi; ++ox) {
+        if (blocks > 0)
+            q7_floor_shiftleft_channels(input, output, reg, reg->main, reg->main_tail_channels, reg->y_lo, ox, blocks);
+        for (int oy = reg->y_lo + blocks * reg->pb; oy <= reg->y_hi; ++oy)
+            q7_floor_shiftleft_channels(input, output, reg, reg->tail, reg->tail_tail_channels, oy, ox, 1);
+    }
+}
+
 void q7_floor_shiftleft_run(const int8_t *restrict input, int8_t *restrict output)
 {
     for (int r = 0; r < REGIONS; ++r) {
         const struct q7_floor_shiftleft_region *reg = &q7_floor_shiftleft_regions[r];
+        if (reg->vertical) {
+            q7_floor_shiftleft_down(input, output, reg);
+            continue;
+        }
         const int blocks = (reg->x_hi - reg->x_lo + 1) / reg->pb;
         for (int oy = reg->y_lo; oy <= reg->y_hi; ++oy) {
             if (blocks > 0)

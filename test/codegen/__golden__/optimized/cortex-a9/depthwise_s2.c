@@ -4,9 +4,10 @@
  * per MAC estimated in the interior); each input value is loaded once per kernel row and shared by the taps and
  * pixels that use it. The output plane is split at generation time into regions by which kernel rows and columns
  * fall inside the input; each region runs a function with exactly its valid taps, so no bounds check runs anywhere.
- * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows.
+ * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows,
+ * except the side bands with every kernel row inside the input: they run pixel blocks down each output column.
  *  Weights are stored in the blocked order the loops read (the same size as the plain order).
- * Code: about 2461 bytes estimated (budget 4096).
+ * Code: about 3999 bytes estimated (budget 4096).
  */
 #include "depthwise_s2.h"
 
@@ -52,6 +53,7 @@ static inline int32_t depthwise_s2_word(const int16_t *p)
 #define CI_STRIDE 90
 #define ROW_STRIDE 10
 #define PIXEL_STRIDE 2
+#define COLUMN_STRIDE 20
 #define BLOCK_CHANNELS 2
 #define TAIL_CHANNELS 1
 #define FULL_BLOCKS 1
@@ -93,7 +95,8 @@ static inline int64_t depthwise_s2_seed(int o)
 }
 
 /*
- * A block function computes `count` consecutive pixel blocks of one output row for one block of output channels.
+ * A block function computes `count` consecutive pixel blocks of one output row (a column function: down one output
+ * column) for one block of output channels.
  * px: input of the first tap (channel c0) for the first pixel block; w: the block's weights at that tap;
  * rows: valid kernel rows (row-loop functions).
  */
@@ -311,20 +314,186 @@ static void depthwise_s2_interior2_o2_p2(const int16_t *restrict px0, const int1
   }
 }
 
+/* 2 output channel(s) x 2 pixel(s); side band: 2 consecutive kernel column(s), every kernel row, pixels down the column. */
+static void depthwise_s2_column3_o2_p2(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
+    int o0, int oy, int ox, int rows, int count)
+{
+  for (int k = 0; k < count; ++k, px0 += 2 * COLUMN_STRIDE, oy += 2) {
+    const int16_t *restrict px = px0;
+    const int16_t *restrict w = wbase;
+    KEEP_LOADS_IN_LOOP(w);
+    const int64_t a0_0s = depthwise_s2_seed(o0 + 0);
+    uint32_t a0_0l = (uint32_t)a0_0s;
+    uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
+    const int64_t a0_1s = depthwise_s2_seed(o0 + 0);
+    uint32_t a0_1l = (uint32_t)a0_1s;
+    uint32_t a0_1h = (uint32_t)((uint64_t)a0_1s >> 32);
+    const int64_t a1_0s = depthwise_s2_seed(o0 + 1);
+    uint32_t a1_0l = (uint32_t)a1_0s;
+    uint32_t a1_0h = (uint32_t)((uint64_t)a1_0s >> 32);
+    const int64_t a1_1s = depthwise_s2_seed(o0 + 1);
+    uint32_t a1_1l = (uint32_t)a1_1s;
+    uint32_t a1_1h = (uint32_t)((uint64_t)a1_1s >> 32);
+    (void)rows;
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
+        { /* kernel column 0 */
+            const int32_t x0 = px[0];
+            const int32_t x1 = px[10];
+            const int32_t x2 = px[20];
+            const int32_t x3 = px[30];
+            const int32_t x4 = px[40];
+            {
+                const int32_t w0 = depthwise_s2_word(w + 0);
+                MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
+                MAC_LONG("smlalbb", a0_1l, a0_1h, x2, w0);
+                MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
+                MAC_LONG("smlalbt", a1_1l, a1_1h, x2, w0);
+            }
+            {
+                const int32_t w1 = depthwise_s2_word(w + 6);
+                MAC_LONG("smlalbb", a0_0l, a0_0h, x1, w1);
+                MAC_LONG("smlalbb", a0_1l, a0_1h, x3, w1);
+                MAC_LONG("smlalbt", a1_0l, a1_0h, x1, w1);
+                MAC_LONG("smlalbt", a1_1l, a1_1h, x3, w1);
+            }
+            {
+                const int32_t w2 = depthwise_s2_word(w + 12);
+                MAC_LONG("smlalbb", a0_0l, a0_0h, x2, w2);
+                MAC_LONG("smlalbb", a0_1l, a0_1h, x4, w2);
+                MAC_LONG("smlalbt", a1_0l, a1_0h, x2, w2);
+                MAC_LONG("smlalbt", a1_1l, a1_1h, x4, w2);
+            }
+        }
+        { /* kernel column 1 */
+            const int32_t x5 = px[1];
+            const int32_t x6 = px[11];
+            const int32_t x7 = px[21];
+            const int32_t x8 = px[31];
+            const int32_t x9 = px[41];
+            {
+                const int32_t w3 = depthwise_s2_word(w + 2);
+                MAC_LONG("smlalbb", a0_0l, a0_0h, x5, w3);
+                MAC_LONG("smlalbb", a0_1l, a0_1h, x7, w3);
+                MAC_LONG("smlalbt", a1_0l, a1_0h, x5, w3);
+                MAC_LONG("smlalbt", a1_1l, a1_1h, x7, w3);
+            }
+            {
+                const int32_t w4 = depthwise_s2_word(w + 8);
+                MAC_LONG("smlalbb", a0_0l, a0_0h, x6, w4);
+                MAC_LONG("smlalbb", a0_1l, a0_1h, x8, w4);
+                MAC_LONG("smlalbt", a1_0l, a1_0h, x6, w4);
+                MAC_LONG("smlalbt", a1_1l, a1_1h, x8, w4);
+            }
+            {
+                const int32_t w5 = depthwise_s2_word(w + 14);
+                MAC_LONG("smlalbb", a0_0l, a0_0h, x7, w5);
+                MAC_LONG("smlalbb", a0_1l, a0_1h, x9, w5);
+                MAC_LONG("smlalbt", a1_0l, a1_0h, x7, w5);
+                MAC_LONG("smlalbt", a1_1l, a1_1h, x9, w5);
+            }
+        }
+    }
+    {
+        const int o = o0 + 0;
+        OUT_AT(o, oy + 0, ox) = depthwise_s2_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+    }
+    {
+        const int o = o0 + 0;
+        OUT_AT(o, oy + 1, ox) = depthwise_s2_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
+    }
+    {
+        const int o = o0 + 1;
+        OUT_AT(o, oy + 0, ox) = depthwise_s2_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+    }
+    {
+        const int o = o0 + 1;
+        OUT_AT(o, oy + 1, ox) = depthwise_s2_finish((int64_t)(((uint64_t)a1_1h << 32) | a1_1l));
+    }
+  }
+}
+
+/* 2 output channel(s) x 1 pixel(s); side band: 2 consecutive kernel column(s), every kernel row, pixels down the column. */
+static void depthwise_s2_column4_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
+    int o0, int oy, int ox, int rows, int count)
+{
+  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+    const int16_t *restrict px = px0;
+    const int16_t *restrict w = wbase;
+    KEEP_LOADS_IN_LOOP(w);
+    const int64_t a0_0s = depthwise_s2_seed(o0 + 0);
+    uint32_t a0_0l = (uint32_t)a0_0s;
+    uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
+    const int64_t a1_0s = depthwise_s2_seed(o0 + 1);
+    uint32_t a1_0l = (uint32_t)a1_0s;
+    uint32_t a1_0h = (uint32_t)((uint64_t)a1_0s >> 32);
+    (void)rows;
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
+        { /* kernel column 0 */
+            const int32_t x0 = px[0];
+            const int32_t x1 = px[10];
+            const int32_t x2 = px[20];
+            {
+                const int32_t w0 = depthwise_s2_word(w + 0);
+                MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
+                MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
+            }
+            {
+                const int32_t w1 = depthwise_s2_word(w + 6);
+                MAC_LONG("smlalbb", a0_0l, a0_0h, x1, w1);
+                MAC_LONG("smlalbt", a1_0l, a1_0h, x1, w1);
+            }
+            {
+                const int32_t w2 = depthwise_s2_word(w + 12);
+                MAC_LONG("smlalbb", a0_0l, a0_0h, x2, w2);
+                MAC_LONG("smlalbt", a1_0l, a1_0h, x2, w2);
+            }
+        }
+        { /* kernel column 1 */
+            const int32_t x3 = px[1];
+            const int32_t x4 = px[11];
+            const int32_t x5 = px[21];
+            {
+                const int32_t w3 = depthwise_s2_word(w + 2);
+                MAC_LONG("smlalbb", a0_0l, a0_0h, x3, w3);
+                MAC_LONG("smlalbt", a1_0l, a1_0h, x3, w3);
+            }
+            {
+                const int32_t w4 = depthwise_s2_word(w + 8);
+                MAC_LONG("smlalbb", a0_0l, a0_0h, x4, w4);
+                MAC_LONG("smlalbt", a1_0l, a1_0h, x4, w4);
+            }
+            {
+                const int32_t w5 = depthwise_s2_word(w + 14);
+                MAC_LONG("smlalbb", a0_0l, a0_0h, x5, w5);
+                MAC_LONG("smlalbt", a1_0l, a1_0h, x5, w5);
+            }
+        }
+    }
+    {
+        const int o = o0 + 0;
+        OUT_AT(o, oy + 0, ox) = depthwise_s2_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+    }
+    {
+        const int o = o0 + 1;
+        OUT_AT(o, oy + 0, ox) = depthwise_s2_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+    }
+  }
+}
+
 /* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
  * its pixel block, and its functions: pixel blocks and single pixels, for full and tail channel blocks. */
 struct depthwise_s2_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, lead;
+    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, lead, vertical;
     unsigned char main, tail, main_tail_channels, tail_tail_channels;
 };
 
 static const struct depthwise_s2_region depthwise_s2_regions[REGIONS] = {
-    { 0, 0, 0, 3, 1, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..3: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 4, 4, 1, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 4..4: kernel rows 1,2, columns 0,1 */
-    { 1, 3, 0, 3, 0, 0, 3, 1, 2, 1, 2, 0, 255, 255 }, /* rows 1..3, columns 0..3: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 3, 4, 4, 0, 0, 3, 1, 1, 0, 1, 1, 255, 255 }, /* rows 1..3, columns 4..4: kernel rows 0,1,2, columns 0,1 */
-    { 4, 4, 0, 3, 0, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 4..4, columns 0..3: kernel rows 0,1, columns 0,1,2 */
-    { 4, 4, 4, 4, 0, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 4..4, columns 4..4: kernel rows 0,1, columns 0,1 */
+    { 0, 0, 0, 3, 1, 0, 2, 1, 1, 0, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..3: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 4, 4, 1, 0, 2, 1, 1, 0, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 4..4: kernel rows 1,2, columns 0,1 */
+    { 1, 3, 0, 3, 0, 0, 3, 1, 2, 1, 0, 2, 0, 255, 255 }, /* rows 1..3, columns 0..3: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 3, 4, 4, 0, 0, 3, 1, 2, 0, 1, 3, 4, 255, 255 }, /* rows 1..3, columns 4..4: kernel rows 0,1,2, columns 0,1, down the columns */
+    { 4, 4, 0, 3, 0, 0, 2, 1, 1, 0, 0, 0, 0, 255, 255 }, /* rows 4..4, columns 0..3: kernel rows 0,1, columns 0,1,2 */
+    { 4, 4, 4, 4, 0, 0, 2, 1, 1, 0, 0, 1, 1, 255, 255 }, /* rows 4..4, columns 4..4: kernel rows 0,1, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */
@@ -340,6 +509,12 @@ static void depthwise_s2_call(int fn, const int16_t *restrict px, const int16_t 
         break;
     case 2:
         depthwise_s2_interior2_o2_p2(px, w, output, o0, oy, ox, rows, count);
+        break;
+    case 3:
+        depthwise_s2_column3_o2_p2(px, w, output, o0, oy, ox, rows, count);
+        break;
+    case 4:
+        depthwise_s2_column4_o2_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     default:
         break;
@@ -363,6 +538,18 @@ static void depthwise_s2_channels(const int16_t *restrict input, int16_t *restri
     }
 }
 
+/* A side band down its columns: pixel blocks of each output column, then its remaining single pixels. */
+static void depthwise_s2_down(const int16_t *restrict input, int16_t *restrict output, const struct depthwise_s2_region *reg)
+{
+    const int blocks = (reg->y_hi - reg->y_lo + 1) / reg->pb;
+    for (int ox = reg->x_lo; ox <= reg->x_hi; ++ox) {
+        if (blocks > 0)
+            depthwise_s2_channels(input, output, reg, reg->main, reg->main_tail_channels, reg->y_lo, ox, blocks);
+        for (int oy = reg->y_lo + blocks * reg->pb; oy <= reg->y_hi; ++oy)
+            depthwise_s2_channels(input, output, reg, reg->tail, reg->tail_tail_channels, oy, ox, 1);
+    }
+}
+
 /* Whether the first pixel block of a row would read its input from an odd element (not on a 32-bit word). */
 static int depthwise_s2_odd_start(const int16_t *restrict input, const struct depthwise_s2_region *reg, int oy)
 {
@@ -374,6 +561,10 @@ void depthwise_s2_run(const int16_t *restrict input, int16_t *restrict output)
 {
     for (int r = 0; r < REGIONS; ++r) {
         const struct depthwise_s2_region *reg = &depthwise_s2_regions[r];
+        if (reg->vertical) {
+            depthwise_s2_down(input, output, reg);
+            continue;
+        }
         for (int oy = reg->y_lo; oy <= reg->y_hi; ++oy) {
             int x0 = reg->x_lo;
             /* the main function loads its inputs as aligned words: one pixel alone first if the row starts odd */

@@ -4,9 +4,10 @@
  * per MAC estimated in the interior); each input value is loaded once per kernel row and shared by the taps and
  * pixels that use it. The output plane is split at generation time into regions by which kernel rows and columns
  * fall inside the input; each region runs a function with exactly its valid taps, so no bounds check runs anywhere.
- * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows.
+ * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows,
+ * except the side bands with every kernel row inside the input: they run pixel blocks down each output column.
  *  Weights are stored in the blocked order the loops read (the same size as the plain order).
- * Code: about 2114 bytes estimated (budget 3900).
+ * Code: about 2690 bytes estimated (budget 3900).
  */
 #include "int8_hwc.h"
 
@@ -33,6 +34,7 @@
 #define CI_STRIDE 1
 #define ROW_STRIDE 40
 #define PIXEL_STRIDE 4
+#define COLUMN_STRIDE 40
 #define BLOCK_CHANNELS 1
 #define TAIL_CHANNELS 1
 #define FULL_BLOCKS 8
@@ -125,7 +127,8 @@ static inline int32_t int8_hwc_seed(int o)
 }
 
 /*
- * A block function computes `count` consecutive pixel blocks of one output row for one block of output channels.
+ * A block function computes `count` consecutive pixel blocks of one output row (a column function: down one output
+ * column) for one block of output channels.
  * px: input of the first tap (channel c0) for the first pixel block; w: the block's weights at that tap;
  * rows: valid kernel rows (row-loop functions).
  */
@@ -200,8 +203,61 @@ static void int8_hwc_rows1_o1_p1(const int8_t *restrict px0, const int8_t *restr
   }
 }
 
+/* 1 output channel(s) x 1 pixel(s); side band: 2 consecutive kernel column(s), every kernel row, pixels down the column. */
+static void int8_hwc_column2_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
+    int o0, int oy, int ox, int rows, int count)
+{
+  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+    const int8_t *restrict px = px0;
+    const int8_t *restrict w = wbase;
+    KEEP_LOADS_IN_LOOP(w);
+    int32_t a0_0 = int8_hwc_seed(o0 + 0);
+    (void)rows;
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+        { /* kernel column 1 */
+            const int32_t x0 = (int32_t)px[0] + INT8_HWC_INPUT_OFFSET;
+            const int32_t x1 = (int32_t)px[40] + INT8_HWC_INPUT_OFFSET;
+            const int32_t x2 = (int32_t)px[80] + INT8_HWC_INPUT_OFFSET;
+            {
+                const int32_t w0 = w[0];
+                a0_0 += x0 * w0;
+            }
+            {
+                const int32_t w1 = w[3];
+                a0_0 += x1 * w1;
+            }
+            {
+                const int32_t w2 = w[6];
+                a0_0 += x2 * w2;
+            }
+        }
+        { /* kernel column 2 */
+            const int32_t x3 = (int32_t)px[4] + INT8_HWC_INPUT_OFFSET;
+            const int32_t x4 = (int32_t)px[44] + INT8_HWC_INPUT_OFFSET;
+            const int32_t x5 = (int32_t)px[84] + INT8_HWC_INPUT_OFFSET;
+            {
+                const int32_t w3 = w[1];
+                a0_0 += x3 * w3;
+            }
+            {
+                const int32_t w4 = w[4];
+                a0_0 += x4 * w4;
+            }
+            {
+                const int32_t w5 = w[7];
+                a0_0 += x5 * w5;
+            }
+        }
+    }
+    {
+        const int o = o0 + 0;
+        OUT_AT(o, oy + 0, ox) = int8_hwc_finish(a0_0, o);
+    }
+  }
+}
+
 /* 1 output channel(s) x 1 pixel(s); interior: every tap inside the input. */
-static void int8_hwc_interior2_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
+static void int8_hwc_interior3_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
@@ -324,20 +380,20 @@ static void int8_hwc_interior2_o1_p1(const int8_t *restrict px0, const int8_t *r
 /* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
  * its pixel block, and its functions: pixel blocks and single pixels, for full and tail channel blocks. */
 struct int8_hwc_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb;
+    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical;
     unsigned char main, tail, main_tail_channels, tail_tail_channels;
 };
 
 static const struct int8_hwc_region int8_hwc_regions[REGIONS] = {
-    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 255, 255 }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
-    { 0, 0, 1, 8, 1, 0, 2, 1, 1, 1, 1, 255, 255 }, /* rows 0..0, columns 1..8: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 9, 9, 1, 0, 2, 1, 1, 0, 0, 255, 255 }, /* rows 0..0, columns 9..9: kernel rows 1,2, columns 0,1 */
-    { 1, 8, 0, 0, 0, 1, 3, 1, 1, 0, 0, 255, 255 }, /* rows 1..8, columns 0..0: kernel rows 0,1,2, columns 1,2 */
-    { 1, 8, 1, 8, 0, 0, 3, 1, 1, 2, 2, 255, 255 }, /* rows 1..8, columns 1..8: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 8, 9, 9, 0, 0, 3, 1, 1, 0, 0, 255, 255 }, /* rows 1..8, columns 9..9: kernel rows 0,1,2, columns 0,1 */
-    { 9, 9, 0, 0, 0, 1, 2, 1, 1, 0, 0, 255, 255 }, /* rows 9..9, columns 0..0: kernel rows 0,1, columns 1,2 */
-    { 9, 9, 1, 8, 0, 0, 2, 1, 1, 1, 1, 255, 255 }, /* rows 9..9, columns 1..8: kernel rows 0,1, columns 0,1,2 */
-    { 9, 9, 9, 9, 0, 0, 2, 1, 1, 0, 0, 255, 255 }, /* rows 9..9, columns 9..9: kernel rows 0,1, columns 0,1 */
+    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
+    { 0, 0, 1, 8, 1, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 1..8: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 9, 9, 1, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 9..9: kernel rows 1,2, columns 0,1 */
+    { 1, 8, 0, 0, 0, 1, 3, 1, 1, 1, 2, 2, 255, 255 }, /* rows 1..8, columns 0..0: kernel rows 0,1,2, columns 1,2, down the columns */
+    { 1, 8, 1, 8, 0, 0, 3, 1, 1, 0, 3, 3, 255, 255 }, /* rows 1..8, columns 1..8: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 8, 9, 9, 0, 0, 3, 1, 1, 1, 2, 2, 255, 255 }, /* rows 1..8, columns 9..9: kernel rows 0,1,2, columns 0,1, down the columns */
+    { 9, 9, 0, 0, 0, 1, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 9..9, columns 0..0: kernel rows 0,1, columns 1,2 */
+    { 9, 9, 1, 8, 0, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 9..9, columns 1..8: kernel rows 0,1, columns 0,1,2 */
+    { 9, 9, 9, 9, 0, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 9..9, columns 9..9: kernel rows 0,1, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */
@@ -352,7 +408,10 @@ static void int8_hwc_call(int fn, const int8_t *restrict px, const int8_t *restr
         int8_hwc_rows1_o1_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     case 2:
-        int8_hwc_interior2_o1_p1(px, w, output, o0, oy, ox, rows, count);
+        int8_hwc_column2_o1_p1(px, w, output, o0, oy, ox, rows, count);
+        break;
+    case 3:
+        int8_hwc_interior3_o1_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     default:
         break;
@@ -376,10 +435,26 @@ static void int8_hwc_channels(const int8_t *restrict input, int8_t *restrict out
     }
 }
 
+/* A side band down its columns: pixel blocks of each output column, then its remaining single pixels. */
+static void int8_hwc_down(const int8_t *restrict input, int8_t *restrict output, const struct int8_hwc_region *reg)
+{
+    const int blocks = (reg->y_hi - reg->y_lo + 1) / reg->pb;
+    for (int ox = reg->x_lo; ox <= reg->x_hi; ++ox) {
+        if (blocks > 0)
+            int8_hwc_channels(input, output, reg, reg->main, reg->main_tail_channels, reg->y_lo, ox, blocks);
+        for (int oy = reg->y_lo + blocks * reg->pb; oy <= reg->y_hi; ++oy)
+            int8_hwc_channels(input, output, reg, reg->tail, reg->tail_tail_channels, oy, ox, 1);
+    }
+}
+
 void int8_hwc_run(const int8_t *restrict input, int8_t *restrict output)
 {
     for (int r = 0; r < REGIONS; ++r) {
         const struct int8_hwc_region *reg = &int8_hwc_regions[r];
+        if (reg->vertical) {
+            int8_hwc_down(input, output, reg);
+            continue;
+        }
         const int blocks = (reg->x_hi - reg->x_lo + 1) / reg->pb;
         for (int oy = reg->y_lo; oy <= reg->y_hi; ++oy) {
             if (blocks > 0)

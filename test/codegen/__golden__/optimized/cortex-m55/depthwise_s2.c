@@ -4,9 +4,10 @@
  * per MAC estimated in the interior); each input value is loaded once per kernel row and shared by the taps and
  * pixels that use it. The output plane is split at generation time into regions by which kernel rows and columns
  * fall inside the input; each region runs a function with exactly its valid taps, so no bounds check runs anywhere.
- * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows.
+ * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows,
+ * except the side bands with every kernel row inside the input: they run pixel blocks down each output column.
  *  Weights are stored in the blocked order the loops read (the same size as the plain order).
- * Code: about 1902 bytes estimated (budget 3900).
+ * Code: about 2452 bytes estimated (budget 3900).
  */
 #include "depthwise_s2.h"
 
@@ -58,6 +59,7 @@ static inline int64_t depthwise_s2_smlalbt(int32_t x, int32_t w, int64_t acc)
 #define CI_STRIDE 90
 #define ROW_STRIDE 10
 #define PIXEL_STRIDE 2
+#define COLUMN_STRIDE 20
 #define BLOCK_CHANNELS 2
 #define TAIL_CHANNELS 1
 #define FULL_BLOCKS 1
@@ -99,7 +101,8 @@ static inline int64_t depthwise_s2_seed(int o)
 }
 
 /*
- * A block function computes `count` consecutive pixel blocks of one output row for one block of output channels.
+ * A block function computes `count` consecutive pixel blocks of one output row (a column function: down one output
+ * column) for one block of output channels.
  * px: input of the first tap (channel c0) for the first pixel block; w: the block's weights at that tap;
  * rows: valid kernel rows (row-loop functions).
  */
@@ -273,20 +276,84 @@ static void depthwise_s2_interior2_o2_p1(const int16_t *restrict px0, const int1
   }
 }
 
+/* 2 output channel(s) x 1 pixel(s); side band: 2 consecutive kernel column(s), every kernel row, pixels down the column. */
+static void depthwise_s2_column3_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
+    int o0, int oy, int ox, int rows, int count)
+{
+  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+    const int16_t *restrict px = px0;
+    const int16_t *restrict w = wbase;
+    KEEP_LOADS_IN_LOOP(w);
+    int64_t a0_0 = depthwise_s2_seed(o0 + 0);
+    int64_t a1_0 = depthwise_s2_seed(o0 + 1);
+    (void)rows;
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
+        { /* kernel column 0 */
+            const int32_t x0 = px[0];
+            const int32_t x1 = px[10];
+            const int32_t x2 = px[20];
+            {
+                const int32_t w0 = depthwise_s2_word(w + 0);
+                a0_0 = depthwise_s2_smlalbb(x0, w0, a0_0);
+                a1_0 = depthwise_s2_smlalbt(x0, w0, a1_0);
+            }
+            {
+                const int32_t w1 = depthwise_s2_word(w + 6);
+                a0_0 = depthwise_s2_smlalbb(x1, w1, a0_0);
+                a1_0 = depthwise_s2_smlalbt(x1, w1, a1_0);
+            }
+            {
+                const int32_t w2 = depthwise_s2_word(w + 12);
+                a0_0 = depthwise_s2_smlalbb(x2, w2, a0_0);
+                a1_0 = depthwise_s2_smlalbt(x2, w2, a1_0);
+            }
+        }
+        { /* kernel column 1 */
+            const int32_t x3 = px[1];
+            const int32_t x4 = px[11];
+            const int32_t x5 = px[21];
+            {
+                const int32_t w3 = depthwise_s2_word(w + 2);
+                a0_0 = depthwise_s2_smlalbb(x3, w3, a0_0);
+                a1_0 = depthwise_s2_smlalbt(x3, w3, a1_0);
+            }
+            {
+                const int32_t w4 = depthwise_s2_word(w + 8);
+                a0_0 = depthwise_s2_smlalbb(x4, w4, a0_0);
+                a1_0 = depthwise_s2_smlalbt(x4, w4, a1_0);
+            }
+            {
+                const int32_t w5 = depthwise_s2_word(w + 14);
+                a0_0 = depthwise_s2_smlalbb(x5, w5, a0_0);
+                a1_0 = depthwise_s2_smlalbt(x5, w5, a1_0);
+            }
+        }
+    }
+    {
+        const int o = o0 + 0;
+        OUT_AT(o, oy + 0, ox) = depthwise_s2_finish(a0_0);
+    }
+    {
+        const int o = o0 + 1;
+        OUT_AT(o, oy + 0, ox) = depthwise_s2_finish(a1_0);
+    }
+  }
+}
+
 /* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
  * its pixel block, and its functions: pixel blocks and single pixels, for full and tail channel blocks. */
 struct depthwise_s2_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb;
+    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical;
     unsigned char main, tail, main_tail_channels, tail_tail_channels;
 };
 
 static const struct depthwise_s2_region depthwise_s2_regions[REGIONS] = {
-    { 0, 0, 0, 3, 1, 0, 2, 1, 1, 0, 0, 255, 255 }, /* rows 0..0, columns 0..3: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 4, 4, 1, 0, 2, 1, 1, 1, 1, 255, 255 }, /* rows 0..0, columns 4..4: kernel rows 1,2, columns 0,1 */
-    { 1, 3, 0, 3, 0, 0, 3, 1, 1, 2, 2, 255, 255 }, /* rows 1..3, columns 0..3: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 3, 4, 4, 0, 0, 3, 1, 1, 1, 1, 255, 255 }, /* rows 1..3, columns 4..4: kernel rows 0,1,2, columns 0,1 */
-    { 4, 4, 0, 3, 0, 0, 2, 1, 1, 0, 0, 255, 255 }, /* rows 4..4, columns 0..3: kernel rows 0,1, columns 0,1,2 */
-    { 4, 4, 4, 4, 0, 0, 2, 1, 1, 1, 1, 255, 255 }, /* rows 4..4, columns 4..4: kernel rows 0,1, columns 0,1 */
+    { 0, 0, 0, 3, 1, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..3: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 4, 4, 1, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 4..4: kernel rows 1,2, columns 0,1 */
+    { 1, 3, 0, 3, 0, 0, 3, 1, 1, 0, 2, 2, 255, 255 }, /* rows 1..3, columns 0..3: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 3, 4, 4, 0, 0, 3, 1, 1, 1, 3, 3, 255, 255 }, /* rows 1..3, columns 4..4: kernel rows 0,1,2, columns 0,1, down the columns */
+    { 4, 4, 0, 3, 0, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 4..4, columns 0..3: kernel rows 0,1, columns 0,1,2 */
+    { 4, 4, 4, 4, 0, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 4..4, columns 4..4: kernel rows 0,1, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */
@@ -302,6 +369,9 @@ static void depthwise_s2_call(int fn, const int16_t *restrict px, const int16_t 
         break;
     case 2:
         depthwise_s2_interior2_o2_p1(px, w, output, o0, oy, ox, rows, count);
+        break;
+    case 3:
+        depthwise_s2_column3_o2_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     default:
         break;
@@ -325,10 +395,26 @@ static void depthwise_s2_channels(const int16_t *restrict input, int16_t *restri
     }
 }
 
+/* A side band down its columns: pixel blocks of each output column, then its remaining single pixels. */
+static void depthwise_s2_down(const int16_t *restrict input, int16_t *restrict output, const struct depthwise_s2_region *reg)
+{
+    const int blocks = (reg->y_hi - reg->y_lo + 1) / reg->pb;
+    for (int ox = reg->x_lo; ox <= reg->x_hi; ++ox) {
+        if (blocks > 0)
+            depthwise_s2_channels(input, output, reg, reg->main, reg->main_tail_channels, reg->y_lo, ox, blocks);
+        for (int oy = reg->y_lo + blocks * reg->pb; oy <= reg->y_hi; ++oy)
+            depthwise_s2_channels(input, output, reg, reg->tail, reg->tail_tail_channels, oy, ox, 1);
+    }
+}
+
 void depthwise_s2_run(const int16_t *restrict input, int16_t *restrict output)
 {
     for (int r = 0; r < REGIONS; ++r) {
         const struct depthwise_s2_region *reg = &depthwise_s2_regions[r];
+        if (reg->vertical) {
+            depthwise_s2_down(input, output, reg);
+            continue;
+        }
         const int blocks = (reg->x_hi - reg->x_lo + 1) / reg->pb;
         for (int oy = reg->y_lo; oy <= reg->y_hi; ++oy) {
             if (blocks > 0)

@@ -4,9 +4,10 @@
  * per MAC estimated in the interior); each input value is loaded once per kernel row and shared by the taps and
  * pixels that use it. The output plane is split at generation time into regions by which kernel rows and columns
  * fall inside the input; each region runs a function with exactly its valid taps, so no bounds check runs anywhere.
- * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows.
+ * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows,
+ * except the side bands with every kernel row inside the input: they run pixel blocks down each output column.
  *  Weights are stored in the blocked order the loops read (the same size as the plain order).
- * Code: about 2217 bytes estimated (budget 3900).
+ * Code: about 3267 bytes estimated (budget 3900).
  */
 #include "q31_hwc.h"
 
@@ -33,6 +34,7 @@
 #define CI_STRIDE 1
 #define ROW_STRIDE 20
 #define PIXEL_STRIDE 2
+#define COLUMN_STRIDE 10
 #define BLOCK_CHANNELS 1
 #define TAIL_CHANNELS 1
 #define FULL_BLOCKS 3
@@ -72,46 +74,125 @@ static inline int64_t q31_hwc_seed(int o)
 }
 
 /*
- * A block function computes `count` consecutive pixel blocks of one output row for one block of output channels.
+ * A block function computes `count` consecutive pixel blocks of one output row (a column function: down one output
+ * column) for one block of output channels.
  * px: input of the first tap (channel c0) for the first pixel block; w: the block's weights at that tap;
  * rows: valid kernel rows (row-loop functions).
  */
 /* (Functions are called through a switch, not pointers, so that the stack analysis sees every call.) */
 
-/* 1 output channel(s) x 1 pixel(s); border: 2 consecutive kernel column(s), any kernel rows. */
-static void q31_hwc_rows0_o1_p1(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
+/* 1 output channel(s) x 3 pixel(s); side band: 2 consecutive kernel column(s), every kernel row, pixels down the column. */
+static void q31_hwc_column0_o1_p3(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += 3 * COLUMN_STRIDE, oy += 3) {
     const int32_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
     int64_t a0_0 = q31_hwc_seed(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 6) {
-        const int32_t *pr = px;
-        const int32_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
-            const int64_t x0 = (int64_t)pr[0];
-            const int64_t x1 = (int64_t)pr[2];
+    int64_t a0_1 = q31_hwc_seed(o0 + 0);
+    int64_t a0_2 = q31_hwc_seed(o0 + 0);
+    (void)rows;
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 6) {
+        { /* kernel column 1 */
+            const int64_t x0 = (int64_t)px[0];
+            const int64_t x1 = (int64_t)px[10];
+            const int64_t x2 = (int64_t)px[20];
+            const int64_t x3 = (int64_t)px[30];
+            const int64_t x4 = (int64_t)px[40];
             {
-                const int64_t w0 = wr[0];
+                const int64_t w0 = w[0];
                 a0_0 += x0 * w0;
+                a0_1 += x1 * w0;
+                a0_2 += x2 * w0;
             }
             {
-                const int64_t w1 = wr[1];
-                a0_0 += x1 * w1;
+                const int64_t w1 = w[3];
+                a0_0 += x2 * w1;
+                a0_1 += x3 * w1;
+                a0_2 += x4 * w1;
+            }
+        }
+        { /* kernel column 2 */
+            const int64_t x5 = (int64_t)px[2];
+            const int64_t x6 = (int64_t)px[12];
+            const int64_t x7 = (int64_t)px[22];
+            const int64_t x8 = (int64_t)px[32];
+            const int64_t x9 = (int64_t)px[42];
+            {
+                const int64_t w2 = w[1];
+                a0_0 += x5 * w2;
+                a0_1 += x6 * w2;
+                a0_2 += x7 * w2;
+            }
+            {
+                const int64_t w3 = w[4];
+                a0_0 += x7 * w3;
+                a0_1 += x8 * w3;
+                a0_2 += x9 * w3;
             }
         }
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q31_hwc_finish(a0_0);
+        OUT_AT(o, oy + 0, ox) = q31_hwc_finish(a0_0);
+    }
+    {
+        const int o = o0 + 0;
+        OUT_AT(o, oy + 1, ox) = q31_hwc_finish(a0_1);
+    }
+    {
+        const int o = o0 + 0;
+        OUT_AT(o, oy + 2, ox) = q31_hwc_finish(a0_2);
+    }
+  }
+}
+
+/* 1 output channel(s) x 1 pixel(s); side band: 2 consecutive kernel column(s), every kernel row, pixels down the column. */
+static void q31_hwc_column1_o1_p1(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
+    int o0, int oy, int ox, int rows, int count)
+{
+  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+    const int32_t *restrict px = px0;
+    const int32_t *restrict w = wbase;
+    KEEP_LOADS_IN_LOOP(w);
+    int64_t a0_0 = q31_hwc_seed(o0 + 0);
+    (void)rows;
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 6) {
+        { /* kernel column 1 */
+            const int64_t x0 = (int64_t)px[0];
+            const int64_t x1 = (int64_t)px[20];
+            {
+                const int64_t w0 = w[0];
+                a0_0 += x0 * w0;
+            }
+            {
+                const int64_t w1 = w[3];
+                a0_0 += x1 * w1;
+            }
+        }
+        { /* kernel column 2 */
+            const int64_t x2 = (int64_t)px[2];
+            const int64_t x3 = (int64_t)px[22];
+            {
+                const int64_t w2 = w[1];
+                a0_0 += x2 * w2;
+            }
+            {
+                const int64_t w3 = w[4];
+                a0_0 += x3 * w3;
+            }
+        }
+    }
+    {
+        const int o = o0 + 0;
+        OUT_AT(o, oy + 0, ox) = q31_hwc_finish(a0_0);
     }
   }
 }
 
 /* 1 output channel(s) x 3 pixel(s); interior: every tap inside the input. */
-static void q31_hwc_interior1_o1_p3(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
+static void q31_hwc_interior2_o1_p3(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 3 * PIXEL_STRIDE, ox += 3) {
@@ -239,8 +320,40 @@ static void q31_hwc_interior1_o1_p3(const int32_t *restrict px0, const int32_t *
   }
 }
 
+/* 1 output channel(s) x 1 pixel(s); border: 2 consecutive kernel column(s), any kernel rows. */
+static void q31_hwc_rows3_o1_p1(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
+    int o0, int oy, int ox, int rows, int count)
+{
+  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+    const int32_t *restrict px = px0;
+    const int32_t *restrict w = wbase;
+    KEEP_LOADS_IN_LOOP(w);
+    int64_t a0_0 = q31_hwc_seed(o0 + 0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 6) {
+        const int32_t *pr = px;
+        const int32_t *wr = w;
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+            const int64_t x0 = (int64_t)pr[0];
+            const int64_t x1 = (int64_t)pr[2];
+            {
+                const int64_t w0 = wr[0];
+                a0_0 += x0 * w0;
+            }
+            {
+                const int64_t w1 = wr[1];
+                a0_0 += x1 * w1;
+            }
+        }
+    }
+    {
+        const int o = o0 + 0;
+        OUT_AT(o, oy, ox + 0) = q31_hwc_finish(a0_0);
+    }
+  }
+}
+
 /* 1 output channel(s) x 3 pixel(s); border: 3 consecutive kernel column(s), any kernel rows. */
-static void q31_hwc_rows2_o1_p3(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
+static void q31_hwc_rows4_o1_p3(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 3 * PIXEL_STRIDE, ox += 3) {
@@ -297,17 +410,17 @@ static void q31_hwc_rows2_o1_p3(const int32_t *restrict px0, const int32_t *rest
 /* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
  * its pixel block, and its functions: pixel blocks and single pixels, for full and tail channel blocks. */
 struct q31_hwc_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb;
+    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical;
     unsigned char main, tail, main_tail_channels, tail_tail_channels;
 };
 
 static const struct q31_hwc_region q31_hwc_regions[REGIONS] = {
-    { 0, 3, 0, 0, 0, 1, 2, 1, 1, 0, 0, 255, 255 }, /* rows 0..3, columns 0..0: kernel rows 0,1, columns 1,2 */
-    { 0, 3, 1, 3, 0, 0, 2, 1, 3, 1, 1, 255, 255 }, /* rows 0..3, columns 1..3: kernel rows 0,1, columns 0,1,2 */
-    { 0, 3, 4, 4, 0, 0, 2, 1, 1, 0, 0, 255, 255 }, /* rows 0..3, columns 4..4: kernel rows 0,1, columns 0,1 */
-    { 4, 5, 0, 0, 0, 1, 1, 1, 1, 0, 0, 255, 255 }, /* rows 4..5, columns 0..0: kernel rows 0, columns 1,2 */
-    { 4, 5, 1, 3, 0, 0, 1, 1, 3, 2, 2, 255, 255 }, /* rows 4..5, columns 1..3: kernel rows 0, columns 0,1,2 */
-    { 4, 5, 4, 4, 0, 0, 1, 1, 1, 0, 0, 255, 255 }, /* rows 4..5, columns 4..4: kernel rows 0, columns 0,1 */
+    { 0, 3, 0, 0, 0, 1, 2, 1, 3, 1, 0, 1, 255, 255 }, /* rows 0..3, columns 0..0: kernel rows 0,1, columns 1,2, down the columns */
+    { 0, 3, 1, 3, 0, 0, 2, 1, 3, 0, 2, 2, 255, 255 }, /* rows 0..3, columns 1..3: kernel rows 0,1, columns 0,1,2 */
+    { 0, 3, 4, 4, 0, 0, 2, 1, 3, 1, 0, 1, 255, 255 }, /* rows 0..3, columns 4..4: kernel rows 0,1, columns 0,1, down the columns */
+    { 4, 5, 0, 0, 0, 1, 1, 1, 1, 0, 3, 3, 255, 255 }, /* rows 4..5, columns 0..0: kernel rows 0, columns 1,2 */
+    { 4, 5, 1, 3, 0, 0, 1, 1, 3, 0, 4, 4, 255, 255 }, /* rows 4..5, columns 1..3: kernel rows 0, columns 0,1,2 */
+    { 4, 5, 4, 4, 0, 0, 1, 1, 1, 0, 3, 3, 255, 255 }, /* rows 4..5, columns 4..4: kernel rows 0, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */
@@ -316,13 +429,19 @@ static void q31_hwc_call(int fn, const int32_t *restrict px, const int32_t *rest
 {
     switch (fn) {
     case 0:
-        q31_hwc_rows0_o1_p1(px, w, output, o0, oy, ox, rows, count);
+        q31_hwc_column0_o1_p3(px, w, output, o0, oy, ox, rows, count);
         break;
     case 1:
-        q31_hwc_interior1_o1_p3(px, w, output, o0, oy, ox, rows, count);
+        q31_hwc_column1_o1_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     case 2:
-        q31_hwc_rows2_o1_p3(px, w, output, o0, oy, ox, rows, count);
+        q31_hwc_interior2_o1_p3(px, w, output, o0, oy, ox, rows, count);
+        break;
+    case 3:
+        q31_hwc_rows3_o1_p1(px, w, output, o0, oy, ox, rows, count);
+        break;
+    case 4:
+        q31_hwc_rows4_o1_p3(px, w, output, o0, oy, ox, rows, count);
         break;
     default:
         break;
@@ -346,10 +465,26 @@ static void q31_hwc_channels(const int32_t *restrict input, int32_t *restrict ou
     }
 }
 
+/* A side band down its columns: pixel blocks of each output column, then its remaining single pixels. */
+static void q31_hwc_down(const int32_t *restrict input, int32_t *restrict output, const struct q31_hwc_region *reg)
+{
+    const int blocks = (reg->y_hi - reg->y_lo + 1) / reg->pb;
+    for (int ox = reg->x_lo; ox <= reg->x_hi; ++ox) {
+        if (blocks > 0)
+            q31_hwc_channels(input, output, reg, reg->main, reg->main_tail_channels, reg->y_lo, ox, blocks);
+        for (int oy = reg->y_lo + blocks * reg->pb; oy <= reg->y_hi; ++oy)
+            q31_hwc_channels(input, output, reg, reg->tail, reg->tail_tail_channels, oy, ox, 1);
+    }
+}
+
 void q31_hwc_run(const int32_t *restrict input, int32_t *restrict output)
 {
     for (int r = 0; r < REGIONS; ++r) {
         const struct q31_hwc_region *reg = &q31_hwc_regions[r];
+        if (reg->vertical) {
+            q31_hwc_down(input, output, reg);
+            continue;
+        }
         const int blocks = (reg->x_hi - reg->x_lo + 1) / reg->pb;
         for (int oy = reg->y_lo; oy <= reg->y_hi; ++oy) {
             if (blocks > 0)
