@@ -156,6 +156,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       pixelStride: m.strideW * (m.layout === 'hwc' ? m.inC : 1),
       columnStride: m.strideH * m.inW * (m.layout === 'hwc' ? m.inC : 1),
       vertical: anyVertical,
+      bands: opt.fns.some((f) => f.kind === 'band'),
       weightCount: opt.weights.length,
       weightLines: cArrayRows(opt.weights, 16),
       foldOffset: folded !== null,

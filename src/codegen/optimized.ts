@@ -108,9 +108,10 @@ export interface BlockFn {
   doc: string;
   /**
    * unrolled: the interior, every kernel row and column; rowloop: a border band, one kernel row looped over its valid
-   * rows; column: a side band with every kernel row valid, its pixels stacked down the band (vertical blocks), unrolled.
+   * rows; column: a side band with every kernel row valid, its pixels stacked down the band (vertical blocks), unrolled;
+   * band: a top or bottom band with every kernel column valid, unrolled over its valid kernel rows.
    */
-  kind: 'unrolled' | 'rowloop' | 'column';
+  kind: 'unrolled' | 'rowloop' | 'column' | 'band';
   ob: number;
   pb: number;
   accs: { id: string; j: number; p: number }[];
@@ -378,6 +379,8 @@ interface Shape {
    * blocks), or 0: those bands run row loops.
    */
   columnPb: number;
+  /** Top and bottom bands with every kernel column valid run band functions (unrolled), not row loops. */
+  bands: boolean;
 }
 
 const outlinedIn = (p: FinishPlacement, kind: BlockFn['kind']) => p === 'all' || (p === 'border' && kind !== 'unrolled');
@@ -393,19 +396,21 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
   // halves: interior pixel blocks keep the word alignment of their input (an even number of elements apart).
   const leadOk = (pixels: number) => form === 'halves' && pixels % 2 === 0 && (pixels * m.strideW * s.col) % 2 === 0
     && (m.groups === 1 || (m.inPerGroup * s.ci) % 2 === 0);
-  const fnFor = (kind: BlockFn['kind'], kxs: number[], size: number, pixels: number, doc: string): string => {
+  const fnFor = (kind: BlockFn['kind'], kxs: number[], size: number, pixels: number, doc: string, kys: number[] = []): string => {
     // A row loop's code depends only on how many columns it has (offsets are relative to its first column), so
     // column sets of the same length share one function (GCC would merge the copies and confuse stack analysis).
     // So does a column function's: it depends on its columns' live kernel rows, relative to its first column.
+    // A band function's on its rows' live kernel columns, relative to its first row.
+    const liveMask = (ky: number) => Array.from({ length: m.kW }, (_, kx) => (live.has(`${ky},${kx}`) ? 1 : 0)).join('');
     const shapeKey = kind === 'rowloop' ? String(kxs.length) : kind === 'column'
       ? kxs.map((kx) => Array.from({ length: m.kH }, (_, ky) => (live.has(`${ky},${kx}`) ? 1 : 0)).join('')).join('|')
-      : kxs.join(',');
+      : kind === 'band' ? kys.map(liveMask).join('|') : kxs.join(',');
     const key = `${kind}|${shapeKey}|${size}|${pixels}`;
     let name = names.get(key);
     if (!name) {
-      name = `${{ unrolled: 'interior', rowloop: 'rows', column: 'column' }[kind]}${fns.length}_o${size}_p${pixels}`;
+      name = `${{ unrolled: 'interior', rowloop: 'rows', column: 'column', band: 'band' }[kind]}${fns.length}_o${size}_p${pixels}`;
       names.set(key, name);
-      fns.push({ ...blockFn(m, s, kind, kxs, size, pixels, name, doc, live, form, weightStride, kind === 'unrolled' && leadOk(pixels), shape.unroll),
+      fns.push({ ...blockFn(m, s, kind, kxs, size, pixels, name, doc, live, form, weightStride, kind === 'unrolled' && leadOk(pixels), shape.unroll, kys),
         outlineFinish: outlinedIn(shape.outline, kind) });
     }
     return name;
@@ -420,20 +425,24 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
       // pixel per call with a loop per kernel row, several times the interior's instructions per MAC.
       const vertical = shape.columnPb > 0 && !interior && y.valid.length === m.kH && x.valid.length > 0 && height > width
         && !rowContiguousWeights(form);
-      const kind: BlockFn['kind'] = interior ? 'unrolled' : vertical ? 'column' : 'rowloop';
+      // A top or bottom band (every kernel column valid) unrolls its valid kernel rows: a row loop there pays its
+      // loop and a reload of the row's inputs per kernel row. (taps8 reads weight words around its taps: not here.)
+      const band = shape.bands && !interior && !vertical && x.valid.length === m.kW && y.valid.length > 0 && form !== 'taps8';
+      const kind: BlockFn['kind'] = interior ? 'unrolled' : vertical ? 'column' : band ? 'band' : 'rowloop';
       const length = vertical ? height : width;
       // halves: row-loop bands one pixel at a time (their pixel-block copies would not fit the code budget).
       const regionPb = vertical ? (length >= shape.columnPb ? shape.columnPb : 1)
-        : length >= pb && (interior || form !== 'halves') ? pb : 1;
+        : length >= pb && (interior || band || form !== 'halves') ? pb : 1;
       const lead = interior && leadOk(regionPb);
       const doc = interior ? 'interior: every tap inside the input'
         : vertical ? `side band: ${x.valid.length} consecutive kernel column(s), every kernel row, pixels down the column`
-          : `border: ${x.valid.length} consecutive kernel column(s), any kernel rows`;
+          : band ? `top or bottom band: every kernel column, kernel rows ${y.valid.join(', ')} relative to the first`
+            : `border: ${x.valid.length} consecutive kernel column(s), any kernel rows`;
       const main: Record<number, string> = {};
       const tail: Record<number, string> = {};
       for (const size of sizes) {
-        main[size] = fnFor(kind, x.valid, size, regionPb, doc);
-        if (length % regionPb !== 0) tail[size] = fnFor(kind, x.valid, size, 1, doc);
+        main[size] = fnFor(kind, x.valid, size, regionPb, doc, y.valid);
+        if (length % regionPb !== 0) tail[size] = fnFor(kind, x.valid, size, 1, doc, y.valid);
         // A row's lead pixel (only when its input starts off a word): a row loop is enough, and much smaller.
         else if (lead) tail[size] = fnFor('rowloop', x.valid, size, 1, 'border, or the lead pixel of an interior row');
       }
@@ -494,7 +503,12 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
   // (with the border's output stage called if that is what fits), largest vertical blocks first, then the shapes
   // without (a row loop per side band).
   const columnBlocks = rowContiguousWeights(macForm) ? [0] : [4, 3, 2, 1, 0];
+  // Band functions for the top and bottom bands likewise, with each column choice first with them, then without.
+  // Not with one input channel per group (depthwise): with no channel loop GCC hoists every load of the body and
+  // spills (measured on arm920t bench d q15: 5.43 -> 5.64 instructions/MAC with bands).
+  const bandChoices = macForm === 'taps8' || m.inPerGroup === 1 ? [false] : [true, false];
   for (const column of columnBlocks)
+  for (const bands of bandChoices)
   for (const outline of outlines)
     for (const unroll of unrollTargets[macForm])
       // taps8: one output channel per block measured slower than two on every bench spec (its weight lanes are
@@ -503,7 +517,7 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
         for (let pb = 1; pb <= Math.min(4, widest); pb++)
           if (column <= pb && (paired ? pairedShapeOk(m, macForm, ob) && (ob * pb <= 2 || registersNeeded(ob, pb, accWords, macForm, m.kW) <= budget)
             : ob * pb === 1 || registersNeeded(ob, pb, accWords, macForm) <= budget + (quad ? QUAD_EXTRA_REGS : 0)))
-            options.push({ ob, pb, outline, unroll, columnPb: column,
+            options.push({ ob, pb, outline, unroll, columnPb: column, bands,
               cost: (paired ? countedEstimate(m, interiorOf(ob, pb, unroll), accWords, lanes8) : estimate(m, ob, pb, accWords, macForm, widened))
               + (outline === 'all' ? CALL_INSTRUCTIONS / macsPerOutput : 0) });
   options.sort((a, b) => a.cost - b.cost);
@@ -580,12 +594,16 @@ function ciUnroll(inPerGroup: number, macsPerCi: number, unroll = UNROLL_MACS): 
 
 function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, kind: BlockFn['kind'], kxs: number[],
   ob: number, pb: number, fn: string, doc: string, live: Set<string>, form: MacForm, weightStride: number, alignedInput = false,
-  unroll = UNROLL_MACS): BlockFn {
+  unroll = UNROLL_MACS, kys: number[] = []): BlockFn {
   const unit = unitOf[form];
   const kxMin = kxs.length ? kxs[0] : 0;
-  // The unrolled interior drops taps that are zero everywhere; a row loop serves any row, so it keeps them all.
-  const rowsToEmit = kind === 'unrolled' ? Array.from({ length: m.kH }, (_, i) => i) : [0];
-  const colsOf = (ky: number) => (kind === 'unrolled' ? kxs.filter((kx) => live.has(`${ky},${kx}`)) : kxs);
+  // The unrolled interior (and a band, over its valid rows) drops taps that are zero everywhere; a row loop serves
+  // any row, so it keeps them all.
+  const unrolledRows = kind === 'unrolled' || kind === 'band';
+  const rowsToEmit = kind === 'unrolled' ? Array.from({ length: m.kH }, (_, i) => i) : kind === 'band' ? kys : [0];
+  // A band's pointers sit on its first valid kernel row.
+  const kyBase = kind === 'band' ? kys[0] : 0;
+  const colsOf = (ky: number) => (unrolledRows ? kxs.filter((kx) => live.has(`${ky},${kx}`)) : kxs);
   const macsPerCi = rowsToEmit.reduce((a, ky) => a + colsOf(ky).length, 0) * ob * pb;
   const ciStep = kind === 'unrolled' ? ciUnroll(m.inPerGroup / unit, macsPerCi * unit, unroll) : 1;
   const rows: Row[] = [];
@@ -598,7 +616,7 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
       if (cols.length === 0) continue;
       const ids = new Map<number, string>();
       const loads: Load[] = [];
-      const rowOffset = u * unit * s.ci + (kind === 'unrolled' ? ky * m.dilH * s.row : 0);
+      const rowOffset = u * unit * s.ci + (unrolledRows ? (ky - kyBase) * m.dilH * s.row : 0);
       const xFor = (p: number, kx: number): string => {
         const off = rowOffset + (p * m.strideW + (kx - kxMin) * m.dilW) * s.col;
         let id = ids.get(off);
@@ -613,8 +631,8 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
       // row-contiguous order ([ci][ky][j][kx]) or the blocked one ([ci][ky][kx][j]); a row loop's pointer already sits
       // on its row's first valid column.
       const wIndex = (j: number, kx: number) => rowContiguousWeights(form)
-        ? (kind === 'unrolled' ? ((u * m.kH + ky) * ob + j) * m.kW + kx : j * m.kW + (kx - kxMin))
-        : (kind === 'unrolled' ? (u * m.kH * m.kW + ky * m.kW + kx) * ob + j : (kx - kxMin) * ob + j);
+        ? (unrolledRows ? ((u * m.kH + ky - kyBase) * ob + j) * m.kW + kx : j * m.kW + (kx - kxMin))
+        : (unrolledRows ? (u * m.kH * m.kW + (ky - kyBase) * m.kW + kx) * ob + j : (kx - kxMin) * ob + j);
       if (form === 'taps8') {
         // Weight elements every call may read: the interior's whole iteration, a row loop's one kernel row.
         const wSafe = kind === 'unrolled' ? (lo: number, hi: number) => lo >= 0 && hi < ciStep * m.kH * ob * m.kW

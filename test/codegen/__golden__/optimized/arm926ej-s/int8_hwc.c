@@ -5,9 +5,10 @@
  * pixels that use it. The output plane is split at generation time into regions by which kernel rows and columns
  * fall inside the input; each region runs a function with exactly its valid taps, so no bounds check runs anywhere.
  * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows,
- * except the side bands with every kernel row inside the input: they run pixel blocks down each output column.
+ * except the side bands with every kernel row inside the input: they run pixel blocks down each output column;
+ * top and bottom bands with every kernel column inside unroll their valid kernel rows.
  *  Weights are stored in the blocked order the loops read (the same size as the plain order).
- * Code: about 3636 bytes estimated (budget 4096).
+ * Code: about 3771 bytes estimated (budget 4096).
  */
 #include "int8_hwc.h"
 
@@ -175,8 +176,8 @@ static void int8_hwc_rows0_o1_p1(const int8_t *restrict px0, const int8_t *restr
   }
 }
 
-/* 1 output channel(s) x 4 pixel(s); border: 3 consecutive kernel column(s), any kernel rows. */
-static void int8_hwc_rows1_o1_p4(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
+/* 1 output channel(s) x 4 pixel(s); top or bottom band: every kernel column, kernel rows 1, 2 relative to the first. */
+static void int8_hwc_band1_o1_p4(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 4 * PIXEL_STRIDE, ox += 4) {
@@ -187,36 +188,64 @@ static void int8_hwc_rows1_o1_p4(const int8_t *restrict px0, const int8_t *restr
     int32_t a0_1 = int8_hwc_seed(o0 + 0);
     int32_t a0_2 = int8_hwc_seed(o0 + 0);
     int32_t a0_3 = int8_hwc_seed(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
-        const int8_t *pr = px;
-        const int8_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
-            const int32_t x0 = (int32_t)pr[0] + INT8_HWC_INPUT_OFFSET;
-            const int32_t x1 = (int32_t)pr[4] + INT8_HWC_INPUT_OFFSET;
-            const int32_t x2 = (int32_t)pr[8] + INT8_HWC_INPUT_OFFSET;
-            const int32_t x3 = (int32_t)pr[12] + INT8_HWC_INPUT_OFFSET;
-            const int32_t x4 = (int32_t)pr[16] + INT8_HWC_INPUT_OFFSET;
-            const int32_t x5 = (int32_t)pr[20] + INT8_HWC_INPUT_OFFSET;
+    (void)rows;
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+        { /* kernel row 1 */
+            const int32_t x0 = (int32_t)px[0] + INT8_HWC_INPUT_OFFSET;
+            const int32_t x1 = (int32_t)px[4] + INT8_HWC_INPUT_OFFSET;
+            const int32_t x2 = (int32_t)px[8] + INT8_HWC_INPUT_OFFSET;
+            const int32_t x3 = (int32_t)px[12] + INT8_HWC_INPUT_OFFSET;
+            const int32_t x4 = (int32_t)px[16] + INT8_HWC_INPUT_OFFSET;
+            const int32_t x5 = (int32_t)px[20] + INT8_HWC_INPUT_OFFSET;
             {
-                const int32_t w0 = wr[0];
+                const int32_t w0 = w[0];
                 a0_0 += x0 * w0;
                 a0_1 += x1 * w0;
                 a0_2 += x2 * w0;
                 a0_3 += x3 * w0;
             }
             {
-                const int32_t w1 = wr[1];
+                const int32_t w1 = w[1];
                 a0_0 += x1 * w1;
                 a0_1 += x2 * w1;
                 a0_2 += x3 * w1;
                 a0_3 += x4 * w1;
             }
             {
-                const int32_t w2 = wr[2];
+                const int32_t w2 = w[2];
                 a0_0 += x2 * w2;
                 a0_1 += x3 * w2;
                 a0_2 += x4 * w2;
                 a0_3 += x5 * w2;
+            }
+        }
+        { /* kernel row 2 */
+            const int32_t x6 = (int32_t)px[40] + INT8_HWC_INPUT_OFFSET;
+            const int32_t x7 = (int32_t)px[44] + INT8_HWC_INPUT_OFFSET;
+            const int32_t x8 = (int32_t)px[48] + INT8_HWC_INPUT_OFFSET;
+            const int32_t x9 = (int32_t)px[52] + INT8_HWC_INPUT_OFFSET;
+            const int32_t x10 = (int32_t)px[56] + INT8_HWC_INPUT_OFFSET;
+            const int32_t x11 = (int32_t)px[60] + INT8_HWC_INPUT_OFFSET;
+            {
+                const int32_t w3 = w[3];
+                a0_0 += x6 * w3;
+                a0_1 += x7 * w3;
+                a0_2 += x8 * w3;
+                a0_3 += x9 * w3;
+            }
+            {
+                const int32_t w4 = w[4];
+                a0_0 += x7 * w4;
+                a0_1 += x8 * w4;
+                a0_2 += x9 * w4;
+                a0_3 += x10 * w4;
+            }
+            {
+                const int32_t w5 = w[5];
+                a0_0 += x8 * w5;
+                a0_1 += x9 * w5;
+                a0_2 += x10 * w5;
+                a0_3 += x11 * w5;
             }
         }
     }
@@ -480,7 +509,7 @@ static void int8_hwc_call(int fn, const int8_t *restrict px, const int8_t *restr
         int8_hwc_rows0_o1_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     case 1:
-        int8_hwc_rows1_o1_p4(px, w, output, o0, oy, ox, rows, count);
+        int8_hwc_band1_o1_p4(px, w, output, o0, oy, ox, rows, count);
         break;
     case 2:
         int8_hwc_column2_o1_p4(px, w, output, o0, oy, ox, rows, count);

@@ -5,9 +5,10 @@
  * pixels that use it. The output plane is split at generation time into regions by which kernel rows and columns
  * fall inside the input; each region runs a function with exactly its valid taps, so no bounds check runs anywhere.
  * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows,
- * except the side bands with every kernel row inside the input: they run pixel blocks down each output column.
+ * except the side bands with every kernel row inside the input: they run pixel blocks down each output column;
+ * top and bottom bands with every kernel column inside unroll their valid kernel rows.
  *  Weights are stored in the blocked order the loops read (the same size as the plain order).
- * Code: about 3234 bytes estimated (budget 3900).
+ * Code: about 3315 bytes estimated (budget 3900).
  */
 #include "edge3x3.h"
 
@@ -124,8 +125,8 @@ static void edge3x3_rows0_o1_p1(const int16_t *restrict px0, const int16_t *rest
   }
 }
 
-/* 1 output channel(s) x 1 pixel(s); border: 3 consecutive kernel column(s), any kernel rows. */
-static void edge3x3_rows1_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
+/* 1 output channel(s) x 1 pixel(s); top or bottom band: every kernel column, kernel rows 1, 2 relative to the first. */
+static void edge3x3_band1_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
@@ -133,24 +134,40 @@ static void edge3x3_rows1_o1_p1(const int16_t *restrict px0, const int16_t *rest
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
     int64_t a0_0 = edge3x3_seed(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
-        const int16_t *pr = px;
-        const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
-            const int32_t x0 = (int32_t)pr[0];
-            const int32_t x1 = (int32_t)pr[1];
-            const int32_t x2 = (int32_t)pr[2];
+    (void)rows;
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+        { /* kernel row 1 */
+            const int32_t x0 = (int32_t)px[0];
+            const int32_t x1 = (int32_t)px[1];
+            const int32_t x2 = (int32_t)px[2];
             {
-                const int32_t w0 = wr[0];
+                const int32_t w0 = w[0];
                 a0_0 += x0 * w0;
             }
             {
-                const int32_t w1 = wr[1];
+                const int32_t w1 = w[1];
                 a0_0 += x1 * w1;
             }
             {
-                const int32_t w2 = wr[2];
+                const int32_t w2 = w[2];
                 a0_0 += x2 * w2;
+            }
+        }
+        { /* kernel row 2 */
+            const int32_t x3 = (int32_t)px[16];
+            const int32_t x4 = (int32_t)px[17];
+            const int32_t x5 = (int32_t)px[18];
+            {
+                const int32_t w3 = w[3];
+                a0_0 += x3 * w3;
+            }
+            {
+                const int32_t w4 = w[4];
+                a0_0 += x4 * w4;
+            }
+            {
+                const int32_t w5 = w[5];
+                a0_0 += x5 * w5;
             }
         }
     }
@@ -414,7 +431,7 @@ static void edge3x3_call(int fn, const int16_t *restrict px, const int16_t *rest
         edge3x3_rows0_o1_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     case 1:
-        edge3x3_rows1_o1_p1(px, w, output, o0, oy, ox, rows, count);
+        edge3x3_band1_o1_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     case 2:
         edge3x3_column2_o1_p1(px, w, output, o0, oy, ox, rows, count);

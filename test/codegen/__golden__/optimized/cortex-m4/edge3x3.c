@@ -4,9 +4,10 @@
  * per MAC estimated in the interior); each input value is loaded once per kernel row and shared by the taps and
  * pixels that use it. The output plane is split at generation time into regions by which kernel rows and columns
  * fall inside the input; each region runs a function with exactly its valid taps, so no bounds check runs anywhere.
- * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows.
+ * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows;
+ * top and bottom bands with every kernel column inside unroll their valid kernel rows.
  *  Weights are stored in the blocked order the loops read (the same size as the plain order).
- * Code: about 1698 bytes estimated (budget 3900).
+ * Code: about 1738 bytes estimated (budget 3900).
  */
 #include "edge3x3.h"
 
@@ -155,8 +156,8 @@ static void edge3x3_rows0_o1_p1(const int16_t *restrict px0, const int16_t *rest
   }
 }
 
-/* 1 output channel(s) x 2 pixel(s); border: 3 consecutive kernel column(s), any kernel rows. */
-static void edge3x3_rows1_o1_p2(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
+/* 1 output channel(s) x 2 pixel(s); top or bottom band: every kernel column, kernel rows 1, 2 relative to the first. */
+static void edge3x3_band1_o1_p2(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 2 * PIXEL_STRIDE, ox += 2) {
@@ -165,19 +166,30 @@ static void edge3x3_rows1_o1_p2(const int16_t *restrict px0, const int16_t *rest
     KEEP_LOADS_IN_LOOP(w);
     int64_t a0_0 = edge3x3_seed(o0 + 0);
     int64_t a0_1 = edge3x3_seed(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
-        const int16_t *pr = px;
-        const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
-            const int32_t x0 = edge3x3_word(pr + 0);
-            const int32_t x1 = edge3x3_word(pr + 2);
+    (void)rows;
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+        { /* kernel row 1 */
+            const int32_t x0 = edge3x3_word(px + 0);
+            const int32_t x1 = edge3x3_word(px + 2);
             {
-                const int32_t w0 = edge3x3_word(wr + 0);
-                const int32_t w1 = edge3x3_word(wr + 1);
+                const int32_t w0 = edge3x3_word(w + 0);
+                const int32_t w1 = edge3x3_word(w + 1);
                 a0_0 = __smlald(x0, w0, a0_0);
                 a0_0 = edge3x3_smlalbt(x1, w1, a0_0);
                 a0_1 = edge3x3_smlaltb(x0, w0, a0_1);
                 a0_1 = __smlald(x1, w1, a0_1);
+            }
+        }
+        { /* kernel row 2 */
+            const int32_t x2 = edge3x3_word(px + 16);
+            const int32_t x3 = edge3x3_word(px + 18);
+            {
+                const int32_t w2 = edge3x3_word(w + 3);
+                const int32_t w3 = edge3x3_word(w + 4);
+                a0_0 = __smlald(x2, w2, a0_0);
+                a0_0 = edge3x3_smlalbt(x3, w3, a0_0);
+                a0_1 = edge3x3_smlaltb(x2, w2, a0_1);
+                a0_1 = __smlald(x3, w3, a0_1);
             }
         }
     }
@@ -280,7 +292,7 @@ static void edge3x3_call(int fn, const int16_t *restrict px, const int16_t *rest
         edge3x3_rows0_o1_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     case 1:
-        edge3x3_rows1_o1_p2(px, w, output, o0, oy, ox, rows, count);
+        edge3x3_band1_o1_p2(px, w, output, o0, oy, ox, rows, count);
         break;
     case 2:
         edge3x3_interior2_o1_p2(px, w, output, o0, oy, ox, rows, count);
