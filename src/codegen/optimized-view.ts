@@ -173,6 +173,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       noSched: split,
       lane2: opt.fns.some((f) => f.laneAccs.length > 0),
       laneShift: LANE2_SHIFT,
+      laneLimitBits: LANE2_SHIFT - 1,
       laneUp: 32 - LANE2_SHIFT,
       laneScale: 2 ** LANE2_SHIFT,
       smlalHelpers: acc64 && !split ? (['bb', 'bt', 'tb', 'tt'] as const).filter((h) => usedHalves.has(h)) : [],
