@@ -3,7 +3,7 @@ import type { KernelModel } from '../spec/index.ts';
 import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
-import { planOptimized, rowContiguousWeights, unitOf, type Def8, type Halves } from './optimized.ts';
+import { LANE2_SHIFT, planOptimized, rowContiguousWeights, unitOf, type Def8, type Halves } from './optimized.ts';
 
 /**
  * Bytes an immediate offset reaches in the loads the single form uses for 8/16-bit data (LDRSB/LDRSH; 32-bit data
@@ -45,6 +45,7 @@ const macFormDocs = {
   taps8: '8-bit adjacent inputs as one word, SXTB16 lanes (x[e], x[e+2]) x weight lanes (w[c], w[c+2]) through SMLAD, SMLAxy for the rest',
   taps: 'q15 pairs of adjacent kernel columns through SMLALD/SMLAD (words of two inputs x words of two weights), SMLALxy for the rest',
   halves: 'q15 weights of two output channels per aligned word, SMLALxy/SMLAxy pick the half (no load per weight)',
+  lane2: 'two 8-bit pixels packed in bit lanes of one register (x0 + x1*2^23), one SMLAL per two MACs in the interior',
 } as const;
 
 /** Interior seeds with the input offset folded in (bias + offset x Σw), if the accumulator bound still holds. */
@@ -99,20 +100,21 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       seedFn: fold ? `${m.name}_interior_seed_of` : `${m.name}_seed`,
       rows: f.rows.map((r, i) => {
         const last = r.loads.length ? r.loads[r.loads.length - 1].offset : 0;
-        const rebase = opt.macForm === 'single' && f.kind !== 'rowloop' && last * (st.bits / 8) > loadReach[isa.state](st.bits);
+        const rebase = (opt.macForm === 'single' || opt.macForm === 'lane2') && f.kind !== 'rowloop' && last * (st.bits / 8) > loadReach[isa.state](st.bits);
         // A kernel column's loads are rows apart: based on its middle one, twice as many reach their immediates.
         const base = !rebase ? 0 : column ? r.loads[Math.floor((r.loads.length - 1) / 2)].offset : r.loads[0].offset;
         return {
           ...r,
           label: r.column ? `kernel column ${r.ky}` : r.ky >= 1000 ? `input channel +${Math.floor(r.ky / 1000)}, kernel row ${r.ky % 1000}` : `kernel row ${r.ky}`,
           rowBase: rebase ? { id: `row${i}`, offset: base } : null,
-          loads: r.loads.map((l) => ({ ...l, ...def8View(l.b8, l.offset - base), offset: l.offset - base, add: offsetNeeded && !fold ? 1 : 0 })),
+          loads: r.loads.map((l) => ({ ...l, ...def8View(l.b8, l.offset - base), offset: l.offset - base, add: offsetNeeded && !fold ? 1 : 0,
+            ...(l.lane !== undefined ? { lane: true, offset2: l.lane - base } : {}) })),
           taps: r.taps.map((t) => ({
             ...t,
             weights: t.weights.map((w) => ({ ...w, ...def8View(w.b8, w.index) })),
             macs: t.macs.map((mac) => {
               if (mac.halves) usedHalves.add(mac.halves);
-              return { ...mac, op: mac.halves ? macOp(mac.halves) : undefined };
+              return { ...mac, op: mac.halves ? macOp(mac.halves) : undefined, lane: f.laneAccs.length > 0 };
             }),
           })),
         };
@@ -180,6 +182,11 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       alignedWords: opt.macForm === 'halves',
       split,
       noSched: split,
+      lane2: opt.fns.some((f) => f.laneAccs.length > 0),
+      laneShift: LANE2_SHIFT,
+      laneLimitBits: LANE2_SHIFT - 1,
+      laneUp: 32 - LANE2_SHIFT,
+      laneScale: 2 ** LANE2_SHIFT,
       smlalHelpers: acc64 && !split ? (['bb', 'bt', 'tb', 'tt'] as const).filter((h) => usedHalves.has(h)) : [],
       // Weights of the region's first tap: taps stores [ky][channel][kx], the other forms [ky][kx][channel].
       // (the other forms: tap x weight-array elements per kernel position of a block, channels x elements per channel)

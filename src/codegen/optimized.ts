@@ -35,6 +35,8 @@ export const CODE_BUDGET = 3900;
  */
 const codeBudget: Record<IsaFeatures['state'], number> = { a32: 4096, thumb2: CODE_BUDGET, thumb1: CODE_BUDGET, host: CODE_BUDGET };
 const REGION_ROW_BYTES = 12;
+/** Extra code bytes charged per column or band function (see fnBytes). */
+const BORDER_FN_MARGIN = 128;
 /** Instructions a call of the out-of-line output stage adds per output (argument moves, call, return, result). */
 const CALL_INSTRUCTIONS = 9;
 /** MACs per output from which the interior inlines the output stage while the border functions call it. */
@@ -47,7 +49,29 @@ const UNROLL_MACS = 24;
  * 2 x 2 blocking's 64-bit accumulators once per iteration (A32 has 14 registers for 8 accumulator halves, pointers,
  * inputs and weights), so longer iterations pay off (measured on ARM926EJ-S: bench a 2.22 -> 1.85, b 2.85 -> 2.36 instructions/MAC).
  */
-const unrollTargets: Record<MacForm, number[]> = { single: [UNROLL_MACS], dual: [UNROLL_MACS], quad: [UNROLL_MACS], taps: [UNROLL_MACS], taps8: [UNROLL_MACS], halves: [144, UNROLL_MACS] };
+const unrollTargets: Record<MacForm, number[]> = { single: [UNROLL_MACS], dual: [UNROLL_MACS], quad: [UNROLL_MACS], taps: [UNROLL_MACS], taps8: [UNROLL_MACS], halves: [144, UNROLL_MACS], lane2: [UNROLL_MACS] };
+/**
+ * lane2: code instructions per (lo, hi) pair beyond its MACs: zeroing, extraction, the seeds' adds, and the pairs kept
+ * live across the output stage's calls (measured upper bound, A32 bench a and e at 4 x 2 with every output called).
+ */
+const LANE2_PAIR_CODE = 18;
+/**
+ * lane2 blockings GCC 12 compiles well, per state (measured on the bench specs): at least `minOb` output channels (one
+ * channel's weight load serves only pb/2 SMLALs: 1 x 4 measured slower than single on bench e) and `minPairs` lane
+ * pairs (A32: with two, GCC moves the (lo, hi) pairs between registers every iteration: bench a 2 x 2 2.48
+ * instructions/MAC against single's 2.17). extraRegs: Thumb-2's budget keeps one register more for pointers than
+ * lane2 needs (4 x 2 measured without spills on Cortex-M3: 1.89 on bench a).
+ */
+const lane2Blocks: Record<IsaFeatures['state'], { minOb: number; minPairs: number; extraRegs: number }> = {
+  a32: { minOb: 2, minPairs: 3, extraRegs: 0 },
+  thumb2: { minOb: 2, minPairs: 2, extraRegs: 1 },
+  thumb1: { minOb: Infinity, minPairs: Infinity, extraRegs: 0 },
+  host: { minOb: Infinity, minPairs: Infinity, extraRegs: 0 },
+};
+const lane2ShapeOk = (ob: number, pb: number, state: IsaFeatures['state']) => pb % 2 === 0 && ob >= lane2Blocks[state].minOb
+  && (ob * pb) / 2 >= lane2Blocks[state].minPairs;
+/** lane2: instructions per output beyond single's: zeroing its lanes, extracting them (shifts, the borrow), the seed's add. */
+const LANE2_OUTPUT_INSTRUCTIONS = 4;
 /** quad's weights are two unpacked halves held across taps; one more register than the estimate counts fits. */
 const QUAD_EXTRA_REGS = 1;
 /**
@@ -64,6 +88,8 @@ export interface Load {
   word?: boolean;
   /** taps8: how the value is made (see Def8). */
   b8?: Def8;
+  /** lane2: the element packed above it (x[offset] + x[lane]*2^23: two loads and an add). */
+  lane?: number;
 }
 
 /**
@@ -115,6 +141,8 @@ export interface BlockFn {
   ob: number;
   pb: number;
   accs: { id: string; j: number; p: number }[];
+  /** lane2: (lo, hi) sums of channel j's pixels p0 and p1 in bit lanes (accs is then empty). */
+  laneAccs: { id: string; j: number; p0: number; p1: number }[];
   /** unrolled: every kernel row; rowloop: one row, its offsets relative to the row. */
   rows: Row[];
   /** Weight-array elements per unit of input channels in the blocked array: KH x KW x ob x weight stride. */
@@ -167,14 +195,45 @@ export interface Region {
  *   SXTB16 of it and of it rotated by 8 give lanes (x[e], x[e+2]) and (x[e+1], x[e+3]); kernel columns c, c+2 of
  *   one channel (lanes (w[c], w[c+2]) the same way from a word of its kernel row) meet in one SMLAD; the columns
  *   left over take SMLAxy with the lanes already unpacked. Weights stored as taps (the raw bytes).
+ * - lane2: 8-bit data on a core with a long multiply: x[a] + x[a+s]*2^23 (two LDRSB and one ADD, s the stride) times
+ *   w is x[a]*w + (x[a+s]*w)*2^23, so one SMLAL into a (lo, hi) pair makes the MACs of two adjacent output pixels.
+ *   With every channel's |sum of products| < 2^22 (lane2Fits) the 64-bit sum holds pixel 0's sum in its low 23 bits
+ *   (recovered by sign extension) and pixel 1's above them (plus the borrow); the seed is added after extraction.
+ *   A packed value serves every tap and channel that reads it. Only the unrolled interior's even pixel blocks take
+ *   it; the row loops and single pixels multiply as single does (same weight order).
  */
-export type MacForm = 'single' | 'dual' | 'quad' | 'taps' | 'taps8' | 'halves';
+export type MacForm = 'single' | 'dual' | 'quad' | 'taps' | 'taps8' | 'halves' | 'lane2';
+
+/** lane2: bit position of the second pixel in the packed register (as the pointwise family's LANE_SHIFT). */
+export const LANE2_SHIFT = 23;
+
+/**
+ * lane2's bound, proved in exact integers: every output channel's sum of |weight| x the largest |value| multiplied
+ * stays under 2^22 (LANE2_SHIFT - 1 bits). The values are the raw int8 inputs (interior with folded seeds, |x| <= 128)
+ * or input + offset (interior without folding): the larger of the two is taken, so it holds either way. The upper
+ * pixel's value x 2^23 must also fit an int32 (|value| < 256).
+ */
+export function lane2Fits(m: KernelModel): boolean {
+  if (m.numeric.storage.bits !== 8) return false;
+  const off = BigInt(m.numeric.inputOffset);
+  const abs = (v: bigint) => (v < 0n ? -v : v);
+  const maxX = [128n, abs(-128n + off), abs(127n + off)].reduce((a, b) => (a > b ? a : b));
+  if (maxX >= 256n) return false;
+  const limit = 1n << BigInt(LANE2_SHIFT - 1);
+  const per = m.inPerGroup * m.kH * m.kW;
+  for (let o = 0; o < m.outC; o++) {
+    let sumAbs = 0n;
+    for (let t = o * per; t < (o + 1) * per; t++) sumAbs += abs(BigInt(m.weights[t]));
+    if (sumAbs * maxX >= limit) return false;
+  }
+  return true;
+}
 
 /**
  * MAC forms by ISA feature, best first: the first row whose features the ISA has and whose spec test passes wins.
  * ISA differences live in this table, never in checks of target names.
  */
-export const macForms: readonly { form: MacForm; needs: (keyof IsaFeatures)[]; accepts: (m: KernelModel) => boolean; why: string }[] = [
+export const macForms: readonly { form: MacForm; needs: (keyof IsaFeatures)[]; lacks?: (keyof IsaFeatures)[]; states?: IsaFeatures['state'][]; accepts: (m: KernelModel) => boolean; why: string }[] = [
   {
     form: 'quad', needs: ['simd32', 'unaligned'],
     accepts: (m) => m.numeric.storage.bits === 8 && m.layout === 'hwc' && m.inPerGroup % 4 === 0,
@@ -204,18 +263,25 @@ export const macForms: readonly { form: MacForm; needs: (keyof IsaFeatures)[]; a
     accepts: (m) => m.numeric.storage.bits === 16 && m.numeric.inputOffset === 0 && m.outPerGroup % 2 === 0,
     why: 'q15, an even number of output channels per group (blocks of whole channel pairs)',
   },
+  {
+    // Thumb-1 has no SMLAL; the host runs no inline ARM assembly. Measured on cores without SIMD32 only (ARM920T,
+    // ARM926EJ-S, Cortex-M3): the SIMD cores keep single where quad and taps8 do not apply.
+    form: 'lane2', needs: ['longMultiply'], lacks: ['simd32'], states: ['a32', 'thumb2'],
+    accepts: (m) => lane2Fits(m) && planAccumulator(m).accType === 'int32_t',
+    why: '8-bit, every channel\'s |sum of products| < 2^22 (two pixels in bit lanes of one SMLAL), 32-bit accumulators',
+  },
   { form: 'single', needs: [], accepts: () => true, why: 'every spec' },
 ];
 
 export function chooseMacForm(m: KernelModel, isa: IsaFeatures): MacForm {
-  return macForms.find((r) => r.needs.every((f) => isa[f] === true) && r.accepts(m))!.form;
+  return macForms.find((r) => r.needs.every((f) => isa[f] === true) && !(r.lacks ?? []).some((f) => isa[f] === true) && (!r.states || r.states.includes(isa.state)) && r.accepts(m))!.form;
 }
 
 /** taps and taps8 store weights [ci][ky][channel in block][kx] (each channel's kernel row contiguous); the others [ci][ky][kx][channel]. */
 export const rowContiguousWeights = (f: MacForm): boolean => f === 'taps' || f === 'taps8';
 
 /** Input channels one MAC unit covers. */
-export const unitOf: Record<MacForm, number> = { single: 1, dual: 2, quad: 4, taps: 1, taps8: 1, halves: 1 };
+export const unitOf: Record<MacForm, number> = { single: 1, dual: 2, quad: 4, taps: 1, taps8: 1, halves: 1, lane2: 1 };
 
 export interface OptimizedPlan {
   macForm: MacForm;
@@ -265,9 +331,9 @@ function liveTaps(m: KernelModel): Set<string> {
   return live;
 }
 
-function distinctColumns(m: KernelModel, kxs: number[], pb: number): number {
+function distinctColumns(m: KernelModel, kxs: number[], pb: number, step = m.strideW): number {
   const s = new Set<number>();
-  for (let p = 0; p < pb; p++) for (const kx of kxs) s.add(p * m.strideW + kx * m.dilW);
+  for (let p = 0; p < pb; p++) for (const kx of kxs) s.add(p * step + kx * m.dilW);
   return s.size;
 }
 
@@ -284,6 +350,9 @@ function registersNeeded(ob: number, pb: number, accWords: number, form: MacForm
   if (form === 'halves') return ob * pb * accWords + 1 + ob / 2;
   // taps8: the unpacked input lanes (about one per pixel, one more from 4 columns), one channel's weight lanes.
   if (form === 'taps8') return ob * pb * accWords + pb + (kW >= 4 ? 1 : 0) + (kW === 5 ? 3 : 2) - TAPS8_EXTRA_REGS;
+  // lane2 (even blocks): a (lo, hi) pair per channel and pixel pair, a packed input per pair (streamed: made just
+  // before its taps), a weight; odd blocks are single's.
+  if (form === 'lane2' && pb % 2 === 0) return ob * pb + pb / 2 + 1;
   return ob * pb * accWords + 2 + (form === 'quad' ? 2 : 1) * ob;
 }
 
@@ -312,6 +381,15 @@ function countedEstimate(m: KernelModel, f: BlockFn, accWords: number, lanes8 = 
 /** Instructions per MAC of the interior: input and weight loads, MACs, loop upkeep, seeding and finishing. */
 function estimate(m: KernelModel, ob: number, pb: number, accWords: number, form: MacForm, widened: boolean): number {
   const taps = m.kH * m.kW;
+  if (form === 'lane2' && pb % 2 === 0) {
+    // Per kernel row: a load per element read, an add per packed value (pair start); per tap a load per weight and
+    // an SMLAL per channel and pixel pair. Per output: single's seeding and finishing, the lanes' zeroing and
+    // extraction (~4 more).
+    const packed = m.kH * distinctColumns(m, allColumns(m), pb / 2, 2 * m.strideW);
+    const loads = m.kH * distinctColumns(m, allColumns(m), pb);
+    const perOutput = ((10 * accWords + LANE2_OUTPUT_INSTRUCTIONS) * ob * pb) / m.inPerGroup;
+    return (loads + packed + taps * ob + (taps * ob * pb) / 2 + 3 + accWords + perOutput) / (taps * ob * pb);
+  }
   // single and dual: per input channel (dual's pairs are not modelled; its choices were measured that way)
   const unit = form === 'quad' ? 4 : 1;
   // Per unit of input channels: a load per input (quad: + 2 unpacks), a load per weight (quad: + 2 unpacks
@@ -352,14 +430,18 @@ function fnBytes(f: BlockFn, accWords: number, m: KernelModel, state: IsaFeature
   const k = f.macForm === 'quad' ? 3 : 1;
   // Border functions add the input offset to every input they load (the interior folds it into its seeds).
   const add = m.numeric.inputOffset !== 0 && f.kind !== 'unrolled' ? 1 : 0;
-  let n = 0;
+  let n = f.laneAccs.length * LANE2_PAIR_CODE;
   for (const r of f.rows) {
-    n += f.macForm === 'taps8' ? r.loads.reduce((a, l) => a + def8Cost(l.b8), 0) : (k + add) * r.loads.length;
+    // lane2: two loads (each with the offset's add) and the packing add per value
+    n += f.macForm === 'taps8' ? r.loads.reduce((a, l) => a + def8Cost(l.b8), 0)
+      : r.loads.reduce((a, l) => a + (l.lane === undefined ? k + add : 3 + 2 * add), 0);
     for (const t of r.taps) n += (f.macForm === 'quad' ? 2 : 1) * t.macs.length
       + (f.macForm === 'taps8' ? t.weights.reduce((a, l) => a + def8Cost(l.b8), 0) : k * t.weights.length);
   }
   const perAcc = f.outlineFinish ? c.accCall : m.numeric.kind === 'int8' ? c.accInt8 : c.accQ;
-  return c.instr * n + c.fn + f.ob * f.pb * accWords * perAcc;
+  // Column and band functions: their loads reach further (rows apart) and their blocks spill more than the fitted
+  // kinds (measured up to 33 B over the model on cortex-m7 bench f q15 and 113 B on arm920t bench a int8 without it): a margin of their own.
+  return c.instr * n + c.fn + (f.kind === 'column' || f.kind === 'band' ? BORDER_FN_MARGIN : 0) + f.ob * f.pb * accWords * perAcc;
 }
 
 /**
@@ -498,7 +580,9 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
   const paired = macForm === 'taps' || macForm === 'taps8' || macForm === 'halves';
   const interiorOf = (ob: number, pb: number, unroll: number) => blockFn(m, strides(m), 'unrolled', allColumns(m), ob, pb, 'estimate', '', live, macForm, weightStride,
     macForm === 'halves' && pb % 2 === 0, unroll);
-  const options: (Shape & { cost: number })[] = [];
+  const options: (Shape & { cost: number; form: MacForm })[] = [];
+  // lane2: every blocking also as single (what the interior multiplies with when lane2 does not win or fit there).
+  const base: MacForm = macForm === 'lane2' ? 'single' : macForm;
   // Column functions for the side bands cost the interior nothing: at equal cost every shape with them comes first
   // (with the border's output stage called if that is what fits), largest vertical blocks first, then the shapes
   // without (a row loop per side band).
@@ -514,17 +598,26 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
       // taps8: one output channel per block measured slower than two on every bench spec (its weight lanes are
       // unpacked for as few MACs as pixels; the single-pixel tails build their lanes with PKHBT), so from 2 when possible.
       for (let ob = macForm === 'taps8' ? Math.min(2, m.outPerGroup) : 1; ob <= Math.min(4, m.outPerGroup); ob++)
-        for (let pb = 1; pb <= Math.min(4, widest); pb++)
-          if (column <= pb && (paired ? pairedShapeOk(m, macForm, ob) && (ob * pb <= 2 || registersNeeded(ob, pb, accWords, macForm, m.kW) <= budget)
-            : ob * pb === 1 || registersNeeded(ob, pb, accWords, macForm) <= budget + (quad ? QUAD_EXTRA_REGS : 0)))
-            options.push({ ob, pb, outline, unroll, columnPb: column, bands,
-              cost: (paired ? countedEstimate(m, interiorOf(ob, pb, unroll), accWords, lanes8) : estimate(m, ob, pb, accWords, macForm, widened))
-              + (outline === 'all' ? CALL_INSTRUCTIONS / macsPerOutput : 0) });
+        // column functions at most as many pixels per block as the interior (the same registers)
+        for (let pb = Math.max(1, column); pb <= Math.min(4, widest); pb++) {
+          const call = outline === 'all' ? CALL_INSTRUCTIONS / macsPerOutput : 0;
+          const border = { columnPb: column, bands };
+          // A column function multiplies in the base form (single or halves: lane2 packs only the interior's pairs),
+          // so its blocking must fit the registers in that form (more spills and code otherwise: lane2's 4 x 2 with
+          // 4 x 2 single column blocks measured 389 B over the code model on arm920t).
+          if (column > 1 && registersNeeded(ob, column, accWords, base, m.kW) > budget) continue;
+          if (paired ? pairedShapeOk(m, macForm, ob) && (ob * pb <= 2 || registersNeeded(ob, pb, accWords, macForm, m.kW) <= budget)
+            : ob * pb === 1 || registersNeeded(ob, pb, accWords, base) <= budget + (quad ? QUAD_EXTRA_REGS : 0))
+            options.push({ ob, pb, outline, unroll, ...border, form: base, cost: (paired ? countedEstimate(m, interiorOf(ob, pb, unroll), accWords, lanes8) : estimate(m, ob, pb, accWords, base, widened))
+              + call });
+          if (macForm === 'lane2' && lane2ShapeOk(ob, pb, isa.state) && registersNeeded(ob, pb, accWords, 'lane2') <= budget + lane2Blocks[isa.state].extraRegs)
+            options.push({ ob, pb, outline, unroll, ...border, form: 'lane2', cost: estimate(m, ob, pb, accWords, 'lane2', false) + call });
+        }
   options.sort((a, b) => a.cost - b.cost);
   let chosen = options[options.length - 1];
-  let built = build(m, chosen, accWords, live, macForm, weightStride, isa.state);
+  let built = build(m, chosen, accWords, live, chosen.form, weightStride, isa.state);
   for (const o of options) {
-    const b = build(m, o, accWords, live, macForm, weightStride, isa.state);
+    const b = build(m, o, accWords, live, o.form, weightStride, isa.state);
     if (b.bytes <= codeBudget[isa.state]) {
       chosen = o;
       built = b;
@@ -565,7 +658,7 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
   const stored = lanes8 ? weights.map((v, e) => (v & 0xffff) | ((weights[e + 2] ?? 0) << 16)) : weights;
   const s = strides(m);
   return {
-    macForm,
+    macForm: chosen.form,
     dual,
     widened,
     lanes8,
@@ -595,6 +688,9 @@ function ciUnroll(inPerGroup: number, macsPerCi: number, unroll = UNROLL_MACS): 
 function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, kind: BlockFn['kind'], kxs: number[],
   ob: number, pb: number, fn: string, doc: string, live: Set<string>, form: MacForm, weightStride: number, alignedInput = false,
   unroll = UNROLL_MACS, kys: number[] = []): BlockFn {
+  // lane2 packs pixel pairs where its bound is proved (the interior) and the block is pairs; elsewhere single.
+  const lanes = form === 'lane2' && kind === 'unrolled' && pb % 2 === 0;
+  if (form === 'lane2' && !lanes) form = 'single';
   const unit = unitOf[form];
   const kxMin = kxs.length ? kxs[0] : 0;
   // The unrolled interior (and a band, over its valid rows) drops taps that are zero everywhere; a row loop serves
@@ -650,6 +746,12 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
         rows.push({ ky: ciStep > 1 ? ky + u * 1000 : ky, loads: r.loads, taps: r.taps });
         continue;
       }
+      if (lanes) {
+        const xAt = (p: number, kx: number) => rowOffset + (p * m.strideW + (kx - kxMin) * m.dilW) * s.col;
+        const r = lane2Row(cols, ob, pb, xAt, wIndex, () => `x${loadId++}`, () => `w${weightId++}`);
+        rows.push({ ky: ciStep > 1 ? ky + u * 1000 : ky, loads: r.loads, taps: r.taps });
+        continue;
+      }
       const taps: Tap[] = cols.map((kx) => {
         const weights = Array.from({ length: ob }, (_, j) => ({ id: `w${weightId++}`, index: wIndex(j, kx) * weightStride }));
         const macs: Mac[] = [];
@@ -663,9 +765,11 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
       rows.push({ ky: ciStep > 1 ? ky + u * 1000 : ky, loads, taps });
     }
   const accs = [];
-  for (let j = 0; j < ob; j++) for (let p = 0; p < pb; p++) accs.push({ id: `a${j}_${p}`, j, p });
+  const laneAccs = [];
+  if (lanes) for (let j = 0; j < ob; j++) for (let q = 0; q < pb / 2; q++) laneAccs.push({ id: `l${j}_${q}`, j, p0: 2 * q, p1: 2 * q + 1 });
+  else for (let j = 0; j < ob; j++) for (let p = 0; p < pb; p++) accs.push({ id: `a${j}_${p}`, j, p });
   return {
-    fn, doc, kind, ob, pb, accs, rows, weightsPerCi: m.kH * m.kW * ob * weightStride, rowWeights: m.kW * ob * weightStride,
+    fn, doc, kind, ob, pb, accs, laneAccs, rows, weightsPerCi: m.kH * m.kW * ob * weightStride, rowWeights: m.kW * ob * weightStride,
     ciStep, unit, macForm: form, hasTaps: rows.length > 0, outlineFinish: false,
   };
 }
@@ -889,5 +993,37 @@ function taps8Row(cs: number[], ob: number, pb: number, rowOffset: number, wInde
   }
   const loads = x.defs.map((d) => ({ id: d.id, offset: rowOffset + d.offset, b8: { kind: d.kind, even: d.even, odd: d.odd } }))
     .sort((a, b) => a.offset - b.offset);
+  return { loads, taps };
+}
+
+/**
+ * One kernel row of lane2: per pixel pair q and kernel column kx, the packed value of the pair's two inputs (pixels
+ * 2q and 2q+1 read elements a and a + stride), made once and shared by every tap and channel that reads it; per
+ * tap, a weight per channel and an SMLAL per channel and pair.
+ */
+function lane2Row(cols: number[], ob: number, pb: number, xAt: (p: number, kx: number) => number,
+  wIndex: (j: number, kx: number) => number, xId: () => string, wId: () => string): { loads: Load[]; taps: Tap[] } {
+  const ids = new Map<number, string>();
+  const loads: Load[] = [];
+  const packed = (q: number, kx: number): string => {
+    const offset = xAt(2 * q, kx);
+    let id = ids.get(offset);
+    if (!id) {
+      id = xId();
+      ids.set(offset, id);
+      loads.push({ id, offset, lane: xAt(2 * q + 1, kx) });
+    }
+    return id;
+  };
+  const taps: Tap[] = cols.map((kx) => {
+    const weights = Array.from({ length: ob }, (_, j) => ({ id: wId(), index: wIndex(j, kx) }));
+    const macs: Mac[] = [];
+    for (let q = 0; q < pb / 2; q++) {
+      const x = packed(q, kx);
+      for (let j = 0; j < ob; j++) macs.push({ acc: `l${j}_${q}`, x, w: weights[j].id });
+    }
+    return { weights, macs };
+  });
+  loads.sort((a, b) => a.offset - b.offset);
   return { loads, taps };
 }

@@ -16,20 +16,22 @@ import { loadSpec } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { root } from '../helpers.ts';
 
-// The int8 specs had the biggest kernels (per-channel output stage inlined per accumulator, offset adds in A32).
-const specs = ['a_3x3_16to16_32x32_int8', 'd_dw3x3_32_32x32_int8', 'e_5x5_8to16_28x28_int8', 'e_5x5_8to16_28x28_q7', 'a_3x3_16to16_32x32_q7', 'a_3x3_16to16_32x32_q15'];
+// Every bench spec the blocked family takes (the biggest kernels: int8's per-channel output stage, offset adds in A32,
+// lane2's lane pairs, column and band functions).
+const specs = fs.readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+const targetNames = ['arm920t', 'arm926ej-s', 'cortex-m3', 'cortex-m4', 'cortex-m7'];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-codesize-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 describe('blocked code-size estimate', () => {
-  it('is at least the real .text and keeps it under 4 KiB (arm920t, cortex-m4)', async () => {
+  it(`is at least the real .text and keeps it under 4 KiB (${targetNames.join(', ')})`, async () => {
     const checked: string[] = [];
-    for (const tname of ['arm920t', 'cortex-m4']) {
+    for (const tname of targetNames) {
       const t = findTarget(tname)!;
       await Promise.all(specs.map(async (s) => {
         const m = await loadSpec(path.join(root, 'bench', `${s}.json`));
         const k = generate(m, { variant: 'optimized', isa: t.features, optimize: 'default' });
-        expect(k.family).toBe('blocked');
+        if (k.family !== 'blocked') return;
         const plan = planOptimized(m, t.features, planAccumulator(m).accType, 'default');
         const dir = path.join(work, `${s}-${tname}`);
         writeKernel(k, dir);
@@ -43,6 +45,7 @@ describe('blocked code-size estimate', () => {
         checked.push(`${s}@${tname}`);
       }));
     }
-    expect(checked).toHaveLength(2 * specs.length);
-  }, 60_000);
+    // the blocked family takes most of them on every target (1x1 is pointwise, M55/A9 have vector families)
+    expect(checked.length).toBeGreaterThan(targetNames.length * specs.length * 0.7);
+  }, 300_000);
 });

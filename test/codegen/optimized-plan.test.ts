@@ -166,8 +166,9 @@ describe('MAC form table', () => {
       ['cortex-m4', q7({ dilation: [1, 2], padding: 2 }), 'single'],
       // int8 CHW with an input offset: its interior seeds fold the offset, its borders add it per input (single)
       ['cortex-m4', int8Hwc(3, { layout: 'chw', weights: { random: { seed: 3 } } }), 'single'],
-      ['cortex-m3', q7(), 'single'],
-      ['arm926ej-s', q7(), 'single'],
+      // no SIMD32: two pixels in the bit lanes of one SMLAL (the bound holds for these weights)
+      ['cortex-m3', q7(), 'lane2'],
+      ['arm926ej-s', q7(), 'lane2'],
     ];
     for (const [target, m, form] of cases) expect(chooseMacForm(m, isa(target)), `${target} k${m.kH}x${m.kW} s${m.strideW} d${m.dilW}`).toBe(form);
     // the bench shapes: 3x3 16 -> 16 picks a blocking of more than 4 accumulators (measured: 1.56 instructions/MAC)
@@ -280,13 +281,13 @@ describe('MAC form table', () => {
       ['cortex-m4', int8Hwc(18), 'single'],
       // CHW: the channels of a pixel are not adjacent, but a kernel row's inputs are (taps8)
       ['cortex-m4', q7Chw, 'taps8'],
-      ['cortex-m3', q7Chw, 'single'],
+      ['cortex-m3', q7Chw, 'lane2'],
       ['cortex-m4', q15Hwc(4), 'dual'],
       ['cortex-m4', q15Hwc(3), 'single'],
-      // no SIMD32: no SXTB16/SMLAD
-      ['cortex-m3', int8Hwc(16), 'single'],
-      ['arm926ej-s', int8Hwc(16), 'single'],
-      ['arm920t', int8Hwc(16), 'single'],
+      // no SIMD32: no SXTB16/SMLAD, but a long multiply (lane2); Thumb-1 has none
+      ['cortex-m3', int8Hwc(16), 'lane2'],
+      ['arm926ej-s', int8Hwc(16), 'lane2'],
+      ['arm920t', int8Hwc(16), 'lane2'],
       ['cortex-m0', int8Hwc(16), 'single'],
     ];
     for (const [target, m, form] of cases) expect(chooseMacForm(m, isa(target)), `${target} ${m.numeric.type} ${m.layout} ${m.inC}`).toBe(form);
@@ -340,10 +341,101 @@ describe('MAC form table', () => {
   });
 
   it('int8 may inline the output stage in the interior and call one copy from the border functions only', async () => {
-    const m = await loadSpec(path.join(root, 'bench', 'a_3x3_16to16_32x32_int8.json'));
+    const m = await loadSpec(path.join(root, 'bench', 'b_3x3_3to8_32x32_int8.json'));
     const plan = planOptimized(m, isa('arm920t'), planAccumulator(m).accType, 'default');
     expect(plan.outlineFinish).toBe(true);
     for (const f of plan.fns) expect(f.outlineFinish, f.fn).toBe(f.kind !== 'unrolled');
     expect(plan.codeBytes).toBeLessThanOrEqual(plan.codeBudget);
+  });
+});
+
+/** Per accumulator pixel, the (input element, weight element) products a lane2 function computes. */
+function laneProducts(f: BlockFn): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const add = (key: string, v: string) => out.set(key, [...(out.get(key) ?? []), v]);
+  for (const r of f.rows) {
+    const xs = new Map(r.loads.map((l) => [l.id, l]));
+    for (const t of r.taps) {
+      const ws = new Map(t.weights.map((w) => [w.id, w]));
+      for (const mac of t.macs) {
+        const x = xs.get(mac.x)!;
+        const w = ws.get(mac.w)!;
+        const pair = f.laneAccs.find((a) => a.id === mac.acc)!;
+        expect(x.lane).toBeDefined();
+        add(`${pair.j}_${pair.p0}`, `${x.offset}*${w.index}`);
+        add(`${pair.j}_${pair.p1}`, `${x.lane}*${w.index}`);
+      }
+    }
+  }
+  for (const l of out.values()) l.sort();
+  return out;
+}
+
+describe('lane2 (two int8 pixels in bit lanes of one SMLAL)', () => {
+  const int8Chw = (inC: number, weights: number[] | null, inputOffset: number, over: Record<string, unknown> = {}) => model({
+    input: { channels: inC, height: 6, width: 10 }, output: { channels: 2 },
+    numeric: { type: 'int8', inputOffset, multiplier: 1300000000, shift: -12 },
+    ...(weights ? { weights: { values: weights } } : {}), ...over,
+  });
+  // every weight at |127|: 9 x inC taps x 127 x the largest |value| multiplied must stay under 2^22 = 4,194,304
+  const full = (inC: number) => Array.from({ length: 2 * inC * 9 }, (_, i) => (i % 2 ? 127 : -127));
+
+  it('is chosen only where every channel\'s sum of |products| is proved under 2^22 (exact, the offset counted)', () => {
+    // no offset, |x| <= 128: 28 x 9 x 127 x 128 = 4,096,512 fits; 29 channels (4,243,968) do not
+    expect(chooseMacForm(int8Chw(28, full(28), 0), isa('arm920t'))).toBe('lane2');
+    expect(chooseMacForm(int8Chw(29, full(29), 0), isa('arm920t'))).toBe('single');
+    expect(chooseMacForm(int8Chw(29, full(29), 0), isa('cortex-m3'))).toBe('single');
+    // an offset of 128: border values up to 255 (28 x 9 x 127 x 255 > 2^22); 14 channels fit (4,080,330)
+    expect(chooseMacForm(int8Chw(28, full(28), 128), isa('arm926ej-s'))).toBe('single');
+    expect(chooseMacForm(int8Chw(14, full(14), 128), isa('arm926ej-s'))).toBe('lane2');
+    // a negative offset counts its magnitude: -128 - 100 = -228 (16 channels: 4,169,664 fits; 17: 4,430,268 does not)
+    expect(chooseMacForm(int8Chw(16, full(16), -100), isa('arm926ej-s'))).toBe('lane2');
+    expect(chooseMacForm(int8Chw(17, full(17), -100), isa('arm926ej-s'))).toBe('single');
+    // 64-bit accumulators (a bias near INT32_MAX): not lane2
+    expect(chooseMacForm(int8Chw(4, null, 0, { bias: { values: [2147483647, 0] } }), isa('arm920t'))).toBe('single');
+    // SIMD cores keep their forms; Thumb-1 and q15 never take it
+    expect(chooseMacForm(int8Chw(4, null, 0, { layout: 'chw', kernel: 2 }), isa('cortex-m4'))).toBe('single');
+    expect(chooseMacForm(int8Chw(4, null, 0), isa('cortex-m0'))).toBe('single');
+    expect(chooseMacForm(model(), isa('arm920t'))).toBe('single');
+  });
+
+  it('the planner takes it where it wins (bench a on ARMv4T/v5TE and Cortex-M3) and keeps single where it loses (bench e on A32)', async () => {
+    const a = await loadSpec(path.join(root, 'bench', 'a_3x3_16to16_32x32_int8.json'));
+    const e = await loadSpec(path.join(root, 'bench', 'e_5x5_8to16_28x28_int8.json'));
+    for (const t of ['arm920t', 'arm926ej-s', 'cortex-m3']) {
+      const plan = planOptimized(a, isa(t), planAccumulator(a).accType);
+      expect([plan.macForm, plan.ob, plan.pb], t).toEqual(['lane2', 4, 2]);
+      expect(plan.codeBytes).toBeLessThanOrEqual(plan.codeBudget);
+    }
+    // 4 x 2 does not fit A32's code budget for the 5x5 kernel, and 1 x 4 or 2 x 2 lose to single there (measured)
+    for (const t of ['arm920t', 'arm926ej-s']) expect(planOptimized(e, isa(t), planAccumulator(e).accType).macForm, t).toBe('single');
+  });
+
+  it('computes exactly each interior function\'s taps for both pixels of a pair; odd blocks and row loops stay single', () => {
+    const specs = [int8Chw(3, null, 7, { output: { channels: 4 } }), int8Chw(2, null, 0, { output: { channels: 4 }, stride: 2, padding: 'same', input: { channels: 2, height: 5, width: 17 } }),
+      int8Chw(3, null, -5, { layout: 'hwc', output: { channels: 4 }, dilation: [1, 2], padding: 2, weights: { random: { seed: 9 }, layout: 'ohwi' } })];
+    for (const m of specs) {
+      const plan = planOptimized(m, isa('arm920t'), planAccumulator(m).accType);
+      expect(chooseMacForm(m, isa('arm920t'))).toBe('lane2');
+      const s = m.layout === 'hwc' ? { ci: 1, row: m.inW * m.inC, col: m.inC } : { ci: m.inH * m.inW, row: m.inW, col: 1 };
+      for (const f of plan.fns) {
+        if (f.laneAccs.length === 0) {
+          expect(f.macForm).toBe('single');
+          continue;
+        }
+        expect([f.kind, f.pb % 2, f.accs.length]).toEqual(['unrolled', 0, 0]);
+        const want = new Map<string, string[]>();
+        for (let j = 0; j < f.ob; j++)
+          for (let p = 0; p < f.pb; p++) {
+            const list: string[] = [];
+            for (let u = 0; u < f.ciStep; u++)
+              for (let ky = 0; ky < m.kH; ky++)
+                for (let kx = 0; kx < m.kW; kx++)
+                  list.push(`${u * s.ci + ky * m.dilH * s.row + (p * m.strideW + kx * m.dilW) * s.col}*${((u * m.kH + ky) * m.kW + kx) * f.ob + j}`);
+            want.set(`${j}_${p}`, list.sort());
+          }
+        expect(laneProducts(f)).toEqual(want);
+      }
+    }
   });
 });

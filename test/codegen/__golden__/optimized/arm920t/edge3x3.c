@@ -4,10 +4,9 @@
  * per MAC estimated in the interior); each input value is loaded once per kernel row and shared by the taps and
  * pixels that use it. The output plane is split at generation time into regions by which kernel rows and columns
  * fall inside the input; each region runs a function with exactly its valid taps, so no bounds check runs anywhere.
- * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows;
- * top and bottom bands with every kernel column inside unroll their valid kernel rows.
+ * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows.
  *  Weights are stored in the blocked order the loops read (the same size as the plain order).
- * Code: about 3955 bytes estimated (budget 4096).
+ * Code: about 3825 bytes estimated (budget 4096).
  */
 #include "edge3x3.h"
 
@@ -123,8 +122,8 @@ static void edge3x3_rows0_o1_p1(const int16_t *restrict px0, const int16_t *rest
   }
 }
 
-/* 1 output channel(s) x 3 pixel(s); top or bottom band: every kernel column, kernel rows 1, 2 relative to the first. */
-static void edge3x3_band1_o1_p3(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
+/* 1 output channel(s) x 3 pixel(s); border: 3 consecutive kernel column(s), any kernel rows. */
+static void edge3x3_rows1_o1_p3(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 3 * PIXEL_STRIDE, ox += 3) {
@@ -134,56 +133,32 @@ static void edge3x3_band1_o1_p3(const int16_t *restrict px0, const int16_t *rest
     int64_t a0_0 = edge3x3_seed(o0 + 0);
     int64_t a0_1 = edge3x3_seed(o0 + 0);
     int64_t a0_2 = edge3x3_seed(o0 + 0);
-    (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
-        { /* kernel row 1 */
-            const int32_t x0 = (int32_t)px[0];
-            const int32_t x1 = (int32_t)px[1];
-            const int32_t x2 = (int32_t)px[2];
-            const int32_t x3 = (int32_t)px[3];
-            const int32_t x4 = (int32_t)px[4];
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+        const int16_t *pr = px;
+        const int16_t *wr = w;
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+            const int32_t x0 = (int32_t)pr[0];
+            const int32_t x1 = (int32_t)pr[1];
+            const int32_t x2 = (int32_t)pr[2];
+            const int32_t x3 = (int32_t)pr[3];
+            const int32_t x4 = (int32_t)pr[4];
             {
-                const int32_t w0 = w[0];
+                const int32_t w0 = wr[0];
                 a0_0 += x0 * w0;
                 a0_1 += x1 * w0;
                 a0_2 += x2 * w0;
             }
             {
-                const int32_t w1 = w[1];
+                const int32_t w1 = wr[1];
                 a0_0 += x1 * w1;
                 a0_1 += x2 * w1;
                 a0_2 += x3 * w1;
             }
             {
-                const int32_t w2 = w[2];
+                const int32_t w2 = wr[2];
                 a0_0 += x2 * w2;
                 a0_1 += x3 * w2;
                 a0_2 += x4 * w2;
-            }
-        }
-        { /* kernel row 2 */
-            const int32_t x5 = (int32_t)px[16];
-            const int32_t x6 = (int32_t)px[17];
-            const int32_t x7 = (int32_t)px[18];
-            const int32_t x8 = (int32_t)px[19];
-            const int32_t x9 = (int32_t)px[20];
-            {
-                const int32_t w3 = w[3];
-                a0_0 += x5 * w3;
-                a0_1 += x6 * w3;
-                a0_2 += x7 * w3;
-            }
-            {
-                const int32_t w4 = w[4];
-                a0_0 += x6 * w4;
-                a0_1 += x7 * w4;
-                a0_2 += x8 * w4;
-            }
-            {
-                const int32_t w5 = w[5];
-                a0_0 += x7 * w5;
-                a0_1 += x8 * w5;
-                a0_2 += x9 * w5;
             }
         }
     }
@@ -202,8 +177,8 @@ static void edge3x3_band1_o1_p3(const int16_t *restrict px0, const int16_t *rest
   }
 }
 
-/* 1 output channel(s) x 1 pixel(s); top or bottom band: every kernel column, kernel rows 1, 2 relative to the first. */
-static void edge3x3_band2_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
+/* 1 output channel(s) x 1 pixel(s); border: 3 consecutive kernel column(s), any kernel rows. */
+static void edge3x3_rows2_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
@@ -211,40 +186,24 @@ static void edge3x3_band2_o1_p1(const int16_t *restrict px0, const int16_t *rest
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
     int64_t a0_0 = edge3x3_seed(o0 + 0);
-    (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
-        { /* kernel row 1 */
-            const int32_t x0 = (int32_t)px[0];
-            const int32_t x1 = (int32_t)px[1];
-            const int32_t x2 = (int32_t)px[2];
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+        const int16_t *pr = px;
+        const int16_t *wr = w;
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+            const int32_t x0 = (int32_t)pr[0];
+            const int32_t x1 = (int32_t)pr[1];
+            const int32_t x2 = (int32_t)pr[2];
             {
-                const int32_t w0 = w[0];
+                const int32_t w0 = wr[0];
                 a0_0 += x0 * w0;
             }
             {
-                const int32_t w1 = w[1];
+                const int32_t w1 = wr[1];
                 a0_0 += x1 * w1;
             }
             {
-                const int32_t w2 = w[2];
+                const int32_t w2 = wr[2];
                 a0_0 += x2 * w2;
-            }
-        }
-        { /* kernel row 2 */
-            const int32_t x3 = (int32_t)px[16];
-            const int32_t x4 = (int32_t)px[17];
-            const int32_t x5 = (int32_t)px[18];
-            {
-                const int32_t w3 = w[3];
-                a0_0 += x3 * w3;
-            }
-            {
-                const int32_t w4 = w[4];
-                a0_0 += x4 * w4;
-            }
-            {
-                const int32_t w5 = w[5];
-                a0_0 += x5 * w5;
             }
         }
     }
@@ -571,10 +530,10 @@ static void edge3x3_call(int fn, const int16_t *restrict px, const int16_t *rest
         edge3x3_rows0_o1_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     case 1:
-        edge3x3_band1_o1_p3(px, w, output, o0, oy, ox, rows, count);
+        edge3x3_rows1_o1_p3(px, w, output, o0, oy, ox, rows, count);
         break;
     case 2:
-        edge3x3_band2_o1_p1(px, w, output, o0, oy, ox, rows, count);
+        edge3x3_rows2_o1_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     case 3:
         edge3x3_interior3_o1_p3(px, w, output, o0, oy, ox, rows, count);

@@ -7,7 +7,7 @@
  * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows,
  * except the side bands with every kernel row inside the input: they run pixel blocks down each output column.
  *  Weights are stored in the blocked order the loops read (the same size as the plain order).
- * Code: about 3999 bytes estimated (budget 4096).
+ * Code: about 3250 bytes estimated (budget 4096).
  */
 #include "depthwise_s2.h"
 
@@ -314,106 +314,8 @@ static void depthwise_s2_interior2_o2_p2(const int16_t *restrict px0, const int1
   }
 }
 
-/* 2 output channel(s) x 2 pixel(s); side band: 2 consecutive kernel column(s), every kernel row, pixels down the column. */
-static void depthwise_s2_column3_o2_p2(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
-{
-  for (int k = 0; k < count; ++k, px0 += 2 * COLUMN_STRIDE, oy += 2) {
-    const int16_t *restrict px = px0;
-    const int16_t *restrict w = wbase;
-    KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_seed(o0 + 0);
-    uint32_t a0_0l = (uint32_t)a0_0s;
-    uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = depthwise_s2_seed(o0 + 0);
-    uint32_t a0_1l = (uint32_t)a0_1s;
-    uint32_t a0_1h = (uint32_t)((uint64_t)a0_1s >> 32);
-    const int64_t a1_0s = depthwise_s2_seed(o0 + 1);
-    uint32_t a1_0l = (uint32_t)a1_0s;
-    uint32_t a1_0h = (uint32_t)((uint64_t)a1_0s >> 32);
-    const int64_t a1_1s = depthwise_s2_seed(o0 + 1);
-    uint32_t a1_1l = (uint32_t)a1_1s;
-    uint32_t a1_1h = (uint32_t)((uint64_t)a1_1s >> 32);
-    (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
-        { /* kernel column 0 */
-            const int32_t x0 = px[0];
-            const int32_t x1 = px[10];
-            const int32_t x2 = px[20];
-            const int32_t x3 = px[30];
-            const int32_t x4 = px[40];
-            {
-                const int32_t w0 = depthwise_s2_word(w + 0);
-                MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
-                MAC_LONG("smlalbb", a0_1l, a0_1h, x2, w0);
-                MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
-                MAC_LONG("smlalbt", a1_1l, a1_1h, x2, w0);
-            }
-            {
-                const int32_t w1 = depthwise_s2_word(w + 6);
-                MAC_LONG("smlalbb", a0_0l, a0_0h, x1, w1);
-                MAC_LONG("smlalbb", a0_1l, a0_1h, x3, w1);
-                MAC_LONG("smlalbt", a1_0l, a1_0h, x1, w1);
-                MAC_LONG("smlalbt", a1_1l, a1_1h, x3, w1);
-            }
-            {
-                const int32_t w2 = depthwise_s2_word(w + 12);
-                MAC_LONG("smlalbb", a0_0l, a0_0h, x2, w2);
-                MAC_LONG("smlalbb", a0_1l, a0_1h, x4, w2);
-                MAC_LONG("smlalbt", a1_0l, a1_0h, x2, w2);
-                MAC_LONG("smlalbt", a1_1l, a1_1h, x4, w2);
-            }
-        }
-        { /* kernel column 1 */
-            const int32_t x5 = px[1];
-            const int32_t x6 = px[11];
-            const int32_t x7 = px[21];
-            const int32_t x8 = px[31];
-            const int32_t x9 = px[41];
-            {
-                const int32_t w3 = depthwise_s2_word(w + 2);
-                MAC_LONG("smlalbb", a0_0l, a0_0h, x5, w3);
-                MAC_LONG("smlalbb", a0_1l, a0_1h, x7, w3);
-                MAC_LONG("smlalbt", a1_0l, a1_0h, x5, w3);
-                MAC_LONG("smlalbt", a1_1l, a1_1h, x7, w3);
-            }
-            {
-                const int32_t w4 = depthwise_s2_word(w + 8);
-                MAC_LONG("smlalbb", a0_0l, a0_0h, x6, w4);
-                MAC_LONG("smlalbb", a0_1l, a0_1h, x8, w4);
-                MAC_LONG("smlalbt", a1_0l, a1_0h, x6, w4);
-                MAC_LONG("smlalbt", a1_1l, a1_1h, x8, w4);
-            }
-            {
-                const int32_t w5 = depthwise_s2_word(w + 14);
-                MAC_LONG("smlalbb", a0_0l, a0_0h, x7, w5);
-                MAC_LONG("smlalbb", a0_1l, a0_1h, x9, w5);
-                MAC_LONG("smlalbt", a1_0l, a1_0h, x7, w5);
-                MAC_LONG("smlalbt", a1_1l, a1_1h, x9, w5);
-            }
-        }
-    }
-    {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = depthwise_s2_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
-    }
-    {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 1, ox) = depthwise_s2_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
-    }
-    {
-        const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = depthwise_s2_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
-    }
-    {
-        const int o = o0 + 1;
-        OUT_AT(o, oy + 1, ox) = depthwise_s2_finish((int64_t)(((uint64_t)a1_1h << 32) | a1_1l));
-    }
-  }
-}
-
 /* 2 output channel(s) x 1 pixel(s); side band: 2 consecutive kernel column(s), every kernel row, pixels down the column. */
-static void depthwise_s2_column4_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
+static void depthwise_s2_column3_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
@@ -491,7 +393,7 @@ static const struct depthwise_s2_region depthwise_s2_regions[REGIONS] = {
     { 0, 0, 0, 3, 1, 0, 2, 1, 1, 0, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..3: kernel rows 1,2, columns 0,1,2 */
     { 0, 0, 4, 4, 1, 0, 2, 1, 1, 0, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 4..4: kernel rows 1,2, columns 0,1 */
     { 1, 3, 0, 3, 0, 0, 3, 1, 2, 1, 0, 2, 0, 255, 255 }, /* rows 1..3, columns 0..3: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 3, 4, 4, 0, 0, 3, 1, 2, 0, 1, 3, 4, 255, 255 }, /* rows 1..3, columns 4..4: kernel rows 0,1,2, columns 0,1, down the columns */
+    { 1, 3, 4, 4, 0, 0, 3, 1, 1, 0, 1, 3, 3, 255, 255 }, /* rows 1..3, columns 4..4: kernel rows 0,1,2, columns 0,1, down the columns */
     { 4, 4, 0, 3, 0, 0, 2, 1, 1, 0, 0, 0, 0, 255, 255 }, /* rows 4..4, columns 0..3: kernel rows 0,1, columns 0,1,2 */
     { 4, 4, 4, 4, 0, 0, 2, 1, 1, 0, 0, 1, 1, 255, 255 }, /* rows 4..4, columns 4..4: kernel rows 0,1, columns 0,1 */
 };
@@ -511,10 +413,7 @@ static void depthwise_s2_call(int fn, const int16_t *restrict px, const int16_t 
         depthwise_s2_interior2_o2_p2(px, w, output, o0, oy, ox, rows, count);
         break;
     case 3:
-        depthwise_s2_column3_o2_p2(px, w, output, o0, oy, ox, rows, count);
-        break;
-    case 4:
-        depthwise_s2_column4_o2_p1(px, w, output, o0, oy, ox, rows, count);
+        depthwise_s2_column3_o2_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     default:
         break;

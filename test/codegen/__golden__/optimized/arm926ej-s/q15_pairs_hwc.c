@@ -4,10 +4,9 @@
  * per MAC estimated in the interior); each input value is loaded once per kernel row and shared by the taps and
  * pixels that use it. The output plane is split at generation time into regions by which kernel rows and columns
  * fall inside the input; each region runs a function with exactly its valid taps, so no bounds check runs anywhere.
- * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows,
- * except the side bands with every kernel row inside the input: they run pixel blocks down each output column.
+ * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows.
  *  Weights are stored in the blocked order the loops read (the same size as the plain order).
- * Code: about 4062 bytes estimated (budget 4096).
+ * Code: about 3401 bytes estimated (budget 4096).
  */
 #include "q15_pairs_hwc.h"
 
@@ -53,7 +52,6 @@ static inline int32_t q15_pairs_hwc_word(const int16_t *p)
 #define CI_STRIDE 1
 #define ROW_STRIDE 36
 #define PIXEL_STRIDE 4
-#define COLUMN_STRIDE 36
 #define BLOCK_CHANNELS 2
 #define TAIL_CHANNELS 1
 #define FULL_BLOCKS 3
@@ -474,90 +472,22 @@ static void q15_pairs_hwc_interior3_o2_p1(const int16_t *restrict px0, const int
   }
 }
 
-/* 2 output channel(s) x 1 pixel(s); side band: 2 consecutive kernel column(s), every kernel row, pixels down the column. */
-static void q15_pairs_hwc_column4_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
-{
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
-    const int16_t *restrict px = px0;
-    const int16_t *restrict w = wbase;
-    KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_seed(o0 + 0);
-    uint32_t a0_0l = (uint32_t)a0_0s;
-    uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a1_0s = q15_pairs_hwc_seed(o0 + 1);
-    uint32_t a1_0l = (uint32_t)a1_0s;
-    uint32_t a1_0h = (uint32_t)((uint64_t)a1_0s >> 32);
-    (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
-        { /* kernel column 0 */
-            const int32_t x0 = px[0];
-            const int32_t x1 = px[36];
-            const int32_t x2 = px[72];
-            {
-                const int32_t w0 = q15_pairs_hwc_word(w + 0);
-                MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
-                MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
-            }
-            {
-                const int32_t w1 = q15_pairs_hwc_word(w + 6);
-                MAC_LONG("smlalbb", a0_0l, a0_0h, x1, w1);
-                MAC_LONG("smlalbt", a1_0l, a1_0h, x1, w1);
-            }
-            {
-                const int32_t w2 = q15_pairs_hwc_word(w + 12);
-                MAC_LONG("smlalbb", a0_0l, a0_0h, x2, w2);
-                MAC_LONG("smlalbt", a1_0l, a1_0h, x2, w2);
-            }
-        }
-        { /* kernel column 1 */
-            const int32_t x3 = px[4];
-            const int32_t x4 = px[40];
-            const int32_t x5 = px[76];
-            {
-                const int32_t w3 = q15_pairs_hwc_word(w + 2);
-                MAC_LONG("smlalbb", a0_0l, a0_0h, x3, w3);
-                MAC_LONG("smlalbt", a1_0l, a1_0h, x3, w3);
-            }
-            {
-                const int32_t w4 = q15_pairs_hwc_word(w + 8);
-                MAC_LONG("smlalbb", a0_0l, a0_0h, x4, w4);
-                MAC_LONG("smlalbt", a1_0l, a1_0h, x4, w4);
-            }
-            {
-                const int32_t w5 = q15_pairs_hwc_word(w + 14);
-                MAC_LONG("smlalbb", a0_0l, a0_0h, x5, w5);
-                MAC_LONG("smlalbt", a1_0l, a1_0h, x5, w5);
-            }
-        }
-    }
-    {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = q15_pairs_hwc_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
-    }
-    {
-        const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = q15_pairs_hwc_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
-    }
-  }
-}
-
 /* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
  * its pixel block, and its functions: pixel blocks and single pixels, for full and tail channel blocks. */
 struct q15_pairs_hwc_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, lead, vertical;
+    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, lead;
     unsigned char main, tail, main_tail_channels, tail_tail_channels;
 };
 
 static const struct q15_pairs_hwc_region q15_pairs_hwc_regions[REGIONS] = {
-    { 0, 0, 0, 6, 1, 0, 2, 1, 1, 0, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..6: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 7, 7, 1, 0, 2, 1, 1, 0, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 7..7: kernel rows 1,2, columns 0,1 */
-    { 1, 7, 0, 6, 0, 0, 3, 1, 2, 1, 0, 2, 3, 255, 255 }, /* rows 1..7, columns 0..6: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 7, 7, 7, 0, 0, 3, 1, 1, 0, 1, 4, 4, 255, 255 }, /* rows 1..7, columns 7..7: kernel rows 0,1,2, columns 0,1, down the columns */
-    { 8, 8, 0, 6, 0, 0, 2, 1, 1, 0, 0, 0, 0, 255, 255 }, /* rows 8..8, columns 0..6: kernel rows 0,1, columns 0,1,2 */
-    { 8, 8, 7, 7, 0, 0, 2, 1, 1, 0, 0, 1, 1, 255, 255 }, /* rows 8..8, columns 7..7: kernel rows 0,1, columns 0,1 */
-    { 9, 9, 0, 6, 0, 0, 1, 1, 1, 0, 0, 0, 0, 255, 255 }, /* rows 9..9, columns 0..6: kernel rows 0, columns 0,1,2 */
-    { 9, 9, 7, 7, 0, 0, 1, 1, 1, 0, 0, 1, 1, 255, 255 }, /* rows 9..9, columns 7..7: kernel rows 0, columns 0,1 */
+    { 0, 0, 0, 6, 1, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..6: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 7, 7, 1, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 7..7: kernel rows 1,2, columns 0,1 */
+    { 1, 7, 0, 6, 0, 0, 3, 1, 2, 1, 2, 3, 255, 255 }, /* rows 1..7, columns 0..6: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 7, 7, 7, 0, 0, 3, 1, 1, 0, 1, 1, 255, 255 }, /* rows 1..7, columns 7..7: kernel rows 0,1,2, columns 0,1 */
+    { 8, 8, 0, 6, 0, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 8..8, columns 0..6: kernel rows 0,1, columns 0,1,2 */
+    { 8, 8, 7, 7, 0, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 8..8, columns 7..7: kernel rows 0,1, columns 0,1 */
+    { 9, 9, 0, 6, 0, 0, 1, 1, 1, 0, 0, 0, 255, 255 }, /* rows 9..9, columns 0..6: kernel rows 0, columns 0,1,2 */
+    { 9, 9, 7, 7, 0, 0, 1, 1, 1, 0, 1, 1, 255, 255 }, /* rows 9..9, columns 7..7: kernel rows 0, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */
@@ -576,9 +506,6 @@ static void q15_pairs_hwc_call(int fn, const int16_t *restrict px, const int16_t
         break;
     case 3:
         q15_pairs_hwc_interior3_o2_p1(px, w, output, o0, oy, ox, rows, count);
-        break;
-    case 4:
-        q15_pairs_hwc_column4_o2_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     default:
         break;
@@ -602,18 +529,6 @@ static void q15_pairs_hwc_channels(const int16_t *restrict input, int16_t *restr
     }
 }
 
-/* A side band down its columns: pixel blocks of each output column, then its remaining single pixels. */
-static void q15_pairs_hwc_down(const int16_t *restrict input, int16_t *restrict output, const struct q15_pairs_hwc_region *reg)
-{
-    const int blocks = (reg->y_hi - reg->y_lo + 1) / reg->pb;
-    for (int ox = reg->x_lo; ox <= reg->x_hi; ++ox) {
-        if (blocks > 0)
-            q15_pairs_hwc_channels(input, output, reg, reg->main, reg->main_tail_channels, reg->y_lo, ox, blocks);
-        for (int oy = reg->y_lo + blocks * reg->pb; oy <= reg->y_hi; ++oy)
-            q15_pairs_hwc_channels(input, output, reg, reg->tail, reg->tail_tail_channels, oy, ox, 1);
-    }
-}
-
 /* Whether the first pixel block of a row would read its input from an odd element (not on a 32-bit word). */
 static int q15_pairs_hwc_odd_start(const int16_t *restrict input, const struct q15_pairs_hwc_region *reg, int oy)
 {
@@ -625,10 +540,6 @@ void q15_pairs_hwc_run(const int16_t *restrict input, int16_t *restrict output)
 {
     for (int r = 0; r < REGIONS; ++r) {
         const struct q15_pairs_hwc_region *reg = &q15_pairs_hwc_regions[r];
-        if (reg->vertical) {
-            q15_pairs_hwc_down(input, output, reg);
-            continue;
-        }
         for (int oy = reg->y_lo; oy <= reg->y_hi; ++oy) {
             int x0 = reg->x_lo;
             /* the main function loads its inputs as aligned words: one pixel alone first if the row starts odd */

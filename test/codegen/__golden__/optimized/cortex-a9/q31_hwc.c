@@ -5,10 +5,9 @@
  * pixels that use it. The output plane is split at generation time into regions by which kernel rows and columns
  * fall inside the input; each region runs a function with exactly its valid taps, so no bounds check runs anywhere.
  * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows,
- * except the side bands with every kernel row inside the input: they run pixel blocks down each output column;
- * top and bottom bands with every kernel column inside unroll their valid kernel rows.
+ * except the side bands with every kernel row inside the input: they run pixel blocks down each output column.
  *  Weights are stored in the blocked order the loops read (the same size as the plain order).
- * Code: about 3750 bytes estimated (budget 4096).
+ * Code: about 4006 bytes estimated (budget 4096).
  */
 #include "q31_hwc.h"
 
@@ -353,8 +352,8 @@ static void q31_hwc_rows3_o1_p1(const int32_t *restrict px0, const int32_t *rest
   }
 }
 
-/* 1 output channel(s) x 3 pixel(s); top or bottom band: every kernel column, kernel rows 0 relative to the first. */
-static void q31_hwc_band4_o1_p3(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
+/* 1 output channel(s) x 3 pixel(s); border: 3 consecutive kernel column(s), any kernel rows. */
+static void q31_hwc_rows4_o1_p3(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 3 * PIXEL_STRIDE, ox += 3) {
@@ -364,28 +363,29 @@ static void q31_hwc_band4_o1_p3(const int32_t *restrict px0, const int32_t *rest
     int64_t a0_0 = q31_hwc_seed(o0 + 0);
     int64_t a0_1 = q31_hwc_seed(o0 + 0);
     int64_t a0_2 = q31_hwc_seed(o0 + 0);
-    (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 6) {
-        { /* kernel row 0 */
-            const int64_t x0 = (int64_t)px[0];
-            const int64_t x1 = (int64_t)px[2];
-            const int64_t x2 = (int64_t)px[4];
-            const int64_t x3 = (int64_t)px[6];
-            const int64_t x4 = (int64_t)px[8];
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 6) {
+        const int32_t *pr = px;
+        const int32_t *wr = w;
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+            const int64_t x0 = (int64_t)pr[0];
+            const int64_t x1 = (int64_t)pr[2];
+            const int64_t x2 = (int64_t)pr[4];
+            const int64_t x3 = (int64_t)pr[6];
+            const int64_t x4 = (int64_t)pr[8];
             {
-                const int64_t w0 = w[0];
+                const int64_t w0 = wr[0];
                 a0_0 += x0 * w0;
                 a0_1 += x1 * w0;
                 a0_2 += x2 * w0;
             }
             {
-                const int64_t w1 = w[1];
+                const int64_t w1 = wr[1];
                 a0_0 += x1 * w1;
                 a0_1 += x2 * w1;
                 a0_2 += x3 * w1;
             }
             {
-                const int64_t w2 = w[2];
+                const int64_t w2 = wr[2];
                 a0_0 += x2 * w2;
                 a0_1 += x3 * w2;
                 a0_2 += x4 * w2;
@@ -441,7 +441,7 @@ static void q31_hwc_call(int fn, const int32_t *restrict px, const int32_t *rest
         q31_hwc_rows3_o1_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     case 4:
-        q31_hwc_band4_o1_p3(px, w, output, o0, oy, ox, rows, count);
+        q31_hwc_rows4_o1_p3(px, w, output, o0, oy, ox, rows, count);
         break;
     default:
         break;

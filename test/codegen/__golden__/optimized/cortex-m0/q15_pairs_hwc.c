@@ -5,10 +5,9 @@
  * pixels that use it. The output plane is split at generation time into regions by which kernel rows and columns
  * fall inside the input; each region runs a function with exactly its valid taps, so no bounds check runs anywhere.
  * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows,
- * except the side bands with every kernel row inside the input: they run pixel blocks down each output column;
- * top and bottom bands with every kernel column inside unroll their valid kernel rows.
+ * except the side bands with every kernel row inside the input: they run pixel blocks down each output column.
  *  Weights are stored in the blocked order the loops read (the same size as the plain order).
- * Code: about 3601 bytes estimated (budget 3900).
+ * Code: about 3107 bytes estimated (budget 3900).
  */
 #include "q15_pairs_hwc.h"
 
@@ -93,8 +92,8 @@ static inline int64_t q15_pairs_hwc_seed(int o)
  */
 /* (Functions are called through a switch, not pointers, so that the stack analysis sees every call.) */
 
-/* 1 output channel(s) x 1 pixel(s); top or bottom band: every kernel column, kernel rows 1, 2 relative to the first. */
-static void q15_pairs_hwc_band0_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
+/* 1 output channel(s) x 1 pixel(s); border: 3 consecutive kernel column(s), any kernel rows. */
+static void q15_pairs_hwc_rows0_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
@@ -102,40 +101,24 @@ static void q15_pairs_hwc_band0_o1_p1(const int16_t *restrict px0, const int16_t
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
     int64_t a0_0 = q15_pairs_hwc_seed(o0 + 0);
-    (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
-        { /* kernel row 1 */
-            const int32_t x0 = (int32_t)px[0];
-            const int32_t x1 = (int32_t)px[4];
-            const int32_t x2 = (int32_t)px[8];
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+        const int16_t *pr = px;
+        const int16_t *wr = w;
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+            const int32_t x0 = (int32_t)pr[0];
+            const int32_t x1 = (int32_t)pr[4];
+            const int32_t x2 = (int32_t)pr[8];
             {
-                const int32_t w0 = w[0];
+                const int32_t w0 = wr[0];
                 a0_0 += x0 * w0;
             }
             {
-                const int32_t w1 = w[1];
+                const int32_t w1 = wr[1];
                 a0_0 += x1 * w1;
             }
             {
-                const int32_t w2 = w[2];
+                const int32_t w2 = wr[2];
                 a0_0 += x2 * w2;
-            }
-        }
-        { /* kernel row 2 */
-            const int32_t x3 = (int32_t)px[36];
-            const int32_t x4 = (int32_t)px[40];
-            const int32_t x5 = (int32_t)px[44];
-            {
-                const int32_t w3 = w[3];
-                a0_0 += x3 * w3;
-            }
-            {
-                const int32_t w4 = w[4];
-                a0_0 += x4 * w4;
-            }
-            {
-                const int32_t w5 = w[5];
-                a0_0 += x5 * w5;
             }
         }
     }
@@ -352,42 +335,6 @@ static void q15_pairs_hwc_column3_o1_p1(const int16_t *restrict px0, const int16
   }
 }
 
-/* 1 output channel(s) x 1 pixel(s); top or bottom band: every kernel column, kernel rows 0 relative to the first. */
-static void q15_pairs_hwc_band4_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
-{
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
-    const int16_t *restrict px = px0;
-    const int16_t *restrict w = wbase;
-    KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_seed(o0 + 0);
-    (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
-        { /* kernel row 0 */
-            const int32_t x0 = (int32_t)px[0];
-            const int32_t x1 = (int32_t)px[4];
-            const int32_t x2 = (int32_t)px[8];
-            {
-                const int32_t w0 = w[0];
-                a0_0 += x0 * w0;
-            }
-            {
-                const int32_t w1 = w[1];
-                a0_0 += x1 * w1;
-            }
-            {
-                const int32_t w2 = w[2];
-                a0_0 += x2 * w2;
-            }
-        }
-    }
-    {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q15_pairs_hwc_finish(a0_0);
-    }
-  }
-}
-
 /* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
  * its pixel block, and its functions: pixel blocks and single pixels, for full and tail channel blocks. */
 struct q15_pairs_hwc_region {
@@ -402,7 +349,7 @@ static const struct q15_pairs_hwc_region q15_pairs_hwc_regions[REGIONS] = {
     { 1, 7, 7, 7, 0, 0, 3, 1, 1, 1, 3, 3, 255, 255 }, /* rows 1..7, columns 7..7: kernel rows 0,1,2, columns 0,1, down the columns */
     { 8, 8, 0, 6, 0, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 8..8, columns 0..6: kernel rows 0,1, columns 0,1,2 */
     { 8, 8, 7, 7, 0, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 8..8, columns 7..7: kernel rows 0,1, columns 0,1 */
-    { 9, 9, 0, 6, 0, 0, 1, 1, 1, 0, 4, 4, 255, 255 }, /* rows 9..9, columns 0..6: kernel rows 0, columns 0,1,2 */
+    { 9, 9, 0, 6, 0, 0, 1, 1, 1, 0, 0, 0, 255, 255 }, /* rows 9..9, columns 0..6: kernel rows 0, columns 0,1,2 */
     { 9, 9, 7, 7, 0, 0, 1, 1, 1, 0, 1, 1, 255, 255 }, /* rows 9..9, columns 7..7: kernel rows 0, columns 0,1 */
 };
 
@@ -412,7 +359,7 @@ static void q15_pairs_hwc_call(int fn, const int16_t *restrict px, const int16_t
 {
     switch (fn) {
     case 0:
-        q15_pairs_hwc_band0_o1_p1(px, w, output, o0, oy, ox, rows, count);
+        q15_pairs_hwc_rows0_o1_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     case 1:
         q15_pairs_hwc_rows1_o1_p1(px, w, output, o0, oy, ox, rows, count);
@@ -422,9 +369,6 @@ static void q15_pairs_hwc_call(int fn, const int16_t *restrict px, const int16_t
         break;
     case 3:
         q15_pairs_hwc_column3_o1_p1(px, w, output, o0, oy, ox, rows, count);
-        break;
-    case 4:
-        q15_pairs_hwc_band4_o1_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     default:
         break;

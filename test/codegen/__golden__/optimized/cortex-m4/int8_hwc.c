@@ -7,7 +7,7 @@
  * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows,
  * except the side bands with every kernel row inside the input: they run pixel blocks down each output column.
  *  Weights are stored in the blocked order the loops read (the same size as the plain order).
- * Code: about 3878 bytes estimated (budget 3900).
+ * Code: about 3726 bytes estimated (budget 3900).
  */
 #include "int8_hwc.h"
 
@@ -307,18 +307,16 @@ static void int8_hwc_rows1_o1_p4(const int8_t *restrict px0, const int8_t *restr
   }
 }
 
-/* 1 output channel(s) x 4 pixel(s); side band: 2 consecutive kernel column(s), every kernel row, pixels down the column. */
-static void int8_hwc_column2_o1_p4(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
+/* 1 output channel(s) x 2 pixel(s); side band: 2 consecutive kernel column(s), every kernel row, pixels down the column. */
+static void int8_hwc_column2_o1_p2(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 4 * COLUMN_STRIDE, oy += 4) {
+  for (int k = 0; k < count; ++k, px0 += 2 * COLUMN_STRIDE, oy += 2) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
     int32_t a0_0 = int8_hwc_seed(o0 + 0);
     int32_t a0_1 = int8_hwc_seed(o0 + 0);
-    int32_t a0_2 = int8_hwc_seed(o0 + 0);
-    int32_t a0_3 = int8_hwc_seed(o0 + 0);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 4, px += 1 * 4 * CI_STRIDE, w += 1 * 36) {
         { /* kernel column 1 */
@@ -334,12 +332,6 @@ static void int8_hwc_column2_o1_p4(const int8_t *restrict px0, const int8_t *res
             const int32_t x3 = int8_hwc_word(px + 120);
             const int32_t x3e = __sxtab16(OFFSET_PAIR, x3);
             const int32_t x3o = int8_hwc_odd_offset(x3);
-            const int32_t x4 = int8_hwc_word(px + 160);
-            const int32_t x4e = __sxtab16(OFFSET_PAIR, x4);
-            const int32_t x4o = int8_hwc_odd_offset(x4);
-            const int32_t x5 = int8_hwc_word(px + 200);
-            const int32_t x5e = __sxtab16(OFFSET_PAIR, x5);
-            const int32_t x5o = int8_hwc_odd_offset(x5);
             {
                 const int32_t w0 = int8_hwc_word(w + 0);
                 const int32_t w0e = __sxtb16(w0);
@@ -348,10 +340,6 @@ static void int8_hwc_column2_o1_p4(const int8_t *restrict px0, const int8_t *res
                 a0_0 = __smlad(x0o, w0o, a0_0);
                 a0_1 = __smlad(x1e, w0e, a0_1);
                 a0_1 = __smlad(x1o, w0o, a0_1);
-                a0_2 = __smlad(x2e, w0e, a0_2);
-                a0_2 = __smlad(x2o, w0o, a0_2);
-                a0_3 = __smlad(x3e, w0e, a0_3);
-                a0_3 = __smlad(x3o, w0o, a0_3);
             }
             {
                 const int32_t w1 = int8_hwc_word(w + 12);
@@ -361,10 +349,6 @@ static void int8_hwc_column2_o1_p4(const int8_t *restrict px0, const int8_t *res
                 a0_0 = __smlad(x1o, w1o, a0_0);
                 a0_1 = __smlad(x2e, w1e, a0_1);
                 a0_1 = __smlad(x2o, w1o, a0_1);
-                a0_2 = __smlad(x3e, w1e, a0_2);
-                a0_2 = __smlad(x3o, w1o, a0_2);
-                a0_3 = __smlad(x4e, w1e, a0_3);
-                a0_3 = __smlad(x4o, w1o, a0_3);
             }
             {
                 const int32_t w2 = int8_hwc_word(w + 24);
@@ -374,69 +358,47 @@ static void int8_hwc_column2_o1_p4(const int8_t *restrict px0, const int8_t *res
                 a0_0 = __smlad(x2o, w2o, a0_0);
                 a0_1 = __smlad(x3e, w2e, a0_1);
                 a0_1 = __smlad(x3o, w2o, a0_1);
-                a0_2 = __smlad(x4e, w2e, a0_2);
-                a0_2 = __smlad(x4o, w2o, a0_2);
-                a0_3 = __smlad(x5e, w2e, a0_3);
-                a0_3 = __smlad(x5o, w2o, a0_3);
             }
         }
         { /* kernel column 2 */
-            const int32_t x6 = int8_hwc_word(px + 4);
+            const int32_t x4 = int8_hwc_word(px + 4);
+            const int32_t x4e = __sxtab16(OFFSET_PAIR, x4);
+            const int32_t x4o = int8_hwc_odd_offset(x4);
+            const int32_t x5 = int8_hwc_word(px + 44);
+            const int32_t x5e = __sxtab16(OFFSET_PAIR, x5);
+            const int32_t x5o = int8_hwc_odd_offset(x5);
+            const int32_t x6 = int8_hwc_word(px + 84);
             const int32_t x6e = __sxtab16(OFFSET_PAIR, x6);
             const int32_t x6o = int8_hwc_odd_offset(x6);
-            const int32_t x7 = int8_hwc_word(px + 44);
+            const int32_t x7 = int8_hwc_word(px + 124);
             const int32_t x7e = __sxtab16(OFFSET_PAIR, x7);
             const int32_t x7o = int8_hwc_odd_offset(x7);
-            const int32_t x8 = int8_hwc_word(px + 84);
-            const int32_t x8e = __sxtab16(OFFSET_PAIR, x8);
-            const int32_t x8o = int8_hwc_odd_offset(x8);
-            const int32_t x9 = int8_hwc_word(px + 124);
-            const int32_t x9e = __sxtab16(OFFSET_PAIR, x9);
-            const int32_t x9o = int8_hwc_odd_offset(x9);
-            const int32_t x10 = int8_hwc_word(px + 164);
-            const int32_t x10e = __sxtab16(OFFSET_PAIR, x10);
-            const int32_t x10o = int8_hwc_odd_offset(x10);
-            const int32_t x11 = int8_hwc_word(px + 204);
-            const int32_t x11e = __sxtab16(OFFSET_PAIR, x11);
-            const int32_t x11o = int8_hwc_odd_offset(x11);
             {
                 const int32_t w3 = int8_hwc_word(w + 4);
                 const int32_t w3e = __sxtb16(w3);
                 const int32_t w3o = int8_hwc_odd(w3);
-                a0_0 = __smlad(x6e, w3e, a0_0);
-                a0_0 = __smlad(x6o, w3o, a0_0);
-                a0_1 = __smlad(x7e, w3e, a0_1);
-                a0_1 = __smlad(x7o, w3o, a0_1);
-                a0_2 = __smlad(x8e, w3e, a0_2);
-                a0_2 = __smlad(x8o, w3o, a0_2);
-                a0_3 = __smlad(x9e, w3e, a0_3);
-                a0_3 = __smlad(x9o, w3o, a0_3);
+                a0_0 = __smlad(x4e, w3e, a0_0);
+                a0_0 = __smlad(x4o, w3o, a0_0);
+                a0_1 = __smlad(x5e, w3e, a0_1);
+                a0_1 = __smlad(x5o, w3o, a0_1);
             }
             {
                 const int32_t w4 = int8_hwc_word(w + 16);
                 const int32_t w4e = __sxtb16(w4);
                 const int32_t w4o = int8_hwc_odd(w4);
-                a0_0 = __smlad(x7e, w4e, a0_0);
-                a0_0 = __smlad(x7o, w4o, a0_0);
-                a0_1 = __smlad(x8e, w4e, a0_1);
-                a0_1 = __smlad(x8o, w4o, a0_1);
-                a0_2 = __smlad(x9e, w4e, a0_2);
-                a0_2 = __smlad(x9o, w4o, a0_2);
-                a0_3 = __smlad(x10e, w4e, a0_3);
-                a0_3 = __smlad(x10o, w4o, a0_3);
+                a0_0 = __smlad(x5e, w4e, a0_0);
+                a0_0 = __smlad(x5o, w4o, a0_0);
+                a0_1 = __smlad(x6e, w4e, a0_1);
+                a0_1 = __smlad(x6o, w4o, a0_1);
             }
             {
                 const int32_t w5 = int8_hwc_word(w + 28);
                 const int32_t w5e = __sxtb16(w5);
                 const int32_t w5o = int8_hwc_odd(w5);
-                a0_0 = __smlad(x8e, w5e, a0_0);
-                a0_0 = __smlad(x8o, w5o, a0_0);
-                a0_1 = __smlad(x9e, w5e, a0_1);
-                a0_1 = __smlad(x9o, w5o, a0_1);
-                a0_2 = __smlad(x10e, w5e, a0_2);
-                a0_2 = __smlad(x10o, w5o, a0_2);
-                a0_3 = __smlad(x11e, w5e, a0_3);
-                a0_3 = __smlad(x11o, w5o, a0_3);
+                a0_0 = __smlad(x6e, w5e, a0_0);
+                a0_0 = __smlad(x6o, w5o, a0_0);
+                a0_1 = __smlad(x7e, w5e, a0_1);
+                a0_1 = __smlad(x7o, w5o, a0_1);
             }
         }
     }
@@ -447,14 +409,6 @@ static void int8_hwc_column2_o1_p4(const int8_t *restrict px0, const int8_t *res
     {
         const int o = o0 + 0;
         OUT_AT(o, oy + 1, ox) = int8_hwc_finish_call(a0_1, o);
-    }
-    {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 2, ox) = int8_hwc_finish_call(a0_2, o);
-    }
-    {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 3, ox) = int8_hwc_finish_call(a0_3, o);
     }
   }
 }
@@ -681,9 +635,9 @@ static const struct int8_hwc_region int8_hwc_regions[REGIONS] = {
     { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
     { 0, 0, 1, 8, 1, 0, 2, 1, 4, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 1..8: kernel rows 1,2, columns 0,1,2 */
     { 0, 0, 9, 9, 1, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 9..9: kernel rows 1,2, columns 0,1 */
-    { 1, 8, 0, 0, 0, 1, 3, 1, 4, 1, 2, 2, 255, 255 }, /* rows 1..8, columns 0..0: kernel rows 0,1,2, columns 1,2, down the columns */
+    { 1, 8, 0, 0, 0, 1, 3, 1, 2, 1, 2, 2, 255, 255 }, /* rows 1..8, columns 0..0: kernel rows 0,1,2, columns 1,2, down the columns */
     { 1, 8, 1, 8, 0, 0, 3, 1, 4, 0, 3, 3, 255, 255 }, /* rows 1..8, columns 1..8: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 8, 9, 9, 0, 0, 3, 1, 4, 1, 2, 2, 255, 255 }, /* rows 1..8, columns 9..9: kernel rows 0,1,2, columns 0,1, down the columns */
+    { 1, 8, 9, 9, 0, 0, 3, 1, 2, 1, 2, 2, 255, 255 }, /* rows 1..8, columns 9..9: kernel rows 0,1,2, columns 0,1, down the columns */
     { 9, 9, 0, 0, 0, 1, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 9..9, columns 0..0: kernel rows 0,1, columns 1,2 */
     { 9, 9, 1, 8, 0, 0, 2, 1, 4, 0, 1, 1, 255, 255 }, /* rows 9..9, columns 1..8: kernel rows 0,1, columns 0,1,2 */
     { 9, 9, 9, 9, 0, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 9..9, columns 9..9: kernel rows 0,1, columns 0,1 */
@@ -701,7 +655,7 @@ static void int8_hwc_call(int fn, const int8_t *restrict px, const int8_t *restr
         int8_hwc_rows1_o1_p4(px, w, output, o0, oy, ox, rows, count);
         break;
     case 2:
-        int8_hwc_column2_o1_p4(px, w, output, o0, oy, ox, rows, count);
+        int8_hwc_column2_o1_p2(px, w, output, o0, oy, ox, rows, count);
         break;
     case 3:
         int8_hwc_interior3_o1_p4(px, w, output, o0, oy, ox, rows, count);
