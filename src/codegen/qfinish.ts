@@ -12,6 +12,7 @@
 import type { KernelModel } from '../spec/index.ts';
 import { accumulatorBound, roundingConstant } from '../spec/bounds.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
+import type { IsaFeatures } from '../targets/index.ts';
 import { cArrayRows, cInt } from './clit.ts';
 
 export interface QFinish {
@@ -57,9 +58,15 @@ export function qFinishModel(f: QFinish, acc: bigint): bigint {
   return v < f.lo ? f.lo : v > f.hi ? f.hi : v;
 }
 
-/** The view of templates/common/qfinish.c.hbs. */
-export function qFinishView(f: QFinish, plan: AccumulatorPlan) {
+/**
+ * The view of templates/common/qfinish.c.hbs. Where the core has SSAT and the clamp is the whole storage range of an
+ * int32 value, the clamp is ACLE's __ssat: GCC would make SSAT of the two compares itself, but in a kernel loop it
+ * hoists the bounds into registers first and then compares (measured on Cortex-M4).
+ */
+export function qFinishView(f: QFinish, plan: AccumulatorPlan, isa: IsaFeatures) {
   const vType = f.narrow ? 'int32_t' : plan.accType;
+  const bits = Array.from({ length: 31 }, (_, i) => i + 1).find((b) => f.lo === -(1n << BigInt(b - 1)) && f.hi === (1n << BigInt(b - 1)) - 1n);
+  const ssatBits = isa.saturate && vType === 'int32_t' && bits !== undefined ? bits : 0;
   // A 64-bit accumulator's seeds are stored as int32 where they fit (half the flash, the same loads on 32-bit cores).
   const seedType = f.seeds.every((v) => v >= -(2n ** 31n) && v <= LIMIT.int32_t) ? 'int32_t' : plan.accType;
   return {
@@ -68,6 +75,8 @@ export function qFinishView(f: QFinish, plan: AccumulatorPlan) {
     shift: f.shift,
     hasShift: f.shift > 0,
     narrow: f.narrow,
+    ssat: ssatBits > 0,
+    ssatBits,
     vType,
     lo: cInt(f.lo, vType),
     hi: cInt(f.hi, vType),

@@ -161,4 +161,13 @@ describe('Q output stage with the rounding constant in the seeds', () => {
     expect(c8).not.toContain('_q_seed');
     expect(c8).toContain('qi_interior_seed_of(');
   });
+
+  it('clamps with SSAT where the core has it and the clamp is the whole storage range', () => {
+    const c = (target: string, activation?: unknown) => generate(model({ ...cases[5], activation }, 'nearest'), { variant: 'optimized', isa: findTarget(target)!.features })
+      .files.find((f) => f.name === 'qf.c')!.content;
+    expect(c('cortex-m4')).toContain('return __ssat(v, 16);');
+    expect(c('cortex-m3')).toContain('return __ssat(v, 16);');
+    expect(c('arm926ej-s')).not.toContain('__ssat');
+    expect(c('cortex-m4', 'relu')).not.toContain('__ssat');
+  });
 });
