@@ -154,7 +154,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       weightCount: opt.weights.length,
       weightLines: cArrayRows(opt.weights, 16),
       foldOffset: folded !== null,
-      qf: qf ? qFinishView(qf, plan, isa) : null,
+      qf: qf ? qFinishView(qf, plan, isa, true) : null,
       interiorSeedLines: folded ? cArrayRows(folded.map((v) => cInt(v, plan.accType)), 8) : [],
       dual: opt.dual,
       quad,

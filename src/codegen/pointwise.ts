@@ -652,7 +652,7 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
         cLines: cArrayRows(fin.c, 8), mLines: cArrayRows(fin.m, 8), sLines: cArrayRows(fin.s, 16),
         q: fin.q, left: fin.left, hasLeft: fin.left > 0, hasQ: fin.q > 0, lo: fin.lo, hi: fin.hi,
       } : null,
-      qf: fin?.kind === 'q' ? qFinishView(fin, plan, isa) : null,
+      qf: fin?.kind === 'q' ? qFinishView(fin, plan, isa, false) : null,
       foldOffset: p.folded !== null && g.span > 0,
       interiorSeedLines: p.folded ? cArrayRows(p.folded.map((v) => cInt(v, plan.accType)), 8) : [],
       finishNeedsO: ctx.finishNeedsO,

@@ -59,11 +59,14 @@ export function qFinishModel(f: QFinish, acc: bigint): bigint {
 }
 
 /**
- * The view of templates/common/qfinish.c.hbs. Where the core has SSAT and the clamp is the whole storage range of an
- * int32 value, the clamp is ACLE's __ssat: GCC would make SSAT of the two compares itself, but in a kernel loop it
- * hoists the bounds into registers first and then compares (measured on Cortex-M4).
+ * The view of templates/common/qfinish.c.hbs. Where the clamp is the whole storage range [-2^(b-1), 2^(b-1)-1] of an
+ * int32 value: ACLE's __ssat where the core has SSAT (GCC would make SSAT of the two compares itself, but in a kernel
+ * loop it hoists the bounds into registers first and then compares: measured on Cortex-M4), elsewhere the sign test
+ * (v >> (b-1) == v >> 31 exactly when v is in range; else (v >> 31) ^ (2^(b-1)-1) is the bound on v's side), which
+ * needs no bound in a register (measured in the blocked family on ARM926EJ-S and ARM920T: never slower than two
+ * compares, often faster; in pointwise's GEMM tiles slower, so `signTest` is the family's choice).
  */
-export function qFinishView(f: QFinish, plan: AccumulatorPlan, isa: IsaFeatures) {
+export function qFinishView(f: QFinish, plan: AccumulatorPlan, isa: IsaFeatures, signTest: boolean) {
   const vType = f.narrow ? 'int32_t' : plan.accType;
   const bits = Array.from({ length: 31 }, (_, i) => i + 1).find((b) => f.lo === -(1n << BigInt(b - 1)) && f.hi === (1n << BigInt(b - 1)) - 1n);
   const ssatBits = isa.saturate && vType === 'int32_t' && bits !== undefined ? bits : 0;
@@ -77,6 +80,8 @@ export function qFinishView(f: QFinish, plan: AccumulatorPlan, isa: IsaFeatures)
     narrow: f.narrow,
     ssat: ssatBits > 0,
     ssatBits,
+    signSat: signTest && ssatBits === 0 && vType === 'int32_t' && bits !== undefined,
+    signShift: (bits ?? 1) - 1,
     vType,
     lo: cInt(f.lo, vType),
     hi: cInt(f.hi, vType),

@@ -170,4 +170,19 @@ describe('Q output stage with the rounding constant in the seeds', () => {
     expect(c('arm926ej-s')).not.toContain('__ssat');
     expect(c('cortex-m4', 'relu')).not.toContain('__ssat');
   });
+
+  it('the sign test equals the clamp to [-2^(b-1), 2^(b-1)-1] on every int32 edge (cores without SSAT)', () => {
+    for (const b of [8, 16]) {
+      const lo = -(2 ** (b - 1));
+      const hi = 2 ** (b - 1) - 1;
+      const edges = [0, 1, -1, lo, lo - 1, lo + 1, hi, hi - 1, hi + 1, 2 ** 31 - 1, -(2 ** 31), 2 ** 30, -(2 ** 30), 12345678, -12345678];
+      for (const v of edges) {
+        // (v >> (b-1)) == (v >> 31) ? v : (v >> 31) ^ hi, as int32
+        const got = (v >> (b - 1)) === (v >> 31) ? v : (v >> 31) ^ hi;
+        expect(got, `v ${v}, ${b} bits`).toBe(Math.min(hi, Math.max(lo, v)));
+      }
+    }
+    const c = generate(model(cases[5], 'nearest'), { variant: 'optimized', isa: findTarget('arm920t')!.features }).files.find((f) => f.name === 'qf.c')!.content;
+    expect(c).toContain('return (v >> 15) == (v >> 31) ? v : (v >> 31) ^ 32767;');
+  });
 });
