@@ -63,8 +63,8 @@ export function qFinishModel(f: QFinish, acc: bigint): bigint {
  * int32 value: ACLE's __ssat where the core has SSAT (GCC would make SSAT of the two compares itself, but in a kernel
  * loop it hoists the bounds into registers first and then compares: measured on Cortex-M4), elsewhere the sign test
  * (v >> (b-1) == v >> 31 exactly when v is in range; else (v >> 31) ^ (2^(b-1)-1) is the bound on v's side), which
- * needs no bound in a register (measured in the blocked family on ARM926EJ-S and ARM920T: never slower than two
- * compares, often faster; in pointwise's GEMM tiles slower, so `signTest` is the family's choice).
+ * needs no bound in a register (measured: much faster than two compares in the blocked family on ARM920T, e.g. dw3x3
+ * q7 -22%; slower in pointwise's GEMM tiles and with the blocked family's split halves, so `signTest` is the caller's).
  */
 export function qFinishView(f: QFinish, plan: AccumulatorPlan, isa: IsaFeatures, signTest: boolean) {
   const vType = f.narrow ? 'int32_t' : plan.accType;
