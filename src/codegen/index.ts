@@ -80,7 +80,7 @@ function template(rel: string): HandlebarsTemplateDelegate {
 }
 
 // The tables partial includes the bias partial: register every whole-block partial before any template compiles.
-for (const partial of ['tables', 'finish', 'bias', 'seed'])
+for (const partial of ['tables', 'finish', 'bias', 'seed', 'qfinish'])
   hbs.registerPartial(partial, fs.readFileSync(path.join(templateDir, 'common', `${partial}.c.hbs`), 'utf8'));
 // Inline partials (used mid-line): without the file's final newline.
 for (const partial of ['tap'])

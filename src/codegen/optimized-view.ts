@@ -3,6 +3,7 @@ import type { KernelModel } from '../spec/index.ts';
 import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
+import { qFinish, qFinishGains, qFinishView } from './qfinish.ts';
 import { LANE2_SHIFT, planOptimized, rowContiguousWeights, unitOf, type Def8, type Halves } from './optimized.ts';
 
 /**
@@ -84,6 +85,10 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   const split = paired && acc64 && splitLong[isa.state];
   const macOp = (h: Halves) => (split ? (h === 'd' ? 'smlald' : `smlal${h}`) : h === 'd' ? dualMac : acc64 ? `${m.name}_smlal${h}` : `__smla${h}`);
   const usedHalves = new Set<Halves>();
+  // Q formats: the rounding constant in every seed and, where provable, a 32-bit clamp (qfinish.ts). Border and
+  // interior share the seeds: the output is the same function of the accumulator everywhere.
+  const q = qFinish(m, plan);
+  const qf = q && qFinishGains(q) ? q : null;
   const fns = opt.fns.map((f) => {
     // Only the interior (every tap inside the input) may use folded seeds; border taps add the offset per input.
     const fold = folded !== null && f.kind === 'unrolled';
@@ -96,8 +101,8 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       along: column ? 'oy' : 'ox',
       accs: f.accs.map((a) => ({ ...a, at: column ? `oy + ${a.p}, ox` : `oy, ox + ${a.p}` })),
       rowWeightsExpr: opt.weightStride === 1 ? `KERNEL_W * ${f.ob}` : `KERNEL_W * ${f.ob} * ${opt.weightStride}`,
-      finishFn: f.outlineFinish ? `${m.name}_finish_call` : `${m.name}_finish`,
-      seedFn: fold ? `${m.name}_interior_seed_of` : `${m.name}_seed`,
+      finishFn: qf ? `${m.name}_q_finish` : f.outlineFinish ? `${m.name}_finish_call` : `${m.name}_finish`,
+      seedFn: qf ? `${m.name}_q_seed_of` : fold ? `${m.name}_interior_seed_of` : `${m.name}_seed`,
       rows: f.rows.map((r, i) => {
         const last = r.loads.length ? r.loads[r.loads.length - 1].offset : 0;
         const rebase = (opt.macForm === 'single' || opt.macForm === 'lane2') && f.kind !== 'rowloop' && last * (st.bits / 8) > loadReach[isa.state](st.bits);
@@ -162,6 +167,9 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       weightCount: opt.weights.length,
       weightLines: cArrayRows(opt.weights, 16),
       foldOffset: folded !== null,
+      // The sign test on cores without SSAT, except with split 64-bit halves (ARMv5TE's SMLALxy pairs), where two
+      // compares measured faster overall (bench q15 on ARM926EJ-S: e -8.5%, f -17% against the sign test's -0.6%, +4%).
+      qf: qf ? qFinishView(qf, plan, isa, !split) : null,
       interiorSeedLines: folded ? cArrayRows(folded.map((v) => cInt(v, plan.accType)), 8) : [],
       dual: opt.dual,
       quad,

@@ -19,7 +19,7 @@ import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
 import { planAccumulator, type AccumulatorPlan } from './accumulator.ts';
 import type { FamilyContext, KernelFamily } from './families.ts';
 import { cArrayRows, cInt } from './clit.ts';
-import { roundingConstant } from '../spec/bounds.ts';
+import { qFinish, qFinishView, type QFinish } from './qfinish.ts';
 import { foldedSeeds } from './optimized-view.ts';
 import { interiorRange } from './geometry.ts';
 
@@ -488,7 +488,7 @@ export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
  */
 export type PointwiseFinish =
   | { kind: 'rq'; c: number[]; m: number[]; s: number[]; q: number; left: number; lo: number; hi: number }
-  | { kind: 'q'; seeds: bigint[]; shift: number; narrow: boolean; lo: bigint; hi: bigint };
+  | ({ kind: 'q' } & QFinish);
 
 export function pointwiseFinish(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, folded: bigint[] | null): PointwiseFinish | null {
   // Thumb-1 multiplies 64-bit through a library call either way.
@@ -510,18 +510,9 @@ export function pointwiseFinish(m: KernelModel, plan: AccumulatorPlan, isa: IsaF
       c, m: st.multiplier, s: st.right.map((e) => e - 1),
     };
   }
-  if (st.kind === 'right' || st.kind === 'none') {
-    if (nf.kind !== 'q' || folded !== null) return null;
-    const round = roundingConstant(m);
-    const scale = 1n << BigInt(nf.biasShift);
-    const seeds = Array.from({ length: m.outC }, (_, o) => (m.bias ? m.bias[o] * scale : 0n) + round);
-    const shift = st.kind === 'right' ? st.shift : 0;
-    return {
-      kind: 'q', seeds, shift, lo: BigInt(Math.max(nf.storage.min, m.actMin)), hi: BigInt(Math.min(nf.storage.max, m.actMax)),
-      narrow: plan.accType === 'int64_t' && (plan.bound >> BigInt(shift)) < 2n ** 31n,
-    };
-  }
-  return null;
+  if (folded !== null) return null;
+  const q = qFinish(m, plan);
+  return q ? { kind: 'q', ...q } : null;
 }
 
 const opKinds: readonly OpKind[] = ['fence', 'adv', 'x', 'xlane', 'xpost', 'xlanepost', 'w', 'wk', 'x32', 'pkbt', 'pktb', 'xpair', 'sx', 'sxr',
@@ -661,10 +652,7 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
         cLines: cArrayRows(fin.c, 8), mLines: cArrayRows(fin.m, 8), sLines: cArrayRows(fin.s, 16),
         q: fin.q, left: fin.left, hasLeft: fin.left > 0, hasQ: fin.q > 0, lo: fin.lo, hi: fin.hi,
       } : null,
-      qf: fin?.kind === 'q' ? {
-        seedLines: cArrayRows(fin.seeds.map((v) => cInt(v, plan.accType)), 8), shift: fin.shift, hasShift: fin.shift > 0,
-        narrow: fin.narrow, lo: cInt(fin.lo, fin.narrow ? 'int32_t' : plan.accType), hi: cInt(fin.hi, fin.narrow ? 'int32_t' : plan.accType),
-      } : null,
+      qf: fin?.kind === 'q' ? qFinishView(fin, plan, isa, false) : null,
       foldOffset: p.folded !== null && g.span > 0,
       interiorSeedLines: p.folded ? cArrayRows(p.folded.map((v) => cInt(v, plan.accType)), 8) : [],
       finishNeedsO: ctx.finishNeedsO,

@@ -11,6 +11,8 @@ export interface IsaFeatures {
   dspv5te: boolean;
   /** ARMv6 / ARMv7E-M SIMD: SMLAD, SXTB16, PKHBT. */
   simd32: boolean;
+  /** SSAT (ARMv6, ARMv7-M and later): a signed clamp to a power-of-two range in one instruction. */
+  saturate: boolean;
   /** 32x32->64 multiply-accumulate in hardware (SMLAL). */
   longMultiply: boolean;
   /** M-profile Vector Extension (Helium). */
@@ -59,9 +61,9 @@ const versatileAudio = ['-audiodev', 'none,id=n0', '-global', 'pl041.audiodev=n0
 const a32Semihost = { startup: 'startup/a32.S', harness: 'harness/semihost_main.c' };
 const mSemihost = { startup: 'startup/cortex_m.c', harness: 'harness/semihost_main.c' };
 const noFeatures: IsaFeatures = {
-  state: 'a32', dspv5te: false, simd32: false, longMultiply: true, mve: false, neon: false, unaligned: false,
+  state: 'a32', dspv5te: false, simd32: false, saturate: false, longMultiply: true, mve: false, neon: false, unaligned: false,
 };
-const v7em: IsaFeatures = { ...noFeatures, state: 'thumb2', dspv5te: true, simd32: true, unaligned: true };
+const v7em: IsaFeatures = { ...noFeatures, state: 'thumb2', dspv5te: true, simd32: true, saturate: true, unaligned: true };
 
 export const targets: readonly Target[] = [
   {
@@ -85,7 +87,7 @@ export const targets: readonly Target[] = [
   },
   {
     name: 'cortex-m3', core: 'Cortex-M3', arch: 'ARMv7-M', run: 'qemu',
-    cpuFlags: ['-mcpu=cortex-m3', '-mthumb'], features: { ...noFeatures, state: 'thumb2', unaligned: true },
+    cpuFlags: ['-mcpu=cortex-m3', '-mthumb'], features: { ...noFeatures, state: 'thumb2', saturate: true, unaligned: true },
     qemu: { machine: 'mps2-an385', extra: [] },
     linkerScript: 'ld/mps2.ld', ...mSemihost, ramBytes: 4 << 20, flashBytes: 4 << 20,
     memoryMap: 'code 0x00000000 (4 MiB), SRAM 0x20000000 (4 MiB)',
@@ -121,7 +123,7 @@ export const targets: readonly Target[] = [
   {
     name: 'cortex-a9', core: 'Cortex-A9', arch: 'ARMv7-A (NEON)', run: 'qemu',
     cpuFlags: ['-mcpu=cortex-a9', '-mfpu=neon', '-mfloat-abi=hard', '-marm', '-DCONVGEN_ENABLE_NEON'],
-    features: { ...noFeatures, dspv5te: true, simd32: true, neon: true, unaligned: true },
+    features: { ...noFeatures, dspv5te: true, simd32: true, saturate: true, neon: true, unaligned: true },
     qemu: { machine: 'vexpress-a9', extra: versatileAudio },
     linkerScript: 'ld/vexpress-a9.ld', ...a32Semihost, ramBytes: 128 << 20, memoryMap: 'DRAM at 0x60000000 (128 MiB)',
   },

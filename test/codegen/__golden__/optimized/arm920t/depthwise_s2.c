@@ -53,11 +53,6 @@ static const int16_t depthwise_s2_weights[72] = {
     -5281, 17004, -13083, 3591, -9973, 22439, -22271, -24997,
 };
 
-/* Bias: raw values (int32_t, 26 fraction bits); seeds the accumulator times 2^0. */
-static const int32_t depthwise_s2_bias[DEPTHWISE_S2_OUT_C] = {
-    -13884, -27810, 5253, 28924, -22756, -31871, 12845, 9183,
-};
-
 /* Output stage, in the spec's order: add 2^14, shift right 15 (nearest), saturate, clamp. */
 static inline int16_t depthwise_s2_finish(int64_t acc)
 {
@@ -67,10 +62,24 @@ static inline int16_t depthwise_s2_finish(int64_t acc)
     return (int16_t)acc;
 }
 
-/* The accumulator of output channel o before any tap: the bias aligned to the product's fraction bits. */
-static inline int64_t depthwise_s2_seed(int o)
+/* Seeds: bias aligned to the product's fraction bits, plus the rounding constant of the output
+   stage, so that the stage below only shifts and clamps. */
+static const int32_t depthwise_s2_q_seed[DEPTHWISE_S2_OUT_C] = {
+    2500, -11426, 21637, 45308, -6372, -15487, 29229, 25567,
+};
+
+static inline int64_t depthwise_s2_q_seed_of(int o)
 {
-    return (int64_t)depthwise_s2_bias[o];
+    return depthwise_s2_q_seed[o];
+}
+
+/* The output stage: the rounding constant is in the seed; the shifted accumulator
+   provably fits int32, so it clamps in 32 bits. */
+static inline int32_t depthwise_s2_q_finish(int64_t acc)
+{
+    const int32_t v = (int32_t)(acc >> 15);
+    const int32_t lo = v < 0 ? 0 : v;
+    return lo > 12288 ? 12288 : lo;
 }
 
 /*
@@ -89,9 +98,9 @@ static void depthwise_s2_rows0_o1_p3(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_seed(o0 + 0);
-    int64_t a0_1 = depthwise_s2_seed(o0 + 0);
-    int64_t a0_2 = depthwise_s2_seed(o0 + 0);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
+    int64_t a0_1 = depthwise_s2_q_seed_of(o0 + 0);
+    int64_t a0_2 = depthwise_s2_q_seed_of(o0 + 0);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
@@ -125,15 +134,15 @@ static void depthwise_s2_rows0_o1_p3(const int16_t *restrict px0, const int16_t 
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 1) = depthwise_s2_finish(a0_1);
+        OUT_AT(o, oy, ox + 1) = (int16_t)depthwise_s2_q_finish(a0_1);
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 2) = depthwise_s2_finish(a0_2);
+        OUT_AT(o, oy, ox + 2) = (int16_t)depthwise_s2_q_finish(a0_2);
     }
   }
 }
@@ -146,7 +155,7 @@ static void depthwise_s2_rows1_o1_p1(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_seed(o0 + 0);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
@@ -170,7 +179,7 @@ static void depthwise_s2_rows1_o1_p1(const int16_t *restrict px0, const int16_t 
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
   }
 }
@@ -183,7 +192,7 @@ static void depthwise_s2_rows2_o1_p1(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_seed(o0 + 0);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
@@ -202,7 +211,7 @@ static void depthwise_s2_rows2_o1_p1(const int16_t *restrict px0, const int16_t 
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
   }
 }
@@ -215,9 +224,9 @@ static void depthwise_s2_interior3_o1_p3(const int16_t *restrict px0, const int1
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_seed(o0 + 0);
-    int64_t a0_1 = depthwise_s2_seed(o0 + 0);
-    int64_t a0_2 = depthwise_s2_seed(o0 + 0);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
+    int64_t a0_1 = depthwise_s2_q_seed_of(o0 + 0);
+    int64_t a0_2 = depthwise_s2_q_seed_of(o0 + 0);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
         { /* kernel row 0 */
@@ -304,15 +313,15 @@ static void depthwise_s2_interior3_o1_p3(const int16_t *restrict px0, const int1
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 1) = depthwise_s2_finish(a0_1);
+        OUT_AT(o, oy, ox + 1) = (int16_t)depthwise_s2_q_finish(a0_1);
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 2) = depthwise_s2_finish(a0_2);
+        OUT_AT(o, oy, ox + 2) = (int16_t)depthwise_s2_q_finish(a0_2);
     }
   }
 }
@@ -325,7 +334,7 @@ static void depthwise_s2_interior4_o1_p1(const int16_t *restrict px0, const int1
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_seed(o0 + 0);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
         { /* kernel row 0 */
@@ -382,7 +391,7 @@ static void depthwise_s2_interior4_o1_p1(const int16_t *restrict px0, const int1
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
   }
 }

@@ -74,11 +74,6 @@ static const int16_t depthwise_s2_weights[72] __attribute__((aligned(4))) = {
     -4707, -9973, -2217, 22439, -9640, -22271, -29605, -24997,
 };
 
-/* Bias: raw values (int32_t, 26 fraction bits); seeds the accumulator times 2^0. */
-static const int32_t depthwise_s2_bias[DEPTHWISE_S2_OUT_C] = {
-    -13884, -27810, 5253, 28924, -22756, -31871, 12845, 9183,
-};
-
 /* Output stage, in the spec's order: add 2^14, shift right 15 (nearest), saturate, clamp. */
 static inline int16_t depthwise_s2_finish(int64_t acc)
 {
@@ -88,10 +83,24 @@ static inline int16_t depthwise_s2_finish(int64_t acc)
     return (int16_t)acc;
 }
 
-/* The accumulator of output channel o before any tap: the bias aligned to the product's fraction bits. */
-static inline int64_t depthwise_s2_seed(int o)
+/* Seeds: bias aligned to the product's fraction bits, plus the rounding constant of the output
+   stage, so that the stage below only shifts and clamps. */
+static const int32_t depthwise_s2_q_seed[DEPTHWISE_S2_OUT_C] = {
+    2500, -11426, 21637, 45308, -6372, -15487, 29229, 25567,
+};
+
+static inline int64_t depthwise_s2_q_seed_of(int o)
 {
-    return (int64_t)depthwise_s2_bias[o];
+    return depthwise_s2_q_seed[o];
+}
+
+/* The output stage: the rounding constant is in the seed; the shifted accumulator
+   provably fits int32, so it clamps in 32 bits. */
+static inline int32_t depthwise_s2_q_finish(int64_t acc)
+{
+    const int32_t v = (int32_t)(acc >> 15);
+    const int32_t lo = v < 0 ? 0 : v;
+    return lo > 12288 ? 12288 : lo;
 }
 
 /*
@@ -110,10 +119,10 @@ static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_seed(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a1_0s = depthwise_s2_seed(o0 + 1);
+    const int64_t a1_0s = depthwise_s2_q_seed_of(o0 + 1);
     uint32_t a1_0l = (uint32_t)a1_0s;
     uint32_t a1_0h = (uint32_t)((uint64_t)a1_0s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
@@ -142,11 +151,11 @@ static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
@@ -159,10 +168,10 @@ static void depthwise_s2_rows1_o2_p1(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_seed(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a1_0s = depthwise_s2_seed(o0 + 1);
+    const int64_t a1_0s = depthwise_s2_q_seed_of(o0 + 1);
     uint32_t a1_0l = (uint32_t)a1_0s;
     uint32_t a1_0h = (uint32_t)((uint64_t)a1_0s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
@@ -185,11 +194,11 @@ static void depthwise_s2_rows1_o2_p1(const int16_t *restrict px0, const int16_t 
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
@@ -202,16 +211,16 @@ static void depthwise_s2_interior2_o2_p2(const int16_t *restrict px0, const int1
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_seed(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = depthwise_s2_seed(o0 + 0);
+    const int64_t a0_1s = depthwise_s2_q_seed_of(o0 + 0);
     uint32_t a0_1l = (uint32_t)a0_1s;
     uint32_t a0_1h = (uint32_t)((uint64_t)a0_1s >> 32);
-    const int64_t a1_0s = depthwise_s2_seed(o0 + 1);
+    const int64_t a1_0s = depthwise_s2_q_seed_of(o0 + 1);
     uint32_t a1_0l = (uint32_t)a1_0s;
     uint32_t a1_0h = (uint32_t)((uint64_t)a1_0s >> 32);
-    const int64_t a1_1s = depthwise_s2_seed(o0 + 1);
+    const int64_t a1_1s = depthwise_s2_q_seed_of(o0 + 1);
     uint32_t a1_1l = (uint32_t)a1_1s;
     uint32_t a1_1h = (uint32_t)((uint64_t)a1_1s >> 32);
     (void)rows;
@@ -297,19 +306,19 @@ static void depthwise_s2_interior2_o2_p2(const int16_t *restrict px0, const int1
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 1) = depthwise_s2_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
+        OUT_AT(o, oy, ox + 1) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 1) = depthwise_s2_finish((int64_t)(((uint64_t)a1_1h << 32) | a1_1l));
+        OUT_AT(o, oy, ox + 1) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_1h << 32) | a1_1l));
     }
   }
 }
@@ -322,10 +331,10 @@ static void depthwise_s2_column3_o2_p1(const int16_t *restrict px0, const int16_
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_seed(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a1_0s = depthwise_s2_seed(o0 + 1);
+    const int64_t a1_0s = depthwise_s2_q_seed_of(o0 + 1);
     uint32_t a1_0l = (uint32_t)a1_0s;
     uint32_t a1_0h = (uint32_t)((uint64_t)a1_0s >> 32);
     (void)rows;
@@ -373,11 +382,11 @@ static void depthwise_s2_column3_o2_p1(const int16_t *restrict px0, const int16_
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = depthwise_s2_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        OUT_AT(o, oy + 0, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = depthwise_s2_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy + 0, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }

@@ -83,11 +83,6 @@ static const int16_t edge3x3_weights[216] __attribute__((aligned(4))) = {
     12954, -7138, 28250, 13995, 3319, 17046, 10313, 8108,
 };
 
-/* Bias: raw values (int32_t, 26 fraction bits); seeds the accumulator times 2^0. */
-static const int32_t edge3x3_bias[EDGE3X3_OUT_C] = {
-    -22526, 8204, -13064, 12842, 5571, -3317, 20890, -17118,
-};
-
 /* Output stage, in the spec's order: add 2^13, shift right 14 (nearest), saturate, clamp. */
 static inline int16_t edge3x3_finish(int64_t acc)
 {
@@ -97,10 +92,24 @@ static inline int16_t edge3x3_finish(int64_t acc)
     return (int16_t)acc;
 }
 
-/* The accumulator of output channel o before any tap: the bias aligned to the product's fraction bits. */
-static inline int64_t edge3x3_seed(int o)
+/* Seeds: bias aligned to the product's fraction bits, plus the rounding constant of the output
+   stage, so that the stage below only shifts and clamps. */
+static const int32_t edge3x3_q_seed[EDGE3X3_OUT_C] = {
+    -14334, 16396, -4872, 21034, 13763, 4875, 29082, -8926,
+};
+
+static inline int64_t edge3x3_q_seed_of(int o)
 {
-    return (int64_t)edge3x3_bias[o];
+    return edge3x3_q_seed[o];
+}
+
+/* The output stage: the rounding constant is in the seed; the shifted accumulator
+   provably fits int32, so it clamps in 32 bits. */
+static inline int32_t edge3x3_q_finish(int64_t acc)
+{
+    const int32_t v = (int32_t)(acc >> 14);
+    const int32_t lo = v < 0 ? 0 : v;
+    return lo > 32767 ? 32767 : lo;
 }
 
 /*
@@ -119,10 +128,10 @@ static void edge3x3_rows0_o2_p1(const int16_t *restrict px0, const int16_t *rest
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = edge3x3_seed(o0 + 0);
+    const int64_t a0_0s = edge3x3_q_seed_of(o0 + 0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a1_0s = edge3x3_seed(o0 + 1);
+    const int64_t a1_0s = edge3x3_q_seed_of(o0 + 1);
     uint32_t a1_0l = (uint32_t)a1_0s;
     uint32_t a1_0h = (uint32_t)((uint64_t)a1_0s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
@@ -145,11 +154,11 @@ static void edge3x3_rows0_o2_p1(const int16_t *restrict px0, const int16_t *rest
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = edge3x3_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = edge3x3_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
@@ -162,10 +171,10 @@ static void edge3x3_rows1_o2_p1(const int16_t *restrict px0, const int16_t *rest
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = edge3x3_seed(o0 + 0);
+    const int64_t a0_0s = edge3x3_q_seed_of(o0 + 0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a1_0s = edge3x3_seed(o0 + 1);
+    const int64_t a1_0s = edge3x3_q_seed_of(o0 + 1);
     uint32_t a1_0l = (uint32_t)a1_0s;
     uint32_t a1_0h = (uint32_t)((uint64_t)a1_0s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
@@ -194,11 +203,11 @@ static void edge3x3_rows1_o2_p1(const int16_t *restrict px0, const int16_t *rest
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = edge3x3_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = edge3x3_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
@@ -211,16 +220,16 @@ static void edge3x3_column2_o2_p2(const int16_t *restrict px0, const int16_t *re
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = edge3x3_seed(o0 + 0);
+    const int64_t a0_0s = edge3x3_q_seed_of(o0 + 0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = edge3x3_seed(o0 + 0);
+    const int64_t a0_1s = edge3x3_q_seed_of(o0 + 0);
     uint32_t a0_1l = (uint32_t)a0_1s;
     uint32_t a0_1h = (uint32_t)((uint64_t)a0_1s >> 32);
-    const int64_t a1_0s = edge3x3_seed(o0 + 1);
+    const int64_t a1_0s = edge3x3_q_seed_of(o0 + 1);
     uint32_t a1_0l = (uint32_t)a1_0s;
     uint32_t a1_0h = (uint32_t)((uint64_t)a1_0s >> 32);
-    const int64_t a1_1s = edge3x3_seed(o0 + 1);
+    const int64_t a1_1s = edge3x3_q_seed_of(o0 + 1);
     uint32_t a1_1l = (uint32_t)a1_1s;
     uint32_t a1_1h = (uint32_t)((uint64_t)a1_1s >> 32);
     (void)rows;
@@ -282,19 +291,19 @@ static void edge3x3_column2_o2_p2(const int16_t *restrict px0, const int16_t *re
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = edge3x3_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        OUT_AT(o, oy + 0, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy + 1, ox) = edge3x3_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
+        OUT_AT(o, oy + 1, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = edge3x3_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy + 0, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy + 1, ox) = edge3x3_finish((int64_t)(((uint64_t)a1_1h << 32) | a1_1l));
+        OUT_AT(o, oy + 1, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_1h << 32) | a1_1l));
     }
   }
 }
@@ -307,16 +316,16 @@ static void edge3x3_interior3_o2_p2(const int16_t *restrict px0, const int16_t *
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = edge3x3_seed(o0 + 0);
+    const int64_t a0_0s = edge3x3_q_seed_of(o0 + 0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = edge3x3_seed(o0 + 0);
+    const int64_t a0_1s = edge3x3_q_seed_of(o0 + 0);
     uint32_t a0_1l = (uint32_t)a0_1s;
     uint32_t a0_1h = (uint32_t)((uint64_t)a0_1s >> 32);
-    const int64_t a1_0s = edge3x3_seed(o0 + 1);
+    const int64_t a1_0s = edge3x3_q_seed_of(o0 + 1);
     uint32_t a1_0l = (uint32_t)a1_0s;
     uint32_t a1_0h = (uint32_t)((uint64_t)a1_0s >> 32);
-    const int64_t a1_1s = edge3x3_seed(o0 + 1);
+    const int64_t a1_1s = edge3x3_q_seed_of(o0 + 1);
     uint32_t a1_1l = (uint32_t)a1_1s;
     uint32_t a1_1h = (uint32_t)((uint64_t)a1_1s >> 32);
     (void)rows;
@@ -549,19 +558,19 @@ static void edge3x3_interior3_o2_p2(const int16_t *restrict px0, const int16_t *
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = edge3x3_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 1) = edge3x3_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
+        OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = edge3x3_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 1) = edge3x3_finish((int64_t)(((uint64_t)a1_1h << 32) | a1_1l));
+        OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_1h << 32) | a1_1l));
     }
   }
 }

@@ -81,11 +81,6 @@ static const int16_t q15_pairs_hwc_weights[216] __attribute__((aligned(4))) = {
     17653, 7161, -19855, -21906, 7915, -2572, 25620, -21256,
 };
 
-/* Bias: raw values (int32_t, 27 fraction bits); seeds the accumulator times 2^0. */
-static const int32_t q15_pairs_hwc_bias[Q15_PAIRS_HWC_OUT_C] = {
-    7986, -17254, -18011, -19313, -8876, 26026,
-};
-
 /* Output stage, in the spec's order: add 2^16, shift right 17 (nearest), saturate, clamp. */
 static inline int16_t q15_pairs_hwc_finish(int64_t acc)
 {
@@ -95,10 +90,24 @@ static inline int16_t q15_pairs_hwc_finish(int64_t acc)
     return (int16_t)acc;
 }
 
-/* The accumulator of output channel o before any tap: the bias aligned to the product's fraction bits. */
-static inline int64_t q15_pairs_hwc_seed(int o)
+/* Seeds: bias aligned to the product's fraction bits, plus the rounding constant of the output
+   stage, so that the stage below only shifts and clamps. */
+static const int32_t q15_pairs_hwc_q_seed[Q15_PAIRS_HWC_OUT_C] = {
+    73522, 48282, 47525, 46223, 56660, 91562,
+};
+
+static inline int64_t q15_pairs_hwc_q_seed_of(int o)
 {
-    return (int64_t)q15_pairs_hwc_bias[o];
+    return q15_pairs_hwc_q_seed[o];
+}
+
+/* The output stage: the rounding constant is in the seed; the shifted accumulator
+   provably fits int32, so it clamps in 32 bits. */
+static inline int32_t q15_pairs_hwc_q_finish(int64_t acc)
+{
+    const int32_t v = (int32_t)(acc >> 17);
+    const int32_t lo = v < 0 ? 0 : v;
+    return lo > 32767 ? 32767 : lo;
 }
 
 /*
@@ -117,10 +126,10 @@ static void q15_pairs_hwc_rows0_o2_p1(const int16_t *restrict px0, const int16_t
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_seed(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a1_0s = q15_pairs_hwc_seed(o0 + 1);
+    const int64_t a1_0s = q15_pairs_hwc_q_seed_of(o0 + 1);
     uint32_t a1_0l = (uint32_t)a1_0s;
     uint32_t a1_0h = (uint32_t)((uint64_t)a1_0s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
@@ -149,11 +158,11 @@ static void q15_pairs_hwc_rows0_o2_p1(const int16_t *restrict px0, const int16_t
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q15_pairs_hwc_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = q15_pairs_hwc_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
@@ -166,10 +175,10 @@ static void q15_pairs_hwc_rows1_o2_p1(const int16_t *restrict px0, const int16_t
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_seed(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a1_0s = q15_pairs_hwc_seed(o0 + 1);
+    const int64_t a1_0s = q15_pairs_hwc_q_seed_of(o0 + 1);
     uint32_t a1_0l = (uint32_t)a1_0s;
     uint32_t a1_0h = (uint32_t)((uint64_t)a1_0s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
@@ -192,11 +201,11 @@ static void q15_pairs_hwc_rows1_o2_p1(const int16_t *restrict px0, const int16_t
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q15_pairs_hwc_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = q15_pairs_hwc_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
@@ -209,16 +218,16 @@ static void q15_pairs_hwc_interior2_o2_p2(const int16_t *restrict px0, const int
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_seed(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = q15_pairs_hwc_seed(o0 + 0);
+    const int64_t a0_1s = q15_pairs_hwc_q_seed_of(o0 + 0);
     uint32_t a0_1l = (uint32_t)a0_1s;
     uint32_t a0_1h = (uint32_t)((uint64_t)a0_1s >> 32);
-    const int64_t a1_0s = q15_pairs_hwc_seed(o0 + 1);
+    const int64_t a1_0s = q15_pairs_hwc_q_seed_of(o0 + 1);
     uint32_t a1_0l = (uint32_t)a1_0s;
     uint32_t a1_0h = (uint32_t)((uint64_t)a1_0s >> 32);
-    const int64_t a1_1s = q15_pairs_hwc_seed(o0 + 1);
+    const int64_t a1_1s = q15_pairs_hwc_q_seed_of(o0 + 1);
     uint32_t a1_1l = (uint32_t)a1_1s;
     uint32_t a1_1h = (uint32_t)((uint64_t)a1_1s >> 32);
     (void)rows;
@@ -307,19 +316,19 @@ static void q15_pairs_hwc_interior2_o2_p2(const int16_t *restrict px0, const int
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q15_pairs_hwc_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 1) = q15_pairs_hwc_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
+        OUT_AT(o, oy, ox + 1) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = q15_pairs_hwc_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 1) = q15_pairs_hwc_finish((int64_t)(((uint64_t)a1_1h << 32) | a1_1l));
+        OUT_AT(o, oy, ox + 1) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a1_1h << 32) | a1_1l));
     }
   }
 }
@@ -332,10 +341,10 @@ static void q15_pairs_hwc_interior3_o2_p1(const int16_t *restrict px0, const int
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_seed(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a1_0s = q15_pairs_hwc_seed(o0 + 1);
+    const int64_t a1_0s = q15_pairs_hwc_q_seed_of(o0 + 1);
     uint32_t a1_0l = (uint32_t)a1_0s;
     uint32_t a1_0h = (uint32_t)((uint64_t)a1_0s >> 32);
     (void)rows;
@@ -463,11 +472,11 @@ static void q15_pairs_hwc_interior3_o2_p1(const int16_t *restrict px0, const int
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q15_pairs_hwc_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = q15_pairs_hwc_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }

@@ -55,11 +55,6 @@ static const int16_t depthwise_s2_weights[72] = {
     -5281, 17004, -13083, 3591, -9973, 22439, -22271, -24997,
 };
 
-/* Bias: raw values (int32_t, 26 fraction bits); seeds the accumulator times 2^0. */
-static const int32_t depthwise_s2_bias[DEPTHWISE_S2_OUT_C] = {
-    -13884, -27810, 5253, 28924, -22756, -31871, 12845, 9183,
-};
-
 /* Output stage, in the spec's order: add 2^14, shift right 15 (nearest), saturate, clamp. */
 static inline int16_t depthwise_s2_finish(int64_t acc)
 {
@@ -69,10 +64,24 @@ static inline int16_t depthwise_s2_finish(int64_t acc)
     return (int16_t)acc;
 }
 
-/* The accumulator of output channel o before any tap: the bias aligned to the product's fraction bits. */
-static inline int64_t depthwise_s2_seed(int o)
+/* Seeds: bias aligned to the product's fraction bits, plus the rounding constant of the output
+   stage, so that the stage below only shifts and clamps. */
+static const int32_t depthwise_s2_q_seed[DEPTHWISE_S2_OUT_C] = {
+    2500, -11426, 21637, 45308, -6372, -15487, 29229, 25567,
+};
+
+static inline int64_t depthwise_s2_q_seed_of(int o)
 {
-    return (int64_t)depthwise_s2_bias[o];
+    return depthwise_s2_q_seed[o];
+}
+
+/* The output stage: the rounding constant is in the seed; the shifted accumulator
+   provably fits int32, so it clamps in 32 bits. */
+static inline int32_t depthwise_s2_q_finish(int64_t acc)
+{
+    const int32_t v = (int32_t)(acc >> 15);
+    const int32_t lo = v < 0 ? 0 : v;
+    return lo > 12288 ? 12288 : lo;
 }
 
 /*
@@ -91,7 +100,7 @@ static void depthwise_s2_rows0_o1_p1(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_seed(o0 + 0);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
@@ -115,7 +124,7 @@ static void depthwise_s2_rows0_o1_p1(const int16_t *restrict px0, const int16_t 
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
   }
 }
@@ -128,7 +137,7 @@ static void depthwise_s2_rows1_o1_p1(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_seed(o0 + 0);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
@@ -147,7 +156,7 @@ static void depthwise_s2_rows1_o1_p1(const int16_t *restrict px0, const int16_t 
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
   }
 }
@@ -160,7 +169,7 @@ static void depthwise_s2_interior2_o1_p1(const int16_t *restrict px0, const int1
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_seed(o0 + 0);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
         { /* kernel row 0 */
@@ -217,7 +226,7 @@ static void depthwise_s2_interior2_o1_p1(const int16_t *restrict px0, const int1
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
   }
 }
@@ -230,7 +239,7 @@ static void depthwise_s2_column3_o1_p1(const int16_t *restrict px0, const int16_
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_seed(o0 + 0);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
         { /* kernel column 0 */
@@ -270,7 +279,7 @@ static void depthwise_s2_column3_o1_p1(const int16_t *restrict px0, const int16_
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = depthwise_s2_finish(a0_0);
+        OUT_AT(o, oy + 0, ox) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
   }
 }

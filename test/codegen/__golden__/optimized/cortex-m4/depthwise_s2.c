@@ -80,11 +80,6 @@ static const int16_t depthwise_s2_weights[72] __attribute__((aligned(4))) = {
     -4707, -9973, -2217, 22439, -9640, -22271, -29605, -24997,
 };
 
-/* Bias: raw values (int32_t, 26 fraction bits); seeds the accumulator times 2^0. */
-static const int32_t depthwise_s2_bias[DEPTHWISE_S2_OUT_C] = {
-    -13884, -27810, 5253, 28924, -22756, -31871, 12845, 9183,
-};
-
 /* Output stage, in the spec's order: add 2^14, shift right 15 (nearest), saturate, clamp. */
 static inline int16_t depthwise_s2_finish(int64_t acc)
 {
@@ -94,10 +89,24 @@ static inline int16_t depthwise_s2_finish(int64_t acc)
     return (int16_t)acc;
 }
 
-/* The accumulator of output channel o before any tap: the bias aligned to the product's fraction bits. */
-static inline int64_t depthwise_s2_seed(int o)
+/* Seeds: bias aligned to the product's fraction bits, plus the rounding constant of the output
+   stage, so that the stage below only shifts and clamps. */
+static const int32_t depthwise_s2_q_seed[DEPTHWISE_S2_OUT_C] = {
+    2500, -11426, 21637, 45308, -6372, -15487, 29229, 25567,
+};
+
+static inline int64_t depthwise_s2_q_seed_of(int o)
 {
-    return (int64_t)depthwise_s2_bias[o];
+    return depthwise_s2_q_seed[o];
+}
+
+/* The output stage: the rounding constant is in the seed; the shifted accumulator
+   provably fits int32, so it clamps in 32 bits. */
+static inline int32_t depthwise_s2_q_finish(int64_t acc)
+{
+    const int32_t v = (int32_t)(acc >> 15);
+    const int32_t lo = v < 0 ? 0 : v;
+    return lo > 12288 ? 12288 : lo;
 }
 
 /*
@@ -116,8 +125,8 @@ static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_seed(o0 + 0);
-    int64_t a1_0 = depthwise_s2_seed(o0 + 1);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
+    int64_t a1_0 = depthwise_s2_q_seed_of(o0 + 1);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
@@ -144,11 +153,11 @@ static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish(a1_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a1_0);
     }
   }
 }
@@ -161,8 +170,8 @@ static void depthwise_s2_rows1_o2_p1(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_seed(o0 + 0);
-    int64_t a1_0 = depthwise_s2_seed(o0 + 1);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
+    int64_t a1_0 = depthwise_s2_q_seed_of(o0 + 1);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
@@ -183,11 +192,11 @@ static void depthwise_s2_rows1_o2_p1(const int16_t *restrict px0, const int16_t 
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish(a1_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a1_0);
     }
   }
 }
@@ -200,8 +209,8 @@ static void depthwise_s2_interior2_o2_p1(const int16_t *restrict px0, const int1
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_seed(o0 + 0);
-    int64_t a1_0 = depthwise_s2_seed(o0 + 1);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
+    int64_t a1_0 = depthwise_s2_q_seed_of(o0 + 1);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
         { /* kernel row 0 */
@@ -267,11 +276,11 @@ static void depthwise_s2_interior2_o2_p1(const int16_t *restrict px0, const int1
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = depthwise_s2_finish(a1_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a1_0);
     }
   }
 }
@@ -284,8 +293,8 @@ static void depthwise_s2_column3_o2_p1(const int16_t *restrict px0, const int16_
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_seed(o0 + 0);
-    int64_t a1_0 = depthwise_s2_seed(o0 + 1);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
+    int64_t a1_0 = depthwise_s2_q_seed_of(o0 + 1);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
         { /* kernel column 0 */
@@ -331,11 +340,11 @@ static void depthwise_s2_column3_o2_p1(const int16_t *restrict px0, const int16_
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = depthwise_s2_finish(a0_0);
+        OUT_AT(o, oy + 0, ox) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = depthwise_s2_finish(a1_0);
+        OUT_AT(o, oy + 0, ox) = (int16_t)depthwise_s2_q_finish(a1_0);
     }
   }
 }

@@ -69,11 +69,6 @@ static const int32_t q15_pairs_hwc_weights[108] = {
     322257342, -1619174143, 1455402310, 199350078, 1196295152, 1290364895, 717377105, 1204228737, 469364788, -1435628694, -168548972, -1392991582,
 };
 
-/* Bias: raw values (int32_t, 27 fraction bits); seeds the accumulator times 2^0. */
-static const int32_t q15_pairs_hwc_bias[Q15_PAIRS_HWC_OUT_C] = {
-    7986, -17254, -18011, -19313, -8876, 26026,
-};
-
 /* Output stage, in the spec's order: add 2^16, shift right 17 (nearest), saturate, clamp. */
 static inline int16_t q15_pairs_hwc_finish(int64_t acc)
 {
@@ -83,10 +78,24 @@ static inline int16_t q15_pairs_hwc_finish(int64_t acc)
     return (int16_t)acc;
 }
 
-/* The accumulator of output channel o before any tap: the bias aligned to the product's fraction bits. */
-static inline int64_t q15_pairs_hwc_seed(int o)
+/* Seeds: bias aligned to the product's fraction bits, plus the rounding constant of the output
+   stage, so that the stage below only shifts and clamps. */
+static const int32_t q15_pairs_hwc_q_seed[Q15_PAIRS_HWC_OUT_C] = {
+    73522, 48282, 47525, 46223, 56660, 91562,
+};
+
+static inline int64_t q15_pairs_hwc_q_seed_of(int o)
 {
-    return (int64_t)q15_pairs_hwc_bias[o];
+    return q15_pairs_hwc_q_seed[o];
+}
+
+/* The output stage: the rounding constant is in the seed; the shifted accumulator
+   provably fits int32, so it clamps in 32 bits. */
+static inline int32_t q15_pairs_hwc_q_finish(int64_t acc)
+{
+    const int32_t v = (int32_t)(acc >> 17);
+    const int32_t lo = v < 0 ? 0 : v;
+    return lo > 32767 ? 32767 : lo;
 }
 
 /*
@@ -105,9 +114,9 @@ static void q15_pairs_hwc_rows0_o1_p3(const int16_t *restrict px0, const int32_t
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_seed(o0 + 0);
-    int64_t a0_1 = q15_pairs_hwc_seed(o0 + 0);
-    int64_t a0_2 = q15_pairs_hwc_seed(o0 + 0);
+    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
+    int64_t a0_1 = q15_pairs_hwc_q_seed_of(o0 + 0);
+    int64_t a0_2 = q15_pairs_hwc_q_seed_of(o0 + 0);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int32_t *wr = w;
@@ -139,15 +148,15 @@ static void q15_pairs_hwc_rows0_o1_p3(const int16_t *restrict px0, const int32_t
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q15_pairs_hwc_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 1) = q15_pairs_hwc_finish(a0_1);
+        OUT_AT(o, oy, ox + 1) = (int16_t)q15_pairs_hwc_q_finish(a0_1);
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 2) = q15_pairs_hwc_finish(a0_2);
+        OUT_AT(o, oy, ox + 2) = (int16_t)q15_pairs_hwc_q_finish(a0_2);
     }
   }
 }
@@ -160,7 +169,7 @@ static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int32_t
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_seed(o0 + 0);
+    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int32_t *wr = w;
@@ -184,7 +193,7 @@ static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int32_t
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q15_pairs_hwc_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
     }
   }
 }
@@ -197,7 +206,7 @@ static void q15_pairs_hwc_rows2_o1_p1(const int16_t *restrict px0, const int32_t
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_seed(o0 + 0);
+    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int32_t *wr = w;
@@ -216,7 +225,7 @@ static void q15_pairs_hwc_rows2_o1_p1(const int16_t *restrict px0, const int32_t
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q15_pairs_hwc_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
     }
   }
 }
@@ -229,9 +238,9 @@ static void q15_pairs_hwc_interior3_o1_p3(const int16_t *restrict px0, const int
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_seed(o0 + 0);
-    int64_t a0_1 = q15_pairs_hwc_seed(o0 + 0);
-    int64_t a0_2 = q15_pairs_hwc_seed(o0 + 0);
+    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
+    int64_t a0_1 = q15_pairs_hwc_q_seed_of(o0 + 0);
+    int64_t a0_2 = q15_pairs_hwc_q_seed_of(o0 + 0);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 2, px += 1 * 2 * CI_STRIDE, w += 1 * 9) {
         { /* kernel row 0 */
@@ -312,15 +321,15 @@ static void q15_pairs_hwc_interior3_o1_p3(const int16_t *restrict px0, const int
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q15_pairs_hwc_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 1) = q15_pairs_hwc_finish(a0_1);
+        OUT_AT(o, oy, ox + 1) = (int16_t)q15_pairs_hwc_q_finish(a0_1);
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 2) = q15_pairs_hwc_finish(a0_2);
+        OUT_AT(o, oy, ox + 2) = (int16_t)q15_pairs_hwc_q_finish(a0_2);
     }
   }
 }
@@ -333,7 +342,7 @@ static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_seed(o0 + 0);
+    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 2 * 2, px += 2 * 2 * CI_STRIDE, w += 2 * 9) {
         { /* kernel row 0 */
@@ -441,7 +450,7 @@ static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q15_pairs_hwc_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
     }
   }
 }
@@ -454,7 +463,7 @@ static void q15_pairs_hwc_column5_o1_p1(const int16_t *restrict px0, const int32
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_seed(o0 + 0);
+    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 2, px += 1 * 2 * CI_STRIDE, w += 1 * 9) {
         { /* kernel column 0 */
@@ -494,7 +503,7 @@ static void q15_pairs_hwc_column5_o1_p1(const int16_t *restrict px0, const int32
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = q15_pairs_hwc_finish(a0_0);
+        OUT_AT(o, oy + 0, ox) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
     }
   }
 }

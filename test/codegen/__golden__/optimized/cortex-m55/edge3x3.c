@@ -100,11 +100,6 @@ static const int16_t edge3x3_weights[216] = {
     -17924, 31375, -14249, 2518, -7138, 13995, 17046, 8108,
 };
 
-/* Bias: raw values (int32_t, 26 fraction bits); seeds the accumulator times 2^0. */
-static const int32_t edge3x3_bias[EDGE3X3_OUT_C] = {
-    -22526, 8204, -13064, 12842, 5571, -3317, 20890, -17118,
-};
-
 /* Output stage, in the spec's order: add 2^13, shift right 14 (nearest), saturate, clamp. */
 static inline int16_t edge3x3_finish(int64_t acc)
 {
@@ -114,10 +109,24 @@ static inline int16_t edge3x3_finish(int64_t acc)
     return (int16_t)acc;
 }
 
-/* The accumulator of output channel o before any tap: the bias aligned to the product's fraction bits. */
-static inline int64_t edge3x3_seed(int o)
+/* Seeds: bias aligned to the product's fraction bits, plus the rounding constant of the output
+   stage, so that the stage below only shifts and clamps. */
+static const int32_t edge3x3_q_seed[EDGE3X3_OUT_C] = {
+    -14334, 16396, -4872, 21034, 13763, 4875, 29082, -8926,
+};
+
+static inline int64_t edge3x3_q_seed_of(int o)
 {
-    return (int64_t)edge3x3_bias[o];
+    return edge3x3_q_seed[o];
+}
+
+/* The output stage: the rounding constant is in the seed; the shifted accumulator
+   provably fits int32, so it clamps in 32 bits. */
+static inline int32_t edge3x3_q_finish(int64_t acc)
+{
+    const int32_t v = (int32_t)(acc >> 14);
+    const int32_t lo = v < 0 ? 0 : v;
+    return lo > 32767 ? 32767 : lo;
 }
 
 /*
@@ -136,7 +145,7 @@ static void edge3x3_rows0_o1_p1(const int16_t *restrict px0, const int16_t *rest
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_seed(o0 + 0);
+    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
@@ -151,7 +160,7 @@ static void edge3x3_rows0_o1_p1(const int16_t *restrict px0, const int16_t *rest
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = edge3x3_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
     }
   }
 }
@@ -164,8 +173,8 @@ static void edge3x3_band1_o1_p2(const int16_t *restrict px0, const int16_t *rest
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_seed(o0 + 0);
-    int64_t a0_1 = edge3x3_seed(o0 + 0);
+    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
+    int64_t a0_1 = edge3x3_q_seed_of(o0 + 0);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
         { /* kernel row 1 */
@@ -195,11 +204,11 @@ static void edge3x3_band1_o1_p2(const int16_t *restrict px0, const int16_t *rest
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = edge3x3_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 1) = edge3x3_finish(a0_1);
+        OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish(a0_1);
     }
   }
 }
@@ -212,8 +221,8 @@ static void edge3x3_interior2_o1_p2(const int16_t *restrict px0, const int16_t *
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_seed(o0 + 0);
-    int64_t a0_1 = edge3x3_seed(o0 + 0);
+    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
+    int64_t a0_1 = edge3x3_q_seed_of(o0 + 0);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
         { /* kernel row 0 */
@@ -255,11 +264,11 @@ static void edge3x3_interior2_o1_p2(const int16_t *restrict px0, const int16_t *
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = edge3x3_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 1) = edge3x3_finish(a0_1);
+        OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish(a0_1);
     }
   }
 }

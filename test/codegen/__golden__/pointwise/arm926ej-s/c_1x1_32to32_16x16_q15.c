@@ -132,13 +132,13 @@ static inline int16_t c_1x1_32to32_16x16_q15_finish(int64_t acc)
     return (int16_t)acc;
 }
 
-/* Seeds of the interior: bias aligned to the product's fraction bits, plus the rounding constant of the output
+/* Seeds: bias aligned to the product's fraction bits, plus the rounding constant of the output
    stage, so that the stage below only shifts and clamps. */
-static const int64_t c_1x1_32to32_16x16_q15_pw_seed[C_1X1_32TO32_16X16_Q15_OUT_C] = {
-    INT64_C(8322), INT64_C(35552), INT64_C(20730), INT64_C(27990), INT64_C(5401), INT64_C(4806), (-INT64_C(11319)), (-INT64_C(19100)),
-    (-INT64_C(22340)), INT64_C(40744), INT64_C(35854), (-INT64_C(16101)), INT64_C(1164), INT64_C(855), INT64_C(4542), INT64_C(36088),
-    (-INT64_C(5497)), INT64_C(28387), INT64_C(36768), (-INT64_C(14229)), INT64_C(898), INT64_C(20996), INT64_C(9540), INT64_C(6999),
-    (-INT64_C(5271)), (-INT64_C(2141)), INT64_C(589), INT64_C(9320), (-INT64_C(21571)), INT64_C(9024), (-INT64_C(22054)), (-INT64_C(19706)),
+static const int32_t c_1x1_32to32_16x16_q15_pw_seed[C_1X1_32TO32_16X16_Q15_OUT_C] = {
+    8322, 35552, 20730, 27990, 5401, 4806, -11319, -19100,
+    -22340, 40744, 35854, -16101, 1164, 855, 4542, 36088,
+    -5497, 28387, 36768, -14229, 898, 20996, 9540, 6999,
+    -5271, -2141, 589, 9320, -21571, 9024, -22054, -19706,
 };
 
 static inline int64_t c_1x1_32to32_16x16_q15_pw_seed_of(int o)
@@ -146,7 +146,7 @@ static inline int64_t c_1x1_32to32_16x16_q15_pw_seed_of(int o)
     return c_1x1_32to32_16x16_q15_pw_seed[o];
 }
 
-/* The interior's output stage: the rounding constant is in the seed; the shifted accumulator
+/* The output stage: the rounding constant is in the seed; the shifted accumulator
    provably fits int32, so it clamps in 32 bits. */
 static inline int32_t c_1x1_32to32_16x16_q15_pw_finish(int64_t acc)
 {
