@@ -32,6 +32,9 @@ const q15Chw = (over: Record<string, unknown> = {}) => model({ input: { channels
 const ldrdSpecs = [q15Chw({ input: { channels: 8, height: 8, width: 10 }, output: { channels: 4 }, padding: 1 }),
   q15Chw({ input: { channels: 4, height: 7, width: 9 }, output: { channels: 6 } }),
   q15Chw({ input: { channels: 4, height: 7, width: 9 }, output: { channels: 8 }, groups: 2 })];
+/** Kernel position (0, 0) zero in every channel: the interior leaves it out, so its first pair moves the pointer first (pre). */
+const ldrdFirstTapZero = q15Chw({ input: { channels: 4, height: 7, width: 9 }, output: { channels: 4 },
+  weights: { values: Array.from({ length: 144 }, (_, i) => (i % 9 === 0 ? 0 : ((i * 37) % 200) - 100)) } });
 
 /**
  * What a block function computes, read off its loads and MACs with the instructions' half selection: per
@@ -107,7 +110,8 @@ describe('MAC form table', () => {
     const unaligned = [q15Chw(), q15Chw({ input: { channels: 1, height: 7, width: 9 } }),
       q15Chw({ input: { channels: 6, height: 7, width: 9 }, output: { channels: 12 }, groups: 2 })];
     let paired = 0;
-    for (const m of [...ldrdSpecs, ...unaligned, q15Chw({ padding: 1, input: { channels: 6, height: 7, width: 9 }, output: { channels: 6 } })]) {
+    let pre = 0;
+    for (const m of [...ldrdSpecs, ldrdFirstTapZero, ...unaligned, q15Chw({ padding: 1, input: { channels: 6, height: 7, width: 9 }, output: { channels: 6 } })]) {
       const plan = planOptimized(m, isa('arm926ej-s'), planAccumulator(m).accType);
       expect(plan.macForm).toBe('halves');
       const per = m.inPerGroup * m.kH * m.kW;
@@ -125,7 +129,10 @@ describe('MAC form table', () => {
             expect(at + w.rel!).toBe(w.index);
             continue;
           }
-          if (w.pair.pre) at += w.pair.step;
+          if (w.pair.pre) {
+            at += w.pair.step;
+            pre++;
+          }
           expect(at, `${f.fn} ${w.id}`).toBe(w.index);
           if (!w.pair.pre) at += w.pair.step;
           expect(Math.abs(w.pair.step) * 2).toBeLessThanOrEqual(255);
@@ -142,6 +149,7 @@ describe('MAC form table', () => {
       }
     }
     expect(paired).toBeGreaterThan(0);
+    expect(pre).toBeGreaterThan(0);
     for (const m of unaligned) {
       const plan = planOptimized(m, isa('arm926ej-s'), planAccumulator(m).accType);
       expect(plan.fns.every((f) => f.pairHis.length === 0)).toBe(true);
