@@ -26,6 +26,9 @@ const cases = [
   // kernel position (0, 0) zero in every channel: the interior's first pair moves the pointer before it loads
   baseSpec({ name: 'ldrd_d', input: { channels: 4, height: 7, width: 9 }, output: { channels: 4 },
     weights: { values: Array.from({ length: 144 }, (_, i) => (i % 9 === 0 ? 0 : ((i * 7919) % 60000) - 30000)) } }),
+  // small weights: a 32-bit accumulator (SMLAxy, no split 64-bit halves)
+  baseSpec({ name: 'ldrd_e', input: { channels: 8, height: 8, width: 10 }, output: { channels: 4 },
+    weights: { values: Array.from({ length: 288 }, (_, i) => (i % 7) * 40 - 120) } }),
 ];
 
 /** Runs the kernel on a copy of the input `shift` halfwords into a word-aligned buffer, alignment faults on. */
@@ -86,6 +89,7 @@ describe('halves LDRD weight pairs with alignment faults on (arm926ej-s)', () =>
       const plan = planOptimized(m, isa, planAccumulator(m).accType);
       expect(plan.macForm).toBe('halves');
       expect(plan.fns.some((f) => f.pairHis.length > 0), `${m.name} pairs`).toBe(true);
+      if (spec.name === 'ldrd_e') expect(planAccumulator(m).accType).toBe('int32_t');
       for (const shift of [0, 1]) {
         const { r } = await run(spec, shift, false);
         expect(r.status, `${m.name} shift ${shift}: ${JSON.stringify(r.first ?? r.error)}`).toBe('pass');
