@@ -102,6 +102,9 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       accs: f.accs.map((a) => ({ ...a, at: column ? `oy + ${a.p}, ox` : `oy, ox + ${a.p}` })),
       rowWeightsExpr: opt.weightStride === 1 ? `KERNEL_W * ${f.ob}` : `KERNEL_W * ${f.ob} * ${opt.weightStride}`,
       finishFn: qf ? `${m.name}_q_finish` : f.outlineFinish ? `${m.name}_finish_call` : `${m.name}_finish`,
+      // The interior's weight step per iteration, less what its LDRDs already moved the pointer ('' if nothing is left).
+      wStep: f.wAdvance === 0 ? `${f.ciStep} * ${f.weightsPerCi}` : f.ciStep * f.weightsPerCi === f.wAdvance ? '' : String(f.ciStep * f.weightsPerCi - f.wAdvance),
+      pairDecl: f.pairHis.join(', '),
       seedFn: qf ? `${m.name}_q_seed_of` : fold ? `${m.name}_interior_seed_of` : `${m.name}_seed`,
       rows: f.rows.map((r, i) => {
         const last = r.loads.length ? r.loads[r.loads.length - 1].offset : 0;
@@ -116,7 +119,9 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
             ...(l.lane !== undefined ? { lane: true, offset2: l.lane - base } : {}) })),
           taps: r.taps.map((t) => ({
             ...t,
-            weights: t.weights.map((w) => ({ ...w, ...def8View(w.b8, w.index) })),
+            // a function whose LDRDs move the pointer reads every other weight relative to where it then is
+            weights: t.weights.map((w) => ({ ...w, ...def8View(w.b8, w.index), index: w.rel ?? w.index,
+              pairBytes: w.pair ? w.pair.step * (st.bits / 8) : 0 })),
             macs: t.macs.map((mac) => {
               if (mac.halves) usedHalves.add(mac.halves);
               return { ...mac, op: mac.halves ? macOp(mac.halves) : undefined, lane: f.laneAccs.length > 0 };
@@ -188,6 +193,9 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       lead: anyLead,
       // halves reads aligned weight words only (no unaligned loads on the core): a word-aligned array.
       alignedWords: opt.macForm === 'halves',
+      // LDRD pairs (ARMv5TE) need 8-byte aligned addresses: the array is, and every base and offset was checked.
+      ldrd: opt.fns.some((f) => f.pairHis.length > 0),
+      weightAlign: opt.fns.some((f) => f.pairHis.length > 0) ? 8 : 4,
       split,
       noSched: split,
       lane2: opt.fns.some((f) => f.laneAccs.length > 0),

@@ -115,8 +115,30 @@ export interface Mac {
   halves?: Halves;
 }
 
+/**
+ * halves with LDRD: this word and the next one (index + 2, `hi`) in one LDRD through the moving weight pointer, which
+ * sits `at` elements into the iteration before the load. post: load at the pointer, then move it on by `step`
+ * elements (to the next pair); pre: move it by `step` first, then load there.
+ */
+export interface PairLoad {
+  hi: string;
+  pre: boolean;
+  step: number;
+}
+
+export interface WeightLoad {
+  id: string;
+  /** Weight-array element from the block's weights at this tap (the interior: at the iteration's start). */
+  index: number;
+  word?: boolean;
+  b8?: Def8;
+  pair?: PairLoad;
+  /** Functions whose loads move the weight pointer (LDRD): the element relative to where it then points. */
+  rel?: number;
+}
+
 export interface Tap {
-  weights: { id: string; index: number; word?: boolean; b8?: Def8 }[];
+  weights: WeightLoad[];
   macs: Mac[];
 }
 
@@ -157,6 +179,10 @@ export interface BlockFn {
   hasTaps: boolean;
   /** Calls the out-of-line output stage rather than inlining it per accumulator. */
   outlineFinish: boolean;
+  /** halves with LDRD: elements the paired loads move the weight pointer per iteration (0: none paired). */
+  wAdvance: number;
+  /** The second words of LDRD pairs (declared once per iteration: a later tap reads them). */
+  pairHis: string[];
 }
 
 export interface Region {
@@ -373,7 +399,8 @@ function countedEstimate(m: KernelModel, f: BlockFn, accWords: number, lanes8 = 
     for (const t of r.taps) body += t.weights.reduce((a, l) => a + wCost(l.b8), 0) + t.macs.length;
   }
   const iterations = m.inPerGroup / f.ciStep;
-  const loopUpkeep = 3 + accWords;
+  // LDRD pairs that move the weight pointer by a whole iteration leave the loop no add for it
+  const loopUpkeep = 3 + accWords - (f.wAdvance > 0 && f.wAdvance === f.ciStep * f.weightsPerCi ? 1 : 0);
   const perOutput = 10 * accWords * f.ob * f.pb;
   return (iterations * (body + loopUpkeep) + perOutput) / (m.inPerGroup * m.kH * m.kW * f.ob * f.pb);
 }
@@ -467,8 +494,10 @@ interface Shape {
 
 const outlinedIn = (p: FinishPlacement, kind: BlockFn['kind']) => p === 'all' || (p === 'border' && kind !== 'unrolled');
 
-function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>, form: MacForm, weightStride: number, state: IsaFeatures['state']) {
+function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>, form: MacForm, weightStride: number, state: IsaFeatures['state'],
+  ldrd = false) {
   const { ob, pb } = shape;
+  const pairBase = ldrd && ldrdBaseAligned(m, form, ob);
   const s = strides(m);
   const yBands = axisBands(m.outH, m.inH, m.kH, m.strideH, m.dilH, m.pad.top);
   const xBands = axisBands(m.outW, m.inW, m.kW, m.strideW, m.dilW, m.pad.left);
@@ -492,7 +521,7 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
     if (!name) {
       name = `${{ unrolled: 'interior', rowloop: 'rows', column: 'column', band: 'band' }[kind]}${fns.length}_o${size}_p${pixels}`;
       names.set(key, name);
-      fns.push({ ...blockFn(m, s, kind, kxs, size, pixels, name, doc, live, form, weightStride, kind === 'unrolled' && leadOk(pixels), shape.unroll, kys),
+      fns.push({ ...blockFn(m, s, kind, kxs, size, pixels, name, doc, live, form, weightStride, kind === 'unrolled' && leadOk(pixels), shape.unroll, kys, pairBase),
         outlineFinish: outlinedIn(shape.outline, kind) });
     }
     return name;
@@ -542,6 +571,67 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
   return { fns, regions, bytes, sizes };
 }
 
+/** int16 elements in the 8 bytes an ARMv5TE LDRD needs its address aligned to. */
+const LDRD_ELEMENTS = 4;
+/** LDRD's immediate offset reaches ±255 bytes: ±127 int16 elements. */
+const LDRD_REACH = 127;
+
+/**
+ * halves: whether every call of an interior function (blocks of `ob` channels) gets an 8-byte aligned weight pointer:
+ * the array is aligned(8) and every base it is called with, group x GROUP_WEIGHTS + block x BLOCK_WEIGHTS (the tail
+ * block's too) at tap 0 (the interior's first tap), is a multiple of LDRD_ELEMENTS. (The iteration stride is checked
+ * per function.)
+ */
+function ldrdBaseAligned(m: KernelModel, form: MacForm, ob: number): boolean {
+  const per = m.inPerGroup * m.kH * m.kW;
+  return form === 'halves' && (m.groups === 1 || (m.outPerGroup * per) % LDRD_ELEMENTS === 0) && (ob * per) % LDRD_ELEMENTS === 0;
+}
+
+/**
+ * halves: pairs of weight words loaded by one LDRD each. A word at element e (e a multiple of LDRD_ELEMENTS from the
+ * iteration's start, whose pointer is 8-byte aligned) pairs with the word at e + 2 when both are loaded; the pair
+ * loads where e's word did and the second word stays live until its tap. The loads move the weight pointer (post- or
+ * pre-indexed: no address register per pair, no immediate beyond LDRD's reach); every other weight is read relative
+ * to where the pointer then is. Returns the rows unchanged when nothing pairs or an LDRD offset would not fit.
+ */
+function pairWeightWords(rows: Row[], stride: number): { rows: Row[]; wAdvance: number; pairHis: string[] } {
+  const none = { rows, wAdvance: 0, pairHis: [] };
+  const order = rows.flatMap((r) => r.taps.flatMap((t) => t.weights));
+  const pos = new Map(order.map((w, i) => [w, i]));
+  const wordAt = new Map(order.filter((w) => w.word).map((w) => [w.index, w]));
+  const hiOf = new Map<WeightLoad, WeightLoad>();
+  const his = new Set<WeightLoad>();
+  for (const w of order) {
+    const hi = wordAt.get(w.index + 2);
+    if (!w.word || w.index % LDRD_ELEMENTS !== 0 || his.has(w) || !hi || his.has(hi) || pos.get(hi)! < pos.get(w)!) continue;
+    hiOf.set(w, hi);
+    his.add(hi);
+  }
+  if (hiOf.size === 0) return none;
+  const los = order.filter((w) => hiOf.has(w));
+  const made = new Map<WeightLoad, WeightLoad>();
+  let cursor = 0;
+  for (const w of order) {
+    if (his.has(w)) continue;
+    const hi = hiOf.get(w);
+    if (!hi) {
+      made.set(w, { ...w, rel: w.index - cursor });
+      continue;
+    }
+    const next = los[los.indexOf(w) + 1];
+    const pre = cursor !== w.index;
+    const step = pre ? w.index - cursor : (next ? next.index : stride) - w.index;
+    if (Math.abs(step) > LDRD_REACH) return none;
+    cursor = pre ? w.index : w.index + step;
+    made.set(w, { ...w, rel: 0, pair: { hi: hi.id, pre, step } });
+  }
+  return {
+    rows: rows.map((r) => ({ ...r, taps: r.taps.map((t) => ({ ...t, weights: t.weights.filter((w) => !his.has(w)).map((w) => made.get(w)!) })) })),
+    wAdvance: cursor,
+    pairHis: [...his].map((w) => w.id),
+  };
+}
+
 /**
  * Blockings the paired forms allow. halves: every block (and the tail block) whole channel pairs, so that each
  * weight word a block reads is aligned (the weight array is word aligned and every block starts on a word).
@@ -579,7 +669,7 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
     : macsPerOutput >= MIN_MACS_FOR_BORDER_CALLS ? ['inline', 'border', 'all'] : ['inline', 'all'];
   const paired = macForm === 'taps' || macForm === 'taps8' || macForm === 'halves';
   const interiorOf = (ob: number, pb: number, unroll: number) => blockFn(m, strides(m), 'unrolled', allColumns(m), ob, pb, 'estimate', '', live, macForm, weightStride,
-    macForm === 'halves' && pb % 2 === 0, unroll);
+    macForm === 'halves' && pb % 2 === 0, unroll, [], isa.ldrd && ldrdBaseAligned(m, macForm, ob));
   const options: (Shape & { cost: number; form: MacForm })[] = [];
   // lane2: every blocking also as single (what the interior multiplies with when lane2 does not win or fit there).
   const base: MacForm = macForm === 'lane2' ? 'single' : macForm;
@@ -615,9 +705,9 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
         }
   options.sort((a, b) => a.cost - b.cost);
   let chosen = options[options.length - 1];
-  let built = build(m, chosen, accWords, live, chosen.form, weightStride, isa.state);
+  let built = build(m, chosen, accWords, live, chosen.form, weightStride, isa.state, isa.ldrd);
   for (const o of options) {
-    const b = build(m, o, accWords, live, o.form, weightStride, isa.state);
+    const b = build(m, o, accWords, live, o.form, weightStride, isa.state, isa.ldrd);
     if (b.bytes <= codeBudget[isa.state]) {
       chosen = o;
       built = b;
@@ -687,7 +777,7 @@ function ciUnroll(inPerGroup: number, macsPerCi: number, unroll = UNROLL_MACS): 
 
 function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, kind: BlockFn['kind'], kxs: number[],
   ob: number, pb: number, fn: string, doc: string, live: Set<string>, form: MacForm, weightStride: number, alignedInput = false,
-  unroll = UNROLL_MACS, kys: number[] = []): BlockFn {
+  unroll = UNROLL_MACS, kys: number[] = [], ldrdBase = false): BlockFn {
   // lane2 packs pixel pairs where its bound is proved (the interior) and the block is pairs; elsewhere single.
   const lanes = form === 'lane2' && kind === 'unrolled' && pb % 2 === 0;
   if (form === 'lane2' && !lanes) form = 'single';
@@ -768,9 +858,13 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
   const laneAccs = [];
   if (lanes) for (let j = 0; j < ob; j++) for (let q = 0; q < pb / 2; q++) laneAccs.push({ id: `l${j}_${q}`, j, p0: 2 * q, p1: 2 * q + 1 });
   else for (let j = 0; j < ob; j++) for (let p = 0; p < pb; p++) accs.push({ id: `a${j}_${p}`, j, p });
+  const weightsPerCi = m.kH * m.kW * ob * weightStride;
+  // LDRD pairs: the interior only (its calls start at tap 0), where every iteration keeps the pointer 8-byte aligned.
+  const paired = kind === 'unrolled' && form === 'halves' && ldrdBase && (ciStep * weightsPerCi) % LDRD_ELEMENTS === 0
+    ? pairWeightWords(rows, ciStep * weightsPerCi) : { rows, wAdvance: 0, pairHis: [] };
   return {
-    fn, doc, kind, ob, pb, accs, laneAccs, rows, weightsPerCi: m.kH * m.kW * ob * weightStride, rowWeights: m.kW * ob * weightStride,
-    ciStep, unit, macForm: form, hasTaps: rows.length > 0, outlineFinish: false,
+    fn, doc, kind, ob, pb, accs, laneAccs, rows: paired.rows, weightsPerCi, rowWeights: m.kW * ob * weightStride,
+    ciStep, unit, macForm: form, hasTaps: rows.length > 0, outlineFinish: false, wAdvance: paired.wAdvance, pairHis: paired.pairHis,
   };
 }
 

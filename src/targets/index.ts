@@ -20,6 +20,11 @@ export interface IsaFeatures {
   neon: boolean;
   /** Unaligned word loads are allowed. */
   unaligned: boolean;
+  /**
+   * LDRD in A32 (ARMv5TE and later): two words into an even/odd register pair in one instruction; on ARMv5TE the
+   * address must be 8-byte aligned. The halves form loads pairs of weight words with it where alignment is proved.
+   */
+  ldrd: boolean;
 }
 
 /** How generated headers name each instruction-set state. */
@@ -61,7 +66,7 @@ const versatileAudio = ['-audiodev', 'none,id=n0', '-global', 'pl041.audiodev=n0
 const a32Semihost = { startup: 'startup/a32.S', harness: 'harness/semihost_main.c' };
 const mSemihost = { startup: 'startup/cortex_m.c', harness: 'harness/semihost_main.c' };
 const noFeatures: IsaFeatures = {
-  state: 'a32', dspv5te: false, simd32: false, saturate: false, longMultiply: true, mve: false, neon: false, unaligned: false,
+  state: 'a32', dspv5te: false, simd32: false, saturate: false, longMultiply: true, mve: false, neon: false, unaligned: false, ldrd: false,
 };
 const v7em: IsaFeatures = { ...noFeatures, state: 'thumb2', dspv5te: true, simd32: true, saturate: true, unaligned: true };
 
@@ -74,7 +79,7 @@ export const targets: readonly Target[] = [
   },
   {
     name: 'arm926ej-s', core: 'ARM926EJ-S', arch: 'ARMv5TE', run: 'qemu',
-    cpuFlags: ['-mcpu=arm926ej-s', '-marm'], features: { ...noFeatures, dspv5te: true },
+    cpuFlags: ['-mcpu=arm926ej-s', '-marm'], features: { ...noFeatures, dspv5te: true, ldrd: true },
     qemu: { machine: 'versatilepb', cpu: 'arm926', extra: versatileAudio },
     linkerScript: 'ld/versatilepb.ld', ...a32Semihost, ramBytes: 128 << 20, memoryMap: 'SDRAM at 0x00000000 (128 MiB)',
   },
@@ -123,7 +128,7 @@ export const targets: readonly Target[] = [
   {
     name: 'cortex-a9', core: 'Cortex-A9', arch: 'ARMv7-A (NEON)', run: 'qemu',
     cpuFlags: ['-mcpu=cortex-a9', '-mfpu=neon', '-mfloat-abi=hard', '-marm', '-DCONVGEN_ENABLE_NEON'],
-    features: { ...noFeatures, dspv5te: true, simd32: true, saturate: true, neon: true, unaligned: true },
+    features: { ...noFeatures, dspv5te: true, simd32: true, saturate: true, neon: true, unaligned: true, ldrd: true },
     qemu: { machine: 'vexpress-a9', extra: versatileAudio },
     linkerScript: 'ld/vexpress-a9.ld', ...a32Semihost, ramBytes: 128 << 20, memoryMap: 'DRAM at 0x60000000 (128 MiB)',
   },

@@ -28,6 +28,13 @@ const q7Chw = model({ input: { channels: 8, height: 5, width: 5 }, numeric: { ty
 
 const q15HwcEven = model({ layout: 'hwc', input: { channels: 3, height: 5, width: 7 }, output: { channels: 4 } });
 const q15Chw = (over: Record<string, unknown> = {}) => model({ input: { channels: 3, height: 7, width: 9 }, output: { channels: 4 }, ...over });
+/** halves specs whose interior weight addresses stay 8-byte aligned (LDRD pairs on ARMv5TE), with and without a tail block. */
+const ldrdSpecs = [q15Chw({ input: { channels: 8, height: 8, width: 10 }, output: { channels: 4 }, padding: 1 }),
+  q15Chw({ input: { channels: 4, height: 7, width: 9 }, output: { channels: 6 } }),
+  q15Chw({ input: { channels: 4, height: 7, width: 9 }, output: { channels: 8 }, groups: 2 })];
+/** Kernel position (0, 0) zero in every channel: the interior leaves it out, so its first pair moves the pointer first (pre). */
+const ldrdFirstTapZero = q15Chw({ input: { channels: 4, height: 7, width: 9 }, output: { channels: 4 },
+  weights: { values: Array.from({ length: 144 }, (_, i) => (i % 9 === 0 ? 0 : ((i * 37) % 200) - 100)) } });
 
 /**
  * What a block function computes, read off its loads and MACs with the instructions' half selection: per
@@ -35,10 +42,17 @@ const q15Chw = (over: Record<string, unknown> = {}) => model({ input: { channels
  */
 function products(f: BlockFn): Map<string, string[]> {
   const out = new Map<string, string[]>();
+  // weights by id across the function: an LDRD pair's second word (element index + 2) is read by later taps
+  const ws = new Map<string, { index: number; word?: boolean }>();
+  for (const r of f.rows)
+    for (const t of r.taps)
+      for (const w of t.weights) {
+        ws.set(w.id, w);
+        if (w.pair) ws.set(w.pair.hi, { index: w.index + 2, word: true });
+      }
   for (const r of f.rows) {
     const xs = new Map(r.loads.map((l) => [l.id, l]));
     for (const t of r.taps) {
-      const ws = new Map(t.weights.map((w) => [w.id, w]));
       for (const mac of t.macs) {
         const x = xs.get(mac.x)!;
         const w = ws.get(mac.w)!;
@@ -89,8 +103,66 @@ describe('MAC form table', () => {
     for (const [target, m, form] of cases) expect(chooseMacForm(m, isa(target)), `${target} ${m.layout} k${m.kW} s${m.strideW} d${m.dilW} o${m.outC}`).toBe(form);
   });
 
+  it('halves on ARMv5TE pairs weight words by LDRD only where every address is 8-byte aligned', () => {
+    // Where alignment is not proved: 3 input channels x 3 x 3 taps make every block of 2 channels 54 elements (108
+    // bytes, not a multiple of 8); 1 input channel steps 18 elements an iteration; groups of 6 channels x 3 inputs x
+    // 3 x 3 taps start 162 elements apart.
+    const unaligned = [q15Chw(), q15Chw({ input: { channels: 1, height: 7, width: 9 } }),
+      q15Chw({ input: { channels: 6, height: 7, width: 9 }, output: { channels: 12 }, groups: 2 })];
+    let paired = 0;
+    let pre = 0;
+    for (const m of [...ldrdSpecs, ldrdFirstTapZero, ...unaligned, q15Chw({ padding: 1, input: { channels: 6, height: 7, width: 9 }, output: { channels: 6 } })]) {
+      const plan = planOptimized(m, isa('arm926ej-s'), planAccumulator(m).accType);
+      expect(plan.macForm).toBe('halves');
+      const per = m.inPerGroup * m.kH * m.kW;
+      for (const f of plan.fns) {
+        const loads = f.rows.flatMap((r) => r.taps.flatMap((t) => t.weights));
+        const pairs = loads.filter((w) => w.pair);
+        expect(pairs.length, f.fn).toBe(f.pairHis.length);
+        if (pairs.length === 0) continue;
+        paired++;
+        expect(f.kind).toBe('unrolled');
+        // The pointer's walk: each pair loads at its element, every other weight is read relative to the pointer.
+        let at = 0;
+        for (const w of loads) {
+          if (!w.pair) {
+            expect(at + w.rel!).toBe(w.index);
+            continue;
+          }
+          if (w.pair.pre) {
+            at += w.pair.step;
+            pre++;
+          }
+          expect(at, `${f.fn} ${w.id}`).toBe(w.index);
+          if (!w.pair.pre) at += w.pair.step;
+          expect(Math.abs(w.pair.step) * 2).toBeLessThanOrEqual(255);
+        }
+        expect(at).toBe(f.wAdvance);
+        // Every address any call loads a pair from, in bytes from the aligned(8) array: every group, block (the
+        // interior's functions start at tap 0) and iteration.
+        const size = f.ob;
+        const blocks = size === plan.ob ? Array.from({ length: plan.fullBlocks }, (_, b) => b * plan.ob * per) : [plan.fullBlocks * plan.ob * per];
+        for (let g = 0; g < m.groups; g++)
+          for (const b of blocks)
+            for (let it = 0; it < m.inPerGroup / f.ciStep; it++)
+              for (const w of pairs) expect((2 * (g * m.outPerGroup * per + b + it * f.ciStep * f.weightsPerCi + w.index)) % 8, f.fn).toBe(0);
+      }
+    }
+    expect(paired).toBeGreaterThan(0);
+    expect(pre).toBeGreaterThan(0);
+    for (const m of unaligned) {
+      const plan = planOptimized(m, isa('arm926ej-s'), planAccumulator(m).accType);
+      expect(plan.fns.every((f) => f.pairHis.length === 0)).toBe(true);
+    }
+    // ARMv4T has no LDRD (and no halves); the Thumb-2 cores do not run halves.
+    for (const t of ['arm920t', 'cortex-m4']) {
+      const plan = planOptimized(ldrdSpecs[0], isa(t), planAccumulator(ldrdSpecs[0]).accType);
+      expect(plan.fns.every((f) => f.pairHis.length === 0)).toBe(true);
+    }
+  });
+
   it('taps and halves compute exactly each function\'s taps (half selection read back from the plan)', () => {
-    const specs = [q15Chw(), q15Chw({ padding: [1, 2, 0, 1] }), q15Chw({ kernel: [2, 4], padding: [0, 3, 1, 0] }),
+    const specs = [q15Chw(), q15Chw({ padding: [1, 2, 0, 1] }), q15Chw({ kernel: [2, 4], padding: [0, 3, 1, 0] }), ...ldrdSpecs,
       q15Chw({ kernel: [3, 2], padding: 1, input: { channels: 2, height: 6, width: 8 } }), q15HwcEven,
       q15Chw({ stride: 2, padding: 1, output: { channels: 6 } })];
     let columns = 0;

@@ -6,7 +6,7 @@
  * fall inside the input; each region runs a function with exactly its valid taps, so no bounds check runs anywhere.
  * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows.
  *  Weights are stored in the blocked order the loops read (the same size as the plain order).
- * Code: about 3401 bytes estimated (budget 4096).
+ * Code: about 3356 bytes estimated (budget 4096).
  */
 #include "q15_pairs_hwc.h"
 
@@ -32,6 +32,16 @@ static inline int32_t q15_pairs_hwc_word(const int16_t *p)
 }
 /* 64-bit accumulators as two 32-bit halves (GCC keeps an A32 int64_t in an even register pair: moves, spills). */
 #define MAC_LONG(ins, lo, hi, x, w) __asm__(ins " %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(x), "r"(w))
+/*
+ * Two weight words in one LDRD (ARMv5TE: the address is 8-byte aligned, proved when this code was generated). The
+ * pointer moves on by `step` bytes after the load (POST) or first (PRE), so no pair needs an address of its own.
+ */
+#define LDRD_POST(lo, hi, p, step) do { uint64_t v_; \
+    __asm__("ldrd %0, %H0, [%1], #" #step : "=&r"(v_), "+r"(p) : "m"(*(const uint64_t *)(const void *)(p))); \
+    (lo) = (int32_t)(uint32_t)v_; (hi) = (int32_t)(uint32_t)(v_ >> 32); } while (0)
+#define LDRD_PRE(lo, hi, p, step) do { uint64_t v_; \
+    __asm__("ldrd %0, %H0, [%1, #" #step "]!" : "=&r"(v_), "+r"(p) : "m"(*(const uint64_t *)(const void *)((const char *)(p) + (step)))); \
+    (lo) = (int32_t)(uint32_t)v_; (hi) = (int32_t)(uint32_t)(v_ >> 32); } while (0)
 
 #if defined(__GNUC__)
 #define KEEP_LOADS_IN_LOOP(p) __asm__("" : "+r"(p))
@@ -64,7 +74,7 @@ static inline int32_t q15_pairs_hwc_word(const int16_t *p)
 #define OUT_AT(o, y, x) output[((y) * Q15_PAIRS_HWC_OUT_W + (x)) * Q15_PAIRS_HWC_OUT_C + (o)]
 
 /* Weights: raw Q values (Q0.15); per group, per block of output channels, [in/groups][ky][kx][channel in block]. */
-static const int16_t q15_pairs_hwc_weights[216] __attribute__((aligned(4))) = {
+static const int16_t q15_pairs_hwc_weights[216] __attribute__((aligned(8))) = {
     -4438, -7299, -3472, 28002, -14203, 5368, -7708, 16603, -1527, -12163, 25689, 23904, 24253, 27620, -10106, 19320,
     -3746, 9204, 18109, -24395, -20391, -1873, -10473, -28860, 7422, -26115, -10481, 14692, -26415, -7074, 27266, 18705,
     -19241, -14428, 3560, -18712, 21188, 10407, -29393, 22404, -743, -30463, -17630, -31152, 3255, -24813, -2249, -18966,
@@ -348,23 +358,25 @@ static void q15_pairs_hwc_interior3_o2_p1(const int16_t *restrict px0, const int
     uint32_t a1_0l = (uint32_t)a1_0s;
     uint32_t a1_0h = (uint32_t)((uint64_t)a1_0s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 2 * 1, px += 2 * 1 * CI_STRIDE, w += 2 * 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 2 * 1, px += 2 * 1 * CI_STRIDE) {
+        int32_t w1, w3, w5, w7, w9, w11, w13, w15, w17; /* second words of LDRD pairs: later taps read them */
         { /* kernel row 0 */
             const int32_t x0 = px[0];
             const int32_t x1 = px[4];
             const int32_t x2 = px[8];
             {
-                const int32_t w0 = q15_pairs_hwc_word(w + 0);
+                int32_t w0;
+                LDRD_POST(w0, w1, w, 8);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
             }
             {
-                const int32_t w1 = q15_pairs_hwc_word(w + 2);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x1, w1);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x1, w1);
             }
             {
-                const int32_t w2 = q15_pairs_hwc_word(w + 4);
+                int32_t w2;
+                LDRD_POST(w2, w3, w, 8);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x2, w2);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x2, w2);
             }
@@ -374,17 +386,16 @@ static void q15_pairs_hwc_interior3_o2_p1(const int16_t *restrict px0, const int
             const int32_t x4 = px[40];
             const int32_t x5 = px[44];
             {
-                const int32_t w3 = q15_pairs_hwc_word(w + 6);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x3, w3);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x3, w3);
             }
             {
-                const int32_t w4 = q15_pairs_hwc_word(w + 8);
+                int32_t w4;
+                LDRD_POST(w4, w5, w, 8);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x4, w4);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x4, w4);
             }
             {
-                const int32_t w5 = q15_pairs_hwc_word(w + 10);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x5, w5);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x5, w5);
             }
@@ -394,17 +405,18 @@ static void q15_pairs_hwc_interior3_o2_p1(const int16_t *restrict px0, const int
             const int32_t x7 = px[76];
             const int32_t x8 = px[80];
             {
-                const int32_t w6 = q15_pairs_hwc_word(w + 12);
+                int32_t w6;
+                LDRD_POST(w6, w7, w, 8);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x6, w6);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x6, w6);
             }
             {
-                const int32_t w7 = q15_pairs_hwc_word(w + 14);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x7, w7);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x7, w7);
             }
             {
-                const int32_t w8 = q15_pairs_hwc_word(w + 16);
+                int32_t w8;
+                LDRD_POST(w8, w9, w, 8);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x8, w8);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x8, w8);
             }
@@ -414,17 +426,16 @@ static void q15_pairs_hwc_interior3_o2_p1(const int16_t *restrict px0, const int
             const int32_t x10 = px[5];
             const int32_t x11 = px[9];
             {
-                const int32_t w9 = q15_pairs_hwc_word(w + 18);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x9, w9);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x9, w9);
             }
             {
-                const int32_t w10 = q15_pairs_hwc_word(w + 20);
+                int32_t w10;
+                LDRD_POST(w10, w11, w, 8);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x10, w10);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x10, w10);
             }
             {
-                const int32_t w11 = q15_pairs_hwc_word(w + 22);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x11, w11);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x11, w11);
             }
@@ -434,17 +445,18 @@ static void q15_pairs_hwc_interior3_o2_p1(const int16_t *restrict px0, const int
             const int32_t x13 = px[41];
             const int32_t x14 = px[45];
             {
-                const int32_t w12 = q15_pairs_hwc_word(w + 24);
+                int32_t w12;
+                LDRD_POST(w12, w13, w, 8);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x12, w12);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x12, w12);
             }
             {
-                const int32_t w13 = q15_pairs_hwc_word(w + 26);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x13, w13);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x13, w13);
             }
             {
-                const int32_t w14 = q15_pairs_hwc_word(w + 28);
+                int32_t w14;
+                LDRD_POST(w14, w15, w, 8);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x14, w14);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x14, w14);
             }
@@ -454,17 +466,16 @@ static void q15_pairs_hwc_interior3_o2_p1(const int16_t *restrict px0, const int
             const int32_t x16 = px[77];
             const int32_t x17 = px[81];
             {
-                const int32_t w15 = q15_pairs_hwc_word(w + 30);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x15, w15);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x15, w15);
             }
             {
-                const int32_t w16 = q15_pairs_hwc_word(w + 32);
+                int32_t w16;
+                LDRD_POST(w16, w17, w, 8);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x16, w16);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x16, w16);
             }
             {
-                const int32_t w17 = q15_pairs_hwc_word(w + 34);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x17, w17);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x17, w17);
             }
