@@ -800,59 +800,26 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
     for (const ky of rowsToEmit) {
       const cols = colsOf(ky);
       if (cols.length === 0) continue;
-      const ids = new Map<number, string>();
-      const loads: Load[] = [];
       const rowOffset = u * unit * s.ci + (unrolledRows ? (ky - kyBase) * m.dilH * s.row : 0);
-      const xFor = (p: number, kx: number): string => {
-        const off = rowOffset + (p * m.strideW + (kx - kxMin) * m.dilW) * s.col;
-        let id = ids.get(off);
-        if (!id) {
-          id = `x${loadId++}`;
-          ids.set(off, id);
-          loads.push({ id, offset: off });
-        }
-        return id;
-      };
+      const xAt = (p: number, kx: number) => rowOffset + (p * m.strideW + (kx - kxMin) * m.dilW) * s.col;
       // Weight-array element of (channel j of the block, kernel column kx) in this row, in units of weightStride: the
       // row-contiguous order ([ci][ky][j][kx]) or the blocked one ([ci][ky][kx][j]); a row loop's pointer already sits
       // on its row's first valid column.
       const wIndex = (j: number, kx: number) => rowContiguousWeights(form)
         ? (unrolledRows ? ((u * m.kH + ky - kyBase) * ob + j) * m.kW + kx : j * m.kW + (kx - kxMin))
         : (unrolledRows ? (u * m.kH * m.kW + (ky - kyBase) * m.kW + kx) * ob + j : (kx - kxMin) * ob + j);
-      if (form === 'taps8') {
-        // Weight elements every call may read: the interior's whole iteration, a row loop's one kernel row.
-        const wSafe = kind === 'unrolled' ? (lo: number, hi: number) => lo >= 0 && hi < ciStep * m.kH * ob * m.kW
-          : (lo: number, hi: number) => lo >= -kxMin && hi < ob * m.kW - kxMin;
-        const r = taps8Row(cols.map((kx) => kx - kxMin), ob, pb, rowOffset, (j, c) => wIndex(j, c + kxMin), wSafe,
-          () => `x${loadId++}`, () => `w${weightId++}`);
-        rows.push({ ky: ciStep > 1 ? ky + u * 1000 : ky, loads: r.loads, taps: r.taps });
-        continue;
-      }
-      if (form === 'taps' || form === 'halves') {
-        const xAt = (p: number, kx: number) => rowOffset + (p * m.strideW + (kx - kxMin) * m.dilW) * s.col;
-        // px sits on a word (the caller's lead) and stays there: input words start at even offsets.
-        const xWords = form === 'taps' || (alignedInput && (ciStep * s.ci) % 2 === 0);
-        const r = pairedRow(form, cols, ob, pb, xAt, wIndex, xWords, () => `x${loadId++}`, () => `w${weightId++}`);
-        rows.push({ ky: ciStep > 1 ? ky + u * 1000 : ky, loads: r.loads, taps: r.taps });
-        continue;
-      }
-      if (lanes) {
-        const xAt = (p: number, kx: number) => rowOffset + (p * m.strideW + (kx - kxMin) * m.dilW) * s.col;
-        const r = lane2Row(cols, ob, pb, xAt, wIndex, () => `x${loadId++}`, () => `w${weightId++}`);
-        rows.push({ ky: ciStep > 1 ? ky + u * 1000 : ky, loads: r.loads, taps: r.taps });
-        continue;
-      }
-      const taps: Tap[] = cols.map((kx) => {
-        const weights = Array.from({ length: ob }, (_, j) => ({ id: `w${weightId++}`, index: wIndex(j, kx) * weightStride }));
-        const macs: Mac[] = [];
-        for (let p = 0; p < pb; p++) {
-          const x = xFor(p, kx);
-          for (let j = 0; j < ob; j++) macs.push({ acc: `a${j}_${p}`, x, w: weights[j].id });
-        }
-        return { weights, macs };
-      });
-      loads.sort((a, b) => a.offset - b.offset);
-      rows.push({ ky: ciStep > 1 ? ky + u * 1000 : ky, loads, taps });
+      const xId = () => `x${loadId++}`;
+      const wId = () => `w${weightId++}`;
+      // Weight elements taps8 may read in a call: the interior's whole iteration, a row loop's one kernel row.
+      const wSafe = kind === 'unrolled' ? (lo: number, hi: number) => lo >= 0 && hi < ciStep * m.kH * ob * m.kW
+        : (lo: number, hi: number) => lo >= -kxMin && hi < ob * m.kW - kxMin;
+      // taps/halves: px sits on a word (the caller's lead) and stays there: input words start at even offsets.
+      const xWords = form === 'taps' || (alignedInput && (ciStep * s.ci) % 2 === 0);
+      const r = form === 'taps8' ? taps8Row(cols.map((kx) => kx - kxMin), ob, pb, rowOffset, (j, c) => wIndex(j, c + kxMin), wSafe, xId, wId)
+        : form === 'taps' || form === 'halves' ? pairedRow(form, cols, ob, pb, xAt, wIndex, xWords, xId, wId)
+          : lanes ? lane2Row(cols, ob, pb, xAt, wIndex, xId, wId)
+            : plainRow(cols, ob, pb, xAt, wIndex, weightStride, xId, wId);
+      rows.push({ ky: ciStep > 1 ? ky + u * 1000 : ky, loads: r.loads, taps: r.taps });
     }
   const accs = [];
   const laneAccs = [];
@@ -891,31 +858,42 @@ function columnGroups(m: KernelModel, s: { ci: number; row: number; col: number 
       groups.push({ ky: kx, column: true, loads: r.loads, taps: r.taps });
       continue;
     }
-    const ids = new Map<number, string>();
-    const loads: Load[] = [];
-    const xFor = (p: number, ky: number): string => {
-      const off = xAt(p, ky);
-      let id = ids.get(off);
-      if (!id) {
-        id = `x${loadId++}`;
-        ids.set(off, id);
-        loads.push({ id, offset: off });
-      }
-      return id;
-    };
-    const taps: Tap[] = kys.map((ky) => {
-      const weights = Array.from({ length: ob }, (_, j) => ({ id: `w${weightId++}`, index: wIndex(j, ky) * weightStride }));
-      const macs: Mac[] = [];
-      for (let p = 0; p < pb; p++) {
-        const x = xFor(p, ky);
-        for (let j = 0; j < ob; j++) macs.push({ acc: `a${j}_${p}`, x, w: weights[j].id });
-      }
-      return { weights, macs };
-    });
-    loads.sort((a, b) => a.offset - b.offset);
-    groups.push({ ky: kx, column: true, loads, taps });
+    const r = plainRow(kys, ob, pb, xAt, wIndex, weightStride, () => `x${loadId++}`, () => `w${weightId++}`);
+    groups.push({ ky: kx, column: true, loads: r.loads, taps: r.taps });
   }
   return groups;
+}
+
+/**
+ * One group of taps in the plain forms (single, dual, quad): for each kernel position of the group (a row's columns,
+ * or a column's rows), the block's weights there and a MAC per (pixel, channel); each input element is loaded once
+ * however many taps and pixels read it (loads in address order).
+ */
+function plainRow(positions: number[], ob: number, pb: number, xAt: (p: number, k: number) => number,
+  wIndex: (j: number, k: number) => number, weightStride: number, xId: () => string, wId: () => string): { loads: Load[]; taps: Tap[] } {
+  const ids = new Map<number, string>();
+  const loads: Load[] = [];
+  const xFor = (p: number, k: number): string => {
+    const off = xAt(p, k);
+    let id = ids.get(off);
+    if (!id) {
+      id = xId();
+      ids.set(off, id);
+      loads.push({ id, offset: off });
+    }
+    return id;
+  };
+  const taps: Tap[] = positions.map((k) => {
+    const weights = Array.from({ length: ob }, (_, j) => ({ id: wId(), index: wIndex(j, k) * weightStride }));
+    const macs: Mac[] = [];
+    for (let p = 0; p < pb; p++) {
+      const x = xFor(p, k);
+      for (let j = 0; j < ob; j++) macs.push({ acc: `a${j}_${p}`, x, w: weights[j].id });
+    }
+    return { weights, macs };
+  });
+  loads.sort((a, b) => a.offset - b.offset);
+  return { loads, taps };
 }
 
 /**
