@@ -83,15 +83,6 @@ static const int16_t edge3x3_weights[216] __attribute__((aligned(4))) = {
     12954, -7138, 28250, 13995, 3319, 17046, 10313, 8108,
 };
 
-/* Output stage, in the spec's order: add 2^13, shift right 14 (nearest), saturate, clamp. */
-static inline int16_t edge3x3_finish(int64_t acc)
-{
-    acc = (acc + INT64_C(8192)) >> 14;
-    if (acc < INT64_C(0)) acc = INT64_C(0);
-    if (acc > INT64_C(32767)) acc = INT64_C(32767);
-    return (int16_t)acc;
-}
-
 /* Seeds: bias aligned to the product's fraction bits, plus the rounding constant of the output
    stage, so that the stage below only shifts and clamps. */
 static const int32_t edge3x3_q_seed[EDGE3X3_OUT_C] = {

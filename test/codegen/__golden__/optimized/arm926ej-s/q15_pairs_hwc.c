@@ -91,15 +91,6 @@ static const int16_t q15_pairs_hwc_weights[216] __attribute__((aligned(8))) = {
     17653, 7161, -19855, -21906, 7915, -2572, 25620, -21256,
 };
 
-/* Output stage, in the spec's order: add 2^16, shift right 17 (nearest), saturate, clamp. */
-static inline int16_t q15_pairs_hwc_finish(int64_t acc)
-{
-    acc = (acc + INT64_C(65536)) >> 17;
-    if (acc < INT64_C(0)) acc = INT64_C(0);
-    if (acc > INT64_C(32767)) acc = INT64_C(32767);
-    return (int16_t)acc;
-}
-
 /* Seeds: bias aligned to the product's fraction bits, plus the rounding constant of the output
    stage, so that the stage below only shifts and clamps. */
 static const int32_t q15_pairs_hwc_q_seed[Q15_PAIRS_HWC_OUT_C] = {

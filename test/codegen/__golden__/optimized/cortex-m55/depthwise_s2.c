@@ -80,15 +80,6 @@ static const int16_t depthwise_s2_weights[72] __attribute__((aligned(4))) = {
     -4707, -9973, -2217, 22439, -9640, -22271, -29605, -24997,
 };
 
-/* Output stage, in the spec's order: add 2^14, shift right 15 (nearest), saturate, clamp. */
-static inline int16_t depthwise_s2_finish(int64_t acc)
-{
-    acc = (acc + INT64_C(16384)) >> 15;
-    if (acc < INT64_C(0)) acc = INT64_C(0);
-    if (acc > INT64_C(12288)) acc = INT64_C(12288);
-    return (int16_t)acc;
-}
-
 /* Seeds: bias aligned to the product's fraction bits, plus the rounding constant of the output
    stage, so that the stage below only shifts and clamps. */
 static const int32_t depthwise_s2_q_seed[DEPTHWISE_S2_OUT_C] = {

@@ -100,15 +100,6 @@ static const int16_t edge3x3_weights[216] = {
     -17924, 31375, -14249, 2518, -7138, 13995, 17046, 8108,
 };
 
-/* Output stage, in the spec's order: add 2^13, shift right 14 (nearest), saturate, clamp. */
-static inline int16_t edge3x3_finish(int64_t acc)
-{
-    acc = (acc + INT64_C(8192)) >> 14;
-    if (acc < INT64_C(0)) acc = INT64_C(0);
-    if (acc > INT64_C(32767)) acc = INT64_C(32767);
-    return (int16_t)acc;
-}
-
 /* Seeds: bias aligned to the product's fraction bits, plus the rounding constant of the output
    stage, so that the stage below only shifts and clamps. */
 static const int32_t edge3x3_q_seed[EDGE3X3_OUT_C] = {
