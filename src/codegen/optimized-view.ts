@@ -82,7 +82,11 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   const dualMac = acc64 ? '__smlald' : '__smlad';
   // SMLALxy has no ACLE intrinsic: one instruction of inline assembly per halves pair (int32 uses ACLE's SMLAxy).
   // int64 as two 32-bit halves where the state's register pairs cost moves and spills (splitLong).
-  const split = paired && acc64 && splitLong[isa.state];
+  // The single form keeps int64 accumulators (GCC schedules SMLAL well) except in depthwise-like kernels (one input
+  // channel per group), where GCC's even register pairs spilled (arm926ej-s bench d q15 4.31 -> 3.66, arm920t
+  // 3.71 -> 3.66; as halves elsewhere measured slower: arm920t bench a q15 2.08 -> 2.86).
+  const splitPlain = opt.macForm === 'single' && acc64 && splitLong[isa.state] && m.inPerGroup === 1;
+  const split = (paired || splitPlain) && acc64 && splitLong[isa.state];
   const macOp = (h: Halves) => (split ? (h === 'd' ? 'smlald' : `smlal${h}`) : h === 'd' ? dualMac : acc64 ? `${m.name}_smlal${h}` : `__smla${h}`);
   const usedHalves = new Set<Halves>();
   // Q formats: the rounding constant in every seed and, where provable, a 32-bit clamp (qfinish.ts). Border and
@@ -124,7 +128,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
               pairBytes: w.pair ? w.pair.step * (st.bits / 8) : 0 })),
             macs: t.macs.map((mac) => {
               if (mac.halves) usedHalves.add(mac.halves);
-              return { ...mac, op: mac.halves ? macOp(mac.halves) : undefined, lane: f.laneAccs.length > 0 };
+              return { ...mac, op: mac.halves ? macOp(mac.halves) : splitPlain ? 'smlal' : undefined, lane: f.laneAccs.length > 0 };
             }),
           })),
         };
@@ -197,6 +201,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       ldrd: opt.fns.some((f) => f.pairHis.length > 0),
       weightAlign: opt.fns.some((f) => f.pairHis.length > 0) ? 8 : 4,
       split,
+      splitPlain,
       noSched: split,
       // Depthwise-like (one input channel per group, no channel loop) with 64-bit accumulators: measured on bench d q15,
       // 4.98 -> 3.71 instructions/MAC on arm920t, 4.38 -> 4.31 on arm926ej-s, 2.91 -> 2.89 on cortex-m3; with

@@ -19,6 +19,8 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("no-schedule-insns")
 #endif
+/* 64-bit accumulators as two 32-bit halves (GCC keeps an A32 int64_t in an even register pair: moves, spills). */
+#define MAC_LONG(ins, lo, hi, x, w) __asm__(ins " %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(x), "r"(w))
 #if defined(__GNUC__)
 #define KEEP_LOADS_IN_LOOP(p) __asm__("" : "+r"(p))
 #else
@@ -94,9 +96,15 @@ static void depthwise_s2_rows0_o1_p3(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
-    int64_t a0_1 = depthwise_s2_q_seed_of(o0 + 0);
-    int64_t a0_2 = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    uint32_t a0_0l = (uint32_t)a0_0s;
+    uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
+    const int64_t a0_1s = depthwise_s2_q_seed_of(o0 + 0);
+    uint32_t a0_1l = (uint32_t)a0_1s;
+    uint32_t a0_1h = (uint32_t)((uint64_t)a0_1s >> 32);
+    const int64_t a0_2s = depthwise_s2_q_seed_of(o0 + 0);
+    uint32_t a0_2l = (uint32_t)a0_2s;
+    uint32_t a0_2h = (uint32_t)((uint64_t)a0_2s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
@@ -110,35 +118,35 @@ static void depthwise_s2_rows0_o1_p3(const int16_t *restrict px0, const int16_t 
             const int32_t x6 = (int32_t)pr[6];
             {
                 const int32_t w0 = wr[0];
-                a0_0 += x0 * w0;
-                a0_1 += x1 * w0;
-                a0_2 += x2 * w0;
+                MAC_LONG("smlal", a0_0l, a0_0h, x0, w0);
+                MAC_LONG("smlal", a0_1l, a0_1h, x1, w0);
+                MAC_LONG("smlal", a0_2l, a0_2h, x2, w0);
             }
             {
                 const int32_t w1 = wr[1];
-                a0_0 += x3 * w1;
-                a0_1 += x4 * w1;
-                a0_2 += x5 * w1;
+                MAC_LONG("smlal", a0_0l, a0_0h, x3, w1);
+                MAC_LONG("smlal", a0_1l, a0_1h, x4, w1);
+                MAC_LONG("smlal", a0_2l, a0_2h, x5, w1);
             }
             {
                 const int32_t w2 = wr[2];
-                a0_0 += x1 * w2;
-                a0_1 += x2 * w2;
-                a0_2 += x6 * w2;
+                MAC_LONG("smlal", a0_0l, a0_0h, x1, w2);
+                MAC_LONG("smlal", a0_1l, a0_1h, x2, w2);
+                MAC_LONG("smlal", a0_2l, a0_2h, x6, w2);
             }
         }
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 1) = (int16_t)depthwise_s2_q_finish(a0_1);
+        OUT_AT(o, oy, ox + 1) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 2) = (int16_t)depthwise_s2_q_finish(a0_2);
+        OUT_AT(o, oy, ox + 2) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_2h << 32) | a0_2l));
     }
   }
 }
@@ -151,7 +159,9 @@ static void depthwise_s2_rows1_o1_p1(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    uint32_t a0_0l = (uint32_t)a0_0s;
+    uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
@@ -161,21 +171,21 @@ static void depthwise_s2_rows1_o1_p1(const int16_t *restrict px0, const int16_t 
             const int32_t x2 = (int32_t)pr[2];
             {
                 const int32_t w0 = wr[0];
-                a0_0 += x0 * w0;
+                MAC_LONG("smlal", a0_0l, a0_0h, x0, w0);
             }
             {
                 const int32_t w1 = wr[1];
-                a0_0 += x1 * w1;
+                MAC_LONG("smlal", a0_0l, a0_0h, x1, w1);
             }
             {
                 const int32_t w2 = wr[2];
-                a0_0 += x2 * w2;
+                MAC_LONG("smlal", a0_0l, a0_0h, x2, w2);
             }
         }
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
@@ -188,7 +198,9 @@ static void depthwise_s2_rows2_o1_p1(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    uint32_t a0_0l = (uint32_t)a0_0s;
+    uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
@@ -197,17 +209,17 @@ static void depthwise_s2_rows2_o1_p1(const int16_t *restrict px0, const int16_t 
             const int32_t x1 = (int32_t)pr[1];
             {
                 const int32_t w0 = wr[0];
-                a0_0 += x0 * w0;
+                MAC_LONG("smlal", a0_0l, a0_0h, x0, w0);
             }
             {
                 const int32_t w1 = wr[1];
-                a0_0 += x1 * w1;
+                MAC_LONG("smlal", a0_0l, a0_0h, x1, w1);
             }
         }
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
@@ -220,9 +232,15 @@ static void depthwise_s2_interior3_o1_p3(const int16_t *restrict px0, const int1
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
-    int64_t a0_1 = depthwise_s2_q_seed_of(o0 + 0);
-    int64_t a0_2 = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    uint32_t a0_0l = (uint32_t)a0_0s;
+    uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
+    const int64_t a0_1s = depthwise_s2_q_seed_of(o0 + 0);
+    uint32_t a0_1l = (uint32_t)a0_1s;
+    uint32_t a0_1h = (uint32_t)((uint64_t)a0_1s >> 32);
+    const int64_t a0_2s = depthwise_s2_q_seed_of(o0 + 0);
+    uint32_t a0_2l = (uint32_t)a0_2s;
+    uint32_t a0_2h = (uint32_t)((uint64_t)a0_2s >> 32);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
         { /* kernel row 0 */
@@ -235,21 +253,21 @@ static void depthwise_s2_interior3_o1_p3(const int16_t *restrict px0, const int1
             const int32_t x6 = (int32_t)px[6];
             {
                 const int32_t w0 = w[0];
-                a0_0 += x0 * w0;
-                a0_1 += x1 * w0;
-                a0_2 += x2 * w0;
+                MAC_LONG("smlal", a0_0l, a0_0h, x0, w0);
+                MAC_LONG("smlal", a0_1l, a0_1h, x1, w0);
+                MAC_LONG("smlal", a0_2l, a0_2h, x2, w0);
             }
             {
                 const int32_t w1 = w[1];
-                a0_0 += x3 * w1;
-                a0_1 += x4 * w1;
-                a0_2 += x5 * w1;
+                MAC_LONG("smlal", a0_0l, a0_0h, x3, w1);
+                MAC_LONG("smlal", a0_1l, a0_1h, x4, w1);
+                MAC_LONG("smlal", a0_2l, a0_2h, x5, w1);
             }
             {
                 const int32_t w2 = w[2];
-                a0_0 += x1 * w2;
-                a0_1 += x2 * w2;
-                a0_2 += x6 * w2;
+                MAC_LONG("smlal", a0_0l, a0_0h, x1, w2);
+                MAC_LONG("smlal", a0_1l, a0_1h, x2, w2);
+                MAC_LONG("smlal", a0_2l, a0_2h, x6, w2);
             }
         }
         { /* kernel row 1 */
@@ -262,21 +280,21 @@ static void depthwise_s2_interior3_o1_p3(const int16_t *restrict px0, const int1
             const int32_t x13 = (int32_t)px[16];
             {
                 const int32_t w3 = w[3];
-                a0_0 += x7 * w3;
-                a0_1 += x8 * w3;
-                a0_2 += x9 * w3;
+                MAC_LONG("smlal", a0_0l, a0_0h, x7, w3);
+                MAC_LONG("smlal", a0_1l, a0_1h, x8, w3);
+                MAC_LONG("smlal", a0_2l, a0_2h, x9, w3);
             }
             {
                 const int32_t w4 = w[4];
-                a0_0 += x10 * w4;
-                a0_1 += x11 * w4;
-                a0_2 += x12 * w4;
+                MAC_LONG("smlal", a0_0l, a0_0h, x10, w4);
+                MAC_LONG("smlal", a0_1l, a0_1h, x11, w4);
+                MAC_LONG("smlal", a0_2l, a0_2h, x12, w4);
             }
             {
                 const int32_t w5 = w[5];
-                a0_0 += x8 * w5;
-                a0_1 += x9 * w5;
-                a0_2 += x13 * w5;
+                MAC_LONG("smlal", a0_0l, a0_0h, x8, w5);
+                MAC_LONG("smlal", a0_1l, a0_1h, x9, w5);
+                MAC_LONG("smlal", a0_2l, a0_2h, x13, w5);
             }
         }
         { /* kernel row 2 */
@@ -289,35 +307,35 @@ static void depthwise_s2_interior3_o1_p3(const int16_t *restrict px0, const int1
             const int32_t x20 = (int32_t)px[26];
             {
                 const int32_t w6 = w[6];
-                a0_0 += x14 * w6;
-                a0_1 += x15 * w6;
-                a0_2 += x16 * w6;
+                MAC_LONG("smlal", a0_0l, a0_0h, x14, w6);
+                MAC_LONG("smlal", a0_1l, a0_1h, x15, w6);
+                MAC_LONG("smlal", a0_2l, a0_2h, x16, w6);
             }
             {
                 const int32_t w7 = w[7];
-                a0_0 += x17 * w7;
-                a0_1 += x18 * w7;
-                a0_2 += x19 * w7;
+                MAC_LONG("smlal", a0_0l, a0_0h, x17, w7);
+                MAC_LONG("smlal", a0_1l, a0_1h, x18, w7);
+                MAC_LONG("smlal", a0_2l, a0_2h, x19, w7);
             }
             {
                 const int32_t w8 = w[8];
-                a0_0 += x15 * w8;
-                a0_1 += x16 * w8;
-                a0_2 += x20 * w8;
+                MAC_LONG("smlal", a0_0l, a0_0h, x15, w8);
+                MAC_LONG("smlal", a0_1l, a0_1h, x16, w8);
+                MAC_LONG("smlal", a0_2l, a0_2h, x20, w8);
             }
         }
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 1) = (int16_t)depthwise_s2_q_finish(a0_1);
+        OUT_AT(o, oy, ox + 1) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 2) = (int16_t)depthwise_s2_q_finish(a0_2);
+        OUT_AT(o, oy, ox + 2) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_2h << 32) | a0_2l));
     }
   }
 }
@@ -330,7 +348,9 @@ static void depthwise_s2_interior4_o1_p1(const int16_t *restrict px0, const int1
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    uint32_t a0_0l = (uint32_t)a0_0s;
+    uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
         { /* kernel row 0 */
@@ -339,15 +359,15 @@ static void depthwise_s2_interior4_o1_p1(const int16_t *restrict px0, const int1
             const int32_t x2 = (int32_t)px[2];
             {
                 const int32_t w0 = w[0];
-                a0_0 += x0 * w0;
+                MAC_LONG("smlal", a0_0l, a0_0h, x0, w0);
             }
             {
                 const int32_t w1 = w[1];
-                a0_0 += x1 * w1;
+                MAC_LONG("smlal", a0_0l, a0_0h, x1, w1);
             }
             {
                 const int32_t w2 = w[2];
-                a0_0 += x2 * w2;
+                MAC_LONG("smlal", a0_0l, a0_0h, x2, w2);
             }
         }
         { /* kernel row 1 */
@@ -356,15 +376,15 @@ static void depthwise_s2_interior4_o1_p1(const int16_t *restrict px0, const int1
             const int32_t x5 = (int32_t)px[12];
             {
                 const int32_t w3 = w[3];
-                a0_0 += x3 * w3;
+                MAC_LONG("smlal", a0_0l, a0_0h, x3, w3);
             }
             {
                 const int32_t w4 = w[4];
-                a0_0 += x4 * w4;
+                MAC_LONG("smlal", a0_0l, a0_0h, x4, w4);
             }
             {
                 const int32_t w5 = w[5];
-                a0_0 += x5 * w5;
+                MAC_LONG("smlal", a0_0l, a0_0h, x5, w5);
             }
         }
         { /* kernel row 2 */
@@ -373,21 +393,21 @@ static void depthwise_s2_interior4_o1_p1(const int16_t *restrict px0, const int1
             const int32_t x8 = (int32_t)px[22];
             {
                 const int32_t w6 = w[6];
-                a0_0 += x6 * w6;
+                MAC_LONG("smlal", a0_0l, a0_0h, x6, w6);
             }
             {
                 const int32_t w7 = w[7];
-                a0_0 += x7 * w7;
+                MAC_LONG("smlal", a0_0l, a0_0h, x7, w7);
             }
             {
                 const int32_t w8 = w[8];
-                a0_0 += x8 * w8;
+                MAC_LONG("smlal", a0_0l, a0_0h, x8, w8);
             }
         }
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
