@@ -54,12 +54,13 @@ export interface AccumulatorPlan {
   stage: OutputStage;
 }
 
-const LIMIT: Record<AccType, bigint> = { int32_t: 2n ** 31n - 1n, int64_t: 2n ** 63n - 1n };
+/** The largest value each accumulator type holds (the bound a plan or a fold must stay under). */
+export const ACC_LIMIT: Record<AccType, bigint> = { int32_t: 2n ** 31n - 1n, int64_t: 2n ** 63n - 1n };
 
 export function planAccumulator(m: KernelModel): AccumulatorPlan {
   const bounds = accumulatorBound(m);
   const bound = bounds.max + roundingConstant(m);
-  const accType: AccType | undefined = bound <= LIMIT.int32_t ? 'int32_t' : bound <= LIMIT.int64_t ? 'int64_t' : undefined;
+  const accType: AccType | undefined = bound <= ACC_LIMIT.int32_t ? 'int32_t' : bound <= ACC_LIMIT.int64_t ? 'int64_t' : undefined;
   if (!accType)
     throw new InputError(`${m.source}: $.weights`,
       `the worst-case accumulator |acc| ≤ 2^${log2(bound).toFixed(1)} does not fit 64 bits; reduce the weight or bias magnitudes`);
@@ -87,7 +88,7 @@ function planRequantizeStage(m: KernelModel, nf: Int8Format, perChannel: bigint[
     multiplier: nf.multiplier,
     left,
     right,
-    saturate: perChannel.some((b, o) => b << BigInt(left[o]) > LIMIT.int32_t),
+    saturate: perChannel.some((b, o) => b << BigInt(left[o]) > ACC_LIMIT.int32_t),
     outputOffset: nf.outputOffset,
     lo: Math.max(nf.storage.min, m.actMin),
     hi: Math.min(nf.storage.max, m.actMax),

@@ -1,7 +1,7 @@
 /** View model of the `optimized` variant: the plan of optimized.ts, spelled for templates/optimized/kernel.c.hbs. */
 import type { KernelModel } from '../spec/index.ts';
 import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
-import type { AccumulatorPlan } from './accumulator.ts';
+import { ACC_LIMIT as LIMIT, type AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
 import { qFinish, qFinishGains, qFinishView } from './qfinish.ts';
 import { LANE2_SHIFT, planOptimized, rowContiguousWeights, unitOf, type Def8, type Halves } from './optimized.ts';
@@ -24,7 +24,6 @@ const loadReach: Record<IsaFeatures['state'], (bits: number) => number> = {
  */
 const splitLong: Record<IsaFeatures['state'], boolean> = { a32: true, thumb2: false, thumb1: false, host: false };
 
-const LIMIT = { int32_t: 2n ** 31n - 1n, int64_t: 2n ** 63n - 1n } as const;
 
 /** taps8's value kinds as template flags; a pack's second element sits two further. */
 function def8View(d: Def8 | undefined, offset: number) {
@@ -86,7 +85,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   // channel per group), where GCC's even register pairs spilled (arm926ej-s bench d q15 4.31 -> 3.66, arm920t
   // 3.71 -> 3.66; as halves elsewhere measured slower: arm920t bench a q15 2.08 -> 2.86).
   const splitPlain = opt.macForm === 'single' && acc64 && splitLong[isa.state] && m.inPerGroup === 1;
-  const split = (paired || splitPlain) && acc64 && splitLong[isa.state];
+  const split = splitPlain || (paired && acc64 && splitLong[isa.state]);
   const macOp = (h: Halves) => (split ? (h === 'd' ? 'smlald' : `smlal${h}`) : h === 'd' ? dualMac : acc64 ? `${m.name}_smlal${h}` : `__smla${h}`);
   const usedHalves = new Set<Halves>();
   // Q formats: the rounding constant in every seed and, where provable, a 32-bit clamp (qfinish.ts). Border and
@@ -139,6 +138,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   const fnName = (n: string | undefined) => (n ? String(opt.fns.findIndex((f) => f.fn === n)) : '255');
   const anyLead = opt.regions.some((r) => r.lead);
   const anyVertical = opt.regions.some((r) => r.vertical);
+  const anyLdrd = opt.fns.some((f) => f.pairHis.length > 0);
   const regions = opt.regions.map((r) => ({
     fields: [r.y.lo, r.y.hi, r.x.lo, r.x.hi, r.kyMin, r.kxMin, r.rows, r.x.valid.length > 0 ? 1 : 0, r.pb,
       ...(anyLead ? [r.lead ? 1 : 0] : []), ...(anyVertical ? [r.vertical ? 1 : 0] : [])].join(', '),
@@ -198,8 +198,8 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       // halves reads aligned weight words only (no unaligned loads on the core): a word-aligned array.
       alignedWords: opt.macForm === 'halves',
       // LDRD pairs (ARMv5TE) need 8-byte aligned addresses: the array is, and every base and offset was checked.
-      ldrd: opt.fns.some((f) => f.pairHis.length > 0),
-      weightAlign: opt.fns.some((f) => f.pairHis.length > 0) ? 8 : 4,
+      ldrd: anyLdrd,
+      weightAlign: anyLdrd ? 8 : 4,
       split,
       splitPlain,
       noSched: split,

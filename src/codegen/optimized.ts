@@ -230,7 +230,7 @@ export interface Region {
  */
 export type MacForm = 'single' | 'dual' | 'quad' | 'taps' | 'taps8' | 'halves' | 'lane2';
 
-/** lane2: bit position of the second pixel in the packed register (as the pointwise family's LANE_SHIFT). */
+/** lane2: bit position of the second pixel in the packed register (the pointwise family's lane2 uses it too). */
 export const LANE2_SHIFT = 23;
 
 /**
@@ -513,8 +513,8 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
     // So does a column function's: it depends on its columns' live kernel rows, relative to its first column.
     // A band function's on its rows' live kernel columns, relative to its first row.
     const liveMask = (ky: number) => Array.from({ length: m.kW }, (_, kx) => (live.has(`${ky},${kx}`) ? 1 : 0)).join('');
-    const shapeKey = kind === 'rowloop' ? String(kxs.length) : kind === 'column'
-      ? kxs.map((kx) => Array.from({ length: m.kH }, (_, ky) => (live.has(`${ky},${kx}`) ? 1 : 0)).join('')).join('|')
+    const liveRows = (kx: number) => Array.from({ length: m.kH }, (_, ky) => (live.has(`${ky},${kx}`) ? 1 : 0)).join('');
+    const shapeKey = kind === 'rowloop' ? String(kxs.length) : kind === 'column' ? kxs.map(liveRows).join('|')
       : kind === 'band' ? kys.map(liveMask).join('|') : kxs.join(',');
     const key = `${kind}|${shapeKey}|${size}|${pixels}`;
     let name = names.get(key);

@@ -21,12 +21,13 @@ import type { FamilyContext, KernelFamily } from './families.ts';
 import { cArrayRows, cInt } from './clit.ts';
 import { qFinish, qFinishView, type QFinish } from './qfinish.ts';
 import { foldedSeeds } from './optimized-view.ts';
+import { LANE2_SHIFT } from './optimized.ts';
 import { interiorRange } from './geometry.ts';
 
 export type MacForm = 'plain' | 'lane2' | 'pairO' | 'pairOW' | 'dual16' | 'quad8' | 'quad8w';
 
-/** lane2: bit position of the second pixel in the packed input register, and the largest |lane sum| it allows. */
-export const LANE_SHIFT = 23;
+/** lane2: bit position of the second pixel in the packed input register (the blocked family's), and the largest |lane sum| it allows. */
+export const LANE_SHIFT = LANE2_SHIFT;
 const LANE_LIMIT = 2 ** (LANE_SHIFT - 1);
 
 /** Whether every output channel's sum of raw products (seed apart) stays inside a lane: |sum| < 2^22. */

@@ -11,7 +11,7 @@
  */
 import type { KernelModel } from '../spec/index.ts';
 import { accumulatorBound, roundingConstant } from '../spec/bounds.ts';
-import type { AccumulatorPlan } from './accumulator.ts';
+import { ACC_LIMIT as LIMIT, type AccumulatorPlan } from './accumulator.ts';
 import type { IsaFeatures } from '../targets/index.ts';
 import { cArrayRows, cInt } from './clit.ts';
 
@@ -27,8 +27,6 @@ export interface QFinish {
   lo: bigint;
   hi: bigint;
 }
-
-const LIMIT = { int32_t: 2n ** 31n - 1n, int64_t: 2n ** 63n - 1n } as const;
 
 export function qFinish(m: KernelModel, plan: AccumulatorPlan): QFinish | null {
   const nf = m.numeric;
