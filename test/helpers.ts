@@ -53,3 +53,18 @@ export function cliSandbox(prefix: string, opts: { stderrWrites?: boolean } = {}
   });
   return io;
 }
+
+/**
+ * A harness entry (convgen_entry.h) that runs the kernel on a copy of its input `shift` halfwords into a word-aligned
+ * buffer with alignment faults on (ARM926EJ-S, SCTLR.A), for kernels whose word loads depend on the input's alignment.
+ */
+export function alignmentFaultEntry(entry: string, shift: number): string {
+  return entry.replace(/#define CONVGEN_RUN\(in, out\) (\w+)\(\(in\), \(out\)\)/, (_all, fn: string) =>
+    `static int32_t convgen_shifted_[(CONVGEN_IN_ELEMS + ${shift}) / 2 + 1];\n` +
+    `#define CONVGEN_RUN(in, out) do { CONVGEN_IN_T *s_ = (CONVGEN_IN_T *)convgen_shifted_ + ${shift}; ` +
+    `for (unsigned i_ = 0; i_ < (unsigned)CONVGEN_IN_ELEMS; ++i_) s_[i_] = (in)[i_]; ` +
+    // SCTLR.A: an unaligned word load faults (QEMU would otherwise perform it, where an ARM926 rotates the word).
+    `__asm__ __volatile__("mrc p15, 0, r0, c1, c0, 0\\n orr r0, r0, #2\\n mcr p15, 0, r0, c1, c0, 0" ::: "r0", "memory"); ` +
+    `${fn}(s_, (out)); ` +
+    `__asm__ __volatile__("mrc p15, 0, r0, c1, c0, 0\\n bic r0, r0, #2\\n mcr p15, 0, r0, c1, c0, 0" ::: "r0", "memory"); } while (0)`);
+}

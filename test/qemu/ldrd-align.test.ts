@@ -17,7 +17,7 @@ import { modelFromValue } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { buildImage } from '../../src/toolchain/index.ts';
 import { checkImage, testInputs } from '../../src/verify/index.ts';
-import { baseSpec, root } from '../helpers.ts';
+import { alignmentFaultEntry, baseSpec, root } from '../helpers.ts';
 
 const cases = [
   baseSpec({ name: 'ldrd_a', input: { channels: 8, height: 8, width: 10 }, output: { channels: 4 } }),
@@ -30,17 +30,6 @@ const cases = [
   baseSpec({ name: 'ldrd_e', input: { channels: 8, height: 8, width: 10 }, output: { channels: 4 },
     weights: { values: Array.from({ length: 288 }, (_, i) => (i % 7) * 40 - 120) } }),
 ];
-
-/** Runs the kernel on a copy of the input `shift` halfwords into a word-aligned buffer, alignment faults on. */
-function alignedEntry(entry: string, shift: number): string {
-  return entry.replace(/#define CONVGEN_RUN\(in, out\) (\w+)\(\(in\), \(out\)\)/, (_all, fn: string) =>
-    `static int32_t convgen_shifted_[(CONVGEN_IN_ELEMS + ${shift}) / 2 + 1];\n` +
-    `#define CONVGEN_RUN(in, out) do { CONVGEN_IN_T *s_ = (CONVGEN_IN_T *)convgen_shifted_ + ${shift}; ` +
-    `for (unsigned i_ = 0; i_ < (unsigned)CONVGEN_IN_ELEMS; ++i_) s_[i_] = (in)[i_]; ` +
-    `__asm__ __volatile__("mrc p15, 0, r0, c1, c0, 0\\n orr r0, r0, #2\\n mcr p15, 0, r0, c1, c0, 0" ::: "r0", "memory"); ` +
-    `${fn}(s_, (out)); ` +
-    `__asm__ __volatile__("mrc p15, 0, r0, c1, c0, 0\\n bic r0, r0, #2\\n mcr p15, 0, r0, c1, c0, 0" ::: "r0", "memory"); } while (0)`);
-}
 
 /** The same weight values 4 bytes past an 8-byte boundary (a struct with one word before them). */
 function misalignedWeights(c: string, name: string): string {
@@ -70,7 +59,7 @@ async function run(spec: Record<string, unknown>, shift: number, misalign: boole
     const dir = path.join(work, 'kernel');
     writeKernel(k, dir);
     const entryPath = path.join(dir, 'convgen_entry.h');
-    fs.writeFileSync(entryPath, alignedEntry(fs.readFileSync(entryPath, 'utf8'), shift));
+    fs.writeFileSync(entryPath, alignmentFaultEntry(fs.readFileSync(entryPath, 'utf8'), shift));
     const cPath = path.join(dir, `${m.name}.c`);
     const c = checkedLdrd(fs.readFileSync(cPath, 'utf8'));
     fs.writeFileSync(cPath, misalign ? misalignedWeights(c, m.name) : c);

@@ -13,7 +13,7 @@ import { modelFromValue } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { buildImage } from '../../src/toolchain/index.ts';
 import { checkImage, testInputs } from '../../src/verify/index.ts';
-import { baseSpec, root } from '../helpers.ts';
+import { alignmentFaultEntry, baseSpec, root } from '../helpers.ts';
 
 const cases = {
   // Random full-range weights: a 64-bit accumulator (SMLALxy); 30 pixels (a plane must be even), 7 output channels
@@ -23,18 +23,6 @@ const cases = {
   narrow: baseSpec({ name: 'pwal_b', kernel: 1, padding: 0, input: { channels: 3, height: 4, width: 6 }, output: { channels: 5 },
     weights: { values: Array.from({ length: 15 }, (_, i) => (i % 5) * 300 - 600) } }),
 };
-
-/** Copies the input `shift` halfwords into a word-aligned buffer and runs the kernel there. */
-function shiftedEntry(entry: string, shift: number): string {
-  return entry.replace(/#define CONVGEN_RUN\(in, out\) (\w+)\(\(in\), \(out\)\)/, (_all, fn: string) =>
-    `static int32_t convgen_shifted_[(CONVGEN_IN_ELEMS + ${shift}) / 2 + 1];\n` +
-    `#define CONVGEN_RUN(in, out) do { CONVGEN_IN_T *s_ = (CONVGEN_IN_T *)convgen_shifted_ + ${shift}; ` +
-    `for (unsigned i_ = 0; i_ < (unsigned)CONVGEN_IN_ELEMS; ++i_) s_[i_] = (in)[i_]; ` +
-    // SCTLR.A: an unaligned word load faults (QEMU would otherwise perform it, where an ARM926 rotates the word).
-    `__asm__ __volatile__("mrc p15, 0, r0, c1, c0, 0\\n orr r0, r0, #2\\n mcr p15, 0, r0, c1, c0, 0" ::: "r0", "memory"); ` +
-    `${fn}(s_, (out)); ` +
-    `__asm__ __volatile__("mrc p15, 0, r0, c1, c0, 0\\n bic r0, r0, #2\\n mcr p15, 0, r0, c1, c0, 0" ::: "r0", "memory"); } while (0)`);
-}
 
 describe('pointwise pairOW at either input alignment', () => {
   it('is bit-exact on arm926ej-s with the input word-aligned and off by a halfword', async () => {
@@ -50,7 +38,7 @@ describe('pointwise pairOW at either input alignment', () => {
           writeKernel(k, path.join(work, 'kernel'));
           const entryPath = path.join(work, 'kernel', 'convgen_entry.h');
           const entry = fs.readFileSync(entryPath, 'utf8');
-          const patched = shiftedEntry(entry, shift);
+          const patched = alignmentFaultEntry(entry, shift);
           expect(patched).not.toBe(entry);
           fs.writeFileSync(entryPath, patched);
           const built = await buildImage(target, path.join(work, 'kernel'), path.join(work, 'build'));
