@@ -201,7 +201,6 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       ldrd: anyLdrd,
       weightAlign: anyLdrd ? 8 : 4,
       split,
-      splitPlain,
       noSched: split,
       // Depthwise-like (one input channel per group, no channel loop) with 64-bit accumulators: measured on bench d q15,
       // 4.98 -> 3.71 instructions/MAC on arm920t, 4.38 -> 4.31 on arm926ej-s, 2.91 -> 2.89 on cortex-m3; with

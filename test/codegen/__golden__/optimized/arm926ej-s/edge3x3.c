@@ -31,9 +31,9 @@ static inline int32_t edge3x3_word(const int16_t *p)
     memcpy(&v, __builtin_assume_aligned(p, 4), sizeof v); /* one LDR: the words read are aligned */
     return v;
 }
+
 /* 64-bit accumulators as two 32-bit halves (GCC keeps an A32 int64_t in an even register pair: moves, spills). */
 #define MAC_LONG(ins, lo, hi, x, w) __asm__(ins " %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(x), "r"(w))
-
 #if defined(__GNUC__)
 #define KEEP_LOADS_IN_LOOP(p) __asm__("" : "+r"(p))
 #else

@@ -30,8 +30,6 @@ static inline int32_t q15_pairs_hwc_word(const int16_t *p)
     memcpy(&v, __builtin_assume_aligned(p, 4), sizeof v); /* one LDR: the words read are aligned */
     return v;
 }
-/* 64-bit accumulators as two 32-bit halves (GCC keeps an A32 int64_t in an even register pair: moves, spills). */
-#define MAC_LONG(ins, lo, hi, x, w) __asm__(ins " %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(x), "r"(w))
 /*
  * Two weight words in one LDRD (ARMv5TE: the address is 8-byte aligned, proved when this code was generated). The
  * pointer moves on by `step` bytes after the load (POST) or first (PRE), so no pair needs an address of its own.
@@ -43,6 +41,8 @@ static inline int32_t q15_pairs_hwc_word(const int16_t *p)
     __asm__("ldrd %0, %H0, [%1, #" #step "]!" : "=&r"(v_), "+r"(p) : "m"(*(const uint64_t *)(const void *)((const char *)(p) + (step)))); \
     (lo) = (int32_t)(uint32_t)v_; (hi) = (int32_t)(uint32_t)(v_ >> 32); } while (0)
 
+/* 64-bit accumulators as two 32-bit halves (GCC keeps an A32 int64_t in an even register pair: moves, spills). */
+#define MAC_LONG(ins, lo, hi, x, w) __asm__(ins " %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(x), "r"(w))
 #if defined(__GNUC__)
 #define KEEP_LOADS_IN_LOOP(p) __asm__("" : "+r"(p))
 #else
