@@ -4,7 +4,7 @@ import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
 import { ACC_LIMIT as LIMIT, type AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
 import { qFinish, qFinishGains, qFinishView } from './qfinish.ts';
-import { LANE2_SHIFT, planOptimized, rowContiguousWeights, unitOf, type Def8, type Halves } from './optimized.ts';
+import { LANE2_SHIFT, planOptimized, rowContiguousWeights, unitOf, type Def8, type Halves, type MacForm } from './optimized.ts';
 
 /**
  * Bytes an immediate offset reaches in the loads the single form uses for 8/16-bit data (LDRSB/LDRSH; 32-bit data
@@ -19,10 +19,30 @@ const loadReach: Record<IsaFeatures['state'], (bits: number) => number> = {
 };
 
 /**
- * taps/halves with 64-bit accumulators: keep each as two 32-bit variables (inline SMLALxy/SMLALD on lo, hi) rather
- * than an int64_t. Set from measurement: GCC 12 keeps A32 int64 values in even register pairs and spills them.
+ * The MAC forms whose 64-bit accumulators are kept as two 32-bit variables (inline SMLAL/SMLALxy/SMLALD on lo, hi)
+ * rather than an int64_t, per instruction-set state. Set from measurement (GCC 12): on A32 it keeps int64 values in
+ * even register pairs and spills them (taps, halves); on Thumb-2 the dual form's SMLALD accumulators cost two
+ * moves per kernel row and pixel (HWC q15 3x3 16->16 on cortex-m4 1.82 -> 1.52 (i+ld+st)/MAC, bench e q15 4.42 M ->
+ * 4.14 M instructions, cortex-m7 5.22 M -> 4.14 M; the taps form measured slower as halves there). The single form
+ * only in depthwise-like kernels (one input channel per group): see splitPlain.
  */
-const splitLong: Record<IsaFeatures['state'], boolean> = { a32: true, thumb2: false, thumb1: false, host: false };
+const splitLong: Record<IsaFeatures['state'], readonly MacForm[]> = { a32: ['taps', 'halves', 'single'], thumb2: ['dual'], thumb1: [], host: [] };
+/**
+ * Why GCC's early scheduling (-fschedule-insns) is turned off for the file, or null: where measured, it hoisted a
+ * block's loads ahead of its multiply-accumulates and spilled. Depthwise-like kernels (one input channel per group,
+ * so no channel loop) with 64-bit accumulators: bench d q15 4.98 -> 3.71 instructions/MAC on arm920t, 4.38 -> 4.31
+ * on arm926ej-s, 2.91 -> 2.89 on cortex-m3; with 32-bit accumulators (q7, int8) slower on arm926ej-s, so not there.
+ */
+function noScheduleReason(form: MacForm, split: boolean, depthwiseLong: boolean): string | null {
+  if (split) return "GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators.";
+  if (form === 'lane2' || form === 'taps8') return "GCC's early scheduling would hoist every weight load of a loop ahead of its MACs and spill them.";
+  if (form === 'single' && depthwiseLong)
+    return "One input channel per group and 64-bit accumulators: with no channel loop GCC's early scheduling would hoist every load of a block ahead of its multiplies and spill the accumulators.";
+  return null;
+}
+
+/** The instruction of a split accumulator's MAC where the form multiplies whole operands (no halves chosen). */
+const plainSplitOp: Partial<Record<MacForm, string>> = { single: 'smlal', dual: 'smlald' };
 
 
 /** taps8's value kinds as template flags; a pack's second element sits two further. */
@@ -84,8 +104,9 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   // The single form keeps int64 accumulators (GCC schedules SMLAL well) except in depthwise-like kernels (one input
   // channel per group), where GCC's even register pairs spilled (arm926ej-s bench d q15 4.31 -> 3.66, arm920t
   // 3.71 -> 3.66; as halves elsewhere measured slower: arm920t bench a q15 2.08 -> 2.86).
-  const splitPlain = opt.macForm === 'single' && acc64 && splitLong[isa.state] && m.inPerGroup === 1;
-  const split = splitPlain || (paired && acc64 && splitLong[isa.state]);
+  const splitForms = splitLong[isa.state];
+  const splitPlain = opt.macForm === 'single' && acc64 && m.inPerGroup === 1 && splitForms.includes('single');
+  const split = splitPlain || (acc64 && opt.macForm !== 'single' && splitForms.includes(opt.macForm));
   const macOp = (h: Halves) => (split ? (h === 'd' ? 'smlald' : `smlal${h}`) : h === 'd' ? dualMac : acc64 ? `${m.name}_smlal${h}` : `__smla${h}`);
   const usedHalves = new Set<Halves>();
   // Q formats: the rounding constant in every seed and, where provable, a 32-bit clamp (qfinish.ts). Border and
@@ -127,7 +148,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
               pairBytes: w.pair ? w.pair.step * (st.bits / 8) : 0 })),
             macs: t.macs.map((mac) => {
               if (mac.halves) usedHalves.add(mac.halves);
-              return { ...mac, op: mac.halves ? macOp(mac.halves) : splitPlain ? 'smlal' : undefined, lane: f.laneAccs.length > 0 };
+              return { ...mac, op: mac.halves ? macOp(mac.halves) : split ? plainSplitOp[opt.macForm] : undefined, lane: f.laneAccs.length > 0 };
             }),
           })),
         };
@@ -193,7 +214,6 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       taps: rowContiguousWeights(opt.macForm),
       taps8: opt.macForm === 'taps8',
       lanes8: opt.lanes8,
-      noSched8: opt.macForm === 'taps8',
       lead: anyLead,
       // halves reads aligned weight words only (no unaligned loads on the core): a word-aligned array.
       alignedWords: opt.macForm === 'halves',
@@ -201,11 +221,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       ldrd: anyLdrd,
       weightAlign: anyLdrd ? 8 : 4,
       split,
-      noSched: split,
-      // Depthwise-like (one input channel per group, no channel loop) with 64-bit accumulators: measured on bench d q15,
-      // 4.98 -> 3.71 instructions/MAC on arm920t, 4.38 -> 4.31 on arm926ej-s, 2.91 -> 2.89 on cortex-m3; with
-      // 32-bit accumulators (q7, int8) it was slower on arm926ej-s, so not there.
-      noSchedPlain: opt.macForm === 'single' && m.inPerGroup === 1 && acc64,
+      noSchedule: noScheduleReason(opt.macForm, split, acc64 && m.inPerGroup === 1),
       lane2: opt.fns.some((f) => f.laneAccs.length > 0),
       laneShift: LANE2_SHIFT,
       laneLimitBits: LANE2_SHIFT - 1,

@@ -9,16 +9,15 @@
  * Code: about 3559 bytes estimated (budget 4096).
  */
 #include "depthwise_s2.h"
+/* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("no-schedule-insns")
+#endif
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
  * spill (GCC does it when it can prove them invariant). An empty asm hides the pointer's value from the optimizer.
  */
-/* One input channel per group and 64-bit accumulators: with no channel loop GCC's early scheduling hoists every load
-   of a block ahead of its multiplies and spills the accumulators. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize ("no-schedule-insns")
-#endif
 /* 64-bit accumulators as two 32-bit halves (GCC keeps an A32 int64_t in an even register pair: moves, spills). */
 #define MAC_LONG(ins, lo, hi, x, w) __asm__(ins " %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(x), "r"(w))
 #if defined(__GNUC__)

@@ -10,6 +10,10 @@
  * Code: about 3975 bytes estimated (budget 4096).
  */
 #include "int8_hwc.h"
+/* GCC's early scheduling would hoist every weight load of a loop ahead of its MACs and spill them. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("no-schedule-insns")
+#endif
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
@@ -22,10 +26,6 @@
  * |sum of products| < 2^22 was proved at generation, so the two sums stay apart.
  */
 #define LANE_MAC(lo, hi, x, w) __asm__("smlal %0, %1, %2, %3" : "+&r"(lo), "+&r"(hi) : "r"(x), "r"(w))
-/* GCC's early scheduling would hoist every weight load of a loop ahead of its MACs and spill them. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize ("no-schedule-insns")
-#endif
 
 #if defined(__GNUC__)
 #define KEEP_LOADS_IN_LOOP(p) __asm__("" : "+r"(p))

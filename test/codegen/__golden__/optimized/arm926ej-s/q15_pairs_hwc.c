@@ -9,6 +9,10 @@
  * Code: about 3356 bytes estimated (budget 4096).
  */
 #include "q15_pairs_hwc.h"
+/* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("no-schedule-insns")
+#endif
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
@@ -20,10 +24,6 @@
  */
 #include <arm_acle.h>
 #include <string.h>
-/* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill accumulators. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize ("no-schedule-insns")
-#endif
 static inline int32_t q15_pairs_hwc_word(const int16_t *p)
 {
     int32_t v;

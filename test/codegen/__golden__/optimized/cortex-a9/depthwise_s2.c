@@ -10,6 +10,10 @@
  * Code: about 3250 bytes estimated (budget 4096).
  */
 #include "depthwise_s2.h"
+/* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("no-schedule-insns")
+#endif
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
@@ -21,10 +25,6 @@
  */
 #include <arm_acle.h>
 #include <string.h>
-/* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill accumulators. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize ("no-schedule-insns")
-#endif
 static inline int32_t depthwise_s2_word(const int16_t *p)
 {
     int32_t v;

@@ -10,16 +10,15 @@
  * Code: about 2840 bytes estimated (budget 3900).
  */
 #include "depthwise_s2.h"
+/* One input channel per group and 64-bit accumulators: with no channel loop GCC's early scheduling would hoist every load of a block ahead of its multiplies and spill the accumulators. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("no-schedule-insns")
+#endif
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
  * spill (GCC does it when it can prove them invariant). An empty asm hides the pointer's value from the optimizer.
  */
-/* One input channel per group and 64-bit accumulators: with no channel loop GCC's early scheduling hoists every load
-   of a block ahead of its multiplies and spills the accumulators. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize ("no-schedule-insns")
-#endif
 #if defined(__GNUC__)
 #define KEEP_LOADS_IN_LOOP(p) __asm__("" : "+r"(p))
 #else

@@ -10,6 +10,10 @@
  * Code: about 3559 bytes estimated (budget 3900).
  */
 #include "q15_pairs_hwc.h"
+/* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("no-schedule-insns")
+#endif
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
@@ -27,6 +31,8 @@ static inline int32_t q15_pairs_hwc_pair(const int16_t *p)
 }
 #define PAIR(p, off) q15_pairs_hwc_pair((p) + (off))
 
+/* 64-bit accumulators as two 32-bit halves (GCC keeps an A32 int64_t in an even register pair: moves, spills). */
+#define MAC_LONG(ins, lo, hi, x, w) __asm__(ins " %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(x), "r"(w))
 #if defined(__GNUC__)
 #define KEEP_LOADS_IN_LOOP(p) __asm__("" : "+r"(p))
 #else
@@ -105,9 +111,15 @@ static void q15_pairs_hwc_rows0_o1_p3(const int16_t *restrict px0, const int32_t
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
-    int64_t a0_1 = q15_pairs_hwc_q_seed_of(o0 + 0);
-    int64_t a0_2 = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    uint32_t a0_0l = (uint32_t)a0_0s;
+    uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
+    const int64_t a0_1s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    uint32_t a0_1l = (uint32_t)a0_1s;
+    uint32_t a0_1h = (uint32_t)((uint64_t)a0_1s >> 32);
+    const int64_t a0_2s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    uint32_t a0_2l = (uint32_t)a0_2s;
+    uint32_t a0_2h = (uint32_t)((uint64_t)a0_2s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int32_t *wr = w;
@@ -119,35 +131,35 @@ static void q15_pairs_hwc_rows0_o1_p3(const int16_t *restrict px0, const int32_t
             const int32_t x4 = PAIR(pr, 16);
             {
                 const int32_t w0 = wr[0];
-                a0_0 = __smlald(x0, w0, a0_0);
-                a0_1 = __smlald(x1, w0, a0_1);
-                a0_2 = __smlald(x2, w0, a0_2);
+                MAC_LONG("smlald", a0_0l, a0_0h, x0, w0);
+                MAC_LONG("smlald", a0_1l, a0_1h, x1, w0);
+                MAC_LONG("smlald", a0_2l, a0_2h, x2, w0);
             }
             {
                 const int32_t w1 = wr[1];
-                a0_0 = __smlald(x1, w1, a0_0);
-                a0_1 = __smlald(x2, w1, a0_1);
-                a0_2 = __smlald(x3, w1, a0_2);
+                MAC_LONG("smlald", a0_0l, a0_0h, x1, w1);
+                MAC_LONG("smlald", a0_1l, a0_1h, x2, w1);
+                MAC_LONG("smlald", a0_2l, a0_2h, x3, w1);
             }
             {
                 const int32_t w2 = wr[2];
-                a0_0 = __smlald(x2, w2, a0_0);
-                a0_1 = __smlald(x3, w2, a0_1);
-                a0_2 = __smlald(x4, w2, a0_2);
+                MAC_LONG("smlald", a0_0l, a0_0h, x2, w2);
+                MAC_LONG("smlald", a0_1l, a0_1h, x3, w2);
+                MAC_LONG("smlald", a0_2l, a0_2h, x4, w2);
             }
         }
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 1) = (int16_t)q15_pairs_hwc_q_finish(a0_1);
+        OUT_AT(o, oy, ox + 1) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 2) = (int16_t)q15_pairs_hwc_q_finish(a0_2);
+        OUT_AT(o, oy, ox + 2) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_2h << 32) | a0_2l));
     }
   }
 }
@@ -160,7 +172,9 @@ static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int32_t
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    uint32_t a0_0l = (uint32_t)a0_0s;
+    uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int32_t *wr = w;
@@ -170,21 +184,21 @@ static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int32_t
             const int32_t x2 = PAIR(pr, 8);
             {
                 const int32_t w0 = wr[0];
-                a0_0 = __smlald(x0, w0, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x0, w0);
             }
             {
                 const int32_t w1 = wr[1];
-                a0_0 = __smlald(x1, w1, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x1, w1);
             }
             {
                 const int32_t w2 = wr[2];
-                a0_0 = __smlald(x2, w2, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x2, w2);
             }
         }
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
@@ -197,7 +211,9 @@ static void q15_pairs_hwc_rows2_o1_p1(const int16_t *restrict px0, const int32_t
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    uint32_t a0_0l = (uint32_t)a0_0s;
+    uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int32_t *wr = w;
@@ -206,17 +222,17 @@ static void q15_pairs_hwc_rows2_o1_p1(const int16_t *restrict px0, const int32_t
             const int32_t x1 = PAIR(pr, 4);
             {
                 const int32_t w0 = wr[0];
-                a0_0 = __smlald(x0, w0, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x0, w0);
             }
             {
                 const int32_t w1 = wr[1];
-                a0_0 = __smlald(x1, w1, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x1, w1);
             }
         }
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
@@ -229,9 +245,15 @@ static void q15_pairs_hwc_interior3_o1_p3(const int16_t *restrict px0, const int
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
-    int64_t a0_1 = q15_pairs_hwc_q_seed_of(o0 + 0);
-    int64_t a0_2 = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    uint32_t a0_0l = (uint32_t)a0_0s;
+    uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
+    const int64_t a0_1s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    uint32_t a0_1l = (uint32_t)a0_1s;
+    uint32_t a0_1h = (uint32_t)((uint64_t)a0_1s >> 32);
+    const int64_t a0_2s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    uint32_t a0_2l = (uint32_t)a0_2s;
+    uint32_t a0_2h = (uint32_t)((uint64_t)a0_2s >> 32);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 2, px += 1 * 2 * CI_STRIDE, w += 1 * 9) {
         { /* kernel row 0 */
@@ -242,21 +264,21 @@ static void q15_pairs_hwc_interior3_o1_p3(const int16_t *restrict px0, const int
             const int32_t x4 = PAIR(px, 16);
             {
                 const int32_t w0 = w[0];
-                a0_0 = __smlald(x0, w0, a0_0);
-                a0_1 = __smlald(x1, w0, a0_1);
-                a0_2 = __smlald(x2, w0, a0_2);
+                MAC_LONG("smlald", a0_0l, a0_0h, x0, w0);
+                MAC_LONG("smlald", a0_1l, a0_1h, x1, w0);
+                MAC_LONG("smlald", a0_2l, a0_2h, x2, w0);
             }
             {
                 const int32_t w1 = w[1];
-                a0_0 = __smlald(x1, w1, a0_0);
-                a0_1 = __smlald(x2, w1, a0_1);
-                a0_2 = __smlald(x3, w1, a0_2);
+                MAC_LONG("smlald", a0_0l, a0_0h, x1, w1);
+                MAC_LONG("smlald", a0_1l, a0_1h, x2, w1);
+                MAC_LONG("smlald", a0_2l, a0_2h, x3, w1);
             }
             {
                 const int32_t w2 = w[2];
-                a0_0 = __smlald(x2, w2, a0_0);
-                a0_1 = __smlald(x3, w2, a0_1);
-                a0_2 = __smlald(x4, w2, a0_2);
+                MAC_LONG("smlald", a0_0l, a0_0h, x2, w2);
+                MAC_LONG("smlald", a0_1l, a0_1h, x3, w2);
+                MAC_LONG("smlald", a0_2l, a0_2h, x4, w2);
             }
         }
         { /* kernel row 1 */
@@ -267,21 +289,21 @@ static void q15_pairs_hwc_interior3_o1_p3(const int16_t *restrict px0, const int
             const int32_t x9 = PAIR(px, 52);
             {
                 const int32_t w3 = w[3];
-                a0_0 = __smlald(x5, w3, a0_0);
-                a0_1 = __smlald(x6, w3, a0_1);
-                a0_2 = __smlald(x7, w3, a0_2);
+                MAC_LONG("smlald", a0_0l, a0_0h, x5, w3);
+                MAC_LONG("smlald", a0_1l, a0_1h, x6, w3);
+                MAC_LONG("smlald", a0_2l, a0_2h, x7, w3);
             }
             {
                 const int32_t w4 = w[4];
-                a0_0 = __smlald(x6, w4, a0_0);
-                a0_1 = __smlald(x7, w4, a0_1);
-                a0_2 = __smlald(x8, w4, a0_2);
+                MAC_LONG("smlald", a0_0l, a0_0h, x6, w4);
+                MAC_LONG("smlald", a0_1l, a0_1h, x7, w4);
+                MAC_LONG("smlald", a0_2l, a0_2h, x8, w4);
             }
             {
                 const int32_t w5 = w[5];
-                a0_0 = __smlald(x7, w5, a0_0);
-                a0_1 = __smlald(x8, w5, a0_1);
-                a0_2 = __smlald(x9, w5, a0_2);
+                MAC_LONG("smlald", a0_0l, a0_0h, x7, w5);
+                MAC_LONG("smlald", a0_1l, a0_1h, x8, w5);
+                MAC_LONG("smlald", a0_2l, a0_2h, x9, w5);
             }
         }
         { /* kernel row 2 */
@@ -292,35 +314,35 @@ static void q15_pairs_hwc_interior3_o1_p3(const int16_t *restrict px0, const int
             const int32_t x14 = PAIR(px, 88);
             {
                 const int32_t w6 = w[6];
-                a0_0 = __smlald(x10, w6, a0_0);
-                a0_1 = __smlald(x11, w6, a0_1);
-                a0_2 = __smlald(x12, w6, a0_2);
+                MAC_LONG("smlald", a0_0l, a0_0h, x10, w6);
+                MAC_LONG("smlald", a0_1l, a0_1h, x11, w6);
+                MAC_LONG("smlald", a0_2l, a0_2h, x12, w6);
             }
             {
                 const int32_t w7 = w[7];
-                a0_0 = __smlald(x11, w7, a0_0);
-                a0_1 = __smlald(x12, w7, a0_1);
-                a0_2 = __smlald(x13, w7, a0_2);
+                MAC_LONG("smlald", a0_0l, a0_0h, x11, w7);
+                MAC_LONG("smlald", a0_1l, a0_1h, x12, w7);
+                MAC_LONG("smlald", a0_2l, a0_2h, x13, w7);
             }
             {
                 const int32_t w8 = w[8];
-                a0_0 = __smlald(x12, w8, a0_0);
-                a0_1 = __smlald(x13, w8, a0_1);
-                a0_2 = __smlald(x14, w8, a0_2);
+                MAC_LONG("smlald", a0_0l, a0_0h, x12, w8);
+                MAC_LONG("smlald", a0_1l, a0_1h, x13, w8);
+                MAC_LONG("smlald", a0_2l, a0_2h, x14, w8);
             }
         }
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 1) = (int16_t)q15_pairs_hwc_q_finish(a0_1);
+        OUT_AT(o, oy, ox + 1) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 2) = (int16_t)q15_pairs_hwc_q_finish(a0_2);
+        OUT_AT(o, oy, ox + 2) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_2h << 32) | a0_2l));
     }
   }
 }
@@ -333,7 +355,9 @@ static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    uint32_t a0_0l = (uint32_t)a0_0s;
+    uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 2 * 2, px += 2 * 2 * CI_STRIDE, w += 2 * 9) {
         { /* kernel row 0 */
@@ -342,15 +366,15 @@ static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int
             const int32_t x2 = PAIR(px, 8);
             {
                 const int32_t w0 = w[0];
-                a0_0 = __smlald(x0, w0, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x0, w0);
             }
             {
                 const int32_t w1 = w[1];
-                a0_0 = __smlald(x1, w1, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x1, w1);
             }
             {
                 const int32_t w2 = w[2];
-                a0_0 = __smlald(x2, w2, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x2, w2);
             }
         }
         { /* kernel row 1 */
@@ -359,15 +383,15 @@ static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int
             const int32_t x5 = PAIR(px, 44);
             {
                 const int32_t w3 = w[3];
-                a0_0 = __smlald(x3, w3, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x3, w3);
             }
             {
                 const int32_t w4 = w[4];
-                a0_0 = __smlald(x4, w4, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x4, w4);
             }
             {
                 const int32_t w5 = w[5];
-                a0_0 = __smlald(x5, w5, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x5, w5);
             }
         }
         { /* kernel row 2 */
@@ -376,15 +400,15 @@ static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int
             const int32_t x8 = PAIR(px, 80);
             {
                 const int32_t w6 = w[6];
-                a0_0 = __smlald(x6, w6, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x6, w6);
             }
             {
                 const int32_t w7 = w[7];
-                a0_0 = __smlald(x7, w7, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x7, w7);
             }
             {
                 const int32_t w8 = w[8];
-                a0_0 = __smlald(x8, w8, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x8, w8);
             }
         }
         { /* input channel +1, kernel row 0 */
@@ -393,15 +417,15 @@ static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int
             const int32_t x11 = PAIR(px, 10);
             {
                 const int32_t w9 = w[9];
-                a0_0 = __smlald(x9, w9, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x9, w9);
             }
             {
                 const int32_t w10 = w[10];
-                a0_0 = __smlald(x10, w10, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x10, w10);
             }
             {
                 const int32_t w11 = w[11];
-                a0_0 = __smlald(x11, w11, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x11, w11);
             }
         }
         { /* input channel +1, kernel row 1 */
@@ -410,15 +434,15 @@ static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int
             const int32_t x14 = PAIR(px, 46);
             {
                 const int32_t w12 = w[12];
-                a0_0 = __smlald(x12, w12, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x12, w12);
             }
             {
                 const int32_t w13 = w[13];
-                a0_0 = __smlald(x13, w13, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x13, w13);
             }
             {
                 const int32_t w14 = w[14];
-                a0_0 = __smlald(x14, w14, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x14, w14);
             }
         }
         { /* input channel +1, kernel row 2 */
@@ -427,21 +451,21 @@ static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int
             const int32_t x17 = PAIR(px, 82);
             {
                 const int32_t w15 = w[15];
-                a0_0 = __smlald(x15, w15, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x15, w15);
             }
             {
                 const int32_t w16 = w[16];
-                a0_0 = __smlald(x16, w16, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x16, w16);
             }
             {
                 const int32_t w17 = w[17];
-                a0_0 = __smlald(x17, w17, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x17, w17);
             }
         }
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
+        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
@@ -454,7 +478,9 @@ static void q15_pairs_hwc_column5_o1_p1(const int16_t *restrict px0, const int32
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    uint32_t a0_0l = (uint32_t)a0_0s;
+    uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 2, px += 1 * 2 * CI_STRIDE, w += 1 * 9) {
         { /* kernel column 0 */
@@ -463,15 +489,15 @@ static void q15_pairs_hwc_column5_o1_p1(const int16_t *restrict px0, const int32
             const int32_t x2 = PAIR(px, 72);
             {
                 const int32_t w0 = w[0];
-                a0_0 = __smlald(x0, w0, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x0, w0);
             }
             {
                 const int32_t w1 = w[3];
-                a0_0 = __smlald(x1, w1, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x1, w1);
             }
             {
                 const int32_t w2 = w[6];
-                a0_0 = __smlald(x2, w2, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x2, w2);
             }
         }
         { /* kernel column 1 */
@@ -480,21 +506,21 @@ static void q15_pairs_hwc_column5_o1_p1(const int16_t *restrict px0, const int32
             const int32_t x5 = PAIR(px, 76);
             {
                 const int32_t w3 = w[1];
-                a0_0 = __smlald(x3, w3, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x3, w3);
             }
             {
                 const int32_t w4 = w[4];
-                a0_0 = __smlald(x4, w4, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x4, w4);
             }
             {
                 const int32_t w5 = w[7];
-                a0_0 = __smlald(x5, w5, a0_0);
+                MAC_LONG("smlald", a0_0l, a0_0h, x5, w5);
             }
         }
     }
     {
         const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
+        OUT_AT(o, oy + 0, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
