@@ -55,7 +55,8 @@ export async function buildStep(m: KernelModel, target: Target, outDir: string, 
       `target     ${target.name}: ${target.core}, ${target.arch}${target.qemu ? `, run under qemu-system-arm ${machine}` : ' (build only: no emulator exists)'}`,
       `variant    ${o.variant}${kernel.family ? ` (${kernel.family})` : ''}: ${kernel.summary}`,
       `accumulator ${kernel.plan.accType}, |acc| <= ${kernel.plan.bound} proved for every input`,
-      `memory     input ${kernel.ram.input} B + output ${kernel.ram.output} B RAM (caller-owned), scratch ${kernel.ram.scratch} B`,
+      `memory     input ${kernel.ram.input} B + output ${kernel.ram.output} B RAM (caller-owned), scratch ${kernel.ram.scratch} B`
+        + (kernel.ram.static > 0 ? `, static ${kernel.ram.static} B (the kernel's .bss)` : ''),
     ];
     if (check && check.status !== 'pass') {
       for (const l of lines) console.log(l);

@@ -37,8 +37,8 @@ export interface GeneratedKernel {
   summary: string;
   files: GeneratedFile[];
   plan: AccumulatorPlan;
-  /** Bytes of caller-owned RAM: input, output, scratch. */
-  ram: { input: number; output: number; scratch: number };
+  /** Bytes of caller-owned RAM (input, output, scratch) and of the kernel's own static buffers (.bss). */
+  ram: { input: number; output: number; scratch: number; static: number };
 }
 
 export interface VariantDef {
@@ -129,7 +129,7 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
     summary: family ? family.summary : variants[variant].summary,
     files,
     plan,
-    ram: { input: view.inputBytes, output: view.outputBytes, scratch: view.scratchBytes },
+    ram: { input: view.inputBytes, output: view.outputBytes, scratch: view.scratchBytes, static: 'staticRamBytes' in view ? Number(view.staticRamBytes) : 0 },
   };
 }
 

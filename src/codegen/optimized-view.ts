@@ -4,7 +4,7 @@ import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
 import { ACC_LIMIT as LIMIT, type AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
 import { qFinish, qFinishGains, qFinishView } from './qfinish.ts';
-import { LANE2_SHIFT, planOptimized, rowContiguousWeights, unitOf, type Def8, type Halves, type MacForm } from './optimized.ts';
+import { LANE2_SHIFT, planOptimized, rowContiguousWeights, unitOf, type Def8, type Halves, type MacForm, STAGE_BYTES, stagingFor } from './optimized.ts';
 
 /**
  * Bytes an immediate offset reaches in the loads the single form uses for 8/16-bit data (LDRSB/LDRSH; 32-bit data
@@ -91,10 +91,13 @@ export function foldedSeeds(m: KernelModel, accType: AccumulatorPlan['accType'])
 
 export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, ctx: OptimizedViewContext) {
   const optimize = ctx.optimize ?? 'default';
-  const opt = planOptimized(m, isa, plan.accType, optimize);
+  // Staged: the planner and the input side see the staging buffer (HWC, padded, one output row); outputs stay m's.
+  const staging = stagingFor(m, isa, optimize);
+  const pm = staging?.model ?? m;
+  const opt = planOptimized(pm, isa, plan.accType, optimize, staging ? STAGE_BYTES : 0);
   const st = m.numeric.storage;
   // Only the unrolled interior reads folded seeds: without one (every output touches the padding) there is no table.
-  const folded = opt.fns.some((f) => f.kind === 'unrolled') ? foldedSeeds(m, plan.accType) : null;
+  const folded = opt.fns.some((f) => f.kind === 'unrolled') ? foldedSeeds(pm, plan.accType) : null;
   const offsetNeeded = m.numeric.inputOffset !== 0;
   const paired = opt.macForm === 'taps' || opt.macForm === 'halves';
   const acc64 = plan.accType === 'int64_t';
@@ -183,6 +186,8 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
         ? `weights ${opt.lanes8 ? 'pre-unpacked to int16 lane pairs (w[e], w[e+2])' : 'pre-widened to int16 pairs'}, ${weightBytes} B of flash (the raw weights are ${m.weights.length * (st.bits / 8)} B)`
         : `weights ${weightBytes} B of flash, the raw weight bytes`),
     weightBytes,
+    staticRamBytes: staging ? staging.bytes : 0,
+    staticRamDoc: staging ? `a ring of ${staging.rows} input rows, HWC and zero-padded, each stored twice; the kernel is not reentrant` : '',
     zeroTapsDoc: opt.droppedTaps > 0 ? `${opt.droppedTaps} kernel position(s) whose weights are zero in every channel are left out of the interior.` : '',
     opt: {
       ob: opt.ob,
@@ -190,8 +195,12 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       estimateText: opt.estimate.toFixed(2),
       ciStride: opt.ciStride,
       rowStride: opt.rowStride,
-      pixelStride: m.strideW * (m.layout === 'hwc' ? m.inC : 1),
-      columnStride: m.strideH * m.inW * (m.layout === 'hwc' ? m.inC : 1),
+      pixelStride: pm.strideW * (pm.layout === 'hwc' ? pm.inC : 1),
+      columnStride: pm.strideH * pm.inW * (pm.layout === 'hwc' ? pm.inC : 1),
+      staging: staging ? { rows: staging.rows, width: staging.width, bytes: staging.bytes, pairs: m.inC / 2, oddWidth: m.inW % 2 === 1 } : null,
+      // Where a region's first input is: staged, the buffer's rows are the window's and its columns include the padding.
+      windowY: staging ? 'reg->ky_lo * DILATION_H' : 'oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H',
+      windowX: staging ? 'ox * STRIDE_W + reg->kx_lo * DILATION_W' : 'ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W',
       vertical: anyVertical,
       bands: opt.fns.some((f) => f.kind === 'band'),
       weightCount: opt.weights.length,
@@ -207,7 +216,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       quadRaw: quad && !opt.widened,
       // x + offset as two int16 lanes: SXTAB16 adds it to both unpacked bytes exactly (|x + offset| < 2^15).
       offsetPair: `(int32_t)0x${(((offset & 0xffff) * 0x10001) >>> 0).toString(16).toUpperCase().padStart(8, '0')}u`,
-      dualAdjacent: opt.dual && m.layout === 'hwc',
+      dualAdjacent: opt.dual && pm.layout === 'hwc',
       dualMac,
       paired,
       // taps8 stores its weights as taps does ([ky][channel][kx]).

@@ -255,6 +255,43 @@ export function lane2Fits(m: KernelModel): boolean {
   return true;
 }
 
+/** Code bytes the staging copy (stage_rows) and its row loop add, an upper bound as fnBytes is (code-size.test.ts). */
+export const STAGE_BYTES = 200;
+/**
+ * The staging buffer's RAM against the input tensor's: by default at most a quarter (the kernel then needs at most
+ * an eighth more RAM than its input and output where they are the same size); 'speed' up to the input's size.
+ */
+const stageMaxInputFraction: Record<'default' | 'speed', number> = { default: 0.5, speed: 1 };
+
+/** A staged kernel: what the planner sees (the staging buffer as its input) and the buffer's shape. */
+export interface Staging {
+  /** The model as seen through the buffer: HWC, `rows` x `width`, no padding, one output row per call. */
+  model: KernelModel;
+  rows: number;
+  width: number;
+  bytes: number;
+}
+
+/**
+ * Staging: 16-bit CHW input on cores whose dual MAC (SMLAD/SMLALD) takes two input channels from one word. Before
+ * each output row the input rows it reads are copied channel-interleaved (HWC) and zero-padded into a static buffer:
+ * a pair of input channels is then one load (CHW needs two and a PKHBT, or kernel-column pairs that waste a lane of
+ * an odd-width kernel), and every tap is inside the buffer, so the kernel is one interior function with no borders.
+ * Zero padding contributes nothing only without an input offset. The copy costs about two instructions per element
+ * and output row against in-channels x kernel taps x output channels MACs per element: where the buffer stays small
+ * next to the input tensor (stageMaxInputFraction) and the staged model multiplies in the dual form.
+ */
+export function stagingFor(m: KernelModel, isa: IsaFeatures, optimize: 'default' | 'speed'): Staging | null {
+  if (m.layout !== 'chw' || m.numeric.storage.bits !== 16 || m.numeric.inputOffset !== 0 || !isa.unaligned) return null;
+  const rows = (m.kH - 1) * m.dilH + 1;
+  const width = m.inW + m.pad.left + m.pad.right;
+  const bytes = 2 * rows * width * m.inC * (m.numeric.storage.bits / 8); // a ring of rows, each stored twice
+  if (bytes > stageMaxInputFraction[optimize] * m.inC * m.inH * m.inW * (m.numeric.storage.bits / 8)) return null;
+  const model: KernelModel = { ...m, layout: 'hwc', inH: rows, inW: width, outH: 1, pad: { top: 0, left: 0, bottom: 0, right: 0 } };
+  if (chooseMacForm(model, isa) !== 'dual') return null;
+  return { model, rows, width, bytes };
+}
+
 /**
  * MAC forms by ISA feature, best first: the first row whose features the ISA has and whose spec test passes wins.
  * ISA differences live in this table, never in checks of target names.
@@ -646,7 +683,8 @@ export function usesDual(m: KernelModel, isa: IsaFeatures): boolean {
   return chooseMacForm(m, isa) === 'dual';
 }
 
-export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string, optimize: 'default' | 'speed' = 'default'): OptimizedPlan {
+export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string, optimize: 'default' | 'speed' = 'default',
+  extraBytes = 0): OptimizedPlan {
   const accWords = accType === 'int64_t' ? 2 : 1;
   const macForm = chooseMacForm(m, isa);
   const dual = macForm === 'dual';
@@ -708,7 +746,7 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
   let built = build(m, chosen, accWords, live, chosen.form, weightStride, isa.state, isa.ldrd);
   for (const o of options) {
     const b = build(m, o, accWords, live, o.form, weightStride, isa.state, isa.ldrd);
-    if (b.bytes <= codeBudget[isa.state]) {
+    if (b.bytes + extraBytes <= codeBudget[isa.state]) {
       chosen = o;
       built = b;
       break;
@@ -761,7 +799,7 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
     weights: Int32Array.from(stored),
     ciStride: s.ci,
     rowStride: m.dilH * s.row,
-    codeBytes: built.bytes,
+    codeBytes: built.bytes + extraBytes,
     codeBudget: codeBudget[isa.state],
     droppedTaps: m.kH * m.kW - live.size,
     outlineFinish: built.fns.some((f) => f.outlineFinish),

@@ -7,7 +7,7 @@ import { model, root } from '../helpers.ts';
 
 /** Emitted C is part of the product: its text is committed beside this test and reviewed as a diff. */
 const goldenSpecs = ['examples/edge3x3.json', 'examples/depthwise_s2.json', 'examples/q31_hwc.json', 'examples/q7_floor_shiftleft.json',
-  'examples/int8_hwc.json', 'examples/q15_pairs_hwc.json'];
+  'examples/int8_hwc.json', 'examples/q15_pairs_hwc.json', 'examples/q15_chw_rows.json'];
 
 describe('generated C', () => {
   for (const spec of goldenSpecs)
