@@ -42,10 +42,18 @@ function noScheduleReason(form: MacForm, split: boolean, depthwiseLong: boolean)
 }
 
 /**
- * Registers split accumulators may be pinned to (r0..r7), and the states where that was measured to pay: on Thumb-2
- * the dual form measured slower pinned (cortex-m4 bench a q15 2.76 M -> 2.81 M instructions, f 0.80 M -> 0.93 M).
+ * Registers split accumulators may be pinned to: callee-saved only. GCC does not protect a local register variable
+ * from code between its uses that clobbers the register, so a call there (a helper not inlined at -O0, memcpy under
+ * -fno-builtin) would overwrite an r0-r3 or r12 accumulator silently (measured: pinned to r0..r7, arm926ej-s kernels
+ * failed bit-exactness at -O0 and with -fno-builtin; test/qemu/flags.test.ts). r11 is A32's frame pointer at -O0.
  */
+const PIN_REGISTERS = ['r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10'];
+/** At most this many accumulator registers in a function for pinning (more leave too few for the rest). */
 const PINNED_REGISTERS = 8;
+/**
+ * The states where pinning was measured to pay: on Thumb-2 the dual form measured slower pinned (cortex-m4 bench a
+ * q15 2.76 M -> 2.81 M instructions, f 0.80 M -> 0.93 M).
+ */
 const pinSplit: Record<IsaFeatures['state'], boolean> = { a32: true, thumb2: false, thumb1: false, host: false };
 
 /** The instruction of a split accumulator's MAC where the form multiplies whole operands (no halves chosen). */
@@ -118,9 +126,10 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   const splitPlain = opt.macForm === 'single' && acc64 && m.inPerGroup === 1 && splitForms.includes('single');
   const split = splitPlain || (acc64 && opt.macForm !== 'single' && splitForms.includes(opt.macForm));
   const macOp = (h: Halves) => (split ? (h === 'd' ? 'smlald' : `smlal${h}`) : h === 'd' ? dualMac : acc64 ? `${m.name}_smlal${h}` : `__smla${h}`);
-  // Split accumulators pinned to r0.. (GCC local register variables, which asm operands honour): left free, GCC 12
-  // moved them between registers every few MACs when the registers ran short (arm926ej-s bench a q15: 230 -> 195
-  // instructions per interior iteration, 1.79 -> 1.54 per MAC; d q15 on both A32 cores 3.66 -> 3.50).
+  // Split accumulators pinned to callee-saved registers (GCC local register variables, which asm operands honour),
+  // as many whole accumulators as PIN_REGISTERS holds: left free, GCC 12 moved them between registers every few
+  // MACs when the registers ran short (arm926ej-s bench a q15 1.79 -> 1.59 instructions/MAC, d q15 on both A32 cores
+  // 3.66 -> 3.50).
   const pin = (accs: number) => split && 2 * accs <= PINNED_REGISTERS && pinSplit[isa.state];
   const usedHalves = new Set<Halves>();
   // Q formats: the rounding constant in every seed and, where provable, a 32-bit clamp (qfinish.ts). Border and
@@ -138,7 +147,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       pixelStep: column ? 'COLUMN_STRIDE' : 'PIXEL_STRIDE',
       along: column ? 'oy' : 'ox',
       accs: f.accs.map((a, i) => ({ ...a, at: column ? `oy + ${a.p}, ox` : `oy, ox + ${a.p}`,
-        regs: pin(f.accs.length) ? { lo: `r${2 * i}`, hi: `r${2 * i + 1}` } : null })),
+        regs: pin(f.accs.length) && 2 * i + 1 < PIN_REGISTERS.length ? { lo: PIN_REGISTERS[2 * i], hi: PIN_REGISTERS[2 * i + 1] } : null })),
       rowWeightsExpr: opt.weightStride === 1 ? `KERNEL_W * ${f.ob}` : `KERNEL_W * ${f.ob} * ${opt.weightStride}`,
       finishFn: qf ? `${m.name}_q_finish` : f.outlineFinish ? `${m.name}_finish_call` : `${m.name}_finish`,
       // The interior's weight step per iteration, less what its LDRDs already moved the pointer ('' if nothing is left).

@@ -96,14 +96,14 @@ static void depthwise_s2_rows0_o1_p3(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
     const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
-    register uint32_t a0_0l __asm__("r0") = (uint32_t)a0_0s;
-    register uint32_t a0_0h __asm__("r1") = (uint32_t)((uint64_t)a0_0s >> 32);
+    register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
+    register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a0_1s = depthwise_s2_q_seed_of(o0 + 0);
-    register uint32_t a0_1l __asm__("r2") = (uint32_t)a0_1s;
-    register uint32_t a0_1h __asm__("r3") = (uint32_t)((uint64_t)a0_1s >> 32);
+    register uint32_t a0_1l __asm__("r6") = (uint32_t)a0_1s;
+    register uint32_t a0_1h __asm__("r7") = (uint32_t)((uint64_t)a0_1s >> 32);
     const int64_t a0_2s = depthwise_s2_q_seed_of(o0 + 0);
-    register uint32_t a0_2l __asm__("r4") = (uint32_t)a0_2s;
-    register uint32_t a0_2h __asm__("r5") = (uint32_t)((uint64_t)a0_2s >> 32);
+    register uint32_t a0_2l __asm__("r8") = (uint32_t)a0_2s;
+    register uint32_t a0_2h __asm__("r9") = (uint32_t)((uint64_t)a0_2s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
@@ -159,8 +159,8 @@ static void depthwise_s2_rows1_o1_p1(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
     const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
-    register uint32_t a0_0l __asm__("r0") = (uint32_t)a0_0s;
-    register uint32_t a0_0h __asm__("r1") = (uint32_t)((uint64_t)a0_0s >> 32);
+    register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
+    register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
@@ -198,8 +198,8 @@ static void depthwise_s2_rows2_o1_p1(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
     const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
-    register uint32_t a0_0l __asm__("r0") = (uint32_t)a0_0s;
-    register uint32_t a0_0h __asm__("r1") = (uint32_t)((uint64_t)a0_0s >> 32);
+    register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
+    register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
@@ -232,14 +232,14 @@ static void depthwise_s2_interior3_o1_p3(const int16_t *restrict px0, const int1
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
     const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
-    register uint32_t a0_0l __asm__("r0") = (uint32_t)a0_0s;
-    register uint32_t a0_0h __asm__("r1") = (uint32_t)((uint64_t)a0_0s >> 32);
+    register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
+    register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a0_1s = depthwise_s2_q_seed_of(o0 + 0);
-    register uint32_t a0_1l __asm__("r2") = (uint32_t)a0_1s;
-    register uint32_t a0_1h __asm__("r3") = (uint32_t)((uint64_t)a0_1s >> 32);
+    register uint32_t a0_1l __asm__("r6") = (uint32_t)a0_1s;
+    register uint32_t a0_1h __asm__("r7") = (uint32_t)((uint64_t)a0_1s >> 32);
     const int64_t a0_2s = depthwise_s2_q_seed_of(o0 + 0);
-    register uint32_t a0_2l __asm__("r4") = (uint32_t)a0_2s;
-    register uint32_t a0_2h __asm__("r5") = (uint32_t)((uint64_t)a0_2s >> 32);
+    register uint32_t a0_2l __asm__("r8") = (uint32_t)a0_2s;
+    register uint32_t a0_2h __asm__("r9") = (uint32_t)((uint64_t)a0_2s >> 32);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
         { /* kernel row 0 */
@@ -348,8 +348,8 @@ static void depthwise_s2_interior4_o1_p1(const int16_t *restrict px0, const int1
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
     const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
-    register uint32_t a0_0l __asm__("r0") = (uint32_t)a0_0s;
-    register uint32_t a0_0h __asm__("r1") = (uint32_t)((uint64_t)a0_0s >> 32);
+    register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
+    register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
         { /* kernel row 0 */

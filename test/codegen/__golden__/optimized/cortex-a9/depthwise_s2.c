@@ -111,11 +111,11 @@ static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
     const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
-    register uint32_t a0_0l __asm__("r0") = (uint32_t)a0_0s;
-    register uint32_t a0_0h __asm__("r1") = (uint32_t)((uint64_t)a0_0s >> 32);
+    register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
+    register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = depthwise_s2_q_seed_of(o0 + 1);
-    register uint32_t a1_0l __asm__("r2") = (uint32_t)a1_0s;
-    register uint32_t a1_0h __asm__("r3") = (uint32_t)((uint64_t)a1_0s >> 32);
+    register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
+    register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
@@ -160,11 +160,11 @@ static void depthwise_s2_rows1_o2_p1(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
     const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
-    register uint32_t a0_0l __asm__("r0") = (uint32_t)a0_0s;
-    register uint32_t a0_0h __asm__("r1") = (uint32_t)((uint64_t)a0_0s >> 32);
+    register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
+    register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = depthwise_s2_q_seed_of(o0 + 1);
-    register uint32_t a1_0l __asm__("r2") = (uint32_t)a1_0s;
-    register uint32_t a1_0h __asm__("r3") = (uint32_t)((uint64_t)a1_0s >> 32);
+    register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
+    register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
@@ -203,17 +203,17 @@ static void depthwise_s2_interior2_o2_p2(const int16_t *restrict px0, const int1
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
     const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
-    register uint32_t a0_0l __asm__("r0") = (uint32_t)a0_0s;
-    register uint32_t a0_0h __asm__("r1") = (uint32_t)((uint64_t)a0_0s >> 32);
+    register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
+    register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a0_1s = depthwise_s2_q_seed_of(o0 + 0);
-    register uint32_t a0_1l __asm__("r2") = (uint32_t)a0_1s;
-    register uint32_t a0_1h __asm__("r3") = (uint32_t)((uint64_t)a0_1s >> 32);
+    register uint32_t a0_1l __asm__("r6") = (uint32_t)a0_1s;
+    register uint32_t a0_1h __asm__("r7") = (uint32_t)((uint64_t)a0_1s >> 32);
     const int64_t a1_0s = depthwise_s2_q_seed_of(o0 + 1);
-    register uint32_t a1_0l __asm__("r4") = (uint32_t)a1_0s;
-    register uint32_t a1_0h __asm__("r5") = (uint32_t)((uint64_t)a1_0s >> 32);
+    register uint32_t a1_0l __asm__("r8") = (uint32_t)a1_0s;
+    register uint32_t a1_0h __asm__("r9") = (uint32_t)((uint64_t)a1_0s >> 32);
     const int64_t a1_1s = depthwise_s2_q_seed_of(o0 + 1);
-    register uint32_t a1_1l __asm__("r6") = (uint32_t)a1_1s;
-    register uint32_t a1_1h __asm__("r7") = (uint32_t)((uint64_t)a1_1s >> 32);
+    uint32_t a1_1l = (uint32_t)a1_1s;
+    uint32_t a1_1h = (uint32_t)((uint64_t)a1_1s >> 32);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
         { /* kernel row 0 */
@@ -323,11 +323,11 @@ static void depthwise_s2_column3_o2_p1(const int16_t *restrict px0, const int16_
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
     const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
-    register uint32_t a0_0l __asm__("r0") = (uint32_t)a0_0s;
-    register uint32_t a0_0h __asm__("r1") = (uint32_t)((uint64_t)a0_0s >> 32);
+    register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
+    register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = depthwise_s2_q_seed_of(o0 + 1);
-    register uint32_t a1_0l __asm__("r2") = (uint32_t)a1_0s;
-    register uint32_t a1_0h __asm__("r3") = (uint32_t)((uint64_t)a1_0s >> 32);
+    register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
+    register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
         { /* kernel column 0 */
