@@ -253,7 +253,7 @@ describe('MAC form table', () => {
     const q7 = (over: Record<string, unknown> = {}) => model({ input: { channels: 3, height: 7, width: 9 }, output: { channels: 5 },
       numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 }, ...over });
     const specs = [q7(), q7({ padding: [1, 2, 0, 1] }), q7({ kernel: [2, 4], padding: [0, 3, 1, 0], input: { channels: 2, height: 6, width: 11 } }),
-      q7({ kernel: 5, padding: 2, output: { channels: 1 } }), q7({ kernel: [1, 3], padding: 0, input: { channels: 1, height: 4, width: 5 } })];
+      q7({ kernel: 5, padding: 2, output: { channels: 1 } }), q7({ kernel: [1, 3], padding: 0, input: { channels: 2, height: 4, width: 5 } })];
     for (const m of specs) {
       const plan = planOptimized(m, isa('cortex-m4'), planAccumulator(m).accType);
       expect(plan.macForm).toBe('taps8');
