@@ -46,6 +46,7 @@ const macFormDocs = {
   taps: 'q15 pairs of adjacent kernel columns through SMLALD/SMLAD (words of two inputs x words of two weights), SMLALxy for the rest',
   halves: 'q15 weights of two output channels per aligned word, SMLALxy/SMLAxy pick the half (no load per weight)',
   lane2: 'two 8-bit pixels packed in bit lanes of one register (x0 + x1*2^23), one SMLAL per two MACs in the interior',
+  dwpair: 'q15 depthwise: the interior loads inputs and weights as aligned words of two, SMLALxy/SMLAxy pick the halves',
 } as const;
 
 /** Interior seeds with the input offset folded in (bias + offset x Σw), if the accumulator bound still holds. */
@@ -84,7 +85,8 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   // The single form keeps int64 accumulators (GCC schedules SMLAL well) except in depthwise-like kernels (one input
   // channel per group), where GCC's even register pairs spilled (arm926ej-s bench d q15 4.31 -> 3.66, arm920t
   // 3.71 -> 3.66; as halves elsewhere measured slower: arm920t bench a q15 2.08 -> 2.86).
-  const splitPlain = opt.macForm === 'single' && acc64 && splitLong[isa.state] && m.inPerGroup === 1;
+  // dwpair's border functions are single's, its interior MACs halves (SMLALxy on the same split halves).
+  const splitPlain = (opt.macForm === 'single' || opt.macForm === 'dwpair') && acc64 && splitLong[isa.state] && m.inPerGroup === 1;
   const split = splitPlain || (paired && acc64 && splitLong[isa.state]);
   const macOp = (h: Halves) => (split ? (h === 'd' ? 'smlald' : `smlal${h}`) : h === 'd' ? dualMac : acc64 ? `${m.name}_smlal${h}` : `__smla${h}`);
   const usedHalves = new Set<Halves>();
@@ -92,6 +94,30 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   // interior share the seeds: the output is the same function of the accumulator everywhere.
   const q = qFinish(m, plan);
   const qf = q && qFinishGains(q) ? q : null;
+  const rowsView = (f: (typeof opt.fns)[number], rows: typeof f.rows) => rows.map((r, i) => {
+        const last = r.loads.length ? r.loads[r.loads.length - 1].offset : 0;
+        const rebase = (f.macForm === 'single' || f.macForm === 'lane2') && f.kind !== 'rowloop' && last * (st.bits / 8) > loadReach[isa.state](st.bits);
+        const column = f.kind === 'column';
+        // A kernel column's loads are rows apart: based on its middle one, twice as many reach their immediates.
+        const base = !rebase ? 0 : column ? r.loads[Math.floor((r.loads.length - 1) / 2)].offset : r.loads[0].offset;
+        return {
+          ...r,
+          label: r.column ? `kernel column ${r.ky}` : r.ky >= 1000 ? `input channel +${Math.floor(r.ky / 1000)}, kernel row ${r.ky % 1000}` : `kernel row ${r.ky}`,
+          rowBase: rebase ? { id: `row${i}`, offset: base } : null,
+          loads: r.loads.map((l) => ({ ...l, ...def8View(l.b8, l.offset - base), offset: l.offset - base, add: offsetNeeded && !(folded !== null && f.kind === 'unrolled') ? 1 : 0,
+            ...(l.lane !== undefined ? { lane: true, offset2: l.lane - base } : {}) })),
+          taps: r.taps.map((t) => ({
+            ...t,
+            // a function whose LDRDs move the pointer reads every other weight relative to where it then is
+            weights: t.weights.map((w) => ({ ...w, ...def8View(w.b8, w.index), index: w.rel ?? w.index,
+              pairBytes: w.pair ? w.pair.step * (st.bits / 8) : 0 })),
+            macs: t.macs.map((mac) => {
+              if (mac.halves) usedHalves.add(mac.halves);
+              return { ...mac, op: mac.halves ? macOp(mac.halves) : splitPlain ? 'smlal' : undefined, lane: f.laneAccs.length > 0 };
+            }),
+          })),
+        };
+      });
   const fns = opt.fns.map((f) => {
     // Only the interior (every tap inside the input) may use folded seeds; border taps add the offset per input.
     const fold = folded !== null && f.kind === 'unrolled';
@@ -109,29 +135,8 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       wStep: f.wAdvance === 0 ? `${f.ciStep} * ${f.weightsPerCi}` : f.ciStep * f.weightsPerCi === f.wAdvance ? '' : String(f.ciStep * f.weightsPerCi - f.wAdvance),
       pairDecl: f.pairHis.join(', '),
       seedFn: qf ? `${m.name}_q_seed_of` : fold ? `${m.name}_interior_seed_of` : `${m.name}_seed`,
-      rows: f.rows.map((r, i) => {
-        const last = r.loads.length ? r.loads[r.loads.length - 1].offset : 0;
-        const rebase = (opt.macForm === 'single' || opt.macForm === 'lane2') && f.kind !== 'rowloop' && last * (st.bits / 8) > loadReach[isa.state](st.bits);
-        // A kernel column's loads are rows apart: based on its middle one, twice as many reach their immediates.
-        const base = !rebase ? 0 : column ? r.loads[Math.floor((r.loads.length - 1) / 2)].offset : r.loads[0].offset;
-        return {
-          ...r,
-          label: r.column ? `kernel column ${r.ky}` : r.ky >= 1000 ? `input channel +${Math.floor(r.ky / 1000)}, kernel row ${r.ky % 1000}` : `kernel row ${r.ky}`,
-          rowBase: rebase ? { id: `row${i}`, offset: base } : null,
-          loads: r.loads.map((l) => ({ ...l, ...def8View(l.b8, l.offset - base), offset: l.offset - base, add: offsetNeeded && !fold ? 1 : 0,
-            ...(l.lane !== undefined ? { lane: true, offset2: l.lane - base } : {}) })),
-          taps: r.taps.map((t) => ({
-            ...t,
-            // a function whose LDRDs move the pointer reads every other weight relative to where it then is
-            weights: t.weights.map((w) => ({ ...w, ...def8View(w.b8, w.index), index: w.rel ?? w.index,
-              pairBytes: w.pair ? w.pair.step * (st.bits / 8) : 0 })),
-            macs: t.macs.map((mac) => {
-              if (mac.halves) usedHalves.add(mac.halves);
-              return { ...mac, op: mac.halves ? macOp(mac.halves) : splitPlain ? 'smlal' : undefined, lane: f.laneAccs.length > 0 };
-            }),
-          })),
-        };
-      }),
+      rows: rowsView(f, f.rows),
+      dw: f.dw ? { weights: f.dw.weights, odd: f.dw.odd ? { rows: rowsView(f, f.dw.odd.rows), weights: f.dw.odd.weights } : null } : null,
     };
   });
   // Regions name their functions by number (the switch in the run function); 255 = none.
@@ -196,7 +201,9 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       noSched8: opt.macForm === 'taps8',
       lead: anyLead,
       // halves reads aligned weight words only (no unaligned loads on the core): a word-aligned array.
-      alignedWords: opt.macForm === 'halves',
+      alignedWords: opt.macForm === 'halves' || opt.macForm === 'dwpair',
+      // the 16-bit halves helpers (word loads, SMLALxy): the paired forms and dwpair
+      halfWords: paired || opt.macForm === 'dwpair',
       // LDRD pairs (ARMv5TE) need 8-byte aligned addresses: the array is, and every base and offset was checked.
       ldrd: anyLdrd,
       weightAlign: anyLdrd ? 8 : 4,
@@ -205,7 +212,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       // Depthwise-like (one input channel per group, no channel loop) with 64-bit accumulators: measured on bench d q15,
       // 4.98 -> 3.71 instructions/MAC on arm920t, 4.38 -> 4.31 on arm926ej-s, 2.91 -> 2.89 on cortex-m3; with
       // 32-bit accumulators (q7, int8) it was slower on arm926ej-s, so not there.
-      noSchedPlain: opt.macForm === 'single' && m.inPerGroup === 1 && acc64,
+      noSchedPlain: (opt.macForm === 'single' || opt.macForm === 'dwpair') && m.inPerGroup === 1 && acc64,
       lane2: opt.fns.some((f) => f.laneAccs.length > 0),
       laneShift: LANE2_SHIFT,
       laneLimitBits: LANE2_SHIFT - 1,

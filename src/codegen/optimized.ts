@@ -49,7 +49,7 @@ const UNROLL_MACS = 24;
  * 2 x 2 blocking's 64-bit accumulators once per iteration (A32 has 14 registers for 8 accumulator halves, pointers,
  * inputs and weights), so longer iterations pay off (measured on ARM926EJ-S: bench a 2.22 -> 1.85, b 2.85 -> 2.36 instructions/MAC).
  */
-const unrollTargets: Record<MacForm, number[]> = { single: [UNROLL_MACS], dual: [UNROLL_MACS], quad: [UNROLL_MACS], taps: [UNROLL_MACS], taps8: [UNROLL_MACS], halves: [144, UNROLL_MACS], lane2: [UNROLL_MACS] };
+const unrollTargets: Record<MacForm, number[]> = { single: [UNROLL_MACS], dual: [UNROLL_MACS], quad: [UNROLL_MACS], taps: [UNROLL_MACS], taps8: [UNROLL_MACS], halves: [144, UNROLL_MACS], lane2: [UNROLL_MACS], dwpair: [UNROLL_MACS] };
 /**
  * lane2: code instructions per (lo, hi) pair beyond its MACs: zeroing, extraction, the seeds' adds, and the pairs kept
  * live across the output stage's calls (measured upper bound, A32 bench a and e at 4 x 2 with every output called).
@@ -183,6 +183,11 @@ export interface BlockFn {
   wAdvance: number;
   /** The second words of LDRD pairs (declared once per iteration: a later tap reads them). */
   pairHis: string[];
+  /**
+   * dwpair: the channel's weights, loaded once per call before the pixel loop (the taps load none); `odd`: the body
+   * and weights for a weight pointer on an odd element (the other pairing of the taps), or null: every call is even.
+   */
+  dw: { weights: WeightLoad[]; odd: { rows: Row[]; weights: WeightLoad[] } | null } | null;
 }
 
 export interface Region {
@@ -227,8 +232,13 @@ export interface Region {
  *   (recovered by sign extension) and pixel 1's above them (plus the borrow); the seed is added after extraction.
  *   A packed value serves every tap and channel that reads it. Only the unrolled interior's even pixel blocks take
  *   it; the row loops and single pixels multiply as single does (same weight order).
+ * - dwpair: q15 depthwise (one input and one output channel per group) with SMLAxy/SMLALxy but no SMLAD (ARMv5TE):
+ *   the interior loads its inputs as aligned words of two adjacent elements (the caller's lead keeps px on a word)
+ *   and the channel's weights as aligned words of two consecutive taps (the raw order; a block at an odd element
+ *   runs a second copy of the body with the other pairing), and SMLALxy picks the halves: about half the loads and
+ *   no extraction. The other functions multiply as single does (same weight order).
  */
-export type MacForm = 'single' | 'dual' | 'quad' | 'taps' | 'taps8' | 'halves' | 'lane2';
+export type MacForm = 'single' | 'dual' | 'quad' | 'taps' | 'taps8' | 'halves' | 'lane2' | 'dwpair';
 
 /** lane2: bit position of the second pixel in the packed register (the pointwise family's lane2 uses it too). */
 export const LANE2_SHIFT = 23;
@@ -290,6 +300,12 @@ export const macForms: readonly { form: MacForm; needs: (keyof IsaFeatures)[]; l
     why: 'q15, an even number of output channels per group (blocks of whole channel pairs)',
   },
   {
+    form: 'dwpair', needs: ['dspv5te'], lacks: ['simd32'],
+    accepts: (m) => m.numeric.storage.bits === 16 && m.numeric.inputOffset === 0 && m.layout === 'chw' && m.inPerGroup === 1
+      && m.outPerGroup === 1,
+    why: 'q15 CHW depthwise (one input and one output channel per group): words of two inputs and of two taps\' weights, SMLALxy',
+  },
+  {
     // Thumb-1 has no SMLAL; the host runs no inline ARM assembly. Measured on cores without SIMD32 only (ARM920T,
     // ARM926EJ-S, Cortex-M3): the SIMD cores keep single where quad and taps8 do not apply.
     form: 'lane2', needs: ['longMultiply'], lacks: ['simd32'], states: ['a32', 'thumb2'],
@@ -307,7 +323,7 @@ export function chooseMacForm(m: KernelModel, isa: IsaFeatures): MacForm {
 export const rowContiguousWeights = (f: MacForm): boolean => f === 'taps' || f === 'taps8';
 
 /** Input channels one MAC unit covers. */
-export const unitOf: Record<MacForm, number> = { single: 1, dual: 2, quad: 4, taps: 1, taps8: 1, halves: 1, lane2: 1 };
+export const unitOf: Record<MacForm, number> = { single: 1, dual: 2, quad: 4, taps: 1, taps8: 1, halves: 1, lane2: 1, dwpair: 1 };
 
 export interface OptimizedPlan {
   macForm: MacForm;
@@ -374,6 +390,8 @@ function registersNeeded(ob: number, pb: number, accWords: number, form: MacForm
   // halves: an input at a time, the words of a tap's channel pairs.
   if (form === 'taps') return ob * pb * accWords + Math.ceil((pb + kW - 1) / 2) + 2;
   if (form === 'halves') return ob * pb * accWords + 1 + ob / 2;
+  // dwpair: the channel's weight words (held across the pixel loop: about one per two taps) and an input word.
+  if (form === 'dwpair') return pb * accWords + Math.ceil(kW / 2) + 1;
   // taps8: the unpacked input lanes (about one per pixel, one more from 4 columns), one channel's weight lanes.
   if (form === 'taps8') return ob * pb * accWords + pb + (kW >= 4 ? 1 : 0) + (kW === 5 ? 3 : 2) - TAPS8_EXTRA_REGS;
   // lane2 (even blocks): a (lo, hi) pair per channel and pixel pair, a packed input per pair (streamed: made just
@@ -458,7 +476,9 @@ function fnBytes(f: BlockFn, accWords: number, m: KernelModel, state: IsaFeature
   // Border functions add the input offset to every input they load (the interior folds it into its seeds).
   const add = m.numeric.inputOffset !== 0 && f.kind !== 'unrolled' ? 1 : 0;
   let n = f.laneAccs.length * LANE2_PAIR_CODE;
-  for (const r of f.rows) {
+  // dwpair: its weights once per call, and the second body
+  if (f.dw) n += f.dw.weights.length + (f.dw.odd ? f.dw.odd.weights.length : 0);
+  for (const r of [...f.rows, ...(f.dw?.odd?.rows ?? [])]) {
     // lane2: two loads (each with the offset's add) and the packing add per value
     n += f.macForm === 'taps8' ? r.loads.reduce((a, l) => a + def8Cost(l.b8), 0)
       : r.loads.reduce((a, l) => a + (l.lane === undefined ? k + add : 3 + 2 * add), 0);
@@ -504,9 +524,7 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
   const sizes = m.outPerGroup % ob > 0 ? [ob, m.outPerGroup % ob] : [ob];
   const fns: BlockFn[] = [];
   const names = new Map<string, string>();
-  // halves: interior pixel blocks keep the word alignment of their input (an even number of elements apart).
-  const leadOk = (pixels: number) => form === 'halves' && pixels % 2 === 0 && (pixels * m.strideW * s.col) % 2 === 0
-    && (m.groups === 1 || (m.inPerGroup * s.ci) % 2 === 0);
+  const leadOk = (pixels: number) => wordInputs(m, form, pixels);
   const fnFor = (kind: BlockFn['kind'], kxs: number[], size: number, pixels: number, doc: string, kys: number[] = []): string => {
     // A row loop's code depends only on how many columns it has (offsets are relative to its first column), so
     // column sets of the same length share one function (GCC would merge the copies and confuse stack analysis).
@@ -569,6 +587,16 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
   const bytes = RUN_BYTES + REGION_ROW_BYTES * regions.length + (fns.some((f) => f.outlineFinish) ? codeCost[state].finishBody : 0)
     + fns.reduce((a, f) => a + fnBytes(f, accWords, m, state), 0);
   return { fns, regions, bytes, sizes };
+}
+
+/**
+ * halves, dwpair: interior pixel blocks keep the word alignment of their input (an even number of elements apart, and
+ * every group's input plane starts on the parity of the first), so a row's lead pixel puts them on words.
+ */
+function wordInputs(m: KernelModel, form: MacForm, pixels: number): boolean {
+  const s = strides(m);
+  return (form === 'halves' || form === 'dwpair') && pixels % 2 === 0 && (pixels * m.strideW * s.col) % 2 === 0
+    && (m.groups === 1 || (m.inPerGroup * s.ci) % 2 === 0);
 }
 
 /** int16 elements in the 8 bytes an ARMv5TE LDRD needs its address aligned to. */
@@ -668,11 +696,12 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
   const outlines: FinishPlacement[] = m.numeric.kind !== 'int8' ? ['inline']
     : macsPerOutput >= MIN_MACS_FOR_BORDER_CALLS ? ['inline', 'border', 'all'] : ['inline', 'all'];
   const paired = macForm === 'taps' || macForm === 'taps8' || macForm === 'halves';
-  const interiorOf = (ob: number, pb: number, unroll: number) => blockFn(m, strides(m), 'unrolled', allColumns(m), ob, pb, 'estimate', '', live, macForm, weightStride,
-    macForm === 'halves' && pb % 2 === 0, unroll, [], isa.ldrd && ldrdBaseAligned(m, macForm, ob));
+  const interiorOf = (ob: number, pb: number, unroll: number, form = macForm) => blockFn(m, strides(m), 'unrolled', allColumns(m), ob, pb, 'estimate', '', live, form, weightStride,
+    form === 'halves' ? pb % 2 === 0 : wordInputs(m, form, pb), unroll, [], isa.ldrd && ldrdBaseAligned(m, form, ob));
   const options: (Shape & { cost: number; form: MacForm })[] = [];
   // lane2: every blocking also as single (what the interior multiplies with when lane2 does not win or fit there).
-  const base: MacForm = macForm === 'lane2' ? 'single' : macForm;
+  // dwpair: likewise (its border functions are single's).
+  const base: MacForm = macForm === 'lane2' || macForm === 'dwpair' ? 'single' : macForm;
   // Column functions for the side bands cost the interior nothing: at equal cost every shape with them comes first
   // (with the border's output stage called if that is what fits), largest vertical blocks first, then the shapes
   // without (a row loop per side band).
@@ -702,6 +731,11 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
               + call });
           if (macForm === 'lane2' && lane2ShapeOk(ob, pb, isa.state) && registersNeeded(ob, pb, accWords, 'lane2') <= budget + lane2Blocks[isa.state].extraRegs)
             options.push({ ob, pb, outline, unroll, ...border, form: 'lane2', cost: estimate(m, ob, pb, accWords, 'lane2', false) + call });
+          // dwpair: up to 2 pixels whatever the weights need (spilled weights reload from the stack as they would from
+          // the array); more only where every weight stays in a register (bench d q15 on arm926ej-s: 4 x 1 with its
+          // weights spilled measured 3.65 instructions/MAC against 2 x 1's 3.15).
+          if (macForm === 'dwpair' && ob === 1 && (pb <= 2 || registersNeeded(ob, pb, accWords, 'dwpair', live.size) <= budget))
+            options.push({ ob, pb, outline, unroll, ...border, form: 'dwpair', cost: countedEstimate(m, interiorOf(ob, pb, unroll, 'dwpair'), accWords) + call });
         }
   options.sort((a, b) => a.cost - b.cost);
   let chosen = options[options.length - 1];
@@ -781,6 +815,9 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
   // lane2 packs pixel pairs where its bound is proved (the interior) and the block is pairs; elsewhere single.
   const lanes = form === 'lane2' && kind === 'unrolled' && pb % 2 === 0;
   if (form === 'lane2' && !lanes) form = 'single';
+  // dwpair: the unrolled interior only (its pixel blocks keep px on a word); the border functions multiply as single.
+  if (form === 'dwpair' && kind !== 'unrolled') form = 'single';
+  if (form === 'dwpair') return dwpairFn(m, s, pb, fn, doc, live, alignedInput);
   const unit = unitOf[form];
   const kxMin = kxs.length ? kxs[0] : 0;
   // The unrolled interior (and a band, over its valid rows) drops taps that are zero everywhere; a row loop serves
@@ -832,6 +869,7 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
   return {
     fn, doc, kind, ob, pb, accs, laneAccs, rows: paired.rows, weightsPerCi, rowWeights: m.kW * ob * weightStride,
     ciStep, unit, macForm: form, hasTaps: rows.length > 0, outlineFinish: false, wAdvance: paired.wAdvance, pairHis: paired.pairHis,
+    dw: null,
   };
 }
 
@@ -1098,4 +1136,49 @@ function lane2Row(cols: number[], ob: number, pb: number, xAt: (p: number, kx: n
   });
   loads.sort((a, b) => a.offset - b.offset);
   return { loads, taps };
+}
+
+/**
+ * dwpair's interior (one channel, pb pixels, every kernel row unrolled): per kernel row, its inputs as aligned words
+ * where they start on an even element (px sits on a word when `xWords`), else halfwords; the channel's weights (raw
+ * order, tap t at element t) as aligned words of taps (t, t+1) starting on an element of the block's parity, the
+ * taps left over as halfwords, all loaded once per call (the same for every pixel block of the row). With an odd
+ * number of taps per channel and more than one channel, blocks start on both parities: a second body pairs the taps
+ * the other way.
+ */
+function dwpairFn(m: KernelModel, s: { ci: number; row: number; col: number }, pb: number, fn: string, doc: string,
+  live: Set<string>, xWords: boolean): BlockFn {
+  const per = m.kH * m.kW;
+  const body = (parity: number, prefix: string): { rows: Row[]; weights: WeightLoad[] } => {
+    let loadId = 0;
+    let weightId = 0;
+    const taps: { ky: number; kx: number }[] = [];
+    for (let ky = 0; ky < m.kH; ky++) for (let kx = 0; kx < m.kW; kx++) if (live.has(`${ky},${kx}`)) taps.push({ ky, kx });
+    const w = resolveWords([], taps.map((t) => t.ky * m.kW + t.kx), (e) => (e + parity) % 2 === 0, () => `${prefix}w${weightId++}`);
+    const rows: Row[] = [];
+    for (let ky = 0; ky < m.kH; ky++) {
+      const cols = taps.filter((t) => t.ky === ky).map((t) => t.kx);
+      if (cols.length === 0) continue;
+      const xAt = (p: number, kx: number) => ky * m.dilH * s.row + (p * m.strideW + kx * m.dilW) * s.col;
+      const offsets = cols.flatMap((kx) => Array.from({ length: pb }, (_, p) => xAt(p, kx)));
+      const x = resolveWords([], offsets, (e) => xWords && e % 2 === 0, () => `${prefix}x${ky}_${loadId++}`);
+      const rowTaps: Tap[] = cols.map((kx) => {
+        const wa = w.at.get(ky * m.kW + kx)!;
+        const macs: Mac[] = Array.from({ length: pb }, (_, p) => {
+          const xa = x.at.get(xAt(p, kx))!;
+          return { acc: `a0_${p}`, x: xa.id, w: wa.id, halves: `${xa.half}${wa.half}` as Halves };
+        });
+        return { weights: [], macs };
+      });
+      rows.push({ ky, loads: x.loads, taps: rowTaps });
+    }
+    return { rows, weights: w.loads.map((l) => ({ id: l.id, index: l.offset, word: l.word })) };
+  };
+  const even = body(0, '');
+  const odd = per % 2 === 1 && m.outC > 1 ? body(1, 'v') : null;
+  return {
+    fn, doc, kind: 'unrolled', ob: 1, pb, accs: Array.from({ length: pb }, (_, p) => ({ id: `a0_${p}`, j: 0, p })), laneAccs: [],
+    rows: even.rows, weightsPerCi: per, rowWeights: m.kW, ciStep: 1, unit: 1, macForm: 'dwpair', hasTaps: even.rows.length > 0,
+    outlineFinish: false, wAdvance: 0, pairHis: [], dw: { weights: even.weights, odd },
+  };
 }
