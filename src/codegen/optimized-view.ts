@@ -102,7 +102,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
         const base = !rebase ? 0 : column ? r.loads[Math.floor((r.loads.length - 1) / 2)].offset : r.loads[0].offset;
         return {
           ...r,
-          label: r.column ? `kernel column ${r.ky}` : r.ky >= 1000 ? `input channel +${Math.floor(r.ky / 1000)}, kernel row ${r.ky % 1000}` : `kernel row ${r.ky}`,
+          label: r.column ? `kernel column ${r.ky}` : r.inputRow ? `input row +${r.ky}` : r.ky >= 1000 ? `input channel +${Math.floor(r.ky / 1000)}, kernel row ${r.ky % 1000}` : `kernel row ${r.ky}`,
           rowBase: rebase ? { id: `row${i}`, offset: base } : null,
           loads: r.loads.map((l) => ({ ...l, ...def8View(l.b8, l.offset - base), offset: l.offset - base, add: offsetNeeded && !(folded !== null && f.kind === 'unrolled') ? 1 : 0,
             ...(l.lane !== undefined ? { lane: true, offset2: l.lane - base } : {}) })),

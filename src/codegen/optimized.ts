@@ -147,6 +147,8 @@ export interface Row {
   ky: number;
   /** A column function's group: one kernel column, its inputs down the pixels and kernel rows. */
   column?: boolean;
+  /** dwpair: the group of one input row (ky: rows from the function's first), every MAC that reads it. */
+  inputRow?: boolean;
   loads: Load[];
   taps: Tap[];
 }
@@ -525,7 +527,8 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
   const fns: BlockFn[] = [];
   const names = new Map<string, string>();
   const leadOk = (pixels: number) => wordInputs(m, form, pixels);
-  const fnFor = (kind: BlockFn['kind'], kxs: number[], size: number, pixels: number, doc: string, kys: number[] = []): string => {
+  const fnFor = (kind: BlockFn['kind'], kxs: number[], size: number, pixels: number, doc: string, kys: number[] = [],
+    aligned = kind === 'unrolled' && leadOk(pixels)): string => {
     // A row loop's code depends only on how many columns it has (offsets are relative to its first column), so
     // column sets of the same length share one function (GCC would merge the copies and confuse stack analysis).
     // So does a column function's: it depends on its columns' live kernel rows, relative to its first column.
@@ -534,12 +537,12 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
     const liveRows = (kx: number) => Array.from({ length: m.kH }, (_, ky) => (live.has(`${ky},${kx}`) ? 1 : 0)).join('');
     const shapeKey = kind === 'rowloop' ? String(kxs.length) : kind === 'column' ? kxs.map(liveRows).join('|')
       : kind === 'band' ? kys.map(liveMask).join('|') : kxs.join(',');
-    const key = `${kind}|${shapeKey}|${size}|${pixels}`;
+    const key = `${kind}|${shapeKey}|${size}|${pixels}|${aligned}`;
     let name = names.get(key);
     if (!name) {
       name = `${{ unrolled: 'interior', rowloop: 'rows', column: 'column', band: 'band' }[kind]}${fns.length}_o${size}_p${pixels}`;
       names.set(key, name);
-      fns.push({ ...blockFn(m, s, kind, kxs, size, pixels, name, doc, live, form, weightStride, kind === 'unrolled' && leadOk(pixels), shape.unroll, kys, pairBase),
+      fns.push({ ...blockFn(m, s, kind, kxs, size, pixels, name, doc, live, form, weightStride, aligned, shape.unroll, kys, pairBase),
         outlineFinish: outlinedIn(shape.outline, kind) });
     }
     return name;
@@ -562,7 +565,11 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
       // halves: row-loop bands one pixel at a time (their pixel-block copies would not fit the code budget).
       const regionPb = vertical ? (length >= shape.columnPb ? shape.columnPb : 1)
         : length >= pb && (interior || band || form !== 'halves') ? pb : 1;
-      const lead = interior && leadOk(regionPb);
+      // dwpair: its band functions load input words too, so their rows take the lead pixel as the interior's do.
+      const lead = (interior || (band && form === 'dwpair')) && leadOk(regionPb);
+      // Where the block function may load its inputs as words: behind a lead, or (dwpair's column functions) where
+      // every call's input starts on a word, proved here.
+      const aligned = lead || (kind === 'column' && form === 'dwpair' && columnWords(m, x));
       const doc = interior ? 'interior: every tap inside the input'
         : vertical ? `side band: ${x.valid.length} consecutive kernel column(s), every kernel row, pixels down the column`
           : band ? `top or bottom band: every kernel column, kernel rows ${y.valid.join(', ')} relative to the first`
@@ -570,8 +577,8 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
       const main: Record<number, string> = {};
       const tail: Record<number, string> = {};
       for (const size of sizes) {
-        main[size] = fnFor(kind, x.valid, size, regionPb, doc, y.valid);
-        if (length % regionPb !== 0) tail[size] = fnFor(kind, x.valid, size, 1, doc, y.valid);
+        main[size] = fnFor(kind, x.valid, size, regionPb, doc, y.valid, aligned);
+        if (length % regionPb !== 0) tail[size] = fnFor(kind, x.valid, size, 1, doc, y.valid, kind === 'column' && aligned);
         // A row's lead pixel (only when its input starts off a word): a row loop is enough, and much smaller.
         else if (lead) tail[size] = fnFor('rowloop', x.valid, size, 1, 'border, or the lead pixel of an interior row');
       }
@@ -597,6 +604,18 @@ function wordInputs(m: KernelModel, form: MacForm, pixels: number): boolean {
   const s = strides(m);
   return (form === 'halves' || form === 'dwpair') && pixels % 2 === 0 && (pixels * m.strideW * s.col) % 2 === 0
     && (m.groups === 1 || (m.inPerGroup * s.ci) % 2 === 0);
+}
+
+/**
+ * dwpair's column functions (pixels down one output column): every call's first input is on an even element when the
+ * rows and the groups' planes are an even number of elements apart and every column of the band reads from an even
+ * input column (one column, or an even stride).
+ */
+function columnWords(m: KernelModel, x: AxisBand): boolean {
+  const s = strides(m);
+  if (s.col !== 1 || s.row % 2 !== 0 || (m.groups > 1 && (m.inPerGroup * s.ci) % 2 !== 0) || x.valid.length === 0) return false;
+  if (x.lo !== x.hi && m.strideW % 2 !== 0) return false;
+  return (x.lo * m.strideW - m.pad.left + x.valid[0] * m.dilW) % 2 === 0;
 }
 
 /** int16 elements in the 8 bytes an ARMv5TE LDRD needs its address aligned to. */
@@ -709,7 +728,8 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
   // Band functions for the top and bottom bands likewise, with each column choice first with them, then without.
   // Not with one input channel per group (depthwise): with no channel loop GCC hoists every load of the body and
   // spills (measured on arm920t bench d q15: 5.43 -> 5.64 instructions/MAC with bands).
-  const bandChoices = macForm === 'taps8' || m.inPerGroup === 1 ? [false] : [true, false];
+  // dwpair's band functions hold their weights and load input words like its interior: with bands first.
+  const bandChoices = macForm === 'taps8' || (m.inPerGroup === 1 && macForm !== 'dwpair') ? [false] : [true, false];
   for (const column of columnBlocks)
   for (const bands of bandChoices)
   for (const outline of outlines)
@@ -724,7 +744,8 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
           // A column function multiplies in the base form (single or halves: lane2 packs only the interior's pairs),
           // so its blocking must fit the registers in that form (more spills and code otherwise: lane2's 4 x 2 with
           // 4 x 2 single column blocks measured 389 B over the code model on arm920t).
-          if (column > 1 && registersNeeded(ob, column, accWords, base, m.kW) > budget) continue;
+          if (column > 1 && (macForm === 'dwpair' ? column > 2 && registersNeeded(ob, column, accWords, 'dwpair', live.size) > budget
+            : registersNeeded(ob, column, accWords, base, m.kW) > budget)) continue;
           if (paired ? pairedShapeOk(m, macForm, ob) && (ob * pb <= 2 || registersNeeded(ob, pb, accWords, macForm, m.kW) <= budget)
             : ob * pb === 1 || registersNeeded(ob, pb, accWords, base) <= budget + (quad ? QUAD_EXTRA_REGS : 0))
             options.push({ ob, pb, outline, unroll, ...border, form: base, cost: (paired ? countedEstimate(m, interiorOf(ob, pb, unroll), accWords, lanes8) : estimate(m, ob, pb, accWords, base, widened))
@@ -816,8 +837,8 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
   const lanes = form === 'lane2' && kind === 'unrolled' && pb % 2 === 0;
   if (form === 'lane2' && !lanes) form = 'single';
   // dwpair: the unrolled interior only (its pixel blocks keep px on a word); the border functions multiply as single.
-  if (form === 'dwpair' && kind !== 'unrolled') form = 'single';
-  if (form === 'dwpair') return dwpairFn(m, s, pb, fn, doc, live, alignedInput);
+  if (form === 'dwpair' && kind === 'rowloop') form = 'single';
+  if (form === 'dwpair') return dwpairFn(m, s, kind, kxs, kind === 'unrolled' ? Array.from({ length: m.kH }, (_, i) => i) : kys, pb, fn, doc, live, alignedInput);
   const unit = unitOf[form];
   const kxMin = kxs.length ? kxs[0] : 0;
   // The unrolled interior (and a band, over its valid rows) drops taps that are zero everywhere; a row loop serves
@@ -1139,45 +1160,49 @@ function lane2Row(cols: number[], ob: number, pb: number, xAt: (p: number, kx: n
 }
 
 /**
- * dwpair's interior (one channel, pb pixels, every kernel row unrolled): per kernel row, its inputs as aligned words
- * where they start on an even element (px sits on a word when `xWords`), else halfwords; the channel's weights (raw
- * order, tap t at element t) as aligned words of taps (t, t+1) starting on an element of the block's parity, the
- * taps left over as halfwords, all loaded once per call (the same for every pixel block of the row). With an odd
- * number of taps per channel and more than one channel, blocks start on both parities: a second body pairs the taps
- * the other way.
+ * dwpair's unrolled functions, one channel and pb pixels: the interior (every tap), a band (its valid kernel rows, every
+ * column) or a column function (its valid kernel columns, every row; pixels down the column). Per input row, its
+ * inputs as aligned words where they start on an even element (px sits on a word when `xWords`), else halfwords, then
+ * every MAC that reads the row. The channel's weights (raw order: tap (ky, kx) at element ky x KW + kx, relative to the
+ * function's first valid tap) as aligned words of two consecutive elements starting on an element of the pointer's
+ * parity, the rest as halfwords, all loaded once per call (the same for every pixel block). Weight pointers on both
+ * parities (an odd number of taps per channel, a border's first tap) run a second body that pairs the other way.
  */
-function dwpairFn(m: KernelModel, s: { ci: number; row: number; col: number }, pb: number, fn: string, doc: string,
-  live: Set<string>, xWords: boolean): BlockFn {
+function dwpairFn(m: KernelModel, s: { ci: number; row: number; col: number }, kind: BlockFn['kind'], kxs: number[], kys: number[],
+  pb: number, fn: string, doc: string, live: Set<string>, xWords: boolean): BlockFn {
   const per = m.kH * m.kW;
+  const down = kind === 'column';
+  const kyBase = kys[0];
+  const kxBase = kxs[0];
+  const taps: { ky: number; kx: number }[] = [];
+  for (const ky of kys) for (const kx of kxs) if (live.has(`${ky},${kx}`)) taps.push({ ky, kx });
+  // in rows (units of the input row) and columns from the function's first input
+  const rowOf = (p: number, ky: number) => (down ? p * m.strideH : 0) + (ky - kyBase) * m.dilH;
+  const colOf = (p: number, kx: number) => (down ? 0 : p * m.strideW) + (kx - kxBase) * m.dilW;
+  const inRows = [...new Set(taps.flatMap((t) => Array.from({ length: pb }, (_, p) => rowOf(p, t.ky))))].sort((a, b) => a - b);
   const body = (parity: number, prefix: string): { rows: Row[]; weights: WeightLoad[] } => {
     let loadId = 0;
     let weightId = 0;
-    const taps: { ky: number; kx: number }[] = [];
-    for (let ky = 0; ky < m.kH; ky++) for (let kx = 0; kx < m.kW; kx++) if (live.has(`${ky},${kx}`)) taps.push({ ky, kx });
-    const w = resolveWords([], taps.map((t) => t.ky * m.kW + t.kx), (e) => (e + parity) % 2 === 0, () => `${prefix}w${weightId++}`);
+    const w = resolveWords([], taps.map((t) => (t.ky - kyBase) * m.kW + t.kx - kxBase), (e) => (e + parity) % 2 === 0, () => `${prefix}w${weightId++}`);
     const rows: Row[] = [];
-    for (let ky = 0; ky < m.kH; ky++) {
-      const cols = taps.filter((t) => t.ky === ky).map((t) => t.kx);
-      if (cols.length === 0) continue;
-      const xAt = (p: number, kx: number) => ky * m.dilH * s.row + (p * m.strideW + kx * m.dilW) * s.col;
-      const offsets = cols.flatMap((kx) => Array.from({ length: pb }, (_, p) => xAt(p, kx)));
-      const x = resolveWords([], offsets, (e) => xWords && e % 2 === 0, () => `${prefix}x${ky}_${loadId++}`);
-      const rowTaps: Tap[] = cols.map((kx) => {
-        const wa = w.at.get(ky * m.kW + kx)!;
-        const macs: Mac[] = Array.from({ length: pb }, (_, p) => {
-          const xa = x.at.get(xAt(p, kx))!;
-          return { acc: `a0_${p}`, x: xa.id, w: wa.id, halves: `${xa.half}${wa.half}` as Halves };
-        });
-        return { weights: [], macs };
+    for (const r of inRows) {
+      const reads = taps.flatMap((t) => Array.from({ length: pb }, (_, p) => ({ ...t, p })).filter((q) => rowOf(q.p, q.ky) === r));
+      const xAt = (q: { p: number; kx: number }) => r * s.row + colOf(q.p, q.kx) * s.col;
+      const x = resolveWords([], reads.map(xAt), (e) => xWords && e % 2 === 0, () => `${prefix}x${loadId++}`);
+      const macs: Mac[] = reads.map((q) => {
+        const xa = x.at.get(xAt(q))!;
+        const wa = w.at.get((q.ky - kyBase) * m.kW + q.kx - kxBase)!;
+        return { acc: `a0_${q.p}`, x: xa.id, w: wa.id, halves: `${xa.half}${wa.half}` as Halves };
       });
-      rows.push({ ky, loads: x.loads, taps: rowTaps });
+      rows.push({ ky: r, inputRow: true, loads: x.loads, taps: [{ weights: [], macs }] });
     }
     return { rows, weights: w.loads.map((l) => ({ id: l.id, index: l.offset, word: l.word })) };
   };
   const even = body(0, '');
-  const odd = per % 2 === 1 && m.outC > 1 ? body(1, 'v') : null;
+  // The interior's pointers are o x per (odd ones only with an odd per); a border's add its first tap: either parity.
+  const odd = kind !== 'unrolled' || (per % 2 === 1 && m.outC > 1) ? body(1, 'v') : null;
   return {
-    fn, doc, kind: 'unrolled', ob: 1, pb, accs: Array.from({ length: pb }, (_, p) => ({ id: `a0_${p}`, j: 0, p })), laneAccs: [],
+    fn, doc, kind, ob: 1, pb, accs: Array.from({ length: pb }, (_, p) => ({ id: `a0_${p}`, j: 0, p })), laneAccs: [],
     rows: even.rows, weightsPerCi: per, rowWeights: m.kW, ciStep: 1, unit: 1, macForm: 'dwpair', hasTaps: even.rows.length > 0,
     outlineFinish: false, wAdvance: 0, pairHis: [], dw: { weights: even.weights, odd },
   };
