@@ -3,7 +3,7 @@ import type { KernelModel } from '../spec/index.ts';
 import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
 import { ACC_LIMIT as LIMIT, type AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
-import { qFinish, qFinishGains, qFinishView } from './qfinish.ts';
+import { qFinish, qFinishGains, qFinishView, type QFinish } from './qfinish.ts';
 import { LANE2_SHIFT, planOptimized, rowContiguousWeights, unitOf, type Def8, type Halves } from './optimized.ts';
 
 /**
@@ -68,6 +68,18 @@ export function foldedSeeds(m: KernelModel, accType: AccumulatorPlan['accType'])
     seeds.push(bias + BigInt(offset) * BigInt(sum));
   }
   return seeds;
+}
+
+/**
+ * dwpair (ARMv5TE: no SSAT): the output stage stores the clamped value's bits, its bounds as immediates, where the
+ * shifted accumulator fits int32 and the clamp is the storage type's whole range (no activation). Measured on bench
+ * d q15 (arm926ej-s): the two bounds held in registers made GCC spill and reload them per pixel block.
+ */
+function storeBits(form: string, qf: QFinish | null, st: { bits: number; cType: string }, isa: IsaFeatures) {
+  const half = 1n << BigInt(st.bits - 1);
+  if (form !== 'dwpair' || !qf || !qf.narrow || isa.saturate || st.bits !== 16 || qf.lo !== -half || qf.hi !== half - 1n) return null;
+  return { bits: st.bits, shift: qf.shift, lo: cInt(qf.lo, 'int32_t'), hi: cInt(qf.hi, 'int32_t'), uType: 'uint16_t',
+    loBits: half.toString(16).toUpperCase(), hiWord: ((~Number(half)) >>> 0).toString(16).toUpperCase() };
 }
 
 export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, ctx: OptimizedViewContext) {
@@ -184,6 +196,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       // The sign test on cores without SSAT, except with split 64-bit halves (ARMv5TE's SMLALxy pairs), where two
       // compares measured faster overall (bench q15 on ARM926EJ-S: e -8.5%, f -17% against the sign test's -0.6%, +4%).
       qf: qf ? qFinishView(qf, plan, isa, !split) : null,
+      storeBits: storeBits(opt.macForm, qf, st, isa),
       interiorSeedLines: folded ? cArrayRows(folded.map((v) => cInt(v, plan.accType)), 8) : [],
       dual: opt.dual,
       quad,
