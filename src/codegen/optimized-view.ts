@@ -213,6 +213,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       lanes8: opt.lanes8,
       noSched8: opt.macForm === 'taps8',
       lead: anyLead,
+      leadDown: opt.regions.some((r) => r.lead && r.vertical),
       // halves reads aligned weight words only (no unaligned loads on the core): a word-aligned array.
       alignedWords: opt.macForm === 'halves' || opt.macForm === 'dwpair',
       // the 16-bit halves helpers (word loads, SMLALxy): the paired forms and dwpair

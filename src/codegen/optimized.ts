@@ -565,11 +565,12 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
       // halves: row-loop bands one pixel at a time (their pixel-block copies would not fit the code budget).
       const regionPb = vertical ? (length >= shape.columnPb ? shape.columnPb : 1)
         : length >= pb && (interior || band || form !== 'halves') ? pb : 1;
-      // dwpair: its band functions load input words too, so their rows take the lead pixel as the interior's do.
-      const lead = (interior || (band && form === 'dwpair')) && leadOk(regionPb);
-      // Where the block function may load its inputs as words: behind a lead, or (dwpair's column functions) where
-      // every call's input starts on a word, proved here.
-      const aligned = lead || (kind === 'column' && form === 'dwpair' && columnWords(m, x));
+      // dwpair: its band functions load input words too, so their rows take the lead pixel as the interior's do; its
+      // column functions load words where every call's input is on the parity of the band's first (proved here), and
+      // run every pixel through the tail if that one is off a word (checked at run time: `lead`); that tail is a row
+      // loop (halfwords; the corners' function where the column count is theirs).
+      const columnLead = kind === 'column' && form === 'dwpair' && columnWords(m, x);
+      const lead = ((interior || (band && form === 'dwpair')) && leadOk(regionPb)) || columnLead;
       const doc = interior ? 'interior: every tap inside the input'
         : vertical ? `side band: ${x.valid.length} consecutive kernel column(s), every kernel row, pixels down the column`
           : band ? `top or bottom band: every kernel column, kernel rows ${y.valid.join(', ')} relative to the first`
@@ -577,8 +578,9 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
       const main: Record<number, string> = {};
       const tail: Record<number, string> = {};
       for (const size of sizes) {
-        main[size] = fnFor(kind, x.valid, size, regionPb, doc, y.valid, aligned);
-        if (length % regionPb !== 0) tail[size] = fnFor(kind, x.valid, size, 1, doc, y.valid, kind === 'column' && aligned);
+        main[size] = fnFor(kind, x.valid, size, regionPb, doc, y.valid, lead);
+        if (columnLead) tail[size] = fnFor('rowloop', x.valid, size, 1, 'border, or a side band whose input is off a word');
+        else if (length % regionPb !== 0) tail[size] = fnFor(kind, x.valid, size, 1, doc, y.valid);
         // A row's lead pixel (only when its input starts off a word): a row loop is enough, and much smaller.
         else if (lead) tail[size] = fnFor('rowloop', x.valid, size, 1, 'border, or the lead pixel of an interior row');
       }
