@@ -605,7 +605,9 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
 function wordInputs(m: KernelModel, form: MacForm, pixels: number): boolean {
   const s = strides(m);
   return (form === 'halves' || form === 'dwpair') && pixels % 2 === 0 && (pixels * m.strideW * s.col) % 2 === 0
-    && (m.groups === 1 || (m.inPerGroup * s.ci) % 2 === 0);
+    && (m.groups === 1 || (m.inPerGroup * s.ci) % 2 === 0)
+    // dwpair: the lead pixel must move the input by an odd number of elements to put it on a word
+    && (form !== 'dwpair' || (m.strideW * s.col) % 2 === 1);
 }
 
 /**
