@@ -214,6 +214,8 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       noSched8: opt.macForm === 'taps8',
       lead: anyLead,
       leadDown: opt.regions.some((r) => r.lead && r.vertical),
+      // a row's lead pixel moves its input by the step along W: an even one cannot put the row on a word
+      leadRow: anyLead && (m.strideW * (m.layout === 'hwc' ? m.inC : 1)) % 2 === 0,
       // halves reads aligned weight words only (no unaligned loads on the core): a word-aligned array.
       alignedWords: opt.macForm === 'halves' || opt.macForm === 'dwpair',
       // the 16-bit halves helpers (word loads, SMLALxy): the paired forms and dwpair

@@ -600,14 +600,13 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
 
 /**
  * halves, dwpair: interior pixel blocks keep the word alignment of their input (an even number of elements apart, and
- * every group's input plane starts on the parity of the first), so a row's lead pixel puts them on words.
+ * every group's input plane starts on the parity of the first), so a row's lead pixel puts them on words (with an even
+ * step along W no pixel does: such a row runs every pixel through the tail, see the run function).
  */
 function wordInputs(m: KernelModel, form: MacForm, pixels: number): boolean {
   const s = strides(m);
   return (form === 'halves' || form === 'dwpair') && pixels % 2 === 0 && (pixels * m.strideW * s.col) % 2 === 0
-    && (m.groups === 1 || (m.inPerGroup * s.ci) % 2 === 0)
-    // dwpair: the lead pixel must move the input by an odd number of elements to put it on a word
-    && (form !== 'dwpair' || (m.strideW * s.col) % 2 === 1);
+    && (m.groups === 1 || (m.inPerGroup * s.ci) % 2 === 0);
 }
 
 /**

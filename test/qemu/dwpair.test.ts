@@ -37,9 +37,9 @@ const cases: { spec: Record<string, unknown>; words: boolean; columns: boolean }
   // asymmetric padding: two left columns with different kernel columns, none on the right (row loops there: two
   // column functions would not fit the code budget)
   { spec: dw('dwp_asym', 3, 12, 10, { padding: [1, 2, 1, 0] }), words: true, columns: false },
-  // stride 2 ('same' padding): a lead pixel would not move the input onto a word, so no input words; kernel 2 (4 taps:
-  // weights on even elements only in the interior; pixel triples, odd blocks: halfword inputs)
-  { spec: dw('dwp_s2', 4, 11, 16, { stride: 2, padding: 'same' }), words: false, columns: false },
+  // stride 2 ('same' padding): no lead pixel puts a row that starts odd on a word (every pixel through the tail then);
+  // kernel 2 (4 taps: weights on even elements only in the interior; pixel triples, odd blocks: halfword inputs)
+  { spec: dw('dwp_s2', 4, 11, 16, { stride: 2, padding: 'same' }), words: true, columns: false },
   { spec: dw('dwp_k2', 3, 8, 10, { kernel: 2, padding: 1 }), words: false, columns: false },
   // dilation 2 (a column's inputs two apart: no column words), one channel (every interior call on even weights)
   { spec: dw('dwp_d2', 1, 12, 12, { dilation: 2, padding: 2 }), words: true, columns: false },
