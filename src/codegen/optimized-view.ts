@@ -3,7 +3,7 @@ import type { KernelModel } from '../spec/index.ts';
 import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
 import { ACC_LIMIT as LIMIT, type AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
-import { qFinish, qFinishGains, qFinishView } from './qfinish.ts';
+import { qFinish, qFinishGains, qFinishView, type QFinish } from './qfinish.ts';
 import { LANE2_SHIFT, planOptimized, rowContiguousWeights, unitOf, type Def8, type Halves, type MacForm, STAGE_BYTES, stagingFor } from './optimized.ts';
 
 /**
@@ -36,7 +36,7 @@ const splitLong: Record<IsaFeatures['state'], readonly MacForm[]> = { a32: ['tap
 function noScheduleReason(form: MacForm, split: boolean, depthwiseLong: boolean): string | null {
   if (split) return "GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators.";
   if (form === 'lane2' || form === 'taps8') return "GCC's early scheduling would hoist every weight load of a loop ahead of its MACs and spill them.";
-  if (form === 'single' && depthwiseLong)
+  if ((form === 'single' || form === 'dwpair') && depthwiseLong)
     return "One input channel per group and 64-bit accumulators: with no channel loop GCC's early scheduling would hoist every load of a block ahead of its multiplies and spill the accumulators.";
   return null;
 }
@@ -81,6 +81,7 @@ const macFormDocs = {
   taps: 'q15 pairs of adjacent kernel columns through SMLALD/SMLAD (words of two inputs x words of two weights), SMLALxy for the rest',
   halves: 'q15 weights of two output channels per aligned word, SMLALxy/SMLAxy pick the half (no load per weight)',
   lane2: 'two 8-bit pixels packed in bit lanes of one register (x0 + x1*2^23), one SMLAL per two MACs in the interior',
+  dwpair: 'q15 depthwise: the interior loads inputs and weights as aligned words of two, SMLALxy/SMLAxy pick the halves',
 } as const;
 
 /** Interior seeds with the input offset folded in (bias + offset x Σw), if the accumulator bound still holds. */
@@ -104,6 +105,18 @@ export function foldedSeeds(m: KernelModel, accType: AccumulatorPlan['accType'])
   return seeds;
 }
 
+/**
+ * dwpair (ARMv5TE: no SSAT): the output stage stores the clamped value's bits, its bounds as immediates, where the
+ * shifted accumulator fits int32 and the clamp is the storage type's whole range (no activation). Measured on bench
+ * d q15 (arm926ej-s): the two bounds held in registers made GCC spill and reload them per pixel block.
+ */
+function storeBits(form: string, qf: QFinish | null, st: { bits: number; cType: string }, isa: IsaFeatures) {
+  const half = 1n << BigInt(st.bits - 1);
+  if (form !== 'dwpair' || !qf || !qf.narrow || isa.saturate || st.bits !== 16 || qf.lo !== -half || qf.hi !== half - 1n) return null;
+  return { bits: st.bits, shift: qf.shift, lo: cInt(qf.lo, 'int32_t'), hi: cInt(qf.hi, 'int32_t'), uType: 'uint16_t',
+    loBits: half.toString(16).toUpperCase(), hiWord: ((~Number(half)) >>> 0).toString(16).toUpperCase() };
+}
+
 export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, ctx: OptimizedViewContext) {
   const optimize = ctx.optimize ?? 'default';
   // Staged: the planner and the input side see the staging buffer (HWC, padded, one output row); outputs stay m's.
@@ -122,9 +135,11 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   // The single form keeps int64 accumulators (GCC schedules SMLAL well) except in depthwise-like kernels (one input
   // channel per group), where GCC's even register pairs spilled (arm926ej-s bench d q15 4.31 -> 3.66, arm920t
   // 3.71 -> 3.66; as halves elsewhere measured slower: arm920t bench a q15 2.08 -> 2.86).
+  // dwpair's border functions are single's, its interior MACs halves (SMLALxy on the same split halves).
   const splitForms = splitLong[isa.state];
-  const splitPlain = opt.macForm === 'single' && acc64 && m.inPerGroup === 1 && splitForms.includes('single');
-  const split = splitPlain || (acc64 && opt.macForm !== 'single' && splitForms.includes(opt.macForm));
+  const depthwiseForm = opt.macForm === 'single' || opt.macForm === 'dwpair';
+  const splitPlain = depthwiseForm && acc64 && m.inPerGroup === 1 && splitForms.includes('single');
+  const split = splitPlain || (acc64 && !depthwiseForm && splitForms.includes(opt.macForm));
   const macOp = (h: Halves) => (split ? (h === 'd' ? 'smlald' : `smlal${h}`) : h === 'd' ? dualMac : acc64 ? `${m.name}_smlal${h}` : `__smla${h}`);
   // Split accumulators pinned to callee-saved registers (GCC local register variables, which asm operands honour),
   // as many whole accumulators as PIN_REGISTERS holds: left free, GCC 12 moved them between registers every few
@@ -136,6 +151,30 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   // interior share the seeds: the output is the same function of the accumulator everywhere.
   const q = qFinish(m, plan);
   const qf = q && qFinishGains(q) ? q : null;
+  const rowsView = (f: (typeof opt.fns)[number], rows: typeof f.rows) => rows.map((r, i) => {
+        const last = r.loads.length ? r.loads[r.loads.length - 1].offset : 0;
+        const rebase = (f.macForm === 'single' || f.macForm === 'lane2') && f.kind !== 'rowloop' && last * (st.bits / 8) > loadReach[isa.state](st.bits);
+        const column = f.kind === 'column';
+        // A kernel column's loads are rows apart: based on its middle one, twice as many reach their immediates.
+        const base = !rebase ? 0 : column ? r.loads[Math.floor((r.loads.length - 1) / 2)].offset : r.loads[0].offset;
+        return {
+          ...r,
+          label: r.column ? `kernel column ${r.ky}` : r.inputRow ? `input row +${r.ky}` : r.ky >= 1000 ? `input channel +${Math.floor(r.ky / 1000)}, kernel row ${r.ky % 1000}` : `kernel row ${r.ky}`,
+          rowBase: rebase ? { id: `row${i}`, offset: base } : null,
+          loads: r.loads.map((l) => ({ ...l, ...def8View(l.b8, l.offset - base), offset: l.offset - base, add: offsetNeeded && !(folded !== null && f.kind === 'unrolled') ? 1 : 0,
+            ...(l.lane !== undefined ? { lane: true, offset2: l.lane - base } : {}) })),
+          taps: r.taps.map((t) => ({
+            ...t,
+            // a function whose LDRDs move the pointer reads every other weight relative to where it then is
+            weights: t.weights.map((w) => ({ ...w, ...def8View(w.b8, w.index), index: w.rel ?? w.index,
+              pairBytes: w.pair ? w.pair.step * (st.bits / 8) : 0 })),
+            macs: t.macs.map((mac) => {
+              if (mac.halves) usedHalves.add(mac.halves);
+              return { ...mac, op: mac.halves ? macOp(mac.halves) : split ? plainSplitOp[f.macForm] : undefined, lane: f.laneAccs.length > 0 };
+            }),
+          })),
+        };
+      });
   const fns = opt.fns.map((f) => {
     // Only the interior (every tap inside the input) may use folded seeds; border taps add the offset per input.
     const fold = folded !== null && f.kind === 'unrolled';
@@ -154,29 +193,8 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       wStep: f.wAdvance === 0 ? `${f.ciStep} * ${f.weightsPerCi}` : f.ciStep * f.weightsPerCi === f.wAdvance ? '' : String(f.ciStep * f.weightsPerCi - f.wAdvance),
       pairDecl: f.pairHis.join(', '),
       seedFn: qf ? `${m.name}_q_seed_of` : fold ? `${m.name}_interior_seed_of` : `${m.name}_seed`,
-      rows: f.rows.map((r, i) => {
-        const last = r.loads.length ? r.loads[r.loads.length - 1].offset : 0;
-        const rebase = (opt.macForm === 'single' || opt.macForm === 'lane2') && f.kind !== 'rowloop' && last * (st.bits / 8) > loadReach[isa.state](st.bits);
-        // A kernel column's loads are rows apart: based on its middle one, twice as many reach their immediates.
-        const base = !rebase ? 0 : column ? r.loads[Math.floor((r.loads.length - 1) / 2)].offset : r.loads[0].offset;
-        return {
-          ...r,
-          label: r.column ? `kernel column ${r.ky}` : r.ky >= 1000 ? `input channel +${Math.floor(r.ky / 1000)}, kernel row ${r.ky % 1000}` : `kernel row ${r.ky}`,
-          rowBase: rebase ? { id: `row${i}`, offset: base } : null,
-          loads: r.loads.map((l) => ({ ...l, ...def8View(l.b8, l.offset - base), offset: l.offset - base, add: offsetNeeded && !fold ? 1 : 0,
-            ...(l.lane !== undefined ? { lane: true, offset2: l.lane - base } : {}) })),
-          taps: r.taps.map((t) => ({
-            ...t,
-            // a function whose LDRDs move the pointer reads every other weight relative to where it then is
-            weights: t.weights.map((w) => ({ ...w, ...def8View(w.b8, w.index), index: w.rel ?? w.index,
-              pairBytes: w.pair ? w.pair.step * (st.bits / 8) : 0 })),
-            macs: t.macs.map((mac) => {
-              if (mac.halves) usedHalves.add(mac.halves);
-              return { ...mac, op: mac.halves ? macOp(mac.halves) : split ? plainSplitOp[opt.macForm] : undefined, lane: f.laneAccs.length > 0 };
-            }),
-          })),
-        };
-      }),
+      rows: rowsView(f, f.rows),
+      dw: f.dw ? { weights: f.dw.weights, odd: f.dw.odd ? { rows: rowsView(f, f.dw.odd.rows), weights: f.dw.odd.weights } : null } : null,
     };
   });
   // Regions name their functions by number (the switch in the run function); 255 = none.
@@ -230,6 +248,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       // The sign test on cores without SSAT, except with split 64-bit halves (ARMv5TE's SMLALxy pairs), where two
       // compares measured faster overall (bench q15 on ARM926EJ-S: e -8.5%, f -17% against the sign test's -0.6%, +4%).
       qf: qf ? qFinishView(qf, plan, isa, !split) : null,
+      storeBits: storeBits(opt.macForm, qf, st, isa),
       interiorSeedLines: folded ? cArrayRows(folded.map((v) => cInt(v, plan.accType)), 8) : [],
       dual: opt.dual,
       quad,
@@ -245,8 +264,13 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       taps8: opt.macForm === 'taps8',
       lanes8: opt.lanes8,
       lead: anyLead,
+      leadDown: opt.regions.some((r) => r.lead && r.vertical),
+      // a row's lead pixel moves its input by the step along W: an even one cannot put the row on a word
+      leadRow: anyLead && (m.strideW * (m.layout === 'hwc' ? m.inC : 1)) % 2 === 0,
       // halves reads aligned weight words only (no unaligned loads on the core): a word-aligned array.
-      alignedWords: opt.macForm === 'halves',
+      alignedWords: opt.macForm === 'halves' || opt.macForm === 'dwpair',
+      // the 16-bit halves helpers (word loads, SMLALxy): the paired forms and dwpair
+      halfWords: paired || opt.macForm === 'dwpair',
       // LDRD pairs (ARMv5TE) need 8-byte aligned addresses: the array is, and every base and offset was checked.
       ldrd: anyLdrd,
       weightAlign: anyLdrd ? 8 : 4,

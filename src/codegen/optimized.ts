@@ -49,7 +49,7 @@ const UNROLL_MACS = 24;
  * 2 x 2 blocking's 64-bit accumulators once per iteration (A32 has 14 registers for 8 accumulator halves, pointers,
  * inputs and weights), so longer iterations pay off (measured on ARM926EJ-S: bench a 2.22 -> 1.85, b 2.85 -> 2.36 instructions/MAC).
  */
-const unrollTargets: Record<MacForm, number[]> = { single: [UNROLL_MACS], dual: [UNROLL_MACS], quad: [UNROLL_MACS], taps: [UNROLL_MACS], taps8: [UNROLL_MACS], halves: [144, UNROLL_MACS], lane2: [UNROLL_MACS] };
+const unrollTargets: Record<MacForm, number[]> = { single: [UNROLL_MACS], dual: [UNROLL_MACS], quad: [UNROLL_MACS], taps: [UNROLL_MACS], taps8: [UNROLL_MACS], halves: [144, UNROLL_MACS], lane2: [UNROLL_MACS], dwpair: [UNROLL_MACS] };
 /**
  * lane2: code instructions per (lo, hi) pair beyond its MACs: zeroing, extraction, the seeds' adds, and the pairs kept
  * live across the output stage's calls (measured upper bound, A32 bench a and e at 4 x 2 with every output called).
@@ -147,6 +147,8 @@ export interface Row {
   ky: number;
   /** A column function's group: one kernel column, its inputs down the pixels and kernel rows. */
   column?: boolean;
+  /** dwpair: the group of one input row (ky: rows from the function's first), every MAC that reads it. */
+  inputRow?: boolean;
   loads: Load[];
   taps: Tap[];
 }
@@ -183,6 +185,11 @@ export interface BlockFn {
   wAdvance: number;
   /** The second words of LDRD pairs (declared once per iteration: a later tap reads them). */
   pairHis: string[];
+  /**
+   * dwpair: the channel's weights, loaded once per call before the pixel loop (the taps load none); `odd`: the body
+   * and weights for a weight pointer on an odd element (the other pairing of the taps), or null: every call is even.
+   */
+  dw: { weights: WeightLoad[]; odd: { rows: Row[]; weights: WeightLoad[] } | null } | null;
 }
 
 export interface Region {
@@ -227,8 +234,13 @@ export interface Region {
  *   (recovered by sign extension) and pixel 1's above them (plus the borrow); the seed is added after extraction.
  *   A packed value serves every tap and channel that reads it. Only the unrolled interior's even pixel blocks take
  *   it; the row loops and single pixels multiply as single does (same weight order).
+ * - dwpair: q15 depthwise (one input and one output channel per group) with SMLAxy/SMLALxy but no SMLAD (ARMv5TE):
+ *   the interior loads its inputs as aligned words of two adjacent elements (the caller's lead keeps px on a word)
+ *   and the channel's weights as aligned words of two consecutive taps (the raw order; a block at an odd element
+ *   runs a second copy of the body with the other pairing), and SMLALxy picks the halves: about half the loads and
+ *   no extraction. The other functions multiply as single does (same weight order).
  */
-export type MacForm = 'single' | 'dual' | 'quad' | 'taps' | 'taps8' | 'halves' | 'lane2';
+export type MacForm = 'single' | 'dual' | 'quad' | 'taps' | 'taps8' | 'halves' | 'lane2' | 'dwpair';
 
 /** lane2: bit position of the second pixel in the packed register (the pointwise family's lane2 uses it too). */
 export const LANE2_SHIFT = 23;
@@ -330,6 +342,12 @@ export const macForms: readonly { form: MacForm; needs: (keyof IsaFeatures)[]; l
     why: 'q15, an even number of output channels per group (blocks of whole channel pairs)',
   },
   {
+    form: 'dwpair', needs: ['dspv5te'], lacks: ['simd32'],
+    accepts: (m) => m.numeric.storage.bits === 16 && m.numeric.inputOffset === 0 && m.layout === 'chw' && m.inPerGroup === 1
+      && m.outPerGroup === 1,
+    why: 'q15 CHW depthwise (one input and one output channel per group): words of two inputs and of two taps\' weights, SMLALxy',
+  },
+  {
     // Thumb-1 has no SMLAL; the host runs no inline ARM assembly. Measured on cores without SIMD32 only (ARM920T,
     // ARM926EJ-S, Cortex-M3): the SIMD cores keep single where quad and taps8 do not apply.
     form: 'lane2', needs: ['longMultiply'], lacks: ['simd32'], states: ['a32', 'thumb2'],
@@ -347,7 +365,7 @@ export function chooseMacForm(m: KernelModel, isa: IsaFeatures): MacForm {
 export const rowContiguousWeights = (f: MacForm): boolean => f === 'taps' || f === 'taps8';
 
 /** Input channels one MAC unit covers. */
-export const unitOf: Record<MacForm, number> = { single: 1, dual: 2, quad: 4, taps: 1, taps8: 1, halves: 1, lane2: 1 };
+export const unitOf: Record<MacForm, number> = { single: 1, dual: 2, quad: 4, taps: 1, taps8: 1, halves: 1, lane2: 1, dwpair: 1 };
 
 export interface OptimizedPlan {
   macForm: MacForm;
@@ -414,6 +432,8 @@ function registersNeeded(ob: number, pb: number, accWords: number, form: MacForm
   // halves: an input at a time, the words of a tap's channel pairs.
   if (form === 'taps') return ob * pb * accWords + Math.ceil((pb + kW - 1) / 2) + 2;
   if (form === 'halves') return ob * pb * accWords + 1 + ob / 2;
+  // dwpair: the channel's weight words (held across the pixel loop: about one per two taps) and an input word.
+  if (form === 'dwpair') return pb * accWords + Math.ceil(kW / 2) + 1;
   // taps8: the unpacked input lanes (about one per pixel, one more from 4 columns), one channel's weight lanes.
   if (form === 'taps8') return ob * pb * accWords + pb + (kW >= 4 ? 1 : 0) + (kW === 5 ? 3 : 2) - TAPS8_EXTRA_REGS;
   // lane2 (even blocks): a (lo, hi) pair per channel and pixel pair, a packed input per pair (streamed: made just
@@ -498,7 +518,9 @@ function fnBytes(f: BlockFn, accWords: number, m: KernelModel, state: IsaFeature
   // Border functions add the input offset to every input they load (the interior folds it into its seeds).
   const add = m.numeric.inputOffset !== 0 && f.kind !== 'unrolled' ? 1 : 0;
   let n = f.laneAccs.length * LANE2_PAIR_CODE;
-  for (const r of f.rows) {
+  // dwpair: its weights once per call, and the second body
+  if (f.dw) n += f.dw.weights.length + (f.dw.odd ? f.dw.odd.weights.length : 0);
+  for (const r of [...f.rows, ...(f.dw?.odd?.rows ?? [])]) {
     // lane2: two loads (each with the offset's add) and the packing add per value
     n += f.macForm === 'taps8' ? r.loads.reduce((a, l) => a + def8Cost(l.b8), 0)
       : r.loads.reduce((a, l) => a + (l.lane === undefined ? k + add : 3 + 2 * add), 0);
@@ -544,10 +566,9 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
   const sizes = m.outPerGroup % ob > 0 ? [ob, m.outPerGroup % ob] : [ob];
   const fns: BlockFn[] = [];
   const names = new Map<string, string>();
-  // halves: interior pixel blocks keep the word alignment of their input (an even number of elements apart).
-  const leadOk = (pixels: number) => form === 'halves' && pixels % 2 === 0 && (pixels * m.strideW * s.col) % 2 === 0
-    && (m.groups === 1 || (m.inPerGroup * s.ci) % 2 === 0);
-  const fnFor = (kind: BlockFn['kind'], kxs: number[], size: number, pixels: number, doc: string, kys: number[] = []): string => {
+  const leadOk = (pixels: number) => wordInputs(m, form, pixels);
+  const fnFor = (kind: BlockFn['kind'], kxs: number[], size: number, pixels: number, doc: string, kys: number[] = [],
+    aligned = kind === 'unrolled' && leadOk(pixels)): string => {
     // A row loop's code depends only on how many columns it has (offsets are relative to its first column), so
     // column sets of the same length share one function (GCC would merge the copies and confuse stack analysis).
     // So does a column function's: it depends on its columns' live kernel rows, relative to its first column.
@@ -556,12 +577,12 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
     const liveRows = (kx: number) => Array.from({ length: m.kH }, (_, ky) => (live.has(`${ky},${kx}`) ? 1 : 0)).join('');
     const shapeKey = kind === 'rowloop' ? String(kxs.length) : kind === 'column' ? kxs.map(liveRows).join('|')
       : kind === 'band' ? kys.map(liveMask).join('|') : kxs.join(',');
-    const key = `${kind}|${shapeKey}|${size}|${pixels}`;
+    const key = `${kind}|${shapeKey}|${size}|${pixels}|${aligned}`;
     let name = names.get(key);
     if (!name) {
       name = `${{ unrolled: 'interior', rowloop: 'rows', column: 'column', band: 'band' }[kind]}${fns.length}_o${size}_p${pixels}`;
       names.set(key, name);
-      fns.push({ ...blockFn(m, s, kind, kxs, size, pixels, name, doc, live, form, weightStride, kind === 'unrolled' && leadOk(pixels), shape.unroll, kys, pairBase),
+      fns.push({ ...blockFn(m, s, kind, kxs, size, pixels, name, doc, live, form, weightStride, aligned, shape.unroll, kys, pairBase),
         outlineFinish: outlinedIn(shape.outline, kind) });
     }
     return name;
@@ -584,7 +605,12 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
       // halves: row-loop bands one pixel at a time (their pixel-block copies would not fit the code budget).
       const regionPb = vertical ? (length >= shape.columnPb ? shape.columnPb : 1)
         : length >= pb && (interior || band || form !== 'halves') ? pb : 1;
-      const lead = interior && leadOk(regionPb);
+      // dwpair: its band functions load input words too, so their rows take the lead pixel as the interior's do; its
+      // column functions load words where every call's input is on the parity of the band's first (proved here), and
+      // run every pixel through the tail if that one is off a word (checked at run time: `lead`); that tail is a row
+      // loop (halfwords; the corners' function where the column count is theirs).
+      const columnLead = kind === 'column' && form === 'dwpair' && columnWords(m, x);
+      const lead = ((interior || (band && form === 'dwpair')) && leadOk(regionPb)) || columnLead;
       const doc = interior ? 'interior: every tap inside the input'
         : vertical ? `side band: ${x.valid.length} consecutive kernel column(s), every kernel row, pixels down the column`
           : band ? `top or bottom band: every kernel column, kernel rows ${y.valid.join(', ')} relative to the first`
@@ -592,8 +618,9 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
       const main: Record<number, string> = {};
       const tail: Record<number, string> = {};
       for (const size of sizes) {
-        main[size] = fnFor(kind, x.valid, size, regionPb, doc, y.valid);
-        if (length % regionPb !== 0) tail[size] = fnFor(kind, x.valid, size, 1, doc, y.valid);
+        main[size] = fnFor(kind, x.valid, size, regionPb, doc, y.valid, lead);
+        if (columnLead) tail[size] = fnFor('rowloop', x.valid, size, 1, 'border, or a side band whose input is off a word');
+        else if (length % regionPb !== 0) tail[size] = fnFor(kind, x.valid, size, 1, doc, y.valid);
         // A row's lead pixel (only when its input starts off a word): a row loop is enough, and much smaller.
         else if (lead) tail[size] = fnFor('rowloop', x.valid, size, 1, 'border, or the lead pixel of an interior row');
       }
@@ -609,6 +636,29 @@ function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>
   const bytes = RUN_BYTES + REGION_ROW_BYTES * regions.length + (fns.some((f) => f.outlineFinish) ? codeCost[state].finishBody : 0)
     + fns.reduce((a, f) => a + fnBytes(f, accWords, m, state), 0);
   return { fns, regions, bytes, sizes };
+}
+
+/**
+ * halves, dwpair: interior pixel blocks keep the word alignment of their input (an even number of elements apart, and
+ * every group's input plane starts on the parity of the first), so a row's lead pixel puts them on words (with an even
+ * step along W no pixel does: such a row runs every pixel through the tail, see the run function).
+ */
+function wordInputs(m: KernelModel, form: MacForm, pixels: number): boolean {
+  const s = strides(m);
+  return (form === 'halves' || form === 'dwpair') && pixels % 2 === 0 && (pixels * m.strideW * s.col) % 2 === 0
+    && (m.groups === 1 || (m.inPerGroup * s.ci) % 2 === 0);
+}
+
+/**
+ * dwpair's column functions (pixels down one output column): every call's first input is on an even element when the
+ * rows and the groups' planes are an even number of elements apart and every column of the band reads from an even
+ * input column (one column, or an even stride).
+ */
+function columnWords(m: KernelModel, x: AxisBand): boolean {
+  const s = strides(m);
+  if (s.col !== 1 || s.row % 2 !== 0 || (m.groups > 1 && (m.inPerGroup * s.ci) % 2 !== 0) || x.valid.length === 0) return false;
+  if (x.lo !== x.hi && m.strideW % 2 !== 0) return false;
+  return (x.lo * m.strideW - m.pad.left + x.valid[0] * m.dilW) % 2 === 0;
 }
 
 /** int16 elements in the 8 bytes an ARMv5TE LDRD needs its address aligned to. */
@@ -709,11 +759,12 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
   const outlines: FinishPlacement[] = m.numeric.kind !== 'int8' ? ['inline']
     : macsPerOutput >= MIN_MACS_FOR_BORDER_CALLS ? ['inline', 'border', 'all'] : ['inline', 'all'];
   const paired = macForm === 'taps' || macForm === 'taps8' || macForm === 'halves';
-  const interiorOf = (ob: number, pb: number, unroll: number) => blockFn(m, strides(m), 'unrolled', allColumns(m), ob, pb, 'estimate', '', live, macForm, weightStride,
-    macForm === 'halves' && pb % 2 === 0, unroll, [], isa.ldrd && ldrdBaseAligned(m, macForm, ob));
+  const interiorOf = (ob: number, pb: number, unroll: number, form = macForm) => blockFn(m, strides(m), 'unrolled', allColumns(m), ob, pb, 'estimate', '', live, form, weightStride,
+    form === 'halves' ? pb % 2 === 0 : wordInputs(m, form, pb), unroll, [], isa.ldrd && ldrdBaseAligned(m, form, ob));
   const options: (Shape & { cost: number; form: MacForm })[] = [];
   // lane2: every blocking also as single (what the interior multiplies with when lane2 does not win or fit there).
-  const base: MacForm = macForm === 'lane2' ? 'single' : macForm;
+  // dwpair: likewise (its border functions are single's).
+  const base: MacForm = macForm === 'lane2' || macForm === 'dwpair' ? 'single' : macForm;
   // Column functions for the side bands cost the interior nothing: at equal cost every shape with them comes first
   // (with the border's output stage called if that is what fits), largest vertical blocks first, then the shapes
   // without (a row loop per side band).
@@ -721,7 +772,8 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
   // Band functions for the top and bottom bands likewise, with each column choice first with them, then without.
   // Not with one input channel per group (depthwise): with no channel loop GCC hoists every load of the body and
   // spills (measured on arm920t bench d q15: 5.43 -> 5.64 instructions/MAC with bands).
-  const bandChoices = macForm === 'taps8' || m.inPerGroup === 1 ? [false] : [true, false];
+  // dwpair's band functions hold their weights and load input words like its interior: with bands first.
+  const bandChoices = macForm === 'taps8' || (m.inPerGroup === 1 && macForm !== 'dwpair') ? [false] : [true, false];
   for (const column of columnBlocks)
   for (const bands of bandChoices)
   for (const outline of outlines)
@@ -736,13 +788,19 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
           // A column function multiplies in the base form (single or halves: lane2 packs only the interior's pairs),
           // so its blocking must fit the registers in that form (more spills and code otherwise: lane2's 4 x 2 with
           // 4 x 2 single column blocks measured 389 B over the code model on arm920t).
-          if (column > 1 && registersNeeded(ob, column, accWords, base, m.kW) > budget) continue;
+          if (column > 1 && (macForm === 'dwpair' ? column > 2 && registersNeeded(ob, column, accWords, 'dwpair', live.size) > budget
+            : registersNeeded(ob, column, accWords, base, m.kW) > budget)) continue;
           if (paired ? pairedShapeOk(m, macForm, ob) && (ob * pb <= 2 || registersNeeded(ob, pb, accWords, macForm, m.kW) <= budget)
             : ob * pb === 1 || registersNeeded(ob, pb, accWords, base) <= budget + (quad ? QUAD_EXTRA_REGS : 0))
             options.push({ ob, pb, outline, unroll, ...border, form: base, cost: (paired ? countedEstimate(m, interiorOf(ob, pb, unroll), accWords, lanes8) : estimate(m, ob, pb, accWords, base, widened))
               + call });
           if (macForm === 'lane2' && lane2ShapeOk(ob, pb, isa.state) && registersNeeded(ob, pb, accWords, 'lane2') <= budget + lane2Blocks[isa.state].extraRegs)
             options.push({ ob, pb, outline, unroll, ...border, form: 'lane2', cost: estimate(m, ob, pb, accWords, 'lane2', false) + call });
+          // dwpair: up to 2 pixels whatever the weights need (spilled weights reload from the stack as they would from
+          // the array); more only where every weight stays in a register (bench d q15 on arm926ej-s: 4 x 1 with its
+          // weights spilled measured 3.65 instructions/MAC against 2 x 1's 3.15).
+          if (macForm === 'dwpair' && ob === 1 && (pb <= 2 || registersNeeded(ob, pb, accWords, 'dwpair', live.size) <= budget))
+            options.push({ ob, pb, outline, unroll, ...border, form: 'dwpair', cost: countedEstimate(m, interiorOf(ob, pb, unroll, 'dwpair'), accWords) + call });
         }
   options.sort((a, b) => a.cost - b.cost);
   let chosen = options[options.length - 1];
@@ -822,6 +880,9 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
   // lane2 packs pixel pairs where its bound is proved (the interior) and the block is pairs; elsewhere single.
   const lanes = form === 'lane2' && kind === 'unrolled' && pb % 2 === 0;
   if (form === 'lane2' && !lanes) form = 'single';
+  // dwpair: the unrolled interior only (its pixel blocks keep px on a word); the border functions multiply as single.
+  if (form === 'dwpair' && kind === 'rowloop') form = 'single';
+  if (form === 'dwpair') return dwpairFn(m, s, kind, kxs, kind === 'unrolled' ? Array.from({ length: m.kH }, (_, i) => i) : kys, pb, fn, doc, live, alignedInput);
   const unit = unitOf[form];
   const kxMin = kxs.length ? kxs[0] : 0;
   // The unrolled interior (and a band, over its valid rows) drops taps that are zero everywhere; a row loop serves
@@ -873,6 +934,7 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
   return {
     fn, doc, kind, ob, pb, accs, laneAccs, rows: paired.rows, weightsPerCi, rowWeights: m.kW * ob * weightStride,
     ciStep, unit, macForm: form, hasTaps: rows.length > 0, outlineFinish: false, wAdvance: paired.wAdvance, pairHis: paired.pairHis,
+    dw: null,
   };
 }
 
@@ -1139,4 +1201,53 @@ function lane2Row(cols: number[], ob: number, pb: number, xAt: (p: number, kx: n
   });
   loads.sort((a, b) => a.offset - b.offset);
   return { loads, taps };
+}
+
+/**
+ * dwpair's unrolled functions, one channel and pb pixels: the interior (every tap), a band (its valid kernel rows, every
+ * column) or a column function (its valid kernel columns, every row; pixels down the column). Per input row, its
+ * inputs as aligned words where they start on an even element (px sits on a word when `xWords`), else halfwords, then
+ * every MAC that reads the row. The channel's weights (raw order: tap (ky, kx) at element ky x KW + kx, relative to the
+ * function's first valid tap) as aligned words of two consecutive elements starting on an element of the pointer's
+ * parity, the rest as halfwords, all loaded once per call (the same for every pixel block). Weight pointers on both
+ * parities (an odd number of taps per channel, a border's first tap) run a second body that pairs the other way.
+ */
+function dwpairFn(m: KernelModel, s: { ci: number; row: number; col: number }, kind: BlockFn['kind'], kxs: number[], kys: number[],
+  pb: number, fn: string, doc: string, live: Set<string>, xWords: boolean): BlockFn {
+  const per = m.kH * m.kW;
+  const down = kind === 'column';
+  const kyBase = kys[0];
+  const kxBase = kxs[0];
+  const taps: { ky: number; kx: number }[] = [];
+  for (const ky of kys) for (const kx of kxs) if (live.has(`${ky},${kx}`)) taps.push({ ky, kx });
+  // in rows (units of the input row) and columns from the function's first input
+  const rowOf = (p: number, ky: number) => (down ? p * m.strideH : 0) + (ky - kyBase) * m.dilH;
+  const colOf = (p: number, kx: number) => (down ? 0 : p * m.strideW) + (kx - kxBase) * m.dilW;
+  const inRows = [...new Set(taps.flatMap((t) => Array.from({ length: pb }, (_, p) => rowOf(p, t.ky))))].sort((a, b) => a - b);
+  const body = (parity: number, prefix: string): { rows: Row[]; weights: WeightLoad[] } => {
+    let loadId = 0;
+    let weightId = 0;
+    const w = resolveWords([], taps.map((t) => (t.ky - kyBase) * m.kW + t.kx - kxBase), (e) => (e + parity) % 2 === 0, () => `${prefix}w${weightId++}`);
+    const rows: Row[] = [];
+    for (const r of inRows) {
+      const reads = taps.flatMap((t) => Array.from({ length: pb }, (_, p) => ({ ...t, p })).filter((q) => rowOf(q.p, q.ky) === r));
+      const xAt = (q: { p: number; kx: number }) => r * s.row + colOf(q.p, q.kx) * s.col;
+      const x = resolveWords([], reads.map(xAt), (e) => xWords && e % 2 === 0, () => `${prefix}x${loadId++}`);
+      const macs: Mac[] = reads.map((q) => {
+        const xa = x.at.get(xAt(q))!;
+        const wa = w.at.get((q.ky - kyBase) * m.kW + q.kx - kxBase)!;
+        return { acc: `a0_${q.p}`, x: xa.id, w: wa.id, halves: `${xa.half}${wa.half}` as Halves };
+      });
+      rows.push({ ky: r, inputRow: true, loads: x.loads, taps: [{ weights: [], macs }] });
+    }
+    return { rows, weights: w.loads.map((l) => ({ id: l.id, index: l.offset, word: l.word })) };
+  };
+  const even = body(0, '');
+  // The interior's pointers are o x per (odd ones only with an odd per); a border's add its first tap: either parity.
+  const odd = kind !== 'unrolled' || (per % 2 === 1 && m.outC > 1) ? body(1, 'v') : null;
+  return {
+    fn, doc, kind, ob: 1, pb, accs: Array.from({ length: pb }, (_, p) => ({ id: `a0_${p}`, j: 0, p })), laneAccs: [],
+    rows: even.rows, weightsPerCi: per, rowWeights: m.kW, ciStep: 1, unit: 1, macForm: 'dwpair', hasTaps: even.rows.length > 0,
+    outlineFinish: false, wAdvance: 0, pairHis: [], dw: { weights: even.weights, odd },
+  };
 }

@@ -103,6 +103,32 @@ describe('MAC form table', () => {
     for (const [target, m, form] of cases) expect(chooseMacForm(m, isa(target)), `${target} ${m.layout} k${m.kW} s${m.strideW} d${m.dilW} o${m.outC}`).toBe(form);
   });
 
+  it('dwpair: q15 CHW depthwise on ARMv5TE only; weight words on both parities where blocks start on both', () => {
+    const dw = (over: Record<string, unknown> = {}) => model({ input: { channels: 4, height: 8, width: 10 }, output: { channels: 4 }, groups: 4, ...over });
+    const cases: [string, ReturnType<typeof model>, string][] = [
+      ['arm926ej-s', dw(), 'dwpair'],
+      // a channel multiplier of 2: halves (two output channels per weight word)
+      ['arm926ej-s', dw({ output: { channels: 8 } }), 'halves'],
+      ['arm926ej-s', dw({ layout: 'hwc' }), 'single'],
+      ['arm920t', dw(), 'single'],
+      ['cortex-m4', dw(), 'taps'],
+    ];
+    for (const [target, m, form] of cases) expect(chooseMacForm(m, isa(target)), `${target} ${m.layout} o${m.outC}`).toBe(form);
+    for (const [m, odd] of [[dw(), true], [dw({ kernel: 2 }), false], [dw({ input: { channels: 1, height: 8, width: 10 }, output: { channels: 1 }, groups: 1 }), false]] as const) {
+      const plan = planOptimized(m, isa('arm926ej-s'), planAccumulator(m).accType);
+      expect(plan.macForm).toBe('dwpair');
+      const interior = plan.fns.find((f) => f.kind === 'unrolled' && f.dw)!;
+      // 9 taps a channel: channel blocks start on odd elements too (a second body); 4 taps or one channel: even only
+      expect(interior.dw!.odd !== null, `${m.kW} taps ${m.outC} channels`).toBe(odd);
+      for (const [body, parity] of [[interior.dw!, 0], ...(interior.dw!.odd ? [[interior.dw!.odd, 1] as const] : [])] as const)
+        for (const w of body.weights) if (w.word) expect((w.index + parity) % 2).toBe(0);
+      // every tap multiplied once per pixel, from the weights loaded once per call
+      const macs = interior.rows.flatMap((r) => r.taps.flatMap((t) => t.macs));
+      expect(macs).toHaveLength(m.kH * m.kW * interior.pb);
+      expect(interior.rows.every((r) => r.taps.every((t) => t.weights.length === 0))).toBe(true);
+    }
+  });
+
   it('halves on ARMv5TE pairs weight words by LDRD only where every address is 8-byte aligned', () => {
     // Where alignment is not proved: 3 input channels x 3 x 3 taps make every block of 2 channels 54 elements (108
     // bytes, not a multiple of 8); 1 input channel steps 18 elements an iteration; groups of 6 channels x 3 inputs x

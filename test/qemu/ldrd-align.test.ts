@@ -3,9 +3,9 @@
  * generator pairs only where it proved every address aligned. This runs such kernels under QEMU with SCTLR.A set
  * (alignment faults on, through a patched convgen_entry.h) and checks them bit for bit: with the input word-aligned
  * and off by a halfword (the interior's lead pixel), one spec with a tail channel block, one with groups, one whose
- * first pair is pre-indexed. QEMU 7.2 faults a misaligned LDRD only off a word, not off 8 bytes, so the kernel's LDRD
- * macros are also patched to trap on an address off 8 bytes. A control moves the same weights 4 bytes off an 8-byte
- * boundary: that run must not pass.
+ * first pair is pre-indexed, one with stride 2 along W (a row off a word runs every pixel through the tail). QEMU 7.2
+ * faults a misaligned LDRD only off a word, not off 8 bytes, so the kernel's LDRD macros are also patched to trap on an
+ * address off 8 bytes. A control moves the same weights 4 bytes off an 8-byte boundary: that run must not pass.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,6 +29,8 @@ const cases = [
   // small weights: a 32-bit accumulator (SMLAxy, no split 64-bit halves)
   baseSpec({ name: 'ldrd_e', input: { channels: 8, height: 8, width: 10 }, output: { channels: 4 },
     weights: { values: Array.from({ length: 288 }, (_, i) => (i % 7) * 40 - 120) } }),
+  // stride 2 along W: no lead pixel puts a row that starts off a word on one (the whole row through the tail then)
+  baseSpec({ name: 'ldrd_f', input: { channels: 4, height: 11, width: 16 }, output: { channels: 4 }, stride: 2, padding: 'same' }),
 ];
 
 /** The same weight values 4 bytes past an 8-byte boundary (a struct with one word before them). */

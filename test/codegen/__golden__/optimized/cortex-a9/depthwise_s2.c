@@ -465,13 +465,10 @@ void depthwise_s2_run(const int16_t *restrict input, int16_t *restrict output)
             continue;
         }
         for (int oy = reg->y_lo; oy <= reg->y_hi; ++oy) {
-            int x0 = reg->x_lo;
-            /* the main function loads its inputs as aligned words: one pixel alone first if the row starts odd */
-            if (reg->lead && depthwise_s2_odd_start(input, reg, oy)) {
-                depthwise_s2_channels(input, output, reg, reg->tail, reg->tail_tail_channels, oy, x0, 1);
-                ++x0;
-            }
-            const int blocks = (reg->x_hi - x0 + 1) / reg->pb;
+            const int x0 = reg->x_lo;
+            /* the main function loads its inputs as aligned words; an even step along W keeps a row that starts odd
+               off a word at every pixel: then every pixel through the tail (halfwords) */
+            const int blocks = reg->lead && depthwise_s2_odd_start(input, reg, oy) ? 0 : (reg->x_hi - x0 + 1) / reg->pb;
             if (blocks > 0)
                 depthwise_s2_channels(input, output, reg, reg->main, reg->main_tail_channels, oy, x0, blocks);
             for (int ox = x0 + blocks * reg->pb; ox <= reg->x_hi; ++ox)
