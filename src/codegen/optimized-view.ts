@@ -179,20 +179,21 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
     // Only the interior (every tap inside the input) may use folded seeds; border taps add the offset per input.
     const fold = folded !== null && f.kind === 'unrolled';
     const column = f.kind === 'column';
+    const seedFn = qf ? `${m.name}_q_seed_of` : fold ? `${m.name}_interior_seed_of` : `${m.name}_seed`;
     return {
       ...f,
       rowloop: f.kind === 'rowloop',
       // Column functions step their pixel blocks down the band, the others along the row.
       pixelStep: column ? 'COLUMN_STRIDE' : 'PIXEL_STRIDE',
       along: column ? 'oy' : 'ox',
-      accs: f.accs.map((a, i) => ({ ...a, at: column ? `oy + ${a.p}, ox` : `oy, ox + ${a.p}`,
+      accs: f.accs.map((a, i) => ({ ...a, at: column ? `oy + ${a.p}, ox` : `oy, ox + ${a.p}`, seedCall: `${seedFn}(o0 + ${a.j})`,
         regs: pin(f.accs.length) && 2 * i + 1 < PIN_REGISTERS.length ? { lo: PIN_REGISTERS[2 * i], hi: PIN_REGISTERS[2 * i + 1] } : null })),
       rowWeightsExpr: opt.weightStride === 1 ? `KERNEL_W * ${f.ob}` : `KERNEL_W * ${f.ob} * ${opt.weightStride}`,
       finishFn: qf ? `${m.name}_q_finish` : f.outlineFinish ? `${m.name}_finish_call` : `${m.name}_finish`,
       // The interior's weight step per iteration, less what its LDRDs already moved the pointer ('' if nothing is left).
       wStep: f.wAdvance === 0 ? `${f.ciStep} * ${f.weightsPerCi}` : f.ciStep * f.weightsPerCi === f.wAdvance ? '' : String(f.ciStep * f.weightsPerCi - f.wAdvance),
       pairDecl: f.pairHis.join(', '),
-      seedFn: qf ? `${m.name}_q_seed_of` : fold ? `${m.name}_interior_seed_of` : `${m.name}_seed`,
+      seedFn,
       rows: rowsView(f, f.rows),
       dw: f.dw ? { weights: f.dw.weights, odd: f.dw.odd ? { rows: rowsView(f, f.dw.odd.rows), weights: f.dw.odd.weights } : null } : null,
     };

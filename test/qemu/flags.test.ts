@@ -7,21 +7,32 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSpec } from '../../src/spec/index.ts';
+import { planAccumulator } from '../../src/codegen/index.ts';
+import { planOptimized } from '../../src/codegen/optimized.ts';
+import { loadSpec, modelFromValue, type KernelModel } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { verifyPair } from '../../src/verify/index.ts';
-import { root } from '../helpers.ts';
+import { baseSpec, root } from '../helpers.ts';
 
-// halves + split + pinned (arm926ej-s), staged dual (cortex-m4), depthwise single split (A32), lane2 (arm920t int8)
+// halves + split + pinned (arm926ej-s), staged dual (cortex-m4), depthwise single split (A32), lane2 (arm920t int8),
+// and dwpair (depthwise q15 on arm926ej-s: its own loop with pinned accumulators)
 const specs = ['examples/q15_chw_rows.json', 'examples/depthwise_s2.json', 'examples/int8_hwc.json'];
+const dwpair = modelFromValue(baseSpec({ name: 'fl_dw', layout: 'chw', input: { channels: 4, height: 10, width: 14 }, output: { channels: 4 }, groups: 4 }),
+  path.join(root, 'fl_dw.json'));
 const flagSets = [['-O0'], ['-Os'], ['-O3', '-fno-omit-frame-pointer'], ['-O2', '-ffreestanding', '-fno-builtin']];
 
 describe('optimized kernels under other compiler flags', () => {
+  it('cover the dwpair form with 64-bit accumulators', () => {
+    expect(planOptimized(dwpair, findTarget('arm926ej-s')!.features, planAccumulator(dwpair).accType).macForm).toBe('dwpair');
+    expect(planAccumulator(dwpair).accType).toBe('int64_t');
+  });
+
   for (const target of ['arm920t', 'arm926ej-s', 'cortex-m4'])
     it(`${target}: bit-exact at ${flagSets.map((f) => f.join(' ')).join(', ')}`, async () => {
       const failures: string[] = [];
-      for (const spec of specs) {
-        const m = await loadSpec(path.join(root, spec));
+      const models: KernelModel[] = [...await Promise.all(specs.map((s) => loadSpec(path.join(root, s)))), dwpair];
+      for (const m of models) {
+        const spec = m.name;
         for (const extraFlags of flagSets) {
           const r = await verifyPair(m, findTarget(target)!, { seed: 5, timeoutSeconds: 300, variant: 'optimized', extraFlags });
           if (r.status !== 'pass') failures.push(`${spec} ${extraFlags.join(' ')}: ${r.error ?? JSON.stringify(r.first)}`);
