@@ -4,7 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, vi } from 'vitest';
+import { generate, writeKernel } from '../src/codegen/index.ts';
 import { modelFromValue, type KernelModel } from '../src/spec/index.ts';
+import { findTarget } from '../src/targets/index.ts';
+import { buildImage } from '../src/toolchain/index.ts';
+import { checkImage, testInputs } from '../src/verify/index.ts';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const fixtures = path.join(root, 'test', 'fixtures');
@@ -67,4 +71,30 @@ export function alignmentFaultEntry(entry: string, shift: number): string {
     `__asm__ __volatile__("mrc p15, 0, r0, c1, c0, 0\\n orr r0, r0, #2\\n mcr p15, 0, r0, c1, c0, 0" ::: "r0", "memory"); ` +
     `${fn}(s_, (out)); ` +
     `__asm__ __volatile__("mrc p15, 0, r0, c1, c0, 0\\n bic r0, r0, #2\\n mcr p15, 0, r0, c1, c0, 0" ::: "r0", "memory"); } while (0)`);
+}
+
+/**
+ * Builds a spec's optimized kernel for arm926ej-s under alignmentFaultEntry (its input `shift` halfwords off a word,
+ * alignment faults on), after `patchC` may rewrite its C, and checks it against the golden model.
+ */
+export async function runWithAlignmentFaults(spec: Record<string, unknown>, shift: number,
+  opts: { patchC?: (c: string, m: KernelModel) => string; timeoutSeconds?: number } = {}) {
+  const target = findTarget('arm926ej-s')!;
+  const m = modelFromValue(spec, path.join(root, `${spec.name as string}.json`));
+  const k = generate(m, { variant: 'optimized', isa: target.features });
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), `convgen-align-${m.name}-`));
+  try {
+    const dir = path.join(work, 'kernel');
+    writeKernel(k, dir);
+    const entryPath = path.join(dir, 'convgen_entry.h');
+    fs.writeFileSync(entryPath, alignmentFaultEntry(fs.readFileSync(entryPath, 'utf8'), shift));
+    if (opts.patchC) {
+      const cPath = path.join(dir, `${m.name}.c`);
+      fs.writeFileSync(cPath, opts.patchC(fs.readFileSync(cPath, 'utf8'), m));
+    }
+    const built = await buildImage(target, dir, path.join(work, 'build'));
+    return { m, r: await checkImage(m, built, testInputs(m, 2), path.join(work, 'run'), opts.timeoutSeconds ?? 60) };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 }

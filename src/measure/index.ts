@@ -110,7 +110,8 @@ export interface Measurement {
   weightBytes: { raw: number; flash: number | null };
   /** data + bss of the kernel + input + output + scratch buffers from the header. */
   ramBytes: number | null;
-  ram: { data: number; bss: number; input: number; output: number; scratch: number } | null;
+  /** `static`: the kernel's own buffers (a staging ring), already inside `bss`. */
+  ram: { data: number; bss: number; input: number; output: number; scratch: number; static: number } | null;
   /** RAM the target offers for .data, .bss and the stack. */
   targetRamBytes: number;
   stackBytes: number | null;

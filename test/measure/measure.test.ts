@@ -73,7 +73,7 @@ describe('measure', () => {
     expect(r.size!.text).toBeGreaterThan(0);
     // Weights (3×2×3×3 int16) and bias (3 int32) live in .rodata.
     expect(r.size!.rodata).toBeGreaterThanOrEqual(3 * 2 * 9 * 2 + 3 * 4);
-    expect(r.ram).toEqual({ data: r.size!.data, bss: r.size!.bss, input: 2 * 36 * 2, output: 3 * 36 * 2, scratch: 0 });
+    expect(r.ram).toEqual({ data: r.size!.data, bss: r.size!.bss, input: 2 * 36 * 2, output: 3 * 36 * 2, scratch: 0, static: 0 });
     expect(r.ramBytes).toBe(r.size!.data + r.size!.bss + 144 + 216);
     // Thumb-1 has no divide instruction: the runtime-shape loop calls __aeabi_idiv, and the stack walk follows it.
     expect(r.helpers.calls).toContain('__aeabi_idiv');

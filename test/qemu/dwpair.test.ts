@@ -6,17 +6,13 @@
  * (no input words across groups), pad 0, 1, 2 and asymmetric, kernel 2, 3 and 5 (weights on both parities, or even
  * only), stride 2, dilation 2, one channel, a 32-bit accumulator and an activation (the regular output stage).
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generate, planAccumulator, writeKernel } from '../../src/codegen/index.ts';
+import { planAccumulator } from '../../src/codegen/index.ts';
 import { planOptimized } from '../../src/codegen/optimized.ts';
 import { modelFromValue } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
-import { buildImage } from '../../src/toolchain/index.ts';
-import { checkImage, testInputs } from '../../src/verify/index.ts';
-import { alignmentFaultEntry, baseSpec, root } from '../helpers.ts';
+import { baseSpec, root, runWithAlignmentFaults } from '../helpers.ts';
 
 const dw = (name: string, c: number, h: number, w: number, over: Record<string, unknown> = {}) =>
   baseSpec({ name, input: { channels: c, height: h, width: w }, output: { channels: c }, groups: c, ...over });
@@ -48,23 +44,6 @@ const cases: { spec: Record<string, unknown>; words: boolean; columns: boolean }
   { spec: dw('dwp_relu', 4, 10, 12, { activation: 'relu' }), words: true, columns: true },
 ];
 
-async function run(spec: Record<string, unknown>, shift: number) {
-  const target = findTarget('arm926ej-s')!;
-  const m = modelFromValue(spec, path.join(root, `${spec.name as string}.json`));
-  const k = generate(m, { variant: 'optimized', isa: target.features });
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-dwpair-'));
-  try {
-    const dir = path.join(work, 'kernel');
-    writeKernel(k, dir);
-    const entryPath = path.join(dir, 'convgen_entry.h');
-    fs.writeFileSync(entryPath, alignmentFaultEntry(fs.readFileSync(entryPath, 'utf8'), shift));
-    const built = await buildImage(target, dir, path.join(work, 'build'));
-    return await checkImage(m, built, testInputs(m, 2), path.join(work, 'run'), 60);
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-}
-
 describe('dwpair (q15 depthwise, ARMv5TE) with alignment faults on (arm926ej-s)', () => {
   const isa = findTarget('arm926ej-s')!.features;
   it('is what the plan chooses, with input words where the shapes allow them', () => {
@@ -86,7 +65,7 @@ describe('dwpair (q15 depthwise, ARMv5TE) with alignment faults on (arm926ej-s)'
     const failures: string[] = [];
     for (const { spec } of cases)
       for (const shift of [0, 1]) {
-        const r = await run(spec, shift).catch((e: unknown) => ({ status: 'error', first: undefined, error: String(e) }));
+        const r = await runWithAlignmentFaults(spec, shift).then(({ r }) => r).catch((e: unknown) => ({ status: 'error', first: undefined, error: String(e) }));
         if (r.status !== 'pass') failures.push(`${spec.name as string} shift ${shift}: ${JSON.stringify(r.first ?? r.error)}`);
       }
     expect(failures).toEqual([]);

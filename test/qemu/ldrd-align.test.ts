@@ -7,17 +7,13 @@
  * faults a misaligned LDRD only off a word, not off 8 bytes, so the kernel's LDRD macros are also patched to trap on an
  * address off 8 bytes. A control moves the same weights 4 bytes off an 8-byte boundary: that run must not pass.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generate, planAccumulator, writeKernel } from '../../src/codegen/index.ts';
+import { planAccumulator } from '../../src/codegen/index.ts';
 import { planOptimized } from '../../src/codegen/optimized.ts';
 import { modelFromValue } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
-import { buildImage } from '../../src/toolchain/index.ts';
-import { checkImage, testInputs } from '../../src/verify/index.ts';
-import { alignmentFaultEntry, baseSpec, root } from '../helpers.ts';
+import { baseSpec, root, runWithAlignmentFaults } from '../helpers.ts';
 
 const cases = [
   baseSpec({ name: 'ldrd_a', input: { channels: 8, height: 8, width: 10 }, output: { channels: 4 } }),
@@ -52,25 +48,9 @@ function checkedLdrd(c: string): string {
   return out;
 }
 
-async function run(spec: Record<string, unknown>, shift: number, misalign: boolean) {
-  const target = findTarget('arm926ej-s')!;
-  const m = modelFromValue(spec, path.join(root, `${spec.name as string}.json`));
-  const k = generate(m, { variant: 'optimized', isa: target.features });
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-ldrd-'));
-  try {
-    const dir = path.join(work, 'kernel');
-    writeKernel(k, dir);
-    const entryPath = path.join(dir, 'convgen_entry.h');
-    fs.writeFileSync(entryPath, alignmentFaultEntry(fs.readFileSync(entryPath, 'utf8'), shift));
-    const cPath = path.join(dir, `${m.name}.c`);
-    const c = checkedLdrd(fs.readFileSync(cPath, 'utf8'));
-    fs.writeFileSync(cPath, misalign ? misalignedWeights(c, m.name) : c);
-    const built = await buildImage(target, dir, path.join(work, 'build'));
-    return { m, r: await checkImage(m, built, testInputs(m, 2), path.join(work, 'run'), misalign ? 20 : 60) };
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-}
+/** The kernel with its LDRDs checked (and, misaligned, its weights 4 bytes off 8) under alignment faults. */
+const run = (spec: Record<string, unknown>, shift: number, misalign: boolean) => runWithAlignmentFaults(spec, shift, {
+  patchC: (c, m) => (misalign ? misalignedWeights(checkedLdrd(c), m.name) : checkedLdrd(c)), timeoutSeconds: misalign ? 20 : 60 });
 
 describe('halves LDRD weight pairs with alignment faults on (arm926ej-s)', () => {
   it('are bit-exact, and a copy of the weights 4 bytes off 8-byte alignment is not', async () => {
