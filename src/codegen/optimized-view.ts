@@ -202,10 +202,11 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   const fnName = (n: string | undefined) => (n ? String(opt.fns.findIndex((f) => f.fn === n)) : '255');
   const anyLead = opt.regions.some((r) => r.lead);
   const anyVertical = opt.regions.some((r) => r.vertical);
+  const anyBlockTail = opt.regions.some((r) => r.tailPb > 1);
   const anyLdrd = opt.fns.some((f) => f.pairHis.length > 0);
   const regions = opt.regions.map((r) => ({
     fields: [r.y.lo, r.y.hi, r.x.lo, r.x.hi, r.kyMin, r.kxMin, r.rows, r.x.valid.length > 0 ? 1 : 0, r.pb,
-      ...(anyLead ? [r.lead ? 1 : 0] : []), ...(anyVertical ? [r.vertical ? 1 : 0] : [])].join(', '),
+      ...(anyLead ? [r.lead ? 1 : 0] : []), ...(anyVertical ? [r.vertical ? 1 : 0] : []), ...(anyBlockTail ? [r.tailPb] : [])].join(', '),
     fns: [fnName(r.main[opt.ob]), fnName(r.tail[opt.ob] ?? r.main[opt.ob]),
       fnName(opt.tailSize ? r.main[opt.tailSize] : undefined),
       fnName(opt.tailSize ? (r.tail[opt.tailSize] ?? r.main[opt.tailSize]) : undefined)].join(', '),
@@ -242,6 +243,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       windowY: staging ? 'reg->ky_lo * DILATION_H' : 'oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H',
       windowX: staging ? 'ox * STRIDE_W + reg->kx_lo * DILATION_W' : 'ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W',
       vertical: anyVertical,
+      blockTails: anyBlockTail,
       bands: opt.fns.some((f) => f.kind === 'band'),
       weightCount: opt.weights.length,
       weightLines: cArrayRows(opt.weights, 16),

@@ -537,3 +537,22 @@ describe('lane2 (two int8 pixels in bit lanes of one SMLAL)', () => {
     }
   });
 });
+
+describe('row remainders', () => {
+  it('run as one block of the remainder where the form allows and the code fits, else pixel by pixel', () => {
+    // 3x3 HWC q15 on Cortex-M4, padded left and right only: dual, 3-pixel blocks; 11 interior columns leave 2
+    const m = model({ layout: 'hwc', input: { channels: 2, height: 6, width: 13 }, output: { channels: 2 }, padding: [0, 1, 0, 1] });
+    const plan = planOptimized(m, findTarget('cortex-m4')!.features, planAccumulator(m).accType);
+    const interior = plan.regions.find((r) => r.y.valid.length === 3 && r.x.valid.length === 3)!;
+    const rest = (interior.x.hi - interior.x.lo + 1) % interior.pb;
+    expect(rest).toBeGreaterThanOrEqual(2);
+    expect(interior.tailPb).toBe(rest);
+    const tailFn = plan.fns.find((f) => f.fn === interior.tail[plan.ob])!;
+    expect(tailFn.pb).toBe(rest);
+    // the generated run loop steps by the region's tail block
+    const c = generate(m, { variant: 'optimized', isa: findTarget('cortex-m4')!.features }).files.find((f) => f.name === 'k.c')!.content;
+    expect(c).toContain('ox += reg->tail_pb');
+    // lane pairs (lane2 on ARMv4T int8) keep single pixels there
+    for (const r of planOptimized(m, findTarget('arm926ej-s')!.features, planAccumulator(m).accType).regions) expect(r.tailPb).toBe(1);
+  });
+});

@@ -6,7 +6,7 @@
  * fall inside the input; each region runs a function with exactly its valid taps, so no bounds check runs anywhere.
  * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows.
  *  Weights are stored in the blocked order the loops read (the same size as the plain order).
- * Code: about 3825 bytes estimated (budget 4096).
+ * Code: about 3771 bytes estimated (budget 4096).
  */
 #include "edge3x3.h"
 
@@ -177,15 +177,16 @@ static void edge3x3_rows1_o1_p3(const int16_t *restrict px0, const int16_t *rest
   }
 }
 
-/* 1 output channel(s) x 1 pixel(s); border: 3 consecutive kernel column(s), any kernel rows. */
-static void edge3x3_rows2_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
+/* 1 output channel(s) x 2 pixel(s); border: 3 consecutive kernel column(s), any kernel rows. */
+static void edge3x3_rows2_o1_p2(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += 2 * PIXEL_STRIDE, ox += 2) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
     int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
+    int64_t a0_1 = edge3x3_q_seed_of(o0 + 0);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
@@ -193,23 +194,31 @@ static void edge3x3_rows2_o1_p1(const int16_t *restrict px0, const int16_t *rest
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[1];
             const int32_t x2 = (int32_t)pr[2];
+            const int32_t x3 = (int32_t)pr[3];
             {
                 const int32_t w0 = wr[0];
                 a0_0 += x0 * w0;
+                a0_1 += x1 * w0;
             }
             {
                 const int32_t w1 = wr[1];
                 a0_0 += x1 * w1;
+                a0_1 += x2 * w1;
             }
             {
                 const int32_t w2 = wr[2];
                 a0_0 += x2 * w2;
+                a0_1 += x3 * w2;
             }
         }
     }
     {
         const int o = o0 + 0;
         OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+    }
+    {
+        const int o = o0 + 0;
+        OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish(a0_1);
     }
   }
 }
@@ -318,180 +327,79 @@ static void edge3x3_interior3_o1_p3(const int16_t *restrict px0, const int16_t *
   }
 }
 
-/* 1 output channel(s) x 1 pixel(s); interior: every tap inside the input. */
-static void edge3x3_interior4_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
+/* 1 output channel(s) x 2 pixel(s); interior: every tap inside the input. */
+static void edge3x3_interior4_o1_p2(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += 2 * PIXEL_STRIDE, ox += 2) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
     int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
+    int64_t a0_1 = edge3x3_q_seed_of(o0 + 0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 3 * 1, px += 3 * 1 * CI_STRIDE, w += 3 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[1];
             const int32_t x2 = (int32_t)px[2];
+            const int32_t x3 = (int32_t)px[3];
             {
                 const int32_t w0 = w[0];
                 a0_0 += x0 * w0;
+                a0_1 += x1 * w0;
             }
             {
                 const int32_t w1 = w[1];
                 a0_0 += x1 * w1;
+                a0_1 += x2 * w1;
             }
             {
                 const int32_t w2 = w[2];
                 a0_0 += x2 * w2;
+                a0_1 += x3 * w2;
             }
         }
         { /* kernel row 1 */
-            const int32_t x3 = (int32_t)px[16];
-            const int32_t x4 = (int32_t)px[17];
-            const int32_t x5 = (int32_t)px[18];
+            const int32_t x4 = (int32_t)px[16];
+            const int32_t x5 = (int32_t)px[17];
+            const int32_t x6 = (int32_t)px[18];
+            const int32_t x7 = (int32_t)px[19];
             {
                 const int32_t w3 = w[3];
-                a0_0 += x3 * w3;
+                a0_0 += x4 * w3;
+                a0_1 += x5 * w3;
             }
             {
                 const int32_t w4 = w[4];
-                a0_0 += x4 * w4;
+                a0_0 += x5 * w4;
+                a0_1 += x6 * w4;
             }
             {
                 const int32_t w5 = w[5];
-                a0_0 += x5 * w5;
+                a0_0 += x6 * w5;
+                a0_1 += x7 * w5;
             }
         }
         { /* kernel row 2 */
-            const int32_t x6 = (int32_t)px[32];
-            const int32_t x7 = (int32_t)px[33];
-            const int32_t x8 = (int32_t)px[34];
+            const int32_t x8 = (int32_t)px[32];
+            const int32_t x9 = (int32_t)px[33];
+            const int32_t x10 = (int32_t)px[34];
+            const int32_t x11 = (int32_t)px[35];
             {
                 const int32_t w6 = w[6];
-                a0_0 += x6 * w6;
+                a0_0 += x8 * w6;
+                a0_1 += x9 * w6;
             }
             {
                 const int32_t w7 = w[7];
-                a0_0 += x7 * w7;
+                a0_0 += x9 * w7;
+                a0_1 += x10 * w7;
             }
             {
                 const int32_t w8 = w[8];
-                a0_0 += x8 * w8;
-            }
-        }
-        { /* input channel +1, kernel row 0 */
-            const int16_t *row3 = px + 256;
-            KEEP_LOADS_IN_LOOP(row3); /* one address for the row: its loads' offsets fit the immediate */
-            const int32_t x9 = (int32_t)row3[0];
-            const int32_t x10 = (int32_t)row3[1];
-            const int32_t x11 = (int32_t)row3[2];
-            {
-                const int32_t w9 = w[9];
-                a0_0 += x9 * w9;
-            }
-            {
-                const int32_t w10 = w[10];
-                a0_0 += x10 * w10;
-            }
-            {
-                const int32_t w11 = w[11];
-                a0_0 += x11 * w11;
-            }
-        }
-        { /* input channel +1, kernel row 1 */
-            const int16_t *row4 = px + 272;
-            KEEP_LOADS_IN_LOOP(row4); /* one address for the row: its loads' offsets fit the immediate */
-            const int32_t x12 = (int32_t)row4[0];
-            const int32_t x13 = (int32_t)row4[1];
-            const int32_t x14 = (int32_t)row4[2];
-            {
-                const int32_t w12 = w[12];
-                a0_0 += x12 * w12;
-            }
-            {
-                const int32_t w13 = w[13];
-                a0_0 += x13 * w13;
-            }
-            {
-                const int32_t w14 = w[14];
-                a0_0 += x14 * w14;
-            }
-        }
-        { /* input channel +1, kernel row 2 */
-            const int16_t *row5 = px + 288;
-            KEEP_LOADS_IN_LOOP(row5); /* one address for the row: its loads' offsets fit the immediate */
-            const int32_t x15 = (int32_t)row5[0];
-            const int32_t x16 = (int32_t)row5[1];
-            const int32_t x17 = (int32_t)row5[2];
-            {
-                const int32_t w15 = w[15];
-                a0_0 += x15 * w15;
-            }
-            {
-                const int32_t w16 = w[16];
-                a0_0 += x16 * w16;
-            }
-            {
-                const int32_t w17 = w[17];
-                a0_0 += x17 * w17;
-            }
-        }
-        { /* input channel +2, kernel row 0 */
-            const int16_t *row6 = px + 512;
-            KEEP_LOADS_IN_LOOP(row6); /* one address for the row: its loads' offsets fit the immediate */
-            const int32_t x18 = (int32_t)row6[0];
-            const int32_t x19 = (int32_t)row6[1];
-            const int32_t x20 = (int32_t)row6[2];
-            {
-                const int32_t w18 = w[18];
-                a0_0 += x18 * w18;
-            }
-            {
-                const int32_t w19 = w[19];
-                a0_0 += x19 * w19;
-            }
-            {
-                const int32_t w20 = w[20];
-                a0_0 += x20 * w20;
-            }
-        }
-        { /* input channel +2, kernel row 1 */
-            const int16_t *row7 = px + 528;
-            KEEP_LOADS_IN_LOOP(row7); /* one address for the row: its loads' offsets fit the immediate */
-            const int32_t x21 = (int32_t)row7[0];
-            const int32_t x22 = (int32_t)row7[1];
-            const int32_t x23 = (int32_t)row7[2];
-            {
-                const int32_t w21 = w[21];
-                a0_0 += x21 * w21;
-            }
-            {
-                const int32_t w22 = w[22];
-                a0_0 += x22 * w22;
-            }
-            {
-                const int32_t w23 = w[23];
-                a0_0 += x23 * w23;
-            }
-        }
-        { /* input channel +2, kernel row 2 */
-            const int16_t *row8 = px + 544;
-            KEEP_LOADS_IN_LOOP(row8); /* one address for the row: its loads' offsets fit the immediate */
-            const int32_t x24 = (int32_t)row8[0];
-            const int32_t x25 = (int32_t)row8[1];
-            const int32_t x26 = (int32_t)row8[2];
-            {
-                const int32_t w24 = w[24];
-                a0_0 += x24 * w24;
-            }
-            {
-                const int32_t w25 = w[25];
-                a0_0 += x25 * w25;
-            }
-            {
-                const int32_t w26 = w[26];
-                a0_0 += x26 * w26;
+                a0_0 += x10 * w8;
+                a0_1 += x11 * w8;
             }
         }
     }
@@ -499,26 +407,31 @@ static void edge3x3_interior4_o1_p1(const int16_t *restrict px0, const int16_t *
         const int o = o0 + 0;
         OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
     }
+    {
+        const int o = o0 + 0;
+        OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish(a0_1);
+    }
   }
 }
 
 /* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and single pixels, for full and tail channel blocks. */
+ * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
+ * for full and tail channel blocks. */
 struct edge3x3_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb;
+    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, tail_pb;
     unsigned char main, tail, main_tail_channels, tail_tail_channels;
 };
 
 static const struct edge3x3_region edge3x3_regions[REGIONS] = {
-    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 255, 255 }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
-    { 0, 0, 1, 14, 1, 0, 2, 1, 3, 1, 2, 255, 255 }, /* rows 0..0, columns 1..14: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 15, 15, 1, 0, 2, 1, 1, 0, 0, 255, 255 }, /* rows 0..0, columns 15..15: kernel rows 1,2, columns 0,1 */
-    { 1, 14, 0, 0, 0, 1, 3, 1, 1, 0, 0, 255, 255 }, /* rows 1..14, columns 0..0: kernel rows 0,1,2, columns 1,2 */
-    { 1, 14, 1, 14, 0, 0, 3, 1, 3, 3, 4, 255, 255 }, /* rows 1..14, columns 1..14: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 14, 15, 15, 0, 0, 3, 1, 1, 0, 0, 255, 255 }, /* rows 1..14, columns 15..15: kernel rows 0,1,2, columns 0,1 */
-    { 15, 15, 0, 0, 0, 1, 2, 1, 1, 0, 0, 255, 255 }, /* rows 15..15, columns 0..0: kernel rows 0,1, columns 1,2 */
-    { 15, 15, 1, 14, 0, 0, 2, 1, 3, 1, 2, 255, 255 }, /* rows 15..15, columns 1..14: kernel rows 0,1, columns 0,1,2 */
-    { 15, 15, 15, 15, 0, 0, 2, 1, 1, 0, 0, 255, 255 }, /* rows 15..15, columns 15..15: kernel rows 0,1, columns 0,1 */
+    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 1, 0, 0, 255, 255 }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
+    { 0, 0, 1, 14, 1, 0, 2, 1, 3, 2, 1, 2, 255, 255 }, /* rows 0..0, columns 1..14: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 15, 15, 1, 0, 2, 1, 1, 1, 0, 0, 255, 255 }, /* rows 0..0, columns 15..15: kernel rows 1,2, columns 0,1 */
+    { 1, 14, 0, 0, 0, 1, 3, 1, 1, 1, 0, 0, 255, 255 }, /* rows 1..14, columns 0..0: kernel rows 0,1,2, columns 1,2 */
+    { 1, 14, 1, 14, 0, 0, 3, 1, 3, 2, 3, 4, 255, 255 }, /* rows 1..14, columns 1..14: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 14, 15, 15, 0, 0, 3, 1, 1, 1, 0, 0, 255, 255 }, /* rows 1..14, columns 15..15: kernel rows 0,1,2, columns 0,1 */
+    { 15, 15, 0, 0, 0, 1, 2, 1, 1, 1, 0, 0, 255, 255 }, /* rows 15..15, columns 0..0: kernel rows 0,1, columns 1,2 */
+    { 15, 15, 1, 14, 0, 0, 2, 1, 3, 2, 1, 2, 255, 255 }, /* rows 15..15, columns 1..14: kernel rows 0,1, columns 0,1,2 */
+    { 15, 15, 15, 15, 0, 0, 2, 1, 1, 1, 0, 0, 255, 255 }, /* rows 15..15, columns 15..15: kernel rows 0,1, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */
@@ -533,13 +446,13 @@ static void edge3x3_call(int fn, const int16_t *restrict px, const int16_t *rest
         edge3x3_rows1_o1_p3(px, w, output, o0, oy, ox, rows, count);
         break;
     case 2:
-        edge3x3_rows2_o1_p1(px, w, output, o0, oy, ox, rows, count);
+        edge3x3_rows2_o1_p2(px, w, output, o0, oy, ox, rows, count);
         break;
     case 3:
         edge3x3_interior3_o1_p3(px, w, output, o0, oy, ox, rows, count);
         break;
     case 4:
-        edge3x3_interior4_o1_p1(px, w, output, o0, oy, ox, rows, count);
+        edge3x3_interior4_o1_p2(px, w, output, o0, oy, ox, rows, count);
         break;
     default:
         break;
@@ -571,7 +484,7 @@ void edge3x3_run(const int16_t *restrict input, int16_t *restrict output)
         for (int oy = reg->y_lo; oy <= reg->y_hi; ++oy) {
             if (blocks > 0)
                 edge3x3_channels(input, output, reg, reg->main, reg->main_tail_channels, oy, reg->x_lo, blocks);
-            for (int ox = reg->x_lo + blocks * reg->pb; ox <= reg->x_hi; ++ox)
+            for (int ox = reg->x_lo + blocks * reg->pb; ox <= reg->x_hi; ox += reg->tail_pb)
                 edge3x3_channels(input, output, reg, reg->tail, reg->tail_tail_channels, oy, ox, 1);
         }
     }

@@ -590,7 +590,8 @@ static void int8_hwc_interior3_o4_p2(const int8_t *restrict px0, const int8_t *r
 }
 
 /* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and single pixels, for full and tail channel blocks. */
+ * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
+ * for full and tail channel blocks. */
 struct int8_hwc_region {
     unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical;
     unsigned char main, tail, main_tail_channels, tail_tail_channels;

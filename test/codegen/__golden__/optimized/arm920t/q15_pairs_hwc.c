@@ -440,7 +440,8 @@ static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int
 }
 
 /* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and single pixels, for full and tail channel blocks. */
+ * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
+ * for full and tail channel blocks. */
 struct q15_pairs_hwc_region {
     unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb;
     unsigned char main, tail, main_tail_channels, tail_tail_channels;

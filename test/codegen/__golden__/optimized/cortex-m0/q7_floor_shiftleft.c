@@ -219,7 +219,8 @@ static void q7_floor_shiftleft_column3_o1_p1(const int8_t *restrict px0, const i
 }
 
 /* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and single pixels, for full and tail channel blocks. */
+ * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
+ * for full and tail channel blocks. */
 struct q7_floor_shiftleft_region {
     unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical;
     unsigned char main, tail, main_tail_channels, tail_tail_channels;
