@@ -49,7 +49,7 @@ function noScheduleReason(form: MacForm, split: boolean, depthwiseLong: boolean)
  */
 const PIN_REGISTERS = ['r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10'];
 /** At most this many accumulator registers in a function for pinning (more leave too few for the rest). */
-const PINNED_REGISTERS = 8;
+const PIN_MAX_ACC_REGISTERS = 8;
 /**
  * The states where pinning was measured to pay: on Thumb-2 the dual form measured slower pinned (cortex-m4 bench a
  * q15 2.76 M -> 2.81 M instructions, f 0.80 M -> 0.93 M).
@@ -145,41 +145,41 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   // as many whole accumulators as PIN_REGISTERS holds: left free, GCC 12 moved them between registers every few
   // MACs when the registers ran short (arm926ej-s bench a q15 1.79 -> 1.59 instructions/MAC, d q15 on both A32 cores
   // 3.66 -> 3.50).
-  const pin = (accs: number) => split && 2 * accs <= PINNED_REGISTERS && pinSplit[isa.state];
+  const pin = (accs: number) => split && 2 * accs <= PIN_MAX_ACC_REGISTERS && pinSplit[isa.state];
   const usedHalves = new Set<Halves>();
   // Q formats: the rounding constant in every seed and, where provable, a 32-bit clamp (qfinish.ts). Border and
   // interior share the seeds: the output is the same function of the accumulator everywhere.
   const q = qFinish(m, plan);
   const qf = q && qFinishGains(q) ? q : null;
+  // Only the interior (every tap inside the input) may use folded seeds; border taps add the offset per input.
+  const folds = (f: (typeof opt.fns)[number]) => folded !== null && f.kind === 'unrolled';
   const rowsView = (f: (typeof opt.fns)[number], rows: typeof f.rows) => rows.map((r, i) => {
-        const last = r.loads.length ? r.loads[r.loads.length - 1].offset : 0;
-        const rebase = (f.macForm === 'single' || f.macForm === 'lane2') && f.kind !== 'rowloop' && last * (st.bits / 8) > loadReach[isa.state](st.bits);
-        const column = f.kind === 'column';
-        // A kernel column's loads are rows apart: based on its middle one, twice as many reach their immediates.
-        const base = !rebase ? 0 : column ? r.loads[Math.floor((r.loads.length - 1) / 2)].offset : r.loads[0].offset;
-        return {
-          ...r,
-          label: r.column ? `kernel column ${r.ky}` : r.inputRow ? `input row +${r.ky}` : r.ky >= 1000 ? `input channel +${Math.floor(r.ky / 1000)}, kernel row ${r.ky % 1000}` : `kernel row ${r.ky}`,
-          rowBase: rebase ? { id: `row${i}`, offset: base } : null,
-          loads: r.loads.map((l) => ({ ...l, ...def8View(l.b8, l.offset - base), offset: l.offset - base, add: offsetNeeded && !(folded !== null && f.kind === 'unrolled') ? 1 : 0,
-            ...(l.lane !== undefined ? { lane: true, offset2: l.lane - base } : {}) })),
-          taps: r.taps.map((t) => ({
-            ...t,
-            // a function whose LDRDs move the pointer reads every other weight relative to where it then is
-            weights: t.weights.map((w) => ({ ...w, ...def8View(w.b8, w.index), index: w.rel ?? w.index,
-              pairBytes: w.pair ? w.pair.step * (st.bits / 8) : 0 })),
-            macs: t.macs.map((mac) => {
-              if (mac.halves) usedHalves.add(mac.halves);
-              return { ...mac, op: mac.halves ? macOp(mac.halves) : split ? plainSplitOp[f.macForm] : undefined, lane: f.laneAccs.length > 0 };
-            }),
-          })),
-        };
-      });
-  const fns = opt.fns.map((f) => {
-    // Only the interior (every tap inside the input) may use folded seeds; border taps add the offset per input.
-    const fold = folded !== null && f.kind === 'unrolled';
+    const last = r.loads.length ? r.loads[r.loads.length - 1].offset : 0;
+    const rebase = (f.macForm === 'single' || f.macForm === 'lane2') && f.kind !== 'rowloop' && last * (st.bits / 8) > loadReach[isa.state](st.bits);
     const column = f.kind === 'column';
-    const seedFn = qf ? `${m.name}_q_seed_of` : fold ? `${m.name}_interior_seed_of` : `${m.name}_seed`;
+    // A kernel column's loads are rows apart: based on its middle one, twice as many reach their immediates.
+    const base = !rebase ? 0 : column ? r.loads[Math.floor((r.loads.length - 1) / 2)].offset : r.loads[0].offset;
+    return {
+      ...r,
+      label: r.column ? `kernel column ${r.ky}` : r.inputRow ? `input row +${r.ky}` : r.ky >= 1000 ? `input channel +${Math.floor(r.ky / 1000)}, kernel row ${r.ky % 1000}` : `kernel row ${r.ky}`,
+      rowBase: rebase ? { id: `row${i}`, offset: base } : null,
+      loads: r.loads.map((l) => ({ ...l, ...def8View(l.b8, l.offset - base), offset: l.offset - base, add: offsetNeeded && !folds(f) ? 1 : 0,
+        ...(l.lane !== undefined ? { lane: true, offset2: l.lane - base } : {}) })),
+      taps: r.taps.map((t) => ({
+        ...t,
+        // a function whose LDRDs move the pointer reads every other weight relative to where it then is
+        weights: t.weights.map((w) => ({ ...w, ...def8View(w.b8, w.index), index: w.rel ?? w.index,
+          pairBytes: w.pair ? w.pair.step * (st.bits / 8) : 0 })),
+        macs: t.macs.map((mac) => {
+          if (mac.halves) usedHalves.add(mac.halves);
+          return { ...mac, op: mac.halves ? macOp(mac.halves) : split ? plainSplitOp[f.macForm] : undefined, lane: f.laneAccs.length > 0 };
+        }),
+      })),
+    };
+  });
+  const fns = opt.fns.map((f) => {
+    const column = f.kind === 'column';
+    const seedFn = qf ? `${m.name}_q_seed_of` : folds(f) ? `${m.name}_interior_seed_of` : `${m.name}_seed`;
     return {
       ...f,
       rowloop: f.kind === 'rowloop',
@@ -203,6 +203,8 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   const anyLead = opt.regions.some((r) => r.lead);
   const anyVertical = opt.regions.some((r) => r.vertical);
   const anyBlockTail = opt.regions.some((r) => r.tailPb > 1);
+  // Input elements from one pixel to the next along W (in the staging buffer when staged).
+  const pixelStride = pm.strideW * (pm.layout === 'hwc' ? pm.inC : 1);
   const anyLdrd = opt.fns.some((f) => f.pairHis.length > 0);
   const regions = opt.regions.map((r) => ({
     fields: [r.y.lo, r.y.hi, r.x.lo, r.x.hi, r.kyMin, r.kxMin, r.rows, r.x.valid.length > 0 ? 1 : 0, r.pb,
@@ -236,14 +238,16 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       estimateText: opt.estimate.toFixed(2),
       ciStride: opt.ciStride,
       rowStride: opt.rowStride,
-      pixelStride: pm.strideW * (pm.layout === 'hwc' ? pm.inC : 1),
+      pixelStride,
       columnStride: pm.strideH * pm.inW * (pm.layout === 'hwc' ? pm.inC : 1),
-      staging: staging ? { rows: staging.rows, width: staging.width, bytes: staging.bytes, pairs: m.inC / 2, oddWidth: m.inW % 2 === 1 } : null,
+      staging: staging ? { rows: staging.rows, width: staging.width, oddWidth: m.inW % 2 === 1 } : null,
       // Where a region's first input is: staged, the buffer's rows are the window's and its columns include the padding.
       windowY: staging ? 'reg->ky_lo * DILATION_H' : 'oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H',
       windowX: staging ? 'ox * STRIDE_W + reg->kx_lo * DILATION_W' : 'ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W',
       vertical: anyVertical,
       blockTails: anyBlockTail,
+      // how a row's remainder steps: one block of the region's tail_pb pixels, or pixel by pixel
+      tailStep: anyBlockTail ? 'ox += reg->tail_pb' : '++ox',
       bands: opt.fns.some((f) => f.kind === 'band'),
       weightCount: opt.weights.length,
       weightLines: cArrayRows(opt.weights, 16),
@@ -269,7 +273,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       lead: anyLead,
       leadDown: opt.regions.some((r) => r.lead && r.vertical),
       // a row's lead pixel moves its input by the step along W: an even one cannot put the row on a word
-      leadRow: anyLead && (m.strideW * (m.layout === 'hwc' ? m.inC : 1)) % 2 === 0,
+      leadRow: anyLead && pixelStride % 2 === 0,
       // halves reads aligned weight words only (no unaligned loads on the core): a word-aligned array.
       alignedWords: opt.macForm === 'halves' || opt.macForm === 'dwpair',
       // the 16-bit halves helpers (word loads, SMLALxy): the paired forms and dwpair

@@ -272,8 +272,8 @@ export function lane2Fits(m: KernelModel): boolean {
 /** Code bytes the staging copy (stage_rows) and its row loop add, an upper bound as fnBytes is (code-size.test.ts). */
 export const STAGE_BYTES = 200;
 /**
- * The staging buffer's RAM against the input tensor's: by default at most a quarter (the kernel then needs at most
- * an eighth more RAM than its input and output where they are the same size); 'speed' up to the input's size.
+ * The staging buffer's RAM against the input tensor's: by default at most half (the kernel then needs at most a
+ * quarter more RAM than its input and output where they are the same size); 'speed' up to the input's size.
  */
 const stageMaxInputFraction: Record<'default' | 'speed', number> = { default: 0.5, speed: 1 };
 
@@ -291,8 +291,8 @@ export interface Staging {
  * each output row the input rows it reads are copied channel-interleaved (HWC) and zero-padded into a static buffer:
  * a pair of input channels is then one load (CHW needs two and a PKHBT, or kernel-column pairs that waste a lane of
  * an odd-width kernel), and every tap is inside the buffer, so the kernel is one interior function with no borders.
- * Zero padding contributes nothing only without an input offset. The copy costs about two instructions per element
- * and output row against in-channels x kernel taps x output channels MACs per element: where the buffer stays small
+ * Zero padding contributes nothing only without an input offset. The copy costs a few instructions per input element
+ * per call (each row is copied once) against kernel taps x output channels MACs per element: where the buffer stays small
  * next to the input tensor (stageMaxInputFraction) and the staged model multiplies in the dual form.
  */
 export function stagingFor(m: KernelModel, isa: IsaFeatures, optimize: 'default' | 'speed'): Staging | null {

@@ -265,9 +265,12 @@ static void q15_chw_rows_channels(const int16_t *restrict input, int16_t *restri
 static int16_t q15_chw_rows_stage[2 * STAGE_ROWS * STAGE_W * Q15_CHW_ROWS_IN_C] __attribute__((aligned(4)));
 #define STAGE_ROW_ELEMS (STAGE_W * Q15_CHW_ROWS_IN_C)
 #define STAGE_COPY (STAGE_ROWS * STAGE_ROW_ELEMS)
+/* Input row iy's first slot (rows above the input are negative). */
+#define STAGE_SLOT(iy) (&q15_chw_rows_stage[((((iy) % STAGE_ROWS) + STAGE_ROWS) % STAGE_ROWS) * STAGE_ROW_ELEMS])
+/* The empty asm that keeps weight loads in their loop also hides a value's constness. */
+#define HIDE_VALUE(v) KEEP_LOADS_IN_LOOP(v)
 
 #if defined(__GNUC__)
-#define HIDE_VALUE(v) __asm__("" : "+r"(v))
 /* (a.lo, b.lo) and (a.hi, b.hi): PKHBT and PKHTB, one instruction each. */
 static inline uint32_t q15_chw_rows_low_halves(uint32_t a, uint32_t b)
 {
@@ -282,22 +285,14 @@ static inline uint32_t q15_chw_rows_high_halves(uint32_t a, uint32_t b)
     return r;
 }
 #else
-#define HIDE_VALUE(v) ((void)0)
 static inline uint32_t q15_chw_rows_low_halves(uint32_t a, uint32_t b) { return (a & 0xFFFFu) | (b << 16); }
 static inline uint32_t q15_chw_rows_high_halves(uint32_t a, uint32_t b) { return (a >> 16) | (b & 0xFFFF0000u); }
 #endif
 
-static inline uint32_t q15_chw_rows_load2(const int16_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof v); /* one (possibly unaligned) LDR */
-    return v;
-}
-
 /* Copies input row iy (zeros outside the input) into both of its slots. */
 static void q15_chw_rows_stage_row(const int16_t *restrict input, int iy)
 {
-    int16_t *restrict row = &q15_chw_rows_stage[(((iy % STAGE_ROWS) + STAGE_ROWS) % STAGE_ROWS) * STAGE_ROW_ELEMS];
+    int16_t *restrict row = STAGE_SLOT(iy);
     if (iy < 0 || iy >= Q15_CHW_ROWS_IN_H) {
         int16_t zero = 0;
         HIDE_VALUE(zero); /* else GCC makes the loop a memset call, and the kernel links without libc */
@@ -311,7 +306,7 @@ static void q15_chw_rows_stage_row(const int16_t *restrict input, int iy)
         int16_t *restrict d = row + PAD_LEFT * Q15_CHW_ROWS_IN_C + c;
         /* two columns of channels c and c+1 per step: (a0, b0) and (a1, b1) */
         for (int x = 0; x + 1 < Q15_CHW_ROWS_IN_W; x += 2, d += 2 * Q15_CHW_ROWS_IN_C) {
-            const uint32_t va = q15_chw_rows_load2(a + x), vb = q15_chw_rows_load2(b + x);
+            const uint32_t va = (uint32_t)q15_chw_rows_pair(a + x), vb = (uint32_t)q15_chw_rows_pair(b + x);
             const uint32_t lo = q15_chw_rows_low_halves(va, vb), hi = q15_chw_rows_high_halves(va, vb);
             memcpy(d, &lo, sizeof lo);
             memcpy(d + Q15_CHW_ROWS_IN_C, &hi, sizeof hi);
@@ -331,7 +326,7 @@ void q15_chw_rows_run(const int16_t *restrict input, int16_t *restrict output)
         for (int iy = top > next ? top : next; iy < top + STAGE_ROWS; ++iy)
             q15_chw_rows_stage_row(input, iy);
         next = top + STAGE_ROWS;
-        const int16_t *window = &q15_chw_rows_stage[(((top % STAGE_ROWS) + STAGE_ROWS) % STAGE_ROWS) * STAGE_ROW_ELEMS];
+        const int16_t *window = STAGE_SLOT(top);
         for (int r = 0; r < REGIONS; ++r) {
             const struct q15_chw_rows_region *reg = &q15_chw_rows_regions[r];
             const int blocks = (reg->x_hi - reg->x_lo + 1) / reg->pb;
