@@ -4,7 +4,7 @@ import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
 import { ACC_LIMIT as LIMIT, type AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
 import { qFinish, qFinishGains, qFinishView, type QFinish } from './qfinish.ts';
-import { LANE2_SHIFT, planOptimized, rowContiguousWeights, unitOf, type Def8, type Halves, type MacForm, STAGE_BYTES, stagingFor } from './optimized.ts';
+import { anchorsInput, LANE2_SHIFT, planOptimized, rowContiguousWeights, unitOf, type Def8, type Halves, type MacForm, STAGE_BYTES, stagingFor } from './optimized.ts';
 
 /**
  * Bytes an immediate offset reaches in the loads the single form uses for 8/16-bit data (LDRSB/LDRSH; 32-bit data
@@ -282,6 +282,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       ldrd: anyLdrd,
       weightAlign: anyLdrd ? 8 : 4,
       split,
+      anchorPx: anchorsInput(isa.state, opt.macForm, st.bits),
       noSchedule: noScheduleReason(opt.macForm, split, acc64 && m.inPerGroup === 1),
       lane2: opt.fns.some((f) => f.laneAccs.length > 0),
       laneShift: LANE2_SHIFT,

@@ -495,6 +495,29 @@ function estimate(m: KernelModel, ob: number, pb: number, accWords: number, form
 }
 
 /**
+ * The (form, storage bits) per state whose channel loop re-anchors its input pointer each iteration (an empty asm).
+ * Left free, GCC steps px by a channel's plane first and reaches the channel's rows at negative offsets, which A32's
+ * LDRSB/LDRSH and Thumb-2's negative forms (8-bit immediates) cannot encode: a SUB per row, and with A32's lane2 the
+ * extra address registers spilled its lane pairs. Measured on the bench specs (instructions/MAC): arm920t a q7
+ * 1.90 -> 1.81, d q7 3.44 -> 3.01, e q7 2.16 -> 1.98, f q7 2.29 -> 2.09, d int8 7.82 -> 7.56; cortex-m4 a int8 (quad)
+ * 1.66 -> 1.56, b q15 (taps) 2.62 -> 2.45, a q7 (taps8) 1.51 -> 1.46. Not where it measured slower: A32 16-bit
+ * (arm920t e q15 2.21 -> 2.42) and Thumb-2 single (cortex-m3 d q15 2.89 -> 3.03).
+ */
+const anchorInputPointer: Record<IsaFeatures['state'], readonly string[]> = {
+  a32: ['single/8', 'lane2/8'],
+  thumb2: ['quad/8', 'taps/16', 'taps8/8'],
+  thumb1: [],
+  host: [],
+};
+
+export const anchorsInput = (state: IsaFeatures['state'], form: MacForm, bits: number) => anchorInputPointer[state].includes(`${form}/${bits}`);
+/**
+ * Code bytes an anchored lane2 function may add: its lane pairs leave no register for the pointer kept live, which
+ * can cost a spill and reload (measured: arm920t bench a int8's interior grew 24 B; the other forms shrank).
+ */
+const ANCHOR_LANE2_MARGIN = 16;
+
+/**
  * Code-size model of one block function, per instruction-set state (bytes): `instr` per emitted load, MAC or
  * unpack (A32 is 4 bytes an instruction plus address arithmetic; Thumb-1 needs moves around its 8 low registers),
  * `fn` per function (its loops, seeding, call and spills), `accInt8`/`accQ` per accumulator word (the output
@@ -532,7 +555,8 @@ function fnBytes(f: BlockFn, accWords: number, m: KernelModel, state: IsaFeature
   const perAcc = f.outlineFinish ? c.accCall : m.numeric.kind === 'int8' ? c.accInt8 : c.accQ;
   // Column and band functions: their loads reach further (rows apart) and their blocks spill more than the fitted
   // kinds (measured up to 33 B over the model on cortex-m7 bench f q15 and 113 B on arm920t bench a int8 without it): a margin of their own.
-  return c.instr * n + c.fn + (f.kind === 'column' || f.kind === 'band' ? BORDER_FN_MARGIN : 0) + f.ob * f.pb * accWords * perAcc;
+  return c.instr * n + c.fn + (f.kind === 'column' || f.kind === 'band' ? BORDER_FN_MARGIN : 0) + f.ob * f.pb * accWords * perAcc
+    + (f.laneAccs.length > 0 && anchorsInput(state, f.macForm, m.numeric.storage.bits) ? ANCHOR_LANE2_MARGIN : 0);
 }
 
 /**

@@ -201,6 +201,7 @@ static void q7_floor_shiftleft_interior2_o2_p3(const int8_t *restrict px0, const
     int32_t a1_2 = q7_floor_shiftleft_seed(o0 + 1);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 4) {
+        KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x3 = (int32_t)px[1];
@@ -273,6 +274,7 @@ static void q7_floor_shiftleft_column3_o2_p3(const int8_t *restrict px0, const i
     int32_t a1_2 = q7_floor_shiftleft_seed(o0 + 1);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 4) {
+        KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel column 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[7];
@@ -328,6 +330,7 @@ static void q7_floor_shiftleft_column4_o2_p1(const int8_t *restrict px0, const i
     int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 4) {
+        KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel column 0 */
             const int32_t x0 = (int32_t)px[0];
             {

@@ -319,6 +319,7 @@ static void int8_hwc_column2_o1_p2(const int8_t *restrict px0, const int8_t *res
     int32_t a0_1 = int8_hwc_seed(o0 + 0);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 4, px += 1 * 4 * CI_STRIDE, w += 1 * 36) {
+        KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel column 1 */
             const int32_t x0 = int8_hwc_word(px + 0);
             const int32_t x0e = __sxtab16(OFFSET_PAIR, x0);
@@ -427,6 +428,7 @@ static void int8_hwc_interior3_o1_p4(const int8_t *restrict px0, const int8_t *r
     int32_t a0_3 = int8_hwc_interior_seed_of(o0 + 0);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 4, px += 1 * 4 * CI_STRIDE, w += 1 * 36) {
+        KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 0 */
             const int32_t x0 = int8_hwc_word(px + 0);
             const int32_t x0e = __sxtb16(x0);

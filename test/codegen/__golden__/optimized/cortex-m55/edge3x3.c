@@ -168,6 +168,7 @@ static void edge3x3_band1_o1_p2(const int16_t *restrict px0, const int16_t *rest
     int64_t a0_1 = edge3x3_q_seed_of(o0 + 0);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+        KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 1 */
             const int32_t x0 = edge3x3_word(px + 0);
             const int32_t x1 = edge3x3_word(px + 2);
@@ -216,6 +217,7 @@ static void edge3x3_interior2_o1_p2(const int16_t *restrict px0, const int16_t *
     int64_t a0_1 = edge3x3_q_seed_of(o0 + 0);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+        KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 0 */
             const int32_t x0 = edge3x3_word(px + 0);
             const int32_t x1 = edge3x3_word(px + 2);
