@@ -9,9 +9,11 @@
  * - A block is `ob` output channels x `pv` vectors of pixels: each input vector serves the block's channels, each
  *   scalar weight the block's vectors. A row's pixels run in blocks of pv vectors, then one block of the remaining
  *   vectors, placed to end at the row's last pixel (up to 3 pixels are recomputed, never accumulated twice).
- * - Per output row, the group's valid input rows are copied (tail-predicated vector copies) into zero-padded lines
- *   on the stack; their padding columns are zeroed once per call, so padding taps multiply exact zeros. Output rows
- *   are grouped by valid kernel rows (rows in the top/bottom padding are skipped, not multiplied by zero).
+ * - Per output row, the group's kernel rows are copied (tail-predicated vector copies) into zero-padded lines on the
+ *   stack; their padding columns are zeroed once per call, and a kernel row in the top/bottom padding is a line of
+ *   zeros, so padding taps multiply exact zeros. So every block runs one loop of constant count over all lines of
+ *   the slab and the weights alike: measured, skipping the padded rows (NEON's row bands) cost more in its nested
+ *   input channel / row loops (bench a q7 0.67 instructions/MAC) than multiplying the few padded rows (0.58).
  * - Output stage: where qfinish.ts's exact stage applies (rounding constant in the seed, then shift and clamp) it
  *   runs on the whole vector (VSHR, VMAX, VMIN, narrowing store: each lane exactly the scalar stage); otherwise
  *   (a left shift that saturates) the common scalar finish per output.
@@ -22,7 +24,7 @@ import type { IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
 import type { FamilyContext, KernelFamily } from './families.ts';
 import { cArrayRows, cInt } from './clit.ts';
-import { blockedWeights, channelBlockSizes, lineLength, rowBandsView, slabBytes, SLAB_BUDGET } from './lines.ts';
+import { blockedWeights, channelBlockSizes, lineLength, slabBytes, SLAB_BUDGET } from './lines.ts';
 import { qFinish } from './qfinish.ts';
 
 /** Output pixels per vector (an int32x4). */
@@ -44,17 +46,24 @@ const mem = {
   16: { load32: 'vldrh.s32', load16: 'vldrh.s16', store32: 'vstrhq_s32', copyLanes: 8, vctp: 'vctp16q', loadz: 'vldrhq_z_s16', storep: 'vstrhq_p_s16', dup: 'vdupq_n_s16' },
 } as const;
 
-/** Instructions of one block call, as counted under QEMU (per tap: input loads, weight loads, VMLAs; per row and input channel: loop
- * overhead; per call: seeds, call and the vector output stage). */
+/** Weights of one line GCC keeps in core registers at once (it loads them all early): more spill to the stack. */
+const LINE_WEIGHT_REGS = 10;
+
+/**
+ * Instructions of one block call, as counted under QEMU: per tap its input loads (plus the Q register moves GCC adds
+ * around each further vector), weight loads and VMLAs; per line the loop and a spill and reload per weight beyond
+ * LINE_WEIGHT_REGS; per call the seeds, the call and the vector output stage.
+ */
 function blockCost(m: KernelModel, cb: number, pv: number): number {
   const loads = m.strideW === 2 ? 2 : 1;
-  return m.inPerGroup * (m.kH * (m.kW * (pv * loads + cb + cb * pv) + 3) + 8) + 20 + 5 * cb * pv;
+  const spills = 2 * Math.max(0, cb * m.kW - LINE_WEIGHT_REGS);
+  return m.inPerGroup * m.kH * (m.kW * (pv * (loads + 0.5) + cb + cb * pv) + 3 + spills) + 20 + 5 * cb * pv;
 }
 
 /**
  * Blocking: the accumulators and the one live input vector share the 8 Q registers, so ob x pv <= 6 (7 and 8
  * spill: measured). Among those, the one whose row of blocks (channel tail and pixel remainder included) costs the
- * fewest instructions by blockCost (it ranks the measured bench shapes right: 3x2 or 2x3, 1x6 for depthwise).
+ * fewest instructions by blockCost (it ranks the measured bench shapes right: 3x2, 2x3 for 5x5 kernels, 1x4 for depthwise).
  */
 function blocking(m: KernelModel, o: MveChwOptions): { ob: number; pv: number } {
   const maxPv = Math.floor(m.outW / MVE_LANES);
@@ -138,7 +147,6 @@ export function mveChwView(m: KernelModel, plan: AccumulatorPlan, ctx: FamilyCon
   const fnName = (cb: number, p: number) => `block_o${cb}_v${p}`;
   const qf = qFinish(m, plan);
   const weights = blockedWeights(m, ob);
-  const yBands = rowBandsView(m);
   const line = lineLength(m);
   const code = codeEstimate(m, sh.list, qf !== null);
   // One block of channels: its full pixel blocks, then the remainder block.
@@ -174,8 +182,6 @@ export function mveChwView(m: KernelModel, plan: AccumulatorPlan, ctx: FamilyCon
       slabBytes: slabBytes(m),
       slabLen: m.inPerGroup * m.kH * line,
       slabBudget: SLAB_BUDGET,
-      yBands,
-      yBandCount: yBands.length,
       codeBytes: code,
       codeBudget: MVE_CHW_CODE_BUDGET,
       vectorFinish: qf !== null,

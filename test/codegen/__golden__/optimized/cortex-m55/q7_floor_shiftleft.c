@@ -4,9 +4,9 @@
  * 2 output channel(s) x 1 vector(s); each input vector serves the block's channels, each weight is a
  * scalar that serves the block's vectors (VMLA.S32 vector-by-scalar, exact: the proved bound fits int32).
  * Inputs: vldrb.s16 of 8 elements, the even lanes widened by VMOVLB.S16.
- * Output rows are grouped by their valid kernel rows (padded rows are skipped); per output row the valid input rows are
- * copied once into zero-padded lines (27 B of stack) that every channel block reads, so every column runs
- * the vector code. A row's pixels run in blocks of 4, then one block of the rest ending at the last pixel
+ * Per output row the input rows of its kernel rows are copied once into zero-padded lines (27 B of stack)
+ * that every channel block reads (a kernel row in the top or bottom padding is a line of zeros), so every column and
+ * row runs the same vector code: one loop over the lines, as the weights are stored. A row's pixels run in blocks of 4, then one block of the rest ending at the last pixel
  * (its overlap is recomputed, not accumulated twice).
  * Output stage: the common scalar output stage per output.
  * Weights are stored in the blocked order the loops read (the same size as the plain order).
@@ -36,7 +36,6 @@
 #define X_FULL 1
 #define X_WIDTH 4
 #define X_REM_AT 4
-#define Y_BANDS 2
 
 #define OUT_AT(o, y, x) output[((o) * Q7_FLOOR_SHIFTLEFT_OUT_H + (y)) * Q7_FLOOR_SHIFTLEFT_OUT_W + (x)]
 
@@ -82,40 +81,37 @@ static inline void q7_floor_shiftleft_finish4(int8_t *out, int32x4_t acc)
 
 /*
  * 2 output channel(s) x 1 vector(s) of 4 pixels from column x0 of output row oy.
- * slab: the padded input lines; wb: the block's weights; rows valid kernel rows from ky_lo.
+ * slab: the padded input lines; wb: the block's weights.
  */
 static void q7_floor_shiftleft_block_o2_v1(const int8_t *restrict slab, const int8_t *restrict wb, int8_t *restrict output,
-    int o0, int oy, int x0, int ky_lo, int rows)
+    int o0, int oy, int x0)
 {
-    const int8_t *px = slab + x0 * STRIDE_W;
-    const int8_t *w = wb + ky_lo * KERNEL_W * 2;
+    const int8_t *pr = slab + x0 * STRIDE_W;
+    const int8_t *wr = wb;
     int32x4_t a0_0 = vdupq_n_s32(q7_floor_shiftleft_seed(o0 + 0));
     int32x4_t a1_0 = vdupq_n_s32(q7_floor_shiftleft_seed(o0 + 1));
-    for (int ci = 0; ci < IN_PER_GROUP; ++ci, px += KERNEL_H * LINE, w += KERNEL_H * KERNEL_W * 2) {
-        const int8_t *pr = px;
-        const int8_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += LINE, wr += KERNEL_W * 2) {
+    /* Every line of the slab in order, [in/groups][kernel row], as the weights are stored: one loop of constant count. */
+    for (int k = 0; k < IN_PER_GROUP * KERNEL_H; ++k, pr += LINE, wr += KERNEL_W * 2) {
+        {
+            const int32_t w0 = wr[0];
+            const int32_t w1 = wr[1];
             {
-                const int32_t w0 = wr[0];
-                const int32_t w1 = wr[1];
-                {
-                    int16x8_t x16;
-                    LOAD(x16, pr, 0);
-                    const int32x4_t x = vmovlbq_s16(x16);
-                    a0_0 = vmlaq_n_s32(a0_0, x, w0);
-                    a1_0 = vmlaq_n_s32(a1_0, x, w1);
-                }
+                int16x8_t x16;
+                LOAD(x16, pr, 0);
+                const int32x4_t x = vmovlbq_s16(x16);
+                a0_0 = vmlaq_n_s32(a0_0, x, w0);
+                a1_0 = vmlaq_n_s32(a1_0, x, w1);
             }
+        }
+        {
+            const int32_t w0 = wr[2];
+            const int32_t w1 = wr[3];
             {
-                const int32_t w0 = wr[2];
-                const int32_t w1 = wr[3];
-                {
-                    int16x8_t x16;
-                    LOAD(x16, pr, 1);
-                    const int32x4_t x = vmovlbq_s16(x16);
-                    a0_0 = vmlaq_n_s32(a0_0, x, w0);
-                    a1_0 = vmlaq_n_s32(a1_0, x, w1);
-                }
+                int16x8_t x16;
+                LOAD(x16, pr, 1);
+                const int32x4_t x = vmovlbq_s16(x16);
+                a0_0 = vmlaq_n_s32(a0_0, x, w0);
+                a1_0 = vmlaq_n_s32(a1_0, x, w1);
             }
         }
     }
@@ -124,27 +120,27 @@ static void q7_floor_shiftleft_block_o2_v1(const int8_t *restrict slab, const in
 }
 
 /*
- * The group's valid input rows for output row oy into the lines' middles, [in/groups][kernel row][LINE]: tail-predicated
- * vector copies (lanes past the row neither read nor write). The padding around them stays zero from the start.
+ * The group's input rows for output row oy into the lines' middles, [in/groups][kernel row][LINE]: tail-predicated
+ * vector copies (lanes past the row neither read nor write); a kernel row in the top or bottom padding gets zeros.
+ * The left and right padding around them stays zero from the start.
  */
-static void q7_floor_shiftleft_lines(const int8_t *restrict in, int8_t *restrict slab, int iy0, int rows)
+static void q7_floor_shiftleft_lines(const int8_t *restrict in, int8_t *restrict slab, int iy0)
 {
     for (int ci = 0; ci < IN_PER_GROUP; ++ci)
-        for (int r = 0; r < rows; ++r) {
-            const int8_t *src = in + ci * CI_STRIDE + (iy0 + r * DILATION_H) * Q7_FLOOR_SHIFTLEFT_IN_W;
+        for (int r = 0; r < KERNEL_H; ++r) {
+            const int iy = iy0 + r * DILATION_H;
+            const int8_t *src = in + ci * CI_STRIDE + iy * Q7_FLOOR_SHIFTLEFT_IN_W;
             int8_t *dst = slab + (ci * KERNEL_H + r) * LINE + PAD_LEFT;
-            for (int i = 0; i < Q7_FLOOR_SHIFTLEFT_IN_W; i += 16) {
-                const mve_pred16_t p = vctp8q(Q7_FLOOR_SHIFTLEFT_IN_W - i);
-                vstrbq_p_s8(dst + i, vldrbq_z_s8(src + i, p), p);
-            }
+            if (iy >= 0 && iy < Q7_FLOOR_SHIFTLEFT_IN_H)
+                for (int i = 0; i < Q7_FLOOR_SHIFTLEFT_IN_W; i += 16) {
+                    const mve_pred16_t p = vctp8q(Q7_FLOOR_SHIFTLEFT_IN_W - i);
+                    vstrbq_p_s8(dst + i, vldrbq_z_s8(src + i, p), p);
+                }
+            else
+                for (int i = 0; i < Q7_FLOOR_SHIFTLEFT_IN_W; i += 16)
+                    vstrbq_p_s8(dst + i, vdupq_n_s8(0), vctp8q(Q7_FLOOR_SHIFTLEFT_IN_W - i));
         }
 }
-
-/* Output rows grouped by their valid kernel rows: first row, last row, first valid kernel row, how many. */
-static const unsigned short q7_floor_shiftleft_y_bands[Y_BANDS][4] = {
-    { 0, 0, 0, 0 }, /* output rows 0..0: kernel rows none */
-    { 1, 7, 0, 1 }, /* output rows 1..7: kernel rows 0 */
-};
 
 void q7_floor_shiftleft_run(const int8_t *restrict input, int8_t *restrict output)
 {
@@ -152,18 +148,15 @@ void q7_floor_shiftleft_run(const int8_t *restrict input, int8_t *restrict outpu
     int8_t slab[SLAB_LEN];
     for (int i = 0; i < SLAB_LEN; i += 16)
         vstrbq_p_s8(slab + i, vdupq_n_s8(0), vctp8q(SLAB_LEN - i));
-    for (int band = 0; band < Y_BANDS; ++band) {
-        const int ky_lo = q7_floor_shiftleft_y_bands[band][2], rows = q7_floor_shiftleft_y_bands[band][3];
-        for (int oy = q7_floor_shiftleft_y_bands[band][0]; oy <= q7_floor_shiftleft_y_bands[band][1]; ++oy)
-            for (int g = 0; g < GROUPS; ++g) {
-                const int8_t *wg = q7_floor_shiftleft_weights + g * GROUP_WEIGHTS;
-                q7_floor_shiftleft_lines(input + g * GROUP_INPUT, slab, oy * STRIDE_H - PAD_TOP + ky_lo * DILATION_H, rows);
-                for (int b = 0; b < FULL_BLOCKS; ++b) {
-                    const int8_t *wb = wg + b * BLOCK_WEIGHTS;
-                    const int o0 = g * OUT_PER_GROUP + b * BLOCK_CHANNELS;
-                    for (int x = 0; x < X_FULL; ++x)
-                        q7_floor_shiftleft_block_o2_v1(slab, wb, output, o0, oy, x * X_WIDTH, ky_lo, rows);
-                }
+    for (int oy = 0; oy < Q7_FLOOR_SHIFTLEFT_OUT_H; ++oy)
+        for (int g = 0; g < GROUPS; ++g) {
+            const int8_t *wg = q7_floor_shiftleft_weights + g * GROUP_WEIGHTS;
+            q7_floor_shiftleft_lines(input + g * GROUP_INPUT, slab, oy * STRIDE_H - PAD_TOP);
+            for (int b = 0; b < FULL_BLOCKS; ++b) {
+                const int8_t *wb = wg + b * BLOCK_WEIGHTS;
+                const int o0 = g * OUT_PER_GROUP + b * BLOCK_CHANNELS;
+                for (int x = 0; x < X_FULL; ++x)
+                    q7_floor_shiftleft_block_o2_v1(slab, wb, output, o0, oy, x * X_WIDTH);
             }
-    }
+        }
 }
