@@ -6,8 +6,9 @@
  * Inputs: vldrb.s32 (widening).
  * Per output row the input rows of its kernel rows are copied once into zero-padded lines (1632 B of stack)
  * that every channel block reads (a kernel row in the top or bottom padding is a line of zeros), so every column and
- * row runs the same vector code: one loop over the lines, as the weights are stored. A row's pixels run in blocks of 8, then one block of the rest ending at the last pixel
- * (its overlap is recomputed, not accumulated twice).
+ * row runs the same vector code: one loop over the lines, as the weights are stored.
+ * A row's pixels run in blocks of 8, then one block of the rest ending at the last pixel (its overlap is
+ * recomputed, not accumulated twice).
  * Output stage: per vector: the rounding constant is in the seed, then VSHR, VMAX/VMIN to the clamp and a narrowing store.
  * Weights are stored in the blocked order the loops read (the same size as the plain order).
  * Code: about 1424 bytes estimated (budget 3600).

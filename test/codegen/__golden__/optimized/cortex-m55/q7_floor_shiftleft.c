@@ -6,8 +6,9 @@
  * Inputs: vldrb.s16 of 8 elements, the even lanes widened by VMOVLB.S16.
  * Per output row the input rows of its kernel rows are copied once into zero-padded lines (27 B of stack)
  * that every channel block reads (a kernel row in the top or bottom padding is a line of zeros), so every column and
- * row runs the same vector code: one loop over the lines, as the weights are stored. A row's pixels run in blocks of 4, then one block of the rest ending at the last pixel
- * (its overlap is recomputed, not accumulated twice).
+ * row runs the same vector code: one loop over the lines, as the weights are stored.
+ * A row's pixels run in blocks of 4, then one block of the rest ending at the last pixel (its overlap is
+ * recomputed, not accumulated twice).
  * Output stage: the common scalar output stage per output.
  * Weights are stored in the blocked order the loops read (the same size as the plain order).
  * Code: about 1016 bytes estimated (budget 3600).
