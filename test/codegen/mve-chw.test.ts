@@ -1,9 +1,13 @@
 /** Which CHW specs the MVE CHW family accepts on Cortex-M55, what it refuses (those fall back), and its generated C. */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
 import { chooseFamily } from '../../src/codegen/families.ts';
-import { generate, planAccumulator } from '../../src/codegen/index.ts';
-import { mveChwApplies } from '../../src/codegen/mve-chw.ts';
+import { generate, planAccumulator, writeKernel } from '../../src/codegen/index.ts';
+import { MVE_CHW_CODE_BUDGET, mveChwApplies, mveChwView } from '../../src/codegen/mve-chw.ts';
+import { kernelObjectFlags, parseSizeA } from '../../src/measure/index.ts';
 import { slabBytes, SLAB_BUDGET } from '../../src/codegen/lines.ts';
 import { loadSpec } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
@@ -72,4 +76,40 @@ describe('mve-chw family: generated C', () => {
     const c = k.files.find((f) => f.name.endsWith('.c'))!;
     await expect(c.content).toMatchFileSnapshot(path.join('__golden__', 'mve-chw', c.name));
   });
+});
+
+describe('mve-chw code-size estimate', () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-mvechw-size-'));
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+  const small = (n: number) => ({ values: Array.from({ length: n }, (_, i) => ((i * 7919) % 401) - 200) });
+  // The bench's q7 shapes and the biggest kernels the family makes: 7-wide kernels with a channel tail and a pixel
+  // remainder (four block functions), stride 2, the scalar left-shift stage, q15.
+  const big: Record<string, Record<string, unknown>> = {
+    k7_tails_shl: { input: { channels: 3, height: 10, width: 30 }, output: { channels: 5 }, kernel: 7, padding: 3,
+      numeric: { type: 'q7', inputFrac: 2, weightFrac: 3, outputFrac: 7, biasFrac: 4 } },
+    k7_s2_q15: { input: { channels: 4, height: 12, width: 30 }, output: { channels: 5 }, kernel: 7, stride: 2, padding: 3, weights: small(5 * 4 * 49) },
+    k5_q7: { input: { channels: 6, height: 10, width: 27 }, output: { channels: 7 }, kernel: 5, padding: 2, numeric: q7 },
+  };
+
+  it('is at least the real .text and keeps it under 4 KiB on cortex-m55', async () => {
+    const t = findTarget('cortex-m55')!;
+    const models = [
+      ...await Promise.all(['a_3x3_16to16_32x32', 'b_3x3_3to8_32x32', 'c_1x1_32to32_16x16', 'd_dw3x3_32_32x32', 'e_5x5_8to16_28x28', 'f_3x3s2same_16to16_32x32']
+        .map((s) => loadSpec(path.join(root, 'bench', `${s}_q7.json`)))),
+      ...Object.entries(big).map(([name, over]) => model({ name, ...over })),
+    ];
+    await Promise.all(models.map(async (m) => {
+      const k = generate(m, { variant: 'optimized', isa: t.features });
+      expect(k.family, m.name).toBe('mve-chw');
+      const est = mveChwView(m, planAccumulator(m), { finishNeedsO: false, optimize: 'default' }).mve.codeBytes;
+      const dir = path.join(work, m.name);
+      writeKernel(k, dir);
+      const obj = path.join(dir, 'kernel.o');
+      await execa('arm-none-eabi-gcc', [...kernelObjectFlags(t, dir), '-c', path.join(dir, `${k.name}.c`), '-o', obj]);
+      const text = parseSizeA((await execa('arm-none-eabi-size', ['-A', obj])).stdout).text;
+      expect(est, `${m.name}: estimate ${est} B, real .text ${text} B`).toBeGreaterThanOrEqual(text);
+      expect(est).toBeLessThanOrEqual(MVE_CHW_CODE_BUDGET);
+      expect(text).toBeLessThanOrEqual(4096);
+    }));
+  }, 120_000);
 });
