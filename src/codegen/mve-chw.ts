@@ -22,7 +22,7 @@
 import type { KernelModel } from '../spec/index.ts';
 import type { IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
-import type { FamilyContext, KernelFamily } from './families.ts';
+import type { KernelFamily } from './families.ts';
 import { cArrayRows, cInt } from './clit.ts';
 import { blockedWeights, channelBlockSizes, lineLength, slabBytes, SLAB_BUDGET } from './lines.ts';
 import { qFinish } from './qfinish.ts';
@@ -61,8 +61,8 @@ function blockCost(m: KernelModel, cb: number, pv: number): number {
 }
 
 /**
- * Blocking: the accumulators and the one live input vector share the 8 Q registers, so ob x pv <= 6 (7 and 8
- * spill: measured). Among those, the one whose row of blocks (channel tail and pixel remainder included) costs the
+ * Blocking: the accumulators and the one live input vector share the 8 Q registers, so ob x pv <= 6 (4x2 spills:
+ * measured). Among those, the one whose row of blocks (channel tail and pixel remainder included) costs the
  * fewest instructions by blockCost (it ranks the measured bench shapes right: 3x2, 2x3 for 5x5 kernels, 1x4 for depthwise).
  */
 function blocking(m: KernelModel, o: MveChwOptions): { ob: number; pv: number } {
@@ -138,7 +138,7 @@ function blockFunction(m: KernelModel, cb: number, pv: number) {
   return { fn: `block_o${cb}_v${pv}`, cb, pv, taps, accs };
 }
 
-export function mveChwView(m: KernelModel, plan: AccumulatorPlan, ctx: FamilyContext, o: MveChwOptions = {}) {
+export function mveChwView(m: KernelModel, plan: AccumulatorPlan, o: MveChwOptions = {}) {
   const bits = m.numeric.storage.bits as 8 | 16;
   const sh = shapes(m, o);
   const { ob, pv, blocks } = sh;
@@ -165,13 +165,11 @@ export function mveChwView(m: KernelModel, plan: AccumulatorPlan, ctx: FamilyCon
       full: channelBlock(ob),
       tail: channelBlock(sizes.length > 1 ? sizes[1] : ob),
       hasTailBlock: sizes.length > 1,
-      tailSize: sizes.length > 1 ? sizes[1] : 0,
       fullBlocks: Math.floor(m.outPerGroup / ob),
       xFull: blocks.full,
       xWidth: blocks.width,
       hasRem: blocks.rem > 0,
       remAt: blocks.remAt,
-      remPixels: blocks.rem * MVE_LANES,
       weightCount: weights.length,
       weightLines: cArrayRows(weights, 16),
       blockWeights: ob * m.inPerGroup * m.kH * m.kW,
@@ -191,7 +189,6 @@ export function mveChwView(m: KernelModel, plan: AccumulatorPlan, ctx: FamilyCon
       hasShift: qf ? qf.shift > 0 : false,
       lo: qf ? cInt(qf.lo, 'int32_t') : '0',
       hi: qf ? cInt(qf.hi, 'int32_t') : '0',
-      finishNeedsO: ctx.finishNeedsO,
       loadDoc: m.strideW === 2
         ? `${mem[bits].load16} of 8 elements, the even lanes widened by VMOVLB.S16`
         : `${mem[bits].load32} (widening)`,
@@ -207,5 +204,5 @@ export const mveChwFamily: KernelFamily = {
   summary: 'ARMv8.1-M MVE: CHW q7/q15 vectorized along 4 output pixels per int32x4, weights as scalars (VMLA.S32), int32 accumulators',
   template: 'mve/chw.c.hbs',
   applies: (m, plan, isa) => mveChwApplies(m, plan, isa),
-  view: (m, plan, _isa, ctx) => mveChwView(m, plan, ctx),
+  view: (m, plan) => mveChwView(m, plan),
 };

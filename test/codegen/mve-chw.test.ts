@@ -101,7 +101,7 @@ describe('mve-chw code-size estimate', () => {
     await Promise.all(models.map(async (m) => {
       const k = generate(m, { variant: 'optimized', isa: t.features });
       expect(k.family, m.name).toBe('mve-chw');
-      const est = mveChwView(m, planAccumulator(m), { finishNeedsO: false, optimize: 'default' }).mve.codeBytes;
+      const est = mveChwView(m, planAccumulator(m)).mve.codeBytes;
       const dir = path.join(work, m.name);
       writeKernel(k, dir);
       const obj = path.join(dir, 'kernel.o');
