@@ -8,6 +8,7 @@ import type { KernelModel } from '../spec/index.ts';
 import type { IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
 import { mveFamily } from './mve.ts';
+import { mveChwFamily } from './mve-chw.ts';
 import { neonFamily } from './neon.ts';
 import { neonHwcFamily } from './neon-hwc.ts';
 import { optimizedView } from './optimized-view.ts';
@@ -38,7 +39,7 @@ export const blockedFamily: KernelFamily = {
   view: (m, plan, isa, ctx) => optimizedView(m, plan, isa, ctx),
 };
 
-export const optimizedFamilies: readonly KernelFamily[] = [mveFamily, neonFamily, neonHwcFamily, pointwiseFamily, blockedFamily];
+export const optimizedFamilies: readonly KernelFamily[] = [mveFamily, mveChwFamily, neonFamily, neonHwcFamily, pointwiseFamily, blockedFamily];
 
 export function chooseFamily(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures): KernelFamily {
   return optimizedFamilies.find((f) => f.applies(m, plan, isa)) ?? blockedFamily;

@@ -18,30 +18,15 @@ import type { IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
 import type { KernelFamily } from './families.ts';
 import { cArrayRows } from './clit.ts';
-import { axisBands } from './geometry.ts';
+import { blockedWeights, channelBlockSizes, lineLength, rowBandsView, slabBytes, SLAB_BUDGET } from './lines.ts';
+
+export { lineLength, slabBytes, SLAB_BUDGET };
 
 /** Output pixels per vector block (an int16x8 of inputs). */
 export const LANES = 8;
 /** Estimated .text the family stays under (the 4 KiB promise, with a margin for the estimate's error). */
 export const NEON_CODE_BUDGET = 3600;
 const MAX_KW = 7;
-
-/** Bytes of stack the zero-padded input rows may take (the A9 image's stack is 8 KiB). */
-export const SLAB_BUDGET = 4096;
-
-/**
- * Elements per padded input line: left padding, the row, then zeros up to the last element a vector load reads
- * (stride 2 loads 2·8 elements with vld2, the last one unused).
- */
-export function lineLength(m: KernelModel): number {
-  const lastRead = (m.outW - 1) * m.strideW + (m.kW - 1) * m.dilW + (m.strideW === 2 ? 1 : 0);
-  return Math.max(m.pad.left + m.inW, lastRead + 1);
-}
-
-/** The padded rows of one output row: [in/groups][kernel row][line]. */
-export function slabBytes(m: KernelModel): number {
-  return m.inPerGroup * m.kH * lineLength(m) * (m.numeric.storage.bits / 8);
-}
 
 /** Output channels per block: the accumulators (2 int32x4 or 4 int64x2 per channel) must fit 8 of the 16 q registers. */
 function blockChannels(m: KernelModel, plan: AccumulatorPlan): number {
@@ -115,8 +100,7 @@ function codeEstimate(m: KernelModel, plan: AccumulatorPlan, sizes: number[]): n
 }
 
 function shapeSizes(m: KernelModel, plan: AccumulatorPlan): number[] {
-  const ob = blockChannels(m, plan);
-  return m.outPerGroup % ob > 0 ? [ob, m.outPerGroup % ob] : [ob];
+  return channelBlockSizes(m, blockChannels(m, plan));
 }
 
 export function neonApplies(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures): boolean {
@@ -132,23 +116,10 @@ export function neonApplies(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatu
 export function neonView(m: KernelModel, plan: AccumulatorPlan) {
   const ob = blockChannels(m, plan);
   const sizes = shapeSizes(m, plan);
-  const taps = m.kH * m.kW;
-  const per = m.inPerGroup * taps;
-  // Per group, per block of output channels: [in/groups][ky][kx][channel in block] (the model's bytes, reordered).
-  const weights: number[] = [];
-  for (let g = 0; g < m.groups; g++)
-    for (let start = 0; start < m.outPerGroup; start += ob) {
-      const size = Math.min(ob, m.outPerGroup - start);
-      const o0 = g * m.outPerGroup + start;
-      for (let ci = 0; ci < m.inPerGroup; ci++)
-        for (let t = 0; t < taps; t++)
-          for (let j = 0; j < size; j++) weights.push(m.weights[(o0 + j) * per + ci * taps + t]);
-    }
+  const per = m.inPerGroup * m.kH * m.kW;
+  const weights = blockedWeights(m, ob);
   const blocks = Math.ceil(m.outW / LANES);
-  const yBands = axisBands(m.outH, m.inH, m.kH, m.strideH, m.dilH, m.pad.top).map((b) => ({
-    fields: [b.lo, b.hi, b.valid.length ? b.valid[0] : 0, b.valid.length].join(', '),
-    doc: `output rows ${b.lo}..${b.hi}: kernel rows ${b.valid.join(',') || 'none'}`,
-  }));
+  const yBands = rowBandsView(m);
   const fns = sizes.map((cb) => blockFunction(m, cb));
   const q7 = m.numeric.storage.bits === 8;
   return {
