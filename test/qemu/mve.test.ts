@@ -42,6 +42,9 @@ const cases: Record<string, Record<string, unknown>> = {
   k5: int8('mk5', 8, 5, { kernel: 5, padding: 2 }),
   // 1x1 kernels have no row loop: padded border regions (no valid row) must skip the taps.
   pointwise_padded: int8('mpwp', 20, 5, { kernel: [1, 2], padding: [1, 1, 1, 0] }),
+  // Found by `convgen fuzz`: a depthwise function whose every tap is padding has no tap loop (it must still compile).
+  depthwise_all_padding: baseSpec({ name: 'mdwpad', layout: 'hwc', groups: 2, input: { channels: 2, height: 1, width: 1 }, output: { channels: 2 },
+    kernel: 1, padding: 1, numeric: { type: 'q7', inputFrac: 0, weightFrac: 0, outputFrac: 0, biasFrac: 0 }, weights: { random: { seed: 0 } } }),
   pointwise_padded_q7: baseSpec({ name: 'mpwq', layout: 'hwc', input: { channels: 18, height: 4, width: 5 }, output: { channels: 3 }, kernel: 1, padding: 1,
     numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 4 }, weights: { random: { seed: 9 }, layout: 'ohwi' } }),
   // The vector output stage's edges: multipliers 0, 2^30, 2^31 - 1; shifts -31 (every output 0 or a tie at most),
