@@ -10,7 +10,7 @@
  *   may also call one out-of-line output stage instead of inlining it per accumulator, in the border functions only
  *   or everywhere, when that lets a bigger blocking fit.
  * - Blocked weights: per block of output channels, [in/groups][ky][kx][channel in block]: the order the loops read,
- *   the same number of bytes as the plain order.
+ *   the same number of bytes as the plain order (optimize 'speed' may pack or widen them: lane2w, quad, taps8).
  * - Taps whose weight is zero in every output channel are left out of the unrolled code (they stay in the table).
  * The C text is templates/optimized/kernel.c.hbs.
  */
@@ -78,7 +78,10 @@ const lane2ShapeOk = (ob: number, pb: number, state: IsaFeatures['state']) => pb
   && (ob * pb) / 2 >= lane2Blocks[state].minPairs;
 /**
  * lane2w blockings per state: at least `minOb` output channels (one pair of channels per packed weight word) and
- * `extraRegs` over the budget the estimate's count may take (measured; see registersNeeded).
+ * `extraRegs` over the budget the estimate's count may take. Measured forced on the bench specs (instructions/MAC,
+ * arm920t / cortex-m3): 2 x 3 is best for q7 (a 1.41 / 1.06, e 1.25 / 1.18); 4 x 2 (11 registers by this count)
+ * is slower there (a 1.49 / 1.15, b 1.95 / 1.57) though faster for int8 a (1.47 / 1.35 against 1.72 / 1.68) and b;
+ * 2 x 4 and 4 x 1 slower everywhere. So no extra registers: 4 x 2 stays out.
  */
 const lane2wBlocks: Record<IsaFeatures['state'], { minOb: number; extraRegs: number }> = {
   a32: { minOb: 2, extraRegs: 0 },
@@ -540,7 +543,8 @@ function estimate(m: KernelModel, ob: number, pb: number, accWords: number, form
  * extra address registers spilled its lane pairs. Measured on the bench specs (instructions/MAC): arm920t a q7
  * 1.90 -> 1.81, d q7 3.44 -> 3.01, e q7 2.16 -> 1.98, f q7 2.29 -> 2.09, d int8 7.82 -> 7.56; cortex-m4 a int8 (quad)
  * 1.66 -> 1.56, b q15 (taps) 2.62 -> 2.45, a q7 (taps8) 1.51 -> 1.46. Not where it measured slower: A32 16-bit
- * (arm920t e q15 2.21 -> 2.42) and Thumb-2 single (cortex-m3 d q15 2.89 -> 3.03).
+ * (arm920t e q15 2.21 -> 2.42) and Thumb-2 single (cortex-m3 d q15 2.89 -> 3.03). lane2w (speed, 2 x 3): arm920t a q7
+ * 1.57 -> 1.41, a int8 1.85 -> 1.72; not on Thumb-2 (cortex-m3 a q7 2.498 M -> 2.508 M instructions, e q7 2.95 M -> 3.00 M).
  */
 const anchorInputPointer: Record<IsaFeatures['state'], readonly string[]> = {
   a32: ['single/8', 'lane2/8', 'lane2w/8'],
