@@ -77,23 +77,31 @@ const lane2Blocks: Record<IsaFeatures['state'], { minOb: number; minPairs: numbe
 const lane2ShapeOk = (ob: number, pb: number, state: IsaFeatures['state']) => pb % 2 === 0 && ob >= lane2Blocks[state].minOb
   && (ob * pb) / 2 >= lane2Blocks[state].minPairs;
 /**
- * lane2w blockings per state: at least `minOb` output channels (one pair of channels per packed weight word) and
- * `extraRegs` over the budget the estimate's count may take. Measured forced on the bench specs (instructions/MAC,
- * arm920t / cortex-m3): 2 x 3 is best for q7 (a 1.41 / 1.06, e 1.25 / 1.18); 4 x 2 (11 registers by this count)
- * is slower there (a 1.49 / 1.15, b 1.95 / 1.57) though faster for int8 a (1.47 / 1.35 against 1.72 / 1.68) and b;
- * 2 x 4 and 4 x 1 slower everywhere. So no extra registers: 4 x 2 stays out.
+ * lane2w blockings per state: at least `minOb` output channels (one pair of channels per packed weight word), at
+ * most `maxPairs` (lo, hi) lane pairs, and `extraRegs` over the budget the estimate's count may take. Measured forced
+ * on the bench specs (instructions/MAC, arm920t / cortex-m3): 2 x 3 is best for q7 (a 1.41 / 1.06, e 1.25 / 1.18);
+ * with four lane pairs GCC spills: 4 x 2 (11 registers by this count) a q7 1.49 / 1.15, b q7 1.95 / 1.57, and 2 x 4
+ * (10) a q7 1.63 / 1.39, b int8 2.97 on arm920t against 2 x 3's 2.53 (with the output stage called); 4 x 1 slower
+ * everywhere (a q7 1.66 / 1.40).
  */
-const lane2wBlocks: Record<IsaFeatures['state'], { minOb: number; extraRegs: number }> = {
-  a32: { minOb: 2, extraRegs: 0 },
-  thumb2: { minOb: 2, extraRegs: 0 },
-  thumb1: { minOb: Infinity, extraRegs: 0 },
-  host: { minOb: Infinity, extraRegs: 0 },
+const lane2wBlocks: Record<IsaFeatures['state'], { minOb: number; maxPairs: number; extraRegs: number }> = {
+  a32: { minOb: 2, maxPairs: 3, extraRegs: 0 },
+  thumb2: { minOb: 2, maxPairs: 3, extraRegs: 0 },
+  thumb1: { minOb: Infinity, maxPairs: 0, extraRegs: 0 },
+  host: { minOb: Infinity, maxPairs: 0, extraRegs: 0 },
 };
 /**
  * Where lane2w (weights of two output channels packed into one int32 word at generation) may replace lane2, per
  * optimize mode: its weight flash is 4 bytes per two weights, twice the raw bytes, so only where speed may grow it.
  */
 const packedWeightPairs: Record<'default' | 'speed', boolean> = { default: false, speed: true };
+/**
+ * Where the output stage may be called (int8), the placements a form takes (the others: every one). lane2w: called
+ * from every function; inlined in the interior, GCC's registers for its lane pairs and the inlined stage cost more
+ * than the calls (measured at 2 x 3, instructions/MAC arm920t / cortex-m3: bench a int8 1.70 / 1.60 -> 1.39 / 1.30,
+ * b 2.89 / 2.70 -> 2.53 / 2.55).
+ */
+const calledPlacements: Partial<Record<MacForm, readonly FinishPlacement[]>> = { lane2w: ['all'] };
 /** lane2: instructions per output beyond single's: zeroing its lanes, extracting them (shifts, the borrow), the seed's add. */
 const LANE2_OUTPUT_INSTRUCTIONS = 4;
 /** quad's weights are two unpacked halves held across taps; one more register than the estimate counts fits. */
@@ -876,6 +884,8 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
           if (macForm === 'lane2' && lane2ShapeOk(ob, pb, isa.state) && registersNeeded(ob, pb, accWords, 'lane2') <= budget + lane2Blocks[isa.state].extraRegs)
             options.push({ ob, pb, outline, unroll, ...border, form: 'lane2', cost: estimate(m, ob, pb, accWords, 'lane2', false) + call });
           if (macForm === 'lane2' && packedWeightPairs[optimize] && ob >= lane2wBlocks[isa.state].minOb
+            && Math.ceil(ob / 2) * pb <= lane2wBlocks[isa.state].maxPairs
+            && (outlines.length === 1 || (calledPlacements.lane2w ?? outlines).includes(outline))
             && registersNeeded(ob, pb, accWords, 'lane2w') <= budget + lane2wBlocks[isa.state].extraRegs)
             options.push({ ob, pb, outline, unroll, ...border, form: 'lane2w', cost: estimate(m, ob, pb, accWords, 'lane2w', false) + call });
           // dwpair: up to 2 pixels whatever the weights need (spilled weights reload from the stack as they would from
