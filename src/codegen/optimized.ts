@@ -57,10 +57,12 @@ const unrollTargets: Record<MacForm, number[]> = { single: [UNROLL_MACS], dual: 
 const LANE2_PAIR_CODE = 18;
 /**
  * lane2w: the same per (lo, hi) pair (zeroing, extraction, the seeds' adds); smaller than lane2's as its functions'
- * pairs are fewer per output stage call (measured upper bound on the bench specs, test/codegen/code-size.test.ts).
+ * pairs are fewer per output stage call (an upper bound on the bench specs' speed plans, test/codegen/code-size.test.ts;
+ * at 18 the model put bench e q7's 2 x 3 on A32 ~870 B over its real 3232 B .text and over budget: 2 x 2 ran, 1.34
+ * instructions/MAC against 2 x 3's 1.25).
  */
 const laneCode = (form: MacForm) => (form === 'lane2w' ? LANE2W_PAIR_CODE : LANE2_PAIR_CODE);
-const LANE2W_PAIR_CODE = 10;
+const LANE2W_PAIR_CODE = 9;
 /**
  * lane2 blockings GCC 12 compiles well, per state (measured on the bench specs): at least `minOb` output channels (one
  * channel's weight load serves only pb/2 SMLALs: 1 x 4 measured slower than single on bench e) and `minPairs` lane

@@ -5,9 +5,10 @@
  * pixels that use it. The output plane is split at generation time into regions by which kernel rows and columns
  * fall inside the input; each region runs a function with exactly its valid taps, so no bounds check runs anywhere.
  * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows,
- * except the side bands with every kernel row inside the input: they run pixel blocks down each output column.
+ * except the side bands with every kernel row inside the input: they run pixel blocks down each output column;
+ * top and bottom bands with every kernel column inside unroll their valid kernel rows.
  *  Weights are stored in the blocked order the loops read (two output channels per int32 word: twice the raw weight bytes).
- * Code: about 3900 bytes estimated (budget 4096).
+ * Code: about 4063 bytes estimated (budget 4096).
  */
 #include "b_3x3_3to8_32x32_q7.h"
 /* GCC's early scheduling would hoist every weight load of a loop ahead of its MACs and spill them. */
@@ -134,8 +135,8 @@ static void b_3x3_3to8_32x32_q7_rows0_o2_p1(const int8_t *restrict px0, const in
   }
 }
 
-/* 2 output channel(s) x 3 pixel(s); border: 3 consecutive kernel column(s), any kernel rows. */
-static void b_3x3_3to8_32x32_q7_rows1_o2_p3(const int8_t *restrict px0, const int32_t *restrict wbase, int8_t *restrict output,
+/* 2 output channel(s) x 3 pixel(s); top or bottom band: every kernel column, kernel rows 1, 2 relative to the first. */
+static void b_3x3_3to8_32x32_q7_band1_o2_p3(const int8_t *restrict px0, const int32_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 3 * PIXEL_STRIDE, ox += 3) {
@@ -145,32 +146,57 @@ static void b_3x3_3to8_32x32_q7_rows1_o2_p3(const int8_t *restrict px0, const in
     uint32_t l0_0l = 0, l0_0h = 0; /* channels 0 and 1 of pixel 0 in bit lanes; the seeds are added after */
     uint32_t l0_1l = 0, l0_1h = 0; /* channels 0 and 1 of pixel 1 in bit lanes; the seeds are added after */
     uint32_t l0_2l = 0, l0_2h = 0; /* channels 0 and 1 of pixel 2 in bit lanes; the seeds are added after */
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
-        const int8_t *pr = px;
-        const int32_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
-            const int32_t x0 = (int32_t)pr[0];
-            const int32_t x1 = (int32_t)pr[1];
-            const int32_t x2 = (int32_t)pr[2];
-            const int32_t x3 = (int32_t)pr[3];
-            const int32_t x4 = (int32_t)pr[4];
+    (void)rows;
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+        KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
+        { /* kernel row 1 */
+            const int32_t x0 = (int32_t)px[0];
+            const int32_t x1 = (int32_t)px[1];
+            const int32_t x2 = (int32_t)px[2];
+            const int32_t x3 = (int32_t)px[3];
+            const int32_t x4 = (int32_t)px[4];
             {
-                const int32_t w0 = wr[0];
+                const int32_t w0 = w[0];
                 LANE_MAC(l0_0l, l0_0h, x0, w0);
                 LANE_MAC(l0_1l, l0_1h, x1, w0);
                 LANE_MAC(l0_2l, l0_2h, x2, w0);
             }
             {
-                const int32_t w1 = wr[1];
+                const int32_t w1 = w[1];
                 LANE_MAC(l0_0l, l0_0h, x1, w1);
                 LANE_MAC(l0_1l, l0_1h, x2, w1);
                 LANE_MAC(l0_2l, l0_2h, x3, w1);
             }
             {
-                const int32_t w2 = wr[2];
+                const int32_t w2 = w[2];
                 LANE_MAC(l0_0l, l0_0h, x2, w2);
                 LANE_MAC(l0_1l, l0_1h, x3, w2);
                 LANE_MAC(l0_2l, l0_2h, x4, w2);
+            }
+        }
+        { /* kernel row 2 */
+            const int32_t x5 = (int32_t)px[32];
+            const int32_t x6 = (int32_t)px[33];
+            const int32_t x7 = (int32_t)px[34];
+            const int32_t x8 = (int32_t)px[35];
+            const int32_t x9 = (int32_t)px[36];
+            {
+                const int32_t w3 = w[3];
+                LANE_MAC(l0_0l, l0_0h, x5, w3);
+                LANE_MAC(l0_1l, l0_1h, x6, w3);
+                LANE_MAC(l0_2l, l0_2h, x7, w3);
+            }
+            {
+                const int32_t w4 = w[4];
+                LANE_MAC(l0_0l, l0_0h, x6, w4);
+                LANE_MAC(l0_1l, l0_1h, x7, w4);
+                LANE_MAC(l0_2l, l0_2h, x8, w4);
+            }
+            {
+                const int32_t w5 = w[5];
+                LANE_MAC(l0_0l, l0_0h, x7, w5);
+                LANE_MAC(l0_1l, l0_1h, x8, w5);
+                LANE_MAC(l0_2l, l0_2h, x9, w5);
             }
         }
     }
@@ -448,7 +474,7 @@ static void b_3x3_3to8_32x32_q7_call(int fn, const int8_t *restrict px, const in
         b_3x3_3to8_32x32_q7_rows0_o2_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     case 1:
-        b_3x3_3to8_32x32_q7_rows1_o2_p3(px, w, output, o0, oy, ox, rows, count);
+        b_3x3_3to8_32x32_q7_band1_o2_p3(px, w, output, o0, oy, ox, rows, count);
         break;
     case 2:
         b_3x3_3to8_32x32_q7_column2_o2_p3(px, w, output, o0, oy, ox, rows, count);
