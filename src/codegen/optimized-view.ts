@@ -4,7 +4,7 @@ import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
 import { ACC_LIMIT as LIMIT, type AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
 import { qFinish, qFinishGains, qFinishView, type QFinish } from './qfinish.ts';
-import { anchorsInput, LANE2_SHIFT, planOptimized, rowContiguousWeights, unitOf, type Def8, type Halves, type MacForm, STAGE_BYTES, stagingFor } from './optimized.ts';
+import { anchorsInput, LANE2_SHIFT, planOptimized, rowContiguousWeights, unitOf, weightSlots, type Def8, type Halves, type MacForm, STAGE_BYTES, stagingFor } from './optimized.ts';
 
 /**
  * Bytes an immediate offset reaches in the loads the single form uses for 8/16-bit data (LDRSB/LDRSH; 32-bit data
@@ -35,7 +35,7 @@ const splitLong: Record<IsaFeatures['state'], readonly MacForm[]> = { a32: ['tap
  */
 function noScheduleReason(form: MacForm, split: boolean, depthwiseLong: boolean): string | null {
   if (split) return "GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators.";
-  if (form === 'lane2' || form === 'taps8') return "GCC's early scheduling would hoist every weight load of a loop ahead of its MACs and spill them.";
+  if (form === 'lane2' || form === 'lane2w' || form === 'taps8') return "GCC's early scheduling would hoist every weight load of a loop ahead of its MACs and spill them.";
   if ((form === 'single' || form === 'dwpair') && depthwiseLong)
     return "One input channel per group and 64-bit accumulators: with no channel loop GCC's early scheduling would hoist every load of a block ahead of its multiplies and spill the accumulators.";
   return null;
@@ -81,6 +81,7 @@ const macFormDocs = {
   taps: 'q15 pairs of adjacent kernel columns through SMLALD/SMLAD (words of two inputs x words of two weights), SMLALxy for the rest',
   halves: 'q15 weights of two output channels per aligned word, SMLALxy/SMLAxy pick the half (no load per weight)',
   lane2: 'two 8-bit pixels packed in bit lanes of one register (x0 + x1*2^23), one SMLAL per two MACs in the interior',
+  lane2w: 'two output channels\' 8-bit weights packed in bit lanes of one word (w0 + w1*2^23), one SMLAL per two MACs everywhere',
   dwpair: 'q15 depthwise: the interior loads inputs and weights as aligned words of two, SMLALxy/SMLAxy pick the halves',
 } as const;
 
@@ -155,7 +156,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   const folds = (f: (typeof opt.fns)[number]) => folded !== null && f.kind === 'unrolled';
   const rowsView = (f: (typeof opt.fns)[number], rows: typeof f.rows) => rows.map((r, i) => {
     const last = r.loads.length ? r.loads[r.loads.length - 1].offset : 0;
-    const rebase = (f.macForm === 'single' || f.macForm === 'lane2') && f.kind !== 'rowloop' && last * (st.bits / 8) > loadReach[isa.state](st.bits);
+    const rebase = (f.macForm === 'single' || f.macForm === 'lane2' || f.macForm === 'lane2w') && f.kind !== 'rowloop' && last * (st.bits / 8) > loadReach[isa.state](st.bits);
     const column = f.kind === 'column';
     // A kernel column's loads are rows apart: based on its middle one, twice as many reach their immediates.
     const base = !rebase ? 0 : column ? r.loads[Math.floor((r.loads.length - 1) / 2)].offset : r.loads[0].offset;
@@ -188,7 +189,9 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       along: column ? 'oy' : 'ox',
       accs: f.accs.map((a, i) => ({ ...a, at: column ? `oy + ${a.p}, ox` : `oy, ox + ${a.p}`, seedCall: `${seedFn}(o0 + ${a.j})`,
         regs: pin(f.accs.length) && 2 * i + 1 < PIN_REGISTERS.length ? { lo: PIN_REGISTERS[2 * i], hi: PIN_REGISTERS[2 * i + 1] } : null })),
-      rowWeightsExpr: opt.weightStride === 1 ? `KERNEL_W * ${f.ob}` : `KERNEL_W * ${f.ob} * ${opt.weightStride}`,
+      rowWeightsExpr: opt.weightStride === 1 ? `KERNEL_W * ${weightSlots(f.macForm, f.ob)}` : `KERNEL_W * ${f.ob} * ${opt.weightStride}`,
+      // lane2w: a lane pair's two outputs (channels j and j1 at one pixel; j1 null: a zero-weight partner)
+      laneAccs: f.laneAccs.map((a) => ({ ...a, chan: a.j1 !== undefined, at: column ? `oy + ${a.p0}, ox` : `oy, ox + ${a.p0}` })),
       finishFn: qf ? `${m.name}_q_finish` : f.outlineFinish ? `${m.name}_finish_call` : `${m.name}_finish`,
       // The interior's weight step per iteration, less what its LDRDs already moved the pointer ('' if nothing is left).
       wStep: f.wAdvance === 0 ? `${f.ciStep} * ${f.weightsPerCi}` : f.ciStep * f.weightsPerCi === f.wAdvance ? '' : String(f.ciStep * f.weightsPerCi - f.wAdvance),
@@ -215,18 +218,20 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
     doc: `rows ${r.y.lo}..${r.y.hi}, columns ${r.x.lo}..${r.x.hi}: kernel rows ${r.y.valid.join(',') || 'none'}, columns ${r.x.valid.join(',') || 'none'}${r.vertical ? ', down the columns' : ''}`,
   }));
   const unit = unitOf[opt.macForm];
-  const blockWeights = (opt.ob * m.inPerGroup * m.kH * m.kW * opt.weightStride) / unit;
+  const slots = (n: number) => weightSlots(opt.macForm, n);
+  const blockWeights = (slots(opt.ob) * m.inPerGroup * m.kH * m.kW * opt.weightStride) / unit;
   const quad = opt.macForm === 'quad';
-  const tapOffset = (channels: string) => (rowContiguousWeights(opt.macForm) ? `reg->ky_lo * KERNEL_W * ${channels} + reg->kx_lo`
-    : `tap * ${opt.weightStride === 1 ? channels : `${channels} * ${opt.weightStride}`}`);
-  const wideWeights = opt.dual || opt.widened || opt.lanes8;
+  // lane2w: a tap's words are the block's channel pairs
+  const tapOffset = (channels: string, n: number) => (rowContiguousWeights(opt.macForm) ? `reg->ky_lo * KERNEL_W * ${channels} + reg->kx_lo`
+    : opt.macForm === 'lane2w' ? `tap * ${slots(n)}` : `tap * ${opt.weightStride === 1 ? channels : `${channels} * ${opt.weightStride}`}`);
+  const wideWeights = opt.dual || opt.widened || opt.lanes8 || opt.macForm === 'lane2w';
   const weightBytes = opt.weights.length * (wideWeights ? 4 : st.bits / 8);
   const offset = m.numeric.inputOffset;
   return {
     isaName: isaStateNames[isa.state],
     optimizeLine: `${optimize}: ${macFormDocs[opt.macForm]}; ` +
-      (opt.lanes8 || opt.widened
-        ? `weights ${opt.lanes8 ? 'pre-unpacked to int16 lane pairs (w[e], w[e+2])' : 'pre-widened to int16 pairs'}, ${weightBytes} B of flash (the raw weights are ${m.weights.length * (st.bits / 8)} B)`
+      (opt.lanes8 || opt.widened || opt.macForm === 'lane2w'
+        ? `weights ${opt.lanes8 ? 'pre-unpacked to int16 lane pairs (w[e], w[e+2])' : opt.widened ? 'pre-widened to int16 pairs' : 'packed in channel pairs as int32 words'}, ${weightBytes} B of flash (the raw weights are ${m.weights.length * (st.bits / 8)} B)`
         : `weights ${weightBytes} B of flash, the raw weight bytes`),
     weightBytes,
     staticRamBytes: staging ? staging.bytes : 0,
@@ -285,6 +290,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       anchorPx: anchorsInput(isa.state, opt.macForm, st.bits),
       noSchedule: noScheduleReason(opt.macForm, split, acc64 && m.inPerGroup === 1),
       lane2: opt.fns.some((f) => f.laneAccs.length > 0),
+      lane2w: opt.macForm === 'lane2w',
       laneShift: LANE2_SHIFT,
       laneLimitBits: LANE2_SHIFT - 1,
       laneUp: 32 - LANE2_SHIFT,
@@ -292,8 +298,8 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       smlalHelpers: acc64 && !split ? (['bb', 'bt', 'tb', 'tt'] as const).filter((h) => usedHalves.has(h)) : [],
       // Weights of the region's first tap: taps stores [ky][channel][kx], the other forms [ky][kx][channel].
       // (the other forms: tap x weight-array elements per kernel position of a block, channels x elements per channel)
-      tapOffset: tapOffset('BLOCK_CHANNELS'),
-      tailTapOffset: tapOffset('TAIL_CHANNELS'),
+      tapOffset: tapOffset('BLOCK_CHANNELS', opt.ob),
+      tailTapOffset: tapOffset('TAIL_CHANNELS', opt.tailSize),
       weightType: wideWeights ? 'int32_t' : st.cType,
       macOperandType: opt.dual || quad ? 'int32_t' : plan.productType,
       fns,
@@ -302,7 +308,7 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       fullBlocks: opt.fullBlocks,
       hasTailBlock: opt.tailSize > 0,
       tailSize: Math.max(1, opt.tailSize),
-      groupWeights: (m.outPerGroup * m.inPerGroup * m.kH * m.kW * opt.weightStride) / unit,
+      groupWeights: ((opt.fullBlocks * slots(opt.ob) + slots(opt.tailSize)) * m.inPerGroup * m.kH * m.kW * opt.weightStride) / unit,
       blockWeights,
       groupInput: m.inPerGroup * opt.ciStride,
       codeBytes: opt.codeBytes,

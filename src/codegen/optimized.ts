@@ -10,7 +10,7 @@
  *   may also call one out-of-line output stage instead of inlining it per accumulator, in the border functions only
  *   or everywhere, when that lets a bigger blocking fit.
  * - Blocked weights: per block of output channels, [in/groups][ky][kx][channel in block]: the order the loops read,
- *   the same number of bytes as the plain order.
+ *   the same number of bytes as the plain order (optimize 'speed' may pack or widen them: lane2w, quad, taps8).
  * - Taps whose weight is zero in every output channel are left out of the unrolled code (they stay in the table).
  * The C text is templates/optimized/kernel.c.hbs.
  */
@@ -49,12 +49,20 @@ const UNROLL_MACS = 24;
  * 2 x 2 blocking's 64-bit accumulators once per iteration (A32 has 14 registers for 8 accumulator halves, pointers,
  * inputs and weights), so longer iterations pay off (measured on ARM926EJ-S: bench a 2.22 -> 1.85, b 2.85 -> 2.36 instructions/MAC).
  */
-const unrollTargets: Record<MacForm, number[]> = { single: [UNROLL_MACS], dual: [UNROLL_MACS], quad: [UNROLL_MACS], taps: [UNROLL_MACS], taps8: [UNROLL_MACS], halves: [144, UNROLL_MACS], lane2: [UNROLL_MACS], dwpair: [UNROLL_MACS] };
+const unrollTargets: Record<MacForm, number[]> = { single: [UNROLL_MACS], dual: [UNROLL_MACS], quad: [UNROLL_MACS], taps: [UNROLL_MACS], taps8: [UNROLL_MACS], halves: [144, UNROLL_MACS], lane2: [UNROLL_MACS], lane2w: [UNROLL_MACS], dwpair: [UNROLL_MACS] };
 /**
  * lane2: code instructions per (lo, hi) pair beyond its MACs: zeroing, extraction, the seeds' adds, and the pairs kept
  * live across the output stage's calls (measured upper bound, A32 bench a and e at 4 x 2 with every output called).
  */
 const LANE2_PAIR_CODE = 18;
+/**
+ * lane2w: the same per (lo, hi) pair (zeroing, extraction, the seeds' adds); smaller than lane2's as its functions'
+ * pairs are fewer per output stage call (an upper bound on the bench specs' speed plans, test/codegen/code-size.test.ts;
+ * at 18 the model put bench e q7's 2 x 3 on A32 ~870 B over its real 3232 B .text and over budget: 2 x 2 ran, 1.34
+ * instructions/MAC against 2 x 3's 1.25).
+ */
+const laneCode = (form: MacForm) => (form === 'lane2w' ? LANE2W_PAIR_CODE : LANE2_PAIR_CODE);
+const LANE2W_PAIR_CODE = 9;
 /**
  * lane2 blockings GCC 12 compiles well, per state (measured on the bench specs): at least `minOb` output channels (one
  * channel's weight load serves only pb/2 SMLALs: 1 x 4 measured slower than single on bench e) and `minPairs` lane
@@ -70,6 +78,32 @@ const lane2Blocks: Record<IsaFeatures['state'], { minOb: number; minPairs: numbe
 };
 const lane2ShapeOk = (ob: number, pb: number, state: IsaFeatures['state']) => pb % 2 === 0 && ob >= lane2Blocks[state].minOb
   && (ob * pb) / 2 >= lane2Blocks[state].minPairs;
+/**
+ * lane2w blockings per state: at least `minOb` output channels (one pair of channels per packed weight word), at
+ * most `maxPairs` (lo, hi) lane pairs, and `extraRegs` over the budget the estimate's count may take. Measured forced
+ * on the bench specs (instructions/MAC, arm920t / cortex-m3): 2 x 3 is best for q7 (a 1.41 / 1.06, e 1.25 / 1.18);
+ * with four lane pairs GCC spills: 4 x 2 (11 registers by this count) a q7 1.49 / 1.15, b q7 1.95 / 1.57, and 2 x 4
+ * (10) a q7 1.63 / 1.39, b int8 2.97 on arm920t against 2 x 3's 2.53 (with the output stage called); 4 x 1 slower
+ * everywhere (a q7 1.66 / 1.40).
+ */
+const lane2wBlocks: Record<IsaFeatures['state'], { minOb: number; maxPairs: number; extraRegs: number }> = {
+  a32: { minOb: 2, maxPairs: 3, extraRegs: 0 },
+  thumb2: { minOb: 2, maxPairs: 3, extraRegs: 0 },
+  thumb1: { minOb: Infinity, maxPairs: 0, extraRegs: 0 },
+  host: { minOb: Infinity, maxPairs: 0, extraRegs: 0 },
+};
+/**
+ * Where lane2w (weights of two output channels packed into one int32 word at generation) may replace lane2, per
+ * optimize mode: its weight flash is 4 bytes per two weights, twice the raw bytes, so only where speed may grow it.
+ */
+const packedWeightPairs: Record<'default' | 'speed', boolean> = { default: false, speed: true };
+/**
+ * Where the output stage may be called (int8), the placements a form takes (the others: every one). lane2w: called
+ * from every function; inlined in the interior, GCC's registers for its lane pairs and the inlined stage cost more
+ * than the calls (measured at 2 x 3, instructions/MAC arm920t / cortex-m3: bench a int8 1.70 / 1.60 -> 1.39 / 1.30,
+ * b 2.89 / 2.70 -> 2.53 / 2.55).
+ */
+const calledPlacements: Partial<Record<MacForm, readonly FinishPlacement[]>> = { lane2w: ['all'] };
 /** lane2: instructions per output beyond single's: zeroing its lanes, extracting them (shifts, the borrow), the seed's add. */
 const LANE2_OUTPUT_INSTRUCTIONS = 4;
 /** quad's weights are two unpacked halves held across taps; one more register than the estimate counts fits. */
@@ -165,8 +199,11 @@ export interface BlockFn {
   ob: number;
   pb: number;
   accs: { id: string; j: number; p: number }[];
-  /** lane2: (lo, hi) sums of channel j's pixels p0 and p1 in bit lanes (accs is then empty). */
-  laneAccs: { id: string; j: number; p0: number; p1: number }[];
+  /**
+   * lane2: (lo, hi) sums of channel j's pixels p0 and p1 in bit lanes (accs is then empty). lane2w: channel j's (low
+   * lane) and j1's (upper lane, null: a zero-weight partner) at pixel p0 = p1.
+   */
+  laneAccs: { id: string; j: number; p0: number; p1: number; j1?: number | null }[];
   /** unrolled: every kernel row; rowloop: one row, its offsets relative to the row. */
   rows: Row[];
   /** Weight-array elements per unit of input channels in the blocked array: KH x KW x ob x weight stride. */
@@ -236,13 +273,18 @@ export interface Region {
  *   (recovered by sign extension) and pixel 1's above them (plus the borrow); the seed is added after extraction.
  *   A packed value serves every tap and channel that reads it. Only the unrolled interior's even pixel blocks take
  *   it; the row loops and single pixels multiply as single does (same weight order).
+ * - lane2w (optimize 'speed', where lane2 applies): the other way round, the weights of two output channels (a, b) of a
+ *   block at one tap packed at generation into one int32 word w_a + w_b*2^23, so x times it is x*w_a + (x*w_b)*2^23:
+ *   one LDRSB per input, one LDR per channel pair, one SMLAL into a (lo, hi) pair per channel pair and pixel, lanes =
+ *   channels a and b (lane2's bound, extraction and seeds). No pixel pairs: every function (borders, columns,
+ *   bands) takes it. A block's odd last channel is packed with a zero weight (its upper lane unused).
  * - dwpair: q15 depthwise (one input and one output channel per group) with SMLAxy/SMLALxy but no SMLAD (ARMv5TE):
  *   the interior loads its inputs as aligned words of two adjacent elements (the caller's lead keeps px on a word)
  *   and the channel's weights as aligned words of two consecutive taps (the raw order; a block at an odd element
  *   runs a second copy of the body with the other pairing), and SMLALxy picks the halves: about half the loads and
  *   no extraction. The other functions multiply as single does (same weight order).
  */
-export type MacForm = 'single' | 'dual' | 'quad' | 'taps' | 'taps8' | 'halves' | 'lane2' | 'dwpair';
+export type MacForm = 'single' | 'dual' | 'quad' | 'taps' | 'taps8' | 'halves' | 'lane2' | 'lane2w' | 'dwpair';
 
 /** lane2: bit position of the second pixel in the packed register (the pointwise family's lane2 uses it too). */
 export const LANE2_SHIFT = 23;
@@ -367,7 +409,7 @@ export function chooseMacForm(m: KernelModel, isa: IsaFeatures): MacForm {
 export const rowContiguousWeights = (f: MacForm): boolean => f === 'taps' || f === 'taps8';
 
 /** Input channels one MAC unit covers. */
-export const unitOf: Record<MacForm, number> = { single: 1, dual: 2, quad: 4, taps: 1, taps8: 1, halves: 1, lane2: 1, dwpair: 1 };
+export const unitOf: Record<MacForm, number> = { single: 1, dual: 2, quad: 4, taps: 1, taps8: 1, halves: 1, lane2: 1, lane2w: 1, dwpair: 1 };
 
 export interface OptimizedPlan {
   macForm: MacForm;
@@ -441,6 +483,8 @@ function registersNeeded(ob: number, pb: number, accWords: number, form: MacForm
   // lane2 (even blocks): a (lo, hi) pair per channel and pixel pair, a packed input per pair (streamed: made just
   // before its taps), a weight; odd blocks are single's.
   if (form === 'lane2' && pb % 2 === 0) return ob * pb + pb / 2 + 1;
+  // lane2w: a (lo, hi) pair per channel pair and pixel, a weight word per channel pair, an input (streamed).
+  if (form === 'lane2w') return 2 * Math.ceil(ob / 2) * pb + Math.ceil(ob / 2) + 1;
   return ob * pb * accWords + 2 + (form === 'quad' ? 2 : 1) * ob;
 }
 
@@ -479,6 +523,14 @@ function estimate(m: KernelModel, ob: number, pb: number, accWords: number, form
     const perOutput = ((10 * accWords + LANE2_OUTPUT_INSTRUCTIONS) * ob * pb) / m.inPerGroup;
     return (loads + packed + taps * ob + (taps * ob * pb) / 2 + 3 + accWords + perOutput) / (taps * ob * pb);
   }
+  if (form === 'lane2w') {
+    // Per kernel row a load per element read; per tap a load per channel pair and an SMLAL per channel pair and
+    // pixel. Per output: single's seeding and finishing and the lanes' extraction, as lane2.
+    const pairs = Math.ceil(ob / 2);
+    const loads = m.kH * distinctColumns(m, allColumns(m), pb);
+    const perOutput = ((10 * accWords + LANE2_OUTPUT_INSTRUCTIONS) * ob * pb) / m.inPerGroup;
+    return (loads + taps * pairs + taps * pairs * pb + 3 + accWords + perOutput) / (taps * ob * pb);
+  }
   // single and dual: per input channel (dual's pairs are not modelled; its choices were measured that way)
   const unit = form === 'quad' ? 4 : 1;
   // Per unit of input channels: a load per input (quad: + 2 unpacks), a load per weight (quad: + 2 unpacks
@@ -501,10 +553,11 @@ function estimate(m: KernelModel, ob: number, pb: number, accWords: number, form
  * extra address registers spilled its lane pairs. Measured on the bench specs (instructions/MAC): arm920t a q7
  * 1.90 -> 1.81, d q7 3.44 -> 3.01, e q7 2.16 -> 1.98, f q7 2.29 -> 2.09, d int8 7.82 -> 7.56; cortex-m4 a int8 (quad)
  * 1.66 -> 1.56, b q15 (taps) 2.62 -> 2.45, a q7 (taps8) 1.51 -> 1.46. Not where it measured slower: A32 16-bit
- * (arm920t e q15 2.21 -> 2.42) and Thumb-2 single (cortex-m3 d q15 2.89 -> 3.03).
+ * (arm920t e q15 2.21 -> 2.42) and Thumb-2 single (cortex-m3 d q15 2.89 -> 3.03). lane2w (speed, 2 x 3): arm920t a q7
+ * 1.57 -> 1.41, a int8 1.85 -> 1.72; not on Thumb-2 (cortex-m3 a q7 2.498 M -> 2.508 M instructions, e q7 2.95 M -> 3.00 M).
  */
 const anchorInputPointer: Record<IsaFeatures['state'], readonly string[]> = {
-  a32: ['single/8', 'lane2/8'],
+  a32: ['single/8', 'lane2/8', 'lane2w/8'],
   thumb2: ['quad/8', 'taps/16', 'taps8/8'],
   thumb1: [],
   host: [],
@@ -542,7 +595,7 @@ function fnBytes(f: BlockFn, accWords: number, m: KernelModel, state: IsaFeature
   const k = f.macForm === 'quad' ? 3 : 1;
   // Border functions add the input offset to every input they load (the interior folds it into its seeds).
   const add = m.numeric.inputOffset !== 0 && f.kind !== 'unrolled' ? 1 : 0;
-  let n = f.laneAccs.length * LANE2_PAIR_CODE;
+  let n = f.laneAccs.length * laneCode(f.macForm);
   // dwpair: its weights once per call, and the second body
   if (f.dw) n += f.dw.weights.length + (f.dw.odd ? f.dw.odd.weights.length : 0);
   for (const r of [...f.rows, ...(f.dw?.odd?.rows ?? [])]) {
@@ -695,7 +748,7 @@ function columnWords(m: KernelModel, x: AxisBand): boolean {
  * Forms whose remainder of a row runs as one block of that many pixels (the others, with pixel pairs, lanes or
  * aligned-word leads, keep single pixels there).
  */
-const BLOCK_TAIL_FORMS: readonly MacForm[] = ['single', 'dual', 'quad', 'taps'];
+const BLOCK_TAIL_FORMS: readonly MacForm[] = ['single', 'dual', 'quad', 'taps', 'lane2w'];
 
 /** int16 elements in the 8 bytes an ARMv5TE LDRD needs its address aligned to. */
 const LDRD_ELEMENTS = 4;
@@ -832,6 +885,11 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
               + call });
           if (macForm === 'lane2' && lane2ShapeOk(ob, pb, isa.state) && registersNeeded(ob, pb, accWords, 'lane2') <= budget + lane2Blocks[isa.state].extraRegs)
             options.push({ ob, pb, outline, unroll, ...border, form: 'lane2', cost: estimate(m, ob, pb, accWords, 'lane2', false) + call });
+          if (macForm === 'lane2' && packedWeightPairs[optimize] && ob >= lane2wBlocks[isa.state].minOb
+            && Math.ceil(ob / 2) * pb <= lane2wBlocks[isa.state].maxPairs
+            && (outlines.length === 1 || (calledPlacements.lane2w ?? outlines).includes(outline))
+            && registersNeeded(ob, pb, accWords, 'lane2w') <= budget + lane2wBlocks[isa.state].extraRegs)
+            options.push({ ob, pb, outline, unroll, ...border, form: 'lane2w', cost: estimate(m, ob, pb, accWords, 'lane2w', false) + call });
           // dwpair: up to 2 pixels whatever the weights need (spilled weights reload from the stack as they would from
           // the array); more only where every weight stays in a register (bench d q15 on arm926ej-s: 4 x 1 with its
           // weights spilled measured 3.65 instructions/MAC against 2 x 1's 3.15).
@@ -862,6 +920,16 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
       const o0 = g * m.outPerGroup + start;
       const taps = m.kH * m.kW;
       for (let ci = 0; ci < m.inPerGroup; ci += unit) {
+        // lane2w: per tap, channels (2k, 2k+1) of the block as one word w_2k + w_2k+1 x 2^23 (an odd last channel
+        // with a zero partner); exact in int32 as |w| <= 128.
+        if (chosen.form === 'lane2w') {
+          for (let t = 0; t < taps; t++)
+            for (let j = 0; j < size; j += 2) {
+              const at = (jj: number) => (jj < size ? m.weights[(o0 + jj) * per + ci * taps + t] : 0);
+              weights.push(at(j) + at(j + 1) * 2 ** LANE2_SHIFT);
+            }
+          continue;
+        }
         // taps: each channel's kernel row contiguous, [ci][ky][channel in block][kx]
         if (rowContiguousWeights(macForm)) {
           for (let ky = 0; ky < m.kH; ky++)
@@ -932,6 +1000,8 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
   // A band's pointers sit on its first valid kernel row.
   const kyBase = kind === 'band' ? kys[0] : 0;
   const colsOf = (ky: number) => (unrolledRows ? kxs.filter((kx) => live.has(`${ky},${kx}`)) : kxs);
+  // Weight-array elements per tap: lane2w's words hold two channels each.
+  const wob = weightSlots(form, ob);
   const macsPerCi = rowsToEmit.reduce((a, ky) => a + colsOf(ky).length, 0) * ob * pb;
   const ciStep = kind === 'unrolled' ? ciUnroll(m.inPerGroup / unit, macsPerCi * unit, unroll) : 1;
   const rows: Row[] = [];
@@ -949,7 +1019,7 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
       // on its row's first valid column.
       const wIndex = (j: number, kx: number) => rowContiguousWeights(form)
         ? (unrolledRows ? ((u * m.kH + ky - kyBase) * ob + j) * m.kW + kx : j * m.kW + (kx - kxMin))
-        : (unrolledRows ? (u * m.kH * m.kW + (ky - kyBase) * m.kW + kx) * ob + j : (kx - kxMin) * ob + j);
+        : (unrolledRows ? (u * m.kH * m.kW + (ky - kyBase) * m.kW + kx) * wob + j : (kx - kxMin) * wob + j);
       const xId = () => `x${loadId++}`;
       const wId = () => `w${weightId++}`;
       // Weight elements taps8 may read in a call: the interior's whole iteration, a row loop's one kernel row.
@@ -960,19 +1030,22 @@ function blockFn(m: KernelModel, s: { ci: number; row: number; col: number }, ki
       const r = form === 'taps8' ? taps8Row(cols.map((kx) => kx - kxMin), ob, pb, rowOffset, (j, c) => wIndex(j, c + kxMin), wSafe, xId, wId)
         : form === 'taps' || form === 'halves' ? pairedRow(form, cols, ob, pb, xAt, wIndex, xWords, xId, wId)
           : lanes ? lane2Row(cols, ob, pb, xAt, wIndex, xId, wId)
+            : form === 'lane2w' ? lane2wGroup(cols, ob, pb, xAt, wIndex, xId, wId)
             : plainRow(cols, ob, pb, xAt, wIndex, weightStride, xId, wId);
       rows.push({ ky: ciStep > 1 ? ky + u * 1000 : ky, loads: r.loads, taps: r.taps });
     }
   const accs = [];
   const laneAccs = [];
   if (lanes) for (let j = 0; j < ob; j++) for (let q = 0; q < pb / 2; q++) laneAccs.push({ id: `l${j}_${q}`, j, p0: 2 * q, p1: 2 * q + 1 });
+  else if (form === 'lane2w') for (let k = 0; k < wob; k++) for (let p = 0; p < pb; p++)
+    laneAccs.push({ id: `l${k}_${p}`, j: 2 * k, p0: p, p1: p, j1: 2 * k + 1 < ob ? 2 * k + 1 : null });
   else for (let j = 0; j < ob; j++) for (let p = 0; p < pb; p++) accs.push({ id: `a${j}_${p}`, j, p });
-  const weightsPerCi = m.kH * m.kW * ob * weightStride;
+  const weightsPerCi = m.kH * m.kW * wob * weightStride;
   // LDRD pairs: the interior only (its calls start at tap 0), where every iteration keeps the pointer 8-byte aligned.
   const paired = kind === 'unrolled' && form === 'halves' && ldrdBase && (ciStep * weightsPerCi) % LDRD_ELEMENTS === 0
     ? pairWeightWords(rows, ciStep * weightsPerCi) : { rows, wAdvance: 0, pairHis: [] };
   return {
-    fn, doc, kind, ob, pb, accs, laneAccs, rows: paired.rows, weightsPerCi, rowWeights: m.kW * ob * weightStride,
+    fn, doc, kind, ob, pb, accs, laneAccs, rows: paired.rows, weightsPerCi, rowWeights: m.kW * wob * weightStride,
     ciStep, unit, macForm: form, hasTaps: rows.length > 0, outlineFinish: false, wAdvance: paired.wAdvance, pairHis: paired.pairHis,
     dw: null,
   };
@@ -994,14 +1067,15 @@ function columnGroups(m: KernelModel, s: { ci: number; row: number; col: number 
     const kys = Array.from({ length: m.kH }, (_, i) => i).filter((ky) => live.has(`${ky},${kx}`));
     if (kys.length === 0) continue;
     const xAt = (p: number, ky: number) => (p * m.strideH + ky * m.dilH) * s.row + (kx - kxMin) * m.dilW * s.col;
-    const wIndex = (j: number, ky: number) => (ky * m.kW + kx - kxMin) * ob + j;
+    const wIndex = (j: number, ky: number) => (ky * m.kW + kx - kxMin) * weightSlots(form, ob) + j;
     if (form === 'halves') {
       // Inputs one halfword each (a column's are a row apart); each tap's channel pairs are one aligned weight word.
       const r = pairedRow('halves', kys, ob, pb, xAt, wIndex, false, () => `x${loadId++}`, () => `w${weightId++}`);
       groups.push({ ky: kx, column: true, loads: r.loads, taps: r.taps });
       continue;
     }
-    const r = plainRow(kys, ob, pb, xAt, wIndex, weightStride, () => `x${loadId++}`, () => `w${weightId++}`);
+    const r = form === 'lane2w' ? lane2wGroup(kys, ob, pb, xAt, wIndex, () => `x${loadId++}`, () => `w${weightId++}`)
+      : plainRow(kys, ob, pb, xAt, wIndex, weightStride, () => `x${loadId++}`, () => `w${weightId++}`);
     groups.push({ ky: kx, column: true, loads: r.loads, taps: r.taps });
   }
   return groups;
@@ -1242,6 +1316,20 @@ function lane2Row(cols: number[], ob: number, pb: number, xAt: (p: number, kx: n
   loads.sort((a, b) => a.offset - b.offset);
   return { loads, taps };
 }
+
+/**
+ * One group of lane2w taps (a row's columns or a column's rows): each input element loaded once (plain, no packing),
+ * per kernel position a word per channel pair (k: channels 2k, 2k+1) and an SMLAL per pair and pixel.
+ */
+function lane2wGroup(positions: number[], ob: number, pb: number, xAt: (p: number, k: number) => number,
+  wIndex: (k: number, pos: number) => number, xId: () => string, wId: () => string): { loads: Load[]; taps: Tap[] } {
+  const plain = plainRow(positions, weightSlots('lane2w', ob), pb, xAt, wIndex, 1, xId, wId);
+  // plainRow names the accumulators a<k>_<p>; lane2w's are lane pairs l<k>_<p>.
+  return { loads: plain.loads, taps: plain.taps.map((t) => ({ ...t, macs: t.macs.map((mac) => ({ ...mac, acc: `l${mac.acc.slice(1)}` })) })) };
+}
+
+/** Weight-array elements per tap of a block of `ob` channels: lane2w packs two channels per word. */
+export const weightSlots = (form: MacForm, ob: number) => (form === 'lane2w' ? Math.ceil(ob / 2) : ob);
 
 /**
  * dwpair's unrolled functions, one channel and pb pixels: the interior (every tap), a band (its valid kernel rows, every

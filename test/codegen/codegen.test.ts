@@ -25,6 +25,14 @@ describe('generated C', () => {
         await expect(c.content).toMatchFileSnapshot(path.join('__golden__', 'optimized', target, c.name));
       });
 
+  // optimize 'speed' where it changes the blocked family's code: lane2w's packed weight pairs (q7 on ARMv4T).
+  it('matches the committed golden for bench/b_3x3_3to8_32x32_q7.json (optimized speed, arm920t: lane2w)', async () => {
+    const k = generate(await loadSpec(path.join(root, 'bench/b_3x3_3to8_32x32_q7.json')), { variant: 'optimized', isa: findTarget('arm920t')!.features, optimize: 'speed' });
+    const c = k.files.find((f) => f.name.endsWith('.c') && !f.name.endsWith('_input.c'))!;
+    expect(c.content).toContain('lane2w');
+    await expect(c.content).toMatchFileSnapshot(path.join('__golden__', 'optimized-speed', 'arm920t', c.name));
+  });
+
   it('splits the output plane so that only the border checks taps', () => {
     // 3x3, pad 1, 8x8: rows 1..6 and columns 1..6 are interior
     const bands = planBands(model({ input: { channels: 1, height: 8, width: 8 }, kernel: 3, padding: 1 }));

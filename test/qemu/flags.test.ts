@@ -19,9 +19,16 @@ import { baseSpec, root } from '../helpers.ts';
 const specs = ['examples/q15_chw_rows.json', 'examples/depthwise_s2.json', 'examples/int8_hwc.json'];
 const dwpair = modelFromValue(baseSpec({ name: 'fl_dw', layout: 'chw', input: { channels: 4, height: 10, width: 14 }, output: { channels: 4 }, groups: 4 }),
   path.join(root, 'fl_dw.json'));
+// lane2w (optimize speed: int8 weights of two output channels packed in one word, SMLAL with early-clobbered lane pairs)
+const speedSpecs = ['examples/int8_hwc.json'];
 const flagSets = [['-O0'], ['-Os'], ['-O3', '-fno-omit-frame-pointer'], ['-O2', '-ffreestanding', '-fno-builtin']];
 
 describe('optimized kernels under other compiler flags', () => {
+  it('cover the lane2w form in speed mode on A32', async () => {
+    const m = await loadSpec(path.join(root, speedSpecs[0]));
+    expect(planOptimized(m, findTarget('arm920t')!.features, planAccumulator(m).accType, 'speed').macForm).toBe('lane2w');
+  });
+
   it('cover the dwpair form with 64-bit accumulators', () => {
     expect(planOptimized(dwpair, findTarget('arm926ej-s')!.features, planAccumulator(dwpair).accType).macForm).toBe('dwpair');
     expect(planAccumulator(dwpair).accType).toBe('int64_t');
@@ -30,11 +37,12 @@ describe('optimized kernels under other compiler flags', () => {
   for (const target of ['arm920t', 'arm926ej-s', 'cortex-m4'])
     it(`${target}: bit-exact at ${flagSets.map((f) => f.join(' ')).join(', ')}`, async () => {
       const failures: string[] = [];
-      const models: KernelModel[] = [...await Promise.all(specs.map((s) => loadSpec(path.join(root, s)))), dwpair];
-      for (const m of models) {
-        const spec = m.name;
+      const models: [KernelModel, 'default' | 'speed'][] = [...(await Promise.all(specs.map((s) => loadSpec(path.join(root, s))))).map((m) => [m, 'default'] as [KernelModel, 'default']),
+        [dwpair, 'default'], ...(await Promise.all(speedSpecs.map((s) => loadSpec(path.join(root, s))))).map((m) => [m, 'speed'] as [KernelModel, 'speed'])];
+      for (const [m, optimize] of models) {
+        const spec = `${m.name} (${optimize})`;
         for (const extraFlags of flagSets) {
-          const r = await verifyPair(m, findTarget(target)!, { seed: 5, timeoutSeconds: 300, variant: 'optimized', extraFlags });
+          const r = await verifyPair(m, findTarget(target)!, { seed: 5, timeoutSeconds: 300, variant: 'optimized', extraFlags, optimize });
           if (r.status !== 'pass') failures.push(`${spec} ${extraFlags.join(' ')}: ${r.error ?? JSON.stringify(r.first)}`);
         }
       }
