@@ -366,12 +366,12 @@ static void a_3x3_16to16_32x32_q7_lines(const int8_t *restrict in, int8_t *restr
             int8_t *dst = slab + (ci * KERNEL_H + r) * LINE + PAD_LEFT;
             if (iy >= 0 && iy < A_3X3_16TO16_32X32_Q7_IN_H)
                 for (int i = 0; i < A_3X3_16TO16_32X32_Q7_IN_W; i += 16) {
-                    const mve_pred16_t p = vctp8q(A_3X3_16TO16_32X32_Q7_IN_W - i);
+                    const mve_pred16_t p = vctp8q((uint32_t)(A_3X3_16TO16_32X32_Q7_IN_W - i));
                     vstrbq_p_s8(dst + i, vldrbq_z_s8(src + i, p), p);
                 }
             else
                 for (int i = 0; i < A_3X3_16TO16_32X32_Q7_IN_W; i += 16)
-                    vstrbq_p_s8(dst + i, vdupq_n_s8(0), vctp8q(A_3X3_16TO16_32X32_Q7_IN_W - i));
+                    vstrbq_p_s8(dst + i, vdupq_n_s8(0), vctp8q((uint32_t)(A_3X3_16TO16_32X32_Q7_IN_W - i)));
         }
 }
 
@@ -380,7 +380,7 @@ void a_3x3_16to16_32x32_q7_run(const int8_t *restrict input, int8_t *restrict ou
     /* 1632 bytes of stack (budget 4096), zeroed once: row copies never touch the padding. */
     int8_t slab[SLAB_LEN];
     for (int i = 0; i < SLAB_LEN; i += 16)
-        vstrbq_p_s8(slab + i, vdupq_n_s8(0), vctp8q(SLAB_LEN - i));
+        vstrbq_p_s8(slab + i, vdupq_n_s8(0), vctp8q((uint32_t)(SLAB_LEN - i)));
     for (int oy = 0; oy < A_3X3_16TO16_32X32_Q7_OUT_H; ++oy)
         for (int g = 0; g < GROUPS; ++g) {
             const int8_t *wg = a_3x3_16to16_32x32_q7_weights + g * GROUP_WEIGHTS;

@@ -134,12 +134,12 @@ static void q7_floor_shiftleft_lines(const int8_t *restrict in, int8_t *restrict
             int8_t *dst = slab + (ci * KERNEL_H + r) * LINE + PAD_LEFT;
             if (iy >= 0 && iy < Q7_FLOOR_SHIFTLEFT_IN_H)
                 for (int i = 0; i < Q7_FLOOR_SHIFTLEFT_IN_W; i += 16) {
-                    const mve_pred16_t p = vctp8q(Q7_FLOOR_SHIFTLEFT_IN_W - i);
+                    const mve_pred16_t p = vctp8q((uint32_t)(Q7_FLOOR_SHIFTLEFT_IN_W - i));
                     vstrbq_p_s8(dst + i, vldrbq_z_s8(src + i, p), p);
                 }
             else
                 for (int i = 0; i < Q7_FLOOR_SHIFTLEFT_IN_W; i += 16)
-                    vstrbq_p_s8(dst + i, vdupq_n_s8(0), vctp8q(Q7_FLOOR_SHIFTLEFT_IN_W - i));
+                    vstrbq_p_s8(dst + i, vdupq_n_s8(0), vctp8q((uint32_t)(Q7_FLOOR_SHIFTLEFT_IN_W - i)));
         }
 }
 
@@ -148,7 +148,7 @@ void q7_floor_shiftleft_run(const int8_t *restrict input, int8_t *restrict outpu
     /* 27 bytes of stack (budget 4096), zeroed once: row copies never touch the padding. */
     int8_t slab[SLAB_LEN];
     for (int i = 0; i < SLAB_LEN; i += 16)
-        vstrbq_p_s8(slab + i, vdupq_n_s8(0), vctp8q(SLAB_LEN - i));
+        vstrbq_p_s8(slab + i, vdupq_n_s8(0), vctp8q((uint32_t)(SLAB_LEN - i)));
     for (int oy = 0; oy < Q7_FLOOR_SHIFTLEFT_OUT_H; ++oy)
         for (int g = 0; g < GROUPS; ++g) {
             const int8_t *wg = q7_floor_shiftleft_weights + g * GROUP_WEIGHTS;
