@@ -111,7 +111,7 @@ export function foldedSeeds(m: KernelModel, accType: AccumulatorPlan['accType'])
  * shifted accumulator fits int32 and the clamp is the storage type's whole range (no activation). Measured on bench
  * d q15 (arm926ej-s): the two bounds held in registers made GCC spill and reload them per pixel block.
  */
-function storeBits(form: string, qf: QFinish | null, st: { bits: number; cType: string }, isa: IsaFeatures) {
+function storeBits(form: MacForm, qf: QFinish | null, st: { bits: number; cType: string }, isa: IsaFeatures) {
   const half = 1n << BigInt(st.bits - 1);
   if (form !== 'dwpair' || !qf || !qf.narrow || isa.saturate || st.bits !== 16 || qf.lo !== -half || qf.hi !== half - 1n) return null;
   return { bits: st.bits, shift: qf.shift, lo: cInt(qf.lo, 'int32_t'), hi: cInt(qf.hi, 'int32_t'), uType: 'uint16_t',
@@ -184,6 +184,8 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
     return {
       ...f,
       rowloop: f.kind === 'rowloop',
+      // the same decision the code-size model charges for (per function: a lane2 interior's borders are single's)
+      anchorPx: anchorsInput(isa.state, f.macForm, st.bits),
       // Column functions step their pixel blocks down the band, the others along the row.
       pixelStep: column ? 'COLUMN_STRIDE' : 'PIXEL_STRIDE',
       along: column ? 'oy' : 'ox',
@@ -287,7 +289,6 @@ export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       ldrd: anyLdrd,
       weightAlign: anyLdrd ? 8 : 4,
       split,
-      anchorPx: anchorsInput(isa.state, opt.macForm, st.bits),
       noSchedule: noScheduleReason(opt.macForm, split, acc64 && m.inPerGroup === 1),
       lane2: opt.fns.some((f) => f.laneAccs.length > 0),
       lane2w: opt.macForm === 'lane2w',

@@ -847,6 +847,8 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
   const macsPerOutput = m.inPerGroup * m.kH * m.kW;
   const outlines: FinishPlacement[] = m.numeric.kind !== 'int8' ? ['inline']
     : macsPerOutput >= MIN_MACS_FOR_BORDER_CALLS ? ['inline', 'border', 'all'] : ['inline', 'all'];
+  // A form's own placements where it has some and the stage may be called at all (int8).
+  const placementsOf = (form: MacForm) => (outlines.length > 1 && calledPlacements[form]) || outlines;
   const paired = macForm === 'taps' || macForm === 'taps8' || macForm === 'halves';
   const interiorOf = (ob: number, pb: number, unroll: number, form = macForm) => blockFn(m, strides(m), 'unrolled', allColumns(m), ob, pb, 'estimate', '', live, form, weightStride,
     form === 'halves' ? pb % 2 === 0 : wordInputs(m, form, pb), unroll, [], isa.ldrd && ldrdBaseAligned(m, form, ob));
@@ -887,7 +889,7 @@ export function planOptimized(m: KernelModel, isa: IsaFeatures, accType: string,
             options.push({ ob, pb, outline, unroll, ...border, form: 'lane2', cost: estimate(m, ob, pb, accWords, 'lane2', false) + call });
           if (macForm === 'lane2' && packedWeightPairs[optimize] && ob >= lane2wBlocks[isa.state].minOb
             && Math.ceil(ob / 2) * pb <= lane2wBlocks[isa.state].maxPairs
-            && (outlines.length === 1 || (calledPlacements.lane2w ?? outlines).includes(outline))
+            && placementsOf('lane2w').includes(outline)
             && registersNeeded(ob, pb, accWords, 'lane2w') <= budget + lane2wBlocks[isa.state].extraRegs)
             options.push({ ob, pb, outline, unroll, ...border, form: 'lane2w', cost: estimate(m, ob, pb, accWords, 'lane2w', false) + call });
           // dwpair: up to 2 pixels whatever the weights need (spilled weights reload from the stack as they would from
