@@ -55,6 +55,13 @@ const isaRows: Record<IsaFeatures['state'], { budget: number; bytesPerInstr: num
   thumb1: { budget: 5, bytesPerInstr: 2, chwStepAdd: 1, postIndex: false },
   host: { budget: 12, bytesPerInstr: 4, chwStepAdd: 0, postIndex: false },
 };
+/** A32's post-indexed load for each storage width, and how far its immediate offset reaches. q31 data needs LDR: an
+ *  LDRSH there read the low half of each input (wrong on every A32 core). */
+const postLoads: Record<number, { op: string; reach: number }> = {
+  8: { op: 'ldrsb', reach: 255 },
+  16: { op: 'ldrsh', reach: 255 },
+  32: { op: 'ldr', reach: 4095 },
+};
 /** A fully unrolled channel loop needs no loop register: one more for the tile. */
 const FULL_UNROLL_REGISTER = 1;
 
@@ -644,7 +651,8 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       // Helpers are emitted only where some op uses them (clang warns about unused static functions).
       needsLoad32: usesOp(fns, 'x32'),
       needsPost: usesOp(fns, 'xpost') || usesOp(fns, 'xlanepost'),
-      postLoad: st.bits === 8 ? 'ldrsb' : 'ldrsh',
+      postLoad: postLoads[st.bits].op,
+      postReach: postLoads[st.bits].reach,
       postStride: ci * (st.bits / 8),
       needsRor8: usesOp(fns, 'sxr'),
       needsPack: usesOp(fns, 'x32') || usesOp(fns, 'xpair'),
