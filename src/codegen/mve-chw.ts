@@ -42,8 +42,8 @@ export interface MveChwOptions {
 
 /** Loads and stores by storage bits: ISA data, not target checks. */
 const mem = {
-  8: { load32: 'vldrb.s32', load16: 'vldrb.s16', store32: 'vstrbq_s32', copyLanes: 16, vctp: 'vctp8q', loadz: 'vldrbq_z_s8', storep: 'vstrbq_p_s8', dup: 'vdupq_n_s8' },
-  16: { load32: 'vldrh.s32', load16: 'vldrh.s16', store32: 'vstrhq_s32', copyLanes: 8, vctp: 'vctp16q', loadz: 'vldrhq_z_s16', storep: 'vstrhq_p_s16', dup: 'vdupq_n_s16' },
+  8: { load32: 'vldrb.s32', load16: 'vldrb.s16', store32: 'vstrbq_s32' },
+  16: { load32: 'vldrh.s32', load16: 'vldrh.s16', store32: 'vstrhq_s32' },
 } as const;
 
 /** Weights of one line GCC keeps in core registers at once (it loads them all early): more spill to the stack. */

@@ -15,6 +15,7 @@
  */
 #include "q7_floor_shiftleft.h"
 #include <arm_mve.h>
+#include <string.h>
 
 #define IN_PER_GROUP 3
 #define OUT_PER_GROUP 2
@@ -121,25 +122,22 @@ static void q7_floor_shiftleft_block_o2_v1(const int8_t *restrict slab, const in
 }
 
 /*
- * The group's input rows for output row oy into the lines' middles, [in/groups][kernel row][LINE]: tail-predicated
- * vector copies (lanes past the row neither read nor write); a kernel row in the top or bottom padding gets zeros.
- * The left and right padding around them stays zero from the start.
+ * The group's input rows for output row oy into the lines' middles, [in/groups][kernel row][LINE]; a kernel row in
+ * the top or bottom padding gets zeros. The left and right padding around them stays zero from the start.
+ * memcpy/memset, not tail-predicated vector stores: GCC 12 takes VSTRB/VSTRH with a predicate as a store of the whole
+ * vector, and its dead-store elimination then dropped the zeroing of the padding that such a store seemed to cover
+ * (the kernel then read whatever was on the stack). Stores of an exact size are modelled exactly.
  */
 static void q7_floor_shiftleft_lines(const int8_t *restrict in, int8_t *restrict slab, int iy0)
 {
     for (int ci = 0; ci < IN_PER_GROUP; ++ci)
         for (int r = 0; r < KERNEL_H; ++r) {
             const int iy = iy0 + r * DILATION_H;
-            const int8_t *src = in + ci * CI_STRIDE + iy * Q7_FLOOR_SHIFTLEFT_IN_W;
             int8_t *dst = slab + (ci * KERNEL_H + r) * LINE + PAD_LEFT;
             if (iy >= 0 && iy < Q7_FLOOR_SHIFTLEFT_IN_H)
-                for (int i = 0; i < Q7_FLOOR_SHIFTLEFT_IN_W; i += 16) {
-                    const mve_pred16_t p = vctp8q((uint32_t)(Q7_FLOOR_SHIFTLEFT_IN_W - i));
-                    vstrbq_p_s8(dst + i, vldrbq_z_s8(src + i, p), p);
-                }
+                memcpy(dst, in + ci * CI_STRIDE + iy * Q7_FLOOR_SHIFTLEFT_IN_W, sizeof(*dst) * Q7_FLOOR_SHIFTLEFT_IN_W);
             else
-                for (int i = 0; i < Q7_FLOOR_SHIFTLEFT_IN_W; i += 16)
-                    vstrbq_p_s8(dst + i, vdupq_n_s8(0), vctp8q((uint32_t)(Q7_FLOOR_SHIFTLEFT_IN_W - i)));
+                memset(dst, 0, sizeof(*dst) * Q7_FLOOR_SHIFTLEFT_IN_W);
         }
 }
 
@@ -147,8 +145,7 @@ void q7_floor_shiftleft_run(const int8_t *restrict input, int8_t *restrict outpu
 {
     /* 27 bytes of stack (budget 4096), zeroed once: row copies never touch the padding. */
     int8_t slab[SLAB_LEN];
-    for (int i = 0; i < SLAB_LEN; i += 16)
-        vstrbq_p_s8(slab + i, vdupq_n_s8(0), vctp8q((uint32_t)(SLAB_LEN - i)));
+    memset(slab, 0, sizeof slab);
     for (int oy = 0; oy < Q7_FLOOR_SHIFTLEFT_OUT_H; ++oy)
         for (int g = 0; g < GROUPS; ++g) {
             const int8_t *wg = q7_floor_shiftleft_weights + g * GROUP_WEIGHTS;
