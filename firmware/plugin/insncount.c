@@ -57,6 +57,7 @@ typedef struct slot {
     int8_t cond;        /* watched: condition code, COND_ALWAYS if none */
     int8_t ra, rb;      /* watched: operand registers, -1 if none */
     uint8_t watched;
+    uint8_t pair;       /* LDRD/STRD: an 8-byte access moves two words */
     qemu_plugin_u64 count; /* executions, in a scoreboard chunk */
     const uint64_t *countp; /* the same for vCPU 0, read directly (one vCPU) */
     uint64_t taken;     /* left for somewhere other than pc+size */
@@ -365,10 +366,9 @@ static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info,
     (void)vaddr;
     const slot_t *s = userdata;
     /* QEMU 10 makes an aligned LDRD/STRD one 8-byte access; count it as the
-     * two word transfers it is (and wider accesses likewise in words), as
-     * QEMU 7.2 reported them. */
-    unsigned int shift = qemu_plugin_mem_size_shift(info);
-    uint64_t n = shift > 2 ? (uint64_t)1 << (shift - 2) : 1;
+     * two word transfers QEMU 7.2 reported. Other 8-byte accesses (VLDR of a
+     * D register, NEON) count once, as they always did. */
+    uint64_t n = s->pair && qemu_plugin_mem_size_shift(info) == 3 ? 2 : 1;
     if (qemu_plugin_mem_is_store(info)) g_stores += n; else g_loads += n;
     /* The slot's count was bumped before this instruction ran, so (slot,
      * count) identifies the instruction execution: count it once. */
@@ -457,6 +457,18 @@ static void on_watch(unsigned int vcpu, void *userdata)
     }
 }
 
+/* LDRD/STRD by encoding: A32 `cccc 000x x1x0 .... .... .... 11x1 ....` (bit 20
+ * clear, bits 7:4 1101 or 1111), or a T32 first halfword `1110 100x x1x1`
+ * with P or W set. Neither pattern matches a VFP, NEON or MVE transfer. */
+static int is_pair_transfer(const struct qemu_plugin_insn *insn)
+{
+    uint8_t b[4];
+    if (qemu_plugin_insn_data(insn, b, sizeof b) != sizeof b) return 0;
+    uint32_t w = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    uint32_t hw1 = w & 0xFFFF;
+    return (w & 0x0E1000D0) == 0x000000D0 || ((hw1 & 0xFE40) == 0xE840 && (hw1 & 0x0120) != 0);
+}
+
 static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     (void)id;
@@ -470,6 +482,7 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
             continue;
         }
         int last = i + 1 == n;
+        s->pair = is_pair_transfer(insn);
         if (va == g_begin_addr || va == g_end_addr) {
             static marker_t marks[2][2];
             marker_t *m = &marks[va == g_begin_addr][last];
