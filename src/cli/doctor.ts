@@ -1,6 +1,10 @@
-/** `convgen doctor`: which tools are there, their versions, and the command that installs what is missing. */
+/**
+ * `convgen doctor`: which tools are there, their versions (QEMU must be 10.0 or later), and the command that installs
+ * what is missing.
+ */
 import fs from 'node:fs';
 import { execa } from 'execa';
+import { MIN_QEMU_MAJOR, QEMU_UPGRADE } from '../qemu/index.ts';
 import { tools, type Tool } from '../toolchain/index.ts';
 
 async function version(tool: Tool): Promise<string | undefined> {
@@ -23,14 +27,22 @@ async function newlibPresent(): Promise<boolean> {
 }
 
 export async function doctor(): Promise<number> {
-  const checks: { name: string; ok: boolean; detail: string; install: string }[] = [];
+  const checks: { name: string; ok: boolean; detail: string; install: string; old?: boolean }[] = [];
   for (const tool of [tools.hostGcc, tools.armGcc, tools.qemu]) {
     const v = await version(tool);
     checks.push({ name: tool.command, ok: v !== undefined, detail: v ?? 'not found on PATH', install: tool.install });
   }
+  // The plugin needs QEMU 10's API: an older QEMU is there but cannot measure.
+  const qemu = checks.find((c) => c.name === tools.qemu.command)!;
+  const major = Number(/version (\d+)\./.exec(qemu.detail)?.[1] ?? NaN);
+  if (qemu.ok && !(major >= MIN_QEMU_MAJOR)) {
+    qemu.ok = false;
+    qemu.old = true;
+    qemu.detail = `${qemu.detail}: too old; ${QEMU_UPGRADE}`;
+  }
   const newlib = await newlibPresent();
   checks.push({ name: 'newlib', ok: newlib, detail: newlib ? 'libc.a found' : 'not found', install: 'apt-get install -y libnewlib-arm-none-eabi' });
-  for (const c of checks) console.log(`${c.ok ? 'ok     ' : 'MISSING'} ${c.name.padEnd(18)} ${c.detail}`);
+  for (const c of checks) console.log(`${c.ok ? 'ok     ' : c.old ? 'OLD    ' : 'MISSING'} ${c.name.padEnd(18)} ${c.detail}`);
   const missing = checks.filter((c) => !c.ok);
   if (missing.length) {
     console.log(`install with: apt-get update && ${[...new Set(missing.map((c) => c.install))].join(' && ')}`);

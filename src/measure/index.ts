@@ -26,7 +26,7 @@ import { cycleModel, estimate, parseObjdump, watchFile, type Breakdown, type Cyc
 import { parseProfile } from '../cycles/profile.ts';
 import { generate, writeKernel, type GeneratedKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { runGolden } from '../golden/index.ts';
-import { runImage } from '../qemu/index.ts';
+import { MIN_QEMU_MAJOR, QEMU_UPGRADE, qemuVersion, runImage } from '../qemu/index.ts';
 import { macCount, type KernelModel } from '../spec/index.ts';
 import type { Target } from '../targets/index.ts';
 import { buildImage, firmwareDir, runTool, tools, WARNING_FLAGS, type BuiltImage, type Tool } from '../toolchain/index.ts';
@@ -163,9 +163,11 @@ export function isRamOverflow(message: string): boolean {
 
 let pluginReady: Promise<string> | undefined;
 
-/** The instruction-count plugin, built with the host gcc on first use (as `make setup` does). */
+/** The instruction-count plugin, built with the host gcc on first use (as `make setup` does), for a QEMU that can load it. */
 export function ensurePlugin(): Promise<string> {
   pluginReady ??= (async () => {
+    const { line, major } = await qemuVersion();
+    if (major < MIN_QEMU_MAJOR) throw new EnvironmentError(`qemu-system-arm is ${line.replace(/^QEMU emulator /, '')}: ${QEMU_UPGRADE}`);
     if (!fs.existsSync(pluginPath)) await runTool(make, ['-s', '-C', pluginDir], { what: 'building the QEMU plugin (make -C firmware/plugin)' });
     if (!fs.existsSync(pluginPath)) throw new EnvironmentError(`${pluginPath} is missing after make; run \`make setup\``);
     return pluginPath;

@@ -25,7 +25,8 @@ export const tools = {
   objcopy: { command: 'arm-none-eabi-objcopy', install: 'apt-get install -y binutils-arm-none-eabi' },
   nm: { command: 'arm-none-eabi-nm', install: 'apt-get install -y binutils-arm-none-eabi' },
   size: { command: 'arm-none-eabi-size', install: 'apt-get install -y binutils-arm-none-eabi' },
-  qemu: { command: 'qemu-system-arm', install: 'apt-get install -y qemu-system-arm' },
+  // QEMU 10 (plugin API 4); Debian 12 has it in bookworm-backports only, which `make setup` adds (scripts/setup).
+  qemu: { command: 'qemu-system-arm', install: 'apt-get install -y -t bookworm-backports qemu-system-arm' },
 } as const satisfies Record<string, Tool>;
 
 export interface BuildOptions {
