@@ -8,7 +8,9 @@ import { ALWAYS, type Insn } from '../insn.ts';
 import { classCounts, loadedRegs, reads, type CycleModel, type Exec, type ModelContext, type Breakdown, type TimingRow } from '../model.ts';
 
 const S3C = 'S3C2410A user manual, ch. 3 "ARM Instruction Set"';
-const TDMI = 'ARM9TDMI TRM (ARM DDI 0180A) ch. 7; same pipeline rule in ARM9EJ-S TRM (ARM DDI 0222B) Table 8.2';
+// The ARM9TDMI TRM's own table (ARM DDI 0180A ch. 7) was not at hand: these rows are the rules issue 19 states for
+// the ARM9TDMI pipeline, which are the ARM9EJ-S TRM's for the same five-stage load/store path.
+const TDMI = 'ARM9TDMI pipeline rule as issue 19 states it; the same in ARM9EJ-S TRM (ARM DDI 0222B) Table 8.2';
 const EJS = 'ARM9EJ-S TRM (ARM DDI 0222B) §8.1 Table 8.2';
 const E_S = 'ARM9E-S TRM (ARM DDI 0165B) ch. 8';
 
