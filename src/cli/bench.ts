@@ -17,6 +17,7 @@ import {
   type GoalResult, type GoalRow,
 } from '../measure/goals.ts';
 import { loadSpec, type KernelModel } from '../spec/index.ts';
+import { refuseNetworks } from './network.ts';
 import { DEFAULT_TARGET, expandTargets, type Target } from '../targets/index.ts';
 import { runTool, tools } from '../toolchain/index.ts';
 import { writeFileAtomic } from '../report/index.ts';
@@ -521,6 +522,7 @@ export function registerBench(program: Command): void {
       if (unknown.length) throw new InputError('--target', `unknown target '${unknown[0]}'; run \`convgen targets\` for the list`);
       if (!found.length) throw new InputError('--target', 'no target given');
       for (const f of [o.json, o.markdown, o.svg]) if (f) checkOutputFile(f);
+      refuseNetworks(specs);
       const models = await Promise.all(specs.map((s) => loadSpec(s)));
       const report = await runBench(models, {
         targets: found, variants: o.variant, optimize: o.optimize, seed: o.seed, jobs: o.jobs, timeoutSeconds: o.timeout,
