@@ -56,7 +56,7 @@ export function buildAdd(p: AddParams, inputs: TensorInfo[], ctx: BuildContext):
   return {
     model: {
       size: elements(a.shape),
-      input1Offset: -a.zeroPoint, input2Offset: -b.zeroPoint, outputOffset: out.zeroPoint,
+      input1Offset: 0 - a.zeroPoint, input2Offset: 0 - b.zeroPoint, outputOffset: out.zeroPoint,
       leftShift: ADD_LEFT_SHIFT,
       input1Multiplier: i1.multiplier, input1Shift: i1.shift,
       input2Multiplier: i2.multiplier, input2Shift: i2.shift,

@@ -57,7 +57,7 @@ export function convKernel(c: ConvSpec, ctx: BuildContext): KernelModel {
     ctx.fail(`the ${c.k[0]}x${c.k[1]} window (dilation ${c.dilation.join('x')}) does not fit the padded ${inH}x${inW} input`);
   const { multiplier, shift } = channelMultipliers(c.effective, ctx);
   const [actMin, actMax] = actRange(c.activation, c.output, ctx);
-  const inputOffset = -c.input.zeroPoint;
+  const inputOffset = 0 - c.input.zeroPoint; // 0 − zp, never −0
   const perChannel = !multiplier.every((m, i) => m === multiplier[0] && shift[i] === shift[0]);
   return {
     name: c.name,
