@@ -12,6 +12,7 @@ import type { NpyArray } from '../npy/index.ts';
 import { opForBuiltin, opNames } from '../ops/index.ts';
 import { NETWORK_FORMAT, type RawLayer, type RawNetwork, type RawTensor } from '../network/schema.ts';
 import { fuseNetwork } from '../network/fuse.ts';
+import { MalformedError } from './flatbuffer.ts';
 import { importContext, Unsupported } from './import-context.ts';
 import { parseTflite, type TfliteModel, type TfliteOperator } from './model.ts';
 import { TensorType } from './schema.ts';
@@ -31,7 +32,16 @@ export function networkName(file: string): string {
 }
 
 export function importTflite(bytes: Uint8Array, file: string): ImportedNetwork {
-  const m = parseTflite(bytes, file);
+  try {
+    return importModel(parseTflite(bytes, file), bytes, file);
+  } catch (e) {
+    // Option tables are read lazily by the op hooks: a bad offset there is found only now.
+    if (e instanceof MalformedError) throw new InputError(file, `not a valid .tflite model: ${e.message}`);
+    throw e;
+  }
+}
+
+function importModel(m: TfliteModel, bytes: Uint8Array, file: string): ImportedNetwork {
   const notes: string[] = [];
   const problems: string[] = [];
   const tn = (i: number) => `t${i}`;

@@ -110,6 +110,11 @@ describe('pad, reshape, concatenation, quantize, mean', () => {
     const net = oneLayer('mean', { axes: [1, 2], keepDims: true }, [q([1, 1, 3, 2], 1, 0)], q([1, 1, 1, 2], 1, 0));
     // channel 0: (1 + 2 + 4) / 3 = 2.33 -> 2; channel 1: (−1 − 1 − 2) / 3 = −1.33 -> −1
     expect(run(net, [1, -1, 2, -1, 4, -2])).toEqual([2, -1]);
+    // TFLM's folding, by hand: ratio 1 -> QuantizeMultiplier(1) = (2^30, 1); count 3: s = min(floor(log2 3) = 1, 32,
+    // 31 + 1) = 1, multiplier floor(2^31 / 3) = 715827882, shift 0. Count 125: s = 6, floor(2^36 / 125) = 549755813, shift −5.
+    expect(net.layers[0].model).toMatchObject({ multiplier: 715827882, shift: 0, count: 3 });
+    const kws = oneLayer('mean', { axes: [1, 2], keepDims: false }, [q([1, 25, 5, 1], 0.5, 0)], q([1, 1], 0.5, 0));
+    expect(kws.layers[0].model).toMatchObject({ multiplier: 549755813, shift: -5, count: 125 });
     const zp = oneLayer('mean', { axes: [1, 2], keepDims: false }, [q([1, 2, 2, 1], 0.5, 10)], q([1, 1], 0.25, -5));
     // real mean 0.5 · ((11 + 12 + 13 + 15)/4 − 10) = 1.375 -> 5.5 steps of 0.25 -> 6 (away from zero) − 5 = 1
     expect(run(zp, [11, 12, 13, 15])).toEqual([1]);

@@ -38,6 +38,7 @@ export const int32Bytes = (v: number[]) => new Uint8Array(Int32Array.from(v).buf
 
 export function buildTflite(m: TModel): Uint8Array {
   const b = new Builder(1024);
+  b.forceDefaults(true); // write every field given, even at its schema default
   const ints = (v: number[]) => {
     b.startVector(4, v.length, 4);
     for (let i = v.length - 1; i >= 0; i--) b.addInt32(v[i]);
