@@ -1,0 +1,107 @@
+/**
+ * `convgen import MODEL.tflite`, `convgen golden NET.json|MODEL.tflite` (single input, a batch, --intermediates),
+ * the refusals of the C commands on networks, and bad models: one line, exit 2, nothing written.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/index.ts';
+import { readNpy, writeNpyAtomic } from '../../src/npy/index.ts';
+import { cliSandbox, fixtures, root } from '../helpers.ts';
+import { buildTflite } from '../tflite/builder.ts';
+
+const io = cliSandbox('convgen-net-cli-');
+const models = path.join(fixtures, 'models');
+const kws = path.join(models, 'kws_ref_model', 'kws_ref_model.tflite');
+const int8 = (f: string) => Array.from(readNpy(f).data as Int8Array);
+
+describe('import and golden', () => {
+  it('imports a .tflite into a readable spec and .npy constants; golden on the spec gives TFLM\'s output', async () => {
+    const out = path.join(io.dir, 'kws');
+    expect(await main(['import', kws, '-o', out])).toBe(0);
+    expect(io.out[0]).toMatch(/^wrote .*kws_ref_model\.json: 13 layers, 20 constant files beside it$/);
+    expect(io.out.join('\n')).toMatch(/memory {5}arena 16000 B/);
+    const spec = JSON.parse(fs.readFileSync(path.join(out, 'kws_ref_model.json'), 'utf8'));
+    expect(spec.layers[0]).toMatchObject({ name: 'conv_2d_0', op: 'conv_2d', inputs: ['t0'], outputs: ['t22'] });
+    expect(fs.readdirSync(out)).toHaveLength(21);
+    const o = path.join(io.dir, 'o.npy');
+    expect(await main(['golden', path.join(out, 'kws_ref_model.json'), '--input', path.join(models, 'kws_ref_model', 'in_2.npy'), '--output', o])).toBe(0);
+    expect(int8(o)).toEqual(int8(path.join(models, 'kws_ref_model', 'out_2.npy')));
+  });
+
+  it('runs a batch of N inputs from a .tflite and writes every tensor with TFLM\'s dump names', async () => {
+    const dir = path.join(models, 'pretrainedResnet_quant');
+    const inputs = [0, 1, 2, 3].map((k) => readNpy(path.join(dir, `in_${k}.npy`)));
+    const batch = path.join(io.dir, 'batch.npy');
+    writeNpyAtomic(batch, { dtype: 'int8', shape: [4, 32, 32, 3], data: Int8Array.from(inputs.flatMap((a) => Array.from(a.data as Int8Array))) });
+    const o = path.join(io.dir, 'o.npy');
+    const inter = path.join(io.dir, 'inter');
+    expect(await main(['golden', path.join(dir, 'pretrainedResnet_quant.tflite'), '--input', batch, '--output', o, '--intermediates', inter])).toBe(0);
+    const got = readNpy(o);
+    expect(got.shape).toEqual([4, 10]);
+    expect(Array.from(got.data as Int8Array)).toEqual([0, 1, 2, 3].flatMap((k) => int8(path.join(dir, `out_${k}.npy`))));
+    for (const f of fs.readdirSync(path.join(dir, 'intermediates'))) {
+      const mine = readNpy(path.join(inter, f));
+      expect(mine.shape[0]).toBe(4);
+      const size = (mine.data as Int8Array).length / 4;
+      expect(Array.from((mine.data as Int8Array).subarray(0, size))).toEqual(int8(path.join(dir, 'intermediates', f)));
+    }
+  });
+});
+
+describe('refusals', () => {
+  it.each([
+    [['generate', kws, '-o', 'g']],
+    [['build', kws, '-o', 'b']],
+    [['test', kws]],
+    [['bench', kws]],
+    [['run', kws, '--input', 'i.npy', '--output', 'o.npy']],
+  ])('%j refuses a network for now', async (args) => {
+    expect(await main(args)).toBe(2);
+    expect(io.err).toEqual([`convgen: ${kws}: network C generation is not implemented yet`]);
+  });
+
+  it('a malformed .tflite: one line, exit 2, nothing written', async () => {
+    const bad = path.join(io.dir, 'bad.tflite');
+    fs.writeFileSync(bad, fs.readFileSync(kws).subarray(0, 4000));
+    const out = path.join(io.dir, 'never');
+    expect(await main(['import', bad, '-o', out])).toBe(2);
+    expect(io.err).toHaveLength(1);
+    expect(io.err[0]).toMatch(/^convgen: .*bad\.tflite: not a valid \.tflite model: /);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('unsupported ops: every one named in one line, exit 2, nothing written', async () => {
+    const t = { shape: [1, 4], scale: 0.5, zeroPoint: 0 };
+    const m = path.join(io.dir, 'm.tflite');
+    fs.writeFileSync(m, buildTflite({ tensors: [t, t, t], ops: [{ op: 'LOGISTIC', inputs: [0], outputs: [1] }, { op: 'HARD_SWISH', inputs: [1], outputs: [2] }], inputs: [0], outputs: [2] }));
+    const out = path.join(io.dir, 'never');
+    expect(await main(['import', m, '-o', out])).toBe(2);
+    expect(io.err).toHaveLength(1);
+    expect(io.err[0]).toMatch(/unsupported: LOGISTIC \(operator 0: t0 -> t1\); HARD_SWISH \(operator 1: t1 -> t2\)\./);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('a network spec with a misspelt key gets a suggestion', async () => {
+    const out = path.join(io.dir, 'kws');
+    expect(await main(['import', kws, '-o', out])).toBe(0);
+    const file = path.join(out, 'kws_ref_model.json');
+    const spec = JSON.parse(fs.readFileSync(file, 'utf8'));
+    spec.layers[1].params.strides = spec.layers[1].params.stride;
+    delete spec.layers[1].params.stride;
+    fs.writeFileSync(file, JSON.stringify(spec));
+    io.err.length = 0;
+    expect(await main(['golden', file, '--input', path.join(models, 'kws_ref_model', 'in_0.npy'), '--output', path.join(io.dir, 'o.npy')])).toBe(2);
+    expect(io.err).toEqual([`convgen: ${file}: $.layers[1].params: layer depthwise_conv_2d_0 (depthwise_conv_2d): unknown key 'strides' (did you mean 'stride'?); allowed keys: stride, dilation, padding, depthMultiplier, activation, weights, bias`]);
+  });
+
+  it('--intermediates is for networks', async () => {
+    expect(await main(['golden', path.join(root, 'examples', 'edge3x3.json'), '--input', 'x.npy', '--output', path.join(io.dir, 'o.npy'), '--intermediates', io.dir])).toBe(2);
+    expect(io.err[0]).toMatch(/--intermediates: is for networks/);
+  });
+
+  it('ONNX-only options are refused for a .tflite', async () => {
+    expect(await main(['import', kws, '-o', path.join(io.dir, 'x'), '--node', 'conv'])).toBe(2);
+    expect(io.err[0]).toMatch(/--node: is for ONNX models/);
+  });
+});
