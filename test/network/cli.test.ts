@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/index.ts';
 import { readNpy, writeNpyAtomic } from '../../src/npy/index.ts';
 import { cliSandbox, fixtures, root } from '../helpers.ts';
-import { buildTflite } from '../tflite/builder.ts';
+import { TensorType } from '../../src/tflite/schema.ts';
+import { buildTflite, int8Bytes } from '../tflite/builder.ts';
 
 const io = cliSandbox('convgen-net-cli-');
 const models = path.join(fixtures, 'models');
@@ -46,6 +47,35 @@ describe('import and golden', () => {
       const size = (mine.data as Int8Array).length / 4;
       expect(Array.from((mine.data as Int8Array).subarray(0, size))).toEqual(int8(path.join(dir, 'intermediates', f)));
     }
+  });
+});
+
+describe('float edges', () => {
+  it('a float input is quantized as TFLite does when the model\'s QUANTIZE was left to the caller', async () => {
+    const m = path.join(io.dir, 'edge.tflite');
+    fs.writeFileSync(m, buildTflite({
+      tensors: [
+        { shape: [1, 3], type: TensorType.FLOAT32 }, { shape: [1, 3], scale: 0.5, zeroPoint: 1 },
+        { shape: [3, 3], data: int8Bytes([1, 2, 3, 4, 5, 6, 7, 8, 9]), scale: 0.25 },
+        { shape: [1, 3], scale: 0.25, zeroPoint: -3 }, { shape: [1, 3], type: TensorType.FLOAT32 },
+      ],
+      ops: [{ op: 'QUANTIZE', inputs: [0], outputs: [1] }, { op: 'FULLY_CONNECTED', inputs: [1, 2, -1], outputs: [3] }, { op: 'DEQUANTIZE', inputs: [3], outputs: [4] }],
+      inputs: [0], outputs: [4],
+    }));
+    const f = path.join(io.dir, 'f.npy');
+    const q = path.join(io.dir, 'q.npy');
+    // 1.25 / 0.5 = 2.5 -> 3 (half away from zero) + 1 = 4; −0.75 / 0.5 = −1.5 -> −2 + 1 = −1; 100 -> 200 + 1, clamped to 127
+    writeNpyAtomic(f, { dtype: 'float32', shape: [1, 3], data: Float32Array.from([1.25, -0.75, 100]) });
+    writeNpyAtomic(q, { dtype: 'int8', shape: [1, 3], data: Int8Array.from([4, -1, 127]) });
+    const [of, oq] = [path.join(io.dir, 'of.npy'), path.join(io.dir, 'oq.npy')];
+    expect(await main(['golden', m, '--input', f, '--output', of])).toBe(0);
+    expect(await main(['golden', m, '--input', q, '--output', oq])).toBe(0);
+    expect(int8(of)).toEqual(int8(oq));
+    const fk = path.join(io.dir, 'fk.npy');
+    writeNpyAtomic(fk, { dtype: 'float32', shape: [1, 49, 10, 1], data: new Float32Array(490) });
+    io.err.length = 0;
+    expect(await main(['golden', kws, '--input', fk, '--output', of])).toBe(2);
+    expect(io.err).toEqual([`convgen: ${fk}: found dtype float32; the network's input t0 is int8 (raw quantized values)`]);
   });
 });
 
