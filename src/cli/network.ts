@@ -12,7 +12,8 @@ import type { Network, NetworkTensor } from '../network/network.ts';
 import { encodeNpy } from '../npy/index.ts';
 import { elements } from '../ops/op.ts';
 import { importTflite } from '../tflite/import.ts';
-import { writeFilesAtomic, writeNetwork } from '../network/write.ts';
+import { writeNetwork } from '../network/write.ts';
+import { writeFilesAtomic } from './fsutil.ts';
 import { planMemory } from '../network/plan.ts';
 
 export { isNetworkFile };

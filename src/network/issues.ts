@@ -3,7 +3,7 @@
  * schema made of objects, arrays, records, unions and optionals (the network spec and every op's params).
  */
 import type { z } from 'zod';
-import { closest, jsonPath } from '../spec/index.ts';
+import { closest, jsonPath, typeName } from '../spec/index.ts';
 
 type Def = { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; valueType?: z.ZodType; options?: z.ZodType[] };
 
@@ -40,15 +40,6 @@ function found(root: unknown, p: readonly PropertyKey[]): unknown {
   let v = root;
   for (const k of p) v = v != null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
   return v;
-}
-
-function typeName(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
-  if (typeof v === 'number') return `the number ${v}`;
-  return `a${typeof v === 'object' ? 'n' : ''} ${typeof v}`;
 }
 
 /** [path, message] for the first issue (an unknown key first: it usually explains a missing one). */

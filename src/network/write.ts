@@ -2,12 +2,8 @@
  * Writing a network spec and its constants: readable JSON (objects indented, arrays of numbers on one line) and .npy
  * files, all written to temporary names first and then renamed, so a failure leaves nothing behind.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { EnvironmentError, InputError } from '../errors.ts';
 import { encodeNpy } from '../npy/index.ts';
-import { makeDir, removeEmptyDirs } from '../cli/fsutil.ts';
+import { writeFilesAtomic, type OutFile } from '../cli/fsutil.ts';
 import type { ImportedNetwork } from '../tflite/import.ts';
 
 /** JSON with two-space indentation where arrays of plain values stay on one line. */
@@ -25,35 +21,6 @@ export function formatJson(value: unknown, indent = ''): string {
     return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${formatJson(v, inner)}`).join(',\n')}\n${indent}}`;
   }
   return JSON.stringify(value);
-}
-
-export interface OutFile {
-  name: string;
-  bytes: Uint8Array | string;
-}
-
-/** Write every file into `dir` (created if needed): temporary names first, then renamed; on failure nothing stays. */
-export function writeFilesAtomic(files: OutFile[], dir: string): string[] {
-  const created = makeDir(dir);
-  const temps: [string, string][] = [];
-  try {
-    for (const f of files) {
-      const dest = path.join(dir, f.name);
-      if (fs.existsSync(dest) && fs.statSync(dest).isDirectory()) throw new InputError(dest, 'is a folder, not a file');
-      const tmp = path.join(dir, `.${f.name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-      fs.writeFileSync(tmp, f.bytes, { flag: 'wx' });
-      temps.push([tmp, dest]);
-    }
-    for (const [tmp, dest] of temps) fs.renameSync(tmp, dest);
-  } catch (e) {
-    for (const [tmp] of temps) fs.rmSync(tmp, { force: true });
-    removeEmptyDirs(created);
-    if (e instanceof InputError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new InputError(dir, `cannot write here: ${code}`);
-    throw new EnvironmentError(`${dir}: cannot write: ${(e as Error).message}`);
-  }
-  return files.map((f) => path.join(dir, f.name));
 }
 
 /** The spec as `<name>.json` and every constant as its .npy, into `dir`. Returns the spec's path. */

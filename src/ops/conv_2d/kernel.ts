@@ -7,11 +7,50 @@
 import type { KernelModel } from '../../spec/index.ts';
 import { storageTypes } from '../../spec/numeric.ts';
 import { quantizeMultiplier } from '../../numerics/index.ts';
-import type { BuildContext, Quant, TensorInfo } from '../op.ts';
-import type { FusedActivation } from '../../numerics/index.ts';
-import { actRange, outputSize, resolvePadding, type Padding4 } from '../common.ts';
+import { effectiveScale, type FusedActivation } from '../../numerics/index.ts';
+import type { Built, BuildContext, ConstRef, Quant, TensorInfo } from '../op.ts';
+import { actRange, channelScales, checkScale, outputSize, resolvePadding, type Padding4 } from '../common.ts';
 import type { z } from 'zod';
 import type { paddingSchema } from '../common.ts';
+
+export interface ConvModel {
+  kernel: KernelModel;
+  /** Images per inference (the input's first dimension); the kernel runs once per image. */
+  batch: number;
+}
+
+/** What conv_2d and depthwise_conv_2d share once their weights are in [out][in/groups][kh][kw]. */
+export interface ConvLayer {
+  stride: [number, number];
+  dilation: [number, number];
+  padding: z.output<typeof paddingSchema>;
+  activation: FusedActivation;
+  scales: number[];
+  bias?: ConstRef;
+  outC: number;
+  k: [number, number];
+  groups: number;
+  weights: Int32Array;
+}
+
+/** Bias, scale checks, per-channel multipliers (input · weight / output in double, as TFLM's Prepare) -> ConvModel. */
+export function buildConvLayer(l: ConvLayer, input: TensorInfo, ctx: BuildContext): Built<ConvModel> {
+  const bias = l.bias ? ctx.constant(l.bias, 'int32', [l.outC], 'bias').data as Int32Array : null;
+  const out = ctx.outputs[0];
+  checkScale(input, `input ${input.name}`, ctx);
+  checkScale(out, 'the output', ctx);
+  const scales = channelScales(l.scales, l.outC, ctx);
+  const kernel = convKernel({
+    name: ctx.layer, source: ctx.layer, input, output: out, outC: l.outC, k: l.k, stride: l.stride, dilation: l.dilation,
+    padding: l.padding, groups: l.groups, activation: l.activation, weights: l.weights, bias,
+    effective: scales.map((s) => effectiveScale(input.scale, s, out.scale)),
+  }, ctx);
+  const batch = input.shape[0];
+  return {
+    model: { kernel, batch },
+    outputs: [{ shape: [batch, kernel.outH, kernel.outW, l.outC], dtype: 'int8', scale: out.scale, zeroPoint: out.zeroPoint }],
+  };
+}
 
 /** What a conv layer needs to become a KernelModel. */
 export interface ConvSpec {

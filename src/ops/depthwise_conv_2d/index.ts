@@ -1,6 +1,6 @@
 /** DEPTHWISE_CONV_2D: TensorFlow Lite Micro's int8 reference depthwise convolution, with a channel multiplier. */
 import type { Op } from '../op.ts';
-import type { ConvModel } from '../conv_2d/build.ts';
+import type { ConvModel } from '../conv_2d/kernel.ts';
 import { convGolden, convMacs } from '../conv_2d/golden.ts';
 import { buildDepthwise } from './build.ts';
 import { depthwiseParams, type DepthwiseParams } from './params.ts';
