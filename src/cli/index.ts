@@ -17,6 +17,8 @@ import { buildImage } from '../toolchain/index.ts';
 import { runImage } from '../qemu/index.ts';
 import { decodeTensors, encodeTensors, verifyPair, type PairResult } from '../verify/index.ts';
 import { jsonReport, junitReport, resultLine, summaryLine, writeFileAtomic } from '../report/index.ts';
+import { Progress } from '../report/progress.ts';
+import { testHtml } from '../report/html.ts';
 import { doctor } from './doctor.ts';
 import { registerBench } from './bench.ts';
 import { registerFuzz } from './fuzz.ts';
@@ -188,34 +190,40 @@ export function buildProgram(): Command {
     .option('--shard <k/n>', 'run only the K-th of N deterministic parts of the matrix', shard)
     .option('--json <file>', 'write a JSON report')
     .option('--junit <file>', 'write a JUnit XML report')
+    .option('--html <file>', 'write a self-contained HTML report (per-target table, chart, failing pairs)')
     .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
     .option('--sanitize', 'host builds: compile with -fsanitize=address,undefined')
     .action(async (specs: string[], o: {
       target: string; variant: VariantName; optimize: OptimizeGoal; seed: number; jobs: number; shard?: [number, number]; json?: string;
-      junit?: string; timeout: number; sanitize?: boolean;
+      junit?: string; html?: string; timeout: number; sanitize?: boolean;
     }) => {
       const ts = targetList(o.target);
-      for (const f of [o.json, o.junit]) if (f) checkOutputFile(f);
+      for (const f of [o.json, o.junit, o.html]) if (f) checkOutputFile(f);
       const models = await Promise.all(specs.map((s) => loadSpec(s)));
       let pairs = models.flatMap((m) => ts.map((t) => ({ m, t })));
       if (o.shard) {
         const [k, n] = o.shard;
         pairs = pairs.filter((_, i) => i % n === k - 1);
       }
-      const total = pairs.length;
-      let finished = 0;
-      const tty = process.stdout.isTTY;
-      const results = await pool(pairs, o.jobs, ({ m, t }) =>
-        verifyPair(m, t, {
-          seed: o.seed, timeoutSeconds: o.timeout, variant: o.variant, optimize: o.optimize,
-          extraFlags: o.sanitize && t.run === 'host' ? ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-g'] : undefined,
-        }),
-      (r: PairResult) => {
-        finished++;
-        console.log(`${tty ? `[${finished}/${total}] ` : ''}${resultLine(r)}`);
-      });
+      // One result line per pair on stdout; the progress line (done/total, estimate) on stderr.
+      const progress = new Progress({ label: 'test', total: pairs.length, unit: 'pairs' });
+      let results: PairResult[];
+      try {
+        results = await pool(pairs, o.jobs, ({ m, t }) =>
+          verifyPair(m, t, {
+            seed: o.seed, timeoutSeconds: o.timeout, variant: o.variant, optimize: o.optimize,
+            extraFlags: o.sanitize && t.run === 'host' ? ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-g'] : undefined,
+          }),
+        (r: PairResult) => {
+          progress.log(resultLine(r));
+          progress.tick(`${r.name} on ${r.target}`);
+        });
+      } finally {
+        progress.stop();
+      }
       if (o.json) writeFileAtomic(o.json, jsonReport(results));
       if (o.junit) writeFileAtomic(o.junit, junitReport(results));
+      if (o.html) writeFileAtomic(o.html, testHtml(results, { seed: o.seed }));
       console.log(summaryLine(results));
       process.exitCode = worstExit(results);
     });
