@@ -152,6 +152,20 @@ describe('names', () => {
   });
 });
 
+describe('progress of convgen fuzz', () => {
+  it('one progress per target on stderr, moving by each image; stdout keeps the header and the summary', async () => {
+    const r = await execa(bin, ['fuzz', '--cases', '6', '--targets', 'cortex-m3', '--variants', 'reference', '--batch', '3', '--jobs', '1',
+      '--out', path.join(io.dir, 'ff')], { reject: false, env: { CONVGEN_PROGRESS: '' } });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^fuzz cortex-m3: 3\/6 cases \(50%\), \d+ s elapsed, about \d+ s left$/),
+      expect.stringMatching(/^fuzz cortex-m3: 6\/6 cases \(100%\), \d+ s elapsed$/),
+    ]);
+    expect(r.stdout).not.toMatch(/elapsed/);
+    expect(r.stdout).toMatch(/^PASS  cortex-m3: 6 specs × 1 variants = 6 cases, 2 images/m);
+  });
+});
+
 describe('convgen test --html', () => {
   it('writes one self-contained page: the per-target table, the chart and every pair (rendered by test/report/html.test.ts)', async () => {
     const html = path.join(io.dir, 'r.html');

@@ -33,17 +33,25 @@ describe('convgen bench', () => {
     const md = path.join(dir, 'out.md');
     const svg = path.join(dir, 'chart.svg');
     const html = path.join(dir, 'report.html');
-    const log = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const log = vi.spyOn(process.stdout, 'write').mockImplementation((s) => stdout.push(String(s)) > 0);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => stderr.push(String(s)) > 0);
     let code: number;
+    process.env.CONVGEN_PROGRESS = 'plain'; // as in a CI log, even when vitest runs on a terminal
     try {
       code = await main(['bench', small, big, '--target', 'cortex-m0,s3c2410', '--variant', 'reference',
         '--json', json, '--markdown', md, '--svg', svg, '--html', html]);
     } finally {
+      delete process.env.CONVGEN_PROGRESS;
       log.mockRestore();
       err.mockRestore();
     }
     expect(code).toBe(0);
+    // Progress (4 measurements: 2 specs × naive, reference on cortex-m0) on stderr; stdout holds only the table.
+    expect(stderr.join('')).toMatch(/^bench: 4\/4 measurements \(100%\), \d+ s elapsed$/m);
+    expect(stdout.join('')).not.toMatch(/measurements|elapsed/);
+    expect(stdout.join('')).toMatch(/^spec +target +variant/);
     const report = JSON.parse(fs.readFileSync(json, 'utf8')) as BenchReport;
     expect(report.variants).toEqual(['naive', 'reference']);
     expect(report.skipped).toEqual([{ target: 's3c2410', reason: expect.stringMatching(/build-only/) }]);
