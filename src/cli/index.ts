@@ -215,8 +215,8 @@ export function buildProgram(): Command {
             extraFlags: o.sanitize && t.run === 'host' ? ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-g'] : undefined,
           }),
         (r: PairResult) => {
-          progress.log(resultLine(r));
           progress.tick(`${r.name} on ${r.target}`);
+          progress.log(resultLine(r));
         });
       } finally {
         progress.stop();

@@ -1,8 +1,9 @@
 /**
  * Progress of long runs (convgen test, bench, fuzz) on stderr, never on stdout, where results and reports go.
  * On a terminal: one live line, redrawn in place every second (done/total, elapsed, estimate, what finished last).
- * Elsewhere (CI logs, pipes): a plain line at each tenth of the run and at least every `plainEverySeconds`.
- * CONVGEN_PROGRESS=off silences it; =plain forces plain lines.
+ * Elsewhere (CI logs, pipes): a plain line at each tenth of the run and at least every `plainEverySeconds`, once the
+ * run has taken `quietSeconds` (5 s): a short run adds nothing to a log. CONVGEN_PROGRESS=off silences it; =plain
+ * forces plain lines from the start.
  */
 
 /** What a Progress writes to: process.stderr, or a test's stand-in. */
@@ -22,6 +23,8 @@ export interface ProgressOptions {
   /** Milliseconds since some origin (tests pass a fake clock). */
   now?: () => number;
   plainEverySeconds?: number;
+  /** Plain lines only once the run has taken this long (default: 5 s when the mode was detected, else 0). */
+  quietSeconds?: number;
   mode?: 'live' | 'plain' | 'off';
 }
 
@@ -32,10 +35,11 @@ export function duration(seconds: number): string {
   return m < 60 ? `${m} min ${s % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-function modeFor(stream: ProgressStream): 'live' | 'plain' | 'off' {
+/** The mode, and whether it was asked for (an explicit plain mode prints from the start). */
+function modeFor(stream: ProgressStream): { mode: 'live' | 'plain' | 'off'; asked: boolean } {
   const env = process.env.CONVGEN_PROGRESS;
-  if (env === 'off' || env === 'plain') return env;
-  return stream.isTTY ? 'live' : 'plain';
+  if (env === 'off' || env === 'plain') return { mode: env, asked: true };
+  return { mode: stream.isTTY ? 'live' : 'plain', asked: false };
 }
 
 export class Progress {
@@ -49,11 +53,14 @@ export class Progress {
   private readonly stream: ProgressStream;
   private readonly now: () => number;
   readonly mode: 'live' | 'plain' | 'off';
+  private readonly quietSeconds: number;
 
   constructor(private readonly o: ProgressOptions) {
     this.stream = o.stream ?? process.stderr;
     this.now = o.now ?? Date.now;
-    this.mode = o.mode ?? modeFor(this.stream);
+    const detected = o.mode ? { mode: o.mode, asked: true } : modeFor(this.stream);
+    this.mode = detected.mode;
+    this.quietSeconds = o.quietSeconds ?? (detected.asked ? 0 : 5);
     this.started = this.now();
     this.lastPlainAt = this.started;
     if (this.mode === 'live' && o.total > 0) {
@@ -103,12 +110,13 @@ export class Progress {
 
   private draw(): void {
     const text = `${this.o.label}: ${this.status()}${this.last ? ` · ${this.last}` : ''}`;
-    const width = Math.max(20, (this.stream.columns ?? 100) - 1);
+    const width = Math.max(20, (this.stream.columns || 100) - 1); // 0 when the terminal reports no size
     this.stream.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
     this.shown = true;
   }
 
   private plain(): void {
+    if ((this.now() - this.started) / 1000 < this.quietSeconds) return;
     const tenth = Math.floor((this.done * 10) / Math.max(1, this.o.total));
     const due = (this.now() - this.lastPlainAt) / 1000 >= (this.o.plainEverySeconds ?? 30);
     if (tenth <= this.lastPlainTenth && !due && this.done !== this.o.total) return;

@@ -155,7 +155,7 @@ describe('names', () => {
 describe('progress of convgen fuzz', () => {
   it('one progress per target on stderr, moving by each image; stdout keeps the header and the summary', async () => {
     const r = await execa(bin, ['fuzz', '--cases', '6', '--targets', 'cortex-m3', '--variants', 'reference', '--batch', '3', '--jobs', '1',
-      '--out', path.join(io.dir, 'ff')], { reject: false, env: { CONVGEN_PROGRESS: '' } });
+      '--out', path.join(io.dir, 'ff')], { reject: false, env: { CONVGEN_PROGRESS: 'plain' } });
     expect(r.exitCode).toBe(0);
     expect(r.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(/^fuzz cortex-m3: 3\/6 cases \(50%\), \d+ s elapsed, about \d+ s left$/),

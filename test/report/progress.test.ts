@@ -61,6 +61,20 @@ describe('Progress', () => {
     expect(writes[i + 1]).toMatch(/^\r\x1b\[2Ktest: 1\/3/);
   });
 
+  it('in a log, a run shorter than quietSeconds adds nothing; after it, lines follow the tenths', () => {
+    let t = 0;
+    const { writes, stream } = fakeStream(false);
+    const p = new Progress({ label: 'test', total: 10, unit: 'pairs', stream, now: () => t, quietSeconds: 5 });
+    expect(p.mode).toBe('plain');
+    for (let i = 0; i < 10; i++) {
+      t += 1000;
+      p.tick();
+    }
+    expect(writes).toEqual(['test: 5/10 pairs (50%), 5 s elapsed, about 5 s left\n', 'test: 6/10 pairs (60%), 6 s elapsed, about 4 s left\n',
+      'test: 7/10 pairs (70%), 7 s elapsed, about 3 s left\n', 'test: 8/10 pairs (80%), 8 s elapsed, about 2 s left\n',
+      'test: 9/10 pairs (90%), 9 s elapsed, about 1 s left\n', 'test: 10/10 pairs (100%), 10 s elapsed\n']);
+  });
+
   it('formats durations for people', () => {
     expect([0.4, 59, 61, 3599, 3661].map(duration)).toEqual(['0 s', '59 s', '1 min 1 s', '59 min 59 s', '1 h 1 min']);
   });
@@ -72,7 +86,7 @@ describe('progress of convgen test, as a process', () => {
     const edge = path.join(root, 'examples', 'edge3x3.json');
     // Two pairs: the same spec twice.
     const r = await execa(bin, ['test', edge, edge, '--target', 'host', '--jobs', '1'],
-      { reject: false, env: { CONVGEN_PROGRESS: '' } });
+      { reject: false, env: { CONVGEN_PROGRESS: 'plain' } });
     expect(r.exitCode).toBe(0);
     const out = r.stdout.trim().split('\n');
     expect(out.every((l) => /^PASS  edge3x3 on host \(optimized\): bit-exact|^2 passed, 0 failed, 0 errors$/.test(l))).toBe(true);
