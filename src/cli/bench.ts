@@ -403,13 +403,16 @@ export interface ChartMetric {
   title: string;
   /** Short name in the bars' tooltips: "instr/MAC". */
   unit: string;
+  /** The legend's name for the figures: "instructions/MAC". */
+  legend: string;
   value: (r: BenchRow) => number | null | undefined;
   /** The bracketed ratio to the naive row of the same spec and target. */
   ratio: (r: BenchRow, naive: BenchRow | undefined) => number | null;
 }
 
 export const instructionsPerMac: ChartMetric = {
-  title: 'Instructions per MAC (QEMU, exact counts; shorter is better)', unit: 'instr/MAC', value: (r) => r.instructionsPerMac,
+  title: 'Instructions per MAC (QEMU, exact counts; shorter is better)', unit: 'instr/MAC', legend: 'instructions/MAC',
+  value: (r) => r.instructionsPerMac,
   ratio: (r) => r.ratioToNaive,
 };
 
@@ -441,7 +444,7 @@ export function renderSvg(report: BenchReport, metric: ChartMetric = instruction
     s.push(`<rect x="${lx}" y="34" width="12" height="12" fill="${colour(v)}"/><text x="${lx + 16}" y="44">${xmlEscape(v)}</text>`);
     lx += 24 + v.length * 7;
   }
-  s.push(`<text x="${lx + 10}" y="44" fill="#555">per-panel scale; figures are ${xmlEscape(metric.unit)}, bracket = ratio to naive</text>`);
+  s.push(`<text x="${lx + 10}" y="44" fill="#555">per-panel scale; figures are ${xmlEscape(metric.legend)}, bracket = ratio to naive</text>`);
   names.forEach((name, i) => {
     const px = 10 + (i % cols) * (panelW + 10);
     const py = top + Math.floor(i / cols) * (panelH + 10);
@@ -488,7 +491,7 @@ type MaybeCycles = { cyclesPerMac?: number | null };
 const cyclesPerMacOf = (r: BenchRow): number | null | undefined => (r as BenchRow & MaybeCycles).cyclesPerMac;
 
 export const cyclesPerMac: ChartMetric = {
-  title: 'Estimated cycles per MAC (shorter is better)', unit: 'cycles/MAC', value: cyclesPerMacOf,
+  title: 'Estimated cycles per MAC (shorter is better)', unit: 'cycles/MAC', legend: 'cycles/MAC', value: cyclesPerMacOf,
   ratio: (r, naive) => {
     const [a, b] = [cyclesPerMacOf(r), naive && cyclesPerMacOf(naive)];
     return typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : null;
