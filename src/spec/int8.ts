@@ -148,8 +148,12 @@ export function effectiveScale(inputScale: number, weightScale: number, outputSc
 
 /** TFLite's AffineQuantize of one float: round(v / scale) in float32, plus the zero point, clamped to int8. */
 export function quantizeInt8(v: number, scale: number, zeroPoint: number): number {
-  const q = roundHalfAway(Math.fround(Math.fround(v) / Math.fround(scale))) + zeroPoint;
-  return Math.min(127, Math.max(-128, q));
+  return Math.min(127, Math.max(-128, affineUnclamped(v, scale, zeroPoint)));
+}
+
+/** The same before the clamp: outside −128…127 the value saturates. */
+export function affineUnclamped(v: number, scale: number, zeroPoint: number): number {
+  return roundHalfAway(Math.fround(Math.fround(v) / Math.fround(scale))) + zeroPoint;
 }
 
 /* ------------------------------------------------------------------------------------------------------------ */
