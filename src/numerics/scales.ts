@@ -65,8 +65,12 @@ export function effectiveScaleFloatProduct(inputScale: number, weightScale: numb
 
 /** TFLite's AffineQuantize of one float: round(v / scale) in float32, plus the zero point, clamped to int8. */
 export function quantizeInt8(v: number, scale: number, zeroPoint: number): number {
-  const q = roundHalfAway(f32(f32(v) / f32(scale))) + zeroPoint;
-  return Math.min(127, Math.max(-128, q));
+  return Math.min(127, Math.max(-128, affineUnclamped(v, scale, zeroPoint)));
+}
+
+/** The same before the clamp: outside −128…127 the value saturates. */
+export function affineUnclamped(v: number, scale: number, zeroPoint: number): number {
+  return roundHalfAway(f32(f32(v) / f32(scale))) + zeroPoint;
 }
 
 export type FusedActivation = 'none' | 'relu' | 'relu6' | 'relu_n1_to_1';

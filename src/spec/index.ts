@@ -9,7 +9,7 @@ import { specSchema, type RawSpec } from './schema.ts';
 import { buildModel, type KernelModel } from './model.ts';
 
 export type { KernelModel, Padding, QFormat, NumericFormat, Int8Format, Int8Scales, RealModel, ChosenFormat, ChosenFormats } from './model.ts';
-export { macCount, samePadding, quantizeFloat, quantizeInputValue, describeNumeric } from './model.ts';
+export { macCount, samePadding, quantizeFloat, quantizeInputValue, inputSaturates, describeNumeric } from './model.ts';
 export { Mulberry32 } from './random.ts';
 export { qName, storageTypes } from './numeric.ts';
 

@@ -55,7 +55,7 @@ export const SHIFT_MAX = 30;
 
 /* The arithmetic (SRDHM, RoundingDivideByPOT, requantize, QuantizeMultiplier...) lives in src/numerics, shared by   */
 /* every op; re-exported here for the modules that import it from the spec.                                     */
-export { effectiveScale, frexp, multiplyByQuantizedMultiplier, quantizeInt8, quantizeMultiplier, requantize, roundingDivideByPOT, srdhm } from '../numerics/index.ts';
+export { affineUnclamped, effectiveScale, frexp, multiplyByQuantizedMultiplier, quantizeInt8, quantizeMultiplier, requantize, roundingDivideByPOT, srdhm } from '../numerics/index.ts';
 
 /* ------------------------------------------------------------------------------------------------------------ */
 /* The spec's numeric object for int8 -> Int8Format.                                                             */
