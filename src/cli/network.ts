@@ -8,7 +8,7 @@ import { readNpy, writeNpyAtomic, type NpyArray } from '../npy/index.ts';
 import { quantizeInt8 } from '../numerics/index.ts';
 import { runNetwork } from '../network/golden.ts';
 import { isNetworkFile, loadNetwork, readModelBytes } from '../network/load.ts';
-import type { Network, NetworkTensor } from '../network/network.ts';
+import { buildNetwork, type Network, type NetworkTensor } from '../network/network.ts';
 import { encodeNpy } from '../npy/index.ts';
 import { elements } from '../ops/op.ts';
 import { importTflite } from '../tflite/import.ts';
@@ -30,8 +30,14 @@ export function isTfliteFile(file: string): boolean {
 
 export function importTfliteCommand(model: string, out: string): void {
   const imported = importTflite(readModelBytes(model), model);
+  // Built before anything is written: a layer TFLite Micro would refuse (say, a softmax output not at scale 1/256)
+  // fails here and leaves no files.
+  const net = buildNetwork(imported.spec, model, (ref, where) => {
+    const a = imported.arrays.get(ref.npy);
+    if (!a) throw new InputError(where, `constant ${ref.npy} is missing`);
+    return a;
+  });
   const file = writeNetwork(imported, out);
-  const net = loadNetwork(file);
   console.log(`wrote ${file}: ${net.layers.length} layers, ${imported.arrays.size} constant files beside it`);
   for (const line of describeNetwork(net)) console.log(line);
 }

@@ -112,6 +112,16 @@ describe('refusals', () => {
     expect(fs.existsSync(out)).toBe(false);
   });
 
+  it('a layer TFLite Micro would refuse fails the import before anything is written', async () => {
+    const m = path.join(io.dir, 'softmax.tflite');
+    const t = (scale: number, zeroPoint: number) => ({ shape: [1, 4], scale, zeroPoint });
+    fs.writeFileSync(m, buildTflite({ tensors: [t(0.1, 0), t(1 / 128, -128)], ops: [{ op: 'SOFTMAX', inputs: [0], outputs: [1], options: { type: 9, fields: [[0, 'float32', 1]] } }], inputs: [0], outputs: [1] }));
+    const out = path.join(io.dir, 'never');
+    expect(await main(['import', m, '-o', out])).toBe(2);
+    expect(io.err).toEqual([`convgen: ${m}: $.layers[0]: layer softmax_0 (softmax): an int8 softmax output must have zero point −128 and scale 1/256 (TFLite Micro requires it); found zero point -128, scale 0.0078125`]);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it('a network spec with a misspelt key gets a suggestion', async () => {
     const out = path.join(io.dir, 'kws');
     expect(await main(['import', kws, '-o', out])).toBe(0);
