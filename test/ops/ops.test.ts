@@ -106,6 +106,13 @@ describe('pad, reshape, concatenation, quantize, mean', () => {
     // out = 2 (x − 3) − 1, saturating
     expect(run(net, [3, 4, -128, 127])).toEqual([-1, 1, -128, 127]);
   });
+  it('quantize between equal quantizations is the identity, planned as an alias', () => {
+    const net = oneLayer('quantize', {}, [q([256], 0.3, 7)], q([256], 0.3, 7));
+    const all = Array.from({ length: 256 }, (_, i) => i - 128);
+    expect(run(net, all)).toEqual(all);
+    expect(net.layers[0].memory.alias).toBe(0);
+    expect(oneLayer('quantize', {}, [q([2], 0.3, 7)], q([2], 0.3, 6)).layers[0].memory.alias).toBeUndefined();
+  });
   it('mean over H and W folds 1/count into the multiplier (TFLM: (m·2^s)/n)', () => {
     const net = oneLayer('mean', { axes: [1, 2], keepDims: true }, [q([1, 1, 3, 2], 1, 0)], q([1, 1, 1, 2], 1, 0));
     // channel 0: (1 + 2 + 4) / 3 = 2.33 -> 2; channel 1: (−1 − 1 − 2) / 3 = −1.33 -> −1

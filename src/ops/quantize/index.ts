@@ -11,6 +11,10 @@ export const quantize: Op<QuantizeParams, QuantizeModel> = {
   build: buildQuantize,
   golden: quantizeGolden,
   macs: () => 0,
-  memory: () => ({ inPlace: [0], why: 'elementwise: each output element is written after reading only its own input element' }),
+  // Same scale and zero point: MultiplyByQuantizedMultiplier(x, 2^30, 1) = SRDHM(2x, 2^30) = x, so the output is the
+  // input's bytes (an exact fusion: no code runs). Otherwise elementwise, in place.
+  memory: (m) => (m.multiplier === 2 ** 30 && m.shift === 1 && m.inputZeroPoint === m.outputZeroPoint
+    ? { alias: 0, inPlace: [], why: 'same scale and zero point: every value is unchanged' }
+    : { inPlace: [0], why: 'elementwise: each output element is written after reading only its own input element' }),
   tflite: quantizeTflite,
 };
