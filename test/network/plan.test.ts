@@ -69,11 +69,12 @@ describe.each([
 });
 
 describe('sharing', () => {
-  const t = (shape: number[]) => ({ shape, scale: 0.5, zeroPoint: 0 });
+  // Each quantize changes the scale (between equal quantizations it would be an alias).
+  const t = (shape: number[], scale = 0.5) => ({ shape, scale, zeroPoint: 0 });
   const layer = (name: string, op: string, inputs: string[], output: string, params = {}) => ({ name, op, inputs, outputs: [output], params });
   const build = (layers: unknown[], outputs: string[], extra: Record<string, unknown> = {}) => buildNetwork({
     format: 'convgen-network', version: 1, name: 'n', inputs: ['x'], outputs,
-    tensors: { x: t([1, 8]), a: t([1, 8]), b: t([1, 8]), s: t([1, 8]), r: t([1, 2, 4]), y: t([1, 2, 4]), ...extra },
+    tensors: { x: t([1, 8]), a: t([1, 8], 0.25), b: t([1, 8], 0.125), s: t([1, 8]), r: t([1, 2, 4]), y: t([1, 2, 4], 0.25), ...extra },
     layers,
   }, 'n.json', () => { throw new Error('no constants'); });
   const chain = [
@@ -94,7 +95,7 @@ describe('sharing', () => {
   });
 
   it('no in place into an input read later: ADD takes the other operand\'s buffer', () => {
-    const net = build([...chain, layer('q3', 'quantize', ['a'], 'z')], ['y', 'z'], { z: t([1, 8]) });
+    const net = build([...chain, layer('q3', 'quantize', ['a'], 'z')], ['y', 'z'], { z: t([1, 8], 0.125) });
     const plan = planMemory(net);
     expect(plan.placements.find((p) => p.tensor === 's')!.shares).toEqual({ kind: 'in-place', with: 'b', layer: 'add0' });
     expect(violations(net, plan)).toEqual([]);
