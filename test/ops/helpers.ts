@@ -9,8 +9,18 @@ export interface T {
   zeroPoint: number;
 }
 
+/** `probe`: the output's shape is taken from what the op computes (to learn it before declaring it). */
 export function oneLayer(op: string, params: Record<string, unknown>, inputs: T[], output: T,
-  constants: Record<string, NpyArray> = {}): Network {
+  constants: Record<string, NpyArray> = {}, probe = false): Network {
+  if (probe) {
+    try {
+      return oneLayer(op, params, inputs, output, constants);
+    } catch (e) {
+      const m = /computes output shape \[([\d, ]+)\]/.exec((e as Error).message);
+      if (!m) throw e;
+      return oneLayer(op, params, inputs, { ...output, shape: m[1].split(', ').map(Number) }, constants);
+    }
+  }
   const tensors: Record<string, T> = {};
   inputs.forEach((t, i) => (tensors[`in${i}`] = t));
   tensors.out = output;
