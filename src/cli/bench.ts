@@ -19,6 +19,7 @@ import {
 import { loadSpec, type KernelModel } from '../spec/index.ts';
 import { DEFAULT_TARGET, type Target } from '../targets/index.ts';
 import { targetList } from './target-args.ts';
+import { refuseNetworks } from './network.ts';
 import { runTool, tools } from '../toolchain/index.ts';
 import { writeFileAtomic } from '../report/index.ts';
 import { Progress } from '../report/progress.ts';
@@ -601,6 +602,7 @@ export function registerBench(program: Command): void {
       target: string; variant: VariantName[]; optimize: OptimizeGoal[]; seed: number; jobs: number; timeout: number; json?: string; markdown?: string;
       svg?: string; html?: string;
     }) => {
+      refuseNetworks(specs);
       const found = targetList(o.target);
       for (const f of [o.json, o.markdown, o.svg, o.html]) if (f) checkOutputFile(f);
       const models = await Promise.all(specs.map((s) => loadSpec(s)));

@@ -27,6 +27,7 @@ import { registerQuantize } from './quantize.ts';
 import { makeDir } from './fsutil.ts';
 import { buildStep, naming } from './build.ts';
 import { pool } from '../pool.ts';
+import { isNetworkFile, networkGolden, refuseNetworks } from './network.ts';
 
 function intArg(name: string, min: number) {
   return (v: string): number => {
@@ -123,6 +124,7 @@ export function buildProgram(): Command {
     .option('--variant <v>', `kernel variant (${variantNames.join(', ')})`, variantArg, DEFAULT_VARIANT)
     .option('--optimize <goal>', OPTIMIZE_HELP, optimizeArg, 'default')
     .action(async (spec: string, o: { out: string; variant: VariantName; optimize: OptimizeGoal }) => {
+      refuseNetworks([spec]);
       checkOutputDir(o.out);
       const m = await loadSpec(spec);
       const k = generate(m, { variant: o.variant, optimize: o.optimize });
@@ -132,13 +134,19 @@ export function buildProgram(): Command {
 
   program
     .command('golden')
-    .description('run the golden model on an input tensor or a batch of them')
-    .argument('<spec>')
-    .requiredOption('--input <npy>', 'input tensor (.npy): (C, H, W) / (H, W, C) by the layout, or a batch (N, ...)')
+    .description('run the golden model on an input tensor or a batch of them (a kernel spec, a network spec or a .tflite model)')
+    .argument('<spec>', 'kernel spec, network spec (.json) or .tflite model')
+    .requiredOption('--input <npy>', 'input tensor (.npy): (C, H, W) / (H, W, C) by the layout, or a batch (N, ...); a network\'s int8 input or a batch of them')
     .requiredOption('--output <npy>', 'where to write the output tensor (.npy), (N, ...) for a batch')
     .option('--strict', STRICT_HELP)
-    .action(async (spec: string, o: { input: string; output: string; strict?: boolean }) => {
+    .option('--intermediates <dir>', 'networks: also write every tensor into this folder (t<index>_<name>.npy)')
+    .action(async (spec: string, o: { input: string; output: string; strict?: boolean; intermediates?: string }) => {
       checkOutputFile(o.output);
+      if (isNetworkFile(spec)) {
+        if (o.intermediates) checkOutputDir(o.intermediates);
+        return networkGolden(spec, o);
+      }
+      if (o.intermediates) throw new InputError('--intermediates', 'is for networks (a .tflite model or a network spec), not a kernel spec');
       const m = await loadSpec(spec);
       const input = readInputs(m, o.input, o.strict);
       writeOutputTensors(m, o.output, input.tensors.map((t) => runGolden(m, t)), input.batched);
@@ -156,6 +164,7 @@ export function buildProgram(): Command {
     .option('--strict', STRICT_HELP)
     .option('--timeout <s>', 'seconds before a hung guest is killed (the whole batch)', intArg('--timeout', 1), 60)
     .action(async (spec: string, o: { target: string; input: string; output: string; variant: VariantName; strict?: boolean; timeout: number }) => {
+      refuseNetworks([spec]);
       const target = oneTarget(o.target);
       if (target.run === 'build-only') throw new InputError('--target', `${target.name} has no emulator; use \`convgen build\``);
       checkOutputFile(o.output);
@@ -197,6 +206,7 @@ export function buildProgram(): Command {
       target: string; variant: VariantName; optimize: OptimizeGoal; seed: number; jobs: number; shard?: [number, number]; json?: string;
       junit?: string; html?: string; timeout: number; sanitize?: boolean;
     }) => {
+      refuseNetworks(specs);
       const ts = targetList(o.target);
       for (const f of [o.json, o.junit, o.html]) if (f) checkOutputFile(f);
       const models = await Promise.all(specs.map((s) => loadSpec(s)));
@@ -240,6 +250,7 @@ export function buildProgram(): Command {
     .option('--no-verify', 'skip the QEMU run')
     .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
     .action(async (spec: string, o: { target: string; out: string; variant: VariantName; optimize: OptimizeGoal; seed: number; verify: boolean; timeout: number }) => {
+      refuseNetworks([spec]);
       const target = oneTarget(o.target);
       checkOutputDir(o.out);
       const m = await loadSpec(spec);
