@@ -17,9 +17,13 @@ import {
   type GoalResult, type GoalRow,
 } from '../measure/goals.ts';
 import { loadSpec, type KernelModel } from '../spec/index.ts';
-import { DEFAULT_TARGET, expandTargets, type Target } from '../targets/index.ts';
+import { DEFAULT_TARGET, type Target } from '../targets/index.ts';
+import { targetList } from './target-args.ts';
+import { refuseNetworks } from './network.ts';
 import { runTool, tools } from '../toolchain/index.ts';
 import { writeFileAtomic } from '../report/index.ts';
+import { Progress } from '../report/progress.ts';
+import { esc, htmlPage, htmlTable, type Column } from '../report/html.ts';
 
 export const BASELINE: VariantName = 'naive';
 export const optimizeGoals: OptimizeGoal[] = ['default', 'speed'];
@@ -53,6 +57,8 @@ export interface BenchOptions {
   seed: number;
   jobs: number;
   timeoutSeconds: number;
+  /** Called once the number of measurements is known, before the first starts. */
+  onStart?: (total: number) => void;
   onResult?: (r: Measurement, done: number, total: number) => void;
 }
 
@@ -103,6 +109,7 @@ export async function runBench(models: KernelModel[], o: BenchOptions): Promise<
   const copies = new Map(all.map((x) => [x, copyOf(x)] as const));
   const items = all.filter((x) => !copies.get(x));
   let done = 0;
+  o.onStart?.(items.length);
   const measuredRows = await pool(items, o.jobs, ({ m, t, v, g }) => measure(m, t, v, { seed: o.seed, timeoutSeconds: o.timeoutSeconds, optimize: g }),
     (r) => o.onResult?.(r, ++done, items.length));
   const measured: Measurement[] = all.map((x) => {
@@ -426,13 +433,48 @@ function xmlEscape(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
+/** What a chart plots per row: instructions/MAC, estimated cycles/MAC, or both side by side. */
+export interface ChartMetric {
+  title: string;
+  /** Short name in the bars' tooltips: "instr/MAC". */
+  unit: string;
+  /** The legend's name for the figures: "instructions/MAC". */
+  legend: string;
+  value: (r: BenchRow) => number | null | undefined;
+  /** The figure as shown (a rough cycle figure carries `~`). */
+  format: (r: BenchRow, v: number | null | undefined) => string;
+  /** The bracketed ratio to the naive row of the same spec and target. */
+  ratio: (r: BenchRow, naive: BenchRow | undefined) => number | null;
+}
+
+export const instructionsPerMac: ChartMetric = {
+  title: 'Instructions per MAC (QEMU, exact counts; shorter is better)', unit: 'instr/MAC', legend: 'instructions/MAC',
+  value: (r) => r.instructionsPerMac,
+  format: (_r, v) => fmtFix(v),
+  ratio: (r) => r.ratioToNaive,
+};
+
+export const cyclesPerMac: ChartMetric = {
+  title: 'Estimated cycles per MAC (docs/cycles.md; shorter is better)', unit: 'cycles/MAC (estimate)', legend: 'cycles/MAC',
+  value: (r) => r.cyclesPerMac,
+  format: (r, v) => fmtCycles(r, v ?? null),
+  ratio: (r, naive) => {
+    const [a, b] = [r.cyclesPerMac, naive?.cyclesPerMac];
+    return typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : null;
+  },
+};
+
 /**
- * Small multiples: one panel per spec, a group of horizontal bars per target, one pair of bars per variant: the light
- * bar is instructions/MAC, the solid one estimated cycles/MAC, on one scale per panel.
+ * Small multiples: one panel per spec, a group of horizontal bars per target, one bar per variant and metric on one
+ * scale per panel. By default instructions/MAC (light) and estimated cycles/MAC (solid) side by side; cycles are left
+ * out when no row has them.
  */
-export function renderSvg(report: BenchReport): string {
+export function renderSvg(report: BenchReport, metric: ChartMetric | ChartMetric[] = [instructionsPerMac, cyclesPerMac]): string {
   // The chart shows the default goal; the Markdown page compares the optimize goals.
   const results = report.results.filter(isDefault);
+  const metrics = (Array.isArray(metric) ? metric : [metric])
+    .filter((m, i, all) => all.length === 1 || i === 0 || results.some((r) => typeof m.value(r) === 'number'));
+  const both = metrics.length > 1;
   const names = [...new Set(results.map((r) => r.name))];
   const targets = [...new Set(results.map((r) => r.target))];
   const variants = report.variants;
@@ -440,31 +482,36 @@ export function renderSvg(report: BenchReport): string {
   const cols = names.length > 1 ? 2 : 1;
   const panelW = 470;
   const labelW = 84;
-  const barH = 14;
+  const barH = both ? 14 : 10;
   const groupGap = 6;
   const headH = 26;
   const panelH = headH + targets.length * (variants.length * barH + groupGap) + 22;
-  const top = 76;
-  const width = cols * panelW + (cols + 1) * 10;
+  const top = both ? 76 : 62;
+  const width = Math.max(720, cols * panelW + (cols + 1) * 10); // room for the title over a single panel
   const rowsN = Math.ceil(names.length / cols);
   const height = top + rowsN * (panelH + 10) + 10;
   const s: string[] = [];
   s.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`);
   s.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
-  s.push(`<text x="10" y="22" font-size="16" font-weight="bold">Instructions and estimated cycles per MAC (QEMU; shorter is better)</text>`);
+  const title = both ? 'Instructions and estimated cycles per MAC (QEMU; shorter is better)' : metrics[0].title;
+  s.push(`<text x="10" y="22" font-size="16" font-weight="bold">${xmlEscape(title)}</text>`);
   let lx = 10;
   for (const v of variants) {
     s.push(`<rect x="${lx}" y="34" width="12" height="12" fill="${colour(v)}"/><text x="${lx + 16}" y="44">${xmlEscape(v)}</text>`);
     lx += 24 + v.length * 7;
   }
-  s.push(`<text x="${lx + 10}" y="44" fill="#555">per-panel scale; light bar: instructions/MAC (exact count), solid bar: cycles/MAC (estimate, docs/cycles.md)</text>`);
-  s.push(`<text x="10" y="62" fill="#555">label: instructions / cycles per MAC, bracket = cycle ratio to naive (instruction ratio where no cycle figure); ~ = rough (Cortex-A9)</text>`);
+  if (both) {
+    s.push(`<text x="${lx + 10}" y="44" fill="#555">per-panel scale; light bar: ${xmlEscape(metrics[0].legend)}, solid bar: ${xmlEscape(metrics.slice(1).map((m) => m.legend).join(', '))} (docs/cycles.md)</text>`);
+    s.push(`<text x="10" y="62" fill="#555">label: ${xmlEscape(metrics.map((m) => m.legend).join(' / '))}; bracket = ratio to naive in the last figure shown; ~ = rough (Cortex-A9)</text>`);
+  } else {
+    s.push(`<text x="${lx + 10}" y="44" fill="#555">per-panel scale; figures are ${xmlEscape(metrics[0].legend)}, bracket = ratio to naive</text>`);
+  }
   names.forEach((name, i) => {
     const px = 10 + (i % cols) * (panelW + 10);
     const py = top + Math.floor(i / cols) * (panelH + 10);
     const rows = results.filter((r) => r.name === name);
-    const max = Math.max(1e-9, ...rows.filter((r) => r.status === 'ok').flatMap((r) => [r.instructionsPerMac ?? 0, r.cyclesPerMac ?? 0]));
-    const barMax = panelW - labelW - 110;
+    const max = Math.max(1e-9, ...rows.filter((r) => r.status === 'ok').flatMap((r) => metrics.map((m) => m.value(r) ?? 0)));
+    const barMax = panelW - labelW - (both ? 110 : 80);
     s.push(`<g transform="translate(${px},${py})">`);
     s.push(`<rect width="${panelW}" height="${panelH}" fill="#fafafa" stroke="#dddddd"/>`);
     s.push(`<text x="8" y="17" font-size="12" font-weight="bold">${xmlEscape(name)}</text>`);
@@ -478,34 +525,79 @@ export function renderSvg(report: BenchReport): string {
         s.push(`<text x="${labelW + 2}" y="${gy + (variants.length * barH) / 2 + 4}" fill="#999" font-style="italic">${xmlEscape(shared)}</text>`);
         return;
       }
-      const base = group.find((r) => r?.variant === BASELINE && r.status === 'ok');
+      const naive = rows.find((x) => x.target === t && x.variant === BASELINE);
       variants.forEach((v, vi) => {
         const r = rows.find((x) => x.target === t && x.variant === v);
         const y = gy + vi * barH;
         if (!r) return;
         if (r.status !== 'ok') {
-          s.push(`<text x="${labelW + 2}" y="${y + barH - 3}" fill="#999" font-style="italic" font-size="9">${xmlEscape(statusText(r))}</text>`);
+          s.push(`<text x="${labelW + 2}" y="${y + barH - (both ? 3 : 1)}" fill="#999" font-style="italic" font-size="9">${xmlEscape(statusText(r))}</text>`);
           return;
         }
-        const wi = Math.max(1, ((r.instructionsPerMac ?? 0) / max) * barMax);
-        const half = (barH - 2) / 2;
-        s.push(`<rect x="${labelW}" y="${y}" width="${wi.toFixed(1)}" height="${half}" fill="${colour(v)}" fill-opacity="0.4"><title>${xmlEscape(`${name} ${t} ${v}: ${fmtFix(r.instructionsPerMac)} instr/MAC`)}</title></rect>`);
-        let end = wi;
-        if (r.cyclesPerMac !== null) {
-          const wc = Math.max(1, (r.cyclesPerMac / max) * barMax);
-          s.push(`<rect x="${labelW}" y="${y + half}" width="${wc.toFixed(1)}" height="${half}" fill="${colour(v)}"><title>${xmlEscape(`${name} ${t} ${v}: ${fmtCycles(r, r.cyclesPerMac)} cycles/MAC (estimate)`)}</title></rect>`);
-          end = Math.max(end, wc);
-        }
-        const cycleRatio = base && base.cyclesPerMac && r.cyclesPerMac !== null ? r.cyclesPerMac / base.cyclesPerMac : null;
-        const ratio = v === BASELINE ? '' : cycleRatio !== null ? ` (${cycleRatio.toFixed(2)}x)` : r.ratioToNaive !== null ? ` (${r.ratioToNaive.toFixed(2)}x)` : '';
-        const label = `${fmtFix(r.instructionsPerMac)}${r.cyclesPerMac !== null ? ` / ${fmtCycles(r, r.cyclesPerMac)}` : ''}${ratio}`;
-        s.push(`<text x="${(labelW + end + 4).toFixed(1)}" y="${y + barH - 3}" font-size="9">${xmlEscape(label)}</text>`);
+        const h = both ? (barH - 2) / metrics.length : barH - 1;
+        let end = 0;
+        const shown: string[] = [];
+        let toNaive: number | null = null;
+        metrics.forEach((m, mi) => {
+          const value = m.value(r);
+          if (typeof value !== 'number') return;
+          const w = Math.max(1, (value / max) * barMax);
+          const light = both && mi === 0 ? ' fill-opacity="0.4"' : '';
+          s.push(`<rect x="${labelW}" y="${(y + mi * h).toFixed(1)}" width="${w.toFixed(1)}" height="${h}" fill="${colour(v)}"${light}><title>${xmlEscape(`${name} ${t} ${v}: ${m.format(r, value)} ${m.unit}`)}</title></rect>`);
+          end = Math.max(end, w);
+          shown.push(m.format(r, value));
+          if (v !== BASELINE) toNaive = m.ratio(r, naive) ?? toNaive;
+        });
+        const ratio = toNaive !== null ? ` (${(toNaive as number).toFixed(2)}x)` : '';
+        s.push(`<text x="${(labelW + end + 4).toFixed(1)}" y="${y + barH - (both ? 3 : 1)}" font-size="9">${xmlEscape(shown.join(' / '))}${ratio}</text>`);
       });
     });
     s.push(`</g>`);
   });
   s.push('</svg>');
   return s.join('\n') + '\n';
+}
+
+/**
+ * The HTML report: goals, the chart(s), one table per target with the terminal table's columns (so a column added
+ * there shows here too), and the failures with their first mismatch.
+ */
+export function benchHtml(report: BenchReport): string {
+  const rows = ownRows(report.results);
+  const targets = [...new Set(rows.map((r) => r.target))];
+  const bad = rows.filter((r) => r.status === 'fail' || r.status === 'error');
+  const withCycles = rows.some((r) => typeof r.cyclesPerMac === 'number');
+  const targetCol = columns.indexOf('target');
+  const cols: Column<BenchRow>[] = columns.flatMap((head, i) => (i === targetCol ? [] : [{ head, cell: (r: BenchRow) => rowCells(r)[i], numeric: i > 2 }]));
+  cols.push({ head: 'status', cell: (r) => statusText(r) || 'ok' });
+  const rowClass = (r: BenchRow) => (r.status === 'fail' ? 'fail' : r.status === 'error' ? 'error' : '');
+  const body = [
+    `<p class="verdict ${bad.length ? 'bad' : 'ok'}">${bad.length ? `${bad.length} measurement(s) failed or errored` : `every measured kernel is bit-exact (${rows.filter((r) => r.status === 'ok').length} measurements)`}</p>`,
+    `<p>convgen ${esc(report.convgen)}, ${esc(report.tools.gcc)}, ${esc(report.tools.qemu)}; seed ${report.seed}; variants ${esc(report.variants.join(', '))}` +
+      `; optimize ${esc(report.optimize.join(', '))}; specs: ${report.specs.map((x) => `<code>${esc(x)}</code>`).join(', ')}.</p>`,
+    '<h2>Goals</h2>',
+    htmlTable<GoalResult>([
+      { head: 'goal', cell: (g) => g.title },
+      { head: 'met', cell: (g) => String(g.met), numeric: true },
+      { head: 'NOT met', cell: (g) => String(g.notMet), numeric: true },
+      { head: 'not measured', cell: (g) => String(g.notMeasured), numeric: true },
+    ], report.goals, { id: 'goals', rowClass: (g) => (g.notMet ? 'fail' : '') }),
+    '<h2>Chart</h2>',
+    `<div class="chart" id="chart">${renderSvg(report, instructionsPerMac)}</div>`,
+    ...(withCycles ? [`<div class="chart" id="chart-cycles">${renderSvg(report, cyclesPerMac)}</div>`] : []),
+    '<h2>Per target</h2>',
+    ...targets.flatMap((t) => [`<h3>${esc(t)}</h3>`, htmlTable(cols, rows.filter((r) => r.target === t), { id: `target-${t}`, rowClass })]),
+    '<h2>Failures</h2>',
+    bad.length === 0 ? '<p id="failures">None.</p>' : htmlTable<BenchRow>([
+      { head: 'spec', cell: (r) => r.name },
+      { head: 'target', cell: (r) => r.target },
+      { head: 'variant', cell: variantLabel },
+      { head: 'status', cell: (r) => r.status.toUpperCase() },
+      { head: 'first mismatch (or error)', cell: (r) => r.error ?? r.note ?? '' },
+    ], bad, { id: 'failures', rowClass }),
+    ...(report.skipped.length ? ['<h2>Skipped</h2>', `<ul>${report.skipped.map((x) => `<li>${esc(x.target)}: ${esc(x.reason)}</li>`).join('')}</ul>`] : []),
+  ];
+  return htmlPage('convgen bench report', body);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -561,24 +653,36 @@ export function registerBench(program: Command): void {
     .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 300)
     .option('--json <file>', 'write the results as JSON')
     .option('--markdown <file>', 'write the results as a Markdown page')
-    .option('--svg <file>', 'write an SVG bar chart of instructions/MAC and cycles/MAC')
+    .option('--svg <file>', 'write an SVG bar chart of instructions/MAC and estimated cycles/MAC')
+    .option('--html <file>', 'write a self-contained HTML report (per-target tables, the charts, failures)')
     .action(async (specs: string[], o: {
-      target: string; variant: VariantName[]; optimize: OptimizeGoal[]; seed: number; jobs: number; timeout: number; json?: string; markdown?: string; svg?: string;
+      target: string; variant: VariantName[]; optimize: OptimizeGoal[]; seed: number; jobs: number; timeout: number; json?: string; markdown?: string;
+      svg?: string; html?: string;
     }) => {
-      const { found, unknown } = expandTargets(o.target);
-      if (unknown.length) throw new InputError('--target', `unknown target '${unknown[0]}'; run \`convgen targets\` for the list`);
-      if (!found.length) throw new InputError('--target', 'no target given');
-      for (const f of [o.json, o.markdown, o.svg]) if (f) checkOutputFile(f);
+      refuseNetworks(specs);
+      const found = targetList(o.target);
+      for (const f of [o.json, o.markdown, o.svg, o.html]) if (f) checkOutputFile(f);
       const models = await Promise.all(specs.map((s) => loadSpec(s)));
-      const report = await runBench(models, {
-        targets: found, variants: o.variant, optimize: o.optimize, seed: o.seed, jobs: o.jobs, timeoutSeconds: o.timeout,
-        onResult: (r, done, total) => {
-          const what = r.status === 'ok' ? `${fmtFix(r.instructionsPerMac)} instr/MAC, ${fmtCycles(r, r.cyclesPerMac)} cycles/MAC` : r.status === 'does-not-fit' ? 'does not fit' : `${r.status}${r.error ? `: ${r.error}` : ''}`;
-          process.stderr.write(`[${done}/${total}] ${r.name} on ${r.target} (${variantLabel(r)}): ${what}\n`);
-        },
-      });
+      // Progress on stderr (a live line on a terminal); failures are logged as they happen; stdout gets the table.
+      let progress: Progress | undefined;
+      let report: BenchReport;
+      try {
+        report = await runBench(models, {
+          targets: found, variants: o.variant, optimize: o.optimize, seed: o.seed, jobs: o.jobs, timeoutSeconds: o.timeout,
+          onStart: (total) => (progress = new Progress({ label: 'bench', total, unit: 'measurements' })),
+          onResult: (r) => {
+            const what = r.status === 'ok' ? `${fmtFix(r.instructionsPerMac)} instr/MAC, ${fmtCycles(r, r.cyclesPerMac)} cycles/MAC` : r.status === 'does-not-fit' ? 'does not fit' : `${r.status}${r.error ? `: ${r.error}` : ''}`;
+            const line = `${r.name} on ${r.target} (${variantLabel(r)}): ${what}`;
+            if (r.status === 'fail' || r.status === 'error') progress?.log(`${r.status.toUpperCase()} ${line}`, (l) => void process.stderr.write(`${l}\n`));
+            progress?.tick(line);
+          },
+        });
+      } finally {
+        progress?.stop();
+      }
       process.stdout.write(renderTable(report));
       if (o.json) writeFileAtomic(o.json, benchJson(report));
+      if (o.html) writeFileAtomic(o.html, benchHtml(report));
       if (o.svg) writeFileAtomic(o.svg, renderSvg(report));
       if (o.markdown) {
         const svgLink = o.svg ? path.relative(path.dirname(path.resolve(o.markdown)), path.resolve(o.svg)).split(path.sep).join('/') : undefined;

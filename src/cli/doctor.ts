@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { execa } from 'execa';
 import { MIN_QEMU_MAJOR, QEMU_UPGRADE } from '../qemu/index.ts';
-import { tools, type Tool } from '../toolchain/index.ts';
+import { aptInstall, tools, type Tool } from '../toolchain/index.ts';
 
 async function version(tool: Tool): Promise<string | undefined> {
   try {
@@ -27,10 +27,10 @@ async function newlibPresent(): Promise<boolean> {
 }
 
 export async function doctor(): Promise<number> {
-  const checks: { name: string; ok: boolean; detail: string; install: string; old?: boolean }[] = [];
+  const checks: { name: string; ok: boolean; detail: string; packages: readonly string[]; old?: boolean }[] = [];
   for (const tool of [tools.hostGcc, tools.armGcc, tools.qemu]) {
     const v = await version(tool);
-    checks.push({ name: tool.command, ok: v !== undefined, detail: v ?? 'not found on PATH', install: tool.install });
+    checks.push({ name: tool.command, ok: v !== undefined, detail: v ?? 'not found on PATH', packages: tool.packages ?? [] });
   }
   // The plugin needs QEMU 10's API: an older QEMU is there but cannot measure.
   const qemu = checks.find((c) => c.name === tools.qemu.command)!;
@@ -41,11 +41,15 @@ export async function doctor(): Promise<number> {
     qemu.detail = `${qemu.detail}: too old; ${QEMU_UPGRADE}`;
   }
   const newlib = await newlibPresent();
-  checks.push({ name: 'newlib', ok: newlib, detail: newlib ? 'libc.a found' : 'not found', install: 'apt-get install -y libnewlib-arm-none-eabi' });
+  checks.push({ name: 'newlib', ok: newlib, detail: newlib ? 'libc.a found' : 'not found', packages: ['libnewlib-arm-none-eabi'] });
   for (const c of checks) console.log(`${c.ok ? 'ok     ' : c.old ? 'OLD    ' : 'MISSING'} ${c.name.padEnd(18)} ${c.detail}`);
   const missing = checks.filter((c) => !c.ok);
   if (missing.length) {
-    console.log(`install with: apt-get update && ${[...new Set(missing.map((c) => c.install))].join(' && ')}`);
+    // One apt-get line: the cross compiler and newlib share a package, which is named once. QEMU comes from
+    // another release on Debian 12 (its own line; `make setup` adds that source).
+    const packages = missing.flatMap((c) => c.packages);
+    const lines = [...(packages.length ? [aptInstall(packages)] : []), ...(missing.includes(qemu) ? [tools.qemu.install] : [])];
+    console.log(`install with: apt-get update && ${lines.join(' && ')}`);
     return 3;
   }
   return 0;

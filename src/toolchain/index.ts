@@ -16,17 +16,31 @@ export const WARNING_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-Werror'];
 
 export interface Tool {
   command: string;
+  /** The Debian packages that provide it (doctor merges them into one apt-get line). */
+  packages?: readonly string[];
+  /** The command that installs them. */
   install: string;
 }
 
+function tool(command: string, ...packages: string[]): Tool {
+  return { command, packages, install: aptInstall(packages) };
+}
+
+/** QEMU 10 (plugin API 4): on Debian 12 from bookworm-backports, which `make setup` adds (scripts/setup). */
+const QEMU_RELEASE = 'bookworm-backports';
+
+/** One apt-get line for a set of packages, each named once. */
+export function aptInstall(packages: Iterable<string>): string {
+  return `apt-get install -y ${[...new Set(packages)].join(' ')}`;
+}
+
 export const tools = {
-  hostGcc: { command: 'gcc', install: 'apt-get install -y gcc' },
-  armGcc: { command: 'arm-none-eabi-gcc', install: 'apt-get install -y gcc-arm-none-eabi libnewlib-arm-none-eabi' },
-  objcopy: { command: 'arm-none-eabi-objcopy', install: 'apt-get install -y binutils-arm-none-eabi' },
-  nm: { command: 'arm-none-eabi-nm', install: 'apt-get install -y binutils-arm-none-eabi' },
-  size: { command: 'arm-none-eabi-size', install: 'apt-get install -y binutils-arm-none-eabi' },
-  // QEMU 10 (plugin API 4); Debian 12 has it in bookworm-backports only, which `make setup` adds (scripts/setup).
-  qemu: { command: 'qemu-system-arm', install: 'apt-get install -y -t bookworm-backports qemu-system-arm' },
+  hostGcc: tool('gcc', 'gcc'),
+  armGcc: tool('arm-none-eabi-gcc', 'gcc-arm-none-eabi', 'libnewlib-arm-none-eabi'),
+  objcopy: tool('arm-none-eabi-objcopy', 'binutils-arm-none-eabi'),
+  nm: tool('arm-none-eabi-nm', 'binutils-arm-none-eabi'),
+  size: tool('arm-none-eabi-size', 'binutils-arm-none-eabi'),
+  qemu: { command: 'qemu-system-arm', packages: [], install: `apt-get install -y -t ${QEMU_RELEASE} qemu-system-arm` },
 } as const satisfies Record<string, Tool>;
 
 export interface BuildOptions {
