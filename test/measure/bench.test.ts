@@ -95,9 +95,12 @@ describe('convgen bench', () => {
     expect(chart.trim().endsWith('</svg>')).toBe(true);
     expect(chart.match(/<rect [^>]*fill="#1f77b4"><title>/g)).toHaveLength(1); // one reference bar: small on cortex-m0
     expect(chart).toContain('does not fit');
-    // The HTML page (rendered in a browser by test/report/html.test.ts): the same chart inline, one table per target.
+    // The HTML page (rendered in a browser by test/report/html.test.ts): the instructions and the cycles charts inline
+    // (the .svg file draws both in one), one table per target.
     const page2 = fs.readFileSync(html, 'utf8');
-    expect(page2).toContain(chart.trim());
+    expect(page2).toContain('<div class="chart" id="chart"><svg');
+    expect(page2).toContain('<div class="chart" id="chart-cycles"><svg');
+    expect(chart).toContain('Instructions and estimated cycles per MAC');
     expect(page2.match(/<h3>cortex-m0<\/h3>/g)).toHaveLength(1);
     expect(page2).toMatch(/<td>small<\/td><td>reference<\/td><td class="num">6,912<\/td>/);
     expect(page2).toContain('s3c2410: build-only');
@@ -226,7 +229,7 @@ describe('convgen bench', () => {
       goals: [], skipped: [],
     };
     const svg = renderSvg(report);
-    const widths = [...svg.matchAll(/<rect x="\d+" y="\d+" width="([\d.]+)" height="6"( fill="[^"]+")?( fill-opacity="0.4")?/g)]
+    const widths = [...svg.matchAll(/<rect x="\d+" y="[\d.]+" width="([\d.]+)" height="6"( fill="[^"]+")?( fill-opacity="0.4")?/g)]
       .map((m) => ({ w: Number(m[1]), light: !!m[3] }));
     const ins = widths.filter((x) => x.light).map((x) => x.w);
     const cyc = widths.filter((x) => !x.light).map((x) => x.w);
