@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { execa } from 'execa';
 import { MIN_QEMU_MAJOR, QEMU_UPGRADE } from '../qemu/index.ts';
-import { aptInstall, tools, type Tool } from '../toolchain/index.ts';
+import { aptInstall, QEMU_RELEASE, tools, type Tool } from '../toolchain/index.ts';
 
 async function version(tool: Tool): Promise<string | undefined> {
   try {
@@ -45,11 +45,13 @@ export async function doctor(): Promise<number> {
   for (const c of checks) console.log(`${c.ok ? 'ok     ' : c.old ? 'OLD    ' : 'MISSING'} ${c.name.padEnd(18)} ${c.detail}`);
   const missing = checks.filter((c) => !c.ok);
   if (missing.length) {
-    // One apt-get line: the cross compiler and newlib share a package, which is named once. QEMU comes from
-    // another release on Debian 12 (its own line; `make setup` adds that source).
-    const packages = missing.flatMap((c) => c.packages);
-    const lines = [...(packages.length ? [aptInstall(packages)] : []), ...(missing.includes(qemu) ? [tools.qemu.install] : [])];
-    console.log(`install with: apt-get update && ${lines.join(' && ')}`);
+    // One apt-get line: the cross compiler and newlib share a package, which is named once. QEMU 10 comes from
+    // bookworm-backports on Debian 12 (`make setup` adds that source): with it missing, the line targets that release,
+    // which apt prefers for QEMU and falls back from for the rest.
+    const needsQemu = missing.includes(qemu);
+    const packages = [...missing.flatMap((c) => c.packages), ...(needsQemu ? [tools.qemu.command] : [])];
+    const line = aptInstall(packages).replace('install -y', needsQemu ? `install -y -t ${QEMU_RELEASE}` : 'install -y');
+    console.log(`install with: apt-get update && ${line}`);
     return 3;
   }
   return 0;

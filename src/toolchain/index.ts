@@ -27,7 +27,7 @@ function tool(command: string, ...packages: string[]): Tool {
 }
 
 /** QEMU 10 (plugin API 4): on Debian 12 from bookworm-backports, which `make setup` adds (scripts/setup). */
-const QEMU_RELEASE = 'bookworm-backports';
+export const QEMU_RELEASE = 'bookworm-backports';
 
 /** One apt-get line for a set of packages, each named once. */
 export function aptInstall(packages: Iterable<string>): string {
