@@ -6,10 +6,10 @@
  *   npx tsx scripts/codegen-identity.ts snapshot DIR [--random N] [--seed S]
  *       writes DIR/specs/ (the random specs as JSON, so a later comparison generates exactly the same ones) and
  *       DIR/out/<spec>/<target>/<variant>/<file>
- *   npx tsx scripts/codegen-identity.ts compare BASE [--out DIR] [--quiet]
+ *   npx tsx scripts/codegen-identity.ts compare BASE [--out DIR] [--quiet] [--variants a,b] [--targets x,y]
  *       generates the same cases with this checkout (into DIR, default a temp folder), prints every file as
  *       identical / differs / only-in-base / only-in-new, the unified diff of each that differs, and a summary;
- *       exits 1 when anything differs.
+ *       exits 1 when anything differs. --variants / --targets: only those cases (a quicker check while working).
  *
  * It only calls the public generate() and loadSpec(), so the same script runs on any checkout.
  */
@@ -24,7 +24,7 @@ import { sampleSpecs } from '../src/fuzz/index.ts';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
-interface Args { cmd: string; dir: string; random: number; seed: number; out?: string; quiet: boolean }
+interface Args { cmd: string; dir: string; random: number; seed: number; out?: string; quiet: boolean; variants?: string[]; targets?: string[] }
 
 function parseArgs(argv: string[]): Args {
   const [cmd, dir, ...rest] = argv;
@@ -38,6 +38,8 @@ function parseArgs(argv: string[]): Args {
     else if (rest[i] === '--seed') a.seed = Number(rest[++i]);
     else if (rest[i] === '--out') a.out = path.resolve(rest[++i]);
     else if (rest[i] === '--quiet') a.quiet = true;
+    else if (rest[i] === '--variants') a.variants = rest[++i].split(',');
+    else if (rest[i] === '--targets') a.targets = rest[++i].split(',');
     else {
       console.error(`codegen-identity: unknown argument ${rest[i]}`);
       process.exit(2);
@@ -87,13 +89,15 @@ function rampInput(m: KernelModel): Int32Array {
 }
 
 /** Generate every case into outDir; returns how many files were written. */
-async function writeAll(specDir: string, outDir: string): Promise<number> {
+async function writeAll(specDir: string, outDir: string, only: Pick<Args, 'variants' | 'targets'> = {}): Promise<number> {
   let files = 0;
   const all = await models(specDir);
   const t0 = Date.now();
+  const ts = targets.filter((t) => !only.targets || only.targets.includes(t.name));
+  const vs = variantNames.filter((v) => !only.variants || only.variants.includes(v));
   for (const { id, m } of all)
-    for (const t of targets)
-      for (const variant of variantNames)
+    for (const t of ts)
+      for (const variant of vs)
         for (const optimize of ['default', 'speed'] as const) {
           const dir = path.join(outDir, id, t.name, `${variant}-${optimize}`);
           let gen;
@@ -115,7 +119,7 @@ async function writeAll(specDir: string, outDir: string): Promise<number> {
             files++;
           }
         }
-  console.error(`codegen-identity: ${all.length} specs x ${targets.length} targets x ${variantNames.length} variants x 2 optimize modes: ` +
+  console.error(`codegen-identity: ${all.length} specs x ${ts.length} targets x ${vs.length} variants x 2 optimize modes: ` +
     `${files} files in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return files;
 }
@@ -144,8 +148,13 @@ async function main(): Promise<void> {
   const base = path.join(a.dir, 'out');
   const out = a.out ?? fs.mkdtempSync(path.join(os.tmpdir(), 'codegen-identity-'));
   fs.rmSync(out, { recursive: true, force: true });
-  await writeAll(path.join(a.dir, 'specs'), out);
-  const before = new Set(listFiles(base));
+  await writeAll(path.join(a.dir, 'specs'), out, a);
+  // Only the cases generated: <spec>/<target>/<variant>-<optimize>/<file>
+  const selected = (f: string) => {
+    const [, target, v] = f.split(path.sep);
+    return (!a.targets || a.targets.includes(target)) && (!a.variants || a.variants.includes(v.replace(/-(default|speed)$/, '')));
+  };
+  const before = new Set(listFiles(base).filter(selected));
   const after = new Set(listFiles(out));
   const counts = { identical: 0, differs: 0, 'only-in-base': 0, 'only-in-new': 0 };
   const differing: string[] = [];

@@ -4,8 +4,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
 import type { KernelModel } from '../spec/index.ts';
 import { macCount, qName } from '../spec/index.ts';
 import { planAccumulator, type AccumulatorPlan } from './accumulator.ts';
@@ -13,6 +11,9 @@ import { cArrayRows, cInt } from './clit.ts';
 import { chooseFamily } from './families.ts';
 import { interiorRange } from './geometry.ts';
 import { findTarget, type IsaFeatures } from '../targets/index.ts';
+import { template } from './templates.ts';
+import { kernelFile } from '../emit-c/index.ts';
+import { referenceVariant } from '../families/reference/lower.ts';
 
 const hostIsa: IsaFeatures = findTarget('host')!.features;
 
@@ -66,25 +67,6 @@ export type VariantName = keyof typeof variants;
 export const DEFAULT_VARIANT: VariantName = 'optimized';
 export const variantNames = Object.keys(variants) as VariantName[];
 
-const templateDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');
-const hbs = Handlebars.create();
-const compiled = new Map<string, HandlebarsTemplateDelegate>();
-
-function template(rel: string): HandlebarsTemplateDelegate {
-  let t = compiled.get(rel);
-  if (!t) {
-    t = hbs.compile(fs.readFileSync(path.join(templateDir, rel), 'utf8'), { noEscape: true, strict: true });
-    compiled.set(rel, t);
-  }
-  return t;
-}
-
-// The tables partial includes the bias partial: register every whole-block partial before any template compiles.
-for (const partial of ['tables', 'finish', 'bias', 'seed', 'qfinish'])
-  hbs.registerPartial(partial, fs.readFileSync(path.join(templateDir, 'common', `${partial}.c.hbs`), 'utf8'));
-// Inline partials (used mid-line): without the file's final newline.
-for (const partial of ['tap'])
-  hbs.registerPartial(partial, fs.readFileSync(path.join(templateDir, 'common', `${partial}.c.hbs`), 'utf8').replace(/\n$/, ''));
 
 export interface GenerateOptions {
   variant?: VariantName;
@@ -106,13 +88,26 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
   const plan = planAccumulator(m);
   const base = viewModel(m, plan, variant);
   const isa = opts.isa ?? hostIsa;
+  const optimize = opts.optimize ?? 'default';
   const family = variant === 'optimized' ? chooseFamily(m, plan, isa) : null;
-  const view = family
-    ? { ...base, family: family.name, variantSummary: `${family.name} family: ${family.summary}`, ...family.view(m, plan, isa, { finishNeedsO: base.finishArgs === 'acc, o', optimize: opts.optimize ?? 'default' }) }
-    : base;
+  const lowering = variant === 'reference' ? referenceVariant : null;
+  let view: ReturnType<typeof viewModel> & Record<string, unknown>;
+  let cText: string;
+  if (lowering) {
+    const ctx = { acc: plan, isa, optimize };
+    const ir = lowering.lower(m, lowering.plan(m, ctx), ctx);
+    cText = kernelFile(ir);
+    view = { ...base, weightBytes: ir.memory.weightBytes, staticRamBytes: ir.memory.staticBytes, staticRamDoc: ir.memory.staticDoc,
+      ...(ir.optimizeLine ? { optimizeLine: ir.optimizeLine } : {}) };
+  } else {
+    view = family
+      ? { ...base, family: family.name, variantSummary: `${family.name} family: ${family.summary}`, ...family.view(m, plan, isa, { finishNeedsO: base.finishArgs === 'acc, o', optimize }) }
+      : base;
+    cText = template(family ? family.template : variants[variant].template)(view);
+  }
   const files: GeneratedFile[] = [
     { name: `${m.name}.h`, content: template('common/header.h.hbs')(view) },
-    { name: `${m.name}.c`, content: template(family ? family.template : variants[variant].template)(view) },
+    { name: `${m.name}.c`, content: cText },
     { name: 'convgen_entry.h', content: template('common/entry.h.hbs')({ ...view, builtinInput: Boolean(opts.builtinInput) }) },
   ];
   if (opts.builtinInput)
@@ -182,7 +177,7 @@ function viewModel(m: KernelModel, plan: AccumulatorPlan, variant: VariantName) 
     NAME: m.name.toUpperCase(),
     source: path.basename(m.source),
     variant,
-    variantSummary: variants[variant].summary,
+    variantSummary: variants[variant].summary as string,
     cType: st.cType,
     biasCType: st.biasCType,
     accType: plan.accType,
