@@ -10,6 +10,8 @@
  *       generates the same cases with this checkout (into DIR, default a temp folder), prints every file as
  *       identical / differs / only-in-base / only-in-new, the unified diff of each that differs, and a summary;
  *       exits 1 when anything differs. --variants / --targets: only those cases (a quicker check while working).
+ *       --ignore-includes: system #include lines are compared apart (as each file's ordered list): a file whose only
+ *       change is there is `includes`, and the summary counts each distinct change of its list once.
  *
  * It only calls the public generate() and loadSpec(), so the same script runs on any checkout.
  */
@@ -24,7 +26,10 @@ import { sampleSpecs } from '../src/fuzz/index.ts';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
-interface Args { cmd: string; dir: string; random: number; seed: number; out?: string; quiet: boolean; variants?: string[]; targets?: string[] }
+interface Args {
+  cmd: string; dir: string; random: number; seed: number; out?: string; quiet: boolean; variants?: string[]; targets?: string[];
+  ignoreIncludes: boolean;
+}
 
 function parseArgs(argv: string[]): Args {
   const [cmd, dir, ...rest] = argv;
@@ -32,12 +37,13 @@ function parseArgs(argv: string[]): Args {
     console.error('usage: codegen-identity.ts snapshot DIR [--random N] [--seed S] | compare BASE [--out DIR] [--quiet]');
     process.exit(2);
   }
-  const a: Args = { cmd, dir: path.resolve(dir), random: 0, seed: 1, quiet: false };
+  const a: Args = { cmd, dir: path.resolve(dir), random: 0, seed: 1, quiet: false, ignoreIncludes: false };
   for (let i = 0; i < rest.length; i++) {
     if (rest[i] === '--random') a.random = Number(rest[++i]);
     else if (rest[i] === '--seed') a.seed = Number(rest[++i]);
     else if (rest[i] === '--out') a.out = path.resolve(rest[++i]);
     else if (rest[i] === '--quiet') a.quiet = true;
+    else if (rest[i] === '--ignore-includes') a.ignoreIncludes = true;
     else if (rest[i] === '--variants') a.variants = rest[++i].split(',');
     else if (rest[i] === '--targets') a.targets = rest[++i].split(',');
     else {
@@ -156,21 +162,39 @@ async function main(): Promise<void> {
   };
   const before = new Set(listFiles(base).filter(selected));
   const after = new Set(listFiles(out));
-  const counts = { identical: 0, differs: 0, 'only-in-base': 0, 'only-in-new': 0 };
+  const counts = { identical: 0, includes: 0, differs: 0, 'only-in-base': 0, 'only-in-new': 0 };
   const differing: string[] = [];
+  const includeChanges = new Map<string, number>();
+  const isInclude = (l: string) => /^#include <[^>]+>$/.test(l);
   for (const f of [...new Set([...before, ...after])].sort()) {
-    const status = !after.has(f) ? 'only-in-base' : !before.has(f) ? 'only-in-new'
-      : fs.readFileSync(path.join(base, f)).equals(fs.readFileSync(path.join(out, f))) ? 'identical' : 'differs';
+    let status: keyof typeof counts = !after.has(f) ? 'only-in-base' : !before.has(f) ? 'only-in-new' : 'identical';
+    if (status === 'identical') {
+      const x = fs.readFileSync(path.join(base, f), 'utf8');
+      const y = fs.readFileSync(path.join(out, f), 'utf8');
+      if (x !== y) {
+        status = 'differs';
+        if (a.ignoreIncludes) {
+          const [xl, yl] = [x.split('\n'), y.split('\n')];
+          if (xl.filter((l) => !isInclude(l)).join('\n') === yl.filter((l) => !isInclude(l)).join('\n')) {
+            status = 'includes';
+            const key = `${xl.filter(isInclude).join(' ')} -> ${yl.filter(isInclude).join(' ')}`;
+            includeChanges.set(key, (includeChanges.get(key) ?? 0) + 1);
+          }
+        }
+      }
+    }
     counts[status]++;
-    if (status !== 'identical') differing.push(f);
-    if (!a.quiet || status !== 'identical') console.log(`${status.padEnd(12)} ${f}`);
+    if (status !== 'identical' && status !== 'includes') differing.push(f);
+    if (!a.quiet || (status !== 'identical' && status !== 'includes')) console.log(`${status.padEnd(12)} ${f}`);
   }
+  for (const [k, n] of includeChanges) console.log(`includes     ${n} file(s): ${k}`);
   for (const f of differing) {
     const r = await execa('diff', ['-u', '--label', `base/${f}`, '--label', `new/${f}`,
       before.has(f) ? path.join(base, f) : '/dev/null', after.has(f) ? path.join(out, f) : '/dev/null'], { reject: false });
     console.log(r.stdout);
   }
-  console.log(`codegen-identity: ${counts.identical} identical, ${counts.differs} differ, ${counts['only-in-base']} only in base, ` +
+  console.log(`codegen-identity: ${counts.identical} identical, ${counts.includes} differ in system includes only, ` +
+    `${counts.differs} differ, ${counts['only-in-base']} only in base, ` +
     `${counts['only-in-new']} only in new (new files in ${out})`);
   process.exitCode = differing.length > 0 ? 1 : 0;
 }

@@ -8,12 +8,9 @@ const templateDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const hbs = Handlebars.create();
 const compiled = new Map<string, HandlebarsTemplateDelegate>();
 
-// The tables partial includes the bias partial: register every whole-block partial before any template compiles.
-for (const partial of ['tables', 'finish', 'bias', 'seed', 'qfinish'])
+// Register every partial before any template compiles.
+for (const partial of ['finish', 'bias', 'seed', 'qfinish'])
   hbs.registerPartial(partial, fs.readFileSync(path.join(templateDir, 'common', `${partial}.c.hbs`), 'utf8'));
-// Inline partials (used mid-line): without the file's final newline.
-for (const partial of ['tap'])
-  hbs.registerPartial(partial, fs.readFileSync(path.join(templateDir, 'common', `${partial}.c.hbs`), 'utf8').replace(/\n$/, ''));
 
 /** A template under templates/, compiled once (strict: a missing field is an error, not an empty string). */
 export function template(rel: string): HandlebarsTemplateDelegate {

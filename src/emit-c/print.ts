@@ -4,7 +4,7 @@
  */
 import type { Expr, Func, Item, KernelIR, Load, Mac, RegionTable, Stmt, Table } from '../ir/kernel-ir.ts';
 import { add, assign, call, cast, index, intrinsic, lit } from '../ir/expr.ts';
-import { declarator, printExpr, typeName, type ExprOptions } from './expr.ts';
+import { baseName, declarator, printExpr, typeName, type ExprOptions } from './expr.ts';
 import { helperLines } from './helpers.ts';
 import { stageLines } from './stages.ts';
 import { Writer } from './writer.ts';
@@ -30,11 +30,14 @@ class Printer {
     switch (it.k) {
       case 'comment': w.comment(0, it.text); return;
       case 'blank': w.line(0, ''); return;
-      case 'include': w.line(0, it.system ? `#include <${it.header}>` : `#include "${it.header}"`); return;
-      case 'define': w.line(0, `#define ${it.name}${it.params ? `(${it.params.join(', ')})` : ''} ${it.body}`); return;
+      case 'define': w.line(0, `#define ${it.name}${it.params ? `(${it.params.join(', ')})` : ''}${it.body ? ` ${it.body}` : ''}`); return;
       case 'pp-if':
         w.line(0, `#if ${it.cond}`);
         for (const x of it.then) this.item(x);
+        for (const b of it.elif ?? []) {
+          w.line(0, `#elif ${b.cond}`);
+          for (const x of b.then) this.item(x);
+        }
         if (it.else) {
           w.line(0, '#else');
           for (const x of it.else) this.item(x);
@@ -42,6 +45,11 @@ class Printer {
         w.line(0, '#endif');
         return;
       case 'pragma': w.line(0, `#pragma ${it.text}`); return;
+      case 'struct':
+        w.line(0, it.typedef ? 'typedef struct {' : `struct ${it.name} {`);
+        for (const g of it.fieldGroups) w.line(INDENT, `${g.type} ${g.names.join(', ')};`);
+        w.line(0, it.typedef ? `} ${it.name};` : '};');
+        return;
       case 'helper': w.lines(0, helperLines(it.helper)); return;
       case 'table': this.table(it.table); return;
       case 'region-table': this.regionTable(it.table); return;
@@ -60,7 +68,7 @@ class Printer {
 
   private table(t: Table): void {
     const w = this.w;
-    w.line(0, `${t.isStatic === false ? '' : 'static '}const ${t.elem} ${t.name}${t.dims.map((d) => `[${d}]`).join('')}` +
+    w.line(0, `${t.isStatic === false ? '' : 'static '}const ${baseName(t.elem)} ${t.name}${t.dims.map((d) => `[${d}]`).join('')}` +
       `${t.align ? ` __attribute__((aligned(${t.align})))` : ''} = {`);
     if (t.body.k === 'flat') w.lines(0, t.body.lines);
     else
@@ -87,6 +95,7 @@ class Printer {
   private func(f: Func): void {
     const w = this.w;
     if (f.noinline) w.lines(0, ['#if defined(__GNUC__)', '__attribute__((noinline))', '#endif']);
+    if (f.attribute) w.line(0, f.attribute);
     const params = f.params.map((p) => declarator(p.type, p.name));
     const head = `${f.linkage === 'extern' ? '' : `${f.linkage} `}${typeName(f.ret)} ${f.name}(`;
     if (f.wrapAfter !== undefined && f.wrapAfter < params.length) {

@@ -5,6 +5,8 @@
  * printer owns the spelling and derives from the nodes what the file needs (headers, ISA features, compiler
  * extensions: requirements.ts).
  *
+ * The #include lines are not items: requirements.ts derives them from the nodes.
+ *
  * Layout: a KernelIR is a list of top-level items (tables, helpers, output stages, functions, preprocessor lines);
  * functions hold statements; statements hold expressions (expr.ts builds them and folds constants when printed).
  */
@@ -188,6 +190,8 @@ export interface Func {
   linkage: 'static' | 'static inline' | 'extern';
   /** noinline under GCC (the attribute guarded by #if defined(__GNUC__)). */
   noinline?: boolean;
+  /** A macro of attributes on the line before the function (defined by an item). */
+  attribute?: string;
   ret: CType;
   params: Param[];
   /** The parameter list breaks after this many parameters (continued 4 columns in). */
@@ -198,7 +202,7 @@ export interface Func {
 /** A static const table. dims: its C dimensions (numbers or macro names); rows: pre-formatted initializer lines. */
 export interface Table {
   name: string;
-  elem: CScalar;
+  elem: CType['base'];
   dims: (number | string)[];
   align?: number;
   /** Nested: one braced group per outer element, with a comment each; flat: value lines. */
@@ -221,9 +225,10 @@ export interface RegionTable {
 export type Item =
   | { k: 'comment'; text: Comment }
   | { k: 'blank' }
-  | { k: 'include'; header: string; system: boolean }
   | { k: 'define'; name: string; params?: string[]; body: string }
-  | { k: 'pp-if'; cond: string; then: Item[]; else?: Item[] }
+  | { k: 'pp-if'; cond: string; then: Item[]; elif?: { cond: string; then: Item[] }[]; else?: Item[] }
+  /** A struct type (typedef'd: `typedef struct { ... } name;`), fields in groups (one declaration line each). */
+  | { k: 'struct'; name: string; typedef: boolean; fieldGroups: { type: CScalar; names: string[] }[] }
   | { k: 'pragma'; text: string }
   | { k: 'helper'; helper: Helper }
   | { k: 'table'; table: Table }
