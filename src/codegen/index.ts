@@ -4,8 +4,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
 import type { KernelModel } from '../spec/index.ts';
 import { macCount, qName } from '../spec/index.ts';
 import { planAccumulator, type AccumulatorPlan } from './accumulator.ts';
@@ -13,6 +11,12 @@ import { cArrayRows, cInt } from './clit.ts';
 import { chooseFamily } from './families.ts';
 import { interiorRange } from './geometry.ts';
 import { findTarget, type IsaFeatures } from '../targets/index.ts';
+import { template } from './templates.ts';
+import { kernelFile } from '../emit-c/index.ts';
+import { referenceVariant } from '../families/reference/lower.ts';
+import { naiveVariant } from '../families/naive/lower.ts';
+import type { IrFamily, PlanContext } from '../families/family.ts';
+import type { KernelIR } from '../ir/kernel-ir.ts';
 
 const hostIsa: IsaFeatures = findTarget('host')!.features;
 
@@ -20,7 +24,9 @@ export { planAccumulator } from './accumulator.ts';
 export { interiorRange } from './geometry.ts';
 export type { AccumulatorPlan } from './accumulator.ts';
 
-export const VERSION = '0.1.0';
+import { VERSION } from '../version.ts';
+export { VERSION };
+export { planBands } from '../families/reference/lower.ts';
 
 export interface GeneratedFile {
   /** File name inside the kernel directory. */
@@ -43,22 +49,12 @@ export interface GeneratedKernel {
 
 export interface VariantDef {
   summary: string;
-  template: string;
 }
 
 export const variants = {
-  reference: {
-    summary: 'portable C99, constant shapes, border/interior split',
-    template: 'reference/kernel.c.hbs',
-  },
-  optimized: {
-    summary: 'the fastest kernel family for the target ISA (blocked, pointwise, NEON, MVE), decided at generation time',
-    template: 'optimized/kernel.c.hbs',
-  },
-  naive: {
-    summary: 'baseline: the hand-written textbook loop, shape passed at run time, bounds check per tap',
-    template: 'naive/kernel.c.hbs',
-  },
+  reference: { summary: referenceVariant.summary },
+  optimized: { summary: 'the fastest kernel family for the target ISA (blocked, pointwise, NEON, MVE), decided at generation time' },
+  naive: { summary: naiveVariant.summary },
 } as const satisfies Record<string, VariantDef>;
 
 export type VariantName = keyof typeof variants;
@@ -66,25 +62,6 @@ export type VariantName = keyof typeof variants;
 export const DEFAULT_VARIANT: VariantName = 'optimized';
 export const variantNames = Object.keys(variants) as VariantName[];
 
-const templateDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');
-const hbs = Handlebars.create();
-const compiled = new Map<string, HandlebarsTemplateDelegate>();
-
-function template(rel: string): HandlebarsTemplateDelegate {
-  let t = compiled.get(rel);
-  if (!t) {
-    t = hbs.compile(fs.readFileSync(path.join(templateDir, rel), 'utf8'), { noEscape: true, strict: true });
-    compiled.set(rel, t);
-  }
-  return t;
-}
-
-// The tables partial includes the bias partial: register every whole-block partial before any template compiles.
-for (const partial of ['tables', 'finish', 'bias', 'seed', 'qfinish'])
-  hbs.registerPartial(partial, fs.readFileSync(path.join(templateDir, 'common', `${partial}.c.hbs`), 'utf8'));
-// Inline partials (used mid-line): without the file's final newline.
-for (const partial of ['tap'])
-  hbs.registerPartial(partial, fs.readFileSync(path.join(templateDir, 'common', `${partial}.c.hbs`), 'utf8').replace(/\n$/, ''));
 
 export interface GenerateOptions {
   variant?: VariantName;
@@ -106,13 +83,26 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
   const plan = planAccumulator(m);
   const base = viewModel(m, plan, variant);
   const isa = opts.isa ?? hostIsa;
+  const optimize = opts.optimize ?? 'default';
   const family = variant === 'optimized' ? chooseFamily(m, plan, isa) : null;
-  const view = family
-    ? { ...base, family: family.name, variantSummary: `${family.name} family: ${family.summary}`, ...family.view(m, plan, isa, { finishNeedsO: base.finishArgs === 'acc, o', optimize: opts.optimize ?? 'default' }) }
-    : base;
+  const ctx = { acc: plan, isa, optimize };
+  const ir = variant === 'reference' ? lowerWith(referenceVariant, m, ctx) : variant === 'naive' ? lowerWith(naiveVariant, m, ctx) : null;
+  let view: ReturnType<typeof viewModel> & Record<string, unknown>;
+  let cText: string;
+  if (ir) {
+    cText = kernelFile(ir);
+    view = { ...base, weightBytes: ir.memory.weightBytes, staticRamBytes: ir.memory.staticBytes, staticRamDoc: ir.memory.staticDoc,
+      ...(ir.optimizeLine ? { optimizeLine: ir.optimizeLine } : {}) };
+  } else {
+    view = family
+      ? { ...base, family: family.name, variantSummary: `${family.name} family: ${family.summary}`, ...family.view(m, plan, isa, { finishNeedsO: base.finishArgs === 'acc, o', optimize }) }
+      : base;
+    if (!family) throw new Error(`generate: the ${variant} variant has no lowering`);
+    cText = template(family.template)(view);
+  }
   const files: GeneratedFile[] = [
     { name: `${m.name}.h`, content: template('common/header.h.hbs')(view) },
-    { name: `${m.name}.c`, content: template(family ? family.template : variants[variant].template)(view) },
+    { name: `${m.name}.c`, content: cText },
     { name: 'convgen_entry.h', content: template('common/entry.h.hbs')({ ...view, builtinInput: Boolean(opts.builtinInput) }) },
   ];
   if (opts.builtinInput)
@@ -133,36 +123,9 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
   };
 }
 
-interface Segment {
-  xLo: number;
-  xHi: number;
-  fn: 'inside' | 'border';
-  label: string;
-}
-
-interface Band {
-  yLo: number;
-  yHi: number;
-  label: string;
-  segments: Segment[];
-}
-
-/** Split the output plane into bands of rows and segments of columns, so that only the border checks taps. */
-export function planBands(m: KernelModel): Band[] {
-  const [yLo, yHi] = interiorRange(m.outH, m.inH, m.kH, m.strideH, m.dilH, m.pad.top);
-  const [xLo, xHi] = interiorRange(m.outW, m.inW, m.kW, m.strideW, m.dilW, m.pad.left);
-  const whole: Segment = { xLo: 0, xHi: m.outW - 1, fn: 'border', label: 'every column touches the padding' };
-  if (yLo > yHi || xLo > xHi)
-    return [{ yLo: 0, yHi: m.outH - 1, label: 'every output touches the padding', segments: [whole] }];
-  const segments: Segment[] = [];
-  if (xLo > 0) segments.push({ xLo: 0, xHi: xLo - 1, fn: 'border', label: 'left border' });
-  segments.push({ xLo, xHi, fn: 'inside', label: 'interior: no bounds checks' });
-  if (xHi < m.outW - 1) segments.push({ xLo: xHi + 1, xHi: m.outW - 1, fn: 'border', label: 'right border' });
-  const bands: Band[] = [];
-  if (yLo > 0) bands.push({ yLo: 0, yHi: yLo - 1, label: 'top border', segments: [whole] });
-  bands.push({ yLo, yHi, label: 'interior rows', segments });
-  if (yHi < m.outH - 1) bands.push({ yLo: yHi + 1, yHi: m.outH - 1, label: 'bottom border', segments: [whole] });
-  return bands;
+/** Plan and lower with one family (or portable variant). */
+function lowerWith<P>(f: IrFamily<P>, m: KernelModel, ctx: PlanContext): KernelIR {
+  return f.lower(m, f.plan(m, ctx), ctx);
 }
 
 /** An integer as a macro body: negative values parenthesized. */
@@ -173,8 +136,6 @@ function cMacroInt(v: number): string {
 function viewModel(m: KernelModel, plan: AccumulatorPlan, variant: VariantName) {
   const st = m.numeric.storage;
   const bytes = st.bits / 8;
-  const taps = m.inPerGroup * m.kH * m.kW;
-  const bands = planBands(m);
   const layoutDoc = (c: string, h: string, w: string) => (m.layout === 'hwc' ? `[${h}][${w}][${c}]` : `[${c}][${h}][${w}]`);
   return {
     version: VERSION,
@@ -182,7 +143,7 @@ function viewModel(m: KernelModel, plan: AccumulatorPlan, variant: VariantName) 
     NAME: m.name.toUpperCase(),
     source: path.basename(m.source),
     variant,
-    variantSummary: variants[variant].summary,
+    variantSummary: variants[variant].summary as string,
     cType: st.cType,
     biasCType: st.biasCType,
     accType: plan.accType,
@@ -198,7 +159,6 @@ function viewModel(m: KernelModel, plan: AccumulatorPlan, variant: VariantName) 
     depthwise: m.groups === m.inC && m.groups > 1,
     inPerGroup: m.inPerGroup,
     outPerGroup: m.outPerGroup,
-    taps,
     hwc: m.layout === 'hwc',
     layoutName: m.layout.toUpperCase(),
     inShape: m.layout === 'hwc' ? `${m.inH}x${m.inW}x${m.inC}` : `${m.inC}x${m.inH}x${m.inW}`,
@@ -215,15 +175,8 @@ function viewModel(m: KernelModel, plan: AccumulatorPlan, variant: VariantName) 
     weightBytes: m.weights.length * bytes,
     biasBytes: m.bias ? m.bias.length * (st.biasBits / 8) : 0,
     macs: macCount(m),
-    weightRows: Array.from({ length: m.outC }, (_, o) => ({
-      o,
-      lines: cArrayRows(m.weights.subarray(o * taps, (o + 1) * taps), 16, '        '),
-    })),
     hasBias: m.bias !== null,
     biasLines: m.bias ? cArrayRows(Array.from(m.bias, (b) => cInt(b, st.biasCType)), 8) : [],
-    bands,
-    hasBorder: bands.some((b) => b.segments.some((s) => s.fn === 'border')),
-    hasInside: bands.some((b) => b.segments.some((s) => s.fn === 'inside')),
   };
 }
 
