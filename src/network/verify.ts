@@ -73,12 +73,14 @@ export function writeModule(mod: NetworkModule, dir: string): void {
   for (const f of mod.files) fs.writeFileSync(path.join(dir, f.name), f.content);
   // The trace hook's prototype, force-included into every unit of a trace build.
   fs.writeFileSync(path.join(dir, 'convgen_net_trace.h'),
-    '#include <stdint.h>\nvoid convgen_net_trace(int index, const int8_t *tensor, uint32_t bytes);\n');
+    '/* The layer trace hook (convgen test builds with -DCONVGEN_NET_TRACE). */\n#ifndef __ASSEMBLER__\n#include <stdint.h>\n' +
+    'void convgen_net_trace(int index, const int8_t *tensor, uint32_t bytes);\n#endif\n');
 }
 
-/** Build a module's image for a target with the network harness. */
-export async function buildNetworkImage(mod: NetworkModule, target: Target, dir: string, flags: string[] = []): Promise<BuiltImage> {
-  return buildImage(target, dir, path.join(dir, '..', `build-${path.basename(dir)}`), { harness: target.networkHarness, extraFlags: flags });
+/** Build a module's image (its files in `dir`) for a target with the network harness, into `buildDir`. */
+export async function buildNetworkImage(mod: NetworkModule, target: Target, dir: string, buildDir: string, flags: string[] = []): Promise<BuiltImage> {
+  void mod;
+  return buildImage(target, dir, buildDir, { harness: target.networkHarness, extraFlags: flags });
 }
 
 export function concat(list: Int8Array[]): Uint8Array {
@@ -104,7 +106,7 @@ export async function verifyNetwork(net: Network, target: Target, o: VerifyNetwo
     writeModule(mod, dir);
     let built: BuiltImage;
     try {
-      built = await buildNetworkImage(mod, target, dir, o.extraFlags);
+      built = await buildNetworkImage(mod, target, dir, path.join(work, 'build'), o.extraFlags);
     } catch (e) {
       if (e instanceof EnvironmentError && isOverflow(e.message))
         return { ...base, status: 'does-not-fit', note: await fitNote(mod, target, dir, path.join(work, 'fit')), exitCode: 0, seconds: seconds() };
@@ -142,7 +144,7 @@ export async function verifyNetwork(net: Network, target: Target, o: VerifyNetwo
 async function traceFirstLayer(net: Network, mod: NetworkModule, target: Target, o: VerifyNetworkOptions,
   golden: Map<string, Int8Array>[], work: string): Promise<LayerMismatch | undefined> {
   const dir = path.join(work, 'net');
-  const built = await buildNetworkImage(mod, target, dir, [...(o.extraFlags ?? []), ...TRACE_FLAGS]);
+  const built = await buildNetworkImage(mod, target, dir, path.join(work, 'build-trace'), [...(o.extraFlags ?? []), ...TRACE_FLAGS]);
   const runDir = path.join(work, 'trace');
   await runImage(built, concat(o.inputs), runDir, { timeoutSeconds: o.timeoutSeconds });
   const layers = fs.readFileSync(path.join(runDir, 'layers.bin'));

@@ -99,10 +99,32 @@ export function layerParams(inputs: string[], output = 'output'): Param[] {
   return [...inputs.map((n) => ({ type: ptr('int8_t', { const: true }), name: n })), { type: ptr('int8_t'), name: output }];
 }
 
-/** The layer's function as a top-level item, its doc a block comment. */
+/**
+ * The layer's function as a top-level item, its doc a block comment. Not inlined into the module's run function:
+ * each layer stays one function (its code size and stack are measured per layer), at the cost of one call.
+ */
 export function layerFunc(name: string, params: Param[], body: Stmt[], doc: string[]): Item {
-  const text: Comment = { style: 'block', lines: doc };
-  return { k: 'func', fn: { name, linkage: 'static', ret: scalar('void'), params, body }, doc: text };
+  const text: Comment = { style: 'block', lines: wrap(doc) };
+  return { k: 'func', fn: { name, linkage: 'static', noinline: true, ret: scalar('void'), params, body }, doc: text };
+}
+
+/** Comment lines wrapped at 116 columns (continuations indented two spaces). */
+export function wrap(lines: string[], width = 116): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    let rest = line;
+    let first = true;
+    while (rest.length > width - (first ? 0 : 2)) {
+      const max = width - (first ? 0 : 2);
+      const cut = rest.lastIndexOf(' ', max);
+      if (cut <= 0) break;
+      out.push(`${first ? '' : '  '}${rest.slice(0, cut)}`);
+      rest = rest.slice(cut + 1);
+      first = false;
+    }
+    out.push(`${first ? '' : '  '}${rest}`);
+  }
+  return out;
 }
 
 /**

@@ -58,7 +58,9 @@ export function embedKernel(m: KernelModel, ctx: LowerContext, batch = 1): Layer
       continue;
     }
     if (line === `#include "${name}.h"`) continue;
-    body.push(line.replace(new RegExp(`^void ${name}_run\\(`), `static void ${name}_run(`));
+    // the entry becomes static, and stays a function of its own (code size and stack are measured per layer)
+    if (line.startsWith(`void ${name}_run(`)) body.push('#if defined(__GNUC__)', '__attribute__((noinline))', '#endif', `static ${line}`);
+    else body.push(line);
   }
   if (body[0] === '/*' && body[1] === ' */') body.splice(0, 2);
   const defines = headerBody(h, name);
@@ -76,7 +78,7 @@ export function embedKernel(m: KernelModel, ctx: LowerContext, batch = 1): Layer
   if (batch > 1) {
     entry = name;
     text.push('', `/* ${name}: the kernel once per image of the batch (${batch}). */`,
-      `static void ${name}(const int8_t *input, int8_t *output)`, '{',
+      '#if defined(__GNUC__)', '__attribute__((noinline))', '#endif', `static void ${name}(const int8_t *input, int8_t *output)`, '{',
       `    for (int b = 0; b < ${batch}; ++b)`, `        ${name}_run(input + b * ${IN}, output + b * ${OUT});`, '}');
   }
   const macros = definedMacros(text.join('\n'));
