@@ -27,7 +27,8 @@ import { registerQuantize } from './quantize.ts';
 import { makeDir } from './fsutil.ts';
 import { buildStep, naming } from './build.ts';
 import { pool } from '../pool.ts';
-import { isNetworkFile, networkGolden, refuseNetworks } from './network.ts';
+import { isNetworkFile, networkGolden, refuseMixed } from './network.ts';
+import { networkBuild, networkGenerate, networkRun, networkTest } from './network-commands.ts';
 
 function intArg(name: string, min: number) {
   return (v: string): number => {
@@ -118,16 +119,18 @@ export function buildProgram(): Command {
 
   program
     .command('generate')
-    .description('write <name>.c, <name>.h and convgen_entry.h for a spec')
-    .argument('<spec>', 'kernel spec (.json or .kernel.ts)')
+    .description('write <name>.c, <name>.h and convgen_entry.h for a spec; for a network, its one C module <net>.c/.h')
+    .argument('<spec>', 'kernel spec (.json or .kernel.ts), network spec (.json) or .tflite model')
     .requiredOption('-o, --out <dir>', 'output folder')
+    .option('--target <t>', 'the target the code is written for (see `convgen targets`)', DEFAULT_TARGET)
     .option('--variant <v>', `kernel variant (${variantNames.join(', ')})`, variantArg, DEFAULT_VARIANT)
     .option('--optimize <goal>', OPTIMIZE_HELP, optimizeArg, 'default')
-    .action(async (spec: string, o: { out: string; variant: VariantName; optimize: OptimizeGoal }) => {
-      refuseNetworks([spec]);
+    .action(async (spec: string, o: { out: string; target: string; variant: VariantName; optimize: OptimizeGoal }) => {
+      const target = oneTarget(o.target);
       checkOutputDir(o.out);
+      if (isNetworkFile(spec)) return networkGenerate(spec, target, o.out, o.optimize);
       const m = await loadSpec(spec);
-      const k = generate(m, { variant: o.variant, optimize: o.optimize });
+      const k = generate(m, { variant: o.variant, optimize: o.optimize, isa: target.features });
       makeDir(o.out);
       for (const f of writeKernel(k, o.out)) console.log(`wrote ${f}`);
     });
@@ -164,10 +167,10 @@ export function buildProgram(): Command {
     .option('--strict', STRICT_HELP)
     .option('--timeout <s>', 'seconds before a hung guest is killed (the whole batch)', intArg('--timeout', 1), 60)
     .action(async (spec: string, o: { target: string; input: string; output: string; variant: VariantName; strict?: boolean; timeout: number }) => {
-      refuseNetworks([spec]);
       const target = oneTarget(o.target);
       if (target.run === 'build-only') throw new InputError('--target', `${target.name} has no emulator; use \`convgen build\``);
       checkOutputFile(o.output);
+      if (isNetworkFile(spec)) return networkRun(spec, target, { input: o.input, output: o.output, timeoutSeconds: o.timeout, optimize: 'default' });
       const m = await loadSpec(spec);
       const input = readInputs(m, o.input, o.strict);
       const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-run-'));
@@ -202,13 +205,21 @@ export function buildProgram(): Command {
     .option('--html <file>', 'write a self-contained HTML report (per-target table, chart, failing pairs)')
     .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
     .option('--sanitize', 'host builds: compile with -fsanitize=address,undefined')
+    .option('--input <npy>', 'networks: also check these inputs (one tensor or a batch (N, ...)) besides the seeded ones')
     .action(async (specs: string[], o: {
       target: string; variant: VariantName; optimize: OptimizeGoal; seed: number; jobs: number; shard?: [number, number]; json?: string;
-      junit?: string; html?: string; timeout: number; sanitize?: boolean;
+      junit?: string; html?: string; timeout: number; sanitize?: boolean; input?: string;
     }) => {
-      refuseNetworks(specs);
+      const networks = refuseMixed(specs, 'test');
       const ts = targetList(o.target);
       for (const f of [o.json, o.junit, o.html]) if (f) checkOutputFile(f);
+      if (networks) {
+        for (const [flag, v] of [['--junit', o.junit], ['--html', o.html], ['--shard', o.shard], ['--sanitize', o.sanitize]] as const)
+          if (v) throw new InputError(flag, 'is for kernel specs; a network test writes --json');
+        process.exitCode = await networkTest(specs, ts, { seed: o.seed, jobs: o.jobs, timeoutSeconds: o.timeout, optimize: o.optimize, input: o.input, json: o.json });
+        return;
+      }
+      if (o.input) throw new InputError('--input', 'is for networks; a kernel test runs seeded inputs');
       const models = await Promise.all(specs.map((s) => loadSpec(s)));
       let pairs = models.flatMap((m) => ts.map((t) => ({ m, t })));
       if (o.shard) {
@@ -250,9 +261,12 @@ export function buildProgram(): Command {
     .option('--no-verify', 'skip the QEMU run')
     .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
     .action(async (spec: string, o: { target: string; out: string; variant: VariantName; optimize: OptimizeGoal; seed: number; verify: boolean; timeout: number }) => {
-      refuseNetworks([spec]);
       const target = oneTarget(o.target);
       checkOutputDir(o.out);
+      if (isNetworkFile(spec)) {
+        process.exitCode = await networkBuild(spec, target, o.out, { optimize: o.optimize, seed: o.seed, verify: o.verify, timeoutSeconds: o.timeout });
+        return;
+      }
       const m = await loadSpec(spec);
       for (const line of describeModel(m)) console.log(line);
       process.exitCode = await buildStep(m, target, o.out, { variant: o.variant, optimize: o.optimize, seed: o.seed, verify: o.verify, timeoutSeconds: o.timeout });

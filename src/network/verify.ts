@@ -65,6 +65,13 @@ export interface VerifyNetworkOptions {
   keep?: boolean;
   extraFlags?: string[];
   transformLayer?: NetworkModuleOptions['transformLayer'];
+  /** Check this module (generated for another target with the same core: a board and its emulated twin). */
+  module?: NetworkModule;
+  /**
+   * Compare every layer's output too, on every run (a traced build: the layer functions are the same, the run
+   * function calls the hooks), so that a wrong layer is caught even where a saturated output would hide it.
+   */
+  layers?: boolean;
 }
 
 /** Write a module's files into a folder. */
@@ -101,7 +108,7 @@ export async function verifyNetwork(net: Network, target: Target, o: VerifyNetwo
   const seconds = () => (Date.now() - started) / 1000;
   const work = fs.mkdtempSync(path.join(o.workRoot ?? os.tmpdir(), `convgen-net-${target.name}-`));
   try {
-    const mod = generateNetwork(net, { target, optimize: o.optimize, transformLayer: o.transformLayer });
+    const mod = o.module ?? generateNetwork(net, { target, optimize: o.optimize, transformLayer: o.transformLayer });
     const dir = path.join(work, 'net');
     writeModule(mod, dir);
     let built: BuiltImage;
@@ -113,6 +120,7 @@ export async function verifyNetwork(net: Network, target: Target, o: VerifyNetwo
       throw e;
     }
     const golden = o.inputs.map((x) => runNetwork(net, [x]));
+    if (o.layers) built = await buildNetworkImage(mod, target, dir, path.join(work, 'build-trace'), [...(o.extraFlags ?? []), ...TRACE_FLAGS]);
     const run = await runImage(built, concat(o.inputs), path.join(work, 'run'), { timeoutSeconds: o.timeoutSeconds });
     const outBytes = mod.outputBytes;
     if (run.output.length !== outBytes * o.inputs.length)
@@ -129,8 +137,9 @@ export async function verifyNetwork(net: Network, target: Target, o: VerifyNetwo
       });
     });
     const elements = outBytes * o.inputs.length;
-    if (mismatches === 0) return { ...base, elements, status: 'pass', exitCode: 0, seconds: seconds() };
-    const firstLayer = await traceFirstLayer(net, mod, target, o, golden.map((g) => g.tensors), work);
+    const traced = o.layers ? firstDifferingLayer(mod, golden.map((g) => g.tensors), readTrace(mod, target, path.join(work, 'run'), o.inputs.length)) : undefined;
+    if (mismatches === 0 && !traced) return { ...base, elements, status: 'pass', exitCode: 0, seconds: seconds() };
+    const firstLayer = o.layers ? traced : await traceFirstLayer(net, mod, target, o, golden.map((g) => g.tensors), work);
     return { ...base, elements, mismatches, first, ...(firstLayer ? { firstLayer } : {}), status: 'fail', exitCode: 1, seconds: seconds() };
   } catch (e) {
     if (!(e instanceof ConvgenError)) throw e;
@@ -147,11 +156,19 @@ async function traceFirstLayer(net: Network, mod: NetworkModule, target: Target,
   const built = await buildNetworkImage(mod, target, dir, path.join(work, 'build-trace'), [...(o.extraFlags ?? []), ...TRACE_FLAGS]);
   const runDir = path.join(work, 'trace');
   await runImage(built, concat(o.inputs), runDir, { timeoutSeconds: o.timeoutSeconds });
-  const layers = fs.readFileSync(path.join(runDir, 'layers.bin'));
+  void net;
+  return firstDifferingLayer(mod, golden, readTrace(mod, target, runDir, o.inputs.length));
+}
+
+/** layers.bin of a traced run: every layer's output, layer after layer, input after input. */
+function readTrace(mod: NetworkModule, target: Target, runDir: string, inputs: number): Uint8Array {
+  const file = path.join(runDir, 'layers.bin');
+  if (!fs.existsSync(file)) throw new EnvironmentError(`${target.name}: the traced run wrote no layers.bin`);
+  const layers = fs.readFileSync(file);
   const perInput = mod.layers.reduce((a, l) => a + l.outputBytes, 0);
-  if (layers.length !== perInput * o.inputs.length)
-    throw new EnvironmentError(`${target.name}: the trace holds ${layers.length} bytes; expected ${perInput * o.inputs.length}`);
-  return firstDifferingLayer(mod, golden, layers);
+  if (layers.length !== perInput * inputs)
+    throw new EnvironmentError(`${target.name}: the trace holds ${layers.length} bytes; expected ${perInput * inputs}`);
+  return layers;
 }
 
 /** The first (input, layer) whose traced output differs from the golden tensor: inputs in order, layers in order. */

@@ -154,5 +154,8 @@ export function stridesOf(shape: readonly number[]): number[] {
   return s;
 }
 
+/** "+ 5" / "- 5": a constant added, for comments. */
+export const addText = (c: number): string => (c < 0 ? `- ${-c}` : `+ ${c}`);
+
 /** x + c, spelled x - |c| for a negative constant. */
 export const plus = (x: Expr, c: number): Expr => (c < 0 ? bin('-', x, -c) : bin('+', x, c));

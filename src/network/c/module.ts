@@ -20,7 +20,7 @@ import { commentLines } from '../../emit-c/writer.ts';
 import { bin, call, cast, id, ifThen, int, ptr, ret, scalar, stmt, unused } from '../../ir/expr.ts';
 import type { Expr, Func, Item, Stmt } from '../../ir/kernel-ir.ts';
 import { requirements } from '../../ir/requirements.ts';
-import { SHARED_NAMES } from '../../ops/lower-kit.ts';
+import { SHARED_NAMES, wrap } from '../../ops/lower-kit.ts';
 import { elements, type LayerCode, type LowerContext, type SharedFunc } from '../../ops/op.ts';
 import type { Target } from '../../targets/index.ts';
 import { isaStateNames } from '../../targets/index.ts';
@@ -189,7 +189,7 @@ export function generateNetwork(net: Network, o: NetworkModuleOptions): NetworkM
     return printItems({ name, NAME, banner: { style: 'line', lines: [] }, items, entry: runFn.name, memory: { weightBytes: 0, staticBytes: 0, staticDoc: '', scratchBytes: 0 } }, { fold: true });
   };
   const parts: string[] = [HOOKS.join('\n')];
-  if (shared.length) parts.push(print(shared.flatMap((f): Item[] => [{ k: 'func', fn: f.fn, ...(f.doc ? { doc: { style: 'block', lines: f.doc } } : {}) }, { k: 'blank' }])).trimEnd());
+  if (shared.length) parts.push(print(shared.flatMap((f): Item[] => [{ k: 'func', fn: f.fn, ...(f.doc ? { doc: { style: 'block', lines: wrap(f.doc) } } : {}) }, { k: 'blank' }])).trimEnd());
   const embeddedHeaders: string[] = [];
   let staticBytes = 0;
   const staticDocs: string[] = [];
@@ -203,7 +203,8 @@ export function generateNetwork(net: Network, o: NetworkModuleOptions): NetworkM
         `${l.macs ? `, ${l.macs} MACs` : ''}: ${ml.summary}`,
     ] }).join('\n');
     if (code.k === 'ir') {
-      parts.push(`${head}\n${print(code.items).trimEnd()}`);
+      // the layer function's own comment names the layer and what it computes
+      parts.push(print(code.items).trimEnd());
       parameterBytes += code.items.reduce((a, it) => a + (it.k === 'table' ? tableBytes(it.table.elem, it.table.body) : 0), 0);
     } else {
       parts.push(`${head}\n${code.text.trimEnd()}`);

@@ -4,7 +4,7 @@
  * Each output element is written after both of its input elements are read: safe in place over either input.
  */
 import { constDecl, id, index } from '../../ir/expr.ts';
-import { clampExpr, forEach, layerFunc, layerParams, plus, requantizeExpr, storeInt8, timesPow2 } from '../lower-kit.ts';
+import { addText, clampExpr, forEach, layerFunc, layerParams, plus, requantizeExpr, storeInt8, timesPow2 } from '../lower-kit.ts';
 import type { LayerCode, LowerContext } from '../op.ts';
 import type { AddModel } from './build.ts';
 
@@ -22,9 +22,9 @@ export function lowerAdd(m: AddModel, ctx: LowerContext): LayerCode {
   });
   const doc = [
     `${ctx.name}: add, ${m.size} elements (TFLite's int8 AddFunc).`,
-    `x1 = (input1 + ${m.input1Offset}) * 2^${m.leftShift} scaled by ${m.input1Multiplier} * 2^${m.input1Shift} / 2^31, ` +
-      `x2 = (input2 + ${m.input2Offset}) * 2^${m.leftShift} by ${m.input2Multiplier} * 2^${m.input2Shift} / 2^31;`,
-    `output = (x1 + x2) scaled by ${m.outputMultiplier} * 2^${m.outputShift} / 2^31, + ${m.outputOffset}, clamped to [${m.actMin}, ${m.actMax}].`,
+    `x1 = (input1 ${addText(m.input1Offset)}) * 2^${m.leftShift} scaled by ${m.input1Multiplier} * 2^${m.input1Shift} / 2^31, ` +
+      `x2 = (input2 ${addText(m.input2Offset)}) * 2^${m.leftShift} by ${m.input2Multiplier} * 2^${m.input2Shift} / 2^31;`,
+    `output = (x1 + x2) scaled by ${m.outputMultiplier} * 2^${m.outputShift} / 2^31, ${addText(m.outputOffset)}, clamped to [${m.actMin}, ${m.actMax}].`,
   ];
   return { k: 'ir', entry: `${ctx.name}_run`, summary: 'elementwise, in place where planned', items: [layerFunc(`${ctx.name}_run`, layerParams(['input1', 'input2']), body, doc)] };
 }

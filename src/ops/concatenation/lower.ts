@@ -10,7 +10,7 @@ export function lowerConcatenation(m: ConcatenationModel, ctx: LowerContext): La
   const body = forEach('k', m.outer, (k) => {
     let at = 0;
     return m.chunks.map((chunk, i) => {
-      const s = stmt(call('memcpy', bin('+', 'output', bin('+', bin('*', k, total), at)), bin('+', names[i], bin('*', k, chunk)), chunk));
+      const s = stmt(call('memcpy', bin('+', bin('+', 'output', bin('*', k, total)), at), bin('+', names[i], bin('*', k, chunk)), chunk));
       at += chunk;
       return s;
     });

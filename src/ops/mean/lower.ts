@@ -4,7 +4,7 @@
  * clamped to int8. The loops run over the kept axes (outer) and the reduced axes (inner), axes of size 1 left out.
  */
 import { assign, bin, constDecl, decl, index, stmt } from '../../ir/expr.ts';
-import { clampExpr, forEachIndex, layerFunc, layerParams, linearIndex, plus, requantizeExpr, storeInt8, stridesOf } from '../lower-kit.ts';
+import { addText, clampExpr, forEachIndex, layerFunc, layerParams, linearIndex, plus, requantizeExpr, storeInt8, stridesOf } from '../lower-kit.ts';
 import type { LayerCode, LowerContext } from '../op.ts';
 import type { MeanModel } from './build.ts';
 
@@ -26,7 +26,7 @@ export function lowerMean(m: MeanModel, ctx: LowerContext): LayerCode {
   ]);
   const doc = [
     `${ctx.name}: mean over axes [${m.axes.join(', ')}] of [${m.inShape.join(', ')}] (${m.count} elements each; TFLite's QuantizedMeanOrSum).`,
-    `(sum - ${m.inputZeroPoint} * ${m.count}) scaled by ${m.multiplier} * 2^${m.shift} / 2^31 (1/${m.count} folded in), + ${m.outputZeroPoint}, clamped to int8.`,
+    `(sum ${addText(-offset)}) scaled by ${m.multiplier} * 2^${m.shift} / 2^31 (1/${m.count} folded in), ${addText(m.outputZeroPoint)}, clamped to int8.`,
   ];
   return { k: 'ir', entry: `${ctx.name}_run`, summary: `sum over ${m.count} elements, requantized`, items: [layerFunc(`${ctx.name}_run`, layerParams(['input']), body, doc)] };
 }

@@ -20,7 +20,7 @@ export function lowerPad(m: PadModel, ctx: LowerContext): LayerCode {
   const body = [
     stmt(call('memset', 'output', m.value, elements(m.outShape)), `every element ${m.value}, then the input over it`),
     ...forEachIndex([...Array(k).keys()].map((d) => `d${d}`), m.inShape.slice(0, k), (at) => [
-      stmt(call('memcpy', bin('+', 'output', bin('+', origin, linearIndex(at, outStrides.slice(0, k)))),
+      stmt(call('memcpy', bin('+', bin('+', 'output', origin), linearIndex(at, outStrides.slice(0, k))),
         bin('+', 'input', linearIndex(at, inStrides.slice(0, k))), run)),
     ]),
   ];

@@ -27,15 +27,16 @@ interface Axis {
 /** One axis of the window: constant bounds where no output's window is clipped, else `<v>_start`/`<v>_end`. */
 function axis(v: string, out: Expr, n: number, outN: number, filter: number, stride: number, before: number): Axis {
   const origin = plus(bin('*', out, stride), -before);
-  const clipped = before > 0 || (outN - 1) * stride - before + filter > n;
-  if (!clipped) return { out, origin, start: int(0), end: int(filter), fixed: filter, decls: [] };
+  const clipsBefore = before > 0;
+  const clipsAfter = (outN - 1) * stride - before + filter > n;
+  if (!clipsBefore && !clipsAfter) return { out, origin, start: int(0), end: int(filter), fixed: filter, decls: [] };
   const o = `${v}0`;
   return {
-    out, origin: id(o), start: id(`${v}_start`), end: id(`${v}_end`), fixed: null,
+    out, origin: id(o), start: clipsBefore ? id(`${v}_start`) : int(0), end: clipsAfter ? id(`${v}_end`) : int(filter), fixed: null,
     decls: [
       constDecl('int', o, origin),
-      constDecl('int', `${v}_start`, { k: 'cond', c: bin('<', o, 0), t: { k: 'neg', e: id(o) }, f: int(0) }),
-      constDecl('int', `${v}_end`, { k: 'cond', c: bin('<', bin('-', n, o), filter), t: bin('-', n, o), f: int(filter) }),
+      ...(clipsBefore ? [constDecl('int', `${v}_start`, { k: 'cond', c: bin('<', o, 0), t: { k: 'neg', e: id(o) }, f: int(0) })] : []),
+      ...(clipsAfter ? [constDecl('int', `${v}_end`, { k: 'cond', c: bin('<', bin('-', n, o), filter), t: bin('-', n, o), f: int(filter) })] : []),
     ],
   };
 }

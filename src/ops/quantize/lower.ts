@@ -3,7 +3,7 @@
  * output zero point, clamped. Elementwise: safe in place.
  */
 import { constDecl, index } from '../../ir/expr.ts';
-import { clampExpr, forEach, layerFunc, layerParams, plus, requantizeExpr, storeInt8 } from '../lower-kit.ts';
+import { addText, clampExpr, forEach, layerFunc, layerParams, plus, requantizeExpr, storeInt8 } from '../lower-kit.ts';
 import type { LayerCode, LowerContext } from '../op.ts';
 import type { QuantizeModel } from './build.ts';
 
@@ -13,7 +13,7 @@ export function lowerQuantize(m: QuantizeModel, ctx: LowerContext): LayerCode {
     storeInt8(index('output', i), clampExpr('v', -128, 127)),
   ]);
   const doc = [
-    `${ctx.name}: requantize ${m.size} elements: (x - ${m.inputZeroPoint}) scaled by ${m.multiplier} * 2^${m.shift} / 2^31, + ${m.outputZeroPoint}, clamped.`,
+    `${ctx.name}: requantize ${m.size} elements: (x ${addText(-m.inputZeroPoint)}) scaled by ${m.multiplier} * 2^${m.shift} / 2^31, ${addText(m.outputZeroPoint)}, clamped to int8.`,
   ];
   return { k: 'ir', entry: `${ctx.name}_run`, summary: 'requantize', items: [layerFunc(`${ctx.name}_run`, layerParams(['input']), body, doc)] };
 }
