@@ -10,6 +10,7 @@ import { describeNetworkInputs, networkTestInputs } from '../network/inputs.ts';
 import { measureNetwork, type NetworkMeasurement } from '../network/measure.ts';
 import type { Network } from '../network/network.ts';
 import type { Target } from '../targets/index.ts';
+import type { OptimizeGoal } from '../codegen/index.ts';
 
 export interface NetworkBenchReport {
   networks: string[];
@@ -20,12 +21,14 @@ export interface NetworkBenchReport {
 }
 
 export async function runNetworkBench(nets: Network[], targets: Target[], o: {
-  seed: number; jobs: number; timeoutSeconds: number; onStart?: (total: number) => void; onResult?: (r: NetworkMeasurement) => void;
+  seed: number; jobs: number; timeoutSeconds: number; optimize?: OptimizeGoal[];
+  onStart?: (total: number) => void; onResult?: (r: NetworkMeasurement) => void;
 }): Promise<NetworkBenchReport> {
-  const pairs = nets.flatMap((net) => targets.map((t) => ({ net, t })));
+  const goals = o.optimize?.length ? o.optimize : (['default'] as OptimizeGoal[]);
+  const pairs = nets.flatMap((net) => targets.flatMap((t) => goals.map((g) => ({ net, t, g }))));
   o.onStart?.(pairs.length);
-  const results = await pool(pairs, o.jobs, ({ net, t }) => measureNetwork(net, t, { inputs: networkTestInputs(net, o.seed), timeoutSeconds: o.timeoutSeconds }),
-    (r) => o.onResult?.(r));
+  const results = await pool(pairs, o.jobs, ({ net, t, g }) =>
+    measureNetwork(net, t, { inputs: networkTestInputs(net, o.seed), timeoutSeconds: o.timeoutSeconds, optimize: g }), (r) => o.onResult?.(r));
   return {
     networks: nets.map((n) => n.source), inputs: `${describeNetworkInputs()} (seed ${o.seed})`, results, goals: evaluateNetworkGoals(results),
   };
@@ -36,11 +39,11 @@ const fix = (n: number | null | undefined, d = 2): string => (n === null || n ==
 const status = (r: NetworkMeasurement): string =>
   r.status === 'does-not-fit' ? 'does not fit' : r.status === 'fail' ? 'FAIL (not bit-exact)' : r.status === 'error' ? 'ERROR' : r.status === 'skipped' ? 'skipped' : '';
 
-const COLUMNS = ['network', 'target', 'MACs', 'instructions', 'instr/MAC', 'arena', 'stack', 'text', 'parameters', 'weights'];
+const COLUMNS = ['network', 'target', 'optimize', 'MACs', 'instructions', 'instr/MAC', 'arena', 'stack', 'text', 'parameters', 'weights'];
 
 function cells(r: NetworkMeasurement): string[] {
   const ok = r.status === 'ok';
-  return [r.name, r.target, int(r.macs), ok ? int(r.instructions) : status(r), ok ? fix(r.instructionsPerMac) : '-', int(r.arenaBytes),
+  return [r.name, r.target, r.optimize, int(r.macs), ok ? int(r.instructions) : status(r), ok ? fix(r.instructionsPerMac) : '-', int(r.arenaBytes),
     int(r.stackBytes), int(r.size?.text), int(r.parameters.flash), int(r.parameters.weights)];
 }
 
@@ -48,10 +51,10 @@ function cells(r: NetworkMeasurement): string[] {
 export function renderNetworkTable(report: NetworkBenchReport): string[] {
   const rows = report.results.map(cells);
   const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
-  const line = (c: string[]) => c.map((x, i) => (i < 2 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (c: string[]) => c.map((x, i) => (i < 3 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join('  ').trimEnd();
   const out = [line(COLUMNS), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
   for (const r of report.results.filter((x) => x.status === 'ok')) {
-    out.push('', `${r.name} on ${r.target}, per layer: instructions (instr/MAC), arena high-water mark, stack, text + rodata`);
+    out.push('', `${r.name} on ${r.target} (optimize ${r.optimize}), per layer: instructions (instr/MAC), arena high-water mark, stack, text + rodata`);
     for (const l of r.layers)
       out.push(`  ${l.name.padEnd(24)} ${l.op.padEnd(18)} ${l.instructions === null ? 'no code'.padStart(12) : int(l.instructions).padStart(12)}` +
         `${l.instructionsPerMac !== null ? ` (${fix(l.instructionsPerMac)})` : ''}  arena ${int(l.arenaBytes)}  stack ${int(l.stackBytes)}` +
@@ -83,20 +86,20 @@ export function renderNetworkMarkdown(report: NetworkBenchReport): string[] {
     ['l', 'r', 'r', 'r']), '');
   for (const g of report.goals) {
     out.push(`#### ${g.title}`, '', `Compared with: ${g.against}.`, '');
-    out.push(...md(['network', 'target', 'convgen', 'reference', 'bound', 'ratio', 'status'], g.rows.map((r) => [
-      label(r.network), r.target, int(r.value), int(r.reference === null ? null : Math.round(r.reference)), int(r.bound === null ? null : Math.round(r.bound)),
+    out.push(...md(['network', 'target', 'convgen', 'optimize', 'reference', 'bound', 'ratio', 'status'], g.rows.map((r) => [
+      label(r.network), r.target, int(r.value), r.optimize ?? '-', int(r.reference === null ? null : Math.round(r.reference)), int(r.bound === null ? null : Math.round(r.bound)),
       r.value !== null && r.reference ? `${(r.value / r.reference).toFixed(3)}×` : '-',
       r.status === 'met' ? 'met' : r.status === 'not met' ? '**NOT met**' : `not measured (${r.note ?? ''})`,
-    ]), ['l', 'l', 'r', 'r', 'r', 'r', 'l']), '');
+    ]), ['l', 'l', 'r', 'l', 'r', 'r', 'r', 'l']), '');
   }
   out.push('### Per network and target', '');
-  out.push(...md(COLUMNS, report.results.map(cells), ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']), '');
+  out.push(...md(COLUMNS, report.results.map(cells), ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']), '');
   const notes = report.results.filter((r) => r.status !== 'ok' && (r.note || r.error));
   if (notes.length) out.push(...notes.map((r) => `- ${r.name} on ${r.target}: ${r.note ?? r.error}`), '');
   for (const name of [...new Set(report.results.map((r) => r.name))]) {
-    const runs = report.results.filter((r) => r.name === name && r.status === 'ok');
+    const runs = report.results.filter((r) => r.name === name && r.status === 'ok' && r.optimize === 'default');
     if (!runs.length) continue;
-    out.push(`### ${label(name)} (${name}), per layer: instructions`, '');
+    out.push(`### ${label(name)} (${name}), per layer: instructions (optimize default)`, '');
     out.push(...md(['layer', 'op', 'MACs', 'arena', ...runs.map((r) => r.target)], runs[0].layers.map((l, i) => [
       l.name, l.op, int(l.macs), int(l.arenaBytes), ...runs.map((r) => {
         const x = r.layers[i];

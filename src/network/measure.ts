@@ -51,6 +51,8 @@ export interface NetworkMeasurement {
   network: string;
   name: string;
   target: string;
+  /** The kernel families' optimize goal ('speed' may widen weights for speed). */
+  optimize: OptimizeGoal;
   status: 'ok' | 'does-not-fit' | 'fail' | 'error' | 'skipped';
   macs: number;
   instructions: number | null;
@@ -138,7 +140,7 @@ function emptyOverhead(mod: NetworkModule, target: Target, workRoot: string, tim
 export async function measureNetwork(net: Network, target: Target, o: MeasureNetworkOptions): Promise<NetworkMeasurement> {
   const macs = net.layers.reduce((a, l) => a + l.macs, 0);
   const base: NetworkMeasurement = {
-    network: net.source, name: net.name, target: target.name, status: 'ok', macs, instructions: null, instructionsPerMac: null,
+    network: net.source, name: net.name, target: target.name, optimize: o.optimize ?? 'default', status: 'ok', macs, instructions: null, instructionsPerMac: null,
     instructionsWorst: null, arenaBytes: 0, stackBytes: null, size: null,
     parameters: { flash: null, weights: null, modelWeights: 0, modelWeightsAndBiases: 0 }, layers: [],
     verified: { inputs: 0, elements: 0, mismatches: 0 },
