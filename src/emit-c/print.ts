@@ -122,8 +122,14 @@ class Printer {
         w.line(ind, `${declarator(s.type, '').trimEnd()} ${s.vars.map((v) => `${v.name}${v.init ? ` = ${this.e(v.init)}` : ''}`).join(', ')};` +
           this.tail(s.comment));
         return;
-      case 'expr': w.line(ind, `${this.e(s.e)};${this.tail(s.comment)}`); return;
-      case 'load': this.load(s.load, ind); return;
+      case 'expr':
+        if (s.wrapAfter !== undefined && s.e.k === 'call') {
+          const args = s.e.args.map((a) => this.e(a));
+          w.line(ind, `${s.e.fn}(${args.slice(0, s.wrapAfter).join(', ')},`);
+          w.line(ind + INDENT, `${args.slice(s.wrapAfter).join(', ')});${this.tail(s.comment)}`);
+        } else w.line(ind, `${this.e(s.e)};${this.tail(s.comment)}`);
+        return;
+      case 'load': this.load(s.load, s.flush ? ind - INDENT : ind); return;
       case 'mac': this.mac(s.mac, ind); return;
       case 'output': {
         const at = call('OUT_AT', s.o, s.y, s.x);

@@ -122,8 +122,10 @@ export type Stmt =
   | { k: 'decl'; type: CType; name: string; init?: Expr; register?: string; comment?: string }
   /** Several variables of one type on one line (`uint32_t a = 0, b = 0;`). */
   | { k: 'decls'; type: CType; vars: { name: string; init?: Expr }[]; comment?: string }
-  | { k: 'expr'; e: Expr; comment?: string }
-  | { k: 'load'; load: Load }
+  /** wrapAfter: a call's argument list breaks after this many arguments, continued 4 columns in. */
+  | { k: 'expr'; e: Expr; comment?: string; wrapAfter?: number }
+  /** flush: printed at the enclosing block's indentation (taps8's weight lanes, as the text has always had them). */
+  | { k: 'load'; load: Load; flush?: boolean }
   | { k: 'mac'; mac: Mac }
   /** An output element: the accumulator value `acc` through the kernel's output stage into OUT_AT(o, y, x). */
   | { k: 'output'; o: Expr; y: Expr; x: Expr; acc: Expr; via: OutputVia }
@@ -289,8 +291,7 @@ export type OutputStage =
     }
   /** The Q stage with the rounding constant folded into per-channel seeds: shift, narrow, clamp (qfinish.ts). */
   | {
-      k: 'q-seeded'; prefix: string; tag: string; NAME: string; accType: AccType;
-      seedType: CScalar; seedLines: string[]; shift: number; narrow: boolean; vType: CScalar;
+      k: 'q-seeded'; prefix: string; tag: string; NAME: string; accType: AccType; shift: number; narrow: boolean; vType: CScalar;
       /** __ssat bits (0: none); the sign test's shift (signSat); else the two compares. */
       ssatBits: number; signSat: boolean; signShift: number; lo: string; hi: string;
     }

@@ -10,6 +10,7 @@
  * Code: about 3987 bytes estimated (budget 4096).
  */
 #include "edge3x3.h"
+#include <string.h>
 /* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("no-schedule-insns")
@@ -23,8 +24,6 @@
  * q15 in 16-bit halves (ACLE, DSP extension): a 32-bit load gives two int16 values, SMLAxy/SMLALxy multiply
  * the bottom (b) or top (t) half of each operand, all exactly.
  */
-#include <arm_acle.h>
-#include <string.h>
 static inline int32_t edge3x3_word(const int16_t *p)
 {
     int32_t v;

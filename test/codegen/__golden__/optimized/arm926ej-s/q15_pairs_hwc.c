@@ -9,6 +9,7 @@
  * Code: about 3356 bytes estimated (budget 4096).
  */
 #include "q15_pairs_hwc.h"
+#include <string.h>
 /* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("no-schedule-insns")
@@ -22,8 +23,6 @@
  * q15 in 16-bit halves (ACLE, DSP extension): a 32-bit load gives two int16 values, SMLAxy/SMLALxy multiply
  * the bottom (b) or top (t) half of each operand, all exactly.
  */
-#include <arm_acle.h>
-#include <string.h>
 static inline int32_t q15_pairs_hwc_word(const int16_t *p)
 {
     int32_t v;

@@ -10,6 +10,7 @@
  * Code: about 2580 bytes estimated (budget 3900).
  */
 #include "depthwise_s2.h"
+#include <string.h>
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
@@ -19,8 +20,6 @@
  * q15 in 16-bit halves (ACLE, DSP extension): a 32-bit load gives two int16 values, SMLAxy/SMLALxy multiply
  * the bottom (b) or top (t) half of each operand, all exactly.
  */
-#include <arm_acle.h>
-#include <string.h>
 static inline int32_t depthwise_s2_word(const int16_t *p)
 {
     int32_t v;

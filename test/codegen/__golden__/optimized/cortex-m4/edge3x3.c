@@ -10,6 +10,8 @@
  * Code: about 1866 bytes estimated (budget 3900).
  */
 #include "edge3x3.h"
+#include <string.h>
+#include <arm_acle.h>
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
@@ -19,8 +21,6 @@
  * q15 in 16-bit halves (ACLE, DSP extension): a 32-bit load gives two int16 values, SMLAxy/SMLALxy multiply
  * the bottom (b) or top (t) half of each operand and __smlald both pairs at once, all exactly.
  */
-#include <arm_acle.h>
-#include <string.h>
 static inline int32_t edge3x3_word(const int16_t *p)
 {
     int32_t v;

@@ -10,6 +10,8 @@
  * Code: about 3726 bytes estimated (budget 3900).
  */
 #include "int8_hwc.h"
+#include <string.h>
+#include <arm_acle.h>
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
@@ -21,8 +23,6 @@
  * SXTAB16 adds the packed input offset to both lanes (x + offset fits int16). GCC does not fold a rotation into
  * SXTB16, so the rotated forms are one instruction of inline assembly each.
  */
-#include <arm_acle.h>
-#include <string.h>
 static inline int32_t int8_hwc_word(const int8_t *p)
 {
     int32_t v;

@@ -10,6 +10,7 @@
  * Code: about 3559 bytes estimated (budget 3900).
  */
 #include "q15_pairs_hwc.h"
+#include <string.h>
 /* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("no-schedule-insns")
@@ -20,8 +21,6 @@
  * spill (GCC does it when it can prove them invariant). An empty asm hides the pointer's value from the optimizer.
  */
 /* Dual 16-bit multiply-accumulate (ACLE, ARMv7E-M DSP): __smlald adds x.lo*w.lo + x.hi*w.hi exactly. */
-#include <arm_acle.h>
-#include <string.h>
 /* Consecutive input channels are adjacent in memory (HWC): one (possibly unaligned) 32-bit load. */
 static inline int32_t q15_pairs_hwc_pair(const int16_t *p)
 {
