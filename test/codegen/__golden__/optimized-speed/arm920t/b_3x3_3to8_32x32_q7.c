@@ -102,15 +102,15 @@ static inline int32_t b_3x3_3to8_32x32_q7_q_finish(int32_t acc)
 static void b_3x3_3to8_32x32_q7_rows0_o2_p1(const int8_t *restrict px0, const int32_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
     uint32_t l0_0l = 0, l0_0h = 0; /* channels 0 and 1 of pixel 0 in bit lanes; the seeds are added after */
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int8_t *pr = px;
         const int32_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[1];
             {
@@ -127,10 +127,10 @@ static void b_3x3_3to8_32x32_q7_rows0_o2_p1(const int8_t *restrict px0, const in
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_0l << 9;
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
-        OUT_AT(o1, oy, ox + 0) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
+        OUT_AT(o1, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
     }
   }
 }
@@ -147,7 +147,7 @@ static void b_3x3_3to8_32x32_q7_band1_o2_p3(const int8_t *restrict px0, const in
     uint32_t l0_1l = 0, l0_1h = 0; /* channels 0 and 1 of pixel 1 in bit lanes; the seeds are added after */
     uint32_t l0_2l = 0, l0_2h = 0; /* channels 0 and 1 of pixel 2 in bit lanes; the seeds are added after */
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 1 */
             const int32_t x0 = (int32_t)px[0];
@@ -204,16 +204,16 @@ static void b_3x3_3to8_32x32_q7_band1_o2_p3(const int8_t *restrict px0, const in
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_0l << 9;
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
-        OUT_AT(o1, oy, ox + 0) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
+        OUT_AT(o1, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
     }
     {
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_1l << 9;
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
         OUT_AT(o1, oy, ox + 1) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_1h << 9) | (l0_1l >> 23)) + (int32_t)(t >> 31));
@@ -222,7 +222,7 @@ static void b_3x3_3to8_32x32_q7_band1_o2_p3(const int8_t *restrict px0, const in
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_2l << 9;
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
         OUT_AT(o1, oy, ox + 2) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_2h << 9) | (l0_2l >> 23)) + (int32_t)(t >> 31));
@@ -242,7 +242,7 @@ static void b_3x3_3to8_32x32_q7_column2_o2_p3(const int8_t *restrict px0, const 
     uint32_t l0_1l = 0, l0_1h = 0; /* channels 0 and 1 of pixel 1 in bit lanes; the seeds are added after */
     uint32_t l0_2l = 0, l0_2h = 0; /* channels 0 and 1 of pixel 2 in bit lanes; the seeds are added after */
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel column 1 */
             const int32_t x0 = (int32_t)px[0];
@@ -299,16 +299,16 @@ static void b_3x3_3to8_32x32_q7_column2_o2_p3(const int8_t *restrict px0, const 
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_0l << 9;
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
-        OUT_AT(o1, oy + 0, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
+        OUT_AT(o1, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
     }
     {
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_1l << 9;
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy + 1, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
         OUT_AT(o1, oy + 1, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_1h << 9) | (l0_1l >> 23)) + (int32_t)(t >> 31));
@@ -317,7 +317,7 @@ static void b_3x3_3to8_32x32_q7_column2_o2_p3(const int8_t *restrict px0, const 
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_2l << 9;
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy + 2, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
         OUT_AT(o1, oy + 2, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_2h << 9) | (l0_2l >> 23)) + (int32_t)(t >> 31));
@@ -337,7 +337,7 @@ static void b_3x3_3to8_32x32_q7_interior3_o2_p3(const int8_t *restrict px0, cons
     uint32_t l0_1l = 0, l0_1h = 0; /* channels 0 and 1 of pixel 1 in bit lanes; the seeds are added after */
     uint32_t l0_2l = 0, l0_2h = 0; /* channels 0 and 1 of pixel 2 in bit lanes; the seeds are added after */
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
@@ -419,16 +419,16 @@ static void b_3x3_3to8_32x32_q7_interior3_o2_p3(const int8_t *restrict px0, cons
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_0l << 9;
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
-        OUT_AT(o1, oy, ox + 0) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
+        OUT_AT(o1, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
     }
     {
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_1l << 9;
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
         OUT_AT(o1, oy, ox + 1) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_1h << 9) | (l0_1l >> 23)) + (int32_t)(t >> 31));
@@ -437,7 +437,7 @@ static void b_3x3_3to8_32x32_q7_interior3_o2_p3(const int8_t *restrict px0, cons
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_2l << 9;
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
         OUT_AT(o1, oy, ox + 2) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_2h << 9) | (l0_2l >> 23)) + (int32_t)(t >> 31));
@@ -498,7 +498,7 @@ static void b_3x3_3to8_32x32_q7_channels(const int8_t *restrict input, int8_t *r
     for (int g = 0; g < GROUPS; ++g) {
         const int32_t *wg = b_3x3_3to8_32x32_q7_weights + g * GROUP_WEIGHTS;
         for (int b = 0; b < FULL_BLOCKS; ++b)
-            b_3x3_3to8_32x32_q7_call(full, window + g * GROUP_INPUT, wg + b * BLOCK_WEIGHTS + tap * 1, output,
+            b_3x3_3to8_32x32_q7_call(full, window + g * GROUP_INPUT, wg + b * BLOCK_WEIGHTS + tap, output,
                 g * OUT_PER_GROUP + b * BLOCK_CHANNELS, oy, ox, reg->rows, count);
         (void)tail;
     }

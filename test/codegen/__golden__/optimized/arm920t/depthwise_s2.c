@@ -95,19 +95,19 @@ static void depthwise_s2_rows0_o1_p3(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_1s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_1l __asm__("r6") = (uint32_t)a0_1s;
     register uint32_t a0_1h __asm__("r7") = (uint32_t)((uint64_t)a0_1s >> 32);
-    const int64_t a0_2s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_2s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_2l __asm__("r8") = (uint32_t)a0_2s;
     register uint32_t a0_2h __asm__("r9") = (uint32_t)((uint64_t)a0_2s >> 32);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x3 = (int32_t)pr[1];
             const int32_t x1 = (int32_t)pr[2];
@@ -136,15 +136,15 @@ static void depthwise_s2_rows0_o1_p3(const int16_t *restrict px0, const int16_t 
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_2h << 32) | a0_2l));
     }
   }
@@ -154,17 +154,17 @@ static void depthwise_s2_rows0_o1_p3(const int16_t *restrict px0, const int16_t 
 static void depthwise_s2_rows1_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[1];
             const int32_t x2 = (int32_t)pr[2];
@@ -183,8 +183,8 @@ static void depthwise_s2_rows1_o1_p1(const int16_t *restrict px0, const int16_t 
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
@@ -193,17 +193,17 @@ static void depthwise_s2_rows1_o1_p1(const int16_t *restrict px0, const int16_t 
 static void depthwise_s2_rows2_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[1];
             {
@@ -217,8 +217,8 @@ static void depthwise_s2_rows2_o1_p1(const int16_t *restrict px0, const int16_t 
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
@@ -231,17 +231,17 @@ static void depthwise_s2_interior3_o1_p3(const int16_t *restrict px0, const int1
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_1s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_1l __asm__("r6") = (uint32_t)a0_1s;
     register uint32_t a0_1h __asm__("r7") = (uint32_t)((uint64_t)a0_1s >> 32);
-    const int64_t a0_2s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_2s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_2l __asm__("r8") = (uint32_t)a0_2s;
     register uint32_t a0_2h __asm__("r9") = (uint32_t)((uint64_t)a0_2s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x3 = (int32_t)px[1];
@@ -325,15 +325,15 @@ static void depthwise_s2_interior3_o1_p3(const int16_t *restrict px0, const int1
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_2h << 32) | a0_2l));
     }
   }
@@ -343,15 +343,15 @@ static void depthwise_s2_interior3_o1_p3(const int16_t *restrict px0, const int1
 static void depthwise_s2_interior4_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[1];
@@ -405,8 +405,8 @@ static void depthwise_s2_interior4_o1_p1(const int16_t *restrict px0, const int1
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }

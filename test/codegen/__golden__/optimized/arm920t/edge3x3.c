@@ -94,15 +94,15 @@ static inline int32_t edge3x3_q_finish(int64_t acc)
 static void edge3x3_rows0_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[1];
             {
@@ -116,8 +116,8 @@ static void edge3x3_rows0_o1_p1(const int16_t *restrict px0, const int16_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
   }
 }
@@ -130,13 +130,13 @@ static void edge3x3_rows1_o1_p3(const int16_t *restrict px0, const int16_t *rest
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
-    int64_t a0_1 = edge3x3_q_seed_of(o0 + 0);
-    int64_t a0_2 = edge3x3_q_seed_of(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
+    int64_t a0_1 = edge3x3_q_seed_of(o0);
+    int64_t a0_2 = edge3x3_q_seed_of(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[1];
             const int32_t x2 = (int32_t)pr[2];
@@ -163,15 +163,15 @@ static void edge3x3_rows1_o1_p3(const int16_t *restrict px0, const int16_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish(a0_1);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int16_t)edge3x3_q_finish(a0_2);
     }
   }
@@ -185,12 +185,12 @@ static void edge3x3_rows2_o1_p2(const int16_t *restrict px0, const int16_t *rest
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
-    int64_t a0_1 = edge3x3_q_seed_of(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
+    int64_t a0_1 = edge3x3_q_seed_of(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[1];
             const int32_t x2 = (int32_t)pr[2];
@@ -213,11 +213,11 @@ static void edge3x3_rows2_o1_p2(const int16_t *restrict px0, const int16_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish(a0_1);
     }
   }
@@ -231,11 +231,11 @@ static void edge3x3_interior3_o1_p3(const int16_t *restrict px0, const int16_t *
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
-    int64_t a0_1 = edge3x3_q_seed_of(o0 + 0);
-    int64_t a0_2 = edge3x3_q_seed_of(o0 + 0);
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
+    int64_t a0_1 = edge3x3_q_seed_of(o0);
+    int64_t a0_2 = edge3x3_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[1];
@@ -313,15 +313,15 @@ static void edge3x3_interior3_o1_p3(const int16_t *restrict px0, const int16_t *
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish(a0_1);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int16_t)edge3x3_q_finish(a0_2);
     }
   }
@@ -335,10 +335,10 @@ static void edge3x3_interior4_o1_p2(const int16_t *restrict px0, const int16_t *
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
-    int64_t a0_1 = edge3x3_q_seed_of(o0 + 0);
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
+    int64_t a0_1 = edge3x3_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[1];
@@ -404,11 +404,11 @@ static void edge3x3_interior4_o1_p2(const int16_t *restrict px0, const int16_t *
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish(a0_1);
     }
   }

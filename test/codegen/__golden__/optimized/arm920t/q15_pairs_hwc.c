@@ -98,13 +98,13 @@ static void q15_pairs_hwc_rows0_o1_p3(const int16_t *restrict px0, const int16_t
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
-    int64_t a0_1 = q15_pairs_hwc_q_seed_of(o0 + 0);
-    int64_t a0_2 = q15_pairs_hwc_q_seed_of(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0);
+    int64_t a0_1 = q15_pairs_hwc_q_seed_of(o0);
+    int64_t a0_2 = q15_pairs_hwc_q_seed_of(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[4];
             const int32_t x2 = (int32_t)pr[8];
@@ -131,15 +131,15 @@ static void q15_pairs_hwc_rows0_o1_p3(const int16_t *restrict px0, const int16_t
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)q15_pairs_hwc_q_finish(a0_1);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int16_t)q15_pairs_hwc_q_finish(a0_2);
     }
   }
@@ -149,15 +149,15 @@ static void q15_pairs_hwc_rows0_o1_p3(const int16_t *restrict px0, const int16_t
 static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[4];
             const int32_t x2 = (int32_t)pr[8];
@@ -176,8 +176,8 @@ static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int16_t
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
     }
   }
 }
@@ -186,15 +186,15 @@ static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int16_t
 static void q15_pairs_hwc_rows2_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[4];
             {
@@ -208,8 +208,8 @@ static void q15_pairs_hwc_rows2_o1_p1(const int16_t *restrict px0, const int16_t
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
     }
   }
 }
@@ -222,11 +222,11 @@ static void q15_pairs_hwc_interior3_o1_p3(const int16_t *restrict px0, const int
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
-    int64_t a0_1 = q15_pairs_hwc_q_seed_of(o0 + 0);
-    int64_t a0_2 = q15_pairs_hwc_q_seed_of(o0 + 0);
+    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0);
+    int64_t a0_1 = q15_pairs_hwc_q_seed_of(o0);
+    int64_t a0_2 = q15_pairs_hwc_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[4];
@@ -304,15 +304,15 @@ static void q15_pairs_hwc_interior3_o1_p3(const int16_t *restrict px0, const int
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)q15_pairs_hwc_q_finish(a0_1);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int16_t)q15_pairs_hwc_q_finish(a0_2);
     }
   }
@@ -322,13 +322,13 @@ static void q15_pairs_hwc_interior3_o1_p3(const int16_t *restrict px0, const int
 static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
+    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 2 * 1, px += 2 * 1 * CI_STRIDE, w += 2 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 18) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[4];
@@ -433,8 +433,8 @@ static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
     }
   }
 }

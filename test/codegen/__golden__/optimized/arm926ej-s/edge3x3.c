@@ -114,24 +114,24 @@ static inline int32_t edge3x3_q_finish(int64_t acc)
 static void edge3x3_rows0_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = edge3x3_q_seed_of(o0 + 0);
+    const int64_t a0_0s = edge3x3_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = edge3x3_q_seed_of(o0 + 1);
     register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
     register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
             const int32_t x0 = pr[0];
             const int32_t x1 = pr[1];
             {
-                const int32_t w0 = edge3x3_word(wr + 0);
+                const int32_t w0 = edge3x3_word(wr);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
             }
@@ -143,12 +143,12 @@ static void edge3x3_rows0_o2_p1(const int16_t *restrict px0, const int16_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
@@ -157,17 +157,17 @@ static void edge3x3_rows0_o2_p1(const int16_t *restrict px0, const int16_t *rest
 static void edge3x3_rows1_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = edge3x3_q_seed_of(o0 + 0);
+    const int64_t a0_0s = edge3x3_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = edge3x3_q_seed_of(o0 + 1);
     register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
     register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
@@ -175,7 +175,7 @@ static void edge3x3_rows1_o2_p1(const int16_t *restrict px0, const int16_t *rest
             const int32_t x1 = pr[1];
             const int32_t x2 = pr[2];
             {
-                const int32_t w0 = edge3x3_word(wr + 0);
+                const int32_t w0 = edge3x3_word(wr);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
             }
@@ -192,12 +192,12 @@ static void edge3x3_rows1_o2_p1(const int16_t *restrict px0, const int16_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
@@ -210,10 +210,10 @@ static void edge3x3_column2_o2_p2(const int16_t *restrict px0, const int16_t *re
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = edge3x3_q_seed_of(o0 + 0);
+    const int64_t a0_0s = edge3x3_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = edge3x3_q_seed_of(o0 + 0);
+    const int64_t a0_1s = edge3x3_q_seed_of(o0);
     register uint32_t a0_1l __asm__("r6") = (uint32_t)a0_1s;
     register uint32_t a0_1h __asm__("r7") = (uint32_t)((uint64_t)a0_1s >> 32);
     const int64_t a1_0s = edge3x3_q_seed_of(o0 + 1);
@@ -223,14 +223,14 @@ static void edge3x3_column2_o2_p2(const int16_t *restrict px0, const int16_t *re
     uint32_t a1_1l = (uint32_t)a1_1s;
     uint32_t a1_1h = (uint32_t)((uint64_t)a1_1s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         { /* kernel column 1 */
             const int32_t x0 = px[0];
             const int32_t x1 = px[16];
             const int32_t x2 = px[32];
             const int32_t x3 = px[48];
             {
-                const int32_t w0 = edge3x3_word(w + 0);
+                const int32_t w0 = edge3x3_word(w);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbb", a0_1l, a0_1h, x1, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
@@ -280,16 +280,16 @@ static void edge3x3_column2_o2_p2(const int16_t *restrict px0, const int16_t *re
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy + 1, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
     {
         const int o = o0 + 1;
@@ -306,10 +306,10 @@ static void edge3x3_interior3_o2_p2(const int16_t *restrict px0, const int16_t *
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = edge3x3_q_seed_of(o0 + 0);
+    const int64_t a0_0s = edge3x3_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = edge3x3_q_seed_of(o0 + 0);
+    const int64_t a0_1s = edge3x3_q_seed_of(o0);
     register uint32_t a0_1l __asm__("r6") = (uint32_t)a0_1s;
     register uint32_t a0_1h __asm__("r7") = (uint32_t)((uint64_t)a0_1s >> 32);
     const int64_t a1_0s = edge3x3_q_seed_of(o0 + 1);
@@ -319,12 +319,12 @@ static void edge3x3_interior3_o2_p2(const int16_t *restrict px0, const int16_t *
     uint32_t a1_1l = (uint32_t)a1_1s;
     uint32_t a1_1h = (uint32_t)((uint64_t)a1_1s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 3 * 1, px += 3 * 1 * CI_STRIDE, w += 3 * 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 3, px += 3 * CI_STRIDE, w += 54) {
         { /* kernel row 0 */
-            const int32_t x0 = edge3x3_word(px + 0);
+            const int32_t x0 = edge3x3_word(px);
             const int32_t x1 = edge3x3_word(px + 2);
             {
-                const int32_t w0 = edge3x3_word(w + 0);
+                const int32_t w0 = edge3x3_word(w);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlaltb", a0_1l, a0_1h, x0, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
@@ -547,16 +547,16 @@ static void edge3x3_interior3_o2_p2(const int16_t *restrict px0, const int16_t *
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
     {
         const int o = o0 + 1;

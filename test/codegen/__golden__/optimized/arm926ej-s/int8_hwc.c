@@ -159,15 +159,15 @@ static int8_t int8_hwc_finish_call(int32_t acc, int o)
 static void int8_hwc_rows0_o4_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0 + 0);
+    int32_t a0_0 = int8_hwc_seed(o0);
     int32_t a1_0 = int8_hwc_seed(o0 + 1);
     int32_t a2_0 = int8_hwc_seed(o0 + 2);
     int32_t a3_0 = int8_hwc_seed(o0 + 3);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 36) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 36) {
         const int8_t *pr = px;
         const int8_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 4) {
@@ -196,20 +196,20 @@ static void int8_hwc_rows0_o4_p1(const int8_t *restrict px0, const int8_t *restr
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a0_0, o);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a1_0, o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a1_0, o);
     }
     {
         const int o = o0 + 2;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a2_0, o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a2_0, o);
     }
     {
         const int o = o0 + 3;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a3_0, o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a3_0, o);
     }
   }
 }
@@ -222,15 +222,15 @@ static void int8_hwc_rows1_o4_p2(const int8_t *restrict px0, const int8_t *restr
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0 + 0);
-    int32_t a0_1 = int8_hwc_seed(o0 + 0);
+    int32_t a0_0 = int8_hwc_seed(o0);
+    int32_t a0_1 = int8_hwc_seed(o0);
     int32_t a1_0 = int8_hwc_seed(o0 + 1);
     int32_t a1_1 = int8_hwc_seed(o0 + 1);
     int32_t a2_0 = int8_hwc_seed(o0 + 2);
     int32_t a2_1 = int8_hwc_seed(o0 + 2);
     int32_t a3_0 = int8_hwc_seed(o0 + 3);
     int32_t a3_1 = int8_hwc_seed(o0 + 3);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 36) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 36) {
         const int8_t *pr = px;
         const int8_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 4) {
@@ -283,16 +283,16 @@ static void int8_hwc_rows1_o4_p2(const int8_t *restrict px0, const int8_t *restr
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a0_0, o);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = int8_hwc_finish_call(a0_1, o);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a1_0, o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a1_0, o);
     }
     {
         const int o = o0 + 1;
@@ -300,7 +300,7 @@ static void int8_hwc_rows1_o4_p2(const int8_t *restrict px0, const int8_t *restr
     }
     {
         const int o = o0 + 2;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a2_0, o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a2_0, o);
     }
     {
         const int o = o0 + 2;
@@ -308,7 +308,7 @@ static void int8_hwc_rows1_o4_p2(const int8_t *restrict px0, const int8_t *restr
     }
     {
         const int o = o0 + 3;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a3_0, o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a3_0, o);
     }
     {
         const int o = o0 + 3;
@@ -321,16 +321,16 @@ static void int8_hwc_rows1_o4_p2(const int8_t *restrict px0, const int8_t *restr
 static void int8_hwc_column2_o4_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0 + 0);
+    int32_t a0_0 = int8_hwc_seed(o0);
     int32_t a1_0 = int8_hwc_seed(o0 + 1);
     int32_t a2_0 = int8_hwc_seed(o0 + 2);
     int32_t a3_0 = int8_hwc_seed(o0 + 3);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 36) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 36) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel column 1 */
             const int32_t x0 = (int32_t)px[0] + INT8_HWC_INPUT_OFFSET;
@@ -404,20 +404,20 @@ static void int8_hwc_column2_o4_p1(const int8_t *restrict px0, const int8_t *res
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = int8_hwc_finish_call(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a0_0, o);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = int8_hwc_finish_call(a1_0, o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a1_0, o);
     }
     {
         const int o = o0 + 2;
-        OUT_AT(o, oy + 0, ox) = int8_hwc_finish_call(a2_0, o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a2_0, o);
     }
     {
         const int o = o0 + 3;
-        OUT_AT(o, oy + 0, ox) = int8_hwc_finish_call(a3_0, o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a3_0, o);
     }
   }
 }
@@ -435,7 +435,7 @@ static void int8_hwc_interior3_o4_p2(const int8_t *restrict px0, const int8_t *r
     uint32_t l2_0l = 0, l2_0h = 0; /* pixels 0 and 1 in bit lanes; the seed is added after */
     uint32_t l3_0l = 0, l3_0h = 0; /* pixels 0 and 1 in bit lanes; the seed is added after */
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 36) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 36) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0]
@@ -555,10 +555,10 @@ static void int8_hwc_interior3_o4_p2(const int8_t *restrict px0, const int8_t *r
     {
         /* Pixel 0's sum is the low 23 bits (sign-extended); pixel 1's the bits above (the
            64-bit sum shifted right), plus the borrow pixel 0's sign took from it. */
-        const int o = o0 + 0;
+        const int o = o0;
         const uint32_t t = l0_0l << 9;
         const int32_t seed = int8_hwc_interior_seed_of(o);
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(seed + ((int32_t)t >> 9), o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(seed + ((int32_t)t >> 9), o);
         OUT_AT(o, oy, ox + 1) = int8_hwc_finish_call(seed + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31), o);
     }
     {
@@ -567,7 +567,7 @@ static void int8_hwc_interior3_o4_p2(const int8_t *restrict px0, const int8_t *r
         const int o = o0 + 1;
         const uint32_t t = l1_0l << 9;
         const int32_t seed = int8_hwc_interior_seed_of(o);
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(seed + ((int32_t)t >> 9), o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(seed + ((int32_t)t >> 9), o);
         OUT_AT(o, oy, ox + 1) = int8_hwc_finish_call(seed + (int32_t)((l1_0h << 9) | (l1_0l >> 23)) + (int32_t)(t >> 31), o);
     }
     {
@@ -576,7 +576,7 @@ static void int8_hwc_interior3_o4_p2(const int8_t *restrict px0, const int8_t *r
         const int o = o0 + 2;
         const uint32_t t = l2_0l << 9;
         const int32_t seed = int8_hwc_interior_seed_of(o);
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(seed + ((int32_t)t >> 9), o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(seed + ((int32_t)t >> 9), o);
         OUT_AT(o, oy, ox + 1) = int8_hwc_finish_call(seed + (int32_t)((l2_0h << 9) | (l2_0l >> 23)) + (int32_t)(t >> 31), o);
     }
     {
@@ -585,7 +585,7 @@ static void int8_hwc_interior3_o4_p2(const int8_t *restrict px0, const int8_t *r
         const int o = o0 + 3;
         const uint32_t t = l3_0l << 9;
         const int32_t seed = int8_hwc_interior_seed_of(o);
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(seed + ((int32_t)t >> 9), o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(seed + ((int32_t)t >> 9), o);
         OUT_AT(o, oy, ox + 1) = int8_hwc_finish_call(seed + (int32_t)((l3_0h << 9) | (l3_0l >> 23)) + (int32_t)(t >> 31), o);
     }
   }

@@ -122,17 +122,17 @@ static inline int32_t q15_pairs_hwc_q_finish(int64_t acc)
 static void q15_pairs_hwc_rows0_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = q15_pairs_hwc_q_seed_of(o0 + 1);
     register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
     register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
@@ -140,7 +140,7 @@ static void q15_pairs_hwc_rows0_o2_p1(const int16_t *restrict px0, const int16_t
             const int32_t x1 = pr[4];
             const int32_t x2 = pr[8];
             {
-                const int32_t w0 = q15_pairs_hwc_word(wr + 0);
+                const int32_t w0 = q15_pairs_hwc_word(wr);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
             }
@@ -157,12 +157,12 @@ static void q15_pairs_hwc_rows0_o2_p1(const int16_t *restrict px0, const int16_t
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
@@ -171,24 +171,24 @@ static void q15_pairs_hwc_rows0_o2_p1(const int16_t *restrict px0, const int16_t
 static void q15_pairs_hwc_rows1_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = q15_pairs_hwc_q_seed_of(o0 + 1);
     register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
     register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
             const int32_t x0 = pr[0];
             const int32_t x1 = pr[4];
             {
-                const int32_t w0 = q15_pairs_hwc_word(wr + 0);
+                const int32_t w0 = q15_pairs_hwc_word(wr);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
             }
@@ -200,12 +200,12 @@ static void q15_pairs_hwc_rows1_o2_p1(const int16_t *restrict px0, const int16_t
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
@@ -218,10 +218,10 @@ static void q15_pairs_hwc_interior2_o2_p2(const int16_t *restrict px0, const int
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_1s = q15_pairs_hwc_q_seed_of(o0);
     register uint32_t a0_1l __asm__("r6") = (uint32_t)a0_1s;
     register uint32_t a0_1h __asm__("r7") = (uint32_t)((uint64_t)a0_1s >> 32);
     const int64_t a1_0s = q15_pairs_hwc_q_seed_of(o0 + 1);
@@ -231,14 +231,14 @@ static void q15_pairs_hwc_interior2_o2_p2(const int16_t *restrict px0, const int
     uint32_t a1_1l = (uint32_t)a1_1s;
     uint32_t a1_1h = (uint32_t)((uint64_t)a1_1s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         { /* kernel row 0 */
             const int32_t x0 = px[0];
             const int32_t x1 = px[4];
             const int32_t x2 = px[8];
             const int32_t x3 = px[12];
             {
-                const int32_t w0 = q15_pairs_hwc_word(w + 0);
+                const int32_t w0 = q15_pairs_hwc_word(w);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbb", a0_1l, a0_1h, x1, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
@@ -315,16 +315,16 @@ static void q15_pairs_hwc_interior2_o2_p2(const int16_t *restrict px0, const int
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
     {
         const int o = o0 + 1;
@@ -337,18 +337,18 @@ static void q15_pairs_hwc_interior2_o2_p2(const int16_t *restrict px0, const int
 static void q15_pairs_hwc_interior3_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = q15_pairs_hwc_q_seed_of(o0 + 1);
     register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
     register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 2 * 1, px += 2 * 1 * CI_STRIDE) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE) {
         int32_t w1, w3, w5, w7, w9, w11, w13, w15, w17; /* second words of LDRD pairs: later taps read them */
         { /* kernel row 0 */
             const int32_t x0 = px[0];
@@ -472,12 +472,12 @@ static void q15_pairs_hwc_interior3_o2_p1(const int16_t *restrict px0, const int
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }

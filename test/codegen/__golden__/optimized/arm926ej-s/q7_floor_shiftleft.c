@@ -86,13 +86,13 @@ static void q7_floor_shiftleft_rows0_o2_p3(const int8_t *restrict px0, const int
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
-    int32_t a0_1 = q7_floor_shiftleft_seed(o0 + 0);
-    int32_t a0_2 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
+    int32_t a0_1 = q7_floor_shiftleft_seed(o0);
+    int32_t a0_2 = q7_floor_shiftleft_seed(o0);
     int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
     int32_t a1_1 = q7_floor_shiftleft_seed(o0 + 1);
     int32_t a1_2 = q7_floor_shiftleft_seed(o0 + 1);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 4) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         const int8_t *pr = px;
         const int8_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
@@ -125,20 +125,20 @@ static void q7_floor_shiftleft_rows0_o2_p3(const int8_t *restrict px0, const int
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = q7_floor_shiftleft_finish(a0_1);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = q7_floor_shiftleft_finish(a0_2);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a1_0);
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a1_0);
     }
     {
         const int o = o0 + 1;
@@ -155,13 +155,13 @@ static void q7_floor_shiftleft_rows0_o2_p3(const int8_t *restrict px0, const int
 static void q7_floor_shiftleft_rows1_o2_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
     int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 4) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         const int8_t *pr = px;
         const int8_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
@@ -175,12 +175,12 @@ static void q7_floor_shiftleft_rows1_o2_p1(const int8_t *restrict px0, const int
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a1_0);
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a1_0);
     }
   }
 }
@@ -193,14 +193,14 @@ static void q7_floor_shiftleft_interior2_o2_p3(const int8_t *restrict px0, const
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
-    int32_t a0_1 = q7_floor_shiftleft_seed(o0 + 0);
-    int32_t a0_2 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
+    int32_t a0_1 = q7_floor_shiftleft_seed(o0);
+    int32_t a0_2 = q7_floor_shiftleft_seed(o0);
     int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
     int32_t a1_1 = q7_floor_shiftleft_seed(o0 + 1);
     int32_t a1_2 = q7_floor_shiftleft_seed(o0 + 1);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 4) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
@@ -232,20 +232,20 @@ static void q7_floor_shiftleft_interior2_o2_p3(const int8_t *restrict px0, const
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = q7_floor_shiftleft_finish(a0_1);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = q7_floor_shiftleft_finish(a0_2);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a1_0);
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a1_0);
     }
     {
         const int o = o0 + 1;
@@ -266,14 +266,14 @@ static void q7_floor_shiftleft_column3_o2_p3(const int8_t *restrict px0, const i
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
-    int32_t a0_1 = q7_floor_shiftleft_seed(o0 + 0);
-    int32_t a0_2 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
+    int32_t a0_1 = q7_floor_shiftleft_seed(o0);
+    int32_t a0_2 = q7_floor_shiftleft_seed(o0);
     int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
     int32_t a1_1 = q7_floor_shiftleft_seed(o0 + 1);
     int32_t a1_2 = q7_floor_shiftleft_seed(o0 + 1);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 4) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel column 0 */
             const int32_t x0 = (int32_t)px[0];
@@ -292,20 +292,20 @@ static void q7_floor_shiftleft_column3_o2_p3(const int8_t *restrict px0, const i
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy + 1, ox) = q7_floor_shiftleft_finish(a0_1);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy + 2, ox) = q7_floor_shiftleft_finish(a0_2);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = q7_floor_shiftleft_finish(a1_0);
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a1_0);
     }
     {
         const int o = o0 + 1;
@@ -322,14 +322,14 @@ static void q7_floor_shiftleft_column3_o2_p3(const int8_t *restrict px0, const i
 static void q7_floor_shiftleft_column4_o2_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
     int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 4) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel column 0 */
             const int32_t x0 = (int32_t)px[0];
@@ -342,12 +342,12 @@ static void q7_floor_shiftleft_column4_o2_p1(const int8_t *restrict px0, const i
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = q7_floor_shiftleft_finish(a1_0);
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a1_0);
     }
   }
 }

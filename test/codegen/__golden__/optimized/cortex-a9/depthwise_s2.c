@@ -105,17 +105,17 @@ static inline int32_t depthwise_s2_q_finish(int64_t acc)
 static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = depthwise_s2_q_seed_of(o0 + 1);
     register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
     register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
@@ -123,7 +123,7 @@ static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
             const int32_t x1 = pr[1];
             const int32_t x2 = pr[2];
             {
-                const int32_t w0 = depthwise_s2_word(wr + 0);
+                const int32_t w0 = depthwise_s2_word(wr);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
             }
@@ -140,12 +140,12 @@ static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
@@ -154,24 +154,24 @@ static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
 static void depthwise_s2_rows1_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = depthwise_s2_q_seed_of(o0 + 1);
     register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
     register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
             const int32_t x0 = pr[0];
             const int32_t x1 = pr[1];
             {
-                const int32_t w0 = depthwise_s2_word(wr + 0);
+                const int32_t w0 = depthwise_s2_word(wr);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
             }
@@ -183,12 +183,12 @@ static void depthwise_s2_rows1_o2_p1(const int16_t *restrict px0, const int16_t 
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
@@ -201,10 +201,10 @@ static void depthwise_s2_interior2_o2_p2(const int16_t *restrict px0, const int1
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_1s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_1l __asm__("r6") = (uint32_t)a0_1s;
     register uint32_t a0_1h __asm__("r7") = (uint32_t)((uint64_t)a0_1s >> 32);
     const int64_t a1_0s = depthwise_s2_q_seed_of(o0 + 1);
@@ -214,13 +214,13 @@ static void depthwise_s2_interior2_o2_p2(const int16_t *restrict px0, const int1
     uint32_t a1_1l = (uint32_t)a1_1s;
     uint32_t a1_1h = (uint32_t)((uint64_t)a1_1s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         { /* kernel row 0 */
-            const int32_t x0 = depthwise_s2_word(px + 0);
+            const int32_t x0 = depthwise_s2_word(px);
             const int32_t x1 = depthwise_s2_word(px + 2);
             const int32_t x2 = px[4];
             {
-                const int32_t w0 = depthwise_s2_word(w + 0);
+                const int32_t w0 = depthwise_s2_word(w);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbb", a0_1l, a0_1h, x1, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
@@ -295,16 +295,16 @@ static void depthwise_s2_interior2_o2_p2(const int16_t *restrict px0, const int1
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
     {
         const int o = o0 + 1;
@@ -317,24 +317,24 @@ static void depthwise_s2_interior2_o2_p2(const int16_t *restrict px0, const int1
 static void depthwise_s2_column3_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = depthwise_s2_q_seed_of(o0 + 1);
     register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
     register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         { /* kernel column 0 */
             const int32_t x0 = px[0];
             const int32_t x1 = px[10];
             const int32_t x2 = px[20];
             {
-                const int32_t w0 = depthwise_s2_word(w + 0);
+                const int32_t w0 = depthwise_s2_word(w);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
             }
@@ -371,12 +371,12 @@ static void depthwise_s2_column3_o2_p1(const int16_t *restrict px0, const int16_
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }

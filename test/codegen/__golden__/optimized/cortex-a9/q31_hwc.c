@@ -89,11 +89,11 @@ static void q31_hwc_column0_o1_p3(const int32_t *restrict px0, const int32_t *re
     const int32_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q31_hwc_seed(o0 + 0);
-    int64_t a0_1 = q31_hwc_seed(o0 + 0);
-    int64_t a0_2 = q31_hwc_seed(o0 + 0);
+    int64_t a0_0 = q31_hwc_seed(o0);
+    int64_t a0_1 = q31_hwc_seed(o0);
+    int64_t a0_2 = q31_hwc_seed(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 6) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 6) {
         { /* kernel column 1 */
             const int64_t x0 = (int64_t)px[0];
             const int64_t x1 = (int64_t)px[10];
@@ -134,15 +134,15 @@ static void q31_hwc_column0_o1_p3(const int32_t *restrict px0, const int32_t *re
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = q31_hwc_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q31_hwc_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy + 1, ox) = q31_hwc_finish(a0_1);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy + 2, ox) = q31_hwc_finish(a0_2);
     }
   }
@@ -152,13 +152,13 @@ static void q31_hwc_column0_o1_p3(const int32_t *restrict px0, const int32_t *re
 static void q31_hwc_column1_o1_p1(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int32_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q31_hwc_seed(o0 + 0);
+    int64_t a0_0 = q31_hwc_seed(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 6) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 6) {
         { /* kernel column 1 */
             const int64_t x0 = (int64_t)px[0];
             const int64_t x1 = (int64_t)px[20];
@@ -185,8 +185,8 @@ static void q31_hwc_column1_o1_p1(const int32_t *restrict px0, const int32_t *re
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = q31_hwc_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q31_hwc_finish(a0_0);
     }
   }
 }
@@ -199,11 +199,11 @@ static void q31_hwc_interior2_o1_p3(const int32_t *restrict px0, const int32_t *
     const int32_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q31_hwc_seed(o0 + 0);
-    int64_t a0_1 = q31_hwc_seed(o0 + 0);
-    int64_t a0_2 = q31_hwc_seed(o0 + 0);
+    int64_t a0_0 = q31_hwc_seed(o0);
+    int64_t a0_1 = q31_hwc_seed(o0);
+    int64_t a0_2 = q31_hwc_seed(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 2 * 1, px += 2 * 1 * CI_STRIDE, w += 2 * 6) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 12) {
         { /* kernel row 0 */
             const int64_t x0 = (int64_t)px[0];
             const int64_t x1 = (int64_t)px[2];
@@ -306,15 +306,15 @@ static void q31_hwc_interior2_o1_p3(const int32_t *restrict px0, const int32_t *
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q31_hwc_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q31_hwc_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = q31_hwc_finish(a0_1);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = q31_hwc_finish(a0_2);
     }
   }
@@ -324,15 +324,15 @@ static void q31_hwc_interior2_o1_p3(const int32_t *restrict px0, const int32_t *
 static void q31_hwc_rows3_o1_p1(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int32_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q31_hwc_seed(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 6) {
+    int64_t a0_0 = q31_hwc_seed(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 6) {
         const int32_t *pr = px;
         const int32_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int64_t x0 = (int64_t)pr[0];
             const int64_t x1 = (int64_t)pr[2];
             {
@@ -346,8 +346,8 @@ static void q31_hwc_rows3_o1_p1(const int32_t *restrict px0, const int32_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q31_hwc_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q31_hwc_finish(a0_0);
     }
   }
 }
@@ -360,13 +360,13 @@ static void q31_hwc_rows4_o1_p3(const int32_t *restrict px0, const int32_t *rest
     const int32_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q31_hwc_seed(o0 + 0);
-    int64_t a0_1 = q31_hwc_seed(o0 + 0);
-    int64_t a0_2 = q31_hwc_seed(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 6) {
+    int64_t a0_0 = q31_hwc_seed(o0);
+    int64_t a0_1 = q31_hwc_seed(o0);
+    int64_t a0_2 = q31_hwc_seed(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 6) {
         const int32_t *pr = px;
         const int32_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int64_t x0 = (int64_t)pr[0];
             const int64_t x1 = (int64_t)pr[2];
             const int64_t x2 = (int64_t)pr[4];
@@ -393,15 +393,15 @@ static void q31_hwc_rows4_o1_p3(const int32_t *restrict px0, const int32_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q31_hwc_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q31_hwc_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = q31_hwc_finish(a0_1);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = q31_hwc_finish(a0_2);
     }
   }

@@ -97,15 +97,15 @@ static inline int32_t edge3x3_q_finish(int64_t acc)
 static void edge3x3_rows0_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[1];
             {
@@ -119,8 +119,8 @@ static void edge3x3_rows0_o1_p1(const int16_t *restrict px0, const int16_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
   }
 }
@@ -129,13 +129,13 @@ static void edge3x3_rows0_o1_p1(const int16_t *restrict px0, const int16_t *rest
 static void edge3x3_band1_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel row 1 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[1];
@@ -172,8 +172,8 @@ static void edge3x3_band1_o1_p1(const int16_t *restrict px0, const int16_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
   }
 }
@@ -182,13 +182,13 @@ static void edge3x3_band1_o1_p1(const int16_t *restrict px0, const int16_t *rest
 static void edge3x3_column2_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel column 1 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[16];
@@ -225,8 +225,8 @@ static void edge3x3_column2_o1_p1(const int16_t *restrict px0, const int16_t *re
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
   }
 }
@@ -235,13 +235,13 @@ static void edge3x3_column2_o1_p1(const int16_t *restrict px0, const int16_t *re
 static void edge3x3_interior3_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 3 * 1, px += 3 * 1 * CI_STRIDE, w += 3 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 3, px += 3 * CI_STRIDE, w += 27) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[1];
@@ -397,8 +397,8 @@ static void edge3x3_interior3_o1_p1(const int16_t *restrict px0, const int16_t *
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
   }
 }

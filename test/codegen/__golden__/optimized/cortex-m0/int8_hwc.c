@@ -139,15 +139,15 @@ static inline int32_t int8_hwc_seed(int o)
 static void int8_hwc_rows0_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    int32_t a0_0 = int8_hwc_seed(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int8_t *pr = px;
         const int8_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0] + INT8_HWC_INPUT_OFFSET;
             const int32_t x1 = (int32_t)pr[4] + INT8_HWC_INPUT_OFFSET;
             {
@@ -161,8 +161,8 @@ static void int8_hwc_rows0_o1_p1(const int8_t *restrict px0, const int8_t *restr
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish(a0_0, o);
     }
   }
 }
@@ -171,13 +171,13 @@ static void int8_hwc_rows0_o1_p1(const int8_t *restrict px0, const int8_t *restr
 static void int8_hwc_band1_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0 + 0);
+    int32_t a0_0 = int8_hwc_seed(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel row 1 */
             const int32_t x0 = (int32_t)px[0] + INT8_HWC_INPUT_OFFSET;
             const int32_t x1 = (int32_t)px[4] + INT8_HWC_INPUT_OFFSET;
@@ -214,8 +214,8 @@ static void int8_hwc_band1_o1_p1(const int8_t *restrict px0, const int8_t *restr
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish(a0_0, o);
     }
   }
 }
@@ -224,13 +224,13 @@ static void int8_hwc_band1_o1_p1(const int8_t *restrict px0, const int8_t *restr
 static void int8_hwc_column2_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0 + 0);
+    int32_t a0_0 = int8_hwc_seed(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel column 1 */
             const int32_t x0 = (int32_t)px[0] + INT8_HWC_INPUT_OFFSET;
             const int32_t x1 = (int32_t)px[40] + INT8_HWC_INPUT_OFFSET;
@@ -267,8 +267,8 @@ static void int8_hwc_column2_o1_p1(const int8_t *restrict px0, const int8_t *res
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = int8_hwc_finish(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish(a0_0, o);
     }
   }
 }
@@ -277,13 +277,13 @@ static void int8_hwc_column2_o1_p1(const int8_t *restrict px0, const int8_t *res
 static void int8_hwc_interior3_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_interior_seed_of(o0 + 0);
+    int32_t a0_0 = int8_hwc_interior_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 2 * 1, px += 2 * 1 * CI_STRIDE, w += 2 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 18) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[4];
@@ -388,8 +388,8 @@ static void int8_hwc_interior3_o1_p1(const int8_t *restrict px0, const int8_t *r
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish(a0_0, o);
     }
   }
 }

@@ -96,15 +96,15 @@ static inline int32_t q15_pairs_hwc_q_finish(int64_t acc)
 static void q15_pairs_hwc_rows0_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[4];
             const int32_t x2 = (int32_t)pr[8];
@@ -123,8 +123,8 @@ static void q15_pairs_hwc_rows0_o1_p1(const int16_t *restrict px0, const int16_t
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
     }
   }
 }
@@ -133,15 +133,15 @@ static void q15_pairs_hwc_rows0_o1_p1(const int16_t *restrict px0, const int16_t
 static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[4];
             {
@@ -155,8 +155,8 @@ static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int16_t
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
     }
   }
 }
@@ -165,13 +165,13 @@ static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int16_t
 static void q15_pairs_hwc_interior2_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
+    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 2 * 1, px += 2 * 1 * CI_STRIDE, w += 2 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 18) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[4];
@@ -276,8 +276,8 @@ static void q15_pairs_hwc_interior2_o1_p1(const int16_t *restrict px0, const int
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
     }
   }
 }
@@ -286,13 +286,13 @@ static void q15_pairs_hwc_interior2_o1_p1(const int16_t *restrict px0, const int
 static void q15_pairs_hwc_column3_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0 + 0);
+    int64_t a0_0 = q15_pairs_hwc_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel column 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[36];
@@ -329,8 +329,8 @@ static void q15_pairs_hwc_column3_o1_p1(const int16_t *restrict px0, const int16
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish(a0_0);
     }
   }
 }

@@ -86,13 +86,13 @@ static inline int64_t q31_hwc_seed(int o)
 static void q31_hwc_column0_o1_p1(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int32_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q31_hwc_seed(o0 + 0);
+    int64_t a0_0 = q31_hwc_seed(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 6) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 6) {
         { /* kernel column 1 */
             const int64_t x0 = (int64_t)px[0];
             const int64_t x1 = (int64_t)px[20];
@@ -119,8 +119,8 @@ static void q31_hwc_column0_o1_p1(const int32_t *restrict px0, const int32_t *re
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = q31_hwc_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q31_hwc_finish(a0_0);
     }
   }
 }
@@ -129,13 +129,13 @@ static void q31_hwc_column0_o1_p1(const int32_t *restrict px0, const int32_t *re
 static void q31_hwc_interior1_o1_p1(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int32_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q31_hwc_seed(o0 + 0);
+    int64_t a0_0 = q31_hwc_seed(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 2 * 1, px += 2 * 1 * CI_STRIDE, w += 2 * 6) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 12) {
         { /* kernel row 0 */
             const int64_t x0 = (int64_t)px[0];
             const int64_t x1 = (int64_t)px[2];
@@ -206,8 +206,8 @@ static void q31_hwc_interior1_o1_p1(const int32_t *restrict px0, const int32_t *
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q31_hwc_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q31_hwc_finish(a0_0);
     }
   }
 }
@@ -216,15 +216,15 @@ static void q31_hwc_interior1_o1_p1(const int32_t *restrict px0, const int32_t *
 static void q31_hwc_rows2_o1_p1(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int32_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q31_hwc_seed(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 6) {
+    int64_t a0_0 = q31_hwc_seed(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 6) {
         const int32_t *pr = px;
         const int32_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int64_t x0 = (int64_t)pr[0];
             const int64_t x1 = (int64_t)pr[2];
             {
@@ -238,8 +238,8 @@ static void q31_hwc_rows2_o1_p1(const int32_t *restrict px0, const int32_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q31_hwc_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q31_hwc_finish(a0_0);
     }
   }
 }
@@ -248,13 +248,13 @@ static void q31_hwc_rows2_o1_p1(const int32_t *restrict px0, const int32_t *rest
 static void q31_hwc_band3_o1_p1(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int32_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q31_hwc_seed(o0 + 0);
+    int64_t a0_0 = q31_hwc_seed(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 6) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 6) {
         { /* kernel row 0 */
             const int64_t x0 = (int64_t)px[0];
             const int64_t x1 = (int64_t)px[2];
@@ -274,8 +274,8 @@ static void q31_hwc_band3_o1_p1(const int32_t *restrict px0, const int32_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q31_hwc_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q31_hwc_finish(a0_0);
     }
   }
 }

@@ -82,15 +82,15 @@ static inline int32_t q7_floor_shiftleft_seed(int o)
 static void q7_floor_shiftleft_rows0_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 2) {
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 2) {
         const int8_t *pr = px;
         const int8_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[1];
             {
@@ -104,8 +104,8 @@ static void q7_floor_shiftleft_rows0_o1_p1(const int8_t *restrict px0, const int
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
   }
 }
@@ -114,15 +114,15 @@ static void q7_floor_shiftleft_rows0_o1_p1(const int8_t *restrict px0, const int
 static void q7_floor_shiftleft_rows1_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 2) {
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 2) {
         const int8_t *pr = px;
         const int8_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             {
                 const int32_t w0 = wr[0];
@@ -131,8 +131,8 @@ static void q7_floor_shiftleft_rows1_o1_p1(const int8_t *restrict px0, const int
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
   }
 }
@@ -141,13 +141,13 @@ static void q7_floor_shiftleft_rows1_o1_p1(const int8_t *restrict px0, const int
 static void q7_floor_shiftleft_interior2_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 3 * 1, px += 3 * 1 * CI_STRIDE, w += 3 * 2) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 3, px += 3 * CI_STRIDE, w += 6) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[1];
@@ -186,8 +186,8 @@ static void q7_floor_shiftleft_interior2_o1_p1(const int8_t *restrict px0, const
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
   }
 }
@@ -196,13 +196,13 @@ static void q7_floor_shiftleft_interior2_o1_p1(const int8_t *restrict px0, const
 static void q7_floor_shiftleft_column3_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 2) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 2) {
         { /* kernel column 0 */
             const int32_t x0 = (int32_t)px[0];
             {
@@ -212,8 +212,8 @@ static void q7_floor_shiftleft_column3_o1_p1(const int8_t *restrict px0, const i
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
   }
 }

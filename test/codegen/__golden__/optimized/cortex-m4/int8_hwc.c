@@ -175,23 +175,23 @@ static int8_t int8_hwc_finish_call(int32_t acc, int o)
 static void int8_hwc_rows0_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0 + 0);
+    int32_t a0_0 = int8_hwc_seed(o0);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 4, px += 4 * CI_STRIDE, w += 36) {
         const int8_t *pr = px;
         const int8_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1 * 4) {
-            const int32_t x0 = int8_hwc_word(pr + 0);
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 4) {
+            const int32_t x0 = int8_hwc_word(pr);
             const int32_t x0e = __sxtab16(OFFSET_PAIR, x0);
             const int32_t x0o = int8_hwc_odd_offset(x0);
             const int32_t x1 = int8_hwc_word(pr + 4);
             const int32_t x1e = __sxtab16(OFFSET_PAIR, x1);
             const int32_t x1o = int8_hwc_odd_offset(x1);
             {
-                const int32_t w0 = int8_hwc_word(wr + 0);
+                const int32_t w0 = int8_hwc_word(wr);
                 const int32_t w0e = __sxtb16(w0);
                 const int32_t w0o = int8_hwc_odd(w0);
                 a0_0 = __smlad(x0e, w0e, a0_0);
@@ -207,8 +207,8 @@ static void int8_hwc_rows0_o1_p1(const int8_t *restrict px0, const int8_t *restr
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a0_0, o);
     }
   }
 }
@@ -221,15 +221,15 @@ static void int8_hwc_rows1_o1_p4(const int8_t *restrict px0, const int8_t *restr
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0 + 0);
-    int32_t a0_1 = int8_hwc_seed(o0 + 0);
-    int32_t a0_2 = int8_hwc_seed(o0 + 0);
-    int32_t a0_3 = int8_hwc_seed(o0 + 0);
+    int32_t a0_0 = int8_hwc_seed(o0);
+    int32_t a0_1 = int8_hwc_seed(o0);
+    int32_t a0_2 = int8_hwc_seed(o0);
+    int32_t a0_3 = int8_hwc_seed(o0);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 4, px += 4 * CI_STRIDE, w += 36) {
         const int8_t *pr = px;
         const int8_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1 * 4) {
-            const int32_t x0 = int8_hwc_word(pr + 0);
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 4) {
+            const int32_t x0 = int8_hwc_word(pr);
             const int32_t x0e = __sxtab16(OFFSET_PAIR, x0);
             const int32_t x0o = int8_hwc_odd_offset(x0);
             const int32_t x1 = int8_hwc_word(pr + 4);
@@ -248,7 +248,7 @@ static void int8_hwc_rows1_o1_p4(const int8_t *restrict px0, const int8_t *restr
             const int32_t x5e = __sxtab16(OFFSET_PAIR, x5);
             const int32_t x5o = int8_hwc_odd_offset(x5);
             {
-                const int32_t w0 = int8_hwc_word(wr + 0);
+                const int32_t w0 = int8_hwc_word(wr);
                 const int32_t w0e = __sxtb16(w0);
                 const int32_t w0o = int8_hwc_odd(w0);
                 a0_0 = __smlad(x0e, w0e, a0_0);
@@ -289,19 +289,19 @@ static void int8_hwc_rows1_o1_p4(const int8_t *restrict px0, const int8_t *restr
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a0_0, o);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = int8_hwc_finish_call(a0_1, o);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = int8_hwc_finish_call(a0_2, o);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 3) = int8_hwc_finish_call(a0_3, o);
     }
   }
@@ -315,13 +315,13 @@ static void int8_hwc_column2_o1_p2(const int8_t *restrict px0, const int8_t *res
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0 + 0);
-    int32_t a0_1 = int8_hwc_seed(o0 + 0);
+    int32_t a0_0 = int8_hwc_seed(o0);
+    int32_t a0_1 = int8_hwc_seed(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 4, px += 1 * 4 * CI_STRIDE, w += 1 * 36) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 4, px += 4 * CI_STRIDE, w += 36) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel column 1 */
-            const int32_t x0 = int8_hwc_word(px + 0);
+            const int32_t x0 = int8_hwc_word(px);
             const int32_t x0e = __sxtab16(OFFSET_PAIR, x0);
             const int32_t x0o = int8_hwc_odd_offset(x0);
             const int32_t x1 = int8_hwc_word(px + 40);
@@ -334,7 +334,7 @@ static void int8_hwc_column2_o1_p2(const int8_t *restrict px0, const int8_t *res
             const int32_t x3e = __sxtab16(OFFSET_PAIR, x3);
             const int32_t x3o = int8_hwc_odd_offset(x3);
             {
-                const int32_t w0 = int8_hwc_word(w + 0);
+                const int32_t w0 = int8_hwc_word(w);
                 const int32_t w0e = __sxtb16(w0);
                 const int32_t w0o = int8_hwc_odd(w0);
                 a0_0 = __smlad(x0e, w0e, a0_0);
@@ -404,11 +404,11 @@ static void int8_hwc_column2_o1_p2(const int8_t *restrict px0, const int8_t *res
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = int8_hwc_finish_call(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a0_0, o);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy + 1, ox) = int8_hwc_finish_call(a0_1, o);
     }
   }
@@ -422,15 +422,15 @@ static void int8_hwc_interior3_o1_p4(const int8_t *restrict px0, const int8_t *r
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_interior_seed_of(o0 + 0);
-    int32_t a0_1 = int8_hwc_interior_seed_of(o0 + 0);
-    int32_t a0_2 = int8_hwc_interior_seed_of(o0 + 0);
-    int32_t a0_3 = int8_hwc_interior_seed_of(o0 + 0);
+    int32_t a0_0 = int8_hwc_interior_seed_of(o0);
+    int32_t a0_1 = int8_hwc_interior_seed_of(o0);
+    int32_t a0_2 = int8_hwc_interior_seed_of(o0);
+    int32_t a0_3 = int8_hwc_interior_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 4, px += 1 * 4 * CI_STRIDE, w += 1 * 36) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 4, px += 4 * CI_STRIDE, w += 36) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 0 */
-            const int32_t x0 = int8_hwc_word(px + 0);
+            const int32_t x0 = int8_hwc_word(px);
             const int32_t x0e = __sxtb16(x0);
             const int32_t x0o = int8_hwc_odd(x0);
             const int32_t x1 = int8_hwc_word(px + 4);
@@ -449,7 +449,7 @@ static void int8_hwc_interior3_o1_p4(const int8_t *restrict px0, const int8_t *r
             const int32_t x5e = __sxtb16(x5);
             const int32_t x5o = int8_hwc_odd(x5);
             {
-                const int32_t w0 = int8_hwc_word(w + 0);
+                const int32_t w0 = int8_hwc_word(w);
                 const int32_t w0e = __sxtb16(w0);
                 const int32_t w0o = int8_hwc_odd(w0);
                 a0_0 = __smlad(x0e, w0e, a0_0);
@@ -608,19 +608,19 @@ static void int8_hwc_interior3_o1_p4(const int8_t *restrict px0, const int8_t *r
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish(a0_0, o);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = int8_hwc_finish(a0_1, o);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = int8_hwc_finish(a0_2, o);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 3) = int8_hwc_finish(a0_3, o);
     }
   }

@@ -110,19 +110,19 @@ static void q15_pairs_hwc_rows0_o1_p3(const int16_t *restrict px0, const int32_t
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_1s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_1l = (uint32_t)a0_1s;
     uint32_t a0_1h = (uint32_t)((uint64_t)a0_1s >> 32);
-    const int64_t a0_2s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_2s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_2l = (uint32_t)a0_2s;
     uint32_t a0_2h = (uint32_t)((uint64_t)a0_2s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int32_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = PAIR(pr, 0);
             const int32_t x1 = PAIR(pr, 4);
             const int32_t x2 = PAIR(pr, 8);
@@ -149,15 +149,15 @@ static void q15_pairs_hwc_rows0_o1_p3(const int16_t *restrict px0, const int32_t
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_2h << 32) | a0_2l));
     }
   }
@@ -167,17 +167,17 @@ static void q15_pairs_hwc_rows0_o1_p3(const int16_t *restrict px0, const int32_t
 static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int32_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int32_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = PAIR(pr, 0);
             const int32_t x1 = PAIR(pr, 4);
             const int32_t x2 = PAIR(pr, 8);
@@ -196,8 +196,8 @@ static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int32_t
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
@@ -206,17 +206,17 @@ static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int32_t
 static void q15_pairs_hwc_rows2_o1_p1(const int16_t *restrict px0, const int32_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int32_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = PAIR(pr, 0);
             const int32_t x1 = PAIR(pr, 4);
             {
@@ -230,8 +230,8 @@ static void q15_pairs_hwc_rows2_o1_p1(const int16_t *restrict px0, const int32_t
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
@@ -244,17 +244,17 @@ static void q15_pairs_hwc_interior3_o1_p3(const int16_t *restrict px0, const int
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_1s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_1l = (uint32_t)a0_1s;
     uint32_t a0_1h = (uint32_t)((uint64_t)a0_1s >> 32);
-    const int64_t a0_2s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_2s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_2l = (uint32_t)a0_2s;
     uint32_t a0_2h = (uint32_t)((uint64_t)a0_2s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 2, px += 1 * 2 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 9) {
         { /* kernel row 0 */
             const int32_t x0 = PAIR(px, 0);
             const int32_t x1 = PAIR(px, 4);
@@ -332,15 +332,15 @@ static void q15_pairs_hwc_interior3_o1_p3(const int16_t *restrict px0, const int
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_2h << 32) | a0_2l));
     }
   }
@@ -350,15 +350,15 @@ static void q15_pairs_hwc_interior3_o1_p3(const int16_t *restrict px0, const int
 static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int32_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 2 * 2, px += 2 * 2 * CI_STRIDE, w += 2 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 4, px += 4 * CI_STRIDE, w += 18) {
         { /* kernel row 0 */
             const int32_t x0 = PAIR(px, 0);
             const int32_t x1 = PAIR(px, 4);
@@ -463,8 +463,8 @@ static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
@@ -473,15 +473,15 @@ static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int
 static void q15_pairs_hwc_column5_o1_p1(const int16_t *restrict px0, const int32_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 2, px += 1 * 2 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 9) {
         { /* kernel column 0 */
             const int32_t x0 = PAIR(px, 0);
             const int32_t x1 = PAIR(px, 36);
@@ -518,8 +518,8 @@ static void q15_pairs_hwc_column5_o1_p1(const int16_t *restrict px0, const int32
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }

@@ -86,11 +86,11 @@ static void q7_floor_shiftleft_rows0_o2_p2(const int8_t *restrict px0, const int
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
-    int32_t a0_1 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
+    int32_t a0_1 = q7_floor_shiftleft_seed(o0);
     int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
     int32_t a1_1 = q7_floor_shiftleft_seed(o0 + 1);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 4) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         const int8_t *pr = px;
         const int8_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
@@ -117,16 +117,16 @@ static void q7_floor_shiftleft_rows0_o2_p2(const int8_t *restrict px0, const int
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = q7_floor_shiftleft_finish(a0_1);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a1_0);
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a1_0);
     }
     {
         const int o = o0 + 1;
@@ -139,13 +139,13 @@ static void q7_floor_shiftleft_rows0_o2_p2(const int8_t *restrict px0, const int
 static void q7_floor_shiftleft_rows1_o2_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
     int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 4) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         const int8_t *pr = px;
         const int8_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
@@ -166,12 +166,12 @@ static void q7_floor_shiftleft_rows1_o2_p1(const int8_t *restrict px0, const int
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a1_0);
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a1_0);
     }
   }
 }
@@ -180,13 +180,13 @@ static void q7_floor_shiftleft_rows1_o2_p1(const int8_t *restrict px0, const int
 static void q7_floor_shiftleft_rows2_o2_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
     int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 4) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         const int8_t *pr = px;
         const int8_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
@@ -200,12 +200,12 @@ static void q7_floor_shiftleft_rows2_o2_p1(const int8_t *restrict px0, const int
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a1_0);
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a1_0);
     }
   }
 }
@@ -218,12 +218,12 @@ static void q7_floor_shiftleft_interior3_o2_p2(const int8_t *restrict px0, const
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
-    int32_t a0_1 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
+    int32_t a0_1 = q7_floor_shiftleft_seed(o0);
     int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
     int32_t a1_1 = q7_floor_shiftleft_seed(o0 + 1);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 3 * 1, px += 3 * 1 * CI_STRIDE, w += 3 * 4) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 3, px += 3 * CI_STRIDE, w += 12) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x2 = (int32_t)px[1];
@@ -292,16 +292,16 @@ static void q7_floor_shiftleft_interior3_o2_p2(const int8_t *restrict px0, const
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = q7_floor_shiftleft_finish(a0_1);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a1_0);
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a1_0);
     }
     {
         const int o = o0 + 1;
@@ -314,14 +314,14 @@ static void q7_floor_shiftleft_interior3_o2_p2(const int8_t *restrict px0, const
 static void q7_floor_shiftleft_interior4_o2_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
     int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 3 * 1, px += 3 * 1 * CI_STRIDE, w += 3 * 4) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 3, px += 3 * CI_STRIDE, w += 12) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[1];
@@ -372,12 +372,12 @@ static void q7_floor_shiftleft_interior4_o2_p1(const int8_t *restrict px0, const
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a1_0);
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a1_0);
     }
   }
 }
@@ -390,12 +390,12 @@ static void q7_floor_shiftleft_column5_o2_p2(const int8_t *restrict px0, const i
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
-    int32_t a0_1 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
+    int32_t a0_1 = q7_floor_shiftleft_seed(o0);
     int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
     int32_t a1_1 = q7_floor_shiftleft_seed(o0 + 1);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 4) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         { /* kernel column 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[7];
@@ -410,16 +410,16 @@ static void q7_floor_shiftleft_column5_o2_p2(const int8_t *restrict px0, const i
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy + 1, ox) = q7_floor_shiftleft_finish(a0_1);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = q7_floor_shiftleft_finish(a1_0);
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a1_0);
     }
     {
         const int o = o0 + 1;
@@ -432,14 +432,14 @@ static void q7_floor_shiftleft_column5_o2_p2(const int8_t *restrict px0, const i
 static void q7_floor_shiftleft_column6_o2_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
     int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 4) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         { /* kernel column 0 */
             const int32_t x0 = (int32_t)px[0];
             {
@@ -451,12 +451,12 @@ static void q7_floor_shiftleft_column6_o2_p1(const int8_t *restrict px0, const i
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = q7_floor_shiftleft_finish(a1_0);
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a1_0);
     }
   }
 }

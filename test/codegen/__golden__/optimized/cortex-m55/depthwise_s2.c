@@ -111,13 +111,13 @@ static inline int32_t depthwise_s2_q_finish(int64_t acc)
 static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0);
     int64_t a1_0 = depthwise_s2_q_seed_of(o0 + 1);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
@@ -125,7 +125,7 @@ static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
             const int32_t x1 = pr[1];
             const int32_t x2 = pr[2];
             {
-                const int32_t w0 = depthwise_s2_word(wr + 0);
+                const int32_t w0 = depthwise_s2_word(wr);
                 a0_0 = depthwise_s2_smlalbb(x0, w0, a0_0);
                 a1_0 = depthwise_s2_smlalbt(x0, w0, a1_0);
             }
@@ -142,12 +142,12 @@ static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a1_0);
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish(a1_0);
     }
   }
 }
@@ -156,20 +156,20 @@ static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
 static void depthwise_s2_rows1_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0);
     int64_t a1_0 = depthwise_s2_q_seed_of(o0 + 1);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
             const int32_t x0 = pr[0];
             const int32_t x1 = pr[1];
             {
-                const int32_t w0 = depthwise_s2_word(wr + 0);
+                const int32_t w0 = depthwise_s2_word(wr);
                 a0_0 = depthwise_s2_smlalbb(x0, w0, a0_0);
                 a1_0 = depthwise_s2_smlalbt(x0, w0, a1_0);
             }
@@ -181,12 +181,12 @@ static void depthwise_s2_rows1_o2_p1(const int16_t *restrict px0, const int16_t 
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a1_0);
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish(a1_0);
     }
   }
 }
@@ -195,20 +195,20 @@ static void depthwise_s2_rows1_o2_p1(const int16_t *restrict px0, const int16_t 
 static void depthwise_s2_interior2_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0);
     int64_t a1_0 = depthwise_s2_q_seed_of(o0 + 1);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         { /* kernel row 0 */
             const int32_t x0 = px[0];
             const int32_t x1 = px[1];
             const int32_t x2 = px[2];
             {
-                const int32_t w0 = depthwise_s2_word(w + 0);
+                const int32_t w0 = depthwise_s2_word(w);
                 a0_0 = depthwise_s2_smlalbb(x0, w0, a0_0);
                 a1_0 = depthwise_s2_smlalbt(x0, w0, a1_0);
             }
@@ -265,12 +265,12 @@ static void depthwise_s2_interior2_o2_p1(const int16_t *restrict px0, const int1
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a1_0);
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish(a1_0);
     }
   }
 }
@@ -279,20 +279,20 @@ static void depthwise_s2_interior2_o2_p1(const int16_t *restrict px0, const int1
 static void depthwise_s2_column3_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0);
     int64_t a1_0 = depthwise_s2_q_seed_of(o0 + 1);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         { /* kernel column 0 */
             const int32_t x0 = px[0];
             const int32_t x1 = px[10];
             const int32_t x2 = px[20];
             {
-                const int32_t w0 = depthwise_s2_word(w + 0);
+                const int32_t w0 = depthwise_s2_word(w);
                 a0_0 = depthwise_s2_smlalbb(x0, w0, a0_0);
                 a1_0 = depthwise_s2_smlalbt(x0, w0, a1_0);
             }
@@ -329,12 +329,12 @@ static void depthwise_s2_column3_o2_p1(const int16_t *restrict px0, const int16_
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = (int16_t)depthwise_s2_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = (int16_t)depthwise_s2_q_finish(a1_0);
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish(a1_0);
     }
   }
 }

@@ -132,26 +132,26 @@ static inline int32_t edge3x3_q_finish(int64_t acc)
 static void edge3x3_rows0_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
-            const int32_t x0 = edge3x3_word(pr + 0);
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
+            const int32_t x0 = edge3x3_word(pr);
             {
-                const int32_t w0 = edge3x3_word(wr + 0);
+                const int32_t w0 = edge3x3_word(wr);
                 a0_0 = edge3x3_smlalbb(x0, w0, a0_0);
                 a0_0 = edge3x3_smlaltt(x0, w0, a0_0);
             }
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
   }
 }
@@ -164,16 +164,16 @@ static void edge3x3_band1_o1_p2(const int16_t *restrict px0, const int16_t *rest
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
-    int64_t a0_1 = edge3x3_q_seed_of(o0 + 0);
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
+    int64_t a0_1 = edge3x3_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 1 */
-            const int32_t x0 = edge3x3_word(px + 0);
+            const int32_t x0 = edge3x3_word(px);
             const int32_t x1 = edge3x3_word(px + 2);
             {
-                const int32_t w0 = edge3x3_word(w + 0);
+                const int32_t w0 = edge3x3_word(w);
                 const int32_t w1 = edge3x3_word(w + 1);
                 a0_0 = __smlald(x0, w0, a0_0);
                 a0_0 = edge3x3_smlalbt(x1, w1, a0_0);
@@ -195,11 +195,11 @@ static void edge3x3_band1_o1_p2(const int16_t *restrict px0, const int16_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish(a0_1);
     }
   }
@@ -213,16 +213,16 @@ static void edge3x3_interior2_o1_p2(const int16_t *restrict px0, const int16_t *
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
-    int64_t a0_1 = edge3x3_q_seed_of(o0 + 0);
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
+    int64_t a0_1 = edge3x3_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 0 */
-            const int32_t x0 = edge3x3_word(px + 0);
+            const int32_t x0 = edge3x3_word(px);
             const int32_t x1 = edge3x3_word(px + 2);
             {
-                const int32_t w0 = edge3x3_word(w + 0);
+                const int32_t w0 = edge3x3_word(w);
                 const int32_t w1 = edge3x3_word(w + 1);
                 a0_0 = __smlald(x0, w0, a0_0);
                 a0_0 = edge3x3_smlalbt(x1, w1, a0_0);
@@ -256,11 +256,11 @@ static void edge3x3_interior2_o1_p2(const int16_t *restrict px0, const int16_t *
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish(a0_1);
     }
   }

@@ -111,17 +111,17 @@ static void q15_chw_rows_interior0_o1_p3(const int16_t *restrict px0, const int3
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_chw_rows_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_chw_rows_q_seed_of(o0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = q15_chw_rows_q_seed_of(o0 + 0);
+    const int64_t a0_1s = q15_chw_rows_q_seed_of(o0);
     uint32_t a0_1l = (uint32_t)a0_1s;
     uint32_t a0_1h = (uint32_t)((uint64_t)a0_1s >> 32);
-    const int64_t a0_2s = q15_chw_rows_q_seed_of(o0 + 0);
+    const int64_t a0_2s = q15_chw_rows_q_seed_of(o0);
     uint32_t a0_2l = (uint32_t)a0_2s;
     uint32_t a0_2h = (uint32_t)((uint64_t)a0_2s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 2, px += 1 * 2 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 9) {
         { /* kernel row 0 */
             const int32_t x0 = PAIR(px, 0);
             const int32_t x1 = PAIR(px, 6);
@@ -199,15 +199,15 @@ static void q15_chw_rows_interior0_o1_p3(const int16_t *restrict px0, const int3
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a0_2h << 32) | a0_2l));
     }
   }
