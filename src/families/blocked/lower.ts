@@ -121,7 +121,7 @@ export function lowerBlocked(m: KernelModel, k: BlockedKernel, ctx: PlanContext)
     define('PAD_TOP', m.pad.top), define('PAD_LEFT', m.pad.left),
     define('CI_STRIDE', opt.ciStride), define('ROW_STRIDE', opt.rowStride), define('PIXEL_STRIDE', pixelStride),
     ...(anyVertical ? [define('COLUMN_STRIDE', pm.strideH * pm.inW * (pm.layout === 'hwc' ? pm.inC : 1))] : []),
-    define('BLOCK_CHANNELS', opt.ob), define('TAIL_CHANNELS', Math.max(1, opt.tailSize)), define('FULL_BLOCKS', opt.fullBlocks),
+    define('BLOCK_CHANNELS', opt.ob), ...(opt.tailSize > 0 ? [define('TAIL_CHANNELS', opt.tailSize)] : []), define('FULL_BLOCKS', opt.fullBlocks),
     define('BLOCK_WEIGHTS', (slots(opt.ob) * m.inPerGroup * m.kH * m.kW * opt.weightStride) / unit),
     define('GROUP_WEIGHTS', ((opt.fullBlocks * slots(opt.ob) + slots(opt.tailSize)) * m.inPerGroup * m.kH * m.kW * opt.weightStride) / unit),
     define('GROUP_INPUT', m.inPerGroup * opt.ciStride),

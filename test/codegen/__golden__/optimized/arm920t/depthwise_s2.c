@@ -40,7 +40,6 @@
 #define ROW_STRIDE 10
 #define PIXEL_STRIDE 2
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 2
 #define BLOCK_WEIGHTS 9
 #define GROUP_WEIGHTS 18

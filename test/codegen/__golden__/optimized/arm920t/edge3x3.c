@@ -34,7 +34,6 @@
 #define ROW_STRIDE 16
 #define PIXEL_STRIDE 1
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 8
 #define BLOCK_WEIGHTS 27
 #define GROUP_WEIGHTS 216

@@ -34,7 +34,6 @@
 #define ROW_STRIDE 15
 #define PIXEL_STRIDE 1
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 4
 #define BLOCK_WEIGHTS 54
 #define GROUP_WEIGHTS 216

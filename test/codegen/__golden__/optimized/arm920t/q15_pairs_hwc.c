@@ -34,7 +34,6 @@
 #define ROW_STRIDE 36
 #define PIXEL_STRIDE 4
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 6
 #define BLOCK_WEIGHTS 36
 #define GROUP_WEIGHTS 216

@@ -54,7 +54,6 @@ static inline int32_t depthwise_s2_word(const int16_t *p)
 #define PIXEL_STRIDE 2
 #define COLUMN_STRIDE 20
 #define BLOCK_CHANNELS 2
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 1
 #define BLOCK_WEIGHTS 18
 #define GROUP_WEIGHTS 18

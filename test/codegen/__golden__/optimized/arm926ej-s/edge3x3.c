@@ -54,7 +54,6 @@ static inline int32_t edge3x3_word(const int16_t *p)
 #define PIXEL_STRIDE 1
 #define COLUMN_STRIDE 16
 #define BLOCK_CHANNELS 2
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 4
 #define BLOCK_WEIGHTS 54
 #define GROUP_WEIGHTS 216

@@ -62,7 +62,6 @@ static inline int32_t q15_chw_rows_word(const int16_t *p)
 #define ROW_STRIDE 15
 #define PIXEL_STRIDE 1
 #define BLOCK_CHANNELS 2
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 2
 #define BLOCK_WEIGHTS 108
 #define GROUP_WEIGHTS 216

@@ -62,7 +62,6 @@ static inline int32_t q15_pairs_hwc_word(const int16_t *p)
 #define ROW_STRIDE 36
 #define PIXEL_STRIDE 4
 #define BLOCK_CHANNELS 2
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 3
 #define BLOCK_WEIGHTS 72
 #define GROUP_WEIGHTS 216

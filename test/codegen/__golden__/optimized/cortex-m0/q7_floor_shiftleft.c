@@ -36,7 +36,6 @@
 #define PIXEL_STRIDE 2
 #define COLUMN_STRIDE 7
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 2
 #define BLOCK_WEIGHTS 6
 #define GROUP_WEIGHTS 12

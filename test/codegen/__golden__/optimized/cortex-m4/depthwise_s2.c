@@ -60,7 +60,6 @@ static inline int64_t depthwise_s2_smlalbt(int32_t x, int32_t w, int64_t acc)
 #define PIXEL_STRIDE 2
 #define COLUMN_STRIDE 20
 #define BLOCK_CHANNELS 2
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 1
 #define BLOCK_WEIGHTS 18
 #define GROUP_WEIGHTS 18

@@ -64,7 +64,6 @@ static inline int32_t int8_hwc_odd_offset(int32_t v)
 #define PIXEL_STRIDE 4
 #define COLUMN_STRIDE 40
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 8
 #define BLOCK_WEIGHTS 36
 #define GROUP_WEIGHTS 288

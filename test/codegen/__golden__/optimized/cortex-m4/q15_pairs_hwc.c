@@ -53,7 +53,6 @@ static inline int32_t q15_pairs_hwc_pair(const int16_t *p)
 #define PIXEL_STRIDE 4
 #define COLUMN_STRIDE 36
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 6
 #define BLOCK_WEIGHTS 18
 #define GROUP_WEIGHTS 108

@@ -72,7 +72,6 @@ static inline int64_t edge3x3_smlaltt(int32_t x, int32_t w, int64_t acc)
 #define ROW_STRIDE 16
 #define PIXEL_STRIDE 1
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 8
 #define BLOCK_WEIGHTS 27
 #define GROUP_WEIGHTS 216

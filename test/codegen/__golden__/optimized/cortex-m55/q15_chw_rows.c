@@ -51,7 +51,6 @@ static inline int32_t q15_chw_rows_pair(const int16_t *p)
 #define ROW_STRIDE 102
 #define PIXEL_STRIDE 6
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 4
 #define BLOCK_WEIGHTS 27
 #define GROUP_WEIGHTS 108
