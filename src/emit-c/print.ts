@@ -84,11 +84,13 @@ class Printer {
     const w = this.w;
     w.comment(0, t.doc);
     w.line(0, `struct ${t.struct} {`);
-    for (const g of t.fieldGroups) w.line(INDENT, `${g.type} ${g.names.join(', ')};`);
+    for (const g of t.fields) w.line(INDENT, `${g.type} ${g.names.join(', ')}; /* ${g.doc} */`);
     w.line(0, '};');
+    w.line(0, `#define ${t.none.name} ${t.none.value} /* ${t.none.doc} */`);
     w.line(0, '');
     w.line(0, `static const struct ${t.struct} ${t.name}[${t.count}] = {`);
-    for (const r of t.rows) w.line(INDENT, `{ ${r.values.join(', ')} }, /* ${r.doc} */`);
+    w.line(INDENT, `/* ${t.fields.flatMap((g) => g.names).join(', ')} */`);
+    for (const r of t.rows) w.line(INDENT, `{ ${r.values.map((v) => (v === null ? t.none.name : String(v))).join(', ')} }, /* ${r.doc} */`);
     w.line(0, '};');
   }
 

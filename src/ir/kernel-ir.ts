@@ -213,14 +213,18 @@ export interface Table {
   isStatic?: boolean;
 }
 
-/** The blocked family's region table: a struct of small fields, one row per region. */
+/**
+ * The blocked family's region table: a struct of small fields (each group of fields with a line of its own saying what
+ * it is), one row per region; `none` names the value of a function field where a region has no such function.
+ */
 export interface RegionTable {
   struct: string;
   name: string;
-  /** Struct fields, in groups (one declaration line each). */
-  fieldGroups: { type: CScalar; names: string[] }[];
+  fields: { type: CScalar; names: string[]; doc: string }[];
+  none: { name: string; value: number; doc: string };
   count: string;
-  rows: { values: number[]; doc: string }[];
+  /** Field values in struct order; null: `none`. */
+  rows: { values: (number | null)[]; doc: string }[];
   doc: Comment;
 }
 

@@ -22,8 +22,6 @@ interface RunContext {
 }
 
 const reg = (field: string): Expr => member('reg', field);
-/** Function number 255: a region with no function there. */
-const NO_FN = 255;
 
 export function runItems(m: KernelModel, k: BlockedKernel, c: RunContext): Item[] {
   const opt = k.opt;
@@ -35,18 +33,23 @@ export function runItems(m: KernelModel, k: BlockedKernel, c: RunContext): Item[
   const items: Item[] = [];
 
   /* the region table */
-  const fnIndex = (n: string | undefined) => (n ? opt.fns.findIndex((f) => f.fn === n) : NO_FN);
+  const fnIndex = (n: string | undefined) => (n ? opt.fns.findIndex((f) => f.fn === n) : null);
   const coordType: CScalar = Math.max(m.outH, m.outW) > 255 ? 'unsigned short' : 'unsigned char';
   items.push({ k: 'region-table', table: {
     struct: regionStruct, name: `${m.name}_regions`, count: 'REGIONS',
-    doc: comment('star', 'A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,',
-      'its pixel block, and its functions: pixel blocks and the row\'s remainder (single pixels, or one block of tail_pb),',
-      'for full and tail channel blocks.'),
-    fieldGroups: [
-      { type: coordType, names: ['y_lo', 'y_hi', 'x_lo', 'x_hi', 'ky_lo', 'kx_lo', 'rows', 'has_cols', 'pb',
-        ...(c.anyLead ? ['lead'] : []), ...(c.anyVertical ? ['vertical'] : []), ...(c.anyBlockTail ? ['tail_pb'] : [])] },
-      { type: 'unsigned char', names: ['main', 'tail', 'main_tail_channels', 'tail_tail_channels'] },
+    doc: comment('line', 'A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it.'),
+    fields: [
+      { type: coordType, names: ['y_lo', 'y_hi', 'x_lo', 'x_hi'], doc: 'its outputs: rows y_lo..y_hi, columns x_lo..x_hi' },
+      { type: coordType, names: ['ky_lo', 'kx_lo'], doc: 'its first valid kernel row and column' },
+      { type: coordType, names: ['rows', 'has_cols'], doc: 'how many kernel rows are valid; whether any kernel column is' },
+      { type: coordType, names: ['pb'], doc: 'output pixels per block' },
+      ...(c.anyLead ? [{ type: coordType, names: ['lead'], doc: 'a row starting off a 32-bit word runs its first pixel alone (input words)' }] : []),
+      ...(c.anyVertical ? [{ type: coordType, names: ['vertical'], doc: 'its pixel blocks run down each output column (a side band)' }] : []),
+      ...(c.anyBlockTail ? [{ type: coordType, names: ['tail_pb'], doc: 'pixels per call of the row\'s remainder' }] : []),
+      { type: 'unsigned char', names: ['main', 'tail'], doc: 'its block functions (by number) for pixel blocks and for the remainder' },
+      { type: 'unsigned char', names: ['main_tail_channels', 'tail_tail_channels'], doc: 'the same for the tail block of output channels' },
     ],
+    none: { name: 'NO_FN', value: 255, doc: 'no such function in this region' },
     rows: opt.regions.map((r) => ({
       values: [r.y.lo, r.y.hi, r.x.lo, r.x.hi, r.kyMin, r.kxMin, r.rows, r.x.valid.length > 0 ? 1 : 0, r.pb,
         ...(c.anyLead ? [r.lead ? 1 : 0] : []), ...(c.anyVertical ? [r.vertical ? 1 : 0] : []), ...(c.anyBlockTail ? [r.tailPb] : []),

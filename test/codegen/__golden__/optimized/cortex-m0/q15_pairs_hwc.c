@@ -334,23 +334,28 @@ static void q15_pairs_hwc_column3_o1_p1(const int16_t *restrict px0, const int16
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct q15_pairs_hwc_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char vertical; /* its pixel blocks run down each output column (a side band) */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct q15_pairs_hwc_region q15_pairs_hwc_regions[REGIONS] = {
-    { 0, 0, 0, 6, 1, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..6: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 7, 7, 1, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 7..7: kernel rows 1,2, columns 0,1 */
-    { 1, 7, 0, 6, 0, 0, 3, 1, 1, 0, 2, 2, 255, 255 }, /* rows 1..7, columns 0..6: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 7, 7, 7, 0, 0, 3, 1, 1, 1, 3, 3, 255, 255 }, /* rows 1..7, columns 7..7: kernel rows 0,1,2, columns 0,1, down the columns */
-    { 8, 8, 0, 6, 0, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 8..8, columns 0..6: kernel rows 0,1, columns 0,1,2 */
-    { 8, 8, 7, 7, 0, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 8..8, columns 7..7: kernel rows 0,1, columns 0,1 */
-    { 9, 9, 0, 6, 0, 0, 1, 1, 1, 0, 0, 0, 255, 255 }, /* rows 9..9, columns 0..6: kernel rows 0, columns 0,1,2 */
-    { 9, 9, 7, 7, 0, 0, 1, 1, 1, 0, 1, 1, 255, 255 }, /* rows 9..9, columns 7..7: kernel rows 0, columns 0,1 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 6, 1, 0, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 0..6: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 7, 7, 1, 0, 2, 1, 1, 0, 1, 1, NO_FN, NO_FN }, /* rows 0..0, columns 7..7: kernel rows 1,2, columns 0,1 */
+    { 1, 7, 0, 6, 0, 0, 3, 1, 1, 0, 2, 2, NO_FN, NO_FN }, /* rows 1..7, columns 0..6: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 7, 7, 7, 0, 0, 3, 1, 1, 1, 3, 3, NO_FN, NO_FN }, /* rows 1..7, columns 7..7: kernel rows 0,1,2, columns 0,1, down the columns */
+    { 8, 8, 0, 6, 0, 0, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 8..8, columns 0..6: kernel rows 0,1, columns 0,1,2 */
+    { 8, 8, 7, 7, 0, 0, 2, 1, 1, 0, 1, 1, NO_FN, NO_FN }, /* rows 8..8, columns 7..7: kernel rows 0,1, columns 0,1 */
+    { 9, 9, 0, 6, 0, 0, 1, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 9..9, columns 0..6: kernel rows 0, columns 0,1,2 */
+    { 9, 9, 7, 7, 0, 0, 1, 1, 1, 0, 1, 1, NO_FN, NO_FN }, /* rows 9..9, columns 7..7: kernel rows 0, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */

@@ -212,16 +212,20 @@ static void q15_chw_rows_interior0_o1_p3(const int16_t *restrict px0, const int3
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct q15_chw_rows_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct q15_chw_rows_region q15_chw_rows_regions[REGIONS] = {
-    { 0, 0, 0, 14, 0, 0, 3, 1, 3, 0, 0, 255, 255 }, /* rows 0..0, columns 0..14: kernel rows 0,1,2, columns 0,1,2 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 14, 0, 0, 3, 1, 3, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 0..14: kernel rows 0,1,2, columns 0,1,2 */
 };
 
 /* Calls block function number fn (the region table's numbering). */
