@@ -11,7 +11,8 @@
  *       identical / differs / only-in-base / only-in-new, the unified diff of each that differs, and a summary;
  *       exits 1 when anything differs. --variants / --targets: only those cases (a quicker check while working).
  *       --ignore-includes: system #include lines are compared apart (as each file's ordered list): a file whose only
- *       change is there is `includes`, and the summary counts each distinct change of its list once.
+ *       change is there (and in the empty lines around them) is `includes`; the summary counts each distinct change of
+ *       the lists once.
  *
  * It only calls the public generate() and loadSpec(), so the same script runs on any checkout.
  */
@@ -175,7 +176,9 @@ async function main(): Promise<void> {
         status = 'differs';
         if (a.ignoreIncludes) {
           const [xl, yl] = [x.split('\n'), y.split('\n')];
-          if (xl.filter((l) => !isInclude(l)).join('\n') === yl.filter((l) => !isInclude(l)).join('\n')) {
+          // without the include lines, and runs of empty lines as one (an include once had blank lines around it)
+          const rest = (ls: string[]) => ls.filter((l) => !isInclude(l)).join('\n').replace(/\n{3,}/g, '\n\n');
+          if (rest(xl) === rest(yl)) {
             status = 'includes';
             const key = `${xl.filter(isInclude).join(' ')} -> ${yl.filter(isInclude).join(' ')}`;
             includeChanges.set(key, (includeChanges.get(key) ?? 0) + 1);

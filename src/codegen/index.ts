@@ -8,15 +8,14 @@ import type { KernelModel } from '../spec/index.ts';
 import { macCount, qName } from '../spec/index.ts';
 import { planAccumulator, type AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
-import { chooseFamily } from './families.ts';
+import { chooseFamily } from '../families/index.ts';
 import { interiorRange } from './geometry.ts';
 import { findTarget, type IsaFeatures } from '../targets/index.ts';
 import { template } from './templates.ts';
 import { kernelFile } from '../emit-c/index.ts';
 import { referenceVariant } from '../families/reference/lower.ts';
 import { naiveVariant } from '../families/naive/lower.ts';
-import type { IrFamily, PlanContext } from '../families/family.ts';
-import type { KernelIR } from '../ir/kernel-ir.ts';
+import { lowerWith } from '../families/family.ts';
 
 const hostIsa: IsaFeatures = findTarget('host')!.features;
 
@@ -86,18 +85,21 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
   const optimize = opts.optimize ?? 'default';
   const family = variant === 'optimized' ? chooseFamily(m, plan, isa) : null;
   const ctx = { acc: plan, isa, optimize };
-  const ir = variant === 'reference' ? lowerWith(referenceVariant, m, ctx) : variant === 'naive' ? lowerWith(naiveVariant, m, ctx) : null;
+  const ir = variant === 'reference' ? lowerWith(referenceVariant, m, ctx) : variant === 'naive' ? lowerWith(naiveVariant, m, ctx)
+    : family?.kind === 'ir' ? lowerWith(family, m, ctx) : null;
   let view: ReturnType<typeof viewModel> & Record<string, unknown>;
   let cText: string;
   if (ir) {
     cText = kernelFile(ir);
-    view = { ...base, weightBytes: ir.memory.weightBytes, staticRamBytes: ir.memory.staticBytes, staticRamDoc: ir.memory.staticDoc,
-      ...(ir.optimizeLine ? { optimizeLine: ir.optimizeLine } : {}) };
+    view = {
+      ...base, weightBytes: ir.memory.weightBytes, staticRamBytes: ir.memory.staticBytes, staticRamDoc: ir.memory.staticDoc,
+      ...(family ? { family: family.name, variantSummary: `${family.name} family: ${family.summary}` } : {}),
+      ...(ir.optimizeLine ? { optimizeLine: ir.optimizeLine } : {}),
+    };
   } else {
-    view = family
-      ? { ...base, family: family.name, variantSummary: `${family.name} family: ${family.summary}`, ...family.view(m, plan, isa, { finishNeedsO: base.finishArgs === 'acc, o', optimize }) }
-      : base;
-    if (!family) throw new Error(`generate: the ${variant} variant has no lowering`);
+    if (family?.kind !== 'template') throw new Error(`generate: the ${variant} variant has no lowering`);
+    view = { ...base, family: family.name, variantSummary: `${family.name} family: ${family.summary}`,
+      ...family.view(m, plan, isa, { finishNeedsO: base.finishArgs === 'acc, o', optimize }) };
     cText = template(family.template)(view);
   }
   const files: GeneratedFile[] = [
@@ -121,11 +123,6 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
     plan,
     ram: { input: view.inputBytes, output: view.outputBytes, scratch: view.scratchBytes, static: 'staticRamBytes' in view ? Number(view.staticRamBytes) : 0 },
   };
-}
-
-/** Plan and lower with one family (or portable variant). */
-function lowerWith<P>(f: IrFamily<P>, m: KernelModel, ctx: PlanContext): KernelIR {
-  return f.lower(m, f.plan(m, ctx), ctx);
 }
 
 /** An integer as a macro body: negative values parenthesized. */

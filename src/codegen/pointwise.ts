@@ -17,30 +17,14 @@
 import type { KernelModel } from '../spec/index.ts';
 import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
 import { planAccumulator, type AccumulatorPlan } from './accumulator.ts';
-import type { FamilyContext, KernelFamily } from './families.ts';
+import type { TemplateContext as FamilyContext, TemplateFamily } from '../families/family.ts';
 import { cArrayRows, cInt } from './clit.ts';
 import { qFinish, qFinishView, type QFinish } from './qfinish.ts';
-import { foldedSeeds } from './optimized-view.ts';
-import { LANE2_SHIFT } from './optimized.ts';
+import { foldedSeeds } from '../families/seeds.ts';
+import { LANE2_SHIFT, lane2Fits } from '../families/lanes.ts';
 import { interiorRange } from './geometry.ts';
 
 export type MacForm = 'plain' | 'lane2' | 'pairO' | 'pairOW' | 'dual16' | 'quad8' | 'quad8w';
-
-/** lane2: bit position of the second pixel in the packed input register (the blocked family's), and the largest |lane sum| it allows. */
-export const LANE_SHIFT = LANE2_SHIFT;
-const LANE_LIMIT = 2 ** (LANE_SHIFT - 1);
-
-/** Whether every output channel's sum of raw products (seed apart) stays inside a lane: |sum| < 2^22. */
-function laneFits(m: KernelModel): boolean {
-  if (m.numeric.storage.bits !== 8) return false;
-  const maxAbs = 2 ** (m.numeric.storage.bits - 1);
-  for (let o = 0; o < m.outC; o++) {
-    let sumAbs = 0;
-    for (let c = 0; c < m.inC; c++) sumAbs += Math.abs(m.weights[o * m.inC + c]);
-    if (sumAbs * maxAbs >= LANE_LIMIT) return false;
-  }
-  return true;
-}
 
 /** Forms whose weights are the raw values in the order the loops read (one element per weight). */
 const rawWeights = (f: MacForm) => f === 'plain' || f === 'lane2';
@@ -101,9 +85,9 @@ export const formRows: readonly FormRow[] = [
   },
   {
     // x0 + x1*2^23 times w is x0*w + (x1*w)*2^23: with every channel's sum inside 2^22 the low 23 bits hold pixel
-    // 0's sum and the rest pixel 1's, exactly, so one SMLAL makes two MACs.
+    // 0's sum and the rest pixel 1's, exactly, so one SMLAL makes two MACs. The input offset is in the seeds.
     form: 'lane2', unit: 1, doc: 'SMLAL on two pixels of one int8 channel packed in a register (x0 + x1*2^23): two MACs per multiply, the 64-bit sum holds the two pixels\' sums in separate bit lanes',
-    when: (isa, m) => isa.longMultiply && isa.state !== 'thumb1' && isa.state !== 'host' && laneFits(m) && geometry(m).span >= 2 &&
+    when: (isa, m) => isa.longMultiply && isa.state !== 'thumb1' && isa.state !== 'host' && lane2Fits(m, false) && geometry(m).span >= 2 &&
       planAccumulator(m).accType === 'int32_t',
   },
   {
@@ -595,7 +579,7 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
         fn, size: c.size, pb, wType, split: acc64 && (form === 'pairO' || form === 'pairOW'), hasLoop: unrollSteps > 0, iters: unrollSteps > 0 ? c.steps / unrollSteps : 0,
         pxStep: advance ? 0 : unrollSteps * c.form.unit * ci, wStep: unrollSteps * wordsPerStep(c.form.form, c.size),
         ops: body.map(opFlags), hasKTail: c.kTail > 0, tailOps: tail.map(opFlags), accs, lanes, laneAccs,
-        laneShift: LANE_SHIFT, laneUp: 32 - LANE_SHIFT, laneScale: 2 ** LANE_SHIFT,
+        laneShift: LANE2_SHIFT, laneUp: 32 - LANE2_SHIFT, laneScale: 2 ** LANE2_SHIFT,
         seedFn: p.folded ? `${m.name}_interior_seed_of` : fin?.kind === 'q' ? `${m.name}_pw_seed_of` : `${m.name}_seed`,
         finishFn: fin ? `${m.name}_pw_finish` : `${m.name}_finish`,
         finishO: fin ? fin.kind === 'rq' : ctx.finishNeedsO,
@@ -684,7 +668,8 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   };
 }
 
-export const pointwiseFamily: KernelFamily = {
+export const pointwiseFamily: TemplateFamily = {
+  kind: 'template',
   name: 'pointwise',
   summary: '1x1 convolution as a register-tiled GEMM (output channels x pixels), MAC form per ISA feature, blocked weights',
   template: 'pointwise/kernel.c.hbs',

@@ -5,7 +5,7 @@ import { requirements } from '../ir/requirements.ts';
 import { printItems, type PrintOptions } from './print.ts';
 import { commentLines } from './writer.ts';
 
-export const printOptions: PrintOptions = { fold: false };
+export const printOptions: PrintOptions = { fold: true };
 
 export function kernelFile(ir: KernelIR, o: PrintOptions = printOptions): string {
   return template('kernel.c.hbs')({

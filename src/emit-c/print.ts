@@ -84,11 +84,13 @@ class Printer {
     const w = this.w;
     w.comment(0, t.doc);
     w.line(0, `struct ${t.struct} {`);
-    for (const g of t.fieldGroups) w.line(INDENT, `${g.type} ${g.names.join(', ')};`);
+    for (const g of t.fields) w.line(INDENT, `${g.type} ${g.names.join(', ')}; /* ${g.doc} */`);
     w.line(0, '};');
+    w.line(0, `#define ${t.none.name} ${t.none.value} /* ${t.none.doc} */`);
     w.line(0, '');
     w.line(0, `static const struct ${t.struct} ${t.name}[${t.count}] = {`);
-    for (const r of t.rows) w.line(INDENT, `{ ${r.values.join(', ')} }, /* ${r.doc} */`);
+    w.line(INDENT, `/* ${t.fields.flatMap((g) => g.names).join(', ')} */`);
+    for (const r of t.rows) w.line(INDENT, `{ ${r.values.map((v) => (v === null ? t.none.name : String(v))).join(', ')} }, /* ${r.doc} */`);
     w.line(0, '};');
   }
 
@@ -122,8 +124,14 @@ class Printer {
         w.line(ind, `${declarator(s.type, '').trimEnd()} ${s.vars.map((v) => `${v.name}${v.init ? ` = ${this.e(v.init)}` : ''}`).join(', ')};` +
           this.tail(s.comment));
         return;
-      case 'expr': w.line(ind, `${this.e(s.e)};${this.tail(s.comment)}`); return;
-      case 'load': this.load(s.load, ind); return;
+      case 'expr':
+        if (s.wrapAfter !== undefined && s.e.k === 'call') {
+          const args = s.e.args.map((a) => this.e(a));
+          w.line(ind, `${s.e.fn}(${args.slice(0, s.wrapAfter).join(', ')},`);
+          w.line(ind + INDENT, `${args.slice(s.wrapAfter).join(', ')});${this.tail(s.comment)}`);
+        } else w.line(ind, `${this.e(s.e)};${this.tail(s.comment)}`);
+        return;
+      case 'load': this.load(s.load, s.flush ? ind - INDENT : ind); return;
       case 'mac': this.mac(s.mac, ind); return;
       case 'output': {
         const at = call('OUT_AT', s.o, s.y, s.x);

@@ -49,4 +49,11 @@ export interface TemplateFamily {
   view(m: KernelModel, acc: AccumulatorPlan, isa: IsaFeatures, ctx: TemplateContext): Record<string, unknown>;
 }
 
-export type KernelFamily = IrFamily<never> | TemplateFamily;
+/** A row of the family table: a family's plan type is its own business (only its own lower reads it). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type KernelFamily = IrFamily<any> | TemplateFamily;
+
+/** Plan and lower with one family (or portable variant). */
+export function lowerWith<P>(f: IrFamily<P>, m: KernelModel, ctx: PlanContext): KernelIR {
+  return f.lower(m, f.plan(m, ctx), ctx);
+}

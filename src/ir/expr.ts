@@ -22,6 +22,7 @@ export const assign = (lhs: Expr | string, rhs: Expr | number | string, op: Assi
 export const preinc = (e: Expr | string): Expr => ({ k: 'preinc', e: ex(e) });
 export const postinc = (e: Expr | string): Expr => ({ k: 'postinc', e: ex(e) });
 export const addr = (e: Expr): Expr => ({ k: 'addr', e });
+export const neg = (e: Expr | string): Expr => ({ k: 'neg', e: ex(e) });
 export const deref = (e: Expr): Expr => ({ k: 'deref', e });
 export const sizeOf = (e: Expr | string): Expr => ({ k: 'sizeof', e: ex(e) });
 

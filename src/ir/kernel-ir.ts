@@ -122,8 +122,10 @@ export type Stmt =
   | { k: 'decl'; type: CType; name: string; init?: Expr; register?: string; comment?: string }
   /** Several variables of one type on one line (`uint32_t a = 0, b = 0;`). */
   | { k: 'decls'; type: CType; vars: { name: string; init?: Expr }[]; comment?: string }
-  | { k: 'expr'; e: Expr; comment?: string }
-  | { k: 'load'; load: Load }
+  /** wrapAfter: a call's argument list breaks after this many arguments, continued 4 columns in. */
+  | { k: 'expr'; e: Expr; comment?: string; wrapAfter?: number }
+  /** flush: printed at the enclosing block's indentation (taps8's weight lanes, as the text has always had them). */
+  | { k: 'load'; load: Load; flush?: boolean }
   | { k: 'mac'; mac: Mac }
   /** An output element: the accumulator value `acc` through the kernel's output stage into OUT_AT(o, y, x). */
   | { k: 'output'; o: Expr; y: Expr; x: Expr; acc: Expr; via: OutputVia }
@@ -211,14 +213,18 @@ export interface Table {
   isStatic?: boolean;
 }
 
-/** The blocked family's region table: a struct of small fields, one row per region. */
+/**
+ * The blocked family's region table: a struct of small fields (each group of fields with a line of its own saying what
+ * it is), one row per region; `none` names the value of a function field where a region has no such function.
+ */
 export interface RegionTable {
   struct: string;
   name: string;
-  /** Struct fields, in groups (one declaration line each). */
-  fieldGroups: { type: CScalar; names: string[] }[];
+  fields: { type: CScalar; names: string[]; doc: string }[];
+  none: { name: string; value: number; doc: string };
   count: string;
-  rows: { values: number[]; doc: string }[];
+  /** Field values in struct order; null: `none`. */
+  rows: { values: (number | null)[]; doc: string }[];
   doc: Comment;
 }
 
@@ -289,8 +295,7 @@ export type OutputStage =
     }
   /** The Q stage with the rounding constant folded into per-channel seeds: shift, narrow, clamp (qfinish.ts). */
   | {
-      k: 'q-seeded'; prefix: string; tag: string; NAME: string; accType: AccType;
-      seedType: CScalar; seedLines: string[]; shift: number; narrow: boolean; vType: CScalar;
+      k: 'q-seeded'; prefix: string; tag: string; NAME: string; accType: AccType; shift: number; narrow: boolean; vType: CScalar;
       /** __ssat bits (0: none); the sign test's shift (signSat); else the two compares. */
       ssatBits: number; signSat: boolean; signShift: number; lo: string; hi: string;
     }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate, planAccumulator } from '../../src/codegen/index.ts';
-import { chooseFamily, optimizedFamilies } from '../../src/codegen/families.ts';
+import { chooseFamily, optimizedFamilies } from '../../src/families/index.ts';
 import { formFor, planPointwise, pointwiseApplies } from '../../src/codegen/pointwise.ts';
 import { loadSpec, type KernelModel } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';

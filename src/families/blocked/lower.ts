@@ -1,0 +1,223 @@
+/**
+ * The blocked family's plan as IR: the helpers its forms use, its shape macros, the blocked weight table and seeds,
+ * the output stage, the block functions (lower-fns.ts), the region table, and the functions that walk the regions
+ * (lower-run.ts).
+ */
+import type { KernelModel } from '../../spec/index.ts';
+import { isaStateNames } from '../../targets/index.ts';
+import { cArrayRows, cInt } from '../../codegen/clit.ts';
+import { qFinishStages } from '../../codegen/qfinish.ts';
+import type { CScalar, Item, KernelIR, Stmt } from '../../ir/kernel-ir.ts';
+import { biasSeed, commonStage, stageTakesChannel } from '../../ir/output-stage.ts';
+import type { PlanContext } from '../family.ts';
+import { bannerHead, biasTable, comment, define, numericDocs, tensorMacros } from '../shared.ts';
+import { LANE2_SHIFT, macFormDocs, rowContiguousWeights, unitOf, weightSlots } from './forms.ts';
+import type { BlockedKernel } from './kernel-plan.ts';
+import { blockFunction, type FnContext } from './lower-fns.ts';
+import { runItems } from './lower-run.ts';
+
+/** The weights' flash: int32 words where the form packs or widens them, else the storage type. */
+const wideWeights = (k: BlockedKernel) => k.opt.dual || k.opt.widened || k.opt.lanes8 || k.opt.macForm === 'lane2w';
+
+export function lowerBlocked(m: KernelModel, k: BlockedKernel, ctx: PlanContext): KernelIR {
+  const { isa } = ctx;
+  const plan = ctx.acc;
+  const opt = k.opt;
+  const st = m.numeric.storage;
+  const N = m.name.toUpperCase();
+  const cType = st.cType as CScalar;
+  const weightType: CScalar = wideWeights(k) ? 'int32_t' : cType;
+  const weightBytes = opt.weights.length * (wideWeights(k) ? 4 : st.bits / 8);
+  const paired = opt.macForm === 'taps' || opt.macForm === 'halves';
+  const quad = opt.macForm === 'quad';
+  const acc64 = plan.accType === 'int64_t';
+  const dualMac = acc64 ? '__smlald' : '__smlad';
+  const anyLead = opt.regions.some((r) => r.lead);
+  const anyVertical = opt.regions.some((r) => r.vertical);
+  const anyBlockTail = opt.regions.some((r) => r.tailPb > 1);
+  const anyLdrd = opt.fns.some((f) => f.pairHis.length > 0);
+  const lane2 = opt.fns.some((f) => f.laneAccs.length > 0);
+  const lane2w = opt.macForm === 'lane2w';
+  const rowTaps = rowContiguousWeights(opt.macForm);
+  const alignedWords = opt.macForm === 'halves' || opt.macForm === 'dwpair';
+  const withO = !k.qf && stageTakesChannel(commonStage(m, plan, true));
+  const fc: FnContext = { m, k, acc: plan, isa, cType, weightType, withO };
+  const fns = opt.fns.map((f) => blockFunction(fc, f));
+
+  /* Helpers: only those the forms use */
+  const items: Item[] = [];
+  if (k.noSchedule)
+    items.push({ k: 'comment', text: comment('line', k.noSchedule) },
+      { k: 'pp-if', cond: 'defined(__GNUC__) && !defined(__clang__)', then: [{ k: 'pragma', text: 'GCC optimize ("no-schedule-insns")' }] });
+  items.push({ k: 'blank' }, { k: 'comment', text: comment('block',
+    'Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and',
+    'spill (GCC does it when it can prove them invariant). An empty asm hides the pointer\'s value from the optimizer.') });
+  if (opt.dual)
+    items.push({ k: 'comment', text: comment('line', `Dual 16-bit multiply-accumulate (ACLE, ARMv7E-M DSP): ${dualMac} adds x.lo*w.lo + x.hi*w.hi exactly.`) },
+      { k: 'helper', helper: { k: 'pair16', prefix: m.name, adjacent: k.pm.layout === 'hwc' } }, { k: 'blank' });
+  if (paired || opt.macForm === 'dwpair') {
+    items.push({ k: 'comment', text: comment('block',
+      'q15 in 16-bit halves (ACLE, DSP extension): a 32-bit load gives two int16 values, SMLAxy/SMLALxy multiply',
+      `the bottom (b) or top (t) half of each operand${rowTaps ? ` and ${dualMac} both pairs at once` : ''}, all exactly.`) },
+    { k: 'helper', helper: { k: 'word-load', prefix: m.name, elem: cType, aligned: alignedWords } });
+    if (anyLdrd)
+      items.push({ k: 'comment', text: comment('block',
+        'Two weight words in one LDRD (ARMv5TE: the address is 8-byte aligned, proved when this code was generated). The',
+        'pointer moves on by `step` bytes after the load (POST) or first (PRE), so no pair needs an address of its own.') },
+      { k: 'helper', helper: { k: 'ldrd' } });
+    // SMLALxy on an int64_t: one helper per halves selection the functions use
+    if (acc64 && !k.split)
+      for (const sel of ['bb', 'bt', 'tb', 'tt'] as const)
+        if (usesHalves(fns.flatMap((f) => f.body), sel)) items.push({ k: 'helper', helper: { k: 'smlal-halves', prefix: m.name, sel } });
+    items.push({ k: 'blank' });
+  }
+  if (opt.macForm === 'taps8')
+    items.push({ k: 'comment', text: comment('block',
+      '8-bit lanes (ACLE, ARMv7E-M DSP): one (possibly unaligned) word of four elements, SXTB16 sign-extends bytes 0 and 2',
+      `into two int16 lanes, SXTB16 of the word rotated by 8 bytes 1 and 3; ${dualMac} adds lane0*lane0 + lane1*lane1`,
+      'and SMLAxy one lane\'s product, exactly. GCC does not fold a rotation into SXTB16: one instruction of inline assembly.') },
+    { k: 'helper', helper: { k: 'word-load', prefix: m.name, elem: cType, aligned: false } },
+    { k: 'helper', helper: { k: 'sxtb16-ror8', prefix: m.name } },
+    { k: 'comment', text: comment('line', 'Two elements into the lanes (lo, hi) where no word may be read (PKHBT).') },
+    { k: 'helper', helper: { k: 'pack8' } }, { k: 'blank' });
+  if (quad) {
+    items.push({ k: 'comment', text: comment('block',
+      'Four 8-bit input channels per word (HWC): SXTB16 sign-extends bytes 0 and 2 into two int16 lanes, SXTB16 of the',
+      `word rotated by 8 bytes 1 and 3; ${dualMac} then adds lane0*lane0 + lane1*lane1 exactly (ACLE, ARMv7E-M DSP).`,
+      'SXTAB16 adds the packed input offset to both lanes (x + offset fits int16). GCC does not fold a rotation into',
+      'SXTB16, so the rotated forms are one instruction of inline assembly each.') },
+    { k: 'helper', helper: { k: 'word-load', prefix: m.name, elem: cType, aligned: false } },
+    { k: 'helper', helper: { k: 'sxtb16-ror8', prefix: m.name } });
+    if (m.numeric.kind === 'int8') {
+      const offset = m.numeric.inputOffset;
+      // x + offset as two int16 lanes: SXTAB16 adds it to both unpacked bytes exactly (|x + offset| < 2^15).
+      const pairText = `(int32_t)0x${(((offset & 0xffff) * 0x10001) >>> 0).toString(16).toUpperCase().padStart(8, '0')}u`;
+      items.push({ k: 'helper', helper: { k: 'offset-pair', value: pairText } }, { k: 'helper', helper: { k: 'sxtab16-ror8', prefix: m.name } });
+    }
+    items.push({ k: 'blank' });
+  }
+  if (lane2)
+    items.push({ k: 'comment', text: comment('block', ...(lane2w
+      ? [`lane2w: two output channels' weights packed at generation as w0 + w1*2^${LANE2_SHIFT} (one int32 word); SMLAL of an input x`,
+        `into a (lo, hi) pair of uint32 adds x*w0 + (x*w1)*2^${LANE2_SHIFT}`]
+      : [`lane2: two pixels' inputs packed as x0 + x1*2^${LANE2_SHIFT}; SMLAL into a (lo, hi) pair of uint32 adds x0*w + (x1*w)*2^${LANE2_SHIFT}`]),
+    '(inline assembly: GCC keeps an A32 int64_t in an even register pair, which costs moves and spills; early-clobbered',
+    'so that no operand shares lo\'s or hi\'s register, which ARMv4T/v5 SMLAL requires). Every channel\'s',
+    `|sum of products| < 2^${LANE2_SHIFT - 1} was proved at generation, so the two sums stay apart.`) },
+    { k: 'helper', helper: { k: 'lane-mac' } }, { k: 'blank' });
+  if (k.split)
+    items.push({ k: 'comment', text: comment('line', '64-bit accumulators as two 32-bit halves (GCC keeps an A32 int64_t in an even register pair: moves, spills).') },
+      { k: 'helper', helper: { k: 'mac-long' } });
+  items.push({ k: 'helper', helper: { k: 'opaque' } }, { k: 'blank' });
+
+  /* Shape macros */
+  const pm = k.pm;
+  const pixelStride = pm.strideW * (pm.layout === 'hwc' ? pm.inC : 1);
+  const slots = (n: number) => weightSlots(opt.macForm, n);
+  const unit = unitOf[opt.macForm];
+  items.push(
+    define('IN_PER_GROUP', m.inPerGroup), define('OUT_PER_GROUP', m.outPerGroup), define('GROUPS', m.groups), define('KERNEL_W', m.kW),
+    define('STRIDE_H', m.strideH), define('STRIDE_W', m.strideW), define('DILATION_H', m.dilH), define('DILATION_W', m.dilW),
+    define('PAD_TOP', m.pad.top), define('PAD_LEFT', m.pad.left),
+    define('CI_STRIDE', opt.ciStride), define('ROW_STRIDE', opt.rowStride), define('PIXEL_STRIDE', pixelStride),
+    ...(anyVertical ? [define('COLUMN_STRIDE', pm.strideH * pm.inW * (pm.layout === 'hwc' ? pm.inC : 1))] : []),
+    define('BLOCK_CHANNELS', opt.ob), ...(opt.tailSize > 0 ? [define('TAIL_CHANNELS', opt.tailSize)] : []), define('FULL_BLOCKS', opt.fullBlocks),
+    define('BLOCK_WEIGHTS', (slots(opt.ob) * m.inPerGroup * m.kH * m.kW * opt.weightStride) / unit),
+    define('GROUP_WEIGHTS', ((opt.fullBlocks * slots(opt.ob) + slots(opt.tailSize)) * m.inPerGroup * m.kH * m.kW * opt.weightStride) / unit),
+    define('GROUP_INPUT', m.inPerGroup * opt.ciStride),
+    define('REGIONS', opt.regions.length),
+    { k: 'blank' },
+  );
+  if (k.staging)
+    items.push(define('STAGE_ROWS', k.staging.rows), define('STAGE_W', k.staging.width),
+      { k: 'comment', text: comment('line', 'Kernels read the staging buffer (passed as input): row y of the window, padded column x, channel c.') },
+      ...tensorMacros(m, { output: false, stageW: true }), ...tensorMacros(m, { input: false }));
+  else items.push(...tensorMacros(m));
+  items.push({ k: 'blank' });
+
+  /* Tables and the output stage */
+  const weightsDoc = `Weights: ${numericDocs(m).weightDoc}; per group, per block of output channels, [in/groups${opt.dual ? ' / 2' : ''}${quad ? ' / 4' : ''}]` +
+    `[ky][kx][channel in block]${opt.dual ? ', each word a pair of consecutive input channels (low half: the even one)' : ''}` +
+    `${rowTaps ? ' -- taps: [ky][channel in block][kx] instead, each channel\'s kernel row contiguous' : ''}` +
+    `${quad && !opt.widened ? ', then the 4 input channels of that quad (one word)' : ''}` +
+    `${opt.widened ? ', then two words of int16 pairs: input channels (0,2) and (1,3) of the quad' : ''}` +
+    `${lane2w ? ` -- lane2w: [channel pair in block] instead, one int32 word w[2k] + w[2k+1] x 2^${LANE2_SHIFT} (an odd last channel with 0)` : ''}.`;
+  items.push({ k: 'comment', text: comment('line', weightsDoc) },
+    { k: 'table', table: { name: `${m.name}_weights`, elem: weightType, dims: [opt.weights.length], ...(alignedWords ? { align: anyLdrd ? 8 : 4 } : {}),
+      body: { k: 'flat', lines: cArrayRows(opt.weights, 16) } } });
+  if (!k.qf) items.push(...biasTable(m));
+  if (k.folded)
+    items.push({ k: 'blank' }, { k: 'stage', stage: {
+      k: 'seed-table', prefix: m.name, fn: `${m.name}_interior_seed_of`, table: `${m.name}_interior_seed`, NAME: N, accType: plan.accType,
+      elem: plan.accType, lines: cArrayRows(k.folded.map((v) => cInt(v, plan.accType)), 8),
+      doc: comment('line', 'Interior seeds: bias + input offset x the channel\'s weight sum, so that the interior multiplies raw inputs.'),
+    } });
+  items.push({ k: 'blank' });
+  if (k.qf) {
+    // The sign test on cores without SSAT, except with split 64-bit halves (ARMv5TE's SMLALxy pairs), where two
+    // compares measured faster overall (bench q15 on ARM926EJ-S: e -8.5%, f -17% against the sign test's -0.6%, +4%).
+    const q = qFinishStages(m, k.qf, plan, isa, !k.split, 'q');
+    items.push({ k: 'stage', stage: q.seeds }, { k: 'blank' }, { k: 'stage', stage: q.stage });
+  } else items.push({ k: 'stage', stage: commonStage(m, plan, true) }, { k: 'blank' }, { k: 'stage', stage: biasSeed(m, plan) });
+  if (k.storeBits) items.push({ k: 'blank' }, { k: 'stage', stage: { k: 'store-bits', prefix: m.name, cType, accType: plan.accType, ...k.storeBits } });
+  if (opt.outlineFinish)
+    items.push({ k: 'blank' }, { k: 'stage', stage: { k: 'outline', prefix: m.name, cType, accType: plan.accType, withO } });
+  items.push({ k: 'blank' }, { k: 'comment', text: comment('block',
+    'A block function computes `count` consecutive pixel blocks of one output row (a column function: down one output',
+    'column) for one block of output channels.',
+    'px: input of the first tap (channel c0) for the first pixel block; w: the block\'s weights at that tap;',
+    'rows: valid kernel rows (row-loop functions).') },
+  { k: 'comment', text: comment('line', '(Functions are called through a switch, not pointers, so that the stack analysis sees every call.)') });
+  opt.fns.forEach((f, i) => items.push({ k: 'blank' }, {
+    k: 'func', fn: fns[i],
+    doc: comment('line', f.dw ? `1 output channel x ${f.pb} pixel(s); ${f.doc}; inputs and weights as words of two (dwpair).`
+      : `${f.ob} output channel(s) x ${f.pb} pixel(s); ${f.doc}.`),
+  }));
+  items.push({ k: 'blank' }, ...runItems(m, k, { cType, weightType, anyLead, anyVertical, anyBlockTail }));
+
+  /* The header's lines */
+  const optimizeLine = `${k.optimize}: ${macFormDocs[opt.macForm]}; ` +
+    (opt.lanes8 || opt.widened || lane2w
+      ? `weights ${opt.lanes8 ? 'pre-unpacked to int16 lane pairs (w[e], w[e+2])' : opt.widened ? 'pre-widened to int16 pairs' : 'packed in channel pairs as int32 words'}, ${weightBytes} B of flash (the raw weights are ${m.weights.length * (st.bits / 8)} B)`
+      : `weights ${weightBytes} B of flash, the raw weight bytes`);
+  const isaName = isaStateNames[isa.state];
+  const staged = k.staging !== null;
+  const bands = opt.fns.some((f) => f.kind === 'band');
+  const banner = [
+    bannerHead(m, `optimized variant for ${isaName}`),
+    `Register blocking: ${opt.ob} output channel(s) x ${opt.pb} output pixel(s) per inner loop (${opt.estimate.toFixed(2)} instructions`,
+    'per MAC estimated in the interior); each input value is loaded once per kernel row and shared by the taps and',
+    ...(staged
+      ? ['pixels that use it. Before each output row, the input rows it reads are copied into a zero-padded',
+        'HWC staging buffer (below), so every tap is inside it: one interior function, no bounds check anywhere.']
+      : ['pixels that use it. The output plane is split at generation time into regions by which kernel rows and columns',
+        'fall inside the input; each region runs a function with exactly its valid taps, so no bounds check runs anywhere.']),
+    ...(`The interior is fully unrolled${staged ? '' : `; border regions unroll one kernel row and loop over their valid rows${anyVertical
+      ? ',\nexcept the side bands with every kernel row inside the input: they run pixel blocks down each output column' : ''}${bands
+      ? ';\ntop and bottom bands with every kernel column inside unroll their valid kernel rows' : ''}`}.`).split('\n'),
+    `${opt.droppedTaps > 0 ? `${opt.droppedTaps} kernel position(s) whose weights are zero in every channel are left out of the interior.` : ''} ` +
+      `Weights are stored in the blocked order the loops read ${lane2w ? '(two output channels per int32 word: twice the raw weight bytes)' : '(the same size as the plain order)'}.`,
+    `Code: about ${opt.codeBytes} bytes estimated (budget ${opt.codeBudget}).`,
+  ];
+  return {
+    name: m.name, NAME: N, entry: `${m.name}_run`, banner: comment('block', ...banner), items,
+    memory: {
+      weightBytes, scratchBytes: 0, staticBytes: k.staging ? k.staging.bytes : 0,
+      staticDoc: k.staging ? `a ring of ${k.staging.rows} input rows, HWC and zero-padded, each stored twice; the kernel is not reentrant` : '',
+    },
+    optimizeLine, isaName,
+  };
+}
+
+/** Whether any statement multiplies with SMLALxy of these halves on an int64_t (its helper is then needed). */
+function usesHalves(body: Stmt[], sel: string): boolean {
+  return body.some((s) => {
+    switch (s.k) {
+      case 'mac': return s.mac.form === 'halves' && s.mac.repr === 'int64' && s.mac.sel === sel;
+      case 'for': return usesHalves(s.loop.body, sel);
+      case 'block': return usesHalves(s.body, sel);
+      case 'if': return usesHalves(s.then, sel) || usesHalves(s.else ?? [], sel);
+      default: return false;
+    }
+  });
+}
