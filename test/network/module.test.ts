@@ -87,10 +87,16 @@ describe('the ops network (every IR lowering)', () => {
 describe('a network with conv, depthwise and fully connected layers', () => {
   const net = mixedNetwork();
 
-  it('is bit-exact on the host at every layer', async () => {
-    const r = await verifyNetwork(net, host, { inputs: networkTestInputs(net, 3, 6), timeoutSeconds: 60, layers: true });
+  it.each(['default', 'speed'] as const)('is bit-exact on the host at every layer (--optimize %s)', async (optimize) => {
+    const r = await verifyNetwork(net, host, { inputs: networkTestInputs(net, 3, 6), timeoutSeconds: 60, layers: true, optimize });
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('pass');
+  });
+
+  it('--optimize speed scales ADD\'s inputs from tables', () => {
+    const c = (optimize: 'default' | 'speed') => generateNetwork(net, { target: host, optimize }).files.find((f) => f.name === 'mixed.c')!.content;
+    expect(c('speed')).toMatch(/static const int32_t residual_scaled1\[256\] = \{/);
+    expect(c('default')).not.toContain('residual_scaled1');
   });
 });
 

@@ -20,7 +20,7 @@
  *                0  Pad: pad, [1, 6, 6, 4] -> [1, 8, 8, 4], fill -3, copy runs of 24 B
  *                1  MaxPool: max_pool_2d, [1, 8, 8, 4] -> [1, 4, 4, 4], max pool 2x2, in place
  *                2  avg_pool: average_pool_2d, [1, 4, 4, 4] -> [1, 2, 2, 4], average pool 3x3, in place
- *                3  ADD: add, [1, 2, 2, 4] + [1, 2, 2, 4] -> [1, 2, 2, 4], elementwise, in place where planned, in place
+ *                3  ADD: add, [1, 2, 2, 4] + [1, 2, 2, 4] -> [1, 2, 2, 4], elementwise, in place
  *                4  requantize: quantize, [1, 2, 2, 4] -> [1, 2, 2, 4], requantize, in place
  *                5  concat: concatenation, [1, 2, 2, 4] + [1, 2, 2, 4] -> [1, 2, 2, 8], 2 inputs copied
  *                6  Mean: mean, [1, 2, 2, 8] -> [1, 1, 1, 8], sum over 4 elements, requantized
