@@ -18,7 +18,7 @@ import { verifyNetwork, writeModule } from '../../src/network/verify.ts';
 import type { LayerCode } from '../../src/ops/op.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { fixtures } from '../helpers.ts';
-import { mixedNetwork, opsNetwork } from './synthetic.ts';
+import { mixedNetwork, opsNetwork, reshapedOutputNetwork } from './synthetic.ts';
 
 const host = findTarget('host')!;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-netmod-'));
@@ -118,6 +118,17 @@ describe('ad01 with a deliberately wrong layer', () => {
     expect(r.status).toBe('fail');
     expect(r.mismatches).toBeGreaterThan(0);
     expect(r.firstLayer).toMatchObject({ name: 'fully_connected_4', layer: 4, input: 0 });
+  });
+});
+
+describe('an output that is a reshape of a larger buffer', () => {
+  it('is copied into the caller\'s output, which holds only the output (guards intact, bit-exact)', async () => {
+    const net = reshapedOutputNetwork();
+    const mod = generateNetwork(net, { target: host });
+    expect(mod.layers.map((l) => l.code)).toEqual(['call', 'call', 'call']);
+    const r = await verifyNetwork(net, host, { inputs: networkTestInputs(net, 2, 2), timeoutSeconds: 60, layers: true });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe('pass');
   });
 });
 

@@ -94,3 +94,22 @@ export function mixedNetwork(): Network {
   ];
   return network('mixed', tensors, layers, constants, 'image', 'probs');
 }
+
+/**
+ * The network's output is a reshape of a buffer that an earlier, larger tensor opened (pooling in place over a
+ * requantized copy of the input): that buffer must not become the caller's output, which holds only the output.
+ */
+export function reshapedOutputNetwork(): Network {
+  const tensors = {
+    x: q([1, 4, 4, 2], 0.05, 0),
+    y: q([1, 4, 4, 2], 0.04, 3),
+    pooled: q([1, 2, 2, 2], 0.04, 3),
+    out: q([1, 8], 0.04, 3),
+  };
+  const layers: L[] = [
+    { name: 'requantize', op: 'quantize', inputs: ['x'], outputs: ['y'], params: {} },
+    { name: 'pool', op: 'max_pool_2d', inputs: ['y'], outputs: ['pooled'], params: { filter: [2, 2], stride: [2, 2], padding: 'valid' } },
+    { name: 'flatten', op: 'reshape', inputs: ['pooled'], outputs: ['out'], params: { shape: [1, 8] } },
+  ];
+  return network('reshaped', tensors, layers, {}, 'x', 'out');
+}
