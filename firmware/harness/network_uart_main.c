@@ -15,56 +15,9 @@
 #error "a network UART image runs on a built-in input (convgen generates <net>_input.c)"
 #endif
 
-/* S3C2410 UART0 (clocks and baud rate are set by the bootloader). */
-#define UART0_BASE 0x50000000u
-#define UTRSTAT0 (*(volatile uint32_t *)(UART0_BASE + 0x10u))
-#define UTXH0    (*(volatile uint8_t *)(UART0_BASE + 0x20u))
-#define UTRSTAT_TX_EMPTY   (1u << 1)
-#define UTRSTAT_TXER_EMPTY (1u << 2)
+#include "uart_io.h"
 
 #define ARENA_WORDS ((CONVGEN_ARENA_BYTES + 7u) / 8u + (CONVGEN_ARENA_BYTES == 0u))
-
-#ifdef CONVGEN_UART_PUTC /* test hook: the harness built for the host prints through it */
-void CONVGEN_UART_PUTC(char c);
-#define uart_tx CONVGEN_UART_PUTC
-#else
-static void uart_tx(char c)
-{
-    while ((UTRSTAT0 & UTRSTAT_TX_EMPTY) == 0u) {
-    }
-    UTXH0 = (uint8_t)c;
-}
-#endif
-
-static void uart_write(const char *s, uint32_t len)
-{
-    while (len-- > 0u) {
-        if (*s == '\n')
-            uart_tx('\r');
-        uart_tx(*s++);
-    }
-}
-
-__attribute__((noreturn)) static void halt(void)
-{
-    while ((UTRSTAT0 & UTRSTAT_TXER_EMPTY) == 0u) {
-    }
-    for (;;) {
-    }
-}
-
-void convgen_exit(int status)
-{
-    (void)status;
-    halt();
-}
-
-void convgen_fault(uint32_t kind, uint32_t pc)
-{
-    char line[64];
-    uart_write(line, convgen_fault_line(line, kind, pc));
-    halt();
-}
 
 extern const int8_t CONVGEN_BUILTIN_INPUT[CONVGEN_IN_BYTES];
 
