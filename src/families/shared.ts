@@ -15,10 +15,10 @@ import type { Comment, CScalar, Expr, Item } from '../ir/kernel-ir.ts';
 export function numericDocs(m: KernelModel) {
   const nf = m.numeric;
   const st = nf.storage;
+  const values = nf.kind === 'q' ? `Q values (${qName(st.bits, nf.weightFrac)})` : 'int8 values (zero point 0)';
   return nf.kind === 'q'
-    ? { weightDoc: `raw Q values (${qName(st.bits, nf.weightFrac)})`, biasFormat: `${st.biasCType}, ${nf.biasFrac} fraction bits`,
-        biasDoc: `seeds the accumulator times 2^${nf.biasShift}` }
-    : { weightDoc: 'raw int8 values (zero point 0)', biasFormat: 'int32_t, the accumulator\'s scale', biasDoc: 'seeds the accumulator as is' };
+    ? { values, weightDoc: `raw ${values}`, biasFormat: `${st.biasCType}, ${nf.biasFrac} fraction bits`, biasDoc: `seeds the accumulator times 2^${nf.biasShift}` }
+    : { values, weightDoc: `raw ${values}`, biasFormat: 'int32_t, the accumulator\'s scale', biasDoc: 'seeds the accumulator as is' };
 }
 
 /** The first line of a kernel's banner: what the file is and where it came from. */

@@ -136,12 +136,16 @@ export function lowerBlocked(m: KernelModel, k: BlockedKernel, ctx: PlanContext)
   items.push({ k: 'blank' });
 
   /* Tables and the output stage */
-  const weightsDoc = `Weights: ${numericDocs(m).weightDoc}; per group, per block of output channels, [in/groups${opt.dual ? ' / 2' : ''}${quad ? ' / 4' : ''}]` +
-    `[ky][kx][channel in block]${opt.dual ? ', each word a pair of consecutive input channels (low half: the even one)' : ''}` +
+  // Forms that store int32 words say how each word packs the values (the numbers in the table are the words).
+  const packing = opt.dual ? 'two to an int32 word (low half: the even input channel of a pair, high half: the odd one)'
+    : opt.widened ? 'as int16 lanes, two to an int32 word (input channels (0,2), then (1,3), of each quad)'
+      : opt.lanes8 ? 'as int16 lanes, two to an int32 word (w[e] low, w[e+2] high)'
+        : lane2w ? `two output channels to an int32 word (w[2k] + w[2k+1] x 2^${LANE2_SHIFT}; an odd last channel with 0)` : null;
+  const docs = numericDocs(m);
+  const weightsDoc = `Weights: ${packing ? `${docs.values} packed ${packing}: each number below is a word` : docs.weightDoc}; ` +
+    `per group, per block of output channels, [in/groups${opt.dual ? ' / 2' : ''}${quad ? ' / 4' : ''}][ky][kx][channel in block]` +
     `${rowTaps ? ' -- taps: [ky][channel in block][kx] instead, each channel\'s kernel row contiguous' : ''}` +
-    `${quad && !opt.widened ? ', then the 4 input channels of that quad (one word)' : ''}` +
-    `${opt.widened ? ', then two words of int16 pairs: input channels (0,2) and (1,3) of the quad' : ''}` +
-    `${lane2w ? ` -- lane2w: [channel pair in block] instead, one int32 word w[2k] + w[2k+1] x 2^${LANE2_SHIFT} (an odd last channel with 0)` : ''}.`;
+    `${quad ? `, then the 4 input channels of that quad${opt.widened ? '' : ' (one word)'}` : ''}${lane2w ? ' -- lane2w: [channel pair in block] instead' : ''}.`;
   items.push({ k: 'comment', text: comment('line', weightsDoc) },
     { k: 'table', table: { name: `${m.name}_weights`, elem: weightType, dims: [opt.weights.length], ...(alignedWords ? { align: anyLdrd ? 8 : 4 } : {}),
       body: { k: 'flat', lines: cArrayRows(opt.weights, 16) } } });

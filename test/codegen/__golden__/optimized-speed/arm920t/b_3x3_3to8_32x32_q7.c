@@ -59,7 +59,7 @@
 #define IN_AT(c, y, x) input[((c) * B_3X3_3TO8_32X32_Q7_IN_H + (y)) * B_3X3_3TO8_32X32_Q7_IN_W + (x)]
 #define OUT_AT(o, y, x) output[((o) * B_3X3_3TO8_32X32_Q7_OUT_H + (y)) * B_3X3_3TO8_32X32_Q7_OUT_W + (x)]
 
-/* Weights: raw Q values (Q1.6); per group, per block of output channels, [in/groups][ky][kx][channel in block] -- lane2w: [channel pair in block] instead, one int32 word w[2k] + w[2k+1] x 2^23 (an odd last channel with 0). */
+/* Weights: Q values (Q1.6) packed two output channels to an int32 word (w[2k] + w[2k+1] x 2^23; an odd last channel with 0): each number below is a word; per group, per block of output channels, [in/groups][ky][kx][channel in block] -- lane2w: [channel pair in block] instead. */
 static const int32_t b_3x3_3to8_32x32_q7_weights[108] = {
     562036610, -914358385, 880803962, 109051954, 260046853, 385875943, 998244343, 260046781, 897581069, 696254522, -989855806, -704643161, -310378429, -167772156, -1031798862, -889192482,
     570425291, -285212664, -159383605, -75497350, 956301247, 436207712, 402653104, -369098844, -310378585, -780140598, -788529140, 100663401, 545259474, 1023410096, 117440545, 687865814,

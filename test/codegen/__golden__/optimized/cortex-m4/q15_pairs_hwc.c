@@ -62,7 +62,7 @@ static inline int32_t q15_pairs_hwc_pair(const int16_t *p)
 #define IN_AT(c, y, x) input[((y) * Q15_PAIRS_HWC_IN_W + (x)) * Q15_PAIRS_HWC_IN_C + (c)]
 #define OUT_AT(o, y, x) output[((y) * Q15_PAIRS_HWC_OUT_W + (x)) * Q15_PAIRS_HWC_OUT_C + (o)]
 
-/* Weights: raw Q values (Q0.15); per group, per block of output channels, [in/groups / 2][ky][kx][channel in block], each word a pair of consecutive input channels (low half: the even one). */
+/* Weights: Q values (Q0.15) packed two to an int32 word (low half: the even input channel of a pair, high half: the odd one): each number below is a word; per group, per block of output channels, [in/groups / 2][ky][kx][channel in block]. */
 static const int32_t q15_pairs_hwc_weights[108] = {
     1186852522, -1336282512, -686307195, 486466020, -686818807, -1731107751, 1786928829, -1260922746, 233369950, 1710838468, 639274287, 382663961, -1359299806, -718926665, -507906249, -809658102,
     582298422, -320844299, -1598692483, -122720926, -1891363592, -1711456037, 962908285, -463577760, 1225878500, -945534088, -1226300428, 2021730471, -1226811516, 1723107585, 2023327312, -1050239213,

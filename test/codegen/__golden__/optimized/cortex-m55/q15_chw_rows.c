@@ -63,7 +63,7 @@ static inline int32_t q15_chw_rows_pair(const int16_t *p)
 #define IN_AT(c, y, x) input[((y) * STAGE_W + (x)) * Q15_CHW_ROWS_IN_C + (c)]
 #define OUT_AT(o, y, x) output[((o) * Q15_CHW_ROWS_OUT_H + (y)) * Q15_CHW_ROWS_OUT_W + (x)]
 
-/* Weights: raw Q values (Q1.14); per group, per block of output channels, [in/groups / 2][ky][kx][channel in block], each word a pair of consecutive input channels (low half: the even one). */
+/* Weights: Q values (Q1.14) packed two to an int32 word (low half: the even input channel of a pair, high half: the odd one): each number below is a word; per group, per block of output channels, [in/groups / 2][ky][kx][channel in block]. */
 static const int32_t q15_chw_rows_weights[108] = {
     -2109106244, 896307580, -1251008046, -1777021389, 2085016303, 1457960666, -119274730, 1036416020, -1909894281, 924644302, -552589381, 37256271, 1915664006, 1138579599, 1695922925, 1773973718,
     625952890, 1338288189, 1749038438, -1272596580, -453849196, 1298269291, -1455266492, 773092267, 1701859148, 1183655218, -2125999754, -1781525244, 322635703, 1878474829, 836099246, -1360344344,
