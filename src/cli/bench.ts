@@ -4,7 +4,6 @@
  * is always measured, since every ratio is taken against it. Nothing in the outputs depends on the clock, so a
  * second run on the same tools gives byte-identical files.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -19,6 +18,7 @@ import {
 import { loadSpec, type KernelModel } from '../spec/index.ts';
 import { DEFAULT_TARGET, expandTargets, type Target } from '../targets/index.ts';
 import { runTool, tools } from '../toolchain/index.ts';
+import { checkOutputFile } from '../files/write.ts';
 import { writeFileAtomic } from '../report/index.ts';
 
 export const BASELINE: VariantName = 'naive';
@@ -486,12 +486,6 @@ function optimizeList(list: string): OptimizeGoal[] {
   return [...new Set(gs)] as OptimizeGoal[];
 }
 
-function checkOutputFile(file: string): void {
-  const dir = path.dirname(path.resolve(file));
-  if (!fs.existsSync(dir)) throw new InputError(file, `the folder ${dir} does not exist`);
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new InputError(file, 'is a folder, not a file');
-}
-
 export function benchExitCode(report: BenchReport): number {
   const errors = report.results.filter((r) => r.status === 'error');
   if (errors.length) return ExitCode.environment;
@@ -521,7 +515,7 @@ export function registerBench(program: Command): void {
       if (unknown.length) throw new InputError('--target', `unknown target '${unknown[0]}'; run \`convgen targets\` for the list`);
       if (!found.length) throw new InputError('--target', 'no target given');
       for (const f of [o.json, o.markdown, o.svg]) if (f) checkOutputFile(f);
-      const models = await Promise.all(specs.map((s) => loadSpec(s)));
+      const models = await Promise.all(specs.map((s) => loadSpec(s, { root: program.opts().root as string | undefined })));
       const report = await runBench(models, {
         targets: found, variants: o.variant, optimize: o.optimize, seed: o.seed, jobs: o.jobs, timeoutSeconds: o.timeout,
         onResult: (r, done, total) => {

@@ -2,9 +2,11 @@
  * Spec stage: a file (JSON or *.kernel.ts) in, a validated KernelModel out. Every error is an InputError that
  * names the file and the JSON path (or line:column), on one line.
  */
-import fs from 'node:fs';
+import { parse as parseLossless } from 'lossless-json';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
+import { FILE_BOUNDS, readUserFile } from '../files/read.ts';
+import { checkExpansion } from './expansion.ts';
 import { specSchema, type RawSpec } from './schema.ts';
 import { buildModel, type KernelModel } from './model.ts';
 
@@ -13,21 +15,28 @@ export { macCount, samePadding, quantizeFloat, quantizeInputValue, describeNumer
 export { Mulberry32 } from './random.ts';
 export { qName, storageTypes } from './numeric.ts';
 
+export interface LoadOptions {
+  /** The folder paths in the spec must stay inside (`--root`); default: the nearest folder holding .git. */
+  root?: string;
+}
+
 /** Read, check and resolve a spec file. */
-export async function loadSpec(file: string): Promise<KernelModel> {
+export async function loadSpec(file: string, opts: LoadOptions = {}): Promise<KernelModel> {
   const value = await readSpecValue(file);
-  return modelFromValue(value, file);
+  return modelFromValue(value, file, opts);
 }
 
 /** Check and resolve an already-read spec value (`file` is used for messages and relative paths). */
-export function modelFromValue(value: unknown, file: string): KernelModel {
+export function modelFromValue(value: unknown, file: string, opts: LoadOptions = {}): KernelModel {
+  checkExpansion(value, file);
   const parsed = specSchema.safeParse(value);
   if (!parsed.success) {
     // An unknown key explains a missing one ('hieght' for 'height'): report it first, with its suggestion.
     const issue = parsed.error.issues.find((i) => i.code === 'unrecognized_keys') ?? parsed.error.issues[0];
-    throw new InputError(`${file}: ${jsonPath(issue.path)}`, describeIssue(issue, value));
+    const { path, detail } = describeIssue(issue, value, []);
+    throw new InputError(`${file}: ${jsonPath(path)}`, detail);
   }
-  return buildModel(parsed.data as RawSpec, { file });
+  return buildModel(parsed.data as RawSpec, { file, root: opts.root });
 }
 
 async function readSpecValue(file: string): Promise<unknown> {
@@ -35,25 +44,24 @@ async function readSpecValue(file: string): Promise<unknown> {
   if (file.endsWith('.kernel.ts')) return (await import('./typescript-spec.ts')).readTypeScriptSpec(file);
   if (!file.endsWith('.json'))
     throw new InputError(file, 'a spec must be a .json file or a .kernel.ts module');
-  let text: string;
+  const text = readUserFile(file, FILE_BOUNDS.jsonSpec).toString('utf8');
+  let value: unknown;
   try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(file, describeFsError(e));
-  }
-  try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new InputError(locateJsonError(file, text, e as Error), `invalid JSON: ${(e as Error).message.replace(/ in JSON at position \d+.*$/, '')}`);
   }
+  // JSON.parse rounds integers beyond ±2^53 (a q31 bias of 9007199254740993 would become ...992): read those
+  // again exactly, as bigints, once the nesting is known to be bounded (the exact parser recurses). A repeated key
+  // keeps its last value, as in JSON.parse.
+  if (checkExpansion(value, file).unsafeIntegers) value = parseLossless(text, undefined, { parseNumber: exactInteger, onDuplicateKey: ({ newValue }) => newValue });
+  return value;
 }
 
-export function describeFsError(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'file not found';
-  if (code === 'EISDIR') return 'is a directory, not a file';
-  if (code === 'EACCES') return 'permission denied';
-  return (e as Error).message;
+/** Integers JSON.parse would round become bigints; every other number stays a number. */
+function exactInteger(text: string): number | bigint {
+  const n = Number(text);
+  return /^-?\d+$/.test(text) && !Number.isSafeInteger(n) ? BigInt(text) : n;
 }
 
 function locateJsonError(file: string, text: string, e: Error): string {
@@ -78,17 +86,20 @@ function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return `an array of ${v.length}`;
   if (typeof v === 'number') return Number.isInteger(v) ? `the integer ${v}` : `the number ${v}`;
+  if (typeof v === 'bigint') return `the integer ${v}`;
   if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
   return `a${typeof v === 'object' ? 'n' : ''} ${typeof v}`;
 }
 
-/** Human wording for the forms each union field accepts. */
-const unionForms: Record<string, string> = {
+/** Human wording for what each field accepts where the schema's own words would be vague (unions, tuples). */
+const fieldForms: Record<string, string> = {
   kernel: 'a positive integer or [height, width]',
   stride: 'a positive integer or [height, width]',
   dilation: 'a positive integer or [height, width]',
   padding: 'a non-negative integer, [h, w], [top, left, bottom, right], "valid" or "same"',
   activation: '"none", "relu", "relu6" or { "clamp": [lo, hi] }',
+  clamp: '[lo, hi]: two integers in raw output units',
+  inputRange: '[lo, hi]: two numbers in real units',
   weights: '{ "npy": path }, { "values": [...] } or { "random": { "seed": n } }, with an optional "layout"',
   bias: '{ "npy": path }, { "values": [...] } or { "random": { "seed": n } }',
   multiplier: 'a number or an array of numbers (one per output channel)',
@@ -99,52 +110,113 @@ const unionForms: Record<string, string> = {
   biasFrac: 'a non-negative integer or "auto"',
 };
 
-function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
-  const found = valueAt(root, issue.path);
+/** The form of the field at `p` (its last named key), if the table has one. */
+function formAt(p: readonly PropertyKey[]): string | undefined {
+  const key = [...p].reverse().find((k) => typeof k === 'string');
+  return key !== undefined && typeof p.at(-1) === 'string' ? fieldForms[String(key)] : undefined;
+}
+
+/** zod's type names as a person says them. */
+function expectedName(t: string): string {
+  const names: Record<string, string> = {
+    int: 'an integer', bigint: 'an integer', number: 'a number', string: 'a string', boolean: 'true or false',
+    array: 'an array', tuple: 'an array', object: 'an object',
+  };
+  return names[t] ?? t;
+}
+
+const SAFE = '±2^53 (9007199254740992)';
+
+interface Described {
+  /** Where the problem is: the issue's own path, or a deeper one inside a union member. */
+  path: readonly PropertyKey[];
+  detail: string;
+}
+
+/**
+ * One line for a schema issue, every one saying what is expected. `base` is the path of the union the issue came
+ * from (zod reports a union member's issues relative to the union).
+ */
+function describeIssue(issue: z.core.$ZodIssue, root: unknown, base: readonly PropertyKey[]): Described {
+  const path = [...base, ...issue.path];
+  const found = valueAt(root, path);
+  const at = (detail: string): Described => ({ path, detail });
+  const form = formAt(path);
   switch (issue.code) {
     case 'unrecognized_keys': {
       const key = issue.keys[0];
-      const known = knownKeys(issue.path, root);
+      const known = knownKeys(path, root);
       const hint = closest(key, known);
-      return `unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; allowed keys: ${known.join(', ')}`;
+      return at(`unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; allowed keys: ${known.join(', ')}`);
     }
-    case 'invalid_type':
-      if (found === undefined) return `required ${issue.expected} is missing`;
-      return `expected ${issue.expected === 'int' ? 'an integer' : issue.expected}, found ${typeName(found)}`;
+    case 'invalid_type': {
+      if (found === undefined) return at(`required ${issue.expected} is missing${form ? `; expected ${form}` : ''}`);
+      const expected = form ?? (issue.expected === 'int' ? 'an integer' : issue.expected === 'tuple' ? 'an array' : issue.expected);
+      // JSON integers beyond 2^53 arrive as bigints, which only weights, bias and clamp values take.
+      if (typeof found === 'bigint') return at(`expected ${expected} within ${SAFE}, found the integer ${found}`);
+      return at(`expected ${expected}, found ${typeName(found)}`);
+    }
     case 'invalid_value': {
       const options = issue.values.map((v) => JSON.stringify(v));
       const hint = typeof found === 'string' ? closest(found, issue.values.map(String)) : undefined;
-      return `expected one of ${options.join(', ')}, found ${typeName(found)}${hint ? ` (did you mean "${hint}"?)` : ''}`;
+      return at(`expected one of ${options.join(', ')}, found ${typeName(found)}${hint ? ` (did you mean "${hint}"?)` : ''}`);
     }
     case 'too_small':
-      return `must be at least ${issue.minimum}, found ${typeName(found)}`;
+      if (issue.origin === 'array') return at(`expected ${form ?? `at least ${issue.minimum} elements`}, found ${typeName(found)}`);
+      return at(`must be at least ${issue.minimum}, found ${typeName(found)}`);
     case 'too_big':
-      return `must be at most ${issue.maximum}, found ${typeName(found)}`;
-    case 'invalid_union': {
-      // A discriminated union (numeric.type) names the value that picks no member.
-      const options = (issue as { options?: unknown[] }).options;
-      if ((issue as { discriminator?: string }).discriminator && options) {
-        if (found === undefined) return `required ${String(issue.path.at(-1))} is missing; expected one of ${options.map((v) => JSON.stringify(v)).join(', ')}`;
-        const hint = typeof found === 'string' ? closest(found, options.map(String)) : undefined;
-        return `expected one of ${options.map((v) => JSON.stringify(v)).join(', ')}, found ${typeName(found)}${hint ? ` (did you mean "${hint}"?)` : ''}`;
-      }
-      // An object that fits no form usually has one wrong key: name it rather than list every form's complaint.
-      if (found && typeof found === 'object' && !Array.isArray(found)) {
-        const known = knownKeys(issue.path, root);
-        const unknown = Object.keys(found).filter((k) => !known.includes(k));
-        if (unknown.length > 0) {
-          const hint = closest(unknown[0], known);
-          return `unknown key '${unknown[0]}'${hint ? ` (did you mean '${hint}'?)` : ''}; expected ${unionForms[String(issue.path.at(-1))] ?? 'another form'}`;
-        }
-        const nested = issue.errors.map((errs) => errs[0]).filter((e) => e && e.path.length > 0)[0];
-        if (nested) return `${jsonPath(nested.path)} of this object: ${nested.message}`;
-      }
-      const form = unionForms[String(issue.path.find((k) => typeof k === 'string' && k in unionForms) ?? '')];
-      return `expected ${form ?? 'another form'}, found ${typeName(found)}`;
-    }
+      if (issue.origin === 'array') return at(`expected ${form ?? `at most ${issue.maximum} elements`}, found ${typeName(found)}`);
+      return at(`must be at most ${issue.maximum}, found ${typeName(found)}`);
+    case 'invalid_union':
+      return describeUnion(issue, root, path, found, form);
     default:
-      return issue.message;
+      // No field uses string formats, multiples, records or custom checks; should one come, say what was found.
+      return at(`expected ${form ?? 'another value'}, found ${typeName(found)}`);
   }
+}
+
+function describeUnion(issue: z.core.$ZodIssueInvalidUnion, root: unknown, path: PropertyKey[], found: unknown,
+  form: string | undefined): Described {
+  const at = (detail: string): Described => ({ path, detail });
+  // A discriminated union (numeric.type) names the value that picks no member.
+  const options = (issue as { options?: unknown[] }).options;
+  if ((issue as { discriminator?: string }).discriminator && options) {
+    const list = options.map((v) => JSON.stringify(v)).join(', ');
+    if (found === undefined) return at(`required ${String(path.at(-1))} is missing; expected one of ${list}`);
+    const hint = typeof found === 'string' ? closest(found, options.map(String)) : undefined;
+    return at(`expected one of ${list}, found ${typeName(found)}${hint ? ` (did you mean "${hint}"?)` : ''}`);
+  }
+  // An object that fits no form usually has one wrong key: name it rather than list every form's complaint.
+  if (found && typeof found === 'object' && !Array.isArray(found)) {
+    const known = knownKeys(path, root);
+    const unknown = Object.keys(found).filter((k) => !known.includes(k));
+    if (known.length > 0 && unknown.length > 0) {
+      const hint = closest(unknown[0], known);
+      return at(`unknown key '${unknown[0]}'${hint ? ` (did you mean '${hint}'?)` : ''}; expected ${form ?? 'another form'}`);
+    }
+  }
+  // The member the value came closest to: one whose complaint lies inside the value (a key of the right form
+  // holding a wrong value) rather than at it (a wrong type) or at a missing key.
+  const members: z.core.$ZodIssue[][] = issue.errors;
+  const inside = members
+    .filter((errs) => !errs.some((e) => e.code === 'unrecognized_keys'))
+    .map((errs) => errs[0])
+    .filter((e) => e !== undefined && e.path.length > 0 && valueAt(root, [...path, ...e.path]) !== undefined)
+    .sort((a, b) => b.path.length - a.path.length)[0];
+  if (inside) return describeIssue(inside, root, path);
+  if (form) return at(`expected ${form}, found ${typeName(found)}`);
+  // No wording in the table: list what the members expect (an integer stored as a number or a bigint is one thing).
+  const wanted = new Set<string>();
+  for (const errs of members)
+    for (const e of errs.filter((x) => x.path.length === 0)) {
+      if (e.code === 'invalid_type') wanted.add(expectedName(e.expected));
+      else if (e.code === 'invalid_value') for (const v of e.values) wanted.add(JSON.stringify(v));
+    }
+  // An integer member may report 'number' for a string: one integer is what it wants.
+  if (wanted.has('an integer')) wanted.delete('a number');
+  const list = [...wanted];
+  const expected = list.length === 0 ? 'another form' : list.length === 1 ? list[0] : `${list.slice(0, -1).join(', ')} or ${list.at(-1)}`;
+  return at(`expected ${expected}, found ${typeName(found)}`);
 }
 
 /**

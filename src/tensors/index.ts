@@ -16,11 +16,15 @@ export function outputShape(m: KernelModel): number[] {
 }
 
 export function readInputTensor(m: KernelModel, file: string): Int32Array {
-  const arr = readNpy(file);
   const shape = inputShape(m);
   const axes = m.layout === 'hwc' ? '(H, W, C)' : '(C, H, W)';
-  if (arr.shape.length !== 3 || arr.shape.some((n, i) => n !== shape[i]))
-    throw new InputError(file, `expected an input of shape (${shape.join(', ')}) ${axes} for layout ${m.layout}, found (${arr.shape.join(', ')})`);
+  // Checked on the header, before the data is read.
+  const arr = readNpy(file, {
+    check: (h) => {
+      if (h.shape.length !== 3 || h.shape.some((n, i) => n !== shape[i]))
+        throw new InputError(file, `expected an input of shape (${shape.join(', ')}) ${axes} for layout ${m.layout}, found (${h.shape.join(', ')})`);
+    },
+  });
   const { min, max } = m.numeric.storage;
   const out = new Int32Array(arr.data.length);
   const isFloat = arr.dtype === 'float32' || arr.dtype === 'float64';
