@@ -178,12 +178,14 @@ function floatLayer(g: Graph, n: NodeProto, name: string, where: string, xs: Sha
   const m = w.dims[0];
   const perOut = w.values.length / m;
   const weights = Float64Array.from(w.values);
+  checkFinite(weights, where, `its weights '${n.input[1]}'`);
   let bias: Float64Array | undefined;
   if (n.input[2]) {
     const b = g.constant(n.input[2]);
     if (!b || !isFloatType(b.dataType) || b.values.length !== m)
       throw new InputError(where, `its bias '${n.input[2]}' is not a float constant of ${m} values`);
     bias = Float64Array.from(b.values);
+    checkFinite(bias, where, `its bias '${n.input[2]}'`);
   }
   const ops = ['Conv'];
   let value = n.output[0];
@@ -239,13 +241,33 @@ export function foldBatchNorm(g: Graph, bn: NodeProto, weights: Float64Array, bi
   if (attrs.some((a) => a.name === 'training_mode' && a.i !== 0n))
     throw new InputError(where, 'is in training mode; export the model in eval mode (model.eval()) so it can be folded');
   const [scale, beta, mean, variance] = p;
+  ['scale', 'B', 'mean', 'var'].forEach((what, i) => checkFinite(Float64Array.from(p[i]), where, `its ${what} '${bn.input[i + 1]}'`));
   const out = new Float64Array(m);
   for (let c = 0; c < m; c++) {
-    const s = scale[c] / Math.sqrt(variance[c] + Math.fround(eps));
+    const v = variance[c] + Math.fround(eps);
+    if (!(v > 0))
+      throw new InputError(where, `its var '${bn.input[4]}' + epsilon is ${v} for channel ${c}; it must be positive (a variance of ${variance[c]} cannot be folded)`);
+    const s = scale[c] / Math.sqrt(v);
     for (let i = 0; i < perOut; i++) weights[c * perOut + i] *= s;
     out[c] = s * (bias[c] - mean[c]) + beta[c];
   }
+  // Stored as float32: a fold that overflows it would write Inf.
+  checkFinite(weights, where, 'the folded weights');
+  checkFinite(out, where, 'the folded bias');
   return out;
+}
+
+/**
+ * Refuse NaN, infinities and values that overflow float32 (the .npy files store float32): a spec of them would
+ * quantize to garbage. Names the node and the tensor.
+ */
+function checkFinite(values: Float64Array, where: string, what: string): void {
+  const i = values.findIndex((v) => !Number.isFinite(Math.fround(v)));
+  if (i >= 0) {
+    const v = values[i];
+    const shown = Number.isFinite(v) ? `${v}, beyond float32` : String(v);
+    throw new InputError(where, `${what} hold ${shown} at index ${i}; convgen needs finite numbers`);
+  }
 }
 
 function int8Layer(n: NodeProto, name: string, where: string, xs: Shape,
