@@ -131,7 +131,8 @@ export function specRoot(specFile: string, given?: string): SpecRoot {
     try {
       st = fs.statSync(dir);
     } catch (e) {
-      throw new InputError('--root', `${given}: ${describeOpenError(e, dir, 'a folder')}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new InputError('--root', `${given}: ${code === 'ENOENT' ? 'no such folder' : describeOpenError(e, dir, 'a folder')}`);
     }
     if (!st.isDirectory()) throw new InputError('--root', `${given} is not a folder`);
     return { dir, how: 'given' };

@@ -5,7 +5,7 @@
 import { parse as parseLossless } from 'lossless-json';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
-import { FILE_BOUNDS, readUserFile } from '../files/read.ts';
+import { FILE_BOUNDS, readUserFile, specRoot } from '../files/read.ts';
 import { checkExpansion } from './expansion.ts';
 import { specSchema, type RawSpec } from './schema.ts';
 import { buildModel, type KernelModel } from './model.ts';
@@ -22,6 +22,7 @@ export interface LoadOptions {
 
 /** Read, check and resolve a spec file. */
 export async function loadSpec(file: string, opts: LoadOptions = {}): Promise<KernelModel> {
+  if (opts.root !== undefined) specRoot(file, opts.root); // a wrong --root is an error even if no path uses it
   const value = await readSpecValue(file);
   return modelFromValue(value, file, opts);
 }
