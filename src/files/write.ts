@@ -106,16 +106,19 @@ function tempName(file: string): string {
   return path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.convgen-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
 }
 
-/** Write all of `bytes` to a new file (flag 'wx'), synced, closing it whatever happens. */
+/** Write all of `bytes` to a new file (flag 'wx'), synced: a complete file, or (on any failure) none. */
 function writeNew(file: string, bytes: string | Uint8Array): void {
   const data = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
   const fd = fs.openSync(file, 'wx');
   try {
     for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off, data.length - off);
     fs.fsyncSync(fd);
-  } finally {
+  } catch (e) {
     fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+    throw e;
   }
+  fs.closeSync(fd);
 }
 
 /** One output file, replaced whole or not at all (a link at `file` is replaced, never written through). */
