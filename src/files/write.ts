@@ -167,11 +167,11 @@ function removeEmptyFolders(created: string[]): void {
 }
 
 /**
- * The lock of an output folder: a file beside it, created exclusively, naming its owner. A lock whose owner is
- * certainly gone (killed on this host) is taken over; any other makes the second command fail at once.
+ * The lock of an output folder: a file created exclusively in `home` (the folder itself when it exists, else beside
+ * it), naming its owner. A lock whose owner is certainly gone (killed on this host) is taken over; any other makes
+ * the second command fail at once.
  */
-function lockFolder(abs: string, where: string): () => void {
-  const lock = path.join(path.dirname(abs), `.${path.basename(abs)}.convgen-lock`);
+function lockFolder(lock: string, where: string): () => void {
   for (let attempt = 0; ; attempt++) {
     try {
       writeNew(lock, ownerText());
@@ -204,9 +204,11 @@ export interface OutputEntry {
 }
 
 /**
- * An output folder being written: locked, with a staging folder beside it on the same file system (so moving the
- * result in is a rename). `close()` always runs: it removes the staging folder and the lock, and the folders
- * created for it unless the result was committed.
+ * An output folder being written: locked, with a staging folder on the same file system (so moving the result in is
+ * a rename). For a folder that exists, the lock and the staging folder are hidden entries inside it (nothing is
+ * written next to it); for a new one they sit beside it, and the staging folder becomes the folder with one rename.
+ * `close()` always runs: it removes the staging folder and the lock, and the folders created for it unless the
+ * result was committed.
  */
 export class OutputFolder {
   readonly abs: string;
@@ -222,21 +224,22 @@ export class OutputFolder {
   constructor(readonly dir: string) {
     checkOutputFolder(dir);
     this.abs = path.resolve(dir);
-    const parent = path.dirname(this.abs);
-    this.created = makeParents(parent, dir);
+    const exists = fs.existsSync(this.abs);
+    const home = exists ? this.abs : path.dirname(this.abs);
+    const prefix = exists ? '.convgen-' : `.${path.basename(this.abs)}.convgen-`;
+    this.created = exists ? [] : makeParents(home, dir);
     try {
-      this.unlock = lockFolder(this.abs, dir);
+      this.unlock = lockFolder(path.join(home, `${prefix}lock`), dir);
     } catch (e) {
       removeEmptyFolders(this.created);
       throw e;
     }
-    const base = `.${path.basename(this.abs)}.convgen-`;
     let work = '';
     let out = '';
     try {
       // Staging folders of runs killed with SIGKILL, found by their owner file.
-      sweepAbandoned(parent, new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-      const staging = fs.mkdtempSync(path.join(parent, base));
+      sweepAbandoned(home, new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}staging-`));
+      const staging = fs.mkdtempSync(path.join(home, `${prefix}staging-`));
       this.removeStaging = registerCleanup(() => fs.rmSync(staging, { recursive: true, force: true }));
       writeNew(path.join(staging, OWNER_FILE), ownerText());
       work = path.join(staging, 'work');

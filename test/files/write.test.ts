@@ -92,14 +92,31 @@ describe('the lock of an output folder', () => {
     expect(fs.readdirSync(dir)).toEqual(['a.c']);
   });
 
+  it('an existing folder holds its own lock and staging (hidden, removed after): nothing is written beside it', () => {
+    const dir = path.join(io.dir, 'out');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'old.c'), 'int old;\n');
+    const folder = new OutputFolder(dir);
+    try {
+      expect(fs.readdirSync(io.dir)).toEqual(['out']);
+      expect(fs.readdirSync(dir).sort()).toEqual(['.convgen-lock', expect.stringMatching(/^\.convgen-staging-/), 'old.c']);
+      expect(() => new OutputFolder(dir)).toThrow(/another convgen/);
+      folder.add([{ name: 'a.c', content: 'int a;\n' }]);
+      folder.commit();
+    } finally {
+      folder.close();
+    }
+    expect(fs.readdirSync(dir).sort()).toEqual(['a.c', 'old.c']);
+  });
+
   it('a lock and a staging folder left by a process killed on this host are taken over and swept', async () => {
     const exited = execa('true');
     await exited;
     const dead = exited.pid!; // its pid names no process now (until reused, which is rare)
     const dir = path.join(io.dir, 'out');
     fs.writeFileSync(path.join(io.dir, '.out.convgen-lock'), `${dead} ${os.hostname()}\n`);
-    fs.mkdirSync(path.join(io.dir, '.out.convgen-abc123'));
-    fs.writeFileSync(path.join(io.dir, '.out.convgen-abc123', '.convgen-owner'), `${dead} ${os.hostname()}\n`);
+    fs.mkdirSync(path.join(io.dir, '.out.convgen-staging-abc123'));
+    fs.writeFileSync(path.join(io.dir, '.out.convgen-staging-abc123', '.convgen-owner'), `${dead} ${os.hostname()}\n`);
     writeOutputFolder(dir, [{ name: 'a.c', content: 'int a;\n' }]);
     expect(fs.readdirSync(io.dir)).toEqual(['out']);
   });
