@@ -11,7 +11,7 @@ import type { Target } from '../targets/index.ts';
 import type { KernelModel } from '../spec/index.ts';
 import { macCount } from '../spec/index.ts';
 import { runGolden } from '../golden/index.ts';
-import { checkImage, describeMismatch, generateAndBuild, testInputs } from '../verify/index.ts';
+import { checkImage, describeMismatch, describeTestInputs, generateAndBuild, testInputs } from '../verify/index.ts';
 import { OutputFolder } from '../files/write.ts';
 
 export interface BuildStepOptions {
@@ -83,7 +83,7 @@ export async function buildStep(m: KernelModel, target: Target, outDir: string, 
     for (const l of lines) console.log(l);
     if (expectedLine) console.log(`uart       the board prints: ${expectedLine}`);
     console.log(check
-      ? `verdict    BIT-EXACT: ${check.elements} outputs over ${check.tensors} inputs (seed ${o.seed}: random, all-max, all-min, alternating) match the golden model`
+      ? `verdict    BIT-EXACT: ${check.elements} outputs over ${check.tensors} inputs (seed ${o.seed}: ${describeTestInputs()}) match the golden model`
       : `verdict    built, not run${target.run === 'build-only' ? ' (no emulator for this board)' : ' (--no-verify)'}`);
     console.log(`wrote      ${outDir}/: ${report.files.join(', ')}`);
     return ExitCode.ok;

@@ -15,6 +15,8 @@ export const FILE_BOUNDS = {
   typescriptSpec: 2 * 2 ** 20,
   /** An ONNX model (protobuf messages cannot exceed 2 GiB). */
   onnxModel: 2 ** 31 - 1,
+  /** A .tflite model (flatbuffers cannot exceed 2 GiB). */
+  tfliteModel: 2 ** 31 - 1,
   /** A .npy header: numpy itself refuses headers over 10,000 bytes by default. */
   npyHeader: 64 * 2 ** 10,
 } as const;
