@@ -7,7 +7,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { ExitCode, InputError } from '../errors.ts';
+import { ExitCode } from '../errors.ts';
 import { pool } from '../pool.ts';
 import { DEFAULT_VARIANT, VERSION, generate, variantNames, type GeneratedKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { codeDigest, measure, type Measurement } from '../measure/index.ts';

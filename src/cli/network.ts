@@ -65,11 +65,21 @@ export function describeNetwork(net: Network): string[] {
  * A float .npy is accepted where the model's float input was quantized by a QUANTIZE that the caller now applies.
  */
 function readNetworkInput(t: NetworkTensor, file: string): { samples: Int8Array[]; batched: boolean } {
-  const arr = readNpy(file);
-  const exact = arr.shape.length === t.shape.length && arr.shape.every((n, i) => n === t.shape[i]);
-  const batched = !exact && t.shape[0] === 1 && arr.shape.length === t.shape.length && arr.shape.slice(1).every((n, i) => n === t.shape[i + 1]);
-  if (!exact && !batched)
-    throw new InputError(file, `expected shape (${t.shape.join(', ')}) (or a batch (N, ${t.shape.slice(1).join(', ')})), found (${arr.shape.join(', ')})`);
+  const fits = (shape: number[]) => {
+    const exact = shape.length === t.shape.length && shape.every((n, i) => n === t.shape[i]);
+    const batched = !exact && t.shape[0] === 1 && shape.length === t.shape.length && shape.slice(1).every((n, i) => n === t.shape[i + 1]);
+    return { exact, batched };
+  };
+  // The shape is checked on the header, before the data is read.
+  const arr = readNpy(file, {
+    maxElements: 2 ** 26,
+    check: (h) => {
+      const f = fits(h.shape);
+      if (!f.exact && !f.batched)
+        throw new InputError(file, `expected shape (${t.shape.join(', ')}) (or a batch (N, ${t.shape.slice(1).join(', ')})), found (${h.shape.join(', ')})`);
+    },
+  });
+  const { exact, batched } = fits(arr.shape);
   const isFloat = arr.dtype === 'float32' || arr.dtype === 'float64';
   if (isFloat && t.callerConverts !== 'quantize')
     throw new InputError(file, `found dtype ${arr.dtype}; the network's input ${t.name} is int8 (raw quantized values)`);
