@@ -10,7 +10,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../../src/toolchain/spawn.ts';
-import { root } from '../helpers.ts';
+import { alive, descendants, root } from '../helpers.ts';
 import { DT, model, node, tensor, value, values } from '../onnx/models.ts';
 
 const bin = path.join(root, 'bin', 'convgen.mjs');
@@ -45,7 +45,7 @@ const canMount = await (async () => {
 })();
 
 function convgen(args: string[], env: Record<string, string> = {}) {
-  return execa(process.execPath, [bin, ...args], { reject: false, env: { TMPDIR: path.join(work, 'tmp'), ...env } });
+  return execa(process.execPath, [bin, ...args], { reject: false, env: { TMPDIR: path.join(work, 'tmp'), CONVGEN_PROGRESS: 'off', ...env } });
 }
 fs.mkdirSync(path.join(work, 'tmp'), { recursive: true });
 
@@ -116,34 +116,12 @@ describe.skipIf(!canMount)('a full disk and a read-only file system (tmpfs mount
 });
 
 // ---------------------------------------------------------------------------------------------------------------
-// Processes
-
-async function descendants(pid: number): Promise<{ pid: number; comm: string }[]> {
-  const ps = await execa('ps', ['-eo', 'pid=,ppid=,comm='], { reject: false });
-  const rows = ps.stdout.split('\n').map((l) => l.trim().split(/\s+/)).map(([p, pp, c]) => ({ pid: Number(p), ppid: Number(pp), comm: c ?? '' }));
-  const found: { pid: number; comm: string }[] = [];
-  let frontier = [pid];
-  while (frontier.length) {
-    const next = rows.filter((r) => frontier.includes(r.ppid));
-    found.push(...next.map((r) => ({ pid: r.pid, comm: r.comm })));
-    frontier = next.map((r) => r.pid);
-  }
-  return found;
-}
-
-/** Alive and not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \([^)]*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
+// Processes (the progress line is off: one line on stderr means the error)
 
 /** Start convgen with the frozen QEMU first on PATH; resolves once QEMU runs, with its pid. */
 async function startFrozen(args: string[], tmp: string) {
   fs.mkdirSync(tmp, { recursive: true });
-  const child = execa(process.execPath, [bin, ...args], { reject: false, env: { TMPDIR: tmp, PATH: `${frozen}:${process.env.PATH}` } });
+  const child = execa(process.execPath, [bin, ...args], { reject: false, env: { TMPDIR: tmp, PATH: `${frozen}:${process.env.PATH}`, CONVGEN_PROGRESS: 'off' } });
   for (let i = 0; i < 600; i++) {
     const q = (await descendants(child.pid!)).find((d) => d.comm.startsWith('qemu-system'));
     if (q) return { child, qemu: q.pid };
