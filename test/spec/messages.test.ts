@@ -1,12 +1,18 @@
 /**
- * Every message the schema stage gives says what is expected: every field of three valid specs (Q, int8 with
+ * Every message the schema stage gives says what is expected: every field of three valid kernel specs (Q, int8 with
  * multipliers, int8 with scales) is set in turn to values of the wrong kind, and each refusal must be one line at
- * a JSON path that says what the field takes, never the schema library's own words ("Invalid input").
+ * a JSON path that says what the field takes, never the schema library's own words ("Invalid input"). The network
+ * spec (and its ops' params), worded by the same describer, gets the same treatment.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.ts';
+import { buildNetwork } from '../../src/network/network.ts';
 import { modelFromValue } from '../../src/spec/index.ts';
 import { specSchema } from '../../src/spec/schema.ts';
+import { importTflite } from '../../src/tflite/import.ts';
+import { fixtures } from '../helpers.ts';
 
 const q = {
   name: 'k', layout: 'chw', input: { channels: 2, height: 4, width: 4 }, output: { channels: 2 }, kernel: [3, 3], stride: [1, 1],
@@ -82,5 +88,29 @@ describe('schema messages say what is expected', () => {
     expect(msg({ weights: { random: { seed: 1.5 } } })).toBe('spec.json: $.weights.random.seed: expected an integer, found the number 1.5');
     expect(msg({ activation: { clamp: [1] } })).toBe('spec.json: $.activation.clamp: expected [lo, hi]: two integers in raw output units, found an array of 1');
     expect(msg({ weights: {} })).toMatch(/^spec\.json: \$\.weights: expected \{ "npy": path \}, .*, found an object$/);
+  });
+
+  it('for every field of a network spec (the int8 keyword-spotting model) set to every kind of wrong value', () => {
+    const file = path.join(fixtures, 'models', 'kws_ref_model', 'kws_ref_model.tflite');
+    const imported = importTflite(fs.readFileSync(file), file);
+    const load = (ref: { npy: string }) => imported.arrays.get(ref.npy) ?? (() => { throw new InputError('s.json', `no ${ref.npy}`); })();
+    let refused = 0;
+    // One element stands for each array (the rest are alike), five kinds of wrong value.
+    for (const p of paths(imported.spec).filter((q) => q.every((k) => k === 0 || typeof k === 'string')))
+      for (const bad of [1.5, 'x', null, { foo: 1 }, [1, 2, 3]]) {
+        let message = '';
+        try {
+          buildNetwork(setAt(imported.spec, p, bad), 's.json', load);
+        } catch (e) {
+          expect(e, `${JSON.stringify(p)} = ${String(bad)}`).toBeInstanceOf(InputError);
+          message = (e as Error).message;
+        }
+        if (!message) continue;
+        refused++;
+        const what = `${JSON.stringify(p)} = ${String(bad)}: ${message}`;
+        expect(message, what).not.toContain('\n');
+        expect(message, what).not.toMatch(LIBRARY_WORDS);
+      }
+    expect(refused).toBeGreaterThan(100);
   });
 });
