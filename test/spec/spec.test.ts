@@ -134,6 +134,7 @@ describe('spec validation', () => {
     await expect(loadSpec(file)).rejects.toThrow(/bad\.json:3:13: invalid JSON/);
     await expect(loadSpec(path.join(dir, 'missing.json'))).rejects.toThrow(/missing\.json: file not found/);
     await expect(loadSpec(path.join(dir, 'spec.yaml'))).rejects.toThrow(/a spec must be a \.json file or a \.kernel\.ts module/);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('resolves npy paths relative to the spec file', async () => {
