@@ -4,7 +4,6 @@
  * is always measured, since every ratio is taken against it. Nothing in the outputs depends on the clock, so a
  * second run on the same tools gives byte-identical files.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -23,6 +22,7 @@ import { isNetworkFile } from './network.ts';
 import { loadNetwork } from '../network/load.ts';
 import { renderNetworkMarkdown, renderNetworkTable, runNetworkBench, type NetworkBenchReport } from './bench-network.ts';
 import { runTool, tools } from '../toolchain/index.ts';
+import { checkOutputFile } from '../files/write.ts';
 import { writeFileAtomic } from '../report/index.ts';
 import { Progress } from '../report/progress.ts';
 import { esc, htmlPage, htmlTable, type Column } from '../report/html.ts';
@@ -579,12 +579,6 @@ function optimizeList(list: string): OptimizeGoal[] {
   return [...new Set(gs)] as OptimizeGoal[];
 }
 
-function checkOutputFile(file: string): void {
-  const dir = path.dirname(path.resolve(file));
-  if (!fs.existsSync(dir)) throw new InputError(file, `the folder ${dir} does not exist`);
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new InputError(file, 'is a folder, not a file');
-}
-
 export function benchExitCode(report: BenchReport): number {
   const nets = report.networks?.results ?? [];
   const errors = [...report.results, ...nets].filter((r) => r.status === 'error');
@@ -617,8 +611,9 @@ export function registerBench(program: Command): void {
       const found = targetList(o.target);
       for (const f of [o.json, o.markdown, o.svg, o.html]) if (f) checkOutputFile(f);
       // Kernel specs and networks may come together (make bench measures both); each kind has its own tables.
-      const nets = specs.filter(isNetworkFile).map((f) => loadNetwork(f));
-      const models = await Promise.all(specs.filter((f) => !isNetworkFile(f)).map((s) => loadSpec(s)));
+      const root = program.opts().root as string | undefined;
+      const nets = specs.filter(isNetworkFile).map((f) => loadNetwork(f, root));
+      const models = await Promise.all(specs.filter((f) => !isNetworkFile(f)).map((s) => loadSpec(s, { root })));
       if (!models.length && (o.svg || o.html)) throw new InputError(o.svg ? '--svg' : '--html', 'charts the kernel specs; this run has only networks');
       // Progress on stderr (a live line on a terminal); failures are logged as they happen; stdout gets the table.
       let progress: Progress | undefined;

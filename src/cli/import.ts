@@ -2,9 +2,9 @@
  * `convgen import MODEL.onnx -o DIR`: one spec (and its .npy weights) per Conv node of an ONNX model (src/onnx).
  * Prints one line per spec written; a bad model or argument is one line, exit 2, and nothing is written.
  */
-import fs from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { InputError } from '../errors.ts';
+import { checkOutputFolder } from '../files/write.ts';
 import { importOnnx, readModelFile, writeImport, type FloatTypeName } from '../onnx/index.ts';
 import { importTfliteCommand, isTfliteFile } from './network.ts';
 
@@ -33,7 +33,7 @@ export function registerImport(program: Command): void {
     .option('--input-range <lo,hi>', 'real range of the input of float Convs (default -1,1)', numbers('--input-range', 2, false))
     .option('--type <t>', 'storage type of float Convs: q7, q15, q31', floatType, 'q15')
     .action((model: string, o: { out: string; node?: string; inputShape?: number[]; inputRange?: number[]; type: FloatTypeName }) => {
-      if (fs.existsSync(o.out) && !fs.statSync(o.out).isDirectory()) throw new InputError(o.out, 'the output folder exists and is not a folder');
+      checkOutputFolder(o.out);
       if (isTfliteFile(model)) {
         const onnxOnly = (['node', 'inputShape', 'inputRange'] as const).find((k) => o[k] !== undefined);
         if (onnxOnly) throw new InputError(`--${onnxOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, 'is for ONNX models; a .tflite model is imported whole');

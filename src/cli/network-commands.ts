@@ -3,8 +3,6 @@
  * (src/network/c), proved bit-exact under QEMU with the network harness (src/network/verify.ts). Output is
  * written only after everything it depends on succeeded, through temporary names.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { EnvironmentError, ExitCode, InputError } from '../errors.ts';
 import type { OptimizeGoal } from '../codegen/index.ts';
@@ -18,11 +16,11 @@ import { buildNetworkImage, concat, describeNetworkMismatch, verifyNetwork, writ
 import { writeNpyAtomic } from '../npy/index.ts';
 import { pool } from '../pool.ts';
 import { runImage } from '../qemu/index.ts';
-import { writeFileAtomic } from '../report/index.ts';
+import { OutputFolder, writeOutputFile, writeOutputFolder } from '../files/write.ts';
+import { makeTempDir } from '../files/cleanup.ts';
 import { Progress } from '../report/progress.ts';
 import { targets, type Target } from '../targets/index.ts';
 import { fnv1a } from './build.ts';
-import { makeDir, removeEmptyDirs, writeFilesAtomic } from './fsutil.ts';
 import { describeNetwork, readNetworkInput } from './network.ts';
 
 /** The QEMU target that runs a build-only board's code: same core flags and ISA (s3c2410 -> arm920t). */
@@ -38,10 +36,10 @@ export function emulatedTwin(t: Target): Target | undefined {
  */
 async function measureStack(mod: NetworkModule, target: Target): Promise<number | null> {
   if (target.run === 'host') return null;
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-netstack-'));
+  const { dir: work, remove } = makeTempDir('convgen-netstack-');
   try {
-    writeModule(mod, work);
-    return (await analyzeKernelObject(target, mod.name, work, path.join(work, 'obj'))).stack.bytes;
+    writeModule(mod, path.join(work, 'net'));
+    return (await analyzeKernelObject(target, mod.name, path.join(work, 'net'), path.join(work, 'obj'))).stack.bytes;
   } catch (e) {
     if (e instanceof EnvironmentError && /not found on PATH/.test(e.message)) {
       console.error(`convgen: warning: ${e.message}; the header does not state the stack`);
@@ -49,7 +47,7 @@ async function measureStack(mod: NetworkModule, target: Target): Promise<number 
     }
     throw e;
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    remove();
   }
 }
 
@@ -60,11 +58,11 @@ async function moduleWithStack(net: Network, target: Target, o: { optimize?: Opt
   return stack === null ? first : generateNetwork(net, { target, ...o, stackBytes: stack });
 }
 
-export async function networkGenerate(file: string, target: Target, out: string, optimize: OptimizeGoal): Promise<void> {
-  const net = loadNetwork(file);
+export async function networkGenerate(file: string, target: Target, out: string, optimize: OptimizeGoal, root?: string): Promise<void> {
+  const net = loadNetwork(file, root);
   const mod = await moduleWithStack(net, target, { optimize });
   for (const line of describeNetwork(net)) console.log(line);
-  for (const f of writeFilesAtomic(mod.files.map((f) => ({ name: f.name, bytes: f.content })), out)) console.log(`wrote ${f}`);
+  for (const f of writeOutputFolder(out, mod.files)) console.log(`wrote ${f}`);
 }
 
 export interface NetworkBuildOptions {
@@ -72,6 +70,8 @@ export interface NetworkBuildOptions {
   seed: number;
   verify: boolean;
   timeoutSeconds: number;
+  /** --root: where the spec's .npy files may be (as for kernel specs). */
+  root?: string;
 }
 
 /** The UART line the board image prints, from the golden model on its built-in input. */
@@ -84,16 +84,15 @@ export function expectedNetworkLine(net: Network, name: string, input: Int8Array
 /** `convgen build NET`: the module, proved bit-exact on the target (or its emulated twin), then its image. */
 export async function networkBuild(file: string, target: Target, outDir: string, o: NetworkBuildOptions): Promise<number> {
   if (target.run === 'host') throw new InputError('--target', 'host is for checking only; choose an ARM target (see `convgen targets`)');
-  const net = loadNetwork(file);
+  const net = loadNetwork(file, o.root);
   for (const line of describeNetwork(net)) console.log(line);
   const inputs = networkTestInputs(net, o.seed);
   const builtinInput = target.builtinInput ? { data: inputs[0], what: `the first seeded test input (seed ${o.seed})` } : undefined;
   const mod = await moduleWithStack(net, target, { optimize: o.optimize, builtinInput });
   const runner = o.verify ? emulatedTwin(target) : undefined;
-  const parent = path.dirname(path.resolve(outDir));
-  const created = makeDir(parent, outDir);
-  let placed = false;
-  const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(outDir)}.convgen-`));
+  // Locked for the whole command; everything is staged and moved into place at the end (src/files/write.ts).
+  const folder = new OutputFolder(outDir);
+  const staging = folder.work;
   try {
     let check: NetworkCheck | undefined;
     if (runner) {
@@ -118,14 +117,12 @@ export async function networkBuild(file: string, target: Target, outDir: string,
       ...(line ? { expectedUartResult: line } : {}),
       files: [...mod.files.map((f) => f.name), elf, bin, 'report.json'],
     };
-    const place: [string, string][] = mod.files.map((f) => [path.join(dir, f.name), f.name]);
-    place.push([built.image, elf], [built.bin!, bin]);
-    const reportFile = path.join(staging, 'report.json');
-    writeFileAtomic(reportFile, JSON.stringify(report, null, 2) + '\n');
-    place.push([reportFile, 'report.json']);
-    fs.mkdirSync(outDir, { recursive: true });
-    for (const [from, name] of place) fs.renameSync(from, path.join(outDir, name));
-    placed = true;
+    folder.add([
+      ...mod.files.map((f) => ({ name: f.name, from: path.join(dir, f.name) })),
+      { name: elf, from: built.image }, { name: bin, from: built.bin! },
+      { name: 'report.json', content: JSON.stringify(report, null, 2) + '\n' },
+    ]);
+    folder.commit();
     console.log(`target     ${target.name}: ${target.core}, ${target.arch}${target.qemu ? '' : ' (build only: no emulator exists)'}`);
     console.log(`memory     arena ${mod.arenaBytes} B, input ${mod.inputBytes} B, output ${mod.outputBytes} B (the caller's), parameters ${mod.parameterBytes} B in flash`);
     if (line) console.log(`uart       the board prints: ${line}`);
@@ -135,8 +132,7 @@ export async function networkBuild(file: string, target: Target, outDir: string,
     console.log(`wrote      ${outDir}/: ${report.files.join(', ')}`);
     return ExitCode.ok;
   } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
-    if (!placed) removeEmptyDirs(created);
+    folder.close();
   }
 }
 
@@ -156,11 +152,12 @@ export interface NetworkTestOptions {
   /** Extra inputs (.npy, one tensor or a batch) checked besides the seeded ones. */
   input?: string;
   json?: string;
+  root?: string;
 }
 
 /** `convgen test NET... --target ...`: every (network, target) pair; targets the network does not fit are named, with why. */
 export async function networkTest(files: string[], ts: Target[], o: NetworkTestOptions): Promise<number> {
-  const nets = files.map((f) => loadNetwork(f));
+  const nets = files.map((f) => loadNetwork(f, o.root));
   const extra = (n: Network) => (o.input ? readNetworkInput(n.tensors.get(n.inputs[0])!, o.input).samples : []);
   const inputs = new Map(nets.map((n) => [n, [...networkTestInputs(n, o.seed), ...extra(n)]]));
   const pairs = nets.flatMap((net) => ts.map((t) => ({ net, t })));
@@ -175,7 +172,7 @@ export async function networkTest(files: string[], ts: Target[], o: NetworkTestO
   } finally {
     progress.stop();
   }
-  if (o.json) writeFileAtomic(o.json, JSON.stringify({ results }, null, 2) + '\n');
+  if (o.json) writeOutputFile(o.json, JSON.stringify({ results }, null, 2) + '\n');
   const count = (s: NetworkCheck['status']) => results.filter((r) => r.status === s).length;
   console.log(`${count('pass')} passed, ${count('fail')} failed, ${count('error')} errors, ${count('does-not-fit')} do not fit`);
   if (results.some((r) => r.status === 'error')) return Math.max(...results.filter((r) => r.status === 'error').map((r) => r.exitCode));
@@ -188,13 +185,14 @@ export async function networkTest(files: string[], ts: Target[], o: NetworkTestO
 }
 
 /** `convgen run NET --input X.npy --output Y.npy`: what the device computes, in one emulator start. */
-export async function networkRun(file: string, target: Target, o: { input: string; output: string; timeoutSeconds: number; optimize: OptimizeGoal }): Promise<void> {
-  const net = loadNetwork(file);
+export async function networkRun(file: string, target: Target,
+  o: { input: string; output: string; timeoutSeconds: number; optimize: OptimizeGoal; root?: string }): Promise<void> {
+  const net = loadNetwork(file, o.root);
   const inT = net.tensors.get(net.inputs[0])!;
   const outT = net.tensors.get(net.outputs[0])!;
   const { samples, batched } = readNetworkInput(inT, o.input);
   const mod = generateNetwork(net, { target, optimize: o.optimize });
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-netrun-'));
+  const { dir: work, remove } = makeTempDir('convgen-netrun-');
   try {
     const dir = path.join(work, 'net');
     writeModule(mod, dir);
@@ -206,6 +204,6 @@ export async function networkRun(file: string, target: Target, o: { input: strin
     writeNpyAtomic(o.output, { dtype: 'int8', shape: batched ? [samples.length, ...outT.shape.slice(1)] : [...outT.shape], data });
     console.log(`wrote ${o.output} (${batched ? `${samples.length} x ` : ''}${outT.shape.join('x')} int8, tensor ${outT.name}): computed on ${target.name}`);
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    remove();
   }
 }

@@ -13,7 +13,7 @@ import { encodeNpy } from '../npy/index.ts';
 import { elements } from '../ops/op.ts';
 import { importTflite } from '../tflite/import.ts';
 import { writeNetwork } from '../network/write.ts';
-import { writeFilesAtomic } from './fsutil.ts';
+import { writeOutputFolder } from '../files/write.ts';
 import { planMemory } from '../network/plan.ts';
 
 export { isNetworkFile };
@@ -67,11 +67,21 @@ export function describeNetwork(net: Network): string[] {
  * A float .npy is accepted where the model's float input was quantized by a QUANTIZE that the caller now applies.
  */
 export function readNetworkInput(t: NetworkTensor, file: string): { samples: Int8Array[]; batched: boolean } {
-  const arr = readNpy(file);
-  const exact = arr.shape.length === t.shape.length && arr.shape.every((n, i) => n === t.shape[i]);
-  const batched = !exact && t.shape[0] === 1 && arr.shape.length === t.shape.length && arr.shape.slice(1).every((n, i) => n === t.shape[i + 1]);
-  if (!exact && !batched)
-    throw new InputError(file, `expected shape (${t.shape.join(', ')}) (or a batch (N, ${t.shape.slice(1).join(', ')})), found (${arr.shape.join(', ')})`);
+  const fits = (shape: number[]) => {
+    const exact = shape.length === t.shape.length && shape.every((n, i) => n === t.shape[i]);
+    const batched = !exact && t.shape[0] === 1 && shape.length === t.shape.length && shape.slice(1).every((n, i) => n === t.shape[i + 1]);
+    return { exact, batched };
+  };
+  // The shape is checked on the header, before the data is read.
+  const arr = readNpy(file, {
+    maxElements: 2 ** 26,
+    check: (h) => {
+      const f = fits(h.shape);
+      if (!f.exact && !f.batched)
+        throw new InputError(file, `expected shape (${t.shape.join(', ')}) (or a batch (N, ${t.shape.slice(1).join(', ')})), found (${h.shape.join(', ')})`);
+    },
+  });
+  const { exact, batched } = fits(arr.shape);
   const isFloat = arr.dtype === 'float32' || arr.dtype === 'float64';
   if (isFloat && t.callerConverts !== 'quantize')
     throw new InputError(file, `found dtype ${arr.dtype}; the network's input ${t.name} is int8 (raw quantized values)`);
@@ -95,8 +105,8 @@ export function intermediateName(t: NetworkTensor): string {
   return `t${t.tfliteIndex}_${(t.sourceName ?? t.name).replace(/[^A-Za-z0-9.-]+/g, '_').slice(0, 64).replace(/^_+|_+$/g, '')}.npy`;
 }
 
-export function networkGolden(file: string, o: { input: string; output: string; intermediates?: string }): void {
-  const net = loadNetwork(file);
+export function networkGolden(file: string, o: { input: string; output: string; intermediates?: string; root?: string }): void {
+  const net = loadNetwork(file, o.root);
   if (net.inputs.length !== 1 || net.outputs.length !== 1)
     throw new InputError(file, `convgen golden takes one input and one output tensor; this network has ${net.inputs.length} and ${net.outputs.length}`);
   const input = net.tensors.get(net.inputs[0])!;
@@ -111,8 +121,8 @@ export function networkGolden(file: string, o: { input: string; output: string; 
   };
   if (o.intermediates) {
     const files = [...net.tensors.values()].filter((t) => runs[0].tensors.has(t.name))
-      .map((t) => ({ name: intermediateName(t), bytes: encodeNpy(stack(t, runs.map((r) => r.tensors.get(t.name)!))) }));
-    writeFilesAtomic(files, o.intermediates);
+      .map((t) => ({ name: intermediateName(t), content: encodeNpy(stack(t, runs.map((r) => r.tensors.get(t.name)!))) }));
+    writeOutputFolder(o.intermediates, files);
     console.log(`wrote ${files.length} tensors into ${o.intermediates}`);
   }
   writeNpyAtomic(o.output, stack(output, runs.map((r) => r.outputs[0])));

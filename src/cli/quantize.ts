@@ -2,14 +2,13 @@
  * `convgen quantize SPEC`: the Q formats a spec uses (chosen or given, and why) and the quantization error of the
  * integer kernel against the float64 convolution on random real inputs in the input range (src/quantize).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { ExitCode, InputError } from '../errors.ts';
+import { ExitCode } from '../errors.ts';
 import { describeNumeric, loadSpec } from '../spec/index.ts';
 import { quantizeReport, type ErrorFigures, type QuantizeReport } from '../quantize/index.ts';
 import { fmtReal } from '../spec/quantize.ts';
 import { writeFileAtomic } from '../report/index.ts';
+import { checkOutputFile } from '../files/write.ts';
 
 function count(name: string, min: number) {
   return (v: string): number => {
@@ -64,12 +63,8 @@ export function registerQuantize(program: Command): void {
     .option('--seed <n>', 'seed of the random inputs', count('--seed', 0), 1)
     .option('--json <file>', 'write the figures as JSON')
     .action(async (spec: string, o: { samples: number; seed: number; json?: string }) => {
-      if (o.json) {
-        const dir = path.dirname(path.resolve(o.json));
-        if (!fs.existsSync(dir)) throw new InputError(o.json, `the folder ${dir} does not exist`);
-        if (fs.existsSync(o.json) && fs.statSync(o.json).isDirectory()) throw new InputError(o.json, 'is a folder, not a file');
-      }
-      const m = await loadSpec(spec);
+      if (o.json) checkOutputFile(o.json);
+      const m = await loadSpec(spec, { root: program.opts().root as string | undefined });
       const r = quantizeReport(m, { samples: o.samples, seed: o.seed });
       for (const line of reportLines(r, `${describeNumeric(m.numeric)}, activation ${m.activationName}`)) console.log(line);
       if (o.json) {

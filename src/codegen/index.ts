@@ -16,6 +16,7 @@ import { kernelFile } from '../emit-c/index.ts';
 import { referenceVariant } from '../families/reference/lower.ts';
 import { naiveVariant } from '../families/naive/lower.ts';
 import { lowerWith } from '../families/family.ts';
+import { ENTRY_HEADER } from '../spec/names.ts';
 
 const hostIsa: IsaFeatures = findTarget('host')!.features;
 
@@ -105,7 +106,7 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
   const files: GeneratedFile[] = [
     { name: `${m.name}.h`, content: template('common/header.h.hbs')(view) },
     { name: `${m.name}.c`, content: cText },
-    { name: 'convgen_entry.h', content: template('common/entry.h.hbs')({ ...view, builtinInput: Boolean(opts.builtinInput) }) },
+    { name: ENTRY_HEADER, content: template('common/entry.h.hbs')({ ...view, builtinInput: Boolean(opts.builtinInput) }) },
   ];
   if (opts.builtinInput)
     files.push({

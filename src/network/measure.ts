@@ -11,9 +11,9 @@
  * Outputs of every run are compared with the golden model: a fast wrong network is a failure, not a result.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ConvgenError, EnvironmentError } from '../errors.ts';
+import { makeTempDir } from '../files/cleanup.ts';
 import type { OptimizeGoal } from '../codegen/index.ts';
 import { analyzeKernelObject, runCounted, worstStack, type SectionSizes, type WindowCounts } from '../measure/index.ts';
 import type { Target } from '../targets/index.ts';
@@ -104,12 +104,12 @@ const overheadCache = new Map<string, Promise<{ run: WindowCounts; layer: Window
  * Windows of an empty inference and of an empty layer on this target: the same header, entry header and harness,
  * a module whose run does nothing (whole-inference markers) or marks one empty layer (layer markers).
  */
-function emptyOverhead(mod: NetworkModule, target: Target, workRoot: string, timeoutSeconds: number) {
+function emptyOverhead(mod: NetworkModule, target: Target, workRoot: string | undefined, timeoutSeconds: number) {
   const key = `${target.name}\0${mod.inputBytes}\0${mod.outputBytes}\0${mod.arenaBytes}`;
   let p = overheadCache.get(key);
   if (!p) {
     p = (async () => {
-      const work = fs.mkdtempSync(path.join(workRoot, `convgen-net-empty-${target.name}-`));
+      const { dir: work, remove } = makeTempDir(`convgen-net-empty-${target.name}-`, workRoot);
       try {
         const counts = async (body: string, flags: string[], tag: string) => {
           const dir = path.join(work, tag);
@@ -128,7 +128,7 @@ function emptyOverhead(mod: NetworkModule, target: Target, workRoot: string, tim
           layer: await counts('    CONVGEN_LAYER_BEGIN(0);\n    CONVGEN_LAYER_END(0, output, 0);\n    (void)output;\n', LAYER_MARK_FLAGS, 'layer'),
         };
       } finally {
-        fs.rmSync(work, { recursive: true, force: true });
+        remove();
       }
     })();
     overheadCache.set(key, p);
@@ -162,8 +162,8 @@ export async function measureNetwork(net: Network, target: Target, o: MeasureNet
   };
   if (target.run !== 'qemu')
     return { ...withPlan, status: 'skipped', note: `${target.name} is ${target.run === 'host' ? 'the host (no instruction counts)' : 'build-only (no emulator)'}` };
-  const workRoot = o.workRoot ?? os.tmpdir();
-  const work = fs.mkdtempSync(path.join(workRoot, `convgen-netbench-${mod.name}-${target.name}-`));
+  const workRoot = o.workRoot;
+  const { dir: work, remove, keep } = makeTempDir(`convgen-netbench-${mod.name}-${target.name}-`, workRoot);
   try {
     const dir = path.join(work, 'net');
     writeModule(mod, dir);
@@ -227,7 +227,8 @@ export async function measureNetwork(net: Network, target: Target, o: MeasureNet
     if (!(e instanceof ConvgenError)) throw e;
     return { ...withPlan, status: 'error', error: e.message };
   } finally {
-    if (!o.keep) fs.rmSync(work, { recursive: true, force: true });
+    if (o.keep) keep();
+    else remove();
   }
 }
 

@@ -7,9 +7,9 @@
  * not an error.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ConvgenError, EnvironmentError } from '../errors.ts';
+import { makeTempDir } from '../files/cleanup.ts';
 import type { OptimizeGoal } from '../codegen/index.ts';
 import { runImage } from '../qemu/index.ts';
 import type { Target } from '../targets/index.ts';
@@ -106,7 +106,7 @@ export async function verifyNetwork(net: Network, target: Target, o: VerifyNetwo
   const started = Date.now();
   const base = { network: net.source, target: target.name, inputs: o.inputs.length, elements: 0, mismatches: 0 };
   const seconds = () => (Date.now() - started) / 1000;
-  const work = fs.mkdtempSync(path.join(o.workRoot ?? os.tmpdir(), `convgen-net-${target.name}-`));
+  const { dir: work, remove, keep } = makeTempDir(`convgen-net-${target.name}-`, o.workRoot);
   try {
     const mod = o.module ?? generateNetwork(net, { target, optimize: o.optimize, transformLayer: o.transformLayer });
     const dir = path.join(work, 'net');
@@ -145,7 +145,8 @@ export async function verifyNetwork(net: Network, target: Target, o: VerifyNetwo
     if (!(e instanceof ConvgenError)) throw e;
     return { ...base, status: 'error', error: e.message, exitCode: e.exitCode, seconds: seconds() };
   } finally {
-    if (!o.keep) fs.rmSync(work, { recursive: true, force: true });
+    if (o.keep) keep();
+    else remove();
   }
 }
 
