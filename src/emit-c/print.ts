@@ -50,8 +50,18 @@ class Printer {
         for (const g of it.fieldGroups) w.line(INDENT, `${g.type} ${g.names.join(', ')};`);
         w.line(0, it.typedef ? `} ${it.name};` : '};');
         return;
-      case 'helper': w.lines(0, helperLines(it.helper)); return;
-      case 'table': this.table(it.table); return;
+      case 'helper':
+        if (it.doc) w.comment(0, it.doc);
+        w.lines(0, helperLines(it.helper));
+        return;
+      case 'table':
+        if (it.doc) w.comment(0, it.doc);
+        this.table(it.table);
+        return;
+      case 'group':
+        if (it.doc) w.comment(0, it.doc);
+        for (const x of it.items) this.item(x);
+        return;
       case 'region-table': this.regionTable(it.table); return;
       case 'stage': w.lines(0, stageLines(it.stage)); return;
       case 'func':

@@ -51,8 +51,8 @@ export function biasTable(m: KernelModel): Item[] {
   const d = numericDocs(m);
   return [
     { k: 'blank' },
-    { k: 'comment', text: comment('line', `Bias: raw values (${d.biasFormat}); ${d.biasDoc}.`) },
-    { k: 'table', table: { name: `${m.name}_bias`, elem: st.biasCType as CScalar, dims: [`${m.name.toUpperCase()}_OUT_C`],
+    { k: 'table', doc: comment('line', `Bias: raw values (${d.biasFormat}); ${d.biasDoc}.`), table: {
+      name: `${m.name}_bias`, elem: st.biasCType as CScalar, dims: [`${m.name.toUpperCase()}_OUT_C`],
       body: { k: 'flat', lines: cArrayRows(Array.from(m.bias, (b) => cInt(b, st.biasCType)), 8) } } },
   ];
 }
@@ -61,8 +61,7 @@ export function biasTable(m: KernelModel): Item[] {
 export function plainTables(m: KernelModel): Item[] {
   const taps = m.inPerGroup * m.kH * m.kW;
   return [
-    { k: 'comment', text: comment('line', `Weights: ${numericDocs(m).weightDoc}, [out][in/groups][kh][kw] flattened per output channel.`) },
-    { k: 'table', table: { name: `${m.name}_weights`, elem: m.numeric.storage.cType as CScalar, dims: [`${m.name.toUpperCase()}_OUT_C`, taps],
+    { k: 'table', doc: comment('line', `Weights: ${numericDocs(m).weightDoc}, [out][in/groups][kh][kw] flattened per output channel.`), table: { name: `${m.name}_weights`, elem: m.numeric.storage.cType as CScalar, dims: [`${m.name.toUpperCase()}_OUT_C`, taps],
       body: { k: 'nested', groups: Array.from({ length: m.outC }, (_, o) => ({
         comment: `o = ${o}`, lines: cArrayRows(m.weights.subarray(o * taps, (o + 1) * taps), 16, '        ') })) } } },
     ...biasTable(m),

@@ -236,8 +236,10 @@ export type Item =
   /** A struct type (typedef'd: `typedef struct { ... } name;`), fields in groups (one declaration line each). */
   | { k: 'struct'; name: string; typedef: boolean; fieldGroups: { type: CScalar; names: string[] }[] }
   | { k: 'pragma'; text: string }
-  | { k: 'helper'; helper: Helper }
-  | { k: 'table'; table: Table }
+  | { k: 'helper'; helper: Helper; doc?: Comment }
+  | { k: 'table'; table: Table; doc?: Comment }
+  /** Items under one comment (a form's helpers): pruned as a whole once none of its items is used. */
+  | { k: 'group'; doc?: Comment; items: Item[] }
   | { k: 'region-table'; table: RegionTable }
   | { k: 'stage'; stage: OutputStage }
   | { k: 'func'; fn: Func; doc?: Comment }

@@ -156,6 +156,7 @@ class Collector {
       case 'func': this.stmts(it.fn.body); return;
       case 'table': if (it.table.align) this.extensions.add('aligned-attribute'); return;
       case 'buffer': this.extensions.add('aligned-attribute'); return;
+      case 'group': it.items.forEach((x) => this.item(x)); return;
       case 'pp-if':
         for (const x of [...it.then, ...(it.elif ?? []).flatMap((b) => b.then), ...(it.else ?? [])]) this.item(x);
         return;
