@@ -141,7 +141,7 @@ class Printer {
           w.line(ind + INDENT, `${args.slice(s.wrapAfter).join(', ')});${this.tail(s.comment)}`);
         } else w.line(ind, `${this.e(s.e)};${this.tail(s.comment)}`);
         return;
-      case 'load': this.load(s.load, s.flush ? ind - INDENT : ind); return;
+      case 'load': this.load(s.load, ind); return;
       case 'mac': this.mac(s.mac, ind); return;
       case 'output': {
         const at = call('OUT_AT', s.o, s.y, s.x);

@@ -124,8 +124,7 @@ export type Stmt =
   | { k: 'decls'; type: CType; vars: { name: string; init?: Expr }[]; comment?: string }
   /** wrapAfter: a call's argument list breaks after this many arguments, continued 4 columns in. */
   | { k: 'expr'; e: Expr; comment?: string; wrapAfter?: number }
-  /** flush: printed at the enclosing block's indentation (taps8's weight lanes, as the text has always had them). */
-  | { k: 'load'; load: Load; flush?: boolean }
+  | { k: 'load'; load: Load }
   | { k: 'mac'; mac: Mac }
   /** An output element: the accumulator value `acc` through the kernel's output stage into OUT_AT(o, y, x). */
   | { k: 'output'; o: Expr; y: Expr; x: Expr; acc: Expr; via: OutputVia }

@@ -31,8 +31,8 @@ const LANE_UP = 32 - LANE2_SHIFT;
 const loadLoad = (k: IrLoad): Stmt => ({ k: 'load', load: k });
 
 /** taps8's lane registers of one value: a word and its used unpacks, one LDRSB, or two packed (PKHBT). */
-function lanes8(id8: string, d: Def8, p: Expr, offset: number, flush: boolean): Stmt[] {
-  const st = (l: IrLoad): Stmt => ({ k: 'load', load: l, ...(flush ? { flush: true } : {}) });
+function lanes8(id8: string, d: Def8, p: Expr, offset: number): Stmt[] {
+  const st = (l: IrLoad): Stmt => ({ k: 'load', load: l });
   if (d.kind === 'word')
     return [
       st({ k: 'word', name: id8, base: p, at: int(offset) }),
@@ -210,7 +210,7 @@ function inputLoad(c: FnContext, l: Load, off: number, inp: Expr, rb: Expr, add8
   const N = c.m.name.toUpperCase();
   const offsetAdd = add8 ? id(`${N}_INPUT_OFFSET`) : undefined;
   const one = (l2: IrLoad): Stmt[] => [{ k: 'load', load: l2 }];
-  if (opt.macForm === 'taps8') return lanes8(l.id, l.b8!, inp, off, false);
+  if (opt.macForm === 'taps8') return lanes8(l.id, l.b8!, inp, off);
   if (opt.macForm === 'quad')
     return [
       ...one({ k: 'word', name: l.id, base: inp, at: int(off) }),
@@ -238,7 +238,7 @@ function weightLoad(c: FnContext, w: WeightLoad, wp: Expr): Stmt[] {
       return [...(d.even ? elem(`${w.id}e`, int(idx)) : []), ...(d.odd ? elem(`${w.id}o`, bin('+', idx, 1)) : [])];
     return elem(`${w.id}e`, int(idx));
   }
-  if (opt.macForm === 'taps8') return lanes8(w.id, w.b8!, wp, w.index, true);
+  if (opt.macForm === 'taps8') return lanes8(w.id, w.b8!, wp, w.index);
   if (opt.macForm === 'quad' && !opt.widened)
     return [
       ...one({ k: 'word', name: w.id, base: wp, at: int(idx) }),
