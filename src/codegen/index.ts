@@ -15,6 +15,9 @@ import { template } from './templates.ts';
 import { kernelFile } from '../emit-c/index.ts';
 import { referenceVariant } from '../families/reference/lower.ts';
 import { naiveVariant } from '../families/naive/lower.ts';
+import { numericDefines, numericDocs } from '../families/shared.ts';
+import { commonStage } from '../ir/output-stage.ts';
+import type { PerChannel } from '../ir/kernel-ir.ts';
 import { lowerWith } from '../families/family.ts';
 
 const hostIsa: IsaFeatures = findTarget('host')!.features;
@@ -125,11 +128,6 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
   };
 }
 
-/** An integer as a macro body: negative values parenthesized. */
-function cMacroInt(v: number): string {
-  return v < 0 ? `(${v})` : String(v);
-}
-
 function viewModel(m: KernelModel, plan: AccumulatorPlan, variant: VariantName) {
   const st = m.numeric.storage;
   const bytes = st.bits / 8;
@@ -179,34 +177,29 @@ function viewModel(m: KernelModel, plan: AccumulatorPlan, variant: VariantName) 
 
 /**
  * What the templates say about the numeric type, one record per kind with the same keys: header lines and
- * #defines, table comments, the tap expression's input offset, and the output stage (with how it is called).
+ * #defines, table comments, the tap expression's input offset, and the output stage (with how it is called) for the
+ * families still on templates (the IR's own stage node is the source: src/ir/output-stage.ts).
  */
 function numericView(m: KernelModel, plan: AccumulatorPlan) {
   const nf = m.numeric;
   const st = nf.storage;
-  const stage = plan.stage;
-  if (nf.kind === 'q' && stage.kind !== 'requantize') {
-    const stageDoc =
-      stage.kind === 'right'
-        ? `${nf.rounding === 'nearest' ? 'add 2^' + (stage.shift - 1) + ', ' : ''}shift right ${stage.shift} (${nf.rounding}), saturate, clamp`
-        : stage.kind === 'left'
-          ? `shift left ${stage.shift}, saturating, clamp`
-          : 'saturate, clamp';
+  const node = commonStage(m, plan, false);
+  const docs = numericDocs(m);
+  const common = {
+    numericDefines: numericDefines(m).map((d) => ({ key: d.name, value: d.value })),
+    weightDoc: docs.weightDoc, biasFormat: docs.biasFormat, biasDoc: docs.biasDoc,
+  };
+  if (node.k === 'q' && nf.kind === 'q') {
+    const stage = node.stage;
     return {
+      ...common,
       numericLine: `${nf.type}: input ${qName(st.bits, nf.inputFrac)}, weights ${qName(st.bits, nf.weightFrac)}, bias ${st.biasCType} with ${nf.biasFrac} fraction bits`,
       outputLine: `${qName(st.bits, nf.outputFrac)}, rounding ${nf.rounding}, saturating to ${st.cType}`,
-      numericDefines: [
-        { key: 'INPUT_FRAC', value: String(nf.inputFrac) },
-        { key: 'OUTPUT_FRAC', value: String(nf.outputFrac) },
-      ],
-      weightDoc: `raw Q values (${qName(st.bits, nf.weightFrac)})`,
-      biasFormat: `${st.biasCType}, ${nf.biasFrac} fraction bits`,
-      biasDoc: `seeds the accumulator times 2^${nf.biasShift}`,
       hasInputOffset: false,
       finishArgs: 'acc',
       stage: {
         ...stage,
-        doc: stageDoc,
+        doc: node.doc,
         isRequantize: false,
         isRight: stage.kind === 'right',
         isLeft: stage.kind === 'left',
@@ -214,48 +207,32 @@ function numericView(m: KernelModel, plan: AccumulatorPlan) {
       },
     };
   }
-  if (nf.kind !== 'int8' || stage.kind !== 'requantize') throw new Error('numericView: stage does not match the numeric kind');
-  // Each per-channel quantity is a baked constant when every channel shares it, a static const table otherwise.
-  const tables: { cType: string; name: string; lines: string[] }[] = [];
-  const perChannel = (values: number[], name: string, cType: string): string => {
-    if (values.every((v) => v === values[0])) return String(values[0]);
-    tables.push({ cType, name: `${m.name}_${name}`, lines: cArrayRows(values, 8) });
-    return `${m.name}_${name}[o]`;
-  };
-  const multiplier = perChannel(stage.multiplier, 'multiplier', 'int32_t');
-  const left = perChannel(stage.left, 'left_shift', 'uint8_t');
-  const right = perChannel(stage.right, 'right_shift', 'uint8_t');
+  if (node.k !== 'requantize' || nf.kind !== 'int8') throw new Error('numericView: stage does not match the numeric kind');
+  const spell = (p: PerChannel) => (p.k === 'const' ? String(p.value) : `${p.table}[o]`);
+  const tables = [node.multiplier, node.left, node.right].flatMap((p) => (p.k === 'table' ? [{ cType: p.cType, name: p.table, lines: p.lines }] : []));
   const shifts = nf.shift.every((v) => v === nf.shift[0]) ? `shift ${nf.shift[0]}` : 'shift per output channel';
   const mults = nf.multiplier.every((v) => v === nf.multiplier[0]) ? `multiplier ${nf.multiplier[0]}` : 'multiplier per output channel';
   return {
+    ...common,
     numericLine: `int8 (TFLite): input int8 + offset ${nf.inputOffset}, weights int8 (zero point 0), bias int32_t`,
     outputLine: `${mults}, ${shifts} (TFLite MultiplyByQuantizedMultiplier), + offset ${nf.outputOffset}, int8_t`,
-    numericDefines: [
-      { key: 'INPUT_OFFSET', value: cMacroInt(nf.inputOffset) },
-      { key: 'OUTPUT_OFFSET', value: cMacroInt(nf.outputOffset) },
-    ],
-    weightDoc: 'raw int8 values (zero point 0)',
-    biasFormat: 'int32_t, the accumulator\'s scale',
-    biasDoc: 'seeds the accumulator as is',
     hasInputOffset: true,
     finishArgs: tables.length > 0 ? 'acc, o' : 'acc',
     stage: {
-      doc: `SRDHM(${left === '0' ? 'acc' : `acc * 2^${/^\d+$/.test(left) ? left : 'left'}`}${stage.saturate ? ' saturated to int32' : ''}, ${mults}), rounding divide by ` +
-        `2^${/^\d+$/.test(right) ? right : 'right'} (${shifts}), + output offset ${nf.outputOffset}, clamp to [${stage.lo}, ${stage.hi}]`,
+      doc: node.doc,
       isRequantize: true,
       tables,
       perChannel: tables.length > 0,
-      multiplier,
-      left,
-      right,
-      noLeft: left === '0',
-      saturate: stage.saturate,
+      multiplier: spell(node.multiplier),
+      left: spell(node.left),
+      right: spell(node.right),
+      noLeft: spell(node.left) === '0',
+      saturate: node.saturate,
       outputOffset: nf.outputOffset,
-      // Clamp before adding the offset: v + offset stays exact in int32 for every v.
-      preLo: stage.lo - nf.outputOffset,
-      preHi: stage.hi - nf.outputOffset,
-      lo: stage.lo,
-      hi: stage.hi,
+      preLo: node.preLo,
+      preHi: node.preHi,
+      lo: node.lo,
+      hi: node.hi,
     },
   };
 }
