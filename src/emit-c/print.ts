@@ -9,7 +9,10 @@ import { helperLines } from './helpers.ts';
 import { stageLines } from './stages.ts';
 import { Writer } from './writer.ts';
 
-export interface PrintOptions extends ExprOptions {}
+export interface PrintOptions extends ExprOptions {
+  /** Printed as a unit of a larger module: functions with external linkage become static. */
+  unit?: boolean;
+}
 
 const INDENT = 4;
 
@@ -109,7 +112,8 @@ class Printer {
     if (f.noinline) w.lines(0, ['#if defined(__GNUC__)', '__attribute__((noinline))', '#endif']);
     if (f.attribute) w.line(0, f.attribute);
     const params = f.params.map((p) => declarator(p.type, p.name));
-    const head = `${f.linkage === 'extern' ? '' : `${f.linkage} `}${typeName(f.ret)} ${f.name}(`;
+    const linkage = f.linkage === 'extern' && this.o.unit ? 'static' : f.linkage;
+    const head = `${linkage === 'extern' ? '' : `${linkage} `}${typeName(f.ret)} ${f.name}(`;
     if (f.wrapAfter !== undefined && f.wrapAfter < params.length) {
       w.line(0, `${head}${params.slice(0, f.wrapAfter).join(', ')},`);
       w.line(INDENT, `${params.slice(f.wrapAfter).join(', ')})`);

@@ -4,55 +4,8 @@
  * and preprocessor lines stay; a removed item takes the blank line before it with it, and a group goes once none of
  * its items is left.
  */
-import type { Expr, Helper, Item, KernelIR, Load, Mac, OutputStage, OutputVia, Stmt } from './kernel-ir.ts';
-
-/** The C names an item defines. */
-function defines(it: Item, p: string): string[] {
-  switch (it.k) {
-    case 'func': return [it.fn.name];
-    case 'helper': return helperNames(it.helper, p);
-    case 'stage': return stageNames(it.stage);
-    case 'table': return [it.table.name];
-    case 'region-table': return [it.table.name, it.table.struct];
-    case 'buffer': return [it.name];
-    case 'define': return [it.name];
-    case 'struct': return [it.name];
-    case 'group': return it.items.flatMap((x) => defines(x, p));
-    case 'pp-if': return [...it.then, ...(it.elif ?? []).flatMap((b) => b.then), ...(it.else ?? [])].flatMap((x) => defines(x, p));
-    case 'comment': case 'blank': case 'pragma': return [];
-    default: { const never: never = it; throw new Error(`prune: unknown item ${JSON.stringify(never)}`); }
-  }
-}
-
-function helperNames(h: Helper, p: string): string[] {
-  switch (h.k) {
-    case 'word-load': return [`${h.prefix}_word`];
-    case 'sxtb16-ror8': return [`${h.prefix}_odd`];
-    case 'sxtab16-ror8': return [`${h.prefix}_odd_offset`];
-    case 'offset-pair': return ['OFFSET_PAIR'];
-    case 'pack8': return ['PACK8'];
-    case 'pair16': return ['PAIR'];
-    case 'ldrd': return ['LDRD_POST', 'LDRD_PRE'];
-    case 'smlal-halves': return [`${h.prefix}_smlal${h.sel}`];
-    case 'lane-mac': return ['LANE_MAC'];
-    case 'mac-long': return ['MAC_LONG'];
-    case 'opaque': return ['KEEP_LOADS_IN_LOOP'];
-    case 'halves-pack': return [`${h.prefix}_low_halves`, `${h.prefix}_high_halves`];
-    default: { const never: never = h; throw new Error(`prune: unknown helper ${JSON.stringify(never)} in ${p}`); }
-  }
-}
-
-function stageNames(s: OutputStage): string[] {
-  switch (s.k) {
-    case 'q': case 'requantize': return [`${s.prefix}_finish`];
-    case 'q-seeded': return [`${s.prefix}_${s.tag}_finish`];
-    case 'store-bits': return [`${s.prefix}_q_store`];
-    case 'bias-seed': return [`${s.prefix}_seed`];
-    case 'seed-table': return [s.fn];
-    case 'outline': return [`${s.prefix}_finish_call`];
-    default: { const never: never = s; throw new Error(`prune: unknown output stage ${JSON.stringify(never)}`); }
-  }
-}
+import type { Expr, Item, KernelIR, Load, Mac, OutputVia, Stmt } from './kernel-ir.ts';
+import { defines } from './symbols.ts';
 
 /** The names an item's code uses (besides its own). */
 class Uses {

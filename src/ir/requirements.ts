@@ -8,7 +8,7 @@ import type { IsaFeatures } from '../targets/index.ts';
 import type { Expr, Helper, Intrinsic, Item, KernelIR, Load, Mac, OutputStage, Stmt } from './kernel-ir.ts';
 
 /** Headers in the order a file includes them: the C library first, then ACLE. */
-export const headerOrder = ['stddef.h', 'string.h', 'arm_acle.h'] as const;
+export const headerOrder = ['stdint.h', 'stddef.h', 'string.h', 'arm_acle.h'] as const;
 export type Header = (typeof headerOrder)[number];
 
 /** ISA features a kernel's instructions need (names of IsaFeatures flags). */
