@@ -17,6 +17,8 @@ import { referenceVariant } from '../families/reference/lower.ts';
 import { naiveVariant } from '../families/naive/lower.ts';
 import { numericDefines, numericDocs } from '../families/shared.ts';
 import { commonStage } from '../ir/output-stage.ts';
+import { prune } from '../ir/prune.ts';
+import { requirements, requirementsText } from '../ir/requirements.ts';
 import type { PerChannel } from '../ir/kernel-ir.ts';
 import { lowerWith } from '../families/family.ts';
 
@@ -96,12 +98,13 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
     cText = kernelFile(ir);
     view = {
       ...base, weightBytes: ir.memory.weightBytes, staticRamBytes: ir.memory.staticBytes, staticRamDoc: ir.memory.staticDoc,
+      cLines: headerField('C', requirementsText(requirements(prune(ir)))),
       ...(family ? { family: family.name, variantSummary: `${family.name} family: ${family.summary}` } : {}),
       ...(ir.optimizeLine ? { optimizeLine: ir.optimizeLine } : {}),
     };
   } else {
     if (family?.kind !== 'template') throw new Error(`generate: the ${variant} variant has no lowering`);
-    view = { ...base, family: family.name, variantSummary: `${family.name} family: ${family.summary}`,
+    view = { ...base, family: family.name, variantSummary: `${family.name} family: ${family.summary}`, cLines: templateCLines,
       ...family.view(m, plan, isa, { finishNeedsO: base.finishArgs === 'acc, o', optimize }) };
     cText = template(family.template)(view);
   }
@@ -236,6 +239,25 @@ function numericView(m: KernelModel, plan: AccumulatorPlan) {
     },
   };
 }
+
+/** A header banner field: ` * Name       text`, wrapped at the banner's width with continuation lines aligned. */
+function headerField(label: string, text: string, width = 118): string[] {
+  const lines: string[] = [];
+  let line = ` * ${label.padEnd(11)}`;
+  let empty = true;
+  for (const word of text.split(' ')) {
+    if (!empty && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = ` * ${''.padEnd(11)}${word}`;
+    } else line += (empty ? '' : ' ') + word;
+    empty = false;
+  }
+  return [...lines, line];
+}
+
+/** The families still on templates: their C is not derived from the IR yet, so the header keeps its old line. */
+const templateCLines = headerField('C', 'C99, <stdint.h> only; no heap, no floating point. Relies on >> of a negative value being an ' +
+  'arithmetic shift (floor), as GCC and Clang define it.');
 
 /** Write the generated files into `dir` atomically: each file goes to a temp name first, then is renamed. */
 export function writeKernel(kernel: GeneratedKernel, dir: string): string[] {

@@ -187,3 +187,27 @@ export function mergeRequirements(list: Requirements[]): Requirements {
 
 /** Whether an ISA has every feature a kernel needs. */
 export const isaSatisfies = (isa: IsaFeatures, r: Requirements): boolean => r.isa.every((f) => isa[f]);
+
+const isaWords: Record<IsaNeed, string> = {
+  dspv5te: 'SMLAxy/SMLALxy (ARMv5TE DSP)',
+  simd32: 'SMLAD/SXTB16 (ARMv6 SIMD, ARMv7E-M DSP)',
+  saturate: 'SSAT',
+  longMultiply: 'SMLAL',
+  ldrd: 'LDRD',
+};
+const extensionWords: Record<Extension, string> = {
+  'inline-asm': 'extended asm',
+  'register-variables': 'local register variables',
+  'aligned-attribute': '__attribute__((aligned))',
+  'builtin-assume-aligned': '__builtin_assume_aligned',
+};
+
+/** What a header says the C needs, in words: its headers, the instructions it names, the GNU C extensions it uses. */
+export function requirementsText(r: Requirements): string {
+  const headers = ['stdint.h', ...r.headers.filter((h) => h !== 'stdint.h')].map((h) => `<${h}>`);
+  const parts = [`C99 with ${headers.join(', ')}; no heap, no floating point.`];
+  if (r.isa.length) parts.push(`Instructions: ${r.isa.map((f) => isaWords[f]).join(', ')}.`);
+  if (r.extensions.length) parts.push(`GNU C (GCC or Clang): ${r.extensions.map((e) => extensionWords[e]).join(', ')}.`);
+  parts.push('Relies on >> of a negative value being an arithmetic shift (floor), as GCC and Clang define it.');
+  return parts.join(' ');
+}
