@@ -16,6 +16,7 @@ export interface NetworkTensor extends TensorInfo {
   /** The original model's name for the tensor. */
   sourceName?: string;
   callerConverts?: 'quantize' | 'dequantize';
+  sourceLayout?: 'nchw' | { flattenedNchw: [number, number, number] };
 }
 
 export interface Layer {
@@ -67,6 +68,7 @@ export function buildNetwork(value: unknown, source: string, load: ConstantLoade
       ...(t.tfliteIndex !== undefined ? { tfliteIndex: t.tfliteIndex } : {}),
       ...(t.name !== undefined ? { sourceName: t.name } : {}),
       ...(t.callerConverts ? { callerConverts: t.callerConverts } : {}),
+      ...(t.sourceLayout ? { sourceLayout: t.sourceLayout } : {}),
     });
   }
   const tensorRef = (name: string, at: string): NetworkTensor => {

@@ -8,6 +8,9 @@
  * the real result lies within about 2^-31 relative of a rounding tie, where they can differ by one.
  */
 import { InputError } from '../errors.ts';
+
+/** Said by `convgen import` for quantized models (figures measured by test/onnx/rounding.test.ts). */
+export const ROUNDING_NOTE = 'TODO';
 import { quantizeInt8 } from '../spec/int8.ts';
 import { roundHalfAway } from '../spec/numeric.ts';
 import type { Graph } from './graph.ts';
