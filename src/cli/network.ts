@@ -15,6 +15,9 @@ import { importTflite } from '../tflite/import.ts';
 import { writeNetwork } from '../network/write.ts';
 import { writeFilesAtomic } from './fsutil.ts';
 import { planMemory } from '../network/plan.ts';
+import { networkInput } from '../onnx/net/layout.ts';
+import { DataType } from '../onnx/proto.ts';
+import type { FTensor } from '../onnx/eval/tensor.ts';
 
 export { isNetworkFile };
 
@@ -66,11 +69,12 @@ export function describeNetwork(net: Network): string[] {
  */
 function readNetworkInput(t: NetworkTensor, file: string): { samples: Int8Array[]; batched: boolean } {
   const arr = readNpy(file);
+  const isFloat = arr.dtype === 'float32' || arr.dtype === 'float64';
+  if (isFloat && t.callerConverts === 'quantize' && t.sourceLayout === 'nchw') return readNchwInput(t, arr, file);
   const exact = arr.shape.length === t.shape.length && arr.shape.every((n, i) => n === t.shape[i]);
   const batched = !exact && t.shape[0] === 1 && arr.shape.length === t.shape.length && arr.shape.slice(1).every((n, i) => n === t.shape[i + 1]);
   if (!exact && !batched)
     throw new InputError(file, `expected shape (${t.shape.join(', ')}) (or a batch (N, ${t.shape.slice(1).join(', ')})), found (${arr.shape.join(', ')})`);
-  const isFloat = arr.dtype === 'float32' || arr.dtype === 'float64';
   if (isFloat && t.callerConverts !== 'quantize')
     throw new InputError(file, `found dtype ${arr.dtype}; the network's input ${t.name} is int8 (raw quantized values)`);
   const values = Int8Array.from(arr.data as ArrayLike<number | bigint>, (v, i) => {
@@ -85,6 +89,28 @@ function readNetworkInput(t: NetworkTensor, file: string): { samples: Int8Array[
   const size = elements(t.shape.slice(1)) * (exact ? t.shape[0] : 1);
   const count = values.length / size;
   return { samples: Array.from({ length: count }, (_, k) => values.subarray(k * size, (k + 1) * size)), batched };
+}
+
+/**
+ * Float samples of an input imported from ONNX: in the model's layout, (N, C, H, W), transposed to the network's NHWC
+ * and quantized as TFLite does (the caller's conversion).
+ */
+function readNchwInput(t: NetworkTensor, arr: NpyArray, file: string): { samples: Int8Array[]; batched: boolean } {
+  const [, h, w, c] = t.shape;
+  const src = [t.shape[0], c, h, w];
+  const exact = arr.shape.length === 4 && arr.shape.every((n, i) => n === src[i]);
+  const batched = !exact && t.shape[0] === 1 && arr.shape.length === 4 && arr.shape.slice(1).every((n, i) => n === src[i + 1]);
+  if (!exact && !batched)
+    throw new InputError(file, `expected float samples as the ONNX model takes them, (N, ${c}, ${h}, ${w}) (NCHW), found (${arr.shape.join(', ')})`);
+  const data = arr.data as ArrayLike<number>;
+  const size = c * h * w;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) throw new InputError(file, `element ${i} is ${data[i]}; values must be finite`);
+  const count = data.length / size;
+  const samples = Array.from({ length: count }, (_, k) => {
+    const x: FTensor = { dims: [1, c, h, w], data: Float64Array.from({ length: size }, (_, i) => data[k * size + i]), type: DataType.FLOAT };
+    return networkInput(t, x);
+  });
+  return { samples, batched };
 }
 
 /** TFLM dumps' file name for a tensor: t<index>_<name with other characters than [A-Za-z0-9.-] as _, 64 at most>. */
