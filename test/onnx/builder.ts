@@ -113,6 +113,11 @@ export class Net {
     return this.qdq(this.add(op, inputs, name, attrs));
   }
 
+  /** A node whose output gets no Q/DQ pair in QDQ mode (an Add its Relu follows directly). */
+  plain(op: string, inputs: string[], name: string, attrs = [] as ReturnType<typeof attr.int>[]): string {
+    return this.add(op, inputs, name, attrs);
+  }
+
   /** x.view(x.size(0), -1) as PyTorch exports it: Shape -> Gather -> Unsqueeze -> Concat -> Reshape. */
   viewFlat(x: string, name: string): string {
     this.nodes.push(node('Shape', [x], [`${name}/Shape_output_0`], `${name}/Shape`));
@@ -122,15 +127,20 @@ export class Net {
     return this.node('Reshape', [x, `${name}/Concat_output_0`], `${name}/Reshape`);
   }
 
-  gemm(x: string, depth: number, units: number, name: string): string {
+  gemm(x: string, depth: number, units: number, name: string, given?: { weights: number[]; bias: number[] }): string {
     const q = this.quantized?.layer(name);
     if (q) {
       const w = this.dq(`${name}.weight`, [units, depth], Array.from(q.weights), q.scales, DT.INT8);
       const b = this.dq(`${name}.bias`, [units], Array.from(q.bias), q.scales.map((s) => Math.fround(q.inScale * s)), DT.INT32);
       return this.qdq(this.add('Gemm', [x, w, b], name, [attr.int('transB', 1)]));
     }
-    const w = this.init(`${name}.weight`, [units, depth], Math.sqrt(1 / depth));
-    return this.qdq(this.add('Gemm', [x, w, this.init(`${name}.bias`, [units], 0.1)], name, [attr.float('alpha', 1), attr.float('beta', 1), attr.int('transB', 1)]));
+    let w: string;
+    let b: string;
+    if (given) {
+      this.inits.push(tensor(`${name}.weight`, DT.FLOAT, [units, depth], given.weights, true), tensor(`${name}.bias`, DT.FLOAT, [units], given.bias, true));
+      [w, b] = [`${name}.weight`, `${name}.bias`];
+    } else [w, b] = [this.init(`${name}.weight`, [units, depth], Math.sqrt(1 / depth)), this.init(`${name}.bias`, [units], 0.1)];
+    return this.qdq(this.add('Gemm', [x, w, b], name, [attr.float('alpha', 1), attr.float('beta', 1), attr.int('transB', 1)]));
   }
 
   bytes(input: { name: string; dims: number[] }, output: string, outDims: (number | string)[]): Uint8Array {
