@@ -183,12 +183,16 @@ function floatLayer(g: Graph, n: NodeProto, name: string, where: string, xs: Sha
   const { spec, outShape } = geometrySpec(n, where, xs, w.dims);
   const m = w.dims[0];
   const perOut = w.values.length / m;
+  const badW = w.values.findIndex((v) => !Number.isFinite(v));
+  if (badW >= 0) throw new InputError(where, `weights[${badW}] is ${w.values[badW]}; weights must be finite numbers`);
   const weights = Float64Array.from(w.values);
   let bias: Float64Array | undefined;
   if (n.input[2]) {
     const b = g.constant(n.input[2]);
     if (!b || !isFloatType(b.dataType) || b.values.length !== m)
       throw new InputError(where, `its bias '${n.input[2]}' is not a float constant of ${m} values`);
+    const badB = b.values.findIndex((v) => !Number.isFinite(v));
+    if (badB >= 0) throw new InputError(where, `bias[${badB}] is ${b.values[badB]}; biases must be finite numbers`);
     bias = Float64Array.from(b.values);
   }
   const ops = ['Conv'];
@@ -245,8 +249,14 @@ export function foldBatchNorm(g: Graph, bn: NodeProto, weights: Float64Array, bi
   if (attrs.some((a) => a.name === 'training_mode' && a.i !== 0n))
     throw new InputError(where, 'is in training mode; export the model in eval mode (model.eval()) so it can be folded');
   const [scale, beta, mean, variance] = p;
+  p.forEach((vals, i) => {
+    const bad = vals.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new InputError(where, `${['scale', 'B', 'mean', 'var'][i]}[${bad}] is ${vals[bad]}; normalization constants must be finite numbers`);
+  });
   const out = new Float64Array(m);
   for (let c = 0; c < m; c++) {
+    if (!(variance[c] + Math.fround(eps) > 0))
+      throw new InputError(where, `the variance of channel ${c} is ${variance[c]}, at or below −epsilon (${Math.fround(eps)}): sqrt(var + epsilon) is not a positive number`);
     const s = scale[c] / Math.sqrt(variance[c] + Math.fround(eps));
     for (let i = 0; i < perOut; i++) weights[c * perOut + i] *= s;
     out[c] = s * (bias[c] - mean[c]) + beta[c];

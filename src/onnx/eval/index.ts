@@ -55,10 +55,10 @@ export function evaluateGraph(g: Graph, inputs: Map<string, FTensor>, o: EvalOpt
       else failed.set(n, 'a Constant node without a value, value_float or value_int attribute');
       continue;
     }
-    const ins = n.input.map((name) => (name ? values.get(name) ?? constantTensor(g, name) : undefined));
-    if (n.input.some((name, i) => name && !ins[i])) continue; // an input is unknown: something before it failed
     const fn = isDefaultDomain(n) ? EVAL_OPS[n.opType] : undefined;
     const why = fn ? undefined : isDefaultDomain(n) ? 'convgen has no such op' : `an op of domain '${n.domain}'`;
+    const ins = n.input.map((name) => (name ? values.get(name) ?? constantTensor(g, name) : undefined));
+    if (fn && n.input.some((name, i) => name && !ins[i])) continue; // an input is unknown: something before it failed
     let result: FTensor[] | undefined;
     let reason = why;
     if (fn) {

@@ -208,7 +208,7 @@ export class MapContext {
   /** A float constant's values, refusing NaN and infinities (naming the node and the value). */
   finite(n: NodeProto, t: FTensor, what: string): Float64Array {
     const bad = t.data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new InputError(this.where(n), `its ${what} holds ${t.data[bad]} at index ${bad}; weights must be finite numbers`);
+    if (bad >= 0) throw new InputError(this.where(n), `${what}[${bad}] is ${t.data[bad]}; weights, biases and normalization constants must be finite numbers`);
     return t.data;
   }
 

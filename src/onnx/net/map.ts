@@ -61,31 +61,37 @@ export interface Mapped {
 
 export function mapGraph(prep: Prepared): Mapped {
   const ctx = new MapContext(prep);
-  const problems: string[] = [];
+  const problems: [number, string][] = [];
   const index = new Map(prep.g.proto.node.map((n, i) => [n, i]));
   const input = ctx.newTensor(prep.input.name);
-  // The evaluator's refusals first: those nodes are not mapped (constant subgraphs included).
-  const failed = [...prep.failed].sort((a, b) => index.get(a[0])! - index.get(b[0])!);
-  for (const [n, why] of failed) problems.push(`${nodeLabel(n, index.get(n)!)}${why === 'convgen has no such op' ? '' : ` (${why})`}`);
+  // The evaluator's refusals (constant subgraphs included): those nodes are not mapped.
+  for (const [n, why] of prep.failed) problems.push([index.get(n)!, `${nodeLabel(n, index.get(n)!)}${why === 'convgen has no such op' ? '' : ` (${why})`}`]);
+  let unchecked = 0;
   for (const n of prep.dataNodes) {
     if (ctx.isClaimed(n) || prep.failed.has(n)) continue;
     const mapper = isDefaultDomain(n) ? MAPPERS[n.opType] : undefined;
     if (!mapper) {
-      problems.push(nodeLabel(n, index.get(n)!));
+      problems.push([index.get(n)!, nodeLabel(n, index.get(n)!)]);
       continue;
     }
-    // Downstream of a node that was refused: its inputs have no tensor; nothing more to say about it.
-    if (n.input.some((v) => v && !ctx.constant(v) && !ctx.hasTensor(v))) continue;
+    // Downstream of a node that was refused: its inputs have no tensor, so its configuration cannot be checked.
+    if (n.input.some((v) => v && !ctx.constant(v) && !ctx.hasTensor(v))) {
+      unchecked++;
+      continue;
+    }
     try {
       mapper(n, ctx);
     } catch (e) {
       if (!(e instanceof Unsupported)) throw e;
-      problems.push(`${nodeLabel(n, index.get(n)!)} (${e.message})`);
+      problems.push([index.get(n)!, `${nodeLabel(n, index.get(n)!)} (${e.message})`]);
     }
   }
-  if (problems.length)
-    throw new InputError(prep.file, `unsupported: ${problems.join('; ')}. Nothing was written. convgen imports ${Object.keys(MAPPERS).join(', ')} ` +
-      '(and folds constant subgraphs)');
+  if (problems.length) {
+    const later = unchecked ? ` (${unchecked} later node${unchecked > 1 ? 's' : ''} of supported types read their results and could not be checked)` : '';
+    const listed = problems.sort((a, b) => a[0] - b[0]).map(([, p]) => p).join('; ');
+    throw new InputError(prep.file, `unsupported: ${listed}${later}. Nothing was written. convgen imports ` +
+      `${Object.keys(MAPPERS).join(', ')} (and folds constant subgraphs)`);
+  }
   const outputTensors = prep.g.proto.output.map((o) => {
     if (!ctx.hasTensor(o.name)) throw new InputError(prep.file, `the model output '${o.name}' does not depend on its input`);
     return ctx.tensorOf(o.name).id;
