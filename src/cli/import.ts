@@ -4,6 +4,7 @@
  * is written.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { InputError } from '../errors.ts';
 import { importOnnx, readModelFile, writeImport, type FloatTypeName } from '../onnx/index.ts';
@@ -85,6 +86,8 @@ function importOnnxNetworkCommand(model: string, o: { out: string; calibrate?: s
     return a;
   });
   for (const w of r.warnings) console.error(`convgen: warning: ${model}: ${w}`);
+  // The source as a path from the spec's folder: `convgen quantize` finds the float model there (its sha256 checked).
+  r.imported.spec.source = { ...r.imported.spec.source!, file: path.relative(path.resolve(o.out), path.resolve(model)) };
   const file = writeNetwork(r.imported, o.out);
   console.log(`wrote ${file}: ${net.layers.length} layers, ${r.imported.arrays.size} constant files beside it`);
   for (const line of describeNetwork(net)) console.log(line);

@@ -57,7 +57,10 @@ export function describeNetwork(net: Network): string[] {
   lines.push(`memory     arena ${plan.arenaBytes} B (inputs and outputs in the caller's buffers; largest live input+output pair ${plan.pairBound} B at ${plan.pairBoundLayer})`);
   for (const t of [...net.inputs, ...net.outputs]) {
     const x = net.tensors.get(t)!;
-    if (x.callerConverts) lines.push(`note       ${t}: the caller ${x.callerConverts}s with scale ${x.scale}, zero point ${x.zeroPoint}`);
+    if (x.callerConverts) {
+      const nchw = x.sourceLayout === 'nchw' ? (x.callerConverts === 'quantize' ? 'transposes NCHW to NHWC and ' : 'transposes NHWC to NCHW and ') : '';
+      lines.push(`note       ${t}: the caller ${nchw}${x.callerConverts}s with scale ${x.scale}, zero point ${x.zeroPoint}`);
+    }
   }
   for (const n of net.notes) lines.push(`note       ${n}`);
   return lines;

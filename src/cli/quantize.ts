@@ -74,7 +74,7 @@ export function registerQuantize(program: Command): void {
     .option('--seed <n>', 'kernel spec: seed of the random inputs (default 1)', count('--seed', 0))
     .option('--data <npy>', 'network: input samples (N, ...) as the ONNX model takes them (NCHW floats)')
     .option('--labels <npy>', 'network: one integer class per sample, for accuracy')
-    .option('--float <onnx>', 'network: the ONNX model it was imported from (default: the source file beside the spec)')
+    .option('--float <onnx>', "network: the ONNX model it was imported from (default: the spec's source, a path from the spec's folder)")
     .option('--json <file>', 'write the figures as JSON')
     .action(async (spec: string, o: { samples?: number; seed?: number; data?: string; labels?: string; float?: string; json?: string }) => {
       if (o.json) {
@@ -114,7 +114,7 @@ function networkAccuracy(spec: string, o: { data?: string; labels?: string; floa
   if (!modelFile.toLowerCase().endsWith('.onnx'))
     throw new InputError(o.float ? '--float' : spec, `${modelFile} is not an ONNX model; the accuracy report compares with a float ONNX model`);
   if (!o.float && !fs.existsSync(modelFile))
-    throw new InputError('--float', `give the ONNX model ${net.name} was imported from (${source!.file} is not beside the spec)`);
+    throw new InputError('--float', `give the ONNX model ${net.name} was imported from (${modelFile}, the spec's source, is not there)`);
   const bytes = readModelFile(modelFile);
   if (source && createHash('sha256').update(bytes).digest('hex') !== source.sha256)
     throw new InputError(modelFile, `is not the model ${net.name} was imported from (its sha256 differs from the spec's source ${source.file})`);

@@ -1,7 +1,8 @@
 /**
  * The test suite's PyTorch-shaped CNNs (docs/pytorch.md shows the PyTorch module each one stands for):
  *   residual CNN: conv+BN+ReLU, depthwise+BN+ReLU, pointwise+BN+LeakyReLU, max pool, a residual block (two convs,
- *     the add, ReLU), two average pools, flatten (x.view(N, -1): the Shape/Gather/Concat chain), linear classifier;
+ *     the add, ReLU), two average pools, flatten (x.view(N, -1): the Shape/Gather/Concat chain), linear classifier,
+ *     named as torch.onnx.export names docs/pytorch.md's module;
  *   depthwise-separable CNN: conv+BN+ReLU6 (Clip bounds behind Casts), two depthwise/pointwise blocks with ReLU6,
  *     global average pool, flatten, linear, softmax.
  * The same builders write the QDQ form of a network when given its quantization.
@@ -17,8 +18,8 @@ export const RESIDUAL_INPUT = [1, 3, 16, 16];
 export function residualCnn(q?: QdqSource, fc?: { weights: number[]; bias: number[] }): Uint8Array {
   const n = new Net(13, q);
   const x = n.input('input');
-  let y = n.act(n.conv(x, 3, 8, 3, '/stem/conv/Conv', { pad: 1, bn: !q }), 'Relu', '/stem/relu/Relu');
-  y = n.act(n.conv(y, 8, 8, 3, '/dw/conv/Conv', { pad: 1, group: 8, bn: !q }), 'Relu', '/dw/relu/Relu');
+  let y = n.act(n.conv(x, 3, 8, 3, '/stem/conv/Conv', { pad: 1, bn: !q }), 'Relu', '/stem/act/Relu');
+  y = n.act(n.conv(y, 8, 8, 3, '/dw/conv/Conv', { pad: 1, group: 8, bn: !q }), 'Relu', '/dw/act/Relu');
   y = n.act(n.q(n.conv(y, 8, 16, 1, '/pw/conv/Conv', { bn: !q })), 'LeakyRelu', '/pw/act/LeakyRelu', [attr.float('alpha', 0.1)]);
   y = n.pool(y, 'MaxPool', 2, 2, '/pool1/MaxPool');
   let r = n.act(n.conv(y, 16, 16, 3, '/res/conv1/Conv', { pad: 1, bn: !q }), 'Relu', '/res/relu1/Relu');
@@ -26,7 +27,7 @@ export function residualCnn(q?: QdqSource, fc?: { weights: number[]; bias: numbe
   y = n.act(n.plain('Add', [r, y], '/res/Add'), 'Relu', '/res/relu2/Relu');
   y = n.pool(y, 'AveragePool', 2, 2, '/pool2/AveragePool');
   y = n.pool(y, 'AveragePool', 2, 2, '/pool3/AveragePool');
-  y = n.viewFlat(y, '/flatten');
+  y = n.viewFlat(y, '');
   y = n.gemm(y, 64, 10, '/fc/Gemm', fc);
   return n.bytes({ name: 'input', dims: RESIDUAL_INPUT }, y, ['batch', 10]);
 }
@@ -83,7 +84,7 @@ export function fittedResidualCnn(): Uint8Array {
   const counts = new Array<number>(CLASSES).fill(0);
   labels.forEach((k, i) => {
     const x = make([1, 3, 16, 16], Float64Array.from(samples.subarray(i * SIZE, (i + 1) * SIZE)));
-    const f = evaluateGraph(prep.g, new Map([['input', x]]), { opset: 13, known: prep.constants, strict: true }).values.get('/flatten/Reshape_output_0')!;
+    const f = evaluateGraph(prep.g, new Map([['input', x]]), { opset: 13, known: prep.constants, strict: true }).values.get('/Reshape_output_0')!;
     f.data.forEach((v, j) => { sums[k][j] += v; });
     counts[k]++;
   });

@@ -32,7 +32,7 @@ describe('residual CNN (conv+BN+ReLU, depthwise, LeakyReLU, max pool, residual a
     expect(layerSummary(c)).toEqual([
       'stem_conv_conv:conv_2d', 'dw_conv_conv:depthwise_conv_2d', 'pw_conv_conv:conv_2d', 'pw_act_leakyrelu:lut',
       'pool1_maxpool:max_pool_2d', 'res_conv1_conv:conv_2d', 'res_conv2_conv:conv_2d', 'res_add:add',
-      'pool2_averagepool:average_pool_2d', 'pool3_averagepool:average_pool_2d', 'flatten_reshape:reshape', 'fc_gemm:fully_connected',
+      'pool2_averagepool:average_pool_2d', 'pool3_averagepool:average_pool_2d', 'reshape:reshape', 'fc_gemm:fully_connected',
     ]);
     const p = (name: string) => c.result.imported.spec.layers.find((l) => l.name === name)!.params as Record<string, unknown>;
     expect(p('stem_conv_conv')).toMatchObject({ activation: 'relu', padding: [1, 1, 1, 1], stride: [1, 1] });
@@ -42,13 +42,13 @@ describe('residual CNN (conv+BN+ReLU, depthwise, LeakyReLU, max pool, residual a
     expect(p('res_conv2_conv')).toMatchObject({ activation: 'none' });
     expect(p('res_add')).toEqual({ activation: 'relu' });
     expect(p('pool1_maxpool')).toMatchObject({ filter: [2, 2], stride: [2, 2], padding: [0, 0, 0, 0] });
-    expect(p('flatten_reshape')).toEqual({ shape: [1, 64] });
+    expect(p('reshape')).toEqual({ shape: [1, 64] });
     // weights per output channel, in the op's layout; the flatten keeps NCHW's order for the classifier to absorb
     expect((p('stem_conv_conv').weights as { scales: number[] }).scales).toHaveLength(8);
     expect(c.result.imported.arrays.get('stem_conv_conv_weights.npy')!.shape).toEqual([8, 3, 3, 3]);
     expect(c.result.imported.arrays.get('dw_conv_conv_weights.npy')!.shape).toEqual([1, 3, 3, 8]);
     expect(c.result.imported.arrays.get('fc_gemm_weights.npy')!.shape).toEqual([10, 64]);
-    expect(c.result.imported.spec.tensors.flatten_reshape_output_0.sourceLayout).toEqual({ flattenedNchw: [16, 2, 2] });
+    expect(c.result.imported.spec.tensors.reshape_output_0.sourceLayout).toEqual({ flattenedNchw: [16, 2, 2] });
     expect(c.result.imported.spec.tensors.input).toMatchObject({ shape: [1, 16, 16, 3], sourceLayout: 'nchw', callerConverts: 'quantize' });
     expect(c.result.imported.spec.tensors[c.net.outputs[0]]).toMatchObject({ callerConverts: 'dequantize', name: '/fc/Gemm_output_0' });
   });
@@ -59,7 +59,7 @@ describe('residual CNN (conv+BN+ReLU, depthwise, LeakyReLU, max pool, residual a
       expect([q(l.outputs[0]).scale, q(l.outputs[0]).zeroPoint]).toEqual([q(l.inputs[0]).scale, q(l.inputs[0]).zeroPoint]);
     }
     // a ReLU output's range starts at 0: zero point −128
-    expect(q('stem_relu_relu_output_0').zeroPoint).toBe(-128);
+    expect(q('stem_act_relu_output_0').zeroPoint).toBe(-128);
   });
 
   it('agrees with the float model on at least 99% of 200 inputs from its calibration distribution, every layer above 28 dB', () => {
