@@ -100,7 +100,7 @@ export function qdqSourceOf(spec: RawNetwork, arrays: Map<string, NpyArray>): Qd
         // fully connected: a flattened NCHW input had its columns put in H·W·C order; ONNX's are C·H·W
         dims = w.shape;
         const layout = spec.tensors[l.inputs[0]].sourceLayout;
-        const [units, depth] = w.shape;
+        const depth = w.shape[1];
         if (layout && layout !== 'nchw') {
           const [c, h, wd] = layout.flattenedNchw;
           oihw = Int8Array.from({ length: ints.length }, (_, i) => {
@@ -109,7 +109,6 @@ export function qdqSourceOf(spec: RawNetwork, arrays: Map<string, NpyArray>): Qd
             return ints[u * depth + pix * c + ch];
           });
         } else oihw = ints;
-        void units;
       }
       return { weights: oihw, dims, scales: p.weights.scales, bias: b.data as Int32Array, inScale };
     },

@@ -35,13 +35,12 @@ function npyOf(samples: { data: Float64Array }[], dims: number[]): NpyArray {
 }
 
 /** Import with 64 calibration samples (normal, or uniform in `range`), build, and measure on 16 fresh ones. */
-function run(bytes: Uint8Array, range?: [number, number], opset = 13): Imported {
+function run(bytes: Uint8Array, range?: [number, number]): Imported {
   const prep = prepare(bytes, 'm.onnx');
   const dims = prep.input.dims;
   const r = importOnnxNetwork(bytes, 'm.onnx', { calibration: { file: 'cal.npy', array: npyOf(syntheticSamples(dims, FLOAT, 64, range, 3), dims) } });
   const net = buildNetwork(r.imported.spec, 'm.json', (ref) => r.imported.arrays.get(ref.npy)!);
   const rep = accuracyReport(net, prep, syntheticSamples(dims, FLOAT, 16, range, 4));
-  void opset;
   return { spec: r.imported.spec, arrays: r.imported.arrays, net, rep, notes: r.notes };
 }
 

@@ -64,7 +64,7 @@ export function mapConv(n: NodeProto, ctx: MapContext): void {
   const X = ctx.prep.probe.get(n.input[0])!;
   const W = ctx.requireConstant(n.input[1], 'weights');
   const g = convGeometry({ node: n, attrs: new Attributes(n, ctx.where(n)), opset: ctx.opset }, X, W, ctx.where(n));
-  const [m, cg, kh, kw] = W.dims;
+  const [m, cg] = W.dims;
   const q = quantConst(ctx, n.input[1]);
   const given = q ? { ints: int8Of(q.ints), scales: givenWeightScales({ ...q, type: q.ints.type }, W.dims, 0) } : undefined;
   const real = Float64Array.from(ctx.finite(n, W, 'weights'));
@@ -100,14 +100,7 @@ export function mapConv(n: NodeProto, ctx: MapContext): void {
   const out = ctx.newTensor(fused.value);
   const inC = X.dims[1];
   const depthwise = g.groups === inC && cg === 1 && g.groups > 1;
-  const weights: WeightsIn = depthwise
-    ? { shape: [1, kh, kw, m], channelAxis: 3, ...permuteWeights(real, given, m, kh * kw, (o, t) => t * m + o) }
-    : { shape: [m, kh, kw, cg], channelAxis: 0, ...permuteWeights(real, given, m, cg * kh * kw, (o, t) => {
-      // t runs over [c][y][x] (OIHW); OHWI puts c innermost
-      const c = Math.floor(t / (kh * kw));
-      const yx = t % (kh * kw);
-      return (o * kh * kw + yx) * cg + c;
-    }) };
+  const weights = convWeights(real, given, W.dims, depthwise);
   ctx.add({
     name: ctx.layerName(n, depthwise ? 'depthwise' : 'conv'),
     op: depthwise ? 'depthwise_conv_2d' : 'conv_2d',
@@ -123,6 +116,17 @@ export function mapConv(n: NodeProto, ctx: MapContext): void {
     rule: 'free',
     from: fromText(n, [...names, ...fused.names]),
   });
+}
+
+/** OIHW weights [m, cg, kh, kw] in the layout of conv_2d (OHWI) or depthwise_conv_2d ([1, kh, kw, m]). */
+function convWeights(real: Float64Array, given: { ints: Int8Array; scales: number[] } | undefined, [m, cg, kh, kw]: number[],
+  depthwise: boolean): WeightsIn {
+  if (depthwise) return { shape: [1, kh, kw, m], channelAxis: 3, ...permuteWeights(real, given, m, kh * kw, (o, t) => t * m + o) };
+  // t runs over [c][y][x] (OIHW); OHWI puts c innermost
+  return {
+    shape: [m, kh, kw, cg], channelAxis: 0,
+    ...permuteWeights(real, given, m, cg * kh * kw, (o, t) => (o * kh * kw + (t % (kh * kw))) * cg + Math.floor(t / (kh * kw))),
+  };
 }
 
 /** OIHW (or [units][depth]) -> the op's layout: `to(o, t)` is the destination of tap t of output channel o. */
@@ -284,9 +288,7 @@ export function mapQLinearConv(n: NodeProto, ctx: MapContext): void {
   ctx.pin(out, givenQuant(ctx, ys, yz, 'output'), `${n.opType} '${n.name}'`);
   const inC = X.dims[1];
   const depthwise = g.groups === inC && cg === 1 && g.groups > 1;
-  const weights: WeightsIn = depthwise
-    ? { shape: [1, kh, kw, m], channelAxis: 3, ...permuteWeights(real, { ints, scales }, m, kh * kw, (o, t) => t * m + o) }
-    : { shape: [m, kh, kw, cg], channelAxis: 0, ...permuteWeights(real, { ints, scales }, m, cg * kh * kw, (o, t) => (o * kh * kw + (t % (kh * kw))) * cg + Math.floor(t / (kh * kw))) };
+  const weights = convWeights(real, { ints, scales }, W.dims, depthwise);
   ctx.add({
     name: ctx.layerName(n, depthwise ? 'depthwise' : 'conv'), op: depthwise ? 'depthwise_conv_2d' : 'conv_2d', inputs: [x.id], output: out.id,
     params: { stride: g.strides, dilation: g.dilations, padding: g.pads, ...(depthwise ? { depthMultiplier: m / inC } : {}), activation: 'none' },
