@@ -219,6 +219,20 @@ describe('elementwise', () => {
     });
   }
 
+  it('x · Sigmoid(x) (SiLU) and x · HardSigmoid(x; 1/6, 1/2) (Hardswish before opset 14): one table each, the Mul claimed', () => {
+    for (const [act, attrs, fn] of [['Sigmoid', [], 'silu'], ['HardSigmoid', [attr.float('alpha', 1 / 6), attr.float('beta', 0.5)], 'hard_swish']] as const) {
+      const i = run(graph([node('Conv', ['x', 'w'], ['c'], '/c/Conv'), node(act, ['c'], ['s'], `/act/${act}`, [...attrs]), node('Mul', ['c', 's'], ['y'], '/act/Mul')],
+        [w('w', [3, 2, 3, 3], 19, 1)], [1, 2, 5, 5]));
+      expect(ops(i), act).toEqual(['conv_2d', 'lut']);
+      expect(params(i, 1)).toEqual({ function: fn });
+      expect(i.spec.layers[1].from).toMatch(new RegExp(`^${act} '/act/${act}' \\+ Mul '/act/Mul'`));
+      closeEverywhere(i, 25);
+    }
+    // another HardSigmoid, or a Mul by something else, is not a Hardswish: the Mul is refused
+    const other = graph([node('HardSigmoid', ['x'], ['s'], '/act/HardSigmoid'), node('Mul', ['s', 's'], ['y'], '/act/Mul')], [], [1, 2, 3, 3]);
+    expect(() => importOnnxNetwork(other, 'm.onnx')).toThrow(/unsupported: Mul '\/act\/Mul'\. /);
+  });
+
   it('Softmax over a 2-D row and over NCHW channels: softmax at 1/256, −128', () => {
     const a = run(graph([node('Gemm', ['x', 'B'], ['g'], '/fc/Gemm'), node('Softmax', ['g'], ['y'], '/sm/Softmax', [attr.int('axis', 1)])], [w('B', [6, 5], 14, 1)], [1, 6], [1, 5]), [-2, 2]);
     expect(ops(a)).toEqual(['fully_connected', 'softmax']);

@@ -14,13 +14,13 @@ import { attr, DT, model, node, tensor, value, values } from './models.ts';
 
 const io = cliSandbox('convgen-onnx-refuse-');
 
-/** Conv, then four branches that convgen cannot run, each a model output: SiLU's Mul, Resize, a reflect Pad, a custom op. */
+/** Conv, then branches that convgen cannot run, each a model output: a Mul of two tensors, Resize, a reflect Pad, a custom op, ConvTranspose. */
 function refusedModel(): Uint8Array {
   return model({
     nodes: [
       node('Conv', ['x', 'w'], ['c'], '/conv/Conv', [attr.ints('pads', [1, 1, 1, 1])]),
       node('Sigmoid', ['c'], ['s'], '/act/Sigmoid'),
-      node('Mul', ['c', 's'], ['silu'], '/act/Mul'),
+      node('Mul', ['s', 's'], ['silu'], '/act/Mul'),
       node('Resize', ['c', '', 'scales'], ['up'], '/up/Resize', [attr.str('mode', 'nearest')]),
       node('Pad', ['c', 'pads'], ['padded'], '/pad/Pad', [attr.str('mode', 'reflect')]),
       { ...node('MyOp', ['c'], ['custom'], '/custom/MyOp'), domain: 'com.example' },

@@ -1,9 +1,11 @@
 /**
  * Elementwise layers: Add of two tensors (TFLite's ADD, + Relu/Clip), activations that no producer absorbed as a
  * 256-entry lookup table (the lut op: Sigmoid and Tanh with TFLite's fixed output quantizations 1/256 and 1/128,
- * LeakyRelu, HardSigmoid, HardSwish, and a Relu or Clip left standing), and Softmax over the channels.
+ * LeakyRelu, HardSigmoid, HardSwish, SiLU and HardSwish written as x · Sigmoid(x) / x · HardSigmoid(x), and a Relu or
+ * Clip left standing), and Softmax over the channels.
  */
 import { Unsupported } from '../eval/context.ts';
+import { isDefaultDomain } from '../graph.ts';
 import { Attributes, type NodeProto } from '../proto.ts';
 import { clipBounds, fuseActivation } from './fuse.ts';
 import type { MapContext, OutputRule } from './layers.ts';
@@ -28,9 +30,33 @@ export function mapAdd(n: NodeProto, ctx: MapContext): void {
 const SIGMOID_Q = { scale: 1 / 256, zeroPoint: -128 };
 const TANH_Q = { scale: 1 / 128, zeroPoint: 0 };
 
+/**
+ * x · sigmoid(x) (PyTorch's SiLU) and x · HardSigmoid(x; 1/6, 1/2) (its Hardswish before opset 14): the Mul that
+ * reads the activation and its own input is claimed, and the product is one table.
+ */
+function gatedBy(n: NodeProto, ctx: MapContext): NodeProto | undefined {
+  const mul = ctx.sole(n.output[0]);
+  if (!mul || mul.opType !== 'Mul' || !isDefaultDomain(mul)) return undefined;
+  const other = mul.input[0] === n.output[0] ? mul.input[1] : mul.input[0];
+  return other === n.input[0] ? mul : undefined;
+}
+
 export function mapLut(n: NodeProto, ctx: MapContext): void {
   const x = ctx.tensorOf(n.input[0]);
   const a = new Attributes(n, ctx.where(n));
+  const mul = n.opType === 'Sigmoid' || n.opType === 'HardSigmoid' ? gatedBy(n, ctx) : undefined;
+  const [alpha, beta] = [a.float('alpha') ?? 0.2, a.float('beta') ?? 0.5];
+  const hardSwish = n.opType === 'HardSigmoid' && Math.fround(alpha) === Math.fround(1 / 6) && Math.fround(beta) === 0.5;
+  if (mul && (n.opType === 'Sigmoid' || hardSwish)) {
+    ctx.claim(mul);
+    const out = ctx.newTensor(mul.output[0], x.layout && x.layout !== 'nchw' ? { layout: x.layout, shape: x.shape } : {});
+    ctx.add({
+      name: ctx.layerName(n, 'lut'), op: 'lut', inputs: [x.id], output: out.id,
+      params: { function: n.opType === 'Sigmoid' ? 'silu' : 'hard_swish' }, rule: 'free',
+      from: `${n.opType} '${n.name}' + Mul '${mul.name}' (${n.opType === 'Sigmoid' ? 'SiLU' : 'HardSwish'}, a lookup table)`,
+    });
+    return;
+  }
   let params: Record<string, unknown>;
   let rule: OutputRule = 'free';
   switch (n.opType) {
@@ -46,7 +72,7 @@ export function mapLut(n: NodeProto, ctx: MapContext): void {
       params = { function: 'leaky_relu', alpha: a.float('alpha') ?? 0.01 };
       break;
     case 'HardSigmoid':
-      params = { function: 'hard_sigmoid', alpha: a.float('alpha') ?? 0.2, beta: a.float('beta') ?? 0.5 };
+      params = { function: 'hard_sigmoid', alpha, beta };
       break;
     case 'HardSwish':
       params = { function: 'hard_swish' };

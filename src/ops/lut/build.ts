@@ -4,7 +4,7 @@
  *   for every int8 value v: x = input_scale · (v − input_zp); y = f(x); q = round(y · (1 / output_scale)) + output_zp,
  *   clamped to int8 (round half away from zero, each step rounded to float32).
  * f is evaluated in float32 as C++ spells it (sigmoid 1 / (1 + exp(−x)), tanh, hard_sigmoid max(0, min(1, αx + β)),
- * hard_swish x · relu6(x + 3) / 6, leaky_relu, clip). exp and tanh are computed in double and rounded to float32,
+ * hard_swish x · relu6(x + 3) / 6, silu x · sigmoid(x), leaky_relu, clip). exp and tanh are computed in double and rounded to float32,
  * a correctly rounded expf; a libm whose expf is off by one float32 ulp could move one entry by one, on an input
  * within about 2^-24 relative of a rounding boundary of the output.
  */
@@ -32,6 +32,8 @@ export function lutFunction(p: LutParams): (x: number) => number {
     }
     case 'hard_swish':
       return (x) => f32(f32(x * Math.min(6, Math.max(0, f32(x + 3)))) / 6);
+    case 'silu':
+      return (x) => f32(x * f32(1 / f32(1 + f32(Math.exp(-x)))));
     case 'leaky_relu': {
       const a = f32(p.alpha);
       return (x) => (x >= 0 ? x : f32(a * x));

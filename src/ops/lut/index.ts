@@ -1,6 +1,6 @@
 /**
  * LUT: an elementwise function of an int8 tensor as a 256-entry table computed from the two quantizations (the ONNX
- * importer's Sigmoid, Tanh, HardSigmoid, HardSwish, LeakyRelu and unfused Clip/Relu). No TFLite builtin maps here:
+ * importer's Sigmoid, Tanh, HardSigmoid, HardSwish, SiLU (x · sigmoid(x)), LeakyRelu and unfused Clip/Relu). No TFLite builtin maps here:
  * TFLite Micro computes LOGISTIC and TANH in fixed point, so a .tflite keeps refusing them rather than becoming a
  * table that TFLM would not reproduce.
  */

@@ -9,6 +9,7 @@ export const lutParams = z.discriminatedUnion('function', [
   z.strictObject({ function: z.literal('tanh') }),
   z.strictObject({ function: z.literal('hard_sigmoid'), alpha: z.number().default(0.2), beta: z.number().default(0.5) }),
   z.strictObject({ function: z.literal('hard_swish') }),
+  z.strictObject({ function: z.literal('silu') }),
   z.strictObject({ function: z.literal('leaky_relu'), alpha: z.number().default(0.01) }),
   z.strictObject({ function: z.literal('clip'), min: z.number().optional(), max: z.number().optional() }),
 ]);
