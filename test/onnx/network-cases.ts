@@ -9,7 +9,7 @@ import { importOnnxNetwork, type OnnxNetworkImport } from '../../src/onnx/net/in
 import { networkInput } from '../../src/onnx/net/layout.ts';
 import { make } from '../../src/onnx/eval/tensor.ts';
 import type { RawNetwork } from '../../src/network/schema.ts';
-import { classData, dsCnn, fittedResidualCnn, DS_INPUT, RESIDUAL_INPUT } from './cnns.ts';
+import { classData, dsCnn, fittedResidualCnn, residualCnn, DS_INPUT, RESIDUAL_INPUT } from './cnns.ts';
 import type { QdqSource } from './builder.ts';
 
 export interface NetworkCase {
@@ -61,6 +61,16 @@ function floatCases(): { residual: NetworkCase; ds: NetworkCase } {
 
 export const residualCase = () => floatCases().residual;
 export const dsCase = () => floatCases().ds;
+
+/** The QDQ form of the residual CNN, written from its calibrated float import (no calibration of its own). */
+export function residualQdqCase(): NetworkCase {
+  const f = build(residualCase());
+  const onnx = residualCnn(qdqSourceOf(f.result.imported.spec, f.result.imported.arrays));
+  return { name: 'residual_cnn_qdq', onnx, test: f.test };
+}
+
+/** Every ONNX network of the suite: the QEMU proof is `for (const c of NETWORK_CASES.map(build)) for (const t of targets) …`. */
+export const NETWORK_CASES: (() => NetworkCase)[] = [residualCase, dsCase, residualQdqCase];
 
 /** The ONNX value a QDQ model's conv output has, in the float model (whose BatchNormalization followed the conv). */
 const bnValue = (v: string) => v.replace(/\/conv\/Conv_output_0$/, '/bn/BatchNormalization_output_0').replace(/\/conv(\d)\/Conv_output_0$/, '/bn$1/BatchNormalization_output_0');

@@ -11,7 +11,7 @@ import { samplesFromNpy } from '../../src/onnx/net/calibrate.ts';
 import { prepare } from '../../src/onnx/net/prepare.ts';
 import { accuracyReport, type AccuracyReport } from '../../src/quantize/network.ts';
 import { residualCnn } from './cnns.ts';
-import { build, dsCase, qdqSourceOf, residualCase, type ImportedCase } from './network-cases.ts';
+import { build, dsCase, NETWORK_CASES, qdqSourceOf, residualCase, residualQdqCase, type ImportedCase } from './network-cases.ts';
 
 function report(c: ImportedCase): AccuracyReport {
   const prep = prepare(c.onnx, `${c.name}.onnx`);
@@ -140,5 +140,14 @@ describe('the QDQ form of the residual CNN', () => {
     });
     const net = buildNetwork(b, 'qdq.json', (ref) => qdq.imported.arrays.get(ref.npy)!);
     for (const x of f.inputsInt8.slice(0, 20)) expect(runNetwork(net, [x]).outputs[0]).toEqual(runNetwork(f.net, [x]).outputs[0]);
+  });
+
+  it('is in the list of networks the QEMU proof loops over, with the float ones', () => {
+    const names = NETWORK_CASES.map((c) => c().name);
+    expect(names).toEqual(['residual_cnn', 'ds_cnn', 'residual_cnn_qdq']);
+    const q = build(residualQdqCase());
+    expect(q.calibration).toBeUndefined();
+    expect(q.inputsInt8).toHaveLength(200);
+    expect(q.net.layers.map((l) => l.op.name)).toEqual(build(residualCase()).net.layers.map((l) => l.op.name));
   });
 });
