@@ -3,10 +3,10 @@
  * or with --node one ONNX Conv as a kernel spec (src/onnx). A bad model or argument is one line, exit 2, and nothing
  * is written.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { InputError } from '../errors.ts';
+import { checkOutputFolder } from '../files/write.ts';
 import { importOnnx, readModelFile, writeImport, type FloatTypeName } from '../onnx/index.ts';
 import { importOnnxNetwork } from '../onnx/net/index.ts';
 import { buildNetwork } from '../network/network.ts';
@@ -40,7 +40,7 @@ export function registerImport(program: Command): void {
     .option('--input-range <lo,hi>', 'ONNX: with --node, the real input range of a float Conv (default -1,1); without, the range guessed inputs are drawn from when there is no --calibrate', numbers('--input-range', 2, false))
     .option('--type <t>', 'ONNX with --node: storage type of a float Conv: q7, q15 (default), q31', floatType)
     .action((model: string, o: { out: string; calibrate?: string; node?: string; inputShape?: number[]; inputRange?: number[]; type?: FloatTypeName }) => {
-      if (fs.existsSync(o.out) && !fs.statSync(o.out).isDirectory()) throw new InputError(o.out, 'the output folder exists and is not a folder');
+      checkOutputFolder(o.out);
       if (isTfliteFile(model)) {
         const onnxOnly = (['node', 'inputShape', 'inputRange', 'calibrate', 'type'] as const).find((k) => o[k] !== undefined);
         if (onnxOnly) throw new InputError(`--${onnxOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, 'is for ONNX models; a .tflite model is imported whole, already quantized');

@@ -13,7 +13,7 @@ import { encodeNpy } from '../npy/index.ts';
 import { elements } from '../ops/op.ts';
 import { importTflite } from '../tflite/import.ts';
 import { writeNetwork } from '../network/write.ts';
-import { writeFilesAtomic } from './fsutil.ts';
+import { writeOutputFolder } from '../files/write.ts';
 import { planMemory } from '../network/plan.ts';
 import { networkInput } from '../onnx/net/layout.ts';
 import { DataType } from '../onnx/proto.ts';
@@ -71,13 +71,27 @@ export function describeNetwork(net: Network): string[] {
  * A float .npy is accepted where the model's float input was quantized by a QUANTIZE that the caller now applies.
  */
 function readNetworkInput(t: NetworkTensor, file: string): { samples: Int8Array[]; batched: boolean } {
-  const arr = readNpy(file);
-  const isFloat = arr.dtype === 'float32' || arr.dtype === 'float64';
-  if (isFloat && t.callerConverts === 'quantize' && t.sourceLayout === 'nchw') return readNchwInput(t, arr, file);
-  const exact = arr.shape.length === t.shape.length && arr.shape.every((n, i) => n === t.shape[i]);
-  const batched = !exact && t.shape[0] === 1 && arr.shape.length === t.shape.length && arr.shape.slice(1).every((n, i) => n === t.shape[i + 1]);
-  if (!exact && !batched)
-    throw new InputError(file, `expected shape (${t.shape.join(', ')}) (or a batch (N, ${t.shape.slice(1).join(', ')})), found (${arr.shape.join(', ')})`);
+  const fits = (shape: number[]) => {
+    const exact = shape.length === t.shape.length && shape.every((n, i) => n === t.shape[i]);
+    const batched = !exact && t.shape[0] === 1 && shape.length === t.shape.length && shape.slice(1).every((n, i) => n === t.shape[i + 1]);
+    return { exact, batched };
+  };
+  // An input imported from ONNX takes float samples in the model's layout, (N, C, H, W).
+  const nchw = t.callerConverts === 'quantize' && t.sourceLayout === 'nchw';
+  const floatType = (d: string) => d === 'float32' || d === 'float64';
+  // The shape is checked on the header, before the data is read.
+  const arr = readNpy(file, {
+    maxElements: 2 ** 26,
+    check: (h) => {
+      if (nchw && floatType(h.dtype)) return checkNchwShape(t, h.shape, file);
+      const f = fits(h.shape);
+      if (!f.exact && !f.batched)
+        throw new InputError(file, `expected shape (${t.shape.join(', ')}) (or a batch (N, ${t.shape.slice(1).join(', ')})), found (${h.shape.join(', ')})`);
+    },
+  });
+  const isFloat = floatType(arr.dtype);
+  if (isFloat && nchw) return readNchwInput(t, arr, file);
+  const { exact, batched } = fits(arr.shape);
   if (isFloat && t.callerConverts !== 'quantize')
     throw new InputError(file, `found dtype ${arr.dtype}; the network's input ${t.name} is int8 (raw quantized values)`);
   const values = Int8Array.from(arr.data as ArrayLike<number | bigint>, (v, i) => {
@@ -98,13 +112,16 @@ function readNetworkInput(t: NetworkTensor, file: string): { samples: Int8Array[
  * Float samples of an input imported from ONNX: in the model's layout, (N, C, H, W), transposed to the network's NHWC
  * and quantized as TFLite does (the caller's conversion).
  */
+function checkNchwShape(t: NetworkTensor, shape: number[], file: string): void {
+  const [n, h, w, c] = t.shape;
+  const exact = shape.length === 4 && [n, c, h, w].every((d, i) => d === shape[i]);
+  const batched = n === 1 && shape.length === 4 && [c, h, w].every((d, i) => d === shape[i + 1]);
+  if (!exact && !batched)
+    throw new InputError(file, `expected float samples as the ONNX model takes them, (N, ${c}, ${h}, ${w}) (NCHW), found (${shape.join(', ')})`);
+}
+
 function readNchwInput(t: NetworkTensor, arr: NpyArray, file: string): { samples: Int8Array[]; batched: boolean } {
   const [, h, w, c] = t.shape;
-  const src = [t.shape[0], c, h, w];
-  const exact = arr.shape.length === 4 && arr.shape.every((n, i) => n === src[i]);
-  const batched = !exact && t.shape[0] === 1 && arr.shape.length === 4 && arr.shape.slice(1).every((n, i) => n === src[i + 1]);
-  if (!exact && !batched)
-    throw new InputError(file, `expected float samples as the ONNX model takes them, (N, ${c}, ${h}, ${w}) (NCHW), found (${arr.shape.join(', ')})`);
   const data = arr.data as ArrayLike<number>;
   const size = c * h * w;
   for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) throw new InputError(file, `element ${i} is ${data[i]}; values must be finite`);
@@ -113,7 +130,7 @@ function readNchwInput(t: NetworkTensor, arr: NpyArray, file: string): { samples
     const x: FTensor = { dims: [1, c, h, w], data: Float64Array.from({ length: size }, (_, i) => data[k * size + i]), type: DataType.FLOAT };
     return networkInput(t, x);
   });
-  return { samples, batched };
+  return { samples, batched: arr.shape[0] !== t.shape[0] };
 }
 
 /** TFLM dumps' file name for a tensor: t<index>_<name with other characters than [A-Za-z0-9.-] as _, 64 at most>. */
@@ -122,8 +139,8 @@ export function intermediateName(t: NetworkTensor): string {
   return `t${t.tfliteIndex}_${(t.sourceName ?? t.name).replace(/[^A-Za-z0-9.-]+/g, '_').slice(0, 64).replace(/^_+|_+$/g, '')}.npy`;
 }
 
-export function networkGolden(file: string, o: { input: string; output: string; intermediates?: string }): void {
-  const net = loadNetwork(file);
+export function networkGolden(file: string, o: { input: string; output: string; intermediates?: string; root?: string }): void {
+  const net = loadNetwork(file, o.root);
   if (net.inputs.length !== 1 || net.outputs.length !== 1)
     throw new InputError(file, `convgen golden takes one input and one output tensor; this network has ${net.inputs.length} and ${net.outputs.length}`);
   const input = net.tensors.get(net.inputs[0])!;
@@ -138,8 +155,8 @@ export function networkGolden(file: string, o: { input: string; output: string; 
   };
   if (o.intermediates) {
     const files = [...net.tensors.values()].filter((t) => runs[0].tensors.has(t.name))
-      .map((t) => ({ name: intermediateName(t), bytes: encodeNpy(stack(t, runs.map((r) => r.tensors.get(t.name)!))) }));
-    writeFilesAtomic(files, o.intermediates);
+      .map((t) => ({ name: intermediateName(t), content: encodeNpy(stack(t, runs.map((r) => r.tensors.get(t.name)!))) }));
+    writeOutputFolder(o.intermediates, files);
     console.log(`wrote ${files.length} tensors into ${o.intermediates}`);
   }
   writeNpyAtomic(o.output, stack(output, runs.map((r) => r.outputs[0])));

@@ -4,15 +4,17 @@
  * `convgen quantize NET --data samples.npy`: the int8 network against the float ONNX model it was imported from,
  * layer by layer and at the output (src/quantize/network.ts).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { ExitCode, InputError } from '../errors.ts';
+import { ExitCode } from '../errors.ts';
 import { describeNumeric, loadSpec } from '../spec/index.ts';
 import { quantizeReport, type ErrorFigures, type QuantizeReport } from '../quantize/index.ts';
 import { fmtReal } from '../spec/quantize.ts';
 import { writeFileAtomic } from '../report/index.ts';
+import { checkOutputFile } from '../files/write.ts';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../errors.ts';
 import { isNetworkFile, loadNetwork } from '../network/load.ts';
 import { readNpy } from '../npy/index.ts';
 import { readModelFile } from '../onnx/index.ts';
@@ -77,24 +79,21 @@ export function registerQuantize(program: Command): void {
     .option('--float <onnx>', "network: the ONNX model it was imported from (default: the spec's source, a path from the spec's folder)")
     .option('--json <file>', 'write the figures as JSON')
     .action(async (spec: string, o: { samples?: number; seed?: number; data?: string; labels?: string; float?: string; json?: string }) => {
-      if (o.json) {
-        const dir = path.dirname(path.resolve(o.json));
-        if (!fs.existsSync(dir)) throw new InputError(o.json, `the folder ${dir} does not exist`);
-        if (fs.existsSync(o.json) && fs.statSync(o.json).isDirectory()) throw new InputError(o.json, 'is a folder, not a file');
-      }
+      if (o.json) checkOutputFile(o.json);
+      const root = program.opts().root as string | undefined;
       // JSON has no infinities: an error-free SNR is written as "inf".
       const json = (r: unknown) => `${JSON.stringify(r, (_, v) => (v === Infinity ? 'inf' : v === -Infinity ? '-inf' : v), 2)}\n`;
       if (isNetworkFile(spec)) {
         const kernelOnly = (['samples', 'seed'] as const).find((k) => o[k] !== undefined);
         if (kernelOnly) throw new InputError(`--${kernelOnly}`, 'is for kernel specs; a network is measured on --data samples');
-        const r = networkAccuracy(spec, o);
+        const r = networkAccuracy(spec, o, root);
         for (const line of accuracyLines(r)) console.log(line);
         if (o.json) writeFileAtomic(o.json, json(r));
         return;
       }
       const networkOnly = (['data', 'labels', 'float'] as const).find((k) => o[k] !== undefined);
       if (networkOnly) throw new InputError(`--${networkOnly}`, 'is for network specs; a kernel spec is measured on random inputs in its range');
-      const m = await loadSpec(spec);
+      const m = await loadSpec(spec, { root });
       const r = quantizeReport(m, { samples: o.samples ?? 8, seed: o.seed ?? 1 });
       for (const line of reportLines(r, `${describeNumeric(m.numeric)}, activation ${m.activationName}`)) console.log(line);
       if (o.json) writeFileAtomic(o.json, json(r));
@@ -103,12 +102,12 @@ export function registerQuantize(program: Command): void {
 }
 
 /** The network, the ONNX model it came from (checked by its sha256), the samples and labels -> the report. */
-function networkAccuracy(spec: string, o: { data?: string; labels?: string; float?: string }): AccuracyReport {
+function networkAccuracy(spec: string, o: { data?: string; labels?: string; float?: string }, root?: string): AccuracyReport {
   if (spec.toLowerCase().endsWith('.tflite'))
     throw new InputError(spec, 'the accuracy report compares a network with the float ONNX model it was imported from; a .tflite model has none');
   if (!o.data) throw new InputError('--data', 'is required for a network: samples.npy with N inputs as the ONNX model takes them');
-  const net = loadNetwork(spec);
-  const source = (JSON.parse(fs.readFileSync(spec, 'utf8')) as { source?: { file: string; sha256: string } }).source;
+  const net = loadNetwork(spec, root);
+  const source = net.origin;
   const modelFile = o.float ?? (source ? path.join(path.dirname(spec), source.file) : undefined);
   if (!modelFile) throw new InputError('--float', `give the ONNX model ${net.name} was imported from (the spec names no source)`);
   if (!modelFile.toLowerCase().endsWith('.onnx'))

@@ -28,6 +28,7 @@ import { buildImage, firmwareDir } from '../toolchain/index.ts';
 import { boundInputs, compareOutputs, decodeTensors, encodeTensors, testInputs, type Mismatch } from '../verify/index.ts';
 import { writeFileAtomic } from '../report/index.ts';
 import { specArbitrary, type SpecOptions } from './arbitraries.ts';
+import { makeTempDir } from '../files/cleanup.ts';
 
 export { specArbitrary, fuzzTypes, type SpecOptions, type FuzzType } from './arbitraries.ts';
 
@@ -206,7 +207,7 @@ function flashEstimate(m: KernelModel): number {
  */
 export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchOptions): Promise<KernelOutcome[]> {
   throwIfInterrupted();
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), `convgen-fuzz-${target.name}-`));
+  const { dir: work, remove } = makeTempDir(`convgen-fuzz-${target.name}-`);
   try {
     const batchDir = path.join(work, 'batch');
     const views = kernels.map((k) => {
@@ -287,7 +288,7 @@ export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchO
     }
     return results;
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    remove();
   }
 }
 

@@ -29,6 +29,23 @@ function twoLayer(): string {
   return file;
 }
 
+/** Conv (2 output channels, 1x1) -> BatchNormalization, with the tensors a case wants to spoil. */
+function oneConv(o: { weights?: number[]; bias?: number[]; variance?: number[]; scale?: number[]; epsilon?: number }): string {
+  const bytes = model({
+    nodes: [
+      node('Conv', ['x', 'w', 'b'], ['c'], 'conv'),
+      node('BatchNormalization', ['c', 's', 'bb', 'mu', 'v'], ['y'], 'bn', [attr.float('epsilon', o.epsilon ?? 1e-5)]),
+    ],
+    initializers: [tensor('w', DT.FLOAT, [2, 1, 1, 1], o.weights ?? [0.5, -0.25]), tensor('b', DT.FLOAT, [2], o.bias ?? [0.1, 0.2]),
+      tensor('s', DT.FLOAT, [2], o.scale ?? [1, 1]), tensor('bb', DT.FLOAT, [2], [0, 0]), tensor('mu', DT.FLOAT, [2], [0, 0]),
+      tensor('v', DT.FLOAT, [2], o.variance ?? [1, 1])],
+    inputs: [value('x', DT.FLOAT, [1, 1, 'h', 'w'])], outputs: [value('y', DT.FLOAT, [1, 2, 'h', 'w'])],
+  });
+  const file = path.join(io.dir, 'm.onnx');
+  fs.writeFileSync(file, bytes);
+  return file;
+}
+
 describe('convgen import (CLI)', () => {
   it('--node: writes one Conv as a kernel spec and prints one line, as the one-layer import always did', async () => {
     const file = twoLayer();
@@ -103,6 +120,15 @@ describe('convgen import (CLI)', () => {
     }, /--input-range: is for guessed ranges; with --calibrate the samples give every range/],
     ['a malformed --input-shape', () => [twoLayer(), '--input-shape', '3,16'], /--input-shape takes 3 positive integers/],
     ['an empty --input-range', () => [twoLayer(), '--input-shape', '3,8,8', '--input-range', '1,1'], /--input-range: lo \(1\) must be below hi \(1\)/],
+    // Non-finite weights used to be written (NaN .npy files) with exit 0.
+    ['a BatchNormalization whose var + epsilon is not positive', () => [oneConv({ variance: [0.5, -0.75] }), '--input-shape', '1,4,4'],
+      /m\.onnx: BatchNormalization node 'bn': its var 'v' \+ epsilon is -0\.7\d+ for channel 1; it must be positive/],
+    ['a NaN in the weights initializer', () => [oneConv({ weights: [0.5, NaN] }), '--input-shape', '1,4,4'],
+      /m\.onnx: Conv node 'conv': its weights 'w' hold NaN at index 1; convgen needs finite numbers/],
+    ['an infinite bias', () => [oneConv({ bias: [Infinity, 0] }), '--input-shape', '1,4,4'],
+      /m\.onnx: Conv node 'conv': its bias 'b' hold Infinity at index 0; convgen needs finite numbers/],
+    ['a fold that overflows float32', () => [oneConv({ variance: [1e-30, 1], epsilon: 0, scale: [1e30, 1] }), '--input-shape', '1,4,4'],
+      /m\.onnx: BatchNormalization node 'bn': the folded weights hold [\d.e+]+, beyond float32 at index 0/],
   ];
   for (const [what, args, message] of cases) {
     it(`refuses ${what}: one line, exit 2, nothing written`, async () => {

@@ -11,7 +11,7 @@ import type { FTensor } from '../eval/index.ts';
 import { isDefaultDomain } from '../graph.ts';
 import { Attributes, DataType, type NodeProto } from '../proto.ts';
 import { fuseActivation, givenQuant, givenWeightScales, quantConst, type Fused } from './fuse.ts';
-import type { BiasIn, MapContext, NetTensor, WeightsIn } from './layers.ts';
+import { checkFinite, type BiasIn, type MapContext, type NetTensor, type WeightsIn } from './layers.ts';
 
 /** The int values of a quantized constant as int8 / int32 arrays, or a refusal. */
 function int8Of(t: FTensor): Int8Array {
@@ -28,16 +28,20 @@ function foldBatchNorm(ctx: MapContext, bn: NodeProto, w: Float64Array, b: Float
   const [scale, beta, mean, variance] = ['scale', 'B', 'mean', 'var'].map((what, i) => {
     const t = ctx.requireConstant(bn.input[i + 1], what);
     if (t.data.length !== m) throw new InputError(where, `its ${what} has ${t.data.length} values; the convolution has ${m} channels`);
-    return ctx.finite(bn, t, what);
+    return ctx.finite(bn, t, what, bn.input[i + 1]);
   });
   const per = w.length / m;
   for (let c = 0; c < m; c++) {
-    if (!(variance[c] + eps > 0))
-      throw new InputError(where, `the variance of channel ${c} is ${variance[c]}, at or below −epsilon (${eps}): sqrt(var + epsilon) is not a positive number`);
-    const s = scale[c] / Math.sqrt(variance[c] + eps);
+    const v = variance[c] + eps;
+    if (!(v > 0))
+      throw new InputError(where, `its var '${bn.input[4]}' + epsilon is ${v} for channel ${c}; it must be positive (a variance of ${variance[c]} cannot be folded)`);
+    const s = scale[c] / Math.sqrt(v);
     for (let i = 0; i < per; i++) w[c * per + i] *= s;
     b[c] = s * (b[c] - mean[c]) + beta[c];
   }
+  // The fold can overflow what the weights were: refused rather than quantized from infinities.
+  checkFinite(w, where, 'the folded weights');
+  checkFinite(b, where, 'the folded bias');
 }
 
 /** A constant Add right after the layer whose operand is one value per output channel (or one value): a bias. */
@@ -67,13 +71,13 @@ export function mapConv(n: NodeProto, ctx: MapContext): void {
   const [m, cg] = W.dims;
   const q = quantConst(ctx, n.input[1]);
   const given = q ? { ints: int8Of(q.ints), scales: givenWeightScales({ ...q, type: q.ints.type }, W.dims, 0) } : undefined;
-  const real = Float64Array.from(ctx.finite(n, W, 'weights'));
+  const real = Float64Array.from(ctx.finite(n, W, 'weights', n.input[1]));
   let bias = new Float64Array(m);
   let biasIn: BiasIn | undefined;
   if (n.input[2]) {
     const B = ctx.requireConstant(n.input[2], 'bias');
     if (B.data.length !== m) throw new InputError(ctx.where(n), `its bias has ${B.data.length} values for ${m} output channels`);
-    bias = Float64Array.from(ctx.finite(n, B, 'bias'));
+    bias = Float64Array.from(ctx.finite(n, B, 'bias', n.input[2]));
     const qb = quantConst(ctx, n.input[2]);
     biasIn = { real: bias, ...(qb && qb.ints.type === DataType.INT32 ? { raw: Int32Array.from(qb.ints.data), scales: qb.scales.length === 1 ? new Array(m).fill(qb.scales[0]) : qb.scales } : {}) };
   }
@@ -216,7 +220,7 @@ export function mapGemm(n: NodeProto, ctx: MapContext): void {
   if (k !== depth) throw new InputError(ctx.where(n), `weights (${B.dims.join(', ')}) do not fit an input of depth ${depth}`);
   const alpha = a.float('alpha') ?? 1;
   const beta = a.float('beta') ?? 1;
-  const src = ctx.finite(n, B, 'weights');
+  const src = ctx.finite(n, B, 'weights', n.input[1]);
   const at = (u: number, i: number) => (transB ? u * depth + i : i * units + u);
   const real = Float64Array.from({ length: units * depth }, (_, j) => alpha * src[at(Math.floor(j / depth), j % depth)]);
   const q = quantConst(ctx, n.input[1]);
@@ -232,7 +236,7 @@ export function mapGemm(n: NodeProto, ctx: MapContext): void {
     const cd = C.dims;
     const perUnit = C.data.length === units && cd[cd.length - 1] === units;
     if (!perUnit && C.data.length !== 1) throw new Unsupported(`a bias C of shape (${cd.join(', ')}) (convgen adds one value per output unit)`);
-    const cv = ctx.finite(n, C, 'bias');
+    const cv = ctx.finite(n, C, 'bias', n.input[2]);
     for (let u = 0; u < units; u++) bias.real[u] = beta * cv[perUnit ? u : 0];
     const qb = quantConst(ctx, n.input[2]);
     if (qb && qb.ints.type === DataType.INT32 && perUnit && beta === 1)
@@ -246,7 +250,7 @@ export function mapMatMul(n: NodeProto, ctx: MapContext): void {
   const B = ctx.requireConstant(n.input[1], 'weights (its second operand)');
   if (B.dims.length !== 2 || B.dims[0] !== depth) throw new Unsupported(`weights of shape (${B.dims.join(', ')}) for an input of depth ${depth}`);
   const units = B.dims[1];
-  const src = ctx.finite(n, B, 'weights');
+  const src = ctx.finite(n, B, 'weights', n.input[1]);
   const real = Float64Array.from({ length: units * depth }, (_, j) => src[(j % depth) * units + Math.floor(j / depth)]);
   const q = quantConst(ctx, n.input[1]);
   const given = q ? {

@@ -83,6 +83,15 @@ export function networkShape(dims: number[]): number[] {
   return dims.length === 4 ? [dims[0], dims[2], dims[3], dims[1]] : [...dims];
 }
 
+/** As the one-layer import says it: values stored as float32 must be finite there. */
+export function checkFinite(values: Float64Array, where: string, what: string): void {
+  const i = values.findIndex((v) => !Number.isFinite(Math.fround(v)));
+  if (i >= 0) {
+    const v = values[i];
+    throw new InputError(where, `${what} hold ${Number.isFinite(v) ? `${v}, beyond float32` : String(v)} at index ${i}; convgen needs finite numbers`);
+  }
+}
+
 export class MapContext {
   readonly tensors = new Map<string, NetTensor>();
   readonly layers: FloatLayer[] = [];
@@ -205,10 +214,9 @@ export class MapContext {
     this.layers.push(layer);
   }
 
-  /** A float constant's values, refusing NaN and infinities (naming the node and the value). */
-  finite(n: NodeProto, t: FTensor, what: string): Float64Array {
-    const bad = t.data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new InputError(this.where(n), `${what}[${bad}] is ${t.data[bad]}; weights, biases and normalization constants must be finite numbers`);
+  /** A float constant's values, refusing NaN, infinities and values beyond float32 (naming the node and the value). */
+  finite(n: NodeProto, t: FTensor, what: string, value: string): Float64Array {
+    checkFinite(t.data, this.where(n), `its ${what} '${value}'`);
     return t.data;
   }
 
