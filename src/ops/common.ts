@@ -10,8 +10,7 @@ export const pairSchema = z.tuple([positiveInt, positiveInt]);
  * TFLite's fused activations, or a clip to real bounds { min, max } (either may be left out: unbounded), which an
  * imported ONNX Clip fuses into its producer. Both become the output stage's int8 clamp.
  */
-export const clipSchema = z.strictObject({ min: z.number().optional(), max: z.number().optional() })
-  .refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, { message: 'min must not exceed max' });
+export const clipSchema = z.strictObject({ min: z.number().optional(), max: z.number().optional() });
 export const activationSchema = z.union([z.enum(['none', 'relu', 'relu6', 'relu_n1_to_1']), clipSchema]).default('none');
 export type Activation = FusedActivation | { min?: number; max?: number };
 
@@ -59,6 +58,8 @@ export function actRange(act: Activation, out: Quant, ctx: BuildContext): [numbe
   const r = typeof act === 'string' ? activationRange(act, out.scale, out.zeroPoint)
     : clipRange(act.min ?? null, act.max ?? null, out.scale, out.zeroPoint);
   if (typeof r === 'string') return ctx.fail(r, 'activation');
+  if (typeof act !== 'string' && act.min !== undefined && act.max !== undefined && act.min > act.max)
+    return ctx.fail(`clip min ${act.min} exceeds max ${act.max}`, 'activation');
   if (r[0] > r[1]) return ctx.fail(`${activationName(act)} leaves no int8 output value (range ${r[0]}…${r[1]})`, 'activation');
   return r;
 }

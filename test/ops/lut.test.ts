@@ -77,5 +77,6 @@ describe('clip activation { min, max } on a producer', () => {
       [t(0.1, 0, [1, 1, 1, 1])], t(0.05, -128, [1, 1, 1, 1]), { 'w.npy': i8([1, 1, 1, 1], [100]) }).layers[0].model as ConvModel).kernel;
     expect([conv({ min: 0, max: 6 }).actMin, conv({ min: 0, max: 6 }).actMax]).toEqual([conv('relu6').actMin, conv('relu6').actMax]);
     expect([conv({ max: 1 }).actMin, conv({ max: 1 }).actMax]).toEqual([-128, -108]);
+    expect(() => conv({ min: 2, max: 1 })).toThrow(/params\.activation: layer conv_2d_0 \(conv_2d\): clip min 2 exceeds max 1$/);
   });
 });
