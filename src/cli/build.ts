@@ -1,9 +1,9 @@
 /**
  * `convgen build`: the build-step command. Generates the kernel, builds the image for a target, proves it bit-exact
  * under QEMU (unless --no-verify or the target is build-only) and only then places sources, ELF, .bin and report.json
- * in the output folder. Everything is assembled in a staging folder first: a failed build leaves the folder untouched.
+ * in the output folder. Everything is assembled in a staging folder first: a failed build leaves the folder untouched,
+ * and the folder is locked while the command runs.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, ExitCode, InputError } from '../errors.ts';
 import type { OptimizeGoal, VariantName } from '../codegen/index.ts';
@@ -11,9 +11,8 @@ import type { Target } from '../targets/index.ts';
 import type { KernelModel } from '../spec/index.ts';
 import { macCount } from '../spec/index.ts';
 import { runGolden } from '../golden/index.ts';
-import { checkImage, describeMismatch, generateAndBuild, testInputs } from '../verify/index.ts';
-import { writeFileAtomic } from '../report/index.ts';
-import { makeDir, removeEmptyDirs } from './fsutil.ts';
+import { checkImage, describeMismatch, describeTestInputs, generateAndBuild, testInputs } from '../verify/index.ts';
+import { OutputFolder } from '../files/write.ts';
 
 export interface BuildStepOptions {
   variant: VariantName;
@@ -39,11 +38,9 @@ function outputBytes(m: KernelModel, out: Int32Array): Uint8Array {
 
 export async function buildStep(m: KernelModel, target: Target, outDir: string, o: BuildStepOptions): Promise<number> {
   if (target.run === 'host') throw new InputError('--target', 'host is for checking only; choose an ARM target (see `convgen targets`)');
-  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new InputError(outDir, 'the output folder exists and is not a folder');
-  const parent = path.dirname(path.resolve(outDir));
-  const created = makeDir(parent, outDir);
-  let placed = false;
-  const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(outDir)}.convgen-`));
+  // Locked for the whole command, so a second build into the same folder fails at once instead of mixing files.
+  const folder = new OutputFolder(outDir);
+  const staging = folder.work;
   try {
     const { kernel, kernelDir, built } = await naming(m, generateAndBuild(m, target, staging, { variant: o.variant, seed: o.seed, optimize: o.optimize }));
     const verifyRun = o.verify && target.run === 'qemu';
@@ -78,25 +75,20 @@ export async function buildStep(m: KernelModel, target: Target, outDir: string, 
       ...(expectedLine ? { expectedUartResult: expectedLine } : {}),
       files: [...kernel.files.map((f) => f.name), `${m.name}-${target.name}.elf`, `${m.name}-${target.name}.bin`, 'report.json'],
     };
-    // Stage every output, then move each into place with a rename (atomic on one file system).
+    // Stage every output, then move them into place (src/files/write.ts).
     const place: [string, string][] = kernel.files.map((f) => [path.join(kernelDir, f.name), f.name]);
     place.push([built.image, `${m.name}-${target.name}.elf`], [built.bin!, `${m.name}-${target.name}.bin`]);
-    const reportFile = path.join(staging, 'report.json');
-    writeFileAtomic(reportFile, JSON.stringify(report, null, 2) + '\n');
-    place.push([reportFile, 'report.json']);
-    fs.mkdirSync(outDir, { recursive: true });
-    for (const [from, name] of place) fs.renameSync(from, path.join(outDir, name));
-    placed = true;
+    folder.add([...place.map(([from, name]) => ({ name, from })), { name: 'report.json', content: JSON.stringify(report, null, 2) + '\n' }]);
+    folder.commit();
     for (const l of lines) console.log(l);
     if (expectedLine) console.log(`uart       the board prints: ${expectedLine}`);
     console.log(check
-      ? `verdict    BIT-EXACT: ${check.elements} outputs over ${check.tensors} inputs (seed ${o.seed}: random, all-max, all-min, alternating) match the golden model`
+      ? `verdict    BIT-EXACT: ${check.elements} outputs over ${check.tensors} inputs (seed ${o.seed}: ${describeTestInputs()}) match the golden model`
       : `verdict    built, not run${target.run === 'build-only' ? ' (no emulator for this board)' : ' (--no-verify)'}`);
     console.log(`wrote      ${outDir}/: ${report.files.join(', ')}`);
     return ExitCode.ok;
   } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
-    if (!placed) removeEmptyDirs(created);
+    folder.close();
   }
 }
 

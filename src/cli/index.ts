@@ -2,28 +2,35 @@
  * Command-line front end. Every user mistake ends as one line `convgen: <where>: <what>` and a distinct exit code
  * (2 bad input, 3 environment); only a bug in convgen itself shows a stack trace.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { ConvgenError, ExitCode, InputError, INTERRUPTED_EXIT, InterruptedError, interrupt, interrupted, resetInterrupt } from '../errors.ts';
+import {
+  ConvgenError, EnvironmentError, ExitCode, InputError, InterruptedError, STOP_SIGNALS, interrupt, interruptSignal, interrupted, resetInterrupt,
+  signalExit, type StopSignal,
+} from '../errors.ts';
 import { DEFAULT_VARIANT, generate, writeKernel, variantNames, VERSION, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { runGolden } from '../golden/index.ts';
 import { describeNumeric, loadSpec, macCount, type KernelModel } from '../spec/index.ts';
-import { DEFAULT_TARGET, expandTargets, findTarget, targets, targetsMakefile, type Target } from '../targets/index.ts';
-import { readInputTensor, writeOutputTensor, inputShape, outputShape } from '../tensors/index.ts';
+import { DEFAULT_TARGET, targets, targetsMakefile } from '../targets/index.ts';
+import { oneTarget, targetList } from './target-args.ts';
+import { readInputTensors, writeOutputTensors, inputShape, outputShape, type InputTensors } from '../tensors/index.ts';
 import { buildImage } from '../toolchain/index.ts';
 import { runImage } from '../qemu/index.ts';
 import { decodeTensors, encodeTensors, verifyPair, type PairResult } from '../verify/index.ts';
 import { jsonReport, junitReport, resultLine, summaryLine, writeFileAtomic } from '../report/index.ts';
+import { Progress } from '../report/progress.ts';
+import { testHtml } from '../report/html.ts';
 import { doctor } from './doctor.ts';
 import { registerBench } from './bench.ts';
 import { registerFuzz } from './fuzz.ts';
 import { registerImport } from './import.ts';
 import { registerQuantize } from './quantize.ts';
-import { makeDir } from './fsutil.ts';
+import { checkOutputFile, checkOutputFolder, writeError, writeOutputFolder } from '../files/write.ts';
 import { buildStep, naming } from './build.ts';
 import { pool } from '../pool.ts';
+import { makeTempDir } from '../files/cleanup.ts';
+import { isNetworkFile, networkGolden, refuseNetworks } from './network.ts';
 
 function intArg(name: string, min: number) {
   return (v: string): number => {
@@ -38,24 +45,12 @@ function variantArg(v: string): VariantName {
 }
 
 const optimizeGoals: readonly OptimizeGoal[] = ['default', 'speed'];
+export const ROOT_HELP = "the folder paths inside a spec must stay in (default: the nearest folder above the spec holding .git, else the spec's folder)";
 const OPTIMIZE_HELP = "optimized variant's goal: default (weight flash = the raw weight bytes) or speed (may pre-widen weights)";
 
 function optimizeArg(v: string): OptimizeGoal {
   if (!(optimizeGoals as readonly string[]).includes(v)) throw new InvalidArgumentError(`unknown goal '${v}'; goals: ${optimizeGoals.join(', ')}`);
   return v as OptimizeGoal;
-}
-
-function oneTarget(name: string): Target {
-  const t = findTarget(name);
-  if (!t) throw new InputError('--target', `unknown target '${name}'; run \`convgen targets\` for the list`);
-  return t;
-}
-
-function targetList(list: string): Target[] {
-  const { found, unknown } = expandTargets(list);
-  if (unknown.length) throw new InputError('--target', `unknown target '${unknown[0]}'; run \`convgen targets\` for the list`);
-  if (!found.length) throw new InputError('--target', 'no target given');
-  return found;
 }
 
 function shard(spec: string): [number, number] {
@@ -65,15 +60,18 @@ function shard(spec: string): [number, number] {
   return [Number(m[1]), Number(m[2])];
 }
 
-/** Refuse to write into something that is not a folder, before any work is done. */
-function checkOutputDir(dir: string): void {
-  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new InputError(dir, 'the output folder exists and is not a folder');
+const STRICT_HELP = 'make the warnings about the input (uint8 data read as raw values, saturated floats) errors (exit 2)';
+
+/** The input tensors, with a warning line per likely mistake on stderr, or, with --strict, an error (exit 2). */
+function readInputs(m: KernelModel, file: string, strict?: boolean): InputTensors {
+  const input = readInputTensors(m, file);
+  if (strict && input.warnings.length) throw new InputError(file, `--strict: ${input.warnings[0]}`);
+  for (const w of input.warnings) console.error(`convgen: warning: ${file}: ${w}`);
+  return input;
 }
 
-function checkOutputFile(file: string): void {
-  const dir = path.dirname(path.resolve(file));
-  if (!fs.existsSync(dir)) throw new InputError(file, `the folder ${dir} does not exist`);
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new InputError(file, 'is a folder, not a file');
+function outputDims(m: KernelModel, input: InputTensors): number[] {
+  return input.batched ? [input.tensors.length, ...outputShape(m)] : outputShape(m);
 }
 
 export function describeModel(m: KernelModel): string[] {
@@ -109,7 +107,10 @@ export function buildProgram(): Command {
     .description('conv2d kernel spec -> fixed-point C for ARM cores, verified bit-exact against a golden model')
     .version(VERSION)
     .exitOverride()
-    .configureOutput({ outputError: (s, write) => write(`${commanderLine(s)}\n`) });
+    .configureOutput({ outputError: (s, write) => write(`${commanderLine(s)}\n`) })
+    .configureHelp({ showGlobalOptions: true })
+    .option('--root <dir>', ROOT_HELP);
+  const readSpec = (file: string) => loadSpec(file, { root: program.opts().root as string | undefined });
 
   program
     .command('generate')
@@ -119,25 +120,32 @@ export function buildProgram(): Command {
     .option('--variant <v>', `kernel variant (${variantNames.join(', ')})`, variantArg, DEFAULT_VARIANT)
     .option('--optimize <goal>', OPTIMIZE_HELP, optimizeArg, 'default')
     .action(async (spec: string, o: { out: string; variant: VariantName; optimize: OptimizeGoal }) => {
-      checkOutputDir(o.out);
-      const m = await loadSpec(spec);
+      refuseNetworks([spec]);
+      checkOutputFolder(o.out);
+      const m = await readSpec(spec);
       const k = generate(m, { variant: o.variant, optimize: o.optimize });
-      makeDir(o.out);
-      for (const f of writeKernel(k, o.out)) console.log(`wrote ${f}`);
+      for (const f of writeOutputFolder(o.out, k.files)) console.log(`wrote ${f}`);
     });
 
   program
     .command('golden')
-    .description('run the golden model on an input tensor')
-    .argument('<spec>')
-    .requiredOption('--input <npy>', 'input tensor (.npy)')
-    .requiredOption('--output <npy>', 'where to write the output tensor (.npy)')
-    .action(async (spec: string, o: { input: string; output: string }) => {
+    .description('run the golden model on an input tensor or a batch of them (a kernel spec, a network spec or a .tflite model)')
+    .argument('<spec>', 'kernel spec, network spec (.json) or .tflite model')
+    .requiredOption('--input <npy>', 'input tensor (.npy): (C, H, W) / (H, W, C) by the layout, or a batch (N, ...); a network\'s int8 input or a batch of them')
+    .requiredOption('--output <npy>', 'where to write the output tensor (.npy), (N, ...) for a batch')
+    .option('--strict', STRICT_HELP)
+    .option('--intermediates <dir>', 'networks: also write every tensor into this folder (t<index>_<name>.npy)')
+    .action(async (spec: string, o: { input: string; output: string; strict?: boolean; intermediates?: string }) => {
       checkOutputFile(o.output);
-      const m = await loadSpec(spec);
-      const out = runGolden(m, readInputTensor(m, o.input));
-      writeOutputTensor(m, o.output, out);
-      console.log(`wrote ${o.output} (${outputShape(m).join('x')} ${m.numeric.storage.npyDtype})`);
+      if (isNetworkFile(spec)) {
+        if (o.intermediates) checkOutputFolder(o.intermediates);
+        return networkGolden(spec, { ...o, root: program.opts().root as string | undefined });
+      }
+      if (o.intermediates) throw new InputError('--intermediates', 'is for networks (a .tflite model or a network spec), not a kernel spec');
+      const m = await readSpec(spec);
+      const input = readInputs(m, o.input, o.strict);
+      writeOutputTensors(m, o.output, input.tensors.map((t) => runGolden(m, t)), input.batched);
+      console.log(`wrote ${o.output} (${outputDims(m, input).join('x')} ${m.numeric.storage.npyDtype})`);
     });
 
   program
@@ -145,27 +153,32 @@ export function buildProgram(): Command {
     .description('build the kernel for a target, run it (natively or under QEMU) and write what the device computed')
     .argument('<spec>')
     .option('--target <t>', 'target (see `convgen targets`)', DEFAULT_TARGET)
-    .requiredOption('--input <npy>', 'input tensor (.npy)')
-    .requiredOption('--output <npy>', 'where to write the output tensor (.npy)')
+    .requiredOption('--input <npy>', 'input tensor (.npy): (C, H, W) / (H, W, C) by the layout, or a batch (N, ...) run in one image')
+    .requiredOption('--output <npy>', 'where to write the output tensor (.npy), (N, ...) for a batch')
     .option('--variant <v>', 'kernel variant', variantArg, DEFAULT_VARIANT)
-    .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
-    .action(async (spec: string, o: { target: string; input: string; output: string; variant: VariantName; timeout: number }) => {
+    .option('--strict', STRICT_HELP)
+    .option('--timeout <s>', 'seconds before a hung guest is killed (the whole batch)', intArg('--timeout', 1), 60)
+    .action(async (spec: string, o: { target: string; input: string; output: string; variant: VariantName; strict?: boolean; timeout: number }) => {
+      refuseNetworks([spec]);
       const target = oneTarget(o.target);
       if (target.run === 'build-only') throw new InputError('--target', `${target.name} has no emulator; use \`convgen build\``);
       checkOutputFile(o.output);
-      const m = await loadSpec(spec);
-      const input = readInputTensor(m, o.input);
-      const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-run-'));
+      const m = await readSpec(spec);
+      const input = readInputs(m, o.input, o.strict);
+      const { dir: work, remove } = makeTempDir('convgen-run-');
       try {
         const kdir = path.join(work, 'kernel');
         writeKernel(generate(m, { variant: o.variant }), kdir);
         const built = await naming(m, buildImage(target, kdir, path.join(work, 'build')));
-        const run = await naming(m, runImage(built, encodeTensors([input], m.numeric.storage.bits), path.join(work, 'run'), { timeoutSeconds: o.timeout }));
-        const [out] = decodeTensors(run.output, m.numeric.storage.bits, m.outC * m.outH * m.outW);
-        writeOutputTensor(m, o.output, out);
-        console.log(`wrote ${o.output}: computed on ${target.name}`);
+        // Every tensor of a batch goes into one input.bin: the harness runs the kernel on each in turn.
+        const run = await naming(m, runImage(built, encodeTensors(input.tensors, m.numeric.storage.bits), path.join(work, 'run'), { timeoutSeconds: o.timeout }));
+        const outs = decodeTensors(run.output, m.numeric.storage.bits, m.outC * m.outH * m.outW);
+        if (outs.length !== input.tensors.length)
+          throw new EnvironmentError(`${m.source}: ${target.name}: the device wrote ${outs.length} output tensors for ${input.tensors.length} inputs`);
+        writeOutputTensors(m, o.output, outs, input.batched);
+        console.log(`wrote ${o.output} (${outputDims(m, input).join('x')} ${m.numeric.storage.npyDtype}): computed on ${target.name}`);
       } finally {
-        fs.rmSync(work, { recursive: true, force: true });
+        remove();
       }
     });
 
@@ -181,34 +194,41 @@ export function buildProgram(): Command {
     .option('--shard <k/n>', 'run only the K-th of N deterministic parts of the matrix', shard)
     .option('--json <file>', 'write a JSON report')
     .option('--junit <file>', 'write a JUnit XML report')
+    .option('--html <file>', 'write a self-contained HTML report (per-target table, chart, failing pairs)')
     .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
     .option('--sanitize', 'host builds: compile with -fsanitize=address,undefined')
     .action(async (specs: string[], o: {
       target: string; variant: VariantName; optimize: OptimizeGoal; seed: number; jobs: number; shard?: [number, number]; json?: string;
-      junit?: string; timeout: number; sanitize?: boolean;
+      junit?: string; html?: string; timeout: number; sanitize?: boolean;
     }) => {
+      refuseNetworks(specs);
       const ts = targetList(o.target);
-      for (const f of [o.json, o.junit]) if (f) checkOutputFile(f);
-      const models = await Promise.all(specs.map((s) => loadSpec(s)));
+      for (const f of [o.json, o.junit, o.html]) if (f) checkOutputFile(f);
+      const models = await Promise.all(specs.map((s) => readSpec(s)));
       let pairs = models.flatMap((m) => ts.map((t) => ({ m, t })));
       if (o.shard) {
         const [k, n] = o.shard;
         pairs = pairs.filter((_, i) => i % n === k - 1);
       }
-      const total = pairs.length;
-      let finished = 0;
-      const tty = process.stdout.isTTY;
-      const results = await pool(pairs, o.jobs, ({ m, t }) =>
-        verifyPair(m, t, {
-          seed: o.seed, timeoutSeconds: o.timeout, variant: o.variant, optimize: o.optimize,
-          extraFlags: o.sanitize && t.run === 'host' ? ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-g'] : undefined,
-        }),
-      (r: PairResult) => {
-        finished++;
-        console.log(`${tty ? `[${finished}/${total}] ` : ''}${resultLine(r)}`);
-      });
+      // One result line per pair on stdout; the progress line (done/total, estimate) on stderr.
+      const progress = new Progress({ label: 'test', total: pairs.length, unit: 'pairs' });
+      let results: PairResult[];
+      try {
+        results = await pool(pairs, o.jobs, ({ m, t }) =>
+          verifyPair(m, t, {
+            seed: o.seed, timeoutSeconds: o.timeout, variant: o.variant, optimize: o.optimize,
+            extraFlags: o.sanitize && t.run === 'host' ? ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-g'] : undefined,
+          }),
+        (r: PairResult) => {
+          progress.tick(`${r.name} on ${r.target}`);
+          progress.log(resultLine(r));
+        });
+      } finally {
+        progress.stop();
+      }
       if (o.json) writeFileAtomic(o.json, jsonReport(results));
       if (o.junit) writeFileAtomic(o.junit, junitReport(results));
+      if (o.html) writeFileAtomic(o.html, testHtml(results, { seed: o.seed }));
       console.log(summaryLine(results));
       process.exitCode = worstExit(results);
     });
@@ -225,9 +245,10 @@ export function buildProgram(): Command {
     .option('--no-verify', 'skip the QEMU run')
     .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
     .action(async (spec: string, o: { target: string; out: string; variant: VariantName; optimize: OptimizeGoal; seed: number; verify: boolean; timeout: number }) => {
+      refuseNetworks([spec]);
       const target = oneTarget(o.target);
-      checkOutputDir(o.out);
-      const m = await loadSpec(spec);
+      checkOutputFolder(o.out);
+      const m = await readSpec(spec);
       for (const line of describeModel(m)) console.log(line);
       process.exitCode = await buildStep(m, target, o.out, { variant: o.variant, optimize: o.optimize, seed: o.seed, verify: o.verify, timeoutSeconds: o.timeout });
     });
@@ -266,21 +287,27 @@ export function worstExit(results: PairResult[]): number {
 }
 
 /**
- * Ctrl-C: the first SIGINT kills every running tool (they all get the same cancel signal) and lets the command unwind,
- * which removes its temporary folders and writes no report; the command then exits 130. A second SIGINT, or a command
- * still busy 10 s later, exits at once (execa still kills the children on exit).
+ * Ctrl-C, SIGTERM, SIGHUP: the first of them kills every running tool (they all get the same cancel signal) and lets
+ * the command unwind, which removes its temporary and staging folders and writes no report; the command then exits
+ * 128 + the signal's number. A second signal, or a command still busy 10 s later, exits at once: execa still kills
+ * the children, and the exit hook (src/files/cleanup.ts) removes what the unwinding did not reach.
  */
 function onInterrupt(): () => void {
   resetInterrupt();
   let count = 0;
-  const handler = () => {
-    if (++count > 1) process.exit(INTERRUPTED_EXIT);
-    interrupt();
-    setTimeout(() => process.exit(INTERRUPTED_EXIT), 10_000).unref();
+  const handler = (signal: StopSignal) => {
+    if (++count > 1) process.exit(signalExit(interruptSignal()));
+    interrupt(signal);
+    setTimeout(() => process.exit(signalExit(interruptSignal())), 10_000).unref();
   };
-  process.on('SIGINT', handler);
-  return () => process.off('SIGINT', handler);
+  for (const s of STOP_SIGNALS) process.on(s, handler);
+  return () => {
+    for (const s of STOP_SIGNALS) process.off(s, handler);
+  };
 }
+
+/** System errors that say the machine, not convgen or the input, is in the way. */
+const ENVIRONMENT_ERRNO = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EMFILE', 'ENFILE']);
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -291,8 +318,9 @@ export async function main(argv: string[]): Promise<number> {
     return Number(process.exitCode ?? 0);
   } catch (e) {
     if (e instanceof InterruptedError || interrupted()) {
-      console.error('convgen: interrupted; every child process was stopped and nothing was written');
-      return INTERRUPTED_EXIT;
+      const signal = interruptSignal();
+      console.error(`convgen: ${signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`}; every child process was stopped and nothing was written`);
+      return signalExit(signal);
     }
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
@@ -301,6 +329,12 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof ConvgenError) {
       console.error(`convgen: ${e.message}`);
       return e.exitCode;
+    }
+    // A full disk or a read-only temp folder can fail any write, also in temporary folders: the environment.
+    const sys = e as NodeJS.ErrnoException;
+    if (sys && typeof sys.code === 'string' && ENVIRONMENT_ERRNO.has(sys.code)) {
+      console.error(`convgen: ${writeError(e, sys.path ?? os.tmpdir()).message}`);
+      return ExitCode.environment;
     }
     throw e;
   } finally {

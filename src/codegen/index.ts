@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { KernelModel } from '../spec/index.ts';
 import { findTarget, type IsaFeatures } from '../targets/index.ts';
+import { ENTRY_HEADER } from '../spec/names.ts';
 import { planAccumulator, type AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows } from './clit.ts';
 import { template } from './templates.ts';
@@ -105,7 +106,7 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
   const files: GeneratedFile[] = [
     { name: `${m.name}.h`, content: template('common/header.h.hbs')(view) },
     { name: `${m.name}.c`, content: cText },
-    { name: 'convgen_entry.h', content: template('common/entry.h.hbs')({ ...view, builtinInput: Boolean(opts.builtinInput) }) },
+    { name: ENTRY_HEADER, content: template('common/entry.h.hbs')({ ...view, builtinInput: Boolean(opts.builtinInput) }) },
   ];
   if (opts.builtinInput)
     files.push({

@@ -28,6 +28,7 @@ import { buildImage, firmwareDir } from '../toolchain/index.ts';
 import { boundInputs, compareOutputs, decodeTensors, encodeTensors, testInputs, type Mismatch } from '../verify/index.ts';
 import { writeFileAtomic } from '../report/index.ts';
 import { specArbitrary, type SpecOptions } from './arbitraries.ts';
+import { makeTempDir } from '../files/cleanup.ts';
 
 export { specArbitrary, fuzzTypes, type SpecOptions, type FuzzType } from './arbitraries.ts';
 
@@ -117,6 +118,8 @@ export interface FuzzOptions {
   /** Seconds before a hung image is killed (default 120). */
   timeoutSeconds?: number;
   spec?: SpecOptions;
+  /** A target's run starts, with its number of (spec, variant) cases. */
+  onTarget?: (target: string, kernelsTotal: number) => void;
   onProgress?: (p: FuzzProgress) => void;
   onFailure?: (f: FuzzFailure) => void;
   /** For testing the fuzzer itself: rewrite a kernel's C before it is compiled. */
@@ -204,7 +207,7 @@ function flashEstimate(m: KernelModel): number {
  */
 export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchOptions): Promise<KernelOutcome[]> {
   throwIfInterrupted();
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), `convgen-fuzz-${target.name}-`));
+  const { dir: work, remove } = makeTempDir(`convgen-fuzz-${target.name}-`);
   try {
     const batchDir = path.join(work, 'batch');
     const views = kernels.map((k) => {
@@ -285,7 +288,7 @@ export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchO
     }
     return results;
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    remove();
   }
 }
 
@@ -355,6 +358,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
     };
     let done = 0;
     let shrinks = 0;
+    opts.onTarget?.(target.name, kernels.length);
     await pool(batches, jobs, async (batch) => {
       const outcomes = await runBatch(target, batch, bo);
       summary.images++;

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { execa, type ExecaError } from 'execa';
 import { EnvironmentError, InterruptedError, cancelSignal, interrupted, throwIfInterrupted } from '../errors.ts';
 import type { Target } from '../targets/index.ts';
+import { diesWithParent, findOnPath } from './spawn.ts';
 
 export const firmwareDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../firmware');
 
@@ -16,16 +17,28 @@ export const WARNING_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-Werror'];
 
 export interface Tool {
   command: string;
+  /** The Debian packages that provide it (doctor merges them into one apt-get line). */
+  packages?: readonly string[];
+  /** The command that installs them. */
   install: string;
 }
 
+function tool(command: string, ...packages: string[]): Tool {
+  return { command, packages, install: aptInstall(packages) };
+}
+
+/** One apt-get line for a set of packages, each named once. */
+export function aptInstall(packages: Iterable<string>): string {
+  return `apt-get install -y ${[...new Set(packages)].join(' ')}`;
+}
+
 export const tools = {
-  hostGcc: { command: 'gcc', install: 'apt-get install -y gcc' },
-  armGcc: { command: 'arm-none-eabi-gcc', install: 'apt-get install -y gcc-arm-none-eabi libnewlib-arm-none-eabi' },
-  objcopy: { command: 'arm-none-eabi-objcopy', install: 'apt-get install -y binutils-arm-none-eabi' },
-  nm: { command: 'arm-none-eabi-nm', install: 'apt-get install -y binutils-arm-none-eabi' },
-  size: { command: 'arm-none-eabi-size', install: 'apt-get install -y binutils-arm-none-eabi' },
-  qemu: { command: 'qemu-system-arm', install: 'apt-get install -y qemu-system-arm' },
+  hostGcc: tool('gcc', 'gcc'),
+  armGcc: tool('arm-none-eabi-gcc', 'gcc-arm-none-eabi', 'libnewlib-arm-none-eabi'),
+  objcopy: tool('arm-none-eabi-objcopy', 'binutils-arm-none-eabi'),
+  nm: tool('arm-none-eabi-nm', 'binutils-arm-none-eabi'),
+  size: tool('arm-none-eabi-size', 'binutils-arm-none-eabi'),
+  qemu: tool('qemu-system-arm', 'qemu-system-arm'),
 } as const satisfies Record<string, Tool>;
 
 export interface BuildOptions {
@@ -44,17 +57,19 @@ export interface BuiltImage {
   dir: string;
 }
 
-/** Run a tool; a missing tool or a failure becomes one EnvironmentError line. */
+/** Run a tool (dying with convgen: ./spawn.ts); a missing tool or a failure becomes one EnvironmentError line. */
 export async function runTool(tool: Tool, args: string[], opts: { cwd?: string; what: string }): Promise<string> {
   throwIfInterrupted();
+  const missing = () => new EnvironmentError(`${tool.command} not found on PATH; install it with: ${tool.install} (or run \`convgen doctor\`)`);
+  const file = findOnPath(tool.command);
+  if (!file) throw missing();
   try {
-    const r = await execa(tool.command, args, { cwd: opts.cwd, all: true, stdin: 'ignore', cancelSignal: cancelSignal() });
+    const r = await execa(...diesWithParent(file, args), { cwd: opts.cwd, all: true, stdin: 'ignore', cancelSignal: cancelSignal() });
     return r.stdout;
   } catch (e) {
     const err = e as ExecaError & { code?: string };
     if (err.isCanceled || interrupted()) throw new InterruptedError();
-    if (err.code === 'ENOENT')
-      throw new EnvironmentError(`${tool.command} not found on PATH; install it with: ${tool.install} (or run \`convgen doctor\`)`);
+    if (err.code === 'ENOENT') throw missing();
     const firstError = String(err.all ?? err.message).split('\n').find((l) => /error|undefined reference|overflow|exceed RAM/i.test(l))
       ?? String(err.all ?? err.message).split('\n')[0];
     throw new EnvironmentError(`${opts.what} failed: ${firstError.trim()}`);
@@ -71,7 +86,7 @@ export async function buildImage(target: Target, kernelDir: string, outDir: stri
   if (target.run === 'host') {
     const image = path.join(outDir, 'kernel-host');
     await runTool(tools.hostGcc, [
-      ...WARNING_FLAGS, optimize, ...(opts.extraFlags ?? []), '-I', kernelDir,
+      ...WARNING_FLAGS, optimize, ...(opts.extraFlags ?? []), '-iquote', kernelDir,
       ...kernelSources(kernelDir), path.join(firmwareDir, target.harness!), '-o', image,
     ], { what: `host build of ${path.basename(kernelDir)}` });
     return { target, image, dir: outDir };
@@ -81,7 +96,7 @@ export async function buildImage(target: Target, kernelDir: string, outDir: stri
   await runTool(tools.armGcc, [
     ...target.cpuFlags, ...WARNING_FLAGS, optimize, ...(opts.extraFlags ?? []),
     '-ffunction-sections', '-fdata-sections', '-fstack-usage',
-    '-I', kernelDir, '-I', path.join(firmwareDir, 'include'),
+    '-iquote', kernelDir, '-I', path.join(firmwareDir, 'include'),
     '-nostartfiles', '-nostdlib', '-L', path.join(firmwareDir, 'ld'), '-T', path.join(firmwareDir, target.linkerScript!),
     '-Wl,--gc-sections', `-Wl,-Map=${path.join(outDir, 'kernel.map')}`,
     ...sources, '-lgcc', '-o', elf,

@@ -2,8 +2,6 @@
  * Verification: one (spec, target, variant) pair end to end. Generate, build, run on seeded inputs (random plus the
  * type's extremes), and compare every element with the golden model. A mismatch is a result; a tool failure is an error.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ConvgenError } from '../errors.ts';
 import { DEFAULT_VARIANT, generate, writeKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
@@ -13,6 +11,7 @@ import { Mulberry32, macCount, type KernelModel } from '../spec/index.ts';
 import { accumulatorBound } from '../spec/bounds.ts';
 import type { Target } from '../targets/index.ts';
 import { buildImage, type BuiltImage } from '../toolchain/index.ts';
+import { makeTempDir } from '../files/cleanup.ts';
 
 export interface Mismatch {
   /** Which test tensor (0-based) and where in it, as (channel, y, x). */
@@ -41,8 +40,16 @@ export interface PairResult {
   seconds: number;
 }
 
+/** Seeded random tensors among the test inputs, by default. */
+export const RANDOM_INPUTS = 2;
+
+/** What testInputs returns, for the verdict line: "2 random, all-max, all-min, alternating". */
+export function describeTestInputs(randomCount = RANDOM_INPUTS): string {
+  return [`${randomCount} random`, 'all-max', 'all-min', 'alternating'].join(', ');
+}
+
 /** Seeded random tensors plus all-max, all-min and alternating max/min: the inputs that reach the bound. */
-export function testInputs(m: KernelModel, seed: number, randomCount = 2): Int32Array[] {
+export function testInputs(m: KernelModel, seed: number, randomCount = RANDOM_INPUTS): Int32Array[] {
   const n = m.inC * m.inH * m.inW;
   const { bits, min, max } = m.numeric.storage;
   const rng = new Mulberry32(seed);
@@ -214,7 +221,7 @@ export async function verifyPair(m: KernelModel, target: Target, opts: VerifyOpt
   const base: Omit<PairResult, 'status' | 'exitCode' | 'seconds'> = {
     spec: m.source, name: m.name, target: target.name, variant, mismatches: 0, elements: 0, tensors: 0, macs: macCount(m),
   };
-  const work = fs.mkdtempSync(path.join(opts.workRoot ?? os.tmpdir(), `convgen-${m.name}-${target.name}-`));
+  const { dir: work, remove, keep } = makeTempDir(`convgen-${m.name}-${target.name}-`, opts.workRoot);
   const seconds = () => (Date.now() - started) / 1000;
   try {
     const { built } = await generateAndBuild(m, target, work, { variant, seed: opts.seed, extraFlags: opts.extraFlags, optimize: opts.optimize });
@@ -225,7 +232,8 @@ export async function verifyPair(m: KernelModel, target: Target, opts: VerifyOpt
     if (!(e instanceof ConvgenError)) throw e;
     return { ...base, status: 'error', error: e.message, exitCode: e.exitCode, seconds: seconds() };
   } finally {
-    if (!opts.keep) fs.rmSync(work, { recursive: true, force: true });
+    if (!opts.keep) remove();
+    else keep();
   }
 }
 
