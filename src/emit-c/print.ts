@@ -109,7 +109,6 @@ class Printer {
 
   private func(f: Func): void {
     const w = this.w;
-    if (f.noinline) w.lines(0, ['#if defined(__GNUC__)', '__attribute__((noinline))', '#endif']);
     if (f.attribute) w.line(0, f.attribute);
     const params = f.params.map((p) => declarator(p.type, p.name));
     const linkage = f.linkage === 'extern' && this.o.unit ? 'static' : f.linkage;
@@ -135,7 +134,8 @@ class Printer {
           `${s.init ? ` = ${this.e(s.init)}` : ''};${this.tail(s.comment)}`);
         return;
       case 'decls':
-        w.line(ind, `${declarator(s.type, '').trimEnd()} ${s.vars.map((v) => `${v.name}${v.init ? ` = ${this.e(v.init)}` : ''}`).join(', ')};` +
+        if (s.type.ptr) throw new Error('emit-c: several variables on one line are of a scalar type');
+        w.line(ind, `${typeName(s.type)} ${s.vars.map((v) => `${v.name}${v.init ? ` = ${this.e(v.init)}` : ''}`).join(', ')};` +
           this.tail(s.comment));
         return;
       case 'expr':

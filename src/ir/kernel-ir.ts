@@ -120,7 +120,7 @@ export type Load =
 
 export type Stmt =
   | { k: 'decl'; type: CType; name: string; init?: Expr; register?: string; comment?: string }
-  /** Several variables of one type on one line (`uint32_t a = 0, b = 0;`). */
+  /** Several variables of one scalar type on one line (`uint32_t a = 0, b = 0;`). */
   | { k: 'decls'; type: CType; vars: { name: string; init?: Expr }[]; comment?: string }
   /** wrapAfter: a call's argument list breaks after this many arguments, continued 4 columns in. */
   | { k: 'expr'; e: Expr; comment?: string; wrapAfter?: number }
@@ -169,11 +169,9 @@ export type OutputVia =
  * Comments
  */
 
-/**
- * line: `/* a *\/`; block: `/*`, ` * a`, ` *\/`; star: `/* a`, ` * b *\/`; hang: `/* a`, `   b *\/`.
- */
+/** line: `/* a *\/` per line; block: `/*`, ` * a`, ` *\/`; hang: `/* a`, `   b *\/`. */
 export interface Comment {
-  style: 'line' | 'block' | 'star' | 'hang';
+  style: 'line' | 'block' | 'hang';
   lines: string[];
 }
 
@@ -189,8 +187,6 @@ export interface Param {
 export interface Func {
   name: string;
   linkage: 'static' | 'static inline' | 'extern';
-  /** noinline under GCC (the attribute guarded by #if defined(__GNUC__)). */
-  noinline?: boolean;
   /** A macro of attributes on the line before the function (defined by an item). */
   attribute?: string;
   ret: CType;
