@@ -169,6 +169,7 @@ function multiTarget(target: Target): Target {
   return { ...target, harness: target.run === 'host' ? 'host/multi_main.c' : 'harness/multi_main.c' };
 }
 
+/** CONVGEN_GUARD_BYTES (firmware/include/convgen_poison.h): poisoned bytes before and after every output. */
 const GUARD_BYTES = 16;
 
 function storageBytes(m: KernelModel): number {
@@ -183,9 +184,9 @@ function outBytes(m: KernelModel): number {
   return m.outC * m.outH * m.outW * storageBytes(m);
 }
 
-/** RAM a case needs in a multi-kernel image on top of the harness: both tensors and the output guard. */
+/** RAM a case needs in a multi-kernel image on top of the harness: both tensors and the output's two guards. */
 export function caseRamBytes(m: KernelModel): number {
-  return inBytes(m) + outBytes(m) + GUARD_BYTES;
+  return inBytes(m) + outBytes(m) + 2 * GUARD_BYTES;
 }
 
 /** Whether a case fits the target's RAM next to the stack (2–8 KiB) and the harness's statics. */
@@ -222,7 +223,7 @@ export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchO
       };
     });
     const maxIn = Math.max(...views.map((v) => v.inBytes));
-    const maxOut = Math.max(...views.map((v) => v.outBytes)) + GUARD_BYTES;
+    const maxOut = Math.max(...views.map((v) => v.outBytes)) + 2 * GUARD_BYTES;
     fs.writeFileSync(path.join(batchDir, 'batch.c'), renderBatch({
       kernels: views, count: views.length, inWords: Math.ceil(maxIn / 8), outWords: Math.ceil(maxOut / 8),
     }));

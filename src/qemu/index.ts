@@ -27,7 +27,7 @@ export const guestExitCodes: Record<number, string> = {
   11: 'input.bin is empty or not a whole number of tensors',
   12: 'the harness could not write output.bin',
   13: 'the harness could not read input.bin',
-  14: 'a kernel wrote past the end of its output buffer',
+  14: 'a kernel wrote outside its output buffer',
   70: 'undefined instruction',
   71: 'prefetch abort',
   72: 'data abort',
