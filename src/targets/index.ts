@@ -55,6 +55,11 @@ export interface Target {
   harness?: string;
   /** The image carries its input (no host file system to read it from) and prints a result line. */
   builtinInput?: boolean;
+  /**
+   * A build-only board's emulated twin: the row (same core, flags and ISA) under whose QEMU machine `convgen build`
+   * proves the board's C bit-exact before it writes the board image.
+   */
+  verifyOn?: string;
   /** RAM available to .data, .bss (the tensors) and the stack, in bytes. */
   ramBytes: number;
   /** Code memory (text and const tables) where it is separate from RAM, in bytes. */
@@ -135,7 +140,7 @@ export const targets: readonly Target[] = [
   {
     name: 's3c2410', core: 'Samsung S3C2410 (ARM920T) board', arch: 'ARMv4T', run: 'build-only',
     cpuFlags: ['-mcpu=arm920t', '-marm'], features: noFeatures,
-    linkerScript: 'ld/s3c2410.ld', startup: 'startup/s3c2410.S', harness: 'harness/uart_main.c', builtinInput: true,
+    linkerScript: 'ld/s3c2410.ld', startup: 'startup/s3c2410.S', harness: 'harness/uart_main.c', builtinInput: true, verifyOn: 'arm920t',
     ramBytes: 64 << 20, memoryMap: 'SDRAM at 0x30000000, UART0 at 0x50000000',
   },
   {
