@@ -6,12 +6,61 @@
  * activation ranges), tiny and odd shapes (1×1 inputs bigger-than-input kernels made legal by padding, outputs of
  * width 1), and weights and biases at the extremes of their type (the ones that push the accumulator to 64 bits).
  * Specs are plain values, as a user would write them; every generated spec is valid.
+ *
+ * Strata: a run draws its specs round-robin over every (numeric type × layout × kernel class × what decides the
+ * optimized family) stratum, in a seeded order per round, so a rare corner (q31 1×1 CHW, which the unstratified
+ * generator reached once in ~2,400 specs) comes every 144 specs. The family is chosen per target by
+ * src/codegen/families.ts from the accumulator width (vector lanes are int32 in places), the stride and output
+ * width along W, the output channels per group and the groups: the `acc` and `shape` steers set those.
  */
 import fc from 'fast-check';
 import { storageTypes } from '../spec/numeric.ts';
 
 export const fuzzTypes = ['q7', 'q15', 'q31', 'int8'] as const;
 export type FuzzType = (typeof fuzzTypes)[number];
+
+export const kernelClasses = ['1x1', 'depthwise', 'general'] as const;
+export type KernelClass = (typeof kernelClasses)[number];
+/** int32: weights and bias small enough for a 32-bit accumulator (not reachable by q31); int64: extreme bias. */
+export const accSteers = ['int32', 'int64'] as const;
+/**
+ * vector: one group, stride 1–2 and at least 8 outputs along W, at least 4 output channels (what the vector
+ * families need); scalar: stride 3–4 along W (what none of them takes); grouped: several groups, or for depthwise a
+ * channel multiplier of 2 or more.
+ */
+export const shapeSteers = ['vector', 'scalar', 'grouped'] as const;
+
+export interface Stratum {
+  type: FuzzType;
+  layout: 'chw' | 'hwc';
+  kernelClass: KernelClass;
+  acc: (typeof accSteers)[number];
+  shape: (typeof shapeSteers)[number];
+}
+
+/** Every stratum over `types`: 4 types × 2 layouts × 3 kernel classes × 2 × 3 steers = 144 by default. */
+export function allStrata(types: readonly FuzzType[] = fuzzTypes): Stratum[] {
+  const out: Stratum[] = [];
+  for (const type of types)
+    for (const layout of ['chw', 'hwc'] as const)
+      for (const kernelClass of kernelClasses)
+        for (const acc of accSteers) for (const shape of shapeSteers) out.push({ type, layout, kernelClass, acc, shape });
+  return out;
+}
+
+/** The stratum of spec `index` in the stream of `seed`: round-robin, each round in its own seeded order. */
+export function stratumOf(index: number, seed: number, types: readonly FuzzType[] = fuzzTypes): Stratum {
+  const list = allStrata(types);
+  const round = Math.floor(index / list.length);
+  const order = list.map((_, i) => i);
+  let state = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(round + 1, 0xc2b2ae35)) >>> 0;
+  for (let i = order.length - 1; i > 0; i--) {
+    state = (Math.imul(state ^ (state >>> 16), 0x45d9f3b) + 0x6d2b79f5) >>> 0;
+    const j = state % (i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return list[order[index % list.length]];
+}
 
 export interface SpecOptions {
   /** Channels per group, 1…maxChannels (default 4). */
@@ -27,6 +76,8 @@ export interface SpecOptions {
   /** Groups 1…maxGroups (default 3). */
   maxGroups?: number;
   types?: readonly FuzzType[];
+  /** Draw inside this stratum only (type, layout, kernel class and the family steers fixed). */
+  stratum?: Stratum;
 }
 
 /** One TFLite int8 numeric record: typical scales mostly, the extremes of every field sometimes. */
@@ -64,6 +115,9 @@ export function specArbitrary(opts: SpecOptions = {}): fc.Arbitrary<Record<strin
       // Shrinks toward 0, i.e. toward the narrow case.
       wide: fc.integer({ min: 0, max: 5 }).map((n) => (n === 5 ? 12 : 0)),
       wideExtra: fc.integer({ min: 1, max: 8 }),
+      // Set by a stratum only: outputs along W at least this many; weights kept within a 32-bit accumulator.
+      minOutW: fc.constant(0),
+      acc32: fc.constant(false),
       int8PerChannel: fc.boolean(),
       int8Extreme: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
       outPerGroup: fc.integer({ min: 1, max: maxC }),
@@ -85,6 +139,7 @@ export function specArbitrary(opts: SpecOptions = {}): fc.Arbitrary<Record<strin
       biasKind: fc.constantFrom('none', 'values', 'extreme'),
       seed: fc.nat(1 << 30),
     })
+    .map((drawn) => (opts.stratum ? inStratum(drawn, opts.stratum, maxK) : drawn))
     .map((r) => {
       const st = storageTypes[r.type];
       // One spec in six gets 13–20 input channels per group (one group, a kernel of at most 3x3 to stay small).
@@ -99,7 +154,9 @@ export function specArbitrary(opts: SpecOptions = {}): fc.Arbitrary<Record<strin
       const spanW = (kW - 1) * r.dW + 1;
       // 'valid' needs the input to cover the kernel's span; the explicit forms get the missing rows as padding.
       const height = r.padKind === 'valid' ? Math.max(r.inH, spanH) : r.inH;
-      const width = r.padKind === 'valid' ? Math.max(r.inW, spanW) : r.inW;
+      // The vector shape: at least 8 outputs along W whatever the padding (their lanes, and their tails).
+      const minW = r.minOutW > 1 ? (r.minOutW - 1) * r.sW + spanW : 0;
+      const width = Math.max(r.padKind === 'valid' ? Math.max(r.inW, spanW) : r.inW, minW);
       const needH = Math.max(0, spanH - height);
       const needW = Math.max(0, spanW - width);
       let padding: unknown;
@@ -117,11 +174,13 @@ export function specArbitrary(opts: SpecOptions = {}): fc.Arbitrary<Record<strin
       const biasShift = inputFrac + weightFrac - biasFrac;
       const taps = inPerGroup * kH * kW;
       const count = outC * taps;
-      // q31: weights as large as a 64-bit accumulator allows (the bound Σ|w|·2^31 + |bias|·2^shift stays below 2^62).
-      const wMax = r.type === 'q31' ? Math.floor(2 ** 31 / taps) - 1 : st.max;
-      const wMin = r.type === 'q31' ? -wMax : st.min;
+      // q31: weights as large as a 64-bit accumulator allows (the bound Σ|w|·2^31 + |bias|·2^shift stays below 2^62);
+      // steered to int32 (q15): small enough that Σ|w|·2^15 stays below 2^30.
+      const small = r.acc32 && r.type === 'q15';
+      const wMax = r.type === 'q31' ? Math.floor(2 ** 31 / taps) - 1 : small ? Math.max(1, Math.floor(2 ** 15 / taps) - 1) : st.max;
+      const wMin = r.type === 'q31' || small ? -wMax : st.min;
       const weights =
-        r.weightKind === 'random' && r.type !== 'q31'
+        r.weightKind === 'random' && r.type !== 'q31' && !small
           ? { random: { seed: r.seed } }
           : {
               values: Array.from({ length: count }, (_, i) =>
@@ -159,4 +218,35 @@ export function specArbitrary(opts: SpecOptions = {}): fc.Arbitrary<Record<strin
         ...(bias ? { bias } : {}),
       };
     });
+}
+
+type Drawn = {
+  type: FuzzType; layout: string; groups: number; inPerGroup: number; wide: number; outPerGroup: number; depthwise: boolean;
+  kH: number; kW: number; sW: number; minOutW: number; acc32: boolean; biasKind: string; weightKind: string;
+};
+
+/** A drawn record moved into `s`: each field forced only as far as the stratum needs, so shrinking stays in it. */
+function inStratum<R extends Drawn>(r: R, s: Stratum, maxK: number): R {
+  const out = { ...r, type: s.type, layout: s.layout };
+  out.depthwise = s.kernelClass === 'depthwise';
+  // Depthwise means at least two channels (one is a plain convolution).
+  if (out.depthwise && r.inPerGroup * r.groups < 2) out.groups = 2;
+  if (s.kernelClass === '1x1') [out.kH, out.kW] = [1, 1];
+  if (s.kernelClass === 'general' && r.kH * r.kW === 1) out.kW = Math.min(2, maxK);
+  if (s.shape === 'vector') {
+    out.sW = 1 + ((r.sW - 1) % 2);
+    out.minOutW = 8;
+    if (!out.depthwise) [out.groups, out.outPerGroup] = [1, Math.max(4, r.outPerGroup)];
+  } else if (s.shape === 'scalar') {
+    out.sW = 3 + ((r.sW - 1) % 2);
+    if (!out.depthwise) out.groups = 1;
+  } else if (out.depthwise) out.outPerGroup = Math.max(2, r.outPerGroup);
+  // Grouped, not depthwise: two or more input channels per group.
+  else [out.groups, out.wide, out.inPerGroup] = [Math.max(2, r.groups), 0, Math.max(2, r.inPerGroup)];
+  if (s.acc === 'int64') out.biasKind = 'extreme';
+  else {
+    out.acc32 = true;
+    if (r.biasKind === 'extreme') out.biasKind = 'values';
+  }
+  return out;
 }

@@ -19,7 +19,7 @@ import fc from 'fast-check';
 import Handlebars from 'handlebars';
 import { ConvgenError, throwIfInterrupted } from '../errors.ts';
 import { pool } from '../pool.ts';
-import { generate, variantNames, writeKernel, type VariantName } from '../codegen/index.ts';
+import { generate, variantNames, writeKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { runGolden } from '../golden/index.ts';
 import { runImage } from '../qemu/index.ts';
 import { modelFromValue, type KernelModel } from '../spec/index.ts';
@@ -27,9 +27,10 @@ import type { Target } from '../targets/index.ts';
 import { buildImage, firmwareDir } from '../toolchain/index.ts';
 import { boundInputs, compareOutputs, decodeTensors, encodeTensors, testInputs, type Mismatch } from '../verify/index.ts';
 import { writeFileAtomic } from '../report/index.ts';
-import { specArbitrary, type SpecOptions } from './arbitraries.ts';
+import { specArbitrary, stratumOf, type SpecOptions } from './arbitraries.ts';
+import { cellCounts } from './coverage.ts';
 
-export { specArbitrary, fuzzTypes, type SpecOptions, type FuzzType } from './arbitraries.ts';
+export { specArbitrary, fuzzTypes, allStrata, stratumOf, type SpecOptions, type FuzzType, type Stratum } from './arbitraries.ts';
 
 /** No -g: debug info would cost 60% more compile time; sanitizer reports still name the function. */
 export const SANITIZE_FLAGS = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all'];
@@ -49,6 +50,8 @@ export interface FuzzCase {
 export interface KernelOutcome {
   case: FuzzCase;
   variant: VariantName;
+  /** The optimized variant's goal ('default' for the other variants, which have none). */
+  optimize: OptimizeGoal;
   target: string;
   status: 'pass' | 'fail' | 'error';
   message?: string;
@@ -61,6 +64,7 @@ export interface FuzzFailure {
   inputSeed: number;
   target: string;
   variant: VariantName;
+  optimize: OptimizeGoal;
   status: 'fail' | 'error';
   message: string;
   spec: Record<string, unknown>;
@@ -76,6 +80,8 @@ export interface TargetSummary {
   /** Cases left out on this target because their tensors do not fit its RAM. */
   skipped: number;
   kernels: number;
+  /** Distinct (numeric type × layout × kernel class × optimized family) cells its specs reached (coverage.ts). */
+  cells: number;
   images: number;
   tensors: number;
   failures: number;
@@ -86,6 +92,7 @@ export interface FuzzReport {
   seed: number;
   cases: number;
   variants: VariantName[];
+  goals: OptimizeGoal[];
   targets: TargetSummary[];
   failures: FuzzFailure[];
   seconds: number;
@@ -103,6 +110,8 @@ export interface FuzzOptions {
   seed: number;
   targets: Target[];
   variants?: VariantName[];
+  /** The optimized variant's goals (default: just 'default'); each is its own case. */
+  goals?: OptimizeGoal[];
   /** Kernels per image (default: 60 on the host, 40 under QEMU, fewer where flash is small). */
   batch?: number;
   /** Images built and run at once (default: the number of CPUs). */
@@ -123,9 +132,22 @@ export interface FuzzOptions {
   tamper?: (file: string, text: string) => string;
 }
 
+/**
+ * Spec `index` of the stream of `seed`: drawn from its stratum's generator (arbitraries.ts) with a seed of its own, so
+ * that fast-check can replay and shrink it alone. `stratified: false` draws from the whole space instead.
+ */
+export function caseArbitrary(index: number, seed: number, opts: SpecOptions & { stratified?: boolean } = {}) {
+  const { stratified = true, ...specOpts } = opts;
+  const stratum = stratified ? stratumOf(index, seed, specOpts.types) : undefined;
+  return { arbitrary: specArbitrary({ ...specOpts, stratum }), seed: (Math.imul(seed, 0x2c1b3c6d) ^ Math.imul(index + 1, 0x297a2d39)) >>> 0, stratum };
+}
+
 /** The specs of a run: the first `cases` values of the seeded stream. */
-export function sampleSpecs(cases: number, seed: number, opts: SpecOptions = {}): Record<string, unknown>[] {
-  return fc.sample(specArbitrary(opts), { seed, numRuns: cases });
+export function sampleSpecs(cases: number, seed: number, opts: SpecOptions & { stratified?: boolean } = {}): Record<string, unknown>[] {
+  return Array.from({ length: cases }, (_, i) => {
+    const c = caseArbitrary(i, seed, opts);
+    return fc.sample(c.arbitrary, { seed: c.seed, numRuns: 1 })[0];
+  });
 }
 
 export function caseInputSeed(seed: number, index: number): number {
@@ -146,6 +168,8 @@ export function makeCase(spec: Record<string, unknown>, index: number, inputSeed
 interface BatchKernel {
   case: FuzzCase;
   variant: VariantName;
+  /** Only the optimized variant has goals; default when absent. */
+  optimize?: OptimizeGoal;
   /** Unique C name inside the batch. */
   name: string;
 }
@@ -210,7 +234,7 @@ export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchO
     const batchDir = path.join(work, 'batch');
     const views = kernels.map((k) => {
       const m: KernelModel = { ...k.case.model, name: k.name };
-      const gen = generate(m, { variant: k.variant, isa: target.features });
+      const gen = generate(m, { variant: k.variant, isa: target.features, optimize: k.optimize });
       const dir = path.join(batchDir, k.name);
       writeKernel(gen, dir);
       const cFile = path.join(dir, `${k.name}.c`);
@@ -291,7 +315,7 @@ export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchO
 }
 
 function outcome(k: BatchKernel, target: Target, status: KernelOutcome['status'], message?: string): KernelOutcome {
-  return { case: k.case, variant: k.variant, target: target.name, status, ...(message ? { message } : {}) };
+  return { case: k.case, variant: k.variant, optimize: k.optimize ?? 'default', target: target.name, status, ...(message ? { message } : {}) };
 }
 
 /** Split kernels into images: at most `size` each, and within the flash the target's memory map leaves. */
@@ -314,9 +338,14 @@ function packBatches(kernels: BatchKernel[], target: Target, size: number): Batc
   return batches;
 }
 
-/** A C name for kernel `index` in `variant`: f<index>_<variant>, at most 32 characters. */
-export function kernelName(index: number, variant: string): string {
-  return `f${index}_${variant.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 32);
+/** A C name for kernel `index` in `variant` (and goal): f<index>_<variant>[_speed], at most 32 characters. */
+export function kernelName(index: number, variant: string, optimize: OptimizeGoal = 'default'): string {
+  return `f${index}_${variant.toLowerCase().replace(/[^a-z0-9_]/g, '_')}${optimize === 'default' ? '' : `_${optimize}`}`.slice(0, 32);
+}
+
+/** The (variant, goal) pairs of a run: the optimized variant once per goal, the others once. */
+export function variantGoals(variants: readonly VariantName[], goals: readonly OptimizeGoal[]): { variant: VariantName; optimize: OptimizeGoal }[] {
+  return variants.flatMap((variant) => (variant === 'optimized' ? goals : ['default' as const]).map((optimize) => ({ variant, optimize })));
 }
 
 /* ---------------------------------------------------------------------------------------------------------------- */
@@ -325,6 +354,8 @@ export function kernelName(index: number, variant: string): string {
 export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const started = Date.now();
   const variants = opts.variants ?? variantNames;
+  const goals = opts.goals ?? ['default'];
+  const pairs = variantGoals(variants, goals);
   const jobs = opts.jobs ?? os.availableParallelism();
   const bo: BatchOptions = { sanitize: opts.sanitize ?? true, timeoutSeconds: opts.timeoutSeconds ?? 120, tamper: opts.tamper };
   const specs = sampleSpecs(opts.cases, opts.seed, opts.spec);
@@ -338,7 +369,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
       return makeCase(spec, index, inputSeed, `f${index}`);
     } catch (e) {
       if (!(e instanceof ConvgenError)) throw e;
-      const f: FuzzFailure = { seed: opts.seed, index, inputSeed, target: '-', variant: variants[0], status: 'error', message: `rejected: ${e.message}`, spec, shrunk: spec };
+      const f: FuzzFailure = { seed: opts.seed, index, inputSeed, target: '-', variant: variants[0], optimize: 'default', status: 'error', message: `rejected: ${e.message}`, spec, shrunk: spec };
       failures.push(f);
       opts.onFailure?.(f);
       return undefined;
@@ -347,12 +378,12 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   for (const target of opts.targets) {
     const t0 = Date.now();
     const usable = cases.filter((c): c is FuzzCase => c !== undefined && fitsTarget(c.model, target));
-    const kernels = usable.flatMap((c) => variants.map((variant) => ({ case: c, variant, name: kernelName(c.index, variant) })));
+    const kernels = usable.flatMap((c) => pairs.map(({ variant, optimize }) => ({ case: c, variant, optimize, name: kernelName(c.index, variant, optimize) })));
     const size = opts.batch ?? (target.run === 'host' ? 60 : 40);
     const batches = packBatches(kernels, target, size);
     const summary: TargetSummary = {
       target: target.name, cases: usable.length, skipped: cases.filter(Boolean).length - usable.length, kernels: kernels.length,
-      images: 0, tensors: 0, failures: 0, seconds: 0,
+      cells: cellCounts(usable.map((c) => c.model), target).size, images: 0, tensors: 0, failures: 0, seconds: 0,
     };
     let done = 0;
     let shrinks = 0;
@@ -374,7 +405,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
     summary.seconds = (Date.now() - t0) / 1000;
     summaries.push(summary);
   }
-  return { seed: opts.seed, cases: opts.cases, variants, targets: summaries, failures, seconds: (Date.now() - started) / 1000 };
+  return { seed: opts.seed, cases: opts.cases, variants, goals, targets: summaries, failures, seconds: (Date.now() - started) / 1000 };
 }
 
 /* ---------------------------------------------------------------------------------------------------------------- */
@@ -386,17 +417,17 @@ async function reportFailure(r: KernelOutcome, target: Target, opts: FuzzOptions
   let shrunk = c.spec;
   let message = r.message ?? status;
   if (shrink) {
-    const found = await shrinkCase(c.index, opts.seed, target, r.variant, c.inputSeed, opts.spec, bo);
+    const found = await shrinkCase(c.index, opts.seed, target, r.variant, c.inputSeed, opts.spec, bo, r.optimize);
     if (found) [shrunk, message] = [found.spec, found.message];
   }
   const name = `regress_${opts.seed}_${c.index}`.slice(0, 32);
   const f: FuzzFailure = {
-    seed: opts.seed, index: c.index, inputSeed: c.inputSeed, target: target.name, variant: r.variant, status,
+    seed: opts.seed, index: c.index, inputSeed: c.inputSeed, target: target.name, variant: r.variant, optimize: r.optimize, status,
     message, spec: c.spec, shrunk: { ...shrunk, name },
   };
   if (opts.failuresDir) {
     fs.mkdirSync(opts.failuresDir, { recursive: true });
-    f.file = path.join(opts.failuresDir, `${name}_${target.name}_${r.variant}.json`);
+    f.file = path.join(opts.failuresDir, `${name}_${target.name}_${r.variant}${r.optimize === 'default' ? '' : `_${r.optimize}`}.json`);
     writeFileAtomic(f.file, regressionJson(f));
   }
   return f;
@@ -409,6 +440,8 @@ export interface RegressionFile {
   inputSeed: number;
   target: string;
   variant: string;
+  /** The optimized variant's goal (absent: default). */
+  optimize?: OptimizeGoal;
   failure: string;
   spec: Record<string, unknown>;
   original?: Record<string, unknown>;
@@ -416,14 +449,16 @@ export interface RegressionFile {
 
 export function regressionJson(f: FuzzFailure): string {
   const file: RegressionFile = {
-    description: `convgen fuzz found this: ${f.status === 'fail' ? 'a mismatch' : 'an error'} on ${f.target} (${f.variant}); shrunk spec below`,
+    description: `convgen fuzz found this: ${f.status === 'fail' ? 'a mismatch' : 'an error'} on ${f.target} (${f.variant}${f.optimize === 'default' ? '' : `, optimize ${f.optimize}`}); shrunk spec below`,
     found: {
       seed: f.seed, index: f.index,
-      command: `convgen fuzz --cases ${f.index + 1} --seed ${f.seed} --targets ${f.target === '-' ? 'host' : f.target} --variants ${f.variant}`,
+      command: `convgen fuzz --specs ${f.index + 1} --seed ${f.seed} --targets ${f.target === '-' ? 'host' : f.target} --variants ${f.variant}`
+        + (f.optimize === 'default' ? '' : ` --optimize ${f.optimize}`),
     },
     inputSeed: f.inputSeed,
     target: f.target,
     variant: f.variant,
+    ...(f.optimize === 'default' ? {} : { optimize: f.optimize }),
     failure: f.message,
     spec: f.shrunk,
     original: f.spec,
@@ -433,10 +468,12 @@ export function regressionJson(f: FuzzFailure): string {
 
 /**
  * Replay case `index` of the seeded stream with fast-check and let it shrink: the property builds and runs the one
- * spec alone on `target`. Returns the smallest failing spec and its message, or undefined if it no longer fails.
+ * spec alone on `target`. Shrinking stays inside the case's stratum (its type, layout, kernel class and family
+ * steers), so the shrunk spec still exercises the family that failed. Returns the smallest failing spec and its
+ * message, or undefined if it no longer fails.
  */
 export async function shrinkCase(index: number, seed: number, target: Target, variant: VariantName, inputSeed: number,
-  specOpts: SpecOptions | undefined, bo: BatchOptions): Promise<{ spec: Record<string, unknown>; message: string } | undefined> {
+  specOpts: SpecOptions | undefined, bo: BatchOptions, optimize: OptimizeGoal = 'default'): Promise<{ spec: Record<string, unknown>; message: string } | undefined> {
   /** Why the spec fails on its own, or undefined when it passes (or is not a spec convgen accepts). */
   const failure = async (spec: Record<string, unknown>): Promise<string | undefined> => {
     let c: FuzzCase;
@@ -447,11 +484,12 @@ export async function shrinkCase(index: number, seed: number, target: Target, va
       throw e;
     }
     if (!fitsTarget(c.model, target)) return undefined;
-    const [r] = await runBatch(target, [{ case: c, variant, name: 'shrink' }], bo);
+    const [r] = await runBatch(target, [{ case: c, variant, optimize, name: 'shrink' }], bo);
     return r.status === 'pass' ? undefined : (r.message ?? r.status);
   };
-  const property = fc.asyncProperty(specArbitrary(specOpts), async (spec) => (await failure(spec)) === undefined);
-  const result = await fc.check(property, { seed, path: String(index), numRuns: index + 1 });
+  const c = caseArbitrary(index, seed, specOpts);
+  const property = fc.asyncProperty(c.arbitrary, async (spec) => (await failure(spec)) === undefined);
+  const result = await fc.check(property, { seed: c.seed, numRuns: 1 });
   if (!result.failed || !result.counterexample) return undefined;
   const spec = result.counterexample[0];
   return { spec, message: (await failure(spec)) ?? 'fails only while shrinking' };
