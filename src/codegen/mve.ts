@@ -303,10 +303,12 @@ function dwView(m: KernelModel, plan: AccumulatorPlan, o: MveOptions) {
     chTail: m.inC % 4,
     mStride: taps * m.inC,
     wRow: m.kW * m.inC,
+    // Every region a border (an input offset, and no pixel whose taps all fall inside): no function reads the seeds.
+    interiorSeeds: fns.some((f) => !f.border),
     seedLines: order((oc) => (folded ? folded[oc] : biasOf(oc))),
     borderSeeds: offset,
     borderSeedLines: offset ? order(biasOf) : [],
-    seedBytes: 4 * m.outC * (offset ? 2 : 1),
+    seedBytes: 4 * m.outC * ((offset ? 1 : 0) + (fns.some((f) => !f.border) ? 1 : 0)),
     load32: bits === 8 ? 'vldrbq_s32' : 'vldrhq_s32',
     load32z: bits === 8 ? 'vldrbq_z_s32' : 'vldrhq_z_s32',
   };
