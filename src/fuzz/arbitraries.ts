@@ -9,7 +9,7 @@
  *
  * Strata: a run draws its specs round-robin over every (numeric type × layout × kernel class × what decides the
  * optimized family) stratum, in a seeded order per round, so a rare corner (q31 1×1 CHW, which the unstratified
- * generator reached once in ~2,400 specs) comes every 144 specs. The family is chosen per target by
+ * generator reached once in ~2,400 specs) comes every 192 specs. The family is chosen per target by
  * src/codegen/families.ts from the accumulator width (vector lanes are int32 in places), the stride and output
  * width along W, the output channels per group and the groups: the `acc` and `shape` steers set those.
  */
@@ -24,11 +24,13 @@ export type KernelClass = (typeof kernelClasses)[number];
 /** int32: weights and bias small enough for a 32-bit accumulator (not reachable by q31); int64: extreme bias. */
 export const accSteers = ['int32', 'int64'] as const;
 /**
- * vector: one group, stride 1–2 and at least 8 outputs along W, at least 4 output channels (what the vector
- * families need); scalar: stride 3–4 along W (what none of them takes); grouped: several groups, or for depthwise a
- * channel multiplier of 2 or more.
+ * vector: one group, stride 1–2 and at least 4 outputs along W (MVE's lanes), or 8 and at least 4 output channels
+ * (NEON's: what the vector families need); scalar: stride 3–4 along W (what none of them takes); grouped: several
+ * groups, or for depthwise a channel multiplier of 2 or more; large: kernels of 9x9 to 11x11 with "same" padding
+ * (past maxKernel: where unrolled code outgrows the 4 KiB budget and the loops family takes over), 1x1 with 13–20
+ * input channels.
  */
-export const shapeSteers = ['vector', 'scalar', 'grouped'] as const;
+export const shapeSteers = ['vector', 'scalar', 'grouped', 'large'] as const;
 
 export interface Stratum {
   type: FuzzType;
@@ -38,7 +40,7 @@ export interface Stratum {
   shape: (typeof shapeSteers)[number];
 }
 
-/** Every stratum over `types`: 4 types × 2 layouts × 3 kernel classes × 2 × 3 steers = 144 by default. */
+/** Every stratum over `types`: 4 types × 2 layouts × 3 kernel classes × 2 × 4 steers = 192 by default. */
 export function allStrata(types: readonly FuzzType[] = fuzzTypes): Stratum[] {
   const out: Stratum[] = [];
   for (const type of types)
@@ -117,6 +119,8 @@ export function specArbitrary(opts: SpecOptions = {}): fc.Arbitrary<Record<strin
       wideExtra: fc.integer({ min: 1, max: 8 }),
       // Set by a stratum only: outputs along W at least this many; weights kept within a 32-bit accumulator.
       minOutW: fc.constant(0),
+      // The vector shape's outputs along W: at least MVE's 4 lanes (and its tails) or NEON's 8.
+      vectorOutW: fc.constantFrom(4, 8),
       acc32: fc.constant(false),
       int8PerChannel: fc.boolean(),
       int8Extreme: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
@@ -222,7 +226,7 @@ export function specArbitrary(opts: SpecOptions = {}): fc.Arbitrary<Record<strin
 
 type Drawn = {
   type: FuzzType; layout: string; groups: number; inPerGroup: number; wide: number; outPerGroup: number; depthwise: boolean;
-  kH: number; kW: number; sW: number; minOutW: number; acc32: boolean; biasKind: string; weightKind: string;
+  kH: number; kW: number; sW: number; dH: number; dW: number; padKind: string; inH: number; inW: number; minOutW: number; vectorOutW: number; acc32: boolean; biasKind: string; weightKind: string;
 };
 
 /** A drawn record moved into `s`: each field forced only as far as the stratum needs, so shrinking stays in it. */
@@ -235,11 +239,21 @@ function inStratum<R extends Drawn>(r: R, s: Stratum, maxK: number): R {
   if (s.kernelClass === 'general' && r.kH * r.kW === 1) out.kW = Math.min(2, maxK);
   if (s.shape === 'vector') {
     out.sW = 1 + ((r.sW - 1) % 2);
-    out.minOutW = 8;
-    if (!out.depthwise) [out.groups, out.outPerGroup] = [1, Math.max(4, r.outPerGroup)];
+    out.minOutW = r.vectorOutW;
+    // NEON's 8 lanes with 4+ output channels (neon-hwc's dense form); MVE's 4 with any (its 1-3 channel blocks).
+    if (!out.depthwise) [out.groups, out.outPerGroup] = [1, r.vectorOutW === 8 ? Math.max(4, r.outPerGroup) : r.outPerGroup];
   } else if (s.shape === 'scalar') {
     out.sW = 3 + ((r.sW - 1) % 2);
     if (!out.depthwise) out.groups = 1;
+  } else if (s.shape === 'large') {
+    // 9x9 to 11x11, "same", stride 1 along W and an input a little wider than the kernel: many border functions of
+    // long unrolled rows (1x1: 13–20 input channels).
+    if (s.kernelClass === '1x1') [out.groups, out.wide] = [1, 12];
+    else {
+      [out.kH, out.kW, out.sW, out.dH, out.dW, out.padKind] = [9 + (r.kH % 3), 9 + (r.kW % 3), 1, 1, 1, 'same'];
+      [out.inH, out.inW] = [out.kH + (r.inH % 4), out.kW + (r.inW % 4)];
+      if (!out.depthwise) [out.groups, out.wide] = [1, 0];
+    }
   } else if (out.depthwise) out.outPerGroup = Math.max(2, r.outPerGroup);
   // Grouped, not depthwise: two or more input channels per group.
   else [out.groups, out.wide, out.inPerGroup] = [Math.max(2, r.groups), 0, Math.max(2, r.inPerGroup)];
