@@ -10,11 +10,11 @@ import path from 'node:path';
 import { EnvironmentError, ExitCode, InputError } from '../errors.ts';
 import { generate, writeKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { findTarget, type Target } from '../targets/index.ts';
-import { buildImage, type BuiltImage } from '../toolchain/index.ts';
+import { buildImage, MemoryShortage, type BuiltImage } from '../toolchain/index.ts';
 import type { KernelModel } from '../spec/index.ts';
 import { macCount } from '../spec/index.ts';
 import { runGolden } from '../golden/index.ts';
-import { checkImage, describeMismatch, testInputs } from '../verify/index.ts';
+import { checkImage, checkKernelMemory, describeMismatch, testInputs } from '../verify/index.ts';
 import { writeFileAtomic } from '../report/index.ts';
 import { makeDir, removeEmptyDirs } from './fsutil.ts';
 
@@ -68,6 +68,8 @@ export async function buildStep(m: KernelModel, target: Target, outDir: string, 
       : `built by \`convgen build --no-verify\` for ${target.name}: compiled and linked, never run against the golden model`;
     const builtinInput = target.builtinInput ? { data: testInputs(m, o.seed)[0], seed: o.seed } : undefined;
     const kernel = generate(m, { variant: o.variant, builtinInput, isa: target.features, optimize: o.optimize, notVerified });
+    checkKernelMemory(m, kernel, target);
+    if (twin && twin !== target) checkKernelMemory(m, kernel, twin);
     const kernelDir = path.join(staging, 'kernel');
     writeKernel(kernel, kernelDir);
     if (o.tamper) {
@@ -141,6 +143,7 @@ export async function naming<T>(m: KernelModel, work: Promise<T>): Promise<T> {
     return await work;
   } catch (e) {
     if (e instanceof EnvironmentError) throw new EnvironmentError(`${m.source}: ${e.message}`);
+    if (e instanceof MemoryShortage) throw new InputError(m.source, e.detail);
     throw e;
   }
 }

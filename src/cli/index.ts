@@ -14,7 +14,7 @@ import { DEFAULT_TARGET, expandTargets, findTarget, targets, targetsMakefile, ty
 import { readInputTensor, writeOutputTensor, inputShape, outputShape } from '../tensors/index.ts';
 import { buildImage } from '../toolchain/index.ts';
 import { runImage } from '../qemu/index.ts';
-import { decodeTensors, encodeTensors, verifyPair, type PairResult } from '../verify/index.ts';
+import { checkKernelMemory, decodeTensors, encodeTensors, verifyPair, type PairResult } from '../verify/index.ts';
 import { jsonReport, junitReport, resultLine, summaryLine, writeFileAtomic } from '../report/index.ts';
 import { doctor } from './doctor.ts';
 import { registerBench } from './bench.ts';
@@ -158,7 +158,9 @@ export function buildProgram(): Command {
       const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-run-'));
       try {
         const kdir = path.join(work, 'kernel');
-        writeKernel(generate(m, { variant: o.variant }), kdir);
+        const kernel = generate(m, { variant: o.variant, isa: target.features });
+        checkKernelMemory(m, kernel, target);
+        writeKernel(kernel, kdir);
         const built = await naming(m, buildImage(target, kdir, path.join(work, 'build')));
         const run = await naming(m, runImage(built, encodeTensors([input], m.numeric.storage.bits), path.join(work, 'run'), { timeoutSeconds: o.timeout }));
         const [out] = decodeTensors(run.output, m.numeric.storage.bits, m.outC * m.outH * m.outW);

@@ -13,6 +13,8 @@ import { Mulberry32, macCount, type KernelModel } from '../spec/index.ts';
 import { accumulatorBound } from '../spec/bounds.ts';
 import type { Target } from '../targets/index.ts';
 import { buildImage, type BuiltImage } from '../toolchain/index.ts';
+import { checkMemory } from '../toolchain/memory.ts';
+import type { GeneratedKernel } from '../codegen/index.ts';
 
 export interface Mismatch {
   /** Which test tensor (0-based) and where in it, as (channel, y, x). */
@@ -198,10 +200,20 @@ export async function checkImage(m: KernelModel, built: BuiltImage, inputs: Int3
   };
 }
 
+/** Refuses, as bad input, a layer whose tensors, buffers, stacks and tables cannot fit `target`'s memory. */
+export function checkKernelMemory(m: KernelModel, kernel: GeneratedKernel, target: Target): void {
+  const st = m.numeric.storage;
+  checkMemory(m.source, {
+    inputBytes: kernel.ram.input, outputBytes: kernel.ram.output, staticBytes: kernel.ram.static,
+    tableBytes: m.weights.length * (st.bits / 8) + (m.bias ? m.bias.length * (st.biasBits / 8) : 0),
+  }, target);
+}
+
 /** Generate and build one (spec, target, variant) into `work`; returns the kernel folder and the image. */
 export async function generateAndBuild(m: KernelModel, target: Target, work: string, opts: { variant: VariantName; seed: number; extraFlags?: string[]; optimize?: OptimizeGoal }) {
   const builtinInput = target.builtinInput ? { data: testInputs(m, opts.seed)[0], seed: opts.seed } : undefined;
   const kernel = generate(m, { variant: opts.variant, builtinInput, isa: target.features, optimize: opts.optimize });
+  checkKernelMemory(m, kernel, target);
   const kernelDir = path.join(work, 'kernel');
   writeKernel(kernel, kernelDir);
   const built = await buildImage(target, kernelDir, path.join(work, 'build'), { extraFlags: opts.extraFlags });
