@@ -20,6 +20,12 @@ export const fuzzTypes = ['q7', 'q15', 'q31', 'int8'] as const;
 export type FuzzType = (typeof fuzzTypes)[number];
 
 export const kernelClasses = ['1x1', 'depthwise', 'general'] as const;
+/**
+ * Padding forms: a number, [h, w], [top, left, bottom, right], "valid", "same", and "after" (bottom and right only,
+ * as TensorFlow's "same" pads an even kernel at stride 1: the lines' left edge unpadded and the right padded).
+ */
+export const padKinds = ['number', 'pair', 'quad', 'valid', 'same', 'after'] as const;
+export type PadKind = (typeof padKinds)[number];
 export type KernelClass = (typeof kernelClasses)[number];
 /** int32: weights and bias small enough for a 32-bit accumulator (not reachable by q31); int64: extreme bias. */
 export const accSteers = ['int32', 'int64'] as const;
@@ -38,6 +44,8 @@ export interface Stratum {
   kernelClass: KernelClass;
   acc: (typeof accSteers)[number];
   shape: (typeof shapeSteers)[number];
+  /** Not a stratum dimension: rotated over rounds, so that each stratum meets every form in 6 rounds. */
+  padKind?: PadKind;
 }
 
 /** Every stratum over `types`: 4 types × 2 layouts × 3 kernel classes × 2 × 4 steers = 192 by default. */
@@ -61,7 +69,8 @@ export function stratumOf(index: number, seed: number, types: readonly FuzzType[
     const j = state % (i + 1);
     [order[i], order[j]] = [order[j], order[i]];
   }
-  return list[order[index % list.length]];
+  const which = order[index % list.length];
+  return { ...list[which], padKind: padKinds[(which + round) % padKinds.length] };
 }
 
 export interface SpecOptions {
@@ -132,7 +141,7 @@ export function specArbitrary(opts: SpecOptions = {}): fc.Arbitrary<Record<strin
       sW: fc.integer({ min: 1, max: opts.maxStride ?? 4 }),
       dH: fc.integer({ min: 1, max: opts.maxDilation ?? 3 }),
       dW: fc.integer({ min: 1, max: opts.maxDilation ?? 3 }),
-      padKind: fc.constantFrom('number', 'pair', 'quad', 'valid', 'same'),
+      padKind: fc.constantFrom<PadKind>(...padKinds),
       pads: fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.nat(3)),
       inH: fc.integer({ min: 1, max: maxSize + 1 }),
       inW: fc.integer({ min: 1, max: maxSize + 1 }),
@@ -169,7 +178,8 @@ export function specArbitrary(opts: SpecOptions = {}): fc.Arbitrary<Record<strin
       else if (r.padKind === 'quad') {
         const [t, l, b, rr] = r.pads;
         padding = [t, l, Math.max(b, needH - t), Math.max(rr, needW - l)];
-      } else padding = r.padKind;
+      } else if (r.padKind === 'after') padding = [0, 0, Math.max(1 + (r.pads[2] % 3), needH), Math.max(1 + (r.pads[3] % 3), needW)];
+      else padding = r.padKind;
       const bits = st.bits;
       const inputFrac = r.fracSeed[0] % bits;
       const weightFrac = r.fracSeed[1] % bits;
@@ -226,7 +236,7 @@ export function specArbitrary(opts: SpecOptions = {}): fc.Arbitrary<Record<strin
 
 type Drawn = {
   type: FuzzType; layout: string; groups: number; inPerGroup: number; wide: number; outPerGroup: number; depthwise: boolean;
-  kH: number; kW: number; sW: number; dH: number; dW: number; padKind: string; inH: number; inW: number; minOutW: number; vectorOutW: number; acc32: boolean; biasKind: string; weightKind: string;
+  kH: number; kW: number; sW: number; dH: number; dW: number; padKind: PadKind; inH: number; inW: number; minOutW: number; vectorOutW: number; acc32: boolean; biasKind: string; weightKind: string;
 };
 
 /** A drawn record moved into `s`: each field forced only as far as the stratum needs, so shrinking stays in it. */
@@ -237,8 +247,10 @@ function inStratum<R extends Drawn>(r: R, s: Stratum, maxK: number): R {
   if (out.depthwise && r.inPerGroup * r.groups < 2) out.groups = 2;
   if (s.kernelClass === '1x1') [out.kH, out.kW] = [1, 1];
   if (s.kernelClass === 'general' && r.kH * r.kW === 1) out.kW = Math.min(2, maxK);
+  if (s.padKind) out.padKind = s.padKind;
   if (s.shape === 'vector') {
-    out.sW = 1 + ((r.sW - 1) % 2);
+    // Stride and dilation 1 or 2 along W: the vector families' lanes and their strided loads.
+    [out.sW, out.dW] = [1 + ((r.sW - 1) % 2), 1 + ((r.dW - 1) % 2)];
     out.minOutW = r.vectorOutW;
     // NEON's 8 lanes with 4+ output channels (neon-hwc's dense form); MVE's 4 with any (its 1-3 channel blocks).
     if (!out.depthwise) [out.groups, out.outPerGroup] = [1, r.vectorOutW === 8 ? Math.max(4, r.outPerGroup) : r.outPerGroup];
