@@ -113,6 +113,9 @@ function int8Numeric(outC: number, seed: number, perChannel: boolean, extreme: b
 
 const INT32_MAX = 2 ** 31 - 1;
 
+/** 1 with probability 1/2, else uniform over 1…max; shrinks to 1. */
+const oneMostly = (max: number) => fc.oneof(fc.constant(1), fc.integer({ min: 1, max }));
+
 export function specArbitrary(opts: SpecOptions = {}): fc.Arbitrary<Record<string, unknown>> {
   const maxC = opts.maxChannels ?? 4;
   const maxSize = opts.maxSize ?? 9;
@@ -137,10 +140,11 @@ export function specArbitrary(opts: SpecOptions = {}): fc.Arbitrary<Record<strin
       depthwise: fc.boolean(),
       kH: fc.integer({ min: 1, max: maxK }),
       kW: fc.integer({ min: 1, max: maxK }),
-      sH: fc.integer({ min: 1, max: opts.maxStride ?? 4 }),
-      sW: fc.integer({ min: 1, max: opts.maxStride ?? 4 }),
-      dH: fc.integer({ min: 1, max: opts.maxDilation ?? 3 }),
-      dW: fc.integer({ min: 1, max: opts.maxDilation ?? 3 }),
+      // Stride and dilation 1 half the time (most layers), the rest spread over 1…max.
+      sH: oneMostly(opts.maxStride ?? 4),
+      sW: oneMostly(opts.maxStride ?? 4),
+      dH: oneMostly(opts.maxDilation ?? 3),
+      dW: oneMostly(opts.maxDilation ?? 3),
       padKind: fc.constantFrom<PadKind>(...padKinds),
       pads: fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.nat(3)),
       inH: fc.integer({ min: 1, max: maxSize + 1 }),
