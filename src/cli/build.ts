@@ -17,13 +17,15 @@ import { runGolden } from '../golden/index.ts';
 import { checkImage, checkKernelMemory, describeMismatch, testInputs } from '../verify/index.ts';
 import { writeFileAtomic } from '../report/index.ts';
 import { makeDir, removeEmptyDirs } from './fsutil.ts';
+import { givenTimeout, scaledTimeout } from '../qemu/timeout.ts';
 
 export interface BuildStepOptions {
   variant: VariantName;
   optimize?: OptimizeGoal;
   seed: number;
   verify: boolean;
-  timeoutSeconds: number;
+  /** Seconds before a hung run is killed; default: scaled to the layer (qemu/timeout.ts). */
+  timeoutSeconds?: number;
   /** For testing the verification itself: rewrite the kernel's C after it is generated (never set by the CLI). */
   tamper?: (file: string, text: string) => string;
 }
@@ -80,7 +82,9 @@ export async function buildStep(m: KernelModel, target: Target, outDir: string, 
     let built: BuiltImage | undefined;
     if (o.verify && twin) {
       const proved = await naming(m, buildImage(twin, kernelDir, path.join(staging, twin === target ? 'build' : 'verify-build')));
-      check = await naming(m, checkImage(m, proved, testInputs(m, o.seed), path.join(staging, 'run'), o.timeoutSeconds));
+      const inputs = testInputs(m, o.seed);
+      const timeout = o.timeoutSeconds !== undefined ? givenTimeout(o.timeoutSeconds) : scaledTimeout(m, twin, o.variant, kernel.family, inputs.length);
+      check = await naming(m, checkImage(m, proved, inputs, path.join(staging, 'run'), timeout));
       if (twin === target) built = proved;
     }
     const lines = [

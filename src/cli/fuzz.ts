@@ -67,10 +67,10 @@ export function registerFuzz(program: Command): void {
     .option('--out <dir>', 'folder for the regression files of failures', 'fuzz-failures')
     .option('--no-sanitize', 'host builds without AddressSanitizer and UBSan')
     .option('--no-shrink', 'report failures as found, without shrinking')
-    .option('--timeout <s>', 'seconds before a hung image is killed', count('--timeout', 1), 120)
+    .option('--timeout <s>', 'seconds before a hung image is killed (default: 60 plus its kernels\' worst-case instructions at a pessimistic emulator speed)', count('--timeout', 1))
     .action(async (o: {
       cases: number; specs?: number; seed: number; targets: string; variants?: string; optimize: string; batch?: number; jobs: number;
-      out: string; sanitize: boolean; shrink: boolean; timeout: number;
+      out: string; sanitize: boolean; shrink: boolean; timeout?: number;
     }) => {
       const targets = fuzzTargets(o.targets);
       const variants = o.variants ? variantList(o.variants) : variantNames;

@@ -14,6 +14,7 @@ import { DEFAULT_TARGET, expandTargets, findTarget, targets, targetsMakefile, ty
 import { readInputTensor, writeOutputTensor, inputShape, outputShape } from '../tensors/index.ts';
 import { buildImage } from '../toolchain/index.ts';
 import { runImage } from '../qemu/index.ts';
+import { givenTimeout, scaledTimeout } from '../qemu/timeout.ts';
 import { checkKernelMemory, decodeTensors, encodeTensors, verifyPair, type PairResult } from '../verify/index.ts';
 import { jsonReport, junitReport, resultLine, summaryLine, writeFileAtomic } from '../report/index.ts';
 import { doctor } from './doctor.ts';
@@ -38,6 +39,7 @@ function variantArg(v: string): VariantName {
 }
 
 const optimizeGoals: readonly OptimizeGoal[] = ['default', 'speed'];
+const TIMEOUT_HELP = 'seconds before a guest counts as hung and is killed (default: 60 plus the layer\'s worst-case instructions at a pessimistic emulator speed)';
 const OPTIMIZE_HELP = "optimized variant's goal: default (weight flash = the raw weight bytes) or speed (may pre-widen weights)";
 
 function optimizeArg(v: string): OptimizeGoal {
@@ -148,8 +150,8 @@ export function buildProgram(): Command {
     .requiredOption('--input <npy>', 'input tensor (.npy)')
     .requiredOption('--output <npy>', 'where to write the output tensor (.npy)')
     .option('--variant <v>', 'kernel variant', variantArg, DEFAULT_VARIANT)
-    .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
-    .action(async (spec: string, o: { target: string; input: string; output: string; variant: VariantName; timeout: number }) => {
+    .option('--timeout <s>', TIMEOUT_HELP, intArg('--timeout', 1))
+    .action(async (spec: string, o: { target: string; input: string; output: string; variant: VariantName; timeout?: number }) => {
       const target = oneTarget(o.target);
       if (target.run === 'build-only') throw new InputError('--target', `${target.name} has no emulator; use \`convgen build\``);
       checkOutputFile(o.output);
@@ -162,7 +164,8 @@ export function buildProgram(): Command {
         checkKernelMemory(m, kernel, target);
         writeKernel(kernel, kdir);
         const built = await naming(m, buildImage(target, kdir, path.join(work, 'build')));
-        const run = await naming(m, runImage(built, encodeTensors([input], m.numeric.storage.bits), path.join(work, 'run'), { timeoutSeconds: o.timeout }));
+        const t = o.timeout !== undefined ? givenTimeout(o.timeout) : scaledTimeout(m, target, o.variant, kernel.family, 1);
+        const run = await naming(m, runImage(built, encodeTensors([input], m.numeric.storage.bits), path.join(work, 'run'), { timeoutSeconds: t.seconds, timeoutWhy: t.why }));
         const [out] = decodeTensors(run.output, m.numeric.storage.bits, m.outC * m.outH * m.outW);
         writeOutputTensor(m, o.output, out);
         console.log(`wrote ${o.output}: computed on ${target.name}`);
@@ -183,11 +186,11 @@ export function buildProgram(): Command {
     .option('--shard <k/n>', 'run only the K-th of N deterministic parts of the matrix', shard)
     .option('--json <file>', 'write a JSON report')
     .option('--junit <file>', 'write a JUnit XML report')
-    .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
+    .option('--timeout <s>', TIMEOUT_HELP, intArg('--timeout', 1))
     .option('--sanitize', 'host builds: compile with -fsanitize=address,undefined')
     .action(async (specs: string[], o: {
       target: string; variant: VariantName; optimize: OptimizeGoal; seed: number; jobs: number; shard?: [number, number]; json?: string;
-      junit?: string; timeout: number; sanitize?: boolean;
+      junit?: string; timeout?: number; sanitize?: boolean;
     }) => {
       const ts = targetList(o.target);
       for (const f of [o.json, o.junit]) if (f) checkOutputFile(f);
@@ -225,8 +228,8 @@ export function buildProgram(): Command {
     .option('--optimize <goal>', OPTIMIZE_HELP, optimizeArg, 'default')
     .option('--seed <n>', 'seed of the verification inputs', intArg('--seed', 0), 1)
     .option('--no-verify', 'skip the QEMU run')
-    .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
-    .action(async (spec: string, o: { target: string; out: string; variant: VariantName; optimize: OptimizeGoal; seed: number; verify: boolean; timeout: number }) => {
+    .option('--timeout <s>', TIMEOUT_HELP, intArg('--timeout', 1))
+    .action(async (spec: string, o: { target: string; out: string; variant: VariantName; optimize: OptimizeGoal; seed: number; verify: boolean; timeout?: number }) => {
       const target = oneTarget(o.target);
       checkOutputDir(o.out);
       const m = await loadSpec(spec);

@@ -22,6 +22,7 @@ import { pool } from '../pool.ts';
 import { generate, variantNames, writeKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { runGolden } from '../golden/index.ts';
 import { runImage } from '../qemu/index.ts';
+import { BASE_SECONDS, callInstructions, EMULATOR_IPS } from '../qemu/timeout.ts';
 import { modelFromValue, type KernelModel } from '../spec/index.ts';
 import type { Target } from '../targets/index.ts';
 import { buildImage, firmwareDir } from '../toolchain/index.ts';
@@ -123,7 +124,7 @@ export interface FuzzOptions {
   maxShrinks?: number;
   /** Folder for the regression files of failures (default: none written). */
   failuresDir?: string;
-  /** Seconds before a hung image is killed (default 120). */
+  /** Seconds before a hung image is killed (default: scaled to each image's layers). */
   timeoutSeconds?: number;
   spec?: SpecOptions;
   onProgress?: (p: FuzzProgress) => void;
@@ -176,7 +177,8 @@ interface BatchKernel {
 
 export interface BatchOptions {
   sanitize: boolean;
-  timeoutSeconds: number;
+  /** Seconds before a hung image is killed; default: scaled to the batch's layers (qemu/timeout.ts). */
+  timeoutSeconds?: number;
   tamper?: FuzzOptions['tamper'];
 }
 
@@ -232,6 +234,7 @@ export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchO
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `convgen-fuzz-${target.name}-`));
   try {
     const batchDir = path.join(work, 'batch');
+    let instructions = 0;
     const views = kernels.map((k) => {
       const m: KernelModel = { ...k.case.model, name: k.name };
       const gen = generate(m, { variant: k.variant, isa: target.features, optimize: k.optimize });
@@ -241,6 +244,7 @@ export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchO
       let text = fs.readFileSync(cFile, 'utf8');
       if (o.tamper) fs.writeFileSync(cFile, (text = o.tamper(cFile, text)));
       const undefs = [...new Set([...text.matchAll(/^\s*#\s*define\s+([A-Za-z_]\w*)/gm)].map((x) => x[1]))];
+      instructions += k.case.inputs.length * callInstructions(m, target, k.variant, gen.family);
       return {
         name: k.name, dir: k.name, undefs, cType: m.numeric.storage.cType,
         inBytes: inBytes(m), outBytes: outBytes(m), tensors: k.case.inputs.length,
@@ -277,7 +281,9 @@ export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchO
     let output: Buffer;
     let runError: string | undefined;
     try {
-      output = (await runImage(built, input, runDir, { timeoutSeconds: o.timeoutSeconds })).output;
+      const timeout = o.timeoutSeconds !== undefined ? { seconds: o.timeoutSeconds, why: `--timeout ${o.timeoutSeconds}` }
+        : { seconds: BASE_SECONDS + Math.ceil(instructions / EMULATOR_IPS), why: `the default for this image's ${kernels.length} kernels at a pessimistic emulator speed; --timeout sets another` };
+      output = (await runImage(built, input, runDir, { timeoutSeconds: timeout.seconds, timeoutWhy: timeout.why })).output;
     } catch (e) {
       if (!(e instanceof ConvgenError)) throw e;
       runError = e.message;
@@ -357,7 +363,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const goals = opts.goals ?? ['default'];
   const pairs = variantGoals(variants, goals);
   const jobs = opts.jobs ?? os.availableParallelism();
-  const bo: BatchOptions = { sanitize: opts.sanitize ?? true, timeoutSeconds: opts.timeoutSeconds ?? 120, tamper: opts.tamper };
+  const bo: BatchOptions = { sanitize: opts.sanitize ?? true, timeoutSeconds: opts.timeoutSeconds, tamper: opts.tamper };
   const specs = sampleSpecs(opts.cases, opts.seed, opts.spec);
   const failures: FuzzFailure[] = [];
   const summaries: TargetSummary[] = [];

@@ -12,6 +12,8 @@ import { tools, type BuiltImage } from '../toolchain/index.ts';
 export interface RunOptions {
   /** Seconds before a run counts as hung and is killed. */
   timeoutSeconds: number;
+  /** Where that number came from (timeout.ts), for the message when a run is killed. */
+  timeoutWhy?: string;
   /** Extra QEMU arguments (the instruction-count plugin). */
   qemuExtra?: string[];
 }
@@ -69,7 +71,8 @@ export async function runImage(built: BuiltImage, input: Uint8Array, workDir: st
     if (err.code === 'ENOENT')
       throw new EnvironmentError(`${tools.qemu.command} not found on PATH; install it with: ${tools.qemu.install} (or run \`convgen doctor\`)`);
     if (err.timedOut)
-      throw new EnvironmentError(`${where}: the guest did not finish within ${opts.timeoutSeconds} s and was killed (hang)`);
+      throw new EnvironmentError(`${where}: killed at the timeout, ${opts.timeoutSeconds} s (${opts.timeoutWhy ?? 'the caller\'s'}): `
+        + 'the guest hung, or the layer needs longer than that');
     const out = String(err.stdout ?? '');
     const fault = /convgen-fault: (.*)/.exec(out);
     if (fault) throw new EnvironmentError(`${where}: guest fault: ${fault[1].trim()}`);

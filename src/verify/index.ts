@@ -14,6 +14,7 @@ import { accumulatorBound } from '../spec/bounds.ts';
 import type { Target } from '../targets/index.ts';
 import { buildImage, type BuiltImage } from '../toolchain/index.ts';
 import { checkMemory } from '../toolchain/memory.ts';
+import { givenTimeout, scaledTimeout, type Timeout } from '../qemu/timeout.ts';
 import type { GeneratedKernel } from '../codegen/index.ts';
 
 export interface Mismatch {
@@ -167,7 +168,8 @@ export function compareOutputs(m: KernelModel, expected: Int32Array[], actual: I
 
 export interface VerifyOptions {
   seed: number;
-  timeoutSeconds: number;
+  /** Seconds before a hung run is killed; default: scaled to the layer (qemu/timeout.ts). */
+  timeoutSeconds?: number;
   variant?: VariantName;
   /** The optimized variant's goal: 'speed' may grow weight flash (default 'default'). */
   optimize?: OptimizeGoal;
@@ -181,9 +183,10 @@ export interface VerifyOptions {
 
 /** Run a built image on `inputs` and compare every element with the golden model. */
 export async function checkImage(m: KernelModel, built: BuiltImage, inputs: Int32Array[], workDir: string,
-  timeoutSeconds: number): Promise<Pick<PairResult, 'status' | 'mismatches' | 'first' | 'elements' | 'tensors' | 'exitCode' | 'error'>> {
+  timeout: number | Timeout): Promise<Pick<PairResult, 'status' | 'mismatches' | 'first' | 'elements' | 'tensors' | 'exitCode' | 'error'>> {
   const bits = m.numeric.storage.bits;
-  const run = await runImage(built, encodeTensors(inputs, bits), workDir, { timeoutSeconds });
+  const t = typeof timeout === 'number' ? givenTimeout(timeout) : timeout;
+  const run = await runImage(built, encodeTensors(inputs, bits), workDir, { timeoutSeconds: t.seconds, timeoutWhy: t.why });
   const outElems = m.outC * m.outH * m.outW;
   const actual = decodeTensors(run.output, bits, outElems);
   const expected = inputs.map((t) => runGolden(m, t));
@@ -229,9 +232,11 @@ export async function verifyPair(m: KernelModel, target: Target, opts: VerifyOpt
   const work = fs.mkdtempSync(path.join(opts.workRoot ?? os.tmpdir(), `convgen-${m.name}-${target.name}-`));
   const seconds = () => (Date.now() - started) / 1000;
   try {
-    const { built } = await generateAndBuild(m, target, work, { variant, seed: opts.seed, extraFlags: opts.extraFlags, optimize: opts.optimize });
+    const { kernel, built } = await generateAndBuild(m, target, work, { variant, seed: opts.seed, extraFlags: opts.extraFlags, optimize: opts.optimize });
     if (target.run === 'build-only') return { ...base, status: 'pass', exitCode: 0, seconds: seconds() };
-    const checked = await checkImage(m, built, opts.inputs ?? testInputs(m, opts.seed), path.join(work, 'run'), opts.timeoutSeconds);
+    const inputs = opts.inputs ?? testInputs(m, opts.seed);
+    const timeout = opts.timeoutSeconds !== undefined ? givenTimeout(opts.timeoutSeconds) : scaledTimeout(m, target, variant, kernel.family, inputs.length);
+    const checked = await checkImage(m, built, inputs, path.join(work, 'run'), timeout);
     return { ...base, ...checked, seconds: seconds() };
   } catch (e) {
     if (!(e instanceof ConvgenError)) throw e;
