@@ -442,9 +442,12 @@ async function reportFailure(r: KernelOutcome, target: Target, opts: FuzzOptions
 /** The file format of test/regressions/: the minimal spec plus how it was found and how to reproduce it. */
 export interface RegressionFile {
   description: string;
-  found: { seed: number; index: number; command: string };
+  /** The fuzz run (seed, index) that found it, or how it was found otherwise. */
+  found: { seed?: number; index?: number; command: string };
   inputSeed: number;
   target: string;
+  /** Where test/regressions checks it besides the host and `target`: 'all' = every QEMU target. */
+  targets?: 'all' | string[];
   variant: string;
   /** The optimized variant's goal (absent: default). */
   optimize?: OptimizeGoal;
