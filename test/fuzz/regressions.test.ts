@@ -1,7 +1,7 @@
 /**
  * Every file in test/regressions/ (the format `convgen fuzz` writes for a failure) stays fixed: its spec compiles
- * under the strict flags with gcc and clang, and is bit-exact under poisoned memory on the host (ASan + UBSan), on
- * its target and on the targets it names (`"targets": "all"`: every QEMU target), in every variant and both goals,
+ * under the strict flags with gcc and clang (host and its target), and is bit-exact under poisoned memory on the host
+ * (ASan + UBSan), on its target and on the targets it names (`"targets": "all"`: every QEMU target), in every variant and both goals,
  * on the seeded inputs and the accumulator-bound inputs. One image per target holds every file's kernels.
  */
 import fs from 'node:fs';
@@ -49,16 +49,17 @@ describe('test/regressions', () => {
   const byTarget = [findTarget('host')!, ...qemuTargets].map((t) => ({ t, regs: regressions.filter(({ r }) => targetsOf(r).includes(t.name)) }))
     .filter(({ regs }) => regs.length > 0);
 
-  it(`strict flags (gcc, clang) and bit-exact under poisoned memory, every variant and goal, on ${byTarget.map(({ t }) => t.name).join(', ')}`, async () => {
+  it(`strict flags and bit-exact under poisoned memory, every variant and goal, on ${byTarget.map(({ t }) => t.name).join(', ')}`, async () => {
     const problems = await pool(byTarget, 2, async ({ t, regs }: { t: Target; regs: typeof regressions }) => {
       const out: string[] = [];
-      const sources = regs.flatMap(({ c }) => pairs.map(({ variant, optimize }) => {
+      // The strict compiles on the host and each file's own target (every variant is compiled for every target below).
+      const sources = regs.filter(({ r }) => t.run === 'host' || r.target === t.name).flatMap(({ c }) => pairs.map(({ variant, optimize }) => {
         const kname = kernelOf(c.index, variant, optimize);
         const kdir = path.join(work, t.name, kname);
         writeKernel(generate({ ...c.model, name: kname }, { variant, isa: t.features, optimize }), kdir);
         return path.join(kdir, `${kname}.c`);
       }));
-      for (const compiler of ['gcc', 'clang'] as const) {
+      for (const compiler of sources.length ? ['gcc', 'clang'] as const : []) {
         const s = await strictCompile(compiler, t, sources, path.join(work, t.name, `obj-${compiler}`));
         if (s.output) out.push(`${t.name} ${compiler}: ${s.output.split('\n')[0]}`);
       }
