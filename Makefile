@@ -1,8 +1,12 @@
 # The README's commands. Each runs the project's own set-up first, so they work on a fresh machine.
-.PHONY: setup demo test typecheck bench fuzz load
+.PHONY: setup setup-tests demo test typecheck bench fuzz load install uninstall
 
 setup:
 	@bash scripts/setup
+
+# The tests also open the HTML reports in Debian's headless chromium.
+setup-tests:
+	@bash scripts/setup --tests
 
 demo: setup
 	@./bin/convgen.mjs build examples/edge3x3.json --target arm920t -o out/edge3x3
@@ -10,8 +14,19 @@ demo: setup
 typecheck: setup
 	npx tsc --noEmit -p .
 
-test: setup typecheck
+test: setup-tests typecheck
 	npx vitest run
+
+# Puts `convgen` on PATH: a symlink $(PREFIX)/bin/convgen -> this checkout's bin/convgen.mjs, so the command runs this
+# checkout (a `git pull` updates it) with its own node_modules, firmware and QEMU plugin. A symlink needs neither npm's
+# global folder (root-owned with Debian's node, per Node version under nvm) nor the registry, and never goes stale
+# the way a packed tarball installed with `npm install -g` does. Default PREFIX: /usr/local for root, else ~/.local.
+PREFIX ?= $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/.local)
+install: setup
+	@bash scripts/install "$(PREFIX)"
+
+uninstall:
+	@bash scripts/install --remove "$(PREFIX)"
 
 # Measures the bench suite on every QEMU target (verified bit-exact) and regenerates the committed figures, with the
 # goals of issue 6. `--optimize speed` costs a measurement only where it generates code that differs from default.

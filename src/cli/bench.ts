@@ -17,9 +17,13 @@ import {
   type GoalResult, type GoalRow,
 } from '../measure/goals.ts';
 import { loadSpec, type KernelModel } from '../spec/index.ts';
-import { DEFAULT_TARGET, expandTargets, type Target } from '../targets/index.ts';
+import { DEFAULT_TARGET, type Target } from '../targets/index.ts';
+import { targetList } from './target-args.ts';
+import { refuseNetworks } from './network.ts';
 import { runTool, tools } from '../toolchain/index.ts';
 import { writeFileAtomic } from '../report/index.ts';
+import { Progress } from '../report/progress.ts';
+import { esc, htmlPage, htmlTable, type Column } from '../report/html.ts';
 
 export const BASELINE: VariantName = 'naive';
 export const optimizeGoals: OptimizeGoal[] = ['default', 'speed'];
@@ -53,6 +57,8 @@ export interface BenchOptions {
   seed: number;
   jobs: number;
   timeoutSeconds: number;
+  /** Called once the number of measurements is known, before the first starts. */
+  onStart?: (total: number) => void;
   onResult?: (r: Measurement, done: number, total: number) => void;
 }
 
@@ -103,6 +109,7 @@ export async function runBench(models: KernelModel[], o: BenchOptions): Promise<
   const copies = new Map(all.map((x) => [x, copyOf(x)] as const));
   const items = all.filter((x) => !copies.get(x));
   let done = 0;
+  o.onStart?.(items.length);
   const measuredRows = await pool(items, o.jobs, ({ m, t, v, g }) => measure(m, t, v, { seed: o.seed, timeoutSeconds: o.timeoutSeconds, optimize: g }),
     (r) => o.onResult?.(r, ++done, items.length));
   const measured: Measurement[] = all.map((x) => {
@@ -392,8 +399,26 @@ function xmlEscape(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
+/** What a chart plots per row: instructions/MAC by default (cycles/MAC once measured, in the HTML report). */
+export interface ChartMetric {
+  title: string;
+  /** Short name in the bars' tooltips: "instr/MAC". */
+  unit: string;
+  /** The legend's name for the figures: "instructions/MAC". */
+  legend: string;
+  value: (r: BenchRow) => number | null | undefined;
+  /** The bracketed ratio to the naive row of the same spec and target. */
+  ratio: (r: BenchRow, naive: BenchRow | undefined) => number | null;
+}
+
+export const instructionsPerMac: ChartMetric = {
+  title: 'Instructions per MAC (QEMU, exact counts; shorter is better)', unit: 'instr/MAC', legend: 'instructions/MAC',
+  value: (r) => r.instructionsPerMac,
+  ratio: (r) => r.ratioToNaive,
+};
+
 /** Small multiples: one panel per spec, a group of horizontal bars per target, one bar per variant. */
-export function renderSvg(report: BenchReport): string {
+export function renderSvg(report: BenchReport, metric: ChartMetric = instructionsPerMac): string {
   // The chart shows the default goal; the Markdown page compares the optimize goals.
   const results = report.results.filter(isDefault);
   const names = [...new Set(results.map((r) => r.name))];
@@ -408,24 +433,24 @@ export function renderSvg(report: BenchReport): string {
   const headH = 26;
   const panelH = headH + targets.length * (variants.length * barH + groupGap) + 22;
   const top = 62;
-  const width = cols * panelW + (cols + 1) * 10;
+  const width = Math.max(720, cols * panelW + (cols + 1) * 10); // room for the title over a single panel
   const rowsN = Math.ceil(names.length / cols);
   const height = top + rowsN * (panelH + 10) + 10;
   const s: string[] = [];
   s.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`);
   s.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
-  s.push(`<text x="10" y="22" font-size="16" font-weight="bold">Instructions per MAC (QEMU, exact counts; shorter is better)</text>`);
+  s.push(`<text x="10" y="22" font-size="16" font-weight="bold">${xmlEscape(metric.title)}</text>`);
   let lx = 10;
   for (const v of variants) {
     s.push(`<rect x="${lx}" y="34" width="12" height="12" fill="${colour(v)}"/><text x="${lx + 16}" y="44">${xmlEscape(v)}</text>`);
     lx += 24 + v.length * 7;
   }
-  s.push(`<text x="${lx + 10}" y="44" fill="#555">per-panel scale; figures are instructions/MAC, bracket = ratio to naive</text>`);
+  s.push(`<text x="${lx + 10}" y="44" fill="#555">per-panel scale; figures are ${xmlEscape(metric.legend)}, bracket = ratio to naive</text>`);
   names.forEach((name, i) => {
     const px = 10 + (i % cols) * (panelW + 10);
     const py = top + Math.floor(i / cols) * (panelH + 10);
     const rows = results.filter((r) => r.name === name);
-    const max = Math.max(1e-9, ...rows.filter((r) => r.status === 'ok').map((r) => r.instructionsPerMac ?? 0));
+    const max = Math.max(1e-9, ...rows.filter((r) => r.status === 'ok').map((r) => metric.value(r) ?? 0));
     const barMax = panelW - labelW - 80;
     s.push(`<g transform="translate(${px},${py})">`);
     s.push(`<rect width="${panelW}" height="${panelH}" fill="#fafafa" stroke="#dddddd"/>`);
@@ -448,16 +473,74 @@ export function renderSvg(report: BenchReport): string {
           s.push(`<text x="${labelW + 2}" y="${y + barH - 1}" fill="#999" font-style="italic" font-size="9">${xmlEscape(statusText(r))}</text>`);
           return;
         }
-        const w = Math.max(1, ((r.instructionsPerMac ?? 0) / max) * barMax);
-        s.push(`<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH - 1}" fill="${colour(v)}"><title>${xmlEscape(`${name} ${t} ${v}: ${fmtFix(r.instructionsPerMac)} instr/MAC`)}</title></rect>`);
-        const ratio = v !== BASELINE && r.ratioToNaive !== null ? ` (${r.ratioToNaive.toFixed(2)}x)` : '';
-        s.push(`<text x="${(labelW + w + 4).toFixed(1)}" y="${y + barH - 1}" font-size="9">${fmtFix(r.instructionsPerMac)}${ratio}</text>`);
+        const value = metric.value(r);
+        const w = Math.max(1, ((value ?? 0) / max) * barMax);
+        s.push(`<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH - 1}" fill="${colour(v)}"><title>${xmlEscape(`${name} ${t} ${v}: ${fmtFix(value)} ${metric.unit}`)}</title></rect>`);
+        const toNaive = v !== BASELINE ? metric.ratio(r, rows.find((x) => x.target === t && x.variant === BASELINE)) : null;
+        const ratio = toNaive !== null ? ` (${toNaive.toFixed(2)}x)` : '';
+        s.push(`<text x="${(labelW + w + 4).toFixed(1)}" y="${y + barH - 1}" font-size="9">${fmtFix(value)}${ratio}</text>`);
       });
     });
     s.push(`</g>`);
   });
   s.push('</svg>');
   return s.join('\n') + '\n';
+}
+
+/** Cycle estimates, once bench records them (`cycles`, `cyclesPerMac`): a column and a second chart appear then. */
+type MaybeCycles = { cyclesPerMac?: number | null };
+const cyclesPerMacOf = (r: BenchRow): number | null | undefined => (r as BenchRow & MaybeCycles).cyclesPerMac;
+
+export const cyclesPerMac: ChartMetric = {
+  title: 'Estimated cycles per MAC (shorter is better)', unit: 'cycles/MAC', legend: 'cycles/MAC', value: cyclesPerMacOf,
+  ratio: (r, naive) => {
+    const [a, b] = [cyclesPerMacOf(r), naive && cyclesPerMacOf(naive)];
+    return typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : null;
+  },
+};
+
+/**
+ * The HTML report: goals, the chart(s), one table per target with the terminal table's columns (so a column added
+ * there shows here too), and the failures with their first mismatch.
+ */
+export function benchHtml(report: BenchReport): string {
+  const rows = ownRows(report.results);
+  const targets = [...new Set(rows.map((r) => r.target))];
+  const bad = rows.filter((r) => r.status === 'fail' || r.status === 'error');
+  const withCycles = rows.some((r) => typeof cyclesPerMacOf(r) === 'number');
+  const targetCol = columns.indexOf('target');
+  const cols: Column<BenchRow>[] = columns.flatMap((head, i) => (i === targetCol ? [] : [{ head, cell: (r: BenchRow) => rowCells(r)[i], numeric: i > 2 }]));
+  if (withCycles && !columns.includes('cycles/MAC'))
+    cols.splice(cols.findIndex((c) => c.head === 'instr/MAC') + 1, 0, { head: 'cycles/MAC', cell: (r) => fmtFix(cyclesPerMacOf(r)), numeric: true });
+  cols.push({ head: 'status', cell: (r) => statusText(r) || 'ok' });
+  const rowClass = (r: BenchRow) => (r.status === 'fail' ? 'fail' : r.status === 'error' ? 'error' : '');
+  const body = [
+    `<p class="verdict ${bad.length ? 'bad' : 'ok'}">${bad.length ? `${bad.length} measurement(s) failed or errored` : `every measured kernel is bit-exact (${rows.filter((r) => r.status === 'ok').length} measurements)`}</p>`,
+    `<p>convgen ${esc(report.convgen)}, ${esc(report.tools.gcc)}, ${esc(report.tools.qemu)}; seed ${report.seed}; variants ${esc(report.variants.join(', '))}` +
+      `; optimize ${esc(report.optimize.join(', '))}; specs: ${report.specs.map((x) => `<code>${esc(x)}</code>`).join(', ')}.</p>`,
+    '<h2>Goals</h2>',
+    htmlTable<GoalResult>([
+      { head: 'goal', cell: (g) => g.title },
+      { head: 'met', cell: (g) => String(g.met), numeric: true },
+      { head: 'NOT met', cell: (g) => String(g.notMet), numeric: true },
+      { head: 'not measured', cell: (g) => String(g.notMeasured), numeric: true },
+    ], report.goals, { id: 'goals', rowClass: (g) => (g.notMet ? 'fail' : '') }),
+    '<h2>Chart</h2>',
+    `<div class="chart" id="chart">${renderSvg(report)}</div>`,
+    ...(withCycles ? [`<div class="chart" id="chart-cycles">${renderSvg(report, cyclesPerMac)}</div>`] : []),
+    '<h2>Per target</h2>',
+    ...targets.flatMap((t) => [`<h3>${esc(t)}</h3>`, htmlTable(cols, rows.filter((r) => r.target === t), { id: `target-${t}`, rowClass })]),
+    '<h2>Failures</h2>',
+    bad.length === 0 ? '<p id="failures">None.</p>' : htmlTable<BenchRow>([
+      { head: 'spec', cell: (r) => r.name },
+      { head: 'target', cell: (r) => r.target },
+      { head: 'variant', cell: variantLabel },
+      { head: 'status', cell: (r) => r.status.toUpperCase() },
+      { head: 'first mismatch (or error)', cell: (r) => r.error ?? r.note ?? '' },
+    ], bad, { id: 'failures', rowClass }),
+    ...(report.skipped.length ? ['<h2>Skipped</h2>', `<ul>${report.skipped.map((x) => `<li>${esc(x.target)}: ${esc(x.reason)}</li>`).join('')}</ul>`] : []),
+  ];
+  return htmlPage('convgen bench report', body);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -514,23 +597,35 @@ export function registerBench(program: Command): void {
     .option('--json <file>', 'write the results as JSON')
     .option('--markdown <file>', 'write the results as a Markdown page')
     .option('--svg <file>', 'write an SVG bar chart of instructions/MAC')
+    .option('--html <file>', 'write a self-contained HTML report (per-target tables, the chart, failures)')
     .action(async (specs: string[], o: {
-      target: string; variant: VariantName[]; optimize: OptimizeGoal[]; seed: number; jobs: number; timeout: number; json?: string; markdown?: string; svg?: string;
+      target: string; variant: VariantName[]; optimize: OptimizeGoal[]; seed: number; jobs: number; timeout: number; json?: string; markdown?: string;
+      svg?: string; html?: string;
     }) => {
-      const { found, unknown } = expandTargets(o.target);
-      if (unknown.length) throw new InputError('--target', `unknown target '${unknown[0]}'; run \`convgen targets\` for the list`);
-      if (!found.length) throw new InputError('--target', 'no target given');
-      for (const f of [o.json, o.markdown, o.svg]) if (f) checkOutputFile(f);
+      refuseNetworks(specs);
+      const found = targetList(o.target);
+      for (const f of [o.json, o.markdown, o.svg, o.html]) if (f) checkOutputFile(f);
       const models = await Promise.all(specs.map((s) => loadSpec(s)));
-      const report = await runBench(models, {
-        targets: found, variants: o.variant, optimize: o.optimize, seed: o.seed, jobs: o.jobs, timeoutSeconds: o.timeout,
-        onResult: (r, done, total) => {
-          const what = r.status === 'ok' ? `${fmtFix(r.instructionsPerMac)} instr/MAC` : r.status === 'does-not-fit' ? 'does not fit' : `${r.status}${r.error ? `: ${r.error}` : ''}`;
-          process.stderr.write(`[${done}/${total}] ${r.name} on ${r.target} (${variantLabel(r)}): ${what}\n`);
-        },
-      });
+      // Progress on stderr (a live line on a terminal); failures are logged as they happen; stdout gets the table.
+      let progress: Progress | undefined;
+      let report: BenchReport;
+      try {
+        report = await runBench(models, {
+          targets: found, variants: o.variant, optimize: o.optimize, seed: o.seed, jobs: o.jobs, timeoutSeconds: o.timeout,
+          onStart: (total) => (progress = new Progress({ label: 'bench', total, unit: 'measurements' })),
+          onResult: (r) => {
+            const what = r.status === 'ok' ? `${fmtFix(r.instructionsPerMac)} instr/MAC` : r.status === 'does-not-fit' ? 'does not fit' : `${r.status}${r.error ? `: ${r.error}` : ''}`;
+            const line = `${r.name} on ${r.target} (${variantLabel(r)}): ${what}`;
+            if (r.status === 'fail' || r.status === 'error') progress?.log(`${r.status.toUpperCase()} ${line}`, (l) => void process.stderr.write(`${l}\n`));
+            progress?.tick(line);
+          },
+        });
+      } finally {
+        progress?.stop();
+      }
       process.stdout.write(renderTable(report));
       if (o.json) writeFileAtomic(o.json, benchJson(report));
+      if (o.html) writeFileAtomic(o.html, benchHtml(report));
       if (o.svg) writeFileAtomic(o.svg, renderSvg(report));
       if (o.markdown) {
         const svgLink = o.svg ? path.relative(path.dirname(path.resolve(o.markdown)), path.resolve(o.svg)).split(path.sep).join('/') : undefined;

@@ -14,7 +14,7 @@ import { buildImage, MemoryShortage, type BuiltImage } from '../toolchain/index.
 import type { KernelModel } from '../spec/index.ts';
 import { macCount } from '../spec/index.ts';
 import { runGolden } from '../golden/index.ts';
-import { checkImage, checkKernelMemory, describeMismatch, testInputs } from '../verify/index.ts';
+import { checkImage, checkKernelMemory, describeMismatch, describeTestInputs, testInputs } from '../verify/index.ts';
 import { writeFileAtomic } from '../report/index.ts';
 import { makeDir, removeEmptyDirs } from './fsutil.ts';
 import { givenTimeout, scaledTimeout } from '../qemu/timeout.ts';
@@ -131,7 +131,7 @@ export async function buildStep(m: KernelModel, target: Target, outDir: string, 
     for (const l of lines) console.log(l);
     if (expectedLine) console.log(`uart       the board prints: ${expectedLine}`);
     console.log(check
-      ? `verdict    BIT-EXACT${twin === target ? '' : ` on ${twin!.name} (the same C, then built for ${target.name})`}: ${check.elements} outputs over ${check.tensors} inputs (seed ${o.seed}: random, all-max, all-min, alternating) match the golden model`
+      ? `verdict    BIT-EXACT${twin === target ? '' : ` on ${twin!.name} (the same C, then built for ${target.name})`}: ${check.elements} outputs over ${check.tensors} inputs (seed ${o.seed}: ${describeTestInputs()}) match the golden model`
       : `verdict    NOT VERIFIED (--no-verify): compiled and linked, never run; ${m.name}.h and report.json say so`);
     console.log(`wrote      ${outDir}/: ${report.files.join(', ')}`);
     return ExitCode.ok;

@@ -1,7 +1,7 @@
 /** `convgen doctor`: which tools are there, their versions, and the command that installs what is missing. */
 import fs from 'node:fs';
 import { execa } from 'execa';
-import { tools, type Tool } from '../toolchain/index.ts';
+import { aptInstall, tools, type Tool } from '../toolchain/index.ts';
 
 async function version(tool: Tool): Promise<string | undefined> {
   try {
@@ -23,17 +23,18 @@ async function newlibPresent(): Promise<boolean> {
 }
 
 export async function doctor(): Promise<number> {
-  const checks: { name: string; ok: boolean; detail: string; install: string }[] = [];
+  const checks: { name: string; ok: boolean; detail: string; packages: readonly string[] }[] = [];
   for (const tool of [tools.hostGcc, tools.armGcc, tools.qemu]) {
     const v = await version(tool);
-    checks.push({ name: tool.command, ok: v !== undefined, detail: v ?? 'not found on PATH', install: tool.install });
+    checks.push({ name: tool.command, ok: v !== undefined, detail: v ?? 'not found on PATH', packages: tool.packages ?? [] });
   }
   const newlib = await newlibPresent();
-  checks.push({ name: 'newlib', ok: newlib, detail: newlib ? 'libc.a found' : 'not found', install: 'apt-get install -y libnewlib-arm-none-eabi' });
+  checks.push({ name: 'newlib', ok: newlib, detail: newlib ? 'libc.a found' : 'not found', packages: ['libnewlib-arm-none-eabi'] });
   for (const c of checks) console.log(`${c.ok ? 'ok     ' : 'MISSING'} ${c.name.padEnd(18)} ${c.detail}`);
   const missing = checks.filter((c) => !c.ok);
   if (missing.length) {
-    console.log(`install with: apt-get update && ${[...new Set(missing.map((c) => c.install))].join(' && ')}`);
+    // One apt-get line: the cross compiler and newlib share a package, which is named once.
+    console.log(`install with: apt-get update && ${aptInstall(missing.flatMap((c) => c.packages))}`);
     return 3;
   }
   return 0;

@@ -1,7 +1,8 @@
 /** File-system helpers of the CLI whose failures are one-line InputErrors. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../errors.ts';
+import { randomBytes } from 'node:crypto';
+import { EnvironmentError, InputError } from '../errors.ts';
 
 /** mkdir -p that fails with one line (Node's recursive mkdir spins forever under /proc, where mkdir says ENOENT). */
 /** Returns the folders it created, outermost first (so a failed command can remove them again). */
@@ -31,4 +32,33 @@ export function removeEmptyDirs(created: string[]): void {
       return;
     }
   }
+}
+
+export interface OutFile {
+  name: string;
+  bytes: Uint8Array | string;
+}
+
+/** Write every file into `dir` (created if needed): temporary names first, then renamed; on failure nothing stays. */
+export function writeFilesAtomic(files: OutFile[], dir: string): string[] {
+  const created = makeDir(dir);
+  const temps: [string, string][] = [];
+  try {
+    for (const f of files) {
+      const dest = path.join(dir, f.name);
+      if (fs.existsSync(dest) && fs.statSync(dest).isDirectory()) throw new InputError(dest, 'is a folder, not a file');
+      const tmp = path.join(dir, `.${f.name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+      fs.writeFileSync(tmp, f.bytes, { flag: 'wx' });
+      temps.push([tmp, dest]);
+    }
+    for (const [tmp, dest] of temps) fs.renameSync(tmp, dest);
+  } catch (e) {
+    for (const [tmp] of temps) fs.rmSync(tmp, { force: true });
+    removeEmptyDirs(created);
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new InputError(dir, `cannot write here: ${code}`);
+    throw new EnvironmentError(`${dir}: cannot write: ${(e as Error).message}`);
+  }
+  return files.map((f) => path.join(dir, f.name));
 }

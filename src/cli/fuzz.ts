@@ -7,7 +7,8 @@ import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ExitCode, InputError } from '../errors.ts';
 import { variantNames, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
-import { expandTargets, type Target } from '../targets/index.ts';
+import { targetList } from './target-args.ts';
+import { Progress } from '../report/progress.ts';
 import { fuzz, variantGoals, type FuzzReport } from '../fuzz/index.ts';
 
 function count(name: string, min: number) {
@@ -15,13 +16,6 @@ function count(name: string, min: number) {
     if (!/^\d+$/.test(v) || Number(v) < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
     return Number(v);
   };
-}
-
-function fuzzTargets(list: string): Target[] {
-  const { found, unknown } = expandTargets(list.split(',').map((s) => (s.trim() === 'all' ? 'all,host' : s)).join(','));
-  if (unknown.length) throw new InputError('--targets', `unknown target '${unknown[0]}'; run \`convgen targets\` for the list`);
-  if (!found.length) throw new InputError('--targets', 'no target given');
-  return found;
 }
 
 function variantList(list: string): VariantName[] {
@@ -72,32 +66,38 @@ export function registerFuzz(program: Command): void {
       cases: number; specs?: number; seed: number; targets: string; variants?: string; optimize: string; batch?: number; jobs: number;
       out: string; sanitize: boolean; shrink: boolean; timeout?: number;
     }) => {
-      const targets = fuzzTargets(o.targets);
+      const targets = targetList(o.targets, '--targets', { allIncludesHost: true });
       const variants = o.variants ? variantList(o.variants) : variantNames;
       const goals = goalList(o.optimize);
       const pairs = variantGoals(variants, goals);
       const specs = o.specs ?? Math.ceil(o.cases / pairs.length);
-      const tty = process.stdout.isTTY;
-      const shown = new Map<string, number>();
+      // One progress per target (they run one after the other), on stderr; failures go to stdout as found.
+      let progress: Progress | undefined;
       console.log(`fuzz: seed ${o.seed}, ${specs} specs (stratified) × ${pairs.length} (variant, goal) (${pairs.map((p) => p.variant === 'optimized' ? `${p.variant} ${p.optimize}` : p.variant).join(', ')}) = ` +
         `${specs * pairs.length} cases on ${targets.map((t) => t.name).join(', ')}; memory poisoned before every call${o.sanitize && targets.some((t) => t.run === 'host') ? '; host under ASan + UBSan' : ''}`);
-      const started = Date.now();
-      const report = await fuzz({
-        cases: specs, seed: o.seed, targets, variants, goals, batch: o.batch, jobs: o.jobs, sanitize: o.sanitize, shrink: o.shrink,
-        failuresDir: path.resolve(o.out), timeoutSeconds: o.timeout,
-        onProgress: (p) => {
-          // Every image on a terminal; every tenth of the run in a log.
-          const tenth = Math.floor((p.kernelsDone * 10) / Math.max(1, p.kernelsTotal));
-          if (!tty && (shown.get(p.target) ?? -1) >= tenth) return;
-          shown.set(p.target, tenth);
-          console.log(`  ${p.target}: ${p.kernelsDone}/${p.kernelsTotal} cases, ${p.failures} failures, ${minutes((Date.now() - started) / 1000)}`);
-        },
-        onFailure: (f) => {
-          console.log(`FAIL  ${f.target} (${f.variant}${f.optimize === 'default' ? '' : `, ${f.optimize}`}) case ${f.index}: ${f.message}`);
-          console.log(`      minimal spec: ${JSON.stringify(f.shrunk)}`);
-          if (f.file) console.log(`      wrote ${f.file} (drop it into test/regressions/)`);
-        },
-      });
+      const say = (line: string) => (progress ? progress.log(line) : console.log(line));
+      let report: FuzzReport;
+      try {
+        report = await fuzz({
+          cases: specs, seed: o.seed, targets, variants, goals, batch: o.batch, jobs: o.jobs, sanitize: o.sanitize, shrink: o.shrink,
+          failuresDir: path.resolve(o.out), timeoutSeconds: o.timeout,
+          onTarget: (target, total) => {
+            progress?.stop();
+            progress = new Progress({ label: `fuzz ${target}`, total, unit: 'cases' });
+          },
+          onProgress: (p) => {
+            // An image holds many cases: the progress moves by the image's count.
+            progress?.tick(`${p.failures} failures`, p.kernelsDone - progress.count);
+          },
+          onFailure: (f) => {
+            say(`FAIL  ${f.target} (${f.variant}${f.optimize === 'default' ? '' : `, ${f.optimize}`}) case ${f.index}: ${f.message}`);
+            say(`      minimal spec: ${JSON.stringify(f.shrunk)}`);
+            if (f.file) say(`      wrote ${f.file} (drop it into test/regressions/)`);
+          },
+        });
+      } finally {
+        progress?.stop();
+      }
       for (const line of summarize(report)) console.log(line);
       console.log(`fuzz: ${report.failures.length} failures in ${minutes(report.seconds)}`);
       process.exitCode = report.failures.length ? ExitCode.mismatch : ExitCode.ok;

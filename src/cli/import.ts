@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { InputError } from '../errors.ts';
 import { importOnnx, readModelFile, writeImport, type FloatTypeName } from '../onnx/index.ts';
+import { importTfliteCommand, isTfliteFile } from './network.ts';
 
 function numbers(name: string, count: number, integer: boolean) {
   return (v: string): number[] => {
@@ -24,8 +25,8 @@ function floatType(v: string): FloatTypeName {
 export function registerImport(program: Command): void {
   program
     .command('import')
-    .description('write a kernel spec and .npy weights for each Conv node of an ONNX model')
-    .argument('<model>', 'ONNX model (.onnx)')
+    .description('a .tflite model: write its network spec and .npy constants; an ONNX model: a kernel spec and .npy weights per Conv node')
+    .argument('<model>', 'TensorFlow Lite model (.tflite) or ONNX model (.onnx)')
     .requiredOption('-o, --out <dir>', 'output folder for the specs and .npy files')
     .option('--node <name>', 'import only this Conv node')
     .option('--input-shape <c,h,w>', "the model input's channels, height and width (with --node: that Conv's input)", numbers('--input-shape', 3, true))
@@ -33,6 +34,11 @@ export function registerImport(program: Command): void {
     .option('--type <t>', 'storage type of float Convs: q7, q15, q31', floatType, 'q15')
     .action((model: string, o: { out: string; node?: string; inputShape?: number[]; inputRange?: number[]; type: FloatTypeName }) => {
       if (fs.existsSync(o.out) && !fs.statSync(o.out).isDirectory()) throw new InputError(o.out, 'the output folder exists and is not a folder');
+      if (isTfliteFile(model)) {
+        const onnxOnly = (['node', 'inputShape', 'inputRange'] as const).find((k) => o[k] !== undefined);
+        if (onnxOnly) throw new InputError(`--${onnxOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, 'is for ONNX models; a .tflite model is imported whole');
+        return importTfliteCommand(model, o.out);
+      }
       if (o.inputRange && !(o.inputRange[0] < o.inputRange[1])) throw new InputError('--input-range', `lo (${o.inputRange[0]}) must be below hi (${o.inputRange[1]})`);
       const result = importOnnx(readModelFile(model), model, {
         node: o.node,

@@ -6,17 +6,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { ConvgenError, ExitCode, InputError, INTERRUPTED_EXIT, InterruptedError, interrupt, interrupted, resetInterrupt } from '../errors.ts';
+import { ConvgenError, EnvironmentError, ExitCode, InputError, INTERRUPTED_EXIT, InterruptedError, interrupt, interrupted, resetInterrupt } from '../errors.ts';
 import { DEFAULT_VARIANT, generate, writeKernel, variantNames, VERSION, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { runGolden } from '../golden/index.ts';
 import { describeNumeric, loadSpec, macCount, type KernelModel } from '../spec/index.ts';
-import { DEFAULT_TARGET, expandTargets, findTarget, targets, targetsMakefile, type Target } from '../targets/index.ts';
-import { readInputTensor, writeOutputTensor, inputShape, outputShape } from '../tensors/index.ts';
+import { DEFAULT_TARGET, targets, targetsMakefile } from '../targets/index.ts';
+import { oneTarget, targetList } from './target-args.ts';
+import { readInputTensors, writeOutputTensors, inputShape, outputShape, type InputTensors } from '../tensors/index.ts';
 import { buildImage } from '../toolchain/index.ts';
 import { runImage } from '../qemu/index.ts';
 import { givenTimeout, scaledTimeout } from '../qemu/timeout.ts';
 import { checkKernelMemory, decodeTensors, encodeTensors, verifyPair, type PairResult } from '../verify/index.ts';
 import { jsonReport, junitReport, resultLine, summaryLine, writeFileAtomic } from '../report/index.ts';
+import { Progress } from '../report/progress.ts';
+import { testHtml } from '../report/html.ts';
 import { doctor } from './doctor.ts';
 import { registerBench } from './bench.ts';
 import { registerFuzz } from './fuzz.ts';
@@ -25,6 +28,7 @@ import { registerQuantize } from './quantize.ts';
 import { makeDir } from './fsutil.ts';
 import { buildStep, naming } from './build.ts';
 import { pool } from '../pool.ts';
+import { isNetworkFile, networkGolden, refuseNetworks } from './network.ts';
 
 function intArg(name: string, min: number) {
   return (v: string): number => {
@@ -47,19 +51,6 @@ function optimizeArg(v: string): OptimizeGoal {
   return v as OptimizeGoal;
 }
 
-function oneTarget(name: string): Target {
-  const t = findTarget(name);
-  if (!t) throw new InputError('--target', `unknown target '${name}'; run \`convgen targets\` for the list`);
-  return t;
-}
-
-function targetList(list: string): Target[] {
-  const { found, unknown } = expandTargets(list);
-  if (unknown.length) throw new InputError('--target', `unknown target '${unknown[0]}'; run \`convgen targets\` for the list`);
-  if (!found.length) throw new InputError('--target', 'no target given');
-  return found;
-}
-
 function shard(spec: string): [number, number] {
   const m = /^(\d+)\/(\d+)$/.exec(spec);
   if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2]))
@@ -76,6 +67,20 @@ function checkOutputFile(file: string): void {
   const dir = path.dirname(path.resolve(file));
   if (!fs.existsSync(dir)) throw new InputError(file, `the folder ${dir} does not exist`);
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new InputError(file, 'is a folder, not a file');
+}
+
+const STRICT_HELP = 'make the warnings about the input (uint8 data read as raw values, saturated floats) errors (exit 2)';
+
+/** The input tensors, with a warning line per likely mistake on stderr, or, with --strict, an error (exit 2). */
+function readInputs(m: KernelModel, file: string, strict?: boolean): InputTensors {
+  const input = readInputTensors(m, file);
+  if (strict && input.warnings.length) throw new InputError(file, `--strict: ${input.warnings[0]}`);
+  for (const w of input.warnings) console.error(`convgen: warning: ${file}: ${w}`);
+  return input;
+}
+
+function outputDims(m: KernelModel, input: InputTensors): number[] {
+  return input.batched ? [input.tensors.length, ...outputShape(m)] : outputShape(m);
 }
 
 export function describeModel(m: KernelModel): string[] {
@@ -121,6 +126,7 @@ export function buildProgram(): Command {
     .option('--variant <v>', `kernel variant (${variantNames.join(', ')})`, variantArg, DEFAULT_VARIANT)
     .option('--optimize <goal>', OPTIMIZE_HELP, optimizeArg, 'default')
     .action(async (spec: string, o: { out: string; variant: VariantName; optimize: OptimizeGoal }) => {
+      refuseNetworks([spec]);
       checkOutputDir(o.out);
       const m = await loadSpec(spec);
       const k = generate(m, { variant: o.variant, optimize: o.optimize });
@@ -130,16 +136,23 @@ export function buildProgram(): Command {
 
   program
     .command('golden')
-    .description('run the golden model on an input tensor')
-    .argument('<spec>')
-    .requiredOption('--input <npy>', 'input tensor (.npy)')
-    .requiredOption('--output <npy>', 'where to write the output tensor (.npy)')
-    .action(async (spec: string, o: { input: string; output: string }) => {
+    .description('run the golden model on an input tensor or a batch of them (a kernel spec, a network spec or a .tflite model)')
+    .argument('<spec>', 'kernel spec, network spec (.json) or .tflite model')
+    .requiredOption('--input <npy>', 'input tensor (.npy): (C, H, W) / (H, W, C) by the layout, or a batch (N, ...); a network\'s int8 input or a batch of them')
+    .requiredOption('--output <npy>', 'where to write the output tensor (.npy), (N, ...) for a batch')
+    .option('--strict', STRICT_HELP)
+    .option('--intermediates <dir>', 'networks: also write every tensor into this folder (t<index>_<name>.npy)')
+    .action(async (spec: string, o: { input: string; output: string; strict?: boolean; intermediates?: string }) => {
       checkOutputFile(o.output);
+      if (isNetworkFile(spec)) {
+        if (o.intermediates) checkOutputDir(o.intermediates);
+        return networkGolden(spec, o);
+      }
+      if (o.intermediates) throw new InputError('--intermediates', 'is for networks (a .tflite model or a network spec), not a kernel spec');
       const m = await loadSpec(spec);
-      const out = runGolden(m, readInputTensor(m, o.input));
-      writeOutputTensor(m, o.output, out);
-      console.log(`wrote ${o.output} (${outputShape(m).join('x')} ${m.numeric.storage.npyDtype})`);
+      const input = readInputs(m, o.input, o.strict);
+      writeOutputTensors(m, o.output, input.tensors.map((t) => runGolden(m, t)), input.batched);
+      console.log(`wrote ${o.output} (${outputDims(m, input).join('x')} ${m.numeric.storage.npyDtype})`);
     });
 
   program
@@ -147,16 +160,18 @@ export function buildProgram(): Command {
     .description('build the kernel for a target, run it (natively or under QEMU) and write what the device computed')
     .argument('<spec>')
     .option('--target <t>', 'target (see `convgen targets`)', DEFAULT_TARGET)
-    .requiredOption('--input <npy>', 'input tensor (.npy)')
-    .requiredOption('--output <npy>', 'where to write the output tensor (.npy)')
+    .requiredOption('--input <npy>', 'input tensor (.npy): (C, H, W) / (H, W, C) by the layout, or a batch (N, ...) run in one image')
+    .requiredOption('--output <npy>', 'where to write the output tensor (.npy), (N, ...) for a batch')
     .option('--variant <v>', 'kernel variant', variantArg, DEFAULT_VARIANT)
-    .option('--timeout <s>', TIMEOUT_HELP, intArg('--timeout', 1))
-    .action(async (spec: string, o: { target: string; input: string; output: string; variant: VariantName; timeout?: number }) => {
+    .option('--strict', STRICT_HELP)
+    .option('--timeout <s>', `${TIMEOUT_HELP}; for the whole batch`, intArg('--timeout', 1))
+    .action(async (spec: string, o: { target: string; input: string; output: string; variant: VariantName; strict?: boolean; timeout?: number }) => {
+      refuseNetworks([spec]);
       const target = oneTarget(o.target);
       if (target.run === 'build-only') throw new InputError('--target', `${target.name} has no emulator; use \`convgen build\``);
       checkOutputFile(o.output);
       const m = await loadSpec(spec);
-      const input = readInputTensor(m, o.input);
+      const input = readInputs(m, o.input, o.strict);
       const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-run-'));
       try {
         const kdir = path.join(work, 'kernel');
@@ -164,11 +179,14 @@ export function buildProgram(): Command {
         checkKernelMemory(m, kernel, target);
         writeKernel(kernel, kdir);
         const built = await naming(m, buildImage(target, kdir, path.join(work, 'build')));
-        const t = o.timeout !== undefined ? givenTimeout(o.timeout) : scaledTimeout(m, target, o.variant, kernel.family, 1);
-        const run = await naming(m, runImage(built, encodeTensors([input], m.numeric.storage.bits), path.join(work, 'run'), { timeoutSeconds: t.seconds, timeoutWhy: t.why }));
-        const [out] = decodeTensors(run.output, m.numeric.storage.bits, m.outC * m.outH * m.outW);
-        writeOutputTensor(m, o.output, out);
-        console.log(`wrote ${o.output}: computed on ${target.name}`);
+        // Every tensor of a batch goes into one input.bin: the harness runs the kernel on each in turn.
+        const t = o.timeout !== undefined ? givenTimeout(o.timeout) : scaledTimeout(m, target, o.variant, kernel.family, input.tensors.length);
+        const run = await naming(m, runImage(built, encodeTensors(input.tensors, m.numeric.storage.bits), path.join(work, 'run'), { timeoutSeconds: t.seconds, timeoutWhy: t.why }));
+        const outs = decodeTensors(run.output, m.numeric.storage.bits, m.outC * m.outH * m.outW);
+        if (outs.length !== input.tensors.length)
+          throw new EnvironmentError(`${m.source}: ${target.name}: the device wrote ${outs.length} output tensors for ${input.tensors.length} inputs`);
+        writeOutputTensors(m, o.output, outs, input.batched);
+        console.log(`wrote ${o.output} (${outputDims(m, input).join('x')} ${m.numeric.storage.npyDtype}): computed on ${target.name}`);
       } finally {
         fs.rmSync(work, { recursive: true, force: true });
       }
@@ -186,34 +204,41 @@ export function buildProgram(): Command {
     .option('--shard <k/n>', 'run only the K-th of N deterministic parts of the matrix', shard)
     .option('--json <file>', 'write a JSON report')
     .option('--junit <file>', 'write a JUnit XML report')
+    .option('--html <file>', 'write a self-contained HTML report (per-target table, chart, failing pairs)')
     .option('--timeout <s>', TIMEOUT_HELP, intArg('--timeout', 1))
     .option('--sanitize', 'host builds: compile with -fsanitize=address,undefined')
     .action(async (specs: string[], o: {
       target: string; variant: VariantName; optimize: OptimizeGoal; seed: number; jobs: number; shard?: [number, number]; json?: string;
-      junit?: string; timeout?: number; sanitize?: boolean;
+      junit?: string; html?: string; timeout?: number; sanitize?: boolean;
     }) => {
+      refuseNetworks(specs);
       const ts = targetList(o.target);
-      for (const f of [o.json, o.junit]) if (f) checkOutputFile(f);
+      for (const f of [o.json, o.junit, o.html]) if (f) checkOutputFile(f);
       const models = await Promise.all(specs.map((s) => loadSpec(s)));
       let pairs = models.flatMap((m) => ts.map((t) => ({ m, t })));
       if (o.shard) {
         const [k, n] = o.shard;
         pairs = pairs.filter((_, i) => i % n === k - 1);
       }
-      const total = pairs.length;
-      let finished = 0;
-      const tty = process.stdout.isTTY;
-      const results = await pool(pairs, o.jobs, ({ m, t }) =>
-        verifyPair(m, t, {
-          seed: o.seed, timeoutSeconds: o.timeout, variant: o.variant, optimize: o.optimize,
-          extraFlags: o.sanitize && t.run === 'host' ? ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-g'] : undefined,
-        }),
-      (r: PairResult) => {
-        finished++;
-        console.log(`${tty ? `[${finished}/${total}] ` : ''}${resultLine(r)}`);
-      });
+      // One result line per pair on stdout; the progress line (done/total, estimate) on stderr.
+      const progress = new Progress({ label: 'test', total: pairs.length, unit: 'pairs' });
+      let results: PairResult[];
+      try {
+        results = await pool(pairs, o.jobs, ({ m, t }) =>
+          verifyPair(m, t, {
+            seed: o.seed, timeoutSeconds: o.timeout, variant: o.variant, optimize: o.optimize,
+            extraFlags: o.sanitize && t.run === 'host' ? ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-g'] : undefined,
+          }),
+        (r: PairResult) => {
+          progress.tick(`${r.name} on ${r.target}`);
+          progress.log(resultLine(r));
+        });
+      } finally {
+        progress.stop();
+      }
       if (o.json) writeFileAtomic(o.json, jsonReport(results));
       if (o.junit) writeFileAtomic(o.junit, junitReport(results));
+      if (o.html) writeFileAtomic(o.html, testHtml(results, { seed: o.seed }));
       console.log(summaryLine(results));
       process.exitCode = worstExit(results);
     });
@@ -230,6 +255,7 @@ export function buildProgram(): Command {
     .option('--no-verify', 'skip the QEMU run')
     .option('--timeout <s>', TIMEOUT_HELP, intArg('--timeout', 1))
     .action(async (spec: string, o: { target: string; out: string; variant: VariantName; optimize: OptimizeGoal; seed: number; verify: boolean; timeout?: number }) => {
+      refuseNetworks([spec]);
       const target = oneTarget(o.target);
       checkOutputDir(o.out);
       const m = await loadSpec(spec);

@@ -127,6 +127,8 @@ export interface FuzzOptions {
   /** Seconds before a hung image is killed (default: scaled to each image's layers). */
   timeoutSeconds?: number;
   spec?: SpecOptions;
+  /** A target's run starts, with its number of (spec, variant) cases. */
+  onTarget?: (target: string, kernelsTotal: number) => void;
   onProgress?: (p: FuzzProgress) => void;
   onFailure?: (f: FuzzFailure) => void;
   /** For testing the fuzzer itself: rewrite a kernel's C before it is compiled. */
@@ -393,6 +395,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
     };
     let done = 0;
     let shrinks = 0;
+    opts.onTarget?.(target.name, kernels.length);
     await pool(batches, jobs, async (batch) => {
       const outcomes = await runBatch(target, batch, bo);
       summary.images++;

@@ -8,11 +8,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { EnvironmentError, InputError } from '../errors.ts';
+import { InputError } from '../errors.ts';
 import { encodeNpy } from '../npy/index.ts';
 import { buildInt8Numeric } from '../spec/int8.ts';
-import { makeDir, removeEmptyDirs } from '../cli/fsutil.ts';
+import { writeFilesAtomic } from '../cli/fsutil.ts';
 import { Graph, conv2dAttrs, conv2dGeometry, inferShapes, isDefaultDomain, type Shape } from './graph.ts';
 import { decodeModel, defaultOpset, isFloatType, typeName, type NodeProto } from './proto.ts';
 import { clipBounds, mapQdqConv, mapQLinearConv } from './quant.ts';
@@ -288,25 +287,6 @@ function finish(name: string, n: NodeProto, kind: 'float' | 'int8', spec: Record
  * temporary files and any folder it created, so nothing is left behind. Returns the spec paths.
  */
 export function writeImport(result: ImportResult, dir: string): string[] {
-  const files = result.layers.flatMap((l) => l.files);
-  const created = makeDir(dir);
-  const temps: [string, string][] = [];
-  try {
-    for (const f of files) {
-      const dest = path.join(dir, f.name);
-      if (fs.existsSync(dest) && fs.statSync(dest).isDirectory()) throw new InputError(dest, 'is a folder, not a file');
-      const tmp = path.join(dir, `.${f.name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-      fs.writeFileSync(tmp, f.bytes, { flag: 'wx' });
-      temps.push([tmp, dest]);
-    }
-    for (const [tmp, dest] of temps) fs.renameSync(tmp, dest);
-  } catch (e) {
-    for (const [tmp] of temps) fs.rmSync(tmp, { force: true });
-    removeEmptyDirs(created);
-    if (e instanceof InputError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new InputError(dir, `cannot write here: ${code}`);
-    throw new EnvironmentError(`${dir}: cannot write: ${(e as Error).message}`);
-  }
+  writeFilesAtomic(result.layers.flatMap((l) => l.files), dir);
   return result.layers.map((l) => path.join(dir, l.files[0].name));
 }

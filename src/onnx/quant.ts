@@ -77,8 +77,10 @@ function activationParams(g: Graph, scaleName: string | undefined, zpName: strin
   const z = zp?.values[0] ?? 0;
   if (type === DataType.INT8) return { scale, zeroPoint: z };
   if (type === DataType.UINT8) {
+    // The kernel is int8 on both sides: the caller converts uint8 data in, and int8 results out.
     notes.push(`${what} is uint8 in the model: mapped exactly to int8 (value − 128, zero point ${z} → ${z - 128}); ` +
-      `subtract 128 from uint8 ${what}s${what === 'output' ? ' (add 128 to get the model\'s uint8 output)' : ''}`);
+      (what === 'output' ? 'add 128 to the kernel\'s int8 outputs to get the model\'s uint8 output'
+        : `subtract 128 from the model's uint8 ${what}s before giving them to the kernel`));
     return { scale, zeroPoint: z - 128 };
   }
   throw new InputError(where, `${what} is ${typeName(type)}; convgen's int8 type takes int8 (or uint8, mapped exactly) activations`);

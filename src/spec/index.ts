@@ -9,7 +9,7 @@ import { specSchema, type RawSpec } from './schema.ts';
 import { buildModel, type KernelModel } from './model.ts';
 
 export type { KernelModel, Padding, QFormat, NumericFormat, Int8Format, Int8Scales, RealModel, ChosenFormat, ChosenFormats } from './model.ts';
-export { macCount, samePadding, quantizeFloat, quantizeInputValue, describeNumeric } from './model.ts';
+export { macCount, samePadding, quantizeFloat, quantizeInputValue, inputSaturates, describeNumeric } from './model.ts';
 export { Mulberry32 } from './random.ts';
 export { qName, storageTypes } from './numeric.ts';
 
@@ -73,7 +73,7 @@ function valueAt(root: unknown, p: readonly PropertyKey[]): unknown {
   return v;
 }
 
-function typeName(v: unknown): string {
+export function typeName(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return `an array of ${v.length}`;

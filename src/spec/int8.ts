@@ -13,7 +13,8 @@
  * adds the offset exactly before clamping, so every input has one defined answer.
  */
 import { InputError } from '../errors.ts';
-import { INT32_MAX, INT32_MIN, roundHalfAway, storageTypes, type StorageType } from './numeric.ts';
+import { effectiveScale, quantizeInt8, quantizeMultiplier } from '../numerics/index.ts';
+import { INT32_MAX, storageTypes, type StorageType } from './numeric.ts';
 
 export interface Int8Scales {
   /** As float32 values, the way TFLite stores them. */
@@ -52,105 +53,9 @@ export interface Int8Format {
 export const SHIFT_MIN = -31;
 export const SHIFT_MAX = 30;
 
-/* ------------------------------------------------------------------------------------------------------------ */
-/* Arithmetic (numbers are int32 values unless said otherwise; every operation below is exact).                 */
-
-/**
- * gemmlowp's SaturatingRoundingDoublingHighMul: the high 32 bits of 2·a·b, rounded half away from zero.
- * INT32_MIN · INT32_MIN is the one overflow and saturates to INT32_MAX. The division truncates (C semantics).
- */
-export function srdhm(a: number, b: number): number {
-  if (a === INT32_MIN && b === INT32_MIN) return INT32_MAX;
-  const ab = a * b;
-  // Below 2^52 the product, the nudged sum and the power-of-two division are exact doubles; | 0 truncates toward
-  // zero (the quotient is inside int32) and gives +0, never −0.
-  if (Math.abs(ab) < 2 ** 52) return ((ab + (ab >= 0 ? 2 ** 30 : 1 - 2 ** 30)) / 2 ** 31) | 0;
-  const abn = BigInt(a) * BigInt(b);
-  const nudge = abn >= 0n ? 1n << 30n : 1n - (1n << 30n);
-  return Number((abn + nudge) / (1n << 31n)); // BigInt division truncates toward zero, like C
-}
-
-/** gemmlowp's RoundingDivideByPOT: x / 2^e rounded to nearest, ties away from zero; 0 ≤ e ≤ 31. */
-export function roundingDivideByPOT(x: number, e: number): number {
-  const mask = e === 0 ? 0 : (2 ** e - 1) | 0;
-  const remainder = x & mask;
-  const threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return (x >> e) + (remainder > threshold ? 1 : 0);
-}
-
-/**
- * TFLite's reference MultiplyByQuantizedMultiplier for an int32 x with x · 2^left inside int32 (where TFLite is
- * defined). For an exact accumulator of any size use requantize().
- */
-export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shift: number): number {
-  const left = shift > 0 ? shift : 0;
-  const right = shift > 0 ? 0 : -shift;
-  return roundingDivideByPOT(srdhm(x * 2 ** left, multiplier), right);
-}
-
-/**
- * convgen's requantization of an exact accumulator (|acc| < 2^53): acc · 2^left is saturated to int32 (TFLite's
- * int32 product would overflow there), then SRDHM and the rounding divide exactly as TFLite.
- */
-export function requantize(acc: number, multiplier: number, shift: number): number {
-  const left = shift > 0 ? shift : 0;
-  const right = shift > 0 ? 0 : -shift;
-  const scale = 2 ** left;
-  // acc · 2^left ∈ [INT32_MIN, INT32_MAX] ⟺ acc ∈ [−2^(31−left), floor((2^31−1) / 2^left)]
-  const x = acc > Math.floor(INT32_MAX / scale) ? INT32_MAX : acc < INT32_MIN / scale ? INT32_MIN : acc * scale;
-  return roundingDivideByPOT(srdhm(x, multiplier), right);
-}
-
-/** C's frexp for a finite double: d = f · 2^e with 0.5 ≤ |f| < 1 (f = 0, e = 0 for d = 0). */
-export function frexp(d: number): [number, number] {
-  if (d === 0 || !Number.isFinite(d)) return [d, 0];
-  const view = new DataView(new ArrayBuffer(8));
-  let extra = 0;
-  view.setFloat64(0, d);
-  if (((view.getUint16(0) >>> 4) & 0x7ff) === 0) {
-    // subnormal: scale into the normal range first (exact: a power of two)
-    d *= 2 ** 64;
-    extra = -64;
-    view.setFloat64(0, d);
-  }
-  const e = ((view.getUint16(0) >>> 4) & 0x7ff) - 1022;
-  // Both factors are powers of two or exact, so the product is exact; split so that 2^-e never underflows.
-  const f = d * 2 ** -Math.trunc(e / 2) * 2 ** -(e - Math.trunc(e / 2));
-  return [f, e + extra];
-}
-
-/**
- * TFLite's QuantizeMultiplier (tensorflow/lite/kernels/internal/quantization_util.cc), not its float-emulation
- * variant: 0 → (0, 0); q = frexp(d) (shift = its exponent); q_fixed = round(q · 2^31) (half away from zero);
- * q_fixed == 2^31 → q_fixed /= 2, ++shift; shift < −31 → (0, 0), flushing tiny multipliers to zero.
- * (TFLite CHECKs q_fixed ≤ 2^31 and ≤ INT32_MAX after the carry; both always hold for a finite d.)
- */
-export function quantizeMultiplier(d: number): { multiplier: number; shift: number } {
-  if (d === 0) return { multiplier: 0, shift: 0 };
-  const [q, exponent] = frexp(d);
-  let shift = exponent;
-  let qFixed = roundHalfAway(q * 2 ** 31);
-  if (qFixed === 2 ** 31) {
-    qFixed /= 2;
-    ++shift;
-  }
-  if (shift < -31) return { multiplier: 0, shift: 0 };
-  return { multiplier: qFixed, shift };
-}
-
-/**
- * TFLite's per-channel conv parameters (PopulateConvolutionQuantizationParams): the scales are float32 tensor
- * parameters, widened to double, effective = input · weight / output evaluated left to right in double.
- */
-export function effectiveScale(inputScale: number, weightScale: number, outputScale: number): number {
-  return Math.fround(inputScale) * Math.fround(weightScale) / Math.fround(outputScale);
-}
-
-/** TFLite's AffineQuantize of one float: round(v / scale) in float32, plus the zero point, clamped to int8. */
-export function quantizeInt8(v: number, scale: number, zeroPoint: number): number {
-  const q = roundHalfAway(Math.fround(Math.fround(v) / Math.fround(scale))) + zeroPoint;
-  return Math.min(127, Math.max(-128, q));
-}
+/* The arithmetic (SRDHM, RoundingDivideByPOT, requantize, QuantizeMultiplier...) lives in src/numerics, shared by   */
+/* every op; re-exported here for the modules that import it from the spec.                                     */
+export { affineUnclamped, effectiveScale, frexp, multiplyByQuantizedMultiplier, quantizeInt8, quantizeMultiplier, requantize, roundingDivideByPOT, srdhm } from '../numerics/index.ts';
 
 /* ------------------------------------------------------------------------------------------------------------ */
 /* The spec's numeric object for int8 -> Int8Format.                                                             */

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { readNpy, type NpyArray } from '../npy/index.ts';
 import { Mulberry32 } from './random.ts';
-import { buildInt8Numeric, describeInt8, int8ActivationRange, quantizeInt8, type Int8Format } from './int8.ts';
+import { affineUnclamped, buildInt8Numeric, describeInt8, int8ActivationRange, quantizeInt8, type Int8Format } from './int8.ts';
 import { qName, storageTypes, type QTypeName, type StorageType } from './numeric.ts';
 import type { RawSpec, TensorSource, WeightSource } from './schema.ts';
 import {
@@ -411,6 +411,13 @@ export function quantizeInputValue(nf: NumericFormat, v: number): number | strin
   if (nf.kind === 'q') return Number(quantizeFloat(v, nf.inputFrac, nf.storage.bits));
   if (!nf.scales) return 'a float input needs the input scale: give the int8 scales form, or an int8 .npy of raw values';
   return quantizeInt8(v, nf.scales.input, nf.scales.inputZeroPoint);
+}
+
+/** Whether quantizing the float input v saturates: its rounded raw value lies outside the storage type. */
+export function inputSaturates(nf: NumericFormat, v: number): boolean {
+  const raw = nf.kind === 'q' ? roundHalfAway(v * 2 ** nf.inputFrac)
+    : nf.scales ? affineUnclamped(v, nf.scales.input, nf.scales.inputZeroPoint) : 0;
+  return raw < nf.storage.min || raw > nf.storage.max;
 }
 
 /** The numeric type in one line (`convgen describe`). */

@@ -36,20 +36,11 @@ export type NumericTypeName = keyof typeof storageTypes;
 /** The Q-format types: fraction bits, shift-and-round output stage. */
 export type QTypeName = Exclude<NumericTypeName, 'int8'>;
 
-export const INT32_MIN = -(2 ** 31);
-export const INT32_MAX = 2 ** 31 - 1;
+export { INT32_MIN, INT32_MAX, roundHalfAway } from '../numerics/int32.ts';
 export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
 
 /** A Q format's name for a b-bit type with `frac` fraction bits: Q(b-1-frac).frac, e.g. Q3.12 for q15. */
 export function qName(bits: number, frac: number): string {
   return `Q${bits - 1 - frac}.${frac}`;
-}
-
-/** Round to nearest, ties away from zero (C's round, std::round), exactly: no `x + 0.5` double rounding. */
-export function roundHalfAway(x: number): number {
-  const a = Math.abs(x);
-  const f = Math.floor(a);
-  const r = a - f >= 0.5 ? f + 1 : f;
-  return x < 0 ? -r : r;
 }

@@ -67,6 +67,11 @@ const int8Numeric = z.strictObject({
 /** One member per numeric kind, told apart by `type`. */
 const numeric = z.discriminatedUnion('type', [qNumeric, int8Numeric]);
 
+/** "same" / "valid" in any case: TensorFlow and Keras write "SAME" / "VALID". */
+function paddingWord<W extends string>(word: W) {
+  return z.string().refine((v) => v.toLowerCase() === word).transform(() => word);
+}
+
 export const specSchema = z.strictObject({
   name: z.string(),
   layout: z.enum(['chw', 'hwc']).default('chw'),
@@ -79,8 +84,8 @@ export const specSchema = z.strictObject({
       nonNegativeInt,
       z.tuple([nonNegativeInt, nonNegativeInt]),
       z.tuple([nonNegativeInt, nonNegativeInt, nonNegativeInt, nonNegativeInt]),
-      z.literal('valid'),
-      z.literal('same'),
+      paddingWord('valid'),
+      paddingWord('same'),
     ])
     .default(0),
   dilation: pair.default(1),

@@ -154,8 +154,10 @@ export const targets: readonly Target[] = [
 
 export const DEFAULT_TARGET = 'arm920t';
 
+/** Case does not matter: `--target Cortex-M4` is cortex-m4, as the core is spelled in ARM's documents. */
 export function findTarget(name: string): Target | undefined {
-  return targets.find((t) => t.name === name);
+  const key = name.trim().toLowerCase();
+  return targets.find((t) => t.name === key);
 }
 
 /** `all` means every target that really runs the code (QEMU targets and the host). */
@@ -164,7 +166,7 @@ export function expandTargets(list: string): { found: Target[]; unknown: string[
   const found: Target[] = [];
   const unknown: string[] = [];
   for (const n of names) {
-    if (n === 'all') found.push(...targets.filter((t) => t.run === 'qemu'));
+    if (n.toLowerCase() === 'all') found.push(...targets.filter((t) => t.run === 'qemu'));
     else {
       const t = findTarget(n);
       if (t) found.push(t);

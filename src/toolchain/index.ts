@@ -17,16 +17,28 @@ export const WARNING_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-Werror'];
 
 export interface Tool {
   command: string;
+  /** The Debian packages that provide it (doctor merges them into one apt-get line). */
+  packages?: readonly string[];
+  /** The command that installs them. */
   install: string;
 }
 
+function tool(command: string, ...packages: string[]): Tool {
+  return { command, packages, install: aptInstall(packages) };
+}
+
+/** One apt-get line for a set of packages, each named once. */
+export function aptInstall(packages: Iterable<string>): string {
+  return `apt-get install -y ${[...new Set(packages)].join(' ')}`;
+}
+
 export const tools = {
-  hostGcc: { command: 'gcc', install: 'apt-get install -y gcc' },
-  armGcc: { command: 'arm-none-eabi-gcc', install: 'apt-get install -y gcc-arm-none-eabi libnewlib-arm-none-eabi' },
-  objcopy: { command: 'arm-none-eabi-objcopy', install: 'apt-get install -y binutils-arm-none-eabi' },
-  nm: { command: 'arm-none-eabi-nm', install: 'apt-get install -y binutils-arm-none-eabi' },
-  size: { command: 'arm-none-eabi-size', install: 'apt-get install -y binutils-arm-none-eabi' },
-  qemu: { command: 'qemu-system-arm', install: 'apt-get install -y qemu-system-arm' },
+  hostGcc: tool('gcc', 'gcc'),
+  armGcc: tool('arm-none-eabi-gcc', 'gcc-arm-none-eabi', 'libnewlib-arm-none-eabi'),
+  objcopy: tool('arm-none-eabi-objcopy', 'binutils-arm-none-eabi'),
+  nm: tool('arm-none-eabi-nm', 'binutils-arm-none-eabi'),
+  size: tool('arm-none-eabi-size', 'binutils-arm-none-eabi'),
+  qemu: tool('qemu-system-arm', 'qemu-system-arm'),
 } as const satisfies Record<string, Tool>;
 
 export interface BuildOptions {

@@ -44,8 +44,16 @@ export interface PairResult {
   seconds: number;
 }
 
+/** Seeded random tensors among the test inputs, by default. */
+export const RANDOM_INPUTS = 2;
+
+/** What testInputs returns, for the verdict line: "2 random, all-max, all-min, alternating". */
+export function describeTestInputs(randomCount = RANDOM_INPUTS): string {
+  return [`${randomCount} random`, 'all-max', 'all-min', 'alternating'].join(', ');
+}
+
 /** Seeded random tensors plus all-max, all-min and alternating max/min: the inputs that reach the bound. */
-export function testInputs(m: KernelModel, seed: number, randomCount = 2): Int32Array[] {
+export function testInputs(m: KernelModel, seed: number, randomCount = RANDOM_INPUTS): Int32Array[] {
   const n = m.inC * m.inH * m.inW;
   const { bits, min, max } = m.numeric.storage;
   const rng = new Mulberry32(seed);

@@ -32,17 +32,26 @@ describe('convgen bench', () => {
     const json = path.join(dir, 'out.json');
     const md = path.join(dir, 'out.md');
     const svg = path.join(dir, 'chart.svg');
-    const log = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const html = path.join(dir, 'report.html');
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const log = vi.spyOn(process.stdout, 'write').mockImplementation((s) => stdout.push(String(s)) > 0);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => stderr.push(String(s)) > 0);
     let code: number;
+    process.env.CONVGEN_PROGRESS = 'plain'; // as in a CI log, even when vitest runs on a terminal
     try {
       code = await main(['bench', small, big, '--target', 'cortex-m0,s3c2410', '--variant', 'reference',
-        '--json', json, '--markdown', md, '--svg', svg]);
+        '--json', json, '--markdown', md, '--svg', svg, '--html', html]);
     } finally {
+      delete process.env.CONVGEN_PROGRESS;
       log.mockRestore();
       err.mockRestore();
     }
     expect(code).toBe(0);
+    // Progress (4 measurements: 2 specs × naive, reference on cortex-m0) on stderr; stdout holds only the table.
+    expect(stderr.join('')).toMatch(/^bench: 4\/4 measurements \(100%\), \d+ s elapsed$/m);
+    expect(stdout.join('')).not.toMatch(/measurements|elapsed/);
+    expect(stdout.join('')).toMatch(/^spec +target +variant/);
     const report = JSON.parse(fs.readFileSync(json, 'utf8')) as BenchReport;
     expect(report.variants).toEqual(['naive', 'reference']);
     expect(report.skipped).toEqual([{ target: 's3c2410', reason: expect.stringMatching(/build-only/) }]);
@@ -86,6 +95,13 @@ describe('convgen bench', () => {
     expect(chart.trim().endsWith('</svg>')).toBe(true);
     expect(chart.match(/<rect [^>]*fill="#1f77b4"><title>/g)).toHaveLength(1); // one reference bar: small on cortex-m0
     expect(chart).toContain('does not fit');
+    // The HTML page (rendered in a browser by test/report/html.test.ts): the same chart inline, one table per target.
+    const page2 = fs.readFileSync(html, 'utf8');
+    expect(page2).toContain(chart.trim());
+    expect(page2.match(/<h3>cortex-m0<\/h3>/g)).toHaveLength(1);
+    expect(page2).toMatch(/<td>small<\/td><td>reference<\/td><td class="num">6,912<\/td>/);
+    expect(page2).toContain('s3c2410: build-only');
+    expect(page2).not.toMatch(/<(script|link|img)\b|src=|href=/);
   });
 
   it('--optimize default,speed gives the optimized variant a row per goal, measured once where the code is the same', async () => {

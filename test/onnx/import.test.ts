@@ -266,6 +266,13 @@ describe('convgen import: quantized Conv -> int8', () => {
     const l = importOnnx(bytes, 'm.onnx').layers[0];
     expect(l.spec.numeric).toMatchObject({ inputZeroPoint: 2, outputZeroPoint: -128, weightScales: 0.25 });
     expect(l.notes.join(' ')).toMatch(/input is uint8.*zero point 130 → 2/);
+    // Each note says one thing: which way to convert, for its own side only.
+    const input = l.notes.find((n) => n.startsWith('input is uint8'))!;
+    const output = l.notes.find((n) => n.startsWith('output is uint8'))!;
+    expect(input).toMatch(/subtract 128 from the model's uint8 inputs before giving them to the kernel$/);
+    expect(input).not.toMatch(/add 128/);
+    expect(output).toMatch(/add 128 to the kernel's int8 outputs to get the model's uint8 output$/);
+    expect(output).not.toMatch(/subtract 128/);
   });
 
   it('maps a QDQ chain (DequantizeLinear -> Conv -> Relu -> QuantizeLinear) with its activation range', async () => {

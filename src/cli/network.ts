@@ -1,0 +1,118 @@
+/**
+ * The CLI's network commands: `import MODEL.tflite -o DIR` and `golden NET.json|MODEL.tflite`. The commands that
+ * generate C (generate, build, test, bench, run) refuse networks until the network code generator exists.
+ */
+import path from 'node:path';
+import { InputError } from '../errors.ts';
+import { readNpy, writeNpyAtomic, type NpyArray } from '../npy/index.ts';
+import { quantizeInt8 } from '../numerics/index.ts';
+import { runNetwork } from '../network/golden.ts';
+import { isNetworkFile, loadNetwork, readModelBytes } from '../network/load.ts';
+import { buildNetwork, type Network, type NetworkTensor } from '../network/network.ts';
+import { encodeNpy } from '../npy/index.ts';
+import { elements } from '../ops/op.ts';
+import { importTflite } from '../tflite/import.ts';
+import { writeNetwork } from '../network/write.ts';
+import { writeFilesAtomic } from './fsutil.ts';
+import { planMemory } from '../network/plan.ts';
+
+export { isNetworkFile };
+
+/** generate/build/test/bench/run on a network: one line, exit 2 (part 2 of issue 17 replaces this). */
+export function refuseNetworks(files: string[]): void {
+  const net = files.find(isNetworkFile);
+  if (net) throw new InputError(net, 'network C generation is not implemented yet');
+}
+
+export function isTfliteFile(file: string): boolean {
+  return file.toLowerCase().endsWith('.tflite');
+}
+
+export function importTfliteCommand(model: string, out: string): void {
+  const imported = importTflite(readModelBytes(model), model);
+  // Built before anything is written: a layer TFLite Micro would refuse (say, a softmax output not at scale 1/256)
+  // fails here and leaves no files.
+  const net = buildNetwork(imported.spec, model, (ref, where) => {
+    const a = imported.arrays.get(ref.npy);
+    if (!a) throw new InputError(where, `constant ${ref.npy} is missing`);
+    return a;
+  });
+  const file = writeNetwork(imported, out);
+  console.log(`wrote ${file}: ${net.layers.length} layers, ${imported.arrays.size} constant files beside it`);
+  for (const line of describeNetwork(net)) console.log(line);
+}
+
+/** A few lines about a network: each layer with its op, shapes and MACs; the memory plan. */
+export function describeNetwork(net: Network): string[] {
+  const shape = (t: string) => `[${net.tensors.get(t)!.shape.join(', ')}]`;
+  const lines = net.layers.map((l) =>
+    `layer      ${l.name.padEnd(22)} ${l.inputs.map(shape).join(' + ')} -> ${shape(l.outputs[0])}${l.macs ? `, ${l.macs} MACs` : ''}` +
+    `${l.from?.includes('fused') ? ' (PAD fused)' : ''}`);
+  const plan = planMemory(net);
+  const macs = net.layers.reduce((a, l) => a + l.macs, 0);
+  lines.push(`work       ${macs} MACs per inference`);
+  lines.push(`memory     arena ${plan.arenaBytes} B (inputs and outputs in the caller's buffers; largest live input+output pair ${plan.pairBound} B at ${plan.pairBoundLayer})`);
+  for (const t of [...net.inputs, ...net.outputs]) {
+    const x = net.tensors.get(t)!;
+    if (x.callerConverts) lines.push(`note       ${t}: the caller ${x.callerConverts}s with scale ${x.scale}, zero point ${x.zeroPoint}`);
+  }
+  for (const n of net.notes) lines.push(`note       ${n}`);
+  return lines;
+}
+
+/**
+ * Read the network's input: its int8 tensor, or a batch of N of them (shape [N, ...] where the model's batch is 1).
+ * A float .npy is accepted where the model's float input was quantized by a QUANTIZE that the caller now applies.
+ */
+function readNetworkInput(t: NetworkTensor, file: string): { samples: Int8Array[]; batched: boolean } {
+  const arr = readNpy(file);
+  const exact = arr.shape.length === t.shape.length && arr.shape.every((n, i) => n === t.shape[i]);
+  const batched = !exact && t.shape[0] === 1 && arr.shape.length === t.shape.length && arr.shape.slice(1).every((n, i) => n === t.shape[i + 1]);
+  if (!exact && !batched)
+    throw new InputError(file, `expected shape (${t.shape.join(', ')}) (or a batch (N, ${t.shape.slice(1).join(', ')})), found (${arr.shape.join(', ')})`);
+  const isFloat = arr.dtype === 'float32' || arr.dtype === 'float64';
+  if (isFloat && t.callerConverts !== 'quantize')
+    throw new InputError(file, `found dtype ${arr.dtype}; the network's input ${t.name} is int8 (raw quantized values)`);
+  const values = Int8Array.from(arr.data as ArrayLike<number | bigint>, (v, i) => {
+    const n = Number(v);
+    if (isFloat) {
+      if (!Number.isFinite(n)) throw new InputError(file, `element ${i} is ${n}; values must be finite`);
+      return quantizeInt8(n, t.scale, t.zeroPoint);
+    }
+    if (n < -128 || n > 127) throw new InputError(file, `element ${i} is ${n}, outside int8 (−128…127)`);
+    return n;
+  });
+  const size = elements(t.shape.slice(1)) * (exact ? t.shape[0] : 1);
+  const count = values.length / size;
+  return { samples: Array.from({ length: count }, (_, k) => values.subarray(k * size, (k + 1) * size)), batched };
+}
+
+/** TFLM dumps' file name for a tensor: t<index>_<name with other characters than [A-Za-z0-9.-] as _, 64 at most>. */
+export function intermediateName(t: NetworkTensor): string {
+  if (t.tfliteIndex === undefined) return `${t.name}.npy`;
+  return `t${t.tfliteIndex}_${(t.sourceName ?? t.name).replace(/[^A-Za-z0-9.-]+/g, '_').slice(0, 64).replace(/^_+|_+$/g, '')}.npy`;
+}
+
+export function networkGolden(file: string, o: { input: string; output: string; intermediates?: string }): void {
+  const net = loadNetwork(file);
+  if (net.inputs.length !== 1 || net.outputs.length !== 1)
+    throw new InputError(file, `convgen golden takes one input and one output tensor; this network has ${net.inputs.length} and ${net.outputs.length}`);
+  const input = net.tensors.get(net.inputs[0])!;
+  const output = net.tensors.get(net.outputs[0])!;
+  const { samples, batched } = readNetworkInput(input, o.input);
+  const runs = samples.map((s) => runNetwork(net, [s]));
+  const stack = (t: NetworkTensor, values: Int8Array[]): NpyArray => {
+    const data = new Int8Array(values.reduce((a, v) => a + v.length, 0));
+    let at = 0;
+    for (const v of values) { data.set(v, at); at += v.length; }
+    return { dtype: 'int8', shape: batched ? [values.length, ...t.shape.slice(1)] : [...t.shape], data };
+  };
+  if (o.intermediates) {
+    const files = [...net.tensors.values()].filter((t) => runs[0].tensors.has(t.name))
+      .map((t) => ({ name: intermediateName(t), bytes: encodeNpy(stack(t, runs.map((r) => r.tensors.get(t.name)!))) }));
+    writeFilesAtomic(files, o.intermediates);
+    console.log(`wrote ${files.length} tensors into ${o.intermediates}`);
+  }
+  writeNpyAtomic(o.output, stack(output, runs.map((r) => r.outputs[0])));
+  console.log(`wrote ${o.output} (${batched ? `${runs.length} x ` : ''}${output.shape.join('x')} int8, tensor ${output.name} of ${path.basename(file)})`);
+}

@@ -1,0 +1,82 @@
+/** Schema pieces and checks that several ops share (padding, activations, constants, per-channel scales). */
+import { z } from 'zod';
+import { activationRange, type FusedActivation } from '../numerics/index.ts';
+import { samePadding } from '../spec/model.ts';
+import type { BuildContext, Quant, TensorInfo } from './op.ts';
+
+export const positiveInt = z.number().int().min(1);
+export const pairSchema = z.tuple([positiveInt, positiveInt]);
+export const activationSchema = z.enum(['none', 'relu', 'relu6', 'relu_n1_to_1']).default('none');
+/** TFLite's padding, or explicit [top, left, bottom, right] (what a fused PAD leaves). */
+export const paddingSchema = z.union([
+  z.enum(['same', 'valid']),
+  z.tuple([z.number().int().min(0), z.number().int().min(0), z.number().int().min(0), z.number().int().min(0)]),
+]);
+export const constSchema = z.strictObject({ npy: z.string().min(1) });
+/** Quantized weights: int8 values in an .npy file, one float32 scale per tensor or per output channel, zero point 0. */
+export const weightsSchema = z.strictObject({ npy: z.string().min(1), scales: z.array(z.number()).min(1) });
+
+export interface Padding4 {
+  top: number;
+  left: number;
+  bottom: number;
+  right: number;
+}
+
+/** TFLite's ComputePaddingHeightWidth (SAME: the smaller half before) or explicit padding. */
+export function resolvePadding(p: z.output<typeof paddingSchema>, inH: number, inW: number, k: [number, number],
+  s: [number, number], d: [number, number]): Padding4 {
+  if (p === 'valid') return { top: 0, left: 0, bottom: 0, right: 0 };
+  if (p === 'same') {
+    const [top, bottom] = samePadding(inH, k[0], s[0], d[0]);
+    const [left, right] = samePadding(inW, k[1], s[1], d[1]);
+    return { top, left, bottom, right };
+  }
+  return { top: p[0], left: p[1], bottom: p[2], right: p[3] };
+}
+
+/** Output size along one axis; null when the (dilated) window does not fit the padded input. */
+export function outputSize(n: number, before: number, after: number, k: number, s: number, d: number): number | null {
+  const span = (k - 1) * d + 1;
+  const padded = n + before + after;
+  return span > padded ? null : Math.floor((padded - span) / s) + 1;
+}
+
+/** The activation's int8 range for an output, or a failed build naming the layer. */
+export function actRange(act: FusedActivation, out: Quant, ctx: BuildContext): [number, number] {
+  const r = activationRange(act, out.scale, out.zeroPoint);
+  if (typeof r === 'string') return ctx.fail(r, 'activation');
+  if (r[0] > r[1]) return ctx.fail(`${act} leaves no int8 output value (range ${r[0]}…${r[1]})`, 'activation');
+  return r;
+}
+
+export function rank(t: TensorInfo, n: number, ctx: BuildContext, what = 'input'): void {
+  if (t.shape.length !== n)
+    ctx.fail(`${what} ${t.name} has shape [${t.shape.join(', ')}]; this op needs a ${n}-D tensor${n === 4 ? ' (N, H, W, C)' : ''}`);
+}
+
+/** One scale per tensor (repeated) or exactly one per output channel; each a positive finite float32. */
+export function channelScales(scales: number[], channels: number, ctx: BuildContext): number[] {
+  if (scales.length !== 1 && scales.length !== channels)
+    ctx.fail(`expected 1 scale or ${channels} (one per output channel), found ${scales.length}`, 'weights.scales');
+  scales.forEach((v, i) => {
+    const f = Math.fround(v);
+    if (!Number.isFinite(f) || f < 0) ctx.fail(`scale ${v} is not a finite float32 ≥ 0`, `weights.scales[${i}]`);
+  });
+  return scales.length === 1 ? new Array<number>(channels).fill(Math.fround(scales[0])) : scales.map(Math.fround);
+}
+
+/** Positive finite float32 scale of a tensor. */
+export function checkScale(q: Quant, what: string, ctx: BuildContext): void {
+  const f = Math.fround(q.scale);
+  if (!Number.isFinite(f) || f <= 0) ctx.fail(`${what} has scale ${q.scale}; expected a finite float32 > 0`);
+}
+
+/** Same scale (as float32 values, TFLite's double comparison) and zero point, as TFLM's Prepare requires. */
+export function sameQuant(a: Quant, b: Quant): boolean {
+  return Math.fround(a.scale) === Math.fround(b.scale) && a.zeroPoint === b.zeroPoint;
+}
+
+export function int8(values: Int32Array | number[]): Int8Array {
+  return Int8Array.from(values);
+}

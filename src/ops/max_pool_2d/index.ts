@@ -1,0 +1,14 @@
+/** MAX_POOL_2D: TensorFlow Lite Micro's int8 reference max pooling. */
+import type { Op } from '../op.ts';
+import { buildPool, poolMemory, poolParams, poolTflite, type PoolModel, type PoolParams } from '../pool/pool.ts';
+import { maxPoolGolden } from './golden.ts';
+
+export const maxPool2d: Op<PoolParams, PoolModel> = {
+  name: 'max_pool_2d',
+  params: poolParams,
+  build: buildPool,
+  golden: maxPoolGolden,
+  macs: () => 0,
+  memory: poolMemory,
+  tflite: poolTflite('MAX_POOL_2D'),
+};

@@ -1,0 +1,28 @@
+/**
+ * PAD / PADV2 (TFLM's reference Pad): the input's raw values copied into the middle of the output, the rest filled
+ * with the pad value: the output zero point when none is given (PAD), else the constant (PADV2). Nothing is
+ * requantized, whatever the two tensors' scales.
+ */
+import { elements, type Built, type BuildContext, type TensorInfo } from '../op.ts';
+import type { PadParams } from './params.ts';
+
+export interface PadModel {
+  inShape: number[];
+  outShape: number[];
+  before: number[];
+  value: number;
+}
+
+export function buildPad(p: PadParams, inputs: TensorInfo[], ctx: BuildContext): Built<PadModel> {
+  const [input] = inputs;
+  if (p.paddings.length !== input.shape.length)
+    ctx.fail(`${p.paddings.length} [before, after] pairs for the ${input.shape.length}-D input ${input.name}`, 'paddings');
+  if (input.shape.length > 5) ctx.fail(`input ${input.name} has ${input.shape.length} dimensions; TFLite Micro pads at most 5`);
+  const out = ctx.outputs[0];
+  const outShape = input.shape.map((n, i) => n + p.paddings[i][0] + p.paddings[i][1]);
+  if (elements(outShape) > 2 ** 24) ctx.fail(`the padded tensor would have ${elements(outShape)} elements`, 'paddings');
+  return {
+    model: { inShape: [...input.shape], outShape, before: p.paddings.map((q) => q[0]), value: p.value ?? out.zeroPoint },
+    outputs: [{ shape: outShape, dtype: 'int8', scale: out.scale, zeroPoint: out.zeroPoint }],
+  };
+}
