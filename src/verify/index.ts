@@ -5,13 +5,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConvgenError } from '../errors.ts';
+import { ConvgenError, EnvironmentError } from '../errors.ts';
 import { DEFAULT_VARIANT, generate, writeKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { runGolden } from '../golden/index.ts';
 import { runImage } from '../qemu/index.ts';
 import { Mulberry32, macCount, type KernelModel } from '../spec/index.ts';
 import { accumulatorBound } from '../spec/bounds.ts';
-import type { Target } from '../targets/index.ts';
+import { findTarget, type Target } from '../targets/index.ts';
 import { buildImage, type BuiltImage } from '../toolchain/index.ts';
 import { checkMemory } from '../toolchain/memory.ts';
 import { givenTimeout, scaledTimeout, type Timeout } from '../qemu/timeout.ts';
@@ -42,6 +42,8 @@ export interface PairResult {
   error?: string;
   exitCode: number;
   seconds: number;
+  /** Where it ran when that is not `target`: a build-only board's emulated twin (the same C). */
+  verifiedOn?: string;
 }
 
 /** Seeded random tensors among the test inputs, by default. */
@@ -240,12 +242,16 @@ export async function verifyPair(m: KernelModel, target: Target, opts: VerifyOpt
   const work = fs.mkdtempSync(path.join(opts.workRoot ?? os.tmpdir(), `convgen-${m.name}-${target.name}-`));
   const seconds = () => (Date.now() - started) / 1000;
   try {
-    const { kernel, built } = await generateAndBuild(m, target, work, { variant, seed: opts.seed, extraFlags: opts.extraFlags, optimize: opts.optimize });
-    if (target.run === 'build-only') return { ...base, status: 'pass', exitCode: 0, seconds: seconds() };
+    const { kernel, kernelDir, built } = await generateAndBuild(m, target, work, { variant, seed: opts.seed, extraFlags: opts.extraFlags, optimize: opts.optimize });
+    // A build-only board: its image is built (it must link), and the same C runs on its emulated twin.
+    const runOn = target.run !== 'build-only' ? target : target.verifyOn ? findTarget(target.verifyOn) : undefined;
+    if (!runOn) throw new EnvironmentError(`${target.name}: no emulator and no emulated twin to prove the code on`);
+    if (runOn !== target) checkKernelMemory(m, kernel, runOn);
+    const image = runOn === target ? built : await buildImage(runOn, kernelDir, path.join(work, 'verify-build'), { extraFlags: opts.extraFlags });
     const inputs = opts.inputs ?? testInputs(m, opts.seed);
-    const timeout = opts.timeoutSeconds !== undefined ? givenTimeout(opts.timeoutSeconds) : scaledTimeout(m, target, variant, kernel.family, inputs.length);
-    const checked = await checkImage(m, built, inputs, path.join(work, 'run'), timeout);
-    return { ...base, ...checked, seconds: seconds() };
+    const timeout = opts.timeoutSeconds !== undefined ? givenTimeout(opts.timeoutSeconds) : scaledTimeout(m, runOn, variant, kernel.family, inputs.length);
+    const checked = await checkImage(m, image, inputs, path.join(work, 'run'), timeout);
+    return { ...base, ...checked, ...(runOn === target ? {} : { verifiedOn: runOn.name }), seconds: seconds() };
   } catch (e) {
     if (!(e instanceof ConvgenError)) throw e;
     return { ...base, status: 'error', error: e.message, exitCode: e.exitCode, seconds: seconds() };

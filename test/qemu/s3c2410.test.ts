@@ -9,6 +9,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { buildStep } from '../../src/cli/build.ts';
+import { resultLine } from '../../src/report/index.ts';
+import { verifyPair } from '../../src/verify/index.ts';
 import { loadSpec } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { firmwareDir } from '../../src/toolchain/index.ts';
@@ -47,6 +49,13 @@ describe('s3c2410 board image', () => {
     expect(printed.find((l) => l.startsWith('verdict'))).toMatch(/^verdict {4}NOT bit-exact on arm920t: 5 of 10240 elements differ; first at tensor 0 \(channel 7, y 15, x 15\)/);
     expect(fs.existsSync(bad)).toBe(false);
     expect(fs.readdirSync(work).filter((f) => f.includes('convgen-'))).toEqual([]);
+  });
+
+  it('convgen test on the board runs the same C on its twin and says so (no PASS for a build alone)', async () => {
+    const m = await loadSpec(path.join(root, 'examples', 'edge3x3.json'));
+    const r = await verifyPair(m, findTarget('s3c2410')!, { seed: 1, variant: 'reference' });
+    expect(r).toMatchObject({ status: 'pass', target: 's3c2410', verifiedOn: 'arm920t', tensors: 5, elements: 5 * 2048, mismatches: 0 });
+    expect(resultLine(r)).toMatch(/^PASS  edge3x3 on s3c2410 \(reference\): bit-exact on arm920t \(the same C; the board image built\), 10240 elements over 5 inputs/);
   });
 
   it('--no-verify: the header, report.json and the verdict line all say NOT VERIFIED', async () => {
