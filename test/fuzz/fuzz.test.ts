@@ -107,10 +107,14 @@ describe('differential fuzzing', () => {
     const file = JSON.parse(fs.readFileSync(f.file!, 'utf8'));
     expect(file).toMatchObject({ target: 'host', variant: 'reference', found: { seed: 5, index: f.index } });
     expect(file.found.command).toBe(`convgen fuzz --specs ${f.index + 1} --seed 5 --targets host --variants reference`);
-    // Minimal within its stratum (shrinking keeps the type, layout and kernel class): one channel in and out, the
-    // smallest kernel of its class (1×1, or two taps), no bias, one input row.
-    expect(file.spec).toMatchObject({ name: `regress_5_${f.index}`, input: { channels: 1, height: 1 }, output: { channels: 1 } });
+    // Minimal within its stratum (shrinking keeps the type, layout, kernel class and shape): one input row, the
+    // smallest kernel of its class (1×1, or two taps), no more channels than the original, and smaller than it.
+    expect(file.spec).toMatchObject({ name: `regress_5_${f.index}`, input: { height: 1 }, layout: file.original.layout });
     expect(file.spec.kernel[0] * file.spec.kernel[1]).toBeLessThanOrEqual(2);
+    expect(file.spec.input.channels).toBeLessThanOrEqual(file.original.input.channels);
+    expect(file.spec.output.channels).toBeLessThanOrEqual(file.original.output.channels);
+    const size = (sp: typeof file.spec) => sp.input.channels * sp.input.height * sp.input.width * sp.output.channels * sp.kernel[0] * sp.kernel[1];
+    expect(size(file.spec)).toBeLessThan(size(file.original));
     expect(file.spec.bias).toBeUndefined();
   }, 600_000);
 });
