@@ -1,8 +1,9 @@
 /**
  * Differential fuzzing: random specs (src/fuzz/arbitraries.ts) → every kernel variant → one image per batch of
- * kernels per target → every output compared bit for bit with the golden model. Batching is the point: a host
- * compile costs ~0.25 s whatever its size, so many kernels go into one translation unit (templates/fuzz/batch.c.hbs)
- * and one image (firmware/host/multi_main.c natively, firmware/harness/multi_main.c under QEMU), run once.
+ * kernels per target → every output compared bit for bit with the golden model. Batching is the point: a build and
+ * an emulator start cost the same whatever the image holds, so many kernels (each its own translation unit, as users
+ * build them) go into one image with a table of them (templates/fuzz/batch.c.hbs; firmware/host/multi_main.c natively,
+ * firmware/harness/multi_main.c under QEMU), run once.
  *
  * Inputs per spec: the seeded random tensors and the type's extremes (verify's testInputs) plus the two inputs that
  * drive the accumulator to its proved bound (boundInputs). Host builds use AddressSanitizer and UBSan.
@@ -240,15 +241,15 @@ export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchO
     const views = kernels.map((k) => {
       const m: KernelModel = { ...k.case.model, name: k.name };
       const gen = generate(m, { variant: k.variant, isa: target.features, optimize: k.optimize });
-      const dir = path.join(batchDir, k.name);
-      writeKernel(gen, dir);
-      const cFile = path.join(dir, `${k.name}.c`);
-      let text = fs.readFileSync(cFile, 'utf8');
-      if (o.tamper) fs.writeFileSync(cFile, (text = o.tamper(cFile, text)));
-      const undefs = [...new Set([...text.matchAll(/^\s*#\s*define\s+([A-Za-z_]\w*)/gm)].map((x) => x[1]))];
+      // Each kernel its own translation unit, side by side in the batch folder (not convgen_entry.h, which every
+      // kernel names alike): compiled exactly as a user's build compiles it, with GCC's per-unit inlining budget
+      // to itself (in one unit with 40 others, a helper GCC inlines alone can stay out of line, and a bug with it).
+      writeKernel({ ...gen, files: gen.files.filter((f) => f.name !== 'convgen_entry.h') }, batchDir);
+      const cFile = path.join(batchDir, `${k.name}.c`);
+      if (o.tamper) fs.writeFileSync(cFile, o.tamper(cFile, fs.readFileSync(cFile, 'utf8')));
       instructions += k.case.inputs.length * callInstructions(m, target, k.variant, gen.family);
       return {
-        name: k.name, dir: k.name, undefs, cType: m.numeric.storage.cType,
+        name: k.name, cType: m.numeric.storage.cType,
         inBytes: inBytes(m), outBytes: outBytes(m), tensors: k.case.inputs.length,
       };
     });
@@ -268,7 +269,7 @@ export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchO
       if (!(e instanceof ConvgenError)) throw e;
       if (kernels.length === 1) return [outcome(kernels[0], target, 'error', e.message)];
       // A diagnostic in one kernel's file names it; one in batch.c or the harness concerns them all.
-      const culprit = kernels.findIndex((k) => e.message.includes(`/batch/${k.name}/${k.name}.c:`));
+      const culprit = kernels.findIndex((k) => e.message.includes(`/batch/${k.name}.c:`) || e.message.includes(`/batch/${k.name}.h:`));
       if (culprit >= 0) {
         const rest = kernels.filter((_, i) => i !== culprit);
         return [outcome(kernels[culprit], target, 'error', e.message), ...await runBatch(target, rest, o)];
