@@ -4,11 +4,10 @@
  * is always measured, since every ratio is taken against it. Nothing in the outputs depends on the clock, so a
  * second run on the same tools gives byte-identical files.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { ExitCode, InputError } from '../errors.ts';
+import { ExitCode } from '../errors.ts';
 import { pool } from '../pool.ts';
 import { DEFAULT_VARIANT, VERSION, generate, variantNames, type GeneratedKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { codeDigest, measure, type Measurement } from '../measure/index.ts';
@@ -21,6 +20,7 @@ import { DEFAULT_TARGET, type Target } from '../targets/index.ts';
 import { targetList } from './target-args.ts';
 import { refuseNetworks } from './network.ts';
 import { runTool, tools } from '../toolchain/index.ts';
+import { checkOutputFile } from '../files/write.ts';
 import { writeFileAtomic } from '../report/index.ts';
 import { Progress } from '../report/progress.ts';
 import { esc, htmlPage, htmlTable, type Column } from '../report/html.ts';
@@ -569,12 +569,6 @@ function optimizeList(list: string): OptimizeGoal[] {
   return [...new Set(gs)] as OptimizeGoal[];
 }
 
-function checkOutputFile(file: string): void {
-  const dir = path.dirname(path.resolve(file));
-  if (!fs.existsSync(dir)) throw new InputError(file, `the folder ${dir} does not exist`);
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new InputError(file, 'is a folder, not a file');
-}
-
 export function benchExitCode(report: BenchReport): number {
   const errors = report.results.filter((r) => r.status === 'error');
   if (errors.length) return ExitCode.environment;
@@ -605,7 +599,7 @@ export function registerBench(program: Command): void {
       refuseNetworks(specs);
       const found = targetList(o.target);
       for (const f of [o.json, o.markdown, o.svg, o.html]) if (f) checkOutputFile(f);
-      const models = await Promise.all(specs.map((s) => loadSpec(s)));
+      const models = await Promise.all(specs.map((s) => loadSpec(s, { root: program.opts().root as string | undefined })));
       // Progress on stderr (a live line on a terminal); failures are logged as they happen; stdout gets the table.
       let progress: Progress | undefined;
       let report: BenchReport;

@@ -3,11 +3,12 @@
  * own machine, or for a build-only board (s3c2410) the same C on its emulated twin (arm920t, the ARMv4T ti925t) --
  * and only then builds the board image and places sources, ELF, .bin and report.json in the output folder. With
  * --no-verify nothing is run, and the header, report.json and the verdict line say NOT VERIFIED. Everything is
- * assembled in a staging folder first: a failed build leaves the folder untouched.
+ * assembled in a staging folder first: a failed build leaves the folder untouched, and the folder is locked while the
+ * command runs.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, ExitCode, InputError } from '../errors.ts';
+import fs from 'node:fs';
 import { generate, writeKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { findTarget, type Target } from '../targets/index.ts';
 import { buildImage, MemoryShortage, type BuiltImage } from '../toolchain/index.ts';
@@ -15,8 +16,7 @@ import type { KernelModel } from '../spec/index.ts';
 import { macCount } from '../spec/index.ts';
 import { runGolden } from '../golden/index.ts';
 import { checkImage, checkKernelMemory, describeMismatch, describeTestInputs, testInputs } from '../verify/index.ts';
-import { writeFileAtomic } from '../report/index.ts';
-import { makeDir, removeEmptyDirs } from './fsutil.ts';
+import { OutputFolder } from '../files/write.ts';
 import { givenTimeout, scaledTimeout } from '../qemu/timeout.ts';
 
 export interface BuildStepOptions {
@@ -56,14 +56,12 @@ function machineText(t: Target): string {
 
 export async function buildStep(m: KernelModel, target: Target, outDir: string, o: BuildStepOptions): Promise<number> {
   if (target.run === 'host') throw new InputError('--target', 'host is for checking only; choose an ARM target (see `convgen targets`)');
-  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new InputError(outDir, 'the output folder exists and is not a folder');
   const twin = verificationTarget(target);
   if (o.verify && !twin)
     throw new EnvironmentError(`${target.name}: no emulator and no emulated twin to prove the code on; --no-verify builds it marked NOT VERIFIED`);
-  const parent = path.dirname(path.resolve(outDir));
-  const created = makeDir(parent, outDir);
-  let placed = false;
-  const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(outDir)}.convgen-`));
+  // Locked for the whole command, so a second build into the same folder fails at once instead of mixing files.
+  const folder = new OutputFolder(outDir);
+  const staging = folder.work;
   try {
     // One generated kernel: the image that is proved and the image that is written compile these same files.
     const notVerified = o.verify ? undefined
@@ -119,15 +117,11 @@ export async function buildStep(m: KernelModel, target: Target, outDir: string, 
       ...(expectedLine ? { expectedUartResult: expectedLine } : {}),
       files: [...kernel.files.map((f) => f.name), `${m.name}-${target.name}.elf`, `${m.name}-${target.name}.bin`, 'report.json'],
     };
-    // Stage every output, then move each into place with a rename (atomic on one file system).
+    // Stage every output, then move them into place (src/files/write.ts).
     const place: [string, string][] = kernel.files.map((f) => [path.join(kernelDir, f.name), f.name]);
     place.push([built.image, `${m.name}-${target.name}.elf`], [built.bin!, `${m.name}-${target.name}.bin`]);
-    const reportFile = path.join(staging, 'report.json');
-    writeFileAtomic(reportFile, JSON.stringify(report, null, 2) + '\n');
-    place.push([reportFile, 'report.json']);
-    fs.mkdirSync(outDir, { recursive: true });
-    for (const [from, name] of place) fs.renameSync(from, path.join(outDir, name));
-    placed = true;
+    folder.add([...place.map(([from, name]) => ({ name, from })), { name: 'report.json', content: JSON.stringify(report, null, 2) + '\n' }]);
+    folder.commit();
     for (const l of lines) console.log(l);
     if (expectedLine) console.log(`uart       the board prints: ${expectedLine}`);
     console.log(check
@@ -136,8 +130,7 @@ export async function buildStep(m: KernelModel, target: Target, outDir: string, 
     console.log(`wrote      ${outDir}/: ${report.files.join(', ')}`);
     return ExitCode.ok;
   } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
-    if (!placed) removeEmptyDirs(created);
+    folder.close();
   }
 }
 

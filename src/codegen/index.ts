@@ -13,6 +13,7 @@ import { cArrayRows, cInt } from './clit.ts';
 import { chooseFamily } from './families.ts';
 import { interiorRange } from './geometry.ts';
 import { findTarget, type IsaFeatures } from '../targets/index.ts';
+import { ENTRY_HEADER } from '../spec/names.ts';
 
 const hostIsa: IsaFeatures = findTarget('host')!.features;
 
@@ -115,7 +116,7 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
   const files: GeneratedFile[] = [
     { name: `${m.name}.h`, content: template('common/header.h.hbs')({ ...view, notVerified: opts.notVerified ?? '' }) },
     { name: `${m.name}.c`, content: template(family ? family.template : variants[variant].template)(view) },
-    { name: 'convgen_entry.h', content: template('common/entry.h.hbs')({ ...view, builtinInput: Boolean(opts.builtinInput) }) },
+    { name: ENTRY_HEADER, content: template('common/entry.h.hbs')({ ...view, builtinInput: Boolean(opts.builtinInput) }) },
   ];
   if (opts.builtinInput)
     files.push({

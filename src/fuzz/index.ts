@@ -31,6 +31,7 @@ import { boundInputs, compareOutputs, decodeTensors, encodeTensors, testInputs, 
 import { writeFileAtomic } from '../report/index.ts';
 import { specArbitrary, stratumOf, type SpecOptions } from './arbitraries.ts';
 import { cellCounts } from './coverage.ts';
+import { makeTempDir } from '../files/cleanup.ts';
 
 export { specArbitrary, fuzzTypes, allStrata, stratumOf, type SpecOptions, type FuzzType, type Stratum } from './arbitraries.ts';
 
@@ -234,7 +235,7 @@ function flashEstimate(m: KernelModel): number {
  */
 export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchOptions): Promise<KernelOutcome[]> {
   throwIfInterrupted();
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), `convgen-fuzz-${target.name}-`));
+  const { dir: work, remove } = makeTempDir(`convgen-fuzz-${target.name}-`);
   try {
     const batchDir = path.join(work, 'batch');
     let instructions = 0;
@@ -319,7 +320,7 @@ export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchO
     }
     return results;
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    remove();
   }
 }
 

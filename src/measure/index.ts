@@ -29,6 +29,7 @@ import { macCount, type KernelModel } from '../spec/index.ts';
 import type { Target } from '../targets/index.ts';
 import { buildImage, firmwareDir, runTool, tools, WARNING_FLAGS, type BuiltImage, type Tool } from '../toolchain/index.ts';
 import { compareOutputs, decodeTensors, describeMismatch, encodeTensors, testInputs, type PairResult } from '../verify/index.ts';
+import { makeTempDir } from '../files/cleanup.ts';
 
 export const pluginDir = path.join(firmwareDir, 'plugin');
 export const pluginPath = path.join(pluginDir, 'build', 'libinsncount.so');
@@ -202,7 +203,7 @@ export async function runCounted(built: BuiltImage, input: Uint8Array, workDir: 
 export function kernelObjectFlags(target: Target, kernelDir: string): string[] {
   return [
     ...target.cpuFlags, ...WARNING_FLAGS, '-O2', '-ffunction-sections', '-fdata-sections', '-fstack-usage',
-    '-I', kernelDir, '-I', path.join(firmwareDir, 'include'),
+    '-iquote', kernelDir, '-I', path.join(firmwareDir, 'include'),
   ];
 }
 
@@ -492,7 +493,7 @@ export function emptyKernelOverhead(kernel: GeneratedKernel, target: Target, cTy
   let p = overheadCache.get(key);
   if (!p) {
     p = (async () => {
-      const work = fs.mkdtempSync(path.join(workRoot, `convgen-empty-${kernel.name}-${target.name}-`));
+      const { dir: work, remove } = makeTempDir(`convgen-empty-${kernel.name}-${target.name}-`, workRoot);
       try {
         const kdir = path.join(work, 'kernel');
         fs.mkdirSync(kdir, { recursive: true });
@@ -505,7 +506,7 @@ export function emptyKernelOverhead(kernel: GeneratedKernel, target: Target, cTy
         if (calls.length !== 1) throw new EnvironmentError(`${target.name}: the empty kernel measured ${calls.length} windows, expected 1`);
         return calls[0];
       } finally {
-        fs.rmSync(work, { recursive: true, force: true });
+        remove();
       }
     })();
     overheadCache.set(key, p);
@@ -546,7 +547,7 @@ export async function measure(m: KernelModel, target: Target, variant: VariantNa
   if (target.run !== 'qemu')
     return { ...base, status: 'skipped', note: `${target.name} is ${target.run === 'host' ? 'the host (no instruction counts)' : 'build-only (no emulator)'}` };
   const workRoot = opts.workRoot ?? os.tmpdir();
-  const work = fs.mkdtempSync(path.join(workRoot, `convgen-bench-${m.name}-${target.name}-${variant}-`));
+  const { dir: work, remove, keep } = makeTempDir(`convgen-bench-${m.name}-${target.name}-${variant}-`, workRoot);
   try {
     const kdir = path.join(work, 'kernel');
     writeKernel(kernel, kdir);
@@ -605,6 +606,7 @@ export async function measure(m: KernelModel, target: Target, variant: VariantNa
     if (!(e instanceof ConvgenError)) throw e;
     return { ...base, status: 'error', error: e.message };
   } finally {
-    if (!opts.keep) fs.rmSync(work, { recursive: true, force: true });
+    if (!opts.keep) remove();
+    else keep();
   }
 }

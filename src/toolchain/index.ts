@@ -9,6 +9,7 @@ import { execa, type ExecaError } from 'execa';
 import { EnvironmentError, InputError, InterruptedError, cancelSignal, interrupted, throwIfInterrupted } from '../errors.ts';
 import type { Target } from '../targets/index.ts';
 import { linkerShortage } from './memory.ts';
+import { diesWithParent, findOnPath } from './spawn.ts';
 
 export const firmwareDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../firmware');
 
@@ -67,17 +68,19 @@ export class ToolFailure extends EnvironmentError {
 /** An image too big for its target's memory: bad input, named by the caller (the spec). */
 export class MemoryShortage extends InputError {}
 
-/** Run a tool; a missing tool or a failure becomes one EnvironmentError line. */
+/** Run a tool (dying with convgen: ./spawn.ts); a missing tool or a failure becomes one EnvironmentError line. */
 export async function runTool(tool: Tool, args: string[], opts: { cwd?: string; what: string }): Promise<string> {
   throwIfInterrupted();
+  const missing = () => new EnvironmentError(`${tool.command} not found on PATH; install it with: ${tool.install} (or run \`convgen doctor\`)`);
+  const file = findOnPath(tool.command);
+  if (!file) throw missing();
   try {
-    const r = await execa(tool.command, args, { cwd: opts.cwd, all: true, stdin: 'ignore', cancelSignal: cancelSignal() });
+    const r = await execa(...diesWithParent(file, args), { cwd: opts.cwd, all: true, stdin: 'ignore', cancelSignal: cancelSignal() });
     return r.stdout;
   } catch (e) {
     const err = e as ExecaError & { code?: string };
     if (err.isCanceled || interrupted()) throw new InterruptedError();
-    if (err.code === 'ENOENT')
-      throw new EnvironmentError(`${tool.command} not found on PATH; install it with: ${tool.install} (or run \`convgen doctor\`)`);
+    if (err.code === 'ENOENT') throw missing();
     const firstError = String(err.all ?? err.message).split('\n').find((l) => /error|undefined reference|overflow|exceed RAM/i.test(l))
       ?? String(err.all ?? err.message).split('\n')[0];
     throw new ToolFailure(`${opts.what} failed: ${firstError.trim()}`, String(err.all ?? err.message));
@@ -94,7 +97,7 @@ export async function buildImage(target: Target, kernelDir: string, outDir: stri
   if (target.run === 'host') {
     const image = path.join(outDir, 'kernel-host');
     await runTool(tools.hostGcc, [
-      ...WARNING_FLAGS, optimize, ...(opts.extraFlags ?? []), '-I', kernelDir,
+      ...WARNING_FLAGS, optimize, ...(opts.extraFlags ?? []), '-iquote', kernelDir,
       ...kernelSources(kernelDir), path.join(firmwareDir, target.harness!), '-o', image,
     ], { what: `host build of ${path.basename(kernelDir)}` });
     return { target, image, dir: outDir };
@@ -104,7 +107,7 @@ export async function buildImage(target: Target, kernelDir: string, outDir: stri
   await runTool(tools.armGcc, [
     ...target.cpuFlags, ...WARNING_FLAGS, optimize, ...(opts.extraFlags ?? []),
     '-ffunction-sections', '-fdata-sections', '-fstack-usage',
-    '-I', kernelDir, '-I', path.join(firmwareDir, 'include'),
+    '-iquote', kernelDir, '-I', path.join(firmwareDir, 'include'),
     '-nostartfiles', '-nostdlib', '-L', path.join(firmwareDir, 'ld'), '-T', path.join(firmwareDir, target.linkerScript!),
     '-Wl,--gc-sections', `-Wl,-Map=${path.join(outDir, 'kernel.map')}`,
     ...sources, '-lgcc', '-o', elf,

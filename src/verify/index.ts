@@ -2,8 +2,6 @@
  * Verification: one (spec, target, variant) pair end to end. Generate, build, run on seeded inputs (random plus the
  * type's extremes), and compare every element with the golden model. A mismatch is a result; a tool failure is an error.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ConvgenError, EnvironmentError } from '../errors.ts';
 import { DEFAULT_VARIANT, generate, writeKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
@@ -16,6 +14,7 @@ import { buildImage, type BuiltImage } from '../toolchain/index.ts';
 import { checkMemory } from '../toolchain/memory.ts';
 import { givenTimeout, scaledTimeout, type Timeout } from '../qemu/timeout.ts';
 import type { GeneratedKernel } from '../codegen/index.ts';
+import { makeTempDir } from '../files/cleanup.ts';
 
 export interface Mismatch {
   /** Which test tensor (0-based) and where in it, as (channel, y, x). */
@@ -239,7 +238,7 @@ export async function verifyPair(m: KernelModel, target: Target, opts: VerifyOpt
   const base: Omit<PairResult, 'status' | 'exitCode' | 'seconds'> = {
     spec: m.source, name: m.name, target: target.name, variant, mismatches: 0, elements: 0, tensors: 0, macs: macCount(m),
   };
-  const work = fs.mkdtempSync(path.join(opts.workRoot ?? os.tmpdir(), `convgen-${m.name}-${target.name}-`));
+  const { dir: work, remove, keep } = makeTempDir(`convgen-${m.name}-${target.name}-`, opts.workRoot);
   const seconds = () => (Date.now() - started) / 1000;
   try {
     const { kernel, kernelDir, built } = await generateAndBuild(m, target, work, { variant, seed: opts.seed, extraFlags: opts.extraFlags, optimize: opts.optimize });
@@ -256,7 +255,8 @@ export async function verifyPair(m: KernelModel, target: Target, opts: VerifyOpt
     if (!(e instanceof ConvgenError)) throw e;
     return { ...base, status: 'error', error: e.message, exitCode: e.exitCode, seconds: seconds() };
   } finally {
-    if (!opts.keep) fs.rmSync(work, { recursive: true, force: true });
+    if (!opts.keep) remove();
+    else keep();
   }
 }
 
