@@ -6,14 +6,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { planAccumulator } from '../../src/codegen/accumulator.ts';
-import { allStrata, makeCase, sampleSpecs, stratumOf } from '../../src/fuzz/index.ts';
+import os from 'node:os';
+import path from 'node:path';
+import { allStrata, sampleSpecs, stratumOf } from '../../src/fuzz/index.ts';
+import { modelFromValue } from '../../src/spec/index.ts';
 import { cellCounts, kernelClassOf } from '../../src/fuzz/coverage.ts';
 import { targets } from '../../src/targets/index.ts';
 
 const SEED = 7;
 const strata = allStrata();
+/** The models alone (no inputs or golden outputs: only their cells are needed). */
 const models = (n: number, seed: number, stratified: boolean) =>
-  sampleSpecs(n, seed, { stratified }).map((s, i) => makeCase(s, i, i, `s${i}`).model);
+  sampleSpecs(n, seed, { stratified }).map((s, i) => modelFromValue({ ...s, name: `s${i}` }, path.join(os.tmpdir(), `s${i}.json`)));
 
 describe('stratified fuzz stream', () => {
   it('each round of 192 specs draws every stratum once, in a seeded order', () => {
