@@ -1,7 +1,8 @@
 /**
  * The `optimized` variant is a table of kernel families, tried in order: the first whose `applies` accepts the
  * spec on the target's ISA generates the kernel. Vector families (MVE, NEON) come first and accept only what they
- * handle; `blocked` (scalar register blocking, SMLAD on DSP cores) accepts everything, so a spec never falls through.
+ * handle; `blocked` (scalar register blocking, SMLAD on DSP cores) accepts everything its code budget allows, and
+ * `loops` the rest, so a spec never falls through.
  * ISA differences live here as rows, not as `if (target === ...)` chains.
  */
 import type { KernelModel } from '../spec/index.ts';
@@ -11,7 +12,7 @@ import { mveFamily } from './mve.ts';
 import { mveChwFamily } from './mve-chw.ts';
 import { neonFamily } from './neon.ts';
 import { neonHwcFamily } from './neon-hwc.ts';
-import { optimizedView } from './optimized-view.ts';
+import { blockedFits, blockedPlan, optimizedView } from './optimized-view.ts';
 import { pointwiseFamily } from './pointwise.ts';
 
 export interface FamilyContext {
@@ -35,12 +36,29 @@ export const blockedFamily: KernelFamily = {
   name: 'blocked',
   summary: 'scalar register blocking (output channels x pixels), blocked weights, regions without bounds checks',
   template: 'optimized/kernel.c.hbs',
-  applies: () => true,
+  // Everything whose smallest plan keeps the 4 KiB code budget.
+  applies: (m, plan, isa) => blockedFits(m, isa, plan.accType),
   view: (m, plan, isa, ctx) => optimizedView(m, plan, isa, ctx),
 };
 
-export const optimizedFamilies: readonly KernelFamily[] = [mveFamily, mveChwFamily, neonFamily, neonHwcFamily, pointwiseFamily, blockedFamily];
+/**
+ * The last resort, for what no family fits in its code budget (big kernels: blocked unrolls every kernel row of a
+ * region, 11x11 needs 5-9 KiB): the reference kernel's loops, about 1 KiB of code for any shape. The header's
+ * Optimize line says why.
+ */
+export const loopsFamily: KernelFamily = {
+  name: 'loops',
+  summary: "the reference kernel's loops (interior without bounds checks), as no unrolled plan fits the 4 KiB code budget",
+  template: 'reference/kernel.c.hbs',
+  applies: () => true,
+  view: (m, plan, isa) => {
+    const { opt } = blockedPlan(m, isa, plan.accType, 'default');
+    return { optimizeLine: `code budget: the blocked family's smallest plan needs about ${opt.codeBytes} B of code, over its ${opt.codeBudget} B budget; loops instead` };
+  },
+};
+
+export const optimizedFamilies: readonly KernelFamily[] = [mveFamily, mveChwFamily, neonFamily, neonHwcFamily, pointwiseFamily, blockedFamily, loopsFamily];
 
 export function chooseFamily(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures): KernelFamily {
-  return optimizedFamilies.find((f) => f.applies(m, plan, isa)) ?? blockedFamily;
+  return optimizedFamilies.find((f) => f.applies(m, plan, isa)) ?? loopsFamily;
 }

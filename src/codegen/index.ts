@@ -98,6 +98,8 @@ export interface GenerateOptions {
    * (pre-widened weights, say). The header states which was used.
    */
   optimize?: OptimizeGoal;
+  /** Why this code was not proved bit-exact (`convgen build --no-verify`): the header then says NOT VERIFIED. */
+  notVerified?: string;
 }
 
 export type OptimizeGoal = 'default' | 'speed';
@@ -112,7 +114,7 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
     ? { ...base, family: family.name, variantSummary: `${family.name} family: ${family.summary}`, ...family.view(m, plan, isa, { finishNeedsO: base.finishArgs === 'acc, o', optimize: opts.optimize ?? 'default' }) }
     : base;
   const files: GeneratedFile[] = [
-    { name: `${m.name}.h`, content: template('common/header.h.hbs')(view) },
+    { name: `${m.name}.h`, content: template('common/header.h.hbs')({ ...view, notVerified: opts.notVerified ?? '' }) },
     { name: `${m.name}.c`, content: template(family ? family.template : variants[variant].template)(view) },
     { name: ENTRY_HEADER, content: template('common/entry.h.hbs')({ ...view, builtinInput: Boolean(opts.builtinInput) }) },
   ];

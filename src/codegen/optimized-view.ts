@@ -118,12 +118,39 @@ function storeBits(form: MacForm, qf: QFinish | null, st: { bits: number; cType:
     loBits: half.toString(16).toUpperCase(), hiWord: ((~Number(half)) >>> 0).toString(16).toUpperCase() };
 }
 
+/** Plans per model object: the family table asks whether the plan fits before the view builds on the same plan. */
+const planned = new WeakMap<KernelModel, Map<string, { staging: ReturnType<typeof stagingFor>; opt: ReturnType<typeof planOptimized> }>>();
+
+/** The blocked plan of `m` for a goal (staged or not), computed once per model, ISA and goal. */
+export function blockedPlan(m: KernelModel, isa: IsaFeatures, accType: string, optimize: 'default' | 'speed') {
+  const key = `${JSON.stringify(isa)}|${accType}|${optimize}`;
+  let byKey = planned.get(m);
+  if (!byKey) planned.set(m, (byKey = new Map()));
+  let p = byKey.get(key);
+  if (!p) {
+    // Staged: the planner and the input side see the staging buffer (HWC, padded, one output row); outputs stay m's.
+    const staging = stagingFor(m, isa, optimize);
+    p = { staging, opt: planOptimized(staging?.model ?? m, isa, accType, optimize, staging ? STAGE_BYTES : 0) };
+    byKey.set(key, p);
+  }
+  return p;
+}
+
+/** Whether the blocked family's smallest plan keeps its code budget (kernels of 11x11 and so on do not). */
+export function blockedFits(m: KernelModel, isa: IsaFeatures, accType: string): boolean {
+  const { opt } = blockedPlan(m, isa, accType, 'default');
+  return opt.codeBytes <= opt.codeBudget;
+}
+
 export function optimizedView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, ctx: OptimizedViewContext) {
-  const optimize = ctx.optimize ?? 'default';
-  // Staged: the planner and the input side see the staging buffer (HWC, padded, one output row); outputs stay m's.
-  const staging = stagingFor(m, isa, optimize);
+  let optimize = ctx.optimize ?? 'default';
+  // A speed plan over the code budget gives way to the default plan (which fits: the family applies only then).
+  if (optimize === 'speed') {
+    const speed = blockedPlan(m, isa, plan.accType, 'speed').opt;
+    if (speed.codeBytes > speed.codeBudget) optimize = 'default';
+  }
+  const { staging, opt } = blockedPlan(m, isa, plan.accType, optimize);
   const pm = staging?.model ?? m;
-  const opt = planOptimized(pm, isa, plan.accType, optimize, staging ? STAGE_BYTES : 0);
   const st = m.numeric.storage;
   // Only the unrolled interior reads folded seeds: without one (every output touches the padding) there is no table.
   const folded = opt.fns.some((f) => f.kind === 'unrolled') ? foldedSeeds(pm, plan.accType) : null;
