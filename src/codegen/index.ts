@@ -75,6 +75,8 @@ export interface GenerateOptions {
    * (pre-widened weights, say). The header states which was used.
    */
   optimize?: OptimizeGoal;
+  /** Why this code was not proved bit-exact (`convgen build --no-verify`): the header then says NOT VERIFIED. */
+  notVerified?: string;
 }
 
 export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedKernel {
@@ -104,7 +106,7 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
     cText = template(family.template)(view);
   }
   const files: GeneratedFile[] = [
-    { name: `${m.name}.h`, content: template('common/header.h.hbs')(view) },
+    { name: `${m.name}.h`, content: template('common/header.h.hbs')({ ...view, notVerified: opts.notVerified ?? '' }) },
     { name: `${m.name}.c`, content: cText },
     { name: ENTRY_HEADER, content: template('common/entry.h.hbs')({ ...view, builtinInput: Boolean(opts.builtinInput) }) },
   ];

@@ -641,6 +641,8 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       needsRor8: usesOp(fns, 'sxr'),
       needsPack: usesOp(fns, 'x32') || usesOp(fns, 'xpair'),
       needsSeed: (p.folded === null && fin?.kind !== 'q') || g.hasBorder,
+      // The common output stage: what the blocks call unless they have their own, and the padded outputs' stage.
+      needsFinish: !fin || g.hasBorder,
       rq: fin?.kind === 'rq' ? {
         cLines: cArrayRows(fin.c, 8), mLines: cArrayRows(fin.m, 8), sLines: cArrayRows(fin.s, 16),
         q: fin.q, left: fin.left, hasLeft: fin.left > 0, hasQ: fin.q > 0, lo: fin.lo, hi: fin.hi,
