@@ -20,9 +20,9 @@ import type { KernelModel } from '../spec/index.ts';
 import type { IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
-import type { FamilyContext, KernelFamily } from './families.ts';
+import type { TemplateContext as FamilyContext, TemplateFamily } from '../families/family.ts';
 import { axisBands, type AxisBand } from './geometry.ts';
-import { foldedSeeds } from './optimized-view.ts';
+import { foldedSeeds } from '../families/seeds.ts';
 
 export type MveShape = 'dot' | 'dw';
 
@@ -374,7 +374,8 @@ export function mveView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures,
   };
 }
 
-export const mveFamily: KernelFamily = {
+export const mveFamily: TemplateFamily = {
+  kind: 'template',
   name: 'mve',
   summary: 'ARMv8.1-M MVE: tail-predicated VMLADAV dot products over contiguous HWC spans; depthwise 4 channels per vector',
   template: 'mve/kernel.c.hbs',

@@ -10,7 +10,7 @@
  * Strata: a run draws its specs round-robin over every (numeric type × layout × kernel class × what decides the
  * optimized family) stratum, in a seeded order per round, so a rare corner (q31 1×1 CHW, which the unstratified
  * generator reached once in ~2,400 specs) comes every 192 specs. The family is chosen per target by
- * src/codegen/families.ts from the accumulator width (vector lanes are int32 in places), the stride and output
+ * src/families/index.ts from the accumulator width (vector lanes are int32 in places), the stride and output
  * width along W, the output channels per group and the groups: the `acc` and `shape` steers set those.
  */
 import fc from 'fast-check';

@@ -1,9 +1,9 @@
 /**
  * Which corners a fuzz run reached: the (numeric type × layout × kernel class × optimized family) cell of each spec on
- * each target. The family is the one src/codegen/families.ts picks for that target's ISA.
+ * each target. The family is the one src/families/index.ts picks for that target's ISA.
  */
 import { planAccumulator } from '../codegen/accumulator.ts';
-import { chooseFamily } from '../codegen/families.ts';
+import { chooseFamily } from '../families/index.ts';
 import type { KernelModel } from '../spec/index.ts';
 import type { Target } from '../targets/index.ts';
 import type { KernelClass } from './arbitraries.ts';

@@ -1,6 +1,6 @@
 /**
  * The blocked family picks its register blocking under CODE_BUDGET using an estimate of code bytes (fnBytes in
- * src/codegen/optimized.ts). The estimate must be an upper bound of what arm-none-eabi-gcc really emits, or a
+ * src/families/blocked/cost.ts). The estimate must be an upper bound of what arm-none-eabi-gcc really emits, or a
  * kernel's .text can pass 4 KiB unnoticed until `make bench`. Compile representative bench specs exactly as the
  * bench measures them (the kernel .c alone, the target's flags, -O2) and compare.
  */
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generate, planAccumulator, writeKernel } from '../../src/codegen/index.ts';
-import { planOptimized } from '../../src/codegen/optimized.ts';
+import { planBlocked } from '../../src/families/blocked/search.ts';
 import { kernelObjectFlags, parseSizeA } from '../../src/measure/index.ts';
 import { loadSpec } from '../../src/spec/index.ts';
 import { findTarget, targets } from '../../src/targets/index.ts';
@@ -37,7 +37,7 @@ describe('blocked code-size estimate', () => {
         const m = await loadSpec(path.join(root, 'bench', `${s}.json`));
         const k = generate(m, { variant: 'optimized', isa: t.features, optimize });
         if (k.family !== 'blocked') return;
-        const plan = planOptimized(m, t.features, planAccumulator(m).accType, optimize);
+        const plan = planBlocked(m, t.features, planAccumulator(m).accType, optimize);
         const dir = path.join(work, `${s}-${tname}-${optimize}`);
         writeKernel(k, dir);
         const obj = path.join(dir, 'kernel.o');
