@@ -3,9 +3,10 @@
  * its output is appended to output.bin. Exit statuses are semihost_main.c's, plus 14 when the network wrote outside
  * its output and 15 when <net>_run returned an error.
  *
- * Before every inference the arena, the output and the guard bytes around it, and the stack below the harness's
- * frame are filled with a poison byte that changes from call to call (network_poison.h): the network may rely on
- * its input and its const tables only, as on a board whose RAM does not start zeroed.
+ * Before every inference every static buffer but the input (the arena, the output and the guard bytes around it,
+ * the layers' own buffers) and the stack below the harness's frame are filled with a poison byte that changes from
+ * call to call (convgen_poison.h): the network may rely on its input and its const tables only, as on a board whose
+ * RAM does not start zeroed.
  *
  * Built with -DCONVGEN_NET_TRACE, every layer's output (the module's CONVGEN_LAYER_END and CONVGEN_LAYER_VIEW hooks)
  * is appended to layers.bin in execution order: convgen compares each with the golden model and names the first
@@ -15,11 +16,11 @@
 #include <stdint.h>
 #include "convgen_net_entry.h"
 #include "convgen_fw.h"
-#include "network_poison.h"
+#include "convgen_poison.h"
 
 #include "semihost_io.h"
 
-#define GUARD_BYTES 16u
+#define GUARD_BYTES CONVGEN_GUARD_BYTES
 /* C99 has no arrays of size 0: a network with an empty arena still gets one word. */
 #define ARENA_WORDS ((CONVGEN_ARENA_BYTES + 7u) / 8u + (CONVGEN_ARENA_BYTES == 0u))
 
@@ -78,10 +79,10 @@ int main(void)
         int status;
         if (sh_read(fin, net_in, CONVGEN_IN_BYTES) != 0)
             fail(13, "cannot read input.bin");
-        byte = convgen_net_poison_byte(call, net_in, CONVGEN_IN_BYTES);
-        convgen_net_poison(net_arena, sizeof net_arena, byte);
-        convgen_net_poison(&net_out, sizeof net_out, byte);
-        convgen_net_poison_stack(byte);
+        byte = convgen_poison_byte(call, net_in, CONVGEN_IN_BYTES);
+        /* .bss first: the call's own frame lands below the stack pointer, which the stack fill then covers. */
+        convgen_poison_statics(byte, net_in, CONVGEN_IN_BYTES);
+        convgen_poison_stack(byte);
 #ifndef CONVGEN_NET_LAYER_MARKS
         convgen_mark_begin();
 #endif

@@ -1,12 +1,12 @@
 /*
  * Network UART harness for boards without a QEMU model (S3C2410): runs the network once on its built-in input, on
- * a poisoned arena, output and stack (network_poison.h), and prints the output and a checksum line over UART0, as
+ * a poisoned arena, output and stack (convgen_poison.h), and prints the output and a checksum line over UART0, as
  * uart_main.c does for one kernel. No semihosting: the image must not contain SVC or BKPT.
  */
 #include <stdint.h>
 #include "convgen_net_entry.h"
 #include "convgen_fw.h"
-#include "network_poison.h"
+#include "convgen_poison.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the checksum is defined over little-endian output bytes"
@@ -37,9 +37,8 @@ int main(void)
     /* Copied to RAM so alignment and memory timing match the semihosting harness. */
     for (i = 0; i < CONVGEN_IN_BYTES; i++)
         net_in[i] = CONVGEN_BUILTIN_INPUT[i];
-    convgen_net_poison(net_arena, sizeof net_arena, 0xA5u);
-    convgen_net_poison(net_out, sizeof net_out, 0xA5u);
-    convgen_net_poison_stack(0xA5u);
+    convgen_poison_statics(0xA5u, net_in, CONVGEN_IN_BYTES);
+    convgen_poison_stack(0xA5u);
     convgen_mark_begin();
     status = CONVGEN_NET_RUN(net_in, net_out, net_arena);
     convgen_mark_end();

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include "convgen_net_entry.h"
-#include "network_poison.h"
+#include <string.h>
+#include "../include/convgen_poison.h"
+#include "host_poison.h"
 
-#define GUARD_BYTES 16u
+#define GUARD_BYTES CONVGEN_GUARD_BYTES
 #define ARENA_WORDS ((CONVGEN_ARENA_BYTES + 7u) / 8u + (CONVGEN_ARENA_BYTES == 0u))
 
 static int8_t net_in[CONVGEN_IN_BYTES] __attribute__((aligned(8)));
@@ -66,10 +68,10 @@ int main(int argc, char **argv)
             fprintf(stdout, "convgen-harness: input is not a whole number of tensors\n");
             return 11;
         }
-        const uint8_t byte = convgen_net_poison_byte((uint32_t)call, net_in, CONVGEN_IN_BYTES);
-        convgen_net_poison(net_arena, sizeof net_arena, byte);
-        convgen_net_poison(&net_out, sizeof net_out, byte);
-        convgen_net_poison_stack(byte);
+        const uint8_t byte = convgen_poison_byte((uint32_t)call, net_in, CONVGEN_IN_BYTES);
+        memset(net_arena, byte, sizeof net_arena);
+        memset(&net_out, byte, sizeof net_out);
+        convgen_poison_host_stack(byte);
         if (CONVGEN_NET_RUN(net_in, net_out.out, net_arena) != 0) {
             fprintf(stdout, "convgen-harness: the network returned an error\n");
             return 15;

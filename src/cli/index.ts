@@ -17,7 +17,8 @@ import { oneTarget, targetList } from './target-args.ts';
 import { readInputTensors, writeOutputTensors, inputShape, outputShape, type InputTensors } from '../tensors/index.ts';
 import { buildImage } from '../toolchain/index.ts';
 import { runImage } from '../qemu/index.ts';
-import { decodeTensors, encodeTensors, verifyPair, type PairResult } from '../verify/index.ts';
+import { givenTimeout, scaledTimeout } from '../qemu/timeout.ts';
+import { checkKernelMemory, decodeTensors, encodeTensors, verifyPair, type PairResult } from '../verify/index.ts';
 import { jsonReport, junitReport, resultLine, summaryLine, writeFileAtomic } from '../report/index.ts';
 import { Progress } from '../report/progress.ts';
 import { testHtml } from '../report/html.ts';
@@ -46,6 +47,7 @@ function variantArg(v: string): VariantName {
 }
 
 const optimizeGoals: readonly OptimizeGoal[] = ['default', 'speed'];
+const TIMEOUT_HELP = 'seconds before a guest counts as hung and is killed (default: 60 plus the layer\'s worst-case instructions at a pessimistic emulator speed)';
 export const ROOT_HELP = "the folder paths inside a spec must stay in (default: the nearest folder above the spec holding .git, else the spec's folder)";
 const OPTIMIZE_HELP = "optimized variant's goal: default (weight flash = the raw weight bytes) or speed (may pre-widen weights)";
 
@@ -160,8 +162,8 @@ export function buildProgram(): Command {
     .requiredOption('--output <npy>', 'where to write the output tensor (.npy), (N, ...) for a batch')
     .option('--variant <v>', 'kernel variant', variantArg, DEFAULT_VARIANT)
     .option('--strict', STRICT_HELP)
-    .option('--timeout <s>', 'seconds before a hung guest is killed (the whole batch)', intArg('--timeout', 1), 60)
-    .action(async (spec: string, o: { target: string; input: string; output: string; variant: VariantName; strict?: boolean; timeout: number }) => {
+    .option('--timeout <s>', `${TIMEOUT_HELP}; for the whole batch`, intArg('--timeout', 1))
+    .action(async (spec: string, o: { target: string; input: string; output: string; variant: VariantName; strict?: boolean; timeout?: number }) => {
       const target = oneTarget(o.target);
       if (target.run === 'build-only') throw new InputError('--target', `${target.name} has no emulator; use \`convgen build\``);
       checkOutputFile(o.output);
@@ -172,10 +174,13 @@ export function buildProgram(): Command {
       const { dir: work, remove } = makeTempDir('convgen-run-');
       try {
         const kdir = path.join(work, 'kernel');
-        writeKernel(generate(m, { variant: o.variant }), kdir);
+        const kernel = generate(m, { variant: o.variant, isa: target.features });
+        checkKernelMemory(m, kernel, target);
+        writeKernel(kernel, kdir);
         const built = await naming(m, buildImage(target, kdir, path.join(work, 'build')));
         // Every tensor of a batch goes into one input.bin: the harness runs the kernel on each in turn.
-        const run = await naming(m, runImage(built, encodeTensors(input.tensors, m.numeric.storage.bits), path.join(work, 'run'), { timeoutSeconds: o.timeout }));
+        const t = o.timeout !== undefined ? givenTimeout(o.timeout) : scaledTimeout(m, target, o.variant, kernel.family, input.tensors.length);
+        const run = await naming(m, runImage(built, encodeTensors(input.tensors, m.numeric.storage.bits), path.join(work, 'run'), { timeoutSeconds: t.seconds, timeoutWhy: t.why }));
         const outs = decodeTensors(run.output, m.numeric.storage.bits, m.outC * m.outH * m.outW);
         if (outs.length !== input.tensors.length)
           throw new EnvironmentError(`${m.source}: ${target.name}: the device wrote ${outs.length} output tensors for ${input.tensors.length} inputs`);
@@ -199,12 +204,12 @@ export function buildProgram(): Command {
     .option('--json <file>', 'write a JSON report')
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--html <file>', 'write a self-contained HTML report (per-target table, chart, failing pairs)')
-    .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
+    .option('--timeout <s>', TIMEOUT_HELP, intArg('--timeout', 1))
     .option('--sanitize', 'host builds: compile with -fsanitize=address,undefined')
     .option('--input <npy>', 'networks: also check these inputs (one tensor or a batch (N, ...)) besides the seeded ones')
     .action(async (specs: string[], o: {
       target: string; variant: VariantName; optimize: OptimizeGoal; seed: number; jobs: number; shard?: [number, number]; json?: string;
-      junit?: string; html?: string; timeout: number; sanitize?: boolean; input?: string;
+      junit?: string; html?: string; timeout?: number; sanitize?: boolean; input?: string;
     }) => {
       const networks = refuseMixed(specs, 'test');
       const ts = targetList(o.target);
@@ -257,8 +262,8 @@ export function buildProgram(): Command {
     .option('--optimize <goal>', OPTIMIZE_HELP, optimizeArg, 'default')
     .option('--seed <n>', 'seed of the verification inputs', intArg('--seed', 0), 1)
     .option('--no-verify', 'skip the QEMU run')
-    .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
-    .action(async (spec: string, o: { target: string; out: string; variant: VariantName; optimize: OptimizeGoal; seed: number; verify: boolean; timeout: number }) => {
+    .option('--timeout <s>', TIMEOUT_HELP, intArg('--timeout', 1))
+    .action(async (spec: string, o: { target: string; out: string; variant: VariantName; optimize: OptimizeGoal; seed: number; verify: boolean; timeout?: number }) => {
       const target = oneTarget(o.target);
       checkOutputFolder(o.out);
       if (isNetworkFile(spec)) {

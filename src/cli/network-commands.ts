@@ -3,6 +3,7 @@
  * (src/network/c), proved bit-exact under QEMU with the network harness (src/network/verify.ts). Output is
  * written only after everything it depends on succeeded, through temporary names.
  */
+import { networkTimeout } from '../qemu/timeout.ts';
 import path from 'node:path';
 import { EnvironmentError, ExitCode, InputError } from '../errors.ts';
 import type { OptimizeGoal } from '../codegen/index.ts';
@@ -58,6 +59,9 @@ async function moduleWithStack(net: Network, target: Target, o: { optimize?: Opt
   return stack === null ? first : generateNetwork(net, { target, ...o, stackBytes: stack });
 }
 
+const netMacs = (net: Network) => net.layers.reduce((a, l) => a + l.macs, 0);
+const netSeconds = (net: Network, t: Target, tensors: number, given?: number) => networkTimeout(netMacs(net), t, tensors, given).seconds;
+
 export async function networkGenerate(file: string, target: Target, out: string, optimize: OptimizeGoal, root?: string): Promise<void> {
   const net = loadNetwork(file, root);
   const mod = await moduleWithStack(net, target, { optimize });
@@ -69,7 +73,8 @@ export interface NetworkBuildOptions {
   optimize: OptimizeGoal;
   seed: number;
   verify: boolean;
-  timeoutSeconds: number;
+  /** --timeout; by default scaled to the network's MACs (networkTimeout). */
+  timeoutSeconds?: number;
   /** --root: where the spec's .npy files may be (as for kernel specs). */
   root?: string;
 }
@@ -96,7 +101,7 @@ export async function networkBuild(file: string, target: Target, outDir: string,
   try {
     let check: NetworkCheck | undefined;
     if (runner) {
-      check = await verifyNetwork(net, runner, { inputs, timeoutSeconds: o.timeoutSeconds, optimize: o.optimize, module: mod, workRoot: staging });
+      check = await verifyNetwork(net, runner, { inputs, timeoutSeconds: netSeconds(net, runner, inputs.length, o.timeoutSeconds), optimize: o.optimize, module: mod, workRoot: staging });
       if (check.status !== 'pass') {
         console.log(`verdict    NOT verified on ${runner.name}: ${check.status === 'fail' ? describeNetworkMismatch(check) : check.note ?? check.error}`);
         console.log(`nothing was written to ${outDir}`);
@@ -147,7 +152,8 @@ export function networkResultLine(c: NetworkCheck): string {
 export interface NetworkTestOptions {
   seed: number;
   jobs: number;
-  timeoutSeconds: number;
+  /** --timeout; by default scaled to the network's MACs (networkTimeout). */
+  timeoutSeconds?: number;
   optimize: OptimizeGoal;
   /** Extra inputs (.npy, one tensor or a batch) checked besides the seeded ones. */
   input?: string;
@@ -164,7 +170,7 @@ export async function networkTest(files: string[], ts: Target[], o: NetworkTestO
   const progress = new Progress({ label: 'test', total: pairs.length, unit: 'pairs' });
   let results: NetworkCheck[];
   try {
-    results = await pool(pairs, o.jobs, ({ net, t }) => verifyNetwork(net, t, { inputs: inputs.get(net)!, timeoutSeconds: o.timeoutSeconds, optimize: o.optimize }),
+    results = await pool(pairs, o.jobs, ({ net, t }) => verifyNetwork(net, t, { inputs: inputs.get(net)!, timeoutSeconds: netSeconds(net, t, inputs.get(net)!.length, o.timeoutSeconds), optimize: o.optimize }),
       (r) => {
         progress.tick(`${path.basename(r.network)} on ${r.target}`);
         progress.log(networkResultLine(r));
@@ -186,7 +192,7 @@ export async function networkTest(files: string[], ts: Target[], o: NetworkTestO
 
 /** `convgen run NET --input X.npy --output Y.npy`: what the device computes, in one emulator start. */
 export async function networkRun(file: string, target: Target,
-  o: { input: string; output: string; timeoutSeconds: number; optimize: OptimizeGoal; root?: string }): Promise<void> {
+  o: { input: string; output: string; timeoutSeconds?: number; optimize: OptimizeGoal; root?: string }): Promise<void> {
   const net = loadNetwork(file, o.root);
   const inT = net.tensors.get(net.inputs[0])!;
   const outT = net.tensors.get(net.outputs[0])!;
@@ -197,7 +203,8 @@ export async function networkRun(file: string, target: Target,
     const dir = path.join(work, 'net');
     writeModule(mod, dir);
     const built = await buildNetworkImage(mod, target, dir, path.join(work, 'build'));
-    const run = await runImage(built, concat(samples), path.join(work, 'run'), { timeoutSeconds: o.timeoutSeconds });
+    const t = networkTimeout(netMacs(net), target, samples.length, o.timeoutSeconds);
+    const run = await runImage(built, concat(samples), path.join(work, 'run'), { timeoutSeconds: t.seconds, timeoutWhy: t.why });
     if (run.output.length !== mod.outputBytes * samples.length)
       throw new EnvironmentError(`${file}: ${target.name}: the device wrote ${run.output.length} bytes for ${samples.length} inputs of ${mod.outputBytes} B`);
     const data = new Int8Array(run.output.buffer, run.output.byteOffset, run.output.length).slice();

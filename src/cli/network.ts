@@ -15,6 +15,9 @@ import { importTflite } from '../tflite/import.ts';
 import { writeNetwork } from '../network/write.ts';
 import { writeOutputFolder } from '../files/write.ts';
 import { planMemory } from '../network/plan.ts';
+import { networkInput } from '../onnx/net/layout.ts';
+import { DataType } from '../onnx/proto.ts';
+import type { FTensor } from '../onnx/eval/tensor.ts';
 
 export { isNetworkFile };
 
@@ -56,7 +59,10 @@ export function describeNetwork(net: Network): string[] {
   lines.push(`memory     arena ${plan.arenaBytes} B (inputs and outputs in the caller's buffers; largest live input+output pair ${plan.pairBound} B at ${plan.pairBoundLayer})`);
   for (const t of [...net.inputs, ...net.outputs]) {
     const x = net.tensors.get(t)!;
-    if (x.callerConverts) lines.push(`note       ${t}: the caller ${x.callerConverts}s with scale ${x.scale}, zero point ${x.zeroPoint}`);
+    if (x.callerConverts) {
+      const nchw = x.sourceLayout === 'nchw' ? (x.callerConverts === 'quantize' ? 'transposes NCHW to NHWC and ' : 'transposes NHWC to NCHW and ') : '';
+      lines.push(`note       ${t}: the caller ${nchw}${x.callerConverts}s with scale ${x.scale}, zero point ${x.zeroPoint}`);
+    }
   }
   for (const n of net.notes) lines.push(`note       ${n}`);
   return lines;
@@ -72,17 +78,22 @@ export function readNetworkInput(t: NetworkTensor, file: string): { samples: Int
     const batched = !exact && t.shape[0] === 1 && shape.length === t.shape.length && shape.slice(1).every((n, i) => n === t.shape[i + 1]);
     return { exact, batched };
   };
+  // An input imported from ONNX takes float samples in the model's layout, (N, C, H, W).
+  const nchw = t.callerConverts === 'quantize' && t.sourceLayout === 'nchw';
+  const floatType = (d: string) => d === 'float32' || d === 'float64';
   // The shape is checked on the header, before the data is read.
   const arr = readNpy(file, {
     maxElements: 2 ** 26,
     check: (h) => {
+      if (nchw && floatType(h.dtype)) return checkNchwShape(t, h.shape, file);
       const f = fits(h.shape);
       if (!f.exact && !f.batched)
         throw new InputError(file, `expected shape (${t.shape.join(', ')}) (or a batch (N, ${t.shape.slice(1).join(', ')})), found (${h.shape.join(', ')})`);
     },
   });
+  const isFloat = floatType(arr.dtype);
+  if (isFloat && nchw) return readNchwInput(t, arr, file);
   const { exact, batched } = fits(arr.shape);
-  const isFloat = arr.dtype === 'float32' || arr.dtype === 'float64';
   if (isFloat && t.callerConverts !== 'quantize')
     throw new InputError(file, `found dtype ${arr.dtype}; the network's input ${t.name} is int8 (raw quantized values)`);
   const values = Int8Array.from(arr.data as ArrayLike<number | bigint>, (v, i) => {
@@ -97,6 +108,31 @@ export function readNetworkInput(t: NetworkTensor, file: string): { samples: Int
   const size = elements(t.shape.slice(1)) * (exact ? t.shape[0] : 1);
   const count = values.length / size;
   return { samples: Array.from({ length: count }, (_, k) => values.subarray(k * size, (k + 1) * size)), batched };
+}
+
+/**
+ * Float samples of an input imported from ONNX: in the model's layout, (N, C, H, W), transposed to the network's NHWC
+ * and quantized as TFLite does (the caller's conversion).
+ */
+function checkNchwShape(t: NetworkTensor, shape: number[], file: string): void {
+  const [n, h, w, c] = t.shape;
+  const exact = shape.length === 4 && [n, c, h, w].every((d, i) => d === shape[i]);
+  const batched = n === 1 && shape.length === 4 && [c, h, w].every((d, i) => d === shape[i + 1]);
+  if (!exact && !batched)
+    throw new InputError(file, `expected float samples as the ONNX model takes them, (N, ${c}, ${h}, ${w}) (NCHW), found (${shape.join(', ')})`);
+}
+
+function readNchwInput(t: NetworkTensor, arr: NpyArray, file: string): { samples: Int8Array[]; batched: boolean } {
+  const [, h, w, c] = t.shape;
+  const data = arr.data as ArrayLike<number>;
+  const size = c * h * w;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) throw new InputError(file, `element ${i} is ${data[i]}; values must be finite`);
+  const count = data.length / size;
+  const samples = Array.from({ length: count }, (_, k) => {
+    const x: FTensor = { dims: [1, c, h, w], data: Float64Array.from({ length: size }, (_, i) => data[k * size + i]), type: DataType.FLOAT };
+    return networkInput(t, x);
+  });
+  return { samples, batched: arr.shape[0] !== t.shape[0] };
 }
 
 /** TFLM dumps' file name for a tensor: t<index>_<name with other characters than [A-Za-z0-9.-] as _, 64 at most>. */

@@ -303,10 +303,13 @@ function dwView(m: KernelModel, plan: AccumulatorPlan, o: MveOptions) {
     chTail: m.inC % 4,
     mStride: taps * m.inC,
     wRow: m.kW * m.inC,
+    // Each table only where a function reads it: with an input offset every region can be a border (dilation 5 over
+    // a 3x3 input, "same"), or none can (a 1x1 kernel without padding).
+    interiorSeeds: fns.some((f) => !f.border),
     seedLines: order((oc) => (folded ? folded[oc] : biasOf(oc))),
-    borderSeeds: offset,
-    borderSeedLines: offset ? order(biasOf) : [],
-    seedBytes: 4 * m.outC * (offset ? 2 : 1),
+    borderSeeds: fns.some((f) => f.border),
+    borderSeedLines: fns.some((f) => f.border) ? order(biasOf) : [],
+    seedBytes: 4 * m.outC * ((fns.some((f) => f.border) ? 1 : 0) + (fns.some((f) => !f.border) ? 1 : 0)),
     load32: bits === 8 ? 'vldrbq_s32' : 'vldrhq_s32',
     load32z: bits === 8 ? 'vldrbq_z_s32' : 'vldrhq_z_s32',
   };

@@ -9,7 +9,10 @@ import { helperLines } from './helpers.ts';
 import { stageLines } from './stages.ts';
 import { Writer } from './writer.ts';
 
-export interface PrintOptions extends ExprOptions {}
+export interface PrintOptions extends ExprOptions {
+  /** Printed as a unit of a larger module: functions with external linkage become static. */
+  unit?: boolean;
+}
 
 const INDENT = 4;
 
@@ -50,8 +53,18 @@ class Printer {
         for (const g of it.fieldGroups) w.line(INDENT, `${g.type} ${g.names.join(', ')};`);
         w.line(0, it.typedef ? `} ${it.name};` : '};');
         return;
-      case 'helper': w.lines(0, helperLines(it.helper)); return;
-      case 'table': this.table(it.table); return;
+      case 'helper':
+        if (it.doc) w.comment(0, it.doc);
+        w.lines(0, helperLines(it.helper));
+        return;
+      case 'table':
+        if (it.doc) w.comment(0, it.doc);
+        this.table(it.table);
+        return;
+      case 'group':
+        if (it.doc) w.comment(0, it.doc);
+        for (const x of it.items) this.item(x);
+        return;
       case 'region-table': this.regionTable(it.table); return;
       case 'stage': w.lines(0, stageLines(it.stage)); return;
       case 'func':
@@ -99,7 +112,8 @@ class Printer {
     if (f.noinline) w.lines(0, ['#if defined(__GNUC__)', '__attribute__((noinline))', '#endif']);
     if (f.attribute) w.line(0, f.attribute);
     const params = f.params.map((p) => declarator(p.type, p.name));
-    const head = `${f.linkage === 'extern' ? '' : `${f.linkage} `}${typeName(f.ret)} ${f.name}(`;
+    const linkage = f.linkage === 'extern' && this.o.unit ? 'static' : f.linkage;
+    const head = `${linkage === 'extern' ? '' : `${linkage} `}${typeName(f.ret)} ${f.name}(`;
     if (f.wrapAfter !== undefined && f.wrapAfter < params.length) {
       w.line(0, `${head}${params.slice(0, f.wrapAfter).join(', ')},`);
       w.line(INDENT, `${params.slice(f.wrapAfter).join(', ')})`);
@@ -121,7 +135,8 @@ class Printer {
           `${s.init ? ` = ${this.e(s.init)}` : ''};${this.tail(s.comment)}`);
         return;
       case 'decls':
-        w.line(ind, `${declarator(s.type, '').trimEnd()} ${s.vars.map((v) => `${v.name}${v.init ? ` = ${this.e(v.init)}` : ''}`).join(', ')};` +
+        if (s.type.ptr) throw new Error('emit-c: several variables on one line are of a scalar type');
+        w.line(ind, `${typeName(s.type)} ${s.vars.map((v) => `${v.name}${v.init ? ` = ${this.e(v.init)}` : ''}`).join(', ')};` +
           this.tail(s.comment));
         return;
       case 'expr':
@@ -131,7 +146,7 @@ class Printer {
           w.line(ind + INDENT, `${args.slice(s.wrapAfter).join(', ')});${this.tail(s.comment)}`);
         } else w.line(ind, `${this.e(s.e)};${this.tail(s.comment)}`);
         return;
-      case 'load': this.load(s.load, s.flush ? ind - INDENT : ind); return;
+      case 'load': this.load(s.load, ind); return;
       case 'mac': this.mac(s.mac, ind); return;
       case 'output': {
         const at = call('OUT_AT', s.o, s.y, s.x);

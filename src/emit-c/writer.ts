@@ -28,7 +28,6 @@ export function commentLines(c: Comment): string[] {
   switch (c.style) {
     case 'line': return l.map((t) => `/* ${t} */`);
     case 'block': return ['/*', ...l.map((t) => (t === '' ? ' *' : ` * ${t}`)), ' */'];
-    case 'star': return l.map((t, i) => `${i === 0 ? '/* ' : ' * '}${t}${i === l.length - 1 ? ' */' : ''}`);
     case 'hang': return l.map((t, i) => `${i === 0 ? '/* ' : '   '}${t}${i === l.length - 1 ? ' */' : ''}`);
     default: {
       const never: never = c.style;

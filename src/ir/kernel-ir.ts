@@ -120,12 +120,11 @@ export type Load =
 
 export type Stmt =
   | { k: 'decl'; type: CType; name: string; init?: Expr; register?: string; comment?: string }
-  /** Several variables of one type on one line (`uint32_t a = 0, b = 0;`). */
+  /** Several variables of one scalar type on one line (`uint32_t a = 0, b = 0;`). */
   | { k: 'decls'; type: CType; vars: { name: string; init?: Expr }[]; comment?: string }
   /** wrapAfter: a call's argument list breaks after this many arguments, continued 4 columns in. */
   | { k: 'expr'; e: Expr; comment?: string; wrapAfter?: number }
-  /** flush: printed at the enclosing block's indentation (taps8's weight lanes, as the text has always had them). */
-  | { k: 'load'; load: Load; flush?: boolean }
+  | { k: 'load'; load: Load }
   | { k: 'mac'; mac: Mac }
   /** An output element: the accumulator value `acc` through the kernel's output stage into OUT_AT(o, y, x). */
   | { k: 'output'; o: Expr; y: Expr; x: Expr; acc: Expr; via: OutputVia }
@@ -170,11 +169,9 @@ export type OutputVia =
  * Comments
  */
 
-/**
- * line: `/* a *\/`; block: `/*`, ` * a`, ` *\/`; star: `/* a`, ` * b *\/`; hang: `/* a`, `   b *\/`.
- */
+/** line: `/* a *\/` per line; block: `/*`, ` * a`, ` *\/`; hang: `/* a`, `   b *\/`. */
 export interface Comment {
-  style: 'line' | 'block' | 'star' | 'hang';
+  style: 'line' | 'block' | 'hang';
   lines: string[];
 }
 
@@ -190,7 +187,7 @@ export interface Param {
 export interface Func {
   name: string;
   linkage: 'static' | 'static inline' | 'extern';
-  /** noinline under GCC (the attribute guarded by #if defined(__GNUC__)). */
+  /** noinline under GCC (the attribute guarded by #if defined(__GNUC__)): a network's layers stay one function each. */
   noinline?: boolean;
   /** A macro of attributes on the line before the function (defined by an item). */
   attribute?: string;
@@ -236,8 +233,10 @@ export type Item =
   /** A struct type (typedef'd: `typedef struct { ... } name;`), fields in groups (one declaration line each). */
   | { k: 'struct'; name: string; typedef: boolean; fieldGroups: { type: CScalar; names: string[] }[] }
   | { k: 'pragma'; text: string }
-  | { k: 'helper'; helper: Helper }
-  | { k: 'table'; table: Table }
+  | { k: 'helper'; helper: Helper; doc?: Comment }
+  | { k: 'table'; table: Table; doc?: Comment }
+  /** Items under one comment (a form's helpers): pruned as a whole once none of its items is used. */
+  | { k: 'group'; doc?: Comment; items: Item[] }
   | { k: 'region-table'; table: RegionTable }
   | { k: 'stage'; stage: OutputStage }
   | { k: 'func'; fn: Func; doc?: Comment }

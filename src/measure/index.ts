@@ -27,7 +27,7 @@ import { runGolden } from '../golden/index.ts';
 import { runImage } from '../qemu/index.ts';
 import { macCount, type KernelModel } from '../spec/index.ts';
 import type { Target } from '../targets/index.ts';
-import { buildImage, firmwareDir, runTool, tools, WARNING_FLAGS, type BuiltImage, type Tool } from '../toolchain/index.ts';
+import { buildImage, firmwareDir, MemoryShortage, runTool, tools, WARNING_FLAGS, type BuiltImage, type Tool } from '../toolchain/index.ts';
 import { compareOutputs, decodeTensors, describeMismatch, encodeTensors, testInputs, type PairResult } from '../verify/index.ts';
 import { makeTempDir } from '../files/cleanup.ts';
 
@@ -564,7 +564,8 @@ export async function measure(m: KernelModel, target: Target, variant: VariantNa
     try {
       built = await buildImage(target, kdir, path.join(work, 'build'));
     } catch (e) {
-      if (e instanceof EnvironmentError && isRamOverflow(e.message))
+      // The linker's shortage is bad input since issue 15 (MemoryShortage, with the numbers); here it is a finding.
+      if (e instanceof MemoryShortage || (e instanceof EnvironmentError && isRamOverflow(e.message)))
         return {
           ...withSizes, status: 'does-not-fit',
           note: `needs ${withSizes.ramBytes} B of RAM for data, bss and tensors; ${target.name} has ${target.ramBytes} B for those, the harness and the stack`,

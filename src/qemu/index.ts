@@ -13,6 +13,8 @@ import { diesWithParent, findOnPath } from '../toolchain/spawn.ts';
 export interface RunOptions {
   /** Seconds before a run counts as hung and is killed. */
   timeoutSeconds: number;
+  /** Where that number came from (timeout.ts), for the message when a run is killed. */
+  timeoutWhy?: string;
   /** Extra QEMU arguments (the instruction-count plugin). */
   qemuExtra?: string[];
 }
@@ -28,7 +30,7 @@ export const guestExitCodes: Record<number, string> = {
   11: 'input.bin is empty or not a whole number of tensors',
   12: 'the harness could not write output.bin',
   13: 'the harness could not read input.bin',
-  14: 'a kernel wrote past the end of its output buffer',
+  14: 'a kernel wrote outside its output buffer',
   15: 'the network returned an error (a NULL or misaligned buffer)',
   70: 'undefined instruction',
   71: 'prefetch abort',
@@ -74,7 +76,8 @@ export async function runImage(built: BuiltImage, input: Uint8Array, workDir: st
     if (err.isCanceled || interrupted() || (STOP_SIGNALS as readonly string[]).includes(err.signal ?? '')) throw new InterruptedError();
     if (err.code === 'ENOENT') throw missing();
     if (err.timedOut)
-      throw new EnvironmentError(`${where}: the guest did not finish within ${opts.timeoutSeconds} s and was killed (hang)`);
+      throw new EnvironmentError(`${where}: killed at the timeout, ${opts.timeoutSeconds} s (${opts.timeoutWhy ?? 'the caller\'s'}): `
+        + 'the guest hung, or the layer needs longer than that');
     const out = String(err.stdout ?? '');
     const fault = /convgen-fault: (.*)/.exec(out);
     if (fault) throw new EnvironmentError(`${where}: guest fault: ${fault[1].trim()}`);

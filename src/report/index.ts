@@ -14,7 +14,7 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
 export function resultLine(r: PairResult): string {
   const head = `${r.status.toUpperCase().padEnd(5)} ${r.name} on ${r.target} (${r.variant})`;
   if (r.status === 'pass')
-    return r.tensors > 0 ? `${head}: bit-exact, ${r.elements} elements over ${r.tensors} inputs, ${r.seconds.toFixed(1)} s` : `${head}: built (no emulator for this target)`;
+    return `${head}: bit-exact${r.verifiedOn ? ` on ${r.verifiedOn} (the same C; the board image built)` : ''}, ${r.elements} elements over ${r.tensors} inputs, ${r.seconds.toFixed(1)} s`;
   if (r.status === 'fail') return `${head}: ${describeMismatch(r)}${r.error ? `; ${r.error}` : ''}`;
   return `${head}: ${r.error}`;
 }

@@ -6,8 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ExecaError } from 'execa';
-import { EnvironmentError, InterruptedError, cancelSignal, interrupted, throwIfInterrupted } from '../errors.ts';
+import { EnvironmentError, InputError, InterruptedError, cancelSignal, interrupted, throwIfInterrupted } from '../errors.ts';
 import type { Target } from '../targets/index.ts';
+import { linkerShortage } from './memory.ts';
 import { diesWithParent, findOnPath } from './spawn.ts';
 
 export const firmwareDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../firmware');
@@ -59,6 +60,16 @@ export interface BuiltImage {
   dir: string;
 }
 
+/** A tool that ran and failed: one line for the user, the whole output for whoever can say more. */
+export class ToolFailure extends EnvironmentError {
+  constructor(message: string, readonly output: string) {
+    super(message);
+  }
+}
+
+/** An image too big for its target's memory: bad input, named by the caller (the spec). */
+export class MemoryShortage extends InputError {}
+
 /** Run a tool (dying with convgen: ./spawn.ts); a missing tool or a failure becomes one EnvironmentError line. */
 export async function runTool(tool: Tool, args: string[], opts: { cwd?: string; what: string }): Promise<string> {
   throwIfInterrupted();
@@ -74,7 +85,7 @@ export async function runTool(tool: Tool, args: string[], opts: { cwd?: string; 
     if (err.code === 'ENOENT') throw missing();
     const firstError = String(err.all ?? err.message).split('\n').find((l) => /error|undefined reference|overflow|exceed RAM/i.test(l))
       ?? String(err.all ?? err.message).split('\n')[0];
-    throw new EnvironmentError(`${opts.what} failed: ${firstError.trim()}`);
+    throw new ToolFailure(`${opts.what} failed: ${firstError.trim()}`, String(err.all ?? err.message));
   }
 }
 
@@ -102,7 +113,10 @@ export async function buildImage(target: Target, kernelDir: string, outDir: stri
     '-nostartfiles', '-nostdlib', '-L', path.join(firmwareDir, 'ld'), '-T', path.join(firmwareDir, target.linkerScript!),
     '-Wl,--gc-sections', `-Wl,-Map=${path.join(outDir, 'kernel.map')}`,
     ...sources, '-lgcc', '-o', elf,
-  ], { cwd: outDir, what: `${target.name} build of ${path.basename(kernelDir)}` });
+  ], { cwd: outDir, what: `${target.name} build of ${path.basename(kernelDir)}` }).catch((e: unknown) => {
+    const short = e instanceof ToolFailure ? linkerShortage(e.output, target) : undefined;
+    throw short ? new MemoryShortage(target.name, short) : e;
+  });
   const bin = path.join(outDir, 'kernel.bin');
   await runTool(tools.objcopy, ['-O', 'binary', elf, bin], { what: 'objcopy' });
   return { target, image: elf, bin, dir: outDir };

@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../../src/toolchain/spawn.ts';
 import { alive, descendants, root } from '../helpers.ts';
+import { encodeNpy } from '../../src/npy/index.ts';
 import { DT, model, node, tensor, value, values } from '../onnx/models.ts';
 
 const bin = path.join(root, 'bin', 'convgen.mjs');
@@ -78,10 +79,13 @@ describe.skipIf(!canMount)('a full disk and a read-only file system (tmpfs mount
       nodes: [node('Conv', ['x', 'w'], ['y'], 'conv')], initializers: [tensor('w', DT.FLOAT, [2, 3, 3, 3], values(54, 1))],
       inputs: [value('x', DT.FLOAT, [1, 3, 8, 8])], outputs: [value('y', DT.FLOAT, [1, 2, 6, 6])],
     }));
+    // Calibration data, so that the import has nothing to warn about and its only line is the error.
+    const calib = path.join(work, 'calib.npy');
+    fs.writeFileSync(calib, encodeNpy({ dtype: 'float32', shape: [4, 3, 8, 8], data: Float32Array.from({ length: 768 }, (_, i) => Math.sin(i)) }));
     const runs: [string[], RegExp][] = [
       [['generate', spec, '-o', path.join(full, 'gen')], /gen: no space left on the device; nothing was written$/],
       [['build', spec, '--target', 'arm920t', '--no-verify', '-o', path.join(full, 'b')], /No space left on device|no space left on the device/],
-      [['import', onnx, '-o', path.join(full, 'imp')], /imp: no space left on the device; nothing was written$/],
+      [['import', onnx, '--calibrate', calib, '-o', path.join(full, 'imp')], /imp: no space left on the device; nothing was written$/],
       [['test', spec, '--target', 'host', '--json', path.join(full, 'r.json')], /r\.json: no space left on the device; nothing was written$/],
     ];
     for (const [args, message] of runs) {

@@ -58,13 +58,45 @@ function storeBits(form: MacForm, qf: QFinish | null, st: { bits: number }, isa:
     loBits: half.toString(16).toUpperCase(), hiWord: ((~Number(half)) >>> 0).toString(16).toUpperCase() };
 }
 
+/** Plans per model object: the family table asks whether the plan fits before the family plans on the same model. */
+const searched = new WeakMap<KernelModel, Map<string, { staging: Staging | null; opt: BlockedPlan }>>();
+
+/** The staging decision and blocking search for a goal, computed once per model, ISA, accumulator and goal. */
+function searchFor(m: KernelModel, isa: IsaFeatures, accType: string, optimize: OptimizeGoal) {
+  const key = `${JSON.stringify(isa)}|${accType}|${optimize}`;
+  let byKey = searched.get(m);
+  if (!byKey) searched.set(m, (byKey = new Map()));
+  let found = byKey.get(key);
+  if (!found) {
+    // Staged: the planner and the input side see the staging buffer (HWC, padded, one output row); outputs stay m's.
+    const staging = stagingFor(m, isa, optimize);
+    found = { staging, opt: planBlocked(staging?.model ?? m, isa, accType, optimize, staging ? STAGE_BYTES : 0) };
+    byKey.set(key, found);
+  }
+  return found;
+}
+
+/** Whether the family's smallest (default) plan keeps its code budget: kernels of 11x11 and so on do not. */
+const codeFits = (opt: BlockedPlan) => opt.codeBytes <= opt.codeBudget;
+
+export function blockedFits(m: KernelModel, isa: IsaFeatures, accType: string): boolean {
+  const { opt } = searchFor(m, isa, accType, 'default');
+  return opt.codeBytes <= opt.codeBudget;
+}
+
+/** The default plan's estimated code bytes and budget (the loops family's header line says why it was chosen). */
+export function blockedCode(m: KernelModel, isa: IsaFeatures, accType: string): { bytes: number; budget: number } {
+  const { opt } = searchFor(m, isa, accType, 'default');
+  return { bytes: opt.codeBytes, budget: opt.codeBudget };
+}
+
 export function planKernel(m: KernelModel, ctx: PlanContext): BlockedKernel {
-  const { isa, optimize } = ctx;
+  const { isa } = ctx;
   const plan: AccumulatorPlan = ctx.acc;
-  // Staged: the planner and the input side see the staging buffer (HWC, padded, one output row); outputs stay m's.
-  const staging = stagingFor(m, isa, optimize);
+  // A speed plan over the code budget gives way to the default plan (which fits: the family applies only then).
+  const optimize = ctx.optimize === 'speed' && !codeFits(searchFor(m, isa, plan.accType, 'speed').opt) ? 'default' : ctx.optimize;
+  const { staging, opt } = searchFor(m, isa, plan.accType, optimize);
   const pm = staging?.model ?? m;
-  const opt = planBlocked(pm, isa, plan.accType, optimize, staging ? STAGE_BYTES : 0);
   // Only the unrolled interior reads folded seeds: without one (every output touches the padding) there is no table.
   const folded = opt.fns.some((f) => f.kind === 'unrolled') ? foldedSeeds(pm, plan.accType) : null;
   const acc64 = plan.accType === 'int64_t';

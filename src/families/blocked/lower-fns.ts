@@ -6,7 +6,7 @@ import type { KernelModel } from '../../spec/index.ts';
 import type { IsaFeatures } from '../../targets/index.ts';
 import type { AccumulatorPlan } from '../../codegen/accumulator.ts';
 import {
-  add, assign, bin, call, cast, constDecl, decl, id, index, int, lit, loop, paren, ptr, scalar, stmt, unused, upTo,
+  add, assign, bin, call, cast, constDecl, decl, id, int, lit, loop, paren, ptr, scalar, unused, upTo,
 } from '../../ir/expr.ts';
 import type { AccRepr, CScalar, Expr, Func, HalfSel, Load as IrLoad, Mac, OutputVia, Stmt } from '../../ir/kernel-ir.ts';
 import { LANE2_SHIFT, weightSlots } from './forms.ts';
@@ -28,11 +28,11 @@ export interface FnContext {
 
 const LANE_UP = 32 - LANE2_SHIFT;
 
-const loadLoad = (k: IrLoad): Stmt => ({ k: 'load', load: k });
+const load = (l: IrLoad): Stmt => ({ k: 'load', load: l });
 
 /** taps8's lane registers of one value: a word and its used unpacks, one LDRSB, or two packed (PKHBT). */
-function lanes8(id8: string, d: Def8, p: Expr, offset: number, flush: boolean): Stmt[] {
-  const st = (l: IrLoad): Stmt => ({ k: 'load', load: l, ...(flush ? { flush: true } : {}) });
+function lanes8(id8: string, d: Def8, p: Expr, offset: number): Stmt[] {
+  const st = load;
   if (d.kind === 'word')
     return [
       st({ k: 'word', name: id8, base: p, at: int(offset) }),
@@ -45,7 +45,6 @@ function lanes8(id8: string, d: Def8, p: Expr, offset: number, flush: boolean): 
 
 export function blockFunction(c: FnContext, f: BlockFn): Func {
   const { m, k } = c;
-  const N = m.name.toUpperCase();
   const st = m.numeric.storage;
   const opt = k.opt;
   const acc64 = c.acc.accType === 'int64_t';
@@ -114,13 +113,12 @@ export function blockFunction(c: FnContext, f: BlockFn): Func {
   if (f.dw) {
     const dw = f.dw;
     const dwLoop = (rows: Row[], weights: WeightLoad[]): Stmt[] => [
-      ...weights.map((w): Stmt => loadLoad(w.word ? { k: 'word', name: w.id, base: id('wbase'), at: int(w.index) }
+      ...weights.map((w): Stmt => load(w.word ? { k: 'word', name: w.id, base: id('wbase'), at: int(w.index) }
         : { k: 'elem', name: w.id, type: 'int32_t', base: id('wbase'), at: int(w.index), cast: false })),
       pixelLoop([
         decl(ptr(c.cType, { const: true, restrict: true }), 'px', 'px0'),
         { k: 'opaque', e: id('px'), comment: 'one input pointer: its loads reach every row by immediate offsets' },
-        // (split seeds name their channel as the other functions' do: o0 + j)
-        ...accDecls((j) => (k.split ? add('o0', j) : id('o0'))),
+        ...accDecls((j) => add('o0', j)),
         ...rowsOf(rows, 'px', 'wbase', true),
         ...f.accs.map((a): Stmt => {
           const [y, x] = at(a.p);
@@ -209,8 +207,8 @@ function inputLoad(c: FnContext, l: Load, off: number, inp: Expr, rb: Expr, add8
   const opt = c.k.opt;
   const N = c.m.name.toUpperCase();
   const offsetAdd = add8 ? id(`${N}_INPUT_OFFSET`) : undefined;
-  const one = (l2: IrLoad): Stmt[] => [{ k: 'load', load: l2 }];
-  if (opt.macForm === 'taps8') return lanes8(l.id, l.b8!, inp, off, false);
+  const one = (l2: IrLoad): Stmt[] => [load(l2)];
+  if (opt.macForm === 'taps8') return lanes8(l.id, l.b8!, inp, off);
   if (opt.macForm === 'quad')
     return [
       ...one({ k: 'word', name: l.id, base: inp, at: int(off) }),
@@ -230,7 +228,7 @@ function weightLoad(c: FnContext, w: WeightLoad, wp: Expr): Stmt[] {
   const opt = c.k.opt;
   const st = c.m.numeric.storage;
   const idx = w.rel ?? w.index;
-  const one = (l2: IrLoad): Stmt[] => [{ k: 'load', load: l2 }];
+  const one = (l2: IrLoad): Stmt[] => [load(l2)];
   const elem = (name: string, at: Expr, type: CScalar = 'int32_t'): Stmt[] => one({ k: 'elem', name, type, base: wp, at, cast: false });
   if (opt.lanes8) {
     const d = w.b8!;
@@ -238,7 +236,7 @@ function weightLoad(c: FnContext, w: WeightLoad, wp: Expr): Stmt[] {
       return [...(d.even ? elem(`${w.id}e`, int(idx)) : []), ...(d.odd ? elem(`${w.id}o`, bin('+', idx, 1)) : [])];
     return elem(`${w.id}e`, int(idx));
   }
-  if (opt.macForm === 'taps8') return lanes8(w.id, w.b8!, wp, w.index, true);
+  if (opt.macForm === 'taps8') return lanes8(w.id, w.b8!, wp, w.index);
   if (opt.macForm === 'quad' && !opt.widened)
     return [
       ...one({ k: 'word', name: w.id, base: wp, at: int(idx) }),

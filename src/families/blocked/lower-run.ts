@@ -158,12 +158,16 @@ export function runItems(m: KernelModel, k: BlockedKernel, c: RunContext): Item[
     const inW = `${N}_IN_W`;
     const inC = `${N}_IN_C`;
     const copy = (d: Expr, v: string) => stmt(call('memcpy', d, addr(id(v)), sizeOf(v)));
+    // Both slots of elements [from, to) of the row are zeroed: every call writes the whole row, padding included.
+    const zeroSlots = (from: Expr | number, to: Expr | string) =>
+      loop('i', from, upTo('i', to), 'inc', [stmt(assign(index('row', 'i'), assign(index('row', add('i', 'STAGE_COPY')), 'zero')))], { braces: false });
     items.push(
       { k: 'comment', text: comment('block',
         'Staging buffer: input rows channel-interleaved (HWC) behind PAD_LEFT zero columns, so a pair of input channels is',
         'one word and no tap is outside. A ring of STAGE_ROWS rows, each stored twice (slot and slot + STAGE_ROWS): the',
         'STAGE_ROWS rows an output row reads are then always contiguous, and each input row is copied once per call.',
-        'Rows outside the input are zeros; the padding columns are never written, so they stay zero.') },
+        'Rows outside the input and the padding columns are written as zeros with every row: the kernel relies on nothing',
+        'left in the buffer by a previous call or by the startup code.') },
       { k: 'buffer', name: `${m.name}_stage`, elem: t, size: `2 * STAGE_ROWS * STAGE_W * ${inC}`, align: 4 },
       define('STAGE_ROW_ELEMS', `(STAGE_W * ${inC})`),
       define('STAGE_COPY', '(STAGE_ROWS * STAGE_ROW_ELEMS)'),
@@ -179,12 +183,14 @@ export function runItems(m: KernelModel, k: BlockedKernel, c: RunContext): Item[
         params: [{ type: ptr(t, { const: true, restrict: true }), name: 'input' }, { type: scalar('int'), name: 'iy' }],
         body: [
           decl(ptr(t, { restrict: true }), 'row', call('STAGE_SLOT', 'iy')),
+          decl(t, 'zero', 0),
+          stmt(call('HIDE_VALUE', 'zero'), 'else GCC makes the loops memset calls, and the kernel links without libc'),
           ifThen(bin('||', bin('<', 'iy', 0), bin('>=', 'iy', `${N}_IN_H`)), [
-            decl(t, 'zero', 0),
-            stmt(call('HIDE_VALUE', 'zero'), 'else GCC makes the loop a memset call, and the kernel links without libc'),
-            loop('i', 0, upTo('i', 'STAGE_ROW_ELEMS'), 'inc', [stmt(assign(index('row', 'i'), assign(index('row', add('i', 'STAGE_COPY')), 'zero')))], { braces: false }),
+            zeroSlots(0, 'STAGE_ROW_ELEMS'),
             ret(),
           ]),
+          zeroSlots(0, mul('PAD_LEFT', inC)),
+          zeroSlots(mul({ k: 'paren', e: add('PAD_LEFT', inW) }, inC), 'STAGE_ROW_ELEMS'),
           loop('c', 0, upTo('c', inC), int(2), [
             decl(ptr(t, { const: true, restrict: true }), 'a', addr(index('input', mul({ k: 'paren', e: add(mul('c', `${N}_IN_H`), 'iy') }, inW)))),
             decl(ptr(t, { const: true, restrict: true }), 'b', add('a', mul(`${N}_IN_H`, inW))),

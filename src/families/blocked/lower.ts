@@ -7,7 +7,7 @@ import type { KernelModel } from '../../spec/index.ts';
 import { isaStateNames } from '../../targets/index.ts';
 import { cArrayRows, cInt } from '../../codegen/clit.ts';
 import { qFinishStages } from '../../codegen/qfinish.ts';
-import type { CScalar, Item, KernelIR, Stmt } from '../../ir/kernel-ir.ts';
+import type { Comment, CScalar, Helper, Item, KernelIR } from '../../ir/kernel-ir.ts';
 import { biasSeed, commonStage, stageTakesChannel } from '../../ir/output-stage.ts';
 import type { PlanContext } from '../family.ts';
 import { bannerHead, biasTable, comment, define, numericDocs, tensorMacros } from '../shared.ts';
@@ -52,62 +52,54 @@ export function lowerBlocked(m: KernelModel, k: BlockedKernel, ctx: PlanContext)
   items.push({ k: 'blank' }, { k: 'comment', text: comment('block',
     'Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and',
     'spill (GCC does it when it can prove them invariant). An empty asm hides the pointer\'s value from the optimizer.') });
+  const helper = (h: Helper, doc?: Comment): Item => ({ k: 'helper', helper: h, ...(doc ? { doc } : {}) });
+  const group = (doc: Comment, ...members: Item[]): Item => ({ k: 'group', doc, items: [...members, { k: 'blank' }] });
   if (opt.dual)
-    items.push({ k: 'comment', text: comment('line', `Dual 16-bit multiply-accumulate (ACLE, ARMv7E-M DSP): ${dualMac} adds x.lo*w.lo + x.hi*w.hi exactly.`) },
-      { k: 'helper', helper: { k: 'pair16', prefix: m.name, adjacent: k.pm.layout === 'hwc' } }, { k: 'blank' });
-  if (paired || opt.macForm === 'dwpair') {
-    items.push({ k: 'comment', text: comment('block',
+    items.push(group(comment('line', `Dual 16-bit multiply-accumulate (ACLE, ARMv7E-M DSP): ${dualMac} adds x.lo*w.lo + x.hi*w.hi exactly.`),
+      helper({ k: 'pair16', prefix: m.name, adjacent: k.pm.layout === 'hwc' })));
+  if (paired || opt.macForm === 'dwpair')
+    items.push(group(comment('block',
       'q15 in 16-bit halves (ACLE, DSP extension): a 32-bit load gives two int16 values, SMLAxy/SMLALxy multiply',
-      `the bottom (b) or top (t) half of each operand${rowTaps ? ` and ${dualMac} both pairs at once` : ''}, all exactly.`) },
-    { k: 'helper', helper: { k: 'word-load', prefix: m.name, elem: cType, aligned: alignedWords } });
-    if (anyLdrd)
-      items.push({ k: 'comment', text: comment('block',
-        'Two weight words in one LDRD (ARMv5TE: the address is 8-byte aligned, proved when this code was generated). The',
-        'pointer moves on by `step` bytes after the load (POST) or first (PRE), so no pair needs an address of its own.') },
-      { k: 'helper', helper: { k: 'ldrd' } });
-    // SMLALxy on an int64_t: one helper per halves selection the functions use
-    if (acc64 && !k.split)
-      for (const sel of ['bb', 'bt', 'tb', 'tt'] as const)
-        if (usesHalves(fns.flatMap((f) => f.body), sel)) items.push({ k: 'helper', helper: { k: 'smlal-halves', prefix: m.name, sel } });
-    items.push({ k: 'blank' });
-  }
+      `the bottom (b) or top (t) half of each operand${rowTaps ? ` and ${dualMac} both pairs at once` : ''}, all exactly.`),
+    helper({ k: 'word-load', prefix: m.name, elem: cType, aligned: alignedWords }),
+    ...(anyLdrd ? [helper({ k: 'ldrd' }, comment('block',
+      'Two weight words in one LDRD (ARMv5TE: the address is 8-byte aligned, proved when this code was generated). The',
+      'pointer moves on by `step` bytes after the load (POST) or first (PRE), so no pair needs an address of its own.'))] : []),
+    // SMLALxy on an int64_t: one helper per halves selection (prune.ts drops the ones no MAC uses)
+    ...(acc64 && !k.split ? (['bb', 'bt', 'tb', 'tt'] as const).map((sel) => helper({ k: 'smlal-halves', prefix: m.name, sel })) : [])));
   if (opt.macForm === 'taps8')
-    items.push({ k: 'comment', text: comment('block',
+    items.push(group(comment('block',
       '8-bit lanes (ACLE, ARMv7E-M DSP): one (possibly unaligned) word of four elements, SXTB16 sign-extends bytes 0 and 2',
       `into two int16 lanes, SXTB16 of the word rotated by 8 bytes 1 and 3; ${dualMac} adds lane0*lane0 + lane1*lane1`,
-      'and SMLAxy one lane\'s product, exactly. GCC does not fold a rotation into SXTB16: one instruction of inline assembly.') },
-    { k: 'helper', helper: { k: 'word-load', prefix: m.name, elem: cType, aligned: false } },
-    { k: 'helper', helper: { k: 'sxtb16-ror8', prefix: m.name } },
-    { k: 'comment', text: comment('line', 'Two elements into the lanes (lo, hi) where no word may be read (PKHBT).') },
-    { k: 'helper', helper: { k: 'pack8' } }, { k: 'blank' });
+      'and SMLAxy one lane\'s product, exactly. GCC does not fold a rotation into SXTB16: one instruction of inline assembly.'),
+    helper({ k: 'word-load', prefix: m.name, elem: cType, aligned: false }),
+    helper({ k: 'sxtb16-ror8', prefix: m.name }),
+    helper({ k: 'pack8' }, comment('line', 'Two elements into the lanes (lo, hi) where no word may be read (PKHBT).'))));
   if (quad) {
-    items.push({ k: 'comment', text: comment('block',
+    // x + offset as two int16 lanes: SXTAB16 adds it to both unpacked bytes exactly (|x + offset| < 2^15).
+    const offset = m.numeric.inputOffset;
+    const pairText = `(int32_t)0x${(((offset & 0xffff) * 0x10001) >>> 0).toString(16).toUpperCase().padStart(8, '0')}u`;
+    items.push(group(comment('block',
       'Four 8-bit input channels per word (HWC): SXTB16 sign-extends bytes 0 and 2 into two int16 lanes, SXTB16 of the',
       `word rotated by 8 bytes 1 and 3; ${dualMac} then adds lane0*lane0 + lane1*lane1 exactly (ACLE, ARMv7E-M DSP).`,
       'SXTAB16 adds the packed input offset to both lanes (x + offset fits int16). GCC does not fold a rotation into',
-      'SXTB16, so the rotated forms are one instruction of inline assembly each.') },
-    { k: 'helper', helper: { k: 'word-load', prefix: m.name, elem: cType, aligned: false } },
-    { k: 'helper', helper: { k: 'sxtb16-ror8', prefix: m.name } });
-    if (m.numeric.kind === 'int8') {
-      const offset = m.numeric.inputOffset;
-      // x + offset as two int16 lanes: SXTAB16 adds it to both unpacked bytes exactly (|x + offset| < 2^15).
-      const pairText = `(int32_t)0x${(((offset & 0xffff) * 0x10001) >>> 0).toString(16).toUpperCase().padStart(8, '0')}u`;
-      items.push({ k: 'helper', helper: { k: 'offset-pair', value: pairText } }, { k: 'helper', helper: { k: 'sxtab16-ror8', prefix: m.name } });
-    }
-    items.push({ k: 'blank' });
+      'SXTB16, so the rotated forms are one instruction of inline assembly each.'),
+    helper({ k: 'word-load', prefix: m.name, elem: cType, aligned: false }),
+    helper({ k: 'sxtb16-ror8', prefix: m.name }),
+    ...(m.numeric.kind === 'int8' ? [helper({ k: 'offset-pair', value: pairText }), helper({ k: 'sxtab16-ror8', prefix: m.name })] : [])));
   }
   if (lane2)
-    items.push({ k: 'comment', text: comment('block', ...(lane2w
+    items.push(group(comment('block', ...(lane2w
       ? [`lane2w: two output channels' weights packed at generation as w0 + w1*2^${LANE2_SHIFT} (one int32 word); SMLAL of an input x`,
         `into a (lo, hi) pair of uint32 adds x*w0 + (x*w1)*2^${LANE2_SHIFT}`]
       : [`lane2: two pixels' inputs packed as x0 + x1*2^${LANE2_SHIFT}; SMLAL into a (lo, hi) pair of uint32 adds x0*w + (x1*w)*2^${LANE2_SHIFT}`]),
     '(inline assembly: GCC keeps an A32 int64_t in an even register pair, which costs moves and spills; early-clobbered',
     'so that no operand shares lo\'s or hi\'s register, which ARMv4T/v5 SMLAL requires). Every channel\'s',
-    `|sum of products| < 2^${LANE2_SHIFT - 1} was proved at generation, so the two sums stay apart.`) },
-    { k: 'helper', helper: { k: 'lane-mac' } }, { k: 'blank' });
+    `|sum of products| < 2^${LANE2_SHIFT - 1} was proved at generation, so the two sums stay apart.`),
+    helper({ k: 'lane-mac' })));
   if (k.split)
-    items.push({ k: 'comment', text: comment('line', '64-bit accumulators as two 32-bit halves (GCC keeps an A32 int64_t in an even register pair: moves, spills).') },
-      { k: 'helper', helper: { k: 'mac-long' } });
+    items.push(helper({ k: 'mac-long' },
+      comment('line', '64-bit accumulators as two 32-bit halves (GCC keeps an A32 int64_t in an even register pair: moves, spills).')));
   items.push({ k: 'helper', helper: { k: 'opaque' } }, { k: 'blank' });
 
   /* Shape macros */
@@ -146,8 +138,7 @@ export function lowerBlocked(m: KernelModel, k: BlockedKernel, ctx: PlanContext)
     `per group, per block of output channels, [in/groups${opt.dual ? ' / 2' : ''}${quad ? ' / 4' : ''}][ky][kx][channel in block]` +
     `${rowTaps ? ' -- taps: [ky][channel in block][kx] instead, each channel\'s kernel row contiguous' : ''}` +
     `${quad ? `, then the 4 input channels of that quad${opt.widened ? '' : ' (one word)'}` : ''}${lane2w ? ' -- lane2w: [channel pair in block] instead' : ''}.`;
-  items.push({ k: 'comment', text: comment('line', weightsDoc) },
-    { k: 'table', table: { name: `${m.name}_weights`, elem: weightType, dims: [opt.weights.length], ...(alignedWords ? { align: anyLdrd ? 8 : 4 } : {}),
+  items.push({ k: 'table', doc: comment('line', weightsDoc), table: { name: `${m.name}_weights`, elem: weightType, dims: [opt.weights.length], ...(alignedWords ? { align: anyLdrd ? 8 : 4 } : {}),
       body: { k: 'flat', lines: cArrayRows(opt.weights, 16) } } });
   if (!k.qf) items.push(...biasTable(m));
   if (k.folded)
@@ -211,17 +202,4 @@ export function lowerBlocked(m: KernelModel, k: BlockedKernel, ctx: PlanContext)
     },
     optimizeLine, isaName,
   };
-}
-
-/** Whether any statement multiplies with SMLALxy of these halves on an int64_t (its helper is then needed). */
-function usesHalves(body: Stmt[], sel: string): boolean {
-  return body.some((s) => {
-    switch (s.k) {
-      case 'mac': return s.mac.form === 'halves' && s.mac.repr === 'int64' && s.mac.sel === sel;
-      case 'for': return usesHalves(s.loop.body, sel);
-      case 'block': return usesHalves(s.body, sel);
-      case 'if': return usesHalves(s.then, sel) || usesHalves(s.else ?? [], sel);
-      default: return false;
-    }
-  });
 }

@@ -9,7 +9,7 @@ import { axisBands } from '../../codegen/geometry.ts';
 import { ldrdBaseAligned, pairedShapeOk, wordInputs } from './alignment.ts';
 import { blockFn } from './bodies.ts';
 import { countedEstimate, estimate, registersNeeded } from './cost.ts';
-import { chooseMacForm, rowContiguousWeights, unitOf } from './forms.ts';
+import { chooseMacForm, rowContiguousWeights } from './forms.ts';
 import { allColumns, liveTaps, strides } from './geometry.ts';
 import {
   CALL_INSTRUCTIONS, calledPlacements, codeBudget, lane2Blocks, lane2ShapeOk, lane2wBlocks, MIN_MACS_FOR_BORDER_CALLS, packedWeightPairs,
@@ -27,7 +27,6 @@ export function planBlocked(m: KernelModel, isa: IsaFeatures, accType: string, o
   const quad = macForm === 'quad';
   const widened = quad && optimize === 'speed';
   const lanes8 = macForm === 'taps8' && optimize === 'speed';
-  const unit = unitOf[macForm];
   const weightStride = quad ? (widened ? 2 : 4) : 1;
   const budget = registerBudget[isa.state];
   const live = liveTaps(m);

@@ -262,7 +262,8 @@ static void q15_chw_rows_channels(const int16_t *restrict input, int16_t *restri
  * Staging buffer: input rows channel-interleaved (HWC) behind PAD_LEFT zero columns, so a pair of input channels is
  * one word and no tap is outside. A ring of STAGE_ROWS rows, each stored twice (slot and slot + STAGE_ROWS): the
  * STAGE_ROWS rows an output row reads are then always contiguous, and each input row is copied once per call.
- * Rows outside the input are zeros; the padding columns are never written, so they stay zero.
+ * Rows outside the input and the padding columns are written as zeros with every row: the kernel relies on nothing
+ * left in the buffer by a previous call or by the startup code.
  */
 static int16_t q15_chw_rows_stage[2 * STAGE_ROWS * STAGE_W * Q15_CHW_ROWS_IN_C] __attribute__((aligned(4)));
 #define STAGE_ROW_ELEMS (STAGE_W * Q15_CHW_ROWS_IN_C)
@@ -295,13 +296,17 @@ static inline uint32_t q15_chw_rows_high_halves(uint32_t a, uint32_t b) { return
 static void q15_chw_rows_stage_row(const int16_t *restrict input, int iy)
 {
     int16_t *restrict row = STAGE_SLOT(iy);
+    int16_t zero = 0;
+    HIDE_VALUE(zero); /* else GCC makes the loops memset calls, and the kernel links without libc */
     if (iy < 0 || iy >= Q15_CHW_ROWS_IN_H) {
-        int16_t zero = 0;
-        HIDE_VALUE(zero); /* else GCC makes the loop a memset call, and the kernel links without libc */
         for (int i = 0; i < STAGE_ROW_ELEMS; ++i)
             row[i] = row[i + STAGE_COPY] = zero;
         return;
     }
+    for (int i = 0; i < PAD_LEFT * Q15_CHW_ROWS_IN_C; ++i)
+        row[i] = row[i + STAGE_COPY] = zero;
+    for (int i = (PAD_LEFT + Q15_CHW_ROWS_IN_W) * Q15_CHW_ROWS_IN_C; i < STAGE_ROW_ELEMS; ++i)
+        row[i] = row[i + STAGE_COPY] = zero;
     for (int c = 0; c < Q15_CHW_ROWS_IN_C; c += 2) {
         const int16_t *restrict a = &input[(c * Q15_CHW_ROWS_IN_H + iy) * Q15_CHW_ROWS_IN_W];
         const int16_t *restrict b = a + Q15_CHW_ROWS_IN_H * Q15_CHW_ROWS_IN_W;
