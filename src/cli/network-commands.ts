@@ -105,7 +105,7 @@ export async function networkBuild(file: string, target: Target, outDir: string,
       if (check.status !== 'pass') {
         console.log(`verdict    NOT verified on ${runner.name}: ${check.status === 'fail' ? describeNetworkMismatch(check) : check.note ?? check.error}`);
         console.log(`nothing was written to ${outDir}`);
-        return check.status === 'fail' ? ExitCode.mismatch : check.status === 'does-not-fit' ? ExitCode.environment : check.exitCode;
+        return check.status === 'fail' ? ExitCode.mismatch : check.status === 'does-not-fit' ? ExitCode.badInput : check.exitCode;
       }
     }
     const dir = path.join(staging, 'net');

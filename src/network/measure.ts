@@ -17,7 +17,7 @@ import { makeTempDir } from '../files/cleanup.ts';
 import type { OptimizeGoal } from '../codegen/index.ts';
 import { analyzeKernelObject, runCounted, worstStack, type SectionSizes, type WindowCounts } from '../measure/index.ts';
 import type { Target } from '../targets/index.ts';
-import { runTool, tools } from '../toolchain/index.ts';
+import { runTool, tools, MemoryShortage } from '../toolchain/index.ts';
 import { generateNetwork, type NetworkModule } from './c/module.ts';
 import { fitNote, isOverflow } from './fit.ts';
 import { runNetwork } from './golden.ts';
@@ -190,7 +190,8 @@ export async function measureNetwork(net: Network, target: Target, o: MeasureNet
     try {
       built = await buildNetworkImage(mod, target, dir, path.join(work, 'build'));
     } catch (e) {
-      if (e instanceof EnvironmentError && isOverflow(e.message))
+      // The linker's shortage (MemoryShortage, bad input for a kernel build) is a finding here, with the numbers.
+      if (e instanceof MemoryShortage || (e instanceof EnvironmentError && isOverflow(e.message)))
         return { ...sized, status: 'does-not-fit', note: await fitNote(mod, target, dir, path.join(work, 'fit')) };
       throw e;
     }

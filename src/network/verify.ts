@@ -13,7 +13,7 @@ import { makeTempDir } from '../files/cleanup.ts';
 import type { OptimizeGoal } from '../codegen/index.ts';
 import { runImage } from '../qemu/index.ts';
 import type { Target } from '../targets/index.ts';
-import { buildImage, type BuiltImage } from '../toolchain/index.ts';
+import { buildImage, type BuiltImage, MemoryShortage } from '../toolchain/index.ts';
 import { generateNetwork, type NetworkModule, type NetworkModuleOptions } from './c/module.ts';
 import { fitNote, isOverflow } from './fit.ts';
 import { runNetwork } from './golden.ts';
@@ -115,7 +115,8 @@ export async function verifyNetwork(net: Network, target: Target, o: VerifyNetwo
     try {
       built = await buildNetworkImage(mod, target, dir, path.join(work, 'build'), o.extraFlags);
     } catch (e) {
-      if (e instanceof EnvironmentError && isOverflow(e.message))
+      // The linker's shortage (MemoryShortage, bad input for a kernel build) is a finding here, with the numbers.
+      if (e instanceof MemoryShortage || (e instanceof EnvironmentError && isOverflow(e.message)))
         return { ...base, status: 'does-not-fit', note: await fitNote(mod, target, dir, path.join(work, 'fit')), exitCode: 0, seconds: seconds() };
       throw e;
     }
