@@ -2,6 +2,8 @@
  * Errors a user can cause or fix. The CLI prints `convgen: <message>` on one line and exits with `exitCode`;
  * anything that is not a ConvgenError is a bug in convgen and keeps its stack trace.
  */
+import os from 'node:os';
+
 export const ExitCode = {
   ok: 0,
   mismatch: 1,
@@ -40,6 +42,15 @@ export class EnvironmentError extends ConvgenError {
 /** Exit status of a command stopped by SIGINT (128 + 2, as shells report it). */
 export const INTERRUPTED_EXIT = 130;
 
+/** The signals that stop a command the way Ctrl-C does: every child killed, temporary files removed, 128 + n. */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
+
+/** 128 + the signal's number, as shells report a command a signal ended. */
+export function signalExit(signal: StopSignal): number {
+  return 128 + (os.constants.signals[signal] ?? 2);
+}
+
 /**
  * The user pressed Ctrl-C (SIGINT): every running tool was killed and the command unwinds, removing its temporary
  * folders. Deliberately not a ConvgenError, so that no per-pair handler records it as a result and carries on.
@@ -52,6 +63,7 @@ export class InterruptedError extends Error {
 }
 
 let interruption = new AbortController();
+let stoppedBy: StopSignal = 'SIGINT';
 
 /** The signal every spawned tool is given (execa's cancelSignal): aborting it kills them all. */
 export function cancelSignal(): AbortSignal {
@@ -63,13 +75,20 @@ export function interrupted(): boolean {
 }
 
 /** Kill every running tool and make every later spawn fail with InterruptedError. */
-export function interrupt(): void {
+export function interrupt(signal: StopSignal = 'SIGINT'): void {
+  if (!interruption.signal.aborted) stoppedBy = signal;
   interruption.abort();
+}
+
+/** The signal that interrupted the command (SIGINT unless another was recorded). */
+export function interruptSignal(): StopSignal {
+  return stoppedBy;
 }
 
 /** A fresh signal (in-process callers such as tests run several commands in one process). */
 export function resetInterrupt(): void {
   interruption = new AbortController();
+  stoppedBy = 'SIGINT';
 }
 
 export function throwIfInterrupted(): void {

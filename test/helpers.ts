@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { afterEach, beforeEach, vi } from 'vitest';
 import { generate, writeKernel } from '../src/codegen/index.ts';
 import { modelFromValue, type KernelModel } from '../src/spec/index.ts';
@@ -96,5 +97,28 @@ export async function runWithAlignmentFaults(spec: Record<string, unknown>, shif
     return { m, r: await checkImage(m, built, testInputs(m, 2), path.join(work, 'run'), opts.timeoutSeconds ?? 60) };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Every process below `pid` (a ps snapshot), for tests that check what a command leaves running. */
+export async function descendants(pid: number): Promise<{ pid: number; comm: string }[]> {
+  const ps = await execa('ps', ['-eo', 'pid=,ppid=,comm='], { reject: false });
+  const rows = ps.stdout.split('\n').map((l) => l.trim().split(/\s+/)).map(([p, pp, c]) => ({ pid: Number(p), ppid: Number(pp), comm: c ?? '' }));
+  const found: { pid: number; comm: string }[] = [];
+  let frontier = [pid];
+  while (frontier.length) {
+    const next = rows.filter((r) => frontier.includes(r.ppid));
+    found.push(...next.map((r) => ({ pid: r.pid, comm: r.comm })));
+    frontier = next.map((r) => r.pid);
+  }
+  return found;
+}
+
+/** Whether a process exists and is not a zombie. */
+export function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \([^)]*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
   }
 }

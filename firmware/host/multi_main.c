@@ -1,12 +1,16 @@
 /*
  * Multi-kernel host harness (convgen fuzz): the protocol of harness/multi_main.c with stdio. Every tensor gets a
  * buffer of exactly its size from malloc, so AddressSanitizer catches a kernel that reads or writes one element too
- * far. Output is flushed after every tensor: when a kernel crashes, output.bin shows how far the batch got.
+ * far. Before every call the output and 64 KiB of stack below this frame are poisoned (convgen_poison.h). Output is
+ * flushed after every tensor: when a kernel crashes, output.bin shows how far the batch got.
  * Usage: multi_main INPUT.bin OUTPUT.bin
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "../include/convgen_multi.h"
+#include "../include/convgen_poison.h"
+#include "host_poison.h"
 
 int main(int argc, char **argv)
 {
@@ -37,6 +41,9 @@ int main(int argc, char **argv)
                 fprintf(stdout, "convgen-harness: input is shorter than the kernel table says\n");
                 return 11;
             }
+            const uint8_t byte = convgen_poison_byte(t, ib, kern->in_bytes);
+            memset(ob, byte, kern->out_bytes);
+            convgen_poison_host_stack(byte);
             kern->run(ib, ob);
             if (fwrite(ob, 1, kern->out_bytes, out) != kern->out_bytes || fflush(out) != 0) {
                 fprintf(stdout, "convgen-harness: cannot write %s\n", argv[2]);

@@ -37,6 +37,14 @@ char *convgen_put_hex(char *dst, uint32_t v, unsigned digits);
 char *convgen_put_dec(char *dst, uint32_t v);
 uint32_t convgen_strlen(const char *s);
 
+/* Poisoning before each kernel call (common/poison.c; why: convgen_poison.h). */
+void convgen_poison_range(void *from, void *to, uint8_t byte);
+/* Every byte of .bss except [keep, keep + keep_bytes) (the input tensor). */
+void convgen_poison_statics(uint8_t byte, const void *keep, uint32_t keep_bytes);
+/* The main stack below the caller's stack pointer, with the byte replicated into a word. */
+void convgen_poison_stack_word(uint32_t word);
+#define convgen_poison_stack(byte) convgen_poison_stack_word((uint32_t)(byte) * 0x01010101u)
+
 int main(void);
 #endif
 

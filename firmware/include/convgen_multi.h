@@ -19,11 +19,10 @@ typedef struct {
 extern const convgen_multi_kernel_t convgen_multi_kernels[];
 extern const uint32_t convgen_multi_count;
 
-/* Bytes after each output that must still hold the guard pattern when the kernel returns. */
-#define CONVGEN_MULTI_GUARD_BYTES 16u
-#define CONVGEN_MULTI_GUARD 0xA5u
-
-/* Sized by the batch for its largest kernel (the output one plus the guard), 8-byte aligned. */
+/*
+ * Sized by the batch for its largest kernel, 8-byte aligned; the output one holds CONVGEN_GUARD_BYTES
+ * (convgen_poison.h) before and after the output.
+ */
 extern uint64_t convgen_multi_in[];
 extern uint64_t convgen_multi_out[];
 

@@ -1,26 +1,33 @@
 /**
- * `convgen build`: the build-step command. Generates the kernel, builds the image for a target, proves it bit-exact
- * under QEMU (unless --no-verify or the target is build-only) and only then places sources, ELF, .bin and report.json
- * in the output folder. Everything is assembled in a staging folder first: a failed build leaves the folder untouched.
+ * `convgen build`: the build-step command. Generates the kernel, proves it bit-exact under QEMU -- on the target's
+ * own machine, or for a build-only board (s3c2410) the same C on its emulated twin (arm920t, the ARMv4T ti925t) --
+ * and only then builds the board image and places sources, ELF, .bin and report.json in the output folder. With
+ * --no-verify nothing is run, and the header, report.json and the verdict line say NOT VERIFIED. Everything is
+ * assembled in a staging folder first: a failed build leaves the folder untouched, and the folder is locked while the
+ * command runs.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, ExitCode, InputError } from '../errors.ts';
-import type { OptimizeGoal, VariantName } from '../codegen/index.ts';
-import type { Target } from '../targets/index.ts';
+import fs from 'node:fs';
+import { generate, writeKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
+import { findTarget, type Target } from '../targets/index.ts';
+import { buildImage, MemoryShortage, type BuiltImage } from '../toolchain/index.ts';
 import type { KernelModel } from '../spec/index.ts';
 import { macCount } from '../spec/index.ts';
 import { runGolden } from '../golden/index.ts';
-import { checkImage, describeMismatch, describeTestInputs, generateAndBuild, testInputs } from '../verify/index.ts';
-import { writeFileAtomic } from '../report/index.ts';
-import { makeDir, removeEmptyDirs } from './fsutil.ts';
+import { checkImage, checkKernelMemory, describeMismatch, describeTestInputs, testInputs } from '../verify/index.ts';
+import { OutputFolder } from '../files/write.ts';
+import { givenTimeout, scaledTimeout } from '../qemu/timeout.ts';
 
 export interface BuildStepOptions {
   variant: VariantName;
   optimize?: OptimizeGoal;
   seed: number;
   verify: boolean;
-  timeoutSeconds: number;
+  /** Seconds before a hung run is killed; default: scaled to the layer (qemu/timeout.ts). */
+  timeoutSeconds?: number;
+  /** For testing the verification itself: rewrite the kernel's C after it is generated (never set by the CLI). */
+  tamper?: (file: string, text: string) => string;
 }
 
 /** FNV-1a 32 over the output bytes (little endian): what the UART harness prints as its checksum. */
@@ -37,22 +44,50 @@ function outputBytes(m: KernelModel, out: Int32Array): Uint8Array {
   return buf;
 }
 
+/** Where a build for `target` is proved: under its own QEMU machine, or a build-only board's emulated twin. */
+export function verificationTarget(target: Target): Target | undefined {
+  if (target.run === 'qemu') return target;
+  return target.verifyOn ? findTarget(target.verifyOn) : undefined;
+}
+
+function machineText(t: Target): string {
+  return t.qemu ? `qemu-system-arm -M ${t.qemu.machine}${t.qemu.cpu ? ` -cpu ${t.qemu.cpu}` : ''}` : 'none';
+}
+
 export async function buildStep(m: KernelModel, target: Target, outDir: string, o: BuildStepOptions): Promise<number> {
   if (target.run === 'host') throw new InputError('--target', 'host is for checking only; choose an ARM target (see `convgen targets`)');
-  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new InputError(outDir, 'the output folder exists and is not a folder');
-  const parent = path.dirname(path.resolve(outDir));
-  const created = makeDir(parent, outDir);
-  let placed = false;
-  const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(outDir)}.convgen-`));
+  const twin = verificationTarget(target);
+  if (o.verify && !twin)
+    throw new EnvironmentError(`${target.name}: no emulator and no emulated twin to prove the code on; --no-verify builds it marked NOT VERIFIED`);
+  // Locked for the whole command, so a second build into the same folder fails at once instead of mixing files.
+  const folder = new OutputFolder(outDir);
+  const staging = folder.work;
   try {
-    const { kernel, kernelDir, built } = await naming(m, generateAndBuild(m, target, staging, { variant: o.variant, seed: o.seed, optimize: o.optimize }));
-    const verifyRun = o.verify && target.run === 'qemu';
-    const check = verifyRun
-      ? await naming(m, checkImage(m, built, testInputs(m, o.seed), path.join(staging, 'run'), o.timeoutSeconds))
-      : undefined;
-    const machine = target.qemu ? `-M ${target.qemu.machine}${target.qemu.cpu ? ` -cpu ${target.qemu.cpu}` : ''}` : 'none';
+    // One generated kernel: the image that is proved and the image that is written compile these same files.
+    const notVerified = o.verify ? undefined
+      : `built by \`convgen build --no-verify\` for ${target.name}: compiled and linked, never run against the golden model`;
+    const builtinInput = target.builtinInput ? { data: testInputs(m, o.seed)[0], seed: o.seed } : undefined;
+    const kernel = generate(m, { variant: o.variant, builtinInput, isa: target.features, optimize: o.optimize, notVerified });
+    checkKernelMemory(m, kernel, target);
+    if (twin && twin !== target) checkKernelMemory(m, kernel, twin);
+    const kernelDir = path.join(staging, 'kernel');
+    writeKernel(kernel, kernelDir);
+    if (o.tamper) {
+      const c = path.join(kernelDir, `${m.name}.c`);
+      fs.writeFileSync(c, o.tamper(c, fs.readFileSync(c, 'utf8')));
+    }
+    let check: Awaited<ReturnType<typeof checkImage>> | undefined;
+    let built: BuiltImage | undefined;
+    if (o.verify && twin) {
+      const proved = await naming(m, buildImage(twin, kernelDir, path.join(staging, twin === target ? 'build' : 'verify-build')));
+      const inputs = testInputs(m, o.seed);
+      const timeout = o.timeoutSeconds !== undefined ? givenTimeout(o.timeoutSeconds) : scaledTimeout(m, twin, o.variant, kernel.family, inputs.length);
+      check = await naming(m, checkImage(m, proved, inputs, path.join(staging, 'run'), timeout));
+      if (twin === target) built = proved;
+    }
     const lines = [
-      `target     ${target.name}: ${target.core}, ${target.arch}${target.qemu ? `, run under qemu-system-arm ${machine}` : ' (build only: no emulator exists)'}`,
+      `target     ${target.name}: ${target.core}, ${target.arch}${target.qemu ? `, run under ${machineText(target)}`
+        : ` (build only: no emulator exists)${twin ? `; its C is proved on ${twin.name} under ${machineText(twin)}` : ''}`}`,
       `variant    ${o.variant}${kernel.family ? ` (${kernel.family})` : ''}: ${kernel.summary}`,
       `accumulator ${kernel.plan.accType}, |acc| <= ${kernel.plan.bound} proved for every input`,
       `memory     input ${kernel.ram.input} B + output ${kernel.ram.output} B RAM (caller-owned), scratch ${kernel.ram.scratch} B`
@@ -60,10 +95,12 @@ export async function buildStep(m: KernelModel, target: Target, outDir: string, 
     ];
     if (check && check.status !== 'pass') {
       for (const l of lines) console.log(l);
-      console.log(`verdict    NOT bit-exact: ${check.error ?? describeMismatch({ ...check, spec: m.source, name: m.name, target: target.name, variant: o.variant, macs: 0, seconds: 0 })}`);
+      console.log(`verdict    NOT bit-exact on ${twin!.name}: ${check.error ?? describeMismatch({ ...check, spec: m.source, name: m.name, target: twin!.name, variant: o.variant, macs: 0, seconds: 0 })}`);
       console.log(`nothing was written to ${outDir}`);
       return ExitCode.mismatch;
     }
+    // Only a proved kernel (or one marked NOT VERIFIED) reaches the board's build.
+    built ??= await naming(m, buildImage(target, kernelDir, path.join(staging, 'build')));
     const expectedLine = target.builtinInput ? expectedResultLine(m, o.seed) : undefined;
     const report = {
       spec: m.source,
@@ -74,29 +111,26 @@ export async function buildStep(m: KernelModel, target: Target, outDir: string, 
       macs: macCount(m),
       accumulator: { type: kernel.plan.accType, bound: kernel.plan.bound.toString() },
       ram: kernel.ram,
-      verified: check ? { status: check.status, tensors: check.tensors, elements: check.elements, seed: o.seed } : null,
+      verified: check
+        ? { status: check.status, on: twin!.name, machine: machineText(twin!), tensors: check.tensors, elements: check.elements, seed: o.seed }
+        : { status: 'NOT VERIFIED', reason: notVerified },
       ...(expectedLine ? { expectedUartResult: expectedLine } : {}),
       files: [...kernel.files.map((f) => f.name), `${m.name}-${target.name}.elf`, `${m.name}-${target.name}.bin`, 'report.json'],
     };
-    // Stage every output, then move each into place with a rename (atomic on one file system).
+    // Stage every output, then move them into place (src/files/write.ts).
     const place: [string, string][] = kernel.files.map((f) => [path.join(kernelDir, f.name), f.name]);
     place.push([built.image, `${m.name}-${target.name}.elf`], [built.bin!, `${m.name}-${target.name}.bin`]);
-    const reportFile = path.join(staging, 'report.json');
-    writeFileAtomic(reportFile, JSON.stringify(report, null, 2) + '\n');
-    place.push([reportFile, 'report.json']);
-    fs.mkdirSync(outDir, { recursive: true });
-    for (const [from, name] of place) fs.renameSync(from, path.join(outDir, name));
-    placed = true;
+    folder.add([...place.map(([from, name]) => ({ name, from })), { name: 'report.json', content: JSON.stringify(report, null, 2) + '\n' }]);
+    folder.commit();
     for (const l of lines) console.log(l);
     if (expectedLine) console.log(`uart       the board prints: ${expectedLine}`);
     console.log(check
-      ? `verdict    BIT-EXACT: ${check.elements} outputs over ${check.tensors} inputs (seed ${o.seed}: ${describeTestInputs()}) match the golden model`
-      : `verdict    built, not run${target.run === 'build-only' ? ' (no emulator for this board)' : ' (--no-verify)'}`);
+      ? `verdict    BIT-EXACT${twin === target ? '' : ` on ${twin!.name} (the same C, then built for ${target.name})`}: ${check.elements} outputs over ${check.tensors} inputs (seed ${o.seed}: ${describeTestInputs()}) match the golden model`
+      : `verdict    NOT VERIFIED (--no-verify): compiled and linked, never run; ${m.name}.h and report.json say so`);
     console.log(`wrote      ${outDir}/: ${report.files.join(', ')}`);
     return ExitCode.ok;
   } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
-    if (!placed) removeEmptyDirs(created);
+    folder.close();
   }
 }
 
@@ -106,6 +140,7 @@ export async function naming<T>(m: KernelModel, work: Promise<T>): Promise<T> {
     return await work;
   } catch (e) {
     if (e instanceof EnvironmentError) throw new EnvironmentError(`${m.source}: ${e.message}`);
+    if (e instanceof MemoryShortage) throw new InputError(m.source, e.detail);
     throw e;
   }
 }

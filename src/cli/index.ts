@@ -2,11 +2,13 @@
  * Command-line front end. Every user mistake ends as one line `convgen: <where>: <what>` and a distinct exit code
  * (2 bad input, 3 environment); only a bug in convgen itself shows a stack trace.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { ConvgenError, EnvironmentError, ExitCode, InputError, INTERRUPTED_EXIT, InterruptedError, interrupt, interrupted, resetInterrupt } from '../errors.ts';
+import {
+  ConvgenError, EnvironmentError, ExitCode, InputError, InterruptedError, STOP_SIGNALS, interrupt, interruptSignal, interrupted, resetInterrupt,
+  signalExit, type StopSignal,
+} from '../errors.ts';
 import { DEFAULT_VARIANT, generate, writeKernel, variantNames, VERSION, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { runGolden } from '../golden/index.ts';
 import { describeNumeric, loadSpec, macCount, type KernelModel } from '../spec/index.ts';
@@ -15,7 +17,8 @@ import { oneTarget, targetList } from './target-args.ts';
 import { readInputTensors, writeOutputTensors, inputShape, outputShape, type InputTensors } from '../tensors/index.ts';
 import { buildImage } from '../toolchain/index.ts';
 import { runImage } from '../qemu/index.ts';
-import { decodeTensors, encodeTensors, verifyPair, type PairResult } from '../verify/index.ts';
+import { givenTimeout, scaledTimeout } from '../qemu/timeout.ts';
+import { checkKernelMemory, decodeTensors, encodeTensors, verifyPair, type PairResult } from '../verify/index.ts';
 import { jsonReport, junitReport, resultLine, summaryLine, writeFileAtomic } from '../report/index.ts';
 import { Progress } from '../report/progress.ts';
 import { testHtml } from '../report/html.ts';
@@ -24,10 +27,12 @@ import { registerBench } from './bench.ts';
 import { registerFuzz } from './fuzz.ts';
 import { registerImport } from './import.ts';
 import { registerQuantize } from './quantize.ts';
-import { makeDir } from './fsutil.ts';
+import { checkOutputFile, checkOutputFolder, writeError, writeOutputFolder } from '../files/write.ts';
 import { buildStep, naming } from './build.ts';
 import { pool } from '../pool.ts';
-import { isNetworkFile, networkGolden, refuseNetworks } from './network.ts';
+import { makeTempDir } from '../files/cleanup.ts';
+import { isNetworkFile, networkGolden, refuseMixed } from './network.ts';
+import { networkBuild, networkGenerate, networkRun, networkTest } from './network-commands.ts';
 
 function intArg(name: string, min: number) {
   return (v: string): number => {
@@ -42,6 +47,8 @@ function variantArg(v: string): VariantName {
 }
 
 const optimizeGoals: readonly OptimizeGoal[] = ['default', 'speed'];
+const TIMEOUT_HELP = 'seconds before a guest counts as hung and is killed (default: 60 plus the layer\'s worst-case instructions at a pessimistic emulator speed)';
+export const ROOT_HELP = "the folder paths inside a spec must stay in (default: the nearest folder above the spec holding .git, else the spec's folder)";
 const OPTIMIZE_HELP = "optimized variant's goal: default (weight flash = the raw weight bytes) or speed (may pre-widen weights)";
 
 function optimizeArg(v: string): OptimizeGoal {
@@ -54,17 +61,6 @@ function shard(spec: string): [number, number] {
   if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2]))
     throw new InvalidArgumentError('--shard takes K/N with 1 ≤ K ≤ N, e.g. 2/4');
   return [Number(m[1]), Number(m[2])];
-}
-
-/** Refuse to write into something that is not a folder, before any work is done. */
-function checkOutputDir(dir: string): void {
-  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new InputError(dir, 'the output folder exists and is not a folder');
-}
-
-function checkOutputFile(file: string): void {
-  const dir = path.dirname(path.resolve(file));
-  if (!fs.existsSync(dir)) throw new InputError(file, `the folder ${dir} does not exist`);
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new InputError(file, 'is a folder, not a file');
 }
 
 const STRICT_HELP = 'make the warnings about the input (uint8 data read as raw values, saturated floats) errors (exit 2)';
@@ -114,22 +110,26 @@ export function buildProgram(): Command {
     .description('conv2d kernel spec -> fixed-point C for ARM cores, verified bit-exact against a golden model')
     .version(VERSION)
     .exitOverride()
-    .configureOutput({ outputError: (s, write) => write(`${commanderLine(s)}\n`) });
+    .configureOutput({ outputError: (s, write) => write(`${commanderLine(s)}\n`) })
+    .configureHelp({ showGlobalOptions: true })
+    .option('--root <dir>', ROOT_HELP);
+  const readSpec = (file: string) => loadSpec(file, { root: program.opts().root as string | undefined });
 
   program
     .command('generate')
-    .description('write <name>.c, <name>.h and convgen_entry.h for a spec')
-    .argument('<spec>', 'kernel spec (.json or .kernel.ts)')
+    .description('write <name>.c, <name>.h and convgen_entry.h for a spec; for a network, its one C module <net>.c/.h')
+    .argument('<spec>', 'kernel spec (.json or .kernel.ts), network spec (.json) or .tflite model')
     .requiredOption('-o, --out <dir>', 'output folder')
+    .option('--target <t>', 'the target the code is written for (see `convgen targets`)', DEFAULT_TARGET)
     .option('--variant <v>', `kernel variant (${variantNames.join(', ')})`, variantArg, DEFAULT_VARIANT)
     .option('--optimize <goal>', OPTIMIZE_HELP, optimizeArg, 'default')
-    .action(async (spec: string, o: { out: string; variant: VariantName; optimize: OptimizeGoal }) => {
-      refuseNetworks([spec]);
-      checkOutputDir(o.out);
-      const m = await loadSpec(spec);
-      const k = generate(m, { variant: o.variant, optimize: o.optimize });
-      makeDir(o.out);
-      for (const f of writeKernel(k, o.out)) console.log(`wrote ${f}`);
+    .action(async (spec: string, o: { out: string; target: string; variant: VariantName; optimize: OptimizeGoal }) => {
+      const target = oneTarget(o.target);
+      checkOutputFolder(o.out);
+      if (isNetworkFile(spec)) return networkGenerate(spec, target, o.out, o.optimize, program.opts().root as string | undefined);
+      const m = await readSpec(spec);
+      const k = generate(m, { variant: o.variant, optimize: o.optimize, isa: target.features });
+      for (const f of writeOutputFolder(o.out, k.files)) console.log(`wrote ${f}`);
     });
 
   program
@@ -143,11 +143,11 @@ export function buildProgram(): Command {
     .action(async (spec: string, o: { input: string; output: string; strict?: boolean; intermediates?: string }) => {
       checkOutputFile(o.output);
       if (isNetworkFile(spec)) {
-        if (o.intermediates) checkOutputDir(o.intermediates);
-        return networkGolden(spec, o);
+        if (o.intermediates) checkOutputFolder(o.intermediates);
+        return networkGolden(spec, { ...o, root: program.opts().root as string | undefined });
       }
       if (o.intermediates) throw new InputError('--intermediates', 'is for networks (a .tflite model or a network spec), not a kernel spec');
-      const m = await loadSpec(spec);
+      const m = await readSpec(spec);
       const input = readInputs(m, o.input, o.strict);
       writeOutputTensors(m, o.output, input.tensors.map((t) => runGolden(m, t)), input.batched);
       console.log(`wrote ${o.output} (${outputDims(m, input).join('x')} ${m.numeric.storage.npyDtype})`);
@@ -162,28 +162,32 @@ export function buildProgram(): Command {
     .requiredOption('--output <npy>', 'where to write the output tensor (.npy), (N, ...) for a batch')
     .option('--variant <v>', 'kernel variant', variantArg, DEFAULT_VARIANT)
     .option('--strict', STRICT_HELP)
-    .option('--timeout <s>', 'seconds before a hung guest is killed (the whole batch)', intArg('--timeout', 1), 60)
-    .action(async (spec: string, o: { target: string; input: string; output: string; variant: VariantName; strict?: boolean; timeout: number }) => {
-      refuseNetworks([spec]);
+    .option('--timeout <s>', `${TIMEOUT_HELP}; for the whole batch`, intArg('--timeout', 1))
+    .action(async (spec: string, o: { target: string; input: string; output: string; variant: VariantName; strict?: boolean; timeout?: number }) => {
       const target = oneTarget(o.target);
       if (target.run === 'build-only') throw new InputError('--target', `${target.name} has no emulator; use \`convgen build\``);
       checkOutputFile(o.output);
-      const m = await loadSpec(spec);
+      if (isNetworkFile(spec))
+        return networkRun(spec, target, { input: o.input, output: o.output, timeoutSeconds: o.timeout, optimize: 'default', root: program.opts().root as string | undefined });
+      const m = await readSpec(spec);
       const input = readInputs(m, o.input, o.strict);
-      const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-run-'));
+      const { dir: work, remove } = makeTempDir('convgen-run-');
       try {
         const kdir = path.join(work, 'kernel');
-        writeKernel(generate(m, { variant: o.variant }), kdir);
+        const kernel = generate(m, { variant: o.variant, isa: target.features });
+        checkKernelMemory(m, kernel, target);
+        writeKernel(kernel, kdir);
         const built = await naming(m, buildImage(target, kdir, path.join(work, 'build')));
         // Every tensor of a batch goes into one input.bin: the harness runs the kernel on each in turn.
-        const run = await naming(m, runImage(built, encodeTensors(input.tensors, m.numeric.storage.bits), path.join(work, 'run'), { timeoutSeconds: o.timeout }));
+        const t = o.timeout !== undefined ? givenTimeout(o.timeout) : scaledTimeout(m, target, o.variant, kernel.family, input.tensors.length);
+        const run = await naming(m, runImage(built, encodeTensors(input.tensors, m.numeric.storage.bits), path.join(work, 'run'), { timeoutSeconds: t.seconds, timeoutWhy: t.why }));
         const outs = decodeTensors(run.output, m.numeric.storage.bits, m.outC * m.outH * m.outW);
         if (outs.length !== input.tensors.length)
           throw new EnvironmentError(`${m.source}: ${target.name}: the device wrote ${outs.length} output tensors for ${input.tensors.length} inputs`);
         writeOutputTensors(m, o.output, outs, input.batched);
         console.log(`wrote ${o.output} (${outputDims(m, input).join('x')} ${m.numeric.storage.npyDtype}): computed on ${target.name}`);
       } finally {
-        fs.rmSync(work, { recursive: true, force: true });
+        remove();
       }
     });
 
@@ -200,16 +204,26 @@ export function buildProgram(): Command {
     .option('--json <file>', 'write a JSON report')
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--html <file>', 'write a self-contained HTML report (per-target table, chart, failing pairs)')
-    .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
+    .option('--timeout <s>', TIMEOUT_HELP, intArg('--timeout', 1))
     .option('--sanitize', 'host builds: compile with -fsanitize=address,undefined')
+    .option('--input <npy>', 'networks: also check these inputs (one tensor or a batch (N, ...)) besides the seeded ones')
     .action(async (specs: string[], o: {
       target: string; variant: VariantName; optimize: OptimizeGoal; seed: number; jobs: number; shard?: [number, number]; json?: string;
-      junit?: string; html?: string; timeout: number; sanitize?: boolean;
+      junit?: string; html?: string; timeout?: number; sanitize?: boolean; input?: string;
     }) => {
-      refuseNetworks(specs);
+      const networks = refuseMixed(specs, 'test');
       const ts = targetList(o.target);
       for (const f of [o.json, o.junit, o.html]) if (f) checkOutputFile(f);
-      const models = await Promise.all(specs.map((s) => loadSpec(s)));
+      if (networks) {
+        for (const [flag, v] of [['--junit', o.junit], ['--html', o.html], ['--shard', o.shard], ['--sanitize', o.sanitize]] as const)
+          if (v) throw new InputError(flag, 'is for kernel specs; a network test writes --json');
+        process.exitCode = await networkTest(specs, ts, {
+          seed: o.seed, jobs: o.jobs, timeoutSeconds: o.timeout, optimize: o.optimize, input: o.input, json: o.json, root: program.opts().root as string | undefined,
+        });
+        return;
+      }
+      if (o.input) throw new InputError('--input', 'is for networks; a kernel test runs seeded inputs');
+      const models = await Promise.all(specs.map((s) => readSpec(s)));
       let pairs = models.flatMap((m) => ts.map((t) => ({ m, t })));
       if (o.shard) {
         const [k, n] = o.shard;
@@ -248,12 +262,17 @@ export function buildProgram(): Command {
     .option('--optimize <goal>', OPTIMIZE_HELP, optimizeArg, 'default')
     .option('--seed <n>', 'seed of the verification inputs', intArg('--seed', 0), 1)
     .option('--no-verify', 'skip the QEMU run')
-    .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 60)
-    .action(async (spec: string, o: { target: string; out: string; variant: VariantName; optimize: OptimizeGoal; seed: number; verify: boolean; timeout: number }) => {
-      refuseNetworks([spec]);
+    .option('--timeout <s>', TIMEOUT_HELP, intArg('--timeout', 1))
+    .action(async (spec: string, o: { target: string; out: string; variant: VariantName; optimize: OptimizeGoal; seed: number; verify: boolean; timeout?: number }) => {
       const target = oneTarget(o.target);
-      checkOutputDir(o.out);
-      const m = await loadSpec(spec);
+      checkOutputFolder(o.out);
+      if (isNetworkFile(spec)) {
+        process.exitCode = await networkBuild(spec, target, o.out, {
+          optimize: o.optimize, seed: o.seed, verify: o.verify, timeoutSeconds: o.timeout, root: program.opts().root as string | undefined,
+        });
+        return;
+      }
+      const m = await readSpec(spec);
       for (const line of describeModel(m)) console.log(line);
       process.exitCode = await buildStep(m, target, o.out, { variant: o.variant, optimize: o.optimize, seed: o.seed, verify: o.verify, timeoutSeconds: o.timeout });
     });
@@ -292,21 +311,27 @@ export function worstExit(results: PairResult[]): number {
 }
 
 /**
- * Ctrl-C: the first SIGINT kills every running tool (they all get the same cancel signal) and lets the command unwind,
- * which removes its temporary folders and writes no report; the command then exits 130. A second SIGINT, or a command
- * still busy 10 s later, exits at once (execa still kills the children on exit).
+ * Ctrl-C, SIGTERM, SIGHUP: the first of them kills every running tool (they all get the same cancel signal) and lets
+ * the command unwind, which removes its temporary and staging folders and writes no report; the command then exits
+ * 128 + the signal's number. A second signal, or a command still busy 10 s later, exits at once: execa still kills
+ * the children, and the exit hook (src/files/cleanup.ts) removes what the unwinding did not reach.
  */
 function onInterrupt(): () => void {
   resetInterrupt();
   let count = 0;
-  const handler = () => {
-    if (++count > 1) process.exit(INTERRUPTED_EXIT);
-    interrupt();
-    setTimeout(() => process.exit(INTERRUPTED_EXIT), 10_000).unref();
+  const handler = (signal: StopSignal) => {
+    if (++count > 1) process.exit(signalExit(interruptSignal()));
+    interrupt(signal);
+    setTimeout(() => process.exit(signalExit(interruptSignal())), 10_000).unref();
   };
-  process.on('SIGINT', handler);
-  return () => process.off('SIGINT', handler);
+  for (const s of STOP_SIGNALS) process.on(s, handler);
+  return () => {
+    for (const s of STOP_SIGNALS) process.off(s, handler);
+  };
 }
+
+/** System errors that say the machine, not convgen or the input, is in the way. */
+const ENVIRONMENT_ERRNO = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EMFILE', 'ENFILE']);
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -317,8 +342,9 @@ export async function main(argv: string[]): Promise<number> {
     return Number(process.exitCode ?? 0);
   } catch (e) {
     if (e instanceof InterruptedError || interrupted()) {
-      console.error('convgen: interrupted; every child process was stopped and nothing was written');
-      return INTERRUPTED_EXIT;
+      const signal = interruptSignal();
+      console.error(`convgen: ${signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`}; every child process was stopped and nothing was written`);
+      return signalExit(signal);
     }
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
@@ -327,6 +353,12 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof ConvgenError) {
       console.error(`convgen: ${e.message}`);
       return e.exitCode;
+    }
+    // A full disk or a read-only temp folder can fail any write, also in temporary folders: the environment.
+    const sys = e as NodeJS.ErrnoException;
+    if (sys && typeof sys.code === 'string' && ENVIRONMENT_ERRNO.has(sys.code)) {
+      console.error(`convgen: ${writeError(e, sys.path ?? os.tmpdir()).message}`);
+      return ExitCode.environment;
     }
     throw e;
   } finally {

@@ -1,6 +1,6 @@
 /**
- * The CLI's network commands: `import MODEL.tflite -o DIR` and `golden NET.json|MODEL.tflite`. The commands that
- * generate C (generate, build, test, bench, run) refuse networks until the network code generator exists.
+ * The CLI's network commands: `import MODEL.tflite -o DIR` and `golden NET.json|MODEL.tflite` (generate, build, test
+ * and run: network-commands.ts; bench: bench.ts).
  */
 import path from 'node:path';
 import { InputError } from '../errors.ts';
@@ -13,15 +13,20 @@ import { encodeNpy } from '../npy/index.ts';
 import { elements } from '../ops/op.ts';
 import { importTflite } from '../tflite/import.ts';
 import { writeNetwork } from '../network/write.ts';
-import { writeFilesAtomic } from './fsutil.ts';
+import { writeOutputFolder } from '../files/write.ts';
 import { planMemory } from '../network/plan.ts';
+import { networkInput } from '../onnx/net/layout.ts';
+import { DataType } from '../onnx/proto.ts';
+import type { FTensor } from '../onnx/eval/tensor.ts';
 
 export { isNetworkFile };
 
-/** generate/build/test/bench/run on a network: one line, exit 2 (part 2 of issue 17 replaces this). */
-export function refuseNetworks(files: string[]): void {
-  const net = files.find(isNetworkFile);
-  if (net) throw new InputError(net, 'network C generation is not implemented yet');
+/** A command given kernel specs and networks together: one line, exit 2 (each kind runs in its own command). */
+export function refuseMixed(files: string[], command: string): boolean {
+  const nets = files.filter(isNetworkFile);
+  if (nets.length && nets.length !== files.length)
+    throw new InputError(files.find((f) => !isNetworkFile(f))!, `convgen ${command} takes kernel specs or networks, not both in one run`);
+  return nets.length > 0;
 }
 
 export function isTfliteFile(file: string): boolean {
@@ -54,7 +59,10 @@ export function describeNetwork(net: Network): string[] {
   lines.push(`memory     arena ${plan.arenaBytes} B (inputs and outputs in the caller's buffers; largest live input+output pair ${plan.pairBound} B at ${plan.pairBoundLayer})`);
   for (const t of [...net.inputs, ...net.outputs]) {
     const x = net.tensors.get(t)!;
-    if (x.callerConverts) lines.push(`note       ${t}: the caller ${x.callerConverts}s with scale ${x.scale}, zero point ${x.zeroPoint}`);
+    if (x.callerConverts) {
+      const nchw = x.sourceLayout === 'nchw' ? (x.callerConverts === 'quantize' ? 'transposes NCHW to NHWC and ' : 'transposes NHWC to NCHW and ') : '';
+      lines.push(`note       ${t}: the caller ${nchw}${x.callerConverts}s with scale ${x.scale}, zero point ${x.zeroPoint}`);
+    }
   }
   for (const n of net.notes) lines.push(`note       ${n}`);
   return lines;
@@ -64,13 +72,28 @@ export function describeNetwork(net: Network): string[] {
  * Read the network's input: its int8 tensor, or a batch of N of them (shape [N, ...] where the model's batch is 1).
  * A float .npy is accepted where the model's float input was quantized by a QUANTIZE that the caller now applies.
  */
-function readNetworkInput(t: NetworkTensor, file: string): { samples: Int8Array[]; batched: boolean } {
-  const arr = readNpy(file);
-  const exact = arr.shape.length === t.shape.length && arr.shape.every((n, i) => n === t.shape[i]);
-  const batched = !exact && t.shape[0] === 1 && arr.shape.length === t.shape.length && arr.shape.slice(1).every((n, i) => n === t.shape[i + 1]);
-  if (!exact && !batched)
-    throw new InputError(file, `expected shape (${t.shape.join(', ')}) (or a batch (N, ${t.shape.slice(1).join(', ')})), found (${arr.shape.join(', ')})`);
-  const isFloat = arr.dtype === 'float32' || arr.dtype === 'float64';
+export function readNetworkInput(t: NetworkTensor, file: string): { samples: Int8Array[]; batched: boolean } {
+  const fits = (shape: number[]) => {
+    const exact = shape.length === t.shape.length && shape.every((n, i) => n === t.shape[i]);
+    const batched = !exact && t.shape[0] === 1 && shape.length === t.shape.length && shape.slice(1).every((n, i) => n === t.shape[i + 1]);
+    return { exact, batched };
+  };
+  // An input imported from ONNX takes float samples in the model's layout, (N, C, H, W).
+  const nchw = t.callerConverts === 'quantize' && t.sourceLayout === 'nchw';
+  const floatType = (d: string) => d === 'float32' || d === 'float64';
+  // The shape is checked on the header, before the data is read.
+  const arr = readNpy(file, {
+    maxElements: 2 ** 26,
+    check: (h) => {
+      if (nchw && floatType(h.dtype)) return checkNchwShape(t, h.shape, file);
+      const f = fits(h.shape);
+      if (!f.exact && !f.batched)
+        throw new InputError(file, `expected shape (${t.shape.join(', ')}) (or a batch (N, ${t.shape.slice(1).join(', ')})), found (${h.shape.join(', ')})`);
+    },
+  });
+  const isFloat = floatType(arr.dtype);
+  if (isFloat && nchw) return readNchwInput(t, arr, file);
+  const { exact, batched } = fits(arr.shape);
   if (isFloat && t.callerConverts !== 'quantize')
     throw new InputError(file, `found dtype ${arr.dtype}; the network's input ${t.name} is int8 (raw quantized values)`);
   const values = Int8Array.from(arr.data as ArrayLike<number | bigint>, (v, i) => {
@@ -87,14 +110,39 @@ function readNetworkInput(t: NetworkTensor, file: string): { samples: Int8Array[
   return { samples: Array.from({ length: count }, (_, k) => values.subarray(k * size, (k + 1) * size)), batched };
 }
 
+/**
+ * Float samples of an input imported from ONNX: in the model's layout, (N, C, H, W), transposed to the network's NHWC
+ * and quantized as TFLite does (the caller's conversion).
+ */
+function checkNchwShape(t: NetworkTensor, shape: number[], file: string): void {
+  const [n, h, w, c] = t.shape;
+  const exact = shape.length === 4 && [n, c, h, w].every((d, i) => d === shape[i]);
+  const batched = n === 1 && shape.length === 4 && [c, h, w].every((d, i) => d === shape[i + 1]);
+  if (!exact && !batched)
+    throw new InputError(file, `expected float samples as the ONNX model takes them, (N, ${c}, ${h}, ${w}) (NCHW), found (${shape.join(', ')})`);
+}
+
+function readNchwInput(t: NetworkTensor, arr: NpyArray, file: string): { samples: Int8Array[]; batched: boolean } {
+  const [, h, w, c] = t.shape;
+  const data = arr.data as ArrayLike<number>;
+  const size = c * h * w;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) throw new InputError(file, `element ${i} is ${data[i]}; values must be finite`);
+  const count = data.length / size;
+  const samples = Array.from({ length: count }, (_, k) => {
+    const x: FTensor = { dims: [1, c, h, w], data: Float64Array.from({ length: size }, (_, i) => data[k * size + i]), type: DataType.FLOAT };
+    return networkInput(t, x);
+  });
+  return { samples, batched: arr.shape[0] !== t.shape[0] };
+}
+
 /** TFLM dumps' file name for a tensor: t<index>_<name with other characters than [A-Za-z0-9.-] as _, 64 at most>. */
 export function intermediateName(t: NetworkTensor): string {
   if (t.tfliteIndex === undefined) return `${t.name}.npy`;
   return `t${t.tfliteIndex}_${(t.sourceName ?? t.name).replace(/[^A-Za-z0-9.-]+/g, '_').slice(0, 64).replace(/^_+|_+$/g, '')}.npy`;
 }
 
-export function networkGolden(file: string, o: { input: string; output: string; intermediates?: string }): void {
-  const net = loadNetwork(file);
+export function networkGolden(file: string, o: { input: string; output: string; intermediates?: string; root?: string }): void {
+  const net = loadNetwork(file, o.root);
   if (net.inputs.length !== 1 || net.outputs.length !== 1)
     throw new InputError(file, `convgen golden takes one input and one output tensor; this network has ${net.inputs.length} and ${net.outputs.length}`);
   const input = net.tensors.get(net.inputs[0])!;
@@ -109,8 +157,8 @@ export function networkGolden(file: string, o: { input: string; output: string; 
   };
   if (o.intermediates) {
     const files = [...net.tensors.values()].filter((t) => runs[0].tensors.has(t.name))
-      .map((t) => ({ name: intermediateName(t), bytes: encodeNpy(stack(t, runs.map((r) => r.tensors.get(t.name)!))) }));
-    writeFilesAtomic(files, o.intermediates);
+      .map((t) => ({ name: intermediateName(t), content: encodeNpy(stack(t, runs.map((r) => r.tensors.get(t.name)!))) }));
+    writeOutputFolder(o.intermediates, files);
     console.log(`wrote ${files.length} tensors into ${o.intermediates}`);
   }
   writeNpyAtomic(o.output, stack(output, runs.map((r) => r.outputs[0])));

@@ -22,7 +22,7 @@
 import type { KernelModel } from '../spec/index.ts';
 import type { IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
-import type { KernelFamily } from './families.ts';
+import type { TemplateFamily } from '../families/family.ts';
 import { cArrayRows, cInt } from './clit.ts';
 import { blockedWeights, channelBlockSizes, lineLength, slabBytes, SLAB_BUDGET } from './lines.ts';
 import { qFinish } from './qfinish.ts';
@@ -199,7 +199,8 @@ export function mveChwView(m: KernelModel, plan: AccumulatorPlan, o: MveChwOptio
   };
 }
 
-export const mveChwFamily: KernelFamily = {
+export const mveChwFamily: TemplateFamily = {
+  kind: 'template',
   name: 'mve-chw',
   summary: 'ARMv8.1-M MVE: CHW q7/q15 vectorized along 4 output pixels per int32x4, weights as scalars (VMLA.S32), int32 accumulators',
   template: 'mve/chw.c.hbs',

@@ -20,9 +20,9 @@ import type { KernelModel } from '../spec/index.ts';
 import type { IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
-import type { FamilyContext, KernelFamily } from './families.ts';
+import type { TemplateContext as FamilyContext, TemplateFamily } from '../families/family.ts';
 import { axisBands, type AxisBand } from './geometry.ts';
-import { foldedSeeds } from './optimized-view.ts';
+import { foldedSeeds } from '../families/seeds.ts';
 
 export type MveShape = 'dot' | 'dw';
 
@@ -303,10 +303,13 @@ function dwView(m: KernelModel, plan: AccumulatorPlan, o: MveOptions) {
     chTail: m.inC % 4,
     mStride: taps * m.inC,
     wRow: m.kW * m.inC,
+    // Each table only where a function reads it: with an input offset every region can be a border (dilation 5 over
+    // a 3x3 input, "same"), or none can (a 1x1 kernel without padding).
+    interiorSeeds: fns.some((f) => !f.border),
     seedLines: order((oc) => (folded ? folded[oc] : biasOf(oc))),
-    borderSeeds: offset,
-    borderSeedLines: offset ? order(biasOf) : [],
-    seedBytes: 4 * m.outC * (offset ? 2 : 1),
+    borderSeeds: fns.some((f) => f.border),
+    borderSeedLines: fns.some((f) => f.border) ? order(biasOf) : [],
+    seedBytes: 4 * m.outC * ((fns.some((f) => f.border) ? 1 : 0) + (fns.some((f) => !f.border) ? 1 : 0)),
     load32: bits === 8 ? 'vldrbq_s32' : 'vldrhq_s32',
     load32z: bits === 8 ? 'vldrbq_z_s32' : 'vldrhq_z_s32',
   };
@@ -371,7 +374,8 @@ export function mveView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures,
   };
 }
 
-export const mveFamily: KernelFamily = {
+export const mveFamily: TemplateFamily = {
+  kind: 'template',
   name: 'mve',
   summary: 'ARMv8.1-M MVE: tail-predicated VMLADAV dot products over contiguous HWC spans; depthwise 4 channels per vector',
   template: 'mve/kernel.c.hbs',

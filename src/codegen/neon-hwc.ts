@@ -23,7 +23,7 @@
 import type { KernelModel } from '../spec/index.ts';
 import type { IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
-import type { FamilyContext, KernelFamily } from './families.ts';
+import type { TemplateContext as FamilyContext, TemplateFamily } from '../families/family.ts';
 import { cArrayRows, cInt } from './clit.ts';
 
 /** Output channels (or groups, depthwise) per vector: an int16x8 of weights, two int32x4 accumulators. */
@@ -218,7 +218,8 @@ export function neonHwcView(m: KernelModel, plan: AccumulatorPlan, ctx: FamilyCo
   };
 }
 
-export const neonHwcFamily: KernelFamily = {
+export const neonHwcFamily: TemplateFamily = {
+  kind: 'template',
   name: 'neon-hwc',
   summary: 'ARMv7-A NEON: HWC int8/q7/q15 vectorized along 8 output channels (depthwise: 8 channels), int16 input lines with the offset added',
   template: 'neon/hwc.c.hbs',

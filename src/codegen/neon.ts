@@ -16,7 +16,7 @@
 import type { KernelModel } from '../spec/index.ts';
 import type { IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
-import type { KernelFamily } from './families.ts';
+import type { TemplateFamily } from '../families/family.ts';
 import { cArrayRows } from './clit.ts';
 import { blockedWeights, channelBlockSizes, lineLength, rowBandsView, slabBytes, SLAB_BUDGET } from './lines.ts';
 
@@ -159,7 +159,8 @@ export function neonView(m: KernelModel, plan: AccumulatorPlan) {
   };
 }
 
-export const neonFamily: KernelFamily = {
+export const neonFamily: TemplateFamily = {
+  kind: 'template',
   name: 'neon',
   summary: 'ARMv7-A NEON: CHW q7/q15 vectorized along 8 output pixels, weights broadcast (vmlal_s16), exact int32/int64 lanes',
   template: 'neon/kernel.c.hbs',

@@ -3,7 +3,7 @@
  * generation time, per ISA state and feature set:
  * - the MAC form (a table of rows, first match wins): SXTB16 + SMLAD on four int8 channels (v7E-M, HWC), SMLAD on
  *   pairs of int16 channels (v7E-M; CHW pairs two channel rows with PKHBT/PKHTB), SMLAxy on int16 weights packed
- *   as halfword pairs of two output channels (ARMv5TE; pairOW also loads two adjacent CHW pixels as one aligned
+ *   as halfword pairs of two output channels (ARMv5TE; halves-pixels also loads two adjacent CHW pixels as one aligned
  *   word), SMLAL on two int8 pixels packed in bit lanes of one register (lane2: two MACs per multiply), or a plain
  *   multiply-accumulate (MLA/SMLAL, Thumb-1 MULS); A32 CHW steps the channel pointer with post-indexed loads;
  * - the register tile (output channels x pixels) from a small cost model within a register budget per ISA state;
@@ -17,30 +17,14 @@
 import type { KernelModel } from '../spec/index.ts';
 import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
 import { planAccumulator, type AccumulatorPlan } from './accumulator.ts';
-import type { FamilyContext, KernelFamily } from './families.ts';
+import type { TemplateContext as FamilyContext, TemplateFamily } from '../families/family.ts';
 import { cArrayRows, cInt } from './clit.ts';
 import { qFinish, qFinishView, type QFinish } from './qfinish.ts';
-import { foldedSeeds } from './optimized-view.ts';
-import { LANE2_SHIFT } from './optimized.ts';
+import { foldedSeeds } from '../families/seeds.ts';
+import { LANE2_SHIFT, lane2Fits } from '../families/lanes.ts';
 import { interiorRange } from './geometry.ts';
 
-export type MacForm = 'plain' | 'lane2' | 'pairO' | 'pairOW' | 'dual16' | 'quad8' | 'quad8w';
-
-/** lane2: bit position of the second pixel in the packed input register (the blocked family's), and the largest |lane sum| it allows. */
-export const LANE_SHIFT = LANE2_SHIFT;
-const LANE_LIMIT = 2 ** (LANE_SHIFT - 1);
-
-/** Whether every output channel's sum of raw products (seed apart) stays inside a lane: |sum| < 2^22. */
-function laneFits(m: KernelModel): boolean {
-  if (m.numeric.storage.bits !== 8) return false;
-  const maxAbs = 2 ** (m.numeric.storage.bits - 1);
-  for (let o = 0; o < m.outC; o++) {
-    let sumAbs = 0;
-    for (let c = 0; c < m.inC; c++) sumAbs += Math.abs(m.weights[o * m.inC + c]);
-    if (sumAbs * maxAbs >= LANE_LIMIT) return false;
-  }
-  return true;
-}
+export type MacForm = 'plain' | 'lane2' | 'halves' | 'halves-pixels' | 'dual' | 'quad' | 'quad-widened';
 
 /** Forms whose weights are the raw values in the order the loops read (one element per weight). */
 const rawWeights = (f: MacForm) => f === 'plain' || f === 'lane2';
@@ -77,33 +61,33 @@ export interface FormRow {
 export const formRows: readonly FormRow[] = [
   {
     // optimize 'speed' only: the weights take twice their raw bytes.
-    form: 'quad8w', unit: 4, doc: 'SXTB16 unpacks four adjacent int8 input channels into two int16 pairs for SMLAD; weights pre-widened to those pairs (twice the raw bytes)',
+    form: 'quad-widened', unit: 4, doc: 'SXTB16 unpacks four adjacent int8 input channels into two int16 pairs for SMLAD; weights pre-widened to those pairs (twice the raw bytes)',
     when: (isa, m, optimize) => optimize === 'speed' && isa.simd32 && isa.unaligned && m.numeric.storage.bits === 8 && m.layout === 'hwc' && m.inC >= 4,
   },
   {
-    form: 'quad8', unit: 4, doc: 'SXTB16 unpacks four adjacent int8 input channels (and four weights) into two int16 pairs for SMLAD',
+    form: 'quad', unit: 4, doc: 'SXTB16 unpacks four adjacent int8 input channels (and four weights) into two int16 pairs for SMLAD',
     when: (isa, m) => isa.simd32 && isa.unaligned && m.numeric.storage.bits === 8 && m.layout === 'hwc' && m.inC >= 4,
   },
   {
-    form: 'dual16', unit: 2, doc: 'SMLAD/SMLALD on pairs of int16 input channels (CHW: two channel rows paired with PKHBT/PKHTB)',
+    form: 'dual', unit: 2, doc: 'SMLAD/SMLALD on pairs of int16 input channels (CHW: two channel rows paired with PKHBT/PKHTB)',
     when: (isa, m) => isa.simd32 && isa.unaligned && m.numeric.storage.bits === 16 && m.inC >= 2,
   },
   {
     // Two adjacent pixels of a channel plane are one aligned word when the input is: the run checks the input's
-    // alignment and, when it is off by a halfword, takes the first pixel alone (pairO) and pairs from the second.
-    form: 'pairOW', unit: 1, doc: 'SMLALxy/SMLAxy with both operands packed: a word of two adjacent pixels (CHW) and a word of two output channels\' int16 weights, four MACs per two loads',
+    // alignment and, when it is off by a halfword, takes the first pixel alone (halves) and pairs from the second.
+    form: 'halves-pixels', unit: 1, doc: 'SMLALxy/SMLAxy with both operands packed: a word of two adjacent pixels (CHW) and a word of two output channels\' int16 weights, four MACs per two loads',
     when: (isa, m) => isa.dspv5te && isa.state === 'a32' && m.numeric.storage.bits === 16 && m.outC >= 2 && m.layout === 'chw' &&
       geometry(m).flat && geometry(m).span >= 2 && (m.inH * m.inW) % 2 === 0, // every plane as aligned as the first
   },
   {
-    form: 'pairO', unit: 1, doc: 'SMLAxy/SMLALxy on int16 weights packed as halfword pairs of two output channels (no unpacking)',
+    form: 'halves', unit: 1, doc: 'SMLAxy/SMLALxy on int16 weights packed as halfword pairs of two output channels (no unpacking)',
     when: (isa, m) => isa.dspv5te && isa.state !== 'thumb1' && m.numeric.storage.bits === 16 && m.outC >= 2,
   },
   {
     // x0 + x1*2^23 times w is x0*w + (x1*w)*2^23: with every channel's sum inside 2^22 the low 23 bits hold pixel
-    // 0's sum and the rest pixel 1's, exactly, so one SMLAL makes two MACs.
+    // 0's sum and the rest pixel 1's, exactly, so one SMLAL makes two MACs. The input offset is in the seeds.
     form: 'lane2', unit: 1, doc: 'SMLAL on two pixels of one int8 channel packed in a register (x0 + x1*2^23): two MACs per multiply, the 64-bit sum holds the two pixels\' sums in separate bit lanes',
-    when: (isa, m) => isa.longMultiply && isa.state !== 'thumb1' && isa.state !== 'host' && laneFits(m) && geometry(m).span >= 2 &&
+    when: (isa, m) => isa.longMultiply && isa.state !== 'thumb1' && isa.state !== 'host' && lane2Fits(m, false) && geometry(m).span >= 2 &&
       planAccumulator(m).accType === 'int32_t',
   },
   {
@@ -122,26 +106,26 @@ function registersNeeded(form: MacForm, ob: number, pb: number, accWords: number
   const accs = ob * pb * accWords + (form === 'plain' ? postStride : 0);
   if (form === 'lane2') return ob * pb + pb / 2 + 2;
   // The pixel word, the weight word, the plane stride.
-  if (form === 'pairOW') return accs + 3;
-  return form === 'quad8' || form === 'quad8w' ? accs + 2 * pb + 2 : accs + pb + 1;
+  if (form === 'halves-pixels') return accs + 3;
+  return form === 'quad' || form === 'quad-widened' ? accs + 2 * pb + 2 : accs + pb + 1;
 }
 
 /** Instructions of one step (unit input channels x ob x pb). */
 function stepInstructions(form: MacForm, m: KernelModel, isa: IsaFeatures, ob: number, pb: number, accWords: number, inPixel: number): number {
   const chw = m.layout === 'chw';
   const macs = ob * pb;
-  if (form === 'quad8') return 3 * pb + 3 * ob + 2 * macs;
+  if (form === 'quad') return 3 * pb + 3 * ob + 2 * macs;
   // Two weight words per output channel (GCC pairs them into LDRD only sometimes: counted as two).
-  if (form === 'quad8w') return 3 * pb + 2 * ob + 2 * macs;
-  if (form === 'dual16') {
+  if (form === 'quad-widened') return 3 * pb + 2 * ob + 2 * macs;
+  if (form === 'dual') {
     const x = chw ? (inPixel === 1 ? 2 * pb + (pb % 2) : 3 * pb) : pb;
     return x + ob + macs;
   }
   const advance = chw ? isaRows[isa.state].chwStepAdd : 0;
   // Two loads and an add per pixel pair.
   if (form === 'lane2') return 1.5 * pb + ob + (ob * pb) / 2 + advance;
-  if (form === 'pairO') return pb + Math.ceil(ob / 2) + macs + (isaRows[isa.state].postIndex ? 0 : advance);
-  if (form === 'pairOW') return pb / 2 + ob / 2 + macs;
+  if (form === 'halves') return pb + Math.ceil(ob / 2) + macs + (isaRows[isa.state].postIndex ? 0 : advance);
+  if (form === 'halves-pixels') return pb / 2 + ob / 2 + macs;
   // Thumb-1: MULS overwrites its operand (a copy), then a 32-bit add, or a sign extension and a 64-bit add.
   const mac = isa.state === 'thumb1' ? (accWords === 2 ? 5 : 3) : 1;
   // A32 CHW: the post-indexed load steps the pointer (no add).
@@ -209,8 +193,8 @@ export function chooseTile(m: KernelModel, isa: IsaFeatures, accType: string, fo
   const options: Tile[] = [];
   for (let ob = 1; ob <= Math.min(8, m.outC); ob++)
     for (let pb = 1; pb <= Math.min(8, Math.max(1, geo.span)); pb++) {
-      if ((form.form === 'pairO' || form.form === 'pairOW') && ob % 2 !== 0) continue;
-      if (form.form === 'pairOW' && pb !== 2) continue;
+      if ((form.form === 'halves' || form.form === 'halves-pixels') && ob % 2 !== 0) continue;
+      if (form.form === 'halves-pixels' && pb !== 2) continue;
       if (form.form === 'lane2' && pb % 2 !== 0) continue;
       const registers = registersNeeded(form.form, ob, pb, accWords, m.layout === 'chw' && row.postIndex ? 1 : 0);
       const step = stepInstructions(form.form, m, isa, ob, pb, accWords, geo.inPixel);
@@ -303,7 +287,7 @@ function stepOps(form: MacForm, m: KernelModel, acc64: boolean, n: number, pb: n
       ops.push({ kind: 'w', id: w, off: wBase + j });
       for (let p = 0; p < pb; p++) ops.push(macOp(mac, accId(j, p), xs[p], w));
     }
-  } else if (form === 'pairO') {
+  } else if (form === 'halves') {
     const xs = Array.from({ length: pb }, (_, p) => {
       const x = id('x');
       ops.push({ kind: 'x', id: x, off: base + p * inPixel });
@@ -317,7 +301,7 @@ function stepOps(form: MacForm, m: KernelModel, acc64: boolean, n: number, pb: n
         ops.push(macOp(acc64 ? 'smlalbt' : 'smlabt', accId(2 * i + 1, p), xs[p], w));
       }
     }
-  } else if (form === 'pairOW') {
+  } else if (form === 'halves-pixels') {
     // One word of pixels p, p+1 (bottom, top halves), stepping px to the next plane; weights: channel 2i bottom,
     // 2i+1 top.
     const x = id('x');
@@ -330,7 +314,7 @@ function stepOps(form: MacForm, m: KernelModel, acc64: boolean, n: number, pb: n
       ops.push(macOp(acc64 ? 'smlaltb' : 'smlatb', accId(2 * i, 1), x, w));
       ops.push(macOp(acc64 ? 'smlaltt' : 'smlatt', accId(2 * i + 1, 1), x, w));
     }
-  } else if (form === 'dual16') {
+  } else if (form === 'dual') {
     const xs: string[] = [];
     if (m.layout === 'hwc') {
       for (let p = 0; p < pb; p++) {
@@ -377,7 +361,7 @@ function stepOps(form: MacForm, m: KernelModel, acc64: boolean, n: number, pb: n
     for (let j = 0; j < n; j++) {
       const we = id('w');
       const wo = id('w');
-      if (form === 'quad8w') ops.push({ kind: 'w', id: we, off: wBase + 2 * j }, { kind: 'w', id: wo, off: wBase + 2 * j + 1 });
+      if (form === 'quad-widened') ops.push({ kind: 'w', id: we, off: wBase + 2 * j }, { kind: 'w', id: wo, off: wBase + 2 * j + 1 });
       else {
         const r = id('r');
         ops.push({ kind: 'w', id: r, off: wBase + j });
@@ -386,7 +370,7 @@ function stepOps(form: MacForm, m: KernelModel, acc64: boolean, n: number, pb: n
       for (let p = 0; p < pb; p++) ops.push(macOp(acc64 ? 'smlald' : 'smlad', accId(j, p), xe[p], we));
       for (let p = 0; p < pb; p++) ops.push(macOp(acc64 ? 'smlald' : 'smlad', accId(j, p), xo[p], wo));
       // Pre-widened weights need no unpacking, so nothing keeps the scheduler from hoisting every channel's loads.
-      if (form === 'quad8w' && j + 1 < n) ops.push({ kind: 'fence', id: '' });
+      if (form === 'quad-widened' && j + 1 < n) ops.push({ kind: 'fence', id: '' });
     }
   }
   return ops;
@@ -394,7 +378,7 @@ function stepOps(form: MacForm, m: KernelModel, acc64: boolean, n: number, pb: n
 
 /** Words one step of a block of n channels takes in the main weight array. */
 function wordsPerStep(form: MacForm, n: number): number {
-  return form === 'pairO' || form === 'pairOW' ? n / 2 : form === 'quad8w' ? 2 * n : n;
+  return form === 'halves' || form === 'halves-pixels' ? n / 2 : form === 'quad-widened' ? 2 * n : n;
 }
 
 /** The main weight array of one block of channels o0..o0+n-1, steps of `unit` channels. */
@@ -405,13 +389,13 @@ function packBlock(form: MacForm, m: KernelModel, o0: number, n: number, steps: 
   for (let s = 0; s < steps; s++) {
     const c = s * unit;
     if (rawWeights(form)) for (let j = 0; j < n; j++) out.push(w(o0 + j, c));
-    else if (form === 'pairO' || form === 'pairOW')
+    else if (form === 'halves' || form === 'halves-pixels')
       // Low half: channel o (SMLAxB), high half: channel o+1 (SMLAxT).
       for (let i = 0; i < n / 2; i++) out.push((w(o0 + 2 * i, c) & 0xffff) | (w(o0 + 2 * i + 1, c) << 16));
-    else if (form === 'dual16')
+    else if (form === 'dual')
       // Low half: input channel c, high half: c+1, as SMLAD pairs the input word.
       for (let j = 0; j < n; j++) out.push((w(o0 + j, c) & 0xffff) | (w(o0 + j, c + 1) << 16));
-    else if (form === 'quad8w')
+    else if (form === 'quad-widened')
       // The pairs SXTB16 makes of the input word: (c, c+2), then (c+1, c+3).
       for (let j = 0; j < n; j++) {
         out.push((w(o0 + j, c) & 0xffff) | (w(o0 + j, c + 2) << 16));
@@ -461,7 +445,7 @@ export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   if (m.outC % tile.ob) sizes.push({ size: m.outC % tile.ob, blocks: 1, first: full * tile.ob });
   const classes = sizes.map(({ size, blocks, first }) => {
     // Halfword pairs of output channels need an even block; an odd tail block multiplies plainly.
-    const f = (form.form === 'pairO' || form.form === 'pairOW') && size % 2 !== 0 ? plainRow : form;
+    const f = (form.form === 'halves' || form.form === 'halves-pixels') && size % 2 !== 0 ? plainRow : form;
     const steps = Math.floor(m.inC / f.unit);
     const kTail = m.inC - steps * f.unit;
     const weights: number[] = [];
@@ -550,9 +534,9 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       const fn = `block${fns.length}_o${c.size}_p${pb}`;
       built.set(pb, fn);
       const ids: Counter = { n: 0 };
-      // An odd pixel remainder has no pair to pack: it multiplies plainly (lane2) or with halfword loads (pairOW),
+      // An odd pixel remainder has no pair to pack: it multiplies plainly (lane2) or with halfword loads (halves-pixels),
       // in the same weight layout.
-      const form: MacForm = c.form.form === 'lane2' && pb % 2 !== 0 ? 'plain' : c.form.form === 'pairOW' && pb % 2 !== 0 ? 'pairO' : c.form.form;
+      const form: MacForm = c.form.form === 'lane2' && pb % 2 !== 0 ? 'plain' : c.form.form === 'halves-pixels' && pb % 2 !== 0 ? 'halves' : c.form.form;
       const lanes = form === 'lane2';
       const u = Math.min(p.tile.u, c.steps) || 1;
       const unrollSteps = c.steps > 0 ? (c.steps % u === 0 ? u : 1) : 0;
@@ -561,13 +545,13 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       const advance = !hwc && isaRows[isa.state].chwStepAdd > 0;
       // Post-indexed loads replace the plain form's px[0] load of a unit-channel step (CHW). Not lane2: its packing
       // temporary and the stride register outgrow the register file (measured: spills cost more than the adds).
-      const post = advance && isaRows[isa.state].postIndex && (form === 'plain' || form === 'pairO' || form === 'pairOW') && c.form.unit === 1;
+      const post = advance && isaRows[isa.state].postIndex && (form === 'plain' || form === 'halves' || form === 'halves-pixels') && c.form.unit === 1;
       const body: Op[] = [];
       for (let s = 0; s < unrollSteps; s++) {
         const stepStart = body.length;
         body.push(...stepOps(form, m, acc64, c.size, pb, p.geo.inPixel, ci, advance ? 0 : s * c.form.unit * ci,
           s * wordsPerStep(c.form.form, c.size), ids, isa.longMultiply));
-        if (advance && post && form !== 'pairOW') {
+        if (advance && post && form !== 'halves-pixels') {
           // The step's load of px[0] goes last and steps px on to the next channel plane.
           const step = body.splice(stepStart);
           const first = step.findIndex((op) => (op.kind === 'x' || op.kind === 'xlane') && op.off === 0);
@@ -592,10 +576,10 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
         if (lanes) for (let q = 0; q < pb / 2; q++) laneAccs.push({ id: `a${j}_${q}`, j, outOff0: outOff(j, 2 * q), outOff1: outOff(j, 2 * q + 1) });
         else for (let q = 0; q < pb; q++) accs.push({ id: `a${j}_${q}`, j, outOff: outOff(j, q) });
       fns.push({
-        fn, size: c.size, pb, wType, split: acc64 && (form === 'pairO' || form === 'pairOW'), hasLoop: unrollSteps > 0, iters: unrollSteps > 0 ? c.steps / unrollSteps : 0,
+        fn, size: c.size, pb, wType, split: acc64 && (form === 'halves' || form === 'halves-pixels'), hasLoop: unrollSteps > 0, iters: unrollSteps > 0 ? c.steps / unrollSteps : 0,
         pxStep: advance ? 0 : unrollSteps * c.form.unit * ci, wStep: unrollSteps * wordsPerStep(c.form.form, c.size),
         ops: body.map(opFlags), hasKTail: c.kTail > 0, tailOps: tail.map(opFlags), accs, lanes, laneAccs,
-        laneShift: LANE_SHIFT, laneUp: 32 - LANE_SHIFT, laneScale: 2 ** LANE_SHIFT,
+        laneShift: LANE2_SHIFT, laneUp: 32 - LANE2_SHIFT, laneScale: 2 ** LANE2_SHIFT,
         seedFn: p.folded ? `${m.name}_interior_seed_of` : fin?.kind === 'q' ? `${m.name}_pw_seed_of` : `${m.name}_seed`,
         finishFn: fin ? `${m.name}_pw_finish` : `${m.name}_finish`,
         finishO: fin ? fin.kind === 'rq' : ctx.finishNeedsO,
@@ -606,20 +590,20 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
     };
     const call = (pb: number, count: number, skip: number) =>
       ({ fn: buildFn(pb), inOff: skip * p.geo.inPixel, outOff: skip * (hwc ? m.outC : 1), count });
-    const calls = c.form.form === 'pairOW' ? [] : p.pixelSizes.map(({ pb, count, skip }) => call(pb, count, skip));
-    // pairOW: pairs from pixel 0 when the input is word-aligned, from pixel 1 when it is off by a halfword.
+    const calls = c.form.form === 'halves-pixels' ? [] : p.pixelSizes.map(({ pb, count, skip }) => call(pb, count, skip));
+    // halves-pixels: pairs from pixel 0 when the input is word-aligned, from pixel 1 when it is off by a halfword.
     const span = p.geo.span;
-    const alignedCalls = c.form.form !== 'pairOW' ? [] : [call(2, Math.floor(span / 2), 0), ...(span % 2 ? [call(1, 1, span - 1)] : [])];
-    const shiftedCalls = c.form.form !== 'pairOW' ? [] : [call(1, 1, 0), ...(span > 2 ? [call(2, Math.floor((span - 1) / 2), 1)] : []),
+    const alignedCalls = c.form.form !== 'halves-pixels' ? [] : [call(2, Math.floor(span / 2), 0), ...(span % 2 ? [call(1, 1, span - 1)] : [])];
+    const shiftedCalls = c.form.form !== 'halves-pixels' ? [] : [call(1, 1, 0), ...(span > 2 ? [call(2, Math.floor((span - 1) / 2), 1)] : []),
       ...((span - 1) % 2 ? [call(1, 1, span - 1)] : [])];
     return {
       index: ci2, size: c.size, blocks: c.blocks, first: c.first, wType, warr, wkarr,
       weightCount: c.weights.length, weightLines: cArrayRows(c.weights, 16),
       hasKTail: c.kTail > 0, kTailCount: c.kTailWeights.length, kTailLines: cArrayRows(c.kTailWeights, 16),
       wordsPerBlock: c.wordsPerBlock, kTailPerBlock: c.kTailPerBlock, calls,
-      wordPairs: c.form.form === 'pairOW', alignedCalls, shiftedCalls,
+      wordPairs: c.form.form === 'halves-pixels', alignedCalls, shiftedCalls,
       doc: `${c.blocks} block(s) of ${c.size} output channel(s) from ${c.first}, ${c.form.form}: ` +
-        `[block][${c.steps} step(s) of ${c.form.unit} input channel(s)][${c.form.form === 'pairO' || c.form.form === 'pairOW' ? 'channel pair' : 'channel'}]${c.form.form === 'quad8w' ? '[2 int16 pairs]' : ''}` +
+        `[block][${c.steps} step(s) of ${c.form.unit} input channel(s)][${c.form.form === 'halves' || c.form.form === 'halves-pixels' ? 'channel pair' : 'channel'}]${c.form.form === 'quad-widened' ? '[2 int16 pairs]' : ''}` +
         (c.kTail ? `, the last ${c.kTail} input channel(s) in ${m.name}_wk${ci2} [block][channel][output channel]` : ''),
     };
   });
@@ -646,7 +630,7 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       classes,
       fns,
       needsAcle: p.classes.some((c) => !rawWeights(c.form.form)),
-      needsSmlal16: acc64 && p.classes.some((c) => c.form.form === 'pairO' || c.form.form === 'pairOW'),
+      needsSmlal16: acc64 && p.classes.some((c) => c.form.form === 'halves' || c.form.form === 'halves-pixels'),
       needsWordPost: usesOp(fns, 'xwpost'),
       // Helpers are emitted only where some op uses them (clang warns about unused static functions).
       needsLoad32: usesOp(fns, 'x32'),
@@ -657,6 +641,8 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       needsRor8: usesOp(fns, 'sxr'),
       needsPack: usesOp(fns, 'x32') || usesOp(fns, 'xpair'),
       needsSeed: (p.folded === null && fin?.kind !== 'q') || g.hasBorder,
+      // The common output stage: what the blocks call unless they have their own, and the padded outputs' stage.
+      needsFinish: !fin || g.hasBorder,
       rq: fin?.kind === 'rq' ? {
         cLines: cArrayRows(fin.c, 8), mLines: cArrayRows(fin.m, 8), sLines: cArrayRows(fin.s, 16),
         q: fin.q, left: fin.left, hasLeft: fin.left > 0, hasQ: fin.q > 0, lo: fin.lo, hi: fin.hi,
@@ -684,7 +670,8 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   };
 }
 
-export const pointwiseFamily: KernelFamily = {
+export const pointwiseFamily: TemplateFamily = {
+  kind: 'template',
   name: 'pointwise',
   summary: '1x1 convolution as a register-tiled GEMM (output channels x pixels), MAC form per ISA feature, blocked weights',
   template: 'pointwise/kernel.c.hbs',

@@ -14,6 +14,7 @@ import { accumulatorBound, roundingConstant } from '../spec/bounds.ts';
 import { ACC_LIMIT as LIMIT, type AccumulatorPlan } from './accumulator.ts';
 import type { IsaFeatures } from '../targets/index.ts';
 import { cArrayRows, cInt } from './clit.ts';
+import type { OutputStage } from '../ir/kernel-ir.ts';
 
 export interface QFinish {
   /** Per output channel: the bias aligned to the product's fraction bits plus the rounding constant. */
@@ -65,23 +66,51 @@ export function qFinishModel(f: QFinish, acc: bigint): bigint {
  * q7 -22%; slower in pointwise's GEMM tiles and with the blocked family's split halves, so `signTest` is the caller's).
  */
 export function qFinishView(f: QFinish, plan: AccumulatorPlan, isa: IsaFeatures, signTest: boolean) {
+  const c = qFinishChoice(f, plan, isa, signTest);
+  return {
+    seedType: c.seedType,
+    seedLines: cArrayRows(f.seeds.map((v) => cInt(v, c.seedType)), 8),
+    shift: f.shift,
+    hasShift: f.shift > 0,
+    narrow: f.narrow,
+    ssat: c.ssatBits > 0,
+    ssatBits: c.ssatBits,
+    signSat: c.signSat,
+    signShift: c.signShift,
+    vType: c.vType,
+    lo: cInt(f.lo, c.vType),
+    hi: cInt(f.hi, c.vType),
+  };
+}
+
+/** The stage's spelling: the value's type, the seeds' type, and which clamp (SSAT, the sign test or two compares). */
+function qFinishChoice(f: QFinish, plan: AccumulatorPlan, isa: IsaFeatures, signTest: boolean) {
   const vType = f.narrow ? 'int32_t' : plan.accType;
   const bits = Array.from({ length: 31 }, (_, i) => i + 1).find((b) => f.lo === -(1n << BigInt(b - 1)) && f.hi === (1n << BigInt(b - 1)) - 1n);
   const ssatBits = isa.saturate && vType === 'int32_t' && bits !== undefined ? bits : 0;
   // A 64-bit accumulator's seeds are stored as int32 where they fit (half the flash, the same loads on 32-bit cores).
   const seedType = f.seeds.every((v) => v >= -(2n ** 31n) && v <= LIMIT.int32_t) ? 'int32_t' : plan.accType;
   return {
-    seedType,
-    seedLines: cArrayRows(f.seeds.map((v) => cInt(v, seedType)), 8),
-    shift: f.shift,
-    hasShift: f.shift > 0,
-    narrow: f.narrow,
-    ssat: ssatBits > 0,
-    ssatBits,
+    vType, seedType, ssatBits,
     signSat: signTest && ssatBits === 0 && vType === 'int32_t' && bits !== undefined,
     signShift: (bits ?? 1) - 1,
-    vType,
-    lo: cInt(f.lo, vType),
-    hi: cInt(f.hi, vType),
+  };
+}
+
+/** The same stage as IR nodes: its seed table (`<name>_<tag>_seed_of`) and its output stage (`<name>_<tag>_finish`). */
+export function qFinishStages(m: KernelModel, f: QFinish, plan: AccumulatorPlan, isa: IsaFeatures, signTest: boolean, tag: string): { seeds: OutputStage; stage: OutputStage } {
+  const c = qFinishChoice(f, plan, isa, signTest);
+  const NAME = m.name.toUpperCase();
+  return {
+    seeds: {
+      k: 'seed-table', prefix: m.name, fn: `${m.name}_${tag}_seed_of`, table: `${m.name}_${tag}_seed`, NAME, accType: plan.accType, elem: c.seedType,
+      lines: cArrayRows(f.seeds.map((v) => cInt(v, c.seedType)), 8),
+      doc: { style: 'hang', lines: ['Seeds: bias aligned to the product\'s fraction bits, plus the rounding constant of the output',
+        'stage, so that the stage below only shifts and clamps.'] },
+    },
+    stage: {
+      k: 'q-seeded', prefix: m.name, tag, NAME, accType: plan.accType, shift: f.shift, narrow: f.narrow,
+      vType: c.vType, ssatBits: c.ssatBits, signSat: c.signSat, signShift: c.signShift, lo: cInt(f.lo, c.vType), hi: cInt(f.hi, c.vType),
+    },
   };
 }

@@ -1,8 +1,9 @@
 /**
  * Differential fuzzing: random specs (src/fuzz/arbitraries.ts) → every kernel variant → one image per batch of
- * kernels per target → every output compared bit for bit with the golden model. Batching is the point: a host
- * compile costs ~0.25 s whatever its size, so many kernels go into one translation unit (templates/fuzz/batch.c.hbs)
- * and one image (firmware/host/multi_main.c natively, firmware/harness/multi_main.c under QEMU), run once.
+ * kernels per target → every output compared bit for bit with the golden model. Batching is the point: a build and
+ * an emulator start cost the same whatever the image holds, so many kernels (each its own translation unit, as users
+ * build them) go into one image with a table of them (templates/fuzz/batch.c.hbs; firmware/host/multi_main.c natively,
+ * firmware/harness/multi_main.c under QEMU), run once.
  *
  * Inputs per spec: the seeded random tensors and the type's extremes (verify's testInputs) plus the two inputs that
  * drive the accumulator to its proved bound (boundInputs). Host builds use AddressSanitizer and UBSan.
@@ -19,17 +20,20 @@ import fc from 'fast-check';
 import Handlebars from 'handlebars';
 import { ConvgenError, throwIfInterrupted } from '../errors.ts';
 import { pool } from '../pool.ts';
-import { generate, variantNames, writeKernel, type VariantName } from '../codegen/index.ts';
+import { generate, variantNames, writeKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { runGolden } from '../golden/index.ts';
 import { runImage } from '../qemu/index.ts';
+import { BASE_SECONDS, callInstructions, EMULATOR_IPS } from '../qemu/timeout.ts';
 import { modelFromValue, type KernelModel } from '../spec/index.ts';
 import type { Target } from '../targets/index.ts';
 import { buildImage, firmwareDir } from '../toolchain/index.ts';
 import { boundInputs, compareOutputs, decodeTensors, encodeTensors, testInputs, type Mismatch } from '../verify/index.ts';
 import { writeFileAtomic } from '../report/index.ts';
-import { specArbitrary, type SpecOptions } from './arbitraries.ts';
+import { specArbitrary, stratumOf, type SpecOptions } from './arbitraries.ts';
+import { cellCounts } from './coverage.ts';
+import { makeTempDir } from '../files/cleanup.ts';
 
-export { specArbitrary, fuzzTypes, type SpecOptions, type FuzzType } from './arbitraries.ts';
+export { specArbitrary, fuzzTypes, allStrata, stratumOf, type SpecOptions, type FuzzType, type Stratum } from './arbitraries.ts';
 
 /** No -g: debug info would cost 60% more compile time; sanitizer reports still name the function. */
 export const SANITIZE_FLAGS = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all'];
@@ -49,6 +53,8 @@ export interface FuzzCase {
 export interface KernelOutcome {
   case: FuzzCase;
   variant: VariantName;
+  /** The optimized variant's goal ('default' for the other variants, which have none). */
+  optimize: OptimizeGoal;
   target: string;
   status: 'pass' | 'fail' | 'error';
   message?: string;
@@ -61,6 +67,7 @@ export interface FuzzFailure {
   inputSeed: number;
   target: string;
   variant: VariantName;
+  optimize: OptimizeGoal;
   status: 'fail' | 'error';
   message: string;
   spec: Record<string, unknown>;
@@ -76,6 +83,8 @@ export interface TargetSummary {
   /** Cases left out on this target because their tensors do not fit its RAM. */
   skipped: number;
   kernels: number;
+  /** Distinct (numeric type × layout × kernel class × optimized family) cells its specs reached (coverage.ts). */
+  cells: number;
   images: number;
   tensors: number;
   failures: number;
@@ -86,6 +95,7 @@ export interface FuzzReport {
   seed: number;
   cases: number;
   variants: VariantName[];
+  goals: OptimizeGoal[];
   targets: TargetSummary[];
   failures: FuzzFailure[];
   seconds: number;
@@ -103,6 +113,8 @@ export interface FuzzOptions {
   seed: number;
   targets: Target[];
   variants?: VariantName[];
+  /** The optimized variant's goals (default: just 'default'); each is its own case. */
+  goals?: OptimizeGoal[];
   /** Kernels per image (default: 60 on the host, 40 under QEMU, fewer where flash is small). */
   batch?: number;
   /** Images built and run at once (default: the number of CPUs). */
@@ -114,7 +126,7 @@ export interface FuzzOptions {
   maxShrinks?: number;
   /** Folder for the regression files of failures (default: none written). */
   failuresDir?: string;
-  /** Seconds before a hung image is killed (default 120). */
+  /** Seconds before a hung image is killed (default: scaled to each image's layers). */
   timeoutSeconds?: number;
   spec?: SpecOptions;
   /** A target's run starts, with its number of (spec, variant) cases. */
@@ -125,9 +137,22 @@ export interface FuzzOptions {
   tamper?: (file: string, text: string) => string;
 }
 
+/**
+ * Spec `index` of the stream of `seed`: drawn from its stratum's generator (arbitraries.ts) with a seed of its own, so
+ * that fast-check can replay and shrink it alone. `stratified: false` draws from the whole space instead.
+ */
+export function caseArbitrary(index: number, seed: number, opts: SpecOptions & { stratified?: boolean } = {}) {
+  const { stratified = true, ...specOpts } = opts;
+  const stratum = stratified ? stratumOf(index, seed, specOpts.types) : undefined;
+  return { arbitrary: specArbitrary({ ...specOpts, stratum }), seed: (Math.imul(seed, 0x2c1b3c6d) ^ Math.imul(index + 1, 0x297a2d39)) >>> 0, stratum };
+}
+
 /** The specs of a run: the first `cases` values of the seeded stream. */
-export function sampleSpecs(cases: number, seed: number, opts: SpecOptions = {}): Record<string, unknown>[] {
-  return fc.sample(specArbitrary(opts), { seed, numRuns: cases });
+export function sampleSpecs(cases: number, seed: number, opts: SpecOptions & { stratified?: boolean } = {}): Record<string, unknown>[] {
+  return Array.from({ length: cases }, (_, i) => {
+    const c = caseArbitrary(i, seed, opts);
+    return fc.sample(c.arbitrary, { seed: c.seed, numRuns: 1 })[0];
+  });
 }
 
 export function caseInputSeed(seed: number, index: number): number {
@@ -148,13 +173,16 @@ export function makeCase(spec: Record<string, unknown>, index: number, inputSeed
 interface BatchKernel {
   case: FuzzCase;
   variant: VariantName;
+  /** Only the optimized variant has goals; default when absent. */
+  optimize?: OptimizeGoal;
   /** Unique C name inside the batch. */
   name: string;
 }
 
 export interface BatchOptions {
   sanitize: boolean;
-  timeoutSeconds: number;
+  /** Seconds before a hung image is killed; default: scaled to the batch's layers (qemu/timeout.ts). */
+  timeoutSeconds?: number;
   tamper?: FuzzOptions['tamper'];
 }
 
@@ -171,6 +199,7 @@ function multiTarget(target: Target): Target {
   return { ...target, harness: target.run === 'host' ? 'host/multi_main.c' : 'harness/multi_main.c' };
 }
 
+/** CONVGEN_GUARD_BYTES (firmware/include/convgen_poison.h): poisoned bytes before and after every output. */
 const GUARD_BYTES = 16;
 
 function storageBytes(m: KernelModel): number {
@@ -185,9 +214,9 @@ function outBytes(m: KernelModel): number {
   return m.outC * m.outH * m.outW * storageBytes(m);
 }
 
-/** RAM a case needs in a multi-kernel image on top of the harness: both tensors and the output guard. */
+/** RAM a case needs in a multi-kernel image on top of the harness: both tensors and the output's two guards. */
 export function caseRamBytes(m: KernelModel): number {
-  return inBytes(m) + outBytes(m) + GUARD_BYTES;
+  return inBytes(m) + outBytes(m) + 2 * GUARD_BYTES;
 }
 
 /** Whether a case fits the target's RAM next to the stack (2–8 KiB) and the harness's statics. */
@@ -206,25 +235,27 @@ function flashEstimate(m: KernelModel): number {
  */
 export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchOptions): Promise<KernelOutcome[]> {
   throwIfInterrupted();
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), `convgen-fuzz-${target.name}-`));
+  const { dir: work, remove } = makeTempDir(`convgen-fuzz-${target.name}-`);
   try {
     const batchDir = path.join(work, 'batch');
+    let instructions = 0;
     const views = kernels.map((k) => {
       const m: KernelModel = { ...k.case.model, name: k.name };
-      const gen = generate(m, { variant: k.variant, isa: target.features });
-      const dir = path.join(batchDir, k.name);
-      writeKernel(gen, dir);
-      const cFile = path.join(dir, `${k.name}.c`);
-      let text = fs.readFileSync(cFile, 'utf8');
-      if (o.tamper) fs.writeFileSync(cFile, (text = o.tamper(cFile, text)));
-      const undefs = [...new Set([...text.matchAll(/^\s*#\s*define\s+([A-Za-z_]\w*)/gm)].map((x) => x[1]))];
+      const gen = generate(m, { variant: k.variant, isa: target.features, optimize: k.optimize });
+      // Each kernel its own translation unit, side by side in the batch folder (not convgen_entry.h, which every
+      // kernel names alike): compiled exactly as a user's build compiles it, with GCC's per-unit inlining budget
+      // to itself (in one unit with 40 others, a helper GCC inlines alone can stay out of line, and a bug with it).
+      writeKernel({ ...gen, files: gen.files.filter((f) => f.name !== 'convgen_entry.h') }, batchDir);
+      const cFile = path.join(batchDir, `${k.name}.c`);
+      if (o.tamper) fs.writeFileSync(cFile, o.tamper(cFile, fs.readFileSync(cFile, 'utf8')));
+      instructions += k.case.inputs.length * callInstructions(m, target, k.variant, gen.family);
       return {
-        name: k.name, dir: k.name, undefs, cType: m.numeric.storage.cType,
+        name: k.name, cType: m.numeric.storage.cType,
         inBytes: inBytes(m), outBytes: outBytes(m), tensors: k.case.inputs.length,
       };
     });
     const maxIn = Math.max(...views.map((v) => v.inBytes));
-    const maxOut = Math.max(...views.map((v) => v.outBytes)) + GUARD_BYTES;
+    const maxOut = Math.max(...views.map((v) => v.outBytes)) + 2 * GUARD_BYTES;
     fs.writeFileSync(path.join(batchDir, 'batch.c'), renderBatch({
       kernels: views, count: views.length, inWords: Math.ceil(maxIn / 8), outWords: Math.ceil(maxOut / 8),
     }));
@@ -239,7 +270,7 @@ export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchO
       if (!(e instanceof ConvgenError)) throw e;
       if (kernels.length === 1) return [outcome(kernels[0], target, 'error', e.message)];
       // A diagnostic in one kernel's file names it; one in batch.c or the harness concerns them all.
-      const culprit = kernels.findIndex((k) => e.message.includes(`/batch/${k.name}/${k.name}.c:`));
+      const culprit = kernels.findIndex((k) => e.message.includes(`/batch/${k.name}.c:`) || e.message.includes(`/batch/${k.name}.h:`));
       if (culprit >= 0) {
         const rest = kernels.filter((_, i) => i !== culprit);
         return [outcome(kernels[culprit], target, 'error', e.message), ...await runBatch(target, rest, o)];
@@ -254,7 +285,9 @@ export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchO
     let output: Buffer;
     let runError: string | undefined;
     try {
-      output = (await runImage(built, input, runDir, { timeoutSeconds: o.timeoutSeconds })).output;
+      const timeout = o.timeoutSeconds !== undefined ? { seconds: o.timeoutSeconds, why: `--timeout ${o.timeoutSeconds}` }
+        : { seconds: BASE_SECONDS + Math.ceil(instructions / EMULATOR_IPS), why: `the default for this image's ${kernels.length} kernels at a pessimistic emulator speed; --timeout sets another` };
+      output = (await runImage(built, input, runDir, { timeoutSeconds: timeout.seconds, timeoutWhy: timeout.why })).output;
     } catch (e) {
       if (!(e instanceof ConvgenError)) throw e;
       runError = e.message;
@@ -287,12 +320,12 @@ export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchO
     }
     return results;
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    remove();
   }
 }
 
 function outcome(k: BatchKernel, target: Target, status: KernelOutcome['status'], message?: string): KernelOutcome {
-  return { case: k.case, variant: k.variant, target: target.name, status, ...(message ? { message } : {}) };
+  return { case: k.case, variant: k.variant, optimize: k.optimize ?? 'default', target: target.name, status, ...(message ? { message } : {}) };
 }
 
 /** Split kernels into images: at most `size` each, and within the flash the target's memory map leaves. */
@@ -315,9 +348,14 @@ function packBatches(kernels: BatchKernel[], target: Target, size: number): Batc
   return batches;
 }
 
-/** A C name for kernel `index` in `variant`: f<index>_<variant>, at most 32 characters. */
-export function kernelName(index: number, variant: string): string {
-  return `f${index}_${variant.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 32);
+/** A C name for kernel `index` in `variant` (and goal): f<index>_<variant>[_speed], at most 32 characters. */
+export function kernelName(index: number, variant: string, optimize: OptimizeGoal = 'default'): string {
+  return `f${index}_${variant.toLowerCase().replace(/[^a-z0-9_]/g, '_')}${optimize === 'default' ? '' : `_${optimize}`}`.slice(0, 32);
+}
+
+/** The (variant, goal) pairs of a run: the optimized variant once per goal, the others once. */
+export function variantGoals(variants: readonly VariantName[], goals: readonly OptimizeGoal[]): { variant: VariantName; optimize: OptimizeGoal }[] {
+  return variants.flatMap((variant) => (variant === 'optimized' ? goals : ['default' as const]).map((optimize) => ({ variant, optimize })));
 }
 
 /* ---------------------------------------------------------------------------------------------------------------- */
@@ -326,8 +364,10 @@ export function kernelName(index: number, variant: string): string {
 export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const started = Date.now();
   const variants = opts.variants ?? variantNames;
+  const goals = opts.goals ?? ['default'];
+  const pairs = variantGoals(variants, goals);
   const jobs = opts.jobs ?? os.availableParallelism();
-  const bo: BatchOptions = { sanitize: opts.sanitize ?? true, timeoutSeconds: opts.timeoutSeconds ?? 120, tamper: opts.tamper };
+  const bo: BatchOptions = { sanitize: opts.sanitize ?? true, timeoutSeconds: opts.timeoutSeconds, tamper: opts.tamper };
   const specs = sampleSpecs(opts.cases, opts.seed, opts.spec);
   const failures: FuzzFailure[] = [];
   const summaries: TargetSummary[] = [];
@@ -339,7 +379,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
       return makeCase(spec, index, inputSeed, `f${index}`);
     } catch (e) {
       if (!(e instanceof ConvgenError)) throw e;
-      const f: FuzzFailure = { seed: opts.seed, index, inputSeed, target: '-', variant: variants[0], status: 'error', message: `rejected: ${e.message}`, spec, shrunk: spec };
+      const f: FuzzFailure = { seed: opts.seed, index, inputSeed, target: '-', variant: variants[0], optimize: 'default', status: 'error', message: `rejected: ${e.message}`, spec, shrunk: spec };
       failures.push(f);
       opts.onFailure?.(f);
       return undefined;
@@ -348,12 +388,12 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   for (const target of opts.targets) {
     const t0 = Date.now();
     const usable = cases.filter((c): c is FuzzCase => c !== undefined && fitsTarget(c.model, target));
-    const kernels = usable.flatMap((c) => variants.map((variant) => ({ case: c, variant, name: kernelName(c.index, variant) })));
+    const kernels = usable.flatMap((c) => pairs.map(({ variant, optimize }) => ({ case: c, variant, optimize, name: kernelName(c.index, variant, optimize) })));
     const size = opts.batch ?? (target.run === 'host' ? 60 : 40);
     const batches = packBatches(kernels, target, size);
     const summary: TargetSummary = {
       target: target.name, cases: usable.length, skipped: cases.filter(Boolean).length - usable.length, kernels: kernels.length,
-      images: 0, tensors: 0, failures: 0, seconds: 0,
+      cells: cellCounts(usable.map((c) => c.model), target).size, images: 0, tensors: 0, failures: 0, seconds: 0,
     };
     let done = 0;
     let shrinks = 0;
@@ -376,7 +416,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
     summary.seconds = (Date.now() - t0) / 1000;
     summaries.push(summary);
   }
-  return { seed: opts.seed, cases: opts.cases, variants, targets: summaries, failures, seconds: (Date.now() - started) / 1000 };
+  return { seed: opts.seed, cases: opts.cases, variants, goals, targets: summaries, failures, seconds: (Date.now() - started) / 1000 };
 }
 
 /* ---------------------------------------------------------------------------------------------------------------- */
@@ -388,17 +428,17 @@ async function reportFailure(r: KernelOutcome, target: Target, opts: FuzzOptions
   let shrunk = c.spec;
   let message = r.message ?? status;
   if (shrink) {
-    const found = await shrinkCase(c.index, opts.seed, target, r.variant, c.inputSeed, opts.spec, bo);
+    const found = await shrinkCase(c.index, opts.seed, target, r.variant, c.inputSeed, opts.spec, bo, r.optimize);
     if (found) [shrunk, message] = [found.spec, found.message];
   }
   const name = `regress_${opts.seed}_${c.index}`.slice(0, 32);
   const f: FuzzFailure = {
-    seed: opts.seed, index: c.index, inputSeed: c.inputSeed, target: target.name, variant: r.variant, status,
+    seed: opts.seed, index: c.index, inputSeed: c.inputSeed, target: target.name, variant: r.variant, optimize: r.optimize, status,
     message, spec: c.spec, shrunk: { ...shrunk, name },
   };
   if (opts.failuresDir) {
     fs.mkdirSync(opts.failuresDir, { recursive: true });
-    f.file = path.join(opts.failuresDir, `${name}_${target.name}_${r.variant}.json`);
+    f.file = path.join(opts.failuresDir, `${name}_${target.name}_${r.variant}${r.optimize === 'default' ? '' : `_${r.optimize}`}.json`);
     writeFileAtomic(f.file, regressionJson(f));
   }
   return f;
@@ -407,10 +447,15 @@ async function reportFailure(r: KernelOutcome, target: Target, opts: FuzzOptions
 /** The file format of test/regressions/: the minimal spec plus how it was found and how to reproduce it. */
 export interface RegressionFile {
   description: string;
-  found: { seed: number; index: number; command: string };
+  /** The fuzz run (seed, index) that found it, or how it was found otherwise. */
+  found: { seed?: number; index?: number; command: string };
   inputSeed: number;
   target: string;
+  /** Where test/regressions checks it besides the host and `target`: 'all' = every QEMU target. */
+  targets?: 'all' | string[];
   variant: string;
+  /** The optimized variant's goal (absent: default). */
+  optimize?: OptimizeGoal;
   failure: string;
   spec: Record<string, unknown>;
   original?: Record<string, unknown>;
@@ -418,14 +463,16 @@ export interface RegressionFile {
 
 export function regressionJson(f: FuzzFailure): string {
   const file: RegressionFile = {
-    description: `convgen fuzz found this: ${f.status === 'fail' ? 'a mismatch' : 'an error'} on ${f.target} (${f.variant}); shrunk spec below`,
+    description: `convgen fuzz found this: ${f.status === 'fail' ? 'a mismatch' : 'an error'} on ${f.target} (${f.variant}${f.optimize === 'default' ? '' : `, optimize ${f.optimize}`}); shrunk spec below`,
     found: {
       seed: f.seed, index: f.index,
-      command: `convgen fuzz --cases ${f.index + 1} --seed ${f.seed} --targets ${f.target === '-' ? 'host' : f.target} --variants ${f.variant}`,
+      command: `convgen fuzz --specs ${f.index + 1} --seed ${f.seed} --targets ${f.target === '-' ? 'host' : f.target} --variants ${f.variant}`
+        + (f.optimize === 'default' ? '' : ` --optimize ${f.optimize}`),
     },
     inputSeed: f.inputSeed,
     target: f.target,
     variant: f.variant,
+    ...(f.optimize === 'default' ? {} : { optimize: f.optimize }),
     failure: f.message,
     spec: f.shrunk,
     original: f.spec,
@@ -435,10 +482,12 @@ export function regressionJson(f: FuzzFailure): string {
 
 /**
  * Replay case `index` of the seeded stream with fast-check and let it shrink: the property builds and runs the one
- * spec alone on `target`. Returns the smallest failing spec and its message, or undefined if it no longer fails.
+ * spec alone on `target`. Shrinking stays inside the case's stratum (its type, layout, kernel class and family
+ * steers), so the shrunk spec still exercises the family that failed. Returns the smallest failing spec and its
+ * message, or undefined if it no longer fails.
  */
 export async function shrinkCase(index: number, seed: number, target: Target, variant: VariantName, inputSeed: number,
-  specOpts: SpecOptions | undefined, bo: BatchOptions): Promise<{ spec: Record<string, unknown>; message: string } | undefined> {
+  specOpts: SpecOptions | undefined, bo: BatchOptions, optimize: OptimizeGoal = 'default'): Promise<{ spec: Record<string, unknown>; message: string } | undefined> {
   /** Why the spec fails on its own, or undefined when it passes (or is not a spec convgen accepts). */
   const failure = async (spec: Record<string, unknown>): Promise<string | undefined> => {
     let c: FuzzCase;
@@ -449,11 +498,12 @@ export async function shrinkCase(index: number, seed: number, target: Target, va
       throw e;
     }
     if (!fitsTarget(c.model, target)) return undefined;
-    const [r] = await runBatch(target, [{ case: c, variant, name: 'shrink' }], bo);
+    const [r] = await runBatch(target, [{ case: c, variant, optimize, name: 'shrink' }], bo);
     return r.status === 'pass' ? undefined : (r.message ?? r.status);
   };
-  const property = fc.asyncProperty(specArbitrary(specOpts), async (spec) => (await failure(spec)) === undefined);
-  const result = await fc.check(property, { seed, path: String(index), numRuns: index + 1 });
+  const c = caseArbitrary(index, seed, specOpts);
+  const property = fc.asyncProperty(c.arbitrary, async (spec) => (await failure(spec)) === undefined);
+  const result = await fc.check(property, { seed: c.seed, numRuns: 1 });
   if (!result.failed || !result.counterexample) return undefined;
   const spec = result.counterexample[0];
   return { spec, message: (await failure(spec)) ?? 'fails only while shrinking' };

@@ -29,13 +29,14 @@ import { runGolden } from '../golden/index.ts';
 import { MIN_QEMU_MAJOR, QEMU_UPGRADE, qemuVersion, runImage } from '../qemu/index.ts';
 import { macCount, type KernelModel } from '../spec/index.ts';
 import type { Target } from '../targets/index.ts';
-import { buildImage, firmwareDir, runTool, tools, WARNING_FLAGS, type BuiltImage, type Tool } from '../toolchain/index.ts';
+import { buildImage, firmwareDir, MemoryShortage, runTool, tools, WARNING_FLAGS, type BuiltImage, type Tool } from '../toolchain/index.ts';
 import { compareOutputs, decodeTensors, describeMismatch, encodeTensors, testInputs, type PairResult } from '../verify/index.ts';
+import { makeTempDir } from '../files/cleanup.ts';
 
 export const pluginDir = path.join(firmwareDir, 'plugin');
 export const pluginPath = path.join(pluginDir, 'build', 'libinsncount.so');
 
-const objdump: Tool = { command: 'arm-none-eabi-objdump', install: 'apt-get install -y binutils-arm-none-eabi' };
+export const objdump: Tool = { command: 'arm-none-eabi-objdump', install: 'apt-get install -y binutils-arm-none-eabi' };
 const make: Tool = { command: 'make', install: 'apt-get install -y make' };
 
 export interface WindowCounts {
@@ -245,7 +246,7 @@ export async function runCounted(built: BuiltImage, input: Uint8Array, workDir: 
 export function kernelObjectFlags(target: Target, kernelDir: string): string[] {
   return [
     ...target.cpuFlags, ...WARNING_FLAGS, '-O2', '-ffunction-sections', '-fdata-sections', '-fstack-usage',
-    '-I', kernelDir, '-I', path.join(firmwareDir, 'include'),
+    '-iquote', kernelDir, '-I', path.join(firmwareDir, 'include'),
   ];
 }
 
@@ -324,7 +325,7 @@ export function parseStackUsage(text: string): Map<string, { bytes: number; qual
   return out;
 }
 
-interface CodeFunction {
+export interface CodeFunction {
   addr: number;
   name: string;
   /** SP decrements summed over the body (upper bound of the frame). */
@@ -476,6 +477,9 @@ interface KernelObjectFacts {
   weightFlash: number | null;
   stack: StackReport;
   helpers: { calls: string[]; bytes: number };
+  /** What the stack walk read, for walks from other entries (a network's layers), and `size -A`'s text. */
+  graph: { cg: CallGraph; su: Map<string, { bytes: number; qualifier: string }>; code: Map<number, CodeFunction>; symbols: Map<string, number> };
+  sizeText: string;
 }
 
 /** Compile `<name>.c` alone, read its sections, link it alone with libgcc to resolve helpers, and walk its stack. */
@@ -501,7 +505,7 @@ export async function analyzeKernelObject(target: Target, name: string, kernelDi
     calls: [...cg.nodes.values()].filter((n) => n.bytes === undefined).map((n) => n.name).sort(),
     bytes: [...code.values()].filter((f) => !own.has(f.name)).reduce((a, f) => a + f.bytes, 0),
   };
-  return { size, weightFlash: weightSectionBytes(sizeText, name), stack, helpers };
+  return { size, weightFlash: weightSectionBytes(sizeText, name), stack, helpers, graph: { cg, su, code, symbols }, sizeText };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -535,7 +539,7 @@ export function emptyKernelOverhead(kernel: GeneratedKernel, target: Target, cTy
   let p = overheadCache.get(key);
   if (!p) {
     p = (async () => {
-      const work = fs.mkdtempSync(path.join(workRoot, `convgen-empty-${kernel.name}-${target.name}-`));
+      const { dir: work, remove } = makeTempDir(`convgen-empty-${kernel.name}-${target.name}-`, workRoot);
       try {
         const kdir = path.join(work, 'kernel');
         fs.mkdirSync(kdir, { recursive: true });
@@ -548,7 +552,7 @@ export function emptyKernelOverhead(kernel: GeneratedKernel, target: Target, cTy
         if (calls.length !== 1) throw new EnvironmentError(`${target.name}: the empty kernel measured ${calls.length} windows, expected 1`);
         return calls[0];
       } finally {
-        fs.rmSync(work, { recursive: true, force: true });
+        remove();
       }
     })();
     overheadCache.set(key, p);
@@ -597,7 +601,7 @@ export async function measure(m: KernelModel, target: Target, variant: VariantNa
   if (target.run !== 'qemu')
     return { ...base, status: 'skipped', note: `${target.name} is ${target.run === 'host' ? 'the host (no instruction counts)' : 'build-only (no emulator)'}` };
   const workRoot = opts.workRoot ?? os.tmpdir();
-  const work = fs.mkdtempSync(path.join(workRoot, `convgen-bench-${m.name}-${target.name}-${variant}-`));
+  const { dir: work, remove, keep } = makeTempDir(`convgen-bench-${m.name}-${target.name}-${variant}-`, workRoot);
   try {
     const kdir = path.join(work, 'kernel');
     writeKernel(kernel, kdir);
@@ -611,7 +615,8 @@ export async function measure(m: KernelModel, target: Target, variant: VariantNa
     try {
       built = await buildImage(target, kdir, path.join(work, 'build'));
     } catch (e) {
-      if (e instanceof EnvironmentError && isRamOverflow(e.message))
+      // The linker's shortage is bad input since issue 15 (MemoryShortage, with the numbers); here it is a finding.
+      if (e instanceof MemoryShortage || (e instanceof EnvironmentError && isRamOverflow(e.message)))
         return {
           ...withSizes, status: 'does-not-fit',
           note: `needs ${withSizes.ramBytes} B of RAM for data, bss and tensors; ${target.name} has ${target.ramBytes} B for those, the harness and the stack`,
@@ -661,6 +666,7 @@ export async function measure(m: KernelModel, target: Target, variant: VariantNa
     if (!(e instanceof ConvgenError)) throw e;
     return { ...base, status: 'error', error: e.message };
   } finally {
-    if (!opts.keep) fs.rmSync(work, { recursive: true, force: true });
+    if (!opts.keep) remove();
+    else keep();
   }
 }

@@ -1,9 +1,9 @@
 /**
- * zod issues -> one line: the JSON path and what is wrong, unknown keys with the closest allowed key. Works on any
- * schema made of objects, arrays, records, unions and optionals (the network spec and every op's params).
+ * zod issues -> one line: the JSON path and what is expected, unknown keys with the closest allowed key. Works on
+ * any schema made of objects, arrays, records, unions and optionals (the network spec and every op's params).
  */
 import type { z } from 'zod';
-import { closest, jsonPath, typeName } from '../spec/index.ts';
+import { describeIssue, jsonPath } from '../spec/issues.ts';
 
 type Def = { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; valueType?: z.ZodType; options?: z.ZodType[] };
 
@@ -36,34 +36,12 @@ function knownKeys(schema: z.ZodType, p: readonly PropertyKey[]): string[] {
   return [...new Set(objectsAt(schema, p).flatMap((d) => Object.keys(d.shape ?? {})))];
 }
 
-function found(root: unknown, p: readonly PropertyKey[]): unknown {
-  let v = root;
-  for (const k of p) v = v != null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
-  return v;
-}
-
-/** [path, message] for the first issue (an unknown key first: it usually explains a missing one). */
+/**
+ * [path, message] for the first issue (an unknown key first: it usually explains a missing one), worded by the
+ * describer the kernel spec uses (src/spec/issues.ts), so every message says what is expected.
+ */
 export function describeZodError(error: z.ZodError, schema: z.ZodType, root: unknown): [string, string] {
   const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0];
-  const at = jsonPath(issue.path);
-  const v = found(root, issue.path);
-  switch (issue.code) {
-    case 'unrecognized_keys': {
-      const known = knownKeys(schema, issue.path);
-      const hint = closest(issue.keys[0], known);
-      return [at, `unknown key '${issue.keys[0]}'${hint ? ` (did you mean '${hint}'?)` : ''}; allowed keys: ${known.join(', ')}`];
-    }
-    case 'invalid_type':
-      return [at, v === undefined ? `required ${issue.expected} is missing` : `expected ${issue.expected}, found ${typeName(v)}`];
-    case 'invalid_value': {
-      const hint = typeof v === 'string' ? closest(v, issue.values.map(String)) : undefined;
-      return [at, `expected one of ${issue.values.map((x) => JSON.stringify(x)).join(', ')}, found ${typeName(v)}${hint ? ` (did you mean "${hint}"?)` : ''}`];
-    }
-    case 'too_small':
-      return [at, `must be at least ${issue.minimum}${issue.origin === 'array' ? ' long' : ''}, found ${typeName(v)}`];
-    case 'too_big':
-      return [at, `must be at most ${issue.maximum}${issue.origin === 'array' ? ' long' : ''}, found ${typeName(v)}`];
-    default:
-      return [at, `${issue.message}, found ${typeName(v)}`];
-  }
+  const { path, detail } = describeIssue(issue, { root, knownKeys: (p) => knownKeys(schema, p) });
+  return [jsonPath(path), detail];
 }

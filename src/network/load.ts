@@ -2,12 +2,10 @@
  * A network from a file: a network spec (.json, its .npy constants beside it) or a .tflite model imported in
  * memory. Bad input of any kind is one InputError naming the file and the place.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { InputError } from '../errors.ts';
+import { FILE_BOUNDS, readUserFile, resolveSpecPath, specRoot, type SpecRoot } from '../files/read.ts';
 import { readNpy } from '../npy/index.ts';
-import { describeFsError } from '../spec/index.ts';
-import { resolveInside } from '../spec/model.ts';
+import { checkExpansion } from '../spec/expansion.ts';
 import { importTflite } from '../tflite/import.ts';
 import { buildNetwork, type Network } from './network.ts';
 
@@ -15,8 +13,9 @@ export function isNetworkFile(file: string): boolean {
   if (file.toLowerCase().endsWith('.tflite')) return true;
   if (!file.endsWith('.json')) return false;
   try {
-    // A network spec names its format in its first bytes' worth of keys; kernel specs never have "format".
-    const head = fs.readFileSync(file, 'utf8');
+    // A network spec names its format in its keys; kernel specs never have "format". A file that cannot be read
+    // (missing, a FIFO, too large) is left to the kernel-spec reader to report.
+    const head = readUserFile(file, FILE_BOUNDS.jsonSpec).toString('utf8');
     return /"format"\s*:\s*"convgen-network"/.test(head);
   } catch {
     return false;
@@ -24,14 +23,11 @@ export function isNetworkFile(file: string): boolean {
 }
 
 export function readModelBytes(file: string): Uint8Array {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    throw new InputError(file, describeFsError(e));
-  }
+  return readUserFile(file, FILE_BOUNDS.tfliteModel, 'a .tflite file');
 }
 
-export function loadNetwork(file: string): Network {
+/** A network from a spec or a .tflite model; `root` as for kernel specs (--root). */
+export function loadNetwork(file: string, root?: string): Network {
   if (file.toLowerCase().endsWith('.tflite')) {
     const { spec, arrays } = importTflite(readModelBytes(file), file);
     return buildNetwork(spec, file, (ref, where) => {
@@ -40,12 +36,7 @@ export function loadNetwork(file: string): Network {
       return a;
     });
   }
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(file, describeFsError(e));
-  }
+  const text = readUserFile(file, FILE_BOUNDS.jsonSpec).toString('utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -54,6 +45,7 @@ export function loadNetwork(file: string): Network {
     const before = text.slice(0, m ? Number(m[1]) : text.length).split('\n');
     throw new InputError(`${file}:${before.length}:${before[before.length - 1].length + 1}`, `invalid JSON: ${(e as Error).message.replace(/ in JSON at position \d+.*$/, '')}`);
   }
-  const dir = path.dirname(file);
-  return buildNetwork(value, file, (ref, where) => readNpy(resolveInside(dir, ref.npy, `${where}.npy`)));
+  checkExpansion(value, file);
+  let r: SpecRoot | undefined;
+  return buildNetwork(value, file, (ref, where) => readNpy(resolveSpecPath(file, ref.npy, `${where}.npy`, (r ??= specRoot(file, root)))));
 }

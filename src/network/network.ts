@@ -16,6 +16,7 @@ export interface NetworkTensor extends TensorInfo {
   /** The original model's name for the tensor. */
   sourceName?: string;
   callerConverts?: 'quantize' | 'dequantize';
+  sourceLayout?: 'nchw' | { flattenedNchw: [number, number, number] };
 }
 
 export interface Layer {
@@ -40,6 +41,8 @@ export interface Network {
   outputs: string[];
   layers: Layer[];
   notes: string[];
+  /** The model the spec was imported from (its file, relative to the spec's folder, and sha256). */
+  origin?: { file: string; sha256: string };
 }
 
 /** Loads a constant referenced from a layer's params: an .npy beside the spec, or an array held by the importer. */
@@ -67,6 +70,7 @@ export function buildNetwork(value: unknown, source: string, load: ConstantLoade
       ...(t.tfliteIndex !== undefined ? { tfliteIndex: t.tfliteIndex } : {}),
       ...(t.name !== undefined ? { sourceName: t.name } : {}),
       ...(t.callerConverts ? { callerConverts: t.callerConverts } : {}),
+      ...(t.sourceLayout ? { sourceLayout: t.sourceLayout } : {}),
     });
   }
   const tensorRef = (name: string, at: string): NetworkTensor => {
@@ -139,7 +143,10 @@ export function buildNetwork(value: unknown, source: string, load: ConstantLoade
   for (const n of [...raw.inputs, ...raw.outputs])
     if (tensors.get(n)!.shape[0] !== batch)
       throw new InputError(`${source}: $.tensors.${n}.shape`, `the first dimension (the batch) is ${tensors.get(n)!.shape[0]}; input ${raw.inputs[0]} has ${batch}`);
-  return { name: raw.name, source, tensors, inputs: [...raw.inputs], outputs: [...raw.outputs], layers, notes: raw.notes ?? [] };
+  return {
+    name: raw.name, source, tensors, inputs: [...raw.inputs], outputs: [...raw.outputs], layers, notes: raw.notes ?? [],
+    ...(raw.source ? { origin: raw.source } : {}),
+  };
 }
 
 function loadConstant(load: ConstantLoader, ref: ConstRef, dtype: 'int8' | 'int32', shape: number[] | null, where: string, layer: string): Constant {

@@ -22,6 +22,15 @@ export const tensorSchema = z.strictObject({
    * this tensor's scale and zero point (TFLite's AffineQuantize / Dequantize). The network itself is int8 only.
    */
   callerConverts: z.enum(['quantize', 'dequantize']).optional(),
+  /**
+   * How the source model (ONNX) lays the tensor out where the network's order differs: "nchw" (the network's NHWC
+   * transposed), or flattened from NCHW [C, H, W] (the network's bytes are H·W·C ordered). `name` is then the model's
+   * value, for comparing with a float run of the model.
+   */
+  sourceLayout: z.union([
+    z.literal('nchw'),
+    z.strictObject({ flattenedNchw: z.tuple([z.number().int().min(1), z.number().int().min(1), z.number().int().min(1)]) }),
+  ]).optional(),
 });
 
 export const layerSchema = z.strictObject({

@@ -1,9 +1,9 @@
 /**
  * Writing a network spec and its constants: readable JSON (objects indented, arrays of numbers on one line) and .npy
- * files, all written to temporary names first and then renamed, so a failure leaves nothing behind.
+ * files, staged and moved into the folder together (src/files/write.ts), so a failure leaves nothing behind.
  */
 import { encodeNpy } from '../npy/index.ts';
-import { writeFilesAtomic, type OutFile } from '../cli/fsutil.ts';
+import { writeOutputFolder, type OutputEntry } from '../files/write.ts';
 import type { ImportedNetwork } from '../tflite/import.ts';
 
 /** JSON with two-space indentation where arrays of plain values stay on one line. */
@@ -26,11 +26,11 @@ export function formatJson(value: unknown, indent = ''): string {
 /** The spec as `<name>.json` and every constant as its .npy, into `dir`. Returns the spec's path. */
 export function writeNetwork(imported: ImportedNetwork, dir: string): string {
   const specName = `${imported.spec.name}.json`;
-  const files: OutFile[] = [
-    { name: specName, bytes: `${formatJson(imported.spec)}\n` },
-    ...[...imported.arrays].filter(([name]) => usedConstants(imported).has(name)).map(([name, arr]) => ({ name, bytes: encodeNpy(arr) })),
+  const files: OutputEntry[] = [
+    { name: specName, content: `${formatJson(imported.spec)}\n` },
+    ...[...imported.arrays].filter(([name]) => usedConstants(imported).has(name)).map(([name, arr]) => ({ name, content: encodeNpy(arr) })),
   ];
-  return writeFilesAtomic(files, dir)[0];
+  return writeOutputFolder(dir, files)[0];
 }
 
 /** The .npy files the spec's layers still refer to (a fusion may leave none for a dropped layer). */

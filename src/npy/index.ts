@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { EnvironmentError, InputError } from '../errors.ts';
+import { closeSync, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { InputError } from '../errors.ts';
+import { writeOutputFile } from '../files/write.ts';
+import { FILE_BOUNDS, openUserFile, readExactly } from '../files/read.ts';
 
 export type NpyDtype = 'int8' | 'uint8' | 'int16' | 'int32' | 'int64' | 'float32' | 'float64';
 
@@ -277,8 +278,22 @@ function describeUnsupported(kind: string, size: number): string | undefined {
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing
 
-/** Parse the bytes of a .npy file. Every malformed input becomes an InputError naming `where`. */
-export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
+/** What a .npy header says, checked: enough to decide whether the data is worth reading. */
+export interface NpyHeader {
+  dtype: NpyDtype;
+  shape: number[];
+  bigEndian: boolean;
+  fortranOrder: boolean;
+  /** Offset of the first data byte. */
+  dataStart: number;
+  /** Bytes the shape and dtype need. */
+  dataBytes: bigint;
+  /** The shape as written in the header, for messages. */
+  shapeText: string;
+}
+
+/** Bytes of the fixed prefix (magic, version, header length) and, once it is read, of the whole header. */
+function headerExtent(bytes: Uint8Array, where: string, fileSize: number): { prefix: number; headerLen: number; major: number } {
   if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new InputError(where, 'not a .npy file (missing the \\x93NUMPY magic bytes)');
   }
@@ -290,17 +305,26 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
   const lenBytes = major === 1 ? 2 : 4;
   const prefix = 8 + lenBytes;
   if (bytes.length < prefix) {
-    throw new InputError(where, `truncated header: file is ${bytes.length} bytes, too short for the header length field`);
+    throw new InputError(where, `truncated header: file is ${fileSize} bytes, too short for the header length field`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  const dataStart = prefix + headerLen;
-  if (bytes.length < dataStart) {
+  if (fileSize < prefix + headerLen) {
     throw new InputError(
       where,
-      `truncated header: header says ${headerLen} bytes but only ${bytes.length - prefix} follow the length field`,
+      `truncated header: header says ${headerLen} bytes but only ${fileSize - prefix} follow the length field`,
     );
   }
+  return { prefix, headerLen, major };
+}
+
+/**
+ * Parse and check the header of a .npy file. `bytes` holds at least the whole header (or the whole file when it is
+ * shorter); `fileSize` is the file's length, for messages.
+ */
+export function parseNpyHeader(bytes: Uint8Array, where: string, fileSize = bytes.length): NpyHeader {
+  const { prefix, headerLen, major } = headerExtent(bytes, where, fileSize);
+  const dataStart = prefix + headerLen;
   const headerBytes = bytes.subarray(prefix, dataStart);
   let headerText: string;
   if (major === 3) {
@@ -348,27 +372,45 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
     );
   }
   const dims = shapeValue.v.map((d) => (d as { t: 'int'; v: bigint }).v);
-  const shape = dims.map(Number);
+  return {
+    dtype,
+    shape: dims.map(Number),
+    bigEndian,
+    fortranOrder: fortranValue.v,
+    dataStart,
+    dataBytes: dims.reduce((a, b) => a * b, 1n) * BigInt(DTYPES[dtype].size),
+    shapeText: pyRepr(shapeValue),
+  };
+}
 
-  const info = DTYPES[dtype];
-  const expectedBytes = dims.reduce((a, b) => a * b, 1n) * BigInt(info.size);
-  const actualBytes = BigInt(bytes.length - dataStart);
-  if (actualBytes !== expectedBytes) {
-    const shapeText = pyRepr(shapeValue);
-    const relation = actualBytes < expectedBytes ? 'data is shorter than' : 'data is longer than';
+/** The data must be exactly what the header says: no more, no less. */
+function checkDataLength(h: NpyHeader, actualBytes: bigint, where: string): void {
+  if (actualBytes !== h.dataBytes) {
+    const relation = actualBytes < h.dataBytes ? 'data is shorter than' : 'data is longer than';
     throw new InputError(
       where,
-      `${relation} the header says: shape ${shapeText} of ${dtype} needs ${expectedBytes} bytes, file has ${actualBytes}`,
+      `${relation} the header says: shape ${h.shapeText} of ${h.dtype} needs ${h.dataBytes} bytes, file has ${actualBytes}`,
     );
   }
+}
 
+/** Data bytes (exactly h.dataBytes of them) -> host-order values in C order. */
+function decodeData(h: NpyHeader, bytes: Uint8Array): NpyArray {
+  const info = DTYPES[h.dtype];
   // Copy so the result owns an aligned buffer whatever the header length (and never aliases a Buffer pool).
-  const raw = new Uint8Array(bytes.length - dataStart);
-  raw.set(bytes.subarray(dataStart));
-  if (bigEndian === HOST_LITTLE_ENDIAN) swapBytes(raw, info.size);
+  const raw = new Uint8Array(bytes.length);
+  raw.set(bytes);
+  if (h.bigEndian === HOST_LITTLE_ENDIAN) swapBytes(raw, info.size);
   let data = new info.ctor(raw.buffer);
-  if (fortranValue.v && shape.length > 1) data = fortranToC(data, shape, info.ctor);
-  return { dtype, shape, data };
+  if (h.fortranOrder && h.shape.length > 1) data = fortranToC(data, h.shape, info.ctor);
+  return { dtype: h.dtype, shape: h.shape, data };
+}
+
+/** Parse the bytes of a .npy file. Every malformed input becomes an InputError naming `where`. */
+export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
+  const h = parseNpyHeader(bytes, where);
+  checkDataLength(h, BigInt(bytes.length - h.dataStart), where);
+  return decodeData(h, bytes.subarray(h.dataStart));
 }
 
 function swapBytes(raw: Uint8Array, size: number): void {
@@ -412,31 +454,39 @@ function fortranToC(src: NpyData, shape: number[], ctor: DtypeInfo['ctor']): Npy
   return out;
 }
 
-/** Read and parse a .npy file; file-system problems become InputErrors naming the path. */
-export function readNpy(path: string): NpyArray {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new InputError(path, describeReadError(e));
-  }
-  return parseNpy(bytes, path);
+/** Elements a .npy file may hold when the caller states no expected shape (LIMITS.tensorElements of the spec). */
+export const NPY_MAX_ELEMENTS = 2 ** 24;
+
+export interface ReadNpyOptions {
+  /**
+   * Called with the header before any data is read: throw (an InputError) to refuse a file of the wrong shape or
+   * dtype without reading its data.
+   */
+  check?: (header: NpyHeader) => void;
+  /** Refuse more elements than this (default NPY_MAX_ELEMENTS). */
+  maxElements?: number;
 }
 
-function describeReadError(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException | null)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'file not found';
-    case 'ENOTDIR':
-      return 'file not found (a parent path is not a folder)';
-    case 'EISDIR':
-      return 'is a directory, not a .npy file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    default:
-      return `cannot read file: ${(e as Error)?.message ?? String(e)}`;
+/**
+ * Read a .npy file: a regular file only; the header is read and checked first (by `check` too), then exactly the
+ * data it announces, so a large file of the wrong shape costs a few bytes. File-system problems are InputErrors.
+ */
+export function readNpy(path: string, opts: ReadNpyOptions = {}): NpyArray {
+  const f = openUserFile(path, Number.MAX_SAFE_INTEGER, 'a .npy file');
+  try {
+    const head = readExactly(f, 0, Math.min(f.size, 12), path);
+    const { prefix, headerLen } = headerExtent(head, path, f.size);
+    if (headerLen > FILE_BOUNDS.npyHeader)
+      throw new InputError(path, `header of ${headerLen} bytes; convgen reads headers of at most ${FILE_BOUNDS.npyHeader} bytes`);
+    const h = parseNpyHeader(readExactly(f, 0, prefix + headerLen, path), path, f.size);
+    opts.check?.(h);
+    const elements = h.shape.reduce((a, b) => a * b, 1);
+    const max = opts.maxElements ?? NPY_MAX_ELEMENTS;
+    if (elements > max) throw new InputError(path, `shape ${h.shapeText} has ${elements} elements; convgen reads at most ${max} here`);
+    checkDataLength(h, BigInt(f.size - h.dataStart), path);
+    return decodeData(h, readExactly(f, h.dataStart, Number(h.dataBytes), path));
+  } finally {
+    closeSync(f.fd);
   }
 }
 
@@ -494,46 +544,12 @@ export function encodeNpy(arr: NpyArray): Uint8Array {
   return out;
 }
 
-/** Write via a temp file in the same folder and rename, so readers never see a half-written file. */
+/** Write via a temp file in the same folder and rename (src/files/write.ts), so readers never see a half-written file. */
 export function writeNpyAtomic(path: string, arr: NpyArray): void {
   const bytes = encodeNpy(arr);
-  const dir = dirname(path);
-  let existing;
-  try {
-    existing = statSync(path, { throwIfNoEntry: false });
-  } catch {
-    // let the write below report the real problem
-  }
+  const dir = dirname(resolve(path));
   // rename() would replace an empty directory on some systems; refuse up front.
-  if (existing?.isDirectory()) throw new InputError(path, 'is a directory, not a .npy file');
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'wx');
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd !== undefined) {
-      try {
-        closeSync(fd);
-      } catch {
-        // already failing; the original error is the one to report
-      }
-    }
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // the temp file may never have been created
-    }
-    const code = (e as NodeJS.ErrnoException | null)?.code;
-    if (code === 'ENOENT') throw new InputError(path, `folder '${dir}' does not exist`);
-    if (code === 'ENOTDIR') throw new InputError(path, 'a parent path is not a folder');
-    if (code === 'EISDIR') throw new InputError(path, 'is a directory, not a .npy file');
-    if (code === 'EACCES' || code === 'EPERM') throw new InputError(path, 'permission denied');
-    throw new EnvironmentError(`${path}: cannot write file: ${(e as Error)?.message ?? String(e)}`);
-  }
+  if (existsSync(path) && statSync(path).isDirectory()) throw new InputError(path, 'is a directory, not a .npy file');
+  if (!existsSync(dir)) throw new InputError(path, `folder '${dirname(path)}' does not exist`);
+  writeOutputFile(path, bytes);
 }

@@ -75,24 +75,35 @@ export function affineUnclamped(v: number, scale: number, zeroPoint: number): nu
 
 export type FusedActivation = 'none' | 'relu' | 'relu6' | 'relu_n1_to_1';
 
+/** The real bounds of TFLite's fused activations (null: unbounded). */
+export const FUSED_BOUNDS: Record<FusedActivation, [number | null, number | null]> = {
+  none: [null, null],
+  relu: [0, null],
+  relu6: [0, 6],
+  relu_n1_to_1: [-1, 1],
+};
+
 /**
  * CalculateActivationRangeQuantized for an int8 output: each bound is TFLite's Quantize(), zero point +
  * round(f / scale) with the division and rounding in float32, intersected with −128…127. Returns a message when
  * TFLite would refuse (the quantized bound does not fit int32).
  */
 export function activationRange(act: FusedActivation, scale: number, zeroPoint: number): [number, number] | string {
+  const [lo, hi] = FUSED_BOUNDS[act];
+  return clipRange(lo, hi, scale, zeroPoint, act);
+}
+
+/**
+ * The same for any real bounds [lo, hi] (an ONNX Clip fused into its producer): quantized exactly as TFLite
+ * quantizes relu6's 6, so the named activations are the special cases they are in TFLite.
+ */
+export function clipRange(flo: number | null, fhi: number | null, scale: number, zeroPoint: number,
+  what = `clip(${flo ?? '-inf'}, ${fhi ?? 'inf'})`): [number, number] | string {
   const q = (f: number): number | string => {
     const t = roundHalfAway(f32(f32(f) / f32(scale)));
-    if (!(t >= -(2 ** 31) && t <= INT32_MAX)) return `${act} bound ${f} / scale ${scale} does not fit int32`;
+    if (!(t >= -(2 ** 31) && t <= INT32_MAX)) return `${what} bound ${f} / scale ${scale} does not fit int32`;
     return zeroPoint + t;
   };
-  const bounds: Record<FusedActivation, [number | null, number | null]> = {
-    none: [null, null],
-    relu: [0, null],
-    relu6: [0, 6],
-    relu_n1_to_1: [-1, 1],
-  };
-  const [flo, fhi] = bounds[act];
   let lo = -128;
   let hi = 127;
   if (flo !== null) {

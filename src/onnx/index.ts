@@ -6,12 +6,13 @@
  * QLinearConv and QDQ convolutions -> the int8 type with the model's scales and zero points (quant.ts).
  * Everything is computed in memory first; writeImport() then writes all files atomically, or none.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { encodeNpy } from '../npy/index.ts';
+import { FILE_BOUNDS, readUserFile } from '../files/read.ts';
 import { buildInt8Numeric } from '../spec/int8.ts';
-import { writeFilesAtomic } from '../cli/fsutil.ts';
+import { NAME_MAX, nameProblem } from '../spec/names.ts';
+import { writeOutputFolder } from '../files/write.ts';
 import { Graph, conv2dAttrs, conv2dGeometry, inferShapes, isDefaultDomain, type Shape } from './graph.ts';
 import { decodeModel, defaultOpset, isFloatType, typeName, type NodeProto } from './proto.ts';
 import { clipBounds, mapQdqConv, mapQLinearConv } from './quant.ts';
@@ -57,33 +58,26 @@ export interface ImportResult {
 
 export const DEFAULT_INPUT_RANGE: [number, number] = [-1, 1];
 
-const C_KEYWORDS = new Set(('auto break case char const continue default do double else enum extern float for goto if ' +
-  'inline int long register restrict return short signed sizeof static struct switch typedef union unsigned void ' +
-  'volatile while _Bool _Complex _Imaginary main').split(' '));
-const NAME_MAX = 32;
-
-/** A spec name from an ONNX node name: lower-case C identifier, at most 32 characters, not a keyword, unique. */
+/**
+ * A spec name from an ONNX node name: a lower-case C identifier of at most 32 characters that the spec validation
+ * accepts (not a keyword, not a reserved header name such as `stdint`: src/spec/names.ts), and unique.
+ */
 export function specName(onnxName: string, index: number, taken: Set<string>): string {
   let base = onnxName.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').replace(/__+/g, '_');
   if (base === '') base = `conv_${index}`;
   if (/^[0-9]/.test(base)) base = `conv_${base}`;
-  if (C_KEYWORDS.has(base)) base = `${base}_`;
   base = base.slice(0, NAME_MAX);
+  // A keyword or reserved name gets a trailing '_' (making room for it), which no C keyword or header name has.
+  if (nameProblem(base)) base = `${base.slice(0, NAME_MAX - 1)}_`;
   let name = base;
-  for (let k = 2; taken.has(name); k++) name = `${base.slice(0, NAME_MAX - String(k).length - 1)}_${k}`;
+  for (let k = 2; taken.has(name) || nameProblem(name); k++) name = `${base.slice(0, NAME_MAX - String(k).length - 1)}_${k}`;
   taken.add(name);
   return name;
 }
 
-/** Read a model file; file-system problems are one line. */
+/** Read a model file (a regular file of at most FILE_BOUNDS.onnxModel bytes); file-system problems are one line. */
 export function readModelFile(file: string): Uint8Array {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(file, code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not an .onnx file' :
-      code === 'EACCES' ? 'permission denied' : (e as Error).message);
-  }
+  return readUserFile(file, FILE_BOUNDS.onnxModel, 'an .onnx file');
 }
 
 function isConvNode(n: NodeProto): boolean {
@@ -184,12 +178,14 @@ function floatLayer(g: Graph, n: NodeProto, name: string, where: string, xs: Sha
   const m = w.dims[0];
   const perOut = w.values.length / m;
   const weights = Float64Array.from(w.values);
+  checkFinite(weights, where, `its weights '${n.input[1]}'`);
   let bias: Float64Array | undefined;
   if (n.input[2]) {
     const b = g.constant(n.input[2]);
     if (!b || !isFloatType(b.dataType) || b.values.length !== m)
       throw new InputError(where, `its bias '${n.input[2]}' is not a float constant of ${m} values`);
     bias = Float64Array.from(b.values);
+    checkFinite(bias, where, `its bias '${n.input[2]}'`);
   }
   const ops = ['Conv'];
   let value = n.output[0];
@@ -245,13 +241,33 @@ export function foldBatchNorm(g: Graph, bn: NodeProto, weights: Float64Array, bi
   if (attrs.some((a) => a.name === 'training_mode' && a.i !== 0n))
     throw new InputError(where, 'is in training mode; export the model in eval mode (model.eval()) so it can be folded');
   const [scale, beta, mean, variance] = p;
+  ['scale', 'B', 'mean', 'var'].forEach((what, i) => checkFinite(Float64Array.from(p[i]), where, `its ${what} '${bn.input[i + 1]}'`));
   const out = new Float64Array(m);
   for (let c = 0; c < m; c++) {
-    const s = scale[c] / Math.sqrt(variance[c] + Math.fround(eps));
+    const v = variance[c] + Math.fround(eps);
+    if (!(v > 0))
+      throw new InputError(where, `its var '${bn.input[4]}' + epsilon is ${v} for channel ${c}; it must be positive (a variance of ${variance[c]} cannot be folded)`);
+    const s = scale[c] / Math.sqrt(v);
     for (let i = 0; i < perOut; i++) weights[c * perOut + i] *= s;
     out[c] = s * (bias[c] - mean[c]) + beta[c];
   }
+  // Stored as float32: a fold that overflows it would write Inf.
+  checkFinite(weights, where, 'the folded weights');
+  checkFinite(out, where, 'the folded bias');
   return out;
+}
+
+/**
+ * Refuse NaN, infinities and values that overflow float32 (the .npy files store float32): a spec of them would
+ * quantize to garbage. Names the node and the tensor.
+ */
+function checkFinite(values: Float64Array, where: string, what: string): void {
+  const i = values.findIndex((v) => !Number.isFinite(Math.fround(v)));
+  if (i >= 0) {
+    const v = values[i];
+    const shown = Number.isFinite(v) ? `${v}, beyond float32` : String(v);
+    throw new InputError(where, `${what} hold ${shown} at index ${i}; convgen needs finite numbers`);
+  }
 }
 
 function int8Layer(n: NodeProto, name: string, where: string, xs: Shape,
@@ -283,10 +299,9 @@ function finish(name: string, n: NodeProto, kind: 'float' | 'int8', spec: Record
 }
 
 /**
- * Write every file of every layer into `dir`: all to temporary names first, then renamed. A failure removes the
- * temporary files and any folder it created, so nothing is left behind. Returns the spec paths.
+ * Write every file of every layer into `dir`, all or none (src/files/write.ts). Returns the spec paths.
  */
 export function writeImport(result: ImportResult, dir: string): string[] {
-  writeFilesAtomic(result.layers.flatMap((l) => l.files), dir);
+  writeOutputFolder(dir, result.layers.flatMap((l) => l.files.map((f) => ({ name: f.name, content: f.bytes }))));
   return result.layers.map((l) => path.join(dir, l.files[0].name));
 }

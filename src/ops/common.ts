@@ -1,12 +1,23 @@
 /** Schema pieces and checks that several ops share (padding, activations, constants, per-channel scales). */
 import { z } from 'zod';
-import { activationRange, type FusedActivation } from '../numerics/index.ts';
+import { activationRange, clipRange, type FusedActivation } from '../numerics/index.ts';
 import { samePadding } from '../spec/model.ts';
 import type { BuildContext, Quant, TensorInfo } from './op.ts';
 
 export const positiveInt = z.number().int().min(1);
 export const pairSchema = z.tuple([positiveInt, positiveInt]);
-export const activationSchema = z.enum(['none', 'relu', 'relu6', 'relu_n1_to_1']).default('none');
+/**
+ * TFLite's fused activations, or a clip to real bounds { min, max } (either may be left out: unbounded), which an
+ * imported ONNX Clip fuses into its producer. Both become the output stage's int8 clamp.
+ */
+export const clipSchema = z.strictObject({ min: z.number().optional(), max: z.number().optional() });
+export const activationSchema = z.union([z.enum(['none', 'relu', 'relu6', 'relu_n1_to_1']), clipSchema]).default('none');
+export type Activation = FusedActivation | { min?: number; max?: number };
+
+/** The activation as a name: "relu6", "clip(-2, 3)". */
+export function activationName(act: Activation): string {
+  return typeof act === 'string' ? act : `clip(${act.min ?? '-inf'}, ${act.max ?? 'inf'})`;
+}
 /** TFLite's padding, or explicit [top, left, bottom, right] (what a fused PAD leaves). */
 export const paddingSchema = z.union([
   z.enum(['same', 'valid']),
@@ -43,10 +54,13 @@ export function outputSize(n: number, before: number, after: number, k: number, 
 }
 
 /** The activation's int8 range for an output, or a failed build naming the layer. */
-export function actRange(act: FusedActivation, out: Quant, ctx: BuildContext): [number, number] {
-  const r = activationRange(act, out.scale, out.zeroPoint);
+export function actRange(act: Activation, out: Quant, ctx: BuildContext): [number, number] {
+  const r = typeof act === 'string' ? activationRange(act, out.scale, out.zeroPoint)
+    : clipRange(act.min ?? null, act.max ?? null, out.scale, out.zeroPoint);
   if (typeof r === 'string') return ctx.fail(r, 'activation');
-  if (r[0] > r[1]) return ctx.fail(`${act} leaves no int8 output value (range ${r[0]}…${r[1]})`, 'activation');
+  if (typeof act !== 'string' && act.min !== undefined && act.max !== undefined && act.min > act.max)
+    return ctx.fail(`clip min ${act.min} exceeds max ${act.max}`, 'activation');
+  if (r[0] > r[1]) return ctx.fail(`${activationName(act)} leaves no int8 output value (range ${r[0]}…${r[1]})`, 'activation');
   return r;
 }
 

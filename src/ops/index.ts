@@ -5,6 +5,7 @@ import { concatenation } from './concatenation/index.ts';
 import { conv2d } from './conv_2d/index.ts';
 import { depthwiseConv2d } from './depthwise_conv_2d/index.ts';
 import { fullyConnected } from './fully_connected/index.ts';
+import { lut } from './lut/index.ts';
 import { maxPool2d } from './max_pool_2d/index.ts';
 import { mean } from './mean/index.ts';
 import type { Op } from './op.ts';
@@ -15,7 +16,7 @@ import { softmax } from './softmax/index.ts';
 
 // Each Op is generic in its params and model; the table erases them (the network checks params with op.params).
 export const ops: readonly Op[] = [
-  conv2d, depthwiseConv2d, fullyConnected, averagePool2d, maxPool2d, add, reshape, softmax, pad, mean, concatenation, quantize,
+  conv2d, depthwiseConv2d, fullyConnected, averagePool2d, maxPool2d, add, reshape, softmax, pad, mean, concatenation, quantize, lut,
 ] as unknown as readonly Op[];
 
 export const opNames = ops.map((o) => o.name);

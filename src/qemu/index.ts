@@ -5,9 +5,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa, type ExecaError } from 'execa';
-import { EnvironmentError, InterruptedError, cancelSignal, interrupted, throwIfInterrupted } from '../errors.ts';
+import { EnvironmentError, InterruptedError, STOP_SIGNALS, cancelSignal, interrupted, throwIfInterrupted } from '../errors.ts';
 import { qemuMachineArgs } from '../targets/index.ts';
 import { runTool, tools, type BuiltImage } from '../toolchain/index.ts';
+import { diesWithParent, findOnPath } from '../toolchain/spawn.ts';
 
 /** The oldest QEMU whose plugin API (version 4: scoreboards, register reads) firmware/plugin is written for. */
 export const MIN_QEMU_MAJOR = 10;
@@ -24,6 +25,8 @@ export async function qemuVersion(): Promise<{ line: string; major: number }> {
 export interface RunOptions {
   /** Seconds before a run counts as hung and is killed. */
   timeoutSeconds: number;
+  /** Where that number came from (timeout.ts), for the message when a run is killed. */
+  timeoutWhy?: string;
   /** Extra QEMU arguments (the instruction-count plugin). */
   qemuExtra?: string[];
 }
@@ -39,7 +42,8 @@ export const guestExitCodes: Record<number, string> = {
   11: 'input.bin is empty or not a whole number of tensors',
   12: 'the harness could not write output.bin',
   13: 'the harness could not read input.bin',
-  14: 'a kernel wrote past the end of its output buffer',
+  14: 'a kernel wrote outside its output buffer',
+  15: 'the network returned an error (a NULL or misaligned buffer)',
   70: 'undefined instruction',
   71: 'prefetch abort',
   72: 'data abort',
@@ -63,25 +67,29 @@ export async function runImage(built: BuiltImage, input: Uint8Array, workDir: st
   fs.writeFileSync(inFile, input);
   fs.rmSync(outFile, { force: true });
   const isHost = built.target.run === 'host';
-  const command = isHost ? built.image : tools.qemu.command;
+  const missing = () => new EnvironmentError(`${tools.qemu.command} not found on PATH; install it with: ${tools.qemu.install} (or run \`convgen doctor\`)`);
+  const command = isHost ? built.image : findOnPath(tools.qemu.command);
+  if (!command) throw missing();
   const args = isHost ? [inFile, outFile] : qemuArgs(built, opts.qemuExtra);
   const where = `${built.target.name}`;
   let stdout = '';
   throwIfInterrupted();
   try {
-    const r = await execa(command, args, {
+    // The emulator dies with convgen, even when convgen is killed with SIGKILL (../toolchain/spawn.ts).
+    const r = await execa(...diesWithParent(command, args), {
       cwd: workDir, timeout: opts.timeoutSeconds * 1000, killSignal: 'SIGKILL', stdin: 'ignore', all: false,
       cancelSignal: cancelSignal(),
     });
     stdout = r.stdout;
   } catch (e) {
     const err = e as ExecaError & { code?: string };
-    // Ctrl-C reaches QEMU too when it shares the terminal's process group: either way the run was interrupted.
-    if (err.isCanceled || interrupted() || err.signal === 'SIGINT') throw new InterruptedError();
-    if (err.code === 'ENOENT')
-      throw new EnvironmentError(`${tools.qemu.command} not found on PATH; install it with: ${tools.qemu.install} (or run \`convgen doctor\`)`);
+    // Ctrl-C (or a SIGTERM/SIGHUP to the group) reaches QEMU too when it shares the process group: either way the
+    // run was interrupted.
+    if (err.isCanceled || interrupted() || (STOP_SIGNALS as readonly string[]).includes(err.signal ?? '')) throw new InterruptedError();
+    if (err.code === 'ENOENT') throw missing();
     if (err.timedOut)
-      throw new EnvironmentError(`${where}: the guest did not finish within ${opts.timeoutSeconds} s and was killed (hang)`);
+      throw new EnvironmentError(`${where}: killed at the timeout, ${opts.timeoutSeconds} s (${opts.timeoutWhy ?? 'the caller\'s'}): `
+        + 'the guest hung, or the layer needs longer than that');
     const out = String(err.stdout ?? '');
     const fault = /convgen-fault: (.*)/.exec(out);
     if (fault) throw new EnvironmentError(`${where}: guest fault: ${fault[1].trim()}`);

@@ -2,27 +2,19 @@
  * Report stage: results -> what people and CI systems read (terminal lines, JSON, JUnit XML). Files are written
  * atomically (temp name, then rename), so a report is either complete or absent.
  */
-import fs from 'node:fs';
-import path from 'node:path';
+import { writeOutputFile } from '../files/write.ts';
 import type { PairResult } from '../verify/index.ts';
 import { describeMismatch } from '../verify/index.ts';
 
+/** A report file, whole or not at all (src/files/write.ts). */
 export function writeFileAtomic(file: string, content: string | Uint8Array): void {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
-  fs.writeFileSync(tmp, content);
-  try {
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeOutputFile(file, content);
 }
 
 export function resultLine(r: PairResult): string {
   const head = `${r.status.toUpperCase().padEnd(5)} ${r.name} on ${r.target} (${r.variant})`;
   if (r.status === 'pass')
-    return r.tensors > 0 ? `${head}: bit-exact, ${r.elements} elements over ${r.tensors} inputs, ${r.seconds.toFixed(1)} s` : `${head}: built (no emulator for this target)`;
+    return `${head}: bit-exact${r.verifiedOn ? ` on ${r.verifiedOn} (the same C; the board image built)` : ''}, ${r.elements} elements over ${r.tensors} inputs, ${r.seconds.toFixed(1)} s`;
   if (r.status === 'fail') return `${head}: ${describeMismatch(r)}${r.error ? `; ${r.error}` : ''}`;
   return `${head}: ${r.error}`;
 }

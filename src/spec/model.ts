@@ -3,10 +3,11 @@
  * weights and bias loaded as raw integers in PyTorch order [out][in/groups][kh][kw]. Everything downstream
  * (golden model, code generator, targets) reads only this.
  */
-import path from 'node:path';
 import { InputError } from '../errors.ts';
+import { resolveSpecPath, specRoot, type SpecRoot } from '../files/read.ts';
 import { readNpy, type NpyArray } from '../npy/index.ts';
 import { Mulberry32 } from './random.ts';
+import { nameProblem } from './names.ts';
 import { affineUnclamped, buildInt8Numeric, describeInt8, int8ActivationRange, quantizeInt8, type Int8Format } from './int8.ts';
 import { qName, storageTypes, type QTypeName, type StorageType } from './numeric.ts';
 import type { RawSpec, TensorSource, WeightSource } from './schema.ts';
@@ -89,13 +90,6 @@ export interface KernelModel {
   real?: RealModel;
 }
 
-const C_KEYWORDS = new Set(
-  ('auto break case char const continue default do double else enum extern float for goto if inline int long ' +
-    'register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while ' +
-    '_Bool _Complex _Imaginary main')
-    .split(' '),
-);
-
 /** Limits checked before anything is allocated, so a typo like 10000000 channels fails fast with the size. */
 export const LIMITS = { tensorElements: 1 << 24, weightElements: 1 << 24, macs: 2 ** 36 };
 
@@ -126,6 +120,8 @@ export function resolvePadding(raw: RawSpec['padding'], inH: number, inW: number
 export interface ModelContext {
   /** The spec file, for messages and for resolving relative paths. */
   file: string;
+  /** The folder paths in the spec must stay inside (--root); default: see specRoot. */
+  root?: string;
 }
 
 export function buildModel(raw: RawSpec, ctx: ModelContext): KernelModel {
@@ -133,10 +129,8 @@ export function buildModel(raw: RawSpec, ctx: ModelContext): KernelModel {
     throw new InputError(`${ctx.file}: ${jsonPath}`, detail);
   };
 
-  if (!/^[a-z_][a-z0-9_]*$/.test(raw.name))
-    fail('$.name', `'${raw.name}' is not a valid name: use lower-case letters, digits and '_', not starting with a digit`);
-  if (raw.name.length > 32) fail('$.name', `'${raw.name}' is ${raw.name.length} characters long; at most 32 are allowed`);
-  if (C_KEYWORDS.has(raw.name)) fail('$.name', `'${raw.name}' is a C keyword; choose another name`);
+  const nameWrong = nameProblem(raw.name);
+  if (nameWrong) fail('$.name', nameWrong);
 
   const { channels: inC, height: inH, width: inW } = raw.input;
   const outC = raw.output.channels;
@@ -171,11 +165,12 @@ export function buildModel(raw: RawSpec, ctx: ModelContext): KernelModel {
   const macs = outC * outH * outW * inPerGroup * k[0] * k[1];
   if (macs > LIMITS.macs) fail('$', `the layer needs ${macs} multiply-accumulates; convgen accepts at most ${LIMITS.macs}`);
 
-  const dir = path.dirname(ctx.file);
+  let root: SpecRoot | undefined;
+  const resolve = (rel: string, where: string) => resolveSpecPath(ctx.file, rel, where, (root ??= specRoot(ctx.file, ctx.root)));
   const weightShape = raw.weights.layout === 'ohwi' ? [outC, k[0], k[1], inPerGroup] : [outC, inPerGroup, k[0], k[1]];
   const toOihw = <T>(w: ArrayLike<T>): T[] =>
     raw.weights.layout === 'ohwi' ? ohwiToOihw(w, outC, k[0], k[1], inPerGroup) : Array.from(w);
-  const t: Tensors = { dir, file: ctx.file, weightShape, outC, toOihw, fail };
+  const t: Tensors = { resolve, file: ctx.file, weightShape, outC, toOihw, fail };
   const q = raw.numeric.type === 'int8'
     ? buildInt8(raw, raw.numeric, t)
     : buildQ(raw, raw.numeric, t);
@@ -204,7 +199,8 @@ export function buildModel(raw: RawSpec, ctx: ModelContext): KernelModel {
 
 /** What the numeric builders need to load weights and bias. */
 interface Tensors {
-  dir: string;
+  /** A path written in the spec -> the file to read (inside the spec's root). */
+  resolve: Resolve;
   file: string;
   /** Weight shape in the spec's layout. */
   weightShape: number[];
@@ -229,10 +225,10 @@ function buildInt8(raw: RawSpec, num: Extract<RawSpec['numeric'], { type: 'int8'
   const st = numeric.storage;
   const activation = resolveActivation(raw.activation, numeric, t.fail);
   const weights = t.toOihw(loadTensor(raw.weights, '$.weights', t.weightShape, {
-    dir: t.dir, file: t.file, bits: st.bits, frac: null, seedBits: st.bits,
+    resolve: t.resolve, file: t.file, bits: st.bits, frac: null, seedBits: st.bits,
   }).values);
   const bias = raw.bias
-    ? loadTensor(raw.bias, '$.bias', [t.outC], { dir: t.dir, file: t.file, bits: st.biasBits, frac: null, seedBits: st.bits }).values
+    ? loadTensor(raw.bias, '$.bias', [t.outC], { resolve: t.resolve, file: t.file, bits: st.biasBits, frac: null, seedBits: st.bits }).values
     : null;
   return { numeric, activation, weights, bias };
 }
@@ -293,7 +289,7 @@ function buildQ(raw: RawSpec, num: Extract<RawSpec['numeric'], { type: QTypeName
     : undefined;
 
   // Weights.
-  const load = { dir: t.dir, file };
+  const load = { resolve: t.resolve, file };
   let weights: bigint[];
   let weightsChosen: ChosenFormat;
   let weightReals: Float64Array | null = null;
@@ -436,8 +432,10 @@ function ohwiToOihw<T>(w: ArrayLike<T>, o: number, kh: number, kw: number, i: nu
   return out;
 }
 
+type Resolve = (rel: string, where: string) => string;
+
 interface LoadOptions {
-  dir: string;
+  resolve: Resolve;
   file: string;
   /** Storage bits of the loaded integers (range check). */
   bits: number;
@@ -456,16 +454,6 @@ export function quantizeFloat(v: number, frac: number, bits: number): bigint {
   if (!Number.isFinite(rounded)) return rounded > 0 ? max : min;
   const q = BigInt(rounded);
   return q > max ? max : q < min ? min : q;
-}
-
-/** A path inside a spec must stay inside the spec's folder: a spec must not read arbitrary files. */
-export function resolveInside(dir: string, rel: string, where: string): string {
-  if (path.isAbsolute(rel)) throw new InputError(where, `'${rel}' is an absolute path; paths in a spec are relative to the spec's folder`);
-  const full = path.resolve(dir, rel);
-  const back = path.relative(dir, full);
-  if (back.startsWith('..') || path.isAbsolute(back))
-    throw new InputError(where, `'${rel}' leaves the spec's folder; paths in a spec must stay inside it`);
-  return full;
 }
 
 interface Loaded {
@@ -501,9 +489,8 @@ function loadTensor(src: TensorSource | WeightSource, jsonPath: string, shape: n
     if (!isFloat) return { values: flat.map((v, i) => checkRange(BigInt(v), `index ${i}`)), reals: null, saturated: 0 };
     reals = flat.map(Number);
   } else {
-    const file = resolveInside(o.dir, src.npy, `${where}.npy`);
-    const arr = readNpy(file);
-    checkShape(arr, shape, file);
+    const file = o.resolve(src.npy, `${where}.npy`);
+    const arr = readNpy(file, { check: (h) => checkShape(h, shape, file) });
     const isFloat = arr.dtype === 'float32' || arr.dtype === 'float64';
     if (isFloat && o.frac === null) throw new InputError(file, `${rawOnly(o)}; found dtype ${arr.dtype}`);
     if (!isFloat) return { values: Array.from(arr.data as ArrayLike<number | bigint>, (v, i) => checkRange(BigInt(v), `element ${i}`)), reals: null, saturated: 0 };
@@ -522,7 +509,7 @@ function loadTensor(src: TensorSource | WeightSource, jsonPath: string, shape: n
  * A real-valued source (weightFrac "auto"): JSON numbers of any kind or an .npy of any numeric dtype, all read as
  * reals; `random` draws raw integers and has no real meaning, so it is refused.
  */
-function loadReals(src: TensorSource | WeightSource, jsonPath: string, shape: number[], o: { dir: string; file: string }): number[] {
+function loadReals(src: TensorSource | WeightSource, jsonPath: string, shape: number[], o: { resolve: Resolve; file: string }): number[] {
   const where = `${o.file}: ${jsonPath}`;
   const count = shape.reduce((a, b) => a * b, 1);
   if ('random' in src)
@@ -534,10 +521,8 @@ function loadReals(src: TensorSource | WeightSource, jsonPath: string, shape: nu
       throw new InputError(`${where}.values`, `expected ${count} values (shape [${shape.join(', ')}]), found ${flat.length}`);
     return flat.map(Number);
   }
-  const file = resolveInside(o.dir, src.npy, `${where}.npy`);
-  const arr = readNpy(file);
-  checkShape(arr, shape, file);
-  return npyReals(arr, file);
+  const file = o.resolve(src.npy, `${where}.npy`);
+  return npyReals(readNpy(file, { check: (h) => checkShape(h, shape, file) }), file);
 }
 
 function npyReals(arr: NpyArray, file: string): number[] {
@@ -552,7 +537,7 @@ function rawOnly(o: LoadOptions): string {
   return `this numeric type takes raw integer values here (int${o.bits}); float values are not quantized for it`;
 }
 
-function checkShape(arr: NpyArray, shape: number[], file: string): void {
+function checkShape(arr: { shape: number[] }, shape: number[], file: string): void {
   const same = arr.shape.length === shape.length && arr.shape.every((n, i) => n === shape[i]);
   if (!same)
     throw new InputError(file, `expected shape (${shape.join(', ')}), found (${arr.shape.join(', ')})`);

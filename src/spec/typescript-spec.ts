@@ -3,7 +3,6 @@
  * plain data; nothing in it is ever executed, so only literal data (and same-file consts holding literal data)
  * is accepted.
  */
-import { readFileSync } from 'node:fs';
 import {
   Node,
   Project,
@@ -19,6 +18,8 @@ import {
   type VariableDeclaration,
 } from 'ts-morph';
 import { InputError } from '../errors.ts';
+import { FILE_BOUNDS, readUserFile } from '../files/read.ts';
+import { DEPTH_MESSAGE, SPEC_BOUNDS, VALUES_MESSAGE } from './expansion.ts';
 
 type Value = null | boolean | number | bigint | string | Value[] | { [key: string]: Value };
 
@@ -32,25 +33,33 @@ const CONVGEN_MODULE = /^convgen(\/.*)?$/;
  * `defineKernel(...)`, or a bare object literal. `sourceText` overrides reading `path` from disk.
  */
 export function readTypeScriptSpec(path: string, sourceText?: string): unknown {
-  let text = sourceText;
-  if (text === undefined) {
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      throw new InputError(path, describeReadError(e));
-    }
-  }
+  let text = sourceText ?? readUserFile(path, FILE_BOUNDS.typescriptSpec).toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  checkSourceNesting(path, text);
   return new SpecReader(path, text).read();
 }
 
-function describeReadError(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException | null)?.code;
-  if (code === 'ENOENT') return 'file not found';
-  if (code === 'ENOTDIR') return 'file not found (a parent path is not a folder)';
-  if (code === 'EISDIR') return 'is a directory, not a file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return `cannot read file: ${(e as Error)?.message ?? String(e)}`;
+/** Brackets a .kernel.ts source may nest: TypeScript's parser recurses once per level (800 overflow its stack). */
+export const SOURCE_NESTING = 2 * SPEC_BOUNDS.depth;
+
+/**
+ * Refuse sources that nest brackets deeper than SOURCE_NESTING, before TypeScript parses them. TypeScript's own
+ * scanner finds the brackets (so strings and comments do not count); the values' own depth is checked later.
+ */
+function checkSourceNesting(path: string, text: string): void {
+  const scanner = ts.createScanner(ts.ScriptTarget.ES2022, true, ts.LanguageVariant.Standard, text);
+  let depth = 0;
+  for (let tok = scanner.scan(); tok !== SyntaxKind.EndOfFileToken; tok = scanner.scan()) {
+    if (tok === SyntaxKind.OpenBracketToken || tok === SyntaxKind.OpenParenToken || tok === SyntaxKind.OpenBraceToken) {
+      if (++depth > SOURCE_NESTING) {
+        const before = text.slice(0, scanner.getTokenStart()).split('\n');
+        throw new InputError(`${path}:${before.length}:${before[before.length - 1].length + 1}`,
+          `brackets nested more than ${SOURCE_NESTING} deep; a kernel spec may nest brackets at most ${SOURCE_NESTING} levels`);
+      }
+    } else if (tok === SyntaxKind.CloseBracketToken || tok === SyntaxKind.CloseParenToken || tok === SyntaxKind.CloseBraceToken) {
+      depth = Math.max(0, depth - 1);
+    }
+  }
 }
 
 interface ConstEntry {
@@ -60,11 +69,19 @@ interface ConstEntry {
 }
 
 class SpecReader {
-  private readonly sf: SourceFile;
+  private readonly sf!: SourceFile;
   private readonly consts = new Map<string, ConstEntry>();
   /** Local names bound by imports, so a misused import gets a precise message. */
   private readonly importNames = new Map<string, 'defineKernel' | 'type'>();
   private readonly evaluating: string[] = [];
+  /** Values materialized so far (literals, containers and the slots spreads fill): see SPEC_BOUNDS. */
+  private produced = 0;
+  /**
+   * Size and depth of every array and object a literal built. Const references share their value while the spec is
+   * read (each is copied once, at the end, when the whole size is known), so doubling references cost nothing
+   * until the final copy, which is refused before it allocates if it would be too large.
+   */
+  private readonly stats = new WeakMap<object, { size: number; depth: number }>();
 
   constructor(
     private readonly path: string,
@@ -76,8 +93,16 @@ class SpecReader {
       skipAddingFilesFromTsConfig: true,
       compilerOptions: { noLib: true, types: [], target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
     });
-    this.sf = project.createSourceFile('/kernel-spec.ts', text);
-    const diags = project.getProgram().getSyntacticDiagnostics(this.sf);
+    let diags;
+    try {
+      this.sf = project.createSourceFile('/kernel-spec.ts', text);
+      diags = project.getProgram().getSyntacticDiagnostics(this.sf);
+    } catch (e) {
+      // The parser recurses per level of any nesting, not only brackets (a chain of 10,000 unary minus signs).
+      if (e instanceof RangeError && /call stack/i.test(e.message))
+        throw new InputError(path, 'nested too deeply for the TypeScript parser; a kernel spec holds literal data only');
+      throw e;
+    }
     if (diags.length > 0) {
       const d = diags[0];
       const message = ts.flattenDiagnosticMessageText(d.compilerObject.messageText, ' ');
@@ -204,9 +229,9 @@ class SpecReader {
       if (Node.isSpreadElement(arg)) this.fail(arg, `spread argument '${snippet(arg)}' is not allowed: pass the spec object`);
       const value = this.eval(arg as Expression);
       if (!isPlainObject(value)) this.fail(arg, `the argument of defineKernel(...) must be an object, found ${describeValue(value)}`);
-      return value;
+      return this.materialize(value, arg);
     }
-    if (Node.isObjectLiteralExpression(inner)) return this.eval(inner);
+    if (Node.isObjectLiteralExpression(inner)) return this.materialize(this.eval(inner), inner);
     this.fail(inner, `default export '${snippet(inner)}' must be defineKernel({...}) or an object literal ${READ_ONLY_HINT}`);
   }
 
@@ -233,7 +258,10 @@ class SpecReader {
 
   private eval(node: Expression): Value {
     const e = unwrap(node);
-    switch (e.getKind()) {
+    const kind = e.getKind();
+    if (kind !== SyntaxKind.ArrayLiteralExpression && kind !== SyntaxKind.ObjectLiteralExpression && kind !== SyntaxKind.Identifier)
+      this.charge(1, e);
+    switch (kind) {
       case SyntaxKind.NullKeyword:
         return null;
       case SyntaxKind.TrueKeyword:
@@ -255,7 +283,7 @@ class SpecReader {
       case SyntaxKind.ObjectLiteralExpression:
         return this.object(e.asKindOrThrow(SyntaxKind.ObjectLiteralExpression));
       case SyntaxKind.Identifier:
-        return clone(this.identifier(e));
+        return this.identifier(e);
       case SyntaxKind.ThisKeyword:
         return this.fail(e, `'this' is not allowed in a kernel spec: ${LITERAL_HINT}`);
       default:
@@ -299,12 +327,13 @@ class SpecReader {
       if (Node.isSpreadElement(el)) {
         const v = this.eval(el.getExpression());
         if (!Array.isArray(v)) this.fail(el, `spread '${snippet(el)}' inside an array needs an array, found ${describeValue(v)}`);
-        out.push(...v);
+        this.charge(v.length, el);
+        for (const x of v) out.push(x);
       } else {
         out.push(this.eval(el));
       }
     }
-    return out;
+    return this.built(out, out, a);
   }
 
   private object(o: ObjectLiteralExpression): { [key: string]: Value } {
@@ -314,7 +343,9 @@ class SpecReader {
       if (Node.isSpreadAssignment(prop)) {
         const v = this.eval(prop.getExpression());
         if (!isPlainObject(v)) this.fail(prop, `spread '${snippet(prop)}' inside an object needs an object, found ${describeValue(v)}`);
-        for (const [k, x] of Object.entries(v)) setOwn(out, k, x);
+        const entries = Object.entries(v);
+        this.charge(entries.length, prop);
+        for (const [k, x] of entries) setOwn(out, k, x);
         continue;
       }
       let key: string;
@@ -327,7 +358,7 @@ class SpecReader {
           this.fail(prop, `'${snippet(prop)}' is not allowed in a kernel spec: write 'name: value'`);
         }
         key = prop.getName();
-        value = clone(this.identifier(prop.getNameNode()));
+        value = this.identifier(prop.getNameNode());
       } else {
         const what = Node.isGetAccessorDeclaration(prop) ? 'getter' : Node.isSetAccessorDeclaration(prop) ? 'setter' : 'method';
         return this.fail(prop, `${what} '${snippet(prop)}' is not allowed in a kernel spec: ${LITERAL_HINT}`);
@@ -337,7 +368,37 @@ class SpecReader {
       explicit.add(key);
       setOwn(out, key, value);
     }
-    return out;
+    return this.built(out, Object.values(out), o);
+  }
+
+  private charge(n: number, site: Node): void {
+    this.produced += n;
+    if (this.produced > SPEC_BOUNDS.values) this.fail(site, `with every spread repeated, the spec ${VALUES_MESSAGE}`);
+  }
+
+  private measure(v: Value): { size: number; depth: number } {
+    return v !== null && typeof v === 'object' ? this.stats.get(v)! : { size: 1, depth: 0 };
+  }
+
+  /** Record a new array or object (its children are already counted) and refuse one nested too deep. */
+  private built<T extends Value[] | { [key: string]: Value }>(container: T, children: Value[], site: Node): T {
+    let size = 1;
+    let depth = 0;
+    for (const c of children) {
+      const m = this.measure(c);
+      size += m.size;
+      depth = Math.max(depth, m.depth);
+    }
+    if (depth + 1 > SPEC_BOUNDS.depth) this.fail(site, `this value is ${DEPTH_MESSAGE}`);
+    this.charge(1, site);
+    this.stats.set(container, { size, depth: depth + 1 });
+    return container;
+  }
+
+  /** The value the spec expands to, refused before it is copied if too large; the copy shares nothing. */
+  private materialize(v: Value, site: Node): Value {
+    if (this.measure(v).size > SPEC_BOUNDS.values) this.fail(site, `with every const reference and spread repeated, the spec ${VALUES_MESSAGE}`);
+    return copy(v);
   }
 
   private propertyKey(name: Node): string {
@@ -411,12 +472,12 @@ function setOwn(obj: { [key: string]: Value }, key: string, value: Value): void 
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** Consts are evaluated once; each use gets its own copy so callers can never see shared structure. */
-function clone(v: Value): Value {
-  if (Array.isArray(v)) return v.map(clone);
+/** A deep copy (depth is bounded by SPEC_BOUNDS.depth, so the recursion is too). */
+function copy(v: Value): Value {
+  if (Array.isArray(v)) return v.map(copy);
   if (isPlainObject(v)) {
     const out: { [key: string]: Value } = {};
-    for (const [k, x] of Object.entries(v)) setOwn(out, k, clone(x));
+    for (const [k, x] of Object.entries(v)) setOwn(out, k, copy(x));
     return out;
   }
   return v;

@@ -56,18 +56,27 @@ export interface Target {
   linkerScript?: string;
   startup?: string;
   harness?: string;
+  /** The harness of a network image (firmware/harness/network_main.c and its UART and host twins). */
+  networkHarness?: string;
   /** The image carries its input (no host file system to read it from) and prints a result line. */
   builtinInput?: boolean;
+  /**
+   * A build-only board's emulated twin: the row (same core, flags and ISA) under whose QEMU machine `convgen build`
+   * proves the board's C bit-exact before it writes the board image.
+   */
+  verifyOn?: string;
   /** RAM available to .data, .bss (the tensors) and the stack, in bytes. */
   ramBytes: number;
+  /** Of that RAM, what the image's stacks take (the linker script's main and exception stacks). */
+  stackBytes: number;
   /** Code memory (text and const tables) where it is separate from RAM, in bytes. */
   flashBytes?: number;
   memoryMap: string;
 }
 
 const versatileAudio = ['-audiodev', 'none,id=n0', '-global', 'pl041.audiodev=n0'];
-const a32Semihost = { startup: 'startup/a32.S', harness: 'harness/semihost_main.c' };
-const mSemihost = { startup: 'startup/cortex_m.c', harness: 'harness/semihost_main.c' };
+const a32Semihost = { startup: 'startup/a32.S', harness: 'harness/semihost_main.c', networkHarness: 'harness/network_main.c' };
+const mSemihost = { startup: 'startup/cortex_m.c', harness: 'harness/semihost_main.c', networkHarness: 'harness/network_main.c' };
 const noFeatures: IsaFeatures = {
   state: 'a32', dspv5te: false, simd32: false, saturate: false, longMultiply: true, mve: false, neon: false, unaligned: false, ldrd: false,
 };
@@ -78,54 +87,54 @@ export const targets: readonly Target[] = [
     name: 'arm920t', core: 'ARM920T (S3C2410 class)', arch: 'ARMv4T', run: 'qemu',
     cpuFlags: ['-mcpu=arm920t', '-marm'], features: noFeatures, cycleModel: 'arm9tdmi',
     qemu: { machine: 'versatilepb', cpu: 'ti925t', extra: versatileAudio },
-    linkerScript: 'ld/versatilepb.ld', ...a32Semihost, ramBytes: 128 << 20, memoryMap: 'SDRAM at 0x00000000 (128 MiB)',
+    linkerScript: 'ld/versatilepb.ld', ...a32Semihost, ramBytes: 128 << 20, stackBytes: 0x2200, memoryMap: 'SDRAM at 0x00000000 (128 MiB)',
   },
   {
     name: 'arm926ej-s', core: 'ARM926EJ-S', arch: 'ARMv5TE', run: 'qemu',
     cpuFlags: ['-mcpu=arm926ej-s', '-marm'], features: { ...noFeatures, dspv5te: true, ldrd: true }, cycleModel: 'arm9e-s',
     qemu: { machine: 'versatilepb', cpu: 'arm926', extra: versatileAudio },
-    linkerScript: 'ld/versatilepb.ld', ...a32Semihost, ramBytes: 128 << 20, memoryMap: 'SDRAM at 0x00000000 (128 MiB)',
+    linkerScript: 'ld/versatilepb.ld', ...a32Semihost, ramBytes: 128 << 20, stackBytes: 0x2200, memoryMap: 'SDRAM at 0x00000000 (128 MiB)',
   },
   {
     name: 'cortex-m0', core: 'Cortex-M0', arch: 'ARMv6-M', run: 'qemu',
     cpuFlags: ['-mcpu=cortex-m0', '-mthumb'], features: { ...noFeatures, state: 'thumb1', longMultiply: false }, cycleModel: 'cortex-m0',
     qemu: { machine: 'microbit', extra: [] },
-    linkerScript: 'ld/microbit.ld', ...mSemihost, ramBytes: 16 << 10, flashBytes: 256 << 10,
+    linkerScript: 'ld/microbit.ld', ...mSemihost, ramBytes: 16 << 10, stackBytes: 0x800, flashBytes: 256 << 10,
     memoryMap: 'flash 0x00000000 (256 KiB), SRAM 0x20000000 (16 KiB)',
   },
   {
     name: 'cortex-m3', core: 'Cortex-M3', arch: 'ARMv7-M', run: 'qemu',
     cpuFlags: ['-mcpu=cortex-m3', '-mthumb'], features: { ...noFeatures, state: 'thumb2', saturate: true, unaligned: true }, cycleModel: 'cortex-m3',
     qemu: { machine: 'mps2-an385', extra: [] },
-    linkerScript: 'ld/mps2.ld', ...mSemihost, ramBytes: 4 << 20, flashBytes: 4 << 20,
+    linkerScript: 'ld/mps2.ld', ...mSemihost, ramBytes: 4 << 20, stackBytes: 0x2000, flashBytes: 4 << 20,
     memoryMap: 'code 0x00000000 (4 MiB), SRAM 0x20000000 (4 MiB)',
   },
   {
     name: 'cortex-m4', core: 'Cortex-M4', arch: 'ARMv7E-M', run: 'qemu',
     cpuFlags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=soft'], features: v7em, cycleModel: 'cortex-m4',
     qemu: { machine: 'mps2-an386', extra: [] },
-    linkerScript: 'ld/mps2.ld', ...mSemihost, ramBytes: 4 << 20, flashBytes: 4 << 20,
+    linkerScript: 'ld/mps2.ld', ...mSemihost, ramBytes: 4 << 20, stackBytes: 0x2000, flashBytes: 4 << 20,
     memoryMap: 'code 0x00000000 (4 MiB), SRAM 0x20000000 (4 MiB)',
   },
   {
     name: 'cortex-m7', core: 'Cortex-M7', arch: 'ARMv7E-M', run: 'qemu',
     cpuFlags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=soft'], features: v7em, cycleModel: 'cortex-m7',
     qemu: { machine: 'mps2-an500', extra: [] },
-    linkerScript: 'ld/mps2.ld', ...mSemihost, ramBytes: 4 << 20, flashBytes: 4 << 20,
+    linkerScript: 'ld/mps2.ld', ...mSemihost, ramBytes: 4 << 20, stackBytes: 0x2000, flashBytes: 4 << 20,
     memoryMap: 'code 0x00000000 (4 MiB), SRAM 0x20000000 (4 MiB)',
   },
   {
     name: 'cortex-m33', core: 'Cortex-M33', arch: 'ARMv8-M Mainline', run: 'qemu',
     cpuFlags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=soft'], features: v7em, cycleModel: 'cortex-m33',
     qemu: { machine: 'mps2-an505', extra: [] },
-    linkerScript: 'ld/an505.ld', ...mSemihost, ramBytes: 4 << 20, flashBytes: 4 << 20,
+    linkerScript: 'ld/an505.ld', ...mSemihost, ramBytes: 4 << 20, stackBytes: 0x2000, flashBytes: 4 << 20,
     memoryMap: 'Secure code 0x10000000 (4 MiB), data 0x38000000 (4 MiB)',
   },
   {
     name: 'cortex-m55', core: 'Cortex-M55', arch: 'ARMv8.1-M (MVE)', run: 'qemu',
     cpuFlags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], features: { ...v7em, mve: true }, cycleModel: 'cortex-m55',
     qemu: { machine: 'mps3-an547', extra: [] },
-    linkerScript: 'ld/an547.ld', ...mSemihost, ramBytes: 512 << 10, flashBytes: 512 << 10,
+    linkerScript: 'ld/an547.ld', ...mSemihost, ramBytes: 512 << 10, stackBytes: 0x2000, flashBytes: 512 << 10,
     memoryMap: 'ITCM 0x10000000 (512 KiB), DTCM 0x30000000 (512 KiB)',
   },
   {
@@ -133,18 +142,19 @@ export const targets: readonly Target[] = [
     cpuFlags: ['-mcpu=cortex-a9', '-mfpu=neon', '-mfloat-abi=hard', '-marm', '-DCONVGEN_ENABLE_NEON'],
     features: { ...noFeatures, dspv5te: true, simd32: true, saturate: true, neon: true, unaligned: true, ldrd: true }, cycleModel: 'cortex-a9',
     qemu: { machine: 'vexpress-a9', extra: versatileAudio },
-    linkerScript: 'ld/vexpress-a9.ld', ...a32Semihost, ramBytes: 128 << 20, memoryMap: 'DRAM at 0x60000000 (128 MiB)',
+    linkerScript: 'ld/vexpress-a9.ld', ...a32Semihost, ramBytes: 128 << 20, stackBytes: 0x2200, memoryMap: 'DRAM at 0x60000000 (128 MiB)',
   },
   {
     name: 's3c2410', core: 'Samsung S3C2410 (ARM920T) board', arch: 'ARMv4T', run: 'build-only',
     cpuFlags: ['-mcpu=arm920t', '-marm'], features: noFeatures, cycleModel: 'arm9tdmi',
-    linkerScript: 'ld/s3c2410.ld', startup: 'startup/s3c2410.S', harness: 'harness/uart_main.c', builtinInput: true,
-    ramBytes: 64 << 20, memoryMap: 'SDRAM at 0x30000000, UART0 at 0x50000000',
+    linkerScript: 'ld/s3c2410.ld', startup: 'startup/s3c2410.S', harness: 'harness/uart_main.c',
+    networkHarness: 'harness/network_uart_main.c', builtinInput: true, verifyOn: 'arm920t',
+    ramBytes: 64 << 20, stackBytes: 0x2200, memoryMap: 'SDRAM at 0x30000000, UART0 at 0x50000000',
   },
   {
     name: 'host', core: 'the build machine', arch: 'host', run: 'host',
     cpuFlags: [], features: { ...noFeatures, state: 'host', unaligned: true },
-    harness: 'host/host_main.c', ramBytes: 1 << 30, memoryMap: 'process memory',
+    harness: 'host/host_main.c', networkHarness: 'host/network_main.c', ramBytes: 1 << 30, stackBytes: 0, memoryMap: 'process memory',
   },
 ];
 

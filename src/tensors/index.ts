@@ -28,18 +28,23 @@ export interface InputTensors {
 
 /** A single tensor (3-D) or a batch (4-D, N ≥ 1) of the spec's input shape. */
 export function readInputTensors(m: KernelModel, file: string): InputTensors {
-  const arr = readNpy(file);
   const shape = inputShape(m);
   const axes = m.layout === 'hwc' ? '(H, W, C)' : '(C, H, W)';
   const batchAxes = m.layout === 'hwc' ? '(N, H, W, C)' : '(N, C, H, W)';
   const matches = (dims: number[]) => dims.length === 3 && dims.every((n, i) => n === shape[i]);
-  if (arr.shape.length === 3 && !matches(arr.shape))
-    throw new InputError(file, `expected an input of shape (${shape.join(', ')}) ${axes} for layout ${m.layout}, found (${arr.shape.join(', ')})`);
-  if (arr.shape.length === 4 && !matches(arr.shape.slice(1)))
-    throw new InputError(file, `expected a batch of shape (N, ${shape.join(', ')}) ${batchAxes} for layout ${m.layout}, found (${arr.shape.join(', ')})`);
-  if (arr.shape.length !== 3 && arr.shape.length !== 4)
-    throw new InputError(file, `expected an input of shape (${shape.join(', ')}) ${axes} or a batch (N, ${shape.join(', ')}) ${batchAxes} ` +
-      `for layout ${m.layout}, found (${arr.shape.join(', ')})`);
+  // Checked on the header, before the data is read. A batch may hold 2^26 elements (a tensor at most 2^24).
+  const arr = readNpy(file, {
+    maxElements: 2 ** 26,
+    check: (h) => {
+      if (h.shape.length === 3 && !matches(h.shape))
+        throw new InputError(file, `expected an input of shape (${shape.join(', ')}) ${axes} for layout ${m.layout}, found (${h.shape.join(', ')})`);
+      if (h.shape.length === 4 && !matches(h.shape.slice(1)))
+        throw new InputError(file, `expected a batch of shape (N, ${shape.join(', ')}) ${batchAxes} for layout ${m.layout}, found (${h.shape.join(', ')})`);
+      if (h.shape.length !== 3 && h.shape.length !== 4)
+        throw new InputError(file, `expected an input of shape (${shape.join(', ')}) ${axes} or a batch (N, ${shape.join(', ')}) ${batchAxes} ` +
+          `for layout ${m.layout}, found (${h.shape.join(', ')})`);
+    },
+  });
   const batched = arr.shape.length === 4;
   const count = batched ? arr.shape[0] : 1;
   if (count === 0) throw new InputError(file, `the batch is empty: shape (${arr.shape.join(', ')})`);

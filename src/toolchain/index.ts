@@ -6,8 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ExecaError } from 'execa';
-import { EnvironmentError, InterruptedError, cancelSignal, interrupted, throwIfInterrupted } from '../errors.ts';
+import { EnvironmentError, InputError, InterruptedError, cancelSignal, interrupted, throwIfInterrupted } from '../errors.ts';
 import type { Target } from '../targets/index.ts';
+import { linkerShortage } from './memory.ts';
+import { diesWithParent, findOnPath } from './spawn.ts';
 
 export const firmwareDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../firmware');
 
@@ -47,6 +49,8 @@ export interface BuildOptions {
   /** Extra compiler flags (e.g. sanitizers for host builds). */
   extraFlags?: string[];
   optimize?: string;
+  /** The harness instead of the target's (a network image's, firmware/harness/network_main.c and its twins). */
+  harness?: string;
 }
 
 export interface BuiltImage {
@@ -59,20 +63,32 @@ export interface BuiltImage {
   dir: string;
 }
 
-/** Run a tool; a missing tool or a failure becomes one EnvironmentError line. */
+/** A tool that ran and failed: one line for the user, the whole output for whoever can say more. */
+export class ToolFailure extends EnvironmentError {
+  constructor(message: string, readonly output: string) {
+    super(message);
+  }
+}
+
+/** An image too big for its target's memory: bad input, named by the caller (the spec). */
+export class MemoryShortage extends InputError {}
+
+/** Run a tool (dying with convgen: ./spawn.ts); a missing tool or a failure becomes one EnvironmentError line. */
 export async function runTool(tool: Tool, args: string[], opts: { cwd?: string; what: string }): Promise<string> {
   throwIfInterrupted();
+  const missing = () => new EnvironmentError(`${tool.command} not found on PATH; install it with: ${tool.install} (or run \`convgen doctor\`)`);
+  const file = findOnPath(tool.command);
+  if (!file) throw missing();
   try {
-    const r = await execa(tool.command, args, { cwd: opts.cwd, all: true, stdin: 'ignore', cancelSignal: cancelSignal() });
+    const r = await execa(...diesWithParent(file, args), { cwd: opts.cwd, all: true, stdin: 'ignore', cancelSignal: cancelSignal() });
     return r.stdout;
   } catch (e) {
     const err = e as ExecaError & { code?: string };
     if (err.isCanceled || interrupted()) throw new InterruptedError();
-    if (err.code === 'ENOENT')
-      throw new EnvironmentError(`${tool.command} not found on PATH; install it with: ${tool.install} (or run \`convgen doctor\`)`);
+    if (err.code === 'ENOENT') throw missing();
     const firstError = String(err.all ?? err.message).split('\n').find((l) => /error|undefined reference|overflow|exceed RAM/i.test(l))
       ?? String(err.all ?? err.message).split('\n')[0];
-    throw new EnvironmentError(`${opts.what} failed: ${firstError.trim()}`);
+    throw new ToolFailure(`${opts.what} failed: ${firstError.trim()}`, String(err.all ?? err.message));
   }
 }
 
@@ -86,30 +102,33 @@ export async function buildImage(target: Target, kernelDir: string, outDir: stri
   if (target.run === 'host') {
     const image = path.join(outDir, 'kernel-host');
     await runTool(tools.hostGcc, [
-      ...WARNING_FLAGS, optimize, ...(opts.extraFlags ?? []), '-I', kernelDir,
-      ...kernelSources(kernelDir), path.join(firmwareDir, target.harness!), '-o', image,
+      ...WARNING_FLAGS, optimize, ...(opts.extraFlags ?? []), '-iquote', kernelDir, '-iquote', path.join(firmwareDir, 'include'),
+      ...kernelSources(kernelDir), path.join(firmwareDir, opts.harness ?? target.harness!), '-o', image,
     ], { what: `host build of ${path.basename(kernelDir)}` });
     return { target, image, dir: outDir };
   }
   const elf = path.join(outDir, 'kernel.elf');
-  const sources = [...kernelSources(kernelDir), ...firmwareSources(target)];
+  const sources = [...kernelSources(kernelDir), ...firmwareSources(target, opts.harness)];
   await runTool(tools.armGcc, [
     ...target.cpuFlags, ...WARNING_FLAGS, optimize, ...(opts.extraFlags ?? []),
     '-ffunction-sections', '-fdata-sections', '-fstack-usage',
-    '-I', kernelDir, '-I', path.join(firmwareDir, 'include'),
+    '-iquote', kernelDir, '-I', path.join(firmwareDir, 'include'),
     '-nostartfiles', '-nostdlib', '-L', path.join(firmwareDir, 'ld'), '-T', path.join(firmwareDir, target.linkerScript!),
     '-Wl,--gc-sections', `-Wl,-Map=${path.join(outDir, 'kernel.map')}`,
     ...sources, '-lgcc', '-o', elf,
-  ], { cwd: outDir, what: `${target.name} build of ${path.basename(kernelDir)}` });
+  ], { cwd: outDir, what: `${target.name} build of ${path.basename(kernelDir)}` }).catch((e: unknown) => {
+    const short = e instanceof ToolFailure ? linkerShortage(e.output, target) : undefined;
+    throw short ? new MemoryShortage(target.name, short) : e;
+  });
   const bin = path.join(outDir, 'kernel.bin');
   await runTool(tools.objcopy, ['-O', 'binary', elf, bin], { what: 'objcopy' });
   return { target, image: elf, bin, dir: outDir };
 }
 
 /** Startup, harness and support sources of a target (the firmware Makefile uses the same list via targets.mk). */
-export function firmwareSources(target: Target): string[] {
+export function firmwareSources(target: Target, harness = target.harness!): string[] {
   const common = fs.existsSync(path.join(firmwareDir, 'common'))
     ? fs.readdirSync(path.join(firmwareDir, 'common')).filter((f) => /\.(c|S)$/.test(f)).map((f) => path.join(firmwareDir, 'common', f))
     : [];
-  return [target.startup!, target.harness!].map((f) => path.join(firmwareDir, f)).concat(common);
+  return [target.startup!, harness].map((f) => path.join(firmwareDir, f)).concat(common);
 }

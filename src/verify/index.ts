@@ -2,17 +2,19 @@
  * Verification: one (spec, target, variant) pair end to end. Generate, build, run on seeded inputs (random plus the
  * type's extremes), and compare every element with the golden model. A mismatch is a result; a tool failure is an error.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { ConvgenError } from '../errors.ts';
+import { ConvgenError, EnvironmentError } from '../errors.ts';
 import { DEFAULT_VARIANT, generate, writeKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { runGolden } from '../golden/index.ts';
 import { runImage } from '../qemu/index.ts';
 import { Mulberry32, macCount, type KernelModel } from '../spec/index.ts';
 import { accumulatorBound } from '../spec/bounds.ts';
-import type { Target } from '../targets/index.ts';
+import { findTarget, type Target } from '../targets/index.ts';
 import { buildImage, type BuiltImage } from '../toolchain/index.ts';
+import { checkMemory } from '../toolchain/memory.ts';
+import { givenTimeout, scaledTimeout, type Timeout } from '../qemu/timeout.ts';
+import type { GeneratedKernel } from '../codegen/index.ts';
+import { makeTempDir } from '../files/cleanup.ts';
 
 export interface Mismatch {
   /** Which test tensor (0-based) and where in it, as (channel, y, x). */
@@ -39,6 +41,8 @@ export interface PairResult {
   error?: string;
   exitCode: number;
   seconds: number;
+  /** Where it ran when that is not `target`: a build-only board's emulated twin (the same C). */
+  verifiedOn?: string;
 }
 
 /** Seeded random tensors among the test inputs, by default. */
@@ -173,7 +177,8 @@ export function compareOutputs(m: KernelModel, expected: Int32Array[], actual: I
 
 export interface VerifyOptions {
   seed: number;
-  timeoutSeconds: number;
+  /** Seconds before a hung run is killed; default: scaled to the layer (qemu/timeout.ts). */
+  timeoutSeconds?: number;
   variant?: VariantName;
   /** The optimized variant's goal: 'speed' may grow weight flash (default 'default'). */
   optimize?: OptimizeGoal;
@@ -187,9 +192,10 @@ export interface VerifyOptions {
 
 /** Run a built image on `inputs` and compare every element with the golden model. */
 export async function checkImage(m: KernelModel, built: BuiltImage, inputs: Int32Array[], workDir: string,
-  timeoutSeconds: number): Promise<Pick<PairResult, 'status' | 'mismatches' | 'first' | 'elements' | 'tensors' | 'exitCode' | 'error'>> {
+  timeout: number | Timeout): Promise<Pick<PairResult, 'status' | 'mismatches' | 'first' | 'elements' | 'tensors' | 'exitCode' | 'error'>> {
   const bits = m.numeric.storage.bits;
-  const run = await runImage(built, encodeTensors(inputs, bits), workDir, { timeoutSeconds });
+  const t = typeof timeout === 'number' ? givenTimeout(timeout) : timeout;
+  const run = await runImage(built, encodeTensors(inputs, bits), workDir, { timeoutSeconds: t.seconds, timeoutWhy: t.why });
   const outElems = m.outC * m.outH * m.outW;
   const actual = decodeTensors(run.output, bits, outElems);
   const expected = inputs.map((t) => runGolden(m, t));
@@ -206,10 +212,20 @@ export async function checkImage(m: KernelModel, built: BuiltImage, inputs: Int3
   };
 }
 
+/** Refuses, as bad input, a layer whose tensors, buffers, stacks and tables cannot fit `target`'s memory. */
+export function checkKernelMemory(m: KernelModel, kernel: GeneratedKernel, target: Target): void {
+  const st = m.numeric.storage;
+  checkMemory(m.source, {
+    inputBytes: kernel.ram.input, outputBytes: kernel.ram.output, staticBytes: kernel.ram.static,
+    tableBytes: m.weights.length * (st.bits / 8) + (m.bias ? m.bias.length * (st.biasBits / 8) : 0),
+  }, target);
+}
+
 /** Generate and build one (spec, target, variant) into `work`; returns the kernel folder and the image. */
 export async function generateAndBuild(m: KernelModel, target: Target, work: string, opts: { variant: VariantName; seed: number; extraFlags?: string[]; optimize?: OptimizeGoal }) {
   const builtinInput = target.builtinInput ? { data: testInputs(m, opts.seed)[0], seed: opts.seed } : undefined;
   const kernel = generate(m, { variant: opts.variant, builtinInput, isa: target.features, optimize: opts.optimize });
+  checkKernelMemory(m, kernel, target);
   const kernelDir = path.join(work, 'kernel');
   writeKernel(kernel, kernelDir);
   const built = await buildImage(target, kernelDir, path.join(work, 'build'), { extraFlags: opts.extraFlags });
@@ -222,18 +238,25 @@ export async function verifyPair(m: KernelModel, target: Target, opts: VerifyOpt
   const base: Omit<PairResult, 'status' | 'exitCode' | 'seconds'> = {
     spec: m.source, name: m.name, target: target.name, variant, mismatches: 0, elements: 0, tensors: 0, macs: macCount(m),
   };
-  const work = fs.mkdtempSync(path.join(opts.workRoot ?? os.tmpdir(), `convgen-${m.name}-${target.name}-`));
+  const { dir: work, remove, keep } = makeTempDir(`convgen-${m.name}-${target.name}-`, opts.workRoot);
   const seconds = () => (Date.now() - started) / 1000;
   try {
-    const { built } = await generateAndBuild(m, target, work, { variant, seed: opts.seed, extraFlags: opts.extraFlags, optimize: opts.optimize });
-    if (target.run === 'build-only') return { ...base, status: 'pass', exitCode: 0, seconds: seconds() };
-    const checked = await checkImage(m, built, opts.inputs ?? testInputs(m, opts.seed), path.join(work, 'run'), opts.timeoutSeconds);
-    return { ...base, ...checked, seconds: seconds() };
+    const { kernel, kernelDir, built } = await generateAndBuild(m, target, work, { variant, seed: opts.seed, extraFlags: opts.extraFlags, optimize: opts.optimize });
+    // A build-only board: its image is built (it must link), and the same C runs on its emulated twin.
+    const runOn = target.run !== 'build-only' ? target : target.verifyOn ? findTarget(target.verifyOn) : undefined;
+    if (!runOn) throw new EnvironmentError(`${target.name}: no emulator and no emulated twin to prove the code on`);
+    if (runOn !== target) checkKernelMemory(m, kernel, runOn);
+    const image = runOn === target ? built : await buildImage(runOn, kernelDir, path.join(work, 'verify-build'), { extraFlags: opts.extraFlags });
+    const inputs = opts.inputs ?? testInputs(m, opts.seed);
+    const timeout = opts.timeoutSeconds !== undefined ? givenTimeout(opts.timeoutSeconds) : scaledTimeout(m, runOn, variant, kernel.family, inputs.length);
+    const checked = await checkImage(m, image, inputs, path.join(work, 'run'), timeout);
+    return { ...base, ...checked, ...(runOn === target ? {} : { verifiedOn: runOn.name }), seconds: seconds() };
   } catch (e) {
     if (!(e instanceof ConvgenError)) throw e;
     return { ...base, status: 'error', error: e.message, exitCode: e.exitCode, seconds: seconds() };
   } finally {
-    if (!opts.keep) fs.rmSync(work, { recursive: true, force: true });
+    if (!opts.keep) remove();
+    else keep();
   }
 }
 

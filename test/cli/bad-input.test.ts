@@ -16,7 +16,21 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/index.ts';
 import { root } from '../helpers.ts';
 
-interface Case { id: string; argv: string[]; exit: number; stderr: string; process?: boolean; env?: Record<string, string>; note?: string }
+/**
+ * A step run before the case, with placeholders substituted: what cannot be committed (links to /dev/zero, a FIFO,
+ * a sparse file of gigabytes) is made in the scratch folder.
+ */
+type Step =
+  | ['copy', string, string]
+  | ['symlink', string, string]
+  | ['fifo', string]
+  | ['npy-header', string, string, number]
+  | ['sparse', string, number];
+
+interface Case {
+  id: string; argv: string[]; exit: number; stderr: string; process?: boolean; env?: Record<string, string>; note?: string;
+  setup?: Step[];
+}
 
 const corpus = path.join(root, 'test', 'bad-input');
 const { cases } = JSON.parse(fs.readFileSync(path.join(corpus, 'cases.json'), 'utf8')) as { cases: Case[] };
@@ -32,21 +46,59 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-/** Every file and folder under `dir` with a hash of its content (and the folder's own listing). */
+/**
+ * Every file and folder under `dir` with a hash of its content (and the folder's own listing). Links, FIFOs and
+ * large (sparse) files are recorded without being read.
+ */
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   if (!fs.existsSync(dir)) return out;
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) {
-        out[path.relative(dir, p) + '/'] = 'dir';
+      const rel = path.relative(dir, p);
+      if (e.isSymbolicLink()) out[rel] = `link to ${fs.readlinkSync(p)}`;
+      else if (e.isDirectory()) {
+        out[rel + '/'] = 'dir';
         walk(p);
-      } else out[path.relative(dir, p)] = crypto.createHash('sha1').update(fs.readFileSync(p)).digest('hex');
+      } else if (!e.isFile()) out[rel] = 'special';
+      else {
+        const st = fs.statSync(p);
+        out[rel] = st.size > 2 ** 24 ? `${st.size} bytes, modified ${st.mtimeMs}`
+          : crypto.createHash('sha1').update(fs.readFileSync(p)).digest('hex');
+      }
     }
   };
   walk(dir);
   return out;
+}
+
+/** A .npy header announcing `shape` (int8), followed by `bytes` bytes of data that are never written (a hole). */
+function sparseNpy(file: string, shape: string, bytes: number): void {
+  const dict = `{'descr': '|i1', 'fortran_order': False, 'shape': ${shape}, }`;
+  const len = Math.ceil((10 + dict.length + 1) / 64) * 64;
+  const header = Buffer.alloc(len, 0x20);
+  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(header);
+  header.writeUInt16LE(len - 10, 8);
+  header.write(dict, 10, 'latin1');
+  header[len - 1] = 0x0a;
+  fs.writeFileSync(file, header);
+  fs.truncateSync(file, len + bytes);
+}
+
+async function runSetup(steps: Step[], sub: (s: string) => string): Promise<void> {
+  for (const [op, ...args] of steps) {
+    const a = args.map((x) => (typeof x === 'string' ? sub(x) : x));
+    if (op === 'copy') fs.copyFileSync(a[0] as string, a[1] as string);
+    else if (op === 'symlink') fs.symlinkSync(a[0] as string, a[1] as string);
+    else if (op === 'fifo') await execa('mkfifo', [a[0] as string]);
+    else if (op === 'npy-header') sparseNpy(a[0] as string, a[1] as string, a[2] as number);
+    else if (op === 'sparse') {
+      fs.writeFileSync(a[0] as string, '');
+      fs.truncateSync(a[0] as string, a[1] as number);
+    }
+    else throw new Error(`unknown setup step ${op}`);
+  }
 }
 
 function tmpConvgenEntries(tmp: string): string[] {
@@ -95,6 +147,7 @@ describe(`the bad-input corpus (${cases.length} cases)`, () => {
       const sub = (s: string) => s.replaceAll('{case}', caseDir).replaceAll('{scratch}', scratch).replaceAll('{out}', path.join(scratch, 'out'))
         .replaceAll('{gcconly}', gccOnly).replaceAll('{PATH}', process.env.PATH ?? '');
       const argv = c.argv.map(sub);
+      await runSetup(c.setup ?? [], sub);
       const before = { case: snapshot(caseDir), scratch: snapshot(scratch) };
       let r: { code: number; stdout: string; stderr: string; threw?: unknown };
       if (c.process || allProcesses) {
@@ -122,5 +175,6 @@ describe(`the bad-input corpus (${cases.length} cases)`, () => {
       expect(snapshot(scratch), `${c.id}: something was written`).toEqual(before.scratch);
       expect(tmpConvgenEntries(tmp), `${c.id}: temp files left behind`).toEqual([]);
       fs.rmSync(tmp, { recursive: true, force: true });
+      fs.rmSync(scratch, { recursive: true, force: true });
     }, 90_000);
 });

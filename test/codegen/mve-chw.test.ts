@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chooseFamily } from '../../src/codegen/families.ts';
+import { chooseFamily } from '../../src/families/index.ts';
 import { generate, planAccumulator, writeKernel } from '../../src/codegen/index.ts';
 import { MVE_CHW_CODE_BUDGET, mveChwApplies, mveChwView } from '../../src/codegen/mve-chw.ts';
 import { kernelObjectFlags, parseSizeA } from '../../src/measure/index.ts';

@@ -1,7 +1,7 @@
 /** The MVE kernel family: which specs it takes (exactly) and which it leaves to `blocked`, and what it emits. */
 import { describe, expect, it } from 'vitest';
 import { generate, planAccumulator } from '../../src/codegen/index.ts';
-import { chooseFamily } from '../../src/codegen/families.ts';
+import { chooseFamily } from '../../src/families/index.ts';
 import { mveShape } from '../../src/codegen/mve.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { model } from '../helpers.ts';

@@ -1,6 +1,6 @@
 /** Which specs the NEON family accepts on Cortex-A9, and what it refuses (those fall back to `blocked`). */
 import { describe, expect, it } from 'vitest';
-import { chooseFamily } from '../../src/codegen/families.ts';
+import { chooseFamily } from '../../src/families/index.ts';
 import { generate, planAccumulator } from '../../src/codegen/index.ts';
 import { lineLength, neonApplies, slabBytes, SLAB_BUDGET } from '../../src/codegen/neon.ts';
 import { HWC_SLAB_BUDGET, hwcLinePixels, hwcSlabBytes, hwcSlots, neonHwcApplies } from '../../src/codegen/neon-hwc.ts';

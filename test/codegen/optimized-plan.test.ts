@@ -5,7 +5,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate, planAccumulator } from '../../src/codegen/index.ts';
-import { chooseMacForm, macForms, planOptimized, type BlockFn } from '../../src/codegen/optimized.ts';
+import { chooseMacForm, macForms } from '../../src/families/blocked/forms.ts';
+import type { BlockFn } from '../../src/families/blocked/plan.ts';
+import { planBlocked } from '../../src/families/blocked/search.ts';
 import { findTarget, targets } from '../../src/targets/index.ts';
 import { loadSpec, modelFromValue } from '../../src/spec/index.ts';
 import fs from 'node:fs';
@@ -66,7 +68,7 @@ function products(f: BlockFn): Map<string, string[]> {
           : [[el(x.offset, x.word, mac.halves![0]), el(w.index, w.word, mac.halves![1])]];
         if (mac.halves === 'd') expect(x.word && w.word).toBe(true);
         const list = out.get(mac.acc) ?? [];
-        for (const [a, b] of pairs) list.push(`${r.ky}:${a}*${b}`);
+        for (const [a, b] of pairs) list.push(`${r.channel ?? 0}/${r.ky}:${a}*${b}`);
         out.set(mac.acc, list);
       }
     }
@@ -115,7 +117,7 @@ describe('MAC form table', () => {
     ];
     for (const [target, m, form] of cases) expect(chooseMacForm(m, isa(target)), `${target} ${m.layout} o${m.outC}`).toBe(form);
     for (const [m, odd] of [[dw(), true], [dw({ kernel: 2 }), false], [dw({ input: { channels: 1, height: 8, width: 10 }, output: { channels: 1 }, groups: 1 }), false]] as const) {
-      const plan = planOptimized(m, isa('arm926ej-s'), planAccumulator(m).accType);
+      const plan = planBlocked(m, isa('arm926ej-s'), planAccumulator(m).accType);
       expect(plan.macForm).toBe('dwpair');
       const interior = plan.fns.find((f) => f.kind === 'unrolled' && f.dw)!;
       // 9 taps a channel: channel blocks start on odd elements too (a second body); 4 taps or one channel: even only
@@ -138,7 +140,7 @@ describe('MAC form table', () => {
     let paired = 0;
     let pre = 0;
     for (const m of [...ldrdSpecs, ldrdFirstTapZero, ...unaligned, q15Chw({ padding: 1, input: { channels: 6, height: 7, width: 9 }, output: { channels: 6 } })]) {
-      const plan = planOptimized(m, isa('arm926ej-s'), planAccumulator(m).accType);
+      const plan = planBlocked(m, isa('arm926ej-s'), planAccumulator(m).accType);
       expect(plan.macForm).toBe('halves');
       const per = m.inPerGroup * m.kH * m.kW;
       for (const f of plan.fns) {
@@ -177,12 +179,12 @@ describe('MAC form table', () => {
     expect(paired).toBeGreaterThan(0);
     expect(pre).toBeGreaterThan(0);
     for (const m of unaligned) {
-      const plan = planOptimized(m, isa('arm926ej-s'), planAccumulator(m).accType);
+      const plan = planBlocked(m, isa('arm926ej-s'), planAccumulator(m).accType);
       expect(plan.fns.every((f) => f.pairHis.length === 0)).toBe(true);
     }
     // ARMv4T has no LDRD (and no halves); the Thumb-2 cores do not run halves.
     for (const t of ['arm920t', 'cortex-m4']) {
-      const plan = planOptimized(ldrdSpecs[0], isa(t), planAccumulator(ldrdSpecs[0]).accType);
+      const plan = planBlocked(ldrdSpecs[0], isa(t), planAccumulator(ldrdSpecs[0]).accType);
       expect(plan.fns.every((f) => f.pairHis.length === 0)).toBe(true);
     }
   });
@@ -195,7 +197,7 @@ describe('MAC form table', () => {
     let bands = 0;
     for (const target of ['cortex-m4', 'arm926ej-s'])
       for (const m of specs) {
-        const plan = planOptimized(m, isa(target), planAccumulator(m).accType);
+        const plan = planBlocked(m, isa(target), planAccumulator(m).accType);
         if (plan.macForm !== 'taps' && plan.macForm !== 'halves') continue;
         const s = m.layout === 'hwc' ? { ci: 1, row: m.inW * m.inC, col: m.inC } : { ci: m.inH * m.inW, row: m.inW, col: 1 };
         for (const f of plan.fns) {
@@ -211,7 +213,7 @@ describe('MAC form table', () => {
                   for (let p = 0; p < f.pb; p++) {
                     const x = (p * m.strideH + ky * m.dilH) * s.row + (r.ky - kxMin) * m.dilW * s.col;
                     const list = want.get(`a${j}_${p}`) ?? [];
-                    list.push(`${r.ky}:${x}*${(ky * m.kW + r.ky - kxMin) * f.ob + j}`);
+                    list.push(`0/${r.ky}:${x}*${(ky * m.kW + r.ky - kxMin) * f.ob + j}`);
                     want.set(`a${j}_${p}`, list);
                   }
             for (const l of want.values()) l.sort();
@@ -228,7 +230,7 @@ describe('MAC form table', () => {
           const rowsOf = unrolled ? Array.from({ length: f.ciStep }, (_, u) => kys.map((ky) => [u, ky])).flat() : [[0, 0]];
           if (f.kind === 'band') bands++;
           for (const [u, ky] of rowsOf) {
-            const label = f.ciStep > 1 ? ky + u * 1000 : ky;
+            const label = `${u}/${ky}`;
             const n = cols ? m.kW : countColumns(f);
             for (let j = 0; j < f.ob; j++)
               for (let p = 0; p < f.pb; p++)
@@ -271,7 +273,7 @@ describe('MAC form table', () => {
     for (const [target, m, form] of cases) expect(chooseMacForm(m, isa(target)), `${target} k${m.kH}x${m.kW} s${m.strideW} d${m.dilW}`).toBe(form);
     // the bench shapes: 3x3 16 -> 16 picks a blocking of more than 4 accumulators (measured: 1.56 instructions/MAC)
     const a = loadSpecSync('a_3x3_16to16_32x32_q7.json');
-    const plan = planOptimized(a, isa('cortex-m4'), planAccumulator(a).accType);
+    const plan = planBlocked(a, isa('cortex-m4'), planAccumulator(a).accType);
     expect([plan.macForm, plan.ob, plan.pb]).toEqual(['taps8', 4, 2]);
   });
 
@@ -281,7 +283,7 @@ describe('MAC form table', () => {
     const specs = [q7(), q7({ padding: [1, 2, 0, 1] }), q7({ kernel: [2, 4], padding: [0, 3, 1, 0], input: { channels: 2, height: 6, width: 11 } }),
       q7({ kernel: 5, padding: 2, output: { channels: 1 } }), q7({ kernel: [1, 3], padding: 0, input: { channels: 2, height: 4, width: 5 } })];
     for (const m of specs) {
-      const plan = planOptimized(m, isa('cortex-m4'), planAccumulator(m).accType);
+      const plan = planBlocked(m, isa('cortex-m4'), planAccumulator(m).accType);
       expect(plan.macForm).toBe('taps8');
       const s = { ci: m.inH * m.inW, row: m.inW, col: 1 };
       for (const f of plan.fns) {
@@ -314,7 +316,7 @@ describe('MAC form table', () => {
               for (const [a, b] of pairs) {
                 expect(a).not.toBeNull();
                 expect(b).not.toBeNull();
-                list.push(`${r.ky}:${a}*${b}`);
+                list.push(`${r.channel ?? 0}/${r.ky}:${a}*${b}`);
               }
               got.set(mac.acc, list);
             }
@@ -328,7 +330,7 @@ describe('MAC form table', () => {
         const wrote = Array.from(got.values()).flat().length;
         if (!unrolled) expect(rowLo >= -m.kW && rowHi < f.ob * m.kW, `${f.fn} weights ${rowLo}..${rowHi}`).toBe(true);
         for (const [u, ky] of rowsOf) {
-          const label = f.ciStep > 1 ? ky + u * 1000 : ky;
+          const label = `${u}/${ky}`;
           for (let j = 0; j < f.ob; j++)
             for (let p = 0; p < f.pb; p++)
               for (let c = 0; c < n; c++) {
@@ -351,8 +353,8 @@ describe('MAC form table', () => {
       numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 }, ...over });
     for (const m of [q7(), q7({ kernel: 5, padding: 2 }), q7({ kernel: [2, 4], padding: [0, 3, 1, 0] })]) {
       const acc = planAccumulator(m).accType;
-      const raw = planOptimized(m, isa('cortex-m4'), acc);
-      const fast = planOptimized(m, isa('cortex-m4'), acc, 'speed');
+      const raw = planBlocked(m, isa('cortex-m4'), acc);
+      const fast = planBlocked(m, isa('cortex-m4'), acc, 'speed');
       expect([raw.lanes8, fast.lanes8, fast.macForm]).toEqual([false, true, 'taps8']);
       // Same taps and element indices: a lane pair read at e (e, e+2) or e+1 (odd: e+1, e+3) is the word stored there.
       expect(fast.fns).toEqual(raw.fns);
@@ -402,11 +404,11 @@ describe('MAC form table', () => {
   it('quad (default) stores the same weight bytes, reordered; speed widens them to int16 pairs and says so', () => {
     const m = int8Hwc(8, { groups: 2, output: { channels: 6 } });
     const acc = planAccumulator(m).accType;
-    const plain = planOptimized(m, isa('cortex-m4'), acc, 'default');
+    const plain = planBlocked(m, isa('cortex-m4'), acc, 'default');
     expect(plain.macForm).toBe('quad');
     expect(plain.weights.length).toBe(m.weights.length);
     expect(Array.from(plain.weights).sort((x, y) => x - y)).toEqual(Array.from(m.weights).sort((x, y) => x - y));
-    const fast = planOptimized(m, isa('cortex-m4'), acc, 'speed');
+    const fast = planBlocked(m, isa('cortex-m4'), acc, 'speed');
     expect(fast.widened).toBe(true);
     expect(fast.weights.length * 4).toBe(2 * m.weights.length);
     // Each widened word is the two int16 lanes SXTB16 would give: the low half sign-extends back to a weight.
@@ -440,7 +442,7 @@ describe('MAC form table', () => {
 
   it('int8 may inline the output stage in the interior and call one copy from the border functions only', async () => {
     const m = await loadSpec(path.join(root, 'bench', 'b_3x3_3to8_32x32_int8.json'));
-    const plan = planOptimized(m, isa('arm920t'), planAccumulator(m).accType, 'default');
+    const plan = planBlocked(m, isa('arm920t'), planAccumulator(m).accType, 'default');
     expect(plan.outlineFinish).toBe(true);
     for (const f of plan.fns) expect(f.outlineFinish, f.fn).toBe(f.kind !== 'unrolled');
     expect(plan.codeBytes).toBeLessThanOrEqual(plan.codeBudget);
@@ -501,19 +503,19 @@ describe('lane2 (two int8 pixels in bit lanes of one SMLAL)', () => {
     const a = await loadSpec(path.join(root, 'bench', 'a_3x3_16to16_32x32_int8.json'));
     const e = await loadSpec(path.join(root, 'bench', 'e_5x5_8to16_28x28_int8.json'));
     for (const t of ['arm920t', 'arm926ej-s', 'cortex-m3']) {
-      const plan = planOptimized(a, isa(t), planAccumulator(a).accType);
+      const plan = planBlocked(a, isa(t), planAccumulator(a).accType);
       expect([plan.macForm, plan.ob, plan.pb], t).toEqual(['lane2', 4, 2]);
       expect(plan.codeBytes).toBeLessThanOrEqual(plan.codeBudget);
     }
     // 4 x 2 does not fit A32's code budget for the 5x5 kernel, and 1 x 4 or 2 x 2 lose to single there (measured)
-    for (const t of ['arm920t', 'arm926ej-s']) expect(planOptimized(e, isa(t), planAccumulator(e).accType).macForm, t).toBe('single');
+    for (const t of ['arm920t', 'arm926ej-s']) expect(planBlocked(e, isa(t), planAccumulator(e).accType).macForm, t).toBe('single');
   });
 
   it('computes exactly each interior function\'s taps for both pixels of a pair; odd blocks and row loops stay single', () => {
     const specs = [int8Chw(3, null, 7, { output: { channels: 4 } }), int8Chw(2, null, 0, { output: { channels: 4 }, stride: 2, padding: 'same', input: { channels: 2, height: 5, width: 17 } }),
       int8Chw(3, null, -5, { layout: 'hwc', output: { channels: 4 }, dilation: [1, 2], padding: 2, weights: { random: { seed: 9 }, layout: 'ohwi' } })];
     for (const m of specs) {
-      const plan = planOptimized(m, isa('arm920t'), planAccumulator(m).accType);
+      const plan = planBlocked(m, isa('arm920t'), planAccumulator(m).accType);
       expect(chooseMacForm(m, isa('arm920t'))).toBe('lane2');
       const s = m.layout === 'hwc' ? { ci: 1, row: m.inW * m.inC, col: m.inC } : { ci: m.inH * m.inW, row: m.inW, col: 1 };
       for (const f of plan.fns) {
@@ -542,7 +544,7 @@ describe('row remainders', () => {
   it('run as one block of the remainder where the form allows and the code fits, else pixel by pixel', () => {
     // 3x3 HWC q15 on Cortex-M4, padded left and right only: dual, 3-pixel blocks; 11 interior columns leave 2
     const m = model({ layout: 'hwc', input: { channels: 2, height: 6, width: 13 }, output: { channels: 2 }, padding: [0, 1, 0, 1] });
-    const plan = planOptimized(m, findTarget('cortex-m4')!.features, planAccumulator(m).accType);
+    const plan = planBlocked(m, findTarget('cortex-m4')!.features, planAccumulator(m).accType);
     const interior = plan.regions.find((r) => r.y.valid.length === 3 && r.x.valid.length === 3)!;
     const rest = (interior.x.hi - interior.x.lo + 1) % interior.pb;
     expect(rest).toBeGreaterThanOrEqual(2);
@@ -553,6 +555,6 @@ describe('row remainders', () => {
     const c = generate(m, { variant: 'optimized', isa: findTarget('cortex-m4')!.features }).files.find((f) => f.name === 'k.c')!.content;
     expect(c).toContain('ox += reg->tail_pb');
     // lane pairs (lane2 on ARMv4T int8) keep single pixels there
-    for (const r of planOptimized(m, findTarget('arm926ej-s')!.features, planAccumulator(m).accType).regions) expect(r.tailPb).toBe(1);
+    for (const r of planBlocked(m, findTarget('arm926ej-s')!.features, planAccumulator(m).accType).regions) expect(r.tailPb).toBe(1);
   });
 });

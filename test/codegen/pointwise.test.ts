@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate, planAccumulator } from '../../src/codegen/index.ts';
-import { chooseFamily, optimizedFamilies } from '../../src/codegen/families.ts';
+import { chooseFamily, optimizedFamilies } from '../../src/families/index.ts';
 import { formFor, planPointwise, pointwiseApplies } from '../../src/codegen/pointwise.ts';
 import { loadSpec, type KernelModel } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
@@ -19,7 +19,7 @@ const bench = (s: string) => loadSpec(path.join(root, 'bench', `c_1x1_32to32_16x
 
 describe('pointwise family', () => {
   it('sits between the vector families and blocked', () => {
-    expect(optimizedFamilies.map((f) => f.name)).toEqual(['mve', 'mve-chw', 'neon', 'neon-hwc', 'pointwise', 'blocked']);
+    expect(optimizedFamilies.map((f) => f.name)).toEqual(['mve', 'mve-chw', 'neon', 'neon-hwc', 'pointwise', 'blocked', 'loops']);
   });
 
   it('applies to 1x1 convolutions it computes exactly, with stride and padding, in both layouts', () => {
@@ -53,17 +53,17 @@ describe('pointwise family', () => {
     const i8 = await bench('int8');
     const form = (m: KernelModel, t: string) => formFor(m, isa(t)).form;
     expect(form(q15, 'arm920t')).toBe('plain');
-    expect(form(q15, 'arm926ej-s')).toBe('pairOW');
+    expect(form(q15, 'arm926ej-s')).toBe('halves-pixels');
     // An odd plane (planes alternate word alignment) or a strided run: pixels are loaded as halfwords.
     const oddPlane = pw({ input: { channels: 8, height: 5, width: 5 } });
-    expect(form(oddPlane, 'arm926ej-s')).toBe('pairO');
-    expect(form(pw({ stride: 2 }), 'arm926ej-s')).toBe('pairO');
-    expect(form(pw(), 'arm926ej-s')).toBe('pairOW');
+    expect(form(oddPlane, 'arm926ej-s')).toBe('halves');
+    expect(form(pw({ stride: 2 }), 'arm926ej-s')).toBe('halves');
+    expect(form(pw(), 'arm926ej-s')).toBe('halves-pixels');
     expect(form(q15, 'cortex-m3')).toBe('plain');
-    expect(form(q15, 'cortex-m4')).toBe('dual16');
+    expect(form(q15, 'cortex-m4')).toBe('dual');
     // CHW int8 data: no adjacent channels to unpack, but pixel pairs pack into SMLAL's lanes.
     expect(form(q7, 'cortex-m4')).toBe('lane2');
-    expect(form(i8, 'cortex-m4')).toBe('quad8');
+    expect(form(i8, 'cortex-m4')).toBe('quad');
     expect(form(i8, 'arm926ej-s')).toBe('lane2');
     expect(form(i8, 'arm920t')).toBe('lane2');
     expect(form(q7, 'arm920t')).toBe('lane2');
@@ -73,7 +73,7 @@ describe('pointwise family', () => {
     expect(form(q15, 'arm920t')).toBe('plain');
   });
 
-  it('pairOW: word-aligned pixel pairs from pixel 0, or from pixel 1 when the input is off by a halfword', () => {
+  it('halves-pixels: word-aligned pixel pairs from pixel 0, or from pixel 1 when the input is off by a halfword', () => {
     const m = pw();
     const c = generate(m, { variant: 'optimized', isa: isa('arm926ej-s') }).files.find((f) => f.name === 'k.c')!.content;
     expect(c).toMatch(/if \(\(\(uintptr_t\)input & 2u\) == 0\)/);
@@ -130,8 +130,8 @@ describe('pointwise family', () => {
   it("pre-widens int8 weights only under optimize 'speed', and says so in the header", async () => {
     const m = await bench('int8');
     const gen = (optimize: 'default' | 'speed') => generate(m, { variant: 'optimized', isa: isa('cortex-m4'), optimize }).files.find((f) => f.name === `${m.name}.c`)!.content;
-    expect(gen('default')).toMatch(/MAC form: quad8:/);
-    expect(gen('speed')).toMatch(/MAC form: quad8w:/);
+    expect(gen('default')).toMatch(/MAC form: quad:/);
+    expect(gen('speed')).toMatch(/MAC form: quad-widened:/);
     expect(gen('speed')).toMatch(/pre-widened to int16 pairs, 2048 bytes where the raw weights take 1024/);
     // No DSP: nothing to pre-widen for, the default layout stays.
     const plain = generate(m, { variant: 'optimized', isa: isa('cortex-m3'), optimize: 'speed' }).files.find((f) => f.name === `${m.name}.c`)!.content;

@@ -6,6 +6,7 @@ import { importOnnx, specName, writeImport, type ImportOptions } from '../../src
 import { readNpy } from '../../src/npy/index.ts';
 import { loadSpec, modelFromValue } from '../../src/spec/index.ts';
 import { specSchema } from '../../src/spec/schema.ts';
+import { nameProblem } from '../../src/spec/names.ts';
 import { runGolden } from '../../src/golden/index.ts';
 import { attr, DT, ints, model, node, refConv, tensor, value, values } from './models.ts';
 
@@ -148,6 +149,10 @@ describe('convgen import: float Conv', () => {
     const taken = new Set<string>();
     expect(['/conv1/Conv', '/conv1/Conv', '1x', 'int', '', 'A'.repeat(40), 'A'.repeat(40)].map((n, i) => specName(n, i, taken)))
       .toEqual(['conv1_conv', 'conv1_conv_2', 'conv_1x', 'int_', 'conv_4', 'a'.repeat(32), `${'a'.repeat(30)}_2`]);
+    // Names of files convgen writes or headers it includes get a trailing '_', as keywords do, and pass validation.
+    const reserved = ['stdint', 'String', 'convgen_entry', 'arm_mve', 'convgen_fw', `stdint${'_'.repeat(40)}`].map((n, i) => specName(n, i, taken));
+    expect(reserved).toEqual(['stdint_', 'string_', 'convgen_entry_', 'arm_mve_', 'convgen_fw_', 'stdint__2']);
+    for (const name of reserved) expect(nameProblem(name)).toBeUndefined();
     const two = model({
       nodes: [node('Conv', ['x', 'w'], ['c'], 'first'), node('Conv', ['c', 'w2'], ['y'], 'second', [attr.ints('pads', [0, 1, 0, 1])])],
       initializers: [tensor('w', DT.FLOAT, [3, 1, 3, 3], values(27, 1)), tensor('w2', DT.FLOAT, [2, 3, 1, 3], values(18, 2))],

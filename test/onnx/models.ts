@@ -35,6 +35,7 @@ export function tensor(name: string, dataType: DT, dims: number[], values: numbe
     if (!bytes) throw new Error('raw: unsupported type');
     t.rawData = bytes;
   } else if (dataType === DT.FLOAT) t.floatData = values;
+  else if (dataType === DT.DOUBLE) t.doubleData = values;
   else if (dataType === DT.INT64) t.int64Data = values.map(BigInt);
   else t.int32Data = values;
   return t;

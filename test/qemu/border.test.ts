@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { modelFromValue } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { verifyPair } from '../../src/verify/index.ts';
-import { planOptimized } from '../../src/codegen/optimized.ts';
+import { planBlocked } from '../../src/families/blocked/search.ts';
 import { planAccumulator } from '../../src/codegen/index.ts';
 import { baseSpec, root } from '../helpers.ts';
 
@@ -67,7 +67,7 @@ describe('column and band functions (the border bands) under QEMU', () => {
     it(`${c.key} on ${c.target} (${c.form}):${c.column ? ' side bands down the columns,' : ''}${c.band ? ' top/bottom bands unrolled,' : ''} bit-exact`, async () => {
       const m = modelFromValue(c.spec, path.join(root, `${c.key}.json`));
       const t = findTarget(c.target)!;
-      const plan = planOptimized(m, t.features, planAccumulator(m).accType);
+      const plan = planBlocked(m, t.features, planAccumulator(m).accType);
       const fns = plan.fns.map((f) => f.fn).join(' ');
       expect(plan.macForm).toBe(c.form);
       if (c.column) {

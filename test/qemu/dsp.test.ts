@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { loadSpec, modelFromValue } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { verifyPair } from '../../src/verify/index.ts';
-import { planOptimized } from '../../src/codegen/optimized.ts';
+import { planBlocked } from '../../src/families/blocked/search.ts';
 import { planAccumulator } from '../../src/codegen/index.ts';
 import { baseSpec, root } from '../helpers.ts';
 
@@ -40,7 +40,7 @@ const models = Object.entries(specs).map(([key, spec]) => [key, modelFromValue(s
 describe('quad MAC form (SXTB16 + SMLAD) under QEMU', () => {
   it('is what the plan chooses for every spec here on Cortex-M4', () => {
     const isa = findTarget('cortex-m4')!.features;
-    for (const [key, m] of models) expect(planOptimized(m, isa, planAccumulator(m).accType).macForm, key).toBe('quad');
+    for (const [key, m] of models) expect(planBlocked(m, isa, planAccumulator(m).accType).macForm, key).toBe('quad');
     const i64 = models.find(([k]) => k === 'quad_i64')![1];
     expect(planAccumulator(i64).accType).toBe('int64_t');
   });
@@ -65,7 +65,7 @@ describe('out-of-line int8 output stage under QEMU', () => {
     it(`${target}: bench e (5x5 int8 HWC) calls the output stage and is bit-exact`, async () => {
       const m = await loadSpec(path.join(root, 'bench', 'e_5x5_8to16_28x28_int8.json'));
       const t = findTarget(target)!;
-      expect(planOptimized(m, t.features, planAccumulator(m).accType).outlineFinish).toBe(true);
+      expect(planBlocked(m, t.features, planAccumulator(m).accType).outlineFinish).toBe(true);
       const r = await verifyPair(m, t, { seed: 5, timeoutSeconds: 120, variant: 'optimized' });
       expect(r.status, r.error ?? JSON.stringify(r.first)).toBe('pass');
     }, 300_000);
@@ -82,7 +82,7 @@ describe('taps, taps8 and halves MAC forms under QEMU', () => {
     it(`${target}: bench ${spec} takes ${form} and is bit-exact`, async () => {
       const m = await loadSpec(path.join(root, 'bench', `${spec}.json`));
       const t = findTarget(target)!;
-      expect(planOptimized(m, t.features, planAccumulator(m).accType).macForm).toBe(form);
+      expect(planBlocked(m, t.features, planAccumulator(m).accType).macForm).toBe(form);
       const r = await verifyPair(m, t, { seed: 5, timeoutSeconds: 120, variant: 'optimized' });
       expect(r.status, r.error ?? JSON.stringify(r.first)).toBe('pass');
     }, 300_000);
@@ -93,7 +93,7 @@ describe('taps8 with optimize speed under QEMU', () => {
   it('cortex-m4: bench a_3x3_16to16_32x32_q7 stores pre-unpacked lanes and is bit-exact', async () => {
     const m = await loadSpec(path.join(root, 'bench', 'a_3x3_16to16_32x32_q7.json'));
     const t = findTarget('cortex-m4')!;
-    expect(planOptimized(m, t.features, planAccumulator(m).accType, 'speed').lanes8).toBe(true);
+    expect(planBlocked(m, t.features, planAccumulator(m).accType, 'speed').lanes8).toBe(true);
     const r = await verifyPair(m, t, { seed: 5, timeoutSeconds: 120, variant: 'optimized', optimize: 'speed' });
     expect(r.status, r.error ?? JSON.stringify(r.first)).toBe('pass');
   }, 300_000);

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planAccumulator } from '../../src/codegen/index.ts';
-import { planOptimized } from '../../src/codegen/optimized.ts';
+import { planBlocked } from '../../src/families/blocked/search.ts';
 import { modelFromValue } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { baseSpec, root, runWithAlignmentFaults } from '../helpers.ts';
@@ -49,7 +49,7 @@ describe('dwpair (q15 depthwise, ARMv5TE) with alignment faults on (arm926ej-s)'
   it('is what the plan chooses, with input words where the shapes allow them', () => {
     for (const { spec, words, columns } of cases) {
       const m = modelFromValue(spec, path.join(root, `${spec.name as string}.json`));
-      const plan = planOptimized(m, isa, planAccumulator(m).accType);
+      const plan = planBlocked(m, isa, planAccumulator(m).accType);
       expect(plan.macForm, m.name).toBe('dwpair');
       const dwFns = plan.fns.filter((f) => f.dw);
       expect(dwFns.some((f) => f.kind === 'unrolled'), `${m.name} interior`).toBe(true);

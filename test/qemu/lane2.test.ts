@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { modelFromValue } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { verifyPair } from '../../src/verify/index.ts';
-import { lane2Fits, planOptimized } from '../../src/codegen/optimized.ts';
+import { lane2Fits } from '../../src/families/lanes.ts';
+import { planBlocked } from '../../src/families/blocked/search.ts';
 import { planAccumulator } from '../../src/codegen/index.ts';
 import { baseSpec, root } from '../helpers.ts';
 
@@ -57,7 +58,7 @@ describe('lane2 MAC form under QEMU', () => {
     for (const [key, m, lanes] of models) {
       expect(lane2Fits(m), key).toBe(true);
       for (const t of lanes) {
-        const plan = planOptimized(m, findTarget(t)!.features, planAccumulator(m).accType);
+        const plan = planBlocked(m, findTarget(t)!.features, planAccumulator(m).accType);
         expect(plan.macForm, `${key} ${t}`).toBe('lane2');
         expect(plan.fns.some((f) => f.laneAccs.length > 0), `${key} ${t}`).toBe(true);
       }

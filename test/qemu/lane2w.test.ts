@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { modelFromValue } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { verifyPair } from '../../src/verify/index.ts';
-import { lane2Fits, planOptimized } from '../../src/codegen/optimized.ts';
+import { lane2Fits } from '../../src/families/lanes.ts';
+import { planBlocked } from '../../src/families/blocked/search.ts';
 import { planAccumulator } from '../../src/codegen/index.ts';
 import { baseSpec, root } from '../helpers.ts';
 
@@ -70,14 +71,14 @@ describe('lane2w MAC form under QEMU (optimize speed)', () => {
       expect(lane2Fits(m), key).toBe(true);
       for (const t of chosenOn(key)) {
         const isa = findTarget(t)!.features;
-        const speed = planOptimized(m, isa, planAccumulator(m).accType, 'speed');
+        const speed = planBlocked(m, isa, planAccumulator(m).accType, 'speed');
         expect(speed.macForm, `${key} ${t}`).toBe('lane2w');
         expect(speed.fns.every((f) => f.laneAccs.length > 0), `${key} ${t}`).toBe(true);
-        expect(planOptimized(m, isa, planAccumulator(m).accType, 'default').macForm, `${key} ${t}`).not.toBe('lane2w');
+        expect(planBlocked(m, isa, planAccumulator(m).accType, 'default').macForm, `${key} ${t}`).not.toBe('lane2w');
       }
     }
     expect(lane2Fits(over)).toBe(false);
-    for (const t of targets) expect(planOptimized(over, findTarget(t)!.features, planAccumulator(over).accType, 'speed').macForm).not.toBe('lane2w');
+    for (const t of targets) expect(planBlocked(over, findTarget(t)!.features, planAccumulator(over).accType, 'speed').macForm).not.toBe('lane2w');
   });
 
   for (const target of targets)

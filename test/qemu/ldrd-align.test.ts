@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planAccumulator } from '../../src/codegen/index.ts';
-import { planOptimized } from '../../src/codegen/optimized.ts';
+import { planBlocked } from '../../src/families/blocked/search.ts';
 import { modelFromValue } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { baseSpec, root, runWithAlignmentFaults } from '../helpers.ts';
@@ -57,7 +57,7 @@ describe('halves LDRD weight pairs with alignment faults on (arm926ej-s)', () =>
     const isa = findTarget('arm926ej-s')!.features;
     for (const spec of cases) {
       const m = modelFromValue(spec, path.join(root, `${spec.name as string}.json`));
-      const plan = planOptimized(m, isa, planAccumulator(m).accType);
+      const plan = planBlocked(m, isa, planAccumulator(m).accType);
       expect(plan.macForm).toBe('halves');
       expect(plan.fns.some((f) => f.pairHis.length > 0), `${m.name} pairs`).toBe(true);
       if (spec.name === 'ldrd_e') expect(planAccumulator(m).accType).toBe('int32_t');

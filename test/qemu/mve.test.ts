@@ -45,6 +45,13 @@ const cases: Record<string, Record<string, unknown>> = {
   // Found by `convgen fuzz`: a depthwise function whose every tap is padding has no tap loop (it must still compile).
   depthwise_all_padding: baseSpec({ name: 'mdwpad', layout: 'hwc', groups: 2, input: { channels: 2, height: 1, width: 1 }, output: { channels: 2 },
     kernel: 1, padding: 1, numeric: { type: 'q7', inputFrac: 0, weightFrac: 0, outputFrac: 0, biasFrac: 0 }, weights: { random: { seed: 0 } } }),
+  // Issue 15: every region a border (dilation 5 over a 3x3 input, "same") with an input offset: no function reads
+  // the interior seeds, whose table then failed the build ('..._seeds' defined but not used).
+  depthwise_all_border_offset: int8('mdwb', 4, 4, { groups: 4, kernel: 3, dilation: 5, padding: 'same', input: { channels: 4, height: 3, width: 3 } }, { inputOffset: 5 }),
+  // Found by the stratified fuzzer: the other way round, no region a border (1x1, no padding) and the border seeds
+  // unused ('..._border_seeds' defined but not used).
+  depthwise_no_border_offset: int8('mdwi', 2, 8, { groups: 2, kernel: 1, stride: 3, dilation: [2, 3], padding: 'same', input: { channels: 2, height: 6, width: 8 } },
+    { inputOffset: 107, outputOffset: 120, multiplier: 1, shift: 1, activationMin: -90, activationMax: 91 }),
   pointwise_padded_q7: baseSpec({ name: 'mpwq', layout: 'hwc', input: { channels: 18, height: 4, width: 5 }, output: { channels: 3 }, kernel: 1, padding: 1,
     numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 4 }, weights: { random: { seed: 9 }, layout: 'ohwi' } }),
   // The vector output stage's edges: multipliers 0, 2^30, 2^31 - 1; shifts -31 (every output 0 or a tie at most),

@@ -1,5 +1,5 @@
 /**
- * The pointwise pairOW form (ARM926EJ-S, q15 CHW) loads two adjacent pixels as one word, which needs a word-aligned
+ * The pointwise halves-pixels form (ARM926EJ-S, q15 CHW) loads two adjacent pixels as one word, which needs a word-aligned
  * address: the run checks the input's alignment and, off by a halfword, takes the first pixel alone. The harness's
  * input buffer is aligned, so this test moves the input by one and by two halfwords (through a patched
  * convgen_entry.h) and checks both paths bit for bit under QEMU, with a 64-bit and a 32-bit accumulator.
@@ -24,13 +24,13 @@ const cases = {
     weights: { values: Array.from({ length: 15 }, (_, i) => (i % 5) * 300 - 600) } }),
 };
 
-describe('pointwise pairOW at either input alignment', () => {
+describe('pointwise halves-pixels at either input alignment', () => {
   it('is bit-exact on arm926ej-s with the input word-aligned and off by a halfword', async () => {
     const target = findTarget('arm926ej-s')!;
     for (const spec of Object.values(cases)) {
       const m = modelFromValue(spec, path.join(root, `${spec.name}.json`));
       const k = generate(m, { variant: 'optimized', isa: target.features });
-      expect(k.files.find((f) => f.name === `${m.name}.c`)!.content).toMatch(/MAC form: pairOW/);
+      expect(k.files.find((f) => f.name === `${m.name}.c`)!.content).toMatch(/MAC form: halves-pixels/);
       expect(planAccumulator(m).accType).toBe(spec === cases.wide ? 'int64_t' : 'int32_t');
       for (const shift of [1, 2]) {
         const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-pw-align-'));

@@ -64,7 +64,7 @@ describe('pointwise family under QEMU', () => {
     for (const m of [models[1], models[5]]) {
       const k = generate(m, { variant: 'optimized', isa: target.features, optimize: 'speed' });
       const c = k.files.find((f) => f.name === `${m.name}.c`)!.content;
-      expect(c).toMatch(/MAC form: quad8w/);
+      expect(c).toMatch(/MAC form: quad-widened/);
       const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-pw-speed-'));
       try {
         writeKernel(k, path.join(work, 'kernel'));

@@ -19,6 +19,26 @@ describe('target table', () => {
         expect(fs.existsSync(path.join(firmwareDir, f!)), `${t.name}: ${f}`).toBe(true);
   });
 
+  it("every row's stackBytes is its linker script's main and exception stacks (the memory check counts them)", () => {
+    for (const t of targets.filter((x) => x.linkerScript)) {
+      const ld = fs.readFileSync(path.join(firmwareDir, t.linkerScript!), 'utf8');
+      const size = (sym: string) => Number(new RegExp(`${sym} = (0x[0-9a-f]+|\\d+);`, 'i').exec(ld)![1]);
+      expect(t.stackBytes, t.name).toBe(size('__default_stack_size') + size('__exc_stack_size'));
+    }
+  });
+
+  it('every build-only board is proved on an emulated twin with the same core flags and ISA', () => {
+    const boards = targets.filter((t) => t.run === 'build-only');
+    expect(boards.map((t) => t.name)).toEqual(['s3c2410']);
+    for (const b of boards) {
+      const twin = targets.find((t) => t.name === b.verifyOn);
+      expect(twin?.run, b.name).toBe('qemu');
+      expect(twin!.cpuFlags).toEqual(b.cpuFlags);
+      expect(twin!.features).toEqual(b.features);
+    }
+    expect(targets.find((t) => t.name === 'arm920t')!.qemu).toMatchObject({ machine: 'versatilepb', cpu: 'ti925t' });
+  });
+
   it('expands all to the QEMU targets and reports unknown names', () => {
     expect(expandTargets('all').found.map((t) => t.name)).toHaveLength(9);
     expect(expandTargets('arm920t,host,nope')).toMatchObject({ unknown: ['nope'] });

@@ -7,9 +7,9 @@
 import type { KernelModel } from '../../spec/index.ts';
 import { storageTypes } from '../../spec/numeric.ts';
 import { quantizeMultiplier } from '../../numerics/index.ts';
-import { effectiveScale, type FusedActivation } from '../../numerics/index.ts';
+import { effectiveScale } from '../../numerics/index.ts';
 import type { Built, BuildContext, ConstRef, Quant, TensorInfo } from '../op.ts';
-import { actRange, channelScales, checkScale, outputSize, resolvePadding, type Padding4 } from '../common.ts';
+import { actRange, activationName, channelScales, checkScale, outputSize, resolvePadding, type Activation, type Padding4 } from '../common.ts';
 import type { z } from 'zod';
 import type { paddingSchema } from '../common.ts';
 
@@ -24,7 +24,7 @@ export interface ConvLayer {
   stride: [number, number];
   dilation: [number, number];
   padding: z.output<typeof paddingSchema>;
-  activation: FusedActivation;
+  activation: Activation;
   scales: number[];
   bias?: ConstRef;
   outC: number;
@@ -64,7 +64,7 @@ export interface ConvSpec {
   dilation: [number, number];
   padding: z.output<typeof paddingSchema>;
   groups: number;
-  activation: FusedActivation;
+  activation: Activation;
   /** Raw weights in [out][in/groups][kh][kw]. */
   weights: Int32Array;
   bias: Int32Array | null;
@@ -111,7 +111,7 @@ export function convKernel(c: ConvSpec, ctx: BuildContext): KernelModel {
     groups: c.groups,
     inPerGroup: inC / c.groups,
     outPerGroup: c.outC / c.groups,
-    activationName: c.activation,
+    activationName: activationName(c.activation),
     actMin, actMax,
     numeric: {
       kind: 'int8', type: 'int8', storage: storageTypes.int8,

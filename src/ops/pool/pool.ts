@@ -5,14 +5,15 @@
  * point): the values pass through unscaled.
  */
 import { z } from 'zod';
-import { activationSchema, actRange, outputSize, pairSchema, rank, resolvePadding, type Padding4 } from '../common.ts';
+import { activationSchema, actRange, outputSize, pairSchema, paddingSchema, rank, resolvePadding, type Padding4 } from '../common.ts';
 import type { Built, BuildContext, TensorInfo, TfliteHook } from '../op.ts';
 import { OptionsType } from '../../tflite/schema.ts';
 
 export const poolParams = z.strictObject({
   filter: pairSchema,
   stride: pairSchema,
-  padding: z.enum(['same', 'valid']),
+  /** TFLite's same/valid, or explicit [top, left, bottom, right] (an imported ONNX pool): padding is never read. */
+  padding: paddingSchema,
   activation: activationSchema,
 });
 
@@ -46,6 +47,10 @@ export function buildPool(p: PoolParams, inputs: TensorInfo[], ctx: BuildContext
   const outH = outputSize(inH, pad.top, pad.bottom, p.filter[0], p.stride[0], 1);
   const outW = outputSize(inW, pad.left, pad.right, p.filter[1], p.stride[1], 1);
   if (outH === null || outW === null) ctx.fail(`the ${p.filter.join('x')} window does not fit the ${inH}x${inW} input`, 'filter');
+  // Explicit padding may leave a window with no input element (TFLM's average would divide by zero).
+  const empty = (n: number, before: number, k: number, s: number, out: number) => before >= k || (out - 1) * s - before >= n;
+  if (empty(inH, pad.top, p.filter[0], p.stride[0], outH!) || empty(inW, pad.left, p.filter[1], p.stride[1], outW!))
+    ctx.fail(`padding [${[pad.top, pad.left, pad.bottom, pad.right].join(', ')}] leaves a window with no input element`, 'padding');
   const [actMin, actMax] = actRange(p.activation, out, ctx);
   return {
     model: { batch, inH, inW, channels, outH: outH!, outW: outW!, filter: p.filter, stride: p.stride, pad, actMin, actMax },

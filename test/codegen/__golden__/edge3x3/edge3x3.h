@@ -16,8 +16,8 @@
  *            scratch 0 B
  *            flash: weights 432 B + bias 32 B (static const), plus code
  * Work       55296 multiply-accumulates per call
- * C          C99, <stdint.h> only; no heap, no floating point. Relies on >> of a negative value being an
- *            arithmetic shift (floor), as GCC and Clang define it.
+ * C          C99 with <stdint.h>; no heap, no floating point. Relies on >> of a negative value being an arithmetic
+ *            shift (floor), as GCC and Clang define it.
  */
 #ifndef EDGE3X3_H
 #define EDGE3X3_H

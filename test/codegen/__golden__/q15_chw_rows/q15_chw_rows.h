@@ -16,8 +16,8 @@
  *            scratch 0 B
  *            flash: weights 432 B + bias 16 B (static const), plus code
  * Work       64800 multiply-accumulates per call
- * C          C99, <stdint.h> only; no heap, no floating point. Relies on >> of a negative value being an
- *            arithmetic shift (floor), as GCC and Clang define it.
+ * C          C99 with <stdint.h>; no heap, no floating point. Relies on >> of a negative value being an arithmetic
+ *            shift (floor), as GCC and Clang define it.
  */
 #ifndef Q15_CHW_ROWS_H
 #define Q15_CHW_ROWS_H

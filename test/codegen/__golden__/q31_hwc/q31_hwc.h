@@ -16,8 +16,8 @@
  *            scratch 0 B
  *            flash: weights 144 B + bias 24 B (static const), plus code
  * Work       1080 multiply-accumulates per call
- * C          C99, <stdint.h> only; no heap, no floating point. Relies on >> of a negative value being an
- *            arithmetic shift (floor), as GCC and Clang define it.
+ * C          C99 with <stdint.h>; no heap, no floating point. Relies on >> of a negative value being an arithmetic
+ *            shift (floor), as GCC and Clang define it.
  */
 #ifndef Q31_HWC_H
 #define Q31_HWC_H

@@ -16,8 +16,8 @@
  *            scratch 0 B
  *            flash: weights 12 B + bias 8 B (static const), plus code
  * Work       384 multiply-accumulates per call
- * C          C99, <stdint.h> only; no heap, no floating point. Relies on >> of a negative value being an
- *            arithmetic shift (floor), as GCC and Clang define it.
+ * C          C99 with <stdint.h>; no heap, no floating point. Relies on >> of a negative value being an arithmetic
+ *            shift (floor), as GCC and Clang define it.
  */
 #ifndef Q7_FLOOR_SHIFTLEFT_H
 #define Q7_FLOOR_SHIFTLEFT_H

@@ -50,7 +50,6 @@
 #define PIXEL_STRIDE 1
 #define COLUMN_STRIDE 32
 #define BLOCK_CHANNELS 2
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 4
 #define BLOCK_WEIGHTS 27
 #define GROUP_WEIGHTS 108
@@ -60,7 +59,7 @@
 #define IN_AT(c, y, x) input[((c) * B_3X3_3TO8_32X32_Q7_IN_H + (y)) * B_3X3_3TO8_32X32_Q7_IN_W + (x)]
 #define OUT_AT(o, y, x) output[((o) * B_3X3_3TO8_32X32_Q7_OUT_H + (y)) * B_3X3_3TO8_32X32_Q7_OUT_W + (x)]
 
-/* Weights: raw Q values (Q1.6); per group, per block of output channels, [in/groups][ky][kx][channel in block] -- lane2w: [channel pair in block] instead, one int32 word w[2k] + w[2k+1] x 2^23 (an odd last channel with 0). */
+/* Weights: Q values (Q1.6) packed two output channels to an int32 word (w[2k] + w[2k+1] x 2^23; an odd last channel with 0): each number below is a word; per group, per block of output channels, [in/groups][ky][kx][channel in block] -- lane2w: [channel pair in block] instead. */
 static const int32_t b_3x3_3to8_32x32_q7_weights[108] = {
     562036610, -914358385, 880803962, 109051954, 260046853, 385875943, 998244343, 260046781, 897581069, 696254522, -989855806, -704643161, -310378429, -167772156, -1031798862, -889192482,
     570425291, -285212664, -159383605, -75497350, 956301247, 436207712, 402653104, -369098844, -310378585, -780140598, -788529140, 100663401, 545259474, 1023410096, 117440545, 687865814,
@@ -102,15 +101,15 @@ static inline int32_t b_3x3_3to8_32x32_q7_q_finish(int32_t acc)
 static void b_3x3_3to8_32x32_q7_rows0_o2_p1(const int8_t *restrict px0, const int32_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
     uint32_t l0_0l = 0, l0_0h = 0; /* channels 0 and 1 of pixel 0 in bit lanes; the seeds are added after */
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int8_t *pr = px;
         const int32_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[1];
             {
@@ -127,10 +126,10 @@ static void b_3x3_3to8_32x32_q7_rows0_o2_p1(const int8_t *restrict px0, const in
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_0l << 9;
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
-        OUT_AT(o1, oy, ox + 0) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
+        OUT_AT(o1, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
     }
   }
 }
@@ -147,7 +146,7 @@ static void b_3x3_3to8_32x32_q7_band1_o2_p3(const int8_t *restrict px0, const in
     uint32_t l0_1l = 0, l0_1h = 0; /* channels 0 and 1 of pixel 1 in bit lanes; the seeds are added after */
     uint32_t l0_2l = 0, l0_2h = 0; /* channels 0 and 1 of pixel 2 in bit lanes; the seeds are added after */
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 1 */
             const int32_t x0 = (int32_t)px[0];
@@ -204,16 +203,16 @@ static void b_3x3_3to8_32x32_q7_band1_o2_p3(const int8_t *restrict px0, const in
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_0l << 9;
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
-        OUT_AT(o1, oy, ox + 0) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
+        OUT_AT(o1, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
     }
     {
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_1l << 9;
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
         OUT_AT(o1, oy, ox + 1) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_1h << 9) | (l0_1l >> 23)) + (int32_t)(t >> 31));
@@ -222,7 +221,7 @@ static void b_3x3_3to8_32x32_q7_band1_o2_p3(const int8_t *restrict px0, const in
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_2l << 9;
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
         OUT_AT(o1, oy, ox + 2) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_2h << 9) | (l0_2l >> 23)) + (int32_t)(t >> 31));
@@ -242,7 +241,7 @@ static void b_3x3_3to8_32x32_q7_column2_o2_p3(const int8_t *restrict px0, const 
     uint32_t l0_1l = 0, l0_1h = 0; /* channels 0 and 1 of pixel 1 in bit lanes; the seeds are added after */
     uint32_t l0_2l = 0, l0_2h = 0; /* channels 0 and 1 of pixel 2 in bit lanes; the seeds are added after */
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel column 1 */
             const int32_t x0 = (int32_t)px[0];
@@ -299,16 +298,16 @@ static void b_3x3_3to8_32x32_q7_column2_o2_p3(const int8_t *restrict px0, const 
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_0l << 9;
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
-        OUT_AT(o1, oy + 0, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
+        OUT_AT(o1, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
     }
     {
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_1l << 9;
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy + 1, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
         OUT_AT(o1, oy + 1, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_1h << 9) | (l0_1l >> 23)) + (int32_t)(t >> 31));
@@ -317,7 +316,7 @@ static void b_3x3_3to8_32x32_q7_column2_o2_p3(const int8_t *restrict px0, const 
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_2l << 9;
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy + 2, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
         OUT_AT(o1, oy + 2, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_2h << 9) | (l0_2l >> 23)) + (int32_t)(t >> 31));
@@ -337,7 +336,7 @@ static void b_3x3_3to8_32x32_q7_interior3_o2_p3(const int8_t *restrict px0, cons
     uint32_t l0_1l = 0, l0_1h = 0; /* channels 0 and 1 of pixel 1 in bit lanes; the seeds are added after */
     uint32_t l0_2l = 0, l0_2h = 0; /* channels 0 and 1 of pixel 2 in bit lanes; the seeds are added after */
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
@@ -419,16 +418,16 @@ static void b_3x3_3to8_32x32_q7_interior3_o2_p3(const int8_t *restrict px0, cons
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_0l << 9;
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
-        OUT_AT(o1, oy, ox + 0) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
+        OUT_AT(o1, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
     }
     {
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_1l << 9;
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
         OUT_AT(o1, oy, ox + 1) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_1h << 9) | (l0_1l >> 23)) + (int32_t)(t >> 31));
@@ -437,7 +436,7 @@ static void b_3x3_3to8_32x32_q7_interior3_o2_p3(const int8_t *restrict px0, cons
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_2l << 9;
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
         OUT_AT(o1, oy, ox + 2) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_2h << 9) | (l0_2l >> 23)) + (int32_t)(t >> 31));
@@ -445,24 +444,29 @@ static void b_3x3_3to8_32x32_q7_interior3_o2_p3(const int8_t *restrict px0, cons
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct b_3x3_3to8_32x32_q7_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char vertical; /* its pixel blocks run down each output column (a side band) */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct b_3x3_3to8_32x32_q7_region b_3x3_3to8_32x32_q7_regions[REGIONS] = {
-    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
-    { 0, 0, 1, 30, 1, 0, 2, 1, 3, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 1..30: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 31, 31, 1, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 31..31: kernel rows 1,2, columns 0,1 */
-    { 1, 30, 0, 0, 0, 1, 3, 1, 3, 1, 2, 2, 255, 255 }, /* rows 1..30, columns 0..0: kernel rows 0,1,2, columns 1,2, down the columns */
-    { 1, 30, 1, 30, 0, 0, 3, 1, 3, 0, 3, 3, 255, 255 }, /* rows 1..30, columns 1..30: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 30, 31, 31, 0, 0, 3, 1, 3, 1, 2, 2, 255, 255 }, /* rows 1..30, columns 31..31: kernel rows 0,1,2, columns 0,1, down the columns */
-    { 31, 31, 0, 0, 0, 1, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 31..31, columns 0..0: kernel rows 0,1, columns 1,2 */
-    { 31, 31, 1, 30, 0, 0, 2, 1, 3, 0, 1, 1, 255, 255 }, /* rows 31..31, columns 1..30: kernel rows 0,1, columns 0,1,2 */
-    { 31, 31, 31, 31, 0, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 31..31, columns 31..31: kernel rows 0,1, columns 0,1 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
+    { 0, 0, 1, 30, 1, 0, 2, 1, 3, 0, 1, 1, NO_FN, NO_FN }, /* rows 0..0, columns 1..30: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 31, 31, 1, 0, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 31..31: kernel rows 1,2, columns 0,1 */
+    { 1, 30, 0, 0, 0, 1, 3, 1, 3, 1, 2, 2, NO_FN, NO_FN }, /* rows 1..30, columns 0..0: kernel rows 0,1,2, columns 1,2, down the columns */
+    { 1, 30, 1, 30, 0, 0, 3, 1, 3, 0, 3, 3, NO_FN, NO_FN }, /* rows 1..30, columns 1..30: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 30, 31, 31, 0, 0, 3, 1, 3, 1, 2, 2, NO_FN, NO_FN }, /* rows 1..30, columns 31..31: kernel rows 0,1,2, columns 0,1, down the columns */
+    { 31, 31, 0, 0, 0, 1, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 31..31, columns 0..0: kernel rows 0,1, columns 1,2 */
+    { 31, 31, 1, 30, 0, 0, 2, 1, 3, 0, 1, 1, NO_FN, NO_FN }, /* rows 31..31, columns 1..30: kernel rows 0,1, columns 0,1,2 */
+    { 31, 31, 31, 31, 0, 0, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 31..31, columns 31..31: kernel rows 0,1, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */
@@ -498,7 +502,7 @@ static void b_3x3_3to8_32x32_q7_channels(const int8_t *restrict input, int8_t *r
     for (int g = 0; g < GROUPS; ++g) {
         const int32_t *wg = b_3x3_3to8_32x32_q7_weights + g * GROUP_WEIGHTS;
         for (int b = 0; b < FULL_BLOCKS; ++b)
-            b_3x3_3to8_32x32_q7_call(full, window + g * GROUP_INPUT, wg + b * BLOCK_WEIGHTS + tap * 1, output,
+            b_3x3_3to8_32x32_q7_call(full, window + g * GROUP_INPUT, wg + b * BLOCK_WEIGHTS + tap, output,
                 g * OUT_PER_GROUP + b * BLOCK_CHANNELS, oy, ox, reg->rows, count);
         (void)tail;
     }

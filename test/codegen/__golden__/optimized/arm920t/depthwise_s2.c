@@ -40,7 +40,6 @@
 #define ROW_STRIDE 10
 #define PIXEL_STRIDE 2
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 2
 #define BLOCK_WEIGHTS 9
 #define GROUP_WEIGHTS 18
@@ -95,19 +94,19 @@ static void depthwise_s2_rows0_o1_p3(const int16_t *restrict px0, const int16_t 
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_1s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_1l __asm__("r6") = (uint32_t)a0_1s;
     register uint32_t a0_1h __asm__("r7") = (uint32_t)((uint64_t)a0_1s >> 32);
-    const int64_t a0_2s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_2s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_2l __asm__("r8") = (uint32_t)a0_2s;
     register uint32_t a0_2h __asm__("r9") = (uint32_t)((uint64_t)a0_2s >> 32);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x3 = (int32_t)pr[1];
             const int32_t x1 = (int32_t)pr[2];
@@ -136,15 +135,15 @@ static void depthwise_s2_rows0_o1_p3(const int16_t *restrict px0, const int16_t 
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_2h << 32) | a0_2l));
     }
   }
@@ -154,17 +153,17 @@ static void depthwise_s2_rows0_o1_p3(const int16_t *restrict px0, const int16_t 
 static void depthwise_s2_rows1_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[1];
             const int32_t x2 = (int32_t)pr[2];
@@ -183,8 +182,8 @@ static void depthwise_s2_rows1_o1_p1(const int16_t *restrict px0, const int16_t 
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
@@ -193,17 +192,17 @@ static void depthwise_s2_rows1_o1_p1(const int16_t *restrict px0, const int16_t 
 static void depthwise_s2_rows2_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[1];
             {
@@ -217,8 +216,8 @@ static void depthwise_s2_rows2_o1_p1(const int16_t *restrict px0, const int16_t 
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
@@ -231,17 +230,17 @@ static void depthwise_s2_interior3_o1_p3(const int16_t *restrict px0, const int1
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_1s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_1l __asm__("r6") = (uint32_t)a0_1s;
     register uint32_t a0_1h __asm__("r7") = (uint32_t)((uint64_t)a0_1s >> 32);
-    const int64_t a0_2s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_2s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_2l __asm__("r8") = (uint32_t)a0_2s;
     register uint32_t a0_2h __asm__("r9") = (uint32_t)((uint64_t)a0_2s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x3 = (int32_t)px[1];
@@ -325,15 +324,15 @@ static void depthwise_s2_interior3_o1_p3(const int16_t *restrict px0, const int1
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_2h << 32) | a0_2l));
     }
   }
@@ -343,15 +342,15 @@ static void depthwise_s2_interior3_o1_p3(const int16_t *restrict px0, const int1
 static void depthwise_s2_interior4_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[1];
@@ -405,27 +404,31 @@ static void depthwise_s2_interior4_o1_p1(const int16_t *restrict px0, const int1
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct depthwise_s2_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct depthwise_s2_region depthwise_s2_regions[REGIONS] = {
-    { 0, 0, 0, 3, 1, 0, 2, 1, 3, 0, 1, 255, 255 }, /* rows 0..0, columns 0..3: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 4, 4, 1, 0, 2, 1, 1, 2, 2, 255, 255 }, /* rows 0..0, columns 4..4: kernel rows 1,2, columns 0,1 */
-    { 1, 3, 0, 3, 0, 0, 3, 1, 3, 3, 4, 255, 255 }, /* rows 1..3, columns 0..3: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 3, 4, 4, 0, 0, 3, 1, 1, 2, 2, 255, 255 }, /* rows 1..3, columns 4..4: kernel rows 0,1,2, columns 0,1 */
-    { 4, 4, 0, 3, 0, 0, 2, 1, 3, 0, 1, 255, 255 }, /* rows 4..4, columns 0..3: kernel rows 0,1, columns 0,1,2 */
-    { 4, 4, 4, 4, 0, 0, 2, 1, 1, 2, 2, 255, 255 }, /* rows 4..4, columns 4..4: kernel rows 0,1, columns 0,1 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 3, 1, 0, 2, 1, 3, 0, 1, NO_FN, NO_FN }, /* rows 0..0, columns 0..3: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 4, 4, 1, 0, 2, 1, 1, 2, 2, NO_FN, NO_FN }, /* rows 0..0, columns 4..4: kernel rows 1,2, columns 0,1 */
+    { 1, 3, 0, 3, 0, 0, 3, 1, 3, 3, 4, NO_FN, NO_FN }, /* rows 1..3, columns 0..3: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 3, 4, 4, 0, 0, 3, 1, 1, 2, 2, NO_FN, NO_FN }, /* rows 1..3, columns 4..4: kernel rows 0,1,2, columns 0,1 */
+    { 4, 4, 0, 3, 0, 0, 2, 1, 3, 0, 1, NO_FN, NO_FN }, /* rows 4..4, columns 0..3: kernel rows 0,1, columns 0,1,2 */
+    { 4, 4, 4, 4, 0, 0, 2, 1, 1, 2, 2, NO_FN, NO_FN }, /* rows 4..4, columns 4..4: kernel rows 0,1, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */

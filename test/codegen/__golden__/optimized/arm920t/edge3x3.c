@@ -34,7 +34,6 @@
 #define ROW_STRIDE 16
 #define PIXEL_STRIDE 1
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 8
 #define BLOCK_WEIGHTS 27
 #define GROUP_WEIGHTS 216
@@ -94,15 +93,15 @@ static inline int32_t edge3x3_q_finish(int64_t acc)
 static void edge3x3_rows0_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[1];
             {
@@ -116,8 +115,8 @@ static void edge3x3_rows0_o1_p1(const int16_t *restrict px0, const int16_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
   }
 }
@@ -130,13 +129,13 @@ static void edge3x3_rows1_o1_p3(const int16_t *restrict px0, const int16_t *rest
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
-    int64_t a0_1 = edge3x3_q_seed_of(o0 + 0);
-    int64_t a0_2 = edge3x3_q_seed_of(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
+    int64_t a0_1 = edge3x3_q_seed_of(o0);
+    int64_t a0_2 = edge3x3_q_seed_of(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[1];
             const int32_t x2 = (int32_t)pr[2];
@@ -163,15 +162,15 @@ static void edge3x3_rows1_o1_p3(const int16_t *restrict px0, const int16_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish(a0_1);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int16_t)edge3x3_q_finish(a0_2);
     }
   }
@@ -185,12 +184,12 @@ static void edge3x3_rows2_o1_p2(const int16_t *restrict px0, const int16_t *rest
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
-    int64_t a0_1 = edge3x3_q_seed_of(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
+    int64_t a0_1 = edge3x3_q_seed_of(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[1];
             const int32_t x2 = (int32_t)pr[2];
@@ -213,11 +212,11 @@ static void edge3x3_rows2_o1_p2(const int16_t *restrict px0, const int16_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish(a0_1);
     }
   }
@@ -231,11 +230,11 @@ static void edge3x3_interior3_o1_p3(const int16_t *restrict px0, const int16_t *
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
-    int64_t a0_1 = edge3x3_q_seed_of(o0 + 0);
-    int64_t a0_2 = edge3x3_q_seed_of(o0 + 0);
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
+    int64_t a0_1 = edge3x3_q_seed_of(o0);
+    int64_t a0_2 = edge3x3_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[1];
@@ -313,15 +312,15 @@ static void edge3x3_interior3_o1_p3(const int16_t *restrict px0, const int16_t *
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish(a0_1);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int16_t)edge3x3_q_finish(a0_2);
     }
   }
@@ -335,10 +334,10 @@ static void edge3x3_interior4_o1_p2(const int16_t *restrict px0, const int16_t *
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
-    int64_t a0_1 = edge3x3_q_seed_of(o0 + 0);
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
+    int64_t a0_1 = edge3x3_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[1];
@@ -404,34 +403,39 @@ static void edge3x3_interior4_o1_p2(const int16_t *restrict px0, const int16_t *
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish(a0_1);
     }
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct edge3x3_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, tail_pb;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char tail_pb; /* pixels per call of the row's remainder */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct edge3x3_region edge3x3_regions[REGIONS] = {
-    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 1, 0, 0, 255, 255 }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
-    { 0, 0, 1, 14, 1, 0, 2, 1, 3, 2, 1, 2, 255, 255 }, /* rows 0..0, columns 1..14: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 15, 15, 1, 0, 2, 1, 1, 1, 0, 0, 255, 255 }, /* rows 0..0, columns 15..15: kernel rows 1,2, columns 0,1 */
-    { 1, 14, 0, 0, 0, 1, 3, 1, 1, 1, 0, 0, 255, 255 }, /* rows 1..14, columns 0..0: kernel rows 0,1,2, columns 1,2 */
-    { 1, 14, 1, 14, 0, 0, 3, 1, 3, 2, 3, 4, 255, 255 }, /* rows 1..14, columns 1..14: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 14, 15, 15, 0, 0, 3, 1, 1, 1, 0, 0, 255, 255 }, /* rows 1..14, columns 15..15: kernel rows 0,1,2, columns 0,1 */
-    { 15, 15, 0, 0, 0, 1, 2, 1, 1, 1, 0, 0, 255, 255 }, /* rows 15..15, columns 0..0: kernel rows 0,1, columns 1,2 */
-    { 15, 15, 1, 14, 0, 0, 2, 1, 3, 2, 1, 2, 255, 255 }, /* rows 15..15, columns 1..14: kernel rows 0,1, columns 0,1,2 */
-    { 15, 15, 15, 15, 0, 0, 2, 1, 1, 1, 0, 0, 255, 255 }, /* rows 15..15, columns 15..15: kernel rows 0,1, columns 0,1 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, tail_pb, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 1, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
+    { 0, 0, 1, 14, 1, 0, 2, 1, 3, 2, 1, 2, NO_FN, NO_FN }, /* rows 0..0, columns 1..14: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 15, 15, 1, 0, 2, 1, 1, 1, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 15..15: kernel rows 1,2, columns 0,1 */
+    { 1, 14, 0, 0, 0, 1, 3, 1, 1, 1, 0, 0, NO_FN, NO_FN }, /* rows 1..14, columns 0..0: kernel rows 0,1,2, columns 1,2 */
+    { 1, 14, 1, 14, 0, 0, 3, 1, 3, 2, 3, 4, NO_FN, NO_FN }, /* rows 1..14, columns 1..14: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 14, 15, 15, 0, 0, 3, 1, 1, 1, 0, 0, NO_FN, NO_FN }, /* rows 1..14, columns 15..15: kernel rows 0,1,2, columns 0,1 */
+    { 15, 15, 0, 0, 0, 1, 2, 1, 1, 1, 0, 0, NO_FN, NO_FN }, /* rows 15..15, columns 0..0: kernel rows 0,1, columns 1,2 */
+    { 15, 15, 1, 14, 0, 0, 2, 1, 3, 2, 1, 2, NO_FN, NO_FN }, /* rows 15..15, columns 1..14: kernel rows 0,1, columns 0,1,2 */
+    { 15, 15, 15, 15, 0, 0, 2, 1, 1, 1, 0, 0, NO_FN, NO_FN }, /* rows 15..15, columns 15..15: kernel rows 0,1, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */

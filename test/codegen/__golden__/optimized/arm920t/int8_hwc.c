@@ -48,7 +48,6 @@
 #define PIXEL_STRIDE 4
 #define COLUMN_STRIDE 40
 #define BLOCK_CHANNELS 4
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 2
 #define BLOCK_WEIGHTS 144
 #define GROUP_WEIGHTS 288
@@ -159,15 +158,15 @@ static int8_t int8_hwc_finish_call(int32_t acc, int o)
 static void int8_hwc_rows0_o4_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0 + 0);
+    int32_t a0_0 = int8_hwc_seed(o0);
     int32_t a1_0 = int8_hwc_seed(o0 + 1);
     int32_t a2_0 = int8_hwc_seed(o0 + 2);
     int32_t a3_0 = int8_hwc_seed(o0 + 3);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 36) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 36) {
         const int8_t *pr = px;
         const int8_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 4) {
@@ -196,20 +195,20 @@ static void int8_hwc_rows0_o4_p1(const int8_t *restrict px0, const int8_t *restr
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a0_0, o);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a1_0, o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a1_0, o);
     }
     {
         const int o = o0 + 2;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a2_0, o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a2_0, o);
     }
     {
         const int o = o0 + 3;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a3_0, o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a3_0, o);
     }
   }
 }
@@ -222,15 +221,15 @@ static void int8_hwc_rows1_o4_p2(const int8_t *restrict px0, const int8_t *restr
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0 + 0);
-    int32_t a0_1 = int8_hwc_seed(o0 + 0);
+    int32_t a0_0 = int8_hwc_seed(o0);
+    int32_t a0_1 = int8_hwc_seed(o0);
     int32_t a1_0 = int8_hwc_seed(o0 + 1);
     int32_t a1_1 = int8_hwc_seed(o0 + 1);
     int32_t a2_0 = int8_hwc_seed(o0 + 2);
     int32_t a2_1 = int8_hwc_seed(o0 + 2);
     int32_t a3_0 = int8_hwc_seed(o0 + 3);
     int32_t a3_1 = int8_hwc_seed(o0 + 3);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 36) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 36) {
         const int8_t *pr = px;
         const int8_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 4) {
@@ -283,16 +282,16 @@ static void int8_hwc_rows1_o4_p2(const int8_t *restrict px0, const int8_t *restr
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a0_0, o);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = int8_hwc_finish_call(a0_1, o);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a1_0, o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a1_0, o);
     }
     {
         const int o = o0 + 1;
@@ -300,7 +299,7 @@ static void int8_hwc_rows1_o4_p2(const int8_t *restrict px0, const int8_t *restr
     }
     {
         const int o = o0 + 2;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a2_0, o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a2_0, o);
     }
     {
         const int o = o0 + 2;
@@ -308,7 +307,7 @@ static void int8_hwc_rows1_o4_p2(const int8_t *restrict px0, const int8_t *restr
     }
     {
         const int o = o0 + 3;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a3_0, o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a3_0, o);
     }
     {
         const int o = o0 + 3;
@@ -321,16 +320,16 @@ static void int8_hwc_rows1_o4_p2(const int8_t *restrict px0, const int8_t *restr
 static void int8_hwc_column2_o4_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0 + 0);
+    int32_t a0_0 = int8_hwc_seed(o0);
     int32_t a1_0 = int8_hwc_seed(o0 + 1);
     int32_t a2_0 = int8_hwc_seed(o0 + 2);
     int32_t a3_0 = int8_hwc_seed(o0 + 3);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 36) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 36) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel column 1 */
             const int32_t x0 = (int32_t)px[0] + INT8_HWC_INPUT_OFFSET;
@@ -404,20 +403,20 @@ static void int8_hwc_column2_o4_p1(const int8_t *restrict px0, const int8_t *res
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = int8_hwc_finish_call(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a0_0, o);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = int8_hwc_finish_call(a1_0, o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a1_0, o);
     }
     {
         const int o = o0 + 2;
-        OUT_AT(o, oy + 0, ox) = int8_hwc_finish_call(a2_0, o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a2_0, o);
     }
     {
         const int o = o0 + 3;
-        OUT_AT(o, oy + 0, ox) = int8_hwc_finish_call(a3_0, o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a3_0, o);
     }
   }
 }
@@ -435,7 +434,7 @@ static void int8_hwc_interior3_o4_p2(const int8_t *restrict px0, const int8_t *r
     uint32_t l2_0l = 0, l2_0h = 0; /* pixels 0 and 1 in bit lanes; the seed is added after */
     uint32_t l3_0l = 0, l3_0h = 0; /* pixels 0 and 1 in bit lanes; the seed is added after */
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 36) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 36) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0]
@@ -555,10 +554,10 @@ static void int8_hwc_interior3_o4_p2(const int8_t *restrict px0, const int8_t *r
     {
         /* Pixel 0's sum is the low 23 bits (sign-extended); pixel 1's the bits above (the
            64-bit sum shifted right), plus the borrow pixel 0's sign took from it. */
-        const int o = o0 + 0;
+        const int o = o0;
         const uint32_t t = l0_0l << 9;
         const int32_t seed = int8_hwc_interior_seed_of(o);
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(seed + ((int32_t)t >> 9), o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(seed + ((int32_t)t >> 9), o);
         OUT_AT(o, oy, ox + 1) = int8_hwc_finish_call(seed + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31), o);
     }
     {
@@ -567,7 +566,7 @@ static void int8_hwc_interior3_o4_p2(const int8_t *restrict px0, const int8_t *r
         const int o = o0 + 1;
         const uint32_t t = l1_0l << 9;
         const int32_t seed = int8_hwc_interior_seed_of(o);
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(seed + ((int32_t)t >> 9), o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(seed + ((int32_t)t >> 9), o);
         OUT_AT(o, oy, ox + 1) = int8_hwc_finish_call(seed + (int32_t)((l1_0h << 9) | (l1_0l >> 23)) + (int32_t)(t >> 31), o);
     }
     {
@@ -576,7 +575,7 @@ static void int8_hwc_interior3_o4_p2(const int8_t *restrict px0, const int8_t *r
         const int o = o0 + 2;
         const uint32_t t = l2_0l << 9;
         const int32_t seed = int8_hwc_interior_seed_of(o);
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(seed + ((int32_t)t >> 9), o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(seed + ((int32_t)t >> 9), o);
         OUT_AT(o, oy, ox + 1) = int8_hwc_finish_call(seed + (int32_t)((l2_0h << 9) | (l2_0l >> 23)) + (int32_t)(t >> 31), o);
     }
     {
@@ -585,30 +584,35 @@ static void int8_hwc_interior3_o4_p2(const int8_t *restrict px0, const int8_t *r
         const int o = o0 + 3;
         const uint32_t t = l3_0l << 9;
         const int32_t seed = int8_hwc_interior_seed_of(o);
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(seed + ((int32_t)t >> 9), o);
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(seed + ((int32_t)t >> 9), o);
         OUT_AT(o, oy, ox + 1) = int8_hwc_finish_call(seed + (int32_t)((l3_0h << 9) | (l3_0l >> 23)) + (int32_t)(t >> 31), o);
     }
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct int8_hwc_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char vertical; /* its pixel blocks run down each output column (a side band) */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct int8_hwc_region int8_hwc_regions[REGIONS] = {
-    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
-    { 0, 0, 1, 8, 1, 0, 2, 1, 2, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 1..8: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 9, 9, 1, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 9..9: kernel rows 1,2, columns 0,1 */
-    { 1, 8, 0, 0, 0, 1, 3, 1, 1, 1, 2, 2, 255, 255 }, /* rows 1..8, columns 0..0: kernel rows 0,1,2, columns 1,2, down the columns */
-    { 1, 8, 1, 8, 0, 0, 3, 1, 2, 0, 3, 3, 255, 255 }, /* rows 1..8, columns 1..8: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 8, 9, 9, 0, 0, 3, 1, 1, 1, 2, 2, 255, 255 }, /* rows 1..8, columns 9..9: kernel rows 0,1,2, columns 0,1, down the columns */
-    { 9, 9, 0, 0, 0, 1, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 9..9, columns 0..0: kernel rows 0,1, columns 1,2 */
-    { 9, 9, 1, 8, 0, 0, 2, 1, 2, 0, 1, 1, 255, 255 }, /* rows 9..9, columns 1..8: kernel rows 0,1, columns 0,1,2 */
-    { 9, 9, 9, 9, 0, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 9..9, columns 9..9: kernel rows 0,1, columns 0,1 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
+    { 0, 0, 1, 8, 1, 0, 2, 1, 2, 0, 1, 1, NO_FN, NO_FN }, /* rows 0..0, columns 1..8: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 9, 9, 1, 0, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 9..9: kernel rows 1,2, columns 0,1 */
+    { 1, 8, 0, 0, 0, 1, 3, 1, 1, 1, 2, 2, NO_FN, NO_FN }, /* rows 1..8, columns 0..0: kernel rows 0,1,2, columns 1,2, down the columns */
+    { 1, 8, 1, 8, 0, 0, 3, 1, 2, 0, 3, 3, NO_FN, NO_FN }, /* rows 1..8, columns 1..8: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 8, 9, 9, 0, 0, 3, 1, 1, 1, 2, 2, NO_FN, NO_FN }, /* rows 1..8, columns 9..9: kernel rows 0,1,2, columns 0,1, down the columns */
+    { 9, 9, 0, 0, 0, 1, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 9..9, columns 0..0: kernel rows 0,1, columns 1,2 */
+    { 9, 9, 1, 8, 0, 0, 2, 1, 2, 0, 1, 1, NO_FN, NO_FN }, /* rows 9..9, columns 1..8: kernel rows 0,1, columns 0,1,2 */
+    { 9, 9, 9, 9, 0, 0, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 9..9, columns 9..9: kernel rows 0,1, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */

@@ -10,6 +10,7 @@
  * Code: about 3987 bytes estimated (budget 4096).
  */
 #include "edge3x3.h"
+#include <string.h>
 /* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("no-schedule-insns")
@@ -23,8 +24,6 @@
  * q15 in 16-bit halves (ACLE, DSP extension): a 32-bit load gives two int16 values, SMLAxy/SMLALxy multiply
  * the bottom (b) or top (t) half of each operand, all exactly.
  */
-#include <arm_acle.h>
-#include <string.h>
 static inline int32_t edge3x3_word(const int16_t *p)
 {
     int32_t v;
@@ -55,7 +54,6 @@ static inline int32_t edge3x3_word(const int16_t *p)
 #define PIXEL_STRIDE 1
 #define COLUMN_STRIDE 16
 #define BLOCK_CHANNELS 2
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 4
 #define BLOCK_WEIGHTS 54
 #define GROUP_WEIGHTS 216
@@ -115,24 +113,24 @@ static inline int32_t edge3x3_q_finish(int64_t acc)
 static void edge3x3_rows0_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = edge3x3_q_seed_of(o0 + 0);
+    const int64_t a0_0s = edge3x3_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = edge3x3_q_seed_of(o0 + 1);
     register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
     register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
             const int32_t x0 = pr[0];
             const int32_t x1 = pr[1];
             {
-                const int32_t w0 = edge3x3_word(wr + 0);
+                const int32_t w0 = edge3x3_word(wr);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
             }
@@ -144,12 +142,12 @@ static void edge3x3_rows0_o2_p1(const int16_t *restrict px0, const int16_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
@@ -158,17 +156,17 @@ static void edge3x3_rows0_o2_p1(const int16_t *restrict px0, const int16_t *rest
 static void edge3x3_rows1_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = edge3x3_q_seed_of(o0 + 0);
+    const int64_t a0_0s = edge3x3_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = edge3x3_q_seed_of(o0 + 1);
     register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
     register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
@@ -176,7 +174,7 @@ static void edge3x3_rows1_o2_p1(const int16_t *restrict px0, const int16_t *rest
             const int32_t x1 = pr[1];
             const int32_t x2 = pr[2];
             {
-                const int32_t w0 = edge3x3_word(wr + 0);
+                const int32_t w0 = edge3x3_word(wr);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
             }
@@ -193,12 +191,12 @@ static void edge3x3_rows1_o2_p1(const int16_t *restrict px0, const int16_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
@@ -211,10 +209,10 @@ static void edge3x3_column2_o2_p2(const int16_t *restrict px0, const int16_t *re
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = edge3x3_q_seed_of(o0 + 0);
+    const int64_t a0_0s = edge3x3_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = edge3x3_q_seed_of(o0 + 0);
+    const int64_t a0_1s = edge3x3_q_seed_of(o0);
     register uint32_t a0_1l __asm__("r6") = (uint32_t)a0_1s;
     register uint32_t a0_1h __asm__("r7") = (uint32_t)((uint64_t)a0_1s >> 32);
     const int64_t a1_0s = edge3x3_q_seed_of(o0 + 1);
@@ -224,14 +222,14 @@ static void edge3x3_column2_o2_p2(const int16_t *restrict px0, const int16_t *re
     uint32_t a1_1l = (uint32_t)a1_1s;
     uint32_t a1_1h = (uint32_t)((uint64_t)a1_1s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         { /* kernel column 1 */
             const int32_t x0 = px[0];
             const int32_t x1 = px[16];
             const int32_t x2 = px[32];
             const int32_t x3 = px[48];
             {
-                const int32_t w0 = edge3x3_word(w + 0);
+                const int32_t w0 = edge3x3_word(w);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbb", a0_1l, a0_1h, x1, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
@@ -281,16 +279,16 @@ static void edge3x3_column2_o2_p2(const int16_t *restrict px0, const int16_t *re
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy + 1, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
     {
         const int o = o0 + 1;
@@ -307,10 +305,10 @@ static void edge3x3_interior3_o2_p2(const int16_t *restrict px0, const int16_t *
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = edge3x3_q_seed_of(o0 + 0);
+    const int64_t a0_0s = edge3x3_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = edge3x3_q_seed_of(o0 + 0);
+    const int64_t a0_1s = edge3x3_q_seed_of(o0);
     register uint32_t a0_1l __asm__("r6") = (uint32_t)a0_1s;
     register uint32_t a0_1h __asm__("r7") = (uint32_t)((uint64_t)a0_1s >> 32);
     const int64_t a1_0s = edge3x3_q_seed_of(o0 + 1);
@@ -320,12 +318,12 @@ static void edge3x3_interior3_o2_p2(const int16_t *restrict px0, const int16_t *
     uint32_t a1_1l = (uint32_t)a1_1s;
     uint32_t a1_1h = (uint32_t)((uint64_t)a1_1s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 3 * 1, px += 3 * 1 * CI_STRIDE, w += 3 * 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 3, px += 3 * CI_STRIDE, w += 54) {
         { /* kernel row 0 */
-            const int32_t x0 = edge3x3_word(px + 0);
+            const int32_t x0 = edge3x3_word(px);
             const int32_t x1 = edge3x3_word(px + 2);
             {
-                const int32_t w0 = edge3x3_word(w + 0);
+                const int32_t w0 = edge3x3_word(w);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlaltb", a0_1l, a0_1h, x0, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
@@ -548,16 +546,16 @@ static void edge3x3_interior3_o2_p2(const int16_t *restrict px0, const int16_t *
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
     {
         const int o = o0 + 1;
@@ -566,24 +564,30 @@ static void edge3x3_interior3_o2_p2(const int16_t *restrict px0, const int16_t *
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct edge3x3_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, lead, vertical;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char lead; /* a row starting off a 32-bit word runs its first pixel alone (input words) */
+    unsigned char vertical; /* its pixel blocks run down each output column (a side band) */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct edge3x3_region edge3x3_regions[REGIONS] = {
-    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
-    { 0, 0, 1, 14, 1, 0, 2, 1, 1, 0, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 1..14: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 15, 15, 1, 0, 2, 1, 1, 0, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 15..15: kernel rows 1,2, columns 0,1 */
-    { 1, 14, 0, 0, 0, 1, 3, 1, 2, 0, 1, 2, 2, 255, 255 }, /* rows 1..14, columns 0..0: kernel rows 0,1,2, columns 1,2, down the columns */
-    { 1, 14, 1, 14, 0, 0, 3, 1, 2, 1, 0, 3, 1, 255, 255 }, /* rows 1..14, columns 1..14: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 14, 15, 15, 0, 0, 3, 1, 2, 0, 1, 2, 2, 255, 255 }, /* rows 1..14, columns 15..15: kernel rows 0,1,2, columns 0,1, down the columns */
-    { 15, 15, 0, 0, 0, 1, 2, 1, 1, 0, 0, 0, 0, 255, 255 }, /* rows 15..15, columns 0..0: kernel rows 0,1, columns 1,2 */
-    { 15, 15, 1, 14, 0, 0, 2, 1, 1, 0, 0, 1, 1, 255, 255 }, /* rows 15..15, columns 1..14: kernel rows 0,1, columns 0,1,2 */
-    { 15, 15, 15, 15, 0, 0, 2, 1, 1, 0, 0, 0, 0, 255, 255 }, /* rows 15..15, columns 15..15: kernel rows 0,1, columns 0,1 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, lead, vertical, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
+    { 0, 0, 1, 14, 1, 0, 2, 1, 1, 0, 0, 1, 1, NO_FN, NO_FN }, /* rows 0..0, columns 1..14: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 15, 15, 1, 0, 2, 1, 1, 0, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 15..15: kernel rows 1,2, columns 0,1 */
+    { 1, 14, 0, 0, 0, 1, 3, 1, 2, 0, 1, 2, 2, NO_FN, NO_FN }, /* rows 1..14, columns 0..0: kernel rows 0,1,2, columns 1,2, down the columns */
+    { 1, 14, 1, 14, 0, 0, 3, 1, 2, 1, 0, 3, 1, NO_FN, NO_FN }, /* rows 1..14, columns 1..14: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 14, 15, 15, 0, 0, 3, 1, 2, 0, 1, 2, 2, NO_FN, NO_FN }, /* rows 1..14, columns 15..15: kernel rows 0,1,2, columns 0,1, down the columns */
+    { 15, 15, 0, 0, 0, 1, 2, 1, 1, 0, 0, 0, 0, NO_FN, NO_FN }, /* rows 15..15, columns 0..0: kernel rows 0,1, columns 1,2 */
+    { 15, 15, 1, 14, 0, 0, 2, 1, 1, 0, 0, 1, 1, NO_FN, NO_FN }, /* rows 15..15, columns 1..14: kernel rows 0,1, columns 0,1,2 */
+    { 15, 15, 15, 15, 0, 0, 2, 1, 1, 0, 0, 0, 0, NO_FN, NO_FN }, /* rows 15..15, columns 15..15: kernel rows 0,1, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */

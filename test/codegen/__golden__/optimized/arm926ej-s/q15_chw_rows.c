@@ -9,6 +9,7 @@
  * Code: about 3343 bytes estimated (budget 4096).
  */
 #include "q15_chw_rows.h"
+#include <string.h>
 /* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("no-schedule-insns")
@@ -22,8 +23,6 @@
  * q15 in 16-bit halves (ACLE, DSP extension): a 32-bit load gives two int16 values, SMLAxy/SMLALxy multiply
  * the bottom (b) or top (t) half of each operand, all exactly.
  */
-#include <arm_acle.h>
-#include <string.h>
 static inline int32_t q15_chw_rows_word(const int16_t *p)
 {
     int32_t v;
@@ -63,7 +62,6 @@ static inline int32_t q15_chw_rows_word(const int16_t *p)
 #define ROW_STRIDE 15
 #define PIXEL_STRIDE 1
 #define BLOCK_CHANNELS 2
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 2
 #define BLOCK_WEIGHTS 108
 #define GROUP_WEIGHTS 216
@@ -123,24 +121,24 @@ static inline int32_t q15_chw_rows_q_finish(int64_t acc)
 static void q15_chw_rows_rows0_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_chw_rows_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_chw_rows_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = q15_chw_rows_q_seed_of(o0 + 1);
     register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
     register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
             const int32_t x0 = pr[0];
             const int32_t x1 = pr[1];
             {
-                const int32_t w0 = q15_chw_rows_word(wr + 0);
+                const int32_t w0 = q15_chw_rows_word(wr);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
             }
@@ -152,12 +150,12 @@ static void q15_chw_rows_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
@@ -166,17 +164,17 @@ static void q15_chw_rows_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
 static void q15_chw_rows_rows1_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_chw_rows_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_chw_rows_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = q15_chw_rows_q_seed_of(o0 + 1);
     register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
     register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
@@ -184,7 +182,7 @@ static void q15_chw_rows_rows1_o2_p1(const int16_t *restrict px0, const int16_t 
             const int32_t x1 = pr[1];
             const int32_t x2 = pr[2];
             {
-                const int32_t w0 = q15_chw_rows_word(wr + 0);
+                const int32_t w0 = q15_chw_rows_word(wr);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
             }
@@ -201,12 +199,12 @@ static void q15_chw_rows_rows1_o2_p1(const int16_t *restrict px0, const int16_t 
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
@@ -219,10 +217,10 @@ static void q15_chw_rows_interior2_o2_p2(const int16_t *restrict px0, const int1
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_chw_rows_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_chw_rows_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = q15_chw_rows_q_seed_of(o0 + 0);
+    const int64_t a0_1s = q15_chw_rows_q_seed_of(o0);
     register uint32_t a0_1l __asm__("r6") = (uint32_t)a0_1s;
     register uint32_t a0_1h __asm__("r7") = (uint32_t)((uint64_t)a0_1s >> 32);
     const int64_t a1_0s = q15_chw_rows_q_seed_of(o0 + 1);
@@ -232,12 +230,12 @@ static void q15_chw_rows_interior2_o2_p2(const int16_t *restrict px0, const int1
     uint32_t a1_1l = (uint32_t)a1_1s;
     uint32_t a1_1h = (uint32_t)((uint64_t)a1_1s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         { /* kernel row 0 */
-            const int32_t x0 = q15_chw_rows_word(px + 0);
+            const int32_t x0 = q15_chw_rows_word(px);
             const int32_t x1 = q15_chw_rows_word(px + 2);
             {
-                const int32_t w0 = q15_chw_rows_word(w + 0);
+                const int32_t w0 = q15_chw_rows_word(w);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlaltb", a0_1l, a0_1h, x0, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
@@ -311,16 +309,16 @@ static void q15_chw_rows_interior2_o2_p2(const int16_t *restrict px0, const int1
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
     {
         const int o = o0 + 1;
@@ -333,18 +331,18 @@ static void q15_chw_rows_interior2_o2_p2(const int16_t *restrict px0, const int1
 static void q15_chw_rows_interior3_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_chw_rows_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_chw_rows_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = q15_chw_rows_q_seed_of(o0 + 1);
     register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
     register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 2 * 1, px += 2 * 1 * CI_STRIDE) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE) {
         int32_t w1, w3, w5, w7, w9, w11, w13, w15, w17; /* second words of LDRD pairs: later taps read them */
         { /* kernel row 0 */
             const int32_t x0 = px[0];
@@ -468,34 +466,39 @@ static void q15_chw_rows_interior3_o2_p1(const int16_t *restrict px0, const int1
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct q15_chw_rows_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, lead;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char lead; /* a row starting off a 32-bit word runs its first pixel alone (input words) */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct q15_chw_rows_region q15_chw_rows_regions[REGIONS] = {
-    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
-    { 0, 0, 1, 13, 1, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 1..13: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 14, 14, 1, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 14..14: kernel rows 1,2, columns 0,1 */
-    { 1, 18, 0, 0, 0, 1, 3, 1, 1, 0, 0, 0, 255, 255 }, /* rows 1..18, columns 0..0: kernel rows 0,1,2, columns 1,2 */
-    { 1, 18, 1, 13, 0, 0, 3, 1, 2, 1, 2, 3, 255, 255 }, /* rows 1..18, columns 1..13: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 18, 14, 14, 0, 0, 3, 1, 1, 0, 0, 0, 255, 255 }, /* rows 1..18, columns 14..14: kernel rows 0,1,2, columns 0,1 */
-    { 19, 19, 0, 0, 0, 1, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 19..19, columns 0..0: kernel rows 0,1, columns 1,2 */
-    { 19, 19, 1, 13, 0, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 19..19, columns 1..13: kernel rows 0,1, columns 0,1,2 */
-    { 19, 19, 14, 14, 0, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 19..19, columns 14..14: kernel rows 0,1, columns 0,1 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, lead, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
+    { 0, 0, 1, 13, 1, 0, 2, 1, 1, 0, 1, 1, NO_FN, NO_FN }, /* rows 0..0, columns 1..13: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 14, 14, 1, 0, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 14..14: kernel rows 1,2, columns 0,1 */
+    { 1, 18, 0, 0, 0, 1, 3, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 1..18, columns 0..0: kernel rows 0,1,2, columns 1,2 */
+    { 1, 18, 1, 13, 0, 0, 3, 1, 2, 1, 2, 3, NO_FN, NO_FN }, /* rows 1..18, columns 1..13: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 18, 14, 14, 0, 0, 3, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 1..18, columns 14..14: kernel rows 0,1,2, columns 0,1 */
+    { 19, 19, 0, 0, 0, 1, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 19..19, columns 0..0: kernel rows 0,1, columns 1,2 */
+    { 19, 19, 1, 13, 0, 0, 2, 1, 1, 0, 1, 1, NO_FN, NO_FN }, /* rows 19..19, columns 1..13: kernel rows 0,1, columns 0,1,2 */
+    { 19, 19, 14, 14, 0, 0, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 19..19, columns 14..14: kernel rows 0,1, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */

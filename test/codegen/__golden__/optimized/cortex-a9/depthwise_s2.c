@@ -10,6 +10,7 @@
  * Code: about 3250 bytes estimated (budget 4096).
  */
 #include "depthwise_s2.h"
+#include <string.h>
 /* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("no-schedule-insns")
@@ -23,8 +24,6 @@
  * q15 in 16-bit halves (ACLE, DSP extension): a 32-bit load gives two int16 values, SMLAxy/SMLALxy multiply
  * the bottom (b) or top (t) half of each operand, all exactly.
  */
-#include <arm_acle.h>
-#include <string.h>
 static inline int32_t depthwise_s2_word(const int16_t *p)
 {
     int32_t v;
@@ -55,7 +54,6 @@ static inline int32_t depthwise_s2_word(const int16_t *p)
 #define PIXEL_STRIDE 2
 #define COLUMN_STRIDE 20
 #define BLOCK_CHANNELS 2
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 1
 #define BLOCK_WEIGHTS 18
 #define GROUP_WEIGHTS 18
@@ -106,17 +104,17 @@ static inline int32_t depthwise_s2_q_finish(int64_t acc)
 static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = depthwise_s2_q_seed_of(o0 + 1);
     register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
     register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
@@ -124,7 +122,7 @@ static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
             const int32_t x1 = pr[1];
             const int32_t x2 = pr[2];
             {
-                const int32_t w0 = depthwise_s2_word(wr + 0);
+                const int32_t w0 = depthwise_s2_word(wr);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
             }
@@ -141,12 +139,12 @@ static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
@@ -155,24 +153,24 @@ static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
 static void depthwise_s2_rows1_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = depthwise_s2_q_seed_of(o0 + 1);
     register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
     register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
             const int32_t x0 = pr[0];
             const int32_t x1 = pr[1];
             {
-                const int32_t w0 = depthwise_s2_word(wr + 0);
+                const int32_t w0 = depthwise_s2_word(wr);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
             }
@@ -184,12 +182,12 @@ static void depthwise_s2_rows1_o2_p1(const int16_t *restrict px0, const int16_t 
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
@@ -202,10 +200,10 @@ static void depthwise_s2_interior2_o2_p2(const int16_t *restrict px0, const int1
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_1s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_1l __asm__("r6") = (uint32_t)a0_1s;
     register uint32_t a0_1h __asm__("r7") = (uint32_t)((uint64_t)a0_1s >> 32);
     const int64_t a1_0s = depthwise_s2_q_seed_of(o0 + 1);
@@ -215,13 +213,13 @@ static void depthwise_s2_interior2_o2_p2(const int16_t *restrict px0, const int1
     uint32_t a1_1l = (uint32_t)a1_1s;
     uint32_t a1_1h = (uint32_t)((uint64_t)a1_1s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         { /* kernel row 0 */
-            const int32_t x0 = depthwise_s2_word(px + 0);
+            const int32_t x0 = depthwise_s2_word(px);
             const int32_t x1 = depthwise_s2_word(px + 2);
             const int32_t x2 = px[4];
             {
-                const int32_t w0 = depthwise_s2_word(w + 0);
+                const int32_t w0 = depthwise_s2_word(w);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbb", a0_1l, a0_1h, x1, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
@@ -296,16 +294,16 @@ static void depthwise_s2_interior2_o2_p2(const int16_t *restrict px0, const int1
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
     {
         const int o = o0 + 1;
@@ -318,24 +316,24 @@ static void depthwise_s2_interior2_o2_p2(const int16_t *restrict px0, const int1
 static void depthwise_s2_column3_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = depthwise_s2_q_seed_of(o0 + 0);
+    const int64_t a0_0s = depthwise_s2_q_seed_of(o0);
     register uint32_t a0_0l __asm__("r4") = (uint32_t)a0_0s;
     register uint32_t a0_0h __asm__("r5") = (uint32_t)((uint64_t)a0_0s >> 32);
     const int64_t a1_0s = depthwise_s2_q_seed_of(o0 + 1);
     register uint32_t a1_0l __asm__("r6") = (uint32_t)a1_0s;
     register uint32_t a1_0h __asm__("r7") = (uint32_t)((uint64_t)a1_0s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         { /* kernel column 0 */
             const int32_t x0 = px[0];
             const int32_t x1 = px[10];
             const int32_t x2 = px[20];
             {
-                const int32_t w0 = depthwise_s2_word(w + 0);
+                const int32_t w0 = depthwise_s2_word(w);
                 MAC_LONG("smlalbb", a0_0l, a0_0h, x0, w0);
                 MAC_LONG("smlalbt", a1_0l, a1_0h, x0, w0);
             }
@@ -372,31 +370,37 @@ static void depthwise_s2_column3_o2_p1(const int16_t *restrict px0, const int16_
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish((int64_t)(((uint64_t)a1_0h << 32) | a1_0l));
     }
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct depthwise_s2_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, lead, vertical;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char lead; /* a row starting off a 32-bit word runs its first pixel alone (input words) */
+    unsigned char vertical; /* its pixel blocks run down each output column (a side band) */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct depthwise_s2_region depthwise_s2_regions[REGIONS] = {
-    { 0, 0, 0, 3, 1, 0, 2, 1, 1, 0, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..3: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 4, 4, 1, 0, 2, 1, 1, 0, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 4..4: kernel rows 1,2, columns 0,1 */
-    { 1, 3, 0, 3, 0, 0, 3, 1, 2, 1, 0, 2, 0, 255, 255 }, /* rows 1..3, columns 0..3: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 3, 4, 4, 0, 0, 3, 1, 1, 0, 1, 3, 3, 255, 255 }, /* rows 1..3, columns 4..4: kernel rows 0,1,2, columns 0,1, down the columns */
-    { 4, 4, 0, 3, 0, 0, 2, 1, 1, 0, 0, 0, 0, 255, 255 }, /* rows 4..4, columns 0..3: kernel rows 0,1, columns 0,1,2 */
-    { 4, 4, 4, 4, 0, 0, 2, 1, 1, 0, 0, 1, 1, 255, 255 }, /* rows 4..4, columns 4..4: kernel rows 0,1, columns 0,1 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, lead, vertical, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 3, 1, 0, 2, 1, 1, 0, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 0..3: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 4, 4, 1, 0, 2, 1, 1, 0, 0, 1, 1, NO_FN, NO_FN }, /* rows 0..0, columns 4..4: kernel rows 1,2, columns 0,1 */
+    { 1, 3, 0, 3, 0, 0, 3, 1, 2, 1, 0, 2, 0, NO_FN, NO_FN }, /* rows 1..3, columns 0..3: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 3, 4, 4, 0, 0, 3, 1, 1, 0, 1, 3, 3, NO_FN, NO_FN }, /* rows 1..3, columns 4..4: kernel rows 0,1,2, columns 0,1, down the columns */
+    { 4, 4, 0, 3, 0, 0, 2, 1, 1, 0, 0, 0, 0, NO_FN, NO_FN }, /* rows 4..4, columns 0..3: kernel rows 0,1, columns 0,1,2 */
+    { 4, 4, 4, 4, 0, 0, 2, 1, 1, 0, 0, 1, 1, NO_FN, NO_FN }, /* rows 4..4, columns 4..4: kernel rows 0,1, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */

@@ -36,7 +36,6 @@
 #define PIXEL_STRIDE 2
 #define COLUMN_STRIDE 10
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 3
 #define BLOCK_WEIGHTS 12
 #define GROUP_WEIGHTS 36
@@ -89,11 +88,11 @@ static void q31_hwc_column0_o1_p3(const int32_t *restrict px0, const int32_t *re
     const int32_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q31_hwc_seed(o0 + 0);
-    int64_t a0_1 = q31_hwc_seed(o0 + 0);
-    int64_t a0_2 = q31_hwc_seed(o0 + 0);
+    int64_t a0_0 = q31_hwc_seed(o0);
+    int64_t a0_1 = q31_hwc_seed(o0);
+    int64_t a0_2 = q31_hwc_seed(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 6) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 6) {
         { /* kernel column 1 */
             const int64_t x0 = (int64_t)px[0];
             const int64_t x1 = (int64_t)px[10];
@@ -134,15 +133,15 @@ static void q31_hwc_column0_o1_p3(const int32_t *restrict px0, const int32_t *re
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = q31_hwc_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q31_hwc_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy + 1, ox) = q31_hwc_finish(a0_1);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy + 2, ox) = q31_hwc_finish(a0_2);
     }
   }
@@ -152,13 +151,13 @@ static void q31_hwc_column0_o1_p3(const int32_t *restrict px0, const int32_t *re
 static void q31_hwc_column1_o1_p1(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int32_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q31_hwc_seed(o0 + 0);
+    int64_t a0_0 = q31_hwc_seed(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 6) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 6) {
         { /* kernel column 1 */
             const int64_t x0 = (int64_t)px[0];
             const int64_t x1 = (int64_t)px[20];
@@ -185,8 +184,8 @@ static void q31_hwc_column1_o1_p1(const int32_t *restrict px0, const int32_t *re
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = q31_hwc_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q31_hwc_finish(a0_0);
     }
   }
 }
@@ -199,11 +198,11 @@ static void q31_hwc_interior2_o1_p3(const int32_t *restrict px0, const int32_t *
     const int32_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q31_hwc_seed(o0 + 0);
-    int64_t a0_1 = q31_hwc_seed(o0 + 0);
-    int64_t a0_2 = q31_hwc_seed(o0 + 0);
+    int64_t a0_0 = q31_hwc_seed(o0);
+    int64_t a0_1 = q31_hwc_seed(o0);
+    int64_t a0_2 = q31_hwc_seed(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 2 * 1, px += 2 * 1 * CI_STRIDE, w += 2 * 6) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 12) {
         { /* kernel row 0 */
             const int64_t x0 = (int64_t)px[0];
             const int64_t x1 = (int64_t)px[2];
@@ -306,15 +305,15 @@ static void q31_hwc_interior2_o1_p3(const int32_t *restrict px0, const int32_t *
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q31_hwc_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q31_hwc_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = q31_hwc_finish(a0_1);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = q31_hwc_finish(a0_2);
     }
   }
@@ -324,15 +323,15 @@ static void q31_hwc_interior2_o1_p3(const int32_t *restrict px0, const int32_t *
 static void q31_hwc_rows3_o1_p1(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int32_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q31_hwc_seed(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 6) {
+    int64_t a0_0 = q31_hwc_seed(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 6) {
         const int32_t *pr = px;
         const int32_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int64_t x0 = (int64_t)pr[0];
             const int64_t x1 = (int64_t)pr[2];
             {
@@ -346,8 +345,8 @@ static void q31_hwc_rows3_o1_p1(const int32_t *restrict px0, const int32_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q31_hwc_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q31_hwc_finish(a0_0);
     }
   }
 }
@@ -360,13 +359,13 @@ static void q31_hwc_rows4_o1_p3(const int32_t *restrict px0, const int32_t *rest
     const int32_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q31_hwc_seed(o0 + 0);
-    int64_t a0_1 = q31_hwc_seed(o0 + 0);
-    int64_t a0_2 = q31_hwc_seed(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 6) {
+    int64_t a0_0 = q31_hwc_seed(o0);
+    int64_t a0_1 = q31_hwc_seed(o0);
+    int64_t a0_2 = q31_hwc_seed(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 6) {
         const int32_t *pr = px;
         const int32_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int64_t x0 = (int64_t)pr[0];
             const int64_t x1 = (int64_t)pr[2];
             const int64_t x2 = (int64_t)pr[4];
@@ -393,35 +392,40 @@ static void q31_hwc_rows4_o1_p3(const int32_t *restrict px0, const int32_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q31_hwc_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q31_hwc_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = q31_hwc_finish(a0_1);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = q31_hwc_finish(a0_2);
     }
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct q31_hwc_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char vertical; /* its pixel blocks run down each output column (a side band) */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct q31_hwc_region q31_hwc_regions[REGIONS] = {
-    { 0, 3, 0, 0, 0, 1, 2, 1, 3, 1, 0, 1, 255, 255 }, /* rows 0..3, columns 0..0: kernel rows 0,1, columns 1,2, down the columns */
-    { 0, 3, 1, 3, 0, 0, 2, 1, 3, 0, 2, 2, 255, 255 }, /* rows 0..3, columns 1..3: kernel rows 0,1, columns 0,1,2 */
-    { 0, 3, 4, 4, 0, 0, 2, 1, 3, 1, 0, 1, 255, 255 }, /* rows 0..3, columns 4..4: kernel rows 0,1, columns 0,1, down the columns */
-    { 4, 5, 0, 0, 0, 1, 1, 1, 1, 0, 3, 3, 255, 255 }, /* rows 4..5, columns 0..0: kernel rows 0, columns 1,2 */
-    { 4, 5, 1, 3, 0, 0, 1, 1, 3, 0, 4, 4, 255, 255 }, /* rows 4..5, columns 1..3: kernel rows 0, columns 0,1,2 */
-    { 4, 5, 4, 4, 0, 0, 1, 1, 1, 0, 3, 3, 255, 255 }, /* rows 4..5, columns 4..4: kernel rows 0, columns 0,1 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 3, 0, 0, 0, 1, 2, 1, 3, 1, 0, 1, NO_FN, NO_FN }, /* rows 0..3, columns 0..0: kernel rows 0,1, columns 1,2, down the columns */
+    { 0, 3, 1, 3, 0, 0, 2, 1, 3, 0, 2, 2, NO_FN, NO_FN }, /* rows 0..3, columns 1..3: kernel rows 0,1, columns 0,1,2 */
+    { 0, 3, 4, 4, 0, 0, 2, 1, 3, 1, 0, 1, NO_FN, NO_FN }, /* rows 0..3, columns 4..4: kernel rows 0,1, columns 0,1, down the columns */
+    { 4, 5, 0, 0, 0, 1, 1, 1, 1, 0, 3, 3, NO_FN, NO_FN }, /* rows 4..5, columns 0..0: kernel rows 0, columns 1,2 */
+    { 4, 5, 1, 3, 0, 0, 1, 1, 3, 0, 4, 4, NO_FN, NO_FN }, /* rows 4..5, columns 1..3: kernel rows 0, columns 0,1,2 */
+    { 4, 5, 4, 4, 0, 0, 1, 1, 1, 0, 3, 3, NO_FN, NO_FN }, /* rows 4..5, columns 4..4: kernel rows 0, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */

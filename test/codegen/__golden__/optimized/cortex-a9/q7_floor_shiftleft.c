@@ -36,7 +36,6 @@
 #define PIXEL_STRIDE 2
 #define COLUMN_STRIDE 7
 #define BLOCK_CHANNELS 2
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 1
 #define BLOCK_WEIGHTS 12
 #define GROUP_WEIGHTS 12
@@ -86,13 +85,13 @@ static void q7_floor_shiftleft_rows0_o2_p3(const int8_t *restrict px0, const int
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
-    int32_t a0_1 = q7_floor_shiftleft_seed(o0 + 0);
-    int32_t a0_2 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
+    int32_t a0_1 = q7_floor_shiftleft_seed(o0);
+    int32_t a0_2 = q7_floor_shiftleft_seed(o0);
     int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
     int32_t a1_1 = q7_floor_shiftleft_seed(o0 + 1);
     int32_t a1_2 = q7_floor_shiftleft_seed(o0 + 1);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 4) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         const int8_t *pr = px;
         const int8_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
@@ -125,20 +124,20 @@ static void q7_floor_shiftleft_rows0_o2_p3(const int8_t *restrict px0, const int
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = q7_floor_shiftleft_finish(a0_1);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = q7_floor_shiftleft_finish(a0_2);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a1_0);
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a1_0);
     }
     {
         const int o = o0 + 1;
@@ -155,13 +154,13 @@ static void q7_floor_shiftleft_rows0_o2_p3(const int8_t *restrict px0, const int
 static void q7_floor_shiftleft_rows1_o2_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
     int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 4) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         const int8_t *pr = px;
         const int8_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
@@ -175,12 +174,12 @@ static void q7_floor_shiftleft_rows1_o2_p1(const int8_t *restrict px0, const int
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a1_0);
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a1_0);
     }
   }
 }
@@ -193,14 +192,14 @@ static void q7_floor_shiftleft_interior2_o2_p3(const int8_t *restrict px0, const
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
-    int32_t a0_1 = q7_floor_shiftleft_seed(o0 + 0);
-    int32_t a0_2 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
+    int32_t a0_1 = q7_floor_shiftleft_seed(o0);
+    int32_t a0_2 = q7_floor_shiftleft_seed(o0);
     int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
     int32_t a1_1 = q7_floor_shiftleft_seed(o0 + 1);
     int32_t a1_2 = q7_floor_shiftleft_seed(o0 + 1);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 4) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
@@ -232,20 +231,20 @@ static void q7_floor_shiftleft_interior2_o2_p3(const int8_t *restrict px0, const
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = q7_floor_shiftleft_finish(a0_1);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = q7_floor_shiftleft_finish(a0_2);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = q7_floor_shiftleft_finish(a1_0);
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a1_0);
     }
     {
         const int o = o0 + 1;
@@ -266,14 +265,14 @@ static void q7_floor_shiftleft_column3_o2_p3(const int8_t *restrict px0, const i
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
-    int32_t a0_1 = q7_floor_shiftleft_seed(o0 + 0);
-    int32_t a0_2 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
+    int32_t a0_1 = q7_floor_shiftleft_seed(o0);
+    int32_t a0_2 = q7_floor_shiftleft_seed(o0);
     int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
     int32_t a1_1 = q7_floor_shiftleft_seed(o0 + 1);
     int32_t a1_2 = q7_floor_shiftleft_seed(o0 + 1);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 4) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel column 0 */
             const int32_t x0 = (int32_t)px[0];
@@ -292,20 +291,20 @@ static void q7_floor_shiftleft_column3_o2_p3(const int8_t *restrict px0, const i
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy + 1, ox) = q7_floor_shiftleft_finish(a0_1);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy + 2, ox) = q7_floor_shiftleft_finish(a0_2);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = q7_floor_shiftleft_finish(a1_0);
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a1_0);
     }
     {
         const int o = o0 + 1;
@@ -322,14 +321,14 @@ static void q7_floor_shiftleft_column3_o2_p3(const int8_t *restrict px0, const i
 static void q7_floor_shiftleft_column4_o2_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0 + 0);
+    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
     int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 4) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel column 0 */
             const int32_t x0 = (int32_t)px[0];
@@ -342,29 +341,34 @@ static void q7_floor_shiftleft_column4_o2_p1(const int8_t *restrict px0, const i
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = q7_floor_shiftleft_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = q7_floor_shiftleft_finish(a1_0);
+        OUT_AT(o, oy, ox) = q7_floor_shiftleft_finish(a1_0);
     }
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct q7_floor_shiftleft_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char vertical; /* its pixel blocks run down each output column (a side band) */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct q7_floor_shiftleft_region q7_floor_shiftleft_regions[REGIONS] = {
-    { 0, 0, 0, 2, 0, 0, 0, 1, 3, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..2: kernel rows none, columns 0,1 */
-    { 0, 0, 3, 3, 0, 0, 0, 1, 1, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 3..3: kernel rows none, columns 0 */
-    { 1, 7, 0, 2, 0, 0, 1, 1, 3, 0, 2, 2, 255, 255 }, /* rows 1..7, columns 0..2: kernel rows 0, columns 0,1 */
-    { 1, 7, 3, 3, 0, 0, 1, 1, 3, 1, 3, 4, 255, 255 }, /* rows 1..7, columns 3..3: kernel rows 0, columns 0, down the columns */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 2, 0, 0, 0, 1, 3, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 0..2: kernel rows none, columns 0,1 */
+    { 0, 0, 3, 3, 0, 0, 0, 1, 1, 0, 1, 1, NO_FN, NO_FN }, /* rows 0..0, columns 3..3: kernel rows none, columns 0 */
+    { 1, 7, 0, 2, 0, 0, 1, 1, 3, 0, 2, 2, NO_FN, NO_FN }, /* rows 1..7, columns 0..2: kernel rows 0, columns 0,1 */
+    { 1, 7, 3, 3, 0, 0, 1, 1, 3, 1, 3, 4, NO_FN, NO_FN }, /* rows 1..7, columns 3..3: kernel rows 0, columns 0, down the columns */
 };
 
 /* Calls block function number fn (the region table's numbering). */

@@ -37,7 +37,6 @@
 #define PIXEL_STRIDE 1
 #define COLUMN_STRIDE 16
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 8
 #define BLOCK_WEIGHTS 27
 #define GROUP_WEIGHTS 216
@@ -97,15 +96,15 @@ static inline int32_t edge3x3_q_finish(int64_t acc)
 static void edge3x3_rows0_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[1];
             {
@@ -119,8 +118,8 @@ static void edge3x3_rows0_o1_p1(const int16_t *restrict px0, const int16_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
   }
 }
@@ -129,13 +128,13 @@ static void edge3x3_rows0_o1_p1(const int16_t *restrict px0, const int16_t *rest
 static void edge3x3_band1_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel row 1 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[1];
@@ -172,8 +171,8 @@ static void edge3x3_band1_o1_p1(const int16_t *restrict px0, const int16_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
   }
 }
@@ -182,13 +181,13 @@ static void edge3x3_band1_o1_p1(const int16_t *restrict px0, const int16_t *rest
 static void edge3x3_column2_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel column 1 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[16];
@@ -225,8 +224,8 @@ static void edge3x3_column2_o1_p1(const int16_t *restrict px0, const int16_t *re
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
   }
 }
@@ -235,13 +234,13 @@ static void edge3x3_column2_o1_p1(const int16_t *restrict px0, const int16_t *re
 static void edge3x3_interior3_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 3 * 1, px += 3 * 1 * CI_STRIDE, w += 3 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 3, px += 3 * CI_STRIDE, w += 27) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[1];
@@ -397,30 +396,35 @@ static void edge3x3_interior3_o1_p1(const int16_t *restrict px0, const int16_t *
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct edge3x3_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char vertical; /* its pixel blocks run down each output column (a side band) */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct edge3x3_region edge3x3_regions[REGIONS] = {
-    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
-    { 0, 0, 1, 14, 1, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 1..14: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 15, 15, 1, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 15..15: kernel rows 1,2, columns 0,1 */
-    { 1, 14, 0, 0, 0, 1, 3, 1, 1, 1, 2, 2, 255, 255 }, /* rows 1..14, columns 0..0: kernel rows 0,1,2, columns 1,2, down the columns */
-    { 1, 14, 1, 14, 0, 0, 3, 1, 1, 0, 3, 3, 255, 255 }, /* rows 1..14, columns 1..14: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 14, 15, 15, 0, 0, 3, 1, 1, 1, 2, 2, 255, 255 }, /* rows 1..14, columns 15..15: kernel rows 0,1,2, columns 0,1, down the columns */
-    { 15, 15, 0, 0, 0, 1, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 15..15, columns 0..0: kernel rows 0,1, columns 1,2 */
-    { 15, 15, 1, 14, 0, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 15..15, columns 1..14: kernel rows 0,1, columns 0,1,2 */
-    { 15, 15, 15, 15, 0, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 15..15, columns 15..15: kernel rows 0,1, columns 0,1 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
+    { 0, 0, 1, 14, 1, 0, 2, 1, 1, 0, 1, 1, NO_FN, NO_FN }, /* rows 0..0, columns 1..14: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 15, 15, 1, 0, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 15..15: kernel rows 1,2, columns 0,1 */
+    { 1, 14, 0, 0, 0, 1, 3, 1, 1, 1, 2, 2, NO_FN, NO_FN }, /* rows 1..14, columns 0..0: kernel rows 0,1,2, columns 1,2, down the columns */
+    { 1, 14, 1, 14, 0, 0, 3, 1, 1, 0, 3, 3, NO_FN, NO_FN }, /* rows 1..14, columns 1..14: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 14, 15, 15, 0, 0, 3, 1, 1, 1, 2, 2, NO_FN, NO_FN }, /* rows 1..14, columns 15..15: kernel rows 0,1,2, columns 0,1, down the columns */
+    { 15, 15, 0, 0, 0, 1, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 15..15, columns 0..0: kernel rows 0,1, columns 1,2 */
+    { 15, 15, 1, 14, 0, 0, 2, 1, 1, 0, 1, 1, NO_FN, NO_FN }, /* rows 15..15, columns 1..14: kernel rows 0,1, columns 0,1,2 */
+    { 15, 15, 15, 15, 0, 0, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 15..15, columns 15..15: kernel rows 0,1, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */

@@ -37,7 +37,6 @@
 #define PIXEL_STRIDE 4
 #define COLUMN_STRIDE 40
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 8
 #define BLOCK_WEIGHTS 36
 #define GROUP_WEIGHTS 288
@@ -139,15 +138,15 @@ static inline int32_t int8_hwc_seed(int o)
 static void int8_hwc_rows0_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    int32_t a0_0 = int8_hwc_seed(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int8_t *pr = px;
         const int8_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0] + INT8_HWC_INPUT_OFFSET;
             const int32_t x1 = (int32_t)pr[4] + INT8_HWC_INPUT_OFFSET;
             {
@@ -161,8 +160,8 @@ static void int8_hwc_rows0_o1_p1(const int8_t *restrict px0, const int8_t *restr
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish(a0_0, o);
     }
   }
 }
@@ -171,13 +170,13 @@ static void int8_hwc_rows0_o1_p1(const int8_t *restrict px0, const int8_t *restr
 static void int8_hwc_band1_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0 + 0);
+    int32_t a0_0 = int8_hwc_seed(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel row 1 */
             const int32_t x0 = (int32_t)px[0] + INT8_HWC_INPUT_OFFSET;
             const int32_t x1 = (int32_t)px[4] + INT8_HWC_INPUT_OFFSET;
@@ -214,8 +213,8 @@ static void int8_hwc_band1_o1_p1(const int8_t *restrict px0, const int8_t *restr
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish(a0_0, o);
     }
   }
 }
@@ -224,13 +223,13 @@ static void int8_hwc_band1_o1_p1(const int8_t *restrict px0, const int8_t *restr
 static void int8_hwc_column2_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0 + 0);
+    int32_t a0_0 = int8_hwc_seed(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel column 1 */
             const int32_t x0 = (int32_t)px[0] + INT8_HWC_INPUT_OFFSET;
             const int32_t x1 = (int32_t)px[40] + INT8_HWC_INPUT_OFFSET;
@@ -267,8 +266,8 @@ static void int8_hwc_column2_o1_p1(const int8_t *restrict px0, const int8_t *res
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = int8_hwc_finish(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish(a0_0, o);
     }
   }
 }
@@ -277,13 +276,13 @@ static void int8_hwc_column2_o1_p1(const int8_t *restrict px0, const int8_t *res
 static void int8_hwc_interior3_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_interior_seed_of(o0 + 0);
+    int32_t a0_0 = int8_hwc_interior_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 2 * 1, px += 2 * 1 * CI_STRIDE, w += 2 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 18) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[4];
@@ -388,30 +387,35 @@ static void int8_hwc_interior3_o1_p1(const int8_t *restrict px0, const int8_t *r
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish(a0_0, o);
     }
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct int8_hwc_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char vertical; /* its pixel blocks run down each output column (a side band) */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct int8_hwc_region int8_hwc_regions[REGIONS] = {
-    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
-    { 0, 0, 1, 8, 1, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 1..8: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 9, 9, 1, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 9..9: kernel rows 1,2, columns 0,1 */
-    { 1, 8, 0, 0, 0, 1, 3, 1, 1, 1, 2, 2, 255, 255 }, /* rows 1..8, columns 0..0: kernel rows 0,1,2, columns 1,2, down the columns */
-    { 1, 8, 1, 8, 0, 0, 3, 1, 1, 0, 3, 3, 255, 255 }, /* rows 1..8, columns 1..8: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 8, 9, 9, 0, 0, 3, 1, 1, 1, 2, 2, 255, 255 }, /* rows 1..8, columns 9..9: kernel rows 0,1,2, columns 0,1, down the columns */
-    { 9, 9, 0, 0, 0, 1, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 9..9, columns 0..0: kernel rows 0,1, columns 1,2 */
-    { 9, 9, 1, 8, 0, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 9..9, columns 1..8: kernel rows 0,1, columns 0,1,2 */
-    { 9, 9, 9, 9, 0, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 9..9, columns 9..9: kernel rows 0,1, columns 0,1 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
+    { 0, 0, 1, 8, 1, 0, 2, 1, 1, 0, 1, 1, NO_FN, NO_FN }, /* rows 0..0, columns 1..8: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 9, 9, 1, 0, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 9..9: kernel rows 1,2, columns 0,1 */
+    { 1, 8, 0, 0, 0, 1, 3, 1, 1, 1, 2, 2, NO_FN, NO_FN }, /* rows 1..8, columns 0..0: kernel rows 0,1,2, columns 1,2, down the columns */
+    { 1, 8, 1, 8, 0, 0, 3, 1, 1, 0, 3, 3, NO_FN, NO_FN }, /* rows 1..8, columns 1..8: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 8, 9, 9, 0, 0, 3, 1, 1, 1, 2, 2, NO_FN, NO_FN }, /* rows 1..8, columns 9..9: kernel rows 0,1,2, columns 0,1, down the columns */
+    { 9, 9, 0, 0, 0, 1, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 9..9, columns 0..0: kernel rows 0,1, columns 1,2 */
+    { 9, 9, 1, 8, 0, 0, 2, 1, 1, 0, 1, 1, NO_FN, NO_FN }, /* rows 9..9, columns 1..8: kernel rows 0,1, columns 0,1,2 */
+    { 9, 9, 9, 9, 0, 0, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 9..9, columns 9..9: kernel rows 0,1, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */

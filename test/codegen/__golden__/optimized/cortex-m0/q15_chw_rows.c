@@ -37,7 +37,6 @@
 #define PIXEL_STRIDE 1
 #define COLUMN_STRIDE 15
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 4
 #define BLOCK_WEIGHTS 54
 #define GROUP_WEIGHTS 216
@@ -97,15 +96,15 @@ static inline int32_t q15_chw_rows_q_finish(int64_t acc)
 static void q15_chw_rows_rows0_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_chw_rows_q_seed_of(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    int64_t a0_0 = q15_chw_rows_q_seed_of(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = (int32_t)pr[0];
             const int32_t x1 = (int32_t)pr[1];
             {
@@ -119,8 +118,8 @@ static void q15_chw_rows_rows0_o1_p1(const int16_t *restrict px0, const int16_t 
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_chw_rows_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_chw_rows_q_finish(a0_0);
     }
   }
 }
@@ -129,13 +128,13 @@ static void q15_chw_rows_rows0_o1_p1(const int16_t *restrict px0, const int16_t 
 static void q15_chw_rows_band1_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_chw_rows_q_seed_of(o0 + 0);
+    int64_t a0_0 = q15_chw_rows_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel row 1 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[1];
@@ -172,8 +171,8 @@ static void q15_chw_rows_band1_o1_p1(const int16_t *restrict px0, const int16_t 
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_chw_rows_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_chw_rows_q_finish(a0_0);
     }
   }
 }
@@ -182,13 +181,13 @@ static void q15_chw_rows_band1_o1_p1(const int16_t *restrict px0, const int16_t 
 static void q15_chw_rows_column2_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_chw_rows_q_seed_of(o0 + 0);
+    int64_t a0_0 = q15_chw_rows_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         { /* kernel column 1 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[15];
@@ -225,8 +224,8 @@ static void q15_chw_rows_column2_o1_p1(const int16_t *restrict px0, const int16_
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = (int16_t)q15_chw_rows_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_chw_rows_q_finish(a0_0);
     }
   }
 }
@@ -235,13 +234,13 @@ static void q15_chw_rows_column2_o1_p1(const int16_t *restrict px0, const int16_
 static void q15_chw_rows_interior3_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = q15_chw_rows_q_seed_of(o0 + 0);
+    int64_t a0_0 = q15_chw_rows_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 3 * 1, px += 3 * 1 * CI_STRIDE, w += 3 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 3, px += 3 * CI_STRIDE, w += 27) {
         { /* kernel row 0 */
             const int32_t x0 = (int32_t)px[0];
             const int32_t x1 = (int32_t)px[1];
@@ -397,30 +396,35 @@ static void q15_chw_rows_interior3_o1_p1(const int16_t *restrict px0, const int1
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_chw_rows_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_chw_rows_q_finish(a0_0);
     }
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct q15_chw_rows_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char vertical; /* its pixel blocks run down each output column (a side band) */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct q15_chw_rows_region q15_chw_rows_regions[REGIONS] = {
-    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
-    { 0, 0, 1, 13, 1, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 1..13: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 14, 14, 1, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 14..14: kernel rows 1,2, columns 0,1 */
-    { 1, 18, 0, 0, 0, 1, 3, 1, 1, 1, 2, 2, 255, 255 }, /* rows 1..18, columns 0..0: kernel rows 0,1,2, columns 1,2, down the columns */
-    { 1, 18, 1, 13, 0, 0, 3, 1, 1, 0, 3, 3, 255, 255 }, /* rows 1..18, columns 1..13: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 18, 14, 14, 0, 0, 3, 1, 1, 1, 2, 2, 255, 255 }, /* rows 1..18, columns 14..14: kernel rows 0,1,2, columns 0,1, down the columns */
-    { 19, 19, 0, 0, 0, 1, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 19..19, columns 0..0: kernel rows 0,1, columns 1,2 */
-    { 19, 19, 1, 13, 0, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 19..19, columns 1..13: kernel rows 0,1, columns 0,1,2 */
-    { 19, 19, 14, 14, 0, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 19..19, columns 14..14: kernel rows 0,1, columns 0,1 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
+    { 0, 0, 1, 13, 1, 0, 2, 1, 1, 0, 1, 1, NO_FN, NO_FN }, /* rows 0..0, columns 1..13: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 14, 14, 1, 0, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 14..14: kernel rows 1,2, columns 0,1 */
+    { 1, 18, 0, 0, 0, 1, 3, 1, 1, 1, 2, 2, NO_FN, NO_FN }, /* rows 1..18, columns 0..0: kernel rows 0,1,2, columns 1,2, down the columns */
+    { 1, 18, 1, 13, 0, 0, 3, 1, 1, 0, 3, 3, NO_FN, NO_FN }, /* rows 1..18, columns 1..13: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 18, 14, 14, 0, 0, 3, 1, 1, 1, 2, 2, NO_FN, NO_FN }, /* rows 1..18, columns 14..14: kernel rows 0,1,2, columns 0,1, down the columns */
+    { 19, 19, 0, 0, 0, 1, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 19..19, columns 0..0: kernel rows 0,1, columns 1,2 */
+    { 19, 19, 1, 13, 0, 0, 2, 1, 1, 0, 1, 1, NO_FN, NO_FN }, /* rows 19..19, columns 1..13: kernel rows 0,1, columns 0,1,2 */
+    { 19, 19, 14, 14, 0, 0, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 19..19, columns 14..14: kernel rows 0,1, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */

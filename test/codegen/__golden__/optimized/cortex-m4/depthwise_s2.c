@@ -10,6 +10,7 @@
  * Code: about 2580 bytes estimated (budget 3900).
  */
 #include "depthwise_s2.h"
+#include <string.h>
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
@@ -19,8 +20,6 @@
  * q15 in 16-bit halves (ACLE, DSP extension): a 32-bit load gives two int16 values, SMLAxy/SMLALxy multiply
  * the bottom (b) or top (t) half of each operand, all exactly.
  */
-#include <arm_acle.h>
-#include <string.h>
 static inline int32_t depthwise_s2_word(const int16_t *p)
 {
     int32_t v;
@@ -61,7 +60,6 @@ static inline int64_t depthwise_s2_smlalbt(int32_t x, int32_t w, int64_t acc)
 #define PIXEL_STRIDE 2
 #define COLUMN_STRIDE 20
 #define BLOCK_CHANNELS 2
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 1
 #define BLOCK_WEIGHTS 18
 #define GROUP_WEIGHTS 18
@@ -112,13 +110,13 @@ static inline int32_t depthwise_s2_q_finish(int64_t acc)
 static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0);
     int64_t a1_0 = depthwise_s2_q_seed_of(o0 + 1);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
@@ -126,7 +124,7 @@ static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
             const int32_t x1 = pr[1];
             const int32_t x2 = pr[2];
             {
-                const int32_t w0 = depthwise_s2_word(wr + 0);
+                const int32_t w0 = depthwise_s2_word(wr);
                 a0_0 = depthwise_s2_smlalbb(x0, w0, a0_0);
                 a1_0 = depthwise_s2_smlalbt(x0, w0, a1_0);
             }
@@ -143,12 +141,12 @@ static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a1_0);
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish(a1_0);
     }
   }
 }
@@ -157,20 +155,20 @@ static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
 static void depthwise_s2_rows1_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0);
     int64_t a1_0 = depthwise_s2_q_seed_of(o0 + 1);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         const int16_t *pr = px;
         const int16_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
             const int32_t x0 = pr[0];
             const int32_t x1 = pr[1];
             {
-                const int32_t w0 = depthwise_s2_word(wr + 0);
+                const int32_t w0 = depthwise_s2_word(wr);
                 a0_0 = depthwise_s2_smlalbb(x0, w0, a0_0);
                 a1_0 = depthwise_s2_smlalbt(x0, w0, a1_0);
             }
@@ -182,12 +180,12 @@ static void depthwise_s2_rows1_o2_p1(const int16_t *restrict px0, const int16_t 
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a1_0);
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish(a1_0);
     }
   }
 }
@@ -196,20 +194,20 @@ static void depthwise_s2_rows1_o2_p1(const int16_t *restrict px0, const int16_t 
 static void depthwise_s2_interior2_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0);
     int64_t a1_0 = depthwise_s2_q_seed_of(o0 + 1);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         { /* kernel row 0 */
             const int32_t x0 = px[0];
             const int32_t x1 = px[1];
             const int32_t x2 = px[2];
             {
-                const int32_t w0 = depthwise_s2_word(w + 0);
+                const int32_t w0 = depthwise_s2_word(w);
                 a0_0 = depthwise_s2_smlalbb(x0, w0, a0_0);
                 a1_0 = depthwise_s2_smlalbt(x0, w0, a1_0);
             }
@@ -266,12 +264,12 @@ static void depthwise_s2_interior2_o2_p1(const int16_t *restrict px0, const int1
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 0) = (int16_t)depthwise_s2_q_finish(a1_0);
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish(a1_0);
     }
   }
 }
@@ -280,20 +278,20 @@ static void depthwise_s2_interior2_o2_p1(const int16_t *restrict px0, const int1
 static void depthwise_s2_column3_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = depthwise_s2_q_seed_of(o0 + 0);
+    int64_t a0_0 = depthwise_s2_q_seed_of(o0);
     int64_t a1_0 = depthwise_s2_q_seed_of(o0 + 1);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 18) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 18) {
         { /* kernel column 0 */
             const int32_t x0 = px[0];
             const int32_t x1 = px[10];
             const int32_t x2 = px[20];
             {
-                const int32_t w0 = depthwise_s2_word(w + 0);
+                const int32_t w0 = depthwise_s2_word(w);
                 a0_0 = depthwise_s2_smlalbb(x0, w0, a0_0);
                 a1_0 = depthwise_s2_smlalbt(x0, w0, a1_0);
             }
@@ -330,31 +328,36 @@ static void depthwise_s2_column3_o2_p1(const int16_t *restrict px0, const int16_
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = (int16_t)depthwise_s2_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish(a0_0);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy + 0, ox) = (int16_t)depthwise_s2_q_finish(a1_0);
+        OUT_AT(o, oy, ox) = (int16_t)depthwise_s2_q_finish(a1_0);
     }
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct depthwise_s2_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char vertical; /* its pixel blocks run down each output column (a side band) */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct depthwise_s2_region depthwise_s2_regions[REGIONS] = {
-    { 0, 0, 0, 3, 1, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..3: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 4, 4, 1, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 4..4: kernel rows 1,2, columns 0,1 */
-    { 1, 3, 0, 3, 0, 0, 3, 1, 1, 0, 2, 2, 255, 255 }, /* rows 1..3, columns 0..3: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 3, 4, 4, 0, 0, 3, 1, 1, 1, 3, 3, 255, 255 }, /* rows 1..3, columns 4..4: kernel rows 0,1,2, columns 0,1, down the columns */
-    { 4, 4, 0, 3, 0, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 4..4, columns 0..3: kernel rows 0,1, columns 0,1,2 */
-    { 4, 4, 4, 4, 0, 0, 2, 1, 1, 0, 1, 1, 255, 255 }, /* rows 4..4, columns 4..4: kernel rows 0,1, columns 0,1 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 3, 1, 0, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 0..3: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 4, 4, 1, 0, 2, 1, 1, 0, 1, 1, NO_FN, NO_FN }, /* rows 0..0, columns 4..4: kernel rows 1,2, columns 0,1 */
+    { 1, 3, 0, 3, 0, 0, 3, 1, 1, 0, 2, 2, NO_FN, NO_FN }, /* rows 1..3, columns 0..3: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 3, 4, 4, 0, 0, 3, 1, 1, 1, 3, 3, NO_FN, NO_FN }, /* rows 1..3, columns 4..4: kernel rows 0,1,2, columns 0,1, down the columns */
+    { 4, 4, 0, 3, 0, 0, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 4..4, columns 0..3: kernel rows 0,1, columns 0,1,2 */
+    { 4, 4, 4, 4, 0, 0, 2, 1, 1, 0, 1, 1, NO_FN, NO_FN }, /* rows 4..4, columns 4..4: kernel rows 0,1, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */

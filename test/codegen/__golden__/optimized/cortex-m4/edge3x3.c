@@ -10,6 +10,8 @@
  * Code: about 1866 bytes estimated (budget 3900).
  */
 #include "edge3x3.h"
+#include <string.h>
+#include <arm_acle.h>
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
@@ -19,8 +21,6 @@
  * q15 in 16-bit halves (ACLE, DSP extension): a 32-bit load gives two int16 values, SMLAxy/SMLALxy multiply
  * the bottom (b) or top (t) half of each operand and __smlald both pairs at once, all exactly.
  */
-#include <arm_acle.h>
-#include <string.h>
 static inline int32_t edge3x3_word(const int16_t *p)
 {
     int32_t v;
@@ -72,7 +72,6 @@ static inline int64_t edge3x3_smlaltt(int32_t x, int32_t w, int64_t acc)
 #define ROW_STRIDE 16
 #define PIXEL_STRIDE 1
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 8
 #define BLOCK_WEIGHTS 27
 #define GROUP_WEIGHTS 216
@@ -132,26 +131,26 @@ static inline int32_t edge3x3_q_finish(int64_t acc)
 static void edge3x3_rows0_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += 1 * CI_STRIDE, w += 9) {
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int16_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
-            const int32_t x0 = edge3x3_word(pr + 0);
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
+            const int32_t x0 = edge3x3_word(pr);
             {
-                const int32_t w0 = edge3x3_word(wr + 0);
+                const int32_t w0 = edge3x3_word(wr);
                 a0_0 = edge3x3_smlalbb(x0, w0, a0_0);
                 a0_0 = edge3x3_smlaltt(x0, w0, a0_0);
             }
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
   }
 }
@@ -164,16 +163,16 @@ static void edge3x3_band1_o1_p2(const int16_t *restrict px0, const int16_t *rest
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
-    int64_t a0_1 = edge3x3_q_seed_of(o0 + 0);
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
+    int64_t a0_1 = edge3x3_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 1 */
-            const int32_t x0 = edge3x3_word(px + 0);
+            const int32_t x0 = edge3x3_word(px);
             const int32_t x1 = edge3x3_word(px + 2);
             {
-                const int32_t w0 = edge3x3_word(w + 0);
+                const int32_t w0 = edge3x3_word(w);
                 const int32_t w1 = edge3x3_word(w + 1);
                 a0_0 = __smlald(x0, w0, a0_0);
                 a0_0 = edge3x3_smlalbt(x1, w1, a0_0);
@@ -195,11 +194,11 @@ static void edge3x3_band1_o1_p2(const int16_t *restrict px0, const int16_t *rest
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish(a0_1);
     }
   }
@@ -213,16 +212,16 @@ static void edge3x3_interior2_o1_p2(const int16_t *restrict px0, const int16_t *
     const int16_t *restrict px = px0;
     const int16_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int64_t a0_0 = edge3x3_q_seed_of(o0 + 0);
-    int64_t a0_1 = edge3x3_q_seed_of(o0 + 0);
+    int64_t a0_0 = edge3x3_q_seed_of(o0);
+    int64_t a0_1 = edge3x3_q_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 1, px += 1 * 1 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 0 */
-            const int32_t x0 = edge3x3_word(px + 0);
+            const int32_t x0 = edge3x3_word(px);
             const int32_t x1 = edge3x3_word(px + 2);
             {
-                const int32_t w0 = edge3x3_word(w + 0);
+                const int32_t w0 = edge3x3_word(w);
                 const int32_t w1 = edge3x3_word(w + 1);
                 a0_0 = __smlald(x0, w0, a0_0);
                 a0_0 = edge3x3_smlalbt(x1, w1, a0_0);
@@ -256,34 +255,38 @@ static void edge3x3_interior2_o1_p2(const int16_t *restrict px0, const int16_t *
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)edge3x3_q_finish(a0_0);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)edge3x3_q_finish(a0_0);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)edge3x3_q_finish(a0_1);
     }
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct edge3x3_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct edge3x3_region edge3x3_regions[REGIONS] = {
-    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 255, 255 }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
-    { 0, 0, 1, 14, 1, 0, 2, 1, 2, 1, 1, 255, 255 }, /* rows 0..0, columns 1..14: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 15, 15, 1, 0, 2, 1, 1, 0, 0, 255, 255 }, /* rows 0..0, columns 15..15: kernel rows 1,2, columns 0,1 */
-    { 1, 14, 0, 0, 0, 1, 3, 1, 1, 0, 0, 255, 255 }, /* rows 1..14, columns 0..0: kernel rows 0,1,2, columns 1,2 */
-    { 1, 14, 1, 14, 0, 0, 3, 1, 2, 2, 2, 255, 255 }, /* rows 1..14, columns 1..14: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 14, 15, 15, 0, 0, 3, 1, 1, 0, 0, 255, 255 }, /* rows 1..14, columns 15..15: kernel rows 0,1,2, columns 0,1 */
-    { 15, 15, 0, 0, 0, 1, 2, 1, 1, 0, 0, 255, 255 }, /* rows 15..15, columns 0..0: kernel rows 0,1, columns 1,2 */
-    { 15, 15, 1, 14, 0, 0, 2, 1, 2, 1, 1, 255, 255 }, /* rows 15..15, columns 1..14: kernel rows 0,1, columns 0,1,2 */
-    { 15, 15, 15, 15, 0, 0, 2, 1, 1, 0, 0, 255, 255 }, /* rows 15..15, columns 15..15: kernel rows 0,1, columns 0,1 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
+    { 0, 0, 1, 14, 1, 0, 2, 1, 2, 1, 1, NO_FN, NO_FN }, /* rows 0..0, columns 1..14: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 15, 15, 1, 0, 2, 1, 1, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 15..15: kernel rows 1,2, columns 0,1 */
+    { 1, 14, 0, 0, 0, 1, 3, 1, 1, 0, 0, NO_FN, NO_FN }, /* rows 1..14, columns 0..0: kernel rows 0,1,2, columns 1,2 */
+    { 1, 14, 1, 14, 0, 0, 3, 1, 2, 2, 2, NO_FN, NO_FN }, /* rows 1..14, columns 1..14: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 14, 15, 15, 0, 0, 3, 1, 1, 0, 0, NO_FN, NO_FN }, /* rows 1..14, columns 15..15: kernel rows 0,1,2, columns 0,1 */
+    { 15, 15, 0, 0, 0, 1, 2, 1, 1, 0, 0, NO_FN, NO_FN }, /* rows 15..15, columns 0..0: kernel rows 0,1, columns 1,2 */
+    { 15, 15, 1, 14, 0, 0, 2, 1, 2, 1, 1, NO_FN, NO_FN }, /* rows 15..15, columns 1..14: kernel rows 0,1, columns 0,1,2 */
+    { 15, 15, 15, 15, 0, 0, 2, 1, 1, 0, 0, NO_FN, NO_FN }, /* rows 15..15, columns 15..15: kernel rows 0,1, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */

@@ -10,6 +10,8 @@
  * Code: about 3726 bytes estimated (budget 3900).
  */
 #include "int8_hwc.h"
+#include <string.h>
+#include <arm_acle.h>
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
@@ -21,8 +23,6 @@
  * SXTAB16 adds the packed input offset to both lanes (x + offset fits int16). GCC does not fold a rotation into
  * SXTB16, so the rotated forms are one instruction of inline assembly each.
  */
-#include <arm_acle.h>
-#include <string.h>
 static inline int32_t int8_hwc_word(const int8_t *p)
 {
     int32_t v;
@@ -64,7 +64,6 @@ static inline int32_t int8_hwc_odd_offset(int32_t v)
 #define PIXEL_STRIDE 4
 #define COLUMN_STRIDE 40
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 8
 #define BLOCK_WEIGHTS 36
 #define GROUP_WEIGHTS 288
@@ -175,23 +174,23 @@ static int8_t int8_hwc_finish_call(int32_t acc, int o)
 static void int8_hwc_rows0_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0 + 0);
+    int32_t a0_0 = int8_hwc_seed(o0);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 4, px += 4 * CI_STRIDE, w += 36) {
         const int8_t *pr = px;
         const int8_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1 * 4) {
-            const int32_t x0 = int8_hwc_word(pr + 0);
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 4) {
+            const int32_t x0 = int8_hwc_word(pr);
             const int32_t x0e = __sxtab16(OFFSET_PAIR, x0);
             const int32_t x0o = int8_hwc_odd_offset(x0);
             const int32_t x1 = int8_hwc_word(pr + 4);
             const int32_t x1e = __sxtab16(OFFSET_PAIR, x1);
             const int32_t x1o = int8_hwc_odd_offset(x1);
             {
-                const int32_t w0 = int8_hwc_word(wr + 0);
+                const int32_t w0 = int8_hwc_word(wr);
                 const int32_t w0e = __sxtb16(w0);
                 const int32_t w0o = int8_hwc_odd(w0);
                 a0_0 = __smlad(x0e, w0e, a0_0);
@@ -207,8 +206,8 @@ static void int8_hwc_rows0_o1_p1(const int8_t *restrict px0, const int8_t *restr
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a0_0, o);
     }
   }
 }
@@ -221,15 +220,15 @@ static void int8_hwc_rows1_o1_p4(const int8_t *restrict px0, const int8_t *restr
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0 + 0);
-    int32_t a0_1 = int8_hwc_seed(o0 + 0);
-    int32_t a0_2 = int8_hwc_seed(o0 + 0);
-    int32_t a0_3 = int8_hwc_seed(o0 + 0);
+    int32_t a0_0 = int8_hwc_seed(o0);
+    int32_t a0_1 = int8_hwc_seed(o0);
+    int32_t a0_2 = int8_hwc_seed(o0);
+    int32_t a0_3 = int8_hwc_seed(o0);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 4, px += 4 * CI_STRIDE, w += 36) {
         const int8_t *pr = px;
         const int8_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1 * 4) {
-            const int32_t x0 = int8_hwc_word(pr + 0);
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 4) {
+            const int32_t x0 = int8_hwc_word(pr);
             const int32_t x0e = __sxtab16(OFFSET_PAIR, x0);
             const int32_t x0o = int8_hwc_odd_offset(x0);
             const int32_t x1 = int8_hwc_word(pr + 4);
@@ -248,7 +247,7 @@ static void int8_hwc_rows1_o1_p4(const int8_t *restrict px0, const int8_t *restr
             const int32_t x5e = __sxtab16(OFFSET_PAIR, x5);
             const int32_t x5o = int8_hwc_odd_offset(x5);
             {
-                const int32_t w0 = int8_hwc_word(wr + 0);
+                const int32_t w0 = int8_hwc_word(wr);
                 const int32_t w0e = __sxtb16(w0);
                 const int32_t w0o = int8_hwc_odd(w0);
                 a0_0 = __smlad(x0e, w0e, a0_0);
@@ -289,19 +288,19 @@ static void int8_hwc_rows1_o1_p4(const int8_t *restrict px0, const int8_t *restr
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish_call(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a0_0, o);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = int8_hwc_finish_call(a0_1, o);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = int8_hwc_finish_call(a0_2, o);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 3) = int8_hwc_finish_call(a0_3, o);
     }
   }
@@ -315,13 +314,13 @@ static void int8_hwc_column2_o1_p2(const int8_t *restrict px0, const int8_t *res
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0 + 0);
-    int32_t a0_1 = int8_hwc_seed(o0 + 0);
+    int32_t a0_0 = int8_hwc_seed(o0);
+    int32_t a0_1 = int8_hwc_seed(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 4, px += 1 * 4 * CI_STRIDE, w += 1 * 36) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 4, px += 4 * CI_STRIDE, w += 36) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel column 1 */
-            const int32_t x0 = int8_hwc_word(px + 0);
+            const int32_t x0 = int8_hwc_word(px);
             const int32_t x0e = __sxtab16(OFFSET_PAIR, x0);
             const int32_t x0o = int8_hwc_odd_offset(x0);
             const int32_t x1 = int8_hwc_word(px + 40);
@@ -334,7 +333,7 @@ static void int8_hwc_column2_o1_p2(const int8_t *restrict px0, const int8_t *res
             const int32_t x3e = __sxtab16(OFFSET_PAIR, x3);
             const int32_t x3o = int8_hwc_odd_offset(x3);
             {
-                const int32_t w0 = int8_hwc_word(w + 0);
+                const int32_t w0 = int8_hwc_word(w);
                 const int32_t w0e = __sxtb16(w0);
                 const int32_t w0o = int8_hwc_odd(w0);
                 a0_0 = __smlad(x0e, w0e, a0_0);
@@ -404,11 +403,11 @@ static void int8_hwc_column2_o1_p2(const int8_t *restrict px0, const int8_t *res
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = int8_hwc_finish_call(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish_call(a0_0, o);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy + 1, ox) = int8_hwc_finish_call(a0_1, o);
     }
   }
@@ -422,15 +421,15 @@ static void int8_hwc_interior3_o1_p4(const int8_t *restrict px0, const int8_t *r
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_interior_seed_of(o0 + 0);
-    int32_t a0_1 = int8_hwc_interior_seed_of(o0 + 0);
-    int32_t a0_2 = int8_hwc_interior_seed_of(o0 + 0);
-    int32_t a0_3 = int8_hwc_interior_seed_of(o0 + 0);
+    int32_t a0_0 = int8_hwc_interior_seed_of(o0);
+    int32_t a0_1 = int8_hwc_interior_seed_of(o0);
+    int32_t a0_2 = int8_hwc_interior_seed_of(o0);
+    int32_t a0_3 = int8_hwc_interior_seed_of(o0);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 4, px += 1 * 4 * CI_STRIDE, w += 1 * 36) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 4, px += 4 * CI_STRIDE, w += 36) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 0 */
-            const int32_t x0 = int8_hwc_word(px + 0);
+            const int32_t x0 = int8_hwc_word(px);
             const int32_t x0e = __sxtb16(x0);
             const int32_t x0o = int8_hwc_odd(x0);
             const int32_t x1 = int8_hwc_word(px + 4);
@@ -449,7 +448,7 @@ static void int8_hwc_interior3_o1_p4(const int8_t *restrict px0, const int8_t *r
             const int32_t x5e = __sxtb16(x5);
             const int32_t x5o = int8_hwc_odd(x5);
             {
-                const int32_t w0 = int8_hwc_word(w + 0);
+                const int32_t w0 = int8_hwc_word(w);
                 const int32_t w0e = __sxtb16(w0);
                 const int32_t w0o = int8_hwc_odd(w0);
                 a0_0 = __smlad(x0e, w0e, a0_0);
@@ -608,42 +607,47 @@ static void int8_hwc_interior3_o1_p4(const int8_t *restrict px0, const int8_t *r
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = int8_hwc_finish(a0_0, o);
+        const int o = o0;
+        OUT_AT(o, oy, ox) = int8_hwc_finish(a0_0, o);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = int8_hwc_finish(a0_1, o);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = int8_hwc_finish(a0_2, o);
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 3) = int8_hwc_finish(a0_3, o);
     }
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct int8_hwc_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char vertical; /* its pixel blocks run down each output column (a side band) */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct int8_hwc_region int8_hwc_regions[REGIONS] = {
-    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
-    { 0, 0, 1, 8, 1, 0, 2, 1, 4, 0, 1, 1, 255, 255 }, /* rows 0..0, columns 1..8: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 9, 9, 1, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 0..0, columns 9..9: kernel rows 1,2, columns 0,1 */
-    { 1, 8, 0, 0, 0, 1, 3, 1, 2, 1, 2, 2, 255, 255 }, /* rows 1..8, columns 0..0: kernel rows 0,1,2, columns 1,2, down the columns */
-    { 1, 8, 1, 8, 0, 0, 3, 1, 4, 0, 3, 3, 255, 255 }, /* rows 1..8, columns 1..8: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 8, 9, 9, 0, 0, 3, 1, 2, 1, 2, 2, 255, 255 }, /* rows 1..8, columns 9..9: kernel rows 0,1,2, columns 0,1, down the columns */
-    { 9, 9, 0, 0, 0, 1, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 9..9, columns 0..0: kernel rows 0,1, columns 1,2 */
-    { 9, 9, 1, 8, 0, 0, 2, 1, 4, 0, 1, 1, 255, 255 }, /* rows 9..9, columns 1..8: kernel rows 0,1, columns 0,1,2 */
-    { 9, 9, 9, 9, 0, 0, 2, 1, 1, 0, 0, 0, 255, 255 }, /* rows 9..9, columns 9..9: kernel rows 0,1, columns 0,1 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 0, 1, 1, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
+    { 0, 0, 1, 8, 1, 0, 2, 1, 4, 0, 1, 1, NO_FN, NO_FN }, /* rows 0..0, columns 1..8: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 9, 9, 1, 0, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 9..9: kernel rows 1,2, columns 0,1 */
+    { 1, 8, 0, 0, 0, 1, 3, 1, 2, 1, 2, 2, NO_FN, NO_FN }, /* rows 1..8, columns 0..0: kernel rows 0,1,2, columns 1,2, down the columns */
+    { 1, 8, 1, 8, 0, 0, 3, 1, 4, 0, 3, 3, NO_FN, NO_FN }, /* rows 1..8, columns 1..8: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 8, 9, 9, 0, 0, 3, 1, 2, 1, 2, 2, NO_FN, NO_FN }, /* rows 1..8, columns 9..9: kernel rows 0,1,2, columns 0,1, down the columns */
+    { 9, 9, 0, 0, 0, 1, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 9..9, columns 0..0: kernel rows 0,1, columns 1,2 */
+    { 9, 9, 1, 8, 0, 0, 2, 1, 4, 0, 1, 1, NO_FN, NO_FN }, /* rows 9..9, columns 1..8: kernel rows 0,1, columns 0,1,2 */
+    { 9, 9, 9, 9, 0, 0, 2, 1, 1, 0, 0, 0, NO_FN, NO_FN }, /* rows 9..9, columns 9..9: kernel rows 0,1, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */

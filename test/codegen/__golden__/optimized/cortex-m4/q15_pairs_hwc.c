@@ -10,6 +10,7 @@
  * Code: about 3559 bytes estimated (budget 3900).
  */
 #include "q15_pairs_hwc.h"
+#include <string.h>
 /* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("no-schedule-insns")
@@ -20,8 +21,6 @@
  * spill (GCC does it when it can prove them invariant). An empty asm hides the pointer's value from the optimizer.
  */
 /* Dual 16-bit multiply-accumulate (ACLE, ARMv7E-M DSP): __smlald adds x.lo*w.lo + x.hi*w.hi exactly. */
-#include <arm_acle.h>
-#include <string.h>
 /* Consecutive input channels are adjacent in memory (HWC): one (possibly unaligned) 32-bit load. */
 static inline int32_t q15_pairs_hwc_pair(const int16_t *p)
 {
@@ -54,7 +53,6 @@ static inline int32_t q15_pairs_hwc_pair(const int16_t *p)
 #define PIXEL_STRIDE 4
 #define COLUMN_STRIDE 36
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 6
 #define BLOCK_WEIGHTS 18
 #define GROUP_WEIGHTS 108
@@ -64,7 +62,7 @@ static inline int32_t q15_pairs_hwc_pair(const int16_t *p)
 #define IN_AT(c, y, x) input[((y) * Q15_PAIRS_HWC_IN_W + (x)) * Q15_PAIRS_HWC_IN_C + (c)]
 #define OUT_AT(o, y, x) output[((y) * Q15_PAIRS_HWC_OUT_W + (x)) * Q15_PAIRS_HWC_OUT_C + (o)]
 
-/* Weights: raw Q values (Q0.15); per group, per block of output channels, [in/groups / 2][ky][kx][channel in block], each word a pair of consecutive input channels (low half: the even one). */
+/* Weights: Q values (Q0.15) packed two to an int32 word (low half: the even input channel of a pair, high half: the odd one): each number below is a word; per group, per block of output channels, [in/groups / 2][ky][kx][channel in block]. */
 static const int32_t q15_pairs_hwc_weights[108] = {
     1186852522, -1336282512, -686307195, 486466020, -686818807, -1731107751, 1786928829, -1260922746, 233369950, 1710838468, 639274287, 382663961, -1359299806, -718926665, -507906249, -809658102,
     582298422, -320844299, -1598692483, -122720926, -1891363592, -1711456037, 962908285, -463577760, 1225878500, -945534088, -1226300428, 2021730471, -1226811516, 1723107585, 2023327312, -1050239213,
@@ -111,19 +109,19 @@ static void q15_pairs_hwc_rows0_o1_p3(const int16_t *restrict px0, const int32_t
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_1s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_1l = (uint32_t)a0_1s;
     uint32_t a0_1h = (uint32_t)((uint64_t)a0_1s >> 32);
-    const int64_t a0_2s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_2s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_2l = (uint32_t)a0_2s;
     uint32_t a0_2h = (uint32_t)((uint64_t)a0_2s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int32_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = PAIR(pr, 0);
             const int32_t x1 = PAIR(pr, 4);
             const int32_t x2 = PAIR(pr, 8);
@@ -150,15 +148,15 @@ static void q15_pairs_hwc_rows0_o1_p3(const int16_t *restrict px0, const int32_t
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_2h << 32) | a0_2l));
     }
   }
@@ -168,17 +166,17 @@ static void q15_pairs_hwc_rows0_o1_p3(const int16_t *restrict px0, const int32_t
 static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int32_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int32_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = PAIR(pr, 0);
             const int32_t x1 = PAIR(pr, 4);
             const int32_t x2 = PAIR(pr, 8);
@@ -197,8 +195,8 @@ static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int32_t
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
@@ -207,17 +205,17 @@ static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int32_t
 static void q15_pairs_hwc_rows2_o1_p1(const int16_t *restrict px0, const int32_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 9) {
         const int16_t *pr = px;
         const int32_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 1) {
+        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
             const int32_t x0 = PAIR(pr, 0);
             const int32_t x1 = PAIR(pr, 4);
             {
@@ -231,8 +229,8 @@ static void q15_pairs_hwc_rows2_o1_p1(const int16_t *restrict px0, const int32_t
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
@@ -245,17 +243,17 @@ static void q15_pairs_hwc_interior3_o1_p3(const int16_t *restrict px0, const int
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_1s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_1l = (uint32_t)a0_1s;
     uint32_t a0_1h = (uint32_t)((uint64_t)a0_1s >> 32);
-    const int64_t a0_2s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_2s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_2l = (uint32_t)a0_2s;
     uint32_t a0_2h = (uint32_t)((uint64_t)a0_2s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 2, px += 1 * 2 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 9) {
         { /* kernel row 0 */
             const int32_t x0 = PAIR(px, 0);
             const int32_t x1 = PAIR(px, 4);
@@ -333,15 +331,15 @@ static void q15_pairs_hwc_interior3_o1_p3(const int16_t *restrict px0, const int
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_2h << 32) | a0_2l));
     }
   }
@@ -351,15 +349,15 @@ static void q15_pairs_hwc_interior3_o1_p3(const int16_t *restrict px0, const int
 static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int32_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, ox += 1) {
+  for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 2 * 2, px += 2 * 2 * CI_STRIDE, w += 2 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 4, px += 4 * CI_STRIDE, w += 18) {
         { /* kernel row 0 */
             const int32_t x0 = PAIR(px, 0);
             const int32_t x1 = PAIR(px, 4);
@@ -464,8 +462,8 @@ static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
@@ -474,15 +472,15 @@ static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int
 static void q15_pairs_hwc_column5_o1_p1(const int16_t *restrict px0, const int32_t *restrict wbase, int16_t *restrict output,
     int o0, int oy, int ox, int rows, int count)
 {
-  for (int k = 0; k < count; ++k, px0 += 1 * COLUMN_STRIDE, oy += 1) {
+  for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_pairs_hwc_q_seed_of(o0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 2, px += 1 * 2 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 9) {
         { /* kernel column 0 */
             const int32_t x0 = PAIR(px, 0);
             const int32_t x1 = PAIR(px, 36);
@@ -519,29 +517,34 @@ static void q15_pairs_hwc_column5_o1_p1(const int16_t *restrict px0, const int32
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy + 0, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_pairs_hwc_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct q15_pairs_hwc_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char vertical; /* its pixel blocks run down each output column (a side band) */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct q15_pairs_hwc_region q15_pairs_hwc_regions[REGIONS] = {
-    { 0, 0, 0, 6, 1, 0, 2, 1, 3, 0, 0, 1, 255, 255 }, /* rows 0..0, columns 0..6: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 7, 7, 1, 0, 2, 1, 1, 0, 2, 2, 255, 255 }, /* rows 0..0, columns 7..7: kernel rows 1,2, columns 0,1 */
-    { 1, 7, 0, 6, 0, 0, 3, 1, 3, 0, 3, 4, 255, 255 }, /* rows 1..7, columns 0..6: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 7, 7, 7, 0, 0, 3, 1, 1, 1, 5, 5, 255, 255 }, /* rows 1..7, columns 7..7: kernel rows 0,1,2, columns 0,1, down the columns */
-    { 8, 8, 0, 6, 0, 0, 2, 1, 3, 0, 0, 1, 255, 255 }, /* rows 8..8, columns 0..6: kernel rows 0,1, columns 0,1,2 */
-    { 8, 8, 7, 7, 0, 0, 2, 1, 1, 0, 2, 2, 255, 255 }, /* rows 8..8, columns 7..7: kernel rows 0,1, columns 0,1 */
-    { 9, 9, 0, 6, 0, 0, 1, 1, 3, 0, 0, 1, 255, 255 }, /* rows 9..9, columns 0..6: kernel rows 0, columns 0,1,2 */
-    { 9, 9, 7, 7, 0, 0, 1, 1, 1, 0, 2, 2, 255, 255 }, /* rows 9..9, columns 7..7: kernel rows 0, columns 0,1 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, vertical, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 6, 1, 0, 2, 1, 3, 0, 0, 1, NO_FN, NO_FN }, /* rows 0..0, columns 0..6: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 7, 7, 1, 0, 2, 1, 1, 0, 2, 2, NO_FN, NO_FN }, /* rows 0..0, columns 7..7: kernel rows 1,2, columns 0,1 */
+    { 1, 7, 0, 6, 0, 0, 3, 1, 3, 0, 3, 4, NO_FN, NO_FN }, /* rows 1..7, columns 0..6: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 7, 7, 7, 0, 0, 3, 1, 1, 1, 5, 5, NO_FN, NO_FN }, /* rows 1..7, columns 7..7: kernel rows 0,1,2, columns 0,1, down the columns */
+    { 8, 8, 0, 6, 0, 0, 2, 1, 3, 0, 0, 1, NO_FN, NO_FN }, /* rows 8..8, columns 0..6: kernel rows 0,1, columns 0,1,2 */
+    { 8, 8, 7, 7, 0, 0, 2, 1, 1, 0, 2, 2, NO_FN, NO_FN }, /* rows 8..8, columns 7..7: kernel rows 0,1, columns 0,1 */
+    { 9, 9, 0, 6, 0, 0, 1, 1, 3, 0, 0, 1, NO_FN, NO_FN }, /* rows 9..9, columns 0..6: kernel rows 0, columns 0,1,2 */
+    { 9, 9, 7, 7, 0, 0, 1, 1, 1, 0, 2, 2, NO_FN, NO_FN }, /* rows 9..9, columns 7..7: kernel rows 0, columns 0,1 */
 };
 
 /* Calls block function number fn (the region table's numbering). */

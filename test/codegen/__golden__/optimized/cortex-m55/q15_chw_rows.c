@@ -9,6 +9,7 @@
  * Code: about 1297 bytes estimated (budget 3900).
  */
 #include "q15_chw_rows.h"
+#include <string.h>
 /* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("no-schedule-insns")
@@ -19,8 +20,6 @@
  * spill (GCC does it when it can prove them invariant). An empty asm hides the pointer's value from the optimizer.
  */
 /* Dual 16-bit multiply-accumulate (ACLE, ARMv7E-M DSP): __smlald adds x.lo*w.lo + x.hi*w.hi exactly. */
-#include <arm_acle.h>
-#include <string.h>
 /* Consecutive input channels are adjacent in memory (HWC): one (possibly unaligned) 32-bit load. */
 static inline int32_t q15_chw_rows_pair(const int16_t *p)
 {
@@ -52,7 +51,6 @@ static inline int32_t q15_chw_rows_pair(const int16_t *p)
 #define ROW_STRIDE 102
 #define PIXEL_STRIDE 6
 #define BLOCK_CHANNELS 1
-#define TAIL_CHANNELS 1
 #define FULL_BLOCKS 4
 #define BLOCK_WEIGHTS 27
 #define GROUP_WEIGHTS 108
@@ -65,7 +63,7 @@ static inline int32_t q15_chw_rows_pair(const int16_t *p)
 #define IN_AT(c, y, x) input[((y) * STAGE_W + (x)) * Q15_CHW_ROWS_IN_C + (c)]
 #define OUT_AT(o, y, x) output[((o) * Q15_CHW_ROWS_OUT_H + (y)) * Q15_CHW_ROWS_OUT_W + (x)]
 
-/* Weights: raw Q values (Q1.14); per group, per block of output channels, [in/groups / 2][ky][kx][channel in block], each word a pair of consecutive input channels (low half: the even one). */
+/* Weights: Q values (Q1.14) packed two to an int32 word (low half: the even input channel of a pair, high half: the odd one): each number below is a word; per group, per block of output channels, [in/groups / 2][ky][kx][channel in block]. */
 static const int32_t q15_chw_rows_weights[108] = {
     -2109106244, 896307580, -1251008046, -1777021389, 2085016303, 1457960666, -119274730, 1036416020, -1909894281, 924644302, -552589381, 37256271, 1915664006, 1138579599, 1695922925, 1773973718,
     625952890, 1338288189, 1749038438, -1272596580, -453849196, 1298269291, -1455266492, 773092267, 1701859148, 1183655218, -2125999754, -1781525244, 322635703, 1878474829, 836099246, -1360344344,
@@ -112,17 +110,17 @@ static void q15_chw_rows_interior0_o1_p3(const int16_t *restrict px0, const int3
     const int16_t *restrict px = px0;
     const int32_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    const int64_t a0_0s = q15_chw_rows_q_seed_of(o0 + 0);
+    const int64_t a0_0s = q15_chw_rows_q_seed_of(o0);
     uint32_t a0_0l = (uint32_t)a0_0s;
     uint32_t a0_0h = (uint32_t)((uint64_t)a0_0s >> 32);
-    const int64_t a0_1s = q15_chw_rows_q_seed_of(o0 + 0);
+    const int64_t a0_1s = q15_chw_rows_q_seed_of(o0);
     uint32_t a0_1l = (uint32_t)a0_1s;
     uint32_t a0_1h = (uint32_t)((uint64_t)a0_1s >> 32);
-    const int64_t a0_2s = q15_chw_rows_q_seed_of(o0 + 0);
+    const int64_t a0_2s = q15_chw_rows_q_seed_of(o0);
     uint32_t a0_2l = (uint32_t)a0_2s;
     uint32_t a0_2h = (uint32_t)((uint64_t)a0_2s >> 32);
     (void)rows;
-    for (int ci = 0; ci < IN_PER_GROUP; ci += 1 * 2, px += 1 * 2 * CI_STRIDE, w += 1 * 9) {
+    for (int ci = 0; ci < IN_PER_GROUP; ci += 2, px += 2 * CI_STRIDE, w += 9) {
         { /* kernel row 0 */
             const int32_t x0 = PAIR(px, 0);
             const int32_t x1 = PAIR(px, 6);
@@ -200,30 +198,34 @@ static void q15_chw_rows_interior0_o1_p3(const int16_t *restrict px0, const int3
         }
     }
     {
-        const int o = o0 + 0;
-        OUT_AT(o, oy, ox + 0) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
+        const int o = o0;
+        OUT_AT(o, oy, ox) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a0_0h << 32) | a0_0l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 1) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a0_1h << 32) | a0_1l));
     }
     {
-        const int o = o0 + 0;
+        const int o = o0;
         OUT_AT(o, oy, ox + 2) = (int16_t)q15_chw_rows_q_finish((int64_t)(((uint64_t)a0_2h << 32) | a0_2l));
     }
   }
 }
 
-/* A rectangle of outputs, its first valid kernel row and column, how many rows are valid, whether any column is,
- * its pixel block, and its functions: pixel blocks and the row's remainder (single pixels, or one block of tail_pb),
- * for full and tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct q15_chw_rows_region {
-    unsigned char y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb;
-    unsigned char main, tail, main_tail_channels, tail_tail_channels;
+    unsigned char y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, has_cols; /* how many kernel rows are valid; whether any kernel column is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for the remainder */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct q15_chw_rows_region q15_chw_rows_regions[REGIONS] = {
-    { 0, 0, 0, 14, 0, 0, 3, 1, 3, 0, 0, 255, 255 }, /* rows 0..0, columns 0..14: kernel rows 0,1,2, columns 0,1,2 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, has_cols, pb, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 14, 0, 0, 3, 1, 3, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 0..14: kernel rows 0,1,2, columns 0,1,2 */
 };
 
 /* Calls block function number fn (the region table's numbering). */
@@ -260,7 +262,8 @@ static void q15_chw_rows_channels(const int16_t *restrict input, int16_t *restri
  * Staging buffer: input rows channel-interleaved (HWC) behind PAD_LEFT zero columns, so a pair of input channels is
  * one word and no tap is outside. A ring of STAGE_ROWS rows, each stored twice (slot and slot + STAGE_ROWS): the
  * STAGE_ROWS rows an output row reads are then always contiguous, and each input row is copied once per call.
- * Rows outside the input are zeros; the padding columns are never written, so they stay zero.
+ * Rows outside the input and the padding columns are written as zeros with every row: the kernel relies on nothing
+ * left in the buffer by a previous call or by the startup code.
  */
 static int16_t q15_chw_rows_stage[2 * STAGE_ROWS * STAGE_W * Q15_CHW_ROWS_IN_C] __attribute__((aligned(4)));
 #define STAGE_ROW_ELEMS (STAGE_W * Q15_CHW_ROWS_IN_C)
@@ -293,13 +296,17 @@ static inline uint32_t q15_chw_rows_high_halves(uint32_t a, uint32_t b) { return
 static void q15_chw_rows_stage_row(const int16_t *restrict input, int iy)
 {
     int16_t *restrict row = STAGE_SLOT(iy);
+    int16_t zero = 0;
+    HIDE_VALUE(zero); /* else GCC makes the loops memset calls, and the kernel links without libc */
     if (iy < 0 || iy >= Q15_CHW_ROWS_IN_H) {
-        int16_t zero = 0;
-        HIDE_VALUE(zero); /* else GCC makes the loop a memset call, and the kernel links without libc */
         for (int i = 0; i < STAGE_ROW_ELEMS; ++i)
             row[i] = row[i + STAGE_COPY] = zero;
         return;
     }
+    for (int i = 0; i < PAD_LEFT * Q15_CHW_ROWS_IN_C; ++i)
+        row[i] = row[i + STAGE_COPY] = zero;
+    for (int i = (PAD_LEFT + Q15_CHW_ROWS_IN_W) * Q15_CHW_ROWS_IN_C; i < STAGE_ROW_ELEMS; ++i)
+        row[i] = row[i + STAGE_COPY] = zero;
     for (int c = 0; c < Q15_CHW_ROWS_IN_C; c += 2) {
         const int16_t *restrict a = &input[(c * Q15_CHW_ROWS_IN_H + iy) * Q15_CHW_ROWS_IN_W];
         const int16_t *restrict b = a + Q15_CHW_ROWS_IN_H * Q15_CHW_ROWS_IN_W;

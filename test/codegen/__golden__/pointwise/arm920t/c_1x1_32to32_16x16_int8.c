@@ -119,48 +119,6 @@ static inline int32_t c_1x1_32to32_16x16_int8_interior_seed_of(int o)
     return c_1x1_32to32_16x16_int8_interior_seed[o];
 }
 
-static const int32_t c_1x1_32to32_16x16_int8_multiplier[C_1X1_32TO32_16X16_INT8_OUT_C] = {
-    1969946270, 1167193165, 1349413195, 1076083150, 1258303180, 1969946270, 1167193165, 1349413195,
-    1076083150, 1258303180, 1969946270, 1167193165, 1349413195, 1076083150, 1258303180, 1969946270,
-    1167193165, 1349413195, 1076083150, 1258303180, 1969946270, 1167193165, 1349413195, 1076083150,
-    1258303180, 1969946270, 1167193165, 1349413195, 1076083150, 1258303180, 1969946270, 1167193165,
-};
-
-static const uint8_t c_1x1_32to32_16x16_int8_right_shift[C_1X1_32TO32_16X16_INT8_OUT_C] = {
-    10, 9, 9, 9, 9, 10, 9, 9,
-    9, 9, 10, 9, 9, 9, 9, 10,
-    9, 9, 9, 9, 10, 9, 9, 9,
-    9, 10, 9, 9, 9, 9, 10, 9,
-};
-
-/* gemmlowp's SaturatingRoundingDoublingHighMul, as TFLite's reference uses it: the high half of 2*a*b, rounded to
-   nearest by the nudge and C's truncating division (ties upward); INT32_MIN * INT32_MIN, its one overflow, saturates. */
-static inline int32_t c_1x1_32to32_16x16_int8_srdhm(int32_t a, int32_t b)
-{
-    /* (ab + nudge) / 2^31 truncating equals floor((ab + 2^30) / 2^31) for either sign of ab: one add, one shift. */
-    if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
-    return (int32_t)(((int64_t)a * (int64_t)b + (INT64_C(1) << 30)) >> 31);
-}
-
-/* gemmlowp's RoundingDivideByPOT: x / 2^e rounded to nearest, ties away from zero (0 <= e <= 31). */
-static inline int32_t c_1x1_32to32_16x16_int8_rdbpot(int32_t x, int e)
-{
-    const int32_t mask = (int32_t)((UINT32_C(1) << e) - 1u);
-    const int32_t remainder = x & mask;
-    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-    return (x >> e) + (remainder > threshold ? 1 : 0);
-}
-
-/* Output stage (TFLite's MultiplyByQuantizedMultiplier): SRDHM(acc, multiplier per output channel), rounding divide by 2^right (shift per output channel), + output offset -3, clamp to [-128, 127]. */
-static inline int8_t c_1x1_32to32_16x16_int8_finish(int32_t acc, int o)
-{
-    const int32_t x = acc;
-    const int32_t v = c_1x1_32to32_16x16_int8_rdbpot(c_1x1_32to32_16x16_int8_srdhm(x, c_1x1_32to32_16x16_int8_multiplier[o]), c_1x1_32to32_16x16_int8_right_shift[o]);
-    /* + output offset, clamped; comparing before the addition keeps it exact in int32 */
-    if (v < -125) return (int8_t)-128;
-    if (v > 130) return (int8_t)127;
-    return (int8_t)(v + C_1X1_32TO32_16X16_INT8_OUTPUT_OFFSET);
-}
 
 /*
  * The output stage of the interior, the same result as c_1x1_32to32_16x16_int8_finish in one 64-bit multiply-add: with

@@ -120,14 +120,6 @@ static const int16_t c_1x1_32to32_16x16_q15_weights0[1024] = {
 };
 
 
-/* Output stage, in the spec's order: add 2^13, shift right 14 (nearest), saturate, clamp. */
-static inline int16_t c_1x1_32to32_16x16_q15_finish(int64_t acc)
-{
-    acc = (acc + INT64_C(8192)) >> 14;
-    if (acc < (-INT64_C(32768))) acc = (-INT64_C(32768));
-    if (acc > INT64_C(32767)) acc = INT64_C(32767);
-    return (int16_t)acc;
-}
 
 /* Seeds: bias aligned to the product's fraction bits, plus the rounding constant of the output
    stage, so that the stage below only shifts and clamps. */

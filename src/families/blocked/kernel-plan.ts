@@ -1,0 +1,126 @@
+/**
+ * The blocked family's plan as a whole: the staging buffer (if any), the blocking search's result, and the decisions
+ * about how the accumulators and the output stage are held (split 64-bit halves, pinned registers, folded seeds, the
+ * seeded Q stage, the bits-store), each from measured rows (measured.ts). lower.ts spells it as IR.
+ */
+import type { KernelModel } from '../../spec/index.ts';
+import type { IsaFeatures } from '../../targets/index.ts';
+import type { AccumulatorPlan } from '../../codegen/accumulator.ts';
+import { cInt } from '../../codegen/clit.ts';
+import { qFinish, qFinishGains, type QFinish } from '../../codegen/qfinish.ts';
+import type { OptimizeGoal, PlanContext } from '../family.ts';
+import { foldedSeeds } from '../seeds.ts';
+import { noScheduleReason, pinSplit, splitLong, STAGE_BYTES } from './measured.ts';
+import type { BlockedPlan, MacForm } from './plan.ts';
+import { planBlocked } from './search.ts';
+import { stagingFor, type Staging } from './staging.ts';
+
+/** The Q stage stored as the bits of its clamped value (store-bits): see storeBits. */
+export interface StoreBits {
+  bits: number;
+  shift: number;
+  lo: string;
+  hi: string;
+  uType: 'uint16_t';
+  loBits: string;
+  hiWord: string;
+}
+
+export interface BlockedKernel {
+  /** The staging buffer, or null (regions read the input directly). */
+  staging: Staging | null;
+  /** The model as the planner saw it: the staging buffer's (HWC, padded, one output row) when staged, else the spec's. */
+  pm: KernelModel;
+  opt: BlockedPlan;
+  optimize: OptimizeGoal;
+  /** Interior seeds with the input offset folded in, or null. */
+  folded: bigint[] | null;
+  /** The seeded Q stage (rounding in the seeds), where it saves anything, or null: the common stage. */
+  qf: QFinish | null;
+  /** 64-bit accumulators as two 32-bit halves updated by inline assembly. */
+  split: boolean;
+  /** Split accumulators may be pinned to callee-saved registers in this state. */
+  pin: boolean;
+  storeBits: StoreBits | null;
+  /** Why GCC's early scheduling is off for the file, or null. */
+  noSchedule: string | null;
+}
+
+/**
+ * dwpair (ARMv5TE: no SSAT): the output stage stores the clamped value's bits, its bounds as immediates, where the
+ * shifted accumulator fits int32 and the clamp is the storage type's whole range (no activation). Measured on bench
+ * d q15 (arm926ej-s): the two bounds held in registers made GCC spill and reload them per pixel block.
+ */
+function storeBits(form: MacForm, qf: QFinish | null, st: { bits: number }, isa: IsaFeatures): StoreBits | null {
+  const half = 1n << BigInt(st.bits - 1);
+  if (form !== 'dwpair' || !qf || !qf.narrow || isa.saturate || st.bits !== 16 || qf.lo !== -half || qf.hi !== half - 1n) return null;
+  return { bits: st.bits, shift: qf.shift, lo: cInt(qf.lo, 'int32_t'), hi: cInt(qf.hi, 'int32_t'), uType: 'uint16_t',
+    loBits: half.toString(16).toUpperCase(), hiWord: ((~Number(half)) >>> 0).toString(16).toUpperCase() };
+}
+
+/** Plans per model object: the family table asks whether the plan fits before the family plans on the same model. */
+const searched = new WeakMap<KernelModel, Map<string, { staging: Staging | null; opt: BlockedPlan }>>();
+
+/** The staging decision and blocking search for a goal, computed once per model, ISA, accumulator and goal. */
+function searchFor(m: KernelModel, isa: IsaFeatures, accType: string, optimize: OptimizeGoal) {
+  const key = `${JSON.stringify(isa)}|${accType}|${optimize}`;
+  let byKey = searched.get(m);
+  if (!byKey) searched.set(m, (byKey = new Map()));
+  let found = byKey.get(key);
+  if (!found) {
+    // Staged: the planner and the input side see the staging buffer (HWC, padded, one output row); outputs stay m's.
+    const staging = stagingFor(m, isa, optimize);
+    found = { staging, opt: planBlocked(staging?.model ?? m, isa, accType, optimize, staging ? STAGE_BYTES : 0) };
+    byKey.set(key, found);
+  }
+  return found;
+}
+
+/** Whether the family's smallest (default) plan keeps its code budget: kernels of 11x11 and so on do not. */
+const codeFits = (opt: BlockedPlan) => opt.codeBytes <= opt.codeBudget;
+
+export function blockedFits(m: KernelModel, isa: IsaFeatures, accType: string): boolean {
+  const { opt } = searchFor(m, isa, accType, 'default');
+  return opt.codeBytes <= opt.codeBudget;
+}
+
+/** The default plan's estimated code bytes and budget (the loops family's header line says why it was chosen). */
+export function blockedCode(m: KernelModel, isa: IsaFeatures, accType: string): { bytes: number; budget: number } {
+  const { opt } = searchFor(m, isa, accType, 'default');
+  return { bytes: opt.codeBytes, budget: opt.codeBudget };
+}
+
+export function planKernel(m: KernelModel, ctx: PlanContext): BlockedKernel {
+  const { isa } = ctx;
+  const plan: AccumulatorPlan = ctx.acc;
+  // A speed plan over the code budget gives way to the default plan (which fits: the family applies only then).
+  const optimize = ctx.optimize === 'speed' && !codeFits(searchFor(m, isa, plan.accType, 'speed').opt) ? 'default' : ctx.optimize;
+  const { staging, opt } = searchFor(m, isa, plan.accType, optimize);
+  const pm = staging?.model ?? m;
+  // Only the unrolled interior reads folded seeds: without one (every output touches the padding) there is no table.
+  const folded = opt.fns.some((f) => f.kind === 'unrolled') ? foldedSeeds(pm, plan.accType) : null;
+  const acc64 = plan.accType === 'int64_t';
+  // SMLALxy has no ACLE intrinsic: one instruction of inline assembly per halves pair (int32 uses ACLE's SMLAxy).
+  // int64 as two 32-bit halves where the state's register pairs cost moves and spills (splitLong).
+  // The single form keeps int64 accumulators (GCC schedules SMLAL well) except in depthwise-like kernels (one input
+  // channel per group), where GCC's even register pairs spilled (arm926ej-s bench d q15 4.31 -> 3.66, arm920t
+  // 3.71 -> 3.66; as halves elsewhere measured slower: arm920t bench a q15 2.08 -> 2.86).
+  // dwpair's border functions are single's, its interior MACs halves (SMLALxy on the same split halves).
+  const splitForms = splitLong[isa.state];
+  const depthwiseForm = opt.macForm === 'single' || opt.macForm === 'dwpair';
+  const splitPlain = depthwiseForm && acc64 && m.inPerGroup === 1 && splitForms.includes('single');
+  const split = splitPlain || (acc64 && !depthwiseForm && splitForms.includes(opt.macForm));
+  // Q formats: the rounding constant in every seed and, where provable, a 32-bit clamp (qfinish.ts). Border and
+  // interior share the seeds: the output is the same function of the accumulator everywhere.
+  const q = qFinish(m, plan);
+  const qf = q && qFinishGains(q) ? q : null;
+  return {
+    staging, pm, opt, optimize, folded, qf, split,
+    // Split accumulators pinned to callee-saved registers (GCC local register variables, which asm operands honour):
+    // left free, GCC 12 moved them between registers every few MACs when the registers ran short (arm926ej-s bench a
+    // q15 1.79 -> 1.59 instructions/MAC, d q15 on both A32 cores 3.66 -> 3.50).
+    pin: split && pinSplit[isa.state],
+    storeBits: storeBits(opt.macForm, qf, m.numeric.storage, isa),
+    noSchedule: noScheduleReason(opt.macForm, split, acc64 && m.inPerGroup === 1),
+  };
+}
