@@ -31,7 +31,8 @@ import { checkOutputFile, checkOutputFolder, writeError, writeOutputFolder } fro
 import { buildStep, naming } from './build.ts';
 import { pool } from '../pool.ts';
 import { makeTempDir } from '../files/cleanup.ts';
-import { isNetworkFile, networkGolden, refuseNetworks } from './network.ts';
+import { isNetworkFile, networkGolden, refuseMixed } from './network.ts';
+import { networkBuild, networkGenerate, networkRun, networkTest } from './network-commands.ts';
 
 function intArg(name: string, min: number) {
   return (v: string): number => {
@@ -116,16 +117,18 @@ export function buildProgram(): Command {
 
   program
     .command('generate')
-    .description('write <name>.c, <name>.h and convgen_entry.h for a spec')
-    .argument('<spec>', 'kernel spec (.json or .kernel.ts)')
+    .description('write <name>.c, <name>.h and convgen_entry.h for a spec; for a network, its one C module <net>.c/.h')
+    .argument('<spec>', 'kernel spec (.json or .kernel.ts), network spec (.json) or .tflite model')
     .requiredOption('-o, --out <dir>', 'output folder')
+    .option('--target <t>', 'the target the code is written for (see `convgen targets`)', DEFAULT_TARGET)
     .option('--variant <v>', `kernel variant (${variantNames.join(', ')})`, variantArg, DEFAULT_VARIANT)
     .option('--optimize <goal>', OPTIMIZE_HELP, optimizeArg, 'default')
-    .action(async (spec: string, o: { out: string; variant: VariantName; optimize: OptimizeGoal }) => {
-      refuseNetworks([spec]);
+    .action(async (spec: string, o: { out: string; target: string; variant: VariantName; optimize: OptimizeGoal }) => {
+      const target = oneTarget(o.target);
       checkOutputFolder(o.out);
+      if (isNetworkFile(spec)) return networkGenerate(spec, target, o.out, o.optimize, program.opts().root as string | undefined);
       const m = await readSpec(spec);
-      const k = generate(m, { variant: o.variant, optimize: o.optimize });
+      const k = generate(m, { variant: o.variant, optimize: o.optimize, isa: target.features });
       for (const f of writeOutputFolder(o.out, k.files)) console.log(`wrote ${f}`);
     });
 
@@ -161,10 +164,11 @@ export function buildProgram(): Command {
     .option('--strict', STRICT_HELP)
     .option('--timeout <s>', `${TIMEOUT_HELP}; for the whole batch`, intArg('--timeout', 1))
     .action(async (spec: string, o: { target: string; input: string; output: string; variant: VariantName; strict?: boolean; timeout?: number }) => {
-      refuseNetworks([spec]);
       const target = oneTarget(o.target);
       if (target.run === 'build-only') throw new InputError('--target', `${target.name} has no emulator; use \`convgen build\``);
       checkOutputFile(o.output);
+      if (isNetworkFile(spec))
+        return networkRun(spec, target, { input: o.input, output: o.output, timeoutSeconds: o.timeout, optimize: 'default', root: program.opts().root as string | undefined });
       const m = await readSpec(spec);
       const input = readInputs(m, o.input, o.strict);
       const { dir: work, remove } = makeTempDir('convgen-run-');
@@ -202,13 +206,23 @@ export function buildProgram(): Command {
     .option('--html <file>', 'write a self-contained HTML report (per-target table, chart, failing pairs)')
     .option('--timeout <s>', TIMEOUT_HELP, intArg('--timeout', 1))
     .option('--sanitize', 'host builds: compile with -fsanitize=address,undefined')
+    .option('--input <npy>', 'networks: also check these inputs (one tensor or a batch (N, ...)) besides the seeded ones')
     .action(async (specs: string[], o: {
       target: string; variant: VariantName; optimize: OptimizeGoal; seed: number; jobs: number; shard?: [number, number]; json?: string;
-      junit?: string; html?: string; timeout?: number; sanitize?: boolean;
+      junit?: string; html?: string; timeout?: number; sanitize?: boolean; input?: string;
     }) => {
-      refuseNetworks(specs);
+      const networks = refuseMixed(specs, 'test');
       const ts = targetList(o.target);
       for (const f of [o.json, o.junit, o.html]) if (f) checkOutputFile(f);
+      if (networks) {
+        for (const [flag, v] of [['--junit', o.junit], ['--html', o.html], ['--shard', o.shard], ['--sanitize', o.sanitize]] as const)
+          if (v) throw new InputError(flag, 'is for kernel specs; a network test writes --json');
+        process.exitCode = await networkTest(specs, ts, {
+          seed: o.seed, jobs: o.jobs, timeoutSeconds: o.timeout, optimize: o.optimize, input: o.input, json: o.json, root: program.opts().root as string | undefined,
+        });
+        return;
+      }
+      if (o.input) throw new InputError('--input', 'is for networks; a kernel test runs seeded inputs');
       const models = await Promise.all(specs.map((s) => readSpec(s)));
       let pairs = models.flatMap((m) => ts.map((t) => ({ m, t })));
       if (o.shard) {
@@ -250,9 +264,14 @@ export function buildProgram(): Command {
     .option('--no-verify', 'skip the QEMU run')
     .option('--timeout <s>', TIMEOUT_HELP, intArg('--timeout', 1))
     .action(async (spec: string, o: { target: string; out: string; variant: VariantName; optimize: OptimizeGoal; seed: number; verify: boolean; timeout?: number }) => {
-      refuseNetworks([spec]);
       const target = oneTarget(o.target);
       checkOutputFolder(o.out);
+      if (isNetworkFile(spec)) {
+        process.exitCode = await networkBuild(spec, target, o.out, {
+          optimize: o.optimize, seed: o.seed, verify: o.verify, timeoutSeconds: o.timeout, root: program.opts().root as string | undefined,
+        });
+        return;
+      }
       const m = await readSpec(spec);
       for (const line of describeModel(m)) console.log(line);
       process.exitCode = await buildStep(m, target, o.out, { variant: o.variant, optimize: o.optimize, seed: o.seed, verify: o.verify, timeoutSeconds: o.timeout });

@@ -1,6 +1,6 @@
 /**
- * The CLI's network commands: `import MODEL.tflite -o DIR` and `golden NET.json|MODEL.tflite`. The commands that
- * generate C (generate, build, test, bench, run) refuse networks until the network code generator exists.
+ * The CLI's network commands: `import MODEL.tflite -o DIR` and `golden NET.json|MODEL.tflite` (generate, build, test
+ * and run: network-commands.ts; bench: bench.ts).
  */
 import path from 'node:path';
 import { InputError } from '../errors.ts';
@@ -21,10 +21,12 @@ import type { FTensor } from '../onnx/eval/tensor.ts';
 
 export { isNetworkFile };
 
-/** generate/build/test/bench/run on a network: one line, exit 2 (part 2 of issue 17 replaces this). */
-export function refuseNetworks(files: string[]): void {
-  const net = files.find(isNetworkFile);
-  if (net) throw new InputError(net, 'network C generation is not implemented yet');
+/** A command given kernel specs and networks together: one line, exit 2 (each kind runs in its own command). */
+export function refuseMixed(files: string[], command: string): boolean {
+  const nets = files.filter(isNetworkFile);
+  if (nets.length && nets.length !== files.length)
+    throw new InputError(files.find((f) => !isNetworkFile(f))!, `convgen ${command} takes kernel specs or networks, not both in one run`);
+  return nets.length > 0;
 }
 
 export function isTfliteFile(file: string): boolean {
@@ -70,7 +72,7 @@ export function describeNetwork(net: Network): string[] {
  * Read the network's input: its int8 tensor, or a batch of N of them (shape [N, ...] where the model's batch is 1).
  * A float .npy is accepted where the model's float input was quantized by a QUANTIZE that the caller now applies.
  */
-function readNetworkInput(t: NetworkTensor, file: string): { samples: Int8Array[]; batched: boolean } {
+export function readNetworkInput(t: NetworkTensor, file: string): { samples: Int8Array[]; batched: boolean } {
   const fits = (shape: number[]) => {
     const exact = shape.length === t.shape.length && shape.every((n, i) => n === t.shape[i]);
     const batched = !exact && t.shape[0] === 1 && shape.length === t.shape.length && shape.slice(1).every((n, i) => n === t.shape[i + 1]);

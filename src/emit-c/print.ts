@@ -109,6 +109,7 @@ class Printer {
 
   private func(f: Func): void {
     const w = this.w;
+    if (f.noinline) w.lines(0, ['#if defined(__GNUC__)', '__attribute__((noinline))', '#endif']);
     if (f.attribute) w.line(0, f.attribute);
     const params = f.params.map((p) => declarator(p.type, p.name));
     const linkage = f.linkage === 'extern' && this.o.unit ? 'static' : f.linkage;

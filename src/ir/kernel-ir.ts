@@ -187,6 +187,8 @@ export interface Param {
 export interface Func {
   name: string;
   linkage: 'static' | 'static inline' | 'extern';
+  /** noinline under GCC (the attribute guarded by #if defined(__GNUC__)): a network's layers stay one function each. */
+  noinline?: boolean;
   /** A macro of attributes on the line before the function (defined by an item). */
   attribute?: string;
   ret: CType;

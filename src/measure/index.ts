@@ -34,7 +34,7 @@ import { makeTempDir } from '../files/cleanup.ts';
 export const pluginDir = path.join(firmwareDir, 'plugin');
 export const pluginPath = path.join(pluginDir, 'build', 'libinsncount.so');
 
-const objdump: Tool = { command: 'arm-none-eabi-objdump', install: 'apt-get install -y binutils-arm-none-eabi' };
+export const objdump: Tool = { command: 'arm-none-eabi-objdump', install: 'apt-get install -y binutils-arm-none-eabi' };
 const make: Tool = { command: 'make', install: 'apt-get install -y make' };
 
 export interface WindowCounts {
@@ -282,7 +282,7 @@ export function parseStackUsage(text: string): Map<string, { bytes: number; qual
   return out;
 }
 
-interface CodeFunction {
+export interface CodeFunction {
   addr: number;
   name: string;
   /** SP decrements summed over the body (upper bound of the frame). */
@@ -434,6 +434,9 @@ interface KernelObjectFacts {
   weightFlash: number | null;
   stack: StackReport;
   helpers: { calls: string[]; bytes: number };
+  /** What the stack walk read, for walks from other entries (a network's layers), and `size -A`'s text. */
+  graph: { cg: CallGraph; su: Map<string, { bytes: number; qualifier: string }>; code: Map<number, CodeFunction>; symbols: Map<string, number> };
+  sizeText: string;
 }
 
 /** Compile `<name>.c` alone, read its sections, link it alone with libgcc to resolve helpers, and walk its stack. */
@@ -459,7 +462,7 @@ export async function analyzeKernelObject(target: Target, name: string, kernelDi
     calls: [...cg.nodes.values()].filter((n) => n.bytes === undefined).map((n) => n.name).sort(),
     bytes: [...code.values()].filter((f) => !own.has(f.name)).reduce((a, f) => a + f.bytes, 0),
   };
-  return { size, weightFlash: weightSectionBytes(sizeText, name), stack, helpers };
+  return { size, weightFlash: weightSectionBytes(sizeText, name), stack, helpers, graph: { cg, su, code, symbols }, sizeText };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

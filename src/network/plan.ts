@@ -98,13 +98,14 @@ export function planMemory(net: Network, o: PlanOptions = {}): MemoryPlan {
     const m = l.memory;
     if (m.alias !== undefined) {
       const b = bufferOf.get(l.inputs[m.alias])!;
-      // A view of the caller's input cannot also be the caller's output: then the bytes are copied.
-      if (!(outExternal && b.external === 'input')) {
+      // A view of the caller's input cannot also be the caller's output, and a buffer that held a larger tensor
+      // (a pooling in place) cannot become the caller's output, which holds the output only: then the bytes are copied.
+      if (!(outExternal && (b.external === 'input' || b.bytes > bytesOf(out)))) {
         if (outExternal) b.external = 'output';
         join(b, out, 'alias', l.inputs[m.alias], l.name);
         return;
       }
-      notes.push(`${l.name}: the network's output is a reshaped input; the bytes are copied`);
+      notes.push(`${l.name}: the network's output is a view of ${b.external === 'input' ? 'its input' : 'a larger buffer'}; the bytes are copied`);
     }
     if (!outExternal)
       for (const p of m.inPlace) {

@@ -27,10 +27,22 @@ export function roundingHalfSum(a: number, b: number): number {
   return Math.trunc((sum + sign) / 2);
 }
 
+/** gemmlowp's fixed-point constants (raw int32), shared with the C the network generator writes. */
+export const GEMMLOWP = {
+  /** exp(−1/8) in Q0.31 */
+  expMinusOneEighth: 1895147668,
+  /** 1/3 in Q0.31 */
+  oneThird: 715827883,
+  /** 48/17 in Q2.29 */
+  c48Over17: 1515870810,
+  /** −32/17 in Q2.29 */
+  cNeg32Over17: -1010580540,
+} as const;
+
 /** exp(a) for a in [−1/4, 0), Q0.31 in and out: a Taylor polynomial around −1/8. */
 export function expOnIntervalBetweenNegativeOneQuarterAnd0Excl(a: number): number {
-  const constantTerm = 1895147668; // exp(−1/8) in Q0.31
-  const constant1Over3 = 715827883; // 1/3 in Q0.31
+  const constantTerm = GEMMLOWP.expMinusOneEighth;
+  const constant1Over3 = GEMMLOWP.oneThird;
   const x = add(a, 2 ** 28); // a + 1/8
   const x2 = srdhm(x, x);
   const x3 = srdhm(x2, x);
@@ -41,7 +53,7 @@ export function expOnIntervalBetweenNegativeOneQuarterAnd0Excl(a: number): numbe
 }
 
 /** gemmlowp's exp_on_negative_values barrel shifter: exp(−2^e) in Q0.31 for e = −2 … 4. */
-const EXP_BARREL: readonly [number, number][] = [
+export const EXP_BARREL: readonly [number, number][] = [
   [-2, 1672461947], [-1, 1302514674], [0, 790015084], [1, 290630308], [2, 39332535], [3, 720401], [4, 242],
 ];
 
@@ -69,8 +81,8 @@ export function expOnNegativeValues(a: number, integerBits: number): number {
 /** 1 / (1 + a) for a in [0, 1), Q0.31 in and out: three Newton-Raphson steps in Q2.29 from 48/17 − 32/17·d. */
 export function oneOverOnePlusXForXIn01(a: number): number {
   const halfDenominator = roundingHalfSum(a, INT32_MAX);
-  const c48Over17 = 1515870810; // Q2.29
-  const cNeg32Over17 = -1010580540; // Q2.29
+  const c48Over17 = GEMMLOWP.c48Over17;
+  const cNeg32Over17 = GEMMLOWP.cNeg32Over17;
   const oneF2 = fixedOne(2);
   let x = add(c48Over17, srdhm(halfDenominator, cNeg32Over17));
   for (let i = 0; i < 3; i++) {

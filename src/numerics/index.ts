@@ -6,6 +6,6 @@ export * from './int32.ts';
 export * from './requantize.ts';
 export * from './scales.ts';
 export {
-  expOnIntervalBetweenNegativeOneQuarterAnd0Excl, expOnNegativeValues, fixedOne, getReciprocal, oneOverOnePlusXForXIn01,
+  EXP_BARREL, GEMMLOWP, expOnIntervalBetweenNegativeOneQuarterAnd0Excl, expOnNegativeValues, fixedOne, getReciprocal, oneOverOnePlusXForXIn01,
   rescale, roundingHalfSum,
 } from './gemmlowp.ts';

@@ -10,10 +10,12 @@
  *   memory  facts for the memory planner: whether the output is a view of an input (no code runs), and which inputs
  *           the output may overwrite when that input dies at this op
  *   tflite  which builtin operators map to the op and how their options and constant inputs become params
- *   lower   the C lowering hook, added by the network code generator (part 2 of issue 17): typed loosely until the
- *           kernel IR exists; `undefined` means the op cannot be generated yet
+ *   lower   the model -> the layer's C (src/network/c assembles the module): IR items printed by src/emit-c, or a
+ *           kernel family's generated kernel embedded as one unit (conv, depthwise, fully connected)
  */
 import type { z } from 'zod';
+import type { Func, Item } from '../ir/kernel-ir.ts';
+import type { IsaFeatures } from '../targets/index.ts';
 import type { TfliteImport } from '../tflite/import-context.ts';
 
 /** An int8 activation tensor: NHWC for 4-D, TFLite's layouts otherwise; batch is the first dimension. */
@@ -79,9 +81,46 @@ export interface Op<P = unknown, M = unknown> {
   macs(model: M): number;
   memory(model: M): MemoryFacts;
   tflite: TfliteHook<P>;
-  /** Part 2: lowering to the typed kernel IR. Loosely typed until that IR lands (issue 16). */
-  lower?: (model: M, ...args: unknown[]) => unknown;
+  /** The layer as C; absent only for ops that never run code (RESHAPE: the plan aliases it, or the module copies). */
+  lower?: (model: M, ctx: LowerContext) => LayerCode;
 }
+
+/** A C function shared by the layers of a module (defined once, before its first user): the numerics' helpers. */
+export interface SharedFunc {
+  fn: Func;
+  doc?: string[];
+  /** Shared functions it calls (defined before it). */
+  uses?: SharedFunc[];
+}
+
+/** What an op's lowering knows about the layer and its target. */
+export interface LowerContext {
+  /** The layer's C name: a lower-case identifier, unique in the module; every symbol the layer defines starts with it. */
+  name: string;
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  /** The target's instruction set (the conv families choose by it) and the optimize goal. */
+  isa: IsaFeatures;
+  optimize: 'default' | 'speed';
+  /** The plan writes the output over an input: the layer's loops must read each element before writing over it. */
+  inPlace: boolean;
+  /** A shared helper's C name; the module defines it (and what it uses) once. */
+  use(f: SharedFunc): string;
+}
+
+/**
+ * A layer's C. `entry` is called by the module's run function with the inputs' then the output's pointers:
+ * `entry(const int8_t *in0[, const int8_t *in1...], int8_t *out)`, once per inference.
+ */
+export type LayerCode = { entry: string; summary: string } & (
+  /** Functions and tables as IR (printed by src/emit-c). */
+  | { k: 'ir'; items: Item[] }
+  /**
+   * A kernel family's C embedded as one unit: its symbols static and prefixed by the layer's C name, its own macros
+   * #undef'd after it, the system headers it includes listed (the module includes them once at the top).
+   */
+  | { k: 'embedded'; text: string; headers: string[]; staticBytes: number; staticDoc: string; family: string | null }
+);
 
 export interface TfliteHook<P> {
   /** BuiltinOperator names this op imports. */

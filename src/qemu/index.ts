@@ -31,6 +31,7 @@ export const guestExitCodes: Record<number, string> = {
   12: 'the harness could not write output.bin',
   13: 'the harness could not read input.bin',
   14: 'a kernel wrote outside its output buffer',
+  15: 'the network returned an error (a NULL or misaligned buffer)',
   70: 'undefined instruction',
   71: 'prefetch abort',
   72: 'data abort',

@@ -50,3 +50,15 @@ export function scaledTimeout(m: KernelModel, target: Target, variant: TimedVari
 export function givenTimeout(seconds: number): Timeout {
   return { seconds, why: `--timeout ${seconds}` };
 }
+
+/**
+ * A network's default: BASE_SECONDS plus `tensors` runs of every layer's MACs at the optimized variant's bound per
+ * MAC (doubled on Thumb-1, where each 64-bit product is a library call), plus the harness's poisoning per call.
+ */
+export function networkTimeout(macs: number, target: Target, tensors: number, given?: number): Timeout {
+  if (given !== undefined) return givenTimeout(given);
+  const scale = target.features.state === 'thumb1' ? 2 : 1;
+  const instructions = tensors * (scale * PER_MAC.optimized * macs + HARNESS_CALL + target.stackBytes);
+  return { seconds: BASE_SECONDS + Math.ceil(instructions / EMULATOR_IPS),
+    why: `the default for this network: ${macs.toLocaleString('en-US')} MACs x ${tensors} inputs at a pessimistic emulator speed; --timeout sets another` };
+}

@@ -53,6 +53,8 @@ export interface Target {
   linkerScript?: string;
   startup?: string;
   harness?: string;
+  /** The harness of a network image (firmware/harness/network_main.c and its UART and host twins). */
+  networkHarness?: string;
   /** The image carries its input (no host file system to read it from) and prints a result line. */
   builtinInput?: boolean;
   /**
@@ -70,8 +72,8 @@ export interface Target {
 }
 
 const versatileAudio = ['-audiodev', 'none,id=n0', '-global', 'pl041.audiodev=n0'];
-const a32Semihost = { startup: 'startup/a32.S', harness: 'harness/semihost_main.c' };
-const mSemihost = { startup: 'startup/cortex_m.c', harness: 'harness/semihost_main.c' };
+const a32Semihost = { startup: 'startup/a32.S', harness: 'harness/semihost_main.c', networkHarness: 'harness/network_main.c' };
+const mSemihost = { startup: 'startup/cortex_m.c', harness: 'harness/semihost_main.c', networkHarness: 'harness/network_main.c' };
 const noFeatures: IsaFeatures = {
   state: 'a32', dspv5te: false, simd32: false, saturate: false, longMultiply: true, mve: false, neon: false, unaligned: false, ldrd: false,
 };
@@ -142,13 +144,14 @@ export const targets: readonly Target[] = [
   {
     name: 's3c2410', core: 'Samsung S3C2410 (ARM920T) board', arch: 'ARMv4T', run: 'build-only',
     cpuFlags: ['-mcpu=arm920t', '-marm'], features: noFeatures,
-    linkerScript: 'ld/s3c2410.ld', startup: 'startup/s3c2410.S', harness: 'harness/uart_main.c', builtinInput: true, verifyOn: 'arm920t',
+    linkerScript: 'ld/s3c2410.ld', startup: 'startup/s3c2410.S', harness: 'harness/uart_main.c',
+    networkHarness: 'harness/network_uart_main.c', builtinInput: true, verifyOn: 'arm920t',
     ramBytes: 64 << 20, stackBytes: 0x2200, memoryMap: 'SDRAM at 0x30000000, UART0 at 0x50000000',
   },
   {
     name: 'host', core: 'the build machine', arch: 'host', run: 'host',
     cpuFlags: [], features: { ...noFeatures, state: 'host', unaligned: true },
-    harness: 'host/host_main.c', ramBytes: 1 << 30, stackBytes: 0, memoryMap: 'process memory',
+    harness: 'host/host_main.c', networkHarness: 'host/network_main.c', ramBytes: 1 << 30, stackBytes: 0, memoryMap: 'process memory',
   },
 ];
 

@@ -46,6 +46,8 @@ export interface BuildOptions {
   /** Extra compiler flags (e.g. sanitizers for host builds). */
   extraFlags?: string[];
   optimize?: string;
+  /** The harness instead of the target's (a network image's, firmware/harness/network_main.c and its twins). */
+  harness?: string;
 }
 
 export interface BuiltImage {
@@ -97,13 +99,13 @@ export async function buildImage(target: Target, kernelDir: string, outDir: stri
   if (target.run === 'host') {
     const image = path.join(outDir, 'kernel-host');
     await runTool(tools.hostGcc, [
-      ...WARNING_FLAGS, optimize, ...(opts.extraFlags ?? []), '-iquote', kernelDir,
-      ...kernelSources(kernelDir), path.join(firmwareDir, target.harness!), '-o', image,
+      ...WARNING_FLAGS, optimize, ...(opts.extraFlags ?? []), '-iquote', kernelDir, '-iquote', path.join(firmwareDir, 'include'),
+      ...kernelSources(kernelDir), path.join(firmwareDir, opts.harness ?? target.harness!), '-o', image,
     ], { what: `host build of ${path.basename(kernelDir)}` });
     return { target, image, dir: outDir };
   }
   const elf = path.join(outDir, 'kernel.elf');
-  const sources = [...kernelSources(kernelDir), ...firmwareSources(target)];
+  const sources = [...kernelSources(kernelDir), ...firmwareSources(target, opts.harness)];
   await runTool(tools.armGcc, [
     ...target.cpuFlags, ...WARNING_FLAGS, optimize, ...(opts.extraFlags ?? []),
     '-ffunction-sections', '-fdata-sections', '-fstack-usage',
@@ -121,9 +123,9 @@ export async function buildImage(target: Target, kernelDir: string, outDir: stri
 }
 
 /** Startup, harness and support sources of a target (the firmware Makefile uses the same list via targets.mk). */
-export function firmwareSources(target: Target): string[] {
+export function firmwareSources(target: Target, harness = target.harness!): string[] {
   const common = fs.existsSync(path.join(firmwareDir, 'common'))
     ? fs.readdirSync(path.join(firmwareDir, 'common')).filter((f) => /\.(c|S)$/.test(f)).map((f) => path.join(firmwareDir, 'common', f))
     : [];
-  return [target.startup!, target.harness!].map((f) => path.join(firmwareDir, f)).concat(common);
+  return [target.startup!, harness].map((f) => path.join(firmwareDir, f)).concat(common);
 }

@@ -52,8 +52,8 @@ describe('the README', () => {
     expect(readme).toContain(`load_image edge3x3-s3c2410.bin ${origin} bin\`, \`resume ${origin}\``);
     const stacks = Number(/__default_stack_size = (0x[0-9a-f]+)/.exec(ld)![1]) + Number(/__exc_stack_size = (0x[0-9a-f]+)/.exec(ld)![1]);
     expect(readme).toContain(`${stacks / 1024} KiB of stacks`);
-    // "line settings are expected from the boot loader": the harness touches only UTRSTAT0 and UTXH0 of UART0.
-    const uart = fs.readFileSync(path.join(firmwareDir, 'harness', 'uart_main.c'), 'utf8');
+    // "line settings are expected from the boot loader": the harnesses touch only UTRSTAT0 and UTXH0 of UART0.
+    const uart = fs.readFileSync(path.join(firmwareDir, 'harness', 'uart_io.h'), 'utf8');
     const registers = [...uart.matchAll(/UART0_BASE \+ (0x[0-9a-f]+)u/g)].map((m) => Number(m[1]));
     expect(registers.sort()).toEqual([0x10, 0x20]);
     expect(uart).not.toMatch(/ULCON|UCON|UBRDIV|GPHCON/);

@@ -1,6 +1,6 @@
 /**
  * `convgen import MODEL.tflite`, `convgen golden NET.json|MODEL.tflite` (single input, a batch, --intermediates),
- * the refusals of the C commands on networks, and bad models: one line, exit 2, nothing written.
+ * generate, test and run on a network, and bad models: one line, exit 2, nothing written.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -79,18 +79,47 @@ describe('float edges', () => {
   });
 });
 
-describe('refusals', () => {
-  it.each([
-    [['generate', kws, '-o', 'g']],
-    [['build', kws, '-o', 'b']],
-    [['test', kws]],
-    [['bench', kws]],
-    [['run', kws, '--input', 'i.npy', '--output', 'o.npy']],
-  ])('%j refuses a network for now', async (args) => {
-    expect(await main(args)).toBe(2);
-    expect(io.err).toEqual([`convgen: ${kws}: network C generation is not implemented yet`]);
+describe('the C commands on networks', () => {
+  const ad01 = path.join(models, 'ad01_int8', 'ad01_int8.tflite');
+
+  it('generate writes the module for the target, the stack it measured stated in the header', async () => {
+    const out = path.join(io.dir, 'gen');
+    expect(await main(['generate', ad01, '--target', 'cortex-m4', '-o', out])).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(['ad01_int8.c', 'ad01_int8.h', 'convgen_net_entry.h']);
+    const h = fs.readFileSync(path.join(out, 'ad01_int8.h'), 'utf8');
+    expect(h).toMatch(/^#define AD01_INT8_STACK_BYTES [1-9]\d*u$/m);
+    expect(h).toContain('Target     cortex-m4: Cortex-M4, ARMv7E-M, Thumb-2');
+    expect(h).toMatch(/^#define AD01_INT8_ARENA_BYTES 256u$/m);
   });
 
+  it('test runs every target given; one it does not fit is named with why, and the exit is 0 when all that ran pass', async () => {
+    expect(await main(['test', ad01, '--target', 'cortex-m0,arm920t', '--jobs', '1'])).toBe(0);
+    expect(io.out.find((l) => l.startsWith('SKIP'))).toMatch(/^SKIP  ad01_int8\.tflite on cortex-m0: does not fit cortex-m0 \(QEMU microbit\): flash: code \d+ \+ parameters \d+ = [\d,]+ B, the machine has 262,144 B$/);
+    expect(io.out.find((l) => l.startsWith('PASS'))).toMatch(/^PASS  ad01_int8\.tflite on arm920t: bit-exact, 3840 output elements over 6 inputs/);
+    expect(io.out.at(-1)).toBe('1 passed, 0 failed, 0 errors, 1 do not fit');
+  });
+
+  it('run computes a batch on the device: TFLM\'s outputs', async () => {
+    const dir = path.join(models, 'ad01_int8');
+    const batch = path.join(io.dir, 'batch.npy');
+    writeNpyAtomic(batch, { dtype: 'int8', shape: [4, 640], data: Int8Array.from([0, 1, 2, 3].flatMap((k) => int8(path.join(dir, `in_${k}.npy`)))) });
+    const o = path.join(io.dir, 'o.npy');
+    expect(await main(['run', ad01, '--target', 'cortex-m3', '--input', batch, '--output', o])).toBe(0);
+    expect(readNpy(o).shape).toEqual([4, 640]);
+    expect(int8(o)).toEqual([0, 1, 2, 3].flatMap((k) => int8(path.join(dir, `out_${k}.npy`))));
+  });
+
+  it('refuses kernel specs and networks in one test run, and kernel-only options, with one line', async () => {
+    const spec = path.join(root, 'examples', 'edge3x3.json');
+    expect(await main(['test', spec, kws])).toBe(2);
+    expect(io.err).toEqual([`convgen: ${spec}: convgen test takes kernel specs or networks, not both in one run`]);
+    io.err.length = 0;
+    expect(await main(['test', kws, '--html', path.join(io.dir, 'r.html')])).toBe(2);
+    expect(io.err).toEqual(['convgen: --html: is for kernel specs; a network test writes --json']);
+  });
+});
+
+describe('refusals', () => {
   it('a malformed .tflite: one line, exit 2, nothing written', async () => {
     const bad = path.join(io.dir, 'bad.tflite');
     fs.writeFileSync(bad, fs.readFileSync(kws).subarray(0, 4000));

@@ -1,5 +1,6 @@
 /** AVERAGE_POOL_2D: TensorFlow Lite Micro's int8 reference average pooling. */
 import type { Op } from '../op.ts';
+import { lowerPool } from '../pool/lower.ts';
 import { buildPool, poolMemory, poolParams, poolTflite, type PoolModel, type PoolParams } from '../pool/pool.ts';
 import { averagePoolGolden } from './golden.ts';
 
@@ -10,5 +11,6 @@ export const averagePool2d: Op<PoolParams, PoolModel> = {
   golden: averagePoolGolden,
   macs: () => 0,
   memory: poolMemory,
+  lower: (m, ctx) => lowerPool('average', m, ctx),
   tflite: poolTflite('AVERAGE_POOL_2D'),
 };

@@ -1,5 +1,6 @@
 /** CONCATENATION: TensorFlow Lite Micro's reference concatenation of int8 tensors sharing one quantization. */
 import type { Op } from '../op.ts';
+import { lowerConcatenation } from './lower.ts';
 import { buildConcatenation, type ConcatenationModel } from './build.ts';
 import { concatenationGolden } from './golden.ts';
 import { concatenationParams, type ConcatenationParams } from './params.ts';
@@ -12,5 +13,6 @@ export const concatenation: Op<ConcatenationParams, ConcatenationModel> = {
   golden: concatenationGolden,
   macs: () => 0,
   memory: () => ({ inPlace: [], why: 'the output interleaves the inputs (in place would need producers writing into slices)' }),
+  lower: lowerConcatenation,
   tflite: concatenationTflite,
 };

@@ -1,5 +1,6 @@
 /** CONV_2D: TensorFlow Lite Micro's int8 reference convolution (ConvPerChannel), grouped convolution included. */
 import type { Op } from '../op.ts';
+import { lowerConv } from './lower.ts';
 import { buildConv2d, type ConvModel } from './build.ts';
 import { convGolden, convMacs } from './golden.ts';
 import { conv2dParams, type Conv2dParams } from './params.ts';
@@ -14,5 +15,6 @@ export const conv2d: Op<Conv2dParams, ConvModel> = {
   // Every output pixel reads a window of input rows around it: writing over the input would destroy rows later
   // pixels still read.
   memory: () => ({ inPlace: [], why: 'a convolution reads a window of input rows around each output pixel' }),
+  lower: lowerConv,
   tflite: conv2dTflite,
 };

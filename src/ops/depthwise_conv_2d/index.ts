@@ -1,5 +1,6 @@
 /** DEPTHWISE_CONV_2D: TensorFlow Lite Micro's int8 reference depthwise convolution, with a channel multiplier. */
 import type { Op } from '../op.ts';
+import { lowerConv } from '../conv_2d/lower.ts';
 import type { ConvModel } from '../conv_2d/kernel.ts';
 import { convGolden, convMacs } from '../conv_2d/golden.ts';
 import { buildDepthwise } from './build.ts';
@@ -15,5 +16,6 @@ export const depthwiseConv2d: Op<DepthwiseParams, ConvModel> = {
   // In place is possible with a buffer of the input rows the next output rows still read (row buffering): that is
   // the C generator's to provide (issue 17 part 2); until then the planner gives the output its own buffer.
   memory: () => ({ inPlace: [], why: 'in place needs row buffering of the input window (part 2 of issue 17)' }),
+  lower: lowerConv,
   tflite: depthwiseTflite,
 };

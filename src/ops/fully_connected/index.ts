@@ -1,5 +1,6 @@
 /** FULLY_CONNECTED: TensorFlow Lite Micro's int8 reference FullyConnected (per-tensor or per-channel weights). */
 import type { Op } from '../op.ts';
+import { lowerFullyConnected } from './lower.ts';
 import { buildFullyConnected, type FullyConnectedModel } from './build.ts';
 import { fullyConnectedGolden, fullyConnectedMacs } from './golden.ts';
 import { fullyConnectedParams, type FullyConnectedParams } from './params.ts';
@@ -12,5 +13,6 @@ export const fullyConnected: Op<FullyConnectedParams, FullyConnectedModel> = {
   golden: fullyConnectedGolden,
   macs: fullyConnectedMacs,
   memory: () => ({ inPlace: [], why: 'every output of a row reads the whole input row' }),
+  lower: lowerFullyConnected,
   tflite: fullyConnectedTflite,
 };

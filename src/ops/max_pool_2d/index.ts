@@ -1,5 +1,6 @@
 /** MAX_POOL_2D: TensorFlow Lite Micro's int8 reference max pooling. */
 import type { Op } from '../op.ts';
+import { lowerPool } from '../pool/lower.ts';
 import { buildPool, poolMemory, poolParams, poolTflite, type PoolModel, type PoolParams } from '../pool/pool.ts';
 import { maxPoolGolden } from './golden.ts';
 
@@ -10,5 +11,6 @@ export const maxPool2d: Op<PoolParams, PoolModel> = {
   golden: maxPoolGolden,
   macs: () => 0,
   memory: poolMemory,
+  lower: (m, ctx) => lowerPool('max', m, ctx),
   tflite: poolTflite('MAX_POOL_2D'),
 };

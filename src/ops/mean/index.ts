@@ -1,5 +1,6 @@
 /** MEAN: TensorFlow Lite Micro's int8 reference mean over any axes (H and W for a global average). */
 import type { Op } from '../op.ts';
+import { lowerMean } from './lower.ts';
 import { buildMean, type MeanModel } from './build.ts';
 import { meanGolden } from './golden.ts';
 import { meanParams, type MeanParams } from './params.ts';
@@ -12,5 +13,6 @@ export const mean: Op<MeanParams, MeanModel> = {
   golden: meanGolden,
   macs: () => 0,
   memory: () => ({ inPlace: [], why: 'an output sums elements spread over the whole input' }),
+  lower: lowerMean,
   tflite: meanTflite,
 };

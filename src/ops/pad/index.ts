@@ -1,5 +1,6 @@
 /** PAD / PADV2: TensorFlow Lite Micro's reference pad of an int8 tensor. */
 import type { Op } from '../op.ts';
+import { lowerPad } from './lower.ts';
 import { buildPad, type PadModel } from './build.ts';
 import { padGolden } from './golden.ts';
 import { padParams, type PadParams } from './params.ts';
@@ -12,5 +13,6 @@ export const pad: Op<PadParams, PadModel> = {
   golden: padGolden,
   macs: () => 0,
   memory: () => ({ inPlace: [], why: 'the output is larger than the input and shifts every element forward' }),
+  lower: lowerPad,
   tflite: padTflite,
 };

@@ -1,5 +1,6 @@
 /** QUANTIZE (int8 -> int8): TensorFlow Lite Micro's reference requantization. */
 import type { Op } from '../op.ts';
+import { lowerQuantize } from './lower.ts';
 import { buildQuantize, type QuantizeModel } from './build.ts';
 import { quantizeGolden } from './golden.ts';
 import { quantizeParams, type QuantizeParams } from './params.ts';
@@ -16,5 +17,6 @@ export const quantize: Op<QuantizeParams, QuantizeModel> = {
   memory: (m) => (m.multiplier === 2 ** 30 && m.shift === 1 && m.inputZeroPoint === m.outputZeroPoint
     ? { alias: 0, inPlace: [], why: 'same scale and zero point: every value is unchanged' }
     : { inPlace: [0], why: 'elementwise: each output element is written after reading only its own input element' }),
+  lower: lowerQuantize,
   tflite: quantizeTflite,
 };

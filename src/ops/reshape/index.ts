@@ -1,5 +1,6 @@
 /** RESHAPE: a view of the input with another shape; no code runs (the planner aliases the two tensors). */
 import type { Op } from '../op.ts';
+import { lowerReshape } from './lower.ts';
 import { buildReshape, type ReshapeModel } from './build.ts';
 import { reshapeGolden } from './golden.ts';
 import { reshapeParams, type ReshapeParams } from './params.ts';
@@ -12,5 +13,6 @@ export const reshape: Op<ReshapeParams, ReshapeModel> = {
   golden: reshapeGolden,
   macs: () => 0,
   memory: () => ({ alias: 0, inPlace: [], why: 'the output is the input bytes seen with another shape' }),
+  lower: lowerReshape,
   tflite: reshapeTflite,
 };
