@@ -176,8 +176,9 @@ fault:
     .ltorg
 
 #if defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'A'
-    /* The first-level translation table: 4096 section entries, 16 KiB aligned. */
-    .section .bss.convgen_ttb, "aw", %nobits
+    /* The first-level translation table: 4096 section entries, 16 KiB aligned. Not in .bss: the harnesses poison
+     * .bss before every kernel call (ld/common.ld places .convgen_noinit after it; the loop above writes every entry). */
+    .section .convgen_noinit.ttb, "aw", %nobits
     .balign 16384
 convgen_ttb:
     .space 16384
