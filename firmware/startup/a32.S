@@ -1,6 +1,7 @@
 /*
  * Startup for ARM-state targets (ARMv4T and later): vector table at _start,
- * per-mode stacks, optional VFP/NEON enable, .data copy, .bss zero, main().
+ * per-mode stacks, optional VFP/NEON enable, .data copy, .bss zero, on
+ * ARMv7-A a flat MMU map, main().
  * Only ARMv4T instructions outside the #if blocks (must run on -cpu ti925t).
  * startup/s3c2410.S includes this file with CONVGEN_BOARD_S3C2410 defined.
  */
@@ -92,6 +93,48 @@ reset:
     strlo r3, [r1], #4
     blo 3b
 
+#if defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'A'
+    /* MMU on with a flat map: the 1 MiB sections from _start to the top of the
+     * stacks are Normal memory, the rest Strongly-ordered; caches stay off.
+     * With the MMU off every access is Strongly-ordered, where an unaligned
+     * word access faults: on silicon, and in QEMU since it models that (10.0
+     * does, 7.2 did not). GCC emits such accesses for ARMv7-A (unaligned
+     * access is on by default there), so a real A9 runs with the MMU on. */
+    ldr r0, =convgen_ttb
+    ldr r1, =_start
+    lsr r1, r1, #20             /* first MiB of the image */
+    ldr r2, =__stack_top
+    sub r2, r2, #1
+    lsr r2, r2, #20             /* last MiB */
+    ldr r4, =0xC02              /* section, full access, Strongly-ordered */
+    ldr r5, =0x1C0E             /* section, full access, Normal (TEX=001, C, B) */
+    mov r3, #0
+4:  mov r6, r4
+    cmp r3, r1
+    blo 5f
+    cmp r3, r2
+    movls r6, r5
+5:  orr r6, r6, r3, lsl #20     /* identity: virtual MiB i -> physical MiB i */
+    str r6, [r0, r3, lsl #2]
+    add r3, r3, #1
+    cmp r3, #4096
+    blo 4b
+    mcr p15, 0, r0, c2, c0, 0   /* TTBR0 */
+    mov r0, #0
+    mcr p15, 0, r0, c2, c0, 2   /* TTBCR: TTBR0 translates everything */
+    ldr r0, =0x55555555
+    mcr p15, 0, r0, c3, c0, 0   /* DACR: every domain client (permissions checked) */
+    mov r0, #0
+    mcr p15, 0, r0, c8, c7, 0   /* TLBIALL */
+    dsb
+    isb
+    mrc p15, 0, r0, c1, c0, 0
+    bic r0, r0, #2              /* SCTLR.A = 0: unaligned word accesses allowed */
+    orr r0, r0, #1              /* SCTLR.M = 1 */
+    mcr p15, 0, r0, c1, c0, 0
+    isb
+#endif
+
     bl  main
     bl  convgen_exit            /* does not return */
     b   .
@@ -131,3 +174,12 @@ fault:
     bl  convgen_fault           /* ARM-state C: plain bl is fine on v4T */
     b   .
     .ltorg
+
+#if defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'A'
+    /* The first-level translation table: 4096 section entries, 16 KiB aligned. Not in .bss: the harnesses poison
+     * .bss before every kernel call (ld/common.ld places .convgen_noinit after it; the loop above writes every entry). */
+    .section .convgen_noinit.ttb, "aw", %nobits
+    .balign 16384
+convgen_ttb:
+    .space 16384
+#endif

@@ -45,7 +45,7 @@ export interface BenchReport {
   /** The optimize goals the optimized variant was generated for (the other variants ignore it). */
   optimize: OptimizeGoal[];
   results: BenchRow[];
-  /** Issue 6's goals, judged on this run (src/measure/goals.ts). */
+  /** The goals of issues 6 and 19, judged on this run (src/measure/goals.ts). */
   goals: GoalResult[];
   /** Targets that cannot be measured (build-only boards, the host), with why. */
   skipped: { target: string; reason: string }[];
@@ -162,7 +162,14 @@ const isDefault = (r: Measurement): boolean => (r.optimize ?? 'default') === 'de
 const ownRows = (rs: BenchRow[]): BenchRow[] => rs.filter((r) => !r.sameCodeAs);
 const variantLabel = (r: Measurement): string => (isDefault(r) ? r.variant : `${r.variant} (${r.optimize})`);
 
-const columns = ['spec', 'target', 'variant', 'MACs', 'instructions', 'instr/MAC', '(i+ld+st)/MAC', 'text', 'rodata', 'RAM', 'stack', 'vs naive'];
+const columns = ['spec', 'target', 'variant', 'MACs', 'instructions', 'instr/MAC', 'cycles/MAC', '(i+ld+st)/MAC', 'text', 'rodata', 'RAM', 'stack', 'vs naive'];
+
+/** A cycle figure; `~` marks a rough model's (docs/cycles.md). */
+function fmtCycles(r: Measurement, v: number | null, digits = 2): string {
+  if (r.status !== 'ok' || v === null) return '-';
+  const text = digits ? fmtFix(v, digits) : fmtInt(v);
+  return r.cycleModel?.kind === 'rough' ? `~${text}` : text;
+}
 
 function rowCells(r: BenchRow): string[] {
   const ok = r.status === 'ok';
@@ -171,6 +178,7 @@ function rowCells(r: BenchRow): string[] {
     r.name, r.target, variantLabel(r), fmtInt(r.macs),
     ok ? fmtInt(r.instructions) : bad,
     ok ? fmtFix(r.instructionsPerMac) : '-',
+    fmtCycles(r, r.cyclesPerMac),
     ok ? fmtFix(r.instructionsPlusAccessesPerMac) : '-',
     fmtInt(r.size?.text), fmtInt(r.size?.rodata), fmtInt(r.ramBytes), r.stack && !r.stack.bounded ? `${fmtInt(r.stackBytes)}+` : fmtInt(r.stackBytes),
     r.ratioToNaive === null ? '-' : `${r.ratioToNaive.toFixed(2)}x`,
@@ -229,10 +237,12 @@ const statusCell = (row: GoalRow): string =>
 
 /** One table per goal; goals over every kernel of the run are a spec × target grid of the failures and gaps. */
 function renderGoals(report: BenchReport): string[] {
-  const out: string[] = ['## Goals (issue 6)', ''];
-  out.push('Each goal of issue 6, judged on this run. "convgen" is the `optimized` variant; where `--optimize speed` was ' +
+  const out: string[] = ['## Goals (issues 6 and 19)', ''];
+  out.push('Each goal of issues 6 and 19, judged on this run. "convgen" is the `optimized` variant; where `--optimize speed` was ' +
     'measured too, the speed goals take the faster of the two (the mode is named) and the size goals take `default`. ' +
-    'A goal whose inputs were not measured says so rather than being left out. The ratio is convgen / reference.', '');
+    'Goals are judged in estimated cycles wherever the target has a cycle model and the reference is a cycle figure ' +
+    '(measured in this run, or issue 19\'s estimates for CMSIS-NN); goals against quoted instruction counts stay in ' +
+    'instructions. A goal whose inputs were not measured says so rather than being left out. The ratio is convgen / reference.', '');
   out.push(...mdTable(['goal', 'met', 'NOT met', 'not measured'],
     report.goals.map((g) => [g.title, String(g.met), String(g.notMet), String(g.notMeasured)]), ['l', 'r', 'r', 'r']), '');
   for (const g of report.goals) {
@@ -281,11 +291,12 @@ function renderOptimize(report: BenchReport): string[] {
     if (!differ.length) continue;
     const flash = (r?: BenchRow) => (r?.size ? fmtInt(r.size.text + r.size.rodata) : '-');
     const ipm = (r?: BenchRow) => (r?.status === 'ok' ? fmtFix(r.instructionsPerMac) : r ? statusText(r) || '-' : '-');
-    out.push(...mdTable(['spec', 'target', 'default flash', 'default instr/MAC', `${g} flash`, `${g} instr/MAC`],
+    const cpm = (r?: BenchRow) => (r ? fmtCycles(r, r.cyclesPerMac) : '-');
+    out.push(...mdTable(['spec', 'target', 'default flash', 'default instr/MAC', 'default cycles/MAC', `${g} flash`, `${g} instr/MAC`, `${g} cycles/MAC`],
       differ.map((r) => {
         const d = report.results.find((x) => x.name === r.name && x.target === r.target && x.variant === 'optimized' && isDefault(x));
-        return [r.name, r.target, flash(d), ipm(d), flash(r), ipm(r)];
-      }), ['l', 'l', 'r', 'r', 'r', 'r']), '');
+        return [r.name, r.target, flash(d), ipm(d), cpm(d), flash(r), ipm(r), cpm(r)];
+      }), ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r']), '');
   }
   return out;
 }
@@ -301,18 +312,19 @@ export function renderMarkdown(report: BenchReport, opts: { svgLink?: string; co
   if (!report.results.length && report.networks) return [...out, ...renderNetworkMarkdown(report.networks)].join('\n');
   out.push('Every figure below comes from a kernel that was also proved bit-exact against the golden model on the same run ' +
     `(${ok[0]?.verified.tensors ?? 5} seeded inputs per kernel, seed ${report.seed}); a kernel that is fast and wrong is reported as a failure, not a result.`, '');
-  if (opts.svgLink) out.push(`![instructions per MAC per target and variant](${opts.svgLink})`, '', `Chart: [${path.basename(opts.svgLink)}](${opts.svgLink}).`, '');
+  if (opts.svgLink) out.push(`![instructions and estimated cycles per MAC per target and variant](${opts.svgLink})`, '', `Chart: [${path.basename(opts.svgLink)}](${opts.svgLink}).`, '');
 
   out.push(...renderGoals(report));
 
   const shown = report.variants;
+  const pickRows = (name: string, target: string) => shown.map((v) => report.results.find((r) => r.name === name && r.target === target && r.variant === v && isDefault(r))
+    ?? report.results.find((r) => r.name === name && r.target === target && r.variant === v));
+  const defaultNote = report.optimize.includes('default') && report.optimize.length > 1 ? ' The optimized figure is `--optimize default`\'s.' : '';
   out.push('## Instructions per MAC', '');
   out.push(`Each cell: ${shown.join(' / ')} instructions per MAC; in brackets the best variant's ratio to \`naive\` on the same target. ` +
-    '"no fit": the tensors do not fit the target\'s RAM.' +
-    (report.optimize.includes('default') && report.optimize.length > 1 ? ' The optimized figure is `--optimize default`\'s.' : ''), '');
+    '"no fit": the tensors do not fit the target\'s RAM.' + defaultNote, '');
   const cell = (name: string, target: string): string => {
-    const rs = shown.map((v) => report.results.find((r) => r.name === name && r.target === target && r.variant === v && isDefault(r))
-      ?? report.results.find((r) => r.name === name && r.target === target && r.variant === v));
+    const rs = pickRows(name, target);
     if (rs.every((r) => r?.status === 'does-not-fit')) return 'no fit';
     const vals = rs.map((r) => (r?.status === 'ok' ? fmtFix(r.instructionsPerMac) : r ? statusText(r) || '-' : '-'));
     const best = rs.filter((r) => r?.status === 'ok' && r.variant !== BASELINE && r.ratioToNaive !== null)
@@ -321,10 +333,26 @@ export function renderMarkdown(report: BenchReport, opts: { svgLink?: string; co
   };
   out.push(...mdTable(['spec', ...targets], names.map((n) => [n, ...targets.map((t) => cell(n, t))]), ['l', ...targets.map(() => 'r' as const)]), '');
 
+  out.push('## Estimated cycles per MAC', '');
+  out.push(`The same kernels in estimated cycles ([docs/cycles.md](cycles.md): each core's documented timing applied to the executed ` +
+    `instructions, with multiply operand sizes read from the registers). Each cell: ${shown.join(' / ')} cycles per MAC; in brackets the ` +
+    'best variant\'s ratio to `naive` in cycles. `~`: the Cortex-A9 figure is rough (docs/cycles.md), not a model.' + defaultNote, '');
+  const cycleCell = (name: string, target: string): string => {
+    const rs = pickRows(name, target);
+    if (rs.every((r) => r?.status === 'does-not-fit')) return 'no fit';
+    const vals = rs.map((r) => (r?.status === 'ok' ? fmtCycles(r, r.cyclesPerMac) : r ? statusText(r) || '-' : '-'));
+    const base = rs.find((r) => r?.variant === BASELINE && r.status === 'ok' && r.cyclesPerMac);
+    const ratios = rs.filter((r) => r?.status === 'ok' && r.variant !== BASELINE && r.cyclesPerMac !== null && base)
+      .map((r) => r!.cyclesPerMac! / base!.cyclesPerMac!).sort((a, b) => a - b);
+    return `${vals.join(' / ')}${ratios.length ? ` (${ratios[0].toFixed(2)}x)` : ''}`;
+  };
+  out.push(...mdTable(['spec', ...targets], names.map((n) => [n, ...targets.map((t) => cycleCell(n, t))]), ['l', ...targets.map(() => 'r' as const)]), '');
+
   out.push(...renderOptimize(report));
 
   out.push('## All figures', '');
   out.push('`instructions`: executed per call of `<name>_run` (first seeded random input), the call-site overhead subtracted. ' +
+    '`cycles`: the same call in estimated cycles (docs/cycles.md; `~` a rough figure). ' +
     '`(i+ld+st)/MAC`: instructions plus memory accesses per MAC. `text`/`rodata`: bytes of the kernel object (weights are rodata; ' +
     'libgcc helpers are not included). `weights`: bytes of its weight arrays / the raw weight bytes of the spec. ' +
     '`RAM`: kernel data + bss + input + output + scratch buffers. `stack`: worst case over the ' +
@@ -335,14 +363,14 @@ export function renderMarkdown(report: BenchReport, opts: { svgLink?: string; co
     const r0 = rows[0];
     out.push(`### ${name}`, '', `\`${path.relative(process.cwd(), r0.spec) || r0.spec}\` — ${fmtInt(r0.macs)} MACs per call, accumulator \`${r0.accumulator}\`.`, '');
     out.push(...mdTable(
-      ['target', 'variant', 'instructions', 'instr/MAC', '(i+ld+st)/MAC', 'loads', 'stores', 'text', 'rodata', 'weights', 'RAM', 'stack', 'vs naive'],
+      ['target', 'variant', 'instructions', 'instr/MAC', 'cycles', 'cycles/MAC', '(i+ld+st)/MAC', 'loads', 'stores', 'text', 'rodata', 'weights', 'RAM', 'stack', 'vs naive'],
       rows.map((r) => {
         const c = rowCells(r);
         const good = r.status === 'ok';
         const w = r.weightBytes ? `${fmtInt(r.weightBytes.flash)} / ${fmtInt(r.weightBytes.raw)}` : '-';
-        return [r.target, c[2], c[4], c[5], c[6], good ? fmtInt(r.loads) : '-', good ? fmtInt(r.stores) : '-', c[7], c[8], w, c[9], c[10], c[11]];
+        return [r.target, c[2], c[4], c[5], fmtCycles(r, r.cycles, 0), c[6], c[7], good ? fmtInt(r.loads) : '-', good ? fmtInt(r.stores) : '-', c[8], c[9], w, c[10], c[11], c[12]];
       }),
-      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ), '');
   }
   const notes = ownRows(report.results).filter((r) => r.status !== 'ok' && (r.note || r.error));
@@ -365,9 +393,15 @@ export function renderMarkdown(report: BenchReport, opts: { svgLink?: string; co
       'not assumed: the same image is built with an empty `<name>_run` (same header, same harness code, same flags) and its window ' +
       `(${overheadSummary(report)}) is subtracted. An empty function is a single return, so a kernel's ` +
       'count leaves out exactly its one return instruction.',
+    '- **Cycles**: estimated from the same run: the plugin also records how often each instruction ran, which branches were ' +
+      'taken, which conditional instructions executed and, where a core\'s multiplier terminates early, the significant bytes of ' +
+      'every multiply\'s operands (read from the registers); each core\'s documented timing table turns that into cycles, with ' +
+      'load-use and multiply interlocks from the neighbouring instructions. The empty kernel\'s estimate is subtracted as for ' +
+      'instructions. What each model covers, its sources and what it approximates: [docs/cycles.md](cycles.md). The Cortex-A9 ' +
+      'figure is rough (marked `~`) and no goal uses it.',
     '- **Which input**: the reported count is for the first seeded random input. The count can depend on the data (clamps ' +
       'compile to branches on some cores); the JSON also carries `instructionsWorst`, the largest count over all seeded inputs ' +
-      '(random, all-max, all-min, alternating).',
+      '(random, all-max, all-min, alternating), and `cyclesWorst` likewise.',
     '- **Flash**: `<name>.c` compiled alone with the image\'s flags (`-O2 -ffunction-sections -fdata-sections` and the ' +
       'target\'s CPU flags), `.text*` and `.rodata*` summed from `arm-none-eabi-size -A`; the weight arrays are its ' +
       '`.rodata.<name>_weights*` sections. The JSON lists the libgcc helpers the kernel calls and the code they add (`helpers`).',
@@ -409,7 +443,7 @@ function xmlEscape(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
-/** What a chart plots per row: instructions/MAC by default (cycles/MAC once measured, in the HTML report). */
+/** What a chart plots per row: instructions/MAC, estimated cycles/MAC, or both side by side. */
 export interface ChartMetric {
   title: string;
   /** Short name in the bars' tooltips: "instr/MAC". */
@@ -417,6 +451,8 @@ export interface ChartMetric {
   /** The legend's name for the figures: "instructions/MAC". */
   legend: string;
   value: (r: BenchRow) => number | null | undefined;
+  /** The figure as shown (a rough cycle figure carries `~`). */
+  format: (r: BenchRow, v: number | null | undefined) => string;
   /** The bracketed ratio to the naive row of the same spec and target. */
   ratio: (r: BenchRow, naive: BenchRow | undefined) => number | null;
 }
@@ -424,13 +460,31 @@ export interface ChartMetric {
 export const instructionsPerMac: ChartMetric = {
   title: 'Instructions per MAC (QEMU, exact counts; shorter is better)', unit: 'instr/MAC', legend: 'instructions/MAC',
   value: (r) => r.instructionsPerMac,
+  format: (_r, v) => fmtFix(v),
   ratio: (r) => r.ratioToNaive,
 };
 
-/** Small multiples: one panel per spec, a group of horizontal bars per target, one bar per variant. */
-export function renderSvg(report: BenchReport, metric: ChartMetric = instructionsPerMac): string {
+export const cyclesPerMac: ChartMetric = {
+  title: 'Estimated cycles per MAC (docs/cycles.md; shorter is better)', unit: 'cycles/MAC (estimate)', legend: 'cycles/MAC',
+  value: (r) => r.cyclesPerMac,
+  format: (r, v) => fmtCycles(r, v ?? null),
+  ratio: (r, naive) => {
+    const [a, b] = [r.cyclesPerMac, naive?.cyclesPerMac];
+    return typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : null;
+  },
+};
+
+/**
+ * Small multiples: one panel per spec, a group of horizontal bars per target, one bar per variant and metric on one
+ * scale per panel. By default instructions/MAC (light) and estimated cycles/MAC (solid) side by side; cycles are left
+ * out when no row has them.
+ */
+export function renderSvg(report: BenchReport, metric: ChartMetric | ChartMetric[] = [instructionsPerMac, cyclesPerMac]): string {
   // The chart shows the default goal; the Markdown page compares the optimize goals.
   const results = report.results.filter(isDefault);
+  const metrics = (Array.isArray(metric) ? metric : [metric])
+    .filter((m, i, all) => all.length === 1 || i === 0 || results.some((r) => typeof m.value(r) === 'number'));
+  const both = metrics.length > 1;
   const names = [...new Set(results.map((r) => r.name))];
   const targets = [...new Set(results.map((r) => r.target))];
   const variants = report.variants;
@@ -438,30 +492,36 @@ export function renderSvg(report: BenchReport, metric: ChartMetric = instruction
   const cols = names.length > 1 ? 2 : 1;
   const panelW = 470;
   const labelW = 84;
-  const barH = 10;
+  const barH = both ? 14 : 10;
   const groupGap = 6;
   const headH = 26;
   const panelH = headH + targets.length * (variants.length * barH + groupGap) + 22;
-  const top = 62;
+  const top = both ? 76 : 62;
   const width = Math.max(720, cols * panelW + (cols + 1) * 10); // room for the title over a single panel
   const rowsN = Math.ceil(names.length / cols);
   const height = top + rowsN * (panelH + 10) + 10;
   const s: string[] = [];
   s.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`);
   s.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
-  s.push(`<text x="10" y="22" font-size="16" font-weight="bold">${xmlEscape(metric.title)}</text>`);
+  const title = both ? 'Instructions and estimated cycles per MAC (QEMU; shorter is better)' : metrics[0].title;
+  s.push(`<text x="10" y="22" font-size="16" font-weight="bold">${xmlEscape(title)}</text>`);
   let lx = 10;
   for (const v of variants) {
     s.push(`<rect x="${lx}" y="34" width="12" height="12" fill="${colour(v)}"/><text x="${lx + 16}" y="44">${xmlEscape(v)}</text>`);
     lx += 24 + v.length * 7;
   }
-  s.push(`<text x="${lx + 10}" y="44" fill="#555">per-panel scale; figures are ${xmlEscape(metric.legend)}, bracket = ratio to naive</text>`);
+  if (both) {
+    s.push(`<text x="${lx + 10}" y="44" fill="#555">per-panel scale; light bar: ${xmlEscape(metrics[0].legend)}, solid bar: ${xmlEscape(metrics.slice(1).map((m) => m.legend).join(', '))} (docs/cycles.md)</text>`);
+    s.push(`<text x="10" y="62" fill="#555">label: ${xmlEscape(metrics.map((m) => m.legend).join(' / '))}; bracket = ratio to naive in the last figure shown; ~ = rough (Cortex-A9)</text>`);
+  } else {
+    s.push(`<text x="${lx + 10}" y="44" fill="#555">per-panel scale; figures are ${xmlEscape(metrics[0].legend)}, bracket = ratio to naive</text>`);
+  }
   names.forEach((name, i) => {
     const px = 10 + (i % cols) * (panelW + 10);
     const py = top + Math.floor(i / cols) * (panelH + 10);
     const rows = results.filter((r) => r.name === name);
-    const max = Math.max(1e-9, ...rows.filter((r) => r.status === 'ok').map((r) => metric.value(r) ?? 0));
-    const barMax = panelW - labelW - 80;
+    const max = Math.max(1e-9, ...rows.filter((r) => r.status === 'ok').flatMap((r) => metrics.map((m) => m.value(r) ?? 0)));
+    const barMax = panelW - labelW - (both ? 110 : 80);
     s.push(`<g transform="translate(${px},${py})">`);
     s.push(`<rect width="${panelW}" height="${panelH}" fill="#fafafa" stroke="#dddddd"/>`);
     s.push(`<text x="8" y="17" font-size="12" font-weight="bold">${xmlEscape(name)}</text>`);
@@ -475,20 +535,31 @@ export function renderSvg(report: BenchReport, metric: ChartMetric = instruction
         s.push(`<text x="${labelW + 2}" y="${gy + (variants.length * barH) / 2 + 4}" fill="#999" font-style="italic">${xmlEscape(shared)}</text>`);
         return;
       }
+      const naive = rows.find((x) => x.target === t && x.variant === BASELINE);
       variants.forEach((v, vi) => {
         const r = rows.find((x) => x.target === t && x.variant === v);
         const y = gy + vi * barH;
         if (!r) return;
         if (r.status !== 'ok') {
-          s.push(`<text x="${labelW + 2}" y="${y + barH - 1}" fill="#999" font-style="italic" font-size="9">${xmlEscape(statusText(r))}</text>`);
+          s.push(`<text x="${labelW + 2}" y="${y + barH - (both ? 3 : 1)}" fill="#999" font-style="italic" font-size="9">${xmlEscape(statusText(r))}</text>`);
           return;
         }
-        const value = metric.value(r);
-        const w = Math.max(1, ((value ?? 0) / max) * barMax);
-        s.push(`<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH - 1}" fill="${colour(v)}"><title>${xmlEscape(`${name} ${t} ${v}: ${fmtFix(value)} ${metric.unit}`)}</title></rect>`);
-        const toNaive = v !== BASELINE ? metric.ratio(r, rows.find((x) => x.target === t && x.variant === BASELINE)) : null;
-        const ratio = toNaive !== null ? ` (${toNaive.toFixed(2)}x)` : '';
-        s.push(`<text x="${(labelW + w + 4).toFixed(1)}" y="${y + barH - 1}" font-size="9">${fmtFix(value)}${ratio}</text>`);
+        const h = both ? (barH - 2) / metrics.length : barH - 1;
+        let end = 0;
+        const shown: string[] = [];
+        let toNaive: number | null = null;
+        metrics.forEach((m, mi) => {
+          const value = m.value(r);
+          if (typeof value !== 'number') return;
+          const w = Math.max(1, (value / max) * barMax);
+          const light = both && mi === 0 ? ' fill-opacity="0.4"' : '';
+          s.push(`<rect x="${labelW}" y="${(y + mi * h).toFixed(1)}" width="${w.toFixed(1)}" height="${h}" fill="${colour(v)}"${light}><title>${xmlEscape(`${name} ${t} ${v}: ${m.format(r, value)} ${m.unit}`)}</title></rect>`);
+          end = Math.max(end, w);
+          shown.push(m.format(r, value));
+          if (v !== BASELINE) toNaive = m.ratio(r, naive) ?? toNaive;
+        });
+        const ratio = toNaive !== null ? ` (${(toNaive as number).toFixed(2)}x)` : '';
+        s.push(`<text x="${(labelW + end + 4).toFixed(1)}" y="${y + barH - (both ? 3 : 1)}" font-size="9">${xmlEscape(shown.join(' / '))}${ratio}</text>`);
       });
     });
     s.push(`</g>`);
@@ -496,18 +567,6 @@ export function renderSvg(report: BenchReport, metric: ChartMetric = instruction
   s.push('</svg>');
   return s.join('\n') + '\n';
 }
-
-/** Cycle estimates, once bench records them (`cycles`, `cyclesPerMac`): a column and a second chart appear then. */
-type MaybeCycles = { cyclesPerMac?: number | null };
-const cyclesPerMacOf = (r: BenchRow): number | null | undefined => (r as BenchRow & MaybeCycles).cyclesPerMac;
-
-export const cyclesPerMac: ChartMetric = {
-  title: 'Estimated cycles per MAC (shorter is better)', unit: 'cycles/MAC', legend: 'cycles/MAC', value: cyclesPerMacOf,
-  ratio: (r, naive) => {
-    const [a, b] = [cyclesPerMacOf(r), naive && cyclesPerMacOf(naive)];
-    return typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : null;
-  },
-};
 
 /**
  * The HTML report: goals, the chart(s), one table per target with the terminal table's columns (so a column added
@@ -517,11 +576,9 @@ export function benchHtml(report: BenchReport): string {
   const rows = ownRows(report.results);
   const targets = [...new Set(rows.map((r) => r.target))];
   const bad = rows.filter((r) => r.status === 'fail' || r.status === 'error');
-  const withCycles = rows.some((r) => typeof cyclesPerMacOf(r) === 'number');
+  const withCycles = rows.some((r) => typeof r.cyclesPerMac === 'number');
   const targetCol = columns.indexOf('target');
   const cols: Column<BenchRow>[] = columns.flatMap((head, i) => (i === targetCol ? [] : [{ head, cell: (r: BenchRow) => rowCells(r)[i], numeric: i > 2 }]));
-  if (withCycles && !columns.includes('cycles/MAC'))
-    cols.splice(cols.findIndex((c) => c.head === 'instr/MAC') + 1, 0, { head: 'cycles/MAC', cell: (r) => fmtFix(cyclesPerMacOf(r)), numeric: true });
   cols.push({ head: 'status', cell: (r) => statusText(r) || 'ok' });
   const rowClass = (r: BenchRow) => (r.status === 'fail' ? 'fail' : r.status === 'error' ? 'error' : '');
   const body = [
@@ -536,7 +593,7 @@ export function benchHtml(report: BenchReport): string {
       { head: 'not measured', cell: (g) => String(g.notMeasured), numeric: true },
     ], report.goals, { id: 'goals', rowClass: (g) => (g.notMet ? 'fail' : '') }),
     '<h2>Chart</h2>',
-    `<div class="chart" id="chart">${renderSvg(report)}</div>`,
+    `<div class="chart" id="chart">${renderSvg(report, instructionsPerMac)}</div>`,
     ...(withCycles ? [`<div class="chart" id="chart-cycles">${renderSvg(report, cyclesPerMac)}</div>`] : []),
     '<h2>Per target</h2>',
     ...targets.flatMap((t) => [`<h3>${esc(t)}</h3>`, htmlTable(cols, rows.filter((r) => r.target === t), { id: `target-${t}`, rowClass })]),
@@ -590,7 +647,7 @@ export function benchExitCode(report: BenchReport): number {
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('measure instructions/MAC, flash, RAM and stack under QEMU (verified bit-exact) and compare with the naive loop; ' +
+    .description('measure instructions/MAC, estimated cycles/MAC, flash, RAM and stack under QEMU (verified bit-exact) and compare with the naive loop; ' +
       'networks: instructions per inference and per layer, flash, arena and stack')
     .argument('<specs...>', 'kernel specs, network specs or .tflite models')
     .option('--target <list>', 'targets, comma-separated, or all', DEFAULT_TARGET)
@@ -602,8 +659,8 @@ export function registerBench(program: Command): void {
     .option('--timeout <s>', 'seconds before a hung guest is killed', intArg('--timeout', 1), 300)
     .option('--json <file>', 'write the results as JSON')
     .option('--markdown <file>', 'write the results as a Markdown page')
-    .option('--svg <file>', 'write an SVG bar chart of instructions/MAC')
-    .option('--html <file>', 'write a self-contained HTML report (per-target tables, the chart, failures)')
+    .option('--svg <file>', 'write an SVG bar chart of instructions/MAC and estimated cycles/MAC')
+    .option('--html <file>', 'write a self-contained HTML report (per-target tables, the charts, failures)')
     .action(async (specs: string[], o: {
       target: string; variant: VariantName[]; optimize: OptimizeGoal[]; seed: number; jobs: number; timeout: number; json?: string; markdown?: string;
       svg?: string; html?: string;
@@ -636,7 +693,7 @@ export function registerBench(program: Command): void {
           targets: found, variants: o.variant, optimize: o.optimize, seed: o.seed, jobs: o.jobs, timeoutSeconds: o.timeout,
           onStart: (total) => (progress = new Progress({ label: 'bench', total, unit: 'measurements' })),
           onResult: (r) => {
-            const what = r.status === 'ok' ? `${fmtFix(r.instructionsPerMac)} instr/MAC` : r.status === 'does-not-fit' ? 'does not fit' : `${r.status}${r.error ? `: ${r.error}` : ''}`;
+            const what = r.status === 'ok' ? `${fmtFix(r.instructionsPerMac)} instr/MAC, ${fmtCycles(r, r.cyclesPerMac)} cycles/MAC` : r.status === 'does-not-fit' ? 'does not fit' : `${r.status}${r.error ? `: ${r.error}` : ''}`;
             const line = `${r.name} on ${r.target} (${variantLabel(r)}): ${what}`;
             if (r.status === 'fail' || r.status === 'error') progress?.log(`${r.status.toUpperCase()} ${line}`, (l) => void process.stderr.write(`${l}\n`));
             progress?.tick(line);

@@ -22,9 +22,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConvgenError, EnvironmentError } from '../errors.ts';
+import { cycleModel, estimate, parseObjdump, watchFile, type Breakdown, type CycleEstimate } from '../cycles/index.ts';
+import { parseProfile } from '../cycles/profile.ts';
 import { generate, writeKernel, type GeneratedKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { runGolden } from '../golden/index.ts';
-import { runImage } from '../qemu/index.ts';
+import { MIN_QEMU_MAJOR, QEMU_UPGRADE, qemuVersion, runImage } from '../qemu/index.ts';
 import { macCount, type KernelModel } from '../spec/index.ts';
 import type { Target } from '../targets/index.ts';
 import { buildImage, firmwareDir, MemoryShortage, runTool, tools, WARNING_FLAGS, type BuiltImage, type Tool } from '../toolchain/index.ts';
@@ -42,6 +44,9 @@ export interface WindowCounts {
   loads: number;
   stores: number;
   memInsns: number;
+  /** Estimated cycles of the window by the target's cycle model (src/cycles), when it has one. */
+  cycles?: number;
+  breakdown?: Breakdown;
 }
 
 export interface SectionSizes {
@@ -103,6 +108,18 @@ export interface Measurement {
   instructionsWorst: number | null;
   /** What the empty kernel measured at the same call site (subtracted above). */
   overhead: WindowCounts | null;
+  /**
+   * Estimated cycles per call by the target's cycle model (src/cycles, docs/cycles.md), for the first seeded input,
+   * the empty kernel's estimate subtracted like the instruction count's; null without a model or a measurement.
+   */
+  cycles: number | null;
+  cyclesPerMac: number | null;
+  /** Largest estimate over all seeded inputs (operand values change multiply timings on some cores). */
+  cyclesWorst: number | null;
+  /** The model that gave `cycles`: 'rough' models give only a rough figure (docs/cycles.md). */
+  cycleModel: { id: string; kind: 'model' | 'rough' } | null;
+  /** Where the estimated cycles of one call go, by cause (overhead subtracted). */
+  cycleBreakdown: Breakdown | null;
   size: SectionSizes | null;
   /**
    * Weight flash: `raw` is the spec's weights at the storage width (elements × bytes); `flash` the bytes of the
@@ -147,9 +164,11 @@ export function isRamOverflow(message: string): boolean {
 
 let pluginReady: Promise<string> | undefined;
 
-/** The instruction-count plugin, built with the host gcc on first use (as `make setup` does). */
+/** The instruction-count plugin, built with the host gcc on first use (as `make setup` does), for a QEMU that can load it. */
 export function ensurePlugin(): Promise<string> {
   pluginReady ??= (async () => {
+    const { line, major } = await qemuVersion();
+    if (major < MIN_QEMU_MAJOR) throw new EnvironmentError(`qemu-system-arm is ${line.replace(/^QEMU emulator /, '')}: ${QEMU_UPGRADE}`);
     if (!fs.existsSync(pluginPath)) await runTool(make, ['-s', '-C', pluginDir], { what: 'building the QEMU plugin (make -C firmware/plugin)' });
     if (!fs.existsSync(pluginPath)) throw new EnvironmentError(`${pluginPath} is missing after make; run \`make setup\``);
     return pluginPath;
@@ -183,17 +202,41 @@ export function parsePluginOutput(text: string, file: string): WindowCounts[] {
   }));
 }
 
-/** Run an image under QEMU with the plugin; returns the output tensors' bytes and one window per kernel call. */
+/**
+ * Run an image under QEMU with the plugin; returns the output tensors' bytes and one window per kernel call. Where
+ * the target has a cycle model, the plugin also profiles each window (watching what the model asks for, found in the
+ * image's disassembly) and every window carries its estimated cycles.
+ */
 export async function runCounted(built: BuiltImage, input: Uint8Array, workDir: string, timeoutSeconds: number) {
   const plugin = await ensurePlugin();
   const { begin, end } = await markerAddresses(built.image);
   const outName = 'insncount.json';
-  const run = await runImage(built, input, workDir, {
-    timeoutSeconds, qemuExtra: ['-plugin', `${plugin},begin=${begin},end=${end},out=${outName}`],
-  });
+  const profileName = 'profile.json';
+  const model = built.target.cycleModel ? cycleModel(built.target.cycleModel) : undefined;
+  let args = `${plugin},begin=${begin},end=${end},out=${outName}`;
+  const insns = model ? parseObjdump(await runTool(objdump, ['-d', '-M', 'reg-names-raw', ...(model.objdumpArgs ?? []), built.image], { what: 'objdump' })) : undefined;
+  if (model && insns) {
+    fs.mkdirSync(workDir, { recursive: true });
+    fs.writeFileSync(path.join(workDir, 'watch.txt'), watchFile(model, insns));
+    args += `,profile=${profileName},watch=watch.txt`;
+  }
+  const run = await runImage(built, input, workDir, { timeoutSeconds, qemuExtra: ['-plugin', args] });
   const file = path.join(workDir, outName);
   if (!fs.existsSync(file)) throw new EnvironmentError(`${built.target.name}: the plugin wrote no ${outName}`);
-  return { output: run.output, calls: parsePluginOutput(fs.readFileSync(file, 'utf8'), file) };
+  const calls = parsePluginOutput(fs.readFileSync(file, 'utf8'), file);
+  const estimates: CycleEstimate[] = [];
+  if (model && insns) {
+    const pfile = path.join(workDir, profileName);
+    if (!fs.existsSync(pfile)) throw new EnvironmentError(`${built.target.name}: the plugin wrote no ${profileName}`);
+    const windows = parseProfile(fs.readFileSync(pfile, 'utf8'), pfile);
+    if (windows.length !== calls.length) throw new EnvironmentError(`${pfile}: ${windows.length} profiled windows for ${calls.length} calls`);
+    windows.forEach((w, i) => {
+      const e = estimate(model, insns, w);
+      estimates.push(e);
+      calls[i] = { ...calls[i], cycles: e.cycles, breakdown: e.breakdown };
+    });
+  }
+  return { output: run.output, calls, estimates };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -520,6 +563,12 @@ export function emptyKernelOverhead(kernel: GeneratedKernel, target: Target, cTy
 
 // ---------------------------------------------------------------------------------------------------------------
 
+function subtractBreakdown(a: Breakdown, b: Breakdown): Breakdown {
+  const out = { ...a };
+  for (const k of Object.keys(out) as (keyof Breakdown)[]) out[k] = Math.round((a[k] - b[k]) * 100) / 100;
+  return out;
+}
+
 function perMac(v: number, macs: number): number {
   return Math.round((v / macs) * 1e4) / 1e4;
 }
@@ -530,6 +579,8 @@ function blankMeasurement(m: KernelModel, target: Target, variant: VariantName, 
     spec: m.source, name: m.name, target: target.name, variant, optimize, codeDigest: null, status: 'ok', macs: macCount(m),
     instructions: null, instructionsPerMac: null, loads: null, stores: null, memInsns: null,
     instructionsPlusAccessesPerMac: null, instructionsWorst: null, overhead: null,
+    cycles: null, cyclesPerMac: null, cyclesWorst: null, cycleBreakdown: null,
+    cycleModel: target.cycleModel ? { id: target.cycleModel, kind: cycleModel(target.cycleModel).kind } : null,
     size: null, weightBytes: { raw: rawWeightBytes(m), flash: null }, ramBytes: null, ram: null, targetRamBytes: target.ramBytes, stackBytes: null, stack: null,
     helpers: { calls: [], bytes: 0 }, accumulator, verified: { tensors: 0, elements: 0, mismatches: 0 },
   };
@@ -596,6 +647,7 @@ export async function measure(m: KernelModel, target: Target, variant: VariantNa
     const instructions = c.insns - overhead.insns;
     const loads = c.loads - overhead.loads;
     const stores = c.stores - overhead.stores;
+    const cycles = c.cycles !== undefined && overhead.cycles !== undefined ? c.cycles - overhead.cycles : null;
     return {
       ...withSizes, verified, overhead,
       instructions,
@@ -605,6 +657,10 @@ export async function measure(m: KernelModel, target: Target, variant: VariantNa
       memInsns: c.memInsns - overhead.memInsns,
       instructionsPlusAccessesPerMac: perMac(instructions + loads + stores, macs),
       instructionsWorst: Math.max(...calls.map((k) => k.insns)) - overhead.insns,
+      cycles,
+      cyclesPerMac: cycles === null ? null : perMac(cycles, macs),
+      cyclesWorst: cycles === null ? null : Math.max(...calls.map((k) => k.cycles!)) - overhead.cycles!,
+      cycleBreakdown: cycles === null ? null : subtractBreakdown(c.breakdown!, overhead.breakdown!),
     };
   } catch (e) {
     if (!(e instanceof ConvgenError)) throw e;

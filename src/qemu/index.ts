@@ -7,8 +7,20 @@ import path from 'node:path';
 import { execa, type ExecaError } from 'execa';
 import { EnvironmentError, InterruptedError, STOP_SIGNALS, cancelSignal, interrupted, throwIfInterrupted } from '../errors.ts';
 import { qemuMachineArgs } from '../targets/index.ts';
-import { tools, type BuiltImage } from '../toolchain/index.ts';
+import { runTool, tools, type BuiltImage } from '../toolchain/index.ts';
 import { diesWithParent, findOnPath } from '../toolchain/spawn.ts';
+
+/** The oldest QEMU whose plugin API (version 4: scoreboards, register reads) firmware/plugin is written for. */
+export const MIN_QEMU_MAJOR = 10;
+export const QEMU_UPGRADE = 'convgen needs QEMU 10.0 or later (plugin API 4); on Debian 12 `make setup` adds bookworm-backports and installs it ' +
+  `(${tools.qemu.install})`;
+
+/** `qemu-system-arm --version`'s first line and major version. */
+export async function qemuVersion(): Promise<{ line: string; major: number }> {
+  const line = (await runTool(tools.qemu, ['--version'], { what: 'qemu-system-arm --version' })).split('\n')[0].trim();
+  const m = /version (\d+)\./.exec(line);
+  return { line, major: m ? Number(m[1]) : 0 };
+}
 
 export interface RunOptions {
   /** Seconds before a run counts as hung and is killed. */

@@ -3,6 +3,7 @@
  * (compiler flags, ISA features, how to run it, memory); nothing else in convgen asks which target it is.
  * firmware/targets.mk is generated from this table (`convgen targets --makefile`).
  */
+import type { CycleModelId } from '../cycles/index.ts';
 
 export interface IsaFeatures {
   /** Instruction-set state the kernel runs in. */
@@ -48,6 +49,8 @@ export interface Target {
   /** Compiler flags selecting the core, state and ABI. */
   cpuFlags: string[];
   features: IsaFeatures;
+  /** The core's cycle model (src/cycles, docs/cycles.md); none for the host. */
+  cycleModel?: CycleModelId;
   qemu?: QemuMachine;
   /** Paths relative to firmware/. */
   linkerScript?: string;
@@ -82,54 +85,54 @@ const v7em: IsaFeatures = { ...noFeatures, state: 'thumb2', dspv5te: true, simd3
 export const targets: readonly Target[] = [
   {
     name: 'arm920t', core: 'ARM920T (S3C2410 class)', arch: 'ARMv4T', run: 'qemu',
-    cpuFlags: ['-mcpu=arm920t', '-marm'], features: noFeatures,
+    cpuFlags: ['-mcpu=arm920t', '-marm'], features: noFeatures, cycleModel: 'arm9tdmi',
     qemu: { machine: 'versatilepb', cpu: 'ti925t', extra: versatileAudio },
     linkerScript: 'ld/versatilepb.ld', ...a32Semihost, ramBytes: 128 << 20, stackBytes: 0x2200, memoryMap: 'SDRAM at 0x00000000 (128 MiB)',
   },
   {
     name: 'arm926ej-s', core: 'ARM926EJ-S', arch: 'ARMv5TE', run: 'qemu',
-    cpuFlags: ['-mcpu=arm926ej-s', '-marm'], features: { ...noFeatures, dspv5te: true, ldrd: true },
+    cpuFlags: ['-mcpu=arm926ej-s', '-marm'], features: { ...noFeatures, dspv5te: true, ldrd: true }, cycleModel: 'arm9e-s',
     qemu: { machine: 'versatilepb', cpu: 'arm926', extra: versatileAudio },
     linkerScript: 'ld/versatilepb.ld', ...a32Semihost, ramBytes: 128 << 20, stackBytes: 0x2200, memoryMap: 'SDRAM at 0x00000000 (128 MiB)',
   },
   {
     name: 'cortex-m0', core: 'Cortex-M0', arch: 'ARMv6-M', run: 'qemu',
-    cpuFlags: ['-mcpu=cortex-m0', '-mthumb'], features: { ...noFeatures, state: 'thumb1', longMultiply: false },
+    cpuFlags: ['-mcpu=cortex-m0', '-mthumb'], features: { ...noFeatures, state: 'thumb1', longMultiply: false }, cycleModel: 'cortex-m0',
     qemu: { machine: 'microbit', extra: [] },
     linkerScript: 'ld/microbit.ld', ...mSemihost, ramBytes: 16 << 10, stackBytes: 0x800, flashBytes: 256 << 10,
     memoryMap: 'flash 0x00000000 (256 KiB), SRAM 0x20000000 (16 KiB)',
   },
   {
     name: 'cortex-m3', core: 'Cortex-M3', arch: 'ARMv7-M', run: 'qemu',
-    cpuFlags: ['-mcpu=cortex-m3', '-mthumb'], features: { ...noFeatures, state: 'thumb2', saturate: true, unaligned: true },
+    cpuFlags: ['-mcpu=cortex-m3', '-mthumb'], features: { ...noFeatures, state: 'thumb2', saturate: true, unaligned: true }, cycleModel: 'cortex-m3',
     qemu: { machine: 'mps2-an385', extra: [] },
     linkerScript: 'ld/mps2.ld', ...mSemihost, ramBytes: 4 << 20, stackBytes: 0x2000, flashBytes: 4 << 20,
     memoryMap: 'code 0x00000000 (4 MiB), SRAM 0x20000000 (4 MiB)',
   },
   {
     name: 'cortex-m4', core: 'Cortex-M4', arch: 'ARMv7E-M', run: 'qemu',
-    cpuFlags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=soft'], features: v7em,
+    cpuFlags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=soft'], features: v7em, cycleModel: 'cortex-m4',
     qemu: { machine: 'mps2-an386', extra: [] },
     linkerScript: 'ld/mps2.ld', ...mSemihost, ramBytes: 4 << 20, stackBytes: 0x2000, flashBytes: 4 << 20,
     memoryMap: 'code 0x00000000 (4 MiB), SRAM 0x20000000 (4 MiB)',
   },
   {
     name: 'cortex-m7', core: 'Cortex-M7', arch: 'ARMv7E-M', run: 'qemu',
-    cpuFlags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=soft'], features: v7em,
+    cpuFlags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=soft'], features: v7em, cycleModel: 'cortex-m7',
     qemu: { machine: 'mps2-an500', extra: [] },
     linkerScript: 'ld/mps2.ld', ...mSemihost, ramBytes: 4 << 20, stackBytes: 0x2000, flashBytes: 4 << 20,
     memoryMap: 'code 0x00000000 (4 MiB), SRAM 0x20000000 (4 MiB)',
   },
   {
     name: 'cortex-m33', core: 'Cortex-M33', arch: 'ARMv8-M Mainline', run: 'qemu',
-    cpuFlags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=soft'], features: v7em,
+    cpuFlags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=soft'], features: v7em, cycleModel: 'cortex-m33',
     qemu: { machine: 'mps2-an505', extra: [] },
     linkerScript: 'ld/an505.ld', ...mSemihost, ramBytes: 4 << 20, stackBytes: 0x2000, flashBytes: 4 << 20,
     memoryMap: 'Secure code 0x10000000 (4 MiB), data 0x38000000 (4 MiB)',
   },
   {
     name: 'cortex-m55', core: 'Cortex-M55', arch: 'ARMv8.1-M (MVE)', run: 'qemu',
-    cpuFlags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], features: { ...v7em, mve: true },
+    cpuFlags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], features: { ...v7em, mve: true }, cycleModel: 'cortex-m55',
     qemu: { machine: 'mps3-an547', extra: [] },
     linkerScript: 'ld/an547.ld', ...mSemihost, ramBytes: 512 << 10, stackBytes: 0x2000, flashBytes: 512 << 10,
     memoryMap: 'ITCM 0x10000000 (512 KiB), DTCM 0x30000000 (512 KiB)',
@@ -137,13 +140,13 @@ export const targets: readonly Target[] = [
   {
     name: 'cortex-a9', core: 'Cortex-A9', arch: 'ARMv7-A (NEON)', run: 'qemu',
     cpuFlags: ['-mcpu=cortex-a9', '-mfpu=neon', '-mfloat-abi=hard', '-marm', '-DCONVGEN_ENABLE_NEON'],
-    features: { ...noFeatures, dspv5te: true, simd32: true, saturate: true, neon: true, unaligned: true, ldrd: true },
+    features: { ...noFeatures, dspv5te: true, simd32: true, saturate: true, neon: true, unaligned: true, ldrd: true }, cycleModel: 'cortex-a9',
     qemu: { machine: 'vexpress-a9', extra: versatileAudio },
     linkerScript: 'ld/vexpress-a9.ld', ...a32Semihost, ramBytes: 128 << 20, stackBytes: 0x2200, memoryMap: 'DRAM at 0x60000000 (128 MiB)',
   },
   {
     name: 's3c2410', core: 'Samsung S3C2410 (ARM920T) board', arch: 'ARMv4T', run: 'build-only',
-    cpuFlags: ['-mcpu=arm920t', '-marm'], features: noFeatures,
+    cpuFlags: ['-mcpu=arm920t', '-marm'], features: noFeatures, cycleModel: 'arm9tdmi',
     linkerScript: 'ld/s3c2410.ld', startup: 'startup/s3c2410.S', harness: 'harness/uart_main.c',
     networkHarness: 'harness/network_uart_main.c', builtinInput: true, verifyOn: 'arm920t',
     ramBytes: 64 << 20, stackBytes: 0x2200, memoryMap: 'SDRAM at 0x30000000, UART0 at 0x50000000',

@@ -28,6 +28,9 @@ function tool(command: string, ...packages: string[]): Tool {
   return { command, packages, install: aptInstall(packages) };
 }
 
+/** QEMU 10 (plugin API 4): on Debian 12 from bookworm-backports, which `make setup` adds (scripts/setup). */
+export const QEMU_RELEASE = 'bookworm-backports';
+
 /** One apt-get line for a set of packages, each named once. */
 export function aptInstall(packages: Iterable<string>): string {
   return `apt-get install -y ${[...new Set(packages)].join(' ')}`;
@@ -39,7 +42,7 @@ export const tools = {
   objcopy: tool('arm-none-eabi-objcopy', 'binutils-arm-none-eabi'),
   nm: tool('arm-none-eabi-nm', 'binutils-arm-none-eabi'),
   size: tool('arm-none-eabi-size', 'binutils-arm-none-eabi'),
-  qemu: tool('qemu-system-arm', 'qemu-system-arm'),
+  qemu: { command: 'qemu-system-arm', packages: [], install: `apt-get install -y -t ${QEMU_RELEASE} qemu-system-arm` },
 } as const satisfies Record<string, Tool>;
 
 export interface BuildOptions {

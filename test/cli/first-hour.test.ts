@@ -194,6 +194,7 @@ describe('messages that say what ran', () => {
     const r = await execa(process.execPath, [bin, 'doctor'], { reject: false, env: { PATH: '/nonexistent' } });
     expect(r.exitCode).toBe(3);
     const line = r.stdout.split('\n').find((l) => l.startsWith('install with:'))!;
-    expect(line).toBe('install with: apt-get update && apt-get install -y gcc gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm');
+    // QEMU 10 comes from bookworm-backports on Debian 12 (scripts/setup adds that source).
+    expect(line).toBe('install with: apt-get update && apt-get install -y -t bookworm-backports gcc gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm');
   });
 });

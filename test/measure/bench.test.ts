@@ -95,9 +95,12 @@ describe('convgen bench', () => {
     expect(chart.trim().endsWith('</svg>')).toBe(true);
     expect(chart.match(/<rect [^>]*fill="#1f77b4"><title>/g)).toHaveLength(1); // one reference bar: small on cortex-m0
     expect(chart).toContain('does not fit');
-    // The HTML page (rendered in a browser by test/report/html.test.ts): the same chart inline, one table per target.
+    // The HTML page (rendered in a browser by test/report/html.test.ts): the instructions and the cycles charts inline
+    // (the .svg file draws both in one), one table per target.
     const page2 = fs.readFileSync(html, 'utf8');
-    expect(page2).toContain(chart.trim());
+    expect(page2).toContain('<div class="chart" id="chart"><svg');
+    expect(page2).toContain('<div class="chart" id="chart-cycles"><svg');
+    expect(chart).toContain('Instructions and estimated cycles per MAC');
     expect(page2.match(/<h3>cortex-m0<\/h3>/g)).toHaveLength(1);
     expect(page2).toMatch(/<td>small<\/td><td>reference<\/td><td class="num">6,912<\/td>/);
     expect(page2).toContain('s3c2410: build-only');
@@ -134,7 +137,7 @@ describe('convgen bench', () => {
     expect(report.goals.length).toBeGreaterThan(0);
     const page = fs.readFileSync(md, 'utf8');
     expect(page).toContain('## Optimize goals: default and speed');
-    expect(page).toContain('## Goals (issue 6)');
+    expect(page).toContain('## Goals (issues 6 and 19)');
   });
 
   it('rejects an unknown optimize goal with one line and exit 2', async () => {
@@ -183,6 +186,7 @@ describe('convgen bench', () => {
       spec: 's.json', name: 's', target: 'cortex-m4', variant, optimize, codeDigest: null, ...(same ? { sameCodeAs: 'default' as const } : {}),
       status: 'ok' as const, macs: 100, instructions: ipm * 100, instructionsPerMac: ipm, loads: 0, stores: 0, memInsns: 0,
       instructionsPlusAccessesPerMac: ipm, instructionsWorst: ipm * 100, overhead: null, size: { text, rodata, data: 0, bss: 0 },
+      cycles: ipm * 300, cyclesPerMac: ipm * 3, cyclesWorst: ipm * 300, cycleModel: { id: 'cortex-m4', kind: 'model' as const }, cycleBreakdown: null,
       weightBytes: { raw: 100, flash: rodata }, ramBytes: 1, ram: null, targetRamBytes: 1, stackBytes: 8, stack: null,
       helpers: { calls: [], bytes: 0 }, accumulator: 'int32_t', verified: { tensors: 5, elements: 5, mismatches: 0 }, ratioToNaive: ipm / 10,
     });
@@ -193,9 +197,10 @@ describe('convgen bench', () => {
     };
     const page = renderMarkdown(report);
     expect(page).toContain('generates the same code as `default` for 0 of 1 (spec, target) pairs');
-    expect(page).toContain('| s | cortex-m4 | 1,100 | 2.00 | 1,500 | 1.50 |');
-    expect(page).toMatch(/\| cortex-m4 \| optimized \(speed\) \| 150 \| 1\.50 \|/);
+    expect(page).toContain('| s | cortex-m4 | 1,100 | 2.00 | 6.00 | 1,500 | 1.50 | 4.50 |');
+    expect(page).toMatch(/\| cortex-m4 \| optimized \(speed\) \| 150 \| 1\.50 \| 450 \| 4\.50 \|/); // instructions and cycles side by side
     expect(page).toContain('| s | 10.00 / 2.00 (0.20x) |'); // the summary table shows the default goal
+    expect(page).toContain('| s | 30.00 / 6.00 (0.20x) |'); // and the same in cycles
     const same = { ...report, results: [report.results[0], report.results[1], row('optimized', 'speed', 2, 1000, 100, true)] };
     expect(renderMarkdown(same)).toContain('for 1 of 1 (spec, target) pairs');
     expect(renderMarkdown(same)).not.toContain('optimized (speed)');
@@ -207,10 +212,13 @@ describe('convgen bench', () => {
     expect(withBaseline(['naive'])).toEqual(['naive']);
   });
 
-  it('draws one bar per measured (target, variant), scaled within each spec', () => {
+  it('draws an instruction bar and a cycle bar per measured (target, variant), on one scale within each spec', () => {
     const row = (target: string, variant: 'naive' | 'reference', ipm: number) => ({
       spec: 's.json', name: 's', target, variant, optimize: 'default' as const, codeDigest: null, status: 'ok' as const, macs: 100, instructions: ipm * 100, instructionsPerMac: ipm,
       loads: 0, stores: 0, memInsns: 0, instructionsPlusAccessesPerMac: ipm, instructionsWorst: ipm * 100, overhead: null,
+      // cycles: half the instructions on target a, twice them on b (a rough model there)
+      cycles: null, cyclesPerMac: target === 'a' ? ipm / 2 : ipm * 2, cyclesWorst: null, cycleBreakdown: null,
+      cycleModel: { id: 'x', kind: target === 'a' ? 'model' as const : 'rough' as const },
       size: { text: 1, rodata: 1, data: 0, bss: 0 }, weightBytes: { raw: 1, flash: 1 }, ramBytes: 1, ram: null, targetRamBytes: 1, stackBytes: 8, stack: null,
       helpers: { calls: [], bytes: 0 }, accumulator: 'int32_t', verified: { tensors: 5, elements: 5, mismatches: 0 },
       ratioToNaive: variant === 'naive' ? 1 : 0.5,
@@ -221,10 +229,17 @@ describe('convgen bench', () => {
       goals: [], skipped: [],
     };
     const svg = renderSvg(report);
-    const widths = [...svg.matchAll(/<rect x="\d+" y="\d+" width="([\d.]+)" height="9"/g)].map((m) => Number(m[1]));
-    expect(widths).toHaveLength(4);
-    expect(widths[3] / widths[0]).toBeCloseTo(1, 5); // 20 on b vs 20 on a
-    expect(widths[2] / widths[1]).toBeCloseTo(4, 5); // 40 vs 10
-    expect(svg).toContain('10.00 (0.50x)');
+    const widths = [...svg.matchAll(/<rect x="\d+" y="[\d.]+" width="([\d.]+)" height="6"( fill="[^"]+")?( fill-opacity="0.4")?/g)]
+      .map((m) => ({ w: Number(m[1]), light: !!m[3] }));
+    const ins = widths.filter((x) => x.light).map((x) => x.w);
+    const cyc = widths.filter((x) => !x.light).map((x) => x.w);
+    expect(ins).toHaveLength(4);
+    expect(cyc).toHaveLength(4);
+    expect(ins[3] / ins[0]).toBeCloseTo(1, 5); // 20 on b vs 20 on a
+    expect(ins[2] / ins[1]).toBeCloseTo(4, 5); // 40 vs 10
+    expect(cyc[0] / ins[0]).toBeCloseTo(0.5, 5); // 10 cycles/MAC vs 20 instructions/MAC on a
+    expect(cyc[2] / ins[2]).toBeCloseTo(2, 5); // 80 vs 40 on b
+    expect(svg).toContain('10.00 / 5.00 (0.50x)');
+    expect(svg).toContain('20.00 / ~40.00 (0.50x)');
   });
 });

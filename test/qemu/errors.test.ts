@@ -86,7 +86,7 @@ describe('missing tools', () => {
     }
     const r = await execa(process.execPath, [bin, 'test', spec, '--target', 'arm920t'], { reject: false, env: { PATH: tools } });
     expect(r.exitCode).toBe(3);
-    expect(r.stdout).toMatch(/qemu-system-arm not found on PATH; install it with: apt-get install -y qemu-system-arm/);
+    expect(r.stdout).toMatch(/qemu-system-arm not found on PATH; install it with: apt-get install -y -t bookworm-backports qemu-system-arm/);
   });
 
   it('doctor lists each tool and exits 3 with the install command when something is missing', async () => {
@@ -98,5 +98,18 @@ describe('missing tools', () => {
     expect(bad.exitCode).toBe(3);
     expect(bad.stdout).toMatch(/MISSING qemu-system-arm/);
     expect(bad.stdout).toMatch(/install with: apt-get update && .*qemu-system-arm/);
+  });
+
+  it('a QEMU older than 10: doctor says so, and bench stops with one line instead of failing to load the plugin', async () => {
+    const fake = path.join(work, 'old-qemu');
+    fs.mkdirSync(fake, { recursive: true });
+    fs.writeFileSync(path.join(fake, 'qemu-system-arm'), '#!/bin/sh\necho "QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7)"\n', { mode: 0o755 });
+    const env = { PATH: `${fake}:${process.env.PATH}` };
+    const doc = await execa(process.execPath, [bin, 'doctor'], { reject: false, env });
+    expect(doc.exitCode).toBe(3);
+    expect(doc.stdout).toMatch(/^OLD +qemu-system-arm +QEMU emulator version 7\.2\.22 .*too old; convgen needs QEMU 10\.0 or later/m);
+    const b = await execa(process.execPath, [bin, 'bench', spec, '--target', 'cortex-m4'], { reject: false, env });
+    expect(b.exitCode).toBe(3);
+    expect(b.stdout + b.stderr).toMatch(/qemu-system-arm is version 7\.2\.22 .*: convgen needs QEMU 10\.0 or later/);
   });
 });

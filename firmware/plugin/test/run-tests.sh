@@ -115,11 +115,49 @@ for t in m3 arm; do
     else
         fail "$t without out=: JSON not on stderr"
     fi
+
+    # profile=, watch=: per-address counts, branches and watched operand classes
+    b=$(sym_nm "$elf" convgen_mark_begin); e=$(sym_nm "$elf" convgen_mark_end)
+    alu=$(sym_nm "$elf" loop_alu); cond=$(sym_nm "$elf" loop_cond)
+    # loop_alu is `adds; eors; subs; b(ne)` (+ bx lr); loop_cond's third instruction is the
+    # conditional load (`ldreq`, after `it eq` on Thumb; second on ARM).
+    if [ "$t" = m3 ]; then subs=$((0x$alu + 4)); bne=$((0x$alu + 6)); ldreq=$((0x$cond + 4));
+    else subs=$((0x$alu + 8)); bne=$((0x$alu + 12)); ldreq=$((0x$cond + 4)); fi
+    printf '# pc cond ra rb\n%x 14 0 -1\n%x 0 -1 -1\n' "$subs" "$ldreq" >"$TB/$t-watch.txt"
+    prof="$TB/$t-profile.json"
+    rm -f "$prof"
+    run_qemu "$t" "$elf" "begin=$b,end=$e,out=$TB/$t-pw.json,profile=$prof,watch=$TB/$t-watch.txt" >/dev/null 2>&1
+    cmp -s "$TB/$t-pw.json" "$TB/$t-N1000.json" && pass "$t profile=: counts unchanged" || fail "$t profile=: counts changed"
+    if command -v node >/dev/null 2>&1; then
+        # N = 1000: subs sees r0 = 1000..1 (255 values in class 1, 745 in class 2); bne is taken N-1
+        # times and loop_alu entered N times; ldreq's condition never holds; every window's
+        # per-address counts add up to its instruction count.
+        if node -e '
+            const fs = require("fs");
+            const [pf, cf, alu, subs, bne, ld] = process.argv.slice(1);
+            const p = JSON.parse(fs.readFileSync(pf, "utf8")).windows, c = JSON.parse(fs.readFileSync(cf, "utf8")).calls;
+            const at = (w, pc) => p[w].find((r) => r.pc === Number(pc)) || {};
+            const bad = [];
+            if (p.length !== 5) bad.push("windows " + p.length);
+            p.forEach((w, i) => { const s = w.reduce((a, r) => a + r.n, 0); if (s !== c[i].insns) bad.push(`window ${i}: ${s} != ${c[i].insns}`); });
+            const mul = at(0, subs).mul || [];
+            if (at(0, subs).pass !== 1000 || mul[0] !== 255 || mul[4] !== 745 || mul[16] !== 255 || mul[20] !== 745) bad.push("subs " + JSON.stringify(at(0, subs)));
+            if (at(0, bne).taken !== 999 || at(0, parseInt(alu, 16)).entered !== 1000) bad.push("branches " + JSON.stringify([at(0, bne), at(0, parseInt(alu, 16))]));
+            if (at(3, ld).pass !== 0 || at(3, ld).n !== 1000) bad.push("ldreq " + JSON.stringify(at(3, ld)));
+            if (bad.length) { console.error(bad.join("; ")); process.exit(1); }
+        ' "$prof" "$TB/$t-N1000.json" "$alu" "$subs" "$bne" "$ldreq"; then
+            pass "$t profile=, watch=: counts, branches, condition and operand classes"
+        else
+            fail "$t profile=, watch=: see above"
+        fi
+    fi
 done
 
 # bad arguments must make QEMU refuse to start
 elf="$TB/m3-N1000.elf"
-for bad in "begin=zz,end=4" "begin=4" "begin=4,end=5" "begin=4,end=8,bogus=1"; do
+printf '10 15 0 0\n' >"$TB/bad-watch.txt"
+for bad in "begin=zz,end=4" "begin=4" "begin=4,end=5" "begin=4,end=8,bogus=1" "begin=4,end=8,watch=$TB/no-such-file" \
+           "begin=4,end=8,watch=$TB/bad-watch.txt"; do
     if run_qemu m3 "$elf" "$bad" >/dev/null 2>&1; then
         fail "bad args '$bad' accepted"
     else
