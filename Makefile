@@ -10,6 +10,8 @@ setup-tests:
 
 demo: setup
 	@./bin/convgen.mjs build examples/edge3x3.json --target arm920t -o out/edge3x3
+	@echo
+	@./bin/convgen.mjs build test/fixtures/models/kws_ref_model/kws_ref_model.tflite --target arm920t -o out/kws
 
 typecheck: setup
 	npx tsc --noEmit -p .

@@ -50,9 +50,11 @@ export function importTfliteCommand(model: string, out: string): void {
 /** A few lines about a network: each layer with its op, shapes and MACs; the memory plan. */
 export function describeNetwork(net: Network): string[] {
   const shape = (t: string) => `[${net.tensors.get(t)!.shape.join(', ')}]`;
-  const lines = net.layers.map((l) =>
+  const io = (ts: string[]) => ts.map((t) => `${t} ${shape(t)}`).join(' + ');
+  const head = `network    ${net.source}: ${net.layers.length} layers, int8 input ${io(net.inputs)} -> output ${io(net.outputs)}`;
+  const lines = [head, ...net.layers.map((l) =>
     `layer      ${l.name.padEnd(22)} ${l.inputs.map(shape).join(' + ')} -> ${shape(l.outputs[0])}${l.macs ? `, ${l.macs} MACs` : ''}` +
-    `${l.from?.includes('fused') ? ' (PAD fused)' : ''}`);
+    `${l.from?.includes('fused') ? ' (PAD fused)' : ''}`)];
   const plan = planMemory(net);
   const macs = net.layers.reduce((a, l) => a + l.macs, 0);
   lines.push(`work       ${macs} MACs per inference`);
