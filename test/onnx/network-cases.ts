@@ -9,7 +9,7 @@ import { importOnnxNetwork, type OnnxNetworkImport } from '../../src/onnx/net/in
 import { networkInput } from '../../src/onnx/net/layout.ts';
 import { make } from '../../src/onnx/eval/tensor.ts';
 import type { RawNetwork } from '../../src/network/schema.ts';
-import { classData, dsCnn, fittedResidualCnn, residualCnn, DS_INPUT, RESIDUAL_INPUT } from './cnns.ts';
+import { actCnn, classData, dsCnn, fittedResidualCnn, residualCnn, ACT_INPUT, DS_INPUT, RESIDUAL_INPUT } from './cnns.ts';
 import type { QdqSource } from './builder.ts';
 
 export interface NetworkCase {
@@ -41,9 +41,9 @@ export function build(c: NetworkCase): ImportedCase {
   return { ...c, result, net, inputsInt8 };
 }
 
-let cache: { residual: NetworkCase; ds: NetworkCase } | undefined;
+let cache: { residual: NetworkCase; ds: NetworkCase; act: NetworkCase } | undefined;
 
-function floatCases(): { residual: NetworkCase; ds: NetworkCase } {
+function floatCases(): { residual: NetworkCase; ds: NetworkCase; act: NetworkCase } {
   if (cache) return cache;
   const cal = classData(100, 11);
   const test = classData(200, 99);
@@ -55,12 +55,17 @@ function floatCases(): { residual: NetworkCase; ds: NetworkCase } {
     name: 'ds_cnn', onnx: dsCnn(), calibration: f32([100, ...DS_INPUT.slice(1)], cal.samples),
     test: { samples: f32([200, ...DS_INPUT.slice(1)], test.samples) },
   };
-  cache = { residual, ds };
+  const act: NetworkCase = {
+    name: 'act_cnn', onnx: actCnn(), calibration: f32([100, ...ACT_INPUT.slice(1)], cal.samples),
+    test: { samples: f32([200, ...ACT_INPUT.slice(1)], test.samples) },
+  };
+  cache = { residual, ds, act };
   return cache;
 }
 
 export const residualCase = () => floatCases().residual;
 export const dsCase = () => floatCases().ds;
+export const actCase = () => floatCases().act;
 
 /** The QDQ form of the residual CNN, written from its calibrated float import (no calibration of its own). */
 export function residualQdqCase(): NetworkCase {
@@ -70,7 +75,7 @@ export function residualQdqCase(): NetworkCase {
 }
 
 /** Every ONNX network of the suite: the QEMU proof is `for (const c of NETWORK_CASES.map(build)) for (const t of targets) …`. */
-export const NETWORK_CASES: (() => NetworkCase)[] = [residualCase, dsCase, residualQdqCase];
+export const NETWORK_CASES: (() => NetworkCase)[] = [residualCase, dsCase, actCase, residualQdqCase];
 
 /** The ONNX value a QDQ model's conv output has, in the float model (whose BatchNormalization followed the conv). */
 const bnValue = (v: string) => v.replace(/\/conv\/Conv_output_0$/, '/bn/BatchNormalization_output_0').replace(/\/conv(\d)\/Conv_output_0$/, '/bn$1/BatchNormalization_output_0');
