@@ -15,7 +15,7 @@ export function lowerLut(m: LutModel, ctx: LowerContext): LayerCode {
   const ordered = Array.from({ length: 256 }, (_, k) => m.table[(k - 128) & 255]);
   const table: Item = {
     k: 'table',
-    doc: { style: 'line', lines: [`${name}[v + 128]: the output for input v (−128 … 127).`] },
+    doc: { style: 'line', lines: [`${name}[v + 128]: the output for input v (-128 to 127).`] },
     table: { name, elem: 'int8_t', dims: [256], body: { k: 'flat', lines: cArrayRows(ordered, 16) } },
   };
   const body = forEach('i', m.size, (i) => [stmt(assign(index('output', i), index(name, plus(index('input', i), 128))))]);
