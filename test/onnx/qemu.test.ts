@@ -8,9 +8,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { networkTestInputs } from '../../src/network/inputs.ts';
 import { verifyNetwork, type NetworkCheck } from '../../src/network/verify.ts';
-import type { LayerCode } from '../../src/ops/op.ts';
 import { pool } from '../../src/pool.ts';
 import { findTarget } from '../../src/targets/index.ts';
+import { rotateTableRows } from '../ops/helpers.ts';
 import { build, NETWORK_CASES, type ImportedCase } from './network-cases.ts';
 
 const TARGETS = ['host', 'arm920t', 'cortex-m4'];
@@ -42,13 +42,9 @@ describe.each(cases.map((c) => c.name))('%s', (name) => {
 describe('a wrong lowering on the device', () => {
   it('arm920t: the LeakyRelu table one row (16 entries) out of place fails, and the trace names that layer', async () => {
     const c = cases.find((x) => x.name === 'residual_cnn')!;
-    const rotate = (code: LayerCode): LayerCode => (code.k !== 'ir' ? code : {
-      ...code, items: code.items.map((it) => (it.k === 'table' && it.table.body.k === 'flat'
-        ? { ...it, table: { ...it.table, body: { k: 'flat', lines: [...it.table.body.lines.slice(1), it.table.body.lines[0]] } } } : it)),
-    });
     const r = await verifyNetwork(c.net, target('arm920t'), {
       inputs: c.inputsInt8.slice(0, 1), timeoutSeconds: 120, layers: true,
-      transformLayer: (layer, code) => (layer === 'pw_act_leakyrelu' ? rotate(code) : code),
+      transformLayer: (layer, code) => (layer === 'pw_act_leakyrelu' ? rotateTableRows(code) : code),
     });
     expect(r.status).toBe('fail');
     expect(r.firstLayer).toMatchObject({ name: 'pw_act_leakyrelu', input: 0 });

@@ -9,10 +9,9 @@ import { buildNetwork, type Network } from '../../src/network/network.ts';
 import { generateNetwork } from '../../src/network/c/module.ts';
 import { networkTestInputs } from '../../src/network/inputs.ts';
 import { verifyNetwork } from '../../src/network/verify.ts';
-import type { LayerCode } from '../../src/ops/op.ts';
 import { pool } from '../../src/pool.ts';
 import { findTarget } from '../../src/targets/index.ts';
-import { i32, i8, oneLayer } from './helpers.ts';
+import { i32, i8, oneLayer, rotateTableRows } from './helpers.ts';
 
 const host = findTarget('host')!;
 const t = (shape: number[], scale: number, zeroPoint: number) => ({ shape, scale, zeroPoint });
@@ -43,11 +42,7 @@ describe('lut in C', () => {
 
   it('a table one row (16 entries) out of place fails, naming the layer', async () => {
     const net = oneLayer('lut', { function: 'tanh' }, [t([1, 256], 0.047, 3)], t([1, 256], 1 / 128, 0));
-    const rotate = (code: LayerCode): LayerCode => (code.k !== 'ir' ? code : {
-      ...code, items: code.items.map((it) => (it.k === 'table' && it.table.body.k === 'flat'
-        ? { ...it, table: { ...it.table, body: { k: 'flat', lines: [...it.table.body.lines.slice(1), it.table.body.lines[0]] } } } : it)),
-    });
-    const r = await verifyNetwork(net, host, { inputs: [all], timeoutSeconds: 60, layers: true, transformLayer: (_, code) => rotate(code) });
+    const r = await verifyNetwork(net, host, { inputs: [all], timeoutSeconds: 60, layers: true, transformLayer: (_, code) => rotateTableRows(code) });
     expect(r.status).toBe('fail');
     expect(r.firstLayer).toMatchObject({ name: 'lut_0', input: 0 });
   });
