@@ -1,7 +1,7 @@
 /**
  * The ONNX networks of the test suite, from float (or QDQ) ONNX through calibration to a built network, in one list:
- * a QEMU proof of each is one loop over NETWORK_CASES × targets once the network C generator lands (each case gives
- * the built network and float input samples; `inputsInt8` are the network's own int8 inputs for them).
+ * their QEMU proof (test/onnx/qemu.test.ts) is one loop over NETWORK_CASES × targets (each case gives the built
+ * network and float input samples; `inputsInt8` are the network's own int8 inputs for them).
  */
 import type { NpyArray } from '../../src/npy/index.ts';
 import { buildNetwork, type Network } from '../../src/network/network.ts';
@@ -74,7 +74,7 @@ export function residualQdqCase(): NetworkCase {
   return { name: 'residual_cnn_qdq', onnx, test: f.test };
 }
 
-/** Every ONNX network of the suite: the QEMU proof is `for (const c of NETWORK_CASES.map(build)) for (const t of targets) …`. */
+/** Every ONNX network of the suite: the QEMU proof is `for (const c of NETWORK_CASES.map(build)) for (const t of targets) …` (qemu.test.ts). */
 export const NETWORK_CASES: (() => NetworkCase)[] = [residualCase, dsCase, actCase, residualQdqCase];
 
 /** The ONNX value a QDQ model's conv output has, in the float model (whose BatchNormalization followed the conv). */

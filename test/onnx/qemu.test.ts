@@ -1,6 +1,6 @@
 /**
- * Every ONNX network of the suite (NETWORK_CASES: the float residual and depthwise-separable CNNs through
- * calibration, the QDQ export) as one C module, bit-exact with the golden model at every layer on the host and under
+ * Every ONNX network of the suite (NETWORK_CASES: the float residual, depthwise-separable and activations CNNs
+ * through calibration, the residual CNN's QDQ export) as one C module, bit-exact with the golden model at every layer on the host and under
  * QEMU on arm920t and cortex-m4: one build and one emulator start per (network, target), on poisoned memory, with
  * three inputs from the calibration distribution (as a device would be given them) and the extremes. A table printed
  * one row out of place must fail on the device, naming its layer.
