@@ -5,9 +5,13 @@
  *     named as torch.onnx.export names docs/pytorch.md's module;
  *   depthwise-separable CNN: conv+BN+ReLU6 (Clip bounds behind Casts), two depthwise/pointwise blocks with ReLU6,
  *     global average pool, flatten, linear, softmax.
+ *   activations CNN: what the other two leave out: conv+BN+Clip(−1.5, 2.5) (a clamp to real bounds), max pool 3×3
+ *     stride 2 with pads 1, Pad with 0.25, conv+HardSwish, two 1×1 branches (Sigmoid, Tanh) concatenated, conv+SiLU
+ *     (x · Sigmoid(x)), average pool 3×3 stride 2 with pads 1 (padding not counted), conv+HardSigmoid, global
+ *     average pool, flatten, linear (opset 14, for HardSwish).
  * The same builders write the QDQ form of a network when given its quantization.
  */
-import { attr, values } from './models.ts';
+import { attr, DT, values } from './models.ts';
 import { evaluateGraph } from '../../src/onnx/eval/index.ts';
 import { make } from '../../src/onnx/eval/tensor.ts';
 import { prepare } from '../../src/onnx/net/prepare.ts';
@@ -49,6 +53,29 @@ export function dsCnn(q?: QdqSource): Uint8Array {
   y = n.gemm(y, 24, 10, '/fc/Gemm');
   y = n.node('Softmax', [y], '/softmax/Softmax', [attr.int('axis', 1)]);
   return n.bytes({ name: 'input', dims: DS_INPUT }, y, ['batch', 10]);
+}
+
+export const ACT_INPUT = [1, 3, 16, 16];
+
+export function actCnn(): Uint8Array {
+  const n = new Net(14);
+  const x = n.input('input');
+  const f = (v: number) => n.constant([], [v], DT.FLOAT);
+  let y = n.act(n.conv(x, 3, 8, 3, '/stem/conv/Conv', { pad: 1, bn: true }), 'Clip', '/stem/act/Clip', [], [f(-1.5), f(2.5)]);
+  y = n.pool(y, 'MaxPool', 3, 2, '/pool1/MaxPool', [1, 1, 1, 1]);
+  y = n.node('Pad', [y, n.constant([8], [0, 0, 1, 1, 0, 0, 1, 1]), f(0.25)], '/pad/Pad');
+  y = n.act(n.conv(y, 8, 16, 3, '/conv2/Conv'), 'HardSwish', '/act2/HardSwish');
+  const a = n.act(n.conv(y, 16, 8, 1, '/branch_a/Conv'), 'Sigmoid', '/branch_a/Sigmoid');
+  const b = n.act(n.conv(y, 16, 8, 1, '/branch_b/Conv'), 'Tanh', '/branch_b/Tanh');
+  y = n.node('Concat', [a, b], '/cat/Concat', [attr.int('axis', 1)]);
+  const c = n.conv(y, 16, 16, 1, '/conv3/Conv');
+  y = n.plain('Mul', [c, n.plain('Sigmoid', [c], '/act3/Sigmoid')], '/act3/Mul');
+  y = n.pool(y, 'AveragePool', 3, 2, '/pool2/AveragePool', [1, 1, 1, 1]);
+  y = n.act(n.conv(y, 16, 16, 3, '/conv4/Conv', { pad: 1 }), 'HardSigmoid', '/act4/HardSigmoid', [attr.float('alpha', 0.2), attr.float('beta', 0.5)]);
+  y = n.node('GlobalAveragePool', [y], '/gap/GlobalAveragePool');
+  y = n.node('Flatten', [y], '/flatten/Flatten', [attr.int('axis', 1)]);
+  y = n.gemm(y, 16, 10, '/fc/Gemm');
+  return n.bytes({ name: 'input', dims: ACT_INPUT }, y, ['batch', 10]);
 }
 
 /** Standard normal values (Box-Muller over the seeded uniform values). */

@@ -1,7 +1,7 @@
 /**
  * The ONNX networks of the test suite, from float (or QDQ) ONNX through calibration to a built network, in one list:
- * a QEMU proof of each is one loop over NETWORK_CASES × targets once the network C generator lands (each case gives
- * the built network and float input samples; `inputsInt8` are the network's own int8 inputs for them).
+ * their QEMU proof (test/onnx/qemu.test.ts) is one loop over NETWORK_CASES × targets (each case gives the built
+ * network and float input samples; `inputsInt8` are the network's own int8 inputs for them).
  */
 import type { NpyArray } from '../../src/npy/index.ts';
 import { buildNetwork, type Network } from '../../src/network/network.ts';
@@ -9,7 +9,7 @@ import { importOnnxNetwork, type OnnxNetworkImport } from '../../src/onnx/net/in
 import { networkInput } from '../../src/onnx/net/layout.ts';
 import { make } from '../../src/onnx/eval/tensor.ts';
 import type { RawNetwork } from '../../src/network/schema.ts';
-import { classData, dsCnn, fittedResidualCnn, residualCnn, DS_INPUT, RESIDUAL_INPUT } from './cnns.ts';
+import { actCnn, classData, dsCnn, fittedResidualCnn, residualCnn, ACT_INPUT, DS_INPUT, RESIDUAL_INPUT } from './cnns.ts';
 import type { QdqSource } from './builder.ts';
 
 export interface NetworkCase {
@@ -41,9 +41,9 @@ export function build(c: NetworkCase): ImportedCase {
   return { ...c, result, net, inputsInt8 };
 }
 
-let cache: { residual: NetworkCase; ds: NetworkCase } | undefined;
+let cache: { residual: NetworkCase; ds: NetworkCase; act: NetworkCase } | undefined;
 
-function floatCases(): { residual: NetworkCase; ds: NetworkCase } {
+function floatCases(): { residual: NetworkCase; ds: NetworkCase; act: NetworkCase } {
   if (cache) return cache;
   const cal = classData(100, 11);
   const test = classData(200, 99);
@@ -55,12 +55,17 @@ function floatCases(): { residual: NetworkCase; ds: NetworkCase } {
     name: 'ds_cnn', onnx: dsCnn(), calibration: f32([100, ...DS_INPUT.slice(1)], cal.samples),
     test: { samples: f32([200, ...DS_INPUT.slice(1)], test.samples) },
   };
-  cache = { residual, ds };
+  const act: NetworkCase = {
+    name: 'act_cnn', onnx: actCnn(), calibration: f32([100, ...ACT_INPUT.slice(1)], cal.samples),
+    test: { samples: f32([200, ...ACT_INPUT.slice(1)], test.samples) },
+  };
+  cache = { residual, ds, act };
   return cache;
 }
 
 export const residualCase = () => floatCases().residual;
 export const dsCase = () => floatCases().ds;
+export const actCase = () => floatCases().act;
 
 /** The QDQ form of the residual CNN, written from its calibrated float import (no calibration of its own). */
 export function residualQdqCase(): NetworkCase {
@@ -69,8 +74,8 @@ export function residualQdqCase(): NetworkCase {
   return { name: 'residual_cnn_qdq', onnx, test: f.test };
 }
 
-/** Every ONNX network of the suite: the QEMU proof is `for (const c of NETWORK_CASES.map(build)) for (const t of targets) …`. */
-export const NETWORK_CASES: (() => NetworkCase)[] = [residualCase, dsCase, residualQdqCase];
+/** Every ONNX network of the suite: the QEMU proof is `for (const c of NETWORK_CASES.map(build)) for (const t of targets) …` (qemu.test.ts). */
+export const NETWORK_CASES: (() => NetworkCase)[] = [residualCase, dsCase, actCase, residualQdqCase];
 
 /** The ONNX value a QDQ model's conv output has, in the float model (whose BatchNormalization followed the conv). */
 const bnValue = (v: string) => v.replace(/\/conv\/Conv_output_0$/, '/bn/BatchNormalization_output_0').replace(/\/conv(\d)\/Conv_output_0$/, '/bn$1/BatchNormalization_output_0');

@@ -11,7 +11,7 @@ import { samplesFromNpy } from '../../src/onnx/net/calibrate.ts';
 import { prepare } from '../../src/onnx/net/prepare.ts';
 import { accuracyReport, type AccuracyReport } from '../../src/quantize/network.ts';
 import { residualCnn } from './cnns.ts';
-import { build, dsCase, NETWORK_CASES, qdqSourceOf, residualCase, residualQdqCase, type ImportedCase } from './network-cases.ts';
+import { actCase, build, dsCase, NETWORK_CASES, qdqSourceOf, residualCase, residualQdqCase, type ImportedCase } from './network-cases.ts';
 
 function report(c: ImportedCase): AccuracyReport {
   const prep = prepare(c.onnx, `${c.name}.onnx`);
@@ -117,6 +117,40 @@ describe('depthwise-separable CNN (ReLU6 as Clip with Cast bounds, global averag
   });
 });
 
+describe('activations CNN (Clip to real bounds, padded pools, Pad, HardSwish, Sigmoid, Tanh, Concat, SiLU, HardSigmoid)', () => {
+  let c: ImportedCase;
+  let r: AccuracyReport;
+  beforeAll(() => {
+    c = build(actCase());
+    r = report(c);
+  });
+
+  it('maps every node: the Clip a clamp to its real bounds, padded pools, the activations tables, the Concat\'s inputs requantized', () => {
+    expect(layerSummary(c)).toEqual([
+      'stem_conv_conv:conv_2d', 'pool1_maxpool:max_pool_2d', 'pad_pad:pad', 'conv2_conv:conv_2d', 'act2_hardswish:lut',
+      'branch_a_conv:conv_2d', 'branch_a_sigmoid:lut', 'branch_b_conv:conv_2d', 'branch_b_tanh:lut',
+      'branch_a_sigmoid_output_0_requantize:quantize', 'branch_b_tanh_output_0_requantize:quantize', 'cat_concat:concatenation',
+      'conv3_conv:conv_2d', 'act3_sigmoid:lut', 'pool2_averagepool:average_pool_2d', 'conv4_conv:conv_2d', 'act4_hardsigmoid:lut',
+      'gap_globalaveragepool:mean', 'flatten_flatten:reshape', 'fc_gemm:fully_connected',
+    ]);
+    const p = (name: string) => c.result.imported.spec.layers.find((l) => l.name === name)!.params as Record<string, unknown>;
+    expect(p('stem_conv_conv')).toMatchObject({ activation: { min: -1.5, max: 2.5 } });
+    expect(p('pool1_maxpool')).toMatchObject({ filter: [3, 3], stride: [2, 2], padding: [1, 1, 0, 0] });
+    expect(p('pool2_averagepool')).toMatchObject({ filter: [3, 3], stride: [2, 2], padding: [1, 1, 0, 0] });
+    // 0.25 at the max pool's scale 1/63.75 and zero point −32: 15.94 -> 16 − 32 = −16 (not the zero point: a layer of its own)
+    expect(p('pad_pad')).toEqual({ paddings: [[0, 0], [1, 1], [1, 1], [0, 0]], value: -16 });
+    expect(['act2_hardswish', 'branch_a_sigmoid', 'branch_b_tanh', 'act3_sigmoid', 'act4_hardsigmoid'].map((n) => p(n).function))
+      .toEqual(['hard_swish', 'sigmoid', 'tanh', 'silu', 'hard_sigmoid']);
+  });
+
+  it('agrees with the float model on at least 99% of 200 inputs, every layer above 28 dB', () => {
+    expect(r.samples).toBe(200);
+    expect(r.top1.agreement).toBeGreaterThanOrEqual(0.99);
+    expect(r.layers).toHaveLength(18); // the two requantizations have no ONNX value to compare with
+    for (const l of r.layers) expect(l.snrDb, l.layer).toBeGreaterThan(28);
+  });
+});
+
 describe('the QDQ form of the residual CNN', () => {
   it('imports with the scales and zero points it gives: the same network as the calibrated float import, bit for bit', () => {
     const f = build(residualCase());
@@ -144,7 +178,7 @@ describe('the QDQ form of the residual CNN', () => {
 
   it('is in the list of networks the QEMU proof loops over, with the float ones', () => {
     const names = NETWORK_CASES.map((c) => c().name);
-    expect(names).toEqual(['residual_cnn', 'ds_cnn', 'residual_cnn_qdq']);
+    expect(names).toEqual(['residual_cnn', 'ds_cnn', 'act_cnn', 'residual_cnn_qdq']);
     const q = build(residualQdqCase());
     expect(q.calibration).toBeUndefined();
     expect(q.inputsInt8).toHaveLength(200);

@@ -2,11 +2,16 @@
  * Every ONNX op the whole-graph import maps, each in a small model: the network layer it becomes (op and params),
  * and the network's golden model against the float64 run of the ONNX model on samples from the calibration
  * distribution. A mapping mistake (a transposed layout, a lost pad, a wrong bias) leaves an SNR near 0 dB; int8
- * quantization alone stays above 25 dB on these single layers.
+ * quantization alone stays above 25 dB on these single layers. Then every network imported here as C, bit-exact
+ * with its golden model on the host (poisoned memory): the C of each mapping, not only its numbers.
  */
 import { describe, expect, it } from 'vitest';
 import type { NpyArray } from '../../src/npy/index.ts';
 import { runNetwork } from '../../src/network/golden.ts';
+import { networkTestInputs } from '../../src/network/inputs.ts';
+import { verifyNetwork } from '../../src/network/verify.ts';
+import { pool } from '../../src/pool.ts';
+import { findTarget } from '../../src/targets/index.ts';
 import { buildNetwork, type Network } from '../../src/network/network.ts';
 import { clipRange } from '../../src/numerics/index.ts';
 import { evaluateGraph } from '../../src/onnx/eval/index.ts';
@@ -41,8 +46,12 @@ function run(bytes: Uint8Array, range?: [number, number]): Imported {
   const r = importOnnxNetwork(bytes, 'm.onnx', { calibration: { file: 'cal.npy', array: npyOf(syntheticSamples(dims, FLOAT, 64, range, 3), dims) } });
   const net = buildNetwork(r.imported.spec, 'm.json', (ref) => r.imported.arrays.get(ref.npy)!);
   const rep = accuracyReport(net, prep, syntheticSamples(dims, FLOAT, 16, range, 4));
+  imported.push(net);
   return { spec: r.imported.spec, arrays: r.imported.arrays, net, rep, notes: r.notes };
 }
+
+/** Every network the tests below import (the last describe runs them all as C). */
+const imported: Network[] = [];
 
 function graph(nodes: NodeProto[], inits: TensorProto[], inDims: number[], outDims: (number | string)[] = [1, 'c', 'h', 'w'], opset = 13): Uint8Array {
   return model({ nodes, initializers: inits, inputs: [value('x', DT.FLOAT, inDims)], outputs: [value('y', DT.FLOAT, outDims)], opset });
@@ -336,6 +345,7 @@ describe('quantized models: QDQ and QOperator', () => {
   function vsOnnxRuntime(bytes: Uint8Array) {
     const r = importOnnxNetwork(bytes, 'q.onnx');
     const net = buildNetwork(r.imported.spec, 'q.json', (ref) => r.imported.arrays.get(ref.npy)!);
+    imported.push(net);
     const prep = prepare(bytes, 'q.onnx');
     const outT = net.tensors.get(net.outputs[0])!;
     let diff = 0;
@@ -380,4 +390,16 @@ describe('quantized models: QDQ and QOperator', () => {
     expect(r.imported.arrays.get('m_qlinearmatmul_weights.npy')!.shape).toEqual([5, 12]);
     expect(diff / n).toBeLessThan(0.05);
   });
+});
+
+describe('every network imported above as C', () => {
+  // Run after the tests above (vitest runs a file's tests in order); run alone, it has nothing to check and says so.
+  // Outputs only (one build each; a mismatch is traced to its first layer): the networks are one to four layers.
+  it('is bit-exact with its golden model on the host, on random and extreme inputs', async () => {
+    expect(imported.length, 'no network imported: run the whole file').toBeGreaterThan(30);
+    const host = findTarget('host')!;
+    const results = await pool(imported, 2, (net) => verifyNetwork(net, host, { inputs: networkTestInputs(net, 3, 2), timeoutSeconds: 60 }));
+    const failed = results.flatMap((r, k) => (r.status === 'pass' ? [] : [`network ${k} (${imported[k].layers.map((l) => l.name).join(', ')}): ${r.status} ${r.error ?? JSON.stringify(r.firstLayer)}`]));
+    expect(failed).toEqual([]);
+  }, 300_000);
 });

@@ -2,6 +2,7 @@
 import type { NpyArray } from '../../src/npy/index.ts';
 import { runNetwork } from '../../src/network/golden.ts';
 import { buildNetwork, type Network } from '../../src/network/network.ts';
+import type { LayerCode } from '../../src/ops/op.ts';
 
 export interface T {
   shape: number[];
@@ -41,3 +42,13 @@ export function run(net: Network, ...inputs: number[][]): number[] {
 
 export const i8 = (shape: number[], v: number[]): NpyArray => ({ dtype: 'int8', shape, data: Int8Array.from(v) });
 export const i32 = (shape: number[], v: number[]): NpyArray => ({ dtype: 'int32', shape, data: Int32Array.from(v) });
+
+/** A layer's C with each of its tables' rows moved up by one, the first last: a misprinted table (off by one row). */
+export function rotateTableRows(code: LayerCode): LayerCode {
+  if (code.k !== 'ir') return code;
+  return {
+    ...code,
+    items: code.items.map((it) => (it.k === 'table' && it.table.body.k === 'flat'
+      ? { ...it, table: { ...it.table, body: { k: 'flat', lines: [...it.table.body.lines.slice(1), it.table.body.lines[0]] } } } : it)),
+  };
+}

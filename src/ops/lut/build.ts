@@ -14,6 +14,8 @@ import { elements, type Built, type BuildContext, type TensorInfo } from '../op.
 import type { LutParams } from './params.ts';
 
 export interface LutModel {
+  /** The function's name (the C's comments). */
+  function: LutParams['function'];
   size: number;
   /** Indexed by the input's byte, (uint8) v. */
   table: Int8Array;
@@ -67,7 +69,7 @@ export function buildLut(p: LutParams, inputs: TensorInfo[], ctx: BuildContext):
     ctx.fail(`clip min ${p.min} exceeds max ${p.max}`, 'min');
   const table = populateTable(lutFunction(p), input.scale, input.zeroPoint, out.scale, out.zeroPoint);
   return {
-    model: { size: elements(input.shape), table },
+    model: { function: p.function, size: elements(input.shape), table },
     outputs: [{ shape: [...input.shape], dtype: 'int8', scale: out.scale, zeroPoint: out.zeroPoint }],
   };
 }

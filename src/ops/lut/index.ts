@@ -7,6 +7,7 @@
 import type { Op } from '../op.ts';
 import { buildLut, type LutModel } from './build.ts';
 import { lutGolden } from './golden.ts';
+import { lowerLut } from './lower.ts';
 import { lutParams, type LutParams } from './params.ts';
 
 export const lut: Op<LutParams, LutModel> = {
@@ -14,6 +15,7 @@ export const lut: Op<LutParams, LutModel> = {
   params: lutParams,
   build: buildLut,
   golden: lutGolden,
+  lower: lowerLut,
   macs: () => 0,
   // Elementwise: the producer's output stage can apply the table to each value it writes (no buffer of its own).
   memory: () => ({ inPlace: [0], why: 'elementwise: each output element is written after reading only its own input element' }),
