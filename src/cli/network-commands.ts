@@ -22,7 +22,7 @@ import { makeTempDir } from '../files/cleanup.ts';
 import { Progress } from '../report/progress.ts';
 import { targets, type Target } from '../targets/index.ts';
 import { fnv1a } from './build.ts';
-import { describeNetwork, readNetworkInput } from './network.ts';
+import { describeNetwork, networkHeadLine, readNetworkInput } from './network.ts';
 
 /** The QEMU target that runs a build-only board's code: same core flags and ISA (s3c2410 -> arm920t). */
 export function emulatedTwin(t: Target): Target | undefined {
@@ -65,7 +65,7 @@ const netSeconds = (net: Network, t: Target, tensors: number, given?: number) =>
 export async function networkGenerate(file: string, target: Target, out: string, optimize: OptimizeGoal, root?: string): Promise<void> {
   const net = loadNetwork(file, root);
   const mod = await moduleWithStack(net, target, { optimize });
-  for (const line of describeNetwork(net)) console.log(line);
+  for (const line of [networkHeadLine(net), ...describeNetwork(net)]) console.log(line);
   for (const f of writeOutputFolder(out, mod.files)) console.log(`wrote ${f}`);
 }
 
@@ -90,7 +90,7 @@ export function expectedNetworkLine(net: Network, name: string, input: Int8Array
 export async function networkBuild(file: string, target: Target, outDir: string, o: NetworkBuildOptions): Promise<number> {
   if (target.run === 'host') throw new InputError('--target', 'host is for checking only; choose an ARM target (see `convgen targets`)');
   const net = loadNetwork(file, o.root);
-  for (const line of describeNetwork(net)) console.log(line);
+  for (const line of [networkHeadLine(net), ...describeNetwork(net)]) console.log(line);
   const inputs = networkTestInputs(net, o.seed);
   const builtinInput = target.builtinInput ? { data: inputs[0], what: `the first seeded test input (seed ${o.seed})` } : undefined;
   const mod = await moduleWithStack(net, target, { optimize: o.optimize, builtinInput });

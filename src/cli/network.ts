@@ -48,13 +48,17 @@ export function importTfliteCommand(model: string, out: string): void {
 }
 
 /** A few lines about a network: each layer with its op, shapes and MACs; the memory plan. */
+/** The first line of generate and build: which model, how many layers, its int8 input and output. */
+export function networkHeadLine(net: Network): string {
+  const io = (ts: string[]) => ts.map((t) => `${t} [${net.tensors.get(t)!.shape.join(', ')}]`).join(' + ');
+  return `network    ${net.source}: ${net.layers.length} layers, int8 input ${io(net.inputs)} -> output ${io(net.outputs)}`;
+}
+
 export function describeNetwork(net: Network): string[] {
   const shape = (t: string) => `[${net.tensors.get(t)!.shape.join(', ')}]`;
-  const io = (ts: string[]) => ts.map((t) => `${t} ${shape(t)}`).join(' + ');
-  const head = `network    ${net.source}: ${net.layers.length} layers, int8 input ${io(net.inputs)} -> output ${io(net.outputs)}`;
-  const lines = [head, ...net.layers.map((l) =>
+  const lines = net.layers.map((l) =>
     `layer      ${l.name.padEnd(22)} ${l.inputs.map(shape).join(' + ')} -> ${shape(l.outputs[0])}${l.macs ? `, ${l.macs} MACs` : ''}` +
-    `${l.from?.includes('fused') ? ' (PAD fused)' : ''}`)];
+    `${l.from?.includes('fused') ? ' (PAD fused)' : ''}`);
   const plan = planMemory(net);
   const macs = net.layers.reduce((a, l) => a + l.macs, 0);
   lines.push(`work       ${macs} MACs per inference`);

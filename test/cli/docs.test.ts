@@ -30,6 +30,17 @@ describe('the README', () => {
     expect(printed).toEqual(shown);
   });
 
+  it("shows the demo's model build as `make demo` prints it", async () => {
+    const shown = blockAfter(readme, 'Then, for the keyword-spotting model').trimEnd().split('\n');
+    const outDir = path.join(io.dir, 'out', 'kws');
+    const model = path.join(root, 'test', 'fixtures', 'models', 'kws_ref_model', 'kws_ref_model.tflite');
+    const before = io.out.length;
+    expect(await main(['build', model, '--target', 'arm920t', '-o', outDir])).toBe(0);
+    const printed = io.out.slice(before).map((l) => l.replace(`${root}/`, '').replace(outDir, 'out/kws'));
+    expect(printed).toEqual(shown);
+    expect(fs.readFileSync(path.join(root, 'Makefile'), 'utf8')).toContain('build test/fixtures/models/kws_ref_model/kws_ref_model.tflite --target arm920t -o out/kws');
+  }, 120_000);
+
   it("shows the demo's spec as examples/edge3x3.json holds it", () => {
     const shown = JSON.parse(blockAfter(readme, '`examples/edge3x3.json`, the demo\'s spec:'));
     expect(shown).toEqual(JSON.parse(fs.readFileSync(path.join(root, 'examples', 'edge3x3.json'), 'utf8')));
