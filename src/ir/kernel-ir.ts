@@ -272,7 +272,12 @@ export type Helper =
   /** PKHBT / PKHTB as inline assembly under GCC, in C elsewhere. */
   | { k: 'halves-pack'; prefix: string }
   /** #define OFFSET_PAIR: the input offset in both int16 lanes. */
-  | { k: 'offset-pair'; value: string };
+  | { k: 'offset-pair'; value: string }
+  /**
+   * LOAD(x, p, off): an MVE vector load (`insn`, e.g. vldrb.s32) from p at an immediate byte offset, as inline
+   * assembly; the memory operand names the `elems` elements of type `elem` it reads.
+   */
+  | { k: 'mve-offset-load'; insn: string; elem: CScalar; elems: number };
 
 /* ------------------------------------------------------------------------------------------------------------------
  * Output stages and seeds

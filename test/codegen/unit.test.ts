@@ -67,6 +67,22 @@ describe('kernel units in one module', () => {
       for (const u of units) expect(u.requirements.isa.every((f) => t.features[f])).toBe(true);
     });
 
+  it('MVE CHW layers share a module on cortex-m55: their LOAD asm macros stay scoped, arm_mve.h is a stated need', async () => {
+    const t = findTarget('cortex-m55')!;
+    const ms = await Promise.all([['a_3x3_16to16_32x32_q7', 'mve1'], ['f_3x3s2same_16to16_32x32_q7', 'mve2']]
+      .map(async ([spec, name]) => ({ ...(await loadSpec(path.join(root, 'bench', `${spec}.json`))), name })));
+    const units = ms.map((m) => lowerKernel(m, t, { family: 'mve-chw' }));
+    for (const u of units) {
+      expect(u.family).toBe('mve-chw');
+      expect(u.requirements.headers).toContain('arm_mve.h');
+      expect(u.requirements.isa).toContain('mve');
+      expect(u.code).toMatch(/^#undef LOAD$/m);
+    }
+    const src = path.join(dir, 'mve.c');
+    fs.writeFileSync(src, moduleText(units));
+    await execa('arm-none-eabi-gcc', [...t.cpuFlags, '-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-c', src, '-o', path.join(dir, 'mve.o')]);
+  });
+
   it('each layer of the module computes exactly the golden model on the host (outputs poisoned first)', async () => {
     const host = findTarget('host')!;
     const ms = await models();
