@@ -329,7 +329,11 @@ export interface KernelIR {
   /** The entry function (a Func among the items): what a caller runs. */
   entry: string;
   /** Flash and RAM the kernel needs beyond the caller's input and output (the header states them). */
-  memory: { weightBytes: number; staticBytes: number; staticDoc: string; scratchBytes: number };
+  memory: {
+    weightBytes: number; staticBytes: number; staticDoc: string; scratchBytes: number;
+    /** Flash of the per-channel tables that stand in for the bias table, where a family stores them instead. */
+    biasBytes?: number;
+  };
   /** The header's Optimize line (the optimized variant's families), if any. */
   optimizeLine?: string;
   /** How the header names the instruction set the code was written for, if it was written for one. */

@@ -46,12 +46,19 @@ const libraryNames: Record<string, Header> = { memcpy: 'string.h', memset: 'stri
 const vectorSets: { header: Header; isa: IsaNeed; names: string[] }[] = [
   {
     header: 'arm_mve.h', isa: 'mve', names: [
-      'vdupq_n_s32', 'vmlaq_n_s32', 'vmovlbq_s16', 'vshrq_n_s32', 'vmaxq_s32', 'vminq_s32',
-      'vstrbq_s32', 'vstrhq_s32', 'vstrwq_s32',
+      'vctp8q', 'vctp16q', 'vctp32q',
+      'vldrbq_s8', 'vldrbq_z_s8', 'vldrhq_s16', 'vldrhq_z_s16', 'vldrbq_s32', 'vldrbq_z_s32', 'vldrhq_s32', 'vldrhq_z_s32',
+      'vldrwq_s32', 'vldrwq_z_s32', 'vstrbq_s32', 'vstrbq_p_s32', 'vstrhq_s32', 'vstrwq_s32', 'vstrwq_p_s32',
+      'vmladavaq_s8', 'vmladavaq_s16', 'vmlaldavaq_s16', 'vaddvaq_s8', 'vaddvaq_s16', 'vmlaq_n_s32', 'vmulq_s32',
+      'vaddq_s32', 'vaddq_n_s32', 'vdupq_n_s32', 'vmovlbq_s16', 'vshrq_n_s32', 'vmaxq_s32', 'vminq_s32', 'vandq_s32',
+      'vqaddq_s32', 'vqshlq_s32', 'vqrdmulhq_s32', 'vrshlq_s32',
     ],
   },
 ];
 const vectorIntrinsics = new Map(vectorSets.flatMap((set) => set.names.map((n) => [n, set] as const)));
+
+/** The header a vector intrinsic needs, or undefined for a name the table does not list. */
+export const vectorIntrinsicHeader = (name: string): Header | undefined => vectorIntrinsics.get(name)?.header;
 
 /** What each node needs, collected over one walk of the IR. */
 function collect(items: Item[]) {
