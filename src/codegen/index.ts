@@ -94,7 +94,7 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
   if (ir) {
     cText = kernelFile(ir);
     view = {
-      ...base, weightBytes: ir.memory.weightBytes, staticRamBytes: ir.memory.staticBytes, staticRamDoc: ir.memory.staticDoc,
+      ...base, weightBytes: ir.memory.weightBytes, ...(ir.memory.biasBytes !== undefined ? { biasBytes: ir.memory.biasBytes } : {}), staticRamBytes: ir.memory.staticBytes, staticRamDoc: ir.memory.staticDoc,
       cLines: headerField('C', requirementsText(requirements(prune(ir)))),
       ...(family ? { family: family.name, variantSummary: `${family.name} family: ${family.summary}` } : {}),
       ...(ir.optimizeLine ? { optimizeLine: ir.optimizeLine } : {}),

@@ -117,7 +117,7 @@ export function lowerKernel(m: KernelModel, target: Target, o: KernelUnitOptions
     memory: {
       inputBytes: m.inC * m.inH * m.inW * bytes, outputBytes: m.outC * m.outH * m.outW * bytes, scratchBytes: ir.memory.scratchBytes,
       staticBytes: ir.memory.staticBytes, staticDoc: ir.memory.staticDoc, weightBytes: ir.memory.weightBytes,
-      biasBytes: m.bias ? m.bias.length * (st.biasBits / 8) : 0,
+      biasBytes: ir.memory.biasBytes ?? (m.bias ? m.bias.length * (st.biasBits / 8) : 0),
     },
     constants,
     code: `${lines.join('\n')}\n${printItems(ir, print)}${tail.join('\n')}\n`,

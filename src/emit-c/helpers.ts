@@ -34,6 +34,9 @@ export function helperLines(h: Helper): string[] {
         '    return r;',
         '}',
       ];
+    case 'mve-offset-load':
+      return [`#define LOAD(x, p, off) __asm__("${h.insn} %q0, [%1, #" #off "]" : "=w"(x) : "l"(p), ` +
+        `"m"(*(const ${h.elem} (*)[${h.elems}])(const void *)((const char *)(p) + (off))))`];
     case 'offset-pair':
       return [`#define OFFSET_PAIR ${h.value}`];
     case 'pack8':

@@ -176,9 +176,13 @@ class Printer {
       }
       case 'if':
         if (!s.braces) {
-          if (s.then.length !== 1 || s.else) throw new Error('emit-c: an if without braces has one statement and no else');
+          if (s.then.length !== 1 || (s.else && s.else.length !== 1)) throw new Error('emit-c: an if without braces has one statement per branch');
           w.line(ind, `if (${this.e(s.cond)})${this.tail(s.comment)}`);
           this.stmts(s.then, ind + INDENT);
+          if (s.else) {
+            w.line(ind, 'else');
+            this.stmts(s.else, ind + INDENT);
+          }
           return;
         }
         w.line(ind, `if (${this.e(s.cond)}) {${this.tail(s.comment)}`);

@@ -8,8 +8,8 @@
 import type { KernelModel } from '../spec/index.ts';
 import type { IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from '../codegen/accumulator.ts';
-import { mveFamily } from '../codegen/mve.ts';
-import { mveChwFamily } from '../codegen/mve-chw.ts';
+import { mveFamily } from './mve/index.ts';
+import { mveChwFamily } from './mve-chw/index.ts';
 import { neonFamily } from '../codegen/neon.ts';
 import { neonHwcFamily } from '../codegen/neon-hwc.ts';
 import { pointwiseFamily } from '../codegen/pointwise.ts';

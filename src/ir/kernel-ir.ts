@@ -272,7 +272,12 @@ export type Helper =
   /** PKHBT / PKHTB as inline assembly under GCC, in C elsewhere. */
   | { k: 'halves-pack'; prefix: string }
   /** #define OFFSET_PAIR: the input offset in both int16 lanes. */
-  | { k: 'offset-pair'; value: string };
+  | { k: 'offset-pair'; value: string }
+  /**
+   * LOAD(x, p, off): an MVE vector load (`insn`, e.g. vldrb.s32) from p at an immediate byte offset, as inline
+   * assembly; the memory operand names the `elems` elements of type `elem` it reads.
+   */
+  | { k: 'mve-offset-load'; insn: string; elem: CScalar; elems: number };
 
 /* ------------------------------------------------------------------------------------------------------------------
  * Output stages and seeds
@@ -324,7 +329,11 @@ export interface KernelIR {
   /** The entry function (a Func among the items): what a caller runs. */
   entry: string;
   /** Flash and RAM the kernel needs beyond the caller's input and output (the header states them). */
-  memory: { weightBytes: number; staticBytes: number; staticDoc: string; scratchBytes: number };
+  memory: {
+    weightBytes: number; staticBytes: number; staticDoc: string; scratchBytes: number;
+    /** Flash of the per-channel tables that stand in for the bias table, where a family stores them instead. */
+    biasBytes?: number;
+  };
   /** The header's Optimize line (the optimized variant's families), if any. */
   optimizeLine?: string;
   /** How the header names the instruction set the code was written for, if it was written for one. */

@@ -8,12 +8,12 @@ import type { IsaFeatures } from '../targets/index.ts';
 import type { Helper, Intrinsic, Item, KernelIR, Mac, OutputStage } from './kernel-ir.ts';
 import { visitItems } from './walk.ts';
 
-/** Headers in the order a file includes them: the C library first, then ACLE. */
-export const headerOrder = ['stdint.h', 'stddef.h', 'string.h', 'arm_acle.h'] as const;
+/** Headers in the order a file includes them: the C library first, then ACLE, then the vector extensions. */
+export const headerOrder = ['stdint.h', 'stddef.h', 'string.h', 'arm_acle.h', 'arm_mve.h'] as const;
 export type Header = (typeof headerOrder)[number];
 
 /** ISA features a kernel's instructions need (names of IsaFeatures flags). */
-export type IsaNeed = 'dspv5te' | 'simd32' | 'saturate' | 'longMultiply' | 'ldrd';
+export type IsaNeed = 'dspv5te' | 'simd32' | 'saturate' | 'longMultiply' | 'ldrd' | 'mve';
 
 export type Extension =
   /** GCC/Clang extended asm (`__asm__` with operands), not guarded. */
@@ -39,6 +39,27 @@ const intrinsicIsa: Record<Intrinsic, IsaNeed> = {
 /** Library functions and macros kernels may use, and their headers. */
 const libraryNames: Record<string, Header> = { memcpy: 'string.h', memset: 'string.h', NULL: 'stddef.h' };
 
+/**
+ * Vector intrinsics: IR calls to these names need the set's header and ISA feature. A set lists the intrinsics the
+ * kernels call (names, not patterns: a name missing here fails the requirements test rather than passing unnoticed).
+ */
+const vectorSets: { header: Header; isa: IsaNeed; names: string[] }[] = [
+  {
+    header: 'arm_mve.h', isa: 'mve', names: [
+      'vctp8q', 'vctp16q', 'vctp32q',
+      'vldrbq_s8', 'vldrbq_z_s8', 'vldrhq_s16', 'vldrhq_z_s16', 'vldrbq_s32', 'vldrbq_z_s32', 'vldrhq_s32', 'vldrhq_z_s32',
+      'vldrwq_s32', 'vldrwq_z_s32', 'vstrbq_s32', 'vstrbq_p_s32', 'vstrhq_s32', 'vstrwq_s32', 'vstrwq_p_s32',
+      'vmladavaq_s8', 'vmladavaq_s16', 'vmlaldavaq_s16', 'vaddvaq_s8', 'vaddvaq_s16', 'vmlaq_n_s32', 'vmulq_s32',
+      'vaddq_s32', 'vaddq_n_s32', 'vdupq_n_s32', 'vmovlbq_s16', 'vshrq_n_s32', 'vmaxq_s32', 'vminq_s32', 'vandq_s32',
+      'vqaddq_s32', 'vqshlq_s32', 'vqrdmulhq_s32', 'vrshlq_s32',
+    ],
+  },
+];
+const vectorIntrinsics = new Map(vectorSets.flatMap((set) => set.names.map((n) => [n, set] as const)));
+
+/** The header a vector intrinsic needs, or undefined for a name the table does not list. */
+export const vectorIntrinsicHeader = (name: string): Header | undefined => vectorIntrinsics.get(name)?.header;
+
 /** What each node needs, collected over one walk of the IR. */
 function collect(items: Item[]) {
   const headers = new Set<Header>();
@@ -60,6 +81,7 @@ function collect(items: Item[]) {
       case 'smlal-halves': extensions.add('inline-asm'); isa.add('dspv5te'); return;
       case 'lane-mac': extensions.add('inline-asm'); isa.add('longMultiply'); return;
       case 'mac-long': extensions.add('inline-asm'); return;
+      case 'mve-offset-load': extensions.add('inline-asm'); isa.add('mve'); return;
       // guarded by __GNUC__ with a portable fallback, or plain C
       case 'opaque': case 'halves-pack': case 'pack8': case 'offset-pair': return;
       default: { const never: never = h; throw new Error(`requirements: unknown helper ${JSON.stringify(never)}`); }
@@ -101,6 +123,11 @@ function collect(items: Item[]) {
     expr: (e) => {
       if (e.k === 'intrinsic') intrinsic(e.name);
       else if (e.k === 'call' && libraryNames[e.fn]) headers.add(libraryNames[e.fn]);
+      else if (e.k === 'call' && vectorIntrinsics.has(e.fn)) {
+        const set = vectorIntrinsics.get(e.fn)!;
+        headers.add(set.header);
+        isa.add(set.isa);
+      }
       else if (e.k === 'id' && libraryNames[e.name]) headers.add(libraryNames[e.name]);
     },
   });
@@ -134,6 +161,7 @@ const isaWords: Record<IsaNeed, string> = {
   saturate: 'SSAT',
   longMultiply: 'SMLAL',
   ldrd: 'LDRD',
+  mve: 'MVE (ARMv8.1-M Helium)',
 };
 const extensionWords: Record<Extension, string> = {
   'inline-asm': 'extended asm',

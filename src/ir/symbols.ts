@@ -33,6 +33,7 @@ export function helperNames(h: Helper, p: string): string[] {
     case 'mac-long': return ['MAC_LONG'];
     case 'opaque': return ['KEEP_LOADS_IN_LOOP'];
     case 'halves-pack': return [`${h.prefix}_low_halves`, `${h.prefix}_high_halves`];
+    case 'mve-offset-load': return ['LOAD'];
     default: { const never: never = h; throw new Error(`prune: unknown helper ${JSON.stringify(never)} in ${p}`); }
   }
 }
@@ -52,7 +53,7 @@ export function stageNames(s: OutputStage): string[] {
 /** Helpers that are macros (the others are functions named with the kernel's prefix). */
 const helperMacros: Partial<Record<Helper['k'], string[]>> = {
   'offset-pair': ['OFFSET_PAIR'], pack8: ['PACK8'], pair16: ['PAIR'], ldrd: ['LDRD_POST', 'LDRD_PRE'], 'lane-mac': ['LANE_MAC'],
-  'mac-long': ['MAC_LONG'], opaque: ['KEEP_LOADS_IN_LOOP'],
+  'mac-long': ['MAC_LONG'], opaque: ['KEEP_LOADS_IN_LOOP'], 'mve-offset-load': ['LOAD'],
 };
 
 /** Every macro the items #define (the kernel's own #defines, its helpers' macros, the region table's none), in order. */

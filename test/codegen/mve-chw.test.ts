@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chooseFamily } from '../../src/families/index.ts';
 import { generate, planAccumulator, writeKernel } from '../../src/codegen/index.ts';
-import { MVE_CHW_CODE_BUDGET, mveChwApplies, mveChwView } from '../../src/codegen/mve-chw.ts';
+import { MVE_CHW_CODE_BUDGET, mveChwApplies, planMveChw } from '../../src/families/mve-chw/plan.ts';
 import { kernelObjectFlags, parseSizeA } from '../../src/measure/index.ts';
 import { slabBytes, SLAB_BUDGET } from '../../src/codegen/lines.ts';
 import { loadSpec } from '../../src/spec/index.ts';
@@ -101,7 +101,7 @@ describe('mve-chw code-size estimate', () => {
     await Promise.all(models.map(async (m) => {
       const k = generate(m, { variant: 'optimized', isa: t.features });
       expect(k.family, m.name).toBe('mve-chw');
-      const est = mveChwView(m, planAccumulator(m)).mve.codeBytes;
+      const est = planMveChw(m, planAccumulator(m)).codeBytes;
       const dir = path.join(work, m.name);
       writeKernel(k, dir);
       const obj = path.join(dir, 'kernel.o');

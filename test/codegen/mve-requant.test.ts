@@ -1,6 +1,6 @@
 /**
  * The MVE family's vector int8 output stage, modelled op by op in BigInt after the Armv8.1-M pseudocode, against the
- * golden requantization (src/spec/int8.ts requantize + offset + clamp). The C (templates/mve/kernel.c.hbs,
+ * golden requantization (src/spec/int8.ts requantize + offset + clamp). The C (src/families/mve/lower.ts,
  * finish4) runs exactly this sequence per lane:
  *   x = VQSHL(acc, left)                 saturating left shift
  *   x = VQRDMULH(x, multiplier)          sat((2·x·m + 2^31) >> 32)

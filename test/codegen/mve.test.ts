@@ -2,8 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { generate, planAccumulator } from '../../src/codegen/index.ts';
 import { chooseFamily } from '../../src/families/index.ts';
-import { mveShape } from '../../src/codegen/mve.ts';
+import { mveShape } from '../../src/families/mve/plan.ts';
 import { findTarget } from '../../src/targets/index.ts';
+import { lowerWith } from '../../src/families/family.ts';
+import { prune } from '../../src/ir/prune.ts';
+import { vectorIntrinsicHeader } from '../../src/ir/requirements.ts';
+import { visitItems } from '../../src/ir/walk.ts';
 import { model } from '../helpers.ts';
 
 const m55 = findTarget('cortex-m55')!.features;
@@ -117,5 +121,31 @@ describe('mve family: generated C', () => {
     expect(per).toContain('_vq_multiplier[8]');
     expect(per).toContain('_vq_left[8]');
     expect(per).toContain('vqshlq_s32(');
+  });
+});
+
+describe('mve families: requirements', () => {
+  it('every vector intrinsic the MVE kernels call is in the intrinsic table (its header and ISA need are stated)', () => {
+    const specs = [
+      int8(), int8({ groups: 17, output: { channels: 17 }, dilation: 2, padding: 2 }), int8({ groups: 17, output: { channels: 34 } }),
+      q15hwc(), q15hwc({ ...extremeQ15 }), q15hwc({ numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 } }),
+      { input: { channels: 3, height: 6, width: 12 }, numeric: { type: 'q7', inputFrac: 5, weightFrac: 6, outputFrac: 5 } },
+      { input: { channels: 3, height: 6, width: 12 }, stride: 2, numeric: { type: 'q7', inputFrac: 2, weightFrac: 3, outputFrac: 7, biasFrac: 4 } },
+    ];
+    const families = new Set<string>();
+    for (const over of specs) {
+      const m = model(over);
+      const acc = planAccumulator(m);
+      const f = chooseFamily(m, acc, m55);
+      expect(f.kind).toBe('ir');
+      if (f.kind !== 'ir') continue;
+      families.add(f.name);
+      const names = new Set<string>();
+      visitItems(prune(lowerWith(f, m, { acc, isa: m55, optimize: 'default' })).items, { expr: (e) => { if (e.k === 'call') names.add(e.fn); } });
+      const vector = [...names].filter((n) => /^v[a-z]+[0-9]*q|^vctp/.test(n));
+      expect(vector.length, m.name).toBeGreaterThan(3);
+      for (const n of vector) expect(vectorIntrinsicHeader(n), n).toBe('arm_mve.h');
+    }
+    expect([...families].sort()).toEqual(['mve', 'mve-chw']);
   });
 });

@@ -67,6 +67,23 @@ describe('kernel units in one module', () => {
       for (const u of units) expect(u.requirements.isa.every((f) => t.features[f])).toBe(true);
     });
 
+  it('MVE layers share a module on cortex-m55: their macros (LOAD asm, NO_FN) stay scoped, arm_mve.h is a stated need', async () => {
+    const t = findTarget('cortex-m55')!;
+    const list = [['bench/a_3x3_16to16_32x32_q7', 'mve1', 'mve-chw'], ['bench/f_3x3s2same_16to16_32x32_q7', 'mve2', 'mve-chw'],
+      ['bench/a_3x3_16to16_32x32_int8', 'mve3', 'mve'], ['bench/d_dw3x3_32_32x32_int8', 'mve4', 'mve'], ['examples/q15_pairs_hwc', 'mve5', 'mve']];
+    const ms = await Promise.all(list.map(async ([spec, name]) => ({ ...(await loadSpec(path.join(root, `${spec}.json`))), name })));
+    const units = ms.map((m, i) => lowerKernel(m, t, { family: list[i][2] }));
+    units.forEach((u, i) => {
+      expect(u.family).toBe(list[i][2]);
+      expect(u.requirements.headers).toContain('arm_mve.h');
+      expect(u.requirements.isa).toContain('mve');
+      expect(u.code).toMatch(list[i][2] === 'mve' ? /^#undef NO_FN$/m : /^#undef LOAD$/m);
+    });
+    const src = path.join(dir, 'mve.c');
+    fs.writeFileSync(src, moduleText(units));
+    await execa('arm-none-eabi-gcc', [...t.cpuFlags, '-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-c', src, '-o', path.join(dir, 'mve.o')]);
+  });
+
   it('each layer of the module computes exactly the golden model on the host (outputs poisoned first)', async () => {
     const host = findTarget('host')!;
     const ms = await models();

@@ -14,8 +14,8 @@
  * Code: about 1424 bytes estimated (budget 3600).
  */
 #include "a_3x3_16to16_32x32_q7.h"
-#include <arm_mve.h>
 #include <string.h>
+#include <arm_mve.h>
 
 #define IN_PER_GROUP 16
 #define OUT_PER_GROUP 16
@@ -222,7 +222,7 @@ static void a_3x3_16to16_32x32_q7_block_o3_v2(const int8_t *restrict slab, const
 {
     const int8_t *pr = slab + x0 * STRIDE_W;
     const int8_t *wr = wb;
-    int32x4_t a0_0 = vdupq_n_s32(a_3x3_16to16_32x32_q7_seeds[o0 + 0]);
+    int32x4_t a0_0 = vdupq_n_s32(a_3x3_16to16_32x32_q7_seeds[o0]);
     int32x4_t a0_1 = a0_0;
     int32x4_t a1_0 = vdupq_n_s32(a_3x3_16to16_32x32_q7_seeds[o0 + 1]);
     int32x4_t a1_1 = a1_0;
@@ -288,11 +288,11 @@ static void a_3x3_16to16_32x32_q7_block_o3_v2(const int8_t *restrict slab, const
             }
         }
     }
-    a_3x3_16to16_32x32_q7_finish4(&OUT_AT(o0 + 0, oy, x0 + 0), a0_0);
-    a_3x3_16to16_32x32_q7_finish4(&OUT_AT(o0 + 0, oy, x0 + 4), a0_1);
-    a_3x3_16to16_32x32_q7_finish4(&OUT_AT(o0 + 1, oy, x0 + 0), a1_0);
+    a_3x3_16to16_32x32_q7_finish4(&OUT_AT(o0, oy, x0), a0_0);
+    a_3x3_16to16_32x32_q7_finish4(&OUT_AT(o0, oy, x0 + 4), a0_1);
+    a_3x3_16to16_32x32_q7_finish4(&OUT_AT(o0 + 1, oy, x0), a1_0);
     a_3x3_16to16_32x32_q7_finish4(&OUT_AT(o0 + 1, oy, x0 + 4), a1_1);
-    a_3x3_16to16_32x32_q7_finish4(&OUT_AT(o0 + 2, oy, x0 + 0), a2_0);
+    a_3x3_16to16_32x32_q7_finish4(&OUT_AT(o0 + 2, oy, x0), a2_0);
     a_3x3_16to16_32x32_q7_finish4(&OUT_AT(o0 + 2, oy, x0 + 4), a2_1);
 }
 
@@ -305,10 +305,10 @@ static void a_3x3_16to16_32x32_q7_block_o1_v2(const int8_t *restrict slab, const
 {
     const int8_t *pr = slab + x0 * STRIDE_W;
     const int8_t *wr = wb;
-    int32x4_t a0_0 = vdupq_n_s32(a_3x3_16to16_32x32_q7_seeds[o0 + 0]);
+    int32x4_t a0_0 = vdupq_n_s32(a_3x3_16to16_32x32_q7_seeds[o0]);
     int32x4_t a0_1 = a0_0;
     /* Every line of the slab in order, [in/groups][kernel row], as the weights are stored: one loop of constant count. */
-    for (int k = 0; k < IN_PER_GROUP * KERNEL_H; ++k, pr += LINE, wr += KERNEL_W * 1) {
+    for (int k = 0; k < IN_PER_GROUP * KERNEL_H; ++k, pr += LINE, wr += KERNEL_W) {
         {
             const int32_t w0 = wr[0];
             {
@@ -349,8 +349,8 @@ static void a_3x3_16to16_32x32_q7_block_o1_v2(const int8_t *restrict slab, const
             }
         }
     }
-    a_3x3_16to16_32x32_q7_finish4(&OUT_AT(o0 + 0, oy, x0 + 0), a0_0);
-    a_3x3_16to16_32x32_q7_finish4(&OUT_AT(o0 + 0, oy, x0 + 4), a0_1);
+    a_3x3_16to16_32x32_q7_finish4(&OUT_AT(o0, oy, x0), a0_0);
+    a_3x3_16to16_32x32_q7_finish4(&OUT_AT(o0, oy, x0 + 4), a0_1);
 }
 
 /*

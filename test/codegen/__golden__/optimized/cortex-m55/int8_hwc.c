@@ -121,7 +121,7 @@ static void int8_hwc_dot0_n2_o4_p1(const int8_t *restrict px0, const int8_t *res
     const int32_t *restrict seeds, int o0, int rows, int count)
 {
     const mve_pred16_t tail = vctp8q(8);
-    for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, out0 += 1 * INT8_HWC_OUT_C) {
+    for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, out0 += INT8_HWC_OUT_C) {
         int32_t a0_0 = seeds[0];
         int32_t a1_0 = seeds[1];
         int32_t a2_0 = seeds[2];
@@ -129,9 +129,9 @@ static void int8_hwc_dot0_n2_o4_p1(const int8_t *restrict px0, const int8_t *res
         const int8_t *px = px0;
         const int8_t *w = wbase;
         for (int r = 0; r < rows; ++r, px += ROW_STRIDE, w += 48) {
-            const int8x16_t x0 = vldrbq_z_s8(px + 0, tail);
+            const int8x16_t x0 = vldrbq_z_s8(px, tail);
             {
-                const int8x16_t w0 = vldrbq_z_s8(w + 0, tail);
+                const int8x16_t w0 = vldrbq_z_s8(w, tail);
                 a0_0 = vmladavaq_s8(a0_0, x0, w0);
             }
             {
@@ -160,7 +160,7 @@ static void int8_hwc_dot1_n3_o4_p1(const int8_t *restrict px0, const int8_t *res
     const int32_t *restrict seeds, int o0, int rows, int count)
 {
     const mve_pred16_t tail = vctp8q(12);
-    for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, out0 += 1 * INT8_HWC_OUT_C) {
+    for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, out0 += INT8_HWC_OUT_C) {
         int32_t a0_0 = seeds[0];
         int32_t a1_0 = seeds[1];
         int32_t a2_0 = seeds[2];
@@ -168,9 +168,9 @@ static void int8_hwc_dot1_n3_o4_p1(const int8_t *restrict px0, const int8_t *res
         const int8_t *px = px0;
         const int8_t *w = wbase;
         for (int r = 0; r < rows; ++r, px += ROW_STRIDE, w += 48) {
-            const int8x16_t x0 = vldrbq_z_s8(px + 0, tail);
+            const int8x16_t x0 = vldrbq_z_s8(px, tail);
             {
-                const int8x16_t w0 = vldrbq_z_s8(w + 0, tail);
+                const int8x16_t w0 = vldrbq_z_s8(w, tail);
                 a0_0 = vmladavaq_s8(a0_0, x0, w0);
             }
             {
@@ -209,24 +209,28 @@ static void int8_hwc_call(int fn, const int8_t *restrict px, const int8_t *restr
     }
 }
 
-/* A rectangle of outputs: its first valid kernel row and column, how many rows and columns are valid, whether
- * every tap is (the interior), its pixel block, and its functions: pixel blocks and single pixels, for full and
- * tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct int8_hwc_region {
-    unsigned short y_lo, y_hi, x_lo, x_hi;
-    unsigned char ky_lo, kx_lo, rows, cols, interior, pb, main, tail, main_tail_channels, tail_tail_channels;
+    unsigned short y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, cols, interior; /* how many kernel rows and columns are valid; whether every tap is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for single pixels */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct int8_hwc_region int8_hwc_regions[REGIONS] = {
-    { 0, 0, 0, 0, 1, 1, 2, 2, 0, 1, 0, 0, 255, 255 }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
-    { 0, 0, 1, 8, 1, 0, 2, 3, 0, 1, 1, 1, 255, 255 }, /* rows 0..0, columns 1..8: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 9, 9, 1, 0, 2, 2, 0, 1, 0, 0, 255, 255 }, /* rows 0..0, columns 9..9: kernel rows 1,2, columns 0,1 */
-    { 1, 8, 0, 0, 0, 1, 3, 2, 0, 1, 0, 0, 255, 255 }, /* rows 1..8, columns 0..0: kernel rows 0,1,2, columns 1,2 */
-    { 1, 8, 1, 8, 0, 0, 3, 3, 1, 1, 1, 1, 255, 255 }, /* rows 1..8, columns 1..8: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 8, 9, 9, 0, 0, 3, 2, 0, 1, 0, 0, 255, 255 }, /* rows 1..8, columns 9..9: kernel rows 0,1,2, columns 0,1 */
-    { 9, 9, 0, 0, 0, 1, 2, 2, 0, 1, 0, 0, 255, 255 }, /* rows 9..9, columns 0..0: kernel rows 0,1, columns 1,2 */
-    { 9, 9, 1, 8, 0, 0, 2, 3, 0, 1, 1, 1, 255, 255 }, /* rows 9..9, columns 1..8: kernel rows 0,1, columns 0,1,2 */
-    { 9, 9, 9, 9, 0, 0, 2, 2, 0, 1, 0, 0, 255, 255 }, /* rows 9..9, columns 9..9: kernel rows 0,1, columns 0,1 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, cols, interior, pb, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 0, 1, 1, 2, 2, 0, 1, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 0..0: kernel rows 1,2, columns 1,2 */
+    { 0, 0, 1, 8, 1, 0, 2, 3, 0, 1, 1, 1, NO_FN, NO_FN }, /* rows 0..0, columns 1..8: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 9, 9, 1, 0, 2, 2, 0, 1, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 9..9: kernel rows 1,2, columns 0,1 */
+    { 1, 8, 0, 0, 0, 1, 3, 2, 0, 1, 0, 0, NO_FN, NO_FN }, /* rows 1..8, columns 0..0: kernel rows 0,1,2, columns 1,2 */
+    { 1, 8, 1, 8, 0, 0, 3, 3, 1, 1, 1, 1, NO_FN, NO_FN }, /* rows 1..8, columns 1..8: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 8, 9, 9, 0, 0, 3, 2, 0, 1, 0, 0, NO_FN, NO_FN }, /* rows 1..8, columns 9..9: kernel rows 0,1,2, columns 0,1 */
+    { 9, 9, 0, 0, 0, 1, 2, 2, 0, 1, 0, 0, NO_FN, NO_FN }, /* rows 9..9, columns 0..0: kernel rows 0,1, columns 1,2 */
+    { 9, 9, 1, 8, 0, 0, 2, 3, 0, 1, 1, 1, NO_FN, NO_FN }, /* rows 9..9, columns 1..8: kernel rows 0,1, columns 0,1,2 */
+    { 9, 9, 9, 9, 0, 0, 2, 2, 0, 1, 0, 0, NO_FN, NO_FN }, /* rows 9..9, columns 9..9: kernel rows 0,1, columns 0,1 */
 };
 
 /* Sum of n consecutive weights in each of `rows` rows `step` apart: a channel's valid weights in a border region. */
@@ -246,16 +250,16 @@ static void int8_hwc_block(const int8_t *restrict input, int8_t *restrict output
     int32_t seeds[4];
     for (int j = 0; j < size; ++j) {
         /* Interior: bias + offset x all weights (folded at generation time); border: + offset x the valid ones. */
-        seeds[j] = reg->interior ? int8_hwc_interior_seed_of(o0 + j)
-                 : int8_hwc_seed(o0 + j) + (int32_t)INT8_HWC_INPUT_OFFSET
-                   * int8_hwc_valid_sum(w + j * 12, reg->rows, size * 12, reg->cols * IN_PER_GROUP);
+        if (reg->interior)
+            seeds[j] = int8_hwc_interior_seed_of(o0 + j);
+        else
+            seeds[j] = int8_hwc_seed(o0 + j) + (int32_t)INT8_HWC_INPUT_OFFSET * int8_hwc_valid_sum(w + j * 12, reg->rows, size * 12, reg->cols * IN_PER_GROUP);
     }
     const int blocks = (reg->x_hi - reg->x_lo + 1) / reg->pb;
     for (int oy = reg->y_lo; oy <= reg->y_hi; ++oy) {
         const int8_t *row = input + g * IN_PER_GROUP;
         if (reg->rows > 0 && reg->cols > 0)
-            row += (oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H) * (INT8_HWC_IN_W * INT8_HWC_IN_C)
-                 + (reg->kx_lo * DILATION_W - PAD_LEFT) * INT8_HWC_IN_C;
+            row += (oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H) * (INT8_HWC_IN_W * INT8_HWC_IN_C) + (reg->kx_lo * DILATION_W - PAD_LEFT) * INT8_HWC_IN_C;
         int8_t *out = output + oy * (INT8_HWC_OUT_W * INT8_HWC_OUT_C) + o0;
         if (blocks > 0)
             int8_hwc_call(main, row + reg->x_lo * STRIDE_W * INT8_HWC_IN_C, w, out + reg->x_lo * INT8_HWC_OUT_C, seeds, o0, reg->rows, blocks);
@@ -274,7 +278,7 @@ void int8_hwc_run(const int8_t *restrict input, int8_t *restrict output)
             const int8_t *wg = int8_hwc_weights + o0 * 36;
             for (int b = 0; b < 2; ++b)
                 int8_hwc_block(input, output, reg, reg->main, reg->tail, g, o0 + b * 4, 4,
-                    wg + b * (4 * 36) + reg->ky_lo * (4 * 12) + tap);
+                    wg + b * 144 + reg->ky_lo * 48 + tap);
         }
     }
 }

@@ -81,16 +81,16 @@ static void q15_pairs_hwc_dot0_n3_o3_p1(const int16_t *restrict px0, const int16
     const int64_t *restrict seeds, int o0, int rows, int count)
 {
     const mve_pred16_t tail = vctp16q(4);
-    for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, out0 += 1 * Q15_PAIRS_HWC_OUT_C) {
+    for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, out0 += Q15_PAIRS_HWC_OUT_C) {
         int64_t a0_0 = seeds[0];
         int64_t a1_0 = seeds[1];
         int64_t a2_0 = seeds[2];
         const int16_t *px = px0;
         const int16_t *w = wbase;
         for (int r = 0; r < rows; ++r, px += ROW_STRIDE, w += 36) {
-            const int16x8_t x0 = vldrhq_s16(px + 0);
+            const int16x8_t x0 = vldrhq_s16(px);
             {
-                const int16x8_t w0 = vldrhq_s16(w + 0);
+                const int16x8_t w0 = vldrhq_s16(w);
                 a0_0 = vmlaldavaq_s16(a0_0, x0, w0);
             }
             {
@@ -127,16 +127,16 @@ static void q15_pairs_hwc_dot0_n3_o3_p1(const int16_t *restrict px0, const int16
 static void q15_pairs_hwc_dot1_n2_o3_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict out0,
     const int64_t *restrict seeds, int o0, int rows, int count)
 {
-    for (int k = 0; k < count; ++k, px0 += 1 * PIXEL_STRIDE, out0 += 1 * Q15_PAIRS_HWC_OUT_C) {
+    for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, out0 += Q15_PAIRS_HWC_OUT_C) {
         int64_t a0_0 = seeds[0];
         int64_t a1_0 = seeds[1];
         int64_t a2_0 = seeds[2];
         const int16_t *px = px0;
         const int16_t *w = wbase;
         for (int r = 0; r < rows; ++r, px += ROW_STRIDE, w += 36) {
-            const int16x8_t x0 = vldrhq_s16(px + 0);
+            const int16x8_t x0 = vldrhq_s16(px);
             {
-                const int16x8_t w0 = vldrhq_s16(w + 0);
+                const int16x8_t w0 = vldrhq_s16(w);
                 a0_0 = vmlaldavaq_s16(a0_0, x0, w0);
             }
             {
@@ -171,23 +171,27 @@ static void q15_pairs_hwc_call(int fn, const int16_t *restrict px, const int16_t
     }
 }
 
-/* A rectangle of outputs: its first valid kernel row and column, how many rows and columns are valid, whether
- * every tap is (the interior), its pixel block, and its functions: pixel blocks and single pixels, for full and
- * tail channel blocks. */
+/* A region: a rectangle of outputs whose valid kernel rows and columns are the same, and the functions that compute it. */
 struct q15_pairs_hwc_region {
-    unsigned short y_lo, y_hi, x_lo, x_hi;
-    unsigned char ky_lo, kx_lo, rows, cols, interior, pb, main, tail, main_tail_channels, tail_tail_channels;
+    unsigned short y_lo, y_hi, x_lo, x_hi; /* its outputs: rows y_lo..y_hi, columns x_lo..x_hi */
+    unsigned char ky_lo, kx_lo; /* its first valid kernel row and column */
+    unsigned char rows, cols, interior; /* how many kernel rows and columns are valid; whether every tap is */
+    unsigned char pb; /* output pixels per block */
+    unsigned char main, tail; /* its block functions (by number) for pixel blocks and for single pixels */
+    unsigned char main_tail_channels, tail_tail_channels; /* the same for the tail block of output channels */
 };
+#define NO_FN 255 /* no such function in this region */
 
 static const struct q15_pairs_hwc_region q15_pairs_hwc_regions[REGIONS] = {
-    { 0, 0, 0, 6, 1, 0, 2, 3, 0, 1, 0, 0, 255, 255 }, /* rows 0..0, columns 0..6: kernel rows 1,2, columns 0,1,2 */
-    { 0, 0, 7, 7, 1, 0, 2, 2, 0, 1, 1, 1, 255, 255 }, /* rows 0..0, columns 7..7: kernel rows 1,2, columns 0,1 */
-    { 1, 7, 0, 6, 0, 0, 3, 3, 1, 1, 0, 0, 255, 255 }, /* rows 1..7, columns 0..6: kernel rows 0,1,2, columns 0,1,2 */
-    { 1, 7, 7, 7, 0, 0, 3, 2, 0, 1, 1, 1, 255, 255 }, /* rows 1..7, columns 7..7: kernel rows 0,1,2, columns 0,1 */
-    { 8, 8, 0, 6, 0, 0, 2, 3, 0, 1, 0, 0, 255, 255 }, /* rows 8..8, columns 0..6: kernel rows 0,1, columns 0,1,2 */
-    { 8, 8, 7, 7, 0, 0, 2, 2, 0, 1, 1, 1, 255, 255 }, /* rows 8..8, columns 7..7: kernel rows 0,1, columns 0,1 */
-    { 9, 9, 0, 6, 0, 0, 1, 3, 0, 1, 0, 0, 255, 255 }, /* rows 9..9, columns 0..6: kernel rows 0, columns 0,1,2 */
-    { 9, 9, 7, 7, 0, 0, 1, 2, 0, 1, 1, 1, 255, 255 }, /* rows 9..9, columns 7..7: kernel rows 0, columns 0,1 */
+    /* y_lo, y_hi, x_lo, x_hi, ky_lo, kx_lo, rows, cols, interior, pb, main, tail, main_tail_channels, tail_tail_channels */
+    { 0, 0, 0, 6, 1, 0, 2, 3, 0, 1, 0, 0, NO_FN, NO_FN }, /* rows 0..0, columns 0..6: kernel rows 1,2, columns 0,1,2 */
+    { 0, 0, 7, 7, 1, 0, 2, 2, 0, 1, 1, 1, NO_FN, NO_FN }, /* rows 0..0, columns 7..7: kernel rows 1,2, columns 0,1 */
+    { 1, 7, 0, 6, 0, 0, 3, 3, 1, 1, 0, 0, NO_FN, NO_FN }, /* rows 1..7, columns 0..6: kernel rows 0,1,2, columns 0,1,2 */
+    { 1, 7, 7, 7, 0, 0, 3, 2, 0, 1, 1, 1, NO_FN, NO_FN }, /* rows 1..7, columns 7..7: kernel rows 0,1,2, columns 0,1 */
+    { 8, 8, 0, 6, 0, 0, 2, 3, 0, 1, 0, 0, NO_FN, NO_FN }, /* rows 8..8, columns 0..6: kernel rows 0,1, columns 0,1,2 */
+    { 8, 8, 7, 7, 0, 0, 2, 2, 0, 1, 1, 1, NO_FN, NO_FN }, /* rows 8..8, columns 7..7: kernel rows 0,1, columns 0,1 */
+    { 9, 9, 0, 6, 0, 0, 1, 3, 0, 1, 0, 0, NO_FN, NO_FN }, /* rows 9..9, columns 0..6: kernel rows 0, columns 0,1,2 */
+    { 9, 9, 7, 7, 0, 0, 1, 2, 0, 1, 1, 1, NO_FN, NO_FN }, /* rows 9..9, columns 7..7: kernel rows 0, columns 0,1 */
 };
 
 /* One block of `size` output channels over a region: seeds once, then every output row. */
@@ -202,8 +206,7 @@ static void q15_pairs_hwc_block(const int16_t *restrict input, int16_t *restrict
     for (int oy = reg->y_lo; oy <= reg->y_hi; ++oy) {
         const int16_t *row = input + g * IN_PER_GROUP;
         if (reg->rows > 0 && reg->cols > 0)
-            row += (oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H) * (Q15_PAIRS_HWC_IN_W * Q15_PAIRS_HWC_IN_C)
-                 + (reg->kx_lo * DILATION_W - PAD_LEFT) * Q15_PAIRS_HWC_IN_C;
+            row += (oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H) * (Q15_PAIRS_HWC_IN_W * Q15_PAIRS_HWC_IN_C) + (reg->kx_lo * DILATION_W - PAD_LEFT) * Q15_PAIRS_HWC_IN_C;
         int16_t *out = output + oy * (Q15_PAIRS_HWC_OUT_W * Q15_PAIRS_HWC_OUT_C) + o0;
         if (blocks > 0)
             q15_pairs_hwc_call(main, row + reg->x_lo * STRIDE_W * Q15_PAIRS_HWC_IN_C, w, out + reg->x_lo * Q15_PAIRS_HWC_OUT_C, seeds, o0, reg->rows, blocks);
@@ -222,7 +225,7 @@ void q15_pairs_hwc_run(const int16_t *restrict input, int16_t *restrict output)
             const int16_t *wg = q15_pairs_hwc_weights + o0 * 36;
             for (int b = 0; b < 2; ++b)
                 q15_pairs_hwc_block(input, output, reg, reg->main, reg->tail, g, o0 + b * 3, 3,
-                    wg + b * (3 * 36) + reg->ky_lo * (3 * 12) + tap);
+                    wg + b * 108 + reg->ky_lo * 36 + tap);
         }
     }
 }

@@ -14,8 +14,8 @@
  * Code: about 1016 bytes estimated (budget 3600).
  */
 #include "q7_floor_shiftleft.h"
-#include <arm_mve.h>
 #include <string.h>
+#include <arm_mve.h>
 
 #define IN_PER_GROUP 3
 #define OUT_PER_GROUP 2
@@ -90,7 +90,7 @@ static void q7_floor_shiftleft_block_o2_v1(const int8_t *restrict slab, const in
 {
     const int8_t *pr = slab + x0 * STRIDE_W;
     const int8_t *wr = wb;
-    int32x4_t a0_0 = vdupq_n_s32(q7_floor_shiftleft_seed(o0 + 0));
+    int32x4_t a0_0 = vdupq_n_s32(q7_floor_shiftleft_seed(o0));
     int32x4_t a1_0 = vdupq_n_s32(q7_floor_shiftleft_seed(o0 + 1));
     /* Every line of the slab in order, [in/groups][kernel row], as the weights are stored: one loop of constant count. */
     for (int k = 0; k < IN_PER_GROUP * KERNEL_H; ++k, pr += LINE, wr += KERNEL_W * 2) {
@@ -117,8 +117,8 @@ static void q7_floor_shiftleft_block_o2_v1(const int8_t *restrict slab, const in
             }
         }
     }
-    q7_floor_shiftleft_finish4(&OUT_AT(o0 + 0, oy, x0 + 0), a0_0);
-    q7_floor_shiftleft_finish4(&OUT_AT(o0 + 1, oy, x0 + 0), a1_0);
+    q7_floor_shiftleft_finish4(&OUT_AT(o0, oy, x0), a0_0);
+    q7_floor_shiftleft_finish4(&OUT_AT(o0 + 1, oy, x0), a1_0);
 }
 
 /*
