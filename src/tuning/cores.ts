@@ -31,6 +31,11 @@ export interface CoreValues {
   splitLong: readonly MacForm[];
   /** Split accumulators are pinned to callee-saved registers. */
   pinSplit: boolean;
+  /**
+   * The multiplier terminates early by the significant bytes of Rs alone (ARM9TDMI), so a multiply's smaller
+   * operand goes in Rs; elsewhere the order stays as the forms define it (timing fixed, or both operands count).
+   */
+  earlyTerminationRs: boolean;
 }
 
 export interface CoreTuning extends CoreValues {
@@ -62,6 +67,7 @@ const a32: Omit<CoreTuning, 'core'> = {
   anchorInput: ['single/8', 'lane2/8', 'lane2w/8'],
   splitLong: ['taps', 'halves', 'single'],
   pinSplit: true,
+  earlyTerminationRs: false,
   measured: {
     registers: 'carried over from the A32 row of the ISA-state table (r0-r12 and lr less the loop pointers); not re-measured per core',
     codeBudget: 'the full 4 KiB: the A32 code model is itself a tight upper bound (margin in the model, not the budget)',
@@ -71,6 +77,7 @@ const a32: Omit<CoreTuning, 'core'> = {
     anchorInput: 'arm920t a q7 1.90 -> 1.81, d q7 3.44 -> 3.01, e q7 2.16 -> 1.98, f q7 2.29 -> 2.09, d int8 7.82 -> 7.56; lane2w 2 x 3 a q7 1.57 -> 1.41, a int8 1.85 -> 1.72; not 16-bit (arm920t e q15 2.21 -> 2.42)',
     splitLong: 'GCC 12 keeps int64 in even register pairs and spills them on A32 (taps, halves); single only depthwise-like: arm926ej-s bench d q15 4.31 -> 3.66, arm920t 3.71 -> 3.66',
     pinSplit: 'left free GCC moved split halves between registers every few MACs: arm926ej-s bench a q15 1.79 -> 1.59, d q15 on both A32 cores 3.66 -> 3.50',
+    earlyTerminationRs: 'fixed multiply timings on ARM9E-S (ARM926EJ-S) and in the Cortex-A9 model (docs/cycles.md): the order does not matter',
   },
 };
 
@@ -84,6 +91,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
   anchorInput: ['quad/8', 'taps/16', 'taps8/8'],
   splitLong: ['dual'],
   pinSplit: false,
+  earlyTerminationRs: false,
   measured: {
     registers: 'carried over from the Thumb-2 row of the ISA-state table; not re-measured per core',
     codeBudget: 'CODE_BUDGET: fnBytes is an upper bound, so real .text stays under 4 KiB with ~200 B to spare (code-size.test.ts)',
@@ -93,6 +101,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
     anchorInput: 'cortex-m4 a int8 (quad) 1.66 -> 1.56, b q15 (taps) 2.62 -> 2.45, a q7 (taps8) 1.51 -> 1.46; not single (cortex-m3 d q15 2.89 -> 3.03) nor lane2w (cortex-m3 a q7 2.498 M -> 2.508 M instructions)',
     splitLong: 'dual\'s SMLALD accumulators as halves: HWC q15 3x3 16->16 cortex-m4 1.82 -> 1.52 (i+ld+st)/MAC, bench e q15 4.42 M -> 4.14 M instructions, cortex-m7 5.22 M -> 4.14 M; taps slower as halves',
     pinSplit: 'dual measured slower pinned: cortex-m4 bench a q15 2.76 M -> 2.81 M instructions, f 0.80 M -> 0.93 M',
+    earlyTerminationRs: 'Cortex-M3 terminates early by both operands (docs/cycles.md, e counts each); M4/M7/M33/M55 multiply in one cycle: the order does not matter',
   },
 };
 
@@ -104,6 +113,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
   anchorInput: [],
   splitLong: [],
   pinSplit: false,
+  earlyTerminationRs: false,
   measured: {
     registers: 'carried over from the Thumb-1 row of the ISA-state table (8 low registers); not re-measured',
     codeBudget: 'CODE_BUDGET, as the Thumb-2 rows',
@@ -112,6 +122,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
     anchorInput: 'none measured faster',
     splitLong: 'no 64-bit multiply-accumulate instructions (libgcc calls)',
     pinSplit: 'nothing split',
+    earlyTerminationRs: 'no SMLAL in Thumb-1',
   },
 };
 
@@ -123,6 +134,7 @@ const host: Omit<CoreTuning, 'core'> = {
   anchorInput: [],
   splitLong: [],
   pinSplit: false,
+  earlyTerminationRs: false,
   measured: {
     registers: 'the A32 figure (the host runs the portable blocked C; only its bit-exactness matters)',
     codeBudget: 'CODE_BUDGET, as the Thumb-2 rows',
@@ -131,11 +143,19 @@ const host: Omit<CoreTuning, 'core'> = {
     anchorInput: 'no inline ARM assembly on the host',
     splitLong: 'no inline ARM assembly on the host',
     pinSplit: 'nothing split',
+    earlyTerminationRs: 'no inline ARM assembly on the host',
   },
 };
 
 export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
-  'arm920t': { core: 'arm920t', ...a32 },
+  'arm920t': {
+    core: 'arm920t', ...a32,
+    earlyTerminationRs: true,
+    measured: {
+      ...a32.measured,
+      earlyTerminationRs: 'S3C2410A manual MUL/MLAL timing (m by Rs); lane2w with the input byte as Rs, estimated cycles/MAC int8 / q7 (docs/cycles.md item 1): a 4.56 -> 3.14 / 4.46 -> 3.03, b 6.13 -> 4.70 / 4.99 -> 3.55, e 4.45 -> 3.09 / 4.21 -> 2.85',
+    },
+  },
   'arm926ej-s': { core: 'arm926ej-s', ...a32 },
   'cortex-m0': { core: 'cortex-m0', ...thumb1 },
   'cortex-m3': { core: 'cortex-m3', ...thumb2 },

@@ -13,7 +13,7 @@ import { findTarget } from '../../src/targets/index.ts';
 import { verifyPair } from '../../src/verify/index.ts';
 import { lane2Fits } from '../../src/families/lanes.ts';
 import { planBlocked } from '../../src/families/blocked/search.ts';
-import { planAccumulator } from '../../src/codegen/index.ts';
+import { generate, planAccumulator } from '../../src/codegen/index.ts';
 import { baseSpec, root } from '../helpers.ts';
 
 const int8 = (over: Record<string, unknown>) => baseSpec({
@@ -79,6 +79,16 @@ describe('lane2w MAC form under QEMU (optimize speed)', () => {
     }
     expect(lane2Fits(over)).toBe(false);
     for (const t of targets) expect(planBlocked(over, findTarget(t)!.features, planAccumulator(over).accType, 'speed').macForm).not.toBe('lane2w');
+  });
+
+  it('puts the input byte in SMLAL\'s Rs where the multiplier terminates early on Rs (ARM920T), the weight word elsewhere', () => {
+    for (const [key, m] of models)
+      for (const t of chosenOn(key)) {
+        const c = generate(m, { variant: 'optimized', isa: findTarget(t)!.features, optimize: 'speed' }).files.find((f) => f.name.endsWith('.c'))!;
+        const rs = [...c.content.matchAll(/LANE_MAC\(\w+, \w+, (\w+), (\w+)\);/g)].map((x) => x[2][0]);
+        expect(rs.length, `${key} ${t}`).toBeGreaterThan(0);
+        expect(new Set(rs), `${key} ${t}`).toEqual(new Set([t === 'arm920t' ? 'x' : 'w']));
+      }
   });
 
   for (const target of targets)

@@ -260,7 +260,9 @@ function macStmts(c: FnContext, f: BlockFn, mac: PlanMac, repr: AccRepr): Stmt[]
   if (h === 'd') m = { form: 'dual', acc: mac.acc, repr, x, w };
   else if (h) m = { form: 'halves', sel: h as HalfSel, acc: mac.acc, repr, x, w };
   else if (c.k.split) m = { form: opt.dual ? 'dual' : 'single', acc: mac.acc, repr, x, w };
-  else if (f.laneAccs.length > 0) m = { form: 'lane', acc: mac.acc, x, w };
+  // The packed operand (lane2's pixel pair, lane2w's weight pair) spans all four bytes; where the multiplier terminates
+  // early on Rs (the core's row) the other operand, a byte, goes there.
+  else if (f.laneAccs.length > 0) m = { form: 'lane', acc: mac.acc, x, w, rs: f.macForm === 'lane2w' && tuningOf(c.isa).earlyTerminationRs ? 'x' : 'w' };
   else if (opt.macForm === 'quad') m = { form: 'quad', acc: mac.acc, repr, x: [id(`${mac.x}e`), id(`${mac.x}o`)], w: [id(`${mac.w}e`), id(`${mac.w}o`)] };
   else if (opt.dual) m = { form: 'dual', acc: mac.acc, repr, x, w };
   else m = { form: 'single', acc: mac.acc, repr, x, w };

@@ -25,7 +25,8 @@
  * so that no operand shares lo's or hi's register, which ARMv4T/v5 SMLAL requires). Every channel's
  * |sum of products| < 2^22 was proved at generation, so the two sums stay apart.
  */
-#define LANE_MAC(lo, hi, x, w) __asm__("smlal %0, %1, %2, %3" : "+&r"(lo), "+&r"(hi) : "r"(x), "r"(w))
+/* (lo, hi) += rm * rs; rs is the operand an ARM9TDMI multiplier terminates early on (the smaller values). */
+#define LANE_MAC(lo, hi, rm, rs) __asm__("smlal %0, %1, %2, %3" : "+&r"(lo), "+&r"(hi) : "r"(rm), "r"(rs))
 
 #if defined(__GNUC__)
 #define KEEP_LOADS_IN_LOOP(p) __asm__("" : "+r"(p))
