@@ -158,7 +158,17 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   },
   'arm926ej-s': { core: 'arm926ej-s', ...a32 },
   'cortex-m0': { core: 'cortex-m0', ...thumb1 },
-  'cortex-m3': { core: 'cortex-m3', ...thumb2 },
+  'cortex-m3': {
+    core: 'cortex-m3', ...thumb2,
+    // SMLAL takes 5-7 cycles on the M3 (signed, early termination by both operands), MLA 2: one MLA per MAC beats
+    // one SMLAL per two (docs/cycles.md item 4).
+    ...noLanes,
+    measured: {
+      ...thumb2.measured,
+      lane2: 'estimated cycles/MAC on int8 a: lane2 4.70, lane2w 4.13, single (MLA, byte weight) 3.77 (docs/cycles.md item 4): no lane forms on the M3',
+      lane2w: 'as lane2: single\'s MLA beats lane2w\'s SMLAL in cycles on the M3 (int8 a 3.77 against 4.13)',
+    },
+  },
   'cortex-m4': { core: 'cortex-m4', ...thumb2 },
   'cortex-m7': { core: 'cortex-m7', ...thumb2 },
   'cortex-m33': { core: 'cortex-m33', ...thumb2 },
