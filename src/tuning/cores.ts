@@ -150,9 +150,11 @@ const host: Omit<CoreTuning, 'core'> = {
 export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   'arm920t': {
     core: 'arm920t', ...a32,
+    lane2: noLanes.lane2,
     earlyTerminationRs: true,
     measured: {
       ...a32.measured,
+      lane2: 'estimated cycles/MAC, default: single (MLA, byte weight as Rs) beats lane2 (each SMLAL right after the LDRSB of its Rs: 2-cycle interlocks): int8 a 4.31 -> 4.22, q7 a 4.19 -> 3.74, q7 b 4.61 -> 4.13; b, e int8 and e, f q7 unchanged (single already). Revisit with the loads scheduled ahead (docs/cycles.md item 2: lane2 3.84 on int8 a)',
       earlyTerminationRs: 'S3C2410A manual MUL/MLAL timing (m by Rs); lane2w with the input byte as Rs, estimated cycles/MAC int8 / q7 (docs/cycles.md item 1): a 4.56 -> 3.14 / 4.46 -> 3.03, b 6.13 -> 4.70 / 4.99 -> 3.55, e 4.45 -> 3.09 / 4.21 -> 2.85',
     },
   },
