@@ -158,7 +158,14 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
       earlyTerminationRs: 'S3C2410A manual MUL/MLAL timing (m by Rs); lane2w with the input byte as Rs, estimated cycles/MAC int8 / q7 (docs/cycles.md item 1): a 4.56 -> 3.14 / 4.46 -> 3.03, b 6.13 -> 4.70 / 4.99 -> 3.55, e 4.45 -> 3.09 / 4.21 -> 2.85',
     },
   },
-  'arm926ej-s': { core: 'arm926ej-s', ...a32 },
+  'arm926ej-s': {
+    core: 'arm926ej-s', ...a32,
+    lane2: noLanes.lane2,
+    measured: {
+      ...a32.measured,
+      lane2: 'estimated cycles/MAC, default: single (MLA, 2 cycles) beats lane2 (SMLAL 3 cycles after its LDRSB\'s interlock): int8 a 3.80 -> 3.22, q7 a 3.68 -> 2.93, q7 b 4.18 -> 3.15; int8 b, e and q7 e, f unchanged. Revisit with the loads scheduled ahead (docs/cycles.md item 2)',
+    },
+  },
   'cortex-m0': { core: 'cortex-m0', ...thumb1 },
   'cortex-m3': {
     core: 'cortex-m3', ...thumb2,

@@ -14,13 +14,14 @@ import { allColumns, liveTaps, strides } from './geometry.ts';
 import {
   CALL_INSTRUCTIONS, calledPlacements, lane2ShapeOk, MIN_MACS_FOR_BORDER_CALLS, packedWeightPairs, QUAD_EXTRA_REGS, unrollTargets,
 } from './measured.ts';
-import { tuningOf } from '../../tuning/cores.ts';
+import { tuningOf, type CoreTuning } from '../../tuning/cores.ts';
 import type { BlockedPlan, FinishPlacement, MacForm, Shape } from './plan.ts';
 import { build } from './regions.ts';
 import { packWeights } from './weights.ts';
 
+/** tune: the core's tuning row; tests pass another to plan a form no row takes at the moment. */
 export function planBlocked(m: KernelModel, isa: IsaFeatures, accType: string, optimize: 'default' | 'speed' = 'default',
-  extraBytes = 0): BlockedPlan {
+  extraBytes = 0, tune: CoreTuning = tuningOf(isa)): BlockedPlan {
   const accWords = accType === 'int64_t' ? 2 : 1;
   const macForm = chooseMacForm(m, isa);
   const dual = macForm === 'dual';
@@ -28,7 +29,6 @@ export function planBlocked(m: KernelModel, isa: IsaFeatures, accType: string, o
   const widened = quad && optimize === 'speed';
   const lanes8 = macForm === 'taps8' && optimize === 'speed';
   const weightStride = quad ? (widened ? 2 : 4) : 1;
-  const tune = tuningOf(isa);
   const budget = tune.registers;
   const live = liveTaps(m);
   const xBands = axisBands(m.outW, m.inW, m.kW, m.strideW, m.dilW, m.pad.left);
