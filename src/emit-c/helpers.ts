@@ -76,7 +76,10 @@ export function helperLines(h: Helper): string[] {
         '}',
       ];
     case 'lane-mac':
-      return ['#define LANE_MAC(lo, hi, x, w) __asm__("smlal %0, %1, %2, %3" : "+&r"(lo), "+&r"(hi) : "r"(x), "r"(w))'];
+      return [
+        '/* (lo, hi) += rm * rs; rs is the operand an ARM9TDMI multiplier terminates early on (the smaller values). */',
+        '#define LANE_MAC(lo, hi, rm, rs) __asm__("smlal %0, %1, %2, %3" : "+&r"(lo), "+&r"(hi) : "r"(rm), "r"(rs))',
+      ];
     case 'mac-long':
       return ['#define MAC_LONG(ins, lo, hi, x, w) __asm__(ins " %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(x), "r"(w))'];
     case 'opaque':

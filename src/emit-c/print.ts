@@ -281,7 +281,7 @@ class Printer {
         line(assign(m.acc, intrinsic(op, m.x[1], m.w[1], m.acc)));
         return;
       }
-      case 'lane': line(call('LANE_MAC', `${m.acc}l`, `${m.acc}h`, m.x, m.w)); return;
+      case 'lane': line(call('LANE_MAC', `${m.acc}l`, `${m.acc}h`, ...(m.rs === 'w' ? [m.x, m.w] : [m.w, m.x]))); return;
       default: {
         const never: never = m;
         throw new Error(`emit-c: unknown MAC form ${JSON.stringify(never)}`);

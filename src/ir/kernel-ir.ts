@@ -92,7 +92,8 @@ export type Mac =
   | { form: 'halves'; sel: HalfSel; acc: string; repr: AccRepr; x: Expr; w: Expr }
   /** x and w: the even and odd lane registers of the input and of the weights. */
   | { form: 'quad'; acc: string; repr: AccRepr; x: [Expr, Expr]; w: [Expr, Expr] }
-  | { form: 'lane'; acc: string; x: Expr; w: Expr };
+  /** rs: which operand is SMLAL's Rs, the one whose significant bytes set an ARM9TDMI multiply's time. */
+  | { form: 'lane'; acc: string; x: Expr; w: Expr; rs: 'x' | 'w' };
 
 /* ------------------------------------------------------------------------------------------------------------------
  * Loads (value definitions): each defines const int32_t/T names from memory, with its width

@@ -4,8 +4,11 @@
  * firmware/targets.mk is generated from this table (`convgen targets --makefile`).
  */
 import type { CycleModelId } from '../cycles/index.ts';
+import type { CoreId } from '../tuning/cores.ts';
 
 export interface IsaFeatures {
+  /** The core whose tuning row (src/tuning/cores.ts) the planner reads; boards name their core's. */
+  core: CoreId;
   /** Instruction-set state the kernel runs in. */
   state: 'a32' | 'thumb1' | 'thumb2' | 'host';
   /** ARMv5TE SMLAxy/SMULxy/QADD family. */
@@ -78,9 +81,9 @@ const versatileAudio = ['-audiodev', 'none,id=n0', '-global', 'pl041.audiodev=n0
 const a32Semihost = { startup: 'startup/a32.S', harness: 'harness/semihost_main.c', networkHarness: 'harness/network_main.c' };
 const mSemihost = { startup: 'startup/cortex_m.c', harness: 'harness/semihost_main.c', networkHarness: 'harness/network_main.c' };
 const noFeatures: IsaFeatures = {
-  state: 'a32', dspv5te: false, simd32: false, saturate: false, longMultiply: true, mve: false, neon: false, unaligned: false, ldrd: false,
+  core: 'arm920t', state: 'a32', dspv5te: false, simd32: false, saturate: false, longMultiply: true, mve: false, neon: false, unaligned: false, ldrd: false,
 };
-const v7em: IsaFeatures = { ...noFeatures, state: 'thumb2', dspv5te: true, simd32: true, saturate: true, unaligned: true };
+const v7em: IsaFeatures = { ...noFeatures, core: 'cortex-m4', state: 'thumb2', dspv5te: true, simd32: true, saturate: true, unaligned: true };
 
 export const targets: readonly Target[] = [
   {
@@ -91,20 +94,20 @@ export const targets: readonly Target[] = [
   },
   {
     name: 'arm926ej-s', core: 'ARM926EJ-S', arch: 'ARMv5TE', run: 'qemu',
-    cpuFlags: ['-mcpu=arm926ej-s', '-marm'], features: { ...noFeatures, dspv5te: true, ldrd: true }, cycleModel: 'arm9e-s',
+    cpuFlags: ['-mcpu=arm926ej-s', '-marm'], features: { ...noFeatures, core: 'arm926ej-s', dspv5te: true, ldrd: true }, cycleModel: 'arm9e-s',
     qemu: { machine: 'versatilepb', cpu: 'arm926', extra: versatileAudio },
     linkerScript: 'ld/versatilepb.ld', ...a32Semihost, ramBytes: 128 << 20, stackBytes: 0x2200, memoryMap: 'SDRAM at 0x00000000 (128 MiB)',
   },
   {
     name: 'cortex-m0', core: 'Cortex-M0', arch: 'ARMv6-M', run: 'qemu',
-    cpuFlags: ['-mcpu=cortex-m0', '-mthumb'], features: { ...noFeatures, state: 'thumb1', longMultiply: false }, cycleModel: 'cortex-m0',
+    cpuFlags: ['-mcpu=cortex-m0', '-mthumb'], features: { ...noFeatures, core: 'cortex-m0', state: 'thumb1', longMultiply: false }, cycleModel: 'cortex-m0',
     qemu: { machine: 'microbit', extra: [] },
     linkerScript: 'ld/microbit.ld', ...mSemihost, ramBytes: 16 << 10, stackBytes: 0x800, flashBytes: 256 << 10,
     memoryMap: 'flash 0x00000000 (256 KiB), SRAM 0x20000000 (16 KiB)',
   },
   {
     name: 'cortex-m3', core: 'Cortex-M3', arch: 'ARMv7-M', run: 'qemu',
-    cpuFlags: ['-mcpu=cortex-m3', '-mthumb'], features: { ...noFeatures, state: 'thumb2', saturate: true, unaligned: true }, cycleModel: 'cortex-m3',
+    cpuFlags: ['-mcpu=cortex-m3', '-mthumb'], features: { ...noFeatures, core: 'cortex-m3', state: 'thumb2', saturate: true, unaligned: true }, cycleModel: 'cortex-m3',
     qemu: { machine: 'mps2-an385', extra: [] },
     linkerScript: 'ld/mps2.ld', ...mSemihost, ramBytes: 4 << 20, stackBytes: 0x2000, flashBytes: 4 << 20,
     memoryMap: 'code 0x00000000 (4 MiB), SRAM 0x20000000 (4 MiB)',
@@ -118,21 +121,21 @@ export const targets: readonly Target[] = [
   },
   {
     name: 'cortex-m7', core: 'Cortex-M7', arch: 'ARMv7E-M', run: 'qemu',
-    cpuFlags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=soft'], features: v7em, cycleModel: 'cortex-m7',
+    cpuFlags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=soft'], features: { ...v7em, core: 'cortex-m7' }, cycleModel: 'cortex-m7',
     qemu: { machine: 'mps2-an500', extra: [] },
     linkerScript: 'ld/mps2.ld', ...mSemihost, ramBytes: 4 << 20, stackBytes: 0x2000, flashBytes: 4 << 20,
     memoryMap: 'code 0x00000000 (4 MiB), SRAM 0x20000000 (4 MiB)',
   },
   {
     name: 'cortex-m33', core: 'Cortex-M33', arch: 'ARMv8-M Mainline', run: 'qemu',
-    cpuFlags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=soft'], features: v7em, cycleModel: 'cortex-m33',
+    cpuFlags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=soft'], features: { ...v7em, core: 'cortex-m33' }, cycleModel: 'cortex-m33',
     qemu: { machine: 'mps2-an505', extra: [] },
     linkerScript: 'ld/an505.ld', ...mSemihost, ramBytes: 4 << 20, stackBytes: 0x2000, flashBytes: 4 << 20,
     memoryMap: 'Secure code 0x10000000 (4 MiB), data 0x38000000 (4 MiB)',
   },
   {
     name: 'cortex-m55', core: 'Cortex-M55', arch: 'ARMv8.1-M (MVE)', run: 'qemu',
-    cpuFlags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], features: { ...v7em, mve: true }, cycleModel: 'cortex-m55',
+    cpuFlags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], features: { ...v7em, core: 'cortex-m55', mve: true }, cycleModel: 'cortex-m55',
     qemu: { machine: 'mps3-an547', extra: [] },
     linkerScript: 'ld/an547.ld', ...mSemihost, ramBytes: 512 << 10, stackBytes: 0x2000, flashBytes: 512 << 10,
     memoryMap: 'ITCM 0x10000000 (512 KiB), DTCM 0x30000000 (512 KiB)',
@@ -140,7 +143,7 @@ export const targets: readonly Target[] = [
   {
     name: 'cortex-a9', core: 'Cortex-A9', arch: 'ARMv7-A (NEON)', run: 'qemu',
     cpuFlags: ['-mcpu=cortex-a9', '-mfpu=neon', '-mfloat-abi=hard', '-marm', '-DCONVGEN_ENABLE_NEON'],
-    features: { ...noFeatures, dspv5te: true, simd32: true, saturate: true, neon: true, unaligned: true, ldrd: true }, cycleModel: 'cortex-a9',
+    features: { ...noFeatures, core: 'cortex-a9', dspv5te: true, simd32: true, saturate: true, neon: true, unaligned: true, ldrd: true }, cycleModel: 'cortex-a9',
     qemu: { machine: 'vexpress-a9', extra: versatileAudio },
     linkerScript: 'ld/vexpress-a9.ld', ...a32Semihost, ramBytes: 128 << 20, stackBytes: 0x2200, memoryMap: 'DRAM at 0x60000000 (128 MiB)',
   },
@@ -153,7 +156,7 @@ export const targets: readonly Target[] = [
   },
   {
     name: 'host', core: 'the build machine', arch: 'host', run: 'host',
-    cpuFlags: [], features: { ...noFeatures, state: 'host', unaligned: true },
+    cpuFlags: [], features: { ...noFeatures, core: 'host', state: 'host', unaligned: true },
     harness: 'host/host_main.c', networkHarness: 'host/network_main.c', ramBytes: 1 << 30, stackBytes: 0, memoryMap: 'process memory',
   },
 ];

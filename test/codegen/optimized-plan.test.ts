@@ -8,6 +8,7 @@ import { generate, planAccumulator } from '../../src/codegen/index.ts';
 import { chooseMacForm, macForms } from '../../src/families/blocked/forms.ts';
 import type { BlockFn } from '../../src/families/blocked/plan.ts';
 import { planBlocked } from '../../src/families/blocked/search.ts';
+import { tuningOf } from '../../src/tuning/cores.ts';
 import { findTarget, targets } from '../../src/targets/index.ts';
 import { loadSpec, modelFromValue } from '../../src/spec/index.ts';
 import fs from 'node:fs';
@@ -499,12 +500,15 @@ describe('lane2 (two int8 pixels in bit lanes of one SMLAL)', () => {
     expect(chooseMacForm(model(), isa('arm920t'))).toBe('single');
   });
 
-  it('the planner takes it where it wins (bench a on ARMv4T/v5TE and Cortex-M3) and keeps single where it loses (bench e on A32)', async () => {
+  it('the planner keeps single where lane2 loses in cycles (bench a and e on the ARM9 cores and the Cortex-M3: the tuning rows)', async () => {
     const a = await loadSpec(path.join(root, 'bench', 'a_3x3_16to16_32x32_int8.json'));
     const e = await loadSpec(path.join(root, 'bench', 'e_5x5_8to16_28x28_int8.json'));
-    for (const t of ['arm920t', 'arm926ej-s', 'cortex-m3']) {
+    // Cortex-M3: one MLA per MAC (2 cycles) beats one SMLAL (5-7) per two, in both goals; ARM920T and ARM926EJ-S:
+    // single's MLA beats lane2's interlocked SMLAL by default (the tuning rows)
+    for (const goal of ['default', 'speed'] as const) expect(planBlocked(a, isa('cortex-m3'), planAccumulator(a).accType, goal).macForm, goal).toBe('single');
+    for (const t of ['arm920t', 'arm926ej-s']) {
       const plan = planBlocked(a, isa(t), planAccumulator(a).accType);
-      expect([plan.macForm, plan.ob, plan.pb], t).toEqual(['lane2', 4, 2]);
+      expect(plan.macForm, t).toBe('single');
       expect(plan.codeBytes).toBeLessThanOrEqual(plan.codeBudget);
     }
     // 4 x 2 does not fit A32's code budget for the 5x5 kernel, and 1 x 4 or 2 x 2 lose to single there (measured)
@@ -514,9 +518,13 @@ describe('lane2 (two int8 pixels in bit lanes of one SMLAL)', () => {
   it('computes exactly each interior function\'s taps for both pixels of a pair; odd blocks and row loops stay single', () => {
     const specs = [int8Chw(3, null, 7, { output: { channels: 4 } }), int8Chw(2, null, 0, { output: { channels: 4 }, stride: 2, padding: 'same', input: { channels: 2, height: 5, width: 17 } }),
       int8Chw(3, null, -5, { layout: 'hwc', output: { channels: 4 }, dilation: [1, 2], padding: 2, weights: { random: { seed: 9 }, layout: 'ohwi' } })];
+    // No core's row takes lane2 at the moment (single wins in cycles): plan with the A32 blockings it was measured with.
+    const lanes = { ...tuningOf(isa('arm920t')), lane2: { minOb: 2, minPairs: 3, extraRegs: 0 } };
+    let laneFns = 0;
     for (const m of specs) {
-      const plan = planBlocked(m, isa('arm920t'), planAccumulator(m).accType);
+      const plan = planBlocked(m, isa('arm920t'), planAccumulator(m).accType, 'default', 0, lanes);
       expect(chooseMacForm(m, isa('arm920t'))).toBe('lane2');
+      laneFns += plan.fns.filter((f) => f.laneAccs.length > 0).length;
       const s = m.layout === 'hwc' ? { ci: 1, row: m.inW * m.inC, col: m.inC } : { ci: m.inH * m.inW, row: m.inW, col: 1 };
       for (const f of plan.fns) {
         if (f.laneAccs.length === 0) {
@@ -537,6 +545,7 @@ describe('lane2 (two int8 pixels in bit lanes of one SMLAL)', () => {
         expect(laneProducts(f)).toEqual(want);
       }
     }
+    expect(laneFns).toBeGreaterThan(0);
   });
 });
 

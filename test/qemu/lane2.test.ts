@@ -29,24 +29,27 @@ const maxWeights = Array.from({ length: 4 * 28 * 9 }, (_, i) => {
   return o === 0 ? 127 : o === 1 ? -127 : o === 2 ? (i % 2 ? 127 : -127) : (i % 3 ? -127 : 127);
 });
 
-const A32_AND_M3 = ['arm920t', 'arm926ej-s', 'cortex-m3'];
+// lane2 is planned on no core for now: the tuning rows of the ARM920T, ARM926EJ-S and Cortex-M3 leave it out (single's
+// MLA beats its interlocked SMLAL in cycles; docs/cycles.md item 2 would bring it back), so every spec here must plan
+// single there and stay bit-exact. A row that takes lane2 again lists its core here.
+const A32: string[] = [];
 const specs: Record<string, { spec: Record<string, unknown>; lanes: string[] }> = {
   // input offset (borders add it per input), 9 outputs wide: 8 interior pixels in pairs and a border column
-  lane2_offset_odd: { lanes: A32_AND_M3, spec: int8({ name: 'l2o', input: { channels: 16, height: 6, width: 10 }, output: { channels: 4 },
+  lane2_offset_odd: { lanes: A32, spec: int8({ name: 'l2o', input: { channels: 16, height: 6, width: 10 }, output: { channels: 4 },
     padding: [0, 1, 0, 1] }) },
-  // an odd interior (7 pixels: the last one through the single-pixel function), a 2 x 3 kernel (Cortex-M3 only: on
-  // A32 its functions do not fit the code budget with lane2)
-  lane2_odd_interior: { lanes: ['cortex-m3'], spec: int8({ name: 'l2i', input: { channels: 16, height: 6, width: 9 }, output: { channels: 4 },
+  // an odd interior (7 pixels: the last one through the single-pixel function), a 2 x 3 kernel (lane2 on no core now:
+  // on A32 its functions do not fit the code budget with lane2; kept for the M3's single plan)
+  lane2_odd_interior: { lanes: [], spec: int8({ name: 'l2i', input: { channels: 16, height: 6, width: 9 }, output: { channels: 4 },
     kernel: [2, 3], padding: [1, 1, 0, 1] }) },
   // CHW, stride 2 along W (a pair's inputs two apart), 'same' padding, a negative offset
-  lane2_stride2: { lanes: A32_AND_M3, spec: int8({ name: 'l2s', layout: 'chw', input: { channels: 8, height: 7, width: 18 }, output: { channels: 4 }, stride: 2,
+  lane2_stride2: { lanes: A32, spec: int8({ name: 'l2s', layout: 'chw', input: { channels: 8, height: 7, width: 18 }, output: { channels: 4 }, stride: 2,
     padding: 'same', weights: { random: { seed: 33 } }, numeric: { type: 'int8', inputOffset: -100, outputOffset: 7, multiplier: 1500000000, shift: -9 } }) },
-  // the same on 13 columns with 5 inputs and 6 outputs (3 x 2 blocks, an odd interior; Cortex-M3 only, single on A32)
-  lane2_stride2_odd: { lanes: ['cortex-m3'], spec: int8({ name: 'l2t', layout: 'chw', input: { channels: 5, height: 7, width: 13 }, output: { channels: 6 }, stride: 2,
+  // the same on 13 columns with 5 inputs and 6 outputs (3 x 2 blocks, an odd interior; single on every core now)
+  lane2_stride2_odd: { lanes: [], spec: int8({ name: 'l2t', layout: 'chw', input: { channels: 5, height: 7, width: 13 }, output: { channels: 6 }, stride: 2,
     padding: 'same', weights: { random: { seed: 33 } }, numeric: { type: 'int8', inputOffset: -100, outputOffset: 7, multiplier: 1500000000, shift: -9 } }) },
   // the largest weights the bound allows, no offset; padded top and bottom only: 7 interior pixels (the last one through
   // the single-pixel function)
-  lane2_max: { lanes: A32_AND_M3, spec: int8({ name: 'l2m', layout: 'chw', input: { channels: 28, height: 5, width: 9 }, output: { channels: 4 }, padding: [1, 0, 1, 0],
+  lane2_max: { lanes: A32, spec: int8({ name: 'l2m', layout: 'chw', input: { channels: 28, height: 5, width: 9 }, output: { channels: 4 }, padding: [1, 0, 1, 0],
     weights: { values: maxWeights }, bias: { values: [5, -5, 0, 100] }, numeric: { type: 'int8', inputOffset: 0, multiplier: 1100000000, shift: -16 } }) },
 };
 
@@ -61,6 +64,10 @@ describe('lane2 MAC form under QEMU', () => {
         const plan = planBlocked(m, findTarget(t)!.features, planAccumulator(m).accType);
         expect(plan.macForm, `${key} ${t}`).toBe('lane2');
         expect(plan.fns.some((f) => f.laneAccs.length > 0), `${key} ${t}`).toBe(true);
+      }
+      for (const t of ['arm920t', 'arm926ej-s', 'cortex-m3']) {
+        const single = planBlocked(m, findTarget(t)!.features, planAccumulator(m).accType);
+        expect([single.macForm, single.fns.some((f) => f.laneAccs.length > 0)], `${key} ${t}`).toEqual(['single', false]);
       }
     }
   });

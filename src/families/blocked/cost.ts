@@ -3,9 +3,9 @@
  * the shape, or counted from a built function), and code bytes per function (an upper bound of GCC's .text).
  */
 import type { KernelModel } from '../../spec/index.ts';
-import type { IsaFeatures } from '../../targets/index.ts';
+import type { CoreTuning } from '../../tuning/cores.ts';
 import { allColumns, distinctColumns } from './geometry.ts';
-import { anchorsInput, ANCHOR_LANE2_MARGIN, BORDER_FN_MARGIN, codeCost, LANE2_OUTPUT_INSTRUCTIONS, laneCode, TAPS8_EXTRA_REGS } from './measured.ts';
+import { anchorsInput, ANCHOR_LANE2_MARGIN, BORDER_FN_MARGIN, LANE2_OUTPUT_INSTRUCTIONS, laneCode, TAPS8_EXTRA_REGS } from './measured.ts';
 import type { BlockFn, Def8, MacForm } from './plan.ts';
 
 /**
@@ -88,8 +88,8 @@ export function estimate(m: KernelModel, ob: number, pb: number, accWords: numbe
 }
 
 /** Estimated code bytes of one function (an upper bound of what arm-none-eabi-gcc -O2 makes of it). */
-export function fnBytes(f: BlockFn, accWords: number, m: KernelModel, state: IsaFeatures['state']): number {
-  const c = codeCost[state];
+export function fnBytes(f: BlockFn, accWords: number, m: KernelModel, tune: CoreTuning): number {
+  const c = tune.codeCost;
   // quad: a load and two unpacks per input and weight word, two SMLADs per MAC entry
   const k = f.macForm === 'quad' ? 3 : 1;
   // Border functions add the input offset to every input they load (the interior folds it into its seeds).
@@ -108,5 +108,5 @@ export function fnBytes(f: BlockFn, accWords: number, m: KernelModel, state: Isa
   // Column and band functions: their loads reach further (rows apart) and their blocks spill more than the fitted
   // kinds (measured up to 33 B over the model on cortex-m7 bench f q15 and 113 B on arm920t bench a int8 without it): a margin of their own.
   return c.instr * n + c.fn + (f.kind === 'column' || f.kind === 'band' ? BORDER_FN_MARGIN : 0) + f.ob * f.pb * accWords * perAcc
-    + (f.laneAccs.length > 0 && anchorsInput(state, f.macForm, m.numeric.storage.bits) ? ANCHOR_LANE2_MARGIN : 0);
+    + (f.laneAccs.length > 0 && anchorsInput(tune, f.macForm, m.numeric.storage.bits) ? ANCHOR_LANE2_MARGIN : 0);
 }

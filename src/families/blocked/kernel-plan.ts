@@ -10,7 +10,8 @@ import { cInt } from '../../codegen/clit.ts';
 import { qFinish, qFinishGains, type QFinish } from '../../codegen/qfinish.ts';
 import type { OptimizeGoal, PlanContext } from '../family.ts';
 import { foldedSeeds } from '../seeds.ts';
-import { noScheduleReason, pinSplit, splitLong, STAGE_BYTES } from './measured.ts';
+import { noScheduleReason, STAGE_BYTES } from './measured.ts';
+import { tuningOf } from '../../tuning/cores.ts';
 import type { BlockedPlan, MacForm } from './plan.ts';
 import { planBlocked } from './search.ts';
 import { stagingFor, type Staging } from './staging.ts';
@@ -39,7 +40,7 @@ export interface BlockedKernel {
   qf: QFinish | null;
   /** 64-bit accumulators as two 32-bit halves updated by inline assembly. */
   split: boolean;
-  /** Split accumulators may be pinned to callee-saved registers in this state. */
+  /** Split accumulators may be pinned to callee-saved registers on this core (its tuning row). */
   pin: boolean;
   storeBits: StoreBits | null;
   /** Why GCC's early scheduling is off for the file, or null. */
@@ -101,12 +102,12 @@ export function planKernel(m: KernelModel, ctx: PlanContext): BlockedKernel {
   const folded = opt.fns.some((f) => f.kind === 'unrolled') ? foldedSeeds(pm, plan.accType) : null;
   const acc64 = plan.accType === 'int64_t';
   // SMLALxy has no ACLE intrinsic: one instruction of inline assembly per halves pair (int32 uses ACLE's SMLAxy).
-  // int64 as two 32-bit halves where the state's register pairs cost moves and spills (splitLong).
+  // int64 as two 32-bit halves where the state's register pairs cost moves and spills (the core's row: splitLong).
   // The single form keeps int64 accumulators (GCC schedules SMLAL well) except in depthwise-like kernels (one input
   // channel per group), where GCC's even register pairs spilled (arm926ej-s bench d q15 4.31 -> 3.66, arm920t
   // 3.71 -> 3.66; as halves elsewhere measured slower: arm920t bench a q15 2.08 -> 2.86).
   // dwpair's border functions are single's, its interior MACs halves (SMLALxy on the same split halves).
-  const splitForms = splitLong[isa.state];
+  const splitForms = tuningOf(isa).splitLong;
   const depthwiseForm = opt.macForm === 'single' || opt.macForm === 'dwpair';
   const splitPlain = depthwiseForm && acc64 && m.inPerGroup === 1 && splitForms.includes('single');
   const split = splitPlain || (acc64 && !depthwiseForm && splitForms.includes(opt.macForm));
@@ -119,7 +120,7 @@ export function planKernel(m: KernelModel, ctx: PlanContext): BlockedKernel {
     // Split accumulators pinned to callee-saved registers (GCC local register variables, which asm operands honour):
     // left free, GCC 12 moved them between registers every few MACs when the registers ran short (arm926ej-s bench a
     // q15 1.79 -> 1.59 instructions/MAC, d q15 on both A32 cores 3.66 -> 3.50).
-    pin: split && pinSplit[isa.state],
+    pin: split && tuningOf(isa).pinSplit,
     storeBits: storeBits(opt.macForm, qf, m.numeric.storage, isa),
     noSchedule: noScheduleReason(opt.macForm, split, acc64 && m.inPerGroup === 1),
   };

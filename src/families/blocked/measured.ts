@@ -1,28 +1,13 @@
 /**
  * The blocked family's measured constants: register and code budgets, the code-size model's coefficients, unroll
  * targets, the blockings GCC compiles well per form, where the input pointer is re-anchored. Each says what was
- * measured (GCC 12.2 -O2 under QEMU, instructions per MAC unless stated). Keyed by ISA state for now; the tuning
- * phase makes them rows per core.
+ * measured (GCC 12.2 -O2 under QEMU, instructions per MAC unless stated). What differs per core (register and code
+ * budgets, the code-size model, lane blockings, anchoring, split and pinned accumulators) is the core's row in
+ * src/tuning/cores.ts; what stays here holds for every core.
  */
 import type { IsaFeatures } from '../../targets/index.ts';
+import type { CoreTuning } from '../../tuning/cores.ts';
 import type { FinishPlacement, MacForm } from './plan.ts';
-
-/** Registers a compiler can keep values in, per instruction-set state, after sp, pc and the loop's pointers. */
-export const registerBudget: Record<IsaFeatures['state'], number> = { a32: 10, thumb2: 9, thumb1: 4, host: 10 };
-
-/**
- * Estimated .text the default stays under. fnBytes() is an upper bound of the real size (fitted on the bench specs
- * and examples on every QEMU target, arm-none-eabi-gcc 12.2 -O2, checked by test/codegen/code-size.test.ts), so this
- * keeps the kernel's real .text under 4 KiB with ~200 bytes to spare.
- */
-export const CODE_BUDGET = 3900;
-
-/**
- * Per instruction-set state: A32's model is fitted as a tight upper bound (every measured kernel at or under it,
- * forced blockings included), so its margin is in the model and its budget is the full 4 KiB; the others keep
- * CODE_BUDGET's spare bytes.
- */
-export const codeBudget: Record<IsaFeatures['state'], number> = { a32: 4096, thumb2: CODE_BUDGET, thumb1: CODE_BUDGET, host: CODE_BUDGET };
 
 export const REGION_ROW_BYTES = 12;
 
@@ -63,37 +48,9 @@ export const laneCode = (form: MacForm) => (form === 'lane2w' ? LANE2W_PAIR_CODE
 
 export const LANE2W_PAIR_CODE = 9;
 
-/**
- * lane2 blockings GCC 12 compiles well, per state (measured on the bench specs): at least `minOb` output channels (one
- * channel's weight load serves only pb/2 SMLALs: 1 x 4 measured slower than single on bench e) and `minPairs` lane
- * pairs (A32: with two, GCC moves the (lo, hi) pairs between registers every iteration: bench a 2 x 2 2.48
- * instructions/MAC against single's 2.17). extraRegs: Thumb-2's budget keeps one register more for pointers than
- * lane2 needs (4 x 2 measured without spills on Cortex-M3: 1.89 on bench a).
- */
-export const lane2Blocks: Record<IsaFeatures['state'], { minOb: number; minPairs: number; extraRegs: number }> = {
-  a32: { minOb: 2, minPairs: 3, extraRegs: 0 },
-  thumb2: { minOb: 2, minPairs: 2, extraRegs: 1 },
-  thumb1: { minOb: Infinity, minPairs: Infinity, extraRegs: 0 },
-  host: { minOb: Infinity, minPairs: Infinity, extraRegs: 0 },
-};
-
-export const lane2ShapeOk = (ob: number, pb: number, state: IsaFeatures['state']) => pb % 2 === 0 && ob >= lane2Blocks[state].minOb
-  && (ob * pb) / 2 >= lane2Blocks[state].minPairs;
-
-/**
- * lane2w blockings per state: at least `minOb` output channels (one pair of channels per packed weight word), at
- * most `maxPairs` (lo, hi) lane pairs, and `extraRegs` over the budget the estimate's count may take. Measured forced
- * on the bench specs (instructions/MAC, arm920t / cortex-m3): 2 x 3 is best for q7 (a 1.41 / 1.06, e 1.25 / 1.18);
- * with four lane pairs GCC spills: 4 x 2 (11 registers by this count) a q7 1.49 / 1.15, b q7 1.95 / 1.57, and 2 x 4
- * (10) a q7 1.63 / 1.39, b int8 2.97 on arm920t against 2 x 3's 2.53 (with the output stage called); 4 x 1 slower
- * everywhere (a q7 1.66 / 1.40).
- */
-export const lane2wBlocks: Record<IsaFeatures['state'], { minOb: number; maxPairs: number; extraRegs: number }> = {
-  a32: { minOb: 2, maxPairs: 3, extraRegs: 0 },
-  thumb2: { minOb: 2, maxPairs: 3, extraRegs: 0 },
-  thumb1: { minOb: Infinity, maxPairs: 0, extraRegs: 0 },
-  host: { minOb: Infinity, maxPairs: 0, extraRegs: 0 },
-};
+/** A lane2 blocking the core's row says GCC compiles well (tuning/cores.ts, lane2). */
+export const lane2ShapeOk = (ob: number, pb: number, t: CoreTuning) => pb % 2 === 0 && ob >= t.lane2.minOb
+  && (ob * pb) / 2 >= t.lane2.minPairs;
 
 /**
  * Where lane2w (weights of two output channels packed into one int32 word at generation) may replace lane2, per
@@ -131,47 +88,17 @@ export const STAGE_BYTES = 200;
 export const stageMaxInputFraction: Record<'default' | 'speed', number> = { default: 0.5, speed: 1 };
 
 /**
- * The (form, storage bits) per state whose channel loop re-anchors its input pointer each iteration (an empty asm).
- * Left free, GCC steps px by a channel's plane first and reaches the channel's rows at negative offsets, which A32's
- * LDRSB/LDRSH and Thumb-2's negative forms (8-bit immediates) cannot encode: a SUB per row, and with A32's lane2 the
- * extra address registers spilled its lane pairs. Measured on the bench specs (instructions/MAC): arm920t a q7
- * 1.90 -> 1.81, d q7 3.44 -> 3.01, e q7 2.16 -> 1.98, f q7 2.29 -> 2.09, d int8 7.82 -> 7.56; cortex-m4 a int8 (quad)
- * 1.66 -> 1.56, b q15 (taps) 2.62 -> 2.45, a q7 (taps8) 1.51 -> 1.46. Not where it measured slower: A32 16-bit
- * (arm920t e q15 2.21 -> 2.42) and Thumb-2 single (cortex-m3 d q15 2.89 -> 3.03). lane2w (speed, 2 x 3): arm920t a q7
- * 1.57 -> 1.41, a int8 1.85 -> 1.72; not on Thumb-2 (cortex-m3 a q7 2.498 M -> 2.508 M instructions, e q7 2.95 M -> 3.00 M).
+ * Whether the channel loop re-anchors its input pointer each iteration (an empty asm): left free, GCC steps px by a
+ * channel's plane first and reaches the channel's rows at negative offsets, which A32's LDRSB/LDRSH and Thumb-2's
+ * negative forms (8-bit immediates) cannot encode. Which forms gain is the core's row (anchorInput).
  */
-export const anchorInputPointer: Record<IsaFeatures['state'], readonly string[]> = {
-  a32: ['single/8', 'lane2/8', 'lane2w/8'],
-  thumb2: ['quad/8', 'taps/16', 'taps8/8'],
-  thumb1: [],
-  host: [],
-};
-
-export const anchorsInput = (state: IsaFeatures['state'], form: MacForm, bits: number) => anchorInputPointer[state].includes(`${form}/${bits}`);
+export const anchorsInput = (t: CoreTuning, form: MacForm, bits: number) => t.anchorInput.includes(`${form}/${bits}`);
 
 /**
  * Code bytes an anchored lane2 function may add: its lane pairs leave no register for the pointer kept live, which
  * can cost a spill and reload (measured: arm920t bench a int8's interior grew 24 B; the other forms shrank).
  */
 export const ANCHOR_LANE2_MARGIN = 16;
-
-/**
- * Code-size model of one block function, per instruction-set state (bytes): `instr` per emitted load, MAC or
- * unpack (A32 is 4 bytes an instruction plus address arithmetic; Thumb-1 needs moves around its 8 low registers),
- * `fn` per function (its loops, seeding, call and spills), `accInt8`/`accQ` per accumulator word (the output
- * stage is inlined per accumulator: int8's per-channel multiply, rounding shift and clamp is ~40 A32 instructions;
- * `accCall` when that stage is one out-of-line function instead, `finishBody` its one copy).
- * Fitted by least squares on measured .text, then rounded up so that every measured kernel is at or under it.
- */
-export const codeCost: Record<IsaFeatures['state'], { instr: number; fn: number; accInt8: number; accQ: number; accCall: number; finishBody: number }> = {
-  // A32: the least total over-estimate (a linear program) that is still at or above the real .text of every bench
-  // spec and example x every register-feasible blocking x every output-stage placement, on arm920t, arm926ej-s and
-  // cortex-a9 (489 kernels; the smallest margin is 87 bytes, the mean ~590).
-  a32: { instr: 5, fn: 405, accInt8: 186, accQ: 34, accCall: 16, finishBody: 0 },
-  host: { instr: 5, fn: 400, accInt8: 170, accQ: 40, accCall: 40, finishBody: 240 },
-  thumb2: { instr: 5, fn: 150, accInt8: 160, accQ: 70, accCall: 40, finishBody: 200 },
-  thumb1: { instr: 9, fn: 100, accInt8: 260, accQ: 180, accCall: 40, finishBody: 300 },
-};
 
 /**
  * Forms whose remainder of a row runs as one block of that many pixels (the others, with pixel pairs, lanes or
@@ -191,15 +118,6 @@ export const loadReach: Record<IsaFeatures['state'], (bits: number) => number> =
   host: () => Infinity,
 };
 
-/**
- * The MAC forms whose 64-bit accumulators are kept as two 32-bit variables (inline SMLAL/SMLALxy/SMLALD on lo, hi)
- * rather than an int64_t, per instruction-set state. Set from measurement (GCC 12): on A32 it keeps int64 values in
- * even register pairs and spills them (taps, halves); on Thumb-2 the dual form's SMLALD accumulators cost two
- * moves per kernel row and pixel (HWC q15 3x3 16->16 on cortex-m4 1.82 -> 1.52 (i+ld+st)/MAC, bench e q15 4.42 M ->
- * 4.14 M instructions, cortex-m7 5.22 M -> 4.14 M; the taps form measured slower as halves there). The single form
- * only in depthwise-like kernels (one input channel per group): see splitPlain.
- */
-export const splitLong: Record<IsaFeatures['state'], readonly MacForm[]> = { a32: ['taps', 'halves', 'single'], thumb2: ['dual'], thumb1: [], host: [] };
 /**
  * Why GCC's early scheduling (-fschedule-insns) is turned off for the file, or null: where measured, it hoisted a
  * block's loads ahead of its multiply-accumulates and spilled. Depthwise-like kernels (one input channel per group,
@@ -223,8 +141,3 @@ export function noScheduleReason(form: MacForm, split: boolean, depthwiseLong: b
 export const PIN_REGISTERS = ['r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10'];
 /** At most this many accumulator registers in a function for pinning (more leave too few for the rest). */
 export const PIN_MAX_ACC_REGISTERS = 8;
-/**
- * The states where pinning was measured to pay: on Thumb-2 the dual form measured slower pinned (cortex-m4 bench a
- * q15 2.76 M -> 2.81 M instructions, f 0.80 M -> 0.93 M).
- */
-export const pinSplit: Record<IsaFeatures['state'], boolean> = { a32: true, thumb2: false, thumb1: false, host: false };

@@ -3,19 +3,19 @@
  * region given block functions (shared where their code would be the same), and the code bytes of the whole.
  */
 import type { KernelModel } from '../../spec/index.ts';
-import type { IsaFeatures } from '../../targets/index.ts';
+import type { CoreTuning } from '../../tuning/cores.ts';
 import { axisBands } from '../../codegen/geometry.ts';
 import { columnWords, ldrdBaseAligned, wordInputs } from './alignment.ts';
 import { blockFn } from './bodies.ts';
 import { fnBytes } from './cost.ts';
 import { rowContiguousWeights } from './forms.ts';
 import { strides } from './geometry.ts';
-import { BLOCK_TAIL_FORMS, codeCost, REGION_ROW_BYTES, RUN_BYTES } from './measured.ts';
+import { BLOCK_TAIL_FORMS, REGION_ROW_BYTES, RUN_BYTES } from './measured.ts';
 import type { BlockFn, FinishPlacement, MacForm, Region, Shape } from './plan.ts';
 
 export const outlinedIn = (p: FinishPlacement, kind: BlockFn['kind']) => p === 'all' || (p === 'border' && kind !== 'unrolled');
 
-export function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>, form: MacForm, weightStride: number, state: IsaFeatures['state'],
+export function build(m: KernelModel, shape: Shape, accWords: number, live: Set<string>, form: MacForm, weightStride: number, tune: CoreTuning,
   ldrd = false, blockTails = true) {
   const { ob, pb } = shape;
   const pairBase = ldrd && ldrdBaseAligned(m, form, ob);
@@ -96,7 +96,7 @@ export function build(m: KernelModel, shape: Shape, accWords: number, live: Set<
         vertical,
       });
     }
-  const bytes = RUN_BYTES + REGION_ROW_BYTES * regions.length + (fns.some((f) => f.outlineFinish) ? codeCost[state].finishBody : 0)
-    + fns.reduce((a, f) => a + fnBytes(f, accWords, m, state), 0);
+  const bytes = RUN_BYTES + REGION_ROW_BYTES * regions.length + (fns.some((f) => f.outlineFinish) ? tune.codeCost.finishBody : 0)
+    + fns.reduce((a, f) => a + fnBytes(f, accWords, m, tune), 0);
   return { fns, regions, bytes, sizes };
 }

@@ -12,15 +12,16 @@ import { countedEstimate, estimate, registersNeeded } from './cost.ts';
 import { chooseMacForm, rowContiguousWeights } from './forms.ts';
 import { allColumns, liveTaps, strides } from './geometry.ts';
 import {
-  CALL_INSTRUCTIONS, calledPlacements, codeBudget, lane2Blocks, lane2ShapeOk, lane2wBlocks, MIN_MACS_FOR_BORDER_CALLS, packedWeightPairs,
-  QUAD_EXTRA_REGS, registerBudget, unrollTargets,
+  CALL_INSTRUCTIONS, calledPlacements, lane2ShapeOk, MIN_MACS_FOR_BORDER_CALLS, packedWeightPairs, QUAD_EXTRA_REGS, unrollTargets,
 } from './measured.ts';
+import { tuningOf, type CoreTuning } from '../../tuning/cores.ts';
 import type { BlockedPlan, FinishPlacement, MacForm, Shape } from './plan.ts';
 import { build } from './regions.ts';
 import { packWeights } from './weights.ts';
 
+/** tune: the core's tuning row; tests pass another to plan a form no row takes at the moment. */
 export function planBlocked(m: KernelModel, isa: IsaFeatures, accType: string, optimize: 'default' | 'speed' = 'default',
-  extraBytes = 0): BlockedPlan {
+  extraBytes = 0, tune: CoreTuning = tuningOf(isa)): BlockedPlan {
   const accWords = accType === 'int64_t' ? 2 : 1;
   const macForm = chooseMacForm(m, isa);
   const dual = macForm === 'dual';
@@ -28,7 +29,7 @@ export function planBlocked(m: KernelModel, isa: IsaFeatures, accType: string, o
   const widened = quad && optimize === 'speed';
   const lanes8 = macForm === 'taps8' && optimize === 'speed';
   const weightStride = quad ? (widened ? 2 : 4) : 1;
-  const budget = registerBudget[isa.state];
+  const budget = tune.registers;
   const live = liveTaps(m);
   const xBands = axisBands(m.outW, m.inW, m.kW, m.strideW, m.dilW, m.pad.left);
   const widest = Math.max(...xBands.map((b) => b.hi - b.lo + 1));
@@ -78,12 +79,12 @@ export function planBlocked(m: KernelModel, isa: IsaFeatures, accType: string, o
             : ob * pb === 1 || registersNeeded(ob, pb, accWords, base) <= budget + (quad ? QUAD_EXTRA_REGS : 0))
             options.push({ ob, pb, outline, unroll, ...border, form: base, cost: (paired ? countedEstimate(m, interiorOf(ob, pb, unroll), accWords, lanes8) : estimate(m, ob, pb, accWords, base, widened))
               + call });
-          if (macForm === 'lane2' && lane2ShapeOk(ob, pb, isa.state) && registersNeeded(ob, pb, accWords, 'lane2') <= budget + lane2Blocks[isa.state].extraRegs)
+          if (macForm === 'lane2' && lane2ShapeOk(ob, pb, tune) && registersNeeded(ob, pb, accWords, 'lane2') <= budget + tune.lane2.extraRegs)
             options.push({ ob, pb, outline, unroll, ...border, form: 'lane2', cost: estimate(m, ob, pb, accWords, 'lane2', false) + call });
-          if (macForm === 'lane2' && packedWeightPairs[optimize] && ob >= lane2wBlocks[isa.state].minOb
-            && Math.ceil(ob / 2) * pb <= lane2wBlocks[isa.state].maxPairs
+          if (macForm === 'lane2' && packedWeightPairs[optimize] && ob >= tune.lane2w.minOb
+            && Math.ceil(ob / 2) * pb <= tune.lane2w.maxPairs
             && placementsOf('lane2w').includes(outline)
-            && registersNeeded(ob, pb, accWords, 'lane2w') <= budget + lane2wBlocks[isa.state].extraRegs)
+            && registersNeeded(ob, pb, accWords, 'lane2w') <= budget + tune.lane2w.extraRegs)
             options.push({ ob, pb, outline, unroll, ...border, form: 'lane2w', cost: estimate(m, ob, pb, accWords, 'lane2w', false) + call });
           // dwpair: up to 2 pixels whatever the weights need (spilled weights reload from the stack as they would from
           // the array); more only where every weight stays in a register (bench d q15 on arm926ej-s: 4 x 1 with its
@@ -93,14 +94,14 @@ export function planBlocked(m: KernelModel, isa: IsaFeatures, accType: string, o
         }
   options.sort((a, b) => a.cost - b.cost);
   let chosen = options[options.length - 1];
-  let built = build(m, chosen, accWords, live, chosen.form, weightStride, isa.state, isa.ldrd, false);
+  let built = build(m, chosen, accWords, live, chosen.form, weightStride, tune, isa.ldrd, false);
   // Each blocking first with its rows' remainders as blocks, then with single pixels there (less code), before the
   // next blocking: block tails never cost the interior its blocking (measured: bench d q7 on arm920t 3.44 -> 3.61
   // when they did).
   choose: for (const o of options)
     for (const blockTails of [true, false]) {
-      const b = build(m, o, accWords, live, o.form, weightStride, isa.state, isa.ldrd, blockTails);
-      if (b.bytes + extraBytes <= codeBudget[isa.state]) {
+      const b = build(m, o, accWords, live, o.form, weightStride, tune, isa.ldrd, blockTails);
+      if (b.bytes + extraBytes <= tune.codeBudget) {
         chosen = o;
         built = b;
         break choose;
@@ -124,7 +125,7 @@ export function planBlocked(m: KernelModel, isa: IsaFeatures, accType: string, o
     ciStride: s.ci,
     rowStride: m.dilH * s.row,
     codeBytes: built.bytes + extraBytes,
-    codeBudget: codeBudget[isa.state],
+    codeBudget: tune.codeBudget,
     droppedTaps: m.kH * m.kW - live.size,
     outlineFinish: built.fns.some((f) => f.outlineFinish),
   };

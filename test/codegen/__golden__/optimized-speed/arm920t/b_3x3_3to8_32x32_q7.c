@@ -27,7 +27,8 @@
  * so that no operand shares lo's or hi's register, which ARMv4T/v5 SMLAL requires). Every channel's
  * |sum of products| < 2^22 was proved at generation, so the two sums stay apart.
  */
-#define LANE_MAC(lo, hi, x, w) __asm__("smlal %0, %1, %2, %3" : "+&r"(lo), "+&r"(hi) : "r"(x), "r"(w))
+/* (lo, hi) += rm * rs; rs is the operand an ARM9TDMI multiplier terminates early on (the smaller values). */
+#define LANE_MAC(lo, hi, rm, rs) __asm__("smlal %0, %1, %2, %3" : "+&r"(lo), "+&r"(hi) : "r"(rm), "r"(rs))
 
 #if defined(__GNUC__)
 #define KEEP_LOADS_IN_LOOP(p) __asm__("" : "+r"(p))
@@ -114,11 +115,11 @@ static void b_3x3_3to8_32x32_q7_rows0_o2_p1(const int8_t *restrict px0, const in
             const int32_t x1 = (int32_t)pr[1];
             {
                 const int32_t w0 = wr[0];
-                LANE_MAC(l0_0l, l0_0h, x0, w0);
+                LANE_MAC(l0_0l, l0_0h, w0, x0);
             }
             {
                 const int32_t w1 = wr[1];
-                LANE_MAC(l0_0l, l0_0h, x1, w1);
+                LANE_MAC(l0_0l, l0_0h, w1, x1);
             }
         }
     }
@@ -156,21 +157,21 @@ static void b_3x3_3to8_32x32_q7_band1_o2_p3(const int8_t *restrict px0, const in
             const int32_t x4 = (int32_t)px[4];
             {
                 const int32_t w0 = w[0];
-                LANE_MAC(l0_0l, l0_0h, x0, w0);
-                LANE_MAC(l0_1l, l0_1h, x1, w0);
-                LANE_MAC(l0_2l, l0_2h, x2, w0);
+                LANE_MAC(l0_0l, l0_0h, w0, x0);
+                LANE_MAC(l0_1l, l0_1h, w0, x1);
+                LANE_MAC(l0_2l, l0_2h, w0, x2);
             }
             {
                 const int32_t w1 = w[1];
-                LANE_MAC(l0_0l, l0_0h, x1, w1);
-                LANE_MAC(l0_1l, l0_1h, x2, w1);
-                LANE_MAC(l0_2l, l0_2h, x3, w1);
+                LANE_MAC(l0_0l, l0_0h, w1, x1);
+                LANE_MAC(l0_1l, l0_1h, w1, x2);
+                LANE_MAC(l0_2l, l0_2h, w1, x3);
             }
             {
                 const int32_t w2 = w[2];
-                LANE_MAC(l0_0l, l0_0h, x2, w2);
-                LANE_MAC(l0_1l, l0_1h, x3, w2);
-                LANE_MAC(l0_2l, l0_2h, x4, w2);
+                LANE_MAC(l0_0l, l0_0h, w2, x2);
+                LANE_MAC(l0_1l, l0_1h, w2, x3);
+                LANE_MAC(l0_2l, l0_2h, w2, x4);
             }
         }
         { /* kernel row 2 */
@@ -181,21 +182,21 @@ static void b_3x3_3to8_32x32_q7_band1_o2_p3(const int8_t *restrict px0, const in
             const int32_t x9 = (int32_t)px[36];
             {
                 const int32_t w3 = w[3];
-                LANE_MAC(l0_0l, l0_0h, x5, w3);
-                LANE_MAC(l0_1l, l0_1h, x6, w3);
-                LANE_MAC(l0_2l, l0_2h, x7, w3);
+                LANE_MAC(l0_0l, l0_0h, w3, x5);
+                LANE_MAC(l0_1l, l0_1h, w3, x6);
+                LANE_MAC(l0_2l, l0_2h, w3, x7);
             }
             {
                 const int32_t w4 = w[4];
-                LANE_MAC(l0_0l, l0_0h, x6, w4);
-                LANE_MAC(l0_1l, l0_1h, x7, w4);
-                LANE_MAC(l0_2l, l0_2h, x8, w4);
+                LANE_MAC(l0_0l, l0_0h, w4, x6);
+                LANE_MAC(l0_1l, l0_1h, w4, x7);
+                LANE_MAC(l0_2l, l0_2h, w4, x8);
             }
             {
                 const int32_t w5 = w[5];
-                LANE_MAC(l0_0l, l0_0h, x7, w5);
-                LANE_MAC(l0_1l, l0_1h, x8, w5);
-                LANE_MAC(l0_2l, l0_2h, x9, w5);
+                LANE_MAC(l0_0l, l0_0h, w5, x7);
+                LANE_MAC(l0_1l, l0_1h, w5, x8);
+                LANE_MAC(l0_2l, l0_2h, w5, x9);
             }
         }
     }
@@ -251,21 +252,21 @@ static void b_3x3_3to8_32x32_q7_column2_o2_p3(const int8_t *restrict px0, const 
             const int32_t x4 = (int32_t)px[128];
             {
                 const int32_t w0 = w[0];
-                LANE_MAC(l0_0l, l0_0h, x0, w0);
-                LANE_MAC(l0_1l, l0_1h, x1, w0);
-                LANE_MAC(l0_2l, l0_2h, x2, w0);
+                LANE_MAC(l0_0l, l0_0h, w0, x0);
+                LANE_MAC(l0_1l, l0_1h, w0, x1);
+                LANE_MAC(l0_2l, l0_2h, w0, x2);
             }
             {
                 const int32_t w1 = w[3];
-                LANE_MAC(l0_0l, l0_0h, x1, w1);
-                LANE_MAC(l0_1l, l0_1h, x2, w1);
-                LANE_MAC(l0_2l, l0_2h, x3, w1);
+                LANE_MAC(l0_0l, l0_0h, w1, x1);
+                LANE_MAC(l0_1l, l0_1h, w1, x2);
+                LANE_MAC(l0_2l, l0_2h, w1, x3);
             }
             {
                 const int32_t w2 = w[6];
-                LANE_MAC(l0_0l, l0_0h, x2, w2);
-                LANE_MAC(l0_1l, l0_1h, x3, w2);
-                LANE_MAC(l0_2l, l0_2h, x4, w2);
+                LANE_MAC(l0_0l, l0_0h, w2, x2);
+                LANE_MAC(l0_1l, l0_1h, w2, x3);
+                LANE_MAC(l0_2l, l0_2h, w2, x4);
             }
         }
         { /* kernel column 2 */
@@ -276,21 +277,21 @@ static void b_3x3_3to8_32x32_q7_column2_o2_p3(const int8_t *restrict px0, const 
             const int32_t x9 = (int32_t)px[129];
             {
                 const int32_t w3 = w[1];
-                LANE_MAC(l0_0l, l0_0h, x5, w3);
-                LANE_MAC(l0_1l, l0_1h, x6, w3);
-                LANE_MAC(l0_2l, l0_2h, x7, w3);
+                LANE_MAC(l0_0l, l0_0h, w3, x5);
+                LANE_MAC(l0_1l, l0_1h, w3, x6);
+                LANE_MAC(l0_2l, l0_2h, w3, x7);
             }
             {
                 const int32_t w4 = w[4];
-                LANE_MAC(l0_0l, l0_0h, x6, w4);
-                LANE_MAC(l0_1l, l0_1h, x7, w4);
-                LANE_MAC(l0_2l, l0_2h, x8, w4);
+                LANE_MAC(l0_0l, l0_0h, w4, x6);
+                LANE_MAC(l0_1l, l0_1h, w4, x7);
+                LANE_MAC(l0_2l, l0_2h, w4, x8);
             }
             {
                 const int32_t w5 = w[7];
-                LANE_MAC(l0_0l, l0_0h, x7, w5);
-                LANE_MAC(l0_1l, l0_1h, x8, w5);
-                LANE_MAC(l0_2l, l0_2h, x9, w5);
+                LANE_MAC(l0_0l, l0_0h, w5, x7);
+                LANE_MAC(l0_1l, l0_1h, w5, x8);
+                LANE_MAC(l0_2l, l0_2h, w5, x9);
             }
         }
     }
@@ -346,21 +347,21 @@ static void b_3x3_3to8_32x32_q7_interior3_o2_p3(const int8_t *restrict px0, cons
             const int32_t x4 = (int32_t)px[4];
             {
                 const int32_t w0 = w[0];
-                LANE_MAC(l0_0l, l0_0h, x0, w0);
-                LANE_MAC(l0_1l, l0_1h, x1, w0);
-                LANE_MAC(l0_2l, l0_2h, x2, w0);
+                LANE_MAC(l0_0l, l0_0h, w0, x0);
+                LANE_MAC(l0_1l, l0_1h, w0, x1);
+                LANE_MAC(l0_2l, l0_2h, w0, x2);
             }
             {
                 const int32_t w1 = w[1];
-                LANE_MAC(l0_0l, l0_0h, x1, w1);
-                LANE_MAC(l0_1l, l0_1h, x2, w1);
-                LANE_MAC(l0_2l, l0_2h, x3, w1);
+                LANE_MAC(l0_0l, l0_0h, w1, x1);
+                LANE_MAC(l0_1l, l0_1h, w1, x2);
+                LANE_MAC(l0_2l, l0_2h, w1, x3);
             }
             {
                 const int32_t w2 = w[2];
-                LANE_MAC(l0_0l, l0_0h, x2, w2);
-                LANE_MAC(l0_1l, l0_1h, x3, w2);
-                LANE_MAC(l0_2l, l0_2h, x4, w2);
+                LANE_MAC(l0_0l, l0_0h, w2, x2);
+                LANE_MAC(l0_1l, l0_1h, w2, x3);
+                LANE_MAC(l0_2l, l0_2h, w2, x4);
             }
         }
         { /* kernel row 1 */
@@ -371,21 +372,21 @@ static void b_3x3_3to8_32x32_q7_interior3_o2_p3(const int8_t *restrict px0, cons
             const int32_t x9 = (int32_t)px[36];
             {
                 const int32_t w3 = w[3];
-                LANE_MAC(l0_0l, l0_0h, x5, w3);
-                LANE_MAC(l0_1l, l0_1h, x6, w3);
-                LANE_MAC(l0_2l, l0_2h, x7, w3);
+                LANE_MAC(l0_0l, l0_0h, w3, x5);
+                LANE_MAC(l0_1l, l0_1h, w3, x6);
+                LANE_MAC(l0_2l, l0_2h, w3, x7);
             }
             {
                 const int32_t w4 = w[4];
-                LANE_MAC(l0_0l, l0_0h, x6, w4);
-                LANE_MAC(l0_1l, l0_1h, x7, w4);
-                LANE_MAC(l0_2l, l0_2h, x8, w4);
+                LANE_MAC(l0_0l, l0_0h, w4, x6);
+                LANE_MAC(l0_1l, l0_1h, w4, x7);
+                LANE_MAC(l0_2l, l0_2h, w4, x8);
             }
             {
                 const int32_t w5 = w[5];
-                LANE_MAC(l0_0l, l0_0h, x7, w5);
-                LANE_MAC(l0_1l, l0_1h, x8, w5);
-                LANE_MAC(l0_2l, l0_2h, x9, w5);
+                LANE_MAC(l0_0l, l0_0h, w5, x7);
+                LANE_MAC(l0_1l, l0_1h, w5, x8);
+                LANE_MAC(l0_2l, l0_2h, w5, x9);
             }
         }
         { /* kernel row 2 */
@@ -396,21 +397,21 @@ static void b_3x3_3to8_32x32_q7_interior3_o2_p3(const int8_t *restrict px0, cons
             const int32_t x14 = (int32_t)px[68];
             {
                 const int32_t w6 = w[6];
-                LANE_MAC(l0_0l, l0_0h, x10, w6);
-                LANE_MAC(l0_1l, l0_1h, x11, w6);
-                LANE_MAC(l0_2l, l0_2h, x12, w6);
+                LANE_MAC(l0_0l, l0_0h, w6, x10);
+                LANE_MAC(l0_1l, l0_1h, w6, x11);
+                LANE_MAC(l0_2l, l0_2h, w6, x12);
             }
             {
                 const int32_t w7 = w[7];
-                LANE_MAC(l0_0l, l0_0h, x11, w7);
-                LANE_MAC(l0_1l, l0_1h, x12, w7);
-                LANE_MAC(l0_2l, l0_2h, x13, w7);
+                LANE_MAC(l0_0l, l0_0h, w7, x11);
+                LANE_MAC(l0_1l, l0_1h, w7, x12);
+                LANE_MAC(l0_2l, l0_2h, w7, x13);
             }
             {
                 const int32_t w8 = w[8];
-                LANE_MAC(l0_0l, l0_0h, x12, w8);
-                LANE_MAC(l0_1l, l0_1h, x13, w8);
-                LANE_MAC(l0_2l, l0_2h, x14, w8);
+                LANE_MAC(l0_0l, l0_0h, w8, x12);
+                LANE_MAC(l0_1l, l0_1h, w8, x13);
+                LANE_MAC(l0_2l, l0_2h, w8, x14);
             }
         }
     }

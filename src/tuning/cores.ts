@@ -1,0 +1,191 @@
+/**
+ * Tuning as rows per core: the numbers the blocked family plans with (register and code budgets, the code-size
+ * model's coefficients, the lane blockings GCC compiles well, where the input pointer is re-anchored, which 64-bit
+ * accumulators are split and pinned). A target names its row (IsaFeatures.core); boards share their core's row.
+ * Every value carries a `measured:` note saying where it came from, so tuning one core apart from another (M7 apart
+ * from M4) is an edit of its row. Facts of the instruction set itself (load offsets' reach) stay with the ISA.
+ *
+ * Figures are GCC 12.2 -O2 under QEMU, instructions per MAC unless they say cycles (docs/cycles.md's models).
+ */
+import type { MacForm } from '../families/blocked/plan.ts';
+
+export type CoreId = 'arm920t' | 'arm926ej-s' | 'cortex-m0' | 'cortex-m3' | 'cortex-m4' | 'cortex-m7' | 'cortex-m33' | 'cortex-m55'
+  | 'cortex-a9' | 'host';
+
+/** Code-size model of one block function, bytes (see fnBytes in families/blocked/cost.ts). */
+export interface CodeCost { instr: number; fn: number; accInt8: number; accQ: number; accCall: number; finishBody: number }
+
+export interface CoreValues {
+  /** Registers a compiler can keep values in, after sp, pc and the loop's pointers. */
+  registers: number;
+  /** Estimated .text (fnBytes' upper bound) the blocked kernel stays under. */
+  codeBudget: number;
+  codeCost: CodeCost;
+  /** lane2 blockings GCC compiles well: at least minOb channels and minPairs lane pairs, extraRegs over the count. */
+  lane2: { minOb: number; minPairs: number; extraRegs: number };
+  /** lane2w blockings: at least minOb channels, at most maxPairs lane pairs, extraRegs over the count. */
+  lane2w: { minOb: number; maxPairs: number; extraRegs: number };
+  /** `form/bits` whose channel loop re-anchors its input pointer each iteration (an empty asm). */
+  anchorInput: readonly string[];
+  /** Forms whose 64-bit accumulators are kept as two 32-bit halves updated by inline assembly. */
+  splitLong: readonly MacForm[];
+  /** Split accumulators are pinned to callee-saved registers. */
+  pinSplit: boolean;
+  /**
+   * The multiplier terminates early by the significant bytes of Rs alone (ARM9TDMI), so a multiply's smaller
+   * operand goes in Rs; elsewhere the order stays as the forms define it (timing fixed, or both operands count).
+   */
+  earlyTerminationRs: boolean;
+}
+
+export interface CoreTuning extends CoreValues {
+  core: CoreId;
+  /** Where each value came from. */
+  measured: Record<keyof CoreValues, string>;
+}
+
+/**
+ * Estimated .text the Thumb and host rows stay under: fnBytes() is an upper bound (fitted on the bench specs and
+ * examples on every QEMU target, checked by test/codegen/code-size.test.ts), so the real .text stays under 4 KiB with
+ * ~200 bytes to spare.
+ */
+const CODE_BUDGET = 3900;
+
+const noLanes = { lane2: { minOb: Infinity, minPairs: Infinity, extraRegs: 0 }, lane2w: { minOb: Infinity, maxPairs: 0, extraRegs: 0 } };
+const noLaneNotes = {
+  lane2: 'not applicable: no lane forms on this core (no SMLAL in this state, or SIMD forms win)',
+  lane2w: 'not applicable: no lane forms on this core (no SMLAL in this state, or SIMD forms win)',
+};
+
+/** The two A32 cores without SIMD (ARMv4T, ARMv5TE): one set of measurements so far, taken on both. */
+const a32: Omit<CoreTuning, 'core'> = {
+  registers: 10,
+  codeBudget: 4096,
+  codeCost: { instr: 5, fn: 405, accInt8: 186, accQ: 34, accCall: 16, finishBody: 0 },
+  lane2: { minOb: 2, minPairs: 3, extraRegs: 0 },
+  lane2w: { minOb: 2, maxPairs: 3, extraRegs: 0 },
+  anchorInput: ['single/8', 'lane2/8', 'lane2w/8'],
+  splitLong: ['taps', 'halves', 'single'],
+  pinSplit: true,
+  earlyTerminationRs: false,
+  measured: {
+    registers: 'carried over from the A32 row of the ISA-state table (r0-r12 and lr less the loop pointers); not re-measured per core',
+    codeBudget: 'the full 4 KiB: the A32 code model is itself a tight upper bound (margin in the model, not the budget)',
+    codeCost: 'the least total over-estimate (a linear program) at or above the real .text of every bench spec and example x every register-feasible blocking x every output-stage placement on arm920t, arm926ej-s and cortex-a9 (489 kernels; smallest margin 87 B, mean ~590)',
+    lane2: 'with two lane pairs GCC moves the (lo, hi) pairs between registers every iteration: bench a 2 x 2 2.48 against single\'s 2.17; one channel (1 x 4) slower than single on bench e',
+    lane2w: 'forced blockings on arm920t: 2 x 3 best for q7 (a 1.41, e 1.25); four pairs spill (4 x 2 a q7 1.49, b q7 1.95; 2 x 4 a q7 1.63, b int8 2.97 against 2.53); 4 x 1 a q7 1.66',
+    anchorInput: 'arm920t a q7 1.90 -> 1.81, d q7 3.44 -> 3.01, e q7 2.16 -> 1.98, f q7 2.29 -> 2.09, d int8 7.82 -> 7.56; lane2w 2 x 3 a q7 1.57 -> 1.41, a int8 1.85 -> 1.72; not 16-bit (arm920t e q15 2.21 -> 2.42)',
+    splitLong: 'GCC 12 keeps int64 in even register pairs and spills them on A32 (taps, halves); single only depthwise-like: arm926ej-s bench d q15 4.31 -> 3.66, arm920t 3.71 -> 3.66',
+    pinSplit: 'left free GCC moved split halves between registers every few MACs: arm926ej-s bench a q15 1.79 -> 1.59, d q15 on both A32 cores 3.66 -> 3.50',
+    earlyTerminationRs: 'fixed multiply timings on ARM9E-S (ARM926EJ-S) and in the Cortex-A9 model (docs/cycles.md): the order does not matter',
+  },
+};
+
+/** Thumb-2 cores (Cortex-M3/M4/M7/M33/M55): one set of measurements so far, mostly on Cortex-M3 and M4. */
+const thumb2: Omit<CoreTuning, 'core'> = {
+  registers: 9,
+  codeBudget: CODE_BUDGET,
+  codeCost: { instr: 5, fn: 150, accInt8: 160, accQ: 70, accCall: 40, finishBody: 200 },
+  lane2: { minOb: 2, minPairs: 2, extraRegs: 1 },
+  lane2w: { minOb: 2, maxPairs: 3, extraRegs: 0 },
+  anchorInput: ['quad/8', 'taps/16', 'taps8/8'],
+  splitLong: ['dual'],
+  pinSplit: false,
+  earlyTerminationRs: false,
+  measured: {
+    registers: 'carried over from the Thumb-2 row of the ISA-state table; not re-measured per core',
+    codeBudget: 'CODE_BUDGET: fnBytes is an upper bound, so real .text stays under 4 KiB with ~200 B to spare (code-size.test.ts)',
+    codeCost: 'fitted by least squares on measured Thumb-2 .text, then rounded up so that every measured kernel is at or under it (code-size.test.ts)',
+    lane2: '4 x 2 without spills on cortex-m3 with one register over the count (1.89 on bench a)',
+    lane2w: 'forced blockings on cortex-m3: 2 x 3 best for q7 (a 1.06, e 1.18); 4 x 2 a q7 1.15, b q7 1.57; 2 x 4 a q7 1.39; 4 x 1 a q7 1.40',
+    anchorInput: 'cortex-m4 a int8 (quad) 1.66 -> 1.56, b q15 (taps) 2.62 -> 2.45, a q7 (taps8) 1.51 -> 1.46; not single (cortex-m3 d q15 2.89 -> 3.03) nor lane2w (cortex-m3 a q7 2.498 M -> 2.508 M instructions)',
+    splitLong: 'dual\'s SMLALD accumulators as halves: HWC q15 3x3 16->16 cortex-m4 1.82 -> 1.52 (i+ld+st)/MAC, bench e q15 4.42 M -> 4.14 M instructions, cortex-m7 5.22 M -> 4.14 M; taps slower as halves',
+    pinSplit: 'dual measured slower pinned: cortex-m4 bench a q15 2.76 M -> 2.81 M instructions, f 0.80 M -> 0.93 M',
+    earlyTerminationRs: 'Cortex-M3 terminates early by both operands (docs/cycles.md, e counts each); M4/M7/M33/M55 multiply in one cycle: the order does not matter',
+  },
+};
+
+const thumb1: Omit<CoreTuning, 'core'> = {
+  registers: 4,
+  codeBudget: CODE_BUDGET,
+  codeCost: { instr: 9, fn: 100, accInt8: 260, accQ: 180, accCall: 40, finishBody: 300 },
+  ...noLanes,
+  anchorInput: [],
+  splitLong: [],
+  pinSplit: false,
+  earlyTerminationRs: false,
+  measured: {
+    registers: 'carried over from the Thumb-1 row of the ISA-state table (8 low registers); not re-measured',
+    codeBudget: 'CODE_BUDGET, as the Thumb-2 rows',
+    codeCost: 'fitted by least squares on measured Thumb-1 .text, then rounded up (moves around the 8 low registers)',
+    ...noLaneNotes,
+    anchorInput: 'none measured faster',
+    splitLong: 'no 64-bit multiply-accumulate instructions (libgcc calls)',
+    pinSplit: 'nothing split',
+    earlyTerminationRs: 'no SMLAL in Thumb-1',
+  },
+};
+
+const host: Omit<CoreTuning, 'core'> = {
+  registers: 10,
+  codeBudget: CODE_BUDGET,
+  codeCost: { instr: 5, fn: 400, accInt8: 170, accQ: 40, accCall: 40, finishBody: 240 },
+  ...noLanes,
+  anchorInput: [],
+  splitLong: [],
+  pinSplit: false,
+  earlyTerminationRs: false,
+  measured: {
+    registers: 'the A32 figure (the host runs the portable blocked C; only its bit-exactness matters)',
+    codeBudget: 'CODE_BUDGET, as the Thumb-2 rows',
+    codeCost: 'fitted by least squares on measured .text, then rounded up (the host only needs a plan that builds)',
+    ...noLaneNotes,
+    anchorInput: 'no inline ARM assembly on the host',
+    splitLong: 'no inline ARM assembly on the host',
+    pinSplit: 'nothing split',
+    earlyTerminationRs: 'no inline ARM assembly on the host',
+  },
+};
+
+export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
+  'arm920t': {
+    core: 'arm920t', ...a32,
+    lane2: noLanes.lane2,
+    earlyTerminationRs: true,
+    measured: {
+      ...a32.measured,
+      lane2: 'estimated cycles/MAC, default: single (MLA, byte weight as Rs) beats lane2 (each SMLAL right after the LDRSB of its Rs: 2-cycle interlocks): int8 a 4.31 -> 4.22, q7 a 4.19 -> 3.74, q7 b 4.61 -> 4.13; b, e int8 and e, f q7 unchanged (single already). Revisit with the loads scheduled ahead (docs/cycles.md item 2: lane2 3.84 on int8 a)',
+      earlyTerminationRs: 'S3C2410A manual MUL/MLAL timing (m by Rs); lane2w with the input byte as Rs, estimated cycles/MAC int8 / q7 (docs/cycles.md item 1): a 4.56 -> 3.14 / 4.46 -> 3.03, b 6.13 -> 4.70 / 4.99 -> 3.55, e 4.45 -> 3.09 / 4.21 -> 2.85',
+    },
+  },
+  'arm926ej-s': {
+    core: 'arm926ej-s', ...a32,
+    lane2: noLanes.lane2,
+    measured: {
+      ...a32.measured,
+      lane2: 'estimated cycles/MAC, default: single (MLA, 2 cycles) beats lane2 (SMLAL 3 cycles after its LDRSB\'s interlock): int8 a 3.80 -> 3.22, q7 a 3.68 -> 2.93, q7 b 4.18 -> 3.15; int8 b, e and q7 e, f unchanged. Revisit with the loads scheduled ahead (docs/cycles.md item 2)',
+    },
+  },
+  'cortex-m0': { core: 'cortex-m0', ...thumb1 },
+  'cortex-m3': {
+    core: 'cortex-m3', ...thumb2,
+    // SMLAL takes 5-7 cycles on the M3 (signed, early termination by both operands), MLA 2: one MLA per MAC beats
+    // one SMLAL per two (docs/cycles.md item 4).
+    ...noLanes,
+    measured: {
+      ...thumb2.measured,
+      lane2: 'estimated cycles/MAC on int8 a: lane2 4.70, lane2w 4.13, single (MLA, byte weight) 3.77 (docs/cycles.md item 4): no lane forms on the M3',
+      lane2w: 'as lane2: single\'s MLA beats lane2w\'s SMLAL in cycles on the M3 (int8 a 3.77 against 4.13)',
+    },
+  },
+  'cortex-m4': { core: 'cortex-m4', ...thumb2 },
+  'cortex-m7': { core: 'cortex-m7', ...thumb2 },
+  'cortex-m33': { core: 'cortex-m33', ...thumb2 },
+  'cortex-m55': { core: 'cortex-m55', ...thumb2 },
+  // Cortex-A9 compiles the A32 blocked forms where NEON does not apply; its .text is in the A32 code model's fit.
+  'cortex-a9': { core: 'cortex-a9', ...a32 },
+  'host': { core: 'host', ...host },
+};
+
+/** The tuning row of the core a target's ISA features name. */
+export const tuningOf = (isa: { core: CoreId }): CoreTuning => coreTuning[isa.core];
