@@ -132,7 +132,7 @@ function printBare(e: Expr): string {
     case 'call': return `${e.fn}(${e.args.map((a) => print(a, ASSIGN)).join(', ')})`;
     case 'intrinsic': return `${e.name}(${e.args.map((a) => print(a, ASSIGN)).join(', ')})`;
     case 'index': return `${print(e.a, POSTFIX)}[${print(e.i, 0)}]`;
-    case 'member': return `${print(e.a, POSTFIX)}->${e.field}`;
+    case 'member': return `${print(e.a, POSTFIX)}${e.dot ? '.' : '->'}${e.field}`;
     case 'cast': return `(${typeName(e.type)})${print(e.e, UNARY)}`;
     case 'cond': return `${print(e.c, COND + 1)} ? ${print(e.t, 0)} : ${print(e.f, COND)}`;
     case 'paren': return `(${print(e.e, 0)})`;

@@ -10,7 +10,7 @@ import type { IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from '../codegen/accumulator.ts';
 import { mveFamily } from '../codegen/mve.ts';
 import { mveChwFamily } from '../codegen/mve-chw.ts';
-import { neonFamily } from '../codegen/neon.ts';
+import { neonFamily } from './neon/index.ts';
 import { neonHwcFamily } from '../codegen/neon-hwc.ts';
 import { pointwiseFamily } from '../codegen/pointwise.ts';
 import { blockedFamily } from './blocked/index.ts';

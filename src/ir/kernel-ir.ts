@@ -55,15 +55,27 @@ export type Expr =
   /** An ACLE intrinsic (its header and ISA feature are requirements). */
   | { k: 'intrinsic'; name: Intrinsic; args: Expr[] }
   | { k: 'index'; a: Expr; i: Expr }
-  | { k: 'member'; a: Expr; field: string }
+  /** a->field, or a.field with `dot` (a struct value, such as a NEON vld2 result's `.val`). */
+  | { k: 'member'; a: Expr; field: string; dot?: boolean }
   | { k: 'cast'; type: CType; e: Expr }
   | { k: 'cond'; c: Expr; t: Expr; f: Expr }
   /** Parentheses the precedence rules would not need, kept for the reader. */
   | { k: 'paren'; e: Expr }
   | { k: 'assign'; op: AssignOp; lhs: Expr; rhs: Expr };
 
-/** ACLE intrinsics (arm_acle.h) the kernels call, with the ISA feature each needs. */
-export type Intrinsic = '__smlad' | '__smlald' | '__smlabb' | '__smlabt' | '__smlatb' | '__smlatt' | '__sxtb16' | '__sxtab16' | '__ssat';
+/** ACLE intrinsics (arm_acle.h) the kernels call; requirements.ts knows the ISA feature each needs. */
+export type AcleIntrinsic = '__smlad' | '__smlald' | '__smlabb' | '__smlabt' | '__smlatb' | '__smlatt' | '__sxtb16' | '__sxtab16' | '__ssat';
+
+/** NEON intrinsics (arm_neon.h, ARMv7-A Advanced SIMD) the kernels call. */
+export const neonIntrinsics = [
+  'vld1_s8', 'vld2_s8', 'vld1_s16', 'vld1q_s16', 'vld2q_s16', 'vmovl_s8', 'vget_low_s16', 'vget_high_s16', 'vget_low_s32',
+  'vget_high_s32', 'vdupq_n_s32', 'vdupq_n_s64', 'vmlal_lane_s16', 'vmlal_n_s16', 'vmull_lane_s16', 'vmull_n_s16', 'vaddw_s32',
+  'vst1q_s32', 'vst1q_s64',
+] as const;
+export type NeonIntrinsic = (typeof neonIntrinsics)[number];
+
+/** The intrinsics a kernel may call (their header and ISA feature are requirements). */
+export type Intrinsic = AcleIntrinsic | NeonIntrinsic;
 
 /* ------------------------------------------------------------------------------------------------------------------
  * Multiply-accumulates: the instruction forms, one union
@@ -119,7 +131,8 @@ export type Load =
  */
 
 export type Stmt =
-  | { k: 'decl'; type: CType; name: string; init?: Expr; register?: string; comment?: string }
+  /** dims: an array of that many elements (numbers or macro names), on the stack. */
+  | { k: 'decl'; type: CType; name: string; init?: Expr; register?: string; comment?: string; dims?: (number | string)[] }
   /** Several variables of one scalar type on one line (`uint32_t a = 0, b = 0;`). */
   | { k: 'decls'; type: CType; vars: { name: string; init?: Expr }[]; comment?: string }
   /** wrapAfter: a call's argument list breaks after this many arguments, continued 4 columns in. */

@@ -5,15 +5,15 @@
  * Extensions guarded by `#if defined(__GNUC__)` with a portable fallback are not requirements.
  */
 import type { IsaFeatures } from '../targets/index.ts';
-import type { Helper, Intrinsic, Item, KernelIR, Mac, OutputStage } from './kernel-ir.ts';
+import { neonIntrinsics, type AcleIntrinsic, type Helper, type Intrinsic, type Item, type KernelIR, type Mac, type OutputStage } from './kernel-ir.ts';
 import { visitItems } from './walk.ts';
 
 /** Headers in the order a file includes them: the C library first, then ACLE. */
-export const headerOrder = ['stdint.h', 'stddef.h', 'string.h', 'arm_acle.h'] as const;
+export const headerOrder = ['stdint.h', 'stddef.h', 'string.h', 'arm_acle.h', 'arm_neon.h'] as const;
 export type Header = (typeof headerOrder)[number];
 
 /** ISA features a kernel's instructions need (names of IsaFeatures flags). */
-export type IsaNeed = 'dspv5te' | 'simd32' | 'saturate' | 'longMultiply' | 'ldrd';
+export type IsaNeed = 'dspv5te' | 'simd32' | 'saturate' | 'longMultiply' | 'ldrd' | 'neon';
 
 export type Extension =
   /** GCC/Clang extended asm (`__asm__` with operands), not guarded. */
@@ -31,9 +31,15 @@ export interface Requirements {
   extensions: Extension[];
 }
 
-const intrinsicIsa: Record<Intrinsic, IsaNeed> = {
+const acleIsa: Record<AcleIntrinsic, IsaNeed> = {
   __smlad: 'simd32', __smlald: 'simd32', __sxtb16: 'simd32', __sxtab16: 'simd32',
   __smlabb: 'dspv5te', __smlabt: 'dspv5te', __smlatb: 'dspv5te', __smlatt: 'dspv5te', __ssat: 'saturate',
+};
+
+/** Every intrinsic's header and ISA feature: ACLE's from the table above, NEON's all from arm_neon.h. */
+const intrinsicNeeds: Record<Intrinsic, { header: Header; isa: IsaNeed }> = {
+  ...(Object.fromEntries(Object.entries(acleIsa).map(([n, isa]) => [n, { header: 'arm_acle.h', isa }])) as Record<AcleIntrinsic, { header: Header; isa: IsaNeed }>),
+  ...(Object.fromEntries(neonIntrinsics.map((n) => [n, { header: 'arm_neon.h', isa: 'neon' }])) as Record<(typeof neonIntrinsics)[number], { header: Header; isa: IsaNeed }>),
 };
 
 /** Library functions and macros kernels may use, and their headers. */
@@ -45,8 +51,8 @@ function collect(items: Item[]) {
   const isa = new Set<IsaNeed>();
   const extensions = new Set<Extension>();
   const intrinsic = (name: Intrinsic) => {
-    headers.add('arm_acle.h');
-    isa.add(intrinsicIsa[name]);
+    headers.add(intrinsicNeeds[name].header);
+    isa.add(intrinsicNeeds[name].isa);
   };
   const helper = (h: Helper) => {
     switch (h.k) {
@@ -134,6 +140,7 @@ const isaWords: Record<IsaNeed, string> = {
   saturate: 'SSAT',
   longMultiply: 'SMLAL',
   ldrd: 'LDRD',
+  neon: 'NEON (ARMv7-A Advanced SIMD)',
 };
 const extensionWords: Record<Extension, string> = {
   'inline-asm': 'extended asm',
