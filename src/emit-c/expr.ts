@@ -16,12 +16,13 @@ export const baseName = (b: CType['base']): string => (typeof b === 'string' ? b
 /** `const int16_t *restrict name`, `int64_t name`. */
 export function declarator(t: CType, name: string): string {
   const base = `${t.const ? 'const ' : ''}${baseName(t.base)}`;
-  return t.ptr ? `${base} *${t.ptr.restrict ? 'restrict ' : ''}${name}` : `${base} ${name}`;
+  const inner = t.ptr?.inner ? `*${t.ptr.inner.const ? 'const ' : ''}` : '';
+  return t.ptr ? `${base} ${inner}*${t.ptr.restrict ? 'restrict ' : ''}${name}` : `${base} ${name}`;
 }
 
 /** The type as a cast spells it: `int32_t`, `const uint64_t *`. */
 export function typeName(t: CType): string {
-  return `${t.const ? 'const ' : ''}${baseName(t.base)}${t.ptr ? ' *' : ''}`;
+  return `${t.const ? 'const ' : ''}${baseName(t.base)}${t.ptr ? ` ${t.ptr.inner ? `*${t.ptr.inner.const ? 'const ' : ''}` : ''}*` : ''}`;
 }
 
 /** C's precedence levels (higher binds tighter). */

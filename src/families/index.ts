@@ -11,7 +11,7 @@ import type { AccumulatorPlan } from '../codegen/accumulator.ts';
 import { mveFamily } from '../codegen/mve.ts';
 import { mveChwFamily } from '../codegen/mve-chw.ts';
 import { neonFamily } from './neon/index.ts';
-import { neonHwcFamily } from '../codegen/neon-hwc.ts';
+import { neonHwcFamily } from './neon-hwc/index.ts';
 import { pointwiseFamily } from '../codegen/pointwise.ts';
 import { blockedFamily } from './blocked/index.ts';
 import { loopsFamily } from './loops/index.ts';

@@ -26,7 +26,8 @@ export interface CType {
   base: CScalar | { struct: string } | { typedef: string };
   /** The pointed-to (or, without ptr, the value) is const. */
   const?: boolean;
-  ptr?: { restrict?: boolean };
+  /** inner: a pointer to a (const) pointer to the base (`const int16_t *const *rows`). */
+  ptr?: { restrict?: boolean; inner?: { const?: boolean } };
 }
 
 /* ------------------------------------------------------------------------------------------------------------------
@@ -70,7 +71,9 @@ export type AcleIntrinsic = '__smlad' | '__smlald' | '__smlabb' | '__smlabt' | '
 export const neonIntrinsics = [
   'vld1_s8', 'vld2_s8', 'vld1_s16', 'vld1q_s16', 'vld2q_s16', 'vmovl_s8', 'vget_low_s16', 'vget_high_s16', 'vget_low_s32',
   'vget_high_s32', 'vdupq_n_s32', 'vdupq_n_s64', 'vmlal_lane_s16', 'vmlal_n_s16', 'vmull_lane_s16', 'vmull_n_s16', 'vaddw_s32',
-  'vst1q_s32', 'vst1q_s64',
+  'vst1q_s32', 'vst1q_s64', 'vst1q_s16', 'vst1_s8', 'vst1_lane_s8', 'vld1q_s32', 'vld1q_s64', 'vdupq_n_s16', 'vdup_n_s32',
+  'vaddq_s16', 'vmull_s16', 'vmlal_s16', 'vreinterpret_s8_s32', 'vqrdmulhq_s32', 'vqshlq_s32', 'vqaddq_s32', 'vshrq_n_s32',
+  'vandq_s32', 'vrshlq_s32', 'vminq_s32', 'vmaxq_s32', 'vmovn_s16', 'vmovn_s32', 'vcombine_s16',
 ] as const;
 export type NeonIntrinsic = (typeof neonIntrinsics)[number];
 

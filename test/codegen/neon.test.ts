@@ -4,7 +4,7 @@ import { chooseFamily } from '../../src/families/index.ts';
 import { generate, planAccumulator } from '../../src/codegen/index.ts';
 import { lineLength, slabBytes, SLAB_BUDGET } from '../../src/codegen/lines.ts';
 import { neonApplies } from '../../src/families/neon/index.ts';
-import { HWC_SLAB_BUDGET, hwcLinePixels, hwcSlabBytes, hwcSlots, neonHwcApplies } from '../../src/codegen/neon-hwc.ts';
+import { HWC_SLAB_BUDGET, hwcLinePixels, hwcSlabBytes, hwcSlots, neonHwcApplies } from '../../src/families/neon-hwc/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { model } from '../helpers.ts';
 

@@ -67,11 +67,11 @@ describe('kernel units in one module', () => {
       for (const u of units) expect(u.requirements.isa.every((f) => t.features[f])).toBe(true);
     });
 
-  it('cortex-a9: NEON units (the family the optimized table picks) compile warning-free in one module and state arm_neon.h', async () => {
+  it('cortex-a9: NEON units (the families the optimized table picks) compile warning-free in one module and state arm_neon.h', async () => {
     const t = findTarget('cortex-a9')!;
-    const ms = (await models()).slice(0, 2);
+    const ms = (await models()).slice(0, 4);
     const units = ms.map((m) => lowerKernel(m, t));
-    expect(units.map((u) => u.family)).toEqual(['neon', 'neon']);
+    expect(units.map((u) => u.family)).toEqual(['neon', 'neon', 'neon-hwc', 'neon-hwc']);
     for (const u of units) expect(u.requirements.headers).toContain('arm_neon.h');
     expect(units[0].requirements.isa).toContain('neon');
     const src = path.join(dir, 'neon.c');
