@@ -64,6 +64,16 @@ describe('neon family: generated C', () => {
     expect(c15.files[1].content).not.toMatch(/vmlal_lane_s16/);
   });
 
+  it('states in the header what the C needs: <arm_neon.h> and NEON, derived from the intrinsics it calls', () => {
+    for (const over of [wide, { ...wide, layout: 'hwc', output: { channels: 8 } }]) {
+      const k = generate(model(over), { variant: 'optimized', isa: a9 });
+      expect(['neon', 'neon-hwc']).toContain(k.family);
+      const c = k.files[1].content;
+      expect(c).toContain('#include <arm_neon.h>');
+      expect(k.files[0].content).toMatch(/C99 with <stdint\.h>, <arm_neon\.h>; .*Instructions: NEON/s);
+    }
+  });
+
   it('stores the weights blocked with the same count as the model', () => {
     const m = model({ input: { channels: 4, height: 5, width: 9 }, output: { channels: 6 }, groups: 2 });
     const c = generate(m, { variant: 'optimized', isa: a9 }).files[1].content;
