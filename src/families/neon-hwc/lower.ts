@@ -12,7 +12,8 @@ import {
 import type { CScalar, Item, KernelIR, Stmt } from '../../ir/kernel-ir.ts';
 import { commonStage } from '../../ir/output-stage.ts';
 import type { PlanContext } from '../family.ts';
-import { bannerHead, comment, define, numericDocs } from '../shared.ts';
+import { bannerHead, comment, define, numericDocs, shapeDefines } from '../shared.ts';
+import { runFunc } from '../reference/lower.ts';
 import { array, blockFunction, v, vars, vec } from './lower-block.ts';
 import {
   HALF_LANES, HWC_CODE_BUDGET, HWC_LANES, HWC_SLAB_BUDGET, hwcLinePixels, hwcSlabBytes, hwcSlots, slabElems, sliceChannels, type HwcPlan,
@@ -134,47 +135,41 @@ export function lowerHwc(m: KernelModel, p: HwcPlan, ctx: PlanContext): KernelIR
     ], { braces: false });
   const run: Item = {
     k: 'func',
-    fn: {
-      name: `${m.name}_run`, linkage: 'extern', ret: scalar('void'),
-      params: [{ type: ptr(cType, { const: true, restrict: true }), name: 'input' }, { type: ptr(cType, { restrict: true }), name: 'output' }],
-      body: [
-        { k: 'comment', text: comment('line', `${slabBytes} bytes of stack (budget ${HWC_SLAB_BUDGET}): SLOTS lines of the current channel slice.`) },
-        array('int16_t', 'slab', 'SLAB_ELEMS'),
-        { k: 'decl', type: ptr('int16_t', { const: true }), name: 'rows', dims: ['KERNEL_H'] },
-        loop('s', 0, upTo('s', 'SLICES'), 'inc', [
-          dense ? decl(scalar('int', true), 'c0', mul('s', 'IN_PER_GROUP'), 'slice = group s')
-            : decl(scalar('int', true), 'c0', cond(bin('<', 's', sub('SLICES', 1)), mul(p.lanes, 's'), sub('GROUPS', p.lanes)),
-              `${p.lanes} groups, the last slice overlapping`),
-          loop('i', 0, upTo('i', 'SLAB_ELEMS'), 8, [stmt(v('vst1q_s16', add('slab', 'i'), v('vdupq_n_s16', 0)))], { braces: false }),
-          { k: 'comment', text: comment('line', 'The input row each slot holds: one output row\'s rows span at most SLOTS, so they never share a slot.') },
-          array('int', 'held', 'SLOTS'),
-          loop('i', 0, upTo('i', 'SLOTS'), 'inc', [stmt(assign(index('held', 'i'), -1))], { braces: false }),
-          loop('oy', 0, upTo('oy', `${N}_OUT_H`), 'inc', [
-            vars(scalar('int'), [['n', { k: 'int', v: 0 }], ['ky_lo', { k: 'int', v: 0 }]]),
-            loop('r', 0, upTo('r', 'KERNEL_H'), 'inc', [
-              decl(scalar('int', true), 'iy', add(sub(mul('oy', 'STRIDE_H'), 'PAD_TOP'), mul('r', 'DILATION_H'))),
-              ifThen(bin('||', bin('<', 'iy', 0), bin('>=', 'iy', `${N}_IN_H`)), [{ k: 'continue' }], { braces: false }),
-              decl(scalar('int', true), 'slot', bin('%', 'iy', 'SLOTS')),
-              decl(ptr('int16_t'), 'line', add('slab', mul('slot', 'LINE_ELEMS'))),
-              ifThen(bin('==', 'n', 0), [stmt(assign('ky_lo', 'r'))], { braces: false }),
-              ifThen(bin('!=', index('held', 'slot'), 'iy'), [
-                stmt(call(`${m.name}_line`, 'input', 'line', 'iy', 'c0')), stmt(assign(index('held', 'slot'), 'iy')),
-              ]),
-              stmt(assign(index('rows', postinc('n')), 'line')),
+    fn: runFunc(m, [
+      { k: 'comment', text: comment('line', `${slabBytes} bytes of stack (budget ${HWC_SLAB_BUDGET}): SLOTS lines of the current channel slice.`) },
+      array('int16_t', 'slab', 'SLAB_ELEMS'),
+      { k: 'decl', type: ptr('int16_t', { const: true }), name: 'rows', dims: ['KERNEL_H'] },
+      loop('s', 0, upTo('s', 'SLICES'), 'inc', [
+        dense ? decl(scalar('int', true), 'c0', mul('s', 'IN_PER_GROUP'), 'slice = group s')
+          : decl(scalar('int', true), 'c0', cond(bin('<', 's', sub('SLICES', 1)), mul(p.lanes, 's'), sub('GROUPS', p.lanes)),
+            `${p.lanes} groups, the last slice overlapping`),
+        loop('i', 0, upTo('i', 'SLAB_ELEMS'), 8, [stmt(v('vst1q_s16', add('slab', 'i'), v('vdupq_n_s16', 0)))], { braces: false }),
+        { k: 'comment', text: comment('line', 'The input row each slot holds: one output row\'s rows span at most SLOTS, so they never share a slot.') },
+        array('int', 'held', 'SLOTS'),
+        loop('i', 0, upTo('i', 'SLOTS'), 'inc', [stmt(assign(index('held', 'i'), -1))], { braces: false }),
+        loop('oy', 0, upTo('oy', `${N}_OUT_H`), 'inc', [
+          vars(scalar('int'), [['n', { k: 'int', v: 0 }], ['ky_lo', { k: 'int', v: 0 }]]),
+          loop('r', 0, upTo('r', 'KERNEL_H'), 'inc', [
+            decl(scalar('int', true), 'iy', add(sub(mul('oy', 'STRIDE_H'), 'PAD_TOP'), mul('r', 'DILATION_H'))),
+            ifThen(bin('||', bin('<', 'iy', 0), bin('>=', 'iy', `${N}_IN_H`)), [{ k: 'continue' }], { braces: false }),
+            decl(scalar('int', true), 'slot', bin('%', 'iy', 'SLOTS')),
+            decl(ptr('int16_t'), 'line', add('slab', mul('slot', 'LINE_ELEMS'))),
+            ifThen(bin('==', 'n', 0), [stmt(assign('ky_lo', 'r'))], { braces: false }),
+            ifThen(bin('!=', index('held', 'slot'), 'iy'), [
+              stmt(call(`${m.name}_line`, 'input', 'line', 'iy', 'c0')), stmt(assign(index('held', 'slot'), 'iy')),
             ]),
-            decl(ptr(cType), 'orow', add('output', mul(mul('oy', `${N}_OUT_W`), `${N}_OUT_C`))),
-            blockCall,
+            stmt(assign(index('rows', postinc('n')), 'line')),
           ]),
+          decl(ptr(cType), 'orow', add('output', mul(mul('oy', `${N}_OUT_W`), `${N}_OUT_C`))),
+          blockCall,
         ]),
-      ],
-    },
+      ]),
+    ]),
   };
 
   const items: Item[] = [
     { k: 'blank' },
-    define('IN_PER_GROUP', m.inPerGroup), define('OUT_PER_GROUP', m.outPerGroup), define('GROUPS', m.groups),
-    define('KERNEL_H', m.kH), define('KERNEL_W', m.kW), define('STRIDE_H', m.strideH), define('STRIDE_W', m.strideW),
-    define('DILATION_H', m.dilH), define('DILATION_W', m.dilW), define('PAD_TOP', m.pad.top), define('PAD_LEFT', m.pad.left),
+    ...shapeDefines(m),
     define('SLICE_C', sc), define('SLICE_CP', scp), define('SLOTS', hwcSlots(m)), define('LINE_ELEMS', hwcLinePixels(m) * scp),
     define('SLAB_ELEMS', slabElems(m)), define('SLICES', dense ? m.groups : blocks), define('OUT_BLOCKS', dense ? blocks : m.outPerGroup),
     define('PIXELS', P), define('PIX_BLOCKS', Math.ceil(m.outW / P)), define('PIX_LAST', m.outW - P),

@@ -13,7 +13,8 @@ import {
 import type { CScalar, CType, Expr, Item, KernelIR, NeonIntrinsic, Stmt } from '../../ir/kernel-ir.ts';
 import { biasSeed, commonStage } from '../../ir/output-stage.ts';
 import type { PlanContext } from '../family.ts';
-import { bannerHead, biasTable, comment, define, numericDocs, tensorMacros } from '../shared.ts';
+import { bannerHead, biasTable, comment, define, numericDocs, shapeDefines, tensorMacros } from '../shared.ts';
+import { runFunc } from '../reference/lower.ts';
 import { LANES, NEON_CODE_BUDGET, type BlockFn, type NeonPlan } from './plan.ts';
 
 const vec = (name: string, isConst = false): CType => ({ base: { typedef: name }, ...(isConst ? { const: true } : {}) });
@@ -145,33 +146,27 @@ export function lowerNeon(m: KernelModel, p: NeonPlan, ctx: PlanContext): Kernel
     add(mul('g', 'OUT_PER_GROUP'), mul(blockIndex, 'BLOCK_CHANNELS')), 'oy', 'ky_lo', 'rows'));
   const run: Item = {
     k: 'func',
-    fn: {
-      name: `${m.name}_run`, linkage: 'extern', ret: scalar('void'),
-      params: [{ type: ptr(cType, { const: true, restrict: true }), name: 'input' }, { type: ptr(cType, { restrict: true }), name: 'output' }],
-      body: [
-        { k: 'comment', text: comment('line', `${slabBytes(m)} bytes of stack (budget ${SLAB_BUDGET}).`) },
-        { k: 'decl', type: scalar(cType), name: 'slab', dims: ['IN_PER_GROUP * KERNEL_H * LINE'] },
-        loop('band', 0, upTo('band', 'Y_BANDS'), 'inc', [
-          vecs(scalar('int', true), [['ky_lo', index(index(bandsName, 'band'), 2)], ['rows', index(index(bandsName, 'band'), 3)]]),
-          loop('oy', index(index(bandsName, 'band'), 0), through('oy', index(index(bandsName, 'band'), 1)), 'inc', [
-            loop('g', 0, upTo('g', 'GROUPS'), 'inc', [
-              decl(ptr(cType, { const: true }), 'wg', add(`${m.name}_weights`, mul('g', 'GROUP_WEIGHTS'))),
-              stmt(call(`${m.name}_lines`, add('input', mul('g', 'GROUP_INPUT')), 'slab',
-                add(sub(mul('oy', 'STRIDE_H'), 'PAD_TOP'), mul('ky_lo', 'DILATION_H')), 'rows')),
-              loop('b', 0, upTo('b', 'FULL_BLOCKS'), 'inc', [blockCall(p.fns[0], 'b')], { braces: false }),
-              ...(p.fns.length > 1 ? [blockCall(p.fns[1], 'FULL_BLOCKS')] : []),
-            ]),
-          ], { braces: false }),
-        ]),
-      ],
-    },
+    fn: runFunc(m, [
+      { k: 'comment', text: comment('line', `${slabBytes(m)} bytes of stack (budget ${SLAB_BUDGET}).`) },
+      { k: 'decl', type: scalar(cType), name: 'slab', dims: ['IN_PER_GROUP * KERNEL_H * LINE'] },
+      loop('band', 0, upTo('band', 'Y_BANDS'), 'inc', [
+        vecs(scalar('int', true), [['ky_lo', index(index(bandsName, 'band'), 2)], ['rows', index(index(bandsName, 'band'), 3)]]),
+        loop('oy', index(index(bandsName, 'band'), 0), through('oy', index(index(bandsName, 'band'), 1)), 'inc', [
+          loop('g', 0, upTo('g', 'GROUPS'), 'inc', [
+            decl(ptr(cType, { const: true }), 'wg', add(`${m.name}_weights`, mul('g', 'GROUP_WEIGHTS'))),
+            stmt(call(`${m.name}_lines`, add('input', mul('g', 'GROUP_INPUT')), 'slab',
+              add(sub(mul('oy', 'STRIDE_H'), 'PAD_TOP'), mul('ky_lo', 'DILATION_H')), 'rows')),
+            loop('b', 0, upTo('b', 'FULL_BLOCKS'), 'inc', [blockCall(p.fns[0], 'b')], { braces: false }),
+            ...(p.fns.length > 1 ? [blockCall(p.fns[1], 'FULL_BLOCKS')] : []),
+          ]),
+        ], { braces: false }),
+      ]),
+    ]),
   };
 
   const items: Item[] = [
     blank as Item,
-    define('IN_PER_GROUP', m.inPerGroup), define('OUT_PER_GROUP', m.outPerGroup), define('GROUPS', m.groups),
-    define('KERNEL_H', m.kH), define('KERNEL_W', m.kW), define('STRIDE_H', m.strideH), define('STRIDE_W', m.strideW),
-    define('DILATION_H', m.dilH), define('DILATION_W', m.dilW), define('PAD_TOP', m.pad.top), define('PAD_LEFT', m.pad.left),
+    ...shapeDefines(m),
     define('CI_STRIDE', m.inH * m.inW), define('BLOCK_CHANNELS', p.ob), define('TAIL_CHANNELS', p.tailSize),
     define('FULL_BLOCKS', p.fullBlocks), define('BLOCK_WEIGHTS', p.ob * per), define('GROUP_WEIGHTS', m.outPerGroup * per),
     define('GROUP_INPUT', m.inPerGroup * m.inH * m.inW), define('LINE', line), define('VEC_BLOCKS', Math.ceil(m.outW / LANES)),
