@@ -64,21 +64,8 @@ export type Expr =
   | { k: 'paren'; e: Expr }
   | { k: 'assign'; op: AssignOp; lhs: Expr; rhs: Expr };
 
-/** ACLE intrinsics (arm_acle.h) the kernels call; requirements.ts knows the ISA feature each needs. */
-export type AcleIntrinsic = '__smlad' | '__smlald' | '__smlabb' | '__smlabt' | '__smlatb' | '__smlatt' | '__sxtb16' | '__sxtab16' | '__ssat';
-
-/** NEON intrinsics (arm_neon.h, ARMv7-A Advanced SIMD) the kernels call. */
-export const neonIntrinsics = [
-  'vld1_s8', 'vld2_s8', 'vld1_s16', 'vld1q_s16', 'vld2q_s16', 'vmovl_s8', 'vget_low_s16', 'vget_high_s16', 'vget_low_s32',
-  'vget_high_s32', 'vdupq_n_s32', 'vdupq_n_s64', 'vmlal_lane_s16', 'vmlal_n_s16', 'vmull_lane_s16', 'vmull_n_s16', 'vaddw_s32',
-  'vst1q_s32', 'vst1q_s64', 'vst1q_s16', 'vst1_s8', 'vst1_lane_s8', 'vld1q_s32', 'vld1q_s64', 'vdupq_n_s16', 'vdup_n_s32',
-  'vaddq_s16', 'vmull_s16', 'vmlal_s16', 'vreinterpret_s8_s32', 'vqrdmulhq_s32', 'vqshlq_s32', 'vqaddq_s32', 'vshrq_n_s32',
-  'vandq_s32', 'vrshlq_s32', 'vminq_s32', 'vmaxq_s32', 'vmovn_s16', 'vmovn_s32', 'vcombine_s16',
-] as const;
-export type NeonIntrinsic = (typeof neonIntrinsics)[number];
-
-/** The intrinsics a kernel may call (their header and ISA feature are requirements). */
-export type Intrinsic = AcleIntrinsic | NeonIntrinsic;
+/** ACLE intrinsics (arm_acle.h) the kernels call, with the ISA feature each needs. */
+export type Intrinsic = '__smlad' | '__smlald' | '__smlabb' | '__smlabt' | '__smlatb' | '__smlatt' | '__sxtb16' | '__sxtab16' | '__ssat';
 
 /* ------------------------------------------------------------------------------------------------------------------
  * Multiply-accumulates: the instruction forms, one union

@@ -5,10 +5,10 @@
  * Extensions guarded by `#if defined(__GNUC__)` with a portable fallback are not requirements.
  */
 import type { IsaFeatures } from '../targets/index.ts';
-import { neonIntrinsics, type AcleIntrinsic, type Helper, type Intrinsic, type Item, type KernelIR, type Mac, type OutputStage } from './kernel-ir.ts';
+import type { Helper, Intrinsic, Item, KernelIR, Mac, OutputStage } from './kernel-ir.ts';
 import { visitItems } from './walk.ts';
 
-/** Headers in the order a file includes them: the C library first, then ACLE. */
+/** Headers in the order a file includes them: the C library first, then ACLE, then the vector extensions. */
 export const headerOrder = ['stdint.h', 'stddef.h', 'string.h', 'arm_acle.h', 'arm_neon.h'] as const;
 export type Header = (typeof headerOrder)[number];
 
@@ -31,19 +31,33 @@ export interface Requirements {
   extensions: Extension[];
 }
 
-const acleIsa: Record<AcleIntrinsic, IsaNeed> = {
+const intrinsicIsa: Record<Intrinsic, IsaNeed> = {
   __smlad: 'simd32', __smlald: 'simd32', __sxtb16: 'simd32', __sxtab16: 'simd32',
   __smlabb: 'dspv5te', __smlabt: 'dspv5te', __smlatb: 'dspv5te', __smlatt: 'dspv5te', __ssat: 'saturate',
 };
 
-/** Every intrinsic's header and ISA feature: ACLE's from the table above, NEON's all from arm_neon.h. */
-const intrinsicNeeds: Record<Intrinsic, { header: Header; isa: IsaNeed }> = {
-  ...(Object.fromEntries(Object.entries(acleIsa).map(([n, isa]) => [n, { header: 'arm_acle.h', isa }])) as Record<AcleIntrinsic, { header: Header; isa: IsaNeed }>),
-  ...(Object.fromEntries(neonIntrinsics.map((n) => [n, { header: 'arm_neon.h', isa: 'neon' }])) as Record<(typeof neonIntrinsics)[number], { header: Header; isa: IsaNeed }>),
-};
-
 /** Library functions and macros kernels may use, and their headers. */
 const libraryNames: Record<string, Header> = { memcpy: 'string.h', memset: 'string.h', NULL: 'stddef.h' };
+
+/**
+ * Vector intrinsics: IR calls to these names need the set's header and ISA feature. A set lists the intrinsics the
+ * kernels call (names, not patterns: a name missing here fails the requirements test rather than passing unnoticed).
+ */
+const vectorSets: { header: Header; isa: IsaNeed; names: string[] }[] = [
+  {
+    header: 'arm_neon.h', isa: 'neon', names: [
+      'vld1_s8', 'vld2_s8', 'vld1_s16', 'vld1q_s16', 'vld2q_s16', 'vld1q_s32', 'vld1q_s64', 'vst1_s8', 'vst1_lane_s8', 'vst1q_s16',
+      'vst1q_s32', 'vst1q_s64', 'vmovl_s8', 'vmovn_s16', 'vmovn_s32', 'vcombine_s16', 'vget_low_s16', 'vget_high_s16',
+      'vget_low_s32', 'vget_high_s32', 'vreinterpret_s8_s32', 'vdup_n_s32', 'vdupq_n_s16', 'vdupq_n_s32', 'vdupq_n_s64',
+      'vmlal_lane_s16', 'vmlal_n_s16', 'vmlal_s16', 'vmull_lane_s16', 'vmull_n_s16', 'vmull_s16', 'vaddw_s32', 'vaddq_s16',
+      'vqrdmulhq_s32', 'vqshlq_s32', 'vqaddq_s32', 'vshrq_n_s32', 'vandq_s32', 'vrshlq_s32', 'vminq_s32', 'vmaxq_s32',
+    ],
+  },
+];
+const vectorIntrinsics = new Map(vectorSets.flatMap((set) => set.names.map((n) => [n, set] as const)));
+
+/** The header a vector intrinsic needs, or undefined for a name the table does not list. */
+export const vectorIntrinsicHeader = (name: string): Header | undefined => vectorIntrinsics.get(name)?.header;
 
 /** What each node needs, collected over one walk of the IR. */
 function collect(items: Item[]) {
@@ -51,8 +65,8 @@ function collect(items: Item[]) {
   const isa = new Set<IsaNeed>();
   const extensions = new Set<Extension>();
   const intrinsic = (name: Intrinsic) => {
-    headers.add(intrinsicNeeds[name].header);
-    isa.add(intrinsicNeeds[name].isa);
+    headers.add('arm_acle.h');
+    isa.add(intrinsicIsa[name]);
   };
   const helper = (h: Helper) => {
     switch (h.k) {
@@ -107,6 +121,11 @@ function collect(items: Item[]) {
     expr: (e) => {
       if (e.k === 'intrinsic') intrinsic(e.name);
       else if (e.k === 'call' && libraryNames[e.fn]) headers.add(libraryNames[e.fn]);
+      else if (e.k === 'call' && vectorIntrinsics.has(e.fn)) {
+        const set = vectorIntrinsics.get(e.fn)!;
+        headers.add(set.header);
+        isa.add(set.isa);
+      }
       else if (e.k === 'id' && libraryNames[e.name]) headers.add(libraryNames[e.name]);
     },
   });

@@ -5,13 +5,14 @@
  */
 import type { KernelModel } from '../../spec/index.ts';
 import {
-  add, assign, bin, block, call, cond, decl, id, index, intrinsic, loop, mul, paren, ptr, scalar, stmt, sub, upTo,
+  add, assign, bin, block, call, cond, decl, id, index, loop, mul, paren, ptr, scalar, stmt, sub, upTo,
 } from '../../ir/expr.ts';
-import type { CScalar, CType, Expr, Func, NeonIntrinsic, Stmt } from '../../ir/kernel-ir.ts';
+import type { CScalar, CType, Expr, Func, Stmt } from '../../ir/kernel-ir.ts';
 import type { HwcPlan } from './plan.ts';
 
 export const vec = (name: string, isConst = false): CType => ({ base: { typedef: name }, ...(isConst ? { const: true } : {}) });
-export const v = (name: NeonIntrinsic, ...args: (Expr | number | string)[]) => intrinsic(name, ...args);
+export /** A NEON intrinsic: a call whose header and ISA feature requirements.ts knows. */
+const v = (name: string, ...args: (Expr | number | string)[]) => call(name, ...args);
 /** Several variables of one type on one line. */
 export const vars = (type: CType, list: [string, Expr | string][]): Stmt =>
   ({ k: 'decls', type, vars: list.map(([name, init]) => ({ name, init: typeof init === 'string' ? id(init) : init })) });
@@ -43,7 +44,7 @@ export function blockFunction(m: KernelModel, p: HwcPlan, s: BlockShape): Func {
   // int64 lanes: pl / ph are exact int32 products of the low / high 4 lanes, widened into a{p}_0..3
   const widen = (px: number): Stmt[] => [
     ...(s.half ? [['pl', 'vget_low_s32', 0], ['pl', 'vget_high_s32', 1]] : [['pl', 'vget_low_s32', 0], ['pl', 'vget_high_s32', 1], ['ph', 'vget_low_s32', 2], ['ph', 'vget_high_s32', 3]])
-      .map(([pr, half, k]) => stmt(assign(`a${px}_${k}`, v('vaddw_s32', `a${px}_${k}`, v(half as NeonIntrinsic, pr as string))))),
+      .map(([pr, half, k]) => stmt(assign(`a${px}_${k}`, v('vaddw_s32', `a${px}_${k}`, v(half as string, pr as string))))),
   ];
   // Dense: lane j of each pixel's 4 inputs times the row of weights of input channel j (every output channel of the block).
   const denseLane = (j: number, wOff: number): Stmt => block([

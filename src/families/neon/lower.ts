@@ -7,10 +7,10 @@ import type { KernelModel } from '../../spec/index.ts';
 import { cArrayRows } from '../../codegen/clit.ts';
 import { lineLength, rowBandsView, slabBytes, SLAB_BUDGET } from '../../codegen/lines.ts';
 import {
-  add, addr, assign, bin, blank, block, call, cond, constDecl, decl, dot, id, index, intrinsic, loop, mul, ptr, ret, scalar,
+  add, addr, assign, bin, blank, block, call, cond, constDecl, decl, dot, id, index, loop, mul, ptr, ret, scalar,
   stmt, sub, through, upTo,
 } from '../../ir/expr.ts';
-import type { CScalar, CType, Expr, Item, KernelIR, NeonIntrinsic, Stmt } from '../../ir/kernel-ir.ts';
+import type { CScalar, CType, Expr, Item, KernelIR, Stmt } from '../../ir/kernel-ir.ts';
 import { biasSeed, commonStage } from '../../ir/output-stage.ts';
 import type { PlanContext } from '../family.ts';
 import { bannerHead, biasTable, comment, define, numericDocs, shapeDefines, tensorMacros } from '../shared.ts';
@@ -18,7 +18,8 @@ import { runFunc } from '../reference/lower.ts';
 import { LANES, NEON_CODE_BUDGET, type BlockFn, type NeonPlan } from './plan.ts';
 
 const vec = (name: string, isConst = false): CType => ({ base: { typedef: name }, ...(isConst ? { const: true } : {}) });
-const v = (name: NeonIntrinsic, ...args: (Expr | number | string)[]) => intrinsic(name, ...args);
+/** A NEON intrinsic: a call whose header and ISA feature requirements.ts knows. */
+const v = (name: string, ...args: (Expr | number | string)[]) => call(name, ...args);
 /** Several vector variables of one type on one line. */
 const vecs = (type: CType, vars: [string, Expr][]): Stmt => ({ k: 'decls', type, vars: vars.map(([name, init]) => ({ name, init })) });
 
@@ -40,12 +41,12 @@ function blockFunction(m: KernelModel, p: NeonPlan, f: BlockFn, cType: CScalar):
     decl(vec('int16x8_t', true), 'x', call(`${m.name}_load`, add('pr', t.offset))),
     vecs(vec('int16x4_t', true), [['xl', v('vget_low_s16', 'x')], ['xh', v('vget_high_s16', 'x')]]),
     ...t.sources.flatMap((s, j): Stmt[] => {
-      const prod = (half: string, lane: NeonIntrinsic, n: NeonIntrinsic, accName?: string) => (s.k === 'lane'
+      const prod = (half: string, lane: string, n: string, accName?: string) => (s.k === 'lane'
         ? v(lane, ...(accName ? [accName] : []), half, s.vec, s.index) : v(n, ...(accName ? [accName] : []), half, index('wr', s.at)));
       if (!p.wide)
         return [stmt(assign(`a${j}_lo`, prod('xl', 'vmlal_lane_s16', 'vmlal_n_s16', `a${j}_lo`))),
           stmt(assign(`a${j}_hi`, prod('xh', 'vmlal_lane_s16', 'vmlal_n_s16', `a${j}_hi`)))];
-      const widen = (k: number, pr: string, half: NeonIntrinsic) => stmt(assign(`a${j}_${k}`, v('vaddw_s32', `a${j}_${k}`, v(half, pr))));
+      const widen = (k: number, pr: string, half: string) => stmt(assign(`a${j}_${k}`, v('vaddw_s32', `a${j}_${k}`, v(half, pr))));
       return [block([
         vecs(vec('int32x4_t', true), [['pl', prod('xl', 'vmull_lane_s16', 'vmull_n_s16')], ['ph', prod('xh', 'vmull_lane_s16', 'vmull_n_s16')]]),
         widen(0, 'pl', 'vget_low_s32'), widen(1, 'pl', 'vget_high_s32'), widen(2, 'ph', 'vget_low_s32'), widen(3, 'ph', 'vget_high_s32'),
