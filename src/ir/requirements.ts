@@ -54,10 +54,15 @@ const vectorSets: { header: Header; isa: IsaNeed; names: string[] }[] = [
     ],
   },
 ];
-const vectorIntrinsics = new Map(vectorSets.flatMap((set) => set.names.map((n) => [n, set] as const)));
+/**
+ * Each name's sets. Some names are in more than one (vdupq_n_s32 is NEON's and MVE's): such a name says nothing by
+ * itself, the kernel's other calls (its loads and stores are never shared) name the set.
+ */
+const vectorIntrinsics = new Map<string, { header: Header; isa: IsaNeed }[]>();
+for (const set of vectorSets) for (const n of set.names) vectorIntrinsics.set(n, [...(vectorIntrinsics.get(n) ?? []), set]);
 
-/** The header a vector intrinsic needs, or undefined for a name the table does not list. */
-export const vectorIntrinsicHeader = (name: string): Header | undefined => vectorIntrinsics.get(name)?.header;
+/** A header that declares a vector intrinsic, or undefined for a name the table does not list. */
+export const vectorIntrinsicHeader = (name: string): Header | undefined => vectorIntrinsics.get(name)?.[0].header;
 
 /** What each node needs, collected over one walk of the IR. */
 function collect(items: Item[]) {
@@ -121,8 +126,8 @@ function collect(items: Item[]) {
     expr: (e) => {
       if (e.k === 'intrinsic') intrinsic(e.name);
       else if (e.k === 'call' && libraryNames[e.fn]) headers.add(libraryNames[e.fn]);
-      else if (e.k === 'call' && vectorIntrinsics.has(e.fn)) {
-        const set = vectorIntrinsics.get(e.fn)!;
+      else if (e.k === 'call' && vectorIntrinsics.get(e.fn)?.length === 1) {
+        const [set] = vectorIntrinsics.get(e.fn)!;
         headers.add(set.header);
         isa.add(set.isa);
       }
