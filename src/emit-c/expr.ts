@@ -16,12 +16,13 @@ export const baseName = (b: CType['base']): string => (typeof b === 'string' ? b
 /** `const int16_t *restrict name`, `int64_t name`. */
 export function declarator(t: CType, name: string): string {
   const base = `${t.const ? 'const ' : ''}${baseName(t.base)}`;
-  return t.ptr ? `${base} *${t.ptr.restrict ? 'restrict ' : ''}${name}` : `${base} ${name}`;
+  const inner = t.ptr?.inner ? `*${t.ptr.inner.const ? 'const ' : ''}` : '';
+  return t.ptr ? `${base} ${inner}*${t.ptr.restrict ? 'restrict ' : ''}${name}` : `${base} ${name}`;
 }
 
 /** The type as a cast spells it: `int32_t`, `const uint64_t *`. */
 export function typeName(t: CType): string {
-  return `${t.const ? 'const ' : ''}${baseName(t.base)}${t.ptr ? ' *' : ''}`;
+  return `${t.const ? 'const ' : ''}${baseName(t.base)}${t.ptr ? ` ${t.ptr.inner ? `*${t.ptr.inner.const ? 'const ' : ''}` : ''}*` : ''}`;
 }
 
 /** C's precedence levels (higher binds tighter). */
@@ -132,7 +133,7 @@ function printBare(e: Expr): string {
     case 'call': return `${e.fn}(${e.args.map((a) => print(a, ASSIGN)).join(', ')})`;
     case 'intrinsic': return `${e.name}(${e.args.map((a) => print(a, ASSIGN)).join(', ')})`;
     case 'index': return `${print(e.a, POSTFIX)}[${print(e.i, 0)}]`;
-    case 'member': return `${print(e.a, POSTFIX)}->${e.field}`;
+    case 'member': return `${print(e.a, POSTFIX)}${e.dot ? '.' : '->'}${e.field}`;
     case 'cast': return `(${typeName(e.type)})${print(e.e, UNARY)}`;
     case 'cond': return `${print(e.c, COND + 1)} ? ${print(e.t, 0)} : ${print(e.f, COND)}`;
     case 'paren': return `(${print(e.e, 0)})`;

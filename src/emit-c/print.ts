@@ -131,7 +131,8 @@ class Printer {
     const w = this.w;
     switch (s.k) {
       case 'decl':
-        w.line(ind, `${s.register ? 'register ' : ''}${declarator(s.type, s.name)}${s.register ? ` __asm__("${s.register}")` : ''}` +
+        w.line(ind, `${s.register ? 'register ' : ''}${declarator(s.type, s.name)}${(s.dims ?? []).map((d) => `[${d}]`).join('')}` +
+          `${s.register ? ` __asm__("${s.register}")` : ''}` +
           `${s.init ? ` = ${this.e(s.init)}` : ''};${this.tail(s.comment)}`);
         return;
       case 'decls':

@@ -41,6 +41,13 @@ export const define = (name: string, body: string | number, params?: string[]): 
 
 export const comment = (style: Comment['style'], ...lines: string[]): Comment => ({ style, lines });
 
+/** The conv's shape as macros, in the order the vector families print them (groups, kernel, stride, dilation, padding). */
+export const shapeDefines = (m: KernelModel): Item[] => [
+  define('IN_PER_GROUP', m.inPerGroup), define('OUT_PER_GROUP', m.outPerGroup), define('GROUPS', m.groups),
+  define('KERNEL_H', m.kH), define('KERNEL_W', m.kW), define('STRIDE_H', m.strideH), define('STRIDE_W', m.strideW),
+  define('DILATION_H', m.dilH), define('DILATION_W', m.dilW), define('PAD_TOP', m.pad.top), define('PAD_LEFT', m.pad.left),
+];
+
 /** IN_AT(c, y, x) and OUT_AT(o, y, x): an element of the input and output tensors in their layout. */
 export function tensorMacros(m: KernelModel, o: { input?: boolean; output?: boolean; stageW?: boolean } = {}): Item[] {
   const N = m.name.toUpperCase();

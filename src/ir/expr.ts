@@ -15,6 +15,8 @@ export const call = (fn: string, ...args: (Expr | number | string)[]): Expr => (
 export const intrinsic = (name: Intrinsic, ...args: (Expr | number | string)[]): Expr => ({ k: 'intrinsic', name, args: args.map(ex) });
 export const index = (a: Expr | string, i: Expr | number | string): Expr => ({ k: 'index', a: ex(a), i: ex(i) });
 export const member = (a: Expr | string, field: string): Expr => ({ k: 'member', a: ex(a), field });
+/** a.field: a member of a struct value. */
+export const dot = (a: Expr | string, field: string): Expr => ({ k: 'member', a: ex(a), field, dot: true });
 export const cast = (type: CType | CScalar, e: Expr | number | string): Expr => ({ k: 'cast', type: typeof type === 'string' ? scalar(type) : type, e: ex(e) });
 export const paren = (e: Expr): Expr => ({ k: 'paren', e });
 export const cond = (c: Expr, t: Expr | number | string, f: Expr | number | string): Expr => ({ k: 'cond', c, t: ex(t), f: ex(f) });

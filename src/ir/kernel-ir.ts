@@ -26,7 +26,8 @@ export interface CType {
   base: CScalar | { struct: string } | { typedef: string };
   /** The pointed-to (or, without ptr, the value) is const. */
   const?: boolean;
-  ptr?: { restrict?: boolean };
+  /** inner: a pointer to a (const) pointer to the base (`const int16_t *const *rows`). */
+  ptr?: { restrict?: boolean; inner?: { const?: boolean } };
 }
 
 /* ------------------------------------------------------------------------------------------------------------------
@@ -55,7 +56,8 @@ export type Expr =
   /** An ACLE intrinsic (its header and ISA feature are requirements). */
   | { k: 'intrinsic'; name: Intrinsic; args: Expr[] }
   | { k: 'index'; a: Expr; i: Expr }
-  | { k: 'member'; a: Expr; field: string }
+  /** a->field, or a.field with `dot` (a struct value, such as a NEON vld2 result's `.val`). */
+  | { k: 'member'; a: Expr; field: string; dot?: boolean }
   | { k: 'cast'; type: CType; e: Expr }
   | { k: 'cond'; c: Expr; t: Expr; f: Expr }
   /** Parentheses the precedence rules would not need, kept for the reader. */
@@ -120,7 +122,8 @@ export type Load =
  */
 
 export type Stmt =
-  | { k: 'decl'; type: CType; name: string; init?: Expr; register?: string; comment?: string }
+  /** dims: an array of that many elements (numbers or macro names), on the stack. */
+  | { k: 'decl'; type: CType; name: string; init?: Expr; register?: string; comment?: string; dims?: (number | string)[] }
   /** Several variables of one scalar type on one line (`uint32_t a = 0, b = 0;`). */
   | { k: 'decls'; type: CType; vars: { name: string; init?: Expr }[]; comment?: string }
   /** wrapAfter: a call's argument list breaks after this many arguments, continued 4 columns in. */

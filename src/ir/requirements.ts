@@ -9,11 +9,11 @@ import type { Helper, Intrinsic, Item, KernelIR, Mac, OutputStage } from './kern
 import { visitItems } from './walk.ts';
 
 /** Headers in the order a file includes them: the C library first, then ACLE, then the vector extensions. */
-export const headerOrder = ['stdint.h', 'stddef.h', 'string.h', 'arm_acle.h', 'arm_mve.h'] as const;
+export const headerOrder = ['stdint.h', 'stddef.h', 'string.h', 'arm_acle.h', 'arm_mve.h', 'arm_neon.h'] as const;
 export type Header = (typeof headerOrder)[number];
 
 /** ISA features a kernel's instructions need (names of IsaFeatures flags). */
-export type IsaNeed = 'dspv5te' | 'simd32' | 'saturate' | 'longMultiply' | 'ldrd' | 'mve';
+export type IsaNeed = 'dspv5te' | 'simd32' | 'saturate' | 'longMultiply' | 'ldrd' | 'mve' | 'neon';
 
 export type Extension =
   /** GCC/Clang extended asm (`__asm__` with operands), not guarded. */
@@ -54,11 +54,25 @@ const vectorSets: { header: Header; isa: IsaNeed; names: string[] }[] = [
       'vqaddq_s32', 'vqshlq_s32', 'vqrdmulhq_s32', 'vrshlq_s32',
     ],
   },
+  {
+    header: 'arm_neon.h', isa: 'neon', names: [
+      'vld1_s8', 'vld2_s8', 'vld1_s16', 'vld1q_s16', 'vld2q_s16', 'vld1q_s32', 'vld1q_s64', 'vst1_s8', 'vst1_lane_s8', 'vst1q_s16',
+      'vst1q_s32', 'vst1q_s64', 'vmovl_s8', 'vmovn_s16', 'vmovn_s32', 'vcombine_s16', 'vget_low_s16', 'vget_high_s16',
+      'vget_low_s32', 'vget_high_s32', 'vreinterpret_s8_s32', 'vdup_n_s32', 'vdupq_n_s16', 'vdupq_n_s32', 'vdupq_n_s64',
+      'vmlal_lane_s16', 'vmlal_n_s16', 'vmlal_s16', 'vmull_lane_s16', 'vmull_n_s16', 'vmull_s16', 'vaddw_s32', 'vaddq_s16',
+      'vqrdmulhq_s32', 'vqshlq_s32', 'vqaddq_s32', 'vshrq_n_s32', 'vandq_s32', 'vrshlq_s32', 'vminq_s32', 'vmaxq_s32',
+    ],
+  },
 ];
-const vectorIntrinsics = new Map(vectorSets.flatMap((set) => set.names.map((n) => [n, set] as const)));
+/**
+ * Each name's sets. Some names are in more than one (vdupq_n_s32 is NEON's and MVE's): such a name says nothing by
+ * itself, the kernel's other calls (its loads and stores are never shared) name the set.
+ */
+const vectorIntrinsics = new Map<string, { header: Header; isa: IsaNeed }[]>();
+for (const set of vectorSets) for (const n of set.names) vectorIntrinsics.set(n, [...(vectorIntrinsics.get(n) ?? []), set]);
 
-/** The header a vector intrinsic needs, or undefined for a name the table does not list. */
-export const vectorIntrinsicHeader = (name: string): Header | undefined => vectorIntrinsics.get(name)?.header;
+/** A header that declares a vector intrinsic, or undefined for a name the table does not list. */
+export const vectorIntrinsicHeader = (name: string): Header | undefined => vectorIntrinsics.get(name)?.[0].header;
 
 /** What each node needs, collected over one walk of the IR. */
 function collect(items: Item[]) {
@@ -123,8 +137,8 @@ function collect(items: Item[]) {
     expr: (e) => {
       if (e.k === 'intrinsic') intrinsic(e.name);
       else if (e.k === 'call' && libraryNames[e.fn]) headers.add(libraryNames[e.fn]);
-      else if (e.k === 'call' && vectorIntrinsics.has(e.fn)) {
-        const set = vectorIntrinsics.get(e.fn)!;
+      else if (e.k === 'call' && vectorIntrinsics.get(e.fn)?.length === 1) {
+        const [set] = vectorIntrinsics.get(e.fn)!;
         headers.add(set.header);
         isa.add(set.isa);
       }
@@ -162,6 +176,7 @@ const isaWords: Record<IsaNeed, string> = {
   longMultiply: 'SMLAL',
   ldrd: 'LDRD',
   mve: 'MVE (ARMv8.1-M Helium)',
+  neon: 'NEON (ARMv7-A Advanced SIMD)',
 };
 const extensionWords: Record<Extension, string> = {
   'inline-asm': 'extended asm',

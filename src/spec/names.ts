@@ -3,8 +3,9 @@
  * being a C identifier it must not be the name of a header anything involved includes: `stdint` would write a
  * stdint.h that every `#include <stdint.h>` built with `-I` that folder then reads, `convgen_entry` would overwrite
  * convgen's own header. The reserved names are derived from what is actually written and included: the fixed files
- * convgen writes, every header named by an #include in templates/ and the firmware built with a kernel, every header the
- * printed IR may include (src/ir/requirements.ts), and the ISO C headers (which the user's own code next to the kernel includes).
+ * convgen writes, every header the IR's C may include (src/ir/requirements.ts), every header named by an #include in
+ * templates/ and the firmware built with a kernel, and the ISO C headers (which the user's own code next to the kernel
+ * includes).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -54,10 +55,9 @@ export function reservedNames(): ReadonlyMap<string, string> {
   const r = new Map<string, string>();
   r.set(path.basename(ENTRY_HEADER, '.h'), `convgen writes its own ${ENTRY_HEADER} next to the kernel`);
   for (const h of ISO_C_HEADERS) r.set(h, `${h}.h would shadow the C standard header <${h}.h>`);
-  // the headers the printed IR may include (derived from its nodes, so no template names them)
   for (const h of headerOrder) {
     const name = h.replace(/\.h$/, '');
-    if (!r.has(name)) r.set(name, `${h} would shadow the header <${h}> that generated kernels include`);
+    if (!r.has(name)) r.set(name, `${h} would shadow the header <${h}> that generated C includes`);
   }
   for (const dir of SCANNED)
     for (const file of sourceFiles(path.join(root, dir))) {

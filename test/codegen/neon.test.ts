@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { chooseFamily } from '../../src/families/index.ts';
 import { generate, planAccumulator } from '../../src/codegen/index.ts';
-import { lineLength, neonApplies, slabBytes, SLAB_BUDGET } from '../../src/codegen/neon.ts';
-import { HWC_SLAB_BUDGET, hwcLinePixels, hwcSlabBytes, hwcSlots, neonHwcApplies } from '../../src/codegen/neon-hwc.ts';
+import { lineLength, slabBytes, SLAB_BUDGET } from '../../src/codegen/lines.ts';
+import { neonApplies } from '../../src/families/neon/index.ts';
+import { HWC_SLAB_BUDGET, hwcLinePixels, hwcSlabBytes, hwcSlots, neonHwcApplies } from '../../src/families/neon-hwc/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { model } from '../helpers.ts';
 
@@ -61,6 +62,16 @@ describe('neon family: generated C', () => {
     expect(c15.files[1].content).toMatch(/vmull_lane_s16/);
     expect(c15.files[1].content).toMatch(/vaddw_s32/);
     expect(c15.files[1].content).not.toMatch(/vmlal_lane_s16/);
+  });
+
+  it('states in the header what the C needs: <arm_neon.h> and NEON, derived from the intrinsics it calls', () => {
+    for (const over of [wide, { ...wide, layout: 'hwc', output: { channels: 8 } }]) {
+      const k = generate(model(over), { variant: 'optimized', isa: a9 });
+      expect(['neon', 'neon-hwc']).toContain(k.family);
+      const c = k.files[1].content;
+      expect(c).toContain('#include <arm_neon.h>');
+      expect(k.files[0].content).toMatch(/C99 with <stdint\.h>, <arm_neon\.h>; .*Instructions: NEON/s);
+    }
   });
 
   it('stores the weights blocked with the same count as the model', () => {

@@ -84,6 +84,21 @@ describe('kernel units in one module', () => {
     await execa('arm-none-eabi-gcc', [...t.cpuFlags, '-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-c', src, '-o', path.join(dir, 'mve.o')]);
   });
 
+  it('cortex-a9: NEON units (the families the optimized table picks) compile warning-free in one module and state arm_neon.h', async () => {
+    const t = findTarget('cortex-a9')!;
+    const ms = (await models()).slice(0, 4);
+    const units = ms.map((m) => lowerKernel(m, t));
+    expect(units.map((u) => u.family)).toEqual(['neon', 'neon', 'neon-hwc', 'neon-hwc']);
+    for (const u of units) expect(u.requirements.headers).toContain('arm_neon.h');
+    expect(units[0].requirements.isa).toContain('neon');
+    const src = path.join(dir, 'neon.c');
+    fs.writeFileSync(src, moduleText(units));
+    const obj = path.join(dir, 'neon.o');
+    await execa('arm-none-eabi-gcc', [...t.cpuFlags, '-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-c', src, '-o', obj]);
+    const nm = await execa('arm-none-eabi-nm', ['-g', '--defined-only', obj]);
+    expect(nm.stdout.trim().split('\n').map((l) => l.split(' ').pop())).toEqual(['net_run']);
+  });
+
   it('each layer of the module computes exactly the golden model on the host (outputs poisoned first)', async () => {
     const host = findTarget('host')!;
     const ms = await models();

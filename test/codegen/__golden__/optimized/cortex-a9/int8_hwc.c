@@ -138,12 +138,12 @@ static void int8_hwc_block(const int16_t *const *rows, int nrows, const int8_t *
             for (int kx = 0; kx < KERNEL_W; ++kx, xp += DILATION_W * SLICE_CP) {
                 const int16_t *xc = xp;
                 for (int c = 0; c < CI_CHUNKS; ++c, xc += 4, wc += 4 * OUT_PER_GROUP) {
-                    const int16x4_t x0 = vld1_s16(xc + 0);
+                    const int16x4_t x0 = vld1_s16(xc);
                     const int16x4_t x1 = vld1_s16(xc + 4);
                     const int16x4_t x2 = vld1_s16(xc + 8);
                     const int16x4_t x3 = vld1_s16(xc + 12);
                     {
-                        const int16x8_t w = int8_hwc_w8(wc + 0);
+                        const int16x8_t w = int8_hwc_w8(wc);
                         const int16x4_t wl = vget_low_s16(w), wh = vget_high_s16(w);
                         a0l = vmlal_lane_s16(a0l, wl, x0, 0);
                         a0h = vmlal_lane_s16(a0h, wh, x0, 0);
@@ -196,7 +196,7 @@ static void int8_hwc_block(const int16_t *const *rows, int nrows, const int8_t *
         const int32x4_t ml = vld1q_s32(int8_hwc_rq_mult + lb), ll = vld1q_s32(int8_hwc_rq_left + lb), rl = vld1q_s32(int8_hwc_rq_negright + lb);
         const int32x4_t mh = vld1q_s32(int8_hwc_rq_mult + lb + 4), lh = vld1q_s32(int8_hwc_rq_left + lb + 4), rh = vld1q_s32(int8_hwc_rq_negright + lb + 4);
         {
-            int8_t *o = out + (xs + 0) * INT8_HWC_OUT_C;
+            int8_t *o = out + xs * INT8_HWC_OUT_C;
             const int8x8_t v = int8_hwc_out8(int8_hwc_rq(a0l, ll, ml, rl), int8_hwc_rq(a0h, lh, mh, rh));
             vst1_s8(o, v);
         }

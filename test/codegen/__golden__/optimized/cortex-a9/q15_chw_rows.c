@@ -92,7 +92,7 @@ static void q15_chw_rows_block_o2(const int16_t *restrict slab, const int16_t *r
         const int x0 = b < VEC_BLOCKS - 1 ? 8 * b : VEC_LAST;
         const int16_t *px = slab + x0 * STRIDE_W;
         const int16_t *w = wb + ky_lo * KERNEL_W * 2;
-        const int64x2_t s0 = vdupq_n_s64(q15_chw_rows_seed(o0 + 0));
+        const int64x2_t s0 = vdupq_n_s64(q15_chw_rows_seed(o0));
         int64x2_t a0_0 = s0, a0_1 = s0, a0_2 = s0, a0_3 = s0;
         const int64x2_t s1 = vdupq_n_s64(q15_chw_rows_seed(o0 + 1));
         int64x2_t a1_0 = s1, a1_1 = s1, a1_2 = s1, a1_3 = s1;
@@ -100,10 +100,10 @@ static void q15_chw_rows_block_o2(const int16_t *restrict slab, const int16_t *r
             const int16_t *pr = px;
             const int16_t *wr = w;
             for (int r = 0; r < rows; ++r, pr += LINE, wr += KERNEL_W * 2) {
-                const int16x4_t c0 = vld1_s16(wr + 0);
+                const int16x4_t c0 = vld1_s16(wr);
                 const int16x4_t c1 = vld1_s16(wr + 2);
                 {
-                    const int16x8_t x = q15_chw_rows_load(pr + 0);
+                    const int16x8_t x = q15_chw_rows_load(pr);
                     const int16x4_t xl = vget_low_s16(x), xh = vget_high_s16(x);
                     {
                         const int32x4_t pl = vmull_lane_s16(xl, c0, 0), ph = vmull_lane_s16(xh, c0, 0);
@@ -159,7 +159,7 @@ static void q15_chw_rows_block_o2(const int16_t *restrict slab, const int16_t *r
             }
         }
         {
-            int16_t *out = &OUT_AT(o0 + 0, oy, x0);
+            int16_t *out = &OUT_AT(o0, oy, x0);
             int64_t v[8];
             vst1q_s64(v, a0_0);
             vst1q_s64(v + 2, a0_1);

@@ -109,70 +109,70 @@ static void q15_pairs_hwc_block(const int16_t *const *rows, int nrows, const int
             for (int kx = 0; kx < KERNEL_W; ++kx, xp += DILATION_W * SLICE_CP) {
                 const int16_t *xc = xp;
                 for (int c = 0; c < CI_CHUNKS; ++c, xc += 4, wc += 4 * OUT_PER_GROUP) {
-                    const int16x4_t x0 = vld1_s16(xc + 0);
+                    const int16x4_t x0 = vld1_s16(xc);
                     const int16x4_t x1 = vld1_s16(xc + 4);
                     {
-                        const int16x4_t wl = q15_pairs_hwc_w4(wc + 0);
+                        const int16x4_t wl = q15_pairs_hwc_w4(wc);
                         {
-                        const int32x4_t pl = vmull_lane_s16(wl, x0, 0);
-                        a0_0 = vaddw_s32(a0_0, vget_low_s32(pl));
-                        a0_1 = vaddw_s32(a0_1, vget_high_s32(pl));
+                            const int32x4_t pl = vmull_lane_s16(wl, x0, 0);
+                            a0_0 = vaddw_s32(a0_0, vget_low_s32(pl));
+                            a0_1 = vaddw_s32(a0_1, vget_high_s32(pl));
                         }
                         {
-                        const int32x4_t pl = vmull_lane_s16(wl, x1, 0);
-                        a1_0 = vaddw_s32(a1_0, vget_low_s32(pl));
-                        a1_1 = vaddw_s32(a1_1, vget_high_s32(pl));
+                            const int32x4_t pl = vmull_lane_s16(wl, x1, 0);
+                            a1_0 = vaddw_s32(a1_0, vget_low_s32(pl));
+                            a1_1 = vaddw_s32(a1_1, vget_high_s32(pl));
                         }
                     }
                     {
                         const int16x4_t wl = q15_pairs_hwc_w4(wc + 6);
                         {
-                        const int32x4_t pl = vmull_lane_s16(wl, x0, 1);
-                        a0_0 = vaddw_s32(a0_0, vget_low_s32(pl));
-                        a0_1 = vaddw_s32(a0_1, vget_high_s32(pl));
+                            const int32x4_t pl = vmull_lane_s16(wl, x0, 1);
+                            a0_0 = vaddw_s32(a0_0, vget_low_s32(pl));
+                            a0_1 = vaddw_s32(a0_1, vget_high_s32(pl));
                         }
                         {
-                        const int32x4_t pl = vmull_lane_s16(wl, x1, 1);
-                        a1_0 = vaddw_s32(a1_0, vget_low_s32(pl));
-                        a1_1 = vaddw_s32(a1_1, vget_high_s32(pl));
+                            const int32x4_t pl = vmull_lane_s16(wl, x1, 1);
+                            a1_0 = vaddw_s32(a1_0, vget_low_s32(pl));
+                            a1_1 = vaddw_s32(a1_1, vget_high_s32(pl));
                         }
                     }
                     {
                         const int16x4_t wl = q15_pairs_hwc_w4(wc + 12);
                         {
-                        const int32x4_t pl = vmull_lane_s16(wl, x0, 2);
-                        a0_0 = vaddw_s32(a0_0, vget_low_s32(pl));
-                        a0_1 = vaddw_s32(a0_1, vget_high_s32(pl));
+                            const int32x4_t pl = vmull_lane_s16(wl, x0, 2);
+                            a0_0 = vaddw_s32(a0_0, vget_low_s32(pl));
+                            a0_1 = vaddw_s32(a0_1, vget_high_s32(pl));
                         }
                         {
-                        const int32x4_t pl = vmull_lane_s16(wl, x1, 2);
-                        a1_0 = vaddw_s32(a1_0, vget_low_s32(pl));
-                        a1_1 = vaddw_s32(a1_1, vget_high_s32(pl));
+                            const int32x4_t pl = vmull_lane_s16(wl, x1, 2);
+                            a1_0 = vaddw_s32(a1_0, vget_low_s32(pl));
+                            a1_1 = vaddw_s32(a1_1, vget_high_s32(pl));
                         }
                     }
                     {
                         const int16x4_t wl = q15_pairs_hwc_w4(wc + 18);
                         {
-                        const int32x4_t pl = vmull_lane_s16(wl, x0, 3);
-                        a0_0 = vaddw_s32(a0_0, vget_low_s32(pl));
-                        a0_1 = vaddw_s32(a0_1, vget_high_s32(pl));
+                            const int32x4_t pl = vmull_lane_s16(wl, x0, 3);
+                            a0_0 = vaddw_s32(a0_0, vget_low_s32(pl));
+                            a0_1 = vaddw_s32(a0_1, vget_high_s32(pl));
                         }
                         {
-                        const int32x4_t pl = vmull_lane_s16(wl, x1, 3);
-                        a1_0 = vaddw_s32(a1_0, vget_low_s32(pl));
-                        a1_1 = vaddw_s32(a1_1, vget_high_s32(pl));
+                            const int32x4_t pl = vmull_lane_s16(wl, x1, 3);
+                            a1_0 = vaddw_s32(a1_0, vget_low_s32(pl));
+                            a1_1 = vaddw_s32(a1_1, vget_high_s32(pl));
                         }
                     }
                 }
             }
         }
         {
-            int16_t *o = out + (xs + 0) * Q15_PAIRS_HWC_OUT_C;
+            int16_t *o = out + xs * Q15_PAIRS_HWC_OUT_C;
             int64_t v[4];
             vst1q_s64(v, a0_0);
             vst1q_s64(v + 2, a0_1);
             for (int j = 0; j < 4; ++j)
-                o[j * 1] = q15_pairs_hwc_finish(v[j]);
+                o[j] = q15_pairs_hwc_finish(v[j]);
         }
         {
             int16_t *o = out + (xs + 1) * Q15_PAIRS_HWC_OUT_C;
@@ -180,7 +180,7 @@ static void q15_pairs_hwc_block(const int16_t *const *rows, int nrows, const int
             vst1q_s64(v, a1_0);
             vst1q_s64(v + 2, a1_1);
             for (int j = 0; j < 4; ++j)
-                o[j * 1] = q15_pairs_hwc_finish(v[j]);
+                o[j] = q15_pairs_hwc_finish(v[j]);
         }
     }
 }

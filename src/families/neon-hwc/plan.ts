@@ -18,13 +18,12 @@
  *   vqrdmulh (equal to gemmlowp's SRDHM: for a·b < 0, -floor((|ab| + 2^30 - 1) / 2^31) = floor((2^31 - 2|ab|) / 2^32),
  *   and INT32_MIN² saturates in both), gemmlowp's rounding divide (x - 1 when x < 0 and e > 0, saturating, then the
  *   rounding shift vrshl), + offset, clamp, narrow. q7/q15 use the common scalar finish per lane.
- * Everything is decided here; templates/neon/hwc.c.hbs holds the C text.
+ * The decisions are here; lower.ts says them as IR.
  */
-import type { KernelModel } from '../spec/index.ts';
-import type { IsaFeatures } from '../targets/index.ts';
-import type { AccumulatorPlan } from './accumulator.ts';
-import type { TemplateContext as FamilyContext, TemplateFamily } from '../families/family.ts';
-import { cArrayRows, cInt } from './clit.ts';
+import type { KernelModel } from '../../spec/index.ts';
+import type { IsaFeatures } from '../../targets/index.ts';
+import type { AccumulatorPlan } from '../../codegen/accumulator.ts';
+import type { OptimizeGoal } from '../family.ts';
 
 /** Output channels (or groups, depthwise) per vector: an int16x8 of weights, two int32x4 accumulators. */
 export const HWC_LANES = 8;
@@ -48,7 +47,7 @@ export function hwcKind(m: KernelModel): HwcKind {
 }
 
 /** int16 channel positions per pixel in a line: the slice's channels, rounded up to a whole 4-lane load (dense). */
-function sliceChannels(m: KernelModel): { sc: number; scp: number } {
+export function sliceChannels(m: KernelModel): { sc: number; scp: number } {
   if (hwcKind(m) === 'depthwise') return { sc: HWC_LANES, scp: HWC_LANES };
   return { sc: m.inPerGroup, scp: Math.ceil(m.inPerGroup / 4) * 4 };
 }
@@ -65,7 +64,7 @@ export function hwcSlots(m: KernelModel): number {
 }
 
 /** Elements of the ring, rounded up to whole 8-lane stores (the zeroing loop). */
-function slabElems(m: KernelModel): number {
+export function slabElems(m: KernelModel): number {
   return Math.ceil((hwcSlots(m) * hwcLinePixels(m) * sliceChannels(m).scp) / 8) * 8;
 }
 
@@ -74,12 +73,12 @@ export function hwcSlabBytes(m: KernelModel): number {
 }
 
 /** Pixels per block: the accumulators (2 int32x4 or 4 int64x2 per pixel) take 8 of the 16 q registers. */
-function pixelsPerBlock(m: KernelModel, plan: AccumulatorPlan): number {
+export function pixelsPerBlock(m: KernelModel, plan: AccumulatorPlan): number {
   return Math.min(plan.accType === 'int64_t' ? 2 : 4, m.outW);
 }
 
 /** Rough A32 instructions of the kernel (calibrated on GCC 12 -O2 output), for the code budget. */
-function codeEstimate(m: KernelModel, plan: AccumulatorPlan): number {
+export function codeEstimate(m: KernelModel, plan: AccumulatorPlan): number {
   const wide = plan.accType === 'int64_t';
   const P = pixelsPerBlock(m, plan);
   const macCost = wide ? 3 : 1;
@@ -107,17 +106,31 @@ export function neonHwcApplies(m: KernelModel, plan: AccumulatorPlan, isa: IsaFe
 }
 
 /** Per-lane values in lane order: dense lanes are output channels; depthwise lane order is [m][g] (o = g·M + m). */
-function laneOrder(m: KernelModel): number[] {
+export function laneOrder(m: KernelModel): number[] {
   if (hwcKind(m) === 'dense') return Array.from({ length: m.outC }, (_, o) => o);
   const order: number[] = [];
   for (let k = 0; k < m.outPerGroup; k++) for (let g = 0; g < m.groups; g++) order.push(g * m.outPerGroup + k);
   return order;
 }
 
-export function neonHwcView(m: KernelModel, plan: AccumulatorPlan, ctx: FamilyContext) {
+
+/** The family's plan: the loop shape, the weights in the order the loops read them, and the lane-ordered tables. */
+export interface HwcPlan {
+  kind: HwcKind;
+  /** Lanes per block (8, or 4 for dense groups of 4 to 7 output channels). */
+  lanes: number;
+  /** Pixels per block. */
+  pixels: number;
+  /** Weights pre-widened to int16 (optimize: speed, 8-bit storage). */
+  speed: boolean;
+  weights: number[];
+  /** Output channel of each lane position ([m][g] for depthwise). */
+  order: number[];
+  codeBytes: number;
+}
+
+export function planHwc(m: KernelModel, acc: AccumulatorPlan, optimize: OptimizeGoal): HwcPlan {
   const kind = hwcKind(m);
-  const { sc, scp } = sliceChannels(m);
-  const P = pixelsPerBlock(m, plan);
   const taps = m.kH * m.kW;
   const per = m.inPerGroup * taps;
   const at = (o: number, ci: number, t: number) => m.weights[o * per + ci * taps + t];
@@ -134,95 +147,8 @@ export function neonHwcView(m: KernelModel, plan: AccumulatorPlan, ctx: FamilyCo
       for (let t = 0; t < taps; t++)
         for (let g = 0; g < m.groups; g++) weights.push(at(g * m.outPerGroup + k, 0, t));
   }
-  const order = laneOrder(m);
-  const wide = plan.accType === 'int64_t';
-  const seeds = order.map((o) => cInt((m.bias ? m.bias[o] : 0n) * (1n << BigInt(m.numeric.biasShift)), plan.accType));
-  const nf = m.numeric;
-  const int8 = nf.kind === 'int8';
-  const rq = int8 && plan.stage.kind === 'requantize' ? plan.stage : null;
-  const speed = ctx.optimize === 'speed' && m.numeric.storage.bits === 8;
-  const laneStride = kind === 'depthwise' ? m.outPerGroup : 1;
-  const lanes = hwcLanes(m);
-  const half = lanes === HALF_LANES;
-  const blocks = kind === 'dense' ? Math.ceil(m.outPerGroup / lanes) : Math.ceil(m.groups / lanes);
-  const pix = Array.from({ length: P }, (_, p) => ({ p, off: p * m.strideW * scp }));
-  const chunkLanes = (n: number) => Array.from({ length: n }, (_, j) => ({ j, wOff: j * m.outPerGroup }));
   return {
-    hwcv: {
-      dense: kind === 'dense',
-      kindDoc: kind === 'dense'
-        ? `${lanes} output channels of a group per vector, ${P} pixel(s) per block; inputs broadcast from a lane (vmlal_lane_s16)`
-        : `${HWC_LANES} channels (groups) per vector, ${P} pixel(s) per block; element-wise vmlal_s16`,
-      lanes,
-      half,
-      needsMemcpy: half && nf.storage.bits === 8 && !speed,
-      // 8 int8 outputs in adjacent channels are one vst1_s8; otherwise lanes are stored one by one
-      storeWhole: laneStride === 1 && !half,
-      wide,
-      int8,
-      narrowIn: nf.storage.bits === 8,
-      weightType: speed ? 'int16_t' : nf.storage.cType,
-      weightsWiden: nf.storage.bits === 8 && !speed,
-      weightDoc: kind === 'dense'
-        ? 'per group [ky][kx][in/groups][out in group]'
-        : 'per multiplier index [ky][kx][group]',
-      weightFormDoc: speed
-        ? `pre-widened to int16 (optimize: speed, ${weights.length * 2} bytes instead of ${weights.length})`
-        : `stored as ${nf.storage.cType} (the raw byte count)`,
-      weightCount: weights.length,
-      weightLines: cArrayRows(weights, 16),
-      seedType: plan.accType,
-      seedLines: cArrayRows(seeds, 8),
-      rq: rq !== null,
-      rqMultLines: rq ? cArrayRows(order.map((o) => rq.multiplier[o]), 8) : [],
-      rqLeftLines: rq ? cArrayRows(order.map((o) => rq.left[o]), 16) : [],
-      rqNegRightLines: rq ? cArrayRows(order.map((o) => -rq.right[o]), 16) : [],
-      rqLo: rq ? rq.lo : 0,
-      rqHi: rq ? rq.hi : 0,
-      outputOffset: rq ? rq.outputOffset : 0,
-      sc,
-      scp,
-      vectorLines: sc % 8 === 0,
-      slots: hwcSlots(m),
-      linePixels: hwcLinePixels(m),
-      lineElems: hwcLinePixels(m) * scp,
-      slabElems: slabElems(m),
-      slabBytes: hwcSlabBytes(m),
-      slabBudget: HWC_SLAB_BUDGET,
-      slices: kind === 'dense' ? m.groups : blocks,
-      outBlocks: kind === 'dense' ? blocks : m.outPerGroup,
-      pixels: P,
-      pixBlocks: Math.ceil(m.outW / P),
-      pixLast: m.outW - P,
-      pix,
-      ciChunks: Math.floor(m.inPerGroup / 4),
-      chunk: chunkLanes(4),
-      hasTail: m.inPerGroup % 4 > 0,
-      tail: chunkLanes(m.inPerGroup % 4),
-      tailCount: m.inPerGroup % 4,
-      groupWeights: kind === 'dense' ? taps * m.inPerGroup * m.outPerGroup : 0,
-      rowWeights: kind === 'dense' ? m.kW * m.inPerGroup * m.outPerGroup : m.kW * m.groups,
-      multWeights: taps * m.groups,
-      laneStride,
-      laneContiguous: laneStride === 1,
-      laneStores: Array.from({ length: lanes }, (_, j) => ({ j, off: j * laneStride })),
-      codeBytes: codeEstimate(m, plan),
-      codeBudget: HWC_CODE_BUDGET,
-      accDoc: wide
-        ? 'int64x2 lanes: each int16 x int16 product is exact in int32 (vmull) and is widened into them (vaddw_s32)'
-        : 'int32x4 lanes (vmlal): the proved bound fits int32',
-      finishDoc: int8
-        ? 'vectorized exactly: vqshl (saturating left shift), vqrdmulh (= SRDHM), rounding divide (x - 1 for x < 0, vrshl), + offset, clamp'
-        : 'the common scalar finish, per lane',
-    },
+    kind, lanes: hwcLanes(m), pixels: pixelsPerBlock(m, acc), speed: optimize === 'speed' && m.numeric.storage.bits === 8,
+    weights, order: laneOrder(m), codeBytes: codeEstimate(m, acc),
   };
 }
-
-export const neonHwcFamily: TemplateFamily = {
-  kind: 'template',
-  name: 'neon-hwc',
-  summary: 'ARMv7-A NEON: HWC int8/q7/q15 vectorized along 8 output channels (depthwise: 8 channels), int16 input lines with the offset added',
-  template: 'neon/hwc.c.hbs',
-  applies: neonHwcApplies,
-  view: (m, plan, _isa, ctx) => neonHwcView(m, plan, ctx),
-};
