@@ -104,7 +104,7 @@ export async function runBench(models: KernelModel[], o: BenchOptions): Promise<
   const copyOf = (x: (typeof all)[number]): OptimizeGoal | undefined => {
     if (x.g === 'default' || !optimize.includes('default')) return undefined;
     try {
-      const k = (g: OptimizeGoal) => generate(x.m, { variant: x.v, isa: x.t.features, optimize: g });
+      const k = (g: OptimizeGoal) => generate(x.m, { variant: x.v, target: x.t, optimize: g });
       return sameCode(k(x.g), k('default')) ? 'default' : undefined;
     } catch {
       return undefined; // measure() reports the generation error as the row's result

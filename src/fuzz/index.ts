@@ -241,7 +241,7 @@ export async function runBatch(target: Target, kernels: BatchKernel[], o: BatchO
     let instructions = 0;
     const views = kernels.map((k) => {
       const m: KernelModel = { ...k.case.model, name: k.name };
-      const gen = generate(m, { variant: k.variant, isa: target.features, optimize: k.optimize });
+      const gen = generate(m, { variant: k.variant, target, optimize: k.optimize });
       // Each kernel its own translation unit, side by side in the batch folder (not convgen_entry.h, which every
       // kernel names alike): compiled exactly as a user's build compiles it, with GCC's per-unit inlining budget
       // to itself (in one unit with 40 others, a helper GCC inlines alone can stay out of line, and a bug with it).

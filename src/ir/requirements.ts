@@ -9,11 +9,11 @@ import type { Helper, Intrinsic, Item, KernelIR, Mac, OutputStage } from './kern
 import { visitItems } from './walk.ts';
 
 /** Headers in the order a file includes them: the C library first, then ACLE. */
-export const headerOrder = ['stdint.h', 'stddef.h', 'string.h', 'arm_acle.h'] as const;
+export const headerOrder = ['stdint.h', 'stddef.h', 'string.h', 'arm_acle.h', 'arm_mve.h', 'arm_neon.h'] as const;
 export type Header = (typeof headerOrder)[number];
 
 /** ISA features a kernel's instructions need (names of IsaFeatures flags). */
-export type IsaNeed = 'dspv5te' | 'simd32' | 'saturate' | 'longMultiply' | 'ldrd';
+export type IsaNeed = 'dspv5te' | 'simd32' | 'saturate' | 'longMultiply' | 'ldrd' | 'mve' | 'neon';
 
 export type Extension =
   /** GCC/Clang extended asm (`__asm__` with operands), not guarded. */
@@ -31,7 +31,7 @@ export interface Requirements {
   extensions: Extension[];
 }
 
-const intrinsicIsa: Record<Intrinsic, IsaNeed> = {
+export const intrinsicIsa: Record<Intrinsic, IsaNeed> = {
   __smlad: 'simd32', __smlald: 'simd32', __sxtb16: 'simd32', __sxtab16: 'simd32',
   __smlabb: 'dspv5te', __smlabt: 'dspv5te', __smlatb: 'dspv5te', __smlatt: 'dspv5te', __ssat: 'saturate',
 };
@@ -134,6 +134,8 @@ const isaWords: Record<IsaNeed, string> = {
   saturate: 'SSAT',
   longMultiply: 'SMLAL',
   ldrd: 'LDRD',
+  mve: 'MVE (Helium)',
+  neon: 'NEON',
 };
 const extensionWords: Record<Extension, string> = {
   'inline-asm': 'extended asm',

@@ -591,7 +591,7 @@ export async function measure(m: KernelModel, target: Target, variant: VariantNa
   const optimize = opts.optimize ?? 'default';
   let kernel: GeneratedKernel;
   try {
-    kernel = generate(m, { variant, isa: target.features, optimize });
+    kernel = generate(m, { variant, target, optimize });
     if (opts.transform) kernel = opts.transform(kernel);
   } catch (e) {
     if (!(e instanceof ConvgenError)) throw e;

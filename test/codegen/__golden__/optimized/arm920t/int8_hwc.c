@@ -10,6 +10,11 @@
  * Code: about 3991 bytes estimated (budget 4096).
  */
 #include "int8_hwc.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !((defined(__ARM_ARCH_ISA_ARM) || defined(__thumb2__)) && \
+      (defined(__arm__) && !defined(__thumb__)))
+#error "int8_hwc.c was generated for arm920t (-mcpu=arm920t -marm) and needs SMLAL (A32 or Thumb-2), code in A32 (ARM state): compile with -mcpu=arm920t -marm, or generate for your core with convgen generate --target"
+#else
 /* GCC's early scheduling would hoist every weight load of a loop ahead of its MACs and spill them. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("no-schedule-insns")
@@ -683,3 +688,5 @@ void int8_hwc_run(const int8_t *restrict input, int8_t *restrict output)
         }
     }
 }
+
+#endif /* the target guard */
