@@ -76,7 +76,7 @@ describe('generated C', () => {
     expect(h).toMatch(/#define K_INPUT_BYTES 120u/);
     expect(h).toMatch(/#define K_OUTPUT_BYTES 180u/);
     expect(h).toMatch(/Accumulator int64_t: \|acc\| <= \d+/);
-    expect(h).toMatch(/void k_run\(const int16_t \*restrict input, int16_t \*restrict output\);/);
+    expect(h).toMatch(/void k_run\(const int16_t \*CONVGEN_RESTRICT input, int16_t \*CONVGEN_RESTRICT output\);/);
     const code = k.files.map((f) => f.content.replace(/\/\*[\s\S]*?\*\//g, '')).join('\n');
     expect(code).not.toMatch(/\bfloat\b|\bdouble\b|malloc/);
   });
