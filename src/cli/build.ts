@@ -67,7 +67,7 @@ export async function buildStep(m: KernelModel, target: Target, outDir: string, 
     const notVerified = o.verify ? undefined
       : `built by \`convgen build --no-verify\` for ${target.name}: compiled and linked, never run against the golden model`;
     const builtinInput = target.builtinInput ? { data: testInputs(m, o.seed)[0], seed: o.seed } : undefined;
-    const kernel = generate(m, { variant: o.variant, builtinInput, isa: target.features, optimize: o.optimize, notVerified });
+    const kernel = generate(m, { variant: o.variant, builtinInput, target, optimize: o.optimize, notVerified });
     checkKernelMemory(m, kernel, target);
     if (twin && twin !== target) checkKernelMemory(m, kernel, twin);
     const kernelDir = path.join(staging, 'kernel');

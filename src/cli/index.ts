@@ -128,7 +128,7 @@ export function buildProgram(): Command {
       checkOutputFolder(o.out);
       if (isNetworkFile(spec)) return networkGenerate(spec, target, o.out, o.optimize, program.opts().root as string | undefined);
       const m = await readSpec(spec);
-      const k = generate(m, { variant: o.variant, optimize: o.optimize, isa: target.features });
+      const k = generate(m, { variant: o.variant, optimize: o.optimize, target });
       for (const f of writeOutputFolder(o.out, k.files)) console.log(`wrote ${f}`);
     });
 
@@ -174,7 +174,7 @@ export function buildProgram(): Command {
       const { dir: work, remove } = makeTempDir('convgen-run-');
       try {
         const kdir = path.join(work, 'kernel');
-        const kernel = generate(m, { variant: o.variant, isa: target.features });
+        const kernel = generate(m, { variant: o.variant, target });
         checkKernelMemory(m, kernel, target);
         writeKernel(kernel, kdir);
         const built = await naming(m, buildImage(target, kdir, path.join(work, 'build')));

@@ -6,19 +6,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { KernelModel } from '../spec/index.ts';
-import { findTarget, type IsaFeatures } from '../targets/index.ts';
+import { findTarget, type IsaFeatures, type Target } from '../targets/index.ts';
 import { ENTRY_HEADER } from '../spec/names.ts';
 import { planAccumulator, type AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows } from './clit.ts';
 import { template } from './templates.ts';
-import { headerField, templateCLines, viewModel } from './view.ts';
+import { headerField, viewModel } from './view.ts';
+import { templateNeeds } from './template-needs.ts';
+import { targetGuard, targetText, withGuard } from '../emit-c/guards.ts';
 import { kernelFile } from '../emit-c/index.ts';
 import { chooseFamily } from '../families/index.ts';
 import { lowerWith, type OptimizeGoal } from '../families/family.ts';
 import { naiveVariant } from '../families/naive/lower.ts';
 import { referenceVariant } from '../families/reference/lower.ts';
 import { prune } from '../ir/prune.ts';
-import { requirements, requirementsText } from '../ir/requirements.ts';
+import { requirements, requirementsText, type Requirements } from '../ir/requirements.ts';
 
 const hostIsa: IsaFeatures = findTarget('host')!.features;
 
@@ -44,6 +46,8 @@ export interface GeneratedKernel {
   summary: string;
   files: GeneratedFile[];
   plan: AccumulatorPlan;
+  /** What the C needs (headers, ISA features, GNU C extensions): the header's C line and the .c's guard. */
+  needs: Requirements;
   /** Bytes of caller-owned RAM (input, output, scratch) and of the kernel's own static buffers (.bss). */
   ram: { input: number; output: number; scratch: number; static: number };
 }
@@ -66,7 +70,12 @@ export const variantNames = Object.keys(variants) as VariantName[];
 
 export interface GenerateOptions {
   variant?: VariantName;
-  /** The target's instruction set: the optimized variant sizes its blocking to it. Defaults to the host's. */
+  /**
+   * The target the code is for: the header names it and the .c's guard stops compilation for a core without what
+   * the code uses. Its ISA is the default for `isa`.
+   */
+  target?: Target;
+  /** The target's instruction set: the optimized variant sizes its blocking to it. Defaults to the target's, else the host's. */
   isa?: IsaFeatures;
   /** Compile this input tensor into the image (boards with no host file system: the UART harness reads it). */
   builtinInput?: { data: Int32Array; seed: number };
@@ -75,6 +84,8 @@ export interface GenerateOptions {
    * (pre-widened weights, say). The header states which was used.
    */
   optimize?: OptimizeGoal;
+  /** false leaves the target guard out of the .c (a network module guards its one file for every kernel in it). */
+  guard?: boolean;
   /** Why this code was not proved bit-exact (`convgen build --no-verify`): the header then says NOT VERIFIED. */
   notVerified?: string;
 }
@@ -83,7 +94,7 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
   const variant = opts.variant ?? DEFAULT_VARIANT;
   const plan = planAccumulator(m);
   const base = viewModel(m, plan, variant, variants[variant].summary);
-  const isa = opts.isa ?? hostIsa;
+  const isa = opts.isa ?? opts.target?.features ?? hostIsa;
   const optimize = opts.optimize ?? 'default';
   const family = variant === 'optimized' ? chooseFamily(m, plan, isa) : null;
   const ctx = { acc: plan, isa, optimize };
@@ -91,20 +102,28 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
     : family?.kind === 'ir' ? lowerWith(family, m, ctx) : null;
   let view: ReturnType<typeof viewModel> & Record<string, unknown>;
   let cText: string;
+  let needs: Requirements;
   if (ir) {
     cText = kernelFile(ir);
+    needs = requirements(prune(ir));
     view = {
-      ...base, weightBytes: ir.memory.weightBytes, ...(ir.memory.biasBytes !== undefined ? { biasBytes: ir.memory.biasBytes } : {}), staticRamBytes: ir.memory.staticBytes, staticRamDoc: ir.memory.staticDoc,
-      cLines: headerField('C', requirementsText(requirements(prune(ir)))),
+      ...base, weightBytes: ir.memory.weightBytes, staticRamBytes: ir.memory.staticBytes, staticRamDoc: ir.memory.staticDoc,
       ...(family ? { family: family.name, variantSummary: `${family.name} family: ${family.summary}` } : {}),
       ...(ir.optimizeLine ? { optimizeLine: ir.optimizeLine } : {}),
     };
   } else {
     if (family?.kind !== 'template') throw new Error(`generate: the ${variant} variant has no lowering`);
-    view = { ...base, family: family.name, variantSummary: `${family.name} family: ${family.summary}`, cLines: templateCLines,
+    view = { ...base, family: family.name, variantSummary: `${family.name} family: ${family.summary}`,
       ...family.view(m, plan, isa, { finishNeedsO: base.finishArgs === 'acc, o', optimize }) };
     cText = template(family.template)(view);
+    needs = templateNeeds(family.name, cText);
   }
+  const guard = opts.guard === false ? [] : targetGuard(`${m.name}.c`, needs, isa, opts.target);
+  cText = withGuard(cText, m.name, guard);
+  view.cLines = [
+    ...(opts.target ? headerField('Target', `${targetText(opts.target)}.`) : []),
+    ...headerField('C', requirementsText(needs) + (guard.length ? ' The .c stops with #error when compiled for a core without them.' : '')),
+  ];
   const files: GeneratedFile[] = [
     { name: `${m.name}.h`, content: template('common/header.h.hbs')({ ...view, notVerified: opts.notVerified ?? '' }) },
     { name: `${m.name}.c`, content: cText },
@@ -124,6 +143,7 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
     summary: family ? family.summary : variants[variant].summary,
     files,
     plan,
+    needs,
     ram: { input: view.inputBytes, output: view.outputBytes, scratch: view.scratchBytes, static: 'staticRamBytes' in view ? Number(view.staticRamBytes) : 0 },
   };
 }

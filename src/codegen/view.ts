@@ -135,8 +135,3 @@ export function headerField(label: string, text: string, width = 118): string[] 
   }
   return [...lines, line];
 }
-
-/** The families still on templates: their C is not derived from the IR yet, so the header keeps its old line. */
-export const templateCLines = headerField('C', 'C99, <stdint.h> only; no heap, no floating point. Relies on >> of a negative value being an ' +
-  'arithmetic shift (floor), as GCC and Clang define it.');
-

@@ -15,6 +15,7 @@
  */
 import type { z } from 'zod';
 import type { Func, Item } from '../ir/kernel-ir.ts';
+import type { Requirements } from '../ir/requirements.ts';
 import type { IsaFeatures } from '../targets/index.ts';
 import type { TfliteImport } from '../tflite/import-context.ts';
 
@@ -119,7 +120,7 @@ export type LayerCode = { entry: string; summary: string } & (
    * A kernel family's C embedded as one unit: its symbols static and prefixed by the layer's C name, its own macros
    * #undef'd after it, the system headers it includes listed (the module includes them once at the top).
    */
-  | { k: 'embedded'; text: string; headers: string[]; staticBytes: number; staticDoc: string; family: string | null }
+  | { k: 'embedded'; text: string; headers: string[]; needs: Requirements; staticBytes: number; staticDoc: string; family: string | null }
 );
 
 export interface TfliteHook<P> {

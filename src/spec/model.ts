@@ -5,19 +5,19 @@
  */
 import { InputError } from '../errors.ts';
 import { resolveSpecPath, specRoot, type SpecRoot } from '../files/read.ts';
-import { readNpy, type NpyArray } from '../npy/index.ts';
-import { Mulberry32 } from './random.ts';
 import { nameProblem } from './names.ts';
 import { affineUnclamped, buildInt8Numeric, describeInt8, int8ActivationRange, quantizeInt8, type Int8Format } from './int8.ts';
 import { qName, storageTypes, type QTypeName, type StorageType } from './numeric.ts';
-import type { RawSpec, TensorSource, WeightSource } from './schema.ts';
+import type { RawSpec } from './schema.ts';
 import {
   chooseBiasFrac, chooseInputFrac, chooseOutputFrac, chooseWeightFrac, fmtReal, quantizeExact, roundHalfAway,
   type ChosenFormat, type RealModel,
 } from './quantize.ts';
+import { loadReals, loadTensor, ohwiToOihw, quantizeFloat, type Resolve } from './tensor-source.ts';
 
 export type { Int8Format, Int8Scales } from './int8.ts';
 export type { RealModel, ChosenFormat, ChosenFormats } from './quantize.ts';
+export { quantizeFloat } from './tensor-source.ts';
 
 export interface Padding {
   top: number;
@@ -423,137 +423,6 @@ export function describeNumeric(nf: NumericFormat): string {
   return `${nf.type}: input ${q(nf.inputFrac)}, weights ${q(nf.weightFrac)}, output ${q(nf.outputFrac)}, bias ${nf.biasFrac} fraction bits, rounding ${nf.rounding}`;
 }
 
-function ohwiToOihw<T>(w: ArrayLike<T>, o: number, kh: number, kw: number, i: number): T[] {
-  const out = new Array<T>(w.length);
-  for (let a = 0; a < o; a++)
-    for (let y = 0; y < kh; y++)
-      for (let x = 0; x < kw; x++)
-        for (let c = 0; c < i; c++) out[((a * i + c) * kh + y) * kw + x] = w[((a * kh + y) * kw + x) * i + c];
-  return out;
-}
-
-type Resolve = (rel: string, where: string) => string;
-
-interface LoadOptions {
-  resolve: Resolve;
-  file: string;
-  /** Storage bits of the loaded integers (range check). */
-  bits: number;
-  /** Fraction bits used to quantize float values; null: the numeric type takes raw integers only. */
-  frac: number | null;
-  /** Bits of the range `random` draws from. */
-  seedBits: number;
-}
-
-/** Round half away from zero, then saturate: how float weights, biases and inputs become Q values. */
-export function quantizeFloat(v: number, frac: number, bits: number): bigint {
-  const rounded = roundHalfAway(v * 2 ** frac);
-  // Compared as BigInt: 2^63 − 1 is not a double, so int64 (q31 bias) saturation must not go through Number.
-  const max = 2n ** BigInt(bits - 1) - 1n;
-  const min = -max - 1n;
-  if (!Number.isFinite(rounded)) return rounded > 0 ? max : min;
-  const q = BigInt(rounded);
-  return q > max ? max : q < min ? min : q;
-}
-
-interface Loaded {
-  /** Raw values: integers as given, floats quantized with `frac` (saturating). */
-  values: bigint[];
-  /** The real values when the source held floats, else null. */
-  reals: number[] | null;
-  /** How many floats saturated when quantized. */
-  saturated: number;
-}
-
-function loadTensor(src: TensorSource | WeightSource, jsonPath: string, shape: number[], o: LoadOptions): Loaded {
-  const where = `${o.file}: ${jsonPath}`;
-  const count = shape.reduce((a, b) => a * b, 1);
-  const min = -(2n ** BigInt(o.bits - 1));
-  const max = 2n ** BigInt(o.bits - 1) - 1n;
-  const checkRange = (v: bigint, at: string): bigint => {
-    if (v < min || v > max)
-      throw new InputError(where, `value ${v} at ${at} does not fit ${o.bits}-bit storage (${min}…${max})`);
-    return v;
-  };
-  if ('random' in src) {
-    const rng = new Mulberry32(src.random.seed);
-    return { values: Array.from({ length: count }, () => BigInt(rng.nextSigned(o.seedBits))), reals: null, saturated: 0 };
-  }
-  let reals: number[];
-  if ('values' in src) {
-    const flat = flattenValues(src.values, `${where}.values`);
-    if (flat.length !== count)
-      throw new InputError(`${where}.values`, `expected ${count} values (shape [${shape.join(', ')}]), found ${flat.length}`);
-    const isFloat = flat.some((v) => typeof v === 'number' && !Number.isInteger(v));
-    if (isFloat && o.frac === null) throw new InputError(`${where}.values`, rawOnly(o));
-    if (!isFloat) return { values: flat.map((v, i) => checkRange(BigInt(v), `index ${i}`)), reals: null, saturated: 0 };
-    reals = flat.map(Number);
-  } else {
-    const file = o.resolve(src.npy, `${where}.npy`);
-    const arr = readNpy(file, { check: (h) => checkShape(h, shape, file) });
-    const isFloat = arr.dtype === 'float32' || arr.dtype === 'float64';
-    if (isFloat && o.frac === null) throw new InputError(file, `${rawOnly(o)}; found dtype ${arr.dtype}`);
-    if (!isFloat) return { values: Array.from(arr.data as ArrayLike<number | bigint>, (v, i) => checkRange(BigInt(v), `element ${i}`)), reals: null, saturated: 0 };
-    reals = npyReals(arr, file);
-  }
-  let saturated = 0;
-  const values = reals.map((v) => {
-    const q = quantizeFloat(v, o.frac!, o.bits);
-    if (q === max || q === min) if (quantizeExact(v, o.frac!, o.bits) === null) saturated++;
-    return q;
-  });
-  return { values, reals, saturated };
-}
-
-/**
- * A real-valued source (weightFrac "auto"): JSON numbers of any kind or an .npy of any numeric dtype, all read as
- * reals; `random` draws raw integers and has no real meaning, so it is refused.
- */
-function loadReals(src: TensorSource | WeightSource, jsonPath: string, shape: number[], o: { resolve: Resolve; file: string }): number[] {
-  const where = `${o.file}: ${jsonPath}`;
-  const count = shape.reduce((a, b) => a * b, 1);
-  if ('random' in src)
-    throw new InputError(`${where}.random`,
-      'random draws raw integers, which have no real value; with "weightFrac": "auto" or "biasFrac": "auto" give real numbers as { "values": [...] } or { "npy": file }');
-  if ('values' in src) {
-    const flat = flattenValues(src.values, `${where}.values`);
-    if (flat.length !== count)
-      throw new InputError(`${where}.values`, `expected ${count} values (shape [${shape.join(', ')}]), found ${flat.length}`);
-    return flat.map(Number);
-  }
-  const file = o.resolve(src.npy, `${where}.npy`);
-  return npyReals(readNpy(file, { check: (h) => checkShape(h, shape, file) }), file);
-}
-
-function npyReals(arr: NpyArray, file: string): number[] {
-  return Array.from(arr.data as ArrayLike<number | bigint>, (v, i) => {
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new InputError(file, `element ${i} is ${n}; values must be finite`);
-    return n;
-  });
-}
-
-function rawOnly(o: LoadOptions): string {
-  return `this numeric type takes raw integer values here (int${o.bits}); float values are not quantized for it`;
-}
-
-function checkShape(arr: { shape: number[] }, shape: number[], file: string): void {
-  const same = arr.shape.length === shape.length && arr.shape.every((n, i) => n === shape[i]);
-  if (!same)
-    throw new InputError(file, `expected shape (${shape.join(', ')}), found (${arr.shape.join(', ')})`);
-}
-
-function flattenValues(v: unknown[], where: string): (number | bigint)[] {
-  const out: (number | bigint)[] = [];
-  const walk = (x: unknown, at: string): void => {
-    if (Array.isArray(x)) x.forEach((y, i) => walk(y, `${at}[${i}]`));
-    else if ((typeof x === 'number' && Number.isFinite(x)) || typeof x === 'bigint') out.push(x);
-    else if (typeof x === 'number') throw new InputError(at, `${x} is not a finite number`);
-    else throw new InputError(at, `expected a number, found ${JSON.stringify(x) ?? typeof x}`);
-  };
-  v.forEach((x, i) => walk(x, `${where}[${i}]`));
-  return out;
-}
 
 export function macCount(m: KernelModel): number {
   return m.outC * m.outH * m.outW * m.inPerGroup * m.kH * m.kW;

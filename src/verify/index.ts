@@ -224,7 +224,7 @@ export function checkKernelMemory(m: KernelModel, kernel: GeneratedKernel, targe
 /** Generate and build one (spec, target, variant) into `work`; returns the kernel folder and the image. */
 export async function generateAndBuild(m: KernelModel, target: Target, work: string, opts: { variant: VariantName; seed: number; extraFlags?: string[]; optimize?: OptimizeGoal }) {
   const builtinInput = target.builtinInput ? { data: testInputs(m, opts.seed)[0], seed: opts.seed } : undefined;
-  const kernel = generate(m, { variant: opts.variant, builtinInput, isa: target.features, optimize: opts.optimize });
+  const kernel = generate(m, { variant: opts.variant, builtinInput, target, optimize: opts.optimize });
   checkKernelMemory(m, kernel, target);
   const kernelDir = path.join(work, 'kernel');
   writeKernel(kernel, kernelDir);

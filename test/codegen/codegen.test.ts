@@ -20,14 +20,14 @@ describe('generated C', () => {
   for (const target of ['arm920t', 'arm926ej-s', 'cortex-m0', 'cortex-m4', 'cortex-m55', 'cortex-a9'])
     for (const spec of goldenSpecs)
       it(`matches the committed golden for ${spec} (optimized, ${target})`, async () => {
-        const k = generate(await loadSpec(path.join(root, spec)), { variant: 'optimized', isa: findTarget(target)!.features });
+        const k = generate(await loadSpec(path.join(root, spec)), { variant: 'optimized', target: findTarget(target)! });
         const c = k.files.find((f) => f.name.endsWith('.c') && !f.name.endsWith('_input.c'))!;
         await expect(c.content).toMatchFileSnapshot(path.join('__golden__', 'optimized', target, c.name));
       });
 
   // optimize 'speed' where it changes the blocked family's code: lane2w's packed weight pairs (q7 on ARMv4T).
   it('matches the committed golden for bench/b_3x3_3to8_32x32_q7.json (optimized speed, arm920t: lane2w)', async () => {
-    const k = generate(await loadSpec(path.join(root, 'bench/b_3x3_3to8_32x32_q7.json')), { variant: 'optimized', isa: findTarget('arm920t')!.features, optimize: 'speed' });
+    const k = generate(await loadSpec(path.join(root, 'bench/b_3x3_3to8_32x32_q7.json')), { variant: 'optimized', target: findTarget('arm920t')!, optimize: 'speed' });
     const c = k.files.find((f) => f.name.endsWith('.c') && !f.name.endsWith('_input.c'))!;
     expect(c.content).toContain('lane2w');
     await expect(c.content).toMatchFileSnapshot(path.join('__golden__', 'optimized-speed', 'arm920t', c.name));
@@ -76,7 +76,7 @@ describe('generated C', () => {
     expect(h).toMatch(/#define K_INPUT_BYTES 120u/);
     expect(h).toMatch(/#define K_OUTPUT_BYTES 180u/);
     expect(h).toMatch(/Accumulator int64_t: \|acc\| <= \d+/);
-    expect(h).toMatch(/void k_run\(const int16_t \*restrict input, int16_t \*restrict output\);/);
+    expect(h).toMatch(/void k_run\(const int16_t \*CONVGEN_RESTRICT input, int16_t \*CONVGEN_RESTRICT output\);/);
     const code = k.files.map((f) => f.content.replace(/\/\*[\s\S]*?\*\//g, '')).join('\n');
     expect(code).not.toMatch(/\bfloat\b|\bdouble\b|malloc/);
   });

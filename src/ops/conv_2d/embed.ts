@@ -17,11 +17,12 @@ function definedMacros(text: string): string[] {
   return [...new Set([...text.matchAll(/^\s*#\s*define\s+([A-Za-z_]\w*)/gm)].map((m) => m[1]))];
 }
 
-/** The lines of a header between its include guard, without #include lines and the entry's prototype. */
+/** The kernel's own macros from its header (NAME_...), without its include guard and the entry's prototype. */
 function headerBody(h: string, name: string): string[] {
   const lines = h.split('\n');
-  const guard = `${name.toUpperCase()}_H`;
-  return lines.filter((l) => /^#define /.test(l) && l.split(/\s+/)[1] !== guard && !l.includes(`${name}_run`));
+  const NAME = name.toUpperCase();
+  const guard = `${NAME}_H`;
+  return lines.filter((l) => /^#define /.test(l) && l.split(/\s+/)[1].startsWith(`${NAME}_`) && l.split(/\s+/)[1] !== guard && !l.includes(`${name}_run`));
 }
 
 /** The kernel header's doc lines worth keeping next to its code (numeric, output stage, accumulator, variant). */
@@ -41,7 +42,7 @@ function headerDoc(h: string): string[] {
 
 /** The layer's kernel as one embedded unit. `batch` > 1 adds a wrapper that runs the kernel once per image. */
 export function embedKernel(m: KernelModel, ctx: LowerContext, batch = 1): LayerCode {
-  const kernel = generate({ ...m, name: ctx.name }, { variant: 'optimized', isa: ctx.isa, optimize: ctx.optimize });
+  const kernel = generate({ ...m, name: ctx.name }, { variant: 'optimized', isa: ctx.isa, optimize: ctx.optimize, guard: false });
   const name = ctx.name;
   const h = kernel.files.find((f) => f.name === `${name}.h`)!.content;
   const c = kernel.files.find((f) => f.name === `${name}.c`)!.content;
@@ -84,7 +85,7 @@ export function embedKernel(m: KernelModel, ctx: LowerContext, batch = 1): Layer
   const macros = definedMacros(text.join('\n'));
   text.push('', ...macros.map((x) => `#undef ${x}`));
   return {
-    k: 'embedded', entry, text: text.join('\n'), headers: [...new Set(headers)],
+    k: 'embedded', entry, text: text.join('\n'), headers: [...new Set(headers)], needs: kernel.needs,
     staticBytes: kernel.ram.static, staticDoc: kernel.ram.static ? `${name}'s staging buffers` : '',
     family: kernel.family, summary: kernel.family ? `${kernel.family} family` : kernel.variant,
   };

@@ -24,6 +24,17 @@
 
 #include <stdint.h>
 
+/* restrict is C99 only: C++ sees GCC's and Clang's __restrict__, or nothing. */
+#ifndef CONVGEN_RESTRICT
+#if !defined(__cplusplus)
+#define CONVGEN_RESTRICT restrict
+#elif defined(__GNUC__)
+#define CONVGEN_RESTRICT __restrict__
+#else
+#define CONVGEN_RESTRICT
+#endif
+#endif
+
 #define DEPTHWISE_S2_IN_C 4
 #define DEPTHWISE_S2_IN_H 9
 #define DEPTHWISE_S2_IN_W 10
@@ -41,7 +52,15 @@
 #define DEPTHWISE_S2_INPUT_FRAC 11
 #define DEPTHWISE_S2_OUTPUT_FRAC 11
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* input: [C][H][W]; output: [C][H][W]. The buffers must not overlap. */
-void depthwise_s2_run(const int16_t *restrict input, int16_t *restrict output);
+void depthwise_s2_run(const int16_t *CONVGEN_RESTRICT input, int16_t *CONVGEN_RESTRICT output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* DEPTHWISE_S2_H */

@@ -24,6 +24,17 @@
 
 #include <stdint.h>
 
+/* restrict is C99 only: C++ sees GCC's and Clang's __restrict__, or nothing. */
+#ifndef CONVGEN_RESTRICT
+#if !defined(__cplusplus)
+#define CONVGEN_RESTRICT restrict
+#elif defined(__GNUC__)
+#define CONVGEN_RESTRICT __restrict__
+#else
+#define CONVGEN_RESTRICT
+#endif
+#endif
+
 #define EDGE3X3_IN_C 3
 #define EDGE3X3_IN_H 16
 #define EDGE3X3_IN_W 16
@@ -41,7 +52,15 @@
 #define EDGE3X3_INPUT_FRAC 12
 #define EDGE3X3_OUTPUT_FRAC 12
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* input: [C][H][W]; output: [C][H][W]. The buffers must not overlap. */
-void edge3x3_run(const int16_t *restrict input, int16_t *restrict output);
+void edge3x3_run(const int16_t *CONVGEN_RESTRICT input, int16_t *CONVGEN_RESTRICT output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* EDGE3X3_H */

@@ -24,6 +24,17 @@
 
 #include <stdint.h>
 
+/* restrict is C99 only: C++ sees GCC's and Clang's __restrict__, or nothing. */
+#ifndef CONVGEN_RESTRICT
+#if !defined(__cplusplus)
+#define CONVGEN_RESTRICT restrict
+#elif defined(__GNUC__)
+#define CONVGEN_RESTRICT __restrict__
+#else
+#define CONVGEN_RESTRICT
+#endif
+#endif
+
 #define INT8_HWC_IN_C 4
 #define INT8_HWC_IN_H 10
 #define INT8_HWC_IN_W 10
@@ -41,7 +52,15 @@
 #define INT8_HWC_INPUT_OFFSET 3
 #define INT8_HWC_OUTPUT_OFFSET (-12)
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* input: [H][W][C]; output: [H][W][C]. The buffers must not overlap. */
-void int8_hwc_run(const int8_t *restrict input, int8_t *restrict output);
+void int8_hwc_run(const int8_t *CONVGEN_RESTRICT input, int8_t *CONVGEN_RESTRICT output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* INT8_HWC_H */

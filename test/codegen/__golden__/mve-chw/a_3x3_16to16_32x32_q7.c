@@ -14,6 +14,11 @@
  * Code: about 1424 bytes estimated (budget 3600).
  */
 #include "a_3x3_16to16_32x32_q7.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !(defined(__ARM_FEATURE_MVE) && \
+      defined(__thumb2__))
+#error "a_3x3_16to16_32x32_q7.c was generated for a Thumb-2 core and needs MVE (__ARM_FEATURE_MVE), code in Thumb-2: compile with that core's -mcpu, or generate for your core with convgen generate --target"
+#else
 #include <string.h>
 #include <arm_mve.h>
 
@@ -396,3 +401,5 @@ void a_3x3_16to16_32x32_q7_run(const int8_t *restrict input, int8_t *restrict ou
             }
         }
 }
+
+#endif /* the target guard */

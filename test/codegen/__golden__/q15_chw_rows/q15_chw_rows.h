@@ -24,6 +24,17 @@
 
 #include <stdint.h>
 
+/* restrict is C99 only: C++ sees GCC's and Clang's __restrict__, or nothing. */
+#ifndef CONVGEN_RESTRICT
+#if !defined(__cplusplus)
+#define CONVGEN_RESTRICT restrict
+#elif defined(__GNUC__)
+#define CONVGEN_RESTRICT __restrict__
+#else
+#define CONVGEN_RESTRICT
+#endif
+#endif
+
 #define Q15_CHW_ROWS_IN_C 6
 #define Q15_CHW_ROWS_IN_H 20
 #define Q15_CHW_ROWS_IN_W 15
@@ -41,7 +52,15 @@
 #define Q15_CHW_ROWS_INPUT_FRAC 12
 #define Q15_CHW_ROWS_OUTPUT_FRAC 11
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* input: [C][H][W]; output: [C][H][W]. The buffers must not overlap. */
-void q15_chw_rows_run(const int16_t *restrict input, int16_t *restrict output);
+void q15_chw_rows_run(const int16_t *CONVGEN_RESTRICT input, int16_t *CONVGEN_RESTRICT output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* Q15_CHW_ROWS_H */

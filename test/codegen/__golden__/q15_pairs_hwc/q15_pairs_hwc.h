@@ -24,6 +24,17 @@
 
 #include <stdint.h>
 
+/* restrict is C99 only: C++ sees GCC's and Clang's __restrict__, or nothing. */
+#ifndef CONVGEN_RESTRICT
+#if !defined(__cplusplus)
+#define CONVGEN_RESTRICT restrict
+#elif defined(__GNUC__)
+#define CONVGEN_RESTRICT __restrict__
+#else
+#define CONVGEN_RESTRICT
+#endif
+#endif
+
 #define Q15_PAIRS_HWC_IN_C 4
 #define Q15_PAIRS_HWC_IN_H 9
 #define Q15_PAIRS_HWC_IN_W 9
@@ -41,7 +52,15 @@
 #define Q15_PAIRS_HWC_INPUT_FRAC 12
 #define Q15_PAIRS_HWC_OUTPUT_FRAC 10
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* input: [H][W][C]; output: [H][W][C]. The buffers must not overlap. */
-void q15_pairs_hwc_run(const int16_t *restrict input, int16_t *restrict output);
+void q15_pairs_hwc_run(const int16_t *CONVGEN_RESTRICT input, int16_t *CONVGEN_RESTRICT output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* Q15_PAIRS_HWC_H */

@@ -24,6 +24,17 @@
 
 #include <stdint.h>
 
+/* restrict is C99 only: C++ sees GCC's and Clang's __restrict__, or nothing. */
+#ifndef CONVGEN_RESTRICT
+#if !defined(__cplusplus)
+#define CONVGEN_RESTRICT restrict
+#elif defined(__GNUC__)
+#define CONVGEN_RESTRICT __restrict__
+#else
+#define CONVGEN_RESTRICT
+#endif
+#endif
+
 #define Q31_HWC_IN_C 2
 #define Q31_HWC_IN_H 6
 #define Q31_HWC_IN_W 5
@@ -41,7 +52,15 @@
 #define Q31_HWC_INPUT_FRAC 24
 #define Q31_HWC_OUTPUT_FRAC 24
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* input: [H][W][C]; output: [H][W][C]. The buffers must not overlap. */
-void q31_hwc_run(const int32_t *restrict input, int32_t *restrict output);
+void q31_hwc_run(const int32_t *CONVGEN_RESTRICT input, int32_t *CONVGEN_RESTRICT output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* Q31_HWC_H */

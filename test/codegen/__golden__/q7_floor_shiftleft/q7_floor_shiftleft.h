@@ -24,6 +24,17 @@
 
 #include <stdint.h>
 
+/* restrict is C99 only: C++ sees GCC's and Clang's __restrict__, or nothing. */
+#ifndef CONVGEN_RESTRICT
+#if !defined(__cplusplus)
+#define CONVGEN_RESTRICT restrict
+#elif defined(__GNUC__)
+#define CONVGEN_RESTRICT __restrict__
+#else
+#define CONVGEN_RESTRICT
+#endif
+#endif
+
 #define Q7_FLOOR_SHIFTLEFT_IN_C 3
 #define Q7_FLOOR_SHIFTLEFT_IN_H 7
 #define Q7_FLOOR_SHIFTLEFT_IN_W 7
@@ -41,7 +52,15 @@
 #define Q7_FLOOR_SHIFTLEFT_INPUT_FRAC 2
 #define Q7_FLOOR_SHIFTLEFT_OUTPUT_FRAC 7
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* input: [C][H][W]; output: [C][H][W]. The buffers must not overlap. */
-void q7_floor_shiftleft_run(const int8_t *restrict input, int8_t *restrict output);
+void q7_floor_shiftleft_run(const int8_t *CONVGEN_RESTRICT input, int8_t *CONVGEN_RESTRICT output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* Q7_FLOOR_SHIFTLEFT_H */

@@ -11,6 +11,11 @@
  * Code: about 4063 bytes estimated (budget 4096).
  */
 #include "b_3x3_3to8_32x32_q7.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !((defined(__ARM_ARCH_ISA_ARM) || defined(__thumb2__)) && \
+      (defined(__arm__) && !defined(__thumb__)))
+#error "b_3x3_3to8_32x32_q7.c was generated for arm920t (-mcpu=arm920t -marm) and needs SMLAL (A32 or Thumb-2), code in A32 (ARM state): compile with -mcpu=arm920t -marm, or generate for your core with convgen generate --target"
+#else
 /* GCC's early scheduling would hoist every weight load of a loop ahead of its MACs and spill them. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("no-schedule-insns")
@@ -538,3 +543,5 @@ void b_3x3_3to8_32x32_q7_run(const int8_t *restrict input, int8_t *restrict outp
         }
     }
 }
+
+#endif /* the target guard */

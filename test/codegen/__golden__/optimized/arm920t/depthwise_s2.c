@@ -9,6 +9,11 @@
  * Code: about 3559 bytes estimated (budget 4096).
  */
 #include "depthwise_s2.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !((defined(__ARM_ARCH_ISA_ARM) || defined(__thumb2__)) && \
+      (defined(__arm__) && !defined(__thumb__)))
+#error "depthwise_s2.c was generated for arm920t (-mcpu=arm920t -marm) and needs SMLAL (A32 or Thumb-2), code in A32 (ARM state): compile with -mcpu=arm920t -marm, or generate for your core with convgen generate --target"
+#else
 /* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("no-schedule-insns")
@@ -486,3 +491,5 @@ void depthwise_s2_run(const int16_t *restrict input, int16_t *restrict output)
         }
     }
 }
+
+#endif /* the target guard */

@@ -9,6 +9,12 @@
  * Code: about 3356 bytes estimated (budget 4096).
  */
 #include "q15_pairs_hwc.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !(defined(__ARM_FEATURE_DSP) && \
+      (defined(__ARM_FEATURE_DSP) || (defined(__ARM_ARCH) && __ARM_ARCH >= 6)) && \
+      (defined(__arm__) && !defined(__thumb__)))
+#error "q15_pairs_hwc.c was generated for arm926ej-s (-mcpu=arm926ej-s -marm) and needs the DSP instructions (__ARM_FEATURE_DSP), LDRD (ARMv5TE or later), code in A32 (ARM state): compile with -mcpu=arm926ej-s -marm, or generate for your core with convgen generate --target"
+#else
 #include <string.h>
 /* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -567,3 +573,5 @@ void q15_pairs_hwc_run(const int16_t *restrict input, int16_t *restrict output)
         }
     }
 }
+
+#endif /* the target guard */

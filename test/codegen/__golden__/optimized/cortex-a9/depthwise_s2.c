@@ -10,6 +10,11 @@
  * Code: about 3250 bytes estimated (budget 4096).
  */
 #include "depthwise_s2.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !(defined(__ARM_FEATURE_DSP) && \
+      (defined(__arm__) && !defined(__thumb__)))
+#error "depthwise_s2.c was generated for cortex-a9 (-mcpu=cortex-a9 -mfpu=neon -marm) and needs the DSP instructions (__ARM_FEATURE_DSP), code in A32 (ARM state): compile with -mcpu=cortex-a9 -mfpu=neon -marm, or generate for your core with convgen generate --target"
+#else
 #include <string.h>
 /* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -481,3 +486,5 @@ void depthwise_s2_run(const int16_t *restrict input, int16_t *restrict output)
         }
     }
 }
+
+#endif /* the target guard */

@@ -11,6 +11,10 @@
  * Code: about 1616 bytes estimated (budget 3600).
  */
 #include "q15_pairs_hwc.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !defined(__ARM_NEON)
+#error "q15_pairs_hwc.c was generated for cortex-a9 (-mcpu=cortex-a9 -mfpu=neon -marm) and needs NEON (__ARM_NEON): compile with -mcpu=cortex-a9 -mfpu=neon -marm, or generate for your core with convgen generate --target"
+#else
 #include <arm_neon.h>
 
 #define IN_PER_GROUP 4
@@ -222,3 +226,5 @@ void q15_pairs_hwc_run(const int16_t *restrict input, int16_t *restrict output)
         }
     }
 }
+
+#endif /* the target guard */

@@ -10,6 +10,11 @@
  * Code: about 3726 bytes estimated (budget 3900).
  */
 #include "int8_hwc.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !(defined(__ARM_FEATURE_SIMD32) && \
+      defined(__thumb2__))
+#error "int8_hwc.c was generated for cortex-m4 (-mcpu=cortex-m4 -mthumb) and needs the SIMD32 instructions SMLAD/SXTB16 (__ARM_FEATURE_SIMD32), code in Thumb-2: compile with -mcpu=cortex-m4 -mthumb, or generate for your core with convgen generate --target"
+#else
 #include <string.h>
 #include <arm_acle.h>
 
@@ -718,3 +723,5 @@ void int8_hwc_run(const int8_t *restrict input, int8_t *restrict output)
         }
     }
 }
+
+#endif /* the target guard */

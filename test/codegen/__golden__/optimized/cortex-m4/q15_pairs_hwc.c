@@ -10,6 +10,11 @@
  * Code: about 3559 bytes estimated (budget 3900).
  */
 #include "q15_pairs_hwc.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !(defined(__ARM_FEATURE_SIMD32) && \
+      defined(__thumb2__))
+#error "q15_pairs_hwc.c was generated for cortex-m4 (-mcpu=cortex-m4 -mthumb) and needs the SIMD32 instructions SMLAD/SXTB16 (__ARM_FEATURE_SIMD32), code in Thumb-2: compile with -mcpu=cortex-m4 -mthumb, or generate for your core with convgen generate --target"
+#else
 #include <string.h>
 /* GCC's early scheduling would hoist every input load of a loop ahead of its MACs and spill the split accumulators. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -621,3 +626,5 @@ void q15_pairs_hwc_run(const int16_t *restrict input, int16_t *restrict output)
         }
     }
 }
+
+#endif /* the target guard */

@@ -10,6 +10,11 @@
  * Code: about 2580 bytes estimated (budget 3900).
  */
 #include "depthwise_s2.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !(defined(__ARM_FEATURE_DSP) && \
+      defined(__thumb2__))
+#error "depthwise_s2.c was generated for cortex-m55 (-mcpu=cortex-m55 -mthumb) and needs the DSP instructions (__ARM_FEATURE_DSP), code in Thumb-2: compile with -mcpu=cortex-m55 -mthumb, or generate for your core with convgen generate --target"
+#else
 #include <string.h>
 
 /*
@@ -428,3 +433,5 @@ void depthwise_s2_run(const int16_t *restrict input, int16_t *restrict output)
         }
     }
 }
+
+#endif /* the target guard */

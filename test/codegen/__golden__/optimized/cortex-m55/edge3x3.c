@@ -10,6 +10,12 @@
  * Code: about 1866 bytes estimated (budget 3900).
  */
 #include "edge3x3.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !(defined(__ARM_FEATURE_DSP) && \
+      defined(__ARM_FEATURE_SIMD32) && \
+      defined(__thumb2__))
+#error "edge3x3.c was generated for cortex-m55 (-mcpu=cortex-m55 -mthumb) and needs the DSP instructions (__ARM_FEATURE_DSP), the SIMD32 instructions SMLAD/SXTB16 (__ARM_FEATURE_SIMD32), code in Thumb-2: compile with -mcpu=cortex-m55 -mthumb, or generate for your core with convgen generate --target"
+#else
 #include <string.h>
 #include <arm_acle.h>
 
@@ -337,3 +343,5 @@ void edge3x3_run(const int16_t *restrict input, int16_t *restrict output)
         }
     }
 }
+
+#endif /* the target guard */

@@ -10,6 +10,10 @@
  * int8: the output stage runs on 4 consecutive output channels per vector (finish4).
  */
 #include "int8_hwc.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !defined(__ARM_FEATURE_MVE)
+#error "int8_hwc.c was generated for cortex-m55 (-mcpu=cortex-m55 -mthumb) and needs MVE (__ARM_FEATURE_MVE): compile with -mcpu=cortex-m55 -mthumb, or generate for your core with convgen generate --target"
+#else
 #include <arm_mve.h>
 
 #define IN_PER_GROUP 4
@@ -282,3 +286,5 @@ void int8_hwc_run(const int8_t *restrict input, int8_t *restrict output)
         }
     }
 }
+
+#endif /* the target guard */

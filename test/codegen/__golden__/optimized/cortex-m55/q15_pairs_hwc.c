@@ -9,6 +9,10 @@
  * Each output goes through the common scalar output stage.
  */
 #include "q15_pairs_hwc.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !defined(__ARM_FEATURE_MVE)
+#error "q15_pairs_hwc.c was generated for cortex-m55 (-mcpu=cortex-m55 -mthumb) and needs MVE (__ARM_FEATURE_MVE): compile with -mcpu=cortex-m55 -mthumb, or generate for your core with convgen generate --target"
+#else
 #include <arm_mve.h>
 
 #define IN_PER_GROUP 4
@@ -229,3 +233,5 @@ void q15_pairs_hwc_run(const int16_t *restrict input, int16_t *restrict output)
         }
     }
 }
+
+#endif /* the target guard */

@@ -14,6 +14,11 @@
  * Code: about 1016 bytes estimated (budget 3600).
  */
 #include "q7_floor_shiftleft.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !(defined(__ARM_FEATURE_MVE) && \
+      defined(__thumb2__))
+#error "q7_floor_shiftleft.c was generated for cortex-m55 (-mcpu=cortex-m55 -mthumb) and needs MVE (__ARM_FEATURE_MVE), code in Thumb-2: compile with -mcpu=cortex-m55 -mthumb, or generate for your core with convgen generate --target"
+#else
 #include <string.h>
 #include <arm_mve.h>
 
@@ -158,3 +163,5 @@ void q7_floor_shiftleft_run(const int8_t *restrict input, int8_t *restrict outpu
             }
         }
 }
+
+#endif /* the target guard */

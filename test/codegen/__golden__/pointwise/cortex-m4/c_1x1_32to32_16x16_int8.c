@@ -9,6 +9,10 @@
  * Code: about 2436 bytes estimated (budget 3600).
  */
 #include "c_1x1_32to32_16x16_int8.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !defined(__ARM_FEATURE_SIMD32)
+#error "c_1x1_32to32_16x16_int8.c was generated for a Thumb-2 core and needs the SIMD32 instructions SMLAD/SXTB16 (__ARM_FEATURE_SIMD32): compile with that core's -mcpu, or generate for your core with convgen generate --target"
+#else
 #include <arm_acle.h>
 #include <string.h>
 
@@ -593,3 +597,5 @@ void c_1x1_32to32_16x16_int8_run(const int8_t *restrict input, int8_t *restrict 
 {
     c_1x1_32to32_16x16_int8_run_pixels(input, output);
 }
+
+#endif /* the target guard */
