@@ -265,9 +265,11 @@ export async function analyzeKernelObject(target: Target, name: string, kernelDi
   const size = parseSizeA(sizeText);
   const su = parseStackUsage(fs.readFileSync(path.join(objDir, `${name}.su`), 'utf8'));
   const cg = parseCallGraph(fs.readFileSync(path.join(objDir, `${name}.ci`), 'utf8'));
-  // The kernel alone, entered at <name>_run, with the libgcc helpers it needs and nothing else.
+  // The kernel alone, entered at <name>_run, with the helpers it needs and nothing else: libgcc's, and the C library's
+  // memcpy/memset where the kernel calls them (its header names <string.h>; newlib's need no system calls).
   const elf = path.join(objDir, `${name}-alone.elf`);
-  await runTool(tools.armGcc, [...target.cpuFlags, '-nostartfiles', '-nostdlib', `-Wl,-e,${name}_run`, '-Wl,--gc-sections', obj, '-lgcc', '-o', elf],
+  await runTool(tools.armGcc, [...target.cpuFlags, '-nostartfiles', '-nostdlib', `-Wl,-e,${name}_run`, '-Wl,--gc-sections', obj,
+    '-Wl,--start-group', '-lc', '-lgcc', '-Wl,--end-group', '-o', elf],
     { cwd: objDir, what: `${target.name} kernel-only link of ${name}` });
   const code = parseDisassembly(await runTool(objdump, ['-d', '--no-show-raw-insn', elf], { what: 'objdump' }));
   const symbols = parseSymbols(await runTool(tools.nm, [elf], { what: 'nm' }));
