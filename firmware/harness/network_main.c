@@ -44,15 +44,6 @@ void convgen_net_trace(int index, const int8_t *tensor, uint32_t bytes)
 }
 #endif
 
-static int guards_intact(uint8_t byte)
-{
-    uint32_t i;
-    for (i = 0u; i < GUARD_BYTES; i++)
-        if (net_out.before[i] != byte || net_out.after[i] != byte)
-            return 0;
-    return 1;
-}
-
 int main(void)
 {
     int32_t fin, fout, len;
@@ -92,7 +83,7 @@ int main(void)
 #endif
         if (status != 0)
             fail(15, "the network returned an error");
-        if (!guards_intact(byte))
+        if (!convgen_guards_intact(net_out.before, net_out.after, byte))
             fail(14, "network " CONVGEN_NAME " wrote outside its output");
         if (sh_write(fout, net_out.out, CONVGEN_OUT_BYTES) != 0)
             fail(12, "cannot write output.bin");

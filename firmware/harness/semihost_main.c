@@ -28,15 +28,6 @@ static struct {
 #define POISON(byte) (convgen_poison_statics((byte), conv_in, (uint32_t)sizeof conv_in), convgen_poison_stack(byte))
 #endif
 
-static int guards_intact(uint8_t byte)
-{
-    uint32_t i;
-    for (i = 0u; i < CONVGEN_GUARD_BYTES; i++)
-        if (conv_out.before[i] != byte || conv_out.after[i] != byte)
-            return 0;
-    return 1;
-}
-
 int main(void)
 {
     const uint32_t in_bytes = (uint32_t)sizeof conv_in;
@@ -64,7 +55,7 @@ int main(void)
         convgen_mark_begin();
         CONVGEN_RUN(conv_in, conv_out.out);
         convgen_mark_end();
-        if (!guards_intact(byte))
+        if (!convgen_guards_intact(conv_out.before, conv_out.after, byte))
             fail(14, "kernel " CONVGEN_NAME " wrote outside its output");
         if (sh_write(fout, conv_out.out, out_bytes) != 0)
             fail(12, "cannot write output.bin");

@@ -10,26 +10,17 @@
 #include "convgen_entry.h"
 #include "../include/convgen_poison.h"
 #include "host_poison.h"
+#include "host_files.h"
 
 static CONVGEN_IN_T input[CONVGEN_IN_ELEMS];
 static CONVGEN_OUT_T output[CONVGEN_OUT_ELEMS];
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s INPUT.bin OUTPUT.bin\n", argv[0]);
-        return 2;
-    }
-    FILE *in = fopen(argv[1], "rb");
-    if (!in) {
-        fprintf(stdout, "convgen-harness: cannot open %s\n", argv[1]);
-        return 10;
-    }
-    FILE *out = fopen(argv[2], "wb");
-    if (!out) {
-        fprintf(stdout, "convgen-harness: cannot open %s\n", argv[2]);
-        return 12;
-    }
+    FILE *in, *out;
+    const int opened = convgen_host_open(argc, argv, &in, &out);
+    if (opened != 0)
+        return opened;
     unsigned long tensors = 0;
     for (;;) {
         size_t got = fread(input, sizeof input[0], CONVGEN_IN_ELEMS, in);

@@ -11,23 +11,14 @@
 #include "../include/convgen_multi.h"
 #include "../include/convgen_poison.h"
 #include "host_poison.h"
+#include "host_files.h"
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s INPUT.bin OUTPUT.bin\n", argv[0]);
-        return 2;
-    }
-    FILE *in = fopen(argv[1], "rb");
-    if (!in) {
-        fprintf(stdout, "convgen-harness: cannot open %s\n", argv[1]);
-        return 10;
-    }
-    FILE *out = fopen(argv[2], "wb");
-    if (!out) {
-        fprintf(stdout, "convgen-harness: cannot open %s\n", argv[2]);
-        return 12;
-    }
+    FILE *in, *out;
+    const int opened = convgen_host_open(argc, argv, &in, &out);
+    if (opened != 0)
+        return opened;
     for (uint32_t k = 0; k < convgen_multi_count; k++) {
         const convgen_multi_kernel_t *kern = &convgen_multi_kernels[k];
         for (uint32_t t = 0; t < kern->tensors; t++) {

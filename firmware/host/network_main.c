@@ -12,6 +12,7 @@
 #include <string.h>
 #include "../include/convgen_poison.h"
 #include "host_poison.h"
+#include "host_files.h"
 
 #define GUARD_BYTES CONVGEN_GUARD_BYTES
 #define ARENA_WORDS ((CONVGEN_ARENA_BYTES + 7u) / 8u + (CONVGEN_ARENA_BYTES == 0u))
@@ -40,20 +41,10 @@ void convgen_net_trace(int index, const int8_t *tensor, uint32_t bytes)
 int main(int argc, char **argv)
 {
     unsigned long call = 0;
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s INPUT.bin OUTPUT.bin\n", argv[0]);
-        return 2;
-    }
-    FILE *in = fopen(argv[1], "rb");
-    if (!in) {
-        fprintf(stdout, "convgen-harness: cannot open %s\n", argv[1]);
-        return 10;
-    }
-    FILE *out = fopen(argv[2], "wb");
-    if (!out) {
-        fprintf(stdout, "convgen-harness: cannot open %s\n", argv[2]);
-        return 12;
-    }
+    FILE *in, *out;
+    const int opened = convgen_host_open(argc, argv, &in, &out);
+    if (opened != 0)
+        return opened;
 #ifdef CONVGEN_NET_TRACE
     trace = fopen("layers.bin", "wb");
     if (!trace) {
@@ -76,11 +67,10 @@ int main(int argc, char **argv)
             fprintf(stdout, "convgen-harness: the network returned an error\n");
             return 15;
         }
-        for (unsigned i = 0; i < GUARD_BYTES; i++)
-            if (net_out.before[i] != byte || net_out.after[i] != byte) {
-                fprintf(stdout, "convgen-harness: network " CONVGEN_NAME " wrote outside its output\n");
-                return 14;
-            }
+        if (!convgen_guards_intact(net_out.before, net_out.after, byte)) {
+            fprintf(stdout, "convgen-harness: network " CONVGEN_NAME " wrote outside its output\n");
+            return 14;
+        }
         if (fwrite(net_out.out, 1, CONVGEN_OUT_BYTES, out) != CONVGEN_OUT_BYTES) {
             fprintf(stdout, "convgen-harness: cannot write %s\n", argv[2]);
             return 12;

@@ -36,4 +36,14 @@ static inline uint8_t convgen_poison_byte(uint32_t call, const void *input, uint
     return b != 0u ? b : 0xC3u;
 }
 
+/* Whether the guard bytes before and after an output still hold the call's poison byte (the kernel wrote only its output). */
+static inline int convgen_guards_intact(const uint8_t *before, const uint8_t *after, uint8_t byte)
+{
+    uint32_t i;
+    for (i = 0u; i < CONVGEN_GUARD_BYTES; i++)
+        if (before[i] != byte || after[i] != byte)
+            return 0;
+    return 1;
+}
+
 #endif
