@@ -44,7 +44,7 @@ describe('committed docs/benchmarks.json', () => {
       const m = models.get(r.spec);
       const t = findTarget(r.target);
       if (!m || !t) continue; // reported by the coverage test
-      const now = codeDigest(generate(m, { variant: r.variant, isa: t.features, optimize: r.optimize ?? 'default' }));
+      const now = codeDigest(generate(m, { variant: r.variant, target: t, optimize: r.optimize ?? 'default' }));
       if (r.codeDigest !== now) changed.push(key(r));
     }
     const shown = changed.length > 12 ? [...changed.slice(0, 12), `… and ${changed.length - 12} more`] : changed;
