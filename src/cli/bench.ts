@@ -17,7 +17,7 @@ import { evaluateGoals, type GoalResult } from '../measure/goals.ts';
 import { loadSpec, type KernelModel } from '../spec/index.ts';
 import { DEFAULT_TARGET, type Target } from '../targets/index.ts';
 import { targetList } from './target-args.ts';
-import { isNetworkFile } from './network.ts';
+import { isNetworkFile, refuseKernelOptions, typedBy } from './network.ts';
 import { loadNetwork } from '../network/load.ts';
 import { runNetworkBench, type NetworkBenchReport } from './bench-network.ts';
 import { runTool, tools } from '../toolchain/index.ts';
@@ -200,7 +200,7 @@ export function registerBench(program: Command): void {
     .action(async (specs: string[], o: {
       target: string; variant: VariantName[]; optimize: OptimizeGoal[]; seed: number; jobs: number; timeout: number; json?: string; markdown?: string;
       svg?: string; html?: string;
-    }) => {
+    }, cmd: Command) => {
       const found = targetList(o.target);
       for (const f of [o.json, o.markdown, o.svg, o.html]) if (f) checkOutputFile(f);
       // Kernel specs and networks may come together (make bench measures both); each kind has its own tables.
@@ -208,6 +208,8 @@ export function registerBench(program: Command): void {
       const nets = specs.filter(isNetworkFile).map((f) => loadNetwork(f, root));
       const models = await Promise.all(specs.filter((f) => !isNetworkFile(f)).map((s) => loadSpec(s, { root })));
       if (!models.length && (o.svg || o.html)) throw new InputError(o.svg ? '--svg' : '--html', 'charts the kernel specs; this run has only networks');
+      // --variant chooses kernel variants; with networks only, nothing would read it.
+      if (!models.length) refuseKernelOptions(typedBy(cmd), ['variant']);
       // Progress on stderr (a live line on a terminal); failures are logged as they happen; stdout gets the table.
       let progress: Progress | undefined;
       let report: BenchReport;

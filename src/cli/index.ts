@@ -31,7 +31,7 @@ import { checkOutputFile, checkOutputFolder, writeError, writeOutputFolder } fro
 import { buildStep, naming } from './build.ts';
 import { pool } from '../pool.ts';
 import { makeTempDir } from '../files/cleanup.ts';
-import { isNetworkFile, networkGolden, refuseMixed } from './network.ts';
+import { isNetworkFile, networkGolden, refuseKernelOptions, refuseMixed, typedBy } from './network.ts';
 import { networkBuild, networkGenerate, networkRun, networkTest } from './network-commands.ts';
 
 function intArg(name: string, min: number) {
@@ -123,9 +123,10 @@ export function buildProgram(): Command {
     .option('--target <t>', 'the target the code is written for (see `convgen targets`)', DEFAULT_TARGET)
     .option('--variant <v>', `kernel variant (${variantNames.join(', ')})`, variantArg, DEFAULT_VARIANT)
     .option('--optimize <goal>', OPTIMIZE_HELP, optimizeArg, 'default')
-    .action(async (spec: string, o: { out: string; target: string; variant: VariantName; optimize: OptimizeGoal }) => {
+    .action(async (spec: string, o: { out: string; target: string; variant: VariantName; optimize: OptimizeGoal }, cmd: Command) => {
       const target = oneTarget(o.target);
       checkOutputFolder(o.out);
+      if (isNetworkFile(spec)) refuseKernelOptions(typedBy(cmd), ['variant']);
       if (isNetworkFile(spec)) return networkGenerate(spec, target, o.out, o.optimize, program.opts().root as string | undefined);
       const m = await readSpec(spec);
       const k = generate(m, { variant: o.variant, optimize: o.optimize, target });
@@ -163,10 +164,11 @@ export function buildProgram(): Command {
     .option('--variant <v>', 'kernel variant', variantArg, DEFAULT_VARIANT)
     .option('--strict', STRICT_HELP)
     .option('--timeout <s>', `${TIMEOUT_HELP}; for the whole batch`, intArg('--timeout', 1))
-    .action(async (spec: string, o: { target: string; input: string; output: string; variant: VariantName; strict?: boolean; timeout?: number }) => {
+    .action(async (spec: string, o: { target: string; input: string; output: string; variant: VariantName; strict?: boolean; timeout?: number }, cmd: Command) => {
       const target = oneTarget(o.target);
       if (target.run === 'build-only') throw new InputError('--target', `${target.name} has no emulator; use \`convgen build\``);
       checkOutputFile(o.output);
+      if (isNetworkFile(spec)) refuseKernelOptions(typedBy(cmd), ['variant', 'strict']);
       if (isNetworkFile(spec))
         return networkRun(spec, target, { input: o.input, output: o.output, timeoutSeconds: o.timeout, optimize: 'default', root: program.opts().root as string | undefined });
       const m = await readSpec(spec);
@@ -210,13 +212,14 @@ export function buildProgram(): Command {
     .action(async (specs: string[], o: {
       target: string; variant: VariantName; optimize: OptimizeGoal; seed: number; jobs: number; shard?: [number, number]; json?: string;
       junit?: string; html?: string; timeout?: number; sanitize?: boolean; input?: string;
-    }) => {
+    }, cmd: Command) => {
       const networks = refuseMixed(specs, 'test');
       const ts = targetList(o.target);
       for (const f of [o.json, o.junit, o.html]) if (f) checkOutputFile(f);
       if (networks) {
         for (const [flag, v] of [['--junit', o.junit], ['--html', o.html], ['--shard', o.shard], ['--sanitize', o.sanitize]] as const)
           if (v) throw new InputError(flag, 'is for kernel specs; a network test writes --json');
+        refuseKernelOptions(typedBy(cmd), ['variant']);
         process.exitCode = await networkTest(specs, ts, {
           seed: o.seed, jobs: o.jobs, timeoutSeconds: o.timeout, optimize: o.optimize, input: o.input, json: o.json, root: program.opts().root as string | undefined,
         });
@@ -263,10 +266,11 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'seed of the verification inputs', intArg('--seed', 0), 1)
     .option('--no-verify', 'skip the QEMU run')
     .option('--timeout <s>', TIMEOUT_HELP, intArg('--timeout', 1))
-    .action(async (spec: string, o: { target: string; out: string; variant: VariantName; optimize: OptimizeGoal; seed: number; verify: boolean; timeout?: number }) => {
+    .action(async (spec: string, o: { target: string; out: string; variant: VariantName; optimize: OptimizeGoal; seed: number; verify: boolean; timeout?: number }, cmd: Command) => {
       const target = oneTarget(o.target);
       checkOutputFolder(o.out);
       if (isNetworkFile(spec)) {
+        refuseKernelOptions(typedBy(cmd), ['variant']);
         process.exitCode = await networkBuild(spec, target, o.out, {
           optimize: o.optimize, seed: o.seed, verify: o.verify, timeoutSeconds: o.timeout, root: program.opts().root as string | undefined,
         });

@@ -117,6 +117,26 @@ describe('the C commands on networks', () => {
     expect(await main(['test', kws, '--html', path.join(io.dir, 'r.html')])).toBe(2);
     expect(io.err).toEqual(['convgen: --html: is for kernel specs; a network test writes --json']);
   });
+
+  it('refuses --variant and --strict given for a network (they would be ignored), with one line and nothing written', async () => {
+    const out = path.join(io.dir, 'kernel-only');
+    const input = path.join(models, 'kws_ref_model', 'in_0.npy');
+    const cases: [string[], string][] = [
+      [['generate', kws, '-o', out, '--variant', 'naive'], '--variant'],
+      [['build', kws, '--target', 'arm920t', '-o', out, '--variant', 'reference'], '--variant'],
+      [['test', kws, '--target', 'host', '--variant', 'naive'], '--variant'],
+      [['run', kws, '--target', 'host', '--input', input, '--output', path.join(io.dir, 'kernel-only.npy'), '--strict'], '--strict'],
+      [['bench', kws, '--target', 'arm920t', '--variant', 'naive'], '--variant'],
+    ];
+    for (const [argv, flag] of cases) {
+      io.err.length = 0;
+      expect(await main(argv), argv.join(' ')).toBe(2);
+      expect(io.err).toHaveLength(1);
+      expect(io.err[0]).toMatch(new RegExp(`^convgen: ${flag}: is for kernel specs: `));
+      expect(fs.existsSync(out), argv.join(' ')).toBe(false);
+      expect(fs.existsSync(path.join(io.dir, 'kernel-only.npy'))).toBe(false);
+    }
+  });
 });
 
 describe('refusals', () => {
