@@ -77,12 +77,11 @@ function searchFor(m: KernelModel, isa: IsaFeatures, accType: string, optimize: 
   return found;
 }
 
-/** Whether the family's smallest (default) plan keeps its code budget: kernels of 11x11 and so on do not. */
 const codeFits = (opt: BlockedPlan) => opt.codeBytes <= opt.codeBudget;
 
+/** Whether the family's smallest (default) plan keeps its code budget: kernels of 11x11 and so on do not. */
 export function blockedFits(m: KernelModel, isa: IsaFeatures, accType: string): boolean {
-  const { opt } = searchFor(m, isa, accType, 'default');
-  return opt.codeBytes <= opt.codeBudget;
+  return codeFits(searchFor(m, isa, accType, 'default').opt);
 }
 
 /** The default plan's estimated code bytes and budget (the loops family's header line says why it was chosen). */
