@@ -168,9 +168,9 @@ export function buildProgram(): Command {
       const target = oneTarget(o.target);
       if (target.run === 'build-only') throw new InputError('--target', `${target.name} has no emulator; use \`convgen build\``);
       checkOutputFile(o.output);
-      if (isNetworkFile(spec)) refuseKernelOptions(typedBy(cmd), ['variant', 'strict']);
+      if (isNetworkFile(spec)) refuseKernelOptions(typedBy(cmd), ['variant']);
       if (isNetworkFile(spec))
-        return networkRun(spec, target, { input: o.input, output: o.output, timeoutSeconds: o.timeout, optimize: 'default', root: program.opts().root as string | undefined });
+        return networkRun(spec, target, { input: o.input, output: o.output, timeoutSeconds: o.timeout, optimize: 'default', strict: o.strict, root: program.opts().root as string | undefined });
       const m = await readSpec(spec);
       const input = readInputs(m, o.input, o.strict);
       const { dir: work, remove } = makeTempDir('convgen-run-');

@@ -192,11 +192,11 @@ export async function networkTest(files: string[], ts: Target[], o: NetworkTestO
 
 /** `convgen run NET --input X.npy --output Y.npy`: what the device computes, in one emulator start. */
 export async function networkRun(file: string, target: Target,
-  o: { input: string; output: string; timeoutSeconds?: number; optimize: OptimizeGoal; root?: string }): Promise<void> {
+  o: { input: string; output: string; timeoutSeconds?: number; optimize: OptimizeGoal; root?: string; strict?: boolean }): Promise<void> {
   const net = loadNetwork(file, o.root);
   const inT = net.tensors.get(net.inputs[0])!;
   const outT = net.tensors.get(net.outputs[0])!;
-  const { samples, batched } = readNetworkInput(inT, o.input);
+  const { samples, batched } = readNetworkInput(inT, o.input, o.strict);
   const mod = generateNetwork(net, { target, optimize: o.optimize });
   const { dir: work, remove } = makeTempDir('convgen-netrun-');
   try {

@@ -127,4 +127,24 @@ describe('convgen golden on a network imported from ONNX', () => {
     expect(await main(['golden', net, '--input', hwc, '--output', outF])).toBe(2);
     expect(io.err.at(-1)).toMatch(/hwc\.npy: expected float samples as the ONNX model takes them, \(N, 2, 6, 6\) \(NCHW\), found \(1, 6, 6, 2\)/);
   });
+
+  it('says when float samples saturate (a warning), and refuses them with --strict, as for a kernel spec', async () => {
+    const { net } = await imported();
+    const outF = path.join(io.dir, 'sat.npy');
+    const big = path.join(io.dir, 'big.npy');
+    const x = new Float32Array(72).fill(0.01);
+    x[5] = 1e6;
+    x[9] = -1e6;
+    writeNpyAtomic(big, { dtype: 'float32', shape: [1, 2, 6, 6], data: x });
+    io.err.length = 0;
+    expect(await main(['golden', net, '--input', big, '--output', outF])).toBe(0);
+    expect(io.err).toHaveLength(1);
+    expect(io.err[0]).toMatch(/^convgen: warning: .*big\.npy: 2 of 72 float values saturated: outside the input's range /);
+    fs.rmSync(outF);
+    io.err.length = 0;
+    expect(await main(['golden', net, '--input', big, '--output', outF, '--strict'])).toBe(2);
+    expect(io.err).toHaveLength(1);
+    expect(io.err[0]).toMatch(/big\.npy: --strict: 2 of 72 float values saturated/);
+    expect(fs.existsSync(outF)).toBe(false);
+  });
 });
