@@ -1,7 +1,7 @@
 /**
- * Code generation: KernelModel + variant -> C files. The portable variants and the IR families plan and lower to the
- * typed kernel IR (src/families, src/ir), which src/emit-c prints; the families not yet on the IR render their
- * Handlebars templates from a view model (view.ts). The header and entry files are template skeletons either way.
+ * Code generation: KernelModel + variant -> C files. The portable variants and the kernel families plan and lower to
+ * the typed kernel IR (src/families, src/ir), which src/emit-c prints. The header and entry files are Handlebars
+ * skeletons filled from a view model (view.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,7 +12,6 @@ import { planAccumulator, type AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows } from './clit.ts';
 import { template } from './templates.ts';
 import { headerField, viewModel } from './view.ts';
-import { templateNeeds } from './template-needs.ts';
 import { targetGuard, targetText, withGuard } from '../emit-c/guards.ts';
 import { kernelFile } from '../emit-c/index.ts';
 import { chooseFamily } from '../families/index.ts';
@@ -99,25 +98,14 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
   const family = variant === 'optimized' ? chooseFamily(m, plan, isa) : null;
   const ctx = { acc: plan, isa, optimize };
   const ir = variant === 'reference' ? lowerWith(referenceVariant, m, ctx) : variant === 'naive' ? lowerWith(naiveVariant, m, ctx)
-    : family?.kind === 'ir' ? lowerWith(family, m, ctx) : null;
-  let view: ReturnType<typeof viewModel> & Record<string, unknown>;
-  let cText: string;
-  let needs: Requirements;
-  if (ir) {
-    cText = kernelFile(ir);
-    needs = requirements(prune(ir));
-    view = {
-      ...base, weightBytes: ir.memory.weightBytes, staticRamBytes: ir.memory.staticBytes, staticRamDoc: ir.memory.staticDoc,
-      ...(family ? { family: family.name, variantSummary: `${family.name} family: ${family.summary}` } : {}),
-      ...(ir.optimizeLine ? { optimizeLine: ir.optimizeLine } : {}),
-    };
-  } else {
-    if (family?.kind !== 'template') throw new Error(`generate: the ${variant} variant has no lowering`);
-    view = { ...base, family: family.name, variantSummary: `${family.name} family: ${family.summary}`,
-      ...family.view(m, plan, isa, { finishNeedsO: base.finishArgs === 'acc, o', optimize }) };
-    cText = template(family.template)(view);
-    needs = templateNeeds(family.name, cText);
-  }
+    : lowerWith(family!, m, ctx);
+  let cText = kernelFile(ir);
+  const needs = requirements(prune(ir));
+  const view: ReturnType<typeof viewModel> & Record<string, unknown> = {
+    ...base, weightBytes: ir.memory.weightBytes, staticRamBytes: ir.memory.staticBytes, staticRamDoc: ir.memory.staticDoc,
+    ...(family ? { family: family.name, variantSummary: `${family.name} family: ${family.summary}` } : {}),
+    ...(ir.optimizeLine ? { optimizeLine: ir.optimizeLine } : {}),
+  };
   const guard = opts.guard === false ? [] : targetGuard(`${m.name}.c`, needs, isa, opts.target);
   cText = withGuard(cText, m.name, guard);
   view.cLines = [

@@ -1,5 +1,5 @@
 /**
- * The cheaper exact Q-format output stage, shared by the pointwise and blocked families (templates/common/qfinish.c.hbs).
+ * The cheaper exact Q-format output stage, shared by the pointwise and blocked families (IR stages: qFinishStages).
  * The spec's stage is v = clamp((acc + r) >> s, lo, hi) with r = 2^(s-1) for round-to-nearest, 0 for floor
  * (src/golden finishBigInt). Since the accumulator only adds exact integers, r can start in the seed instead:
  * seed = bias·2^biasShift + r, and the stage is clamp(acc >> s, lo, hi). The proved bound (accumulator.ts) already
@@ -58,32 +58,13 @@ export function qFinishModel(f: QFinish, acc: bigint): bigint {
 }
 
 /**
- * The view of templates/common/qfinish.c.hbs. Where the clamp is the whole storage range [-2^(b-1), 2^(b-1)-1] of an
- * int32 value: ACLE's __ssat where the core has SSAT (GCC would make SSAT of the two compares itself, but in a kernel
+ * The stage's spelling: the value's type, the seeds' type, and which clamp. Where the clamp is the whole storage
+ * range [-2^(b-1), 2^(b-1)-1] of an int32 value: ACLE's __ssat where the core has SSAT (GCC would make SSAT of the two compares itself, but in a kernel
  * loop it hoists the bounds into registers first and then compares: measured on Cortex-M4), elsewhere the sign test
  * (v >> (b-1) == v >> 31 exactly when v is in range; else (v >> 31) ^ (2^(b-1)-1) is the bound on v's side), which
  * needs no bound in a register (measured: much faster than two compares in the blocked family on ARM920T, e.g. dw3x3
  * q7 -22%; slower in pointwise's GEMM tiles and with the blocked family's split halves, so `signTest` is the caller's).
  */
-export function qFinishView(f: QFinish, plan: AccumulatorPlan, isa: IsaFeatures, signTest: boolean) {
-  const c = qFinishChoice(f, plan, isa, signTest);
-  return {
-    seedType: c.seedType,
-    seedLines: cArrayRows(f.seeds.map((v) => cInt(v, c.seedType)), 8),
-    shift: f.shift,
-    hasShift: f.shift > 0,
-    narrow: f.narrow,
-    ssat: c.ssatBits > 0,
-    ssatBits: c.ssatBits,
-    signSat: c.signSat,
-    signShift: c.signShift,
-    vType: c.vType,
-    lo: cInt(f.lo, c.vType),
-    hi: cInt(f.hi, c.vType),
-  };
-}
-
-/** The stage's spelling: the value's type, the seeds' type, and which clamp (SSAT, the sign test or two compares). */
 function qFinishChoice(f: QFinish, plan: AccumulatorPlan, isa: IsaFeatures, signTest: boolean) {
   const vType = f.narrow ? 'int32_t' : plan.accType;
   const bits = Array.from({ length: 31 }, (_, i) => i + 1).find((b) => f.lo === -(1n << BigInt(b - 1)) && f.hi === (1n << BigInt(b - 1)) - 1n);

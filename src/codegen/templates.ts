@@ -1,4 +1,4 @@
-/** The Handlebars templates under templates/ (file skeletons, and the families not yet lowered to the IR). */
+/** The Handlebars templates under templates/: file skeletons (banner, header, entry), no code. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,10 +7,6 @@ import Handlebars from 'handlebars';
 const templateDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');
 const hbs = Handlebars.create();
 const compiled = new Map<string, HandlebarsTemplateDelegate>();
-
-// Register every partial before any template compiles.
-for (const partial of ['finish', 'bias', 'seed', 'qfinish'])
-  hbs.registerPartial(partial, fs.readFileSync(path.join(templateDir, 'common', `${partial}.c.hbs`), 'utf8'));
 
 /** A template under templates/, compiled once (strict: a missing field is an error, not an empty string). */
 export function template(rel: string): HandlebarsTemplateDelegate {

@@ -36,11 +36,6 @@ export interface KernelUnit {
   name: string;
   /** The family (optimized) or portable variant that generated it. */
   family: string;
-  /**
-   * The family the optimized table would pick first where that one is not on the IR yet (the unit then comes from the
-   * first IR family that applies), or null.
-   */
-  notOnIr: string | null;
   /** The entry: `static void <name>_run(const T *restrict input, T *restrict output)`. */
   entry: { name: string; inType: CScalar; outType: CScalar; signature: string };
   /** Headers (stdint.h included), ISA features and compiler extensions the unit's C needs. */
@@ -56,29 +51,25 @@ export interface KernelUnit {
   code: string;
 }
 
-/** The IR families in the optimized table's order, with the first family of the table (IR or not) that applies. */
-function chooseIrFamily(m: KernelModel, o: KernelUnitOptions, acc: ReturnType<typeof planAccumulator>, target: Target) {
+/** The named family (it must accept the spec), or the first of the optimized table that applies. */
+function chooseIrFamily(m: KernelModel, o: KernelUnitOptions, acc: ReturnType<typeof planAccumulator>, target: Target): IrFamily<unknown> {
   const isa = target.features;
   if (o.family) {
     const f = optimizedFamilies.find((x) => x.name === o.family);
     if (!f) throw new Error(`lowerKernel: no kernel family named ${o.family}`);
-    if (f.kind !== 'ir') throw new Error(`lowerKernel: the ${f.name} family is not on the IR yet`);
     if (!f.applies(m, acc, isa)) throw new Error(`lowerKernel: the ${f.name} family does not take ${m.name} on ${target.name}`);
-    return { family: f as IrFamily<unknown>, notOnIr: null };
+    return f;
   }
-  const first = optimizedFamilies.find((f) => f.applies(m, acc, isa))!;
-  const family = optimizedFamilies.find((f) => f.kind === 'ir' && f.applies(m, acc, isa));
-  if (!family || family.kind !== 'ir') throw new Error(`lowerKernel: no family on the IR takes ${m.name} on ${target.name}`);
-  return { family: family as IrFamily<unknown>, notOnIr: first.kind === 'ir' ? null : first.name };
+  return optimizedFamilies.find((f) => f.applies(m, acc, isa))!;
 }
 
 export function lowerKernel(m: KernelModel, target: Target, o: KernelUnitOptions = {}): KernelUnit {
   const acc = planAccumulator(m);
   const ctx = { acc, isa: target.features, optimize: o.optimize ?? 'default' };
   const variant = o.variant ?? 'optimized';
-  const chosen = variant === 'reference' ? { family: referenceVariant as IrFamily<unknown>, notOnIr: null }
-    : variant === 'naive' ? { family: naiveVariant as IrFamily<unknown>, notOnIr: null } : chooseIrFamily(m, o, acc, target);
-  const ir = prune(lowerWith(chosen.family, m, ctx));
+  const family = variant === 'reference' ? referenceVariant as IrFamily<unknown>
+    : variant === 'naive' ? naiveVariant as IrFamily<unknown> : chooseIrFamily(m, o, acc, target);
+  const ir = prune(lowerWith(family, m, ctx));
   const N = ir.NAME;
   const st = m.numeric.storage;
   const t = st.cType as CScalar;
@@ -92,7 +83,7 @@ export function lowerKernel(m: KernelModel, target: Target, o: KernelUnitOptions
   const guard = '#if defined(__GNUC__) && !defined(__clang__)';
   const lines = [
     `/* ---- ${m.name}: conv2d ${m.inC}x${m.inH}x${m.inW} -> ${m.outC}x${m.outH}x${m.outW} (${m.layout.toUpperCase()}), ` +
-      `${chosen.family.name}${ir.isaName ? ` for ${ir.isaName}` : ''} ---- */`,
+      `${family.name}${ir.isaName ? ` for ${ir.isaName}` : ''} ---- */`,
     ...constants.map((c) => `#define ${c.name} ${c.value}`),
     ...(scoped ? [guard, '#pragma GCC push_options', '#endif'] : []),
   ];
@@ -104,8 +95,7 @@ export function lowerKernel(m: KernelModel, target: Target, o: KernelUnitOptions
   const bytes = st.bits / 8;
   return {
     name: m.name,
-    family: chosen.family.name,
-    notOnIr: chosen.notOnIr,
+    family: family.name,
     entry: {
       name: ir.entry, inType: t, outType: t,
       signature: `static void ${ir.entry}(const ${t} *restrict input, ${t} *restrict output)`,

@@ -37,6 +37,51 @@ export function helperLines(h: Helper): string[] {
     case 'mve-offset-load':
       return [`#define LOAD(x, p, off) __asm__("${h.insn} %q0, [%1, #" #off "]" : "=w"(x) : "l"(p), ` +
         `"m"(*(const ${h.elem} (*)[${h.elems}])(const void *)((const char *)(p) + (off))))`];
+    case 'load-next':
+      return [
+        `static inline int32_t ${h.prefix}_load_next(const ${h.elem} *restrict *p, int32_t stride)`,
+        '{',
+        '#if defined(__GNUC__) && defined(__arm__) && !defined(__thumb__)',
+        '    int32_t v;',
+        '    /* Early-clobbered: the loaded register may be neither the base nor the offset (UNPREDICTABLE). */',
+        `    __asm__("${h.insn} %0, [%1], %3" : "=&r"(v), "+r"(*p) : "m"(**p), "r"(stride));`,
+        '    return v;',
+        '#else',
+        '    const int32_t v = **p;',
+        '    *p += stride / (int32_t)sizeof **p;',
+        '    return v;',
+        '#endif',
+        '}',
+      ];
+    case 'load-word-next':
+      return [
+        `static inline int32_t ${h.prefix}_load_word_next(const ${h.elem} *restrict *p, int32_t stride)`,
+        '{',
+        '#if defined(__GNUC__) && defined(__arm__) && !defined(__thumb__)',
+        '    int32_t v;',
+        '    __asm__("ldr %0, [%1], %3" : "=&r"(v), "+r"(*p) : "m"(**p), "r"(stride));',
+        '    return v;',
+        '#else',
+        '    int32_t v;',
+        '    memcpy(&v, *p, sizeof v);',
+        '    *p += stride / (int32_t)sizeof **p;',
+        '    return v;',
+        '#endif',
+        '}',
+      ];
+    case 'sxtb16-ror8-portable':
+      return [
+        '#if defined(__GNUC__) && defined(__ARM_FEATURE_SIMD32)',
+        `static inline int32_t ${h.prefix}_sxtb16_ror8(int32_t a)`,
+        '{',
+        '    int32_t r;',
+        '    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(a));',
+        '    return r;',
+        '}',
+        '#else',
+        `#define ${h.prefix}_sxtb16_ror8(a) ((int32_t)__sxtb16((int32_t)(((uint32_t)(a) >> 8) | ((uint32_t)(a) << 24))))`,
+        '#endif',
+      ];
     case 'offset-pair':
       return [`#define OFFSET_PAIR ${h.value}`];
     case 'pack8':

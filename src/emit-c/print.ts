@@ -113,7 +113,7 @@ class Printer {
     if (f.attribute) w.line(0, f.attribute);
     const params = f.params.map((p) => declarator(p.type, p.name));
     const linkage = f.linkage === 'extern' && this.o.unit ? 'static' : f.linkage;
-    const head = `${linkage === 'extern' ? '' : `${linkage} `}${typeName(f.ret)} ${f.name}(`;
+    const head = `${linkage === 'extern' ? '' : `${linkage} `}${f.specifier ? `${f.specifier} ` : ''}${typeName(f.ret)} ${f.name}(`;
     if (f.wrapAfter !== undefined && f.wrapAfter < params.length) {
       w.line(0, `${head}${params.slice(0, f.wrapAfter).join(', ')},`);
       w.line(INDENT, `${params.slice(f.wrapAfter).join(', ')})`);

@@ -12,7 +12,7 @@ import { mveFamily } from './mve/index.ts';
 import { mveChwFamily } from './mve-chw/index.ts';
 import { neonFamily } from './neon/index.ts';
 import { neonHwcFamily } from './neon-hwc/index.ts';
-import { pointwiseFamily } from '../codegen/pointwise.ts';
+import { pointwiseFamily } from './pointwise/index.ts';
 import { blockedFamily } from './blocked/index.ts';
 import { loopsFamily } from './loops/index.ts';
 import type { KernelFamily } from './family.ts';

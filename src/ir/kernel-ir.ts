@@ -195,6 +195,8 @@ export interface Func {
   noinline?: boolean;
   /** A macro of attributes on the line before the function (defined by an item). */
   attribute?: string;
+  /** A macro of attributes between the linkage and the return type (`static NOINLINE void`), defined by an item. */
+  specifier?: string;
   ret: CType;
   params: Param[];
   /** The parameter list breaks after this many parameters (continued 4 columns in). */
@@ -281,7 +283,16 @@ export type Helper =
    * LOAD(x, p, off): an MVE vector load (`insn`, e.g. vldrb.s32) from p at an immediate byte offset, as inline
    * assembly; the memory operand names the `elems` elements of type `elem` it reads.
    */
-  | { k: 'mve-offset-load'; insn: string; elem: CScalar; elems: number };
+  | { k: 'mve-offset-load'; insn: string; elem: CScalar; elems: number }
+  /**
+   * `<prefix>_load_next(&p, stride)`: *p, then p moved on `stride` bytes: `insn` (ldrsb, ldrsh, ldr) post-indexed by a
+   * register under GCC in A32 state (inline assembly), C elsewhere.
+   */
+  | { k: 'load-next'; prefix: string; elem: CScalar; insn: string }
+  /** `<prefix>_load_word_next(&p, stride)`: the aligned word at p, then p moved on: LDR post-indexed, memcpy elsewhere. */
+  | { k: 'load-word-next'; prefix: string; elem: CScalar }
+  /** `<prefix>_sxtb16_ror8(a)`: SXTB16 of bytes 1 and 3, inline assembly under GCC, ACLE's __sxtb16 of the rotation elsewhere. */
+  | { k: 'sxtb16-ror8-portable'; prefix: string };
 
 /* ------------------------------------------------------------------------------------------------------------------
  * Output stages and seeds

@@ -96,8 +96,12 @@ function collect(items: Item[]) {
       case 'lane-mac': extensions.add('inline-asm'); isa.add('longMultiply'); return;
       case 'mac-long': extensions.add('inline-asm'); return;
       case 'mve-offset-load': extensions.add('inline-asm'); isa.add('mve'); return;
+      // the C fallback copies the word with memcpy
+      case 'load-word-next': headers.add('string.h'); return;
+      // the C fallback calls ACLE's __sxtb16
+      case 'sxtb16-ror8-portable': intrinsic('__sxtb16'); return;
       // guarded by __GNUC__ with a portable fallback, or plain C
-      case 'opaque': case 'halves-pack': case 'pack8': case 'offset-pair': return;
+      case 'opaque': case 'halves-pack': case 'pack8': case 'offset-pair': case 'load-next': return;
       default: { const never: never = h; throw new Error(`requirements: unknown helper ${JSON.stringify(never)}`); }
     }
   };

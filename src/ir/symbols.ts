@@ -34,6 +34,9 @@ export function helperNames(h: Helper, p: string): string[] {
     case 'opaque': return ['KEEP_LOADS_IN_LOOP'];
     case 'halves-pack': return [`${h.prefix}_low_halves`, `${h.prefix}_high_halves`];
     case 'mve-offset-load': return ['LOAD'];
+    case 'load-next': return [`${h.prefix}_load_next`];
+    case 'load-word-next': return [`${h.prefix}_load_word_next`];
+    case 'sxtb16-ror8-portable': return [`${h.prefix}_sxtb16_ror8`];
     default: { const never: never = h; throw new Error(`prune: unknown helper ${JSON.stringify(never)} in ${p}`); }
   }
 }

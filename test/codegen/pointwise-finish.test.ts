@@ -1,5 +1,5 @@
 /**
- * The pointwise family's fused int8 output stage (templates/pointwise/kernel.c.hbs, <name>_pw_finish), modelled in
+ * The pointwise family's fused int8 output stage (src/families/pointwise/lower.ts, <name>_pw_finish), modelled in
  * BigInt op by op as the C spells it, against the golden requantization (src/spec/int8.ts requantize + offset +
  * clamp):
  *   c = C[o] - [x + q < 0]              C = 2^(e-1) + offset·2^e, q = floor(2^30 / M)

@@ -14,7 +14,7 @@ import { loadSpec, type KernelModel } from '../../src/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { runGolden } from '../../src/golden/index.ts';
 import { testInputs } from '../../src/verify/index.ts';
-import { root } from '../helpers.ts';
+import { model, root } from '../helpers.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-unit-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -49,6 +49,33 @@ function moduleText(units: KernelUnit[]): string {
     ...units.map((u) => `    ${u.entry.name}(in_${u.name}, out_${u.name});`),
     '}', '',
   ].join('\n');
+}
+
+/** Runs the module on the host on test inputs (outputs poisoned first): every layer's output must be the golden one. */
+async function expectGoldenOnHost(ms: KernelModel[], units: KernelUnit[], tag: string): Promise<void> {
+  const lines = [moduleText(units), '#include <stdio.h>', '#include <string.h>', 'int main(void)', '{', '    int bad = 0;'];
+  const decls: string[] = [];
+  ms.forEach((m, i) => {
+    const u = units[i];
+    const input = testInputs(m, 7 + i)[0];
+    const want = runGolden(m, input);
+    decls.push(`static const ${u.entry.inType} in_${u.name}[${input.length}] = { ${Array.from(input).join(', ')} };`,
+      `static const ${u.entry.outType} want_${u.name}[${want.length}] = { ${Array.from(want).join(', ')} };`,
+      `static ${u.entry.outType} out_${u.name}[${want.length}];`);
+  });
+  lines.push(`    ${ms.map((m) => `memset(out_${m.name}, 0x5A, sizeof out_${m.name});`).join('\n    ')}`,
+    `    net_run(${ms.map((m) => `in_${m.name}, out_${m.name}`).join(', ')});`,
+    ...ms.map((m) => `    for (unsigned i = 0; i < sizeof want_${m.name} / sizeof want_${m.name}[0]; ++i)\n` +
+      `        if (out_${m.name}[i] != want_${m.name}[i]) { printf("${m.name} [%u]\\n", i); ++bad; break; }`),
+    '    return bad;', '}', '');
+  const src = path.join(dir, `${tag}.c`);
+  const text = lines.join('\n');
+  fs.writeFileSync(src, text.replace('void net_run(', `${decls.join('\n')}\nvoid net_run(`));
+  const exe = path.join(dir, tag);
+  await execa('gcc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', src, '-o', exe]);
+  const run = await execa(exe, [], { reject: false });
+  expect(run.stdout).toBe('');
+  expect(run.exitCode).toBe(0);
 }
 
 describe('kernel units in one module', () => {
@@ -102,30 +129,32 @@ describe('kernel units in one module', () => {
   it('each layer of the module computes exactly the golden model on the host (outputs poisoned first)', async () => {
     const host = findTarget('host')!;
     const ms = await models();
-    const units = ms.map((m, i) => lowerKernel(m, host, { variant: layers[i].variant ?? 'optimized' }));
-    const lines = [moduleText(units), '#include <stdio.h>', '#include <string.h>', 'int main(void)', '{', '    int bad = 0;'];
-    const decls: string[] = [];
-    ms.forEach((m, i) => {
-      const u = units[i];
-      const input = testInputs(m, 7 + i)[0];
-      const want = runGolden(m, input);
-      decls.push(`static const ${u.entry.inType} in_${u.name}[${input.length}] = { ${Array.from(input).join(', ')} };`,
-        `static const ${u.entry.outType} want_${u.name}[${want.length}] = { ${Array.from(want).join(', ')} };`,
-        `static ${u.entry.outType} out_${u.name}[${want.length}];`);
-    });
-    lines.push(`    ${ms.map((m) => `memset(out_${m.name}, 0x5A, sizeof out_${m.name});`).join('\n    ')}`,
-      `    net_run(${ms.map((m) => `in_${m.name}, out_${m.name}`).join(', ')});`,
-      ...ms.map((m) => `    for (unsigned i = 0; i < sizeof want_${m.name} / sizeof want_${m.name}[0]; ++i)\n` +
-        `        if (out_${m.name}[i] != want_${m.name}[i]) { printf("${m.name} [%u]\\n", i); ++bad; break; }`),
-      '    return bad;', '}', '');
-    const src = path.join(dir, 'host.c');
-    const text = lines.join('\n');
-    fs.writeFileSync(src, text.replace('void net_run(', `${decls.join('\n')}\nvoid net_run(`));
-    const exe = path.join(dir, 'host');
-    await execa('gcc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', src, '-o', exe]);
-    const run = await execa(exe, [], { reject: false });
-    expect(run.stdout).toBe('');
-    expect(run.exitCode).toBe(0);
+    await expectGoldenOnHost(ms, ms.map((m, i) => lowerKernel(m, host, { variant: layers[i].variant ?? 'optimized' })), 'host');
+  });
+
+  it('pointwise layers (1x1: int8 lane2/quad, q15 halves/dual, q7, padded and strided) share a module on each core', async () => {
+    const specs = ['bench/c_1x1_32to32_16x16_int8', 'bench/c_1x1_32to32_16x16_q15', 'bench/c_1x1_32to32_16x16_q7'];
+    const base = await Promise.all(specs.map(async (s, i) => ({ ...(await loadSpec(path.join(root, `${s}.json`))), name: `pw${i + 1}` })));
+    // padded and strided (bias-only border outputs, one run per output row), int8 HWC and q15 CHW
+    const padded = [
+      model({ name: 'pw4', kernel: 1, stride: 2, padding: [1, 0, 2, 1], layout: 'hwc', input: { channels: 12, height: 7, width: 6 }, output: { channels: 5 },
+        numeric: { type: 'int8', inputOffset: 128, outputOffset: -3, multiplier: 1374632181, shift: -9 }, weights: { random: { seed: 3 }, layout: 'ohwi' } }),
+      model({ name: 'pw5', kernel: 1, stride: 1, padding: [0, 1, 1, 0], input: { channels: 5, height: 4, width: 7 }, output: { channels: 3 } }),
+    ];
+    const ms = [...base, ...padded];
+    for (const target of ['arm920t', 'arm926ej-s', 'cortex-m0', 'cortex-m4']) {
+      const t = findTarget(target)!;
+      const units = ms.map((m) => lowerKernel(m, t, { family: 'pointwise' }));
+      for (const u of units) expect(u.code).toMatch(/^#undef STEP_FENCE$/m);
+      const src = path.join(dir, `pw-${target}.c`);
+      fs.writeFileSync(src, moduleText(units));
+      const obj = path.join(dir, `pw-${target}.o`);
+      await execa('arm-none-eabi-gcc', [...t.cpuFlags, '-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-c', src, '-o', obj]);
+      const nm = await execa('arm-none-eabi-nm', ['-g', '--defined-only', obj]);
+      expect(nm.stdout.trim().split('\n').map((l) => l.split(' ').pop())).toEqual(['net_run']);
+    }
+    const host = findTarget('host')!;
+    await expectGoldenOnHost(ms, ms.map((m) => lowerKernel(m, host, { family: 'pointwise' })), 'pw-host');
   });
 
   it('states the unit\'s memory and scopes what it defines', async () => {

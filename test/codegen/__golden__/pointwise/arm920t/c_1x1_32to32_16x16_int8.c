@@ -494,9 +494,9 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block0_o4_p2(const int8_t *restrict
             /* Pixel 0's sum is the low 23 bits (sign-extended); pixel 1's the rest, plus the borrow
                pixel 0's sign took from it. */
             const uint32_t t = (uint32_t)a0_0 << 9;
-            const int32_t seed = c_1x1_32to32_16x16_int8_interior_seed_of(o0 + 0);
-            out0[0] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(seed + ((int32_t)t >> 9), o0 + 0);
-            out0[32] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(seed + (int32_t)(a0_0 >> 23) + (int32_t)(t >> 31), o0 + 0);
+            const int32_t seed = c_1x1_32to32_16x16_int8_interior_seed_of(o0);
+            out0[0] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(seed + ((int32_t)t >> 9), o0);
+            out0[32] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(seed + (int32_t)(a0_0 >> 23) + (int32_t)(t >> 31), o0);
         }
         {
             /* Pixel 0's sum is the low 23 bits (sign-extended); pixel 1's the rest, plus the borrow
@@ -529,8 +529,8 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block0_o4_p2(const int8_t *restrict
 static void c_1x1_32to32_16x16_int8_run_pixels(const int8_t *restrict input, int8_t *restrict output)
 {
     for (int b = 0; b < 8; ++b) {
-        const int o0 = 0 + b * 4;
-        c_1x1_32to32_16x16_int8_block0_o4_p2(input + 0, output + o0 * OUT_CHANNEL + 0, c_1x1_32to32_16x16_int8_weights0 + b * 128,
+        const int o0 = b * 4;
+        c_1x1_32to32_16x16_int8_block0_o4_p2(input, output + o0 * OUT_CHANNEL, c_1x1_32to32_16x16_int8_weights0 + b * 128,
             (const int8_t *)0, o0, 128);
     }
 }

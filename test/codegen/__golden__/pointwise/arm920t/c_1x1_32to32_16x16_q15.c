@@ -156,8 +156,8 @@ static NOINLINE void c_1x1_32to32_16x16_q15_block0_o2_p2(const int16_t *restrict
         const int16_t *restrict px = px0;
         const int16_t *restrict w = wb;
         KEEP_LOADS_IN_LOOP(w);
-        int64_t a0_0 = c_1x1_32to32_16x16_q15_pw_seed_of(o0 + 0);
-        int64_t a0_1 = c_1x1_32to32_16x16_q15_pw_seed_of(o0 + 0);
+        int64_t a0_0 = c_1x1_32to32_16x16_q15_pw_seed_of(o0);
+        int64_t a0_1 = c_1x1_32to32_16x16_q15_pw_seed_of(o0);
         int64_t a1_0 = c_1x1_32to32_16x16_q15_pw_seed_of(o0 + 1);
         int64_t a1_1 = c_1x1_32to32_16x16_q15_pw_seed_of(o0 + 1);
         for (int s = 0; s < 1; ++s, px += 0, w += 64) {
@@ -461,8 +461,8 @@ static NOINLINE void c_1x1_32to32_16x16_q15_block0_o2_p2(const int16_t *restrict
 static void c_1x1_32to32_16x16_q15_run_pixels(const int16_t *restrict input, int16_t *restrict output)
 {
     for (int b = 0; b < 16; ++b) {
-        const int o0 = 0 + b * 2;
-        c_1x1_32to32_16x16_q15_block0_o2_p2(input + 0, output + o0 * OUT_CHANNEL + 0, c_1x1_32to32_16x16_q15_weights0 + b * 64,
+        const int o0 = b * 2;
+        c_1x1_32to32_16x16_q15_block0_o2_p2(input, output + o0 * OUT_CHANNEL, c_1x1_32to32_16x16_q15_weights0 + b * 64,
             (const int16_t *)0, o0, 128);
     }
 }

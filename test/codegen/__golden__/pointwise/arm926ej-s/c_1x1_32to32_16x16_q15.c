@@ -9,7 +9,7 @@
  * Code: about 1476 bytes estimated (budget 3600).
  */
 #include "c_1x1_32to32_16x16_q15.h"
-#include <arm_acle.h>
+#include <string.h>
 
 /* SMLALBB / SMLALBT: a 16x16 product of x's low half and w's low (high) half added to a 64-bit sum held as two
    words, one instruction (ACLE has no intrinsic for them; GCC extracts the halves first and wants even register
@@ -42,8 +42,6 @@ static inline int32_t c_1x1_32to32_16x16_q15_load_next(const int16_t *restrict *
     return v;
 #endif
 }
-#include <string.h>
-
 /* The word at p (two adjacent pixels, p word-aligned), then p one channel plane on: LDR post-indexed by a
    register. */
 static inline int32_t c_1x1_32to32_16x16_q15_load_word_next(const int16_t *restrict *p, int32_t stride)
@@ -159,10 +157,10 @@ static NOINLINE void c_1x1_32to32_16x16_q15_block0_o2_p2(const int16_t *restrict
         const int16_t *restrict px = px0;
         const int32_t *restrict w = wb;
         KEEP_LOADS_IN_LOOP(w);
-        const int64_t a0_0_seed = c_1x1_32to32_16x16_q15_pw_seed_of(o0 + 0);
+        const int64_t a0_0_seed = c_1x1_32to32_16x16_q15_pw_seed_of(o0);
         uint32_t a0_0_lo = (uint32_t)a0_0_seed;
         int32_t a0_0_hi = (int32_t)((a0_0_seed - (int64_t)a0_0_lo) / 4294967296);
-        const int64_t a0_1_seed = c_1x1_32to32_16x16_q15_pw_seed_of(o0 + 0);
+        const int64_t a0_1_seed = c_1x1_32to32_16x16_q15_pw_seed_of(o0);
         uint32_t a0_1_lo = (uint32_t)a0_1_seed;
         int32_t a0_1_hi = (int32_t)((a0_1_seed - (int64_t)a0_1_lo) / 4294967296);
         const int64_t a1_0_seed = c_1x1_32to32_16x16_q15_pw_seed_of(o0 + 1);
@@ -411,11 +409,11 @@ static NOINLINE void c_1x1_32to32_16x16_q15_block1_o2_p1(const int16_t *restrict
     /* The channel plane in bytes, held in a register (a constant would be rematerialized at every load). */
     int32_t plane = 512;
     KEEP_LOADS_IN_LOOP(plane);
-    for (int k = 0; k < count; ++k, px0 += 1 * IN_PIXEL, out0 += 1 * OUT_PIXEL) {
+    for (int k = 0; k < count; ++k, px0 += IN_PIXEL, out0 += OUT_PIXEL) {
         const int16_t *restrict px = px0;
         const int32_t *restrict w = wb;
         KEEP_LOADS_IN_LOOP(w);
-        const int64_t a0_0_seed = c_1x1_32to32_16x16_q15_pw_seed_of(o0 + 0);
+        const int64_t a0_0_seed = c_1x1_32to32_16x16_q15_pw_seed_of(o0);
         uint32_t a0_0_lo = (uint32_t)a0_0_seed;
         int32_t a0_0_hi = (int32_t)((a0_0_seed - (int64_t)a0_0_lo) / 4294967296);
         const int64_t a1_0_seed = c_1x1_32to32_16x16_q15_pw_seed_of(o0 + 1);
@@ -592,13 +590,13 @@ static NOINLINE void c_1x1_32to32_16x16_q15_block1_o2_p1(const int16_t *restrict
 static void c_1x1_32to32_16x16_q15_run_pixels(const int16_t *restrict input, int16_t *restrict output)
 {
     for (int b = 0; b < 16; ++b) {
-        const int o0 = 0 + b * 2;
+        const int o0 = b * 2;
         if (((uintptr_t)input & 2u) == 0) {
-            c_1x1_32to32_16x16_q15_block0_o2_p2(input + 0, output + o0 * OUT_CHANNEL + 0, c_1x1_32to32_16x16_q15_weights0 + b * 32,
+            c_1x1_32to32_16x16_q15_block0_o2_p2(input, output + o0 * OUT_CHANNEL, c_1x1_32to32_16x16_q15_weights0 + b * 32,
                 (const int16_t *)0, o0, 128);
         } else {
             /* Off by a halfword: the first pixel alone, then word-aligned pairs. */
-            c_1x1_32to32_16x16_q15_block1_o2_p1(input + 0, output + o0 * OUT_CHANNEL + 0, c_1x1_32to32_16x16_q15_weights0 + b * 32,
+            c_1x1_32to32_16x16_q15_block1_o2_p1(input, output + o0 * OUT_CHANNEL, c_1x1_32to32_16x16_q15_weights0 + b * 32,
                 (const int16_t *)0, o0, 1);
             c_1x1_32to32_16x16_q15_block0_o2_p2(input + 1, output + o0 * OUT_CHANNEL + 1, c_1x1_32to32_16x16_q15_weights0 + b * 32,
                 (const int16_t *)0, o0, 127);

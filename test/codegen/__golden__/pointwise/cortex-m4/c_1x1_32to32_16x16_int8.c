@@ -13,9 +13,8 @@
 #if !defined(__ARM_FEATURE_SIMD32)
 #error "c_1x1_32to32_16x16_int8.c was generated for a Thumb-2 core and needs the SIMD32 instructions SMLAD/SXTB16 (__ARM_FEATURE_SIMD32): compile with that core's -mcpu, or generate for your core with convgen generate --target"
 #else
-#include <arm_acle.h>
 #include <string.h>
-
+#include <arm_acle.h>
 /* A 32-bit load at any alignment (one LDR on these cores). */
 static inline int32_t c_1x1_32to32_16x16_int8_load32(const int8_t *p)
 {
@@ -23,9 +22,6 @@ static inline int32_t c_1x1_32to32_16x16_int8_load32(const int8_t *p)
     memcpy(&v, p, sizeof v);
     return v;
 }
-/* PKHBT / PKHTB: the low (high) halves of two words side by side. */
-#define PKHBT(a, b) ((int32_t)(((uint32_t)(a) & 0xffffu) | ((uint32_t)(b) << 16)))
-#define PKHTB(a, b) ((int32_t)(((uint32_t)(a) & 0xffff0000u) | ((uint32_t)(b) >> 16)))
 /* SXTB16 of bytes 1 and 3: one instruction with its rotate operand (GCC's builtin does not fold the rotation). */
 #if defined(__GNUC__) && defined(__ARM_FEATURE_SIMD32)
 static inline int32_t c_1x1_32to32_16x16_int8_sxtb16_ror8(int32_t a)
@@ -148,14 +144,14 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block0_o3_p2(const int8_t *restrict
         const int8_t *restrict px = px0;
         const int32_t *restrict w = wb;
         KEEP_LOADS_IN_LOOP(w);
-        int32_t a0_0 = c_1x1_32to32_16x16_int8_interior_seed_of(o0 + 0);
-        int32_t a0_1 = c_1x1_32to32_16x16_int8_interior_seed_of(o0 + 0);
+        int32_t a0_0 = c_1x1_32to32_16x16_int8_interior_seed_of(o0);
+        int32_t a0_1 = c_1x1_32to32_16x16_int8_interior_seed_of(o0);
         int32_t a1_0 = c_1x1_32to32_16x16_int8_interior_seed_of(o0 + 1);
         int32_t a1_1 = c_1x1_32to32_16x16_int8_interior_seed_of(o0 + 1);
         int32_t a2_0 = c_1x1_32to32_16x16_int8_interior_seed_of(o0 + 2);
         int32_t a2_1 = c_1x1_32to32_16x16_int8_interior_seed_of(o0 + 2);
         for (int s = 0; s < 1; ++s, px += 32, w += 24) {
-            const int32_t r0 = c_1x1_32to32_16x16_int8_load32(px + 0);
+            const int32_t r0 = c_1x1_32to32_16x16_int8_load32(px);
             const int32_t x1 = (int32_t)__sxtb16(r0);
             const int32_t x2 = c_1x1_32to32_16x16_int8_sxtb16_ror8(r0);
             const int32_t r3 = c_1x1_32to32_16x16_int8_load32(px + 32);
@@ -380,8 +376,8 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block0_o3_p2(const int8_t *restrict
             a2_1 = __smlad(x110, w118, a2_1);
         }
         (void)wkb;
-        out0[0] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a0_0, o0 + 0);
-        out0[32] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a0_1, o0 + 0);
+        out0[0] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a0_0, o0);
+        out0[32] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a0_1, o0);
         out0[1] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a1_0, o0 + 1);
         out0[33] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a1_1, o0 + 1);
         out0[2] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a2_0, o0 + 2);
@@ -397,12 +393,12 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block1_o2_p2(const int8_t *restrict
         const int8_t *restrict px = px0;
         const int32_t *restrict w = wb;
         KEEP_LOADS_IN_LOOP(w);
-        int32_t a0_0 = c_1x1_32to32_16x16_int8_interior_seed_of(o0 + 0);
-        int32_t a0_1 = c_1x1_32to32_16x16_int8_interior_seed_of(o0 + 0);
+        int32_t a0_0 = c_1x1_32to32_16x16_int8_interior_seed_of(o0);
+        int32_t a0_1 = c_1x1_32to32_16x16_int8_interior_seed_of(o0);
         int32_t a1_0 = c_1x1_32to32_16x16_int8_interior_seed_of(o0 + 1);
         int32_t a1_1 = c_1x1_32to32_16x16_int8_interior_seed_of(o0 + 1);
         for (int s = 0; s < 1; ++s, px += 32, w += 16) {
-            const int32_t r0 = c_1x1_32to32_16x16_int8_load32(px + 0);
+            const int32_t r0 = c_1x1_32to32_16x16_int8_load32(px);
             const int32_t x1 = (int32_t)__sxtb16(r0);
             const int32_t x2 = c_1x1_32to32_16x16_int8_sxtb16_ror8(r0);
             const int32_t r3 = c_1x1_32to32_16x16_int8_load32(px + 32);
@@ -571,8 +567,8 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block1_o2_p2(const int8_t *restrict
             a1_1 = __smlad(x89, w94, a1_1);
         }
         (void)wkb;
-        out0[0] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a0_0, o0 + 0);
-        out0[32] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a0_1, o0 + 0);
+        out0[0] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a0_0, o0);
+        out0[32] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a0_1, o0);
         out0[1] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a1_0, o0 + 1);
         out0[33] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a1_1, o0 + 1);
     }
@@ -582,13 +578,13 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block1_o2_p2(const int8_t *restrict
 static void c_1x1_32to32_16x16_int8_run_pixels(const int8_t *restrict input, int8_t *restrict output)
 {
     for (int b = 0; b < 10; ++b) {
-        const int o0 = 0 + b * 3;
-        c_1x1_32to32_16x16_int8_block0_o3_p2(input + 0, output + o0 * OUT_CHANNEL + 0, c_1x1_32to32_16x16_int8_weights0 + b * 24,
+        const int o0 = b * 3;
+        c_1x1_32to32_16x16_int8_block0_o3_p2(input, output + o0 * OUT_CHANNEL, c_1x1_32to32_16x16_int8_weights0 + b * 24,
             (const int8_t *)0, o0, 128);
     }
     for (int b = 0; b < 1; ++b) {
         const int o0 = 30 + b * 2;
-        c_1x1_32to32_16x16_int8_block1_o2_p2(input + 0, output + o0 * OUT_CHANNEL + 0, c_1x1_32to32_16x16_int8_weights1 + b * 16,
+        c_1x1_32to32_16x16_int8_block1_o2_p2(input, output + o0 * OUT_CHANNEL, c_1x1_32to32_16x16_int8_weights1 + b * 16,
             (const int8_t *)0, o0, 128);
     }
 }

@@ -1,0 +1,310 @@
+/**
+ * The pointwise family's plan as IR: the helpers its forms use, the blocked weight tables, seeds and output stages,
+ * one block function per (block class, pixels per block) and the run over the pixels (run.ts).
+ */
+import type { KernelModel } from '../../spec/index.ts';
+import { isaStateNames } from '../../targets/index.ts';
+import { cArrayRows, cInt } from '../../codegen/clit.ts';
+import { qFinishStages } from '../../codegen/qfinish.ts';
+import {
+  add, assign, bin, call, cast, cond, constDecl, decl, id, index, loop, mul, paren, ptr, ret, scalar, stmt, sub, unused, upTo, lit, block,
+} from '../../ir/expr.ts';
+import type { CScalar, Expr, Item, KernelIR, Stmt } from '../../ir/kernel-ir.ts';
+import { visitStmts } from '../../ir/walk.ts';
+import { biasSeed, commonStage, stageTakesChannel } from '../../ir/output-stage.ts';
+import type { PlanContext } from '../family.ts';
+import { bannerHead, biasTable, comment, define, numericDocs, tensorMacros } from '../shared.ts';
+import { LANE2_SHIFT } from '../lanes.ts';
+import { CODE_BUDGET, isaRows, postLoads, rawWeights } from './forms.ts';
+import { wordsPerStep, type BlockFn, type PointwisePlan } from './plan.ts';
+import { accName, advance, stepFence, stepStmts, type StepContext } from './steps.ts';
+import { runItems } from './run.ts';
+
+/** What the block functions call: the seed, the output stage, whether the stage takes the channel. */
+export interface Stage {
+  seedFn: string;
+  finishFn: string;
+  finishO: boolean;
+  /** The common stage takes the channel (the bias-only outputs call it). */
+  commonO: boolean;
+}
+
+const blank: Item = { k: 'blank' };
+
+/** Helpers of the forms the block functions use, each only where used (as the C compilers warn about unused ones). */
+function helperItems(m: KernelModel, p: PointwisePlan, acc64: boolean, called: Set<string>): Item[] {
+  const st = m.numeric.storage;
+  const cType = st.cType as CScalar;
+  const ci = m.layout === 'hwc' ? 1 : m.inH * m.inW;
+  const callsTo = (fn: string) => called.has(fn);
+  const items: Item[] = [];
+  if (acc64 && p.classes.some((c) => c.form.form === 'halves' || c.form.form === 'halves-pixels')) {
+    const sels = ['BB', 'BT', 'TB', 'TT'];
+    // The halves of x and w each SMLALxy multiplies, as C (B: bottom, T: top).
+    const products: Record<string, string> = {
+      BB: '(int32_t)(int16_t)(x) * (int16_t)(w)', BT: '(int32_t)(int16_t)(x) * ((int32_t)(w) >> 16)',
+      TB: '((int32_t)(x) >> 16) * (int32_t)(int16_t)(w)', TT: '((int32_t)(x) >> 16) * ((int32_t)(w) >> 16)',
+    };
+    items.push(blank, { k: 'comment', text: comment('hang',
+      'SMLALBB / SMLALBT: a 16x16 product of x\'s low half and w\'s low (high) half added to a 64-bit sum held as two',
+      'words, one instruction (ACLE has no intrinsic for them; GCC extracts the halves first and wants even register',
+      'pairs for 64-bit values, which this tile cannot spare).') },
+    { k: 'pp-if', cond: 'defined(__GNUC__) && defined(__ARM_FEATURE_DSP)',
+      then: sels.map((s) => define(`SMLAL${s}`, `__asm__("smlal${s.toLowerCase()} %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(x), "r"(w))`, ['lo', 'hi', 'x', 'w'])),
+      else: [
+        define('SMLAL_SPLIT', 'do { const int64_t t_ = (int64_t)(hi) * 4294967296 + (lo) + (p); \\\n' +
+          '    (lo) = (uint32_t)t_; (hi) = (int32_t)((t_ - (int64_t)(uint32_t)t_) / 4294967296); } while (0)', ['lo', 'hi', 'p']),
+        ...sels.map((s) => define(`SMLAL${s}`, `SMLAL_SPLIT(lo, hi, ${products[s]})`, ['lo', 'hi', 'x', 'w'])),
+      ] });
+  }
+  if (callsTo(`${m.name}_load32`))
+    items.push({ k: 'func', doc: comment('line', 'A 32-bit load at any alignment (one LDR on these cores).'), fn: {
+      name: `${m.name}_load32`, linkage: 'static inline', ret: scalar('int32_t'), params: [{ type: ptr(cType, { const: true }), name: 'p' }],
+      body: [decl('int32_t', 'v'), stmt(call('memcpy', { k: 'addr', e: id('v') }, 'p', { k: 'sizeof', e: id('v') })), ret('v')],
+    } });
+  if (callsTo(`${m.name}_load_next`)) {
+    const post = postLoads[st.bits];
+    items.push({ k: 'helper', helper: { k: 'load-next', prefix: m.name, elem: cType, insn: post.op }, doc: comment('hang',
+      `*p, then p one channel plane on: ${post.op} post-indexed by a register (no add of its own; A32 immediate`,
+      `offsets of ${post.op} reach ${post.reach} bytes, a plane is ${ci * (st.bits / 8)}).`) });
+  }
+  if (callsTo(`${m.name}_load_word_next`))
+    items.push({ k: 'helper', helper: { k: 'load-word-next', prefix: m.name, elem: cType }, doc: comment('hang',
+      'The word at p (two adjacent pixels, p word-aligned), then p one channel plane on: LDR post-indexed by a',
+      'register.') });
+  if (callsTo('PKHBT'))
+    items.push({ k: 'comment', text: comment('line', 'PKHBT / PKHTB: the low (high) halves of two words side by side.') },
+      define('PKHBT', '((int32_t)(((uint32_t)(a) & 0xffffu) | ((uint32_t)(b) << 16)))', ['a', 'b']),
+      define('PKHTB', '((int32_t)(((uint32_t)(a) & 0xffff0000u) | ((uint32_t)(b) >> 16)))', ['a', 'b']));
+  if (callsTo(`${m.name}_sxtb16_ror8`))
+    items.push({ k: 'helper', helper: { k: 'sxtb16-ror8-portable', prefix: m.name },
+      doc: comment('line', 'SXTB16 of bytes 1 and 3: one instruction with its rotate operand (GCC\'s builtin does not fold the rotation).') });
+  return items;
+}
+
+/** KEEP_LOADS_IN_LOOP, NOINLINE and STEP_FENCE: GCC's, nothing elsewhere. */
+const pragmaItems = (): Item[] => [
+  { k: 'comment', text: comment('block',
+    'Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and',
+    'spill. An empty asm hides the pointer\'s value from the optimizer.') },
+  { k: 'pp-if', cond: 'defined(__GNUC__)', then: [
+    define('KEEP_LOADS_IN_LOOP', '__asm__("" : "+r"(p))', ['p']),
+    { k: 'comment', text: comment('hang', 'A block function keeps its own registers: inlined into the run loop, the run\'s pointers would crowd out the',
+      'accumulators.') },
+    define('NOINLINE', '__attribute__((noinline))'),
+    { k: 'comment', text: comment('hang', 'A scheduling fence between channel steps (no instruction): GCC\'s first scheduling pass would otherwise hoist',
+      'every step\'s loads to the top of an unrolled body and spill what it hoisted.') },
+    define('STEP_FENCE', '__asm__ __volatile__("")', []),
+  ], else: [define('STEP_FENCE', '((void)0)', []), define('KEEP_LOADS_IN_LOOP', '((void)0)', ['p']), define('NOINLINE', '')] },
+];
+
+/** One block function: `count` consecutive pixel blocks of a run, `size` output channels each. */
+function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage, accType: CScalar): Item {
+  const cType = m.numeric.storage.cType as CScalar;
+  const hwc = m.layout === 'hwc';
+  const ci = sc.ci;
+  const unit = f.classForm.unit;
+  const split = sc.acc64 && (f.form === 'halves' || f.form === 'halves-pixels');
+  const lanes = f.form === 'lane2';
+  const o = (j: number) => add('o0', j);
+  const body: Stmt[] = [];
+  for (let s = 0; s < f.unroll; s++) {
+    body.push(...stepStmts(sc, f.form, f.size, f.pb, f.advance ? 0 : s * unit * ci, s * wordsPerStep(f.classForm.form, f.size), 'main',
+      f.post && f.form !== 'halves-pixels'));
+    if (f.advance && !f.post) body.push(...advance(unit * ci));
+    if (s + 1 < f.unroll) body.push(stepFence());
+  }
+  const tail: Stmt[] = [];
+  for (let t = 0; t < f.kTail; t++) {
+    tail.push(...stepStmts(sc, 'plain', f.size, f.pb, f.advance ? 0 : t * ci, t * f.size, 'tail'));
+    if (f.advance && t + 1 < f.kTail) tail.push(...advance(ci));
+    if (t + 1 < f.kTail) tail.push(stepFence());
+  }
+  const seeds: Stmt[] = [];
+  const outputs: Stmt[] = [];
+  const outOff = (j: number, q: number) => j * (hwc ? 1 : m.outH * m.outW) + q * (hwc ? m.outC : 1);
+  const finish = (v: Expr, j: number) => call(stage.finishFn, v, ...(stage.finishO ? [o(j)] : []));
+  const store = (off: number, v: Expr, j: number) => stmt(assign(index('out0', off), cast(cType, finish(v, j))));
+  for (let j = 0; j < f.size; j++)
+    if (lanes)
+      for (let q = 0; q < f.pb / 2; q++) {
+        const a = accName(j, q);
+        seeds.push(decl('int64_t', a, 0));
+        const up = 32 - LANE2_SHIFT;
+        outputs.push(block([
+          { k: 'comment', text: comment('hang', `Pixel 0's sum is the low ${LANE2_SHIFT} bits (sign-extended); pixel 1's the rest, plus the borrow`,
+            'pixel 0\'s sign took from it.') },
+          constDecl('uint32_t', 't', bin('<<', cast('uint32_t', a), up)),
+          constDecl('int32_t', 'seed', call(stage.seedFn, o(j))),
+          store(outOff(j, 2 * q), add('seed', bin('>>', cast('int32_t', 't'), up)), j),
+          store(outOff(j, 2 * q + 1), add(add('seed', cast('int32_t', bin('>>', a, LANE2_SHIFT))), cast('int32_t', bin('>>', 't', 31))), j),
+        ]));
+      }
+    else
+      for (let q = 0; q < f.pb; q++) {
+        const a = accName(j, q);
+        if (split) {
+          seeds.push(constDecl('int64_t', `${a}_seed`, call(stage.seedFn, o(j))),
+            decl('uint32_t', `${a}_lo`, cast('uint32_t', `${a}_seed`)),
+            decl('int32_t', `${a}_hi`, cast('int32_t', bin('/', sub(`${a}_seed`, cast('int64_t', `${a}_lo`)), 4294967296))));
+          outputs.push(store(outOff(j, q), add(mul(cast('int64_t', `${a}_hi`), 4294967296), `${a}_lo`), j));
+        } else {
+          seeds.push(decl(accType, a, call(stage.seedFn, o(j))));
+          outputs.push(store(outOff(j, q), id(a), j));
+        }
+      }
+  const inPtr = (t: CScalar, name: string) => ({ type: ptr(t, { const: true, restrict: true }), name });
+  const pixels: Stmt[] = [
+    decl(ptr(cType, { const: true, restrict: true }), 'px', 'px0'),
+    decl(ptr(sc.wType, { const: true, restrict: true }), 'w', 'wb'),
+    { k: 'opaque', e: id('w') },
+    ...seeds,
+    ...(f.unroll > 0 ? [loop('s', 0, upTo('s', f.iters), 'inc', body, {
+      also: [assign('px', f.advance ? 0 : f.unroll * unit * ci, '+='), assign('w', f.unroll * wordsPerStep(f.classForm.form, f.size), '+=')] })] : []),
+    f.kTail > 0 ? block([decl(ptr(cType, { const: true, restrict: true }), 'wk', 'wkb'), { k: 'opaque', e: id('wk') }, ...tail]) : unused('wkb'),
+    ...outputs,
+  ];
+  return {
+    k: 'func', doc: comment('line', `${f.size} output channel(s) x ${f.pb} pixel(s), ${f.form}: \`count\` consecutive pixel blocks of a run.`),
+    fn: {
+      name: `${m.name}_${f.name}`, linkage: 'static', specifier: 'NOINLINE', ret: scalar('void'), wrapAfter: 2,
+      params: [inPtr(cType, 'px0'), { type: ptr(cType, { restrict: true }), name: 'out0' }, inPtr(sc.wType, 'wb'), inPtr(cType, 'wkb'),
+        { type: scalar('int'), name: 'o0' }, { type: scalar('int'), name: 'count' }],
+      body: [
+        ...(f.post ? [
+          { k: 'comment', text: comment('line', 'The channel plane in bytes, held in a register (a constant would be rematerialized at every load).') } as Stmt,
+          decl('int32_t', 'plane', ci * (m.numeric.storage.bits / 8)), { k: 'opaque', e: id('plane') } as Stmt,
+        ] : []),
+        loop('k', 0, upTo('k', 'count'), 'inc', pixels, { also: [assign('px0', mul(f.pb, 'IN_PIXEL'), '+='), assign('out0', mul(f.pb, 'OUT_PIXEL'), '+=')] }),
+      ],
+    },
+  };
+}
+
+/** The family's fused int8 output stage (plan.ts pointwiseFinish): its tables and `<name>_pw_finish(acc, o)`. */
+function rqItems(m: KernelModel, fin: Extract<PointwisePlan['finish'], { kind: 'rq' }>): Item[] {
+  const N = m.name.toUpperCase();
+  const table = (name: string, elem: CScalar, values: number[], perLine: number): Item =>
+    ({ k: 'table', table: { name: `${m.name}_${name}`, elem, dims: [`${N}_OUT_C`], body: { k: 'flat', lines: cArrayRows(values, perLine) } } });
+  const at = (name: string) => index(`${m.name}_${name}`, 'o');
+  const x = fin.q > 0 ? add('x', fin.q) : id('x');
+  return [
+    { ...table('rq_c', 'int32_t', fin.c, 8), doc: comment('block',
+      `The output stage of the interior, the same result as ${m.name}_finish in one 64-bit multiply-add: with`,
+      't = x*M + 2^30 (SRDHM is floor(t / 2^31)), the rounding divide by 2^e plus the output offset is',
+      'floor((t + c*2^31) / 2^(31+e)) where c = 2^(e-1) + offset*2^e - [t < 0], and t < 0 exactly when',
+      'x + floor(2^30 / M) < 0. Tables per output channel: c without the sign term, M, e - 1.') } as Item,
+    table('rq_m', 'int32_t', fin.m, 8),
+    table('rq_s', 'uint8_t', fin.s, 16),
+    blank,
+    { k: 'func', doc: comment('line', 'Returns the clamped value as int32_t: the store narrows it (a narrow return type costs a sign extension).'), fn: {
+      name: `${m.name}_pw_finish`, linkage: 'static inline', ret: scalar('int32_t'),
+      params: [{ type: scalar('int32_t'), name: 'acc' }, { type: scalar('int'), name: 'o' }],
+      body: [
+        fin.left > 0 ? constDecl('int32_t', 'x', mul('acc', bin('<<', cast('int32_t', 1), fin.left)), '|acc| * 2^left <= INT32_MAX is proved')
+          : constDecl('int32_t', 'x', 'acc'),
+        constDecl('int32_t', 'c', sub(at('rq_c'), cast('int32_t', bin('>>', cast('uint32_t', x), 31)))),
+        { k: 'comment', text: comment('line', '2^30 + c * 2^31 as a 64-bit value: its low word and its high word.') },
+        constDecl('int64_t', 'add', add(mul(cast('int64_t', bin('>>', 'c', 1)), 4294967296),
+          cast('int64_t', bin('|', lit('0x40000000u'), paren(bin('<<', cast('uint32_t', 'c'), 31)))))),
+        constDecl('int32_t', 'v', bin('>>', cast('int32_t', bin('>>', paren(add(mul(cast('int64_t', 'x'), at('rq_m')), 'add')), 32)), at('rq_s'))),
+        constDecl('int32_t', 'lo', cond(bin('<', 'v', fin.lo), fin.lo, 'v')),
+        ret(cond(bin('>', 'lo', fin.hi), fin.hi, 'lo')),
+      ],
+    } },
+  ];
+}
+
+export function lowerPointwise(m: KernelModel, p: PointwisePlan, ctx: PlanContext): KernelIR {
+  const { acc: plan, isa } = ctx;
+  const st = m.numeric.storage;
+  const cType = st.cType as CScalar;
+  const accType = plan.accType as CScalar;
+  const hwc = m.layout === 'hwc';
+  const ci = hwc ? 1 : m.inH * m.inW;
+  const acc64 = plan.accType === 'int64_t';
+  const fin = p.finish;
+  const g = p.geo;
+  const N = m.name.toUpperCase();
+  const common = commonStage(m, plan, true);
+  const commonO = stageTakesChannel(common);
+  const stage: Stage = {
+    seedFn: p.folded ? `${m.name}_interior_seed_of` : fin?.kind === 'q' ? `${m.name}_pw_seed_of` : `${m.name}_seed`,
+    finishFn: fin ? `${m.name}_pw_finish` : `${m.name}_finish`,
+    finishO: fin ? fin.kind === 'rq' : commonO,
+    commonO,
+  };
+  const fns = p.fns.map((f) => blockFunction(m, f, {
+    m, p: m.name, productType: plan.productType as CScalar, wType: rawWeights(f.classForm.form) ? cType : 'int32_t', acc64,
+    longMultiply: isa.longMultiply, inPixel: g.inPixel, ci, ids: { n: 0 },
+  }, stage, accType));
+  // The names the block functions call: which helpers to define.
+  const called = new Set<string>();
+  for (const f of fns) if (f.k === 'func') visitStmts(f.fn.body, { expr: (e) => { if (e.k === 'call') called.add(e.fn); } });
+  const needsSeed = (p.folded === null && fin?.kind !== 'q') || g.hasBorder;
+  const weightDoc = numericDocs(m).weightDoc;
+  const items: Item[] = [
+    ...helperItems(m, p, acc64, called),
+    blank,
+    ...pragmaItems(),
+    blank,
+    define('CI_STRIDE', ci), define('IN_PIXEL', g.inPixel), define('OUT_PIXEL', hwc ? m.outC : 1), define('OUT_CHANNEL', hwc ? 1 : m.outH * m.outW),
+    blank,
+    ...tensorMacros(m),
+    blank,
+  ];
+  p.classes.forEach((c, i) => {
+    const doc = `${c.blocks} block(s) of ${c.size} output channel(s) from ${c.first}, ${c.form.form}: ` +
+      `[block][${c.steps} step(s) of ${c.form.unit} input channel(s)][${c.form.form === 'halves' || c.form.form === 'halves-pixels' ? 'channel pair' : 'channel'}]` +
+      `${c.form.form === 'quad-widened' ? '[2 int16 pairs]' : ''}` +
+      (c.kTail ? `, the last ${c.kTail} input channel(s) in ${m.name}_wk${i} [block][channel][output channel]` : '');
+    items.push({ k: 'table', doc: comment('line', `Weights (${weightDoc}): ${doc}.`), table: {
+      name: `${m.name}_weights${i}`, elem: rawWeights(c.form.form) ? cType : 'int32_t', dims: [c.weights.length],
+      body: { k: 'flat', lines: cArrayRows(c.weights, 16) } } });
+    if (c.kTail > 0)
+      items.push({ k: 'table', table: { name: `${m.name}_weights_tail${i}`, elem: cType, dims: [c.kTailWeights.length],
+        body: { k: 'flat', lines: cArrayRows(c.kTailWeights, 16) } } });
+    items.push(blank);
+  });
+  if (needsSeed) items.push(...biasTable(m));
+  if (p.folded)
+    items.push(blank, { k: 'stage', stage: {
+      k: 'seed-table', prefix: m.name, fn: `${m.name}_interior_seed_of`, table: `${m.name}_interior_seed`, NAME: N, accType: plan.accType,
+      elem: accType, lines: cArrayRows(p.folded.map((v) => cInt(v, plan.accType)), 8),
+      doc: comment('hang', 'Seeds of outputs that see the input: bias + input offset x the channel\'s weight sum, so that the loops multiply',
+        'raw inputs.'),
+    } });
+  items.push(blank);
+  if (!fin || g.hasBorder) items.push({ k: 'stage', stage: common });
+  if (fin?.kind === 'rq') items.push(blank, ...rqItems(m, fin));
+  if (fin?.kind === 'q') {
+    const q = qFinishStages(m, fin, plan, isa, false, 'pw');
+    items.push(blank, { k: 'stage', stage: q.seeds }, blank, { k: 'stage', stage: q.stage });
+  }
+  items.push(blank);
+  if (needsSeed) items.push({ k: 'stage', stage: biasSeed(m, plan) });
+  for (const f of fns) items.push(blank, f);
+  items.push(blank, ...runItems(m, p, stage));
+
+  const isaName = isaStateNames[isa.state];
+  const weightBytes = p.classes.reduce((a, c) => a + c.weights.length * (rawWeights(c.form.form) ? st.bits / 8 : 4) + c.kTailWeights.length * (st.bits / 8), 0);
+  const rawBytes = m.weights.length * (st.bits / 8);
+  const t = p.tile;
+  const banner = [
+    bannerHead(m, `optimized variant (pointwise family) for ${isaName}`),
+    'A 1x1 convolution is a GEMM: out[o][p] = seed[o] + sum over c of w[o][c] * x[c][p].',
+    `MAC form: ${p.form.form}: ${p.form.doc}.`,
+    `Register tile: ${t.ob} output channel(s) x ${t.pb} pixel(s) (${t.registers} registers of a budget of ${isaRows[isa.state].budget}),`,
+    `${t.u} step(s) per loop iteration; ${t.cost.toFixed(2)} instructions per MAC estimated.`,
+    `Pixels: ${g.flat ? `one run of ${g.span} pixels (the whole plane)` : `per output row, ${g.span} inside column(s)`}` +
+      `${g.hasBorder ? '; outputs whose input lies in the padding are bias-only' : ''}.`,
+    `Weights (${weightBytes} bytes, optimize '${ctx.optimize}'): ${weightBytes === rawBytes ? 'the same bytes as the raw weights'
+      : `pre-widened to int16 pairs, ${weightBytes} bytes where the raw weights take ${rawBytes}`}, blocked in the order the loops read.`,
+    `Code: about ${t.codeBytes} bytes estimated (budget ${CODE_BUDGET}).`,
+  ];
+  return {
+    name: m.name, NAME: N, entry: `${m.name}_run`, banner: comment('block', ...banner), items,
+    memory: { weightBytes, scratchBytes: 0, staticBytes: 0, staticDoc: '' },
+    isaName,
+  };
+}
