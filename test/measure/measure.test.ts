@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import {
   measure, parseCallGraph, parseDisassembly, parseSizeA, weightSectionBytes, parseStackUsage, worstStack, type Measurement,
 } from '../../src/measure/index.ts';
-import { loadSpec, modelFromValue } from '../../src/spec/index.ts';
+import { loadSpec, modelFromValue } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { pool } from '../../src/pool.ts';
 import { baseSpec, root } from '../helpers.ts';
