@@ -1,7 +1,8 @@
 /** The view model of the Handlebars skeletons: the header and entry files (shapes, numeric format, memory). */
 import path from 'node:path';
-import type { KernelModel } from '../spec/index.ts';
-import { macCount, qName } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
+import { macCount } from '../ops/conv_2d/spec/index.ts';
+import { qName } from '../numerics/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
 import { VERSION } from '../version.ts';
 import { numericDefines as numericDefinesOf } from '../families/shared.ts';

@@ -3,7 +3,7 @@
  * printer (src/emit-c) turns the IR into text. The `optimized` variant is a table of families tried in order, first
  * match wins (index.ts); the portable variants (reference, naive) are lowerings of the same shape.
  */
-import type { KernelModel } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from '../codegen/accumulator.ts';
 import type { KernelIR } from '../ir/kernel-ir.ts';

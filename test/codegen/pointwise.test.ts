@@ -4,7 +4,7 @@ import { generate, planAccumulator } from '../../src/codegen/index.ts';
 import { chooseFamily, optimizedFamilies } from '../../src/families/index.ts';
 import { formFor } from '../../src/families/pointwise/forms.ts';
 import { planPointwise, pointwiseApplies } from '../../src/families/pointwise/plan.ts';
-import { loadSpec, type KernelModel } from '../../src/spec/index.ts';
+import { loadSpec, type KernelModel } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { model, root } from '../helpers.ts';
 

@@ -4,7 +4,7 @@
  * loop iteration) the cost model picks within a register and code budget per ISA state. Also the pixel geometry:
  * one run over the whole plane, or one run per output row over the columns whose input is inside.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../../targets/index.ts';
 import { planAccumulator } from '../../codegen/accumulator.ts';
 import { interiorRange } from '../../codegen/geometry.ts';

@@ -2,7 +2,7 @@
  * The pointwise family's plan as IR: the helpers its forms use, the blocked weight tables, seeds and output stages,
  * one block function per (block class, pixels per block) and the run over the pixels (run.ts).
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import { isaStateNames } from '../../targets/index.ts';
 import { cArrayRows, cInt } from '../../codegen/clit.ts';
 import { qFinishStages } from '../../codegen/qfinish.ts';

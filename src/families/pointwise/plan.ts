@@ -3,7 +3,7 @@
  * weights, the block functions (one per block class and pixel count) with their unrolling and pointer stepping, the
  * calls each run makes, and the output stage (the family's own where a cheaper exact form exists).
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../../targets/index.ts';
 import type { AccumulatorPlan } from '../../codegen/accumulator.ts';
 import { qFinish, type QFinish } from '../../codegen/qfinish.ts';

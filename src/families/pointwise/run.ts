@@ -2,7 +2,7 @@
  * The pointwise run: every block of output channels over one run of pixels (run_pixels), the padded outputs that
  * see no input (bias_only), and the entry, which calls run_pixels once (the whole plane) or per output row.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import { add, addr, bin, call, cast, constDecl, ifThen, loop, lit, mul, ptr, scalar, stmt, sub, upTo } from '../../ir/expr.ts';
 import type { CScalar, Expr, Item, Param, Stmt } from '../../ir/kernel-ir.ts';
 import { comment } from '../shared.ts';

@@ -3,7 +3,7 @@
  * the block's weights, and the multiply-accumulates of each (output channel, pixel) in the step's MAC form.
  * Accumulators are `a<channel>_<pixel>` (lane2: `a<channel>_<pair>`); every loaded value gets the next number.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import { add, addr, call, cast, constDecl, decl, id, index, intrinsic, mul, scalar, stmt, assign } from '../../ir/expr.ts';
 import type { AccRepr, CScalar, Expr, HalfSel, Stmt } from '../../ir/kernel-ir.ts';
 import { LANE2_SHIFT } from '../lanes.ts';
