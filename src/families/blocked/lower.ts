@@ -5,10 +5,10 @@
  */
 import type { KernelModel } from '../../spec/index.ts';
 import { isaStateNames } from '../../targets/index.ts';
-import { cArrayRows, cInt } from '../../codegen/clit.ts';
+import { cArrayRows } from '../../codegen/clit.ts';
 import { qFinishStages } from '../../codegen/qfinish.ts';
 import type { Comment, CScalar, Helper, Item, KernelIR } from '../../ir/kernel-ir.ts';
-import { biasSeed, commonStage, stageTakesChannel } from '../../ir/output-stage.ts';
+import { biasSeed, commonStage, narrowestType, seedLines, stageTakesChannel } from '../../ir/output-stage.ts';
 import type { PlanContext } from '../family.ts';
 import { bannerHead, biasTable, comment, define, numericDocs, tensorMacros } from '../shared.ts';
 import { LANE2_SHIFT, macFormDocs, rowContiguousWeights, unitOf, weightSlots } from './forms.ts';
@@ -144,7 +144,7 @@ export function lowerBlocked(m: KernelModel, k: BlockedKernel, ctx: PlanContext)
   if (k.folded)
     items.push({ k: 'blank' }, { k: 'stage', stage: {
       k: 'seed-table', prefix: m.name, fn: `${m.name}_interior_seed_of`, table: `${m.name}_interior_seed`, NAME: N, accType: plan.accType,
-      elem: plan.accType, lines: cArrayRows(k.folded.map((v) => cInt(v, plan.accType)), 8),
+      elem: narrowestType(k.folded), lines: seedLines(k.folded),
       doc: comment('line', 'Interior seeds: bias + input offset x the channel\'s weight sum, so that the interior multiplies raw inputs.'),
     } });
   items.push({ k: 'blank' });

@@ -9,6 +9,7 @@ import {
 } from '../../ir/expr.ts';
 import type { CScalar, CType, Expr, Func, Stmt } from '../../ir/kernel-ir.ts';
 import type { HwcPlan } from './plan.ts';
+import type { LaneQuantity, LaneRequantization } from './lower.ts';
 
 export const vec = (name: string, isConst = false): CType => ({ base: { typedef: name }, ...(isConst ? { const: true } : {}) });
 export /** A NEON intrinsic: a call whose header and ISA feature requirements.ts knows. */
@@ -22,7 +23,8 @@ export const array = (type: CScalar, name: string, n: number | string): Stmt => 
 export interface BlockShape {
   wide: boolean;
   half: boolean;
-  rq: boolean;
+  /** The lane-ordered requantization (int8), or null: the scalar finish. */
+  rq: LaneRequantization | null;
   weightType: CScalar;
   cType: CScalar;
   /** Output lanes `laneStride` elements apart (depthwise: OUT_PER_GROUP). */
@@ -82,10 +84,16 @@ export function blockFunction(m: KernelModel, p: HwcPlan, s: BlockShape): Func {
             stmt(assign(`a${px}h`, v('vmlal_s16', `a${px}h`, v('vget_high_s16', 'x'), 'wh')))]),
       ])),
     ], { also: [assign('xp', mul('DILATION_W', 'SLICE_CP'), '+='), assign('wc', 'GROUPS', '+=')] });
-  const rqTable = (t: string, hi: boolean) => v('vld1q_s32', hi ? add(add(`${m.name}_rq_${t}`, 'lb'), 4) : add(`${m.name}_rq_${t}`, 'lb'));
-  const rqLoads: Stmt[] = s.rq
-    ? [vars(vec('int32x4_t', true), [['ml', rqTable('mult', false)], ['ll', rqTable('left', false)], ['rl', rqTable('negright', false)]]),
-      ...(s.half ? [] : [vars(vec('int32x4_t', true), [['mh', rqTable('mult', true)], ['lh', rqTable('left', true)], ['rh', rqTable('negright', true)]])])]
+  // Four lanes of a quantity: the constant in every lane, or lanes lb (+ 4) of its table (int16 tables widened).
+  const rqLanes = (q: LaneQuantity, hi: boolean): Expr => {
+    if (q.k === 'const') return v('vdupq_n_s32', q.value);
+    const at = hi ? add(add(q.name, 'lb'), 4) : add(q.name, 'lb');
+    return q.elem === 'int32_t' ? v('vld1q_s32', at) : v('vmovl_s16', v('vld1_s16', at));
+  };
+  const rq = s.rq;
+  const rqLoads: Stmt[] = rq
+    ? [vars(vec('int32x4_t', true), [['ml', rqLanes(rq.mult, false)], ['ll', rqLanes(rq.left, false)], ['rl', rqLanes(rq.negright, false)]]),
+      ...(s.half ? [] : [vars(vec('int32x4_t', true), [['mh', rqLanes(rq.mult, true)], ['lh', rqLanes(rq.left, true)], ['rh', rqLanes(rq.negright, true)]])])]
     : [];
   const N = m.name.toUpperCase();
   const rqCall = (px: number, h: 'l' | 'h') => call(`${m.name}_rq`, `a${px}${h}`, `l${h}`, `m${h}`, `r${h}`);

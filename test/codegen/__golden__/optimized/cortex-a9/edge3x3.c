@@ -59,8 +59,8 @@ static const int16_t edge3x3_weights[216] = {
     12954, -7138, 28250, 13995, 3319, 17046, 10313, 8108,
 };
 
-/* Bias: raw values (int32_t, 26 fraction bits); seeds the accumulator times 2^0. */
-static const int32_t edge3x3_bias[EDGE3X3_OUT_C] = {
+/* Bias: raw values (int32_t, 26 fraction bits; stored as int16_t, which holds every value); seeds the accumulator times 2^0. */
+static const int16_t edge3x3_bias[EDGE3X3_OUT_C] = {
     -22526, 8204, -13064, 12842, 5571, -3317, 20890, -17118,
 };
 

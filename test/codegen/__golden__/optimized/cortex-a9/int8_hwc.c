@@ -70,14 +70,11 @@ static const int32_t int8_hwc_seeds[INT8_HWC_OUT_C] = {
     1200, -3400, 560, 0, -78, 9100, -2300, 45,
 };
 
-/* Requantization per lane (same order as the seeds): multiplier, left shift, minus the right shift. */
+/* Requantization per lane (the seeds' order): multiplier, left shift, minus the right shift; tables where channels differ. */
 static const int32_t int8_hwc_rq_mult[INT8_HWC_OUT_C] = {
     1518500250, 1276901376, 2003032064, 1073741824, 1779033703, 1431655765, 1202590843, 1925330168,
 };
-static const int32_t int8_hwc_rq_left[INT8_HWC_OUT_C] = {
-    0, 0, 0, 0, 0, 0, 0, 0,
-};
-static const int32_t int8_hwc_rq_negright[INT8_HWC_OUT_C] = {
+static const int16_t int8_hwc_rq_negright[INT8_HWC_OUT_C] = {
     -9, -8, -10, -8, -9, -9, -8, -10,
 };
 
@@ -197,8 +194,8 @@ static void int8_hwc_block(const int16_t *const *rows, int nrows, const int8_t *
                 }
             }
         }
-        const int32x4_t ml = vld1q_s32(int8_hwc_rq_mult + lb), ll = vld1q_s32(int8_hwc_rq_left + lb), rl = vld1q_s32(int8_hwc_rq_negright + lb);
-        const int32x4_t mh = vld1q_s32(int8_hwc_rq_mult + lb + 4), lh = vld1q_s32(int8_hwc_rq_left + lb + 4), rh = vld1q_s32(int8_hwc_rq_negright + lb + 4);
+        const int32x4_t ml = vld1q_s32(int8_hwc_rq_mult + lb), ll = vdupq_n_s32(0), rl = vmovl_s16(vld1_s16(int8_hwc_rq_negright + lb));
+        const int32x4_t mh = vld1q_s32(int8_hwc_rq_mult + lb + 4), lh = vdupq_n_s32(0), rh = vmovl_s16(vld1_s16(int8_hwc_rq_negright + lb + 4));
         {
             int8_t *o = out + xs * INT8_HWC_OUT_C;
             const int8x8_t v = int8_hwc_out8(int8_hwc_rq(a0l, ll, ml, rl), int8_hwc_rq(a0h, lh, mh, rh));

@@ -59,8 +59,8 @@ static const int16_t q15_chw_rows_weights[216] = {
     8606, 29711, 22137, -20785, 10601, -8660, 31988, -32147,
 };
 
-/* Bias: raw values (int32_t, 26 fraction bits); seeds the accumulator times 2^0. */
-static const int32_t q15_chw_rows_bias[Q15_CHW_ROWS_OUT_C] = {
+/* Bias: raw values (int32_t, 26 fraction bits; stored as int16_t, which holds every value); seeds the accumulator times 2^0. */
+static const int16_t q15_chw_rows_bias[Q15_CHW_ROWS_OUT_C] = {
     -11009, 30398, -13507, -27019,
 };
 

@@ -68,13 +68,13 @@ static const int8_t int8_hwc_weights[288] = {
     -82, -69, -95, 2, 119, 93, -89, 49, -20, 46, 4, 79, 115, 111, 122, 15,
 };
 
-/* Bias: raw values (int32_t, the accumulator's scale); seeds the accumulator as is. */
-static const int32_t int8_hwc_bias[INT8_HWC_OUT_C] = {
+/* Bias: raw values (int32_t, the accumulator's scale; stored as int16_t, which holds every value); seeds the accumulator as is. */
+static const int16_t int8_hwc_bias[INT8_HWC_OUT_C] = {
     1200, -3400, 560, 0, -78, 9100, -2300, 45,
 };
 
 /* Interior seeds: bias + input offset x the channel's weight sum, so that the interior multiplies raw inputs. */
-static const int32_t int8_hwc_interior_seed[INT8_HWC_OUT_C] = {
+static const int16_t int8_hwc_interior_seed[INT8_HWC_OUT_C] = {
     -504, -1726, 2639, -1680, -1530, 6877, 190, 1473,
 };
 

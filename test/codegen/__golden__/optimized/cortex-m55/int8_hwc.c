@@ -52,13 +52,13 @@ static const int8_t int8_hwc_weights[288] = {
     20, 85, 99, 114, -38, -22, 119, 111, 100, 1, 93, 122, 113, -120, -89, 15,
 };
 
-/* Bias: raw values (int32_t, the accumulator's scale); seeds the accumulator as is. */
-static const int32_t int8_hwc_bias[INT8_HWC_OUT_C] = {
+/* Bias: raw values (int32_t, the accumulator's scale; stored as int16_t, which holds every value); seeds the accumulator as is. */
+static const int16_t int8_hwc_bias[INT8_HWC_OUT_C] = {
     1200, -3400, 560, 0, -78, 9100, -2300, 45,
 };
 
 /* Interior seeds: bias + input offset x the channel's weight sum, so that the interior multiplies raw inputs. */
-static const int32_t int8_hwc_interior_seed[INT8_HWC_OUT_C] = {
+static const int16_t int8_hwc_interior_seed[INT8_HWC_OUT_C] = {
     -504, -1726, 2639, -1680, -1530, 6877, 190, 1473,
 };
 
@@ -80,7 +80,7 @@ static const int32_t int8_hwc_vq_multiplier[11] = {
 };
 
 /* Per output channel, padded by 3 lanes (a block's load may pass the last channel; those lanes are never stored). */
-static const int32_t int8_hwc_vq_neg_right[11] = {
+static const int8_t int8_hwc_vq_neg_right[11] = {
     -9, -8, -10, -8, -9, -9, -8, -10,
     0, 0, 0,
 };
@@ -103,7 +103,7 @@ static const int32_t int8_hwc_vq_neg_right[11] = {
 static inline int32x4_t int8_hwc_finish4(int32x4_t acc, int o)
 {
     int32x4_t x = vqrdmulhq_s32(acc, vldrwq_s32(int8_hwc_vq_multiplier + o));
-    const int32x4_t neg_right = vldrwq_s32(int8_hwc_vq_neg_right + o);
+    const int32x4_t neg_right = vldrbq_s32(int8_hwc_vq_neg_right + o);
     x = vrshlq_s32(vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, neg_right), 31)), neg_right);
     x = vminq_s32(vmaxq_s32(x, vdupq_n_s32(0)), vdupq_n_s32(132));
     (void)o;

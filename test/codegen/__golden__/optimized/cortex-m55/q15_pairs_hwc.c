@@ -47,8 +47,8 @@ static const int16_t q15_pairs_hwc_weights[216] = {
     23809, -24707, 9620, -2572, -21178, 22207, -23902, -21256,
 };
 
-/* Bias: raw values (int32_t, 27 fraction bits); seeds the accumulator times 2^0. */
-static const int32_t q15_pairs_hwc_bias[Q15_PAIRS_HWC_OUT_C] = {
+/* Bias: raw values (int32_t, 27 fraction bits; stored as int16_t, which holds every value); seeds the accumulator times 2^0. */
+static const int16_t q15_pairs_hwc_bias[Q15_PAIRS_HWC_OUT_C] = {
     7986, -17254, -18011, -19313, -8876, 26026,
 };
 
