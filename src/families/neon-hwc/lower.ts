@@ -87,7 +87,10 @@ export function lowerHwc(m: KernelModel, p: HwcPlan, ctx: PlanContext): KernelIR
   const widen8 = nf.storage.bits === 8 && !p.speed;
   const blocks = dense ? Math.ceil(m.outPerGroup / p.lanes) : Math.ceil(m.groups / p.lanes);
   const slabBytes = hwcSlabBytes(m);
-  const seeds = p.order.map((o) => cInt((m.bias ? m.bias[o] : 0n) * (1n << BigInt(nf.biasShift)), acc.accType));
+  const seedValues = p.order.map((o) => (m.bias ? m.bias[o] : 0n) * (1n << BigInt(nf.biasShift)));
+  const seeds = seedValues.map((x) => cInt(x, acc.accType));
+  // 32-bit lanes: int16 seeds where every one fits (widened after the load); 64-bit lanes keep int64 (vld1q_s64).
+  const seedElem = !wide && ['uint8_t', 'int8_t', 'int16_t'].includes(narrowestType(seedValues)) ? 'int16_t' : 'int32_t';
   const laneRq: LaneRequantization | null = rq && {
     mult: laneQuantity(p.order.map((o) => rq.multiplier[o]), `${m.name}_rq_mult`, 8),
     left: laneQuantity(p.order.map((o) => rq.left[o]), `${m.name}_rq_left`, 16),
@@ -202,7 +205,7 @@ export function lowerHwc(m: KernelModel, p: HwcPlan, ctx: PlanContext): KernelIR
       table: { name: weights, elem: weightType, dims: [p.weights.length], body: { k: 'flat', lines: cArrayRows(p.weights, 16) } } },
     { k: 'blank' },
     { k: 'table', doc: comment('line', `Accumulator seeds in lane order (${dense ? 'output channel' : '[multiplier index][group]'}): the bias aligned to the product's fraction bits.`),
-      table: { name: `${m.name}_seeds`, elem: acc.accType, dims: [`${N}_OUT_C`], body: { k: 'flat', lines: cArrayRows(seeds, 8) } } },
+      table: { name: `${m.name}_seeds`, elem: wide ? acc.accType : seedElem, dims: [`${N}_OUT_C`], body: { k: 'flat', lines: cArrayRows(seeds, 8) } } },
     ...(rq && laneRq ? rqItems(m, laneRq, rq) : [{ k: 'blank' } as Item, { k: 'stage', stage: commonStage(m, acc, false) } as Item]),
     { k: 'blank' }, weightLoad,
     { k: 'blank' }, line,
@@ -210,7 +213,7 @@ export function lowerHwc(m: KernelModel, p: HwcPlan, ctx: PlanContext): KernelIR
     { k: 'func', doc: comment('block', 'One block of 8 lanes at every pixel block of an output row. rows: the valid input lines, nrows of them;',
       'w0: the block\'s weights at the first valid kernel row; lb: the lanes\' index in the lane-ordered tables;',
       `out: the block's first output of the row (${laneStride === 1 ? 'lanes adjacent' : `lanes ${laneStride} apart`}).`),
-    fn: blockFunction(m, p, { wide, half, rq: laneRq, weightType, cType, laneStride,
+    fn: blockFunction(m, p, { wide, half, seedElem, rq: laneRq, weightType, cType, laneStride,
       pixOffsets: Array.from({ length: P }, (_, i) => i * m.strideW * scp) }) },
     { k: 'blank' }, run,
   ];

@@ -66,7 +66,7 @@ static const int8_t int8_hwc_weights[288] = {
 };
 
 /* Accumulator seeds in lane order (output channel): the bias aligned to the product's fraction bits. */
-static const int32_t int8_hwc_seeds[INT8_HWC_OUT_C] = {
+static const int16_t int8_hwc_seeds[INT8_HWC_OUT_C] = {
     1200, -3400, 560, 0, -78, 9100, -2300, 45,
 };
 
@@ -128,7 +128,7 @@ static void int8_hwc_block(const int16_t *const *rows, int nrows, const int8_t *
 {
     for (int b = 0; b < PIX_BLOCKS; ++b) {
         const int xs = b < PIX_BLOCKS - 1 ? PIXELS * b : PIX_LAST;
-        const int32x4_t sl = vld1q_s32(int8_hwc_seeds + lb), sh = vld1q_s32(int8_hwc_seeds + lb + 4);
+        const int32x4_t sl = vmovl_s16(vld1_s16(int8_hwc_seeds + lb)), sh = vmovl_s16(vld1_s16(int8_hwc_seeds + lb + 4));
         int32x4_t a0l = sl, a0h = sh;
         int32x4_t a1l = sl, a1h = sh;
         int32x4_t a2l = sl, a2h = sh;
