@@ -497,8 +497,7 @@ export function pointwiseFinish(m: KernelModel, plan: AccumulatorPlan, isa: IsaF
     const left = st.left[0];
     // x + q must not wrap: |x| <= bound * 2^left (no saturation: proved to fit int32).
     if ((plan.bound << BigInt(left)) + BigInt(qs[0]) >= 2n ** 31n) return null;
-    // c = 2^(e-1) + offset·2^e = k·2^(e-1) with k = 2·offset + 1: the C shifts k by the channel's e - 1 rather than
-    // storing c per channel (4 bytes of flash per channel for one shift).
+    // c = 2^(e-1) + offset·2^e = k·2^(e-1) with k = 2·offset + 1.
     const k = 2 * st.outputOffset + 1;
     if (st.right.some((e) => k * 2 ** (e - 1) - 1 < -(2 ** 31) || k * 2 ** (e - 1) > 2 ** 31 - 1)) return null;
     return {
@@ -513,8 +512,9 @@ export function pointwiseFinish(m: KernelModel, plan: AccumulatorPlan, isa: IsaF
 
 /**
  * The fused stage's per-channel quantities as the template spells them (channelQuantity: a constant when every channel
- * shares it, else a table): the multiplier M, the shift s = e - 1, and c = k·2^s (a constant, or k shifted by the
- * channel's s: no table of its own).
+ * shares it, else a table of the narrowest type): the multiplier M, the shift s = e - 1, and c = k·2^s, a constant or
+ * k shifted by the channel's s (no table: measured on kws's 1x1 layers, 0.3% fewer instructions on Cortex-M4 than
+ * loading c, 0.01% more on ARM920T).
  */
 function rqView(name: string, fin: Extract<PointwiseFinish, { kind: 'rq' }>) {
   const m = channelQuantity(fin.m, `${name}_rq_m`);

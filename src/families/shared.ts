@@ -66,7 +66,8 @@ export function tensorMacros(m: KernelModel, o: { input?: boolean; output?: bool
 /**
  * The bias table (after a blank line), where the spec has a bias. Read through `<name>_seed(o)` (which casts to the
  * accumulator), it is stored in the narrowest type that holds its values (channelQuantity's rule); `raw`: in the
- * spec's bias type, for code that passes the table itself to a function (the portable variants).
+ * spec's bias type, for code that passes the table itself to a function (the portable variants) or where the narrow
+ * load measured slower.
  */
 export function biasTable(m: KernelModel, raw = false): Item[] {
   if (!m.bias) return [];

@@ -260,7 +260,8 @@ export function lowerMve(m: KernelModel, p: MvePlan, ctx: PlanContext): KernelIR
     if (p.foldOffset)
       items.push({ k: 'blank' }, { k: 'stage', stage: {
         k: 'seed-table', prefix: m.name, fn: `${m.name}_interior_seed_of`, table: `${m.name}_interior_seed`, NAME: N, accType: acc.accType,
-        elem: narrowestType(p.folded), lines: seedLines(p.folded),
+        // int32 even where int16 would hold them: the seed copy loop runs slower from int16 (ad01: +2.4% instructions)
+        elem: acc.accType, lines: seedLines(p.folded),
         doc: comment('line', 'Interior seeds: bias + input offset x the channel\'s weight sum, so that the interior multiplies raw inputs.'),
       } });
     items.push({ k: 'blank' }, { k: 'stage', stage: biasSeed(m, acc) });

@@ -68,8 +68,8 @@ static const int8_t int8_hwc_weights[288] = {
     -82, -69, -95, 2, 119, 93, -89, 49, -20, 46, 4, 79, 115, 111, 122, 15,
 };
 
-/* Bias: raw values (int32_t, the accumulator's scale; stored as int16_t, which holds every value); seeds the accumulator as is. */
-static const int16_t int8_hwc_bias[INT8_HWC_OUT_C] = {
+/* Bias: raw values (int32_t, the accumulator's scale); seeds the accumulator as is. */
+static const int32_t int8_hwc_bias[INT8_HWC_OUT_C] = {
     1200, -3400, 560, 0, -78, 9100, -2300, 45,
 };
 

@@ -50,8 +50,8 @@ static const int8_t q7_floor_shiftleft_weights[12] = {
     48, 56, 69, -11, -72, 103, 31, -70, -107, 71, 23, 61,
 };
 
-/* Bias: raw values (int32_t, 4 fraction bits; stored as int8_t, which holds every value); seeds the accumulator times 2^1. */
-static const int8_t q7_floor_shiftleft_bias[Q7_FLOOR_SHIFTLEFT_OUT_C] = {
+/* Bias: raw values (int32_t, 4 fraction bits); seeds the accumulator times 2^1. */
+static const int32_t q7_floor_shiftleft_bias[Q7_FLOOR_SHIFTLEFT_OUT_C] = {
     17, -33,
 };
 

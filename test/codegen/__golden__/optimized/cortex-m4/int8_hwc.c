@@ -100,8 +100,8 @@ static const int8_t int8_hwc_weights[288] = {
     10, 33, 2, 115, -38, -22, 119, 111, 100, 1, 93, 122, 113, -120, -89, 15,
 };
 
-/* Bias: raw values (int32_t, the accumulator's scale; stored as int16_t, which holds every value); seeds the accumulator as is. */
-static const int16_t int8_hwc_bias[INT8_HWC_OUT_C] = {
+/* Bias: raw values (int32_t, the accumulator's scale); seeds the accumulator as is. */
+static const int32_t int8_hwc_bias[INT8_HWC_OUT_C] = {
     1200, -3400, 560, 0, -78, 9100, -2300, 45,
 };
 

@@ -58,7 +58,7 @@ static const int16_t int8_hwc_bias[INT8_HWC_OUT_C] = {
 };
 
 /* Interior seeds: bias + input offset x the channel's weight sum, so that the interior multiplies raw inputs. */
-static const int16_t int8_hwc_interior_seed[INT8_HWC_OUT_C] = {
+static const int32_t int8_hwc_interior_seed[INT8_HWC_OUT_C] = {
     -504, -1726, 2639, -1680, -1530, 6877, 190, 1473,
 };
 
