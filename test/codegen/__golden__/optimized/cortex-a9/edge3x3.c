@@ -222,7 +222,8 @@ void edge3x3_run(const int16_t *restrict input, int16_t *restrict output)
                 const int16_t *wg = edge3x3_weights + g * GROUP_WEIGHTS;
                 edge3x3_lines(input + g * GROUP_INPUT, slab, oy * STRIDE_H - PAD_TOP + ky_lo * DILATION_H, rows);
                 for (int b = 0; b < FULL_BLOCKS; ++b)
-                    edge3x3_block_o2(slab, wg + b * BLOCK_WEIGHTS, output, g * OUT_PER_GROUP + b * BLOCK_CHANNELS, oy, ky_lo, rows);
+                    edge3x3_block_o2(slab, wg + b * BLOCK_WEIGHTS, output, g * OUT_PER_GROUP + b * BLOCK_CHANNELS, oy,
+                        ky_lo, rows);
             }
     }
 }

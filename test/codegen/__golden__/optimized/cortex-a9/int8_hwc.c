@@ -127,7 +127,8 @@ static void int8_hwc_line(const int8_t *restrict in, int16_t *restrict dst, int 
  * w0: the block's weights at the first valid kernel row; lb: the lanes' index in the lane-ordered tables;
  * out: the block's first output of the row (lanes adjacent).
  */
-static void int8_hwc_block(const int16_t *const *rows, int nrows, const int8_t *restrict w0, int lb, int8_t *restrict out)
+static void int8_hwc_block(const int16_t *const *rows, int nrows, const int8_t *restrict w0, int lb,
+    int8_t *restrict out)
 {
     for (int b = 0; b < PIX_BLOCKS; ++b) {
         const int xs = b < PIX_BLOCKS - 1 ? PIXELS * b : PIX_LAST;
@@ -197,8 +198,10 @@ static void int8_hwc_block(const int16_t *const *rows, int nrows, const int8_t *
                 }
             }
         }
-        const int32x4_t ml = vld1q_s32(int8_hwc_rq_mult + lb), ll = vld1q_s32(int8_hwc_rq_left + lb), rl = vld1q_s32(int8_hwc_rq_negright + lb);
-        const int32x4_t mh = vld1q_s32(int8_hwc_rq_mult + lb + 4), lh = vld1q_s32(int8_hwc_rq_left + lb + 4), rh = vld1q_s32(int8_hwc_rq_negright + lb + 4);
+        const int32x4_t ml = vld1q_s32(int8_hwc_rq_mult + lb), ll = vld1q_s32(int8_hwc_rq_left + lb),
+            rl = vld1q_s32(int8_hwc_rq_negright + lb);
+        const int32x4_t mh = vld1q_s32(int8_hwc_rq_mult + lb + 4), lh = vld1q_s32(int8_hwc_rq_left + lb + 4),
+            rh = vld1q_s32(int8_hwc_rq_negright + lb + 4);
         {
             int8_t *o = out + xs * INT8_HWC_OUT_C;
             const int8x8_t v = int8_hwc_out8(int8_hwc_rq(a0l, ll, ml, rl), int8_hwc_rq(a0h, lh, mh, rh));
@@ -254,7 +257,8 @@ void int8_hwc_run(const int8_t *restrict input, int8_t *restrict output)
             int8_t *orow = output + oy * INT8_HWC_OUT_W * INT8_HWC_OUT_C;
             for (int b = 0; b < OUT_BLOCKS; ++b) {
                 const int o = b < OUT_BLOCKS - 1 ? 8 * b : OUT_PER_GROUP - 8;
-                int8_hwc_block(rows, n, int8_hwc_weights + s * GROUP_WEIGHTS + ky_lo * ROW_WEIGHTS + o, s * OUT_PER_GROUP + o, orow + s * OUT_PER_GROUP + o);
+                int8_hwc_block(rows, n, int8_hwc_weights + s * GROUP_WEIGHTS + ky_lo * ROW_WEIGHTS + o,
+                    s * OUT_PER_GROUP + o, orow + s * OUT_PER_GROUP + o);
             }
         }
     }
