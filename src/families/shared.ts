@@ -74,10 +74,10 @@ export function biasTable(m: KernelModel, raw = false): Item[] {
   const st = m.numeric.storage;
   const d = numericDocs(m);
   const elem = raw ? st.biasCType as CScalar : narrowestType(m.bias);
-  const narrowed = elem !== st.biasCType ? `; stored as ${elem}, which holds every value` : '';
+  const narrowed = elem !== st.biasCType ? ` stored as ${elem}` : '';
   return [
     { k: 'blank' },
-    { k: 'table', doc: comment('line', `Bias: raw values (${d.biasFormat}${narrowed}); ${d.biasDoc}.`), table: {
+    { k: 'table', doc: comment('line', `Bias: raw values (${d.biasFormat})${narrowed}; ${d.biasDoc}.`), table: {
       name: `${m.name}_bias`, elem, dims: [`${m.name.toUpperCase()}_OUT_C`],
       body: { k: 'flat', lines: cArrayRows(Array.from(m.bias, (b) => cInt(b, st.biasCType)), 8) } } },
   ];

@@ -45,7 +45,7 @@ function rqItems(m: KernelModel, q: LaneRequantization, rq: { lo: number; hi: nu
   const i32x4 = vec('int32x4_t');
   return [
     { k: 'blank' },
-    { k: 'comment', text: comment('line', 'Requantization per lane (the seeds\' order): multiplier, left shift, minus the right shift; tables where channels differ.') },
+    { k: 'comment', text: comment('line', 'Per lane, in the seeds\' order: multiplier, left shift, minus the right shift (a table where channels differ).') },
     ...tables,
     { k: 'blank' },
     { k: 'func', doc: comment('block',
