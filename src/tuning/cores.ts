@@ -37,6 +37,11 @@ export interface CoreValues {
    */
   earlyTerminationRs: boolean;
   /**
+   * single's 32-bit multiply-accumulates as SMLABB (ARMv5TE, the operands' bottom halves) where both operands fit 16
+   * bits: one cycle where MLA takes two (ARM9E-S); the product and sum are MLA's.
+   */
+  smlabbSingle: boolean;
+  /**
    * The planner's cycle estimate (families/blocked/cost.ts, estimatedCycles): cycles per instruction of the
    * interior's instruction estimate, per form variant (the MAC form and how its weights load). A variant without a
    * value counts 1 (the estimate stays in instructions).
@@ -79,6 +84,7 @@ const a32: Omit<CoreTuning, 'core'> = {
   splitLong: ['taps', 'halves', 'single'],
   pinSplit: true,
   earlyTerminationRs: false,
+  smlabbSingle: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -91,6 +97,7 @@ const a32: Omit<CoreTuning, 'core'> = {
     splitLong: 'GCC 12 keeps int64 in even register pairs and spills them on A32 (taps, halves); single only depthwise-like: arm926ej-s bench d q15 4.31 -> 3.66, arm920t 3.71 -> 3.66',
     pinSplit: 'left free GCC moved split halves between registers every few MACs: arm926ej-s bench a q15 1.79 -> 1.59, d q15 on both A32 cores 3.66 -> 3.50',
     earlyTerminationRs: 'fixed multiply timings on ARM9E-S (ARM926EJ-S) and in the Cortex-A9 model (docs/cycles.md): the order does not matter',
+    smlabbSingle: 'ARMv4T has no SMLAxy; Cortex-A9 not measured (only a rough cycle figure)',
     cyclesPerInstruction: 'none measured (Cortex-A9: only a rough cycle figure): plans compared in instructions',
     speedMargin: 'none measured: speed\'s plan wherever its estimate is not above default\'s',
   },
@@ -107,6 +114,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
   splitLong: ['dual'],
   pinSplit: false,
   earlyTerminationRs: false,
+  smlabbSingle: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -119,6 +127,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
     splitLong: 'dual\'s SMLALD accumulators as halves: HWC q15 3x3 16->16 cortex-m4 1.82 -> 1.52 (i+ld+st)/MAC, bench e q15 4.42 M -> 4.14 M instructions, cortex-m7 5.22 M -> 4.14 M; taps slower as halves',
     pinSplit: 'dual measured slower pinned: cortex-m4 bench a q15 2.76 M -> 2.81 M instructions, f 0.80 M -> 0.93 M',
     earlyTerminationRs: 'Cortex-M3 terminates early by both operands (docs/cycles.md, e counts each); M4/M7/M33/M55 multiply in one cycle: the order does not matter',
+    smlabbSingle: 'MLA takes one cycle on the DSP cores (M4, M7, M33, M55; docs/cycles.md), as SMLABB does; the M3 has no SMLAxy',
     cyclesPerInstruction: 'none measured (Cortex-M3: speed plans as default; M55: the MVE families): plans compared in instructions',
     speedMargin: 'none measured: speed\'s plan wherever its estimate is not above default\'s',
   },
@@ -133,6 +142,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
   splitLong: [],
   pinSplit: false,
   earlyTerminationRs: false,
+  smlabbSingle: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -144,6 +154,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
     splitLong: 'no 64-bit multiply-accumulate instructions (libgcc calls)',
     pinSplit: 'nothing split',
     earlyTerminationRs: 'no SMLAL in Thumb-1',
+    smlabbSingle: 'no SMLAxy in Thumb-1',
     cyclesPerInstruction: 'none: speed plans as default in Thumb-1 (no form widens)',
     speedMargin: 'none: speed plans as default in Thumb-1',
   },
@@ -158,6 +169,7 @@ const host: Omit<CoreTuning, 'core'> = {
   splitLong: [],
   pinSplit: false,
   earlyTerminationRs: false,
+  smlabbSingle: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -169,6 +181,7 @@ const host: Omit<CoreTuning, 'core'> = {
     splitLong: 'no inline ARM assembly on the host',
     pinSplit: 'nothing split',
     earlyTerminationRs: 'no inline ARM assembly on the host',
+    smlabbSingle: 'no ARM intrinsics on the host',
     cyclesPerInstruction: 'no cycle model for the host: plans compared in instructions',
     speedMargin: 'no cycle model for the host',
   },
@@ -191,12 +204,13 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   'arm926ej-s': {
     core: 'arm926ej-s', ...a32,
     lane2: noLanes.lane2,
-    cyclesPerInstruction: { single: 1.83, lane2w: 2.39 },
-    speedMargin: 0.03,
+    smlabbSingle: true,
+    cyclesPerInstruction: { single: 1.29, lane2w: 2.39 },
     measured: {
       ...a32.measured,
-      cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: single 1.83 (a int8 1.84, a q7 1.67, b int8 2.24, b q7 1.53, e int8 1.95, e q7 1.74, f q7 1.87), lane2w 2.39 (2.46, 2.32, 2.32, 2.05, 2.60, 2.57, 2.41)',
-      speedMargin: 'the estimate put lane2w 2.4% ahead on bench b q7, which measured 0.3% slower (3.16 against 3.15 cycles/MAC); the next smallest estimated gain is a int8\'s 11.9% (measured 9.9%)',
+      smlabbSingle: 'estimated cycles/MAC, default (single, MLA -> SMLABB): int8 a 3.22 -> 2.28, b 4.61 -> 3.55, d 7.89 -> 6.88, e 3.30 -> 2.35; q7 a 2.93 -> 1.78, b 3.15 -> 2.16, d 4.15 -> 3.53, e 3.03 -> 2.36, f 3.49 -> 2.17 (ARM9E-S: SMLAxy 1 cycle, MLA 2; docs/cycles.md)',
+      cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json; arm926ej-s re-measured 2026-12-06 23:10 UTC) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ, single with SMLABB: single 1.29 (a int8 1.30, a q7 1.02, b int8 1.72, b q7 1.05, e int8 1.39, e q7 1.36, f q7 1.16), lane2w 2.39 (2.46, 2.32, 2.32, 2.05, 2.60, 2.57, 2.41): lane2w estimates behind single on every bench kernel, as it measures (a q7 2.60 against 1.78)',
+      speedMargin: 'none needed: with SMLABB no bench kernel\'s speed plan estimates ahead of default\'s (before it, a 3% margin kept lane2w off bench b q7, estimated 2.4% ahead and measured 0.3% slower)',
       lane2: 'estimated cycles/MAC, default: single (MLA, 2 cycles) beats lane2 (SMLAL 3 cycles after its LDRSB\'s interlock): int8 a 3.80 -> 3.22, q7 a 3.68 -> 2.93, q7 b 4.18 -> 3.15; int8 b, e and q7 e, f unchanged. Revisit with the loads scheduled ahead (docs/cycles.md item 2)',
     },
   },

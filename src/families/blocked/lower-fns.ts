@@ -249,6 +249,12 @@ function weightLoad(c: FnContext, w: WeightLoad, wp: Expr): Stmt[] {
   return elem(w.id, int(idx), opt.dual || opt.macForm === 'quad' ? 'int32_t' : c.acc.productType);
 }
 
+/**
+ * Whether every input (offset added) and weight a single MAC multiplies fits a signed 16-bit half: 8-bit storage
+ * (|x + offset| <= 255), or 16-bit storage without an offset. SMLABB's product of the bottom halves is then MLA's.
+ */
+const fits16 = (m: KernelModel): boolean => m.numeric.storage.bits === 8 || (m.numeric.storage.bits === 16 && m.numeric.inputOffset === 0);
+
 /** The IR MAC of a planned one: halves d is the dual form; SMLAxy picks halves; lanes, quad, dual or single otherwise. */
 function macStmts(c: FnContext, f: BlockFn, mac: PlanMac, repr: AccRepr): Stmt[] {
   const opt = c.k.opt;
@@ -264,6 +270,8 @@ function macStmts(c: FnContext, f: BlockFn, mac: PlanMac, repr: AccRepr): Stmt[]
   else if (f.laneAccs.length > 0) m = { form: 'lane', acc: mac.acc, x, w, rs: f.macForm === 'lane2w' && c.k.tune.earlyTerminationRs ? 'x' : 'w' };
   else if (opt.macForm === 'quad') m = { form: 'quad', acc: mac.acc, repr, x: [id(`${mac.x}e`), id(`${mac.x}o`)], w: [id(`${mac.w}e`), id(`${mac.w}o`)] };
   else if (opt.dual) m = { form: 'dual', acc: mac.acc, repr, x, w };
+  else if (repr === 'int32' && c.isa.dspv5te && c.k.tune.smlabbSingle && fits16(c.m))
+    m = { form: 'halves', sel: 'bb', acc: mac.acc, repr, x, w };
   else m = { form: 'single', acc: mac.acc, repr, x, w };
   return [{ k: 'mac', mac: m }];
 }
