@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/codegen/index.ts';
-import { modelFromValue, type KernelModel } from '../../src/spec/index.ts';
+import { modelFromValue, type KernelModel } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { tuningOf } from '../../src/tuning/cores.ts';
 import { root } from '../helpers.ts';

@@ -11,7 +11,7 @@ import { chooseFamily } from '../../src/families/index.ts';
 import { estimatedCycles } from '../../src/families/blocked/cost.ts';
 import { planKernel, speedFallback } from '../../src/families/blocked/kernel-plan.ts';
 import { findTarget } from '../../src/targets/index.ts';
-import { modelFromValue, type KernelModel } from '../../src/spec/index.ts';
+import { modelFromValue, type KernelModel } from '../../src/ops/conv_2d/spec/index.ts';
 import { tuningOf } from '../../src/tuning/cores.ts';
 import { root } from '../helpers.ts';
 
