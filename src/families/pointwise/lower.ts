@@ -7,11 +7,11 @@ import { isaStateNames } from '../../targets/index.ts';
 import { cArrayRows, cInt } from '../../codegen/clit.ts';
 import { qFinishStages } from '../../codegen/qfinish.ts';
 import {
-  add, assign, bin, call, cast, cond, constDecl, decl, id, index, loop, mul, paren, ptr, ret, scalar, stmt, sub, unused, upTo, lit, block,
+  add, assign, bin, call, cast, cond, constDecl, decl, id, index, int, loop, mul, paren, ptr, ret, scalar, stmt, sub, unused, upTo, lit, block,
 } from '../../ir/expr.ts';
-import type { CScalar, Expr, Item, KernelIR, Stmt } from '../../ir/kernel-ir.ts';
+import type { CScalar, Expr, Item, KernelIR, PerChannel, Stmt } from '../../ir/kernel-ir.ts';
 import { visitStmts } from '../../ir/walk.ts';
-import { biasSeed, commonStage, stageTakesChannel } from '../../ir/output-stage.ts';
+import { biasSeed, channelQuantity, commonStage, stageTakesChannel } from '../../ir/output-stage.ts';
 import type { PlanContext } from '../family.ts';
 import { bannerHead, biasTable, comment, define, numericDocs, tensorMacros } from '../shared.ts';
 import { LANE2_SHIFT } from '../lanes.ts';
@@ -181,33 +181,43 @@ function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage
   };
 }
 
-/** The family's fused int8 output stage (plan.ts pointwiseFinish): its tables and `<name>_pw_finish(acc, o)`. */
+/**
+ * The family's fused int8 output stage (plan.ts pointwiseFinish): `<name>_pw_finish(acc, o)` and its per-channel
+ * quantities (channelQuantity: a constant when every channel shares it, else a table of the narrowest type): the
+ * multiplier M, the shift s = e - 1, and c = k·2^s, a constant or k shifted by the channel's s (no table: measured on
+ * kws's 1x1 layers, 0.3% fewer instructions on Cortex-M4 than loading c, 0.01% more on ARM920T).
+ */
 function rqItems(m: KernelModel, fin: Extract<PointwisePlan['finish'], { kind: 'rq' }>): Item[] {
   const N = m.name.toUpperCase();
-  const table = (name: string, elem: CScalar, values: number[], perLine: number): Item =>
-    ({ k: 'table', table: { name: `${m.name}_${name}`, elem, dims: [`${N}_OUT_C`], body: { k: 'flat', lines: cArrayRows(values, perLine) } } });
-  const at = (name: string) => index(`${m.name}_${name}`, 'o');
+  const mq = channelQuantity(fin.m, `${m.name}_rq_m`);
+  const sq = channelQuantity(fin.s, `${m.name}_rq_s`, 16);
+  const at = (p: PerChannel): Expr => (p.k === 'const' ? int(p.value) : index(p.table, 'o'));
+  const tables: Item[] = [mq, sq].flatMap((p): Item[] => (p.k === 'table'
+    ? [{ k: 'table', table: { name: p.table, elem: p.cType, dims: [`${N}_OUT_C`], body: { k: 'flat', lines: p.lines } } }] : []));
+  const c0 = sq.k === 'const' ? int(fin.k * 2 ** sq.value) : cast('int32_t', bin('<<', cast('uint32_t', fin.k < 0 ? paren(int(fin.k)) : int(fin.k)), 's'));
   const x = fin.q > 0 ? add('x', fin.q) : id('x');
   return [
-    { ...table('rq_c', 'int32_t', fin.c, 8), doc: comment('block',
+    { k: 'comment', text: comment('block',
       `The output stage of the interior, the same result as ${m.name}_finish in one 64-bit multiply-add: with`,
       't = x*M + 2^30 (SRDHM is floor(t / 2^31)), the rounding divide by 2^e plus the output offset is',
       'floor((t + c*2^31) / 2^(31+e)) where c = 2^(e-1) + offset*2^e - [t < 0], and t < 0 exactly when',
-      'x + floor(2^30 / M) < 0. Tables per output channel: c without the sign term, M, e - 1.') } as Item,
-    table('rq_m', 'int32_t', fin.m, 8),
-    table('rq_s', 'uint8_t', fin.s, 16),
+      'x + floor(2^30 / M) < 0. Per output channel: M and s = e - 1 (constants where every channel shares them);',
+      'c without the sign term is (2*offset + 1) * 2^s.') },
+    ...tables,
     blank,
     { k: 'func', doc: comment('line', 'Returns the clamped value as int32_t: the store narrows it (a narrow return type costs a sign extension).'), fn: {
       name: `${m.name}_pw_finish`, linkage: 'static inline', ret: scalar('int32_t'),
       params: [{ type: scalar('int32_t'), name: 'acc' }, { type: scalar('int'), name: 'o' }],
       body: [
+        ...(tables.length ? [] : [unused('o')]),
         fin.left > 0 ? constDecl('int32_t', 'x', mul('acc', bin('<<', cast('int32_t', 1), fin.left)), '|acc| * 2^left <= INT32_MAX is proved')
           : constDecl('int32_t', 'x', 'acc'),
-        constDecl('int32_t', 'c', sub(at('rq_c'), cast('int32_t', bin('>>', cast('uint32_t', x), 31)))),
+        constDecl('int', 's', at(sq)),
+        constDecl('int32_t', 'c', sub(c0, cast('int32_t', bin('>>', cast('uint32_t', x), 31)))),
         { k: 'comment', text: comment('line', '2^30 + c * 2^31 as a 64-bit value: its low word and its high word.') },
         constDecl('int64_t', 'add', add(mul(cast('int64_t', bin('>>', 'c', 1)), 4294967296),
           cast('int64_t', bin('|', lit('0x40000000u'), paren(bin('<<', cast('uint32_t', 'c'), 31)))))),
-        constDecl('int32_t', 'v', bin('>>', cast('int32_t', bin('>>', paren(add(mul(cast('int64_t', 'x'), at('rq_m')), 'add')), 32)), at('rq_s'))),
+        constDecl('int32_t', 'v', bin('>>', cast('int32_t', bin('>>', paren(add(mul(cast('int64_t', 'x'), at(mq)), 'add')), 32)), 's')),
         constDecl('int32_t', 'lo', cond(bin('<', 'v', fin.lo), fin.lo, 'v')),
         ret(cond(bin('>', 'lo', fin.hi), fin.hi, 'lo')),
       ],
@@ -266,7 +276,8 @@ export function lowerPointwise(m: KernelModel, p: PointwisePlan, ctx: PlanContex
         body: { k: 'flat', lines: cArrayRows(c.kTailWeights, 16) } } });
     items.push(blank);
   });
-  if (needsSeed) items.push(...biasTable(m));
+  // The bias in the spec's type (as the template had it: a narrower table was not measured here).
+  if (needsSeed) items.push(...biasTable(m, true));
   if (p.folded)
     items.push(blank, { k: 'stage', stage: {
       k: 'seed-table', prefix: m.name, fn: `${m.name}_interior_seed_of`, table: `${m.name}_interior_seed`, NAME: N, accType: plan.accType,

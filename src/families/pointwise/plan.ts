@@ -198,7 +198,7 @@ export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
  *   int32 it is narrowed before the clamp (a 64-bit accumulator then clamps in 32 bits).
  */
 export type PointwiseFinish =
-  | { kind: 'rq'; c: number[]; m: number[]; s: number[]; q: number; left: number; lo: number; hi: number }
+  | { kind: 'rq'; k: number; m: number[]; s: number[]; q: number; left: number; lo: number; hi: number }
   | ({ kind: 'q' } & QFinish);
 
 export function pointwiseFinish(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, folded: bigint[] | null): PointwiseFinish | null {
@@ -214,11 +214,12 @@ export function pointwiseFinish(m: KernelModel, plan: AccumulatorPlan, isa: IsaF
     const left = st.left[0];
     // x + q must not wrap: |x| <= bound * 2^left (no saturation: proved to fit int32).
     if ((plan.bound << BigInt(left)) + BigInt(qs[0]) >= 2n ** 31n) return null;
-    const c = st.right.map((e) => 2 ** (e - 1) + st.outputOffset * 2 ** e);
-    if (c.some((v) => v - 1 < -(2 ** 31) || v > 2 ** 31 - 1)) return null;
+    // c = 2^(e-1) + offset·2^e = k·2^(e-1) with k = 2·offset + 1.
+    const k = 2 * st.outputOffset + 1;
+    if (st.right.some((e) => k * 2 ** (e - 1) - 1 < -(2 ** 31) || k * 2 ** (e - 1) > 2 ** 31 - 1)) return null;
     return {
       kind: 'rq', left, q: qs[0], lo: st.lo, hi: st.hi,
-      c, m: st.multiplier, s: st.right.map((e) => e - 1),
+      k, m: st.multiplier, s: st.right.map((e) => e - 1),
     };
   }
   if (folded !== null) return null;

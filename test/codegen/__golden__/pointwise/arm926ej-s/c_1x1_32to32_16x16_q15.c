@@ -20,7 +20,8 @@
 #define SMLALTB(lo, hi, x, w) __asm__("smlaltb %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(x), "r"(w))
 #define SMLALTT(lo, hi, x, w) __asm__("smlaltt %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(x), "r"(w))
 #else
-#define SMLAL_SPLIT(lo, hi, p) do { const int64_t t_ = (int64_t)(hi) * 4294967296 + (lo) + (p); \
+#define SMLAL_SPLIT(lo, hi, p) \
+    do { const int64_t t_ = (int64_t)(hi) * 4294967296 + (lo) + (p); \
     (lo) = (uint32_t)t_; (hi) = (int32_t)((t_ - (int64_t)(uint32_t)t_) / 4294967296); } while (0)
 #define SMLALBB(lo, hi, x, w) SMLAL_SPLIT(lo, hi, (int32_t)(int16_t)(x) * (int16_t)(w))
 #define SMLALBT(lo, hi, x, w) SMLAL_SPLIT(lo, hi, (int32_t)(int16_t)(x) * ((int32_t)(w) >> 16))
@@ -592,16 +593,16 @@ static void c_1x1_32to32_16x16_q15_run_pixels(const int16_t *restrict input, int
     for (int b = 0; b < 16; ++b) {
         const int o0 = b * 2;
         if (((uintptr_t)input & 2u) == 0) {
-            c_1x1_32to32_16x16_q15_block0_o2_p2(input, output + o0 * OUT_CHANNEL, c_1x1_32to32_16x16_q15_weights0 + b * 32,
-                (const int16_t *)0, o0, 128);
+            c_1x1_32to32_16x16_q15_block0_o2_p2(input, output + o0 * OUT_CHANNEL,
+                c_1x1_32to32_16x16_q15_weights0 + b * 32, (const int16_t *)0, o0, 128);
         } else {
             /* Off by a halfword: the first pixel alone, then word-aligned pairs. */
-            c_1x1_32to32_16x16_q15_block1_o2_p1(input, output + o0 * OUT_CHANNEL, c_1x1_32to32_16x16_q15_weights0 + b * 32,
-                (const int16_t *)0, o0, 1);
-            c_1x1_32to32_16x16_q15_block0_o2_p2(input + 1, output + o0 * OUT_CHANNEL + 1, c_1x1_32to32_16x16_q15_weights0 + b * 32,
-                (const int16_t *)0, o0, 127);
-            c_1x1_32to32_16x16_q15_block1_o2_p1(input + 255, output + o0 * OUT_CHANNEL + 255, c_1x1_32to32_16x16_q15_weights0 + b * 32,
-                (const int16_t *)0, o0, 1);
+            c_1x1_32to32_16x16_q15_block1_o2_p1(input, output + o0 * OUT_CHANNEL,
+                c_1x1_32to32_16x16_q15_weights0 + b * 32, (const int16_t *)0, o0, 1);
+            c_1x1_32to32_16x16_q15_block0_o2_p2(input + 1, output + o0 * OUT_CHANNEL + 1,
+                c_1x1_32to32_16x16_q15_weights0 + b * 32, (const int16_t *)0, o0, 127);
+            c_1x1_32to32_16x16_q15_block1_o2_p1(input + 255, output + o0 * OUT_CHANNEL + 255,
+                c_1x1_32to32_16x16_q15_weights0 + b * 32, (const int16_t *)0, o0, 1);
         }
     }
 }
