@@ -3,7 +3,7 @@
  * with a channel multiplier (channel pairs), stride 2 and asymmetric padding, dilation along H, an odd row of taps
  * (the zero-weight high tap), rows narrower than a pixel block, planes split into bands, 2 and 3 channels per group,
  * no input offset and no bias, per-tensor and per-channel multipliers, a narrow clamp, a left shift (the common
- * output stage) and the extreme right shift of 31.
+ * output stage), the extreme right shift of 31, and a right shift of 0 (the stage's unfused form).
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +44,9 @@ const cases = [
   // a left shift on one channel: the common output stage; the right shift of 31 on another
   spec('dr_shifts', 4, 5, 6, 4, { groups: 4, numeric: perChannel(4, { shift: [2, -31, -9, 0], multiplier: [1073741824, 2147483647, 1518500250, 1276901376] }),
     weights: { values: Array.from({ length: 36 }, (_, i) => ((i * 37) % 17) - 8), layout: 'ohwi' } }),
+  // a right shift of 0 on one channel: SRDHM and the rounding divide apart (the others fuse them)
+  spec('dr_right0', 4, 6, 5, 4, { groups: 4, numeric: perChannel(4, { shift: [0, -1, -9, -31], multiplier: [1073741824, 2147483647, 1518500250, 1276901376] }),
+    weights: { values: Array.from({ length: 36 }, (_, i) => ((i * 53) % 23) - 11), layout: 'ohwi' } }),
 ];
 
 describe('dsp-rows family under QEMU', () => {
@@ -61,8 +64,11 @@ describe('dsp-rows family under QEMU', () => {
     expect(plan('dr_grouped').c).toBe(2);
     const shifts = generate(models.find((x) => x.name === 'dr_shifts')!, { variant: 'optimized', isa: findTarget('cortex-m4')!.features });
     expect(shifts.files.find((f) => f.name === 'dr_shifts.c')!.content).toContain('dr_shifts_finish(');
-    const own = generate(models[0], { variant: 'optimized', isa: findTarget('cortex-m4')!.features });
-    expect(own.files.find((f) => f.name === 'dr_dw.c')!.content).toContain('dr_dw_requant(');
+    const text = (name: string) => generate(models.find((x) => x.name === name)!, { variant: 'optimized', isa: findTarget('cortex-m4')!.features })
+      .files.find((f) => f.name === `${name}.c`)!.content;
+    expect(text('dr_dw')).toContain('dr_dw_requant(');
+    expect(text('dr_dw')).toContain('>> 32) >> (right - 1)');
+    expect(text('dr_right0')).toContain('ties away from zero');
   });
 
   it(`is bit-exact on ${targetNames.join(', ')}`, async () => {

@@ -45,12 +45,25 @@ function ownStage(m: KernelModel, ctx: PlanContext): { items: Item[]; finish: Fi
   const mult = perChannel(st.multiplier, 'multiplier', 'int32_t', 8);
   const right = perChannel(st.right, 'right_shift', 'uint8_t', 16);
   const withO = tables.length > 0;
-  const body: Stmt[] = [
+  // With every right shift e >= 1: v + 2^(e-1) - [v < 0] = floor((p + 2^30 + (2^(e-1) - [v < 0]) 2^31) / 2^31) for
+  // v = SRDHM = floor((p + 2^30) / 2^31), and floors compose; [v < 0] may be read as [acc < 0] (they differ only where
+  // v = 0, and both then give 0).
+  const fused = st.right.every((e) => e >= 1);
+  const i64 = (text: string): Expr => ({ k: 'lit', text });
+  const round: Stmt[] = fused ? [
+    constDecl('int64_t', 'k', sub(add(i64('(INT64_C(1) << 30)'), paren(bin('<<', i64('INT64_C(1)'), paren(add(30, 'right'))))),
+      cond(bin('<', 'acc', 0), i64('(INT64_C(1) << 31)'), 0))),
+    constDecl('int32_t', 'r', bin('>>', cast('int32_t', paren(bin('>>', paren(add(mul(cast('int64_t', 'acc'), 'mult'), 'k')), 32))), paren(sub('right', 1))),
+      'SRDHM, then the rounding divide by 2^right'),
+  ] : [
     constDecl('int32_t', 'v', cast('int32_t', paren(bin('>>', paren(add(mul(cast('int64_t', 'acc'), 'mult'), { k: 'lit', text: '(INT64_C(1) << 30)' })), 31))),
       'SRDHM: floor((acc * mult + 2^30) / 2^31)'),
     constDecl('int32_t', 'mask', cast('int32_t', paren(sub(paren(bin('<<', { k: 'lit', text: 'UINT32_C(1)' }, 'right')), { k: 'lit', text: '1u' })))),
     constDecl('int32_t', 'r', add(bin('>>', 'v', 'right'), cond(bin('>', bin('&', 'v', 'mask'), add(paren(bin('>>', 'mask', 1)), cond(bin('<', 'v', 0), 1, 0))), 1, 0)),
       'rounding divide by 2^right, ties away from zero'),
+  ];
+  const body: Stmt[] = [
+    ...round,
     decl('int32_t', 't', intrinsic('__ssat', add(intrinsic('__ssat', 'r', 16), `${N}_OUTPUT_OFFSET`), 8)),
     ...(st.lo > -128 ? [ifThen(bin('<', 't', st.lo), [stmt(assign('t', st.lo))])] : []),
     ...(st.hi < 127 ? [ifThen(bin('>', 't', st.hi), [stmt(assign('t', st.hi))])] : []),
@@ -64,7 +77,10 @@ function ownStage(m: KernelModel, ctx: PlanContext): { items: Item[]; finish: Fi
     items: [...tables, { k: 'blank' }, { k: 'func', fn, doc: comment('block',
       `Output stage: TFLite's MultiplyByQuantizedMultiplier (${uniform(st.multiplier) ? 'one multiplier' : 'multiplier per output channel'}, no left shift, every`,
       'multiplier positive: SRDHM\'s one overflow, INT32_MIN x INT32_MIN, cannot occur), + output offset, clamp to',
-      `[${st.lo}, ${st.hi}]. Saturating to 16 bits before the offset changes nothing the clamp would not.`) }],
+      `[${st.lo}, ${st.hi}]. Saturating to 16 bits before the offset changes nothing the clamp would not.`,
+      ...(fused ? ['Every right shift is at least 1: SRDHM and the rounding divide are one rounding of the 64-bit product,',
+        'floor((acc * mult + 2^30 + 2^(30+right) - [acc < 0] * 2^31) / 2^(31+right)) (where acc < 0 but SRDHM gives 0, so',
+        'does this), the high word shifted right by right - 1.'] : [])) }],
     finish: {
       withO,
       setup: (q) => Array.from({ length: q }, (_, qi) => {

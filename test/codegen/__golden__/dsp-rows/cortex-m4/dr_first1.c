@@ -76,12 +76,14 @@ static const uint8_t dr_first1_right_shift[DR_FIRST1_OUT_C] = {
  * Output stage: TFLite's MultiplyByQuantizedMultiplier (multiplier per output channel, no left shift, every
  * multiplier positive: SRDHM's one overflow, INT32_MIN x INT32_MIN, cannot occur), + output offset, clamp to
  * [-20, 127]. Saturating to 16 bits before the offset changes nothing the clamp would not.
+ * Every right shift is at least 1: SRDHM and the rounding divide are one rounding of the 64-bit product,
+ * floor((acc * mult + 2^30 + 2^(30+right) - [acc < 0] * 2^31) / 2^(31+right)) (where acc < 0 but SRDHM gives 0, so
+ * does this), the high word shifted right by right - 1.
  */
 static inline int8_t dr_first1_requant(int32_t acc, int32_t mult, int right)
 {
-    const int32_t v = (int32_t)(((int64_t)acc * mult + (INT64_C(1) << 30)) >> 31); /* SRDHM: floor((acc * mult + 2^30) / 2^31) */
-    const int32_t mask = (int32_t)((UINT32_C(1) << right) - 1u);
-    const int32_t r = (v >> right) + ((v & mask) > (mask >> 1) + (v < 0 ? 1 : 0) ? 1 : 0); /* rounding divide by 2^right, ties away from zero */
+    const int64_t k = (INT64_C(1) << 30) + (INT64_C(1) << (30 + right)) - (acc < 0 ? (INT64_C(1) << 31) : 0);
+    const int32_t r = (int32_t)(((int64_t)acc * mult + k) >> 32) >> (right - 1); /* SRDHM, then the rounding divide by 2^right */
     int32_t t = __ssat(__ssat(r, 16) + DR_FIRST1_OUTPUT_OFFSET, 8);
     if (t < -20)
         t = -20;
