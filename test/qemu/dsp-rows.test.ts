@@ -69,6 +69,8 @@ describe('dsp-rows family under QEMU', () => {
     expect(text('dr_dw')).toContain('dr_dw_requant(');
     expect(text('dr_dw')).toContain('>> 32) >> (right - 1)');
     expect(text('dr_right0')).toContain('ties away from zero');
+    // two channels a block: k comes from the entry, once per block of channels
+    expect(text('dr_first1')).toContain('dr_first1_requant(int32_t acc, int32_t mult, int64_t k, int sh)');
   });
 
   it(`is bit-exact on ${targetNames.join(', ')}`, async () => {

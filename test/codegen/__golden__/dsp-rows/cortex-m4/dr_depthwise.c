@@ -68,7 +68,7 @@ static const uint8_t dr_depthwise_right_shift[DR_DEPTHWISE_OUT_C] = {
  * [-128, 127]. Saturating to 16 bits before the offset changes nothing the clamp would not.
  * Every right shift is at least 1: SRDHM and the rounding divide are one rounding of the 64-bit product,
  * floor((acc * mult + 2^30 + 2^(30+right) - [acc < 0] * 2^31) / 2^(31+right)) (where acc < 0 but SRDHM gives 0, so
- * does this), the high word shifted right by right - 1.
+ * does this): the high word shifted right by right - 1.
  */
 static inline int8_t dr_depthwise_requant(int32_t acc, int32_t mult, int right)
 {

@@ -78,12 +78,11 @@ static const uint8_t dr_first1_right_shift[DR_FIRST1_OUT_C] = {
  * [-20, 127]. Saturating to 16 bits before the offset changes nothing the clamp would not.
  * Every right shift is at least 1: SRDHM and the rounding divide are one rounding of the 64-bit product,
  * floor((acc * mult + 2^30 + 2^(30+right) - [acc < 0] * 2^31) / 2^(31+right)) (where acc < 0 but SRDHM gives 0, so
- * does this), the high word shifted right by right - 1.
+ * does this): the high word shifted right by right - 1.
  */
-static inline int8_t dr_first1_requant(int32_t acc, int32_t mult, int right)
+static inline int8_t dr_first1_requant(int32_t acc, int32_t mult, int64_t k, int sh)
 {
-    const int64_t k = (INT64_C(1) << 30) + (INT64_C(1) << (30 + right)) - (acc < 0 ? (INT64_C(1) << 31) : 0);
-    const int32_t r = (int32_t)(((int64_t)acc * mult + k) >> 32) >> (right - 1); /* SRDHM, then the rounding divide by 2^right */
+    const int32_t r = (int32_t)(((int64_t)acc * mult + k - (acc < 0 ? (INT64_C(1) << 31) : 0)) >> 32) >> sh; /* SRDHM, then the rounding divide by 2^(sh + 1) */
     int32_t t = __ssat(__ssat(r, 16) + DR_FIRST1_OUTPUT_OFFSET, 8);
     if (t < -20)
         t = -20;
@@ -136,7 +135,7 @@ static void dr_first1_pack(const int8_t *restrict w, int32_t *restrict wp)
 }
 
 /* 2 output channel(s) from o at 2 pixel(s): x is the first pixel's window at kernel row 0, out its first output. */
-static void dr_first1_block2(const int16_t *restrict x, const int32_t *restrict wp, int o, int8_t *restrict out)
+static void dr_first1_block2(const int16_t *restrict x, const int32_t *restrict wp, int o, int8_t *restrict out, const int64_t *restrict kr)
 {
     int32_t a0_0 = dr_first1_seeds[o];
     int32_t a0_1 = a0_0;
@@ -321,16 +320,18 @@ static void dr_first1_block2(const int16_t *restrict x, const int32_t *restrict 
         a0_1 = __smlad(x4, w0_1, a0_1);
         a1_1 = __smlad(x4, w1_1, a1_1);
     }
-    const int32_t m0 = dr_first1_multiplier[o], e0 = dr_first1_right_shift[o];
-    const int32_t m1 = dr_first1_multiplier[o + 1], e1 = dr_first1_right_shift[o + 1];
-    out[0] = dr_first1_requant(a0_0, m0, e0);
-    out[1] = dr_first1_requant(a1_0, m1, e1);
-    out[DR_FIRST1_OUT_C] = dr_first1_requant(a0_1, m0, e0);
-    out[DR_FIRST1_OUT_C + 1] = dr_first1_requant(a1_1, m1, e1);
+    const int32_t m0 = dr_first1_multiplier[o], e0 = dr_first1_right_shift[o] - 1;
+    const int64_t k0 = kr[0];
+    const int32_t m1 = dr_first1_multiplier[o + 1], e1 = dr_first1_right_shift[o + 1] - 1;
+    const int64_t k1 = kr[1];
+    out[0] = dr_first1_requant(a0_0, m0, k0, e0);
+    out[1] = dr_first1_requant(a1_0, m1, k1, e1);
+    out[DR_FIRST1_OUT_C] = dr_first1_requant(a0_1, m0, k0, e0);
+    out[DR_FIRST1_OUT_C + 1] = dr_first1_requant(a1_1, m1, k1, e1);
 }
 
 /* 2 output channel(s) from o at 1 pixel(s): x is the first pixel's window at kernel row 0, out its first output. */
-static void dr_first1_block1(const int16_t *restrict x, const int32_t *restrict wp, int o, int8_t *restrict out)
+static void dr_first1_block1(const int16_t *restrict x, const int32_t *restrict wp, int o, int8_t *restrict out, const int64_t *restrict kr)
 {
     int32_t a0_0 = dr_first1_seeds[o];
     int32_t a1_0 = dr_first1_seeds[o + 1];
@@ -463,10 +464,12 @@ static void dr_first1_block1(const int16_t *restrict x, const int32_t *restrict 
         a0_0 = __smlad(x2, w0_1, a0_0);
         a1_0 = __smlad(x2, w1_1, a1_0);
     }
-    const int32_t m0 = dr_first1_multiplier[o], e0 = dr_first1_right_shift[o];
-    const int32_t m1 = dr_first1_multiplier[o + 1], e1 = dr_first1_right_shift[o + 1];
-    out[0] = dr_first1_requant(a0_0, m0, e0);
-    out[1] = dr_first1_requant(a1_0, m1, e1);
+    const int32_t m0 = dr_first1_multiplier[o], e0 = dr_first1_right_shift[o] - 1;
+    const int64_t k0 = kr[0];
+    const int32_t m1 = dr_first1_multiplier[o + 1], e1 = dr_first1_right_shift[o + 1] - 1;
+    const int64_t k1 = kr[1];
+    out[0] = dr_first1_requant(a0_0, m0, k0, e0);
+    out[1] = dr_first1_requant(a1_0, m1, k1, e1);
 }
 
 void dr_first1_run(const int8_t *restrict input, int8_t *restrict output)
@@ -474,6 +477,7 @@ void dr_first1_run(const int8_t *restrict input, int8_t *restrict output)
     /* 676 bytes of stack: the plane rows of one band of one group. */
     int16_t plane[PLANE_ELEMS];
     int32_t wp[40];
+    int64_t kr[CHANNELS]; /* 2^30 + 2^(30 + right) of each channel of the block */
     /* Padding columns (and the slack after the last row) keep the zero point: rows only write the input columns. */
     for (int i = 0; i < PLANE_ELEMS; ++i)
         plane[i] = ZERO_POINT;
@@ -484,12 +488,14 @@ void dr_first1_run(const int8_t *restrict input, int8_t *restrict output)
             for (int ob = 0; ob < OUT_PER_GROUP; ob += CHANNELS) {
                 const int o = g * OUT_PER_GROUP + ob;
                 dr_first1_pack(dr_first1_weights + o * CHANNEL_TAPS, wp);
+                for (int qi = 0; qi < CHANNELS; ++qi)
+                    kr[qi] = (INT64_C(1) << 30) + (INT64_C(1) << (30 + dr_first1_right_shift[o + qi]));
                 for (int r = 0; r < rows; ++r) {
                     const int16_t *x = plane + r * STRIDE_H * PLANE_ROW;
                     int8_t *out = output + (oy0 + r) * DR_FIRST1_OUT_W * DR_FIRST1_OUT_C + o;
                     for (int b = 0; b < 2; ++b, x += 2 * STRIDE_W * IN_PER_GROUP, out += 2 * DR_FIRST1_OUT_C)
-                        dr_first1_block2(x, wp, o, out);
-                    dr_first1_block1(x, wp, o, out);
+                        dr_first1_block2(x, wp, o, out, kr);
+                    dr_first1_block1(x, wp, o, out, kr);
                 }
             }
         }
