@@ -1,7 +1,7 @@
 /** Schema pieces and checks that several ops share (padding, activations, constants, per-channel scales). */
 import { z } from 'zod';
 import { activationRange, clipRange, type FusedActivation } from '../numerics/index.ts';
-import { samePadding } from '../spec/model.ts';
+import { samePadding } from './conv_2d/spec/model.ts';
 import type { BuildContext, Quant, TensorInfo } from './op.ts';
 
 export const positiveInt = z.number().int().min(1);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { generate, planAccumulator } from '../../src/codegen/index.ts';
 import { dspRowsApplies, planDspRows } from '../../src/families/dsp-rows/index.ts';
 import { PLANE_BUDGET } from '../../src/families/dsp-rows/plan.ts';
-import { loadSpec } from '../../src/spec/index.ts';
+import { loadSpec } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { model, root } from '../helpers.ts';
 

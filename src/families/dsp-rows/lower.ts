@@ -3,7 +3,7 @@
  * row conversion, the run-time weight packing, one block function per pixel count (full blocks and the row's
  * remainder), and the entry that walks groups, bands, channel blocks, output rows and pixel blocks.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import { cArrayRows, cInt } from '../../codegen/clit.ts';
 import {
   add, assign, bin, call, cast, cond, constDecl, decl, ex, id, ifThen, index, intrinsic, loop, mul, paren, postinc, ptr, scalar, stmt, sub, unused, upTo,

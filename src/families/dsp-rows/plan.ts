@@ -9,7 +9,7 @@
  * computed are packed into int16 pairs at run time (a few words per channel, so flash keeps the raw bytes); the input
  * offset is folded into the seeds (padding holds the zero point, so every tap multiplies x - zp = 0 there).
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../../targets/index.ts';
 import type { AccumulatorPlan } from '../../codegen/accumulator.ts';
 import { foldedSeeds } from '../seeds.ts';

@@ -135,7 +135,8 @@ static void dr_first1_pack(const int8_t *restrict w, int32_t *restrict wp)
 }
 
 /* 2 output channel(s) from o at 2 pixel(s): x is the first pixel's window at kernel row 0, out its first output. */
-static void dr_first1_block2(const int16_t *restrict x, const int32_t *restrict wp, int o, int8_t *restrict out, const int64_t *restrict kr)
+static void dr_first1_block2(const int16_t *restrict x, const int32_t *restrict wp, int o, int8_t *restrict out,
+    const int64_t *restrict kr)
 {
     int32_t a0_0 = dr_first1_seeds[o];
     int32_t a0_1 = a0_0;
@@ -331,7 +332,8 @@ static void dr_first1_block2(const int16_t *restrict x, const int32_t *restrict 
 }
 
 /* 2 output channel(s) from o at 1 pixel(s): x is the first pixel's window at kernel row 0, out its first output. */
-static void dr_first1_block1(const int16_t *restrict x, const int32_t *restrict wp, int o, int8_t *restrict out, const int64_t *restrict kr)
+static void dr_first1_block1(const int16_t *restrict x, const int32_t *restrict wp, int o, int8_t *restrict out,
+    const int64_t *restrict kr)
 {
     int32_t a0_0 = dr_first1_seeds[o];
     int32_t a1_0 = dr_first1_seeds[o + 1];
