@@ -173,7 +173,7 @@ export function lowerBlocked(m: KernelModel, k: BlockedKernel, ctx: PlanContext)
   items.push({ k: 'blank' }, ...runItems(m, k, { cType, weightType, anyLead, anyVertical, anyBlockTail }));
 
   /* The header's lines */
-  const optimizeLine = `${k.optimize}: ${macFormDocs[opt.macForm]}; ` +
+  const optimizeLine = `${k.optimize}: ${k.speedFallback ? `${k.speedFallback}; ` : ''}${macFormDocs[opt.macForm]}; ` +
     (opt.lanes8 || opt.widened || lane2w
       ? `weights ${opt.lanes8 ? 'pre-unpacked to int16 lane pairs (w[e], w[e+2])' : opt.widened ? 'pre-widened to int16 pairs' : 'packed in channel pairs as int32 words'}, ${weightBytes} B of flash (the raw weights are ${m.weights.length * (st.bits / 8)} B)`
       : `weights ${weightBytes} B of flash, the raw weight bytes`);

@@ -11,6 +11,11 @@
  * Code: about 4027 bytes estimated (budget 4096).
  */
 #include "int8_hwc.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !defined(__ARM_FEATURE_DSP)
+#error "int8_hwc.c was generated for arm926ej-s (-mcpu=arm926ej-s -marm) and needs the DSP instructions (__ARM_FEATURE_DSP): compile with -mcpu=arm926ej-s -marm, or generate for your core with convgen generate --target"
+#else
+#include <arm_acle.h>
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
@@ -161,11 +166,11 @@ static void int8_hwc_rows0_o1_p1(const int8_t *restrict px0, const int8_t *restr
             const int32_t x1 = (int32_t)pr[4] + INT8_HWC_INPUT_OFFSET;
             {
                 const int32_t w0 = wr[0];
-                a0_0 += x0 * w0;
+                a0_0 = __smlabb(x0, w0, a0_0);
             }
             {
                 const int32_t w1 = wr[1];
-                a0_0 += x1 * w1;
+                a0_0 = __smlabb(x1, w1, a0_0);
             }
         }
     }
@@ -200,24 +205,24 @@ static void int8_hwc_band1_o1_p4(const int8_t *restrict px0, const int8_t *restr
             const int32_t x5 = (int32_t)px[20] + INT8_HWC_INPUT_OFFSET;
             {
                 const int32_t w0 = w[0];
-                a0_0 += x0 * w0;
-                a0_1 += x1 * w0;
-                a0_2 += x2 * w0;
-                a0_3 += x3 * w0;
+                a0_0 = __smlabb(x0, w0, a0_0);
+                a0_1 = __smlabb(x1, w0, a0_1);
+                a0_2 = __smlabb(x2, w0, a0_2);
+                a0_3 = __smlabb(x3, w0, a0_3);
             }
             {
                 const int32_t w1 = w[1];
-                a0_0 += x1 * w1;
-                a0_1 += x2 * w1;
-                a0_2 += x3 * w1;
-                a0_3 += x4 * w1;
+                a0_0 = __smlabb(x1, w1, a0_0);
+                a0_1 = __smlabb(x2, w1, a0_1);
+                a0_2 = __smlabb(x3, w1, a0_2);
+                a0_3 = __smlabb(x4, w1, a0_3);
             }
             {
                 const int32_t w2 = w[2];
-                a0_0 += x2 * w2;
-                a0_1 += x3 * w2;
-                a0_2 += x4 * w2;
-                a0_3 += x5 * w2;
+                a0_0 = __smlabb(x2, w2, a0_0);
+                a0_1 = __smlabb(x3, w2, a0_1);
+                a0_2 = __smlabb(x4, w2, a0_2);
+                a0_3 = __smlabb(x5, w2, a0_3);
             }
         }
         { /* kernel row 2 */
@@ -229,24 +234,24 @@ static void int8_hwc_band1_o1_p4(const int8_t *restrict px0, const int8_t *restr
             const int32_t x11 = (int32_t)px[60] + INT8_HWC_INPUT_OFFSET;
             {
                 const int32_t w3 = w[3];
-                a0_0 += x6 * w3;
-                a0_1 += x7 * w3;
-                a0_2 += x8 * w3;
-                a0_3 += x9 * w3;
+                a0_0 = __smlabb(x6, w3, a0_0);
+                a0_1 = __smlabb(x7, w3, a0_1);
+                a0_2 = __smlabb(x8, w3, a0_2);
+                a0_3 = __smlabb(x9, w3, a0_3);
             }
             {
                 const int32_t w4 = w[4];
-                a0_0 += x7 * w4;
-                a0_1 += x8 * w4;
-                a0_2 += x9 * w4;
-                a0_3 += x10 * w4;
+                a0_0 = __smlabb(x7, w4, a0_0);
+                a0_1 = __smlabb(x8, w4, a0_1);
+                a0_2 = __smlabb(x9, w4, a0_2);
+                a0_3 = __smlabb(x10, w4, a0_3);
             }
             {
                 const int32_t w5 = w[5];
-                a0_0 += x8 * w5;
-                a0_1 += x9 * w5;
-                a0_2 += x10 * w5;
-                a0_3 += x11 * w5;
+                a0_0 = __smlabb(x8, w5, a0_0);
+                a0_1 = __smlabb(x9, w5, a0_1);
+                a0_2 = __smlabb(x10, w5, a0_2);
+                a0_3 = __smlabb(x11, w5, a0_3);
             }
         }
     }
@@ -293,24 +298,24 @@ static void int8_hwc_column2_o1_p4(const int8_t *restrict px0, const int8_t *res
             const int32_t x5 = (int32_t)px[200] + INT8_HWC_INPUT_OFFSET;
             {
                 const int32_t w0 = w[0];
-                a0_0 += x0 * w0;
-                a0_1 += x1 * w0;
-                a0_2 += x2 * w0;
-                a0_3 += x3 * w0;
+                a0_0 = __smlabb(x0, w0, a0_0);
+                a0_1 = __smlabb(x1, w0, a0_1);
+                a0_2 = __smlabb(x2, w0, a0_2);
+                a0_3 = __smlabb(x3, w0, a0_3);
             }
             {
                 const int32_t w1 = w[3];
-                a0_0 += x1 * w1;
-                a0_1 += x2 * w1;
-                a0_2 += x3 * w1;
-                a0_3 += x4 * w1;
+                a0_0 = __smlabb(x1, w1, a0_0);
+                a0_1 = __smlabb(x2, w1, a0_1);
+                a0_2 = __smlabb(x3, w1, a0_2);
+                a0_3 = __smlabb(x4, w1, a0_3);
             }
             {
                 const int32_t w2 = w[6];
-                a0_0 += x2 * w2;
-                a0_1 += x3 * w2;
-                a0_2 += x4 * w2;
-                a0_3 += x5 * w2;
+                a0_0 = __smlabb(x2, w2, a0_0);
+                a0_1 = __smlabb(x3, w2, a0_1);
+                a0_2 = __smlabb(x4, w2, a0_2);
+                a0_3 = __smlabb(x5, w2, a0_3);
             }
         }
         { /* kernel column 2 */
@@ -322,24 +327,24 @@ static void int8_hwc_column2_o1_p4(const int8_t *restrict px0, const int8_t *res
             const int32_t x11 = (int32_t)px[204] + INT8_HWC_INPUT_OFFSET;
             {
                 const int32_t w3 = w[1];
-                a0_0 += x6 * w3;
-                a0_1 += x7 * w3;
-                a0_2 += x8 * w3;
-                a0_3 += x9 * w3;
+                a0_0 = __smlabb(x6, w3, a0_0);
+                a0_1 = __smlabb(x7, w3, a0_1);
+                a0_2 = __smlabb(x8, w3, a0_2);
+                a0_3 = __smlabb(x9, w3, a0_3);
             }
             {
                 const int32_t w4 = w[4];
-                a0_0 += x7 * w4;
-                a0_1 += x8 * w4;
-                a0_2 += x9 * w4;
-                a0_3 += x10 * w4;
+                a0_0 = __smlabb(x7, w4, a0_0);
+                a0_1 = __smlabb(x8, w4, a0_1);
+                a0_2 = __smlabb(x9, w4, a0_2);
+                a0_3 = __smlabb(x10, w4, a0_3);
             }
             {
                 const int32_t w5 = w[7];
-                a0_0 += x8 * w5;
-                a0_1 += x9 * w5;
-                a0_2 += x10 * w5;
-                a0_3 += x11 * w5;
+                a0_0 = __smlabb(x8, w5, a0_0);
+                a0_1 = __smlabb(x9, w5, a0_1);
+                a0_2 = __smlabb(x10, w5, a0_2);
+                a0_3 = __smlabb(x11, w5, a0_3);
             }
         }
     }
@@ -386,24 +391,24 @@ static void int8_hwc_interior3_o1_p4(const int8_t *restrict px0, const int8_t *r
             const int32_t x5 = (int32_t)px[20];
             {
                 const int32_t w0 = w[0];
-                a0_0 += x0 * w0;
-                a0_1 += x1 * w0;
-                a0_2 += x2 * w0;
-                a0_3 += x3 * w0;
+                a0_0 = __smlabb(x0, w0, a0_0);
+                a0_1 = __smlabb(x1, w0, a0_1);
+                a0_2 = __smlabb(x2, w0, a0_2);
+                a0_3 = __smlabb(x3, w0, a0_3);
             }
             {
                 const int32_t w1 = w[1];
-                a0_0 += x1 * w1;
-                a0_1 += x2 * w1;
-                a0_2 += x3 * w1;
-                a0_3 += x4 * w1;
+                a0_0 = __smlabb(x1, w1, a0_0);
+                a0_1 = __smlabb(x2, w1, a0_1);
+                a0_2 = __smlabb(x3, w1, a0_2);
+                a0_3 = __smlabb(x4, w1, a0_3);
             }
             {
                 const int32_t w2 = w[2];
-                a0_0 += x2 * w2;
-                a0_1 += x3 * w2;
-                a0_2 += x4 * w2;
-                a0_3 += x5 * w2;
+                a0_0 = __smlabb(x2, w2, a0_0);
+                a0_1 = __smlabb(x3, w2, a0_1);
+                a0_2 = __smlabb(x4, w2, a0_2);
+                a0_3 = __smlabb(x5, w2, a0_3);
             }
         }
         { /* kernel row 1 */
@@ -415,24 +420,24 @@ static void int8_hwc_interior3_o1_p4(const int8_t *restrict px0, const int8_t *r
             const int32_t x11 = (int32_t)px[60];
             {
                 const int32_t w3 = w[3];
-                a0_0 += x6 * w3;
-                a0_1 += x7 * w3;
-                a0_2 += x8 * w3;
-                a0_3 += x9 * w3;
+                a0_0 = __smlabb(x6, w3, a0_0);
+                a0_1 = __smlabb(x7, w3, a0_1);
+                a0_2 = __smlabb(x8, w3, a0_2);
+                a0_3 = __smlabb(x9, w3, a0_3);
             }
             {
                 const int32_t w4 = w[4];
-                a0_0 += x7 * w4;
-                a0_1 += x8 * w4;
-                a0_2 += x9 * w4;
-                a0_3 += x10 * w4;
+                a0_0 = __smlabb(x7, w4, a0_0);
+                a0_1 = __smlabb(x8, w4, a0_1);
+                a0_2 = __smlabb(x9, w4, a0_2);
+                a0_3 = __smlabb(x10, w4, a0_3);
             }
             {
                 const int32_t w5 = w[5];
-                a0_0 += x8 * w5;
-                a0_1 += x9 * w5;
-                a0_2 += x10 * w5;
-                a0_3 += x11 * w5;
+                a0_0 = __smlabb(x8, w5, a0_0);
+                a0_1 = __smlabb(x9, w5, a0_1);
+                a0_2 = __smlabb(x10, w5, a0_2);
+                a0_3 = __smlabb(x11, w5, a0_3);
             }
         }
         { /* kernel row 2 */
@@ -444,24 +449,24 @@ static void int8_hwc_interior3_o1_p4(const int8_t *restrict px0, const int8_t *r
             const int32_t x17 = (int32_t)px[100];
             {
                 const int32_t w6 = w[6];
-                a0_0 += x12 * w6;
-                a0_1 += x13 * w6;
-                a0_2 += x14 * w6;
-                a0_3 += x15 * w6;
+                a0_0 = __smlabb(x12, w6, a0_0);
+                a0_1 = __smlabb(x13, w6, a0_1);
+                a0_2 = __smlabb(x14, w6, a0_2);
+                a0_3 = __smlabb(x15, w6, a0_3);
             }
             {
                 const int32_t w7 = w[7];
-                a0_0 += x13 * w7;
-                a0_1 += x14 * w7;
-                a0_2 += x15 * w7;
-                a0_3 += x16 * w7;
+                a0_0 = __smlabb(x13, w7, a0_0);
+                a0_1 = __smlabb(x14, w7, a0_1);
+                a0_2 = __smlabb(x15, w7, a0_2);
+                a0_3 = __smlabb(x16, w7, a0_3);
             }
             {
                 const int32_t w8 = w[8];
-                a0_0 += x14 * w8;
-                a0_1 += x15 * w8;
-                a0_2 += x16 * w8;
-                a0_3 += x17 * w8;
+                a0_0 = __smlabb(x14, w8, a0_0);
+                a0_1 = __smlabb(x15, w8, a0_1);
+                a0_2 = __smlabb(x16, w8, a0_2);
+                a0_3 = __smlabb(x17, w8, a0_3);
             }
         }
     }
@@ -578,3 +583,5 @@ void int8_hwc_run(const int8_t *restrict input, int8_t *restrict output)
         }
     }
 }
+
+#endif /* the target guard */

@@ -10,6 +10,11 @@
  * Code: about 3662 bytes estimated (budget 4096).
  */
 #include "q7_floor_shiftleft.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !defined(__ARM_FEATURE_DSP)
+#error "q7_floor_shiftleft.c was generated for arm926ej-s (-mcpu=arm926ej-s -marm) and needs the DSP instructions (__ARM_FEATURE_DSP): compile with -mcpu=arm926ej-s -marm, or generate for your core with convgen generate --target"
+#else
+#include <arm_acle.h>
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
@@ -104,22 +109,22 @@ static void q7_floor_shiftleft_rows0_o2_p3(const int8_t *restrict px0, const int
             {
                 const int32_t w0 = wr[0];
                 const int32_t w1 = wr[1];
-                a0_0 += x0 * w0;
-                a1_0 += x0 * w1;
-                a0_1 += x1 * w0;
-                a1_1 += x1 * w1;
-                a0_2 += x2 * w0;
-                a1_2 += x2 * w1;
+                a0_0 = __smlabb(x0, w0, a0_0);
+                a1_0 = __smlabb(x0, w1, a1_0);
+                a0_1 = __smlabb(x1, w0, a0_1);
+                a1_1 = __smlabb(x1, w1, a1_1);
+                a0_2 = __smlabb(x2, w0, a0_2);
+                a1_2 = __smlabb(x2, w1, a1_2);
             }
             {
                 const int32_t w2 = wr[2];
                 const int32_t w3 = wr[3];
-                a0_0 += x3 * w2;
-                a1_0 += x3 * w3;
-                a0_1 += x4 * w2;
-                a1_1 += x4 * w3;
-                a0_2 += x5 * w2;
-                a1_2 += x5 * w3;
+                a0_0 = __smlabb(x3, w2, a0_0);
+                a1_0 = __smlabb(x3, w3, a1_0);
+                a0_1 = __smlabb(x4, w2, a0_1);
+                a1_1 = __smlabb(x4, w3, a1_1);
+                a0_2 = __smlabb(x5, w2, a0_2);
+                a1_2 = __smlabb(x5, w3, a1_2);
             }
         }
     }
@@ -168,8 +173,8 @@ static void q7_floor_shiftleft_rows1_o2_p1(const int8_t *restrict px0, const int
             {
                 const int32_t w0 = wr[0];
                 const int32_t w1 = wr[1];
-                a0_0 += x0 * w0;
-                a1_0 += x0 * w1;
+                a0_0 = __smlabb(x0, w0, a0_0);
+                a1_0 = __smlabb(x0, w1, a1_0);
             }
         }
     }
@@ -211,22 +216,22 @@ static void q7_floor_shiftleft_interior2_o2_p3(const int8_t *restrict px0, const
             {
                 const int32_t w0 = w[0];
                 const int32_t w1 = w[1];
-                a0_0 += x0 * w0;
-                a1_0 += x0 * w1;
-                a0_1 += x1 * w0;
-                a1_1 += x1 * w1;
-                a0_2 += x2 * w0;
-                a1_2 += x2 * w1;
+                a0_0 = __smlabb(x0, w0, a0_0);
+                a1_0 = __smlabb(x0, w1, a1_0);
+                a0_1 = __smlabb(x1, w0, a0_1);
+                a1_1 = __smlabb(x1, w1, a1_1);
+                a0_2 = __smlabb(x2, w0, a0_2);
+                a1_2 = __smlabb(x2, w1, a1_2);
             }
             {
                 const int32_t w2 = w[2];
                 const int32_t w3 = w[3];
-                a0_0 += x3 * w2;
-                a1_0 += x3 * w3;
-                a0_1 += x4 * w2;
-                a1_1 += x4 * w3;
-                a0_2 += x5 * w2;
-                a1_2 += x5 * w3;
+                a0_0 = __smlabb(x3, w2, a0_0);
+                a1_0 = __smlabb(x3, w3, a1_0);
+                a0_1 = __smlabb(x4, w2, a0_1);
+                a1_1 = __smlabb(x4, w3, a1_1);
+                a0_2 = __smlabb(x5, w2, a0_2);
+                a1_2 = __smlabb(x5, w3, a1_2);
             }
         }
     }
@@ -281,12 +286,12 @@ static void q7_floor_shiftleft_column3_o2_p3(const int8_t *restrict px0, const i
             {
                 const int32_t w0 = w[0];
                 const int32_t w1 = w[1];
-                a0_0 += x0 * w0;
-                a1_0 += x0 * w1;
-                a0_1 += x1 * w0;
-                a1_1 += x1 * w1;
-                a0_2 += x2 * w0;
-                a1_2 += x2 * w1;
+                a0_0 = __smlabb(x0, w0, a0_0);
+                a1_0 = __smlabb(x0, w1, a1_0);
+                a0_1 = __smlabb(x1, w0, a0_1);
+                a1_1 = __smlabb(x1, w1, a1_1);
+                a0_2 = __smlabb(x2, w0, a0_2);
+                a1_2 = __smlabb(x2, w1, a1_2);
             }
         }
     }
@@ -335,8 +340,8 @@ static void q7_floor_shiftleft_column4_o2_p1(const int8_t *restrict px0, const i
             {
                 const int32_t w0 = w[0];
                 const int32_t w1 = w[1];
-                a0_0 += x0 * w0;
-                a1_0 += x0 * w1;
+                a0_0 = __smlabb(x0, w0, a0_0);
+                a1_0 = __smlabb(x0, w1, a1_0);
             }
         }
     }
@@ -445,3 +450,5 @@ void q7_floor_shiftleft_run(const int8_t *restrict input, int8_t *restrict outpu
         }
     }
 }
+
+#endif /* the target guard */
