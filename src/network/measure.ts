@@ -22,6 +22,7 @@ import { generateNetwork, type NetworkModule } from './c/module.ts';
 import { fitNote, isOverflow } from './fit.ts';
 import { runNetwork } from './golden.ts';
 import type { Network } from './network.ts';
+import type { TensorData } from '../ops/op.ts';
 import { buildNetworkImage, concat, writeModule } from './verify.ts';
 
 /** Compiler flags that put the instruction-count markers around each layer instead of the whole inference. */
@@ -72,7 +73,7 @@ export interface NetworkMeasurement {
 }
 
 export interface MeasureNetworkOptions {
-  inputs: Int8Array[];
+  inputs: TensorData[];
   timeoutSeconds: number;
   optimize?: OptimizeGoal;
   workRoot?: string;

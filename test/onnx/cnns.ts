@@ -38,7 +38,8 @@ export function residualCnn(q?: QdqSource, fc?: { weights: number[]; bias: numbe
 
 export const DS_INPUT = [1, 3, 16, 16];
 
-export function dsCnn(q?: QdqSource): Uint8Array {
+/** `logits`: the same model ending at the classifier's logits (no Softmax), as a Q-format network takes it. */
+export function dsCnn(q?: QdqSource, o: { logits?: boolean } = {}): Uint8Array {
   const n = new Net(13, q);
   const x = n.input('input');
   let y = n.clipViaCast(n.conv(x, 3, 8, 3, '/stem/conv/Conv', { stride: 2, pad: 1, bn: !q }), 0, 6, '/stem/act/Clip');
@@ -51,7 +52,7 @@ export function dsCnn(q?: QdqSource): Uint8Array {
   y = n.node('GlobalAveragePool', [y], '/gap/GlobalAveragePool');
   y = n.node('Flatten', [y], '/flatten/Flatten', [attr.int('axis', 1)]);
   y = n.gemm(y, 24, 10, '/fc/Gemm');
-  y = n.node('Softmax', [y], '/softmax/Softmax', [attr.int('axis', 1)]);
+  if (!o.logits) y = n.node('Softmax', [y], '/softmax/Softmax', [attr.int('axis', 1)]);
   return n.bytes({ name: 'input', dims: DS_INPUT }, y, ['batch', 10]);
 }
 

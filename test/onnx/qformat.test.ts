@@ -1,0 +1,140 @@
+/**
+ * Q-format networks (`convgen import MODEL.onnx --calibrate X.npy --type q7|q15`): the residual CNN and the
+ * depthwise-separable CNN (ending at its logits: a softmax has no Q-format path) imported with one Q format per
+ * tensor, bit-exact with the golden model at every layer on the host and under QEMU on arm920t and cortex-m4 (one
+ * build and one emulator start per network and target, poisoned memory, three calibration-distribution inputs and
+ * the extremes of int8 or int16); the accuracy report against the float model (the figures docs/networks.md states);
+ * what has no Q-format path refused naming every node; a layer one element wrong named on the device.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assign, bin, cast, index } from '../../src/ir/expr.ts';
+import { buildNetwork } from '../../src/network/network.ts';
+import { networkTestInputs } from '../../src/network/inputs.ts';
+import { verifyNetwork, type NetworkCheck } from '../../src/network/verify.ts';
+import { samplesFromNpy } from '../../src/onnx/net/calibrate.ts';
+import { importOnnxNetwork } from '../../src/onnx/net/index.ts';
+import { prepare } from '../../src/onnx/net/prepare.ts';
+import type { LayerCode } from '../../src/ops/op.ts';
+import { pool } from '../../src/pool.ts';
+import { accuracyReport, type AccuracyReport } from '../../src/quantize/network.ts';
+import { findTarget } from '../../src/targets/index.ts';
+import { actCase, build, dsCase, dsLogitsCase, residualCase, type ImportedCase } from './network-cases.ts';
+
+const TARGETS = ['host', 'arm920t', 'cortex-m4'];
+const TYPES = ['q7', 'q15'] as const;
+const target = (name: string) => findTarget(name)!;
+const inputs = (c: ImportedCase) => [...c.inputsInt8.slice(0, 3), ...networkTestInputs(c.net, 1, 0)];
+
+const cases = [residualCase, dsLogitsCase].flatMap((mk) => TYPES.map((type) => ({ type, c: build(mk(), type) })));
+const key = (c: ImportedCase, type: string) => `${c.name}/${type}`;
+const results = new Map<string, NetworkCheck>();
+
+beforeAll(async () => {
+  const pairs = cases.flatMap(({ c, type }) => TARGETS.map((t) => ({ c, type, t })));
+  await pool(pairs, 2, async ({ c, type, t }) => {
+    results.set(`${key(c, type)}/${t}`, await verifyNetwork(c.net, target(t), { inputs: inputs(c), timeoutSeconds: 120, layers: true }));
+  });
+}, 600_000);
+
+describe.each(cases.map(({ c, type }) => key(c, type)))('%s', (name) => {
+  it('holds one Q format per tensor in its storage type', () => {
+    const { c, type } = cases.find((x) => key(x.c, x.type) === name)!;
+    expect(c.net.numeric).toBe(type);
+    for (const t of c.net.tensors.values()) {
+      expect(t.dtype).toBe(type === 'q15' ? 'int16' : 'int8');
+      expect(Number.isInteger(t.frac)).toBe(true);
+    }
+  });
+  it.each(TARGETS)('on %s: bit-exact at every layer for 7 inputs', (t) => {
+    const r = results.get(`${name}/${t}`)!;
+    expect(r.error).toBeUndefined();
+    expect(r.firstLayer).toBeUndefined();
+    expect(r.status).toBe('pass');
+    expect(r.inputs).toBe(7);
+    expect(r.elements).toBe(7 * 10);
+  });
+});
+
+function report(c: ImportedCase): AccuracyReport {
+  const prep = prepare(c.onnx, `${c.name}.onnx`);
+  return accuracyReport(c.net, prep, samplesFromNpy(c.test.samples, prep.input.dims, prep.input.type, 'test'), c.test.labels);
+}
+
+describe('the accuracy report on 200 inputs of the calibration distribution', () => {
+  const reports = new Map<string, AccuracyReport>();
+  beforeAll(() => {
+    for (const { c, type } of cases) reports.set(key(c, type), report(c));
+  });
+  // The figures docs/networks.md states (top-1 agreement with the float model, output SNR).
+  it.each([
+    ['residual_cnn/q7', 199, 20], ['residual_cnn/q15', 200, 60],
+    ['ds_cnn_logits/q7', 183, 20], ['ds_cnn_logits/q15', 200, 60],
+  ] as const)('%s: top-1 agreement %i of 200, output SNR above %i dB, every layer compared', (name, agree, snr) => {
+    const r = reports.get(name)!;
+    expect(r.top1.total).toBe(200);
+    expect(r.top1.agree).toBe(agree);
+    expect(r.output.snrDb).toBeGreaterThan(snr);
+    expect(r.unmatched).toEqual([]);
+    expect(r.layers.length).toBe(cases.find((x) => key(x.c, x.type) === name)!.c.net.layers.length);
+  });
+  it('q15 is more accurate than q7 at every layer', () => {
+    for (const net of ['residual_cnn', 'ds_cnn_logits']) {
+      const [a, b] = [reports.get(`${net}/q7`)!, reports.get(`${net}/q15`)!];
+      a.layers.forEach((l, i) => expect(b.layers[i].snrDb).toBeGreaterThan(l.snrDb + 20));
+    }
+  });
+});
+
+describe('no Q-format path: refused, every node named, exit 2', () => {
+  it('the softmax of the depthwise-separable CNN', () => {
+    const c = dsCase();
+    expect(() => importOnnxNetwork(c.onnx, 'ds.onnx', { calibration: { file: 'cal.npy', array: c.calibration! }, type: 'q7' }))
+      .toThrow(/^ds\.onnx: --type q7: no Q-format path for: Softmax '\/softmax\/Softmax' \(a softmax's exponentials and division have no Q-format path in this cut; end the model at the logits, or import it as int8\)\. Nothing was written\./);
+  });
+  it('the activations CNN: its tables, concatenation and pad, in graph order', () => {
+    const c = actCase();
+    let message = '';
+    try {
+      importOnnxNetwork(c.onnx, 'act.onnx', { calibration: { file: 'cal.npy', array: c.calibration! }, type: 'q15' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    const named = [...message.matchAll(/(\w+) '(\/[^']+)'/g)].map((m) => `${m[1]} ${m[2]}`);
+    expect(named).toEqual([
+      'Pad /pad/Pad', 'HardSwish /act2/HardSwish', 'Sigmoid /branch_a/Sigmoid', 'Tanh /branch_b/Tanh', 'Concat /cat/Concat',
+      'Sigmoid /act3/Sigmoid', 'Mul /act3/Mul', 'HardSigmoid /act4/HardSigmoid',
+    ]);
+    expect(message).toMatch(/Sigmoid '\/branch_a\/Sigmoid' \(a lookup table\) \(sigmoid needs a lookup table, which convgen builds for int8 only\)/);
+  });
+  it('a network spec with an op that has no Q path', () => {
+    const { c } = cases.find((x) => x.c.name === 'residual_cnn' && x.type === 'q7')!;
+    const spec = structuredClone(c.result.imported.spec);
+    spec.layers.push({ name: 'sm', op: 'softmax', inputs: [spec.outputs[0]], outputs: ['probs'], params: { beta: 1 } });
+    spec.tensors.probs = { ...spec.tensors[spec.outputs[0]] };
+    expect(() => buildNetwork(spec, 'r.json', (ref) => c.result.imported.arrays.get(ref.npy)!))
+      .toThrow(/^r\.json: \$\.layers\[\d+\]\.op: layer sm: op softmax has no Q-format path \(q7\); ops of Q-format networks: conv_2d, depthwise_conv_2d, fully_connected, average_pool_2d, max_pool_2d, add, reshape, requantize$/);
+  });
+});
+
+/** The layer's output element 0 off by one (its last statement): what a wrong shift or rounding would leave. */
+function offByOne(code: LayerCode, elem: 'int8_t' | 'int16_t'): LayerCode {
+  if (code.k !== 'ir') return code;
+  return {
+    ...code,
+    items: code.items.map((it) => (it.k === 'func' ? {
+      ...it, fn: { ...it.fn, body: [...it.fn.body, { k: 'expr', e: assign(index('output', 0), cast(elem, bin('^', index('output', 0), 1))) }] },
+    } : it)),
+  };
+}
+
+describe('a wrong layer on the device', () => {
+  it.each([['q7', 'int8_t'], ['q15', 'int16_t']] as const)('arm920t, %s: the residual add one element off fails, naming that layer', async (type, elem) => {
+    const { c } = cases.find((x) => x.c.name === 'residual_cnn' && x.type === type)!;
+    const r = await verifyNetwork(c.net, target('arm920t'), {
+      inputs: c.inputsInt8.slice(0, 1), timeoutSeconds: 120, layers: true,
+      transformLayer: (layer, code) => (layer === 'res_add' ? offByOne(code, elem) : code),
+    });
+    expect(r.status).toBe('fail');
+    expect(r.firstLayer).toMatchObject({ name: 'res_add', input: 0, mismatches: 1, index: 0 });
+  });
+});
