@@ -128,11 +128,11 @@ function offByOne(code: LayerCode, elem: 'int8_t' | 'int16_t'): LayerCode {
 }
 
 describe('a wrong layer on the device', () => {
-  it.each([['q7', 'int8_t'], ['q15', 'int16_t']] as const)('arm920t, %s: the residual add one element off fails, naming that layer', async (type, elem) => {
-    const { c } = cases.find((x) => x.c.name === 'residual_cnn' && x.type === type)!;
+  it('arm920t, q15: the residual add one element off fails, naming that layer', async () => {
+    const { c } = cases.find((x) => x.c.name === 'residual_cnn' && x.type === 'q15')!;
     const r = await verifyNetwork(c.net, target('arm920t'), {
       inputs: c.inputsInt8.slice(0, 1), timeoutSeconds: 120, layers: true,
-      transformLayer: (layer, code) => (layer === 'res_add' ? offByOne(code, elem) : code),
+      transformLayer: (layer, code) => (layer === 'res_add' ? offByOne(code, 'int16_t') : code),
     });
     expect(r.status).toBe('fail');
     expect(r.firstLayer).toMatchObject({ name: 'res_add', input: 0, mismatches: 1, index: 0 });
