@@ -10,7 +10,7 @@ import { importOnnxNetwork, type OnnxNetworkImport } from '../../src/onnx/net/in
 import { networkInput } from '../../src/onnx/net/layout.ts';
 import { make } from '../../src/onnx/eval/tensor.ts';
 import type { RawNetwork } from '../../src/network/schema.ts';
-import { actCnn, classData, dsCnn, fittedResidualCnn, residualCnn, ACT_INPUT, DS_INPUT, RESIDUAL_INPUT } from './cnns.ts';
+import { actCnn, classData, concatPadCnn, dsCnn, fittedResidualCnn, residualCnn, ACT_INPUT, DS_INPUT, RESIDUAL_INPUT } from './cnns.ts';
 import type { QdqSource } from './builder.ts';
 
 export interface NetworkCase {
@@ -69,6 +69,8 @@ function floatCases(): { residual: NetworkCase; ds: NetworkCase; act: NetworkCas
 
 export const residualCase = () => floatCases().residual;
 export const dsCase = () => floatCases().ds;
+/** Pad, Concat (of branches with different ranges) and the rest, for the Q-format networks. */
+export const concatPadCase = (): NetworkCase => ({ ...floatCases().ds, name: 'concat_pad_cnn', onnx: concatPadCnn() });
 /** The depthwise-separable CNN ending at its logits: a softmax has no Q-format path (q7, q15). */
 export const dsLogitsCase = (): NetworkCase => ({ ...floatCases().ds, name: 'ds_cnn_logits', onnx: dsCnn(undefined, { logits: true }) });
 export const actCase = () => floatCases().act;

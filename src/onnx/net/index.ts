@@ -74,7 +74,7 @@ export function importOnnxNetwork(bytes: Uint8Array, file: string, o: NetworkImp
     notes.push(`${o.type}: one Q format per tensor, the most fraction bits that hold the calibrated max |x| × ${HEADROOM}; ` +
       'weights one format per layer, bias at input + weight fraction bits; every layer rounds to nearest and saturates into its output\'s format');
     notes.push(...qq.formats.map((f) => `format ${f}`));
-    return { imported: { spec: qq.spec, arrays: qq.arrays }, notes, warnings };
+    return { imported: { spec: fuseNetwork(qq.spec, qq.arrays), arrays: qq.arrays }, notes, warnings };
   }
   const q = quantizeNetwork(mapped, ranges, meta);
   for (const r of q.requantized) notes.push(`requantized: ${r}`);

@@ -16,8 +16,10 @@
  *                weightFrac to the output's frac (round to nearest, saturate: the Q kernels' arithmetic); an add
  *                aligns its inputs by exact left shifts, then shifts to its output's format; a standalone Relu,
  *                Clip or LeakyRelu is a `requantize` layer (a shift, LeakyRelu's negative side times alpha in Q0.15).
- * What has no Q-format path in this cut (softmax, the lookup-table activations, concatenation, pad, a model's own
- * int8 quantization) is refused, every such node named, nothing written.
+ * A concatenation takes the format of its output's range; an input in another format goes through an explicit
+ * requantize layer first. A pad keeps its input's format, its value rounded into it. What has no Q-format path in
+ * this cut (softmax, the lookup-table activations, a model's own int8 quantization) is refused, every such node
+ * named, nothing written.
  */
 import { InputError } from '../../errors.ts';
 import type { NpyArray } from '../../npy/index.ts';
@@ -28,6 +30,7 @@ import { largestFittingFrac, quantizeExact } from '../../spec/quantize.ts';
 import type { Range } from './calibrate.ts';
 import type { FloatLayer, NetTensor } from './layers.ts';
 import type { Mapped } from './map.ts';
+import { quantizeQ } from './layout.ts';
 
 export type QNetworkType = 'q7' | 'q15';
 
@@ -58,6 +61,7 @@ export interface QQuantized {
 function refusal(l: FloatLayer): string | null {
   switch (l.op) {
     case 'conv_2d': case 'depthwise_conv_2d': case 'fully_connected': case 'max_pool_2d': case 'average_pool_2d': case 'add': case 'reshape': case 'mean':
+    case 'pad': case 'concatenation':
       return l.weights?.given ? 'its weights are the model\'s int8' : null;
     case 'lut': {
       const fn = l.params.function;
@@ -66,8 +70,6 @@ function refusal(l: FloatLayer): string | null {
       return `${String(fn)} needs a lookup table, which convgen builds for int8 only`;
     }
     case 'softmax': return 'a softmax\'s exponentials and division have no Q-format path in this cut; end the model at the logits, or import it as int8';
-    case 'concatenation': return 'concatenation has no Q-format path in this cut';
-    case 'pad': return 'an explicit Pad has no Q-format path in this cut (a convolution\'s own padding has)';
     case 'quantize': return 'the model\'s own quantization (QuantizeLinear) is int8';
     default: return `op ${l.op} has no Q-format path`;
   }
@@ -86,7 +88,7 @@ export function quantizeQNetwork(m: Mapped, ranges: Map<string, Range>, type: QN
   if (refused.length)
     throw new InputError(o.file, `--type ${type}: no Q-format path for: ${refused.map(([l, why]) => `${l.from} (${why})`).join('; ')}. ` +
       `Nothing was written. In ${type} networks convgen runs Conv (+ BatchNormalization), depthwise Conv, Gemm/MatMul, Relu/Clip, LeakyRelu, ` +
-      'MaxPool, AveragePool, GlobalAveragePool, Add and Flatten/Reshape; without --type the model imports as int8');
+      'MaxPool, AveragePool, GlobalAveragePool, Add, Concat, Pad and Flatten/Reshape; without --type the model imports as int8');
 
   const frac = new Map<string, number>();
   const rangeOf = (t: NetTensor): Range => {
@@ -148,7 +150,22 @@ export function quantizeQNetwork(m: Mapped, ranges: Map<string, Range>, type: QN
         output = pooled.id;
       }
     }
-    layers.push({ name: l.name, op, inputs: [...l.inputs], outputs: [output], params, from: l.from });
+    const inputs = [...l.inputs];
+    if (l.op === 'pad' && l.padValue !== undefined) params.value = quantizeQ(l.padValue, inFrac, dtype);
+    if (l.op === 'concatenation')
+      // The inputs share the output's format: where one differs, an explicit requantize layer shifts it there.
+      inputs.forEach((id, i) => {
+        if (frac.get(id) === outFrac) return;
+        const src = tensors.get(id) ?? extra.get(id)!;
+        const t: NetTensor = { id: `${id}_q${outFrac < 0 ? 'm' : ''}${Math.abs(outFrac)}`, value: '', shape: src.shape, ...(src.layout ? { layout: src.layout } : {}) };
+        extra.set(t.id, t);
+        frac.set(t.id, outFrac);
+        layers.push({ name: `${l.name}_in${i}_requantize`, op: 'requantize', inputs: [id], outputs: [t.id], params: {},
+          from: `convgen: ${id} from ${frac.get(id)} to ${outFrac} fraction bits for ${l.name} (a concatenation's inputs share its output's format)` });
+        formats.push(`${l.name}: input ${id} requantized from ${frac.get(id)} to ${outFrac} fraction bits`);
+        inputs[i] = t.id;
+      });
+    layers.push({ name: l.name, op, inputs, outputs: [output], params, from: l.from });
     if (output !== out.id)
       layers.push({ name: `${l.name}_reshape`, op: 'reshape', inputs: [output], outputs: [out.id], params: { shape: out.shape }, from: `${l.from} (keepdims 0)` });
     formats.push(note);
