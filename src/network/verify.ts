@@ -103,7 +103,7 @@ export function concat(list: TensorData[]): Uint8Array {
 }
 
 /** `bytes` of b from `at` as the element type of `like` (copied: the file's buffer need not be aligned). */
-function viewAs(b: Uint8Array, at: number, bytes: number, like: TensorData): TensorData {
+export function viewAs(b: Uint8Array, at: number, bytes: number, like: TensorData): TensorData {
   const copy = new Uint8Array(b.subarray(at, at + bytes));
   return like instanceof Int16Array ? new Int16Array(copy.buffer, 0, bytes / 2) : new Int8Array(copy.buffer, 0, bytes);
 }

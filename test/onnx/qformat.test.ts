@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { assign, bin, cast, index } from '../../src/ir/expr.ts';
 import { buildNetwork } from '../../src/network/network.ts';
 import { networkTestInputs } from '../../src/network/inputs.ts';
+import { measureNetwork } from '../../src/network/measure.ts';
 import { verifyNetwork, type NetworkCheck } from '../../src/network/verify.ts';
 import { samplesFromNpy } from '../../src/onnx/net/calibrate.ts';
 import { importOnnxNetwork } from '../../src/onnx/net/index.ts';
@@ -161,4 +162,17 @@ describe('a wrong layer on the device', () => {
     expect(r.status).toBe('fail');
     expect(r.firstLayer).toMatchObject({ name: 'res_add', input: 0, mismatches: 1, index: 0 });
   });
+});
+
+describe('the bench on a q15 network', () => {
+  it('cortex-m4: every output checked as int16, the empty inference with the int16 signature, weights counted in bytes', async () => {
+    const { c } = padCases.find((x) => x.type === 'q15')!;
+    const r = await measureNetwork(c.net, target('cortex-m4'), { inputs: networkTestInputs(c.net, 1), timeoutSeconds: 120, optimize: 'default' });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe('ok');
+    expect(r.verified).toEqual({ inputs: 6, elements: 60, mismatches: 0 });
+    expect(r.instructions).toBeGreaterThan(0);
+    const weights = c.net.layers.reduce((a, l) => a + ((l.model as { kernel?: { weights: Int32Array } }).kernel?.weights.length ?? 0), 0);
+    expect(r.parameters.modelWeights).toBe(2 * weights);
+  }, 120_000);
 });

@@ -61,6 +61,8 @@ export interface ModuleLayer {
 export interface NetworkModule {
   name: string;
   NAME: string;
+  /** The tensors' C element type: int8_t, or int16_t in a q15 network. */
+  elem: 'int8_t' | 'int16_t';
   target: Target;
   files: GeneratedFile[];
   plan: MemoryPlan;
@@ -289,7 +291,7 @@ export function generateNetwork(net: Network, o: NetworkModuleOptions): NetworkM
       name, NAME, version: VERSION, what: o.builtinInput.what, lines: cArrayRows(o.builtinInput.data, 16),
     }) });
   return {
-    name, NAME, target: t, files, plan, layers, inputBytes, outputBytes, arenaBytes: plan.arenaBytes, staticBytes, parameterBytes,
+    name, NAME, elem, target: t, files, plan, layers, inputBytes, outputBytes, arenaBytes: plan.arenaBytes, staticBytes, parameterBytes,
     modelWeightBytes, macs, headers,
   };
 }
