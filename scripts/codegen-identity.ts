@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { generate, variantNames } from '../src/codegen/index.ts';
-import { loadSpec, modelFromValue, type KernelModel } from '../src/spec/index.ts';
+import { loadSpec, modelFromValue, type KernelModel } from '../src/ops/conv_2d/spec/index.ts';
 import { targets } from '../src/targets/index.ts';
 import { sampleSpecs } from '../src/fuzz/index.ts';
 

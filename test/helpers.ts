@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, beforeEach, vi } from 'vitest';
 import { generate, writeKernel } from '../src/codegen/index.ts';
-import { modelFromValue, type KernelModel } from '../src/spec/index.ts';
+import { modelFromValue, type KernelModel } from '../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../src/targets/index.ts';
 import { buildImage } from '../src/toolchain/index.ts';
 import { checkImage, testInputs } from '../src/verify/index.ts';

@@ -14,7 +14,7 @@ import {
 } from '../codegen/index.ts';
 import { codeDigest, measure, type Measurement } from '../measure/index.ts';
 import { evaluateGoals, type GoalResult } from '../measure/goals.ts';
-import { loadSpec, type KernelModel } from '../spec/index.ts';
+import { loadSpec, type KernelModel } from '../ops/conv_2d/spec/index.ts';
 import { DEFAULT_TARGET, type Target } from '../targets/index.ts';
 import { targetList } from './target-args.ts';
 import { isNetworkFile, refuseKernelOptions, typedBy } from './network.ts';

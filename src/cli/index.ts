@@ -10,8 +10,8 @@ import {
   signalExit, type StopSignal,
 } from '../errors.ts';
 import { DEFAULT_VARIANT, generate, writeKernel, variantNames, VERSION, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
-import { runGolden } from '../golden/index.ts';
-import { describeNumeric, loadSpec, macCount, type KernelModel } from '../spec/index.ts';
+import { runGolden } from '../ops/conv_2d/spec/golden.ts';
+import { describeNumeric, loadSpec, macCount, type KernelModel } from '../ops/conv_2d/spec/index.ts';
 import { DEFAULT_TARGET, targets, targetsMakefile } from '../targets/index.ts';
 import { oneTarget, targetList } from './target-args.ts';
 import { readInputTensors, writeOutputTensors, inputShape, outputShape, type InputTensors } from '../tensors/index.ts';

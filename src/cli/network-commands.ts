@@ -60,7 +60,10 @@ async function moduleWithStack(net: Network, target: Target, o: { optimize?: Opt
 }
 
 const netMacs = (net: Network) => net.layers.reduce((a, l) => a + l.macs, 0);
-const netSeconds = (net: Network, t: Target, tensors: number, given?: number) => networkTimeout(netMacs(net), t, tensors, given).seconds;
+const netTimeout = (net: Network, t: Target, tensors: number, given?: number) => {
+  const { seconds, why } = networkTimeout(netMacs(net), t, tensors, given);
+  return { timeoutSeconds: seconds, timeoutWhy: why };
+};
 
 export async function networkGenerate(file: string, target: Target, out: string, optimize: OptimizeGoal, root?: string): Promise<void> {
   const net = loadNetwork(file, root);
@@ -103,7 +106,7 @@ export async function networkBuild(file: string, target: Target, outDir: string,
   try {
     let check: NetworkCheck | undefined;
     if (runner) {
-      check = await verifyNetwork(net, runner, { inputs, timeoutSeconds: netSeconds(net, runner, inputs.length, o.timeoutSeconds), optimize: o.optimize, module: mod, workRoot: staging });
+      check = await verifyNetwork(net, runner, { inputs, ...netTimeout(net, runner, inputs.length, o.timeoutSeconds), optimize: o.optimize, module: mod, workRoot: staging });
       if (check.status !== 'pass') {
         console.log(`verdict    NOT verified on ${runner.name}: ${check.status === 'fail' ? describeNetworkMismatch(check) : check.note ?? check.error}`);
         console.log(`nothing was written to ${outDir}`);
@@ -172,7 +175,7 @@ export async function networkTest(files: string[], ts: Target[], o: NetworkTestO
   const progress = new Progress({ label: 'test', total: pairs.length, unit: 'pairs' });
   let results: NetworkCheck[];
   try {
-    results = await pool(pairs, o.jobs, ({ net, t }) => verifyNetwork(net, t, { inputs: inputs.get(net)!, timeoutSeconds: netSeconds(net, t, inputs.get(net)!.length, o.timeoutSeconds), optimize: o.optimize }),
+    results = await pool(pairs, o.jobs, ({ net, t }) => verifyNetwork(net, t, { inputs: inputs.get(net)!, ...netTimeout(net, t, inputs.get(net)!.length, o.timeoutSeconds), optimize: o.optimize }),
       (r) => {
         progress.tick(`${path.basename(r.network)} on ${r.target}`);
         progress.log(networkResultLine(r));

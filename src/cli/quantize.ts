@@ -6,9 +6,9 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { ExitCode } from '../errors.ts';
-import { describeNumeric, loadSpec } from '../spec/index.ts';
+import { describeNumeric, loadSpec } from '../ops/conv_2d/spec/index.ts';
 import { quantizeReport, type ErrorFigures, type QuantizeReport } from '../quantize/index.ts';
-import { fmtReal } from '../spec/quantize.ts';
+import { fmtReal } from '../ops/conv_2d/spec/quantize.ts';
 import { writeFileAtomic } from '../report/index.ts';
 import { checkOutputFile } from '../files/write.ts';
 import { createHash } from 'node:crypto';

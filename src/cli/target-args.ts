@@ -1,6 +1,6 @@
 /** `--target` values: names in any case, `all`, and a suggestion for a name that is not a target. */
 import { InputError } from '../errors.ts';
-import { closest } from '../spec/index.ts';
+import { closest } from '../files/issues.ts';
 import { expandTargets, findTarget, targets, type Target } from '../targets/index.ts';
 
 /** "unknown target 's3c2440' (did you mean 's3c2410'?); targets: arm920t, …" */

@@ -3,8 +3,8 @@
  * here: which type accumulates, and which form the shift-round-saturate-clamp takes.
  */
 import { InputError } from '../errors.ts';
-import type { Int8Format, KernelModel, QFormat } from '../spec/index.ts';
-import { accumulatorBound, roundingConstant } from '../spec/bounds.ts';
+import type { Int8Format, KernelModel, QFormat } from '../ops/conv_2d/spec/index.ts';
+import { accumulatorBound, roundingConstant } from '../ops/conv_2d/spec/bounds.ts';
 import { cInt, type CIntType } from './clit.ts';
 
 export type AccType = 'int32_t' | 'int64_t';

@@ -5,9 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { KernelModel } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 import { findTarget, type IsaFeatures, type Target } from '../targets/index.ts';
-import { ENTRY_HEADER } from '../spec/names.ts';
+import { ENTRY_HEADER } from './names.ts';
 import { planAccumulator, type AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows } from './clit.ts';
 import { template } from './templates.ts';

@@ -4,7 +4,7 @@
  * right padding as exact zeros, so every column runs the vector code. Also their common blocked weight order and
  * the output-row bands by valid kernel rows.
  */
-import type { KernelModel } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 import { axisBands } from './geometry.ts';
 
 /** Bytes of stack the zero-padded input rows may take (the A9 and M55 images' stacks are 8 KiB). */

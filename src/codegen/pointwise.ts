@@ -14,7 +14,7 @@
  * The C text is templates/pointwise/kernel.c.hbs; the output stage is the family's own where pointwiseFinish finds a
  * cheaper exact form (int8: one 64-bit multiply-add; Q: rounding folded into the seeds), else the common finish.
  */
-import type { KernelModel } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 import { isaStateNames, type IsaFeatures } from '../targets/index.ts';
 import { planAccumulator, type AccumulatorPlan } from './accumulator.ts';
 import type { TemplateContext as FamilyContext, TemplateFamily } from '../families/family.ts';

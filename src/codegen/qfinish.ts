@@ -1,16 +1,16 @@
 /**
  * The cheaper exact Q-format output stage, shared by the pointwise and blocked families (templates/common/qfinish.c.hbs).
  * The spec's stage is v = clamp((acc + r) >> s, lo, hi) with r = 2^(s-1) for round-to-nearest, 0 for floor
- * (src/golden finishBigInt). Since the accumulator only adds exact integers, r can start in the seed instead:
- * seed = bias·2^biasShift + r, and the stage is clamp(acc >> s, lo, hi). The proved bound (accumulator.ts) already
- * counts r, so every partial sum still fits the accumulator. Where that bound shifted right by s fits int32, a 64-bit
- * accumulator is narrowed after the shift and clamped in 32 bits (on A32: the low word shifted right plus the high
- * word shifted left, one 32-bit clamp instead of a 64-bit add, shift and two-sided compare).
+ * (finishBigInt, src/ops/conv_2d/spec/golden.ts). Since the accumulator only adds exact integers, r can start in the
+ * seed instead: seed = bias·2^biasShift + r, and the stage is clamp(acc >> s, lo, hi). The proved bound
+ * (accumulator.ts) already counts r, so every partial sum still fits the accumulator. Where that bound shifted right by
+ * s fits int32, a 64-bit accumulator is narrowed after the shift and clamped in 32 bits (on A32: the low word shifted
+ * right plus the high word shifted left, one 32-bit clamp instead of a 64-bit add, shift and two-sided compare).
  * Left shifts (s < 0) saturate before the multiply: they keep the common finish.
  * test/codegen/q-finish.test.ts checks the stage against the golden model in BigInt.
  */
-import type { KernelModel } from '../spec/index.ts';
-import { accumulatorBound, roundingConstant } from '../spec/bounds.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
+import { accumulatorBound, roundingConstant } from '../ops/conv_2d/spec/bounds.ts';
 import { ACC_LIMIT as LIMIT, type AccumulatorPlan } from './accumulator.ts';
 import type { IsaFeatures } from '../targets/index.ts';
 import { cArrayRows, cInt } from './clit.ts';

@@ -9,7 +9,7 @@
  *   // module: #include each of mergeRequirements(units.map((u) => u.requirements)).headers, then each u.code,
  *   // then the module's own functions calling u.entry.name(input, output).
  */
-import type { KernelModel } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 import type { Target } from '../targets/index.ts';
 import { planAccumulator } from './accumulator.ts';
 import { printItems, type PrintOptions } from '../emit-c/print.ts';

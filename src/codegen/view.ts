@@ -3,8 +3,9 @@
  * families not yet lowered to the IR (shapes, the numeric format's lines, tables and output stage).
  */
 import path from 'node:path';
-import type { KernelModel } from '../spec/index.ts';
-import { macCount, qName } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
+import { macCount } from '../ops/conv_2d/spec/index.ts';
+import { qName } from '../numerics/index.ts';
 import type { AccumulatorPlan } from './accumulator.ts';
 import { cArrayRows, cInt } from './clit.ts';
 import { VERSION } from '../version.ts';

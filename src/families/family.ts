@@ -6,7 +6,7 @@
  * Families not yet ported to the IR still render a Handlebars template from a view model (TemplateFamily): the
  * families phase of the architecture issue moves each onto `plan` + `lower`.
  */
-import type { KernelModel } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from '../codegen/accumulator.ts';
 import type { KernelIR } from '../ir/kernel-ir.ts';

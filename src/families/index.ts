@@ -5,7 +5,7 @@
  * `loops` the rest, so a spec never falls through.
  * ISA differences live here as rows, not as `if (target === ...)` chains.
  */
-import type { KernelModel } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from '../codegen/accumulator.ts';
 import { mveFamily } from './mve/index.ts';

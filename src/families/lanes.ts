@@ -3,7 +3,7 @@
  * x0 + x1·2^23 times w is x0·w + (x1·w)·2^23, so where every sum stays under 2^22 in magnitude the low 23 bits hold
  * the first sum (recovered by sign extension) and the bits above the second (plus the borrow).
  */
-import type { KernelModel } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 
 /** Bit position of the second lane. */
 export const LANE2_SHIFT = 23;

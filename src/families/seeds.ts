@@ -1,5 +1,5 @@
 /** Seeds with the input offset folded in, shared by the families whose interior multiplies raw int8 inputs. */
-import type { KernelModel } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 import { ACC_LIMIT, type AccumulatorPlan } from '../codegen/accumulator.ts';
 
 /** Interior seeds with the input offset folded in (bias + offset x Σw), if the accumulator bound still holds. */

@@ -3,8 +3,8 @@
  * tables, the numeric format's wording, and a tap's value.
  */
 import path from 'node:path';
-import type { KernelModel } from '../spec/index.ts';
-import { qName } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
+import { qName } from '../numerics/index.ts';
 import type { AccumulatorPlan } from '../codegen/accumulator.ts';
 import { cArrayRows, cInt } from '../codegen/clit.ts';
 import { VERSION } from '../version.ts';

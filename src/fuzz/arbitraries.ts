@@ -14,7 +14,7 @@
  * width along W, the output channels per group and the groups: the `acc` and `shape` steers set those.
  */
 import fc from 'fast-check';
-import { storageTypes } from '../spec/numeric.ts';
+import { storageTypes } from '../numerics/qformat.ts';
 
 export const fuzzTypes = ['q7', 'q15', 'q31', 'int8'] as const;
 export type FuzzType = (typeof fuzzTypes)[number];

@@ -10,7 +10,7 @@ import { ConvgenError, throwIfInterrupted } from '../errors.ts';
 import { generate, writeKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
 import { runImage } from '../qemu/index.ts';
 import { BASE_SECONDS, callInstructions, EMULATOR_IPS } from '../qemu/timeout.ts';
-import type { KernelModel } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 import type { Target } from '../targets/index.ts';
 import { buildImage, firmwareDir } from '../toolchain/index.ts';
 import { compareOutputs, decodeTensors, encodeTensors } from '../verify/index.ts';

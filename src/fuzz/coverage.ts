@@ -4,7 +4,7 @@
  */
 import { planAccumulator } from '../codegen/accumulator.ts';
 import { chooseFamily } from '../families/index.ts';
-import type { KernelModel } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 import type { Target } from '../targets/index.ts';
 import type { KernelClass } from './arbitraries.ts';
 

@@ -1,7 +1,7 @@
 /** The fuzzer's records: cases, outcomes, failures, summaries, the report, and the run's options. */
 import fc from 'fast-check';
 import type { OptimizeGoal, VariantName } from '../codegen/index.ts';
-import type { KernelModel } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 import type { Target } from '../targets/index.ts';
 import type { Mismatch } from '../verify/index.ts';
 import { specArbitrary, type SpecOptions } from './arbitraries.ts';

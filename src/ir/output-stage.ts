@@ -2,7 +2,7 @@
  * Output stages and seeds as IR nodes, from the accumulator plan (accumulator.ts decides; these nodes say it):
  * the spec's Q stage, TFLite's requantization with per-channel quantities as constants or tables, the bias seed.
  */
-import type { KernelModel } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 import type { AccumulatorPlan } from '../codegen/accumulator.ts';
 import { cArrayRows } from '../codegen/clit.ts';
 import type { CScalar, OutputStage, PerChannel } from './kernel-ir.ts';

@@ -25,11 +25,12 @@ import { ConvgenError, EnvironmentError } from '../errors.ts';
 import { cycleModel, estimate, parseObjdump, watchFile, type Breakdown, type CycleEstimate } from '../cycles/index.ts';
 import { parseProfile } from '../cycles/profile.ts';
 import { generate, writeKernel, type GeneratedKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
-import { runGolden } from '../golden/index.ts';
+import { runGolden } from '../ops/conv_2d/spec/golden.ts';
 import { MIN_QEMU_MAJOR, QEMU_UPGRADE, qemuVersion, runImage } from '../qemu/index.ts';
-import { macCount, type KernelModel } from '../spec/index.ts';
+import { macCount, type KernelModel } from '../ops/conv_2d/spec/index.ts';
 import type { Target } from '../targets/index.ts';
 import { buildImage, firmwareDir, MemoryShortage, runTool, tools, type BuiltImage, type Tool } from '../toolchain/index.ts';
+import { isMemoryShortage } from '../toolchain/memory.ts';
 import { compareOutputs, decodeTensors, describeMismatch, encodeTensors, testInputs, type PairResult } from '../verify/index.ts';
 import { makeTempDir } from '../files/cleanup.ts';
 import { analyzeKernelObject, objdump, rawWeightBytes } from './kernel-object.ts';
@@ -160,11 +161,6 @@ export interface MeasureOptions {
   optimize?: OptimizeGoal;
   /** Edit the generated files before the build (tests: a wrong kernel must come out as a failure). */
   transform?: (k: GeneratedKernel) => GeneratedKernel;
-}
-
-/** Does a link failure say the image does not fit the target's RAM? */
-export function isRamOverflow(message: string): boolean {
-  return /region `[^']*' overflowed|exceed RAM/.test(message);
 }
 
 let pluginReady: Promise<string> | undefined;
@@ -353,7 +349,7 @@ export async function measure(m: KernelModel, target: Target, variant: VariantNa
       built = await buildImage(target, kdir, path.join(work, 'build'));
     } catch (e) {
       // The linker's shortage is bad input since issue 15 (MemoryShortage, with the numbers); here it is a finding.
-      if (e instanceof MemoryShortage || (e instanceof EnvironmentError && isRamOverflow(e.message)))
+      if (e instanceof MemoryShortage || (e instanceof EnvironmentError && isMemoryShortage(e.message)))
         return {
           ...withSizes, status: 'does-not-fit',
           note: `needs ${withSizes.ramBytes} B of RAM for data, bss and tensors; ${target.name} has ${target.ramBytes} B for those, the harness and the stack`,

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError } from '../errors.ts';
-import type { KernelModel } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 import type { Target } from '../targets/index.ts';
 import { buildImage, firmwareDir, runTool, tools, WARNING_FLAGS, type Tool } from '../toolchain/index.ts';
 import type { SectionSizes, StackFrame, StackReport } from './index.ts';

@@ -10,11 +10,6 @@ import type { Target } from '../targets/index.ts';
 import { firmwareDir, runTool, tools } from '../toolchain/index.ts';
 import type { NetworkModule } from './c/module.ts';
 
-/** Does a build failure say the image does not fit (a region overflowed, the stack passes the end of RAM)? */
-export function isOverflow(message: string): boolean {
-  return /region `[^']*' overflowed|will not fit in region|exceed RAM/.test(message);
-}
-
 /** The stack the target's linker script reserves for main (and the exception modes), bytes. */
 export function stackReserve(target: Target): number {
   const text = fs.readFileSync(path.join(firmwareDir, target.linkerScript!), 'utf8');

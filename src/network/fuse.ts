@@ -6,7 +6,7 @@
  * Fused activations need no pass: TFLite stores them in the producer's options, and the layer keeps them.
  */
 import type { NpyArray } from '../npy/index.ts';
-import { samePadding } from '../spec/model.ts';
+import { samePadding } from '../ops/conv_2d/spec/model.ts';
 import type { RawLayer, RawNetwork } from './schema.ts';
 
 const CONVS = new Set(['conv_2d', 'depthwise_conv_2d']);

@@ -4,7 +4,7 @@
  * everywhere (a real-valued zero). The extremes drive every layer's sums toward their bounds and every clamp; random
  * data exercises the rest.
  */
-import { Mulberry32 } from '../spec/index.ts';
+import { Mulberry32 } from '../tensors/random.ts';
 import { elemRange, elements, type TensorData } from '../ops/op.ts';
 import type { Network } from './network.ts';
 

@@ -3,7 +3,7 @@
  * any schema made of objects, arrays, records, unions and optionals (the network spec and every op's params).
  */
 import type { z } from 'zod';
-import { describeIssue, jsonPath } from '../spec/issues.ts';
+import { describeIssue, jsonPath } from '../files/issues.ts';
 
 type Def = { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; valueType?: z.ZodType; options?: z.ZodType[] };
 
@@ -38,7 +38,7 @@ function knownKeys(schema: z.ZodType, p: readonly PropertyKey[]): string[] {
 
 /**
  * [path, message] for the first issue (an unknown key first: it usually explains a missing one), worded by the
- * describer the kernel spec uses (src/spec/issues.ts), so every message says what is expected.
+ * describer the kernel spec uses (src/files/issues.ts), so every message says what is expected.
  */
 export function describeZodError(error: z.ZodError, schema: z.ZodType, root: unknown): [string, string] {
   const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0];

@@ -5,7 +5,7 @@
 import { InputError } from '../errors.ts';
 import { FILE_BOUNDS, readUserFile, resolveSpecPath, specRoot, type SpecRoot } from '../files/read.ts';
 import { readNpy } from '../npy/index.ts';
-import { checkExpansion } from '../spec/expansion.ts';
+import { checkExpansion } from '../files/expansion.ts';
 import { importTflite } from '../tflite/import.ts';
 import { buildNetwork, type Network } from './network.ts';
 

@@ -19,7 +19,8 @@ import { analyzeKernelObject, runCounted, worstStack, type SectionSizes, type Wi
 import type { Target } from '../targets/index.ts';
 import { runTool, tools, MemoryShortage } from '../toolchain/index.ts';
 import { generateNetwork, type NetworkModule } from './c/module.ts';
-import { fitNote, isOverflow } from './fit.ts';
+import { fitNote } from './fit.ts';
+import { isMemoryShortage } from '../toolchain/memory.ts';
 import { runNetwork } from './golden.ts';
 import type { Network } from './network.ts';
 import type { TensorData } from '../ops/op.ts';
@@ -192,7 +193,7 @@ export async function measureNetwork(net: Network, target: Target, o: MeasureNet
       built = await buildNetworkImage(mod, target, dir, path.join(work, 'build'));
     } catch (e) {
       // The linker's shortage (MemoryShortage, bad input for a kernel build) is a finding here, with the numbers.
-      if (e instanceof MemoryShortage || (e instanceof EnvironmentError && isOverflow(e.message)))
+      if (e instanceof MemoryShortage || (e instanceof EnvironmentError && isMemoryShortage(e.message)))
         return { ...sized, status: 'does-not-fit', note: await fitNote(mod, target, dir, path.join(work, 'fit')) };
       throw e;
     }

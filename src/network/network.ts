@@ -7,7 +7,7 @@ import { InputError } from '../errors.ts';
 import type { NpyArray } from '../npy/index.ts';
 import { findOp, opNames, ops } from '../ops/index.ts';
 import { elements, type BuildContext, type Constant, type ConstRef, type MemoryFacts, type Op, type TensorInfo } from '../ops/op.ts';
-import { closest } from '../spec/index.ts';
+import { closest } from '../files/issues.ts';
 import { describeZodError } from './issues.ts';
 import { networkSchema, type RawNetwork } from './schema.ts';
 

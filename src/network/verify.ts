@@ -15,7 +15,8 @@ import { runImage } from '../qemu/index.ts';
 import type { Target } from '../targets/index.ts';
 import { buildImage, type BuiltImage, MemoryShortage } from '../toolchain/index.ts';
 import { generateNetwork, type NetworkModule, type NetworkModuleOptions } from './c/module.ts';
-import { fitNote, isOverflow } from './fit.ts';
+import { fitNote } from './fit.ts';
+import { isMemoryShortage } from '../toolchain/memory.ts';
 import { runNetwork } from './golden.ts';
 import type { Network } from './network.ts';
 import type { TensorData } from '../ops/op.ts';
@@ -61,6 +62,8 @@ export interface NetworkCheck {
 export interface VerifyNetworkOptions {
   inputs: TensorData[];
   timeoutSeconds: number;
+  /** Where the timeout came from, for the message when a run is killed (the scaled default or --timeout). */
+  timeoutWhy?: string;
   optimize?: OptimizeGoal;
   workRoot?: string;
   keep?: boolean;
@@ -122,13 +125,13 @@ export async function verifyNetwork(net: Network, target: Target, o: VerifyNetwo
       built = await buildNetworkImage(mod, target, dir, path.join(work, 'build'), o.extraFlags);
     } catch (e) {
       // The linker's shortage (MemoryShortage, bad input for a kernel build) is a finding here, with the numbers.
-      if (e instanceof MemoryShortage || (e instanceof EnvironmentError && isOverflow(e.message)))
+      if (e instanceof MemoryShortage || (e instanceof EnvironmentError && isMemoryShortage(e.message)))
         return { ...base, status: 'does-not-fit', note: await fitNote(mod, target, dir, path.join(work, 'fit')), exitCode: 0, seconds: seconds() };
       throw e;
     }
     const golden = o.inputs.map((x) => runNetwork(net, [x]));
     if (o.layers) built = await buildNetworkImage(mod, target, dir, path.join(work, 'build-trace'), [...(o.extraFlags ?? []), ...TRACE_FLAGS]);
-    const run = await runImage(built, concat(o.inputs), path.join(work, 'run'), { timeoutSeconds: o.timeoutSeconds });
+    const run = await runImage(built, concat(o.inputs), path.join(work, 'run'), { timeoutSeconds: o.timeoutSeconds, timeoutWhy: o.timeoutWhy });
     const outBytes = mod.outputBytes;
     if (run.output.length !== outBytes * o.inputs.length)
       throw new EnvironmentError(`${target.name}: the device wrote ${run.output.length} output bytes for ${o.inputs.length} inputs of ${outBytes} B`);
@@ -163,7 +166,7 @@ async function traceFirstLayer(net: Network, mod: NetworkModule, target: Target,
   const dir = path.join(work, 'net');
   const built = await buildNetworkImage(mod, target, dir, path.join(work, 'build-trace'), [...(o.extraFlags ?? []), ...TRACE_FLAGS]);
   const runDir = path.join(work, 'trace');
-  await runImage(built, concat(o.inputs), runDir, { timeoutSeconds: o.timeoutSeconds });
+  await runImage(built, concat(o.inputs), runDir, { timeoutSeconds: o.timeoutSeconds, timeoutWhy: o.timeoutWhy });
   void net;
   return firstDifferingLayer(mod, golden, readTrace(mod, target, runDir, o.inputs.length));
 }

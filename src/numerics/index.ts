@@ -3,6 +3,7 @@
  * preparation, defined once for the golden models of every op (and, spelled in C, every generated kernel).
  */
 export * from './int32.ts';
+export * from './qformat.ts';
 export * from './requantize.ts';
 export * from './scales.ts';
 export * from './qshift.ts';

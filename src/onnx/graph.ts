@@ -3,7 +3,7 @@
  * Constant nodes), and the shapes of values (declared ones, plus a small forward inference along simple chains).
  */
 import { InputError } from '../errors.ts';
-import { samePadding } from '../spec/index.ts';
+import { samePadding } from '../ops/conv_2d/spec/index.ts';
 import { Attributes, decodeTensor, type GraphProto, type NodeProto, type Tensor } from './proto.ts';
 
 export type Shape = number[];

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { encodeNpy } from '../npy/index.ts';
 import { FILE_BOUNDS, readUserFile } from '../files/read.ts';
-import { buildInt8Numeric } from '../spec/int8.ts';
-import { NAME_MAX, nameProblem } from '../spec/names.ts';
+import { buildInt8Numeric } from '../ops/conv_2d/spec/int8.ts';
+import { NAME_MAX, nameProblem } from '../codegen/names.ts';
 import { writeOutputFolder } from '../files/write.ts';
 import { Graph, conv2dAttrs, conv2dGeometry, inferShapes, isDefaultDomain, type Shape } from './graph.ts';
 import { decodeModel, defaultOpset, isFloatType, typeName, type NodeProto } from './proto.ts';
@@ -60,7 +60,7 @@ export const DEFAULT_INPUT_RANGE: [number, number] = [-1, 1];
 
 /**
  * A spec name from an ONNX node name: a lower-case C identifier of at most 32 characters that the spec validation
- * accepts (not a keyword, not a reserved header name such as `stdint`: src/spec/names.ts), and unique.
+ * accepts (not a keyword, not a reserved header name such as `stdint`: src/codegen/names.ts), and unique.
  */
 export function specName(onnxName: string, index: number, taken: Set<string>): string {
   let base = onnxName.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').replace(/__+/g, '_');

@@ -17,8 +17,7 @@ export const ROUNDING_NOTE = 'rounding: ONNX Runtime requantizes in float (round
   'TFLite, with a 31-bit multiplier and two roundings. They differ by one where the exact result lies within about ' +
   '2^-(right shift + 1) of a rounding boundary (k + 0.5 output steps) or on a tie: 4 of 1,258 outputs on 20 random QLinearConv ' +
   'models, 393 of 142,165 (0.28%) on 2,000. convgen is bit-exact with TFLite\'s integer arithmetic, not ONNX Runtime\'s float one';
-import { quantizeInt8 } from '../spec/int8.ts';
-import { roundHalfAway } from '../spec/numeric.ts';
+import { quantizeInt8, roundHalfAway } from '../numerics/index.ts';
 import type { Graph } from './graph.ts';
 import { Attributes, DataType, typeName, type NodeProto, type Tensor } from './proto.ts';
 

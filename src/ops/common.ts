@@ -1,7 +1,7 @@
 /** Schema pieces and checks that several ops share (padding, activations, constants, per-channel scales). */
 import { z } from 'zod';
 import { activationRange, clipRange, type FusedActivation } from '../numerics/index.ts';
-import { samePadding } from '../spec/model.ts';
+import { samePadding } from './conv_2d/spec/model.ts';
 import { roundHalfAway } from '../numerics/index.ts';
 import { elemRange, type BuildContext, type OutputQuant, type Quant, type TensorInfo } from './op.ts';
 

@@ -89,7 +89,7 @@ export async function runImage(built: BuiltImage, input: Uint8Array, workDir: st
     if (err.code === 'ENOENT') throw missing();
     if (err.timedOut)
       throw new EnvironmentError(`${where}: killed at the timeout, ${opts.timeoutSeconds} s (${opts.timeoutWhy ?? 'the caller\'s'}): `
-        + 'the guest hung, or the layer needs longer than that');
+        + 'the guest hung, or the run needs longer than that');
     const out = String(err.stdout ?? '');
     const fault = /convgen-fault: (.*)/.exec(out);
     if (fault) throw new EnvironmentError(`${where}: guest fault: ${fault[1].trim()}`);

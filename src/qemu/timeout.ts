@@ -5,7 +5,7 @@
  * test/qemu/timeout.test.ts), a cost per output for the output stage, the harness's poisoning per call, and an
  * emulator speed well under what QEMU reaches on a loaded 2-core machine.
  */
-import type { KernelModel } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 import type { Target } from '../targets/index.ts';
 
 /** Kernel instructions per MAC, at most, per variant (measured maxima: naive 56.6, reference 23.3, optimized 10.3). */

@@ -3,7 +3,7 @@
  * on real inputs, real weights and bias, with the activation in real units. Tensors are [C][H][W]; callers convert
  * layouts. Deliberately the plain loop (a bounds check per tap), so that it shares no code with the golden model.
  */
-import type { KernelModel } from '../spec/index.ts';
+import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 
 /** The activation as a real interval [lo, hi] (relu6 is [0, 6]; a raw clamp is divided by 2^outputFrac). */
 export function realActivation(m: KernelModel, outputFrac: number): [number, number] {

@@ -15,10 +15,13 @@
  * increases a difference.
  */
 import { InputError } from '../errors.ts';
-import { runGolden, chwToHwc, hwcToChw } from '../golden/index.ts';
-import { Mulberry32, quantizeFloat, type KernelModel, type QFormat, type RealModel } from '../spec/index.ts';
-import { qName } from '../spec/numeric.ts';
-import { accumulatorExtremes, outputFits, type ChosenFormat } from '../spec/quantize.ts';
+import { chwToHwc, hwcToChw } from '../tensors/layout.ts';
+import { runGolden } from '../ops/conv_2d/spec/golden.ts';
+import { Mulberry32 } from '../tensors/random.ts';
+import { quantizeFloat } from '../numerics/index.ts';
+import { type KernelModel, type QFormat, type RealModel } from '../ops/conv_2d/spec/index.ts';
+import { qName } from '../numerics/qformat.ts';
+import { accumulatorExtremes, outputFits, type ChosenFormat } from '../ops/conv_2d/spec/quantize.ts';
 import { convFloat, realActivation } from './float.ts';
 
 export { convFloat, realActivation } from './float.ts';

@@ -7,8 +7,9 @@
  */
 import { InputError } from '../errors.ts';
 import { readNpy, writeNpyAtomic, type NpyArray } from '../npy/index.ts';
-import { inputSaturates, qName, quantizeInputValue, type KernelModel } from '../spec/index.ts';
-import { fmtReal } from '../spec/quantize.ts';
+import { qName } from '../numerics/index.ts';
+import { inputSaturates, quantizeInputValue, type KernelModel } from '../ops/conv_2d/spec/index.ts';
+import { fmtReal } from '../ops/conv_2d/spec/quantize.ts';
 
 export function inputShape(m: KernelModel): number[] {
   return m.layout === 'hwc' ? [m.inH, m.inW, m.inC] : [m.inC, m.inH, m.inW];

@@ -48,6 +48,11 @@ export function checkMemory(where: string, l: LayerMemory, target: Target): void
   }
 }
 
+/** Does a link failure say the image does not fit (a region overflowed, or the stacks pass the end of RAM)? */
+export function isMemoryShortage(message: string): boolean {
+  return /region [`']?\w+'? overflowed|will not fit in region|exceed RAM/.test(message);
+}
+
 /**
  * The linker's word for a memory that is too small, as bad input: `region 'X' overflowed by N bytes` names the
  * memory and how much is missing; the startup script's RAM assertion (stacks after .bss) says only that RAM is short.

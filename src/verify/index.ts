@@ -5,10 +5,11 @@
 import path from 'node:path';
 import { ConvgenError, EnvironmentError } from '../errors.ts';
 import { DEFAULT_VARIANT, generate, writeKernel, type OptimizeGoal, type VariantName } from '../codegen/index.ts';
-import { runGolden } from '../golden/index.ts';
+import { runGolden } from '../ops/conv_2d/spec/golden.ts';
 import { runImage } from '../qemu/index.ts';
-import { Mulberry32, macCount, type KernelModel } from '../spec/index.ts';
-import { accumulatorBound } from '../spec/bounds.ts';
+import { Mulberry32 } from '../tensors/random.ts';
+import { macCount, type KernelModel } from '../ops/conv_2d/spec/index.ts';
+import { accumulatorBound } from '../ops/conv_2d/spec/bounds.ts';
 import { findTarget, type Target } from '../targets/index.ts';
 import { buildImage, type BuiltImage } from '../toolchain/index.ts';
 import { checkMemory } from '../toolchain/memory.ts';

@@ -8,8 +8,8 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/index.ts';
 import { readNpy, writeNpyAtomic } from '../../src/npy/index.ts';
-import { runGolden } from '../../src/golden/index.ts';
-import { loadSpec, modelFromValue } from '../../src/spec/index.ts';
+import { runGolden } from '../../src/ops/conv_2d/spec/golden.ts';
+import { loadSpec, modelFromValue } from '../../src/ops/conv_2d/spec/index.ts';
 import { baseSpec, cliSandbox, root } from '../helpers.ts';
 
 const io = cliSandbox('convgen-first-hour-');

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generate, planAccumulator, writeKernel } from '../../src/codegen/index.ts';
 import { planBlocked } from '../../src/families/blocked/search.ts';
 import { kernelObjectFlags, parseSizeA } from '../../src/measure/index.ts';
-import { loadSpec } from '../../src/spec/index.ts';
+import { loadSpec } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget, targets } from '../../src/targets/index.ts';
 import { verifyPair, describeMismatch } from '../../src/verify/index.ts';
 import { model, root } from '../helpers.ts';

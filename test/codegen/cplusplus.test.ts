@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generate, writeKernel, type VariantName } from '../../src/codegen/index.ts';
 import { generateNetwork } from '../../src/network/c/module.ts';
 import { writeModule } from '../../src/network/verify.ts';
-import { loadSpec } from '../../src/spec/index.ts';
+import { loadSpec } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget, type Target } from '../../src/targets/index.ts';
 import { root } from '../helpers.ts';
 import { mixedNetwork } from '../network/synthetic.ts';

@@ -9,7 +9,7 @@ import { generate, planAccumulator, writeKernel } from '../../src/codegen/index.
 import { MVE_CHW_CODE_BUDGET, mveChwApplies, planMveChw } from '../../src/families/mve-chw/plan.ts';
 import { kernelObjectFlags, parseSizeA } from '../../src/measure/index.ts';
 import { slabBytes, SLAB_BUDGET } from '../../src/codegen/lines.ts';
-import { loadSpec } from '../../src/spec/index.ts';
+import { loadSpec } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { model, root } from '../helpers.ts';
 

@@ -1,6 +1,6 @@
 /**
  * The MVE family's vector int8 output stage, modelled op by op in BigInt after the Armv8.1-M pseudocode, against the
- * golden requantization (src/spec/int8.ts requantize + offset + clamp). The C (src/families/mve/lower.ts,
+ * golden requantization (src/numerics requantize + offset + clamp). The C (src/families/mve/lower.ts,
  * finish4) runs exactly this sequence per lane:
  *   x = VQSHL(acc, left)                 saturating left shift
  *   x = VQRDMULH(x, multiplier)          sat((2·x·m + 2^31) >> 32)
@@ -9,7 +9,7 @@
  *   v = min(max(x, lo - offset), hi - offset) + offset
  */
 import { describe, expect, it } from 'vitest';
-import { requantize } from '../../src/spec/int8.ts';
+import { requantize } from '../../src/numerics/index.ts';
 import { edgeAccs, goldenStage } from './requant-cases.ts';
 
 const MIN = -(2n ** 31n);

@@ -10,7 +10,7 @@ import type { BlockFn } from '../../src/families/blocked/plan.ts';
 import { planBlocked } from '../../src/families/blocked/search.ts';
 import { tuningOf } from '../../src/tuning/cores.ts';
 import { findTarget, targets } from '../../src/targets/index.ts';
-import { loadSpec, modelFromValue } from '../../src/spec/index.ts';
+import { loadSpec, modelFromValue } from '../../src/ops/conv_2d/spec/index.ts';
 import fs from 'node:fs';
 import { model, root } from '../helpers.ts';
 

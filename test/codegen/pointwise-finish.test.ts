@@ -1,6 +1,6 @@
 /**
  * The pointwise family's fused int8 output stage (templates/pointwise/kernel.c.hbs, <name>_pw_finish), modelled in
- * BigInt op by op as the C spells it, against the golden requantization (src/spec/int8.ts requantize + offset +
+ * BigInt op by op as the C spells it, against the golden requantization (src/numerics requantize + offset +
  * clamp):
  *   c = C[o] - [x + q < 0]              C = 2^(e-1) + offset·2^e, q = floor(2^30 / M)
  *   T = x·M + (c >> 1)·2^32 + (2^30 | (c & 1)·2^31)
@@ -9,7 +9,7 @@
  * pointwiseFinish chooses it.
  */
 import { describe, expect, it } from 'vitest';
-import { requantize } from '../../src/spec/int8.ts';
+import { requantize } from '../../src/numerics/index.ts';
 import { edgeAccs, goldenStage } from './requant-cases.ts';
 
 function fused(acc: number, mult: number, e: number, off: number, lo: number, hi: number): number {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { generate, planAccumulator } from '../../src/codegen/index.ts';
 import { chooseFamily, optimizedFamilies } from '../../src/families/index.ts';
 import { formFor, planPointwise, pointwiseApplies } from '../../src/codegen/pointwise.ts';
-import { loadSpec, type KernelModel } from '../../src/spec/index.ts';
+import { loadSpec, type KernelModel } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { model, root } from '../helpers.ts';
 

@@ -1,17 +1,17 @@
 /**
  * The Q-format output stage with the rounding constant folded into the seeds (src/codegen/qfinish.ts, used by the
  * blocked and pointwise families), modelled in BigInt as the C spells it, against the golden model's stage
- * (src/golden finishBigInt) on edge accumulators: the proved bounds, rounding ties, the saturation and activation
- * edges and int32's edges, for both rounding modes, q7 and q15, 32- and 64-bit accumulators, with and without
- * the 32-bit narrowing.
+ * (finishBigInt, src/ops/conv_2d/spec/golden.ts) on edge accumulators: the proved bounds, rounding ties, the saturation
+ * and activation edges and int32's edges, for both rounding modes, q7 and q15, 32- and 64-bit accumulators, with and
+ * without the 32-bit narrowing.
  */
 import { describe, expect, it } from 'vitest';
 import { planAccumulator } from '../../src/codegen/accumulator.ts';
 import { generate } from '../../src/codegen/index.ts';
 import { qFinish, qFinishModel, type QFinish } from '../../src/codegen/qfinish.ts';
-import { finishBigInt } from '../../src/golden/index.ts';
-import { accumulatorBound } from '../../src/spec/bounds.ts';
-import { modelFromValue, type KernelModel } from '../../src/spec/index.ts';
+import { finishBigInt } from '../../src/ops/conv_2d/spec/golden.ts';
+import { accumulatorBound } from '../../src/ops/conv_2d/spec/bounds.ts';
+import { modelFromValue, type KernelModel } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 
 interface Case {

@@ -1,5 +1,5 @@
 /** Shared cases for the tests that model an int8 output stage op by op against the golden requantization. */
-import { requantize } from '../../src/spec/int8.ts';
+import { requantize } from '../../src/numerics/index.ts';
 
 /** The golden output stage: requantize (TFLite's MultiplyByQuantizedMultiplier) + offset, clamped to [lo, hi]. */
 export function goldenStage(acc: number, mult: number, shift: number, offset: number, lo: number, hi: number): number {

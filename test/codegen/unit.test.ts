@@ -10,9 +10,9 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lowerKernel, type KernelUnit } from '../../src/codegen/unit.ts';
 import { mergeRequirements } from '../../src/ir/requirements.ts';
-import { loadSpec, type KernelModel } from '../../src/spec/index.ts';
+import { loadSpec, type KernelModel } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
-import { runGolden } from '../../src/golden/index.ts';
+import { runGolden } from '../../src/ops/conv_2d/spec/golden.ts';
 import { testInputs } from '../../src/verify/index.ts';
 import { root } from '../helpers.ts';
 

@@ -10,8 +10,8 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../src/errors.ts';
 import { generate } from '../../src/codegen/index.ts';
 import { readNpy, writeNpyAtomic } from '../../src/npy/index.ts';
-import { loadSpec, modelFromValue } from '../../src/spec/index.ts';
-import { SPEC_BOUNDS, checkExpansion } from '../../src/spec/expansion.ts';
+import { loadSpec, modelFromValue } from '../../src/ops/conv_2d/spec/index.ts';
+import { SPEC_BOUNDS, checkExpansion } from '../../src/files/expansion.ts';
 import { baseSpec } from '../helpers.ts';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-read-'));

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { variantNames } from '../../src/codegen/index.ts';
 import { fuzz, makeCase, sampleSpecs, type FuzzReport } from '../../src/fuzz/index.ts';
-import { accumulatorBound, roundingConstant } from '../../src/spec/bounds.ts';
+import { accumulatorBound, roundingConstant } from '../../src/ops/conv_2d/spec/bounds.ts';
 import { findTarget, targets } from '../../src/targets/index.ts';
 import { boundInputs } from '../../src/verify/index.ts';
 import { model } from '../helpers.ts';

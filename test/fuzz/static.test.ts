@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generate, variantNames, writeKernel } from '../../src/codegen/index.ts';
 import { kernelName, makeCase, sampleSpecs } from '../../src/fuzz/index.ts';
 import { STRICT_FLAGS, strictCompile, type CompilerName } from '../../src/fuzz/static.ts';
-import { loadSpec, type KernelModel } from '../../src/spec/index.ts';
+import { loadSpec, type KernelModel } from '../../src/ops/conv_2d/spec/index.ts';
 import { targets } from '../../src/targets/index.ts';
 import { root } from '../helpers.ts';
 

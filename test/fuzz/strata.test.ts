@@ -9,7 +9,7 @@ import { planAccumulator } from '../../src/codegen/accumulator.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { allStrata, sampleSpecs, stratumOf } from '../../src/fuzz/index.ts';
-import { modelFromValue } from '../../src/spec/index.ts';
+import { modelFromValue } from '../../src/ops/conv_2d/spec/index.ts';
 import { cellCounts, kernelClassOf } from '../../src/fuzz/coverage.ts';
 import { targets } from '../../src/targets/index.ts';
 

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runGolden } from '../../src/golden/index.ts';
+import { runGolden } from '../../src/ops/conv_2d/spec/golden.ts';
 import { readNpy } from '../../src/npy/index.ts';
-import { loadSpec, modelFromValue } from '../../src/spec/index.ts';
+import { loadSpec, modelFromValue } from '../../src/ops/conv_2d/spec/index.ts';
 import { readInputTensor } from '../../src/tensors/index.ts';
 import { fixtures } from '../helpers.ts';
 

@@ -9,14 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate, planAccumulator, writeKernel } from '../../src/codegen/index.ts';
-import { runGolden } from '../../src/golden/index.ts';
+import { runGolden } from '../../src/ops/conv_2d/spec/golden.ts';
 import { readNpy } from '../../src/npy/index.ts';
 import { runImage } from '../../src/qemu/index.ts';
-import { accumulatorBound } from '../../src/spec/bounds.ts';
-import { loadSpec, modelFromValue, type KernelModel } from '../../src/spec/index.ts';
+import { accumulatorBound } from '../../src/ops/conv_2d/spec/bounds.ts';
+import { loadSpec, modelFromValue, type KernelModel } from '../../src/ops/conv_2d/spec/index.ts';
 import {
   frexp, multiplyByQuantizedMultiplier, quantizeMultiplier, requantize, roundingDivideByPOT, srdhm,
-} from '../../src/spec/int8.ts';
+} from '../../src/numerics/index.ts';
 import { expandTargets, findTarget, type Target } from '../../src/targets/index.ts';
 import { readInputTensor } from '../../src/tensors/index.ts';
 import { buildImage } from '../../src/toolchain/index.ts';

@@ -10,7 +10,7 @@ import type { BenchReport, BenchRow } from '../../src/cli/bench.ts';
 import { generate } from '../../src/codegen/index.ts';
 import { goalTable } from '../../src/measure/goals.ts';
 import { codeDigest } from '../../src/measure/index.ts';
-import { loadSpec } from '../../src/spec/index.ts';
+import { loadSpec } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget, targets } from '../../src/targets/index.ts';
 import { root } from '../helpers.ts';
 

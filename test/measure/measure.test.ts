@@ -8,12 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  measure, parseCallGraph, parseDisassembly, parseSizeA, weightSectionBytes, parseStackUsage, worstStack, isRamOverflow, type Measurement,
+  measure, parseCallGraph, parseDisassembly, parseSizeA, weightSectionBytes, parseStackUsage, worstStack, type Measurement,
 } from '../../src/measure/index.ts';
-import { loadSpec, modelFromValue } from '../../src/spec/index.ts';
+import { loadSpec, modelFromValue } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { pool } from '../../src/pool.ts';
 import { baseSpec, root } from '../helpers.ts';
+import { isMemoryShortage } from '../../src/toolchain/memory.ts';
 
 const arm920t = findTarget('arm920t')!;
 const m4 = findTarget('cortex-m4')!;
@@ -187,9 +188,11 @@ describe('measurement parsers', () => {
     expect(worstStack('k_run', unknown, su, code, symbols).bounded).toBe(false);
   });
 
-  it('recognizes a RAM overflow at link time', () => {
-    expect(isRamOverflow("ld: region `RAM' overflowed by 49152 bytes")).toBe(true);
-    expect(isRamOverflow('convgen: .data + .bss + stack exceed RAM (shrink the tensors or CONVGEN_STACK_SIZE)')).toBe(true);
-    expect(isRamOverflow('undefined reference to `foo')).toBe(false);
+  it('recognizes a memory shortage at link time (RAM or flash)', () => {
+    expect(isMemoryShortage("ld: section `.text' will not fit in region `FLASH'")).toBe(true);
+    expect(isMemoryShortage("ld: region FLASH overflowed by 12 bytes")).toBe(true);
+    expect(isMemoryShortage("ld: region `RAM' overflowed by 49152 bytes")).toBe(true);
+    expect(isMemoryShortage('convgen: .data + .bss + stack exceed RAM (shrink the tensors or CONVGEN_STACK_SIZE)')).toBe(true);
+    expect(isMemoryShortage('undefined reference to `foo')).toBe(false);
   });
 });

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/codegen/index.ts';
-import { modelFromValue } from '../../src/spec/index.ts';
+import { modelFromValue } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget, targets } from '../../src/targets/index.ts';
 import { verifyPair, type PairResult } from '../../src/verify/index.ts';
 import { pool } from '../../src/pool.ts';

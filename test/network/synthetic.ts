@@ -6,7 +6,7 @@
  */
 import type { NpyArray } from '../../src/npy/index.ts';
 import { buildNetwork, type Network } from '../../src/network/network.ts';
-import { Mulberry32 } from '../../src/spec/index.ts';
+import { Mulberry32 } from '../../src/tensors/random.ts';
 
 interface T {
   shape: number[];

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importOnnx, specName, writeImport, type ImportOptions } from '../../src/onnx/index.ts';
 import { readNpy } from '../../src/npy/index.ts';
-import { loadSpec, modelFromValue } from '../../src/spec/index.ts';
-import { specSchema } from '../../src/spec/schema.ts';
-import { nameProblem } from '../../src/spec/names.ts';
-import { runGolden } from '../../src/golden/index.ts';
+import { loadSpec, modelFromValue } from '../../src/ops/conv_2d/spec/index.ts';
+import { specSchema } from '../../src/ops/conv_2d/spec/schema.ts';
+import { nameProblem } from '../../src/codegen/names.ts';
+import { runGolden } from '../../src/ops/conv_2d/spec/golden.ts';
 import { attr, DT, ints, model, node, refConv, tensor, value, values } from './models.ts';
 
 let dir: string;

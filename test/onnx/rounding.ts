@@ -15,7 +15,7 @@ import { make } from '../../src/onnx/eval/tensor.ts';
 import { importOnnxNetwork } from '../../src/onnx/net/index.ts';
 import { prepare } from '../../src/onnx/net/prepare.ts';
 import { Attributes } from '../../src/onnx/proto.ts';
-import { Mulberry32 } from '../../src/spec/index.ts';
+import { Mulberry32 } from '../../src/tensors/random.ts';
 import { attr, DT, model, node, tensor, value } from './models.ts';
 
 export interface RoundingCase {

@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { modelFromValue } from '../../src/spec/index.ts';
+import { modelFromValue } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { verifyPair } from '../../src/verify/index.ts';
 import { planBlocked } from '../../src/families/blocked/search.ts';

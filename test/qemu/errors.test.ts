@@ -62,7 +62,7 @@ describe('guest failures are reported as what they are', () => {
   it('a hung guest is killed at the timeout, and the message says it was the timeout', async () => {
     const started = Date.now();
     const msg = await runError('cortex-m3', 'hang', 'for (;;) __asm__ volatile("");', 2);
-    expect(msg).toBe('cortex-m3: killed at the timeout, 2 s (the caller\'s): the guest hung, or the layer needs longer than that');
+    expect(msg).toBe('cortex-m3: killed at the timeout, 2 s (the caller\'s): the guest hung, or the run needs longer than that');
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 });

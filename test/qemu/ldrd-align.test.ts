@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planAccumulator } from '../../src/codegen/index.ts';
 import { planBlocked } from '../../src/families/blocked/search.ts';
-import { modelFromValue } from '../../src/spec/index.ts';
+import { modelFromValue } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { baseSpec, root, runWithAlignmentFaults } from '../helpers.ts';
 

@@ -5,14 +5,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSpec, modelFromValue, type KernelModel } from '../../src/spec/index.ts';
+import { loadSpec, modelFromValue, type KernelModel } from '../../src/ops/conv_2d/spec/index.ts';
 import { readNpy } from '../../src/npy/index.ts';
 import { targets } from '../../src/targets/index.ts';
 import { readInputTensor } from '../../src/tensors/index.ts';
 import { verifyPair, type PairResult } from '../../src/verify/index.ts';
 import { pool } from '../../src/pool.ts';
 import { variantNames } from '../../src/codegen/index.ts';
-import { runGolden } from '../../src/golden/index.ts';
+import { runGolden } from '../../src/ops/conv_2d/spec/golden.ts';
 import { baseSpec, fixtures, root } from '../helpers.ts';
 
 const runnable = targets.filter((t) => t.run === 'qemu');

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/codegen/index.ts';
-import { modelFromValue } from '../../src/spec/index.ts';
+import { modelFromValue } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { boundInputs, describeMismatch, testInputs, verifyPair } from '../../src/verify/index.ts';
 import { baseSpec, root } from '../helpers.ts';

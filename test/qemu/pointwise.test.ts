@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/codegen/index.ts';
-import { modelFromValue } from '../../src/spec/index.ts';
+import { modelFromValue } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { buildImage } from '../../src/toolchain/index.ts';
 import { checkImage, testInputs, verifyPair } from '../../src/verify/index.ts';

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { buildStep } from '../../src/cli/build.ts';
 import { resultLine } from '../../src/report/index.ts';
 import { verifyPair } from '../../src/verify/index.ts';
-import { loadSpec } from '../../src/spec/index.ts';
+import { loadSpec } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { firmwareDir } from '../../src/toolchain/index.ts';
 import { root } from '../helpers.ts';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/codegen/index.ts';
 import { BASE_SECONDS, callInstructions, EMULATOR_IPS, scaledTimeout, type TimedVariant } from '../../src/qemu/timeout.ts';
-import { loadSpec } from '../../src/spec/index.ts';
+import { loadSpec } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { model, root } from '../helpers.ts';
 

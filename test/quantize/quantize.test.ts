@@ -4,9 +4,10 @@
  * within the stated worst-case bound; the float reference agrees with the golden model where no rounding happens.
  */
 import { describe, expect, it } from 'vitest';
-import { Mulberry32, modelFromValue, type KernelModel } from '../../src/spec/index.ts';
+import { Mulberry32 } from '../../src/tensors/random.ts';
+import { modelFromValue, type KernelModel } from '../../src/ops/conv_2d/spec/index.ts';
 import { convFloat, errorBounds, quantizeReport, realView } from '../../src/quantize/index.ts';
-import { runGolden } from '../../src/golden/index.ts';
+import { runGolden } from '../../src/ops/conv_2d/spec/golden.ts';
 
 /** Normal samples from a seeded stream (Box–Muller). */
 function gaussians(n: number, sigma: number, seed: number): number[] {

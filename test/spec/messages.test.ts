@@ -9,8 +9,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.ts';
 import { buildNetwork } from '../../src/network/network.ts';
-import { modelFromValue } from '../../src/spec/index.ts';
-import { specSchema } from '../../src/spec/schema.ts';
+import { modelFromValue } from '../../src/ops/conv_2d/spec/index.ts';
+import { specSchema } from '../../src/ops/conv_2d/spec/schema.ts';
 import { importTflite } from '../../src/tflite/import.ts';
 import { fixtures } from '../helpers.ts';
 

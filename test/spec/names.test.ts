@@ -1,6 +1,6 @@
 /**
  * Kernel names that would collide with a file convgen writes or a header the build includes are refused
- * (src/spec/names.ts). Checked against what is really emitted and compiled, not against the list's own source: every
+ * (src/codegen/names.ts). Checked against what is really emitted and compiled, not against the list's own source: every
  * header the generated C of each family and the firmware of each target include, and the fixed files generate()
  * writes. A name that only a toolchain-internal header has (glibc's features.h) is allowed: the kernel folder is
  * added with -iquote, so it cannot shadow one, which -I would.
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generate, variantNames, writeKernel } from '../../src/codegen/index.ts';
-import { ENTRY_HEADER, nameProblem } from '../../src/spec/names.ts';
+import { ENTRY_HEADER, nameProblem } from '../../src/codegen/names.ts';
 import { findTarget, targets } from '../../src/targets/index.ts';
 import { firmwareDir, firmwareSources } from '../../src/toolchain/index.ts';
 import { verifyPair } from '../../src/verify/index.ts';

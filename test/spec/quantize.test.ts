@@ -5,9 +5,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.ts';
-import { runGolden } from '../../src/golden/index.ts';
-import { modelFromValue, quantizeFloat, type KernelModel } from '../../src/spec/index.ts';
-import { outputStage, roundHalfAway } from '../../src/spec/quantize.ts';
+import { runGolden } from '../../src/ops/conv_2d/spec/golden.ts';
+import { quantizeFloat, roundHalfAway } from '../../src/numerics/index.ts';
+import { modelFromValue, type KernelModel } from '../../src/ops/conv_2d/spec/index.ts';
+import { outputStage } from '../../src/ops/conv_2d/spec/quantize.ts';
 import { baseSpec } from '../helpers.ts';
 
 /** baseSpec (2 -> 3 channels, 3x3: 54 weights) with real weights and automatic formats. */

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.ts';
-import { loadSpec, modelFromValue, samePadding } from '../../src/spec/index.ts';
-import { Mulberry32 } from '../../src/spec/random.ts';
+import { loadSpec, modelFromValue, samePadding } from '../../src/ops/conv_2d/spec/index.ts';
+import { Mulberry32 } from '../../src/tensors/random.ts';
 import { baseSpec, model } from '../helpers.ts';
 
 function errorOf(over: Record<string, unknown>): string {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.ts';
-import { readTypeScriptSpec } from '../../src/spec/typescript-spec.ts';
+import { readTypeScriptSpec } from '../../src/files/typescript-spec.ts';
 
 const FILE = 'edge.kernel.ts';
 const HINT = '(specs are read, never executed)';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { modelFromValue } from '../../src/spec/index.ts';
+import { modelFromValue } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { compareOutputs, verifyPair } from '../../src/verify/index.ts';
 import { specArbitrary } from '../arbitraries.ts';

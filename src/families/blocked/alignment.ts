@@ -2,7 +2,7 @@
  * Alignment proofs: where input words of two int16 elements are aligned (a row's lead pixel puts them there), where
  * weight pointers are 8-byte aligned for LDRD, and the LDRD pairing of weight words itself.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { AxisBand } from '../../codegen/geometry.ts';
 import { strides } from './geometry.ts';
 import type { MacForm, Row, WeightLoad } from './plan.ts';

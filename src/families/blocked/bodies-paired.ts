@@ -2,7 +2,7 @@
  * Bodies of the forms that pair 16-bit halves or 8-bit lanes in one register: taps and halves (words of two int16
  * inputs or weights), taps8 (SXTB16 lanes), dwpair (depthwise q15 words of inputs and of taps).
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { BlockFn, Def8, Halves, Load, PlanMac, Row, Tap, WeightLoad } from './plan.ts';
 
 /**

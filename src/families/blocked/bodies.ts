@@ -3,7 +3,7 @@
  * loaded once and shared by every tap and pixel that reads it, in the plain forms (single, dual, quad, lane2,
  * lane2w); the paired forms build their rows in bodies-paired.ts.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import { pairWeightWords, LDRD_ELEMENTS } from './alignment.ts';
 import { dwpairFn, pairedRow, taps8Row } from './bodies-paired.ts';
 import { rowContiguousWeights, unitOf, weightSlots } from './forms.ts';

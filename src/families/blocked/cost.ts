@@ -2,7 +2,7 @@
  * The blocked family's models: registers a blocking keeps live, instructions per MAC of the interior (estimated from
  * the shape, or counted from a built function), and code bytes per function (an upper bound of GCC's .text).
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { CoreTuning } from '../../tuning/cores.ts';
 import { allColumns, distinctColumns } from './geometry.ts';
 import { anchorsInput, ANCHOR_LANE2_MARGIN, BORDER_FN_MARGIN, LANE2_OUTPUT_INSTRUCTIONS, laneCode, TAPS8_EXTRA_REGS } from './measured.ts';

@@ -2,7 +2,7 @@
  * The blocked family's MAC forms: which form multiplies, by ISA feature and spec (a table of rows, first match wins),
  * and what each form implies for the weight order and the input channels one MAC unit covers.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../../targets/index.ts';
 import { planAccumulator } from '../../codegen/accumulator.ts';
 import { lane2Fits } from '../lanes.ts';

@@ -1,5 +1,5 @@
 /** Element strides of the input and the kernel positions that carry weight: what every body builder reads. */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 
 export function strides(m: KernelModel) {
   return m.layout === 'hwc'

@@ -3,7 +3,7 @@
  * about how the accumulators and the output stage are held (split 64-bit halves, pinned registers, folded seeds, the
  * seeded Q stage, the bits-store), each from measured rows (measured.ts). lower.ts spells it as IR.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../../targets/index.ts';
 import type { AccumulatorPlan } from '../../codegen/accumulator.ts';
 import { cInt } from '../../codegen/clit.ts';

@@ -2,7 +2,7 @@
  * The blocked family's block functions as IR: per function, its accumulators (seeded, split or in bit lanes), its
  * rows of loads and MACs inside the channel (and row) loop, and its outputs through the output stage.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../../targets/index.ts';
 import type { AccumulatorPlan } from '../../codegen/accumulator.ts';
 import {

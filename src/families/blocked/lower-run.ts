@@ -2,7 +2,7 @@
  * The blocked family's region walk as IR: the region table, the switch that calls block functions by number, the
  * per-region channel blocks, side bands down their columns, the staging copy, and the entry function.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import {
   add, addr, assign, bin, call, cond, constDecl, decl, id, ifThen, index, int, lit, loop, member, mul, neg, preinc, ptr, ret, scalar, sizeOf,
   stmt, sub, through, unused, upTo,

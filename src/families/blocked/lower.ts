@@ -3,7 +3,7 @@
  * the output stage, the block functions (lower-fns.ts), the region table, and the functions that walk the regions
  * (lower-run.ts).
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import { isaStateNames } from '../../targets/index.ts';
 import { cArrayRows, cInt } from '../../codegen/clit.ts';
 import { qFinishStages } from '../../codegen/qfinish.ts';

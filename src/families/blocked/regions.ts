@@ -2,7 +2,7 @@
  * Regions and their functions: the output plane split by which kernel rows and columns fall inside the input, each
  * region given block functions (shared where their code would be the same), and the code bytes of the whole.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { CoreTuning } from '../../tuning/cores.ts';
 import { axisBands } from '../../codegen/geometry.ts';
 import { columnWords, ldrdBaseAligned, wordInputs } from './alignment.ts';

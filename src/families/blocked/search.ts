@@ -3,7 +3,7 @@
  * that fits the registers, cheapest first by the interior's estimated instructions per MAC, the first whose code
  * fits the budget wins.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../../targets/index.ts';
 import { axisBands } from '../../codegen/geometry.ts';
 import { ldrdBaseAligned, pairedShapeOk, wordInputs } from './alignment.ts';

@@ -1,5 +1,5 @@
 /** The blocked family's staging buffer: 16-bit CHW input copied per output row into a zero-padded HWC ring. */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../../targets/index.ts';
 import { chooseMacForm } from './forms.ts';
 import { stageMaxInputFraction } from './measured.ts';

@@ -3,7 +3,7 @@
  * (plan.ts: BlockedPlan.weights), packed per form: dual's int16 pairs of input channels, quad's words of four, widened
  * quad's pre-unpacked pairs, lane2w's channel pairs in bit lanes, taps8/lanes8's lane pairs.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import { LANE2_SHIFT } from '../lanes.ts';
 import { rowContiguousWeights, unitOf } from './forms.ts';
 import type { MacForm } from './plan.ts';

@@ -3,7 +3,7 @@
  * qfinish.ts's exact stage applies, else the common scalar finish per lane), the offset load helper, one function per
  * block shape, the line copies and the run over output rows, groups and channel blocks.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import { blockedWeights, lineLength, slabBytes, SLAB_BUDGET } from '../../codegen/lines.ts';
 import { cArrayRows, cInt } from '../../codegen/clit.ts';
 import {

@@ -3,7 +3,7 @@
  * row's pixel blocks, the block function shapes and the code-size estimate. Every number here was measured under
  * QEMU on the bench shapes (see each constant).
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../../targets/index.ts';
 import type { AccumulatorPlan } from '../../codegen/accumulator.ts';
 import { channelBlockSizes, slabBytes, SLAB_BUDGET } from '../../codegen/lines.ts';

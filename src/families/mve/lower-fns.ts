@@ -3,7 +3,7 @@
  * input vector feeding the block's channels) and depthwise functions (4 channels per int32x4, VMUL + VADD), and the
  * switch that calls them by number.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { AccumulatorPlan } from '../../codegen/accumulator.ts';
 import {
   add, assign, bin, block, call, cast, constDecl, decl, id, ifThen, lit, loop, mul, ptr, scalar, stmt, upTo,

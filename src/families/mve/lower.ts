@@ -3,7 +3,7 @@
  * consecutive channels, or the common scalar finish through one store function), the block functions
  * (lower-fns.ts), the region table and the walk over regions.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import { cArrayRows, cInt } from '../../codegen/clit.ts';
 import {
   add, addr, assign, bin, call, cast, constDecl, decl, id, ifThen, index, loop, member, mul, paren, ptr, scalar, stmt, sub, through, upTo,

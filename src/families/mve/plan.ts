@@ -3,7 +3,7 @@
  * functions (one per distinct shape: valid kernel columns, channels, pixels), the regions, the blocked weights and
  * seeds, and where the int8 output stage runs on vectors. Every constant was measured under QEMU on the bench shapes.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../../targets/index.ts';
 import type { AccumulatorPlan } from '../../codegen/accumulator.ts';
 import { axisBands, type AxisBand } from '../../codegen/geometry.ts';

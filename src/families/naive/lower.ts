@@ -2,7 +2,7 @@
  * The naive variant: the baseline a hand-written library is, measured against. One function takes the shape at run
  * time (a struct), runs seven nested loops and checks every tap's bounds; the arithmetic is every variant's.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import {
   add, addr, assign, bin, call, cast, constDecl, decl, id, ifThen, index, loop, member, mul, ptr, scalar, stmt, sub, upTo,
 } from '../../ir/expr.ts';

@@ -3,7 +3,7 @@
  * of an output row: lane-ordered seeds, the broadcast (dense) or element-wise (depthwise) MACs over the valid input
  * lines, then the output stage per pixel (int8: vectorized requantization; q7/q15: the scalar finish per lane).
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import {
   add, assign, bin, block, call, cond, decl, id, index, loop, mul, paren, ptr, scalar, stmt, sub, upTo,
 } from '../../ir/expr.ts';

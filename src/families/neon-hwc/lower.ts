@@ -3,7 +3,7 @@
  * vector requantization (int8) or the common finish (q7/q15), the weight loads, the input-line conversion, the block
  * function (lower-block.ts) and the entry that keeps a ring of converted input lines per channel slice.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import { cArrayRows, cInt } from '../../codegen/clit.ts';
 import {
   add, addr, assign, bin, block, call, cond, decl, ifThen, index, loop, mul, paren, postinc, ptr, ret, scalar, sizeOf, stmt, sub,

@@ -20,7 +20,7 @@
  *   rounding shift vrshl), + offset, clamp, narrow. q7/q15 use the common scalar finish per lane.
  * The decisions are here; lower.ts says them as IR.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../../targets/index.ts';
 import type { AccumulatorPlan } from '../../codegen/accumulator.ts';
 import type { OptimizeGoal } from '../family.ts';

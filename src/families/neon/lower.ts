@@ -3,7 +3,7 @@
  * load, one function per block size (every vector block of one output row), the padded-line copy, the row bands and
  * the entry that walks them.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import { cArrayRows } from '../../codegen/clit.ts';
 import { lineLength, rowBandsView, slabBytes, SLAB_BUDGET } from '../../codegen/lines.ts';
 import {

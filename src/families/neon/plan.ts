@@ -12,7 +12,7 @@
  *   every column runs vector blocks, the last block overlapping the previous one when the width is not a multiple
  *   of 8 (outputs are recomputed, not accumulated twice). The output stage is the common scalar finish.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../../targets/index.ts';
 import type { AccumulatorPlan } from '../../codegen/accumulator.ts';
 import { blockedWeights, channelBlockSizes, slabBytes, SLAB_BUDGET } from '../../codegen/lines.ts';

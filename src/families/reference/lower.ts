@@ -2,7 +2,7 @@
  * The reference variant: portable C99, constant shapes, the output plane split into bands so that only the border
  * checks its taps (plan: planBands), one output per call of an inside or border function.
  */
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { AccumulatorPlan } from '../../codegen/accumulator.ts';
 import { interiorRange } from '../../codegen/geometry.ts';
 import {

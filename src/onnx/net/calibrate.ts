@@ -5,7 +5,7 @@
  */
 import { InputError } from '../../errors.ts';
 import type { NpyArray } from '../../npy/index.ts';
-import { Mulberry32 } from '../../spec/index.ts';
+import { Mulberry32 } from '../../tensors/random.ts';
 import { evaluateGraph, type FTensor } from '../eval/index.ts';
 import { make } from '../eval/tensor.ts';
 import type { Prepared } from './prepare.ts';

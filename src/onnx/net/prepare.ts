@@ -5,7 +5,7 @@
  * Cast chains that PyTorch exports around Reshape and Clip fold to plain constants, from the probe run.
  */
 import { InputError } from '../../errors.ts';
-import { Mulberry32 } from '../../spec/index.ts';
+import { Mulberry32 } from '../../tensors/random.ts';
 import { Graph, isDefaultDomain } from '../graph.ts';
 import { decodeModel, defaultOpset, isFloatType, DataType, type NodeProto } from '../proto.ts';
 import { evaluateGraph, type FTensor } from '../eval/index.ts';

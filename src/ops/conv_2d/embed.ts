@@ -9,7 +9,7 @@
  * (CI_STRIDE, OUT_AT, ...), hence the #undefs.
  */
 import { generate } from '../../codegen/index.ts';
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from './spec/index.ts';
 import type { LayerCode, LowerContext } from '../op.ts';
 
 /** Macro names a piece of C defines. */

@@ -1,5 +1,5 @@
-/** A conv layer's golden model: the single-layer golden model (src/golden) once per image of the batch. */
-import { runGolden } from '../../golden/index.ts';
+/** A conv layer's golden model: the single-layer golden model (./spec/golden.ts) once per image of the batch. */
+import { runGolden } from './spec/golden.ts';
 import { newTensorData, type TensorData } from '../op.ts';
 import type { ConvModel } from './build.ts';
 

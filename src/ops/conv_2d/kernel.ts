@@ -1,11 +1,11 @@
 /**
  * CONV_2D and DEPTHWISE_CONV_2D become the single-layer KernelModel (int8 numeric, HWC input and output, weights in
- * [out][in/groups][kh][kw]) so that the existing golden model (src/golden) and kernel families serve them. TFLM's
- * ConvPerChannel / DepthwiseConvPerChannel are that model's arithmetic: acc = bias + Σ w·(x − zp) over taps inside
- * the input, per-channel MultiplyByQuantizedMultiplier, + output zero point, clamp to the activation range.
+ * [out][in/groups][kh][kw]) so that the kernel spec's golden model (./spec/golden.ts) and the kernel families serve
+ * them. TFLM's ConvPerChannel / DepthwiseConvPerChannel are that model's arithmetic: acc = bias + Σ w·(x − zp) over
+ * taps inside the input, per-channel MultiplyByQuantizedMultiplier, + output zero point, clamp to the activation range.
  */
-import type { KernelModel } from '../../spec/index.ts';
-import { storageTypes } from '../../spec/numeric.ts';
+import type { KernelModel } from './spec/index.ts';
+import { storageTypes } from '../../numerics/qformat.ts';
 import { quantizeMultiplier } from '../../numerics/index.ts';
 import { effectiveScale } from '../../numerics/index.ts';
 import type { Built, BuildContext, ConstRef, ElemType, OutputQuant, Quant, TensorInfo } from '../op.ts';

@@ -7,7 +7,7 @@
  *                        (GetQuantizedConvolutionMultipler), which can change the multiplier's last bit.
  */
 import { effectiveScale, effectiveScaleFloatProduct } from '../../numerics/index.ts';
-import type { KernelModel } from '../../spec/index.ts';
+import type { KernelModel } from '../conv_2d/spec/index.ts';
 import { channelScales, checkScale } from '../common.ts';
 import { convKernel, qConvKernel, qWeightFrac, weightDtype } from '../conv_2d/kernel.ts';
 import { elements, type Built, type BuildContext, type ElemType, type TensorInfo } from '../op.ts';

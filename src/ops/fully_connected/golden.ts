@@ -1,5 +1,8 @@
-/** FULLY_CONNECTED's golden model: the 1×1 convolution over the rows (src/golden), which is TFLM's FullyConnected sum. */
-import { runGolden } from '../../golden/index.ts';
+/**
+ * FULLY_CONNECTED's golden model: the 1×1 convolution over the rows (src/ops/conv_2d/spec/golden.ts), which is TFLM's
+ * FullyConnected sum.
+ */
+import { runGolden } from '../conv_2d/spec/golden.ts';
 import type { TensorData } from '../op.ts';
 import type { FullyConnectedModel } from './build.ts';
 

@@ -2,20 +2,12 @@
  * A spec's tensors from where they are given (inline values, random, a .npy file, reals to quantize), checked
  * against their shape and type, as raw integers; weights given OHWI are reordered to OIHW.
  */
-import { InputError } from '../errors.ts';
-import { readNpy, type NpyArray } from '../npy/index.ts';
-import { Mulberry32 } from './random.ts';
+import { InputError } from '../../../errors.ts';
+import { readNpy, type NpyArray } from '../../../npy/index.ts';
+import { Mulberry32 } from '../../../tensors/random.ts';
 import type { TensorSource, WeightSource } from './schema.ts';
-import { quantizeExact, roundHalfAway } from './quantize.ts';
-
-export function ohwiToOihw<T>(w: ArrayLike<T>, o: number, kh: number, kw: number, i: number): T[] {
-  const out = new Array<T>(w.length);
-  for (let a = 0; a < o; a++)
-    for (let y = 0; y < kh; y++)
-      for (let x = 0; x < kw; x++)
-        for (let c = 0; c < i; c++) out[((a * i + c) * kh + y) * kw + x] = w[((a * kh + y) * kw + x) * i + c];
-  return out;
-}
+import { quantizeExact } from './quantize.ts';
+import { quantizeFloat } from '../../../numerics/index.ts';
 
 export type Resolve = (rel: string, where: string) => string;
 
@@ -28,17 +20,6 @@ interface LoadOptions {
   frac: number | null;
   /** Bits of the range `random` draws from. */
   seedBits: number;
-}
-
-/** Round half away from zero, then saturate: how float weights, biases and inputs become Q values. */
-export function quantizeFloat(v: number, frac: number, bits: number): bigint {
-  const rounded = roundHalfAway(v * 2 ** frac);
-  // Compared as BigInt: 2^63 − 1 is not a double, so int64 (q31 bias) saturation must not go through Number.
-  const max = 2n ** BigInt(bits - 1) - 1n;
-  const min = -max - 1n;
-  if (!Number.isFinite(rounded)) return rounded > 0 ? max : min;
-  const q = BigInt(rounded);
-  return q > max ? max : q < min ? min : q;
 }
 
 interface Loaded {

@@ -4,19 +4,16 @@
  */
 import { parse as parseLossless } from 'lossless-json';
 import { z } from 'zod';
-import { InputError } from '../errors.ts';
-import { FILE_BOUNDS, readUserFile, specRoot } from '../files/read.ts';
-import { checkExpansion } from './expansion.ts';
-import { describeIssue, jsonPath, valueAt } from './issues.ts';
+import { InputError } from '../../../errors.ts';
+import { FILE_BOUNDS, readUserFile, specRoot } from '../../../files/read.ts';
+import { checkExpansion } from '../../../files/expansion.ts';
+import { describeIssue, jsonPath, valueAt } from '../../../files/issues.ts';
 
-export { closest, jsonPath, typeName } from './issues.ts';
 import { specSchema, type RawSpec } from './schema.ts';
 import { buildModel, type KernelModel } from './model.ts';
 
 export type { KernelModel, Padding, QFormat, NumericFormat, Int8Format, Int8Scales, RealModel, ChosenFormat, ChosenFormats } from './model.ts';
-export { macCount, samePadding, quantizeFloat, quantizeInputValue, inputSaturates, describeNumeric } from './model.ts';
-export { Mulberry32 } from './random.ts';
-export { qName, storageTypes } from './numeric.ts';
+export { macCount, samePadding, quantizeInputValue, inputSaturates, describeNumeric } from './model.ts';
 
 export interface LoadOptions {
   /** The folder paths in the spec must stay inside (`--root`); default: the nearest folder holding .git. */
@@ -45,7 +42,7 @@ export function modelFromValue(value: unknown, file: string, opts: LoadOptions =
 
 async function readSpecValue(file: string): Promise<unknown> {
   // ts-morph takes most of a second to load: only TypeScript specs pay for it.
-  if (file.endsWith('.kernel.ts')) return (await import('./typescript-spec.ts')).readTypeScriptSpec(file);
+  if (file.endsWith('.kernel.ts')) return (await import('../../../files/typescript-spec.ts')).readTypeScriptSpec(file);
   if (!file.endsWith('.json'))
     throw new InputError(file, 'a spec must be a .json file or a .kernel.ts module');
   const text = readUserFile(file, FILE_BOUNDS.jsonSpec).toString('utf8');

@@ -29,7 +29,7 @@ const weightSource = z.union([
 
 export const qTypeNames = ['q7', 'q15', 'q31'] as const;
 
-/** A fraction-bit count, or "auto": convgen chooses it (src/spec/quantize.ts states the rules). */
+/** A fraction-bit count, or "auto": convgen chooses it (./quantize.ts states the rules). */
 const fracOrAuto = z.union([nonNegativeInt, z.literal('auto')]);
 
 /**

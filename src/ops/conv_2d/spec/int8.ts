@@ -12,9 +12,9 @@
  * TFLite; where TFLite would overflow (undefined behaviour in its C++), convgen saturates acc · 2^left to int32 and
  * adds the offset exactly before clamping, so every input has one defined answer.
  */
-import { InputError } from '../errors.ts';
-import { effectiveScale, quantizeInt8, quantizeMultiplier } from '../numerics/index.ts';
-import { INT32_MAX, storageTypes, type StorageType } from './numeric.ts';
+import { InputError } from '../../../errors.ts';
+import { effectiveScale, quantizeInt8, quantizeMultiplier } from '../../../numerics/index.ts';
+import { INT32_MAX, storageTypes, type StorageType } from '../../../numerics/index.ts';
 
 export interface Int8Scales {
   /** As float32 values, the way TFLite stores them. */
@@ -52,10 +52,6 @@ export interface Int8Format {
 
 export const SHIFT_MIN = -31;
 export const SHIFT_MAX = 30;
-
-/* The arithmetic (SRDHM, RoundingDivideByPOT, requantize, QuantizeMultiplier...) lives in src/numerics, shared by   */
-/* every op; re-exported here for the modules that import it from the spec.                                     */
-export { affineUnclamped, effectiveScale, frexp, multiplyByQuantizedMultiplier, quantizeInt8, quantizeMultiplier, requantize, roundingDivideByPOT, srdhm } from '../numerics/index.ts';
 
 /* ------------------------------------------------------------------------------------------------------------ */
 /* The spec's numeric object for int8 -> Int8Format.                                                             */

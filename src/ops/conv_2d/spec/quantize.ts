@@ -22,10 +22,8 @@
  * Impossible cases (a weight too large for 0 fraction bits, a range no format holds, an output bound too large)
  * are InputErrors naming the JSON path.
  */
-import { InputError } from '../errors.ts';
-import { qName, roundHalfAway, type StorageType } from './numeric.ts';
-
-export { roundHalfAway };
+import { InputError } from '../../../errors.ts';
+import { qName, roundHalfAway, type StorageType } from '../../../numerics/index.ts';
 
 export interface ChosenFormat {
   frac: number;

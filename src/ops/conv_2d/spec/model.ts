@@ -3,21 +3,23 @@
  * weights and bias loaded as raw integers in PyTorch order [out][in/groups][kh][kw]. Everything downstream
  * (golden model, code generator, targets) reads only this.
  */
-import { InputError } from '../errors.ts';
-import { resolveSpecPath, specRoot, type SpecRoot } from '../files/read.ts';
-import { nameProblem } from './names.ts';
-import { affineUnclamped, buildInt8Numeric, describeInt8, int8ActivationRange, quantizeInt8, type Int8Format } from './int8.ts';
-import { qName, storageTypes, type QTypeName, type StorageType } from './numeric.ts';
+import { InputError } from '../../../errors.ts';
+import { resolveSpecPath, specRoot, type SpecRoot } from '../../../files/read.ts';
+import { nameProblem } from '../../../codegen/names.ts';
+import { buildInt8Numeric, describeInt8, int8ActivationRange, type Int8Format } from './int8.ts';
+import {
+  affineUnclamped, qName, quantizeFloat, quantizeInt8, roundHalfAway, storageTypes, type QTypeName, type StorageType,
+} from '../../../numerics/index.ts';
 import type { RawSpec } from './schema.ts';
 import {
-  chooseBiasFrac, chooseInputFrac, chooseOutputFrac, chooseWeightFrac, fmtReal, quantizeExact, roundHalfAway,
+  chooseBiasFrac, chooseInputFrac, chooseOutputFrac, chooseWeightFrac, fmtReal, quantizeExact,
   type ChosenFormat, type RealModel,
 } from './quantize.ts';
-import { loadReals, loadTensor, ohwiToOihw, quantizeFloat, type Resolve } from './tensor-source.ts';
+import { loadReals, loadTensor, type Resolve } from './tensor-source.ts';
+import { ohwiToOihw } from '../../../tensors/layout.ts';
 
 export type { Int8Format, Int8Scales } from './int8.ts';
 export type { RealModel, ChosenFormat, ChosenFormats } from './quantize.ts';
-export { quantizeFloat } from './tensor-source.ts';
 
 export interface Padding {
   top: number;
@@ -236,7 +238,7 @@ function buildInt8(raw: RawSpec, num: Extract<RawSpec['numeric'], { type: 'int8'
 const given = (frac: number): ChosenFormat => ({ frac, auto: false, why: 'given in the spec' });
 
 /**
- * Q formats: given fraction bits, or chosen (src/spec/quantize.ts states the rules). With weightFrac "auto" (or
+ * Q formats: given fraction bits, or chosen (./quantize.ts states the rules). With weightFrac "auto" (or
  * biasFrac "auto") the weights (and bias) hold real numbers; otherwise integers are raw values and floats are
  * quantized with the given fraction bits, saturating, as before.
  */

@@ -9,7 +9,7 @@ import {
   type VariableDeclaration,
 } from 'ts-morph';
 import { InputError } from '../errors.ts';
-import { FILE_BOUNDS, readUserFile } from '../files/read.ts';
+import { FILE_BOUNDS, readUserFile } from './read.ts';
 import { DEPTH_MESSAGE, SPEC_BOUNDS, VALUES_MESSAGE } from './expansion.ts';
 import {
   CONVGEN_MODULE, IMPORTS_HINT, LITERAL_HINT, READ_ONLY_HINT, type Value, bigintOf, copy, describeExpression,

@@ -1,3 +1,6 @@
+/** Q formats: the storage types of the Q-format numeric types, their names, and how reals become Q values. */
+import { roundHalfAway } from './int32.ts';
+
 /** Storage formats: one row per numeric type, so nothing else needs to ask "which type is this". */
 export interface StorageType {
   /** Bits of the input/weight/output storage. */
@@ -36,11 +39,21 @@ export type NumericTypeName = keyof typeof storageTypes;
 /** The Q-format types: fraction bits, shift-and-round output stage. */
 export type QTypeName = Exclude<NumericTypeName, 'int8'>;
 
-export { INT32_MIN, INT32_MAX, roundHalfAway } from '../numerics/int32.ts';
 export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
 
 /** A Q format's name for a b-bit type with `frac` fraction bits: Q(b-1-frac).frac, e.g. Q3.12 for q15. */
 export function qName(bits: number, frac: number): string {
   return `Q${bits - 1 - frac}.${frac}`;
+}
+
+/** Round half away from zero, then saturate: how float weights, biases and inputs become Q values. */
+export function quantizeFloat(v: number, frac: number, bits: number): bigint {
+  const rounded = roundHalfAway(v * 2 ** frac);
+  // Compared as BigInt: 2^63 − 1 is not a double, so int64 (q31 bias) saturation must not go through Number.
+  const max = 2n ** BigInt(bits - 1) - 1n;
+  const min = -max - 1n;
+  if (!Number.isFinite(rounded)) return rounded > 0 ? max : min;
+  const q = BigInt(rounded);
+  return q > max ? max : q < min ? min : q;
 }

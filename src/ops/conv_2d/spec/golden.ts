@@ -1,11 +1,12 @@
 /**
- * The golden model: the spec's arithmetic, exactly (Q formats: the README's "Arithmetic"; int8: src/spec/int8.ts).
+ * The golden model: the spec's arithmetic, exactly (Q formats: the README's "Arithmetic"; int8: ./int8.ts).
  * Doubles are used where the proved accumulator bound keeps every partial sum below 2^53 (then every addition is
  * exact); BigInt otherwise (q31 with large weights).
  */
-import type { KernelModel, QFormat } from '../spec/index.ts';
-import { accumulatorBound, roundingConstant } from '../spec/bounds.ts';
-import { requantize } from '../spec/int8.ts';
+import type { KernelModel, QFormat } from './index.ts';
+import { accumulatorBound, roundingConstant } from './bounds.ts';
+import { requantize } from '../../../numerics/index.ts';
+import { chwToHwc, hwcToChw } from '../../../tensors/layout.ts';
 
 export interface GoldenResult {
   /** Raw output values in the model's layout. */
@@ -144,16 +145,4 @@ function finishNumber(m: KernelModel, nf: QFormat, acc: number): number {
   const lo = Math.max(m.numeric.storage.min, m.actMin);
   const hi = Math.min(m.numeric.storage.max, m.actMax);
   return v < lo ? lo : v > hi ? hi : v;
-}
-
-export function hwcToChw(t: ArrayLike<number>, c: number, h: number, w: number): Int32Array {
-  const out = new Int32Array(c * h * w);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[(k * h + y) * w + x] = t[(y * w + x) * c + k];
-  return out;
-}
-
-export function chwToHwc(t: ArrayLike<number>, c: number, h: number, w: number): Int32Array {
-  const out = new Int32Array(c * h * w);
-  for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[(y * w + x) * c + k] = t[(k * h + y) * w + x];
-  return out;
 }
