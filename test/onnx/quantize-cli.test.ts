@@ -56,6 +56,16 @@ describe('a q15 network through the CLI', () => {
   }, 60_000);
 });
 
+describe('a q15 network and a board image', () => {
+  it('s3c2410 (a built-in int8 input) is refused in one line, nothing written', async () => {
+    const { net } = await imported('q15');
+    const out = path.join(io.dir, 'board');
+    expect(await main(['build', net, '--target', 's3c2410', '-o', out])).toBe(2);
+    expect(io.err.at(-1)).toBe(`convgen: ${net}: s3c2410's board image runs a built-in int8 input; this network is q15 (prove it on arm920t)`);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
 describe('convgen quantize NET --data', () => {
   it('prints the per-layer table, the worst layer and top-1, and writes the same as JSON', async () => {
     const { net, data } = await imported();
