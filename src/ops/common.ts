@@ -31,10 +31,11 @@ export const fracSchema = z.number().int().min(-32).max(48);
  * Quantized weights: int8 values in an .npy file, one float32 scale per tensor or per output channel, zero point 0;
  * in a Q-format network, raw values of the tensors' storage type (int8 for q7, int16 for q15) in one Q format.
  */
-export const weightsSchema = z.union([
-  z.strictObject({ npy: z.string().min(1), scales: z.array(z.number()).min(1) }),
-  z.strictObject({ npy: z.string().min(1), frac: fracSchema }),
-]);
+export const weightsSchema = z.strictObject({
+  npy: z.string().min(1),
+  scales: z.array(z.number()).min(1).optional(),
+  frac: fracSchema.optional(),
+});
 export type WeightsParam = z.output<typeof weightsSchema>;
 /** A bias: int32 in an .npy file; in a Q-format network with its fraction bits (default input + weight fraction bits). */
 export const biasSchema = z.strictObject({ npy: z.string().min(1), frac: fracSchema.optional() });

@@ -141,6 +141,32 @@ describe('no Q-format path: refused, every node named, exit 2', () => {
   });
 });
 
+describe('the Q-format network spec', () => {
+  const { c } = cases.find((x) => x.c.name === 'residual_cnn' && x.type === 'q7')!;
+  const load = (spec: unknown) => buildNetwork(spec, 'r.json', (ref) => c.result.imported.arrays.get(ref.npy)!);
+  const edit = (f: (s: typeof c.result.imported.spec) => void) => {
+    const spec = structuredClone(c.result.imported.spec);
+    f(spec);
+    return () => load(spec);
+  };
+  it('builds as imported', () => expect(load(c.result.imported.spec).layers.length).toBe(c.net.layers.length));
+  it.each([
+    ['a tensor without its format', (s: typeof c.result.imported.spec) => { delete s.tensors[s.inputs[0]].frac; },
+      /^r\.json: \$\.tensors\.input: a q7 network's tensors need "frac" \(their Q format's fraction bits\)$/],
+    ['a scale that is not 2^-frac', (s: typeof c.result.imported.spec) => { s.tensors[s.inputs[0]].scale *= 3; },
+      /^r\.json: \$\.tensors\.input: a Q-format tensor has scale 2\^-frac = [\d.e-]+ and zero point 0; found scale/],
+    ['a format in an int8 network', (s: typeof c.result.imported.spec) => { delete s.numeric; },
+      /^r\.json: \$\.tensors\.\w+\.frac: a Q format belongs to a Q-format network \("numeric": "q7" or "q15"\); this one is int8$/],
+    ['int8 scales for a Q layer\'s weights', (s: typeof c.result.imported.spec) => {
+      const w = s.layers[0].params.weights as { frac?: number; scales?: number[] };
+      delete w.frac;
+      w.scales = [0.01];
+    }, /^r\.json: \$\.layers\[0\]\.params\.weights: layer stem_conv_conv \(conv_2d\): a Q-format network's weights carry their Q format \("frac"\), not "scales"$/],
+  ] as const)('refuses %s in one line naming where', (_what, f, msg) => {
+    expect(edit(f)).toThrow(msg);
+  });
+});
+
 /** The layer's output element 0 off by one (its last statement): what a wrong shift or rounding would leave. */
 function offByOne(code: LayerCode, elem: 'int8_t' | 'int16_t'): LayerCode {
   if (code.k !== 'ir') return code;

@@ -55,11 +55,13 @@ export function buildConvLayer(l: ConvLayer, input: TensorInfo, ctx: BuildContex
     }, ctx);
     return { model: { kernel, batch, dtype: input.dtype }, outputs: [{ shape: [batch, kernel.outH, kernel.outW, l.outC], dtype: input.dtype, scale: out.scale, zeroPoint: 0, frac: out.frac }] };
   }
-  if (!('scales' in l.weights)) return ctx.fail('weights with a Q format ("frac") belong to a Q-format network; give "scales" in an int8 one', 'weights');
+  const given = l.weights.scales;
+  if (given === undefined || l.weights.frac !== undefined)
+    return ctx.fail('an int8 network\'s weights carry "scales" (one per tensor or per output channel), not "frac" (a Q-format network\'s)', 'weights');
   if (l.bias?.frac !== undefined) ctx.fail('a bias "frac" belongs to a Q-format network (int8 biases are at input scale × weight scale)', 'bias.frac');
   checkScale(input, `input ${input.name}`, ctx);
   checkScale(out, 'the output', ctx);
-  const scales = channelScales(l.weights.scales, l.outC, ctx);
+  const scales = channelScales(given, l.outC, ctx);
   const kernel = convKernel({
     name: ctx.layer, source: ctx.layer, input, output: out, outC: l.outC, k: l.k, stride: l.stride, dilation: l.dilation,
     padding: l.padding, groups: l.groups, activation: l.activation, weights: l.raw, bias,
@@ -73,7 +75,7 @@ export function buildConvLayer(l: ConvLayer, input: TensorInfo, ctx: BuildContex
 
 /** The weights' Q format, or a failed build: int8 weights (with scales) in a Q-format network. */
 export function qWeightFrac(w: WeightsParam, ctx: BuildContext): number {
-  if (!('frac' in w)) return ctx.fail('a Q-format network\'s weights carry their Q format ("frac"), not "scales"', 'weights');
+  if (w.frac === undefined || w.scales !== undefined) return ctx.fail('a Q-format network\'s weights carry their Q format ("frac"), not "scales"', 'weights');
   return w.frac;
 }
 

@@ -44,7 +44,8 @@ export function buildFullyConnected(p: FullyConnectedParams, inputs: TensorInfo[
     }, ctx);
     return { model: { kernel, rows, depth, units, dtype: input.dtype }, outputs: [{ shape, dtype: input.dtype, scale: out.scale, zeroPoint: 0, frac: out.frac }] };
   }
-  if (!('scales' in p.weights)) return ctx.fail('weights with a Q format ("frac") belong to a Q-format network; give "scales" in an int8 one', 'weights');
+  if (p.weights.scales === undefined || p.weights.frac !== undefined)
+    return ctx.fail('an int8 network\'s weights carry "scales" (one per tensor or per output channel), not "frac" (a Q-format network\'s)', 'weights');
   if (p.bias?.frac !== undefined) ctx.fail('a bias "frac" belongs to a Q-format network (int8 biases are at input scale × weight scale)', 'bias.frac');
   checkScale(input, `input ${input.name}`, ctx);
   checkScale(out, 'the output', ctx);
