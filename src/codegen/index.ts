@@ -21,6 +21,7 @@ import { naiveVariant } from '../families/naive/lower.ts';
 import { referenceVariant } from '../families/reference/lower.ts';
 import { prune } from '../ir/prune.ts';
 import { requirements, requirementsText, type Requirements } from '../ir/requirements.ts';
+import type { CoreTuning } from '../tuning/cores.ts';
 
 const hostIsa: IsaFeatures = findTarget('host')!.features;
 
@@ -84,6 +85,8 @@ export interface GenerateOptions {
    * (pre-widened weights, say). The header states which was used.
    */
   optimize?: OptimizeGoal;
+  /** The core's tuning row when not the ISA's own (tests: a plan the real row does not choose, such as speed's where it estimates slower). */
+  tune?: CoreTuning;
   /** false leaves the target guard out of the .c (a network module guards its one file for every kernel in it). */
   guard?: boolean;
   /** Why this code was not proved bit-exact (`convgen build --no-verify`): the header then says NOT VERIFIED. */
@@ -97,7 +100,7 @@ export function generate(m: KernelModel, opts: GenerateOptions = {}): GeneratedK
   const isa = opts.isa ?? opts.target?.features ?? hostIsa;
   const optimize = opts.optimize ?? 'default';
   const family = variant === 'optimized' ? chooseFamily(m, plan, isa) : null;
-  const ctx = { acc: plan, isa, optimize };
+  const ctx = { acc: plan, isa, optimize, ...(opts.tune ? { tune: opts.tune } : {}) };
   const ir = variant === 'reference' ? lowerWith(referenceVariant, m, ctx) : variant === 'naive' ? lowerWith(naiveVariant, m, ctx)
     : family?.kind === 'ir' ? lowerWith(family, m, ctx) : null;
   let view: ReturnType<typeof viewModel> & Record<string, unknown>;

@@ -21,6 +21,8 @@ import type { TemplateContext as FamilyContext, TemplateFamily } from '../famili
 import { cArrayRows, cInt } from './clit.ts';
 import { qFinish, qFinishView, type QFinish } from './qfinish.ts';
 import { foldedSeeds } from '../families/seeds.ts';
+import { channelQuantity } from '../ir/output-stage.ts';
+import type { PerChannel } from '../ir/kernel-ir.ts';
 import { LANE2_SHIFT, lane2Fits } from '../families/lanes.ts';
 import { interiorRange } from './geometry.ts';
 
@@ -479,7 +481,7 @@ export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
  *   int32 it is narrowed before the clamp (a 64-bit accumulator then clamps in 32 bits).
  */
 export type PointwiseFinish =
-  | { kind: 'rq'; c: number[]; m: number[]; s: number[]; q: number; left: number; lo: number; hi: number }
+  | { kind: 'rq'; k: number; m: number[]; s: number[]; q: number; left: number; lo: number; hi: number }
   | ({ kind: 'q' } & QFinish);
 
 export function pointwiseFinish(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, folded: bigint[] | null): PointwiseFinish | null {
@@ -495,16 +497,35 @@ export function pointwiseFinish(m: KernelModel, plan: AccumulatorPlan, isa: IsaF
     const left = st.left[0];
     // x + q must not wrap: |x| <= bound * 2^left (no saturation: proved to fit int32).
     if ((plan.bound << BigInt(left)) + BigInt(qs[0]) >= 2n ** 31n) return null;
-    const c = st.right.map((e) => 2 ** (e - 1) + st.outputOffset * 2 ** e);
-    if (c.some((v) => v - 1 < -(2 ** 31) || v > 2 ** 31 - 1)) return null;
+    // c = 2^(e-1) + offset·2^e = k·2^(e-1) with k = 2·offset + 1.
+    const k = 2 * st.outputOffset + 1;
+    if (st.right.some((e) => k * 2 ** (e - 1) - 1 < -(2 ** 31) || k * 2 ** (e - 1) > 2 ** 31 - 1)) return null;
     return {
       kind: 'rq', left, q: qs[0], lo: st.lo, hi: st.hi,
-      c, m: st.multiplier, s: st.right.map((e) => e - 1),
+      k, m: st.multiplier, s: st.right.map((e) => e - 1),
     };
   }
   if (folded !== null) return null;
   const q = qFinish(m, plan);
   return q ? { kind: 'q', ...q } : null;
+}
+
+/**
+ * The fused stage's per-channel quantities as the template spells them (channelQuantity: a constant when every channel
+ * shares it, else a table of the narrowest type): the multiplier M, the shift s = e - 1, and c = k·2^s, a constant or
+ * k shifted by the channel's s (no table: measured on kws's 1x1 layers, 0.3% fewer instructions on Cortex-M4 than
+ * loading c, 0.01% more on ARM920T).
+ */
+function rqView(name: string, fin: Extract<PointwiseFinish, { kind: 'rq' }>) {
+  const m = channelQuantity(fin.m, `${name}_rq_m`);
+  const s = channelQuantity(fin.s, `${name}_rq_s`, 16);
+  const at = (p: PerChannel) => (p.k === 'const' ? String(p.value) : `${p.table}[o]`);
+  return {
+    tables: [m, s].flatMap((p) => (p.k === 'table' ? [p] : [])),
+    mAt: at(m), sAt: at(s), perChannel: m.k === 'table' || s.k === 'table',
+    cAt: s.k === 'const' ? String(fin.k * 2 ** s.value) : `(int32_t)((uint32_t)${fin.k < 0 ? `(${fin.k})` : fin.k} << s)`,
+    q: fin.q, left: fin.left, hasLeft: fin.left > 0, hasQ: fin.q > 0, lo: fin.lo, hi: fin.hi,
+  };
 }
 
 const opKinds: readonly OpKind[] = ['fence', 'adv', 'x', 'xlane', 'xpost', 'xlanepost', 'w', 'wk', 'x32', 'pkbt', 'pktb', 'xpair', 'sx', 'sxr',
@@ -643,10 +664,7 @@ export function pointwiseView(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       needsSeed: (p.folded === null && fin?.kind !== 'q') || g.hasBorder,
       // The common output stage: what the blocks call unless they have their own, and the padded outputs' stage.
       needsFinish: !fin || g.hasBorder,
-      rq: fin?.kind === 'rq' ? {
-        cLines: cArrayRows(fin.c, 8), mLines: cArrayRows(fin.m, 8), sLines: cArrayRows(fin.s, 16),
-        q: fin.q, left: fin.left, hasLeft: fin.left > 0, hasQ: fin.q > 0, lo: fin.lo, hi: fin.hi,
-      } : null,
+      rq: fin?.kind === 'rq' ? rqView(m.name, fin) : null,
       qf: fin?.kind === 'q' ? qFinishView(fin, plan, isa, false) : null,
       foldOffset: p.folded !== null && g.span > 0,
       interiorSeedLines: p.folded ? cArrayRows(p.folded.map((v) => cInt(v, plan.accType)), 8) : [],

@@ -26,16 +26,16 @@ export function typeName(t: CType): string {
 }
 
 /** C's precedence levels (higher binds tighter). */
-const binPrec: Record<string, number> = {
+export const binPrec: Record<string, number> = {
   '*': 13, '/': 13, '%': 13, '+': 12, '-': 12, '<<': 11, '>>': 11, '<': 10, '<=': 10, '>': 10, '>=': 10, '==': 9, '!=': 9,
   '&': 8, '^': 7, '|': 6, '&&': 5, '||': 4,
 };
-const POSTFIX = 16;
-const UNARY = 15;
-const COND = 3;
-const ASSIGN = 2;
+export const POSTFIX = 16;
+export const UNARY = 15;
+export const COND = 3;
+export const ASSIGN = 2;
 
-function prec(e: Expr): number {
+export function prec(e: Expr): number {
   switch (e.k) {
     case 'int': return typeof e.v === 'bigint' ? (e.v < 0n ? UNARY : POSTFIX) : e.v < 0 ? UNARY : POSTFIX;
     case 'lit': case 'id': case 'paren': case 'call': case 'intrinsic': case 'index': case 'member': case 'postinc': return POSTFIX;
@@ -112,7 +112,8 @@ export function fold(e: Expr): Expr {
   }
 }
 
-function print(e: Expr, min: number): string {
+/** e as C text, in parentheses when it binds looser than `min`. */
+export function print(e: Expr, min: number): string {
   const s = printBare(e);
   return prec(e) < min ? `(${s})` : s;
 }

@@ -3,6 +3,16 @@
  * asm that keeps loads in their loop. One function per helper kind; the switch is exhaustive.
  */
 import type { Helper } from '../ir/kernel-ir.ts';
+import { LINE_BUDGET } from './break.ts';
+
+/**
+ * One-statement functions, one line each; when one of them is over the line budget, all are laid out as the other
+ * helpers are (so that a pair reads alike).
+ */
+function oneLiners(fns: [head: string, stmt: string][]): string[] {
+  const lines = fns.map(([head, stmt]) => `${head} { ${stmt} }`);
+  return lines.every((l) => l.length <= LINE_BUDGET) ? lines : fns.flatMap(([head, stmt]) => [head, '{', `    ${stmt}`, '}']);
+}
 
 export function helperLines(h: Helper): string[] {
   switch (h.k) {
@@ -35,8 +45,8 @@ export function helperLines(h: Helper): string[] {
         '}',
       ];
     case 'mve-offset-load':
-      return [`#define LOAD(x, p, off) __asm__("${h.insn} %q0, [%1, #" #off "]" : "=w"(x) : "l"(p), ` +
-        `"m"(*(const ${h.elem} (*)[${h.elems}])(const void *)((const char *)(p) + (off))))`];
+      return [`#define LOAD(x, p, off) __asm__("${h.insn} %q0, [%1, #" #off "]" : "=w"(x) : "l"(p), \\`,
+        `    "m"(*(const ${h.elem} (*)[${h.elems}])(const void *)((const char *)(p) + (off))))`];
     case 'offset-pair':
       return [`#define OFFSET_PAIR ${h.value}`];
     case 'pack8':
@@ -63,7 +73,8 @@ export function helperLines(h: Helper): string[] {
         '    __asm__("ldrd %0, %H0, [%1], #" #step : "=&r"(v_), "+r"(p) : "m"(*(const uint64_t *)(const void *)(p))); \\',
         '    (lo) = (int32_t)(uint32_t)v_; (hi) = (int32_t)(uint32_t)(v_ >> 32); } while (0)',
         '#define LDRD_PRE(lo, hi, p, step) do { uint64_t v_; \\',
-        '    __asm__("ldrd %0, %H0, [%1, #" #step "]!" : "=&r"(v_), "+r"(p) : "m"(*(const uint64_t *)(const void *)((const char *)(p) + (step)))); \\',
+        '    __asm__("ldrd %0, %H0, [%1, #" #step "]!" : "=&r"(v_), "+r"(p) \\',
+        '        : "m"(*(const uint64_t *)(const void *)((const char *)(p) + (step)))); \\',
         '    (lo) = (int32_t)(uint32_t)v_; (hi) = (int32_t)(uint32_t)(v_ >> 32); } while (0)',
       ];
     case 'smlal-halves':
@@ -107,8 +118,10 @@ export function helperLines(h: Helper): string[] {
         '    return r;',
         '}',
         '#else',
-        `static inline uint32_t ${h.prefix}_low_halves(uint32_t a, uint32_t b) { return (a & 0xFFFFu) | (b << 16); }`,
-        `static inline uint32_t ${h.prefix}_high_halves(uint32_t a, uint32_t b) { return (a >> 16) | (b & 0xFFFF0000u); }`,
+        ...oneLiners([
+          [`static inline uint32_t ${h.prefix}_low_halves(uint32_t a, uint32_t b)`, 'return (a & 0xFFFFu) | (b << 16);'],
+          [`static inline uint32_t ${h.prefix}_high_halves(uint32_t a, uint32_t b)`, 'return (a >> 16) | (b & 0xFFFF0000u);'],
+        ]),
         '#endif',
       ];
     default: {

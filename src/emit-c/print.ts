@@ -3,7 +3,8 @@
  * not compile until it is printed). Helpers and output stages print through helpers.ts and stages.ts.
  */
 import type { Expr, Func, Item, KernelIR, Load, Mac, RegionTable, Stmt, Table } from '../ir/kernel-ir.ts';
-import { add, assign, call, cast, index, intrinsic, lit } from '../ir/expr.ts';
+import { add, assign, call, cast, id, index, intrinsic, lit } from '../ir/expr.ts';
+import { exprLines, LINE_BUDGET, listLines } from './break.ts';
 import { baseName, declarator, printExpr, typeName, type ExprOptions } from './expr.ts';
 import { helperLines } from './helpers.ts';
 import { stageLines } from './stages.ts';
@@ -24,6 +25,16 @@ class Printer {
     return printExpr(x, this.o);
   }
 
+  /** `head` x `tail` at `ind`, broken at x's argument or operator boundaries when it is over the line budget. */
+  private exprLine(ind: number, head: string, x: Expr, tail: string, comment?: string): void {
+    this.w.lines(0, exprLines(ind, head, x, tail, this.o, this.tail(comment)));
+  }
+
+  /** Lines laid out by hand (wrapAfter) stay as they are while they fit; over the budget they are filled instead. */
+  private fitting(ind: number, lines: string[]): boolean {
+    return lines.every((l) => ind + l.length <= LINE_BUDGET);
+  }
+
   private tail(comment: string | undefined): string {
     return comment ? ` /* ${comment} */` : '';
   }
@@ -33,7 +44,13 @@ class Printer {
     switch (it.k) {
       case 'comment': w.comment(0, it.text); return;
       case 'blank': w.line(0, ''); return;
-      case 'define': w.line(0, `#define ${it.name}${it.params ? `(${it.params.join(', ')})` : ''}${it.body ? ` ${it.body}` : ''}`); return;
+      case 'define': {
+        const head = `#define ${it.name}${it.params ? `(${it.params.join(', ')})` : ''}`;
+        // over the budget, the body goes on a continuation line of its own
+        if (it.body && head.length + 1 + it.body.length > LINE_BUDGET) w.lines(0, [`${head} \\`, `${' '.repeat(INDENT)}${it.body}`]);
+        else w.line(0, `${head}${it.body ? ` ${it.body}` : ''}`);
+        return;
+      }
       case 'pp-if':
         w.line(0, `#if ${it.cond}`);
         for (const x of it.then) this.item(x);
@@ -71,7 +88,13 @@ class Printer {
         if (it.doc) w.comment(0, it.doc);
         this.func(it.fn);
         return;
-      case 'buffer': w.line(0, `static ${it.elem} ${it.name}[${it.size}] __attribute__((aligned(${it.align})));`); return;
+      case 'buffer': {
+        const decl = `static ${it.elem} ${it.name}[${it.size}]`;
+        const attr = `__attribute__((aligned(${it.align})));`;
+        if (decl.length + 1 + attr.length > LINE_BUDGET) w.lines(0, [decl, `${' '.repeat(INDENT)}${attr}`]);
+        else w.line(0, `${decl} ${attr}`);
+        return;
+      }
       default: {
         const never: never = it;
         throw new Error(`emit-c: unknown item ${JSON.stringify(never)}`);
@@ -114,10 +137,10 @@ class Printer {
     const params = f.params.map((p) => declarator(p.type, p.name));
     const linkage = f.linkage === 'extern' && this.o.unit ? 'static' : f.linkage;
     const head = `${linkage === 'extern' ? '' : `${linkage} `}${typeName(f.ret)} ${f.name}(`;
-    if (f.wrapAfter !== undefined && f.wrapAfter < params.length) {
-      w.line(0, `${head}${params.slice(0, f.wrapAfter).join(', ')},`);
-      w.line(INDENT, `${params.slice(f.wrapAfter).join(', ')})`);
-    } else w.line(0, `${head}${params.length ? params.join(', ') : 'void'})`);
+    const byHand = f.wrapAfter !== undefined && f.wrapAfter < params.length
+      ? [`${head}${params.slice(0, f.wrapAfter).join(', ')},`, `${' '.repeat(INDENT)}${params.slice(f.wrapAfter).join(', ')})`]
+      : [`${head}${params.length ? params.join(', ') : 'void'})`];
+    w.lines(0, this.fitting(0, byHand) ? byHand : listLines(0, head, params, ')', '', this.o));
     w.line(0, '{');
     this.stmts(f.body, INDENT);
     w.line(0, '}');
@@ -130,47 +153,53 @@ class Printer {
   private stmt(s: Stmt, ind: number): void {
     const w = this.w;
     switch (s.k) {
-      case 'decl':
-        w.line(ind, `${s.register ? 'register ' : ''}${declarator(s.type, s.name)}${(s.dims ?? []).map((d) => `[${d}]`).join('')}` +
-          `${s.register ? ` __asm__("${s.register}")` : ''}` +
-          `${s.init ? ` = ${this.e(s.init)}` : ''};${this.tail(s.comment)}`);
+      case 'decl': {
+        const head = `${s.register ? 'register ' : ''}${declarator(s.type, s.name)}${(s.dims ?? []).map((d) => `[${d}]`).join('')}` +
+          `${s.register ? ` __asm__("${s.register}")` : ''}`;
+        if (s.init) this.exprLine(ind, `${head} = `, s.init, ';', s.comment);
+        else w.line(ind, `${head};${this.tail(s.comment)}`);
         return;
+      }
       case 'decls':
         if (s.type.ptr) throw new Error('emit-c: several variables on one line are of a scalar type');
-        w.line(ind, `${typeName(s.type)} ${s.vars.map((v) => `${v.name}${v.init ? ` = ${this.e(v.init)}` : ''}`).join(', ')};` +
-          this.tail(s.comment));
+        w.lines(0, listLines(ind, `${typeName(s.type)} `, s.vars.map((v) => (v.init ? assign(id(v.name), v.init) : v.name)), '',
+          ';', this.o, { note: this.tail(s.comment) }));
         return;
       case 'expr':
         if (s.wrapAfter !== undefined && s.e.k === 'call') {
           const args = s.e.args.map((a) => this.e(a));
-          w.line(ind, `${s.e.fn}(${args.slice(0, s.wrapAfter).join(', ')},`);
-          w.line(ind + INDENT, `${args.slice(s.wrapAfter).join(', ')});${this.tail(s.comment)}`);
-        } else w.line(ind, `${this.e(s.e)};${this.tail(s.comment)}`);
+          const byHand = [`${s.e.fn}(${args.slice(0, s.wrapAfter).join(', ')},`,
+            `${' '.repeat(INDENT)}${args.slice(s.wrapAfter).join(', ')});`];
+          if (this.fitting(ind, byHand)) w.lines(ind, [byHand[0], byHand[1] + this.tail(s.comment)]);
+          else w.lines(0, listLines(ind, `${s.e.fn}(`, s.e.args, ')', ';', this.o, { note: this.tail(s.comment) }));
+        } else this.exprLine(ind, '', s.e, ';', s.comment);
         return;
       case 'load': this.load(s.load, ind); return;
       case 'mac': this.mac(s.mac, ind); return;
       case 'output': {
         const at = call('OUT_AT', s.o, s.y, s.x);
-        if (s.via.k === 'store') w.line(ind, `${this.e(call(s.via.fn, { k: 'addr', e: at }, s.acc))};`);
+        if (s.via.k === 'store') this.exprLine(ind, '', call(s.via.fn, { k: 'addr', e: at }, s.acc), ';');
         else {
           const v = call(s.via.fn, s.acc, ...(s.via.withO ? [s.o] : []));
-          w.line(ind, `${this.e(assign(at, s.via.cast ? cast(s.via.cast, v) : v))};`);
+          this.exprLine(ind, '', assign(at, s.via.cast ? cast(s.via.cast, v) : v), ';');
         }
         return;
       }
-      case 'opaque': w.line(ind, `KEEP_LOADS_IN_LOOP(${this.e(s.e)});${this.tail(s.comment)}`); return;
+      case 'opaque': this.exprLine(ind, '', call('KEEP_LOADS_IN_LOOP', s.e), ';', s.comment); return;
       case 'for': {
         const l = s.loop;
         const step = l.step === 'inc' ? `++${l.var}` : `${l.var} += ${this.e(l.step)}`;
-        const head = `for (int ${l.var} = ${this.e(l.from)}; ${this.e(l.cond)}; ${[step, ...l.also.map((a) => this.e(a))].join(', ')})`;
+        const clauses = [`int ${l.var} = ${this.e(l.from)}`, this.e(l.cond), [step, ...l.also.map((a) => this.e(a))].join(', ')];
+        const head = (at: number, tail: string) =>
+          w.lines(0, listLines(at, 'for (', clauses, ')', tail, this.o, { sep: ';', note: this.tail(l.label) }));
         if (!l.braces) {
           if (l.body.length !== 1) throw new Error('emit-c: a loop without braces has one statement');
-          w.line(ind, `${head}${this.tail(l.label)}`);
+          head(ind, '');
           this.stmts(l.body, ind + INDENT);
           return;
         }
         const at = l.hanging ? ind - INDENT / 2 : ind;
-        w.line(at, `${head} {${this.tail(l.label)}`);
+        head(at, ' {');
         this.stmts(l.body, l.hanging ? ind : ind + INDENT);
         w.line(at, '}');
         return;
@@ -178,7 +207,7 @@ class Printer {
       case 'if':
         if (!s.braces) {
           if (s.then.length !== 1 || (s.else && s.else.length !== 1)) throw new Error('emit-c: an if without braces has one statement per branch');
-          w.line(ind, `if (${this.e(s.cond)})${this.tail(s.comment)}`);
+          this.exprLine(ind, 'if (', s.cond, ')', s.comment);
           this.stmts(s.then, ind + INDENT);
           if (s.else) {
             w.line(ind, 'else');
@@ -186,7 +215,7 @@ class Printer {
           }
           return;
         }
-        w.line(ind, `if (${this.e(s.cond)}) {${this.tail(s.comment)}`);
+        this.exprLine(ind, 'if (', s.cond, ') {', s.comment);
         this.stmts(s.then, ind + INDENT);
         if (s.else) {
           w.line(ind, '} else {');
@@ -209,7 +238,10 @@ class Printer {
         this.stmts(s.default, ind + INDENT);
         w.line(ind, '}');
         return;
-      case 'return': w.line(ind, s.e ? `return ${this.e(s.e)};` : 'return;'); return;
+      case 'return':
+        if (s.e) this.exprLine(ind, 'return ', s.e, ';');
+        else w.line(ind, 'return;');
+        return;
       case 'continue': w.line(ind, `continue;${this.tail(s.comment)}`); return;
       case 'break': w.line(ind, 'break;'); return;
       case 'comment': w.comment(ind, s.text); return;
@@ -224,7 +256,7 @@ class Printer {
   private load(l: Load, ind: number): void {
     const w = this.w;
     const p = this.ir.name;
-    const def = (name: string, type: string, init: Expr) => w.line(ind, `const ${type} ${name} = ${this.e(init)};`);
+    const def = (name: string, type: string, init: Expr) => this.exprLine(ind, `const ${type} ${name} = `, init, ';');
     switch (l.k) {
       case 'elem': {
         const v = l.cast ? cast(l.type, index(l.base, l.at)) : index(l.base, l.at);
@@ -244,7 +276,7 @@ class Printer {
       case 'pack8': def(l.name, 'int32_t', call('PACK8', index(l.base, l.at), index(l.base, l.at2))); return;
       case 'ldrd':
         w.line(ind, `int32_t ${l.lo};`);
-        w.line(ind, `${this.e(call(l.pre ? 'LDRD_PRE' : 'LDRD_POST', l.lo, l.hi, l.ptr, l.step))};`);
+        this.exprLine(ind, '', call(l.pre ? 'LDRD_PRE' : 'LDRD_POST', l.lo, l.hi, l.ptr, l.step), ';');
         return;
       case 'sxtb16':
         def(l.name, 'int32_t', l.rotate === 0
@@ -260,7 +292,7 @@ class Printer {
 
   private mac(m: Mac, ind: number): void {
     const w = this.w;
-    const line = (e: Expr) => w.line(ind, `${this.e(e)};`);
+    const line = (e: Expr) => this.exprLine(ind, '', e, ';');
     const long = (ins: string, x: Expr, wt: Expr) => line(call('MAC_LONG', lit(`"${ins}"`), `${m.acc}l`, `${m.acc}h`, x, wt));
     switch (m.form) {
       case 'single':

@@ -4,6 +4,8 @@
  * the out-of-line call. One case per kind; the switch is exhaustive.
  */
 import type { OutputStage, PerChannel } from '../ir/kernel-ir.ts';
+import { call, lit } from '../ir/expr.ts';
+import { exprLines } from './break.ts';
 import { commentLines } from './writer.ts';
 
 const perChannelExpr = (p: PerChannel): string => (p.k === 'const' ? String(p.value) : `${p.table}[o]`);
@@ -30,7 +32,8 @@ export function stageLines(s: OutputStage): string[] {
       const perChannel = [s.multiplier, s.left, s.right].some((t) => t.k === 'table');
       out.push(
         '/* gemmlowp\'s SaturatingRoundingDoublingHighMul, as TFLite\'s reference uses it: the high half of 2*a*b, rounded to',
-        '   nearest by the nudge and C\'s truncating division (ties upward); INT32_MIN * INT32_MIN, its one overflow, saturates. */',
+        '   nearest by the nudge and C\'s truncating division (ties upward); INT32_MIN * INT32_MIN, its one overflow,',
+        '   saturates. */',
         `static inline int32_t ${s.prefix}_srdhm(int32_t a, int32_t b)`,
         '{',
         ...(s.fastSrdhm
@@ -72,7 +75,9 @@ export function stageLines(s: OutputStage): string[] {
       else if (left === '0') out.push('    const int32_t x = acc;');
       else out.push(`    const int32_t x = acc * ((int32_t)1 << ${left}); /* |acc| * 2^left <= INT32_MAX is proved */`);
       out.push(
-        `    const int32_t v = ${s.prefix}_rdbpot(${s.prefix}_srdhm(x, ${perChannelExpr(s.multiplier)}), ${perChannelExpr(s.right)});`,
+        ...exprLines(4, 'const int32_t v = ',
+          call(`${s.prefix}_rdbpot`, call(`${s.prefix}_srdhm`, 'x', lit(perChannelExpr(s.multiplier))), lit(perChannelExpr(s.right))), ';',
+          { fold: false }),
         '    /* + output offset, clamped; comparing before the addition keeps it exact in int32 */',
         `    if (v < ${s.preLo}) return (${s.cType})${s.lo};`,
         `    if (v > ${s.preHi}) return (${s.cType})${s.hi};`,

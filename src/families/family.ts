@@ -10,6 +10,7 @@ import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../targets/index.ts';
 import type { AccumulatorPlan } from '../codegen/accumulator.ts';
 import type { KernelIR } from '../ir/kernel-ir.ts';
+import type { CoreTuning } from '../tuning/cores.ts';
 
 export type OptimizeGoal = 'default' | 'speed';
 
@@ -19,6 +20,8 @@ export interface PlanContext {
   isa: IsaFeatures;
   /** 'speed' may grow weight flash beyond the raw weight bytes; 'default' may not. */
   optimize: OptimizeGoal;
+  /** The core's tuning row (tuning/cores.ts) when not the ISA's own: tests plan with another (a form no row takes). */
+  tune?: CoreTuning;
 }
 
 /** A family (or portable variant) that plans and lowers to the IR. */

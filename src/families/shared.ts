@@ -10,6 +10,7 @@ import { cArrayRows, cInt } from '../codegen/clit.ts';
 import { VERSION } from '../version.ts';
 import { add, cast, ex, paren } from '../ir/expr.ts';
 import type { Comment, CScalar, Expr, Item } from '../ir/kernel-ir.ts';
+import { narrowestType } from '../ir/output-stage.ts';
 
 /** How docs name the numeric format's tables. */
 export function numericDocs(m: KernelModel) {
@@ -62,15 +63,22 @@ export function tensorMacros(m: KernelModel, o: { input?: boolean; output?: bool
   return items;
 }
 
-/** The bias table (after a blank line), where the spec has a bias. */
-export function biasTable(m: KernelModel): Item[] {
+/**
+ * The bias table (after a blank line), where the spec has a bias. Read through `<name>_seed(o)` (which casts to the
+ * accumulator), it is stored in the narrowest type that holds its values (channelQuantity's rule); `raw`: in the
+ * spec's bias type, for code that passes the table itself to a function (the portable variants) or where the narrow
+ * load measured slower.
+ */
+export function biasTable(m: KernelModel, raw = false): Item[] {
   if (!m.bias) return [];
   const st = m.numeric.storage;
   const d = numericDocs(m);
+  const elem = raw ? st.biasCType as CScalar : narrowestType(m.bias);
+  const narrowed = elem !== st.biasCType ? ` stored as ${elem}` : '';
   return [
     { k: 'blank' },
-    { k: 'table', doc: comment('line', `Bias: raw values (${d.biasFormat}); ${d.biasDoc}.`), table: {
-      name: `${m.name}_bias`, elem: st.biasCType as CScalar, dims: [`${m.name.toUpperCase()}_OUT_C`],
+    { k: 'table', doc: comment('line', `Bias: raw values (${d.biasFormat})${narrowed}; ${d.biasDoc}.`), table: {
+      name: `${m.name}_bias`, elem, dims: [`${m.name.toUpperCase()}_OUT_C`],
       body: { k: 'flat', lines: cArrayRows(Array.from(m.bias, (b) => cInt(b, st.biasCType)), 8) } } },
   ];
 }
@@ -82,7 +90,7 @@ export function plainTables(m: KernelModel): Item[] {
     { k: 'table', doc: comment('line', `Weights: ${numericDocs(m).weightDoc}, [out][in/groups][kh][kw] flattened per output channel.`), table: { name: `${m.name}_weights`, elem: m.numeric.storage.cType as CScalar, dims: [`${m.name.toUpperCase()}_OUT_C`, taps],
       body: { k: 'nested', groups: Array.from({ length: m.outC }, (_, o) => ({
         comment: `o = ${o}`, lines: cArrayRows(m.weights.subarray(o * taps, (o + 1) * taps), 16, '        ') })) } } },
-    ...biasTable(m),
+    ...biasTable(m, true),
   ];
 }
 

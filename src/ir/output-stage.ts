@@ -4,8 +4,44 @@
  */
 import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 import type { AccumulatorPlan } from '../codegen/accumulator.ts';
-import { cArrayRows } from '../codegen/clit.ts';
+import { cArrayRows, cInt } from '../codegen/clit.ts';
 import type { CScalar, OutputStage, PerChannel } from './kernel-ir.ts';
+
+/**
+ * The narrowest C type of a per-channel table that holds every value: uint8_t when all lie in 0..255 (shifts; unless
+ * `unsigned` is false: vector widening loads are signed), else
+ * int8_t, int16_t or int32_t (int64_t only for values beyond int32). Indexed loads of any of them cost the same
+ * instruction (LDRB/LDRSB/LDRSH/LDR), so the narrowest is free flash. Tables read by vector loads keep their lane type.
+ */
+export function narrowestType(values: ArrayLike<number | bigint>, unsigned = true): CScalar {
+  let lo = 0n;
+  let hi = 0n;
+  for (let i = 0; i < values.length; i++) {
+    const v = BigInt(values[i]);
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (unsigned && lo >= 0n && hi <= 255n) return 'uint8_t';
+  for (const [t, bits] of [['int8_t', 7n], ['int16_t', 15n], ['int32_t', 31n]] as const)
+    if (lo >= -(1n << bits) && hi < 1n << bits) return t;
+  return 'int64_t';
+}
+
+/**
+ * One per-channel quantity (a multiplier, a shift, a seed) as the kernels store it, the rule every family's scalar
+ * tables follow: a baked constant when every channel shares it (per-tensor quantization), else a static const table
+ * of the narrowest type that holds its values.
+ */
+export function channelQuantity(values: number[], table: string, perLine = 8): PerChannel {
+  return values.every((v) => v === values[0]) ? { k: 'const', value: values[0] }
+    : { k: 'table', table, cType: narrowestType(values), lines: cArrayRows(values, perLine) };
+}
+
+/** A seed table's initializer rows: int32 literals, or int64 ones where a value needs them (narrowestType's table). */
+export function seedLines(values: bigint[]): string[] {
+  const t = narrowestType(values) === 'int64_t' ? 'int64_t' : 'int32_t';
+  return cArrayRows(values.map((v) => cInt(v, t)), 8);
+}
 
 /** The common output stage `<name>_finish(acc[, o])`: the spec's Q stage, or TFLite's requantization for int8. */
 export function commonStage(m: KernelModel, plan: AccumulatorPlan, fastSrdhm: boolean): Extract<OutputStage, { k: 'q' | 'requantize' }> {
@@ -20,12 +56,9 @@ export function commonStage(m: KernelModel, plan: AccumulatorPlan, fastSrdhm: bo
     return { k: 'q', prefix: m.name, cType, accType: plan.accType, stage, doc };
   }
   if (nf.kind !== 'int8' || stage.kind !== 'requantize') throw new Error('commonStage: stage does not match the numeric kind');
-  // Each per-channel quantity is a baked constant when every channel shares it, a static const table otherwise.
-  const perChannel = (values: number[], name: string, tType: CScalar): PerChannel =>
-    values.every((v) => v === values[0]) ? { k: 'const', value: values[0] } : { k: 'table', table: `${m.name}_${name}`, cType: tType, lines: cArrayRows(values, 8) };
-  const multiplier = perChannel(stage.multiplier, 'multiplier', 'int32_t');
-  const left = perChannel(stage.left, 'left_shift', 'uint8_t');
-  const right = perChannel(stage.right, 'right_shift', 'uint8_t');
+  const multiplier = channelQuantity(stage.multiplier, `${m.name}_multiplier`);
+  const left = channelQuantity(stage.left, `${m.name}_left_shift`);
+  const right = channelQuantity(stage.right, `${m.name}_right_shift`);
   const shifts = nf.shift.every((v) => v === nf.shift[0]) ? `shift ${nf.shift[0]}` : 'shift per output channel';
   const mults = nf.multiplier.every((v) => v === nf.multiplier[0]) ? `multiplier ${nf.multiplier[0]}` : 'multiplier per output channel';
   const leftDoc = left.k === 'const' ? (left.value === 0 ? 'acc' : `acc * 2^${left.value}`) : 'acc * 2^left';

@@ -57,7 +57,7 @@ const vectorSets: { header: Header; isa: IsaNeed; names: string[] }[] = [
   {
     header: 'arm_neon.h', isa: 'neon', names: [
       'vld1_s8', 'vld2_s8', 'vld1_s16', 'vld1q_s16', 'vld2q_s16', 'vld1q_s32', 'vld1q_s64', 'vst1_s8', 'vst1_lane_s8', 'vst1q_s16',
-      'vst1q_s32', 'vst1q_s64', 'vmovl_s8', 'vmovn_s16', 'vmovn_s32', 'vcombine_s16', 'vget_low_s16', 'vget_high_s16',
+      'vst1q_s32', 'vst1q_s64', 'vmovl_s8', 'vmovl_s16', 'vmovn_s16', 'vmovn_s32', 'vcombine_s16', 'vget_low_s16', 'vget_high_s16',
       'vget_low_s32', 'vget_high_s32', 'vreinterpret_s8_s32', 'vdup_n_s32', 'vdupq_n_s16', 'vdupq_n_s32', 'vdupq_n_s64',
       'vmlal_lane_s16', 'vmlal_n_s16', 'vmlal_s16', 'vmull_lane_s16', 'vmull_n_s16', 'vmull_s16', 'vaddw_s32', 'vaddq_s16',
       'vqrdmulhq_s32', 'vqshlq_s32', 'vqaddq_s32', 'vshrq_n_s32', 'vandq_s32', 'vrshlq_s32', 'vminq_s32', 'vmaxq_s32',

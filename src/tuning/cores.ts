@@ -7,7 +7,7 @@
  *
  * Figures are GCC 12.2 -O2 under QEMU, instructions per MAC unless they say cycles (docs/cycles.md's models).
  */
-import type { MacForm } from '../families/blocked/plan.ts';
+import type { FormVariant, MacForm } from '../families/blocked/plan.ts';
 
 export type CoreId = 'arm920t' | 'arm926ej-s' | 'cortex-m0' | 'cortex-m3' | 'cortex-m4' | 'cortex-m7' | 'cortex-m33' | 'cortex-m55'
   | 'cortex-a9' | 'host';
@@ -36,6 +36,22 @@ export interface CoreValues {
    * operand goes in Rs; elsewhere the order stays as the forms define it (timing fixed, or both operands count).
    */
   earlyTerminationRs: boolean;
+  /**
+   * single's 32-bit multiply-accumulates as SMLABB (ARMv5TE, the operands' bottom halves) where both operands fit 16
+   * bits: one cycle where MLA takes two (ARM9E-S); the product and sum are MLA's.
+   */
+  smlabbSingle: boolean;
+  /**
+   * The planner's cycle estimate (families/blocked/cost.ts, estimatedCycles): cycles per instruction of the
+   * interior's instruction estimate, per form variant (the MAC form and how its weights load). A variant without a
+   * value counts 1 (the estimate stays in instructions).
+   */
+  cyclesPerInstruction: Partial<Record<FormVariant, number>>;
+  /**
+   * `--optimize speed` takes its own plan only where that is estimated faster than default's by more than this
+   * fraction (the estimate's error between two plans of one kernel on this core); otherwise default's plan.
+   */
+  speedMargin: number;
 }
 
 export interface CoreTuning extends CoreValues {
@@ -68,6 +84,9 @@ const a32: Omit<CoreTuning, 'core'> = {
   splitLong: ['taps', 'halves', 'single'],
   pinSplit: true,
   earlyTerminationRs: false,
+  smlabbSingle: false,
+  cyclesPerInstruction: {},
+  speedMargin: 0,
   measured: {
     registers: 'carried over from the A32 row of the ISA-state table (r0-r12 and lr less the loop pointers); not re-measured per core',
     codeBudget: 'the full 4 KiB: the A32 code model is itself a tight upper bound (margin in the model, not the budget)',
@@ -78,6 +97,9 @@ const a32: Omit<CoreTuning, 'core'> = {
     splitLong: 'GCC 12 keeps int64 in even register pairs and spills them on A32 (taps, halves); single only depthwise-like: arm926ej-s bench d q15 4.31 -> 3.66, arm920t 3.71 -> 3.66',
     pinSplit: 'left free GCC moved split halves between registers every few MACs: arm926ej-s bench a q15 1.79 -> 1.59, d q15 on both A32 cores 3.66 -> 3.50',
     earlyTerminationRs: 'fixed multiply timings on ARM9E-S (ARM926EJ-S) and in the Cortex-A9 model (docs/cycles.md): the order does not matter',
+    smlabbSingle: 'ARMv4T has no SMLAxy; Cortex-A9 not measured (only a rough cycle figure)',
+    cyclesPerInstruction: 'none measured (Cortex-A9: only a rough cycle figure): plans compared in instructions',
+    speedMargin: 'none measured: speed\'s plan wherever its estimate is not above default\'s',
   },
 };
 
@@ -92,6 +114,9 @@ const thumb2: Omit<CoreTuning, 'core'> = {
   splitLong: ['dual'],
   pinSplit: false,
   earlyTerminationRs: false,
+  smlabbSingle: false,
+  cyclesPerInstruction: {},
+  speedMargin: 0,
   measured: {
     registers: 'carried over from the Thumb-2 row of the ISA-state table; not re-measured per core',
     codeBudget: 'CODE_BUDGET: fnBytes is an upper bound, so real .text stays under 4 KiB with ~200 B to spare (code-size.test.ts)',
@@ -102,6 +127,9 @@ const thumb2: Omit<CoreTuning, 'core'> = {
     splitLong: 'dual\'s SMLALD accumulators as halves: HWC q15 3x3 16->16 cortex-m4 1.82 -> 1.52 (i+ld+st)/MAC, bench e q15 4.42 M -> 4.14 M instructions, cortex-m7 5.22 M -> 4.14 M; taps slower as halves',
     pinSplit: 'dual measured slower pinned: cortex-m4 bench a q15 2.76 M -> 2.81 M instructions, f 0.80 M -> 0.93 M',
     earlyTerminationRs: 'Cortex-M3 terminates early by both operands (docs/cycles.md, e counts each); M4/M7/M33/M55 multiply in one cycle: the order does not matter',
+    smlabbSingle: 'MLA takes one cycle on the DSP cores (M4, M7, M33, M55; docs/cycles.md), as SMLABB does; the M3 has no SMLAxy',
+    cyclesPerInstruction: 'none measured (Cortex-M3: speed plans as default; M55: the MVE families): plans compared in instructions',
+    speedMargin: 'none measured: speed\'s plan wherever its estimate is not above default\'s',
   },
 };
 
@@ -114,6 +142,9 @@ const thumb1: Omit<CoreTuning, 'core'> = {
   splitLong: [],
   pinSplit: false,
   earlyTerminationRs: false,
+  smlabbSingle: false,
+  cyclesPerInstruction: {},
+  speedMargin: 0,
   measured: {
     registers: 'carried over from the Thumb-1 row of the ISA-state table (8 low registers); not re-measured',
     codeBudget: 'CODE_BUDGET, as the Thumb-2 rows',
@@ -123,6 +154,9 @@ const thumb1: Omit<CoreTuning, 'core'> = {
     splitLong: 'no 64-bit multiply-accumulate instructions (libgcc calls)',
     pinSplit: 'nothing split',
     earlyTerminationRs: 'no SMLAL in Thumb-1',
+    smlabbSingle: 'no SMLAxy in Thumb-1',
+    cyclesPerInstruction: 'none: speed plans as default in Thumb-1 (no form widens)',
+    speedMargin: 'none: speed plans as default in Thumb-1',
   },
 };
 
@@ -135,6 +169,9 @@ const host: Omit<CoreTuning, 'core'> = {
   splitLong: [],
   pinSplit: false,
   earlyTerminationRs: false,
+  smlabbSingle: false,
+  cyclesPerInstruction: {},
+  speedMargin: 0,
   measured: {
     registers: 'the A32 figure (the host runs the portable blocked C; only its bit-exactness matters)',
     codeBudget: 'CODE_BUDGET, as the Thumb-2 rows',
@@ -144,6 +181,9 @@ const host: Omit<CoreTuning, 'core'> = {
     splitLong: 'no inline ARM assembly on the host',
     pinSplit: 'nothing split',
     earlyTerminationRs: 'no inline ARM assembly on the host',
+    smlabbSingle: 'no ARM intrinsics on the host',
+    cyclesPerInstruction: 'no cycle model for the host: plans compared in instructions',
+    speedMargin: 'no cycle model for the host',
   },
 };
 
@@ -152,8 +192,11 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     core: 'arm920t', ...a32,
     lane2: noLanes.lane2,
     earlyTerminationRs: true,
+    cyclesPerInstruction: { single: 2.38, lane2w: 2.67 },
     measured: {
       ...a32.measured,
+      cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: single 2.38 (a int8 2.41, a q7 2.14, b int8 2.70, b q7 2.00, e int8 2.55, e q7 2.45, f q7 2.39), lane2w 2.67 (2.66, 2.71, 2.51, 2.31, 2.97, 2.85, 2.66)',
+      speedMargin: 'no bench kernel measured speed slower where the estimate put it ahead (b int8 falls back: estimated 1.8% slower, measured 16% faster)',
       lane2: 'estimated cycles/MAC, default: single (MLA, byte weight as Rs) beats lane2 (each SMLAL right after the LDRSB of its Rs: 2-cycle interlocks): int8 a 4.31 -> 4.22, q7 a 4.19 -> 3.74, q7 b 4.61 -> 4.13; b, e int8 and e, f q7 unchanged (single already). Revisit with the loads scheduled ahead (docs/cycles.md item 2: lane2 3.84 on int8 a)',
       earlyTerminationRs: 'S3C2410A manual MUL/MLAL timing (m by Rs); lane2w with the input byte as Rs, estimated cycles/MAC int8 / q7 (docs/cycles.md item 1): a 4.56 -> 3.14 / 4.46 -> 3.03, b 6.13 -> 4.70 / 4.99 -> 3.55, e 4.45 -> 3.09 / 4.21 -> 2.85',
     },
@@ -161,8 +204,13 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   'arm926ej-s': {
     core: 'arm926ej-s', ...a32,
     lane2: noLanes.lane2,
+    smlabbSingle: true,
+    cyclesPerInstruction: { single: 1.29, lane2w: 2.39 },
     measured: {
       ...a32.measured,
+      smlabbSingle: 'estimated cycles/MAC, default (single, MLA -> SMLABB): int8 a 3.22 -> 2.28, b 4.61 -> 3.55, d 7.89 -> 6.88, e 3.30 -> 2.35; q7 a 2.93 -> 1.78, b 3.15 -> 2.16, d 4.15 -> 3.53, e 3.03 -> 2.36, f 3.49 -> 2.17 (ARM9E-S: SMLAxy 1 cycle, MLA 2; docs/cycles.md)',
+      cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json; arm926ej-s re-measured 2026-12-06 23:10 UTC) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ, single with SMLABB: single 1.29 (a int8 1.30, a q7 1.02, b int8 1.72, b q7 1.05, e int8 1.39, e q7 1.36, f q7 1.16), lane2w 2.39 (2.46, 2.32, 2.32, 2.05, 2.60, 2.57, 2.41): lane2w estimates behind single on every bench kernel, as it measures (a q7 2.60 against 1.78)',
+      speedMargin: 'none needed: with SMLABB no bench kernel\'s speed plan estimates ahead of default\'s (before it, a 3% margin kept lane2w off bench b q7, estimated 2.4% ahead and measured 0.3% slower)',
       lane2: 'estimated cycles/MAC, default: single (MLA, 2 cycles) beats lane2 (SMLAL 3 cycles after its LDRSB\'s interlock): int8 a 3.80 -> 3.22, q7 a 3.68 -> 2.93, q7 b 4.18 -> 3.15; int8 b, e and q7 e, f unchanged. Revisit with the loads scheduled ahead (docs/cycles.md item 2)',
     },
   },
@@ -178,9 +226,34 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
       lane2w: 'as lane2: single\'s MLA beats lane2w\'s SMLAL in cycles on the M3 (int8 a 3.77 against 4.13)',
     },
   },
-  'cortex-m4': { core: 'cortex-m4', ...thumb2 },
-  'cortex-m7': { core: 'cortex-m7', ...thumb2 },
-  'cortex-m33': { core: 'cortex-m33', ...thumb2 },
+  'cortex-m4': {
+    core: 'cortex-m4', ...thumb2,
+    cyclesPerInstruction: { quad: 1.42, 'quad+widened': 1.40, taps8: 1.34, 'taps8+lanes8': 1.39 },
+    measured: {
+      ...thumb2.measured,
+      cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 1.42 (a int8 1.52, e int8 1.31), quad+widened 1.40 (1.44, 1.37), taps8 1.34 (a q7 1.24, b q7 1.27, e q7 1.53), taps8+lanes8 1.39 (1.30, 1.28, 1.60)',
+      speedMargin: 'every bench kernel measured speed faster where the estimate put it ahead',
+    },
+  },
+  'cortex-m7': {
+    core: 'cortex-m7', ...thumb2,
+    // Dual issue pairs an unpack with a load or MAC; taps8's pre-unpacked lanes leave LDR, SMLAD chains that pair less.
+    cyclesPerInstruction: { quad: 0.65, 'quad+widened': 0.70, taps8: 0.75, 'taps8+lanes8': 0.89 },
+    measured: {
+      ...thumb2.measured,
+      cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 0.65 (a int8 0.67, e int8 0.64), quad+widened 0.70 (0.72, 0.68), taps8 0.75 (a q7 0.70, b q7 0.71, e q7 0.86), taps8+lanes8 0.89 (0.91, 0.84, 0.91)',
+      speedMargin: 'every bench kernel measured speed faster where the estimate put it ahead (taps8+lanes8 falls back on a, b, e q7: measured 0.99 -> 1.14, 1.22 -> 1.30, 1.01 -> 1.01)',
+    },
+  },
+  'cortex-m33': {
+    core: 'cortex-m33', ...thumb2,
+    cyclesPerInstruction: { quad: 1.45, 'quad+widened': 1.45, taps8: 1.37, 'taps8+lanes8': 1.41 },
+    measured: {
+      ...thumb2.measured,
+      cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 1.45 (a int8 1.57, e int8 1.34), quad+widened 1.45 (1.48, 1.41), taps8 1.37 (a q7 1.25, b q7 1.29, e q7 1.58), taps8+lanes8 1.41 (1.30, 1.29, 1.64)',
+      speedMargin: 'every bench kernel measured speed faster where the estimate put it ahead',
+    },
+  },
   'cortex-m55': { core: 'cortex-m55', ...thumb2 },
   // Cortex-A9 compiles the A32 blocked forms where NEON does not apply; its .text is in the A32 code model's fit.
   'cortex-a9': { core: 'cortex-a9', ...a32 },

@@ -16,6 +16,7 @@ import { checkMemory } from '../toolchain/memory.ts';
 import { givenTimeout, scaledTimeout, type Timeout } from '../qemu/timeout.ts';
 import type { GeneratedKernel } from '../codegen/index.ts';
 import { makeTempDir } from '../files/cleanup.ts';
+import type { CoreTuning } from '../tuning/cores.ts';
 
 export interface Mismatch {
   /** Which test tensor (0-based) and where in it, as (channel, y, x). */
@@ -189,6 +190,8 @@ export interface VerifyOptions {
   extraFlags?: string[];
   /** Extra inputs to check besides the seeded ones. */
   inputs?: Int32Array[];
+  /** The core's tuning row when not the target's own (generate's tune). */
+  tune?: CoreTuning;
 }
 
 /** Run a built image on `inputs` and compare every element with the golden model. */
@@ -223,9 +226,9 @@ export function checkKernelMemory(m: KernelModel, kernel: GeneratedKernel, targe
 }
 
 /** Generate and build one (spec, target, variant) into `work`; returns the kernel folder and the image. */
-export async function generateAndBuild(m: KernelModel, target: Target, work: string, opts: { variant: VariantName; seed: number; extraFlags?: string[]; optimize?: OptimizeGoal }) {
+export async function generateAndBuild(m: KernelModel, target: Target, work: string, opts: { variant: VariantName; seed: number; extraFlags?: string[]; optimize?: OptimizeGoal; tune?: CoreTuning }) {
   const builtinInput = target.builtinInput ? { data: testInputs(m, opts.seed)[0], seed: opts.seed } : undefined;
-  const kernel = generate(m, { variant: opts.variant, builtinInput, target, optimize: opts.optimize });
+  const kernel = generate(m, { variant: opts.variant, builtinInput, target, optimize: opts.optimize, tune: opts.tune });
   checkKernelMemory(m, kernel, target);
   const kernelDir = path.join(work, 'kernel');
   writeKernel(kernel, kernelDir);
@@ -242,7 +245,7 @@ export async function verifyPair(m: KernelModel, target: Target, opts: VerifyOpt
   const { dir: work, remove, keep } = makeTempDir(`convgen-${m.name}-${target.name}-`, opts.workRoot);
   const seconds = () => (Date.now() - started) / 1000;
   try {
-    const { kernel, kernelDir, built } = await generateAndBuild(m, target, work, { variant, seed: opts.seed, extraFlags: opts.extraFlags, optimize: opts.optimize });
+    const { kernel, kernelDir, built } = await generateAndBuild(m, target, work, { variant, seed: opts.seed, extraFlags: opts.extraFlags, optimize: opts.optimize, tune: opts.tune });
     // A build-only board: its image is built (it must link), and the same C runs on its emulated twin.
     const runOn = target.run !== 'build-only' ? target : target.verifyOn ? findTarget(target.verifyOn) : undefined;
     if (!runOn) throw new EnvironmentError(`${target.name}: no emulator and no emulated twin to prove the code on`);

@@ -2,7 +2,7 @@
  * The pointwise family's fused int8 output stage (templates/pointwise/kernel.c.hbs, <name>_pw_finish), modelled in
  * BigInt op by op as the C spells it, against the golden requantization (src/numerics requantize + offset +
  * clamp):
- *   c = C[o] - [x + q < 0]              C = 2^(e-1) + offset·2^e, q = floor(2^30 / M)
+ *   c = C - [x + q < 0]                 C = (2·offset + 1) << (e - 1) in uint32, as int32; q = floor(2^30 / M)
  *   T = x·M + (c >> 1)·2^32 + (2^30 | (c & 1)·2^31)
  *   v = clamp((T >> 32) >> (e - 1), lo, hi)
  * for right shifts e >= 1, multipliers M > 0, no saturation before the multiply (|x| + q < 2^31), which is where
@@ -15,7 +15,9 @@ import { edgeAccs, goldenStage } from './requant-cases.ts';
 function fused(acc: number, mult: number, e: number, off: number, lo: number, hi: number): number {
   const x = BigInt(acc);
   const q = BigInt(Math.floor(2 ** 30 / mult));
-  const c = BigInt(2 ** (e - 1) + off * 2 ** e) - (x + q < 0n ? 1n : 0n);
+  // C as the C computes it from the channel's shift: (int32_t)((uint32_t)(2·offset + 1) << (e - 1)).
+  const C = BigInt.asIntN(32, BigInt.asUintN(32, BigInt(2 * off + 1)) << BigInt(e - 1));
+  const c = C - (x + q < 0n ? 1n : 0n);
   const add = (c >> 1n) * 2n ** 32n + ((1n << 30n) | ((c & 1n) << 31n));
   const t = x * BigInt(mult) + add;
   const v = Number((t >> 32n) >> BigInt(e - 1));

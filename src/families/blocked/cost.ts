@@ -6,7 +6,7 @@ import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { CoreTuning } from '../../tuning/cores.ts';
 import { allColumns, distinctColumns } from './geometry.ts';
 import { anchorsInput, ANCHOR_LANE2_MARGIN, BORDER_FN_MARGIN, LANE2_OUTPUT_INSTRUCTIONS, laneCode, TAPS8_EXTRA_REGS } from './measured.ts';
-import type { BlockFn, Def8, MacForm } from './plan.ts';
+import type { BlockedPlan, BlockFn, Def8, FormVariant, MacForm } from './plan.ts';
 
 /**
  * Registers live in the inner loop: accumulators, a kernel row's inputs (streamed: ~2 at once), the weights (quad
@@ -109,4 +109,17 @@ export function fnBytes(f: BlockFn, accWords: number, m: KernelModel, tune: Core
   // kinds (measured up to 33 B over the model on cortex-m7 bench f q15 and 113 B on arm920t bench a int8 without it): a margin of their own.
   return c.instr * n + c.fn + (f.kind === 'column' || f.kind === 'band' ? BORDER_FN_MARGIN : 0) + f.ob * f.pb * accWords * perAcc
     + (f.laneAccs.length > 0 && anchorsInput(tune, f.macForm, m.numeric.storage.bits) ? ANCHOR_LANE2_MARGIN : 0);
+}
+
+/** A plan's form variant: its MAC form, and how its weights load where speed changes that. */
+export const formVariant = (p: Pick<BlockedPlan, 'macForm' | 'widened' | 'lanes8'>): FormVariant =>
+  p.widened ? 'quad+widened' : p.lanes8 ? 'taps8+lanes8' : p.macForm;
+
+/**
+ * Estimated cycles per MAC of a plan's interior on a core: the instruction estimate times the core's cycles per
+ * instruction for the plan's form variant (tuning/cores.ts; 1 where the row has none). It ranks two plans of one
+ * kernel against each other; the bench's cycle model is the measure.
+ */
+export function estimatedCycles(p: Pick<BlockedPlan, 'macForm' | 'widened' | 'lanes8' | 'estimate'>, tune: CoreTuning): number {
+  return p.estimate * (tune.cyclesPerInstruction[formVariant(p)] ?? 1);
 }

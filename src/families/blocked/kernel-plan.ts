@@ -11,7 +11,8 @@ import { qFinish, qFinishGains, type QFinish } from '../../codegen/qfinish.ts';
 import type { OptimizeGoal, PlanContext } from '../family.ts';
 import { foldedSeeds } from '../seeds.ts';
 import { noScheduleReason, STAGE_BYTES } from './measured.ts';
-import { tuningOf } from '../../tuning/cores.ts';
+import { tuningOf, type CoreTuning } from '../../tuning/cores.ts';
+import { estimatedCycles, formVariant } from './cost.ts';
 import type { BlockedPlan, MacForm } from './plan.ts';
 import { planBlocked } from './search.ts';
 import { stagingFor, type Staging } from './staging.ts';
@@ -34,6 +35,10 @@ export interface BlockedKernel {
   pm: KernelModel;
   opt: BlockedPlan;
   optimize: OptimizeGoal;
+  /** The core's tuning row the plan was made with. */
+  tune: CoreTuning;
+  /** `--optimize speed` asked for and default's plan taken, estimated faster on this core: the header says why. */
+  speedFallback: string | null;
   /** Interior seeds with the input offset folded in, or null. */
   folded: bigint[] | null;
   /** The seeded Q stage (rounding in the seeds), where it saves anything, or null: the common stage. */
@@ -62,8 +67,15 @@ function storeBits(form: MacForm, qf: QFinish | null, st: { bits: number }, isa:
 /** Plans per model object: the family table asks whether the plan fits before the family plans on the same model. */
 const searched = new WeakMap<KernelModel, Map<string, { staging: Staging | null; opt: BlockedPlan }>>();
 
-/** The staging decision and blocking search for a goal, computed once per model, ISA, accumulator and goal. */
-function searchFor(m: KernelModel, isa: IsaFeatures, accType: string, optimize: OptimizeGoal) {
+/**
+ * The staging decision and blocking search for a goal, computed once per model, ISA, accumulator and goal (with the
+ * ISA's own tuning row; another row, which only tests pass, is searched afresh).
+ */
+function searchFor(m: KernelModel, isa: IsaFeatures, accType: string, optimize: OptimizeGoal, tune?: CoreTuning) {
+  if (tune && tune !== tuningOf(isa)) {
+    const staging = stagingFor(m, isa, optimize);
+    return { staging, opt: planBlocked(staging?.model ?? m, isa, accType, optimize, staging ? STAGE_BYTES : 0, tune) };
+  }
   const key = `${JSON.stringify(isa)}|${accType}|${optimize}`;
   let byKey = searched.get(m);
   if (!byKey) searched.set(m, (byKey = new Map()));
@@ -90,12 +102,34 @@ export function blockedCode(m: KernelModel, isa: IsaFeatures, accType: string): 
   return { bytes: opt.codeBytes, budget: opt.codeBudget };
 }
 
+/**
+ * Why speed's plan gives way to default's, or null: speed takes its own plan only where the core's cycle estimate
+ * puts it ahead by more than the row's margin (issue 19: `--optimize speed` is never slower in cycles than default).
+ * Plans that estimate alike (same variant, blocking and staging) are the same code: nothing to choose.
+ */
+export function speedFallback(speed: { staging: Staging | null; opt: BlockedPlan }, dflt: { staging: Staging | null; opt: BlockedPlan },
+  tune: CoreTuning): string | null {
+  const s = speed.opt;
+  const d = dflt.opt;
+  if (formVariant(s) === formVariant(d) && s.ob === d.ob && s.pb === d.pb && s.estimate === d.estimate && !speed.staging === !dflt.staging)
+    return null;
+  const cs = estimatedCycles(s, tune);
+  const cd = estimatedCycles(d, tune);
+  if (cs <= cd * (1 - tune.speedMargin)) return null;
+  return `default's plan, estimated faster on this core (${cd.toFixed(2)} cycles/MAC against ${cs.toFixed(2)} for ${formVariant(s)}` +
+    `${tune.speedMargin > 0 ? `, which must win by ${Math.round(tune.speedMargin * 100)}% here` : ''})`;
+}
+
 export function planKernel(m: KernelModel, ctx: PlanContext): BlockedKernel {
   const { isa } = ctx;
   const plan: AccumulatorPlan = ctx.acc;
-  // A speed plan over the code budget gives way to the default plan (which fits: the family applies only then).
-  const optimize = ctx.optimize === 'speed' && !codeFits(searchFor(m, isa, plan.accType, 'speed').opt) ? 'default' : ctx.optimize;
-  const { staging, opt } = searchFor(m, isa, plan.accType, optimize);
+  const tune = ctx.tune ?? tuningOf(isa);
+  // A speed plan over the code budget gives way to the default plan (which fits: the family applies only then), and
+  // so does one the core's cycle estimate puts behind it.
+  const speed = ctx.optimize === 'speed' ? searchFor(m, isa, plan.accType, 'speed', tune) : null;
+  const fallback = speed && codeFits(speed.opt) ? speedFallback(speed, searchFor(m, isa, plan.accType, 'default', tune), tune) : null;
+  const optimize = speed && !codeFits(speed.opt) ? 'default' : ctx.optimize;
+  const { staging, opt } = searchFor(m, isa, plan.accType, fallback ? 'default' : optimize, tune);
   const pm = staging?.model ?? m;
   // Only the unrolled interior reads folded seeds: without one (every output touches the padding) there is no table.
   const folded = opt.fns.some((f) => f.kind === 'unrolled') ? foldedSeeds(pm, plan.accType) : null;
@@ -106,7 +140,7 @@ export function planKernel(m: KernelModel, ctx: PlanContext): BlockedKernel {
   // channel per group), where GCC's even register pairs spilled (arm926ej-s bench d q15 4.31 -> 3.66, arm920t
   // 3.71 -> 3.66; as halves elsewhere measured slower: arm920t bench a q15 2.08 -> 2.86).
   // dwpair's border functions are single's, its interior MACs halves (SMLALxy on the same split halves).
-  const splitForms = tuningOf(isa).splitLong;
+  const splitForms = tune.splitLong;
   const depthwiseForm = opt.macForm === 'single' || opt.macForm === 'dwpair';
   const splitPlain = depthwiseForm && acc64 && m.inPerGroup === 1 && splitForms.includes('single');
   const split = splitPlain || (acc64 && !depthwiseForm && splitForms.includes(opt.macForm));
@@ -115,11 +149,11 @@ export function planKernel(m: KernelModel, ctx: PlanContext): BlockedKernel {
   const q = qFinish(m, plan);
   const qf = q && qFinishGains(q) ? q : null;
   return {
-    staging, pm, opt, optimize, folded, qf, split,
+    staging, pm, opt, optimize, tune, speedFallback: fallback, folded, qf, split,
     // Split accumulators pinned to callee-saved registers (GCC local register variables, which asm operands honour):
     // left free, GCC 12 moved them between registers every few MACs when the registers ran short (arm926ej-s bench a
     // q15 1.79 -> 1.59 instructions/MAC, d q15 on both A32 cores 3.66 -> 3.50).
-    pin: split && tuningOf(isa).pinSplit,
+    pin: split && tune.pinSplit,
     storeBits: storeBits(opt.macForm, qf, m.numeric.storage, isa),
     noSchedule: noScheduleReason(opt.macForm, split, acc64 && m.inPerGroup === 1),
   };

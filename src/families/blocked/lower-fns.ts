@@ -12,7 +12,6 @@ import type { AccRepr, CScalar, Expr, Func, HalfSel, Load as IrLoad, Mac, Output
 import { LANE2_SHIFT, weightSlots } from './forms.ts';
 import type { BlockedKernel } from './kernel-plan.ts';
 import { anchorsInput, loadReach, PIN_MAX_ACC_REGISTERS, PIN_REGISTERS } from './measured.ts';
-import { tuningOf } from '../../tuning/cores.ts';
 import type { BlockFn, Def8, Halves, Load, PlanMac, Row, WeightLoad } from './plan.ts';
 
 /** What every block function of a kernel shares: names, types, and the kernel-wide decisions. */
@@ -163,7 +162,7 @@ export function blockFunction(c: FnContext, f: BlockFn): Func {
     const wStep = f.wAdvance === 0 ? bin('*', f.ciStep, f.weightsPerCi) : f.ciStep * f.weightsPerCi === f.wAdvance ? null
       : int(f.ciStep * f.weightsPerCi - f.wAdvance);
     body.push(loop('ci', 0, upTo('ci', 'IN_PER_GROUP'), bin('*', f.ciStep, f.unit), [
-      ...(anchorsInput(tuningOf(c.isa), f.macForm, st.bits)
+      ...(anchorsInput(c.k.tune, f.macForm, st.bits)
         ? [{ k: 'opaque', e: id('px'), comment: 'this channel\'s rows at small positive offsets: short load immediates reach them' } as Stmt] : []),
       ...(f.pairHis.length ? [{ k: 'decls', type: scalar('int32_t'), vars: f.pairHis.map((name) => ({ name })),
         comment: 'second words of LDRD pairs: later taps read them' } as Stmt] : []),
@@ -250,6 +249,12 @@ function weightLoad(c: FnContext, w: WeightLoad, wp: Expr): Stmt[] {
   return elem(w.id, int(idx), opt.dual || opt.macForm === 'quad' ? 'int32_t' : c.acc.productType);
 }
 
+/**
+ * Whether every input (offset added) and weight a single MAC multiplies fits a signed 16-bit half: 8-bit storage
+ * (|x + offset| <= 255), or 16-bit storage without an offset. SMLABB's product of the bottom halves is then MLA's.
+ */
+const fits16 = (m: KernelModel): boolean => m.numeric.storage.bits === 8 || (m.numeric.storage.bits === 16 && m.numeric.inputOffset === 0);
+
 /** The IR MAC of a planned one: halves d is the dual form; SMLAxy picks halves; lanes, quad, dual or single otherwise. */
 function macStmts(c: FnContext, f: BlockFn, mac: PlanMac, repr: AccRepr): Stmt[] {
   const opt = c.k.opt;
@@ -262,9 +267,11 @@ function macStmts(c: FnContext, f: BlockFn, mac: PlanMac, repr: AccRepr): Stmt[]
   else if (c.k.split) m = { form: opt.dual ? 'dual' : 'single', acc: mac.acc, repr, x, w };
   // The packed operand (lane2's pixel pair, lane2w's weight pair) spans all four bytes; where the multiplier terminates
   // early on Rs (the core's row) the other operand, a byte, goes there.
-  else if (f.laneAccs.length > 0) m = { form: 'lane', acc: mac.acc, x, w, rs: f.macForm === 'lane2w' && tuningOf(c.isa).earlyTerminationRs ? 'x' : 'w' };
+  else if (f.laneAccs.length > 0) m = { form: 'lane', acc: mac.acc, x, w, rs: f.macForm === 'lane2w' && c.k.tune.earlyTerminationRs ? 'x' : 'w' };
   else if (opt.macForm === 'quad') m = { form: 'quad', acc: mac.acc, repr, x: [id(`${mac.x}e`), id(`${mac.x}o`)], w: [id(`${mac.w}e`), id(`${mac.w}o`)] };
   else if (opt.dual) m = { form: 'dual', acc: mac.acc, repr, x, w };
+  else if (repr === 'int32' && c.isa.dspv5te && c.k.tune.smlabbSingle && fits16(c.m))
+    m = { form: 'halves', sel: 'bb', acc: mac.acc, repr, x, w };
   else m = { form: 'single', acc: mac.acc, repr, x, w };
   return [{ k: 'mac', mac: m }];
 }

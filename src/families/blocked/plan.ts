@@ -39,6 +39,13 @@ import type { AxisBand } from '../../codegen/geometry.ts';
  */
 export type MacForm = 'single' | 'dual' | 'quad' | 'taps' | 'taps8' | 'halves' | 'lane2' | 'lane2w' | 'dwpair';
 
+/**
+ * A MAC form together with how its weights load where `--optimize speed` changes that (quad's weights pre-widened to
+ * int16 pairs, taps8's pre-unpacked to lanes): the unit the per-core cycle coefficients are given for
+ * (tuning/cores.ts, cyclesPerInstruction).
+ */
+export type FormVariant = MacForm | 'quad+widened' | 'taps8+lanes8';
+
 export interface Load {
   id: string;
   /** Offset in elements from the input of the function's first tap (first valid row and column), pixel 0. */

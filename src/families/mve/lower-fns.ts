@@ -10,6 +10,7 @@ import {
 } from '../../ir/expr.ts';
 import type { CScalar, CType, Expr, Func, Param, Stmt } from '../../ir/kernel-ir.ts';
 import { comment } from '../shared.ts';
+import { narrowestType } from '../../ir/output-stage.ts';
 import type { DotFn, DwFn, MvePlan } from './plan.ts';
 
 
@@ -67,6 +68,18 @@ export function dotFunction(c: FnContext, p: Extract<MvePlan, { shape: 'dot' }>,
   };
 }
 
+/** The load of 4 int32 lanes from a table of `elem` (VLDRB.S32 / VLDRH.S32 widen at the cost of VLDRW), predicated for a tail. */
+export function widenLoad(elem: CScalar, tail = false): string {
+  const w = ({ int8_t: 'b', int16_t: 'h', int32_t: 'w' } as Partial<Record<CScalar, string>>)[elem];
+  if (!w) throw new Error(`widenLoad: no widening load from ${elem}`);
+  return `vldr${w}q${tail ? '_z' : ''}_s32`;
+}
+
+/** The element type of a depthwise seed table (interior or border): the narrowest signed type of its values. */
+export function dwSeedType(p: Extract<MvePlan, { shape: 'dw' }>, border: boolean): CScalar {
+  return narrowestType(border ? p.borderSeeds! : p.seeds, false);
+}
+
 /** The depthwise body for channels c..c+3 (tail: the last chTail channels, predicated by tp). */
 function dwBody(c: FnContext, p: Extract<MvePlan, { shape: 'dw' }>, f: DwFn, tail: boolean): Stmt {
   const { m, cType, N } = c;
@@ -77,8 +90,9 @@ function dwBody(c: FnContext, p: Extract<MvePlan, { shape: 'dw' }>, f: DwFn, tai
   const v4 = vecType('int32x4_t');
   const c4 = vecType('int32x4_t', true);
   const seedAt = add(add(f.seeds, mul('m', `${N}_IN_C`)), 'c');
+  const seedLoad = widenLoad(dwSeedType(p, f.border), tail);
   const body: Stmt[] = Array.from({ length: f.pb }, (_, q) =>
-    decl(v4, `acc${q}`, tail ? call('vldrwq_z_s32', seedAt, 'tp') : call('vldrwq_s32', seedAt)));
+    decl(v4, `acc${q}`, tail ? call(seedLoad, seedAt, 'tp') : call(seedLoad, seedAt)));
   if (f.taps.length > 0) {
     const taps = f.taps.map((t) => block([
       decl(c4, t.w, ld(add('wr', t.woff))),

@@ -9,24 +9,28 @@ import {
   add, addr, assign, bin, call, cast, constDecl, decl, id, ifThen, index, loop, member, mul, paren, ptr, scalar, stmt, sub, through, upTo,
 } from '../../ir/expr.ts';
 import type { CScalar, Expr, Item, KernelIR, Param, Stmt } from '../../ir/kernel-ir.ts';
-import { biasSeed, commonStage, stageTakesChannel } from '../../ir/output-stage.ts';
+import { biasSeed, commonStage, narrowestType, seedLines, stageTakesChannel } from '../../ir/output-stage.ts';
 import type { PlanContext } from '../family.ts';
 import { bannerHead, biasTable, comment, define, numericDocs } from '../shared.ts';
-import { callFunction, dotFunction, dwFunction, inPtr, intParam, outPtr, vecType, voidOf, type FnContext } from './lower-fns.ts';
+import { callFunction, dotFunction, dwFunction, dwSeedType, inPtr, intParam, outPtr, vecType, voidOf, widenLoad, type FnContext } from './lower-fns.ts';
 import type { MvePlan, VectorParam, VectorStage } from './plan.ts';
 
 const int32Lines = (values: bigint[]) => cArrayRows(values.map((v) => cInt(v, 'int32_t')), 8);
+const cBytes = (t: CScalar): number => (t === 'int8_t' ? 1 : t === 'int16_t' ? 2 : 4);
 
 /** The vector int8 output stage: its padded per-channel tables, finish4, and (dot) store4. */
 function vectorStageItems(c: FnContext, vq: VectorStage, dot: boolean): Item[] {
   const { m, N, cType } = c;
   const items: Item[] = [];
+  // A table is stored in the narrowest signed type of its values (shifts: int8) and widened to int32 lanes by the load
+  // (VLDRB.S32 / VLDRH.S32 cost what VLDRW does).
   const param = (p: VectorParam): Expr => {
     if (p.k === 'const') return call('vdupq_n_s32', cInt(BigInt(p.value), 'int32_t'));
+    const elem = narrowestType(p.values, false);
     items.push({ k: 'table', doc: comment('line', 'Per output channel, padded by 3 lanes (a block\'s load may pass the last channel; those lanes are never stored).'),
-      table: { name: p.name, elem: 'int32_t', dims: [m.outC + 3], body: { k: 'flat', lines: int32Lines([...p.values, 0, 0, 0].map(BigInt)) } } },
+      table: { name: p.name, elem, dims: [m.outC + 3], body: { k: 'flat', lines: cArrayRows([...p.values, 0, 0, 0], 8) } } },
     { k: 'blank' });
-    return call('vldrwq_s32', add(p.name, 'o'));
+    return call(widenLoad(elem), add(p.name, 'o'));
   };
   const left = param(vq.left);
   const mult = param(vq.mult);
@@ -247,16 +251,17 @@ export function lowerMve(m: KernelModel, p: MvePlan, ctx: PlanContext): KernelIR
     if (p.fns.some((f) => !f.border))
       items.push({ k: 'blank' }, { k: 'table', doc: comment('line', `Seeds per output channel, in [multiplier][input channel] order: the bias aligned to the product's fraction bits${
         p.foldOffset ? ', plus the input offset x the channel\'s weight sum (the interior multiplies raw inputs)' : ''}.`),
-      table: { name: `${m.name}_seeds`, elem: 'int32_t', dims: [`${N}_OUT_C`], body: { k: 'flat', lines: int32Lines(p.seeds) } } });
+      table: { name: `${m.name}_seeds`, elem: dwSeedType(p, false), dims: [`${N}_OUT_C`], body: { k: 'flat', lines: int32Lines(p.seeds) } } });
     if (p.borderSeeds)
       items.push({ k: 'blank' }, { k: 'table', doc: comment('line', 'Border seeds: the bias alone; border taps add the input offset to each input.'),
-        table: { name: `${m.name}_border_seeds`, elem: 'int32_t', dims: [`${N}_OUT_C`], body: { k: 'flat', lines: int32Lines(p.borderSeeds) } } });
+        table: { name: `${m.name}_border_seeds`, elem: dwSeedType(p, true), dims: [`${N}_OUT_C`], body: { k: 'flat', lines: int32Lines(p.borderSeeds) } } });
   } else {
     items.push(...biasTable(m));
     if (p.foldOffset)
       items.push({ k: 'blank' }, { k: 'stage', stage: {
         k: 'seed-table', prefix: m.name, fn: `${m.name}_interior_seed_of`, table: `${m.name}_interior_seed`, NAME: N, accType: acc.accType,
-        elem: acc.accType, lines: cArrayRows(p.folded.map((v) => cInt(v, acc.accType)), 8),
+        // int32 even where int16 would hold them: the seed copy loop runs slower from int16 (ad01: +2.4% instructions)
+        elem: acc.accType, lines: seedLines(p.folded),
         doc: comment('line', 'Interior seeds: bias + input offset x the channel\'s weight sum, so that the interior multiplies raw inputs.'),
       } });
     items.push({ k: 'blank' }, { k: 'stage', stage: biasSeed(m, acc) });
@@ -305,7 +310,7 @@ export function lowerMve(m: KernelModel, p: MvePlan, ctx: PlanContext): KernelIR
     name: m.name, NAME: N, entry: `${m.name}_run`, banner: comment('block', ...banner), items,
     memory: { weightBytes, staticBytes: 0, staticDoc: '', scratchBytes: 0,
       // depthwise: int32 seed tables in the [multiplier][channel] order stand in for the bias table
-      ...(p.shape === 'dw' ? { biasBytes: 4 * m.outC * ((p.borderSeeds ? 1 : 0) + (p.fns.some((f) => !f.border) ? 1 : 0)) } : {}) },
+      ...(p.shape === 'dw' ? { biasBytes: m.outC * ((p.borderSeeds ? cBytes(dwSeedType(p, true)) : 0) + (p.fns.some((f) => !f.border) ? cBytes(dwSeedType(p, false)) : 0)) } : {}) },
     isaName: 'ARMv8.1-M with MVE',
   };
 }

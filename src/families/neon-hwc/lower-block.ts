@@ -9,6 +9,7 @@ import {
 } from '../../ir/expr.ts';
 import type { CScalar, CType, Expr, Func, Stmt } from '../../ir/kernel-ir.ts';
 import type { HwcPlan } from './plan.ts';
+import type { LaneQuantity, LaneRequantization } from './lower.ts';
 
 export const vec = (name: string, isConst = false): CType => ({ base: { typedef: name }, ...(isConst ? { const: true } : {}) });
 export /** A NEON intrinsic: a call whose header and ISA feature requirements.ts knows. */
@@ -22,7 +23,10 @@ export const array = (type: CScalar, name: string, n: number | string): Stmt => 
 export interface BlockShape {
   wide: boolean;
   half: boolean;
-  rq: boolean;
+  /** The 32-bit seed table's element type (int16 where every seed fits; unused with 64-bit lanes). */
+  seedElem: 'int32_t' | 'int16_t';
+  /** The lane-ordered requantization (int8), or null: the scalar finish. */
+  rq: LaneRequantization | null;
   weightType: CScalar;
   cType: CScalar;
   /** Output lanes `laneStride` elements apart (depthwise: OUT_PER_GROUP). */
@@ -31,13 +35,19 @@ export interface BlockShape {
   pixOffsets: number[];
 }
 
+/** Lanes lb..lb+3 (hi: lb+4..lb+7) of a lane-ordered table as int32x4 (an int16 table widened after the load). */
+const int32Lanes = (table: string, elem: 'int32_t' | 'int16_t', hi: boolean): Expr => {
+  const at = hi ? add(add(table, 'lb'), 4) : add(table, 'lb');
+  return elem === 'int32_t' ? v('vld1q_s32', at) : v('vmovl_s16', v('vld1_s16', at));
+};
+
 export function blockFunction(m: KernelModel, p: HwcPlan, s: BlockShape): Func {
   const pixels = s.pixOffsets.map((off, px) => ({ px, off }));
   const seeds = `${m.name}_seeds`;
   const seedLoads: Stmt[] = s.wide
     ? [vars(vec('int64x2_t', true), [['s0', v('vld1q_s64', add(seeds, 'lb'))], ['s1', v('vld1q_s64', add(add(seeds, 'lb'), 2))]]),
       ...(s.half ? [] : [vars(vec('int64x2_t', true), [['s2', v('vld1q_s64', add(add(seeds, 'lb'), 4))], ['s3', v('vld1q_s64', add(add(seeds, 'lb'), 6))]])])]
-    : [vars(vec('int32x4_t', true), [['sl', v('vld1q_s32', add(seeds, 'lb'))], ...(s.half ? [] : [['sh', v('vld1q_s32', add(add(seeds, 'lb'), 4))] as [string, Expr]])])];
+    : [vars(vec('int32x4_t', true), [['sl', int32Lanes(seeds, s.seedElem, false)], ...(s.half ? [] : [['sh', int32Lanes(seeds, s.seedElem, true)] as [string, Expr]])])];
   const accInit: Stmt[] = pixels.map(({ px }) => (s.wide
     ? vars(vec('int64x2_t'), (s.half ? [0, 1] : [0, 1, 2, 3]).map((k) => [`a${px}_${k}`, `s${k}`]))
     : vars(vec('int32x4_t'), [[`a${px}l`, 'sl'], ...(s.half ? [] : [[`a${px}h`, 'sh'] as [string, string]])])));
@@ -82,10 +92,12 @@ export function blockFunction(m: KernelModel, p: HwcPlan, s: BlockShape): Func {
             stmt(assign(`a${px}h`, v('vmlal_s16', `a${px}h`, v('vget_high_s16', 'x'), 'wh')))]),
       ])),
     ], { also: [assign('xp', mul('DILATION_W', 'SLICE_CP'), '+='), assign('wc', 'GROUPS', '+=')] });
-  const rqTable = (t: string, hi: boolean) => v('vld1q_s32', hi ? add(add(`${m.name}_rq_${t}`, 'lb'), 4) : add(`${m.name}_rq_${t}`, 'lb'));
-  const rqLoads: Stmt[] = s.rq
-    ? [vars(vec('int32x4_t', true), [['ml', rqTable('mult', false)], ['ll', rqTable('left', false)], ['rl', rqTable('negright', false)]]),
-      ...(s.half ? [] : [vars(vec('int32x4_t', true), [['mh', rqTable('mult', true)], ['lh', rqTable('left', true)], ['rh', rqTable('negright', true)]])])]
+  // Four lanes of a quantity: the constant in every lane, or lanes lb (+ 4) of its table.
+  const rqLanes = (q: LaneQuantity, hi: boolean): Expr => (q.k === 'const' ? v('vdupq_n_s32', q.value) : int32Lanes(q.name, q.elem, hi));
+  const rq = s.rq;
+  const rqLoads: Stmt[] = rq
+    ? [vars(vec('int32x4_t', true), [['ml', rqLanes(rq.mult, false)], ['ll', rqLanes(rq.left, false)], ['rl', rqLanes(rq.negright, false)]]),
+      ...(s.half ? [] : [vars(vec('int32x4_t', true), [['mh', rqLanes(rq.mult, true)], ['lh', rqLanes(rq.left, true)], ['rh', rqLanes(rq.negright, true)]])])]
     : [];
   const N = m.name.toUpperCase();
   const rqCall = (px: number, h: 'l' | 'h') => call(`${m.name}_rq`, `a${px}${h}`, `l${h}`, `m${h}`, `r${h}`);

@@ -10,7 +10,7 @@ import {
   upTo, cast,
 } from '../../ir/expr.ts';
 import type { CScalar, Item, KernelIR, Stmt } from '../../ir/kernel-ir.ts';
-import { commonStage } from '../../ir/output-stage.ts';
+import { channelQuantity, commonStage, narrowestType } from '../../ir/output-stage.ts';
 import type { PlanContext } from '../family.ts';
 import { bannerHead, comment, define, numericDocs, shapeDefines } from '../shared.ts';
 import { runFunc } from '../reference/lower.ts';
@@ -19,17 +19,34 @@ import {
   HALF_LANES, HWC_CODE_BUDGET, HWC_LANES, HWC_SLAB_BUDGET, hwcLinePixels, hwcSlabBytes, hwcSlots, slabElems, sliceChannels, type HwcPlan,
 } from './plan.ts';
 
+/**
+ * A requantization quantity in lane order: one value for every lane (per-tensor quantization: no table), or a table
+ * of int32 lanes, or of int16 lanes widened after the load where every value fits (shifts: half the flash).
+ */
+export type LaneQuantity = { k: 'const'; value: number } | { k: 'table'; name: string; elem: 'int32_t' | 'int16_t'; lines: string[] };
+
+function laneQuantity(values: number[], name: string, perLine: number): LaneQuantity {
+  const q = channelQuantity(values, name, perLine);
+  if (q.k === 'const') return q;
+  return { k: 'table', name, elem: ['uint8_t', 'int8_t', 'int16_t'].includes(narrowestType(values)) ? 'int16_t' : 'int32_t', lines: q.lines };
+}
+
+export interface LaneRequantization {
+  mult: LaneQuantity;
+  left: LaneQuantity;
+  negright: LaneQuantity;
+}
+
 /** TFLite's requantization on 4 lanes and the offset/clamp/narrow of 8 (int8 only). */
-function rqItems(m: KernelModel, p: HwcPlan, rq: { multiplier: number[]; left: number[]; right: number[]; lo: number; hi: number; outputOffset: number }): Item[] {
+function rqItems(m: KernelModel, q: LaneRequantization, rq: { lo: number; hi: number; outputOffset: number }): Item[] {
   const N = m.name.toUpperCase();
-  const table = (name: string, values: number[], perLine: number): Item => ({ k: 'table', table: {
-    name: `${m.name}_${name}`, elem: 'int32_t', dims: [`${N}_OUT_C`], body: { k: 'flat', lines: cArrayRows(values, perLine) } } });
+  const tables = [q.mult, q.left, q.negright].flatMap((t): Item[] => (t.k === 'table'
+    ? [{ k: 'table', table: { name: t.name, elem: t.elem, dims: [`${N}_OUT_C`], body: { k: 'flat', lines: t.lines } } }] : []));
   const i32x4 = vec('int32x4_t');
   return [
     { k: 'blank' },
-    { k: 'comment', text: comment('line', 'Requantization per lane (same order as the seeds): multiplier, left shift, minus the right shift.') },
-    table('rq_mult', p.order.map((o) => rq.multiplier[o]), 8), table('rq_left', p.order.map((o) => rq.left[o]), 16),
-    table('rq_negright', p.order.map((o) => -rq.right[o]), 16),
+    { k: 'comment', text: comment('line', 'Per lane, in the seeds\' order: multiplier, left shift, minus the right shift (a table where channels differ).') },
+    ...tables,
     { k: 'blank' },
     { k: 'func', doc: comment('block',
       'TFLite\'s MultiplyByQuantizedMultiplier on 4 lanes, exactly: acc * 2^left saturating (vqshl), SRDHM (vqrdmulh:',
@@ -70,7 +87,15 @@ export function lowerHwc(m: KernelModel, p: HwcPlan, ctx: PlanContext): KernelIR
   const widen8 = nf.storage.bits === 8 && !p.speed;
   const blocks = dense ? Math.ceil(m.outPerGroup / p.lanes) : Math.ceil(m.groups / p.lanes);
   const slabBytes = hwcSlabBytes(m);
-  const seeds = p.order.map((o) => cInt((m.bias ? m.bias[o] : 0n) * (1n << BigInt(nf.biasShift)), acc.accType));
+  const seedValues = p.order.map((o) => (m.bias ? m.bias[o] : 0n) * (1n << BigInt(nf.biasShift)));
+  const seeds = seedValues.map((x) => cInt(x, acc.accType));
+  // 32-bit lanes: int16 seeds where every one fits (widened after the load); 64-bit lanes keep int64 (vld1q_s64).
+  const seedElem = !wide && ['uint8_t', 'int8_t', 'int16_t'].includes(narrowestType(seedValues)) ? 'int16_t' : 'int32_t';
+  const laneRq: LaneRequantization | null = rq && {
+    mult: laneQuantity(p.order.map((o) => rq.multiplier[o]), `${m.name}_rq_mult`, 8),
+    left: laneQuantity(p.order.map((o) => rq.left[o]), `${m.name}_rq_left`, 16),
+    negright: laneQuantity(p.order.map((o) => -rq.right[o]), `${m.name}_rq_negright`, 16),
+  };
 
   const banner = comment('block',
     bannerHead(m, 'optimized variant (NEON family, HWC) for ARMv7-A'),
@@ -180,15 +205,15 @@ export function lowerHwc(m: KernelModel, p: HwcPlan, ctx: PlanContext): KernelIR
       table: { name: weights, elem: weightType, dims: [p.weights.length], body: { k: 'flat', lines: cArrayRows(p.weights, 16) } } },
     { k: 'blank' },
     { k: 'table', doc: comment('line', `Accumulator seeds in lane order (${dense ? 'output channel' : '[multiplier index][group]'}): the bias aligned to the product's fraction bits.`),
-      table: { name: `${m.name}_seeds`, elem: acc.accType, dims: [`${N}_OUT_C`], body: { k: 'flat', lines: cArrayRows(seeds, 8) } } },
-    ...(rq ? rqItems(m, p, rq) : [{ k: 'blank' } as Item, { k: 'stage', stage: commonStage(m, acc, false) } as Item]),
+      table: { name: `${m.name}_seeds`, elem: wide ? acc.accType : seedElem, dims: [`${N}_OUT_C`], body: { k: 'flat', lines: cArrayRows(seeds, 8) } } },
+    ...(rq && laneRq ? rqItems(m, laneRq, rq) : [{ k: 'blank' } as Item, { k: 'stage', stage: commonStage(m, acc, false) } as Item]),
     { k: 'blank' }, weightLoad,
     { k: 'blank' }, line,
     { k: 'blank' },
     { k: 'func', doc: comment('block', 'One block of 8 lanes at every pixel block of an output row. rows: the valid input lines, nrows of them;',
       'w0: the block\'s weights at the first valid kernel row; lb: the lanes\' index in the lane-ordered tables;',
       `out: the block's first output of the row (${laneStride === 1 ? 'lanes adjacent' : `lanes ${laneStride} apart`}).`),
-    fn: blockFunction(m, p, { wide, half, rq: rq !== null, weightType, cType, laneStride,
+    fn: blockFunction(m, p, { wide, half, seedElem, rq: laneRq, weightType, cType, laneStride,
       pixOffsets: Array.from({ length: P }, (_, i) => i * m.strideW * scp) }) },
     { k: 'blank' }, run,
   ];

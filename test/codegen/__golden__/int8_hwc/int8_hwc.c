@@ -77,7 +77,8 @@ static const uint8_t int8_hwc_right_shift[INT8_HWC_OUT_C] = {
 };
 
 /* gemmlowp's SaturatingRoundingDoublingHighMul, as TFLite's reference uses it: the high half of 2*a*b, rounded to
-   nearest by the nudge and C's truncating division (ties upward); INT32_MIN * INT32_MIN, its one overflow, saturates. */
+   nearest by the nudge and C's truncating division (ties upward); INT32_MIN * INT32_MIN, its one overflow,
+   saturates. */
 static inline int32_t int8_hwc_srdhm(int32_t a, int32_t b)
 {
     const int64_t ab = (int64_t)a * (int64_t)b;
@@ -123,7 +124,8 @@ static int8_t int8_hwc_inside(const int8_t *restrict input, int o, int oy, int o
     for (int ci = 0; ci < IN_PER_GROUP; ++ci)
         for (int ky = 0; ky < KERNEL_H; ++ky)
             for (int kx = 0; kx < KERNEL_W; ++kx)
-                acc += ((int32_t)IN_AT(c0 + ci, y0 + ky * DILATION_H, x0 + kx * DILATION_W) + INT8_HWC_INPUT_OFFSET) * (int32_t)*w++;
+                acc += ((int32_t)IN_AT(c0 + ci, y0 + ky * DILATION_H, x0 + kx * DILATION_W) + INT8_HWC_INPUT_OFFSET)
+                    * (int32_t)*w++;
     return int8_hwc_finish(acc, o);
 }
 

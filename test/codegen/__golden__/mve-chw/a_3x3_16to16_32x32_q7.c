@@ -216,14 +216,15 @@ static inline void a_3x3_16to16_32x32_q7_finish4(int8_t *out, int32x4_t acc)
  * In asm because GCC 12 moves each offset address into a register of its own (VLDR{B,H}.S32 take r0-r7) rather than
  * using the immediate; the "m" operand tells it which 4 elements are read.
  */
-#define LOAD(x, p, off) __asm__("vldrb.s32 %q0, [%1, #" #off "]" : "=w"(x) : "l"(p), "m"(*(const int8_t (*)[4])(const void *)((const char *)(p) + (off))))
+#define LOAD(x, p, off) __asm__("vldrb.s32 %q0, [%1, #" #off "]" : "=w"(x) : "l"(p), \
+    "m"(*(const int8_t (*)[4])(const void *)((const char *)(p) + (off))))
 
 /*
  * 3 output channel(s) x 2 vector(s) of 4 pixels from column x0 of output row oy.
  * slab: the padded input lines; wb: the block's weights.
  */
-static void a_3x3_16to16_32x32_q7_block_o3_v2(const int8_t *restrict slab, const int8_t *restrict wb, int8_t *restrict output,
-    int o0, int oy, int x0)
+static void a_3x3_16to16_32x32_q7_block_o3_v2(const int8_t *restrict slab, const int8_t *restrict wb,
+    int8_t *restrict output, int o0, int oy, int x0)
 {
     const int8_t *pr = slab + x0 * STRIDE_W;
     const int8_t *wr = wb;
@@ -305,8 +306,8 @@ static void a_3x3_16to16_32x32_q7_block_o3_v2(const int8_t *restrict slab, const
  * 1 output channel(s) x 2 vector(s) of 4 pixels from column x0 of output row oy.
  * slab: the padded input lines; wb: the block's weights.
  */
-static void a_3x3_16to16_32x32_q7_block_o1_v2(const int8_t *restrict slab, const int8_t *restrict wb, int8_t *restrict output,
-    int o0, int oy, int x0)
+static void a_3x3_16to16_32x32_q7_block_o1_v2(const int8_t *restrict slab, const int8_t *restrict wb,
+    int8_t *restrict output, int o0, int oy, int x0)
 {
     const int8_t *pr = slab + x0 * STRIDE_W;
     const int8_t *wr = wb;
@@ -372,7 +373,8 @@ static void a_3x3_16to16_32x32_q7_lines(const int8_t *restrict in, int8_t *restr
             const int iy = iy0 + r * DILATION_H;
             int8_t *dst = slab + (ci * KERNEL_H + r) * LINE + PAD_LEFT;
             if (iy >= 0 && iy < A_3X3_16TO16_32X32_Q7_IN_H)
-                memcpy(dst, in + ci * CI_STRIDE + iy * A_3X3_16TO16_32X32_Q7_IN_W, sizeof(*dst) * A_3X3_16TO16_32X32_Q7_IN_W);
+                memcpy(dst, in + ci * CI_STRIDE + iy * A_3X3_16TO16_32X32_Q7_IN_W,
+                    sizeof(*dst) * A_3X3_16TO16_32X32_Q7_IN_W);
             else
                 memset(dst, 0, sizeof(*dst) * A_3X3_16TO16_32X32_Q7_IN_W);
         }

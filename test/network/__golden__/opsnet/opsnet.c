@@ -79,7 +79,8 @@ static int32_t exp_on_negative_values(int32_t a)
 {
     const int32_t one_quarter = 1 << 24;
     const int32_t a_mod_quarter_minus_one_quarter = (a & (one_quarter - 1)) - one_quarter;
-    int32_t result = exp_on_interval_between_negative_one_quarter_and_0_excl(saturating_mul_by_pot(a_mod_quarter_minus_one_quarter, 5));
+    int32_t result = exp_on_interval_between_negative_one_quarter_and_0_excl(
+        saturating_mul_by_pot(a_mod_quarter_minus_one_quarter, 5));
     const int32_t remainder = a_mod_quarter_minus_one_quarter - a;
     if ((remainder & (1 << 24)) != 0) /* exp(-1/4) */
         result = srdhm(result, 1672461947);
@@ -301,7 +302,9 @@ static void softmax_run(const int8_t *input, int8_t *output)
     for (int c = 0; c < 8; ++c) {
         const int32_t diff = input[c] - max;
         if (diff >= -992) {
-            const int32_t v = rounding_divide_by_pot(srdhm(reciprocal, exp_on_negative_values(srdhm(diff * (1 << 21), 1374389504))), exponent) - 128;
+            const int32_t v = rounding_divide_by_pot(
+                    srdhm(reciprocal, exp_on_negative_values(srdhm(diff * (1 << 21), 1374389504))), exponent)
+                - 128;
             output[c] = (int8_t)(v > 127 ? 127 : v);
         } else {
             output[c] = (int8_t)-128;
@@ -311,7 +314,8 @@ static void softmax_run(const int8_t *input, int8_t *output)
 
 int opsnet_run(const int8_t *input, int8_t *output, void *arena)
 {
-    if (input == NULL || output == NULL || arena == NULL || (((uintptr_t)input | (uintptr_t)output | (uintptr_t)arena) & 7u) != 0u)
+    if (input == NULL || output == NULL || arena == NULL
+        || (((uintptr_t)input | (uintptr_t)output | (uintptr_t)arena) & 7u) != 0u)
         return OPSNET_ERROR_ARGUMENT;
     int8_t *buf = (int8_t *)arena;
 

@@ -104,8 +104,8 @@ static inline int32_t b_3x3_3to8_32x32_q7_q_finish(int32_t acc)
 /* (Functions are called through a switch, not pointers, so that the stack analysis sees every call.) */
 
 /* 2 output channel(s) x 1 pixel(s); border: 2 consecutive kernel column(s), any kernel rows. */
-static void b_3x3_3to8_32x32_q7_rows0_o2_p1(const int8_t *restrict px0, const int32_t *restrict wbase, int8_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void b_3x3_3to8_32x32_q7_rows0_o2_p1(const int8_t *restrict px0, const int32_t *restrict wbase,
+    int8_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
@@ -135,14 +135,15 @@ static void b_3x3_3to8_32x32_q7_rows0_o2_p1(const int8_t *restrict px0, const in
         const int o = o0;
         OUT_AT(o, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
-        OUT_AT(o1, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
+        OUT_AT(o1, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(
+            b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
     }
   }
 }
 
 /* 2 output channel(s) x 3 pixel(s); top or bottom band: every kernel column, kernel rows 1, 2 relative to the first. */
-static void b_3x3_3to8_32x32_q7_band1_o2_p3(const int8_t *restrict px0, const int32_t *restrict wbase, int8_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void b_3x3_3to8_32x32_q7_band1_o2_p3(const int8_t *restrict px0, const int32_t *restrict wbase,
+    int8_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 3 * PIXEL_STRIDE, ox += 3) {
     const int8_t *restrict px = px0;
@@ -212,32 +213,37 @@ static void b_3x3_3to8_32x32_q7_band1_o2_p3(const int8_t *restrict px0, const in
         const int o = o0;
         OUT_AT(o, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
-        OUT_AT(o1, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
+        OUT_AT(o1, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(
+            b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
     }
     {
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_1l << 9;
         const int o = o0;
-        OUT_AT(o, oy, ox + 1) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
+        OUT_AT(o, oy, ox + 1) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(
+            b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
-        OUT_AT(o1, oy, ox + 1) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_1h << 9) | (l0_1l >> 23)) + (int32_t)(t >> 31));
+        OUT_AT(o1, oy, ox + 1) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(
+            b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_1h << 9) | (l0_1l >> 23)) + (int32_t)(t >> 31));
     }
     {
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_2l << 9;
         const int o = o0;
-        OUT_AT(o, oy, ox + 2) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
+        OUT_AT(o, oy, ox + 2) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(
+            b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
-        OUT_AT(o1, oy, ox + 2) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_2h << 9) | (l0_2l >> 23)) + (int32_t)(t >> 31));
+        OUT_AT(o1, oy, ox + 2) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(
+            b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_2h << 9) | (l0_2l >> 23)) + (int32_t)(t >> 31));
     }
   }
 }
 
 /* 2 output channel(s) x 3 pixel(s); side band: 2 consecutive kernel column(s), every kernel row, pixels down the column. */
-static void b_3x3_3to8_32x32_q7_column2_o2_p3(const int8_t *restrict px0, const int32_t *restrict wbase, int8_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void b_3x3_3to8_32x32_q7_column2_o2_p3(const int8_t *restrict px0, const int32_t *restrict wbase,
+    int8_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 3 * COLUMN_STRIDE, oy += 3) {
     const int8_t *restrict px = px0;
@@ -307,32 +313,37 @@ static void b_3x3_3to8_32x32_q7_column2_o2_p3(const int8_t *restrict px0, const 
         const int o = o0;
         OUT_AT(o, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
-        OUT_AT(o1, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
+        OUT_AT(o1, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(
+            b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
     }
     {
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_1l << 9;
         const int o = o0;
-        OUT_AT(o, oy + 1, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
+        OUT_AT(o, oy + 1, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(
+            b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
-        OUT_AT(o1, oy + 1, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_1h << 9) | (l0_1l >> 23)) + (int32_t)(t >> 31));
+        OUT_AT(o1, oy + 1, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(
+            b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_1h << 9) | (l0_1l >> 23)) + (int32_t)(t >> 31));
     }
     {
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_2l << 9;
         const int o = o0;
-        OUT_AT(o, oy + 2, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
+        OUT_AT(o, oy + 2, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(
+            b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
-        OUT_AT(o1, oy + 2, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_2h << 9) | (l0_2l >> 23)) + (int32_t)(t >> 31));
+        OUT_AT(o1, oy + 2, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(
+            b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_2h << 9) | (l0_2l >> 23)) + (int32_t)(t >> 31));
     }
   }
 }
 
 /* 2 output channel(s) x 3 pixel(s); interior: every tap inside the input. */
-static void b_3x3_3to8_32x32_q7_interior3_o2_p3(const int8_t *restrict px0, const int32_t *restrict wbase, int8_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void b_3x3_3to8_32x32_q7_interior3_o2_p3(const int8_t *restrict px0, const int32_t *restrict wbase,
+    int8_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 3 * PIXEL_STRIDE, ox += 3) {
     const int8_t *restrict px = px0;
@@ -427,25 +438,30 @@ static void b_3x3_3to8_32x32_q7_interior3_o2_p3(const int8_t *restrict px0, cons
         const int o = o0;
         OUT_AT(o, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
-        OUT_AT(o1, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
+        OUT_AT(o1, oy, ox) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(
+            b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_0h << 9) | (l0_0l >> 23)) + (int32_t)(t >> 31));
     }
     {
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_1l << 9;
         const int o = o0;
-        OUT_AT(o, oy, ox + 1) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
+        OUT_AT(o, oy, ox + 1) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(
+            b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
-        OUT_AT(o1, oy, ox + 1) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_1h << 9) | (l0_1l >> 23)) + (int32_t)(t >> 31));
+        OUT_AT(o1, oy, ox + 1) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(
+            b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_1h << 9) | (l0_1l >> 23)) + (int32_t)(t >> 31));
     }
     {
         /* Channel 0's sum is the low 23 bits (sign-extended); channel 1's the bits above (the
            64-bit sum shifted right), plus the borrow channel 0's sign took from it. */
         const uint32_t t = l0_2l << 9;
         const int o = o0;
-        OUT_AT(o, oy, ox + 2) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
+        OUT_AT(o, oy, ox + 2) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(
+            b_3x3_3to8_32x32_q7_q_seed_of(o) + ((int32_t)t >> 9));
         const int o1 = o0 + 1;
-        OUT_AT(o1, oy, ox + 2) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_2h << 9) | (l0_2l >> 23)) + (int32_t)(t >> 31));
+        OUT_AT(o1, oy, ox + 2) = (int8_t)b_3x3_3to8_32x32_q7_q_finish(
+            b_3x3_3to8_32x32_q7_q_seed_of(o1) + (int32_t)((l0_2h << 9) | (l0_2l >> 23)) + (int32_t)(t >> 31));
     }
   }
 }
@@ -476,8 +492,8 @@ static const struct b_3x3_3to8_32x32_q7_region b_3x3_3to8_32x32_q7_regions[REGIO
 };
 
 /* Calls block function number fn (the region table's numbering). */
-static void b_3x3_3to8_32x32_q7_call(int fn, const int8_t *restrict px, const int32_t *restrict w, int8_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void b_3x3_3to8_32x32_q7_call(int fn, const int8_t *restrict px, const int32_t *restrict w,
+    int8_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
     switch (fn) {
     case 0:
@@ -498,12 +514,13 @@ static void b_3x3_3to8_32x32_q7_call(int fn, const int8_t *restrict px, const in
 }
 
 /* Every block of output channels at a run of pixel blocks of a region. */
-static void b_3x3_3to8_32x32_q7_channels(const int8_t *restrict input, int8_t *restrict output, const struct b_3x3_3to8_32x32_q7_region *reg,
-    int full, int tail, int oy, int ox, int count)
+static void b_3x3_3to8_32x32_q7_channels(const int8_t *restrict input, int8_t *restrict output,
+    const struct b_3x3_3to8_32x32_q7_region *reg, int full, int tail, int oy, int ox, int count)
 {
     const int8_t *window = input;
     if (reg->rows > 0 && reg->has_cols)
-        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H, ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
+        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H,
+            ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
     const int tap = reg->ky_lo * KERNEL_W + reg->kx_lo;
     for (int g = 0; g < GROUPS; ++g) {
         const int32_t *wg = b_3x3_3to8_32x32_q7_weights + g * GROUP_WEIGHTS;
@@ -515,7 +532,8 @@ static void b_3x3_3to8_32x32_q7_channels(const int8_t *restrict input, int8_t *r
 }
 
 /* A side band down its columns: pixel blocks of each output column, then its remaining single pixels. */
-static void b_3x3_3to8_32x32_q7_down(const int8_t *restrict input, int8_t *restrict output, const struct b_3x3_3to8_32x32_q7_region *reg)
+static void b_3x3_3to8_32x32_q7_down(const int8_t *restrict input, int8_t *restrict output,
+    const struct b_3x3_3to8_32x32_q7_region *reg)
 {
     const int blocks = (reg->y_hi - reg->y_lo + 1) / reg->pb;
     for (int ox = reg->x_lo; ox <= reg->x_hi; ++ox) {
@@ -537,7 +555,8 @@ void b_3x3_3to8_32x32_q7_run(const int8_t *restrict input, int8_t *restrict outp
         const int blocks = (reg->x_hi - reg->x_lo + 1) / reg->pb;
         for (int oy = reg->y_lo; oy <= reg->y_hi; ++oy) {
             if (blocks > 0)
-                b_3x3_3to8_32x32_q7_channels(input, output, reg, reg->main, reg->main_tail_channels, oy, reg->x_lo, blocks);
+                b_3x3_3to8_32x32_q7_channels(input, output, reg, reg->main, reg->main_tail_channels, oy, reg->x_lo,
+                    blocks);
             for (int ox = reg->x_lo + blocks * reg->pb; ox <= reg->x_hi; ++ox)
                 b_3x3_3to8_32x32_q7_channels(input, output, reg, reg->tail, reg->tail_tail_channels, oy, ox, 1);
         }

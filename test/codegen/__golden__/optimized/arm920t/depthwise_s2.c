@@ -92,8 +92,8 @@ static inline int32_t depthwise_s2_q_finish(int64_t acc)
 /* (Functions are called through a switch, not pointers, so that the stack analysis sees every call.) */
 
 /* 1 output channel(s) x 3 pixel(s); border: 3 consecutive kernel column(s), any kernel rows. */
-static void depthwise_s2_rows0_o1_p3(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void depthwise_s2_rows0_o1_p3(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 3 * PIXEL_STRIDE, ox += 3) {
     const int16_t *restrict px = px0;
@@ -155,8 +155,8 @@ static void depthwise_s2_rows0_o1_p3(const int16_t *restrict px0, const int16_t 
 }
 
 /* 1 output channel(s) x 1 pixel(s); border: 3 consecutive kernel column(s), any kernel rows. */
-static void depthwise_s2_rows1_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void depthwise_s2_rows1_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
@@ -194,8 +194,8 @@ static void depthwise_s2_rows1_o1_p1(const int16_t *restrict px0, const int16_t 
 }
 
 /* 1 output channel(s) x 1 pixel(s); border: 2 consecutive kernel column(s), any kernel rows. */
-static void depthwise_s2_rows2_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void depthwise_s2_rows2_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
@@ -228,8 +228,8 @@ static void depthwise_s2_rows2_o1_p1(const int16_t *restrict px0, const int16_t 
 }
 
 /* 1 output channel(s) x 3 pixel(s); interior: every tap inside the input. */
-static void depthwise_s2_interior3_o1_p3(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void depthwise_s2_interior3_o1_p3(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 3 * PIXEL_STRIDE, ox += 3) {
     const int16_t *restrict px = px0;
@@ -344,8 +344,8 @@ static void depthwise_s2_interior3_o1_p3(const int16_t *restrict px0, const int1
 }
 
 /* 1 output channel(s) x 1 pixel(s); interior: every tap inside the input. */
-static void depthwise_s2_interior4_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void depthwise_s2_interior4_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
@@ -462,12 +462,13 @@ static void depthwise_s2_call(int fn, const int16_t *restrict px, const int16_t 
 }
 
 /* Every block of output channels at a run of pixel blocks of a region. */
-static void depthwise_s2_channels(const int16_t *restrict input, int16_t *restrict output, const struct depthwise_s2_region *reg,
-    int full, int tail, int oy, int ox, int count)
+static void depthwise_s2_channels(const int16_t *restrict input, int16_t *restrict output,
+    const struct depthwise_s2_region *reg, int full, int tail, int oy, int ox, int count)
 {
     const int16_t *window = input;
     if (reg->rows > 0 && reg->has_cols)
-        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H, ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
+        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H,
+            ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
     const int tap = reg->ky_lo * KERNEL_W + reg->kx_lo;
     for (int g = 0; g < GROUPS; ++g) {
         const int16_t *wg = depthwise_s2_weights + g * GROUP_WEIGHTS;

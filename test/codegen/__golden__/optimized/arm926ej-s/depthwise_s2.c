@@ -106,8 +106,8 @@ static inline int32_t depthwise_s2_q_finish(int64_t acc)
 /* (Functions are called through a switch, not pointers, so that the stack analysis sees every call.) */
 
 /* 2 output channel(s) x 1 pixel(s); border: 3 consecutive kernel column(s), any kernel rows. */
-static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
@@ -155,8 +155,8 @@ static void depthwise_s2_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
 }
 
 /* 2 output channel(s) x 1 pixel(s); border: 2 consecutive kernel column(s), any kernel rows. */
-static void depthwise_s2_rows1_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void depthwise_s2_rows1_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
@@ -198,8 +198,8 @@ static void depthwise_s2_rows1_o2_p1(const int16_t *restrict px0, const int16_t 
 }
 
 /* 2 output channel(s) x 2 pixel(s); interior: every tap inside the input. */
-static void depthwise_s2_interior2_o2_p2(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void depthwise_s2_interior2_o2_p2(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 2 * PIXEL_STRIDE, ox += 2) {
     const int16_t *restrict px = px0;
@@ -318,8 +318,8 @@ static void depthwise_s2_interior2_o2_p2(const int16_t *restrict px0, const int1
 }
 
 /* 2 output channel(s) x 1 pixel(s); side band: 2 consecutive kernel column(s), every kernel row, pixels down the column. */
-static void depthwise_s2_column3_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void depthwise_s2_column3_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int16_t *restrict px = px0;
@@ -431,12 +431,13 @@ static void depthwise_s2_call(int fn, const int16_t *restrict px, const int16_t 
 }
 
 /* Every block of output channels at a run of pixel blocks of a region. */
-static void depthwise_s2_channels(const int16_t *restrict input, int16_t *restrict output, const struct depthwise_s2_region *reg,
-    int full, int tail, int oy, int ox, int count)
+static void depthwise_s2_channels(const int16_t *restrict input, int16_t *restrict output,
+    const struct depthwise_s2_region *reg, int full, int tail, int oy, int ox, int count)
 {
     const int16_t *window = input;
     if (reg->rows > 0 && reg->has_cols)
-        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H, ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
+        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H,
+            ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
     const int tap = reg->ky_lo * KERNEL_W + reg->kx_lo;
     for (int g = 0; g < GROUPS; ++g) {
         const int16_t *wg = depthwise_s2_weights + g * GROUP_WEIGHTS;
@@ -448,7 +449,8 @@ static void depthwise_s2_channels(const int16_t *restrict input, int16_t *restri
 }
 
 /* A side band down its columns: pixel blocks of each output column, then its remaining single pixels. */
-static void depthwise_s2_down(const int16_t *restrict input, int16_t *restrict output, const struct depthwise_s2_region *reg)
+static void depthwise_s2_down(const int16_t *restrict input, int16_t *restrict output,
+    const struct depthwise_s2_region *reg)
 {
     const int blocks = (reg->y_hi - reg->y_lo + 1) / reg->pb;
     for (int ox = reg->x_lo; ox <= reg->x_hi; ++ox) {
@@ -462,7 +464,8 @@ static void depthwise_s2_down(const int16_t *restrict input, int16_t *restrict o
 /* Whether the first pixel block of a row would read its input from an odd element (not on a 32-bit word). */
 static int depthwise_s2_odd_start(const int16_t *restrict input, const struct depthwise_s2_region *reg, int oy)
 {
-    const int16_t *p = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H, reg->x_lo * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
+    const int16_t *p = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H,
+        reg->x_lo * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
     return ((uintptr_t)p & 2u) != 0;
 }
 

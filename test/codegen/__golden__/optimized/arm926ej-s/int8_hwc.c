@@ -11,6 +11,11 @@
  * Code: about 4027 bytes estimated (budget 4096).
  */
 #include "int8_hwc.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !defined(__ARM_FEATURE_DSP)
+#error "int8_hwc.c was generated for arm926ej-s (-mcpu=arm926ej-s -marm) and needs the DSP instructions (__ARM_FEATURE_DSP): compile with -mcpu=arm926ej-s -marm, or generate for your core with convgen generate --target"
+#else
+#include <arm_acle.h>
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
@@ -74,7 +79,7 @@ static const int32_t int8_hwc_bias[INT8_HWC_OUT_C] = {
 };
 
 /* Interior seeds: bias + input offset x the channel's weight sum, so that the interior multiplies raw inputs. */
-static const int32_t int8_hwc_interior_seed[INT8_HWC_OUT_C] = {
+static const int16_t int8_hwc_interior_seed[INT8_HWC_OUT_C] = {
     -504, -1726, 2639, -1680, -1530, 6877, 190, 1473,
 };
 
@@ -92,7 +97,8 @@ static const uint8_t int8_hwc_right_shift[INT8_HWC_OUT_C] = {
 };
 
 /* gemmlowp's SaturatingRoundingDoublingHighMul, as TFLite's reference uses it: the high half of 2*a*b, rounded to
-   nearest by the nudge and C's truncating division (ties upward); INT32_MIN * INT32_MIN, its one overflow, saturates. */
+   nearest by the nudge and C's truncating division (ties upward); INT32_MIN * INT32_MIN, its one overflow,
+   saturates. */
 static inline int32_t int8_hwc_srdhm(int32_t a, int32_t b)
 {
     /* (ab + nudge) / 2^31 truncating equals floor((ab + 2^30) / 2^31) for either sign of ab: one add, one shift. */
@@ -160,11 +166,11 @@ static void int8_hwc_rows0_o1_p1(const int8_t *restrict px0, const int8_t *restr
             const int32_t x1 = (int32_t)pr[4] + INT8_HWC_INPUT_OFFSET;
             {
                 const int32_t w0 = wr[0];
-                a0_0 += x0 * w0;
+                a0_0 = __smlabb(x0, w0, a0_0);
             }
             {
                 const int32_t w1 = wr[1];
-                a0_0 += x1 * w1;
+                a0_0 = __smlabb(x1, w1, a0_0);
             }
         }
     }
@@ -199,24 +205,24 @@ static void int8_hwc_band1_o1_p4(const int8_t *restrict px0, const int8_t *restr
             const int32_t x5 = (int32_t)px[20] + INT8_HWC_INPUT_OFFSET;
             {
                 const int32_t w0 = w[0];
-                a0_0 += x0 * w0;
-                a0_1 += x1 * w0;
-                a0_2 += x2 * w0;
-                a0_3 += x3 * w0;
+                a0_0 = __smlabb(x0, w0, a0_0);
+                a0_1 = __smlabb(x1, w0, a0_1);
+                a0_2 = __smlabb(x2, w0, a0_2);
+                a0_3 = __smlabb(x3, w0, a0_3);
             }
             {
                 const int32_t w1 = w[1];
-                a0_0 += x1 * w1;
-                a0_1 += x2 * w1;
-                a0_2 += x3 * w1;
-                a0_3 += x4 * w1;
+                a0_0 = __smlabb(x1, w1, a0_0);
+                a0_1 = __smlabb(x2, w1, a0_1);
+                a0_2 = __smlabb(x3, w1, a0_2);
+                a0_3 = __smlabb(x4, w1, a0_3);
             }
             {
                 const int32_t w2 = w[2];
-                a0_0 += x2 * w2;
-                a0_1 += x3 * w2;
-                a0_2 += x4 * w2;
-                a0_3 += x5 * w2;
+                a0_0 = __smlabb(x2, w2, a0_0);
+                a0_1 = __smlabb(x3, w2, a0_1);
+                a0_2 = __smlabb(x4, w2, a0_2);
+                a0_3 = __smlabb(x5, w2, a0_3);
             }
         }
         { /* kernel row 2 */
@@ -228,24 +234,24 @@ static void int8_hwc_band1_o1_p4(const int8_t *restrict px0, const int8_t *restr
             const int32_t x11 = (int32_t)px[60] + INT8_HWC_INPUT_OFFSET;
             {
                 const int32_t w3 = w[3];
-                a0_0 += x6 * w3;
-                a0_1 += x7 * w3;
-                a0_2 += x8 * w3;
-                a0_3 += x9 * w3;
+                a0_0 = __smlabb(x6, w3, a0_0);
+                a0_1 = __smlabb(x7, w3, a0_1);
+                a0_2 = __smlabb(x8, w3, a0_2);
+                a0_3 = __smlabb(x9, w3, a0_3);
             }
             {
                 const int32_t w4 = w[4];
-                a0_0 += x7 * w4;
-                a0_1 += x8 * w4;
-                a0_2 += x9 * w4;
-                a0_3 += x10 * w4;
+                a0_0 = __smlabb(x7, w4, a0_0);
+                a0_1 = __smlabb(x8, w4, a0_1);
+                a0_2 = __smlabb(x9, w4, a0_2);
+                a0_3 = __smlabb(x10, w4, a0_3);
             }
             {
                 const int32_t w5 = w[5];
-                a0_0 += x8 * w5;
-                a0_1 += x9 * w5;
-                a0_2 += x10 * w5;
-                a0_3 += x11 * w5;
+                a0_0 = __smlabb(x8, w5, a0_0);
+                a0_1 = __smlabb(x9, w5, a0_1);
+                a0_2 = __smlabb(x10, w5, a0_2);
+                a0_3 = __smlabb(x11, w5, a0_3);
             }
         }
     }
@@ -292,24 +298,24 @@ static void int8_hwc_column2_o1_p4(const int8_t *restrict px0, const int8_t *res
             const int32_t x5 = (int32_t)px[200] + INT8_HWC_INPUT_OFFSET;
             {
                 const int32_t w0 = w[0];
-                a0_0 += x0 * w0;
-                a0_1 += x1 * w0;
-                a0_2 += x2 * w0;
-                a0_3 += x3 * w0;
+                a0_0 = __smlabb(x0, w0, a0_0);
+                a0_1 = __smlabb(x1, w0, a0_1);
+                a0_2 = __smlabb(x2, w0, a0_2);
+                a0_3 = __smlabb(x3, w0, a0_3);
             }
             {
                 const int32_t w1 = w[3];
-                a0_0 += x1 * w1;
-                a0_1 += x2 * w1;
-                a0_2 += x3 * w1;
-                a0_3 += x4 * w1;
+                a0_0 = __smlabb(x1, w1, a0_0);
+                a0_1 = __smlabb(x2, w1, a0_1);
+                a0_2 = __smlabb(x3, w1, a0_2);
+                a0_3 = __smlabb(x4, w1, a0_3);
             }
             {
                 const int32_t w2 = w[6];
-                a0_0 += x2 * w2;
-                a0_1 += x3 * w2;
-                a0_2 += x4 * w2;
-                a0_3 += x5 * w2;
+                a0_0 = __smlabb(x2, w2, a0_0);
+                a0_1 = __smlabb(x3, w2, a0_1);
+                a0_2 = __smlabb(x4, w2, a0_2);
+                a0_3 = __smlabb(x5, w2, a0_3);
             }
         }
         { /* kernel column 2 */
@@ -321,24 +327,24 @@ static void int8_hwc_column2_o1_p4(const int8_t *restrict px0, const int8_t *res
             const int32_t x11 = (int32_t)px[204] + INT8_HWC_INPUT_OFFSET;
             {
                 const int32_t w3 = w[1];
-                a0_0 += x6 * w3;
-                a0_1 += x7 * w3;
-                a0_2 += x8 * w3;
-                a0_3 += x9 * w3;
+                a0_0 = __smlabb(x6, w3, a0_0);
+                a0_1 = __smlabb(x7, w3, a0_1);
+                a0_2 = __smlabb(x8, w3, a0_2);
+                a0_3 = __smlabb(x9, w3, a0_3);
             }
             {
                 const int32_t w4 = w[4];
-                a0_0 += x7 * w4;
-                a0_1 += x8 * w4;
-                a0_2 += x9 * w4;
-                a0_3 += x10 * w4;
+                a0_0 = __smlabb(x7, w4, a0_0);
+                a0_1 = __smlabb(x8, w4, a0_1);
+                a0_2 = __smlabb(x9, w4, a0_2);
+                a0_3 = __smlabb(x10, w4, a0_3);
             }
             {
                 const int32_t w5 = w[7];
-                a0_0 += x8 * w5;
-                a0_1 += x9 * w5;
-                a0_2 += x10 * w5;
-                a0_3 += x11 * w5;
+                a0_0 = __smlabb(x8, w5, a0_0);
+                a0_1 = __smlabb(x9, w5, a0_1);
+                a0_2 = __smlabb(x10, w5, a0_2);
+                a0_3 = __smlabb(x11, w5, a0_3);
             }
         }
     }
@@ -385,24 +391,24 @@ static void int8_hwc_interior3_o1_p4(const int8_t *restrict px0, const int8_t *r
             const int32_t x5 = (int32_t)px[20];
             {
                 const int32_t w0 = w[0];
-                a0_0 += x0 * w0;
-                a0_1 += x1 * w0;
-                a0_2 += x2 * w0;
-                a0_3 += x3 * w0;
+                a0_0 = __smlabb(x0, w0, a0_0);
+                a0_1 = __smlabb(x1, w0, a0_1);
+                a0_2 = __smlabb(x2, w0, a0_2);
+                a0_3 = __smlabb(x3, w0, a0_3);
             }
             {
                 const int32_t w1 = w[1];
-                a0_0 += x1 * w1;
-                a0_1 += x2 * w1;
-                a0_2 += x3 * w1;
-                a0_3 += x4 * w1;
+                a0_0 = __smlabb(x1, w1, a0_0);
+                a0_1 = __smlabb(x2, w1, a0_1);
+                a0_2 = __smlabb(x3, w1, a0_2);
+                a0_3 = __smlabb(x4, w1, a0_3);
             }
             {
                 const int32_t w2 = w[2];
-                a0_0 += x2 * w2;
-                a0_1 += x3 * w2;
-                a0_2 += x4 * w2;
-                a0_3 += x5 * w2;
+                a0_0 = __smlabb(x2, w2, a0_0);
+                a0_1 = __smlabb(x3, w2, a0_1);
+                a0_2 = __smlabb(x4, w2, a0_2);
+                a0_3 = __smlabb(x5, w2, a0_3);
             }
         }
         { /* kernel row 1 */
@@ -414,24 +420,24 @@ static void int8_hwc_interior3_o1_p4(const int8_t *restrict px0, const int8_t *r
             const int32_t x11 = (int32_t)px[60];
             {
                 const int32_t w3 = w[3];
-                a0_0 += x6 * w3;
-                a0_1 += x7 * w3;
-                a0_2 += x8 * w3;
-                a0_3 += x9 * w3;
+                a0_0 = __smlabb(x6, w3, a0_0);
+                a0_1 = __smlabb(x7, w3, a0_1);
+                a0_2 = __smlabb(x8, w3, a0_2);
+                a0_3 = __smlabb(x9, w3, a0_3);
             }
             {
                 const int32_t w4 = w[4];
-                a0_0 += x7 * w4;
-                a0_1 += x8 * w4;
-                a0_2 += x9 * w4;
-                a0_3 += x10 * w4;
+                a0_0 = __smlabb(x7, w4, a0_0);
+                a0_1 = __smlabb(x8, w4, a0_1);
+                a0_2 = __smlabb(x9, w4, a0_2);
+                a0_3 = __smlabb(x10, w4, a0_3);
             }
             {
                 const int32_t w5 = w[5];
-                a0_0 += x8 * w5;
-                a0_1 += x9 * w5;
-                a0_2 += x10 * w5;
-                a0_3 += x11 * w5;
+                a0_0 = __smlabb(x8, w5, a0_0);
+                a0_1 = __smlabb(x9, w5, a0_1);
+                a0_2 = __smlabb(x10, w5, a0_2);
+                a0_3 = __smlabb(x11, w5, a0_3);
             }
         }
         { /* kernel row 2 */
@@ -443,24 +449,24 @@ static void int8_hwc_interior3_o1_p4(const int8_t *restrict px0, const int8_t *r
             const int32_t x17 = (int32_t)px[100];
             {
                 const int32_t w6 = w[6];
-                a0_0 += x12 * w6;
-                a0_1 += x13 * w6;
-                a0_2 += x14 * w6;
-                a0_3 += x15 * w6;
+                a0_0 = __smlabb(x12, w6, a0_0);
+                a0_1 = __smlabb(x13, w6, a0_1);
+                a0_2 = __smlabb(x14, w6, a0_2);
+                a0_3 = __smlabb(x15, w6, a0_3);
             }
             {
                 const int32_t w7 = w[7];
-                a0_0 += x13 * w7;
-                a0_1 += x14 * w7;
-                a0_2 += x15 * w7;
-                a0_3 += x16 * w7;
+                a0_0 = __smlabb(x13, w7, a0_0);
+                a0_1 = __smlabb(x14, w7, a0_1);
+                a0_2 = __smlabb(x15, w7, a0_2);
+                a0_3 = __smlabb(x16, w7, a0_3);
             }
             {
                 const int32_t w8 = w[8];
-                a0_0 += x14 * w8;
-                a0_1 += x15 * w8;
-                a0_2 += x16 * w8;
-                a0_3 += x17 * w8;
+                a0_0 = __smlabb(x14, w8, a0_0);
+                a0_1 = __smlabb(x15, w8, a0_1);
+                a0_2 = __smlabb(x16, w8, a0_2);
+                a0_3 = __smlabb(x17, w8, a0_3);
             }
         }
     }
@@ -536,7 +542,8 @@ static void int8_hwc_channels(const int8_t *restrict input, int8_t *restrict out
 {
     const int8_t *window = input;
     if (reg->rows > 0 && reg->has_cols)
-        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H, ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
+        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H,
+            ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
     const int tap = reg->ky_lo * KERNEL_W + reg->kx_lo;
     for (int g = 0; g < GROUPS; ++g) {
         const int8_t *wg = int8_hwc_weights + g * GROUP_WEIGHTS;
@@ -576,3 +583,5 @@ void int8_hwc_run(const int8_t *restrict input, int8_t *restrict output)
         }
     }
 }
+
+#endif /* the target guard */

@@ -43,7 +43,8 @@ static inline int32_t q15_chw_rows_word(const int16_t *p)
     __asm__("ldrd %0, %H0, [%1], #" #step : "=&r"(v_), "+r"(p) : "m"(*(const uint64_t *)(const void *)(p))); \
     (lo) = (int32_t)(uint32_t)v_; (hi) = (int32_t)(uint32_t)(v_ >> 32); } while (0)
 #define LDRD_PRE(lo, hi, p, step) do { uint64_t v_; \
-    __asm__("ldrd %0, %H0, [%1, #" #step "]!" : "=&r"(v_), "+r"(p) : "m"(*(const uint64_t *)(const void *)((const char *)(p) + (step)))); \
+    __asm__("ldrd %0, %H0, [%1, #" #step "]!" : "=&r"(v_), "+r"(p) \
+        : "m"(*(const uint64_t *)(const void *)((const char *)(p) + (step)))); \
     (lo) = (int32_t)(uint32_t)v_; (hi) = (int32_t)(uint32_t)(v_ >> 32); } while (0)
 
 /* 64-bit accumulators as two 32-bit halves (GCC keeps an A32 int64_t in an even register pair: moves, spills). */
@@ -124,8 +125,8 @@ static inline int32_t q15_chw_rows_q_finish(int64_t acc)
 /* (Functions are called through a switch, not pointers, so that the stack analysis sees every call.) */
 
 /* 2 output channel(s) x 1 pixel(s); border: 2 consecutive kernel column(s), any kernel rows. */
-static void q15_chw_rows_rows0_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q15_chw_rows_rows0_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
@@ -167,8 +168,8 @@ static void q15_chw_rows_rows0_o2_p1(const int16_t *restrict px0, const int16_t 
 }
 
 /* 2 output channel(s) x 1 pixel(s); border: 3 consecutive kernel column(s), any kernel rows. */
-static void q15_chw_rows_rows1_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q15_chw_rows_rows1_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
@@ -216,8 +217,8 @@ static void q15_chw_rows_rows1_o2_p1(const int16_t *restrict px0, const int16_t 
 }
 
 /* 2 output channel(s) x 2 pixel(s); interior: every tap inside the input. */
-static void q15_chw_rows_interior2_o2_p2(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q15_chw_rows_interior2_o2_p2(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 2 * PIXEL_STRIDE, ox += 2) {
     const int16_t *restrict px = px0;
@@ -334,8 +335,8 @@ static void q15_chw_rows_interior2_o2_p2(const int16_t *restrict px0, const int1
 }
 
 /* 2 output channel(s) x 1 pixel(s); interior: every tap inside the input. */
-static void q15_chw_rows_interior3_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q15_chw_rows_interior3_o2_p1(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
@@ -530,12 +531,13 @@ static void q15_chw_rows_call(int fn, const int16_t *restrict px, const int16_t 
 }
 
 /* Every block of output channels at a run of pixel blocks of a region. */
-static void q15_chw_rows_channels(const int16_t *restrict input, int16_t *restrict output, const struct q15_chw_rows_region *reg,
-    int full, int tail, int oy, int ox, int count)
+static void q15_chw_rows_channels(const int16_t *restrict input, int16_t *restrict output,
+    const struct q15_chw_rows_region *reg, int full, int tail, int oy, int ox, int count)
 {
     const int16_t *window = input;
     if (reg->rows > 0 && reg->has_cols)
-        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H, ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
+        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H,
+            ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
     const int tap = reg->ky_lo * KERNEL_W + reg->kx_lo;
     for (int g = 0; g < GROUPS; ++g) {
         const int16_t *wg = q15_chw_rows_weights + g * GROUP_WEIGHTS;
@@ -549,7 +551,8 @@ static void q15_chw_rows_channels(const int16_t *restrict input, int16_t *restri
 /* Whether the first pixel block of a row would read its input from an odd element (not on a 32-bit word). */
 static int q15_chw_rows_odd_start(const int16_t *restrict input, const struct q15_chw_rows_region *reg, int oy)
 {
-    const int16_t *p = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H, reg->x_lo * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
+    const int16_t *p = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H,
+        reg->x_lo * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
     return ((uintptr_t)p & 2u) != 0;
 }
 

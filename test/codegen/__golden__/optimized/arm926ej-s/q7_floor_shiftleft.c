@@ -10,6 +10,11 @@
  * Code: about 3662 bytes estimated (budget 4096).
  */
 #include "q7_floor_shiftleft.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !defined(__ARM_FEATURE_DSP)
+#error "q7_floor_shiftleft.c was generated for arm926ej-s (-mcpu=arm926ej-s -marm) and needs the DSP instructions (__ARM_FEATURE_DSP): compile with -mcpu=arm926ej-s -marm, or generate for your core with convgen generate --target"
+#else
+#include <arm_acle.h>
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
@@ -78,8 +83,8 @@ static inline int32_t q7_floor_shiftleft_seed(int o)
 /* (Functions are called through a switch, not pointers, so that the stack analysis sees every call.) */
 
 /* 2 output channel(s) x 3 pixel(s); border: 2 consecutive kernel column(s), any kernel rows. */
-static void q7_floor_shiftleft_rows0_o2_p3(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q7_floor_shiftleft_rows0_o2_p3(const int8_t *restrict px0, const int8_t *restrict wbase,
+    int8_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 3 * PIXEL_STRIDE, ox += 3) {
     const int8_t *restrict px = px0;
@@ -104,22 +109,22 @@ static void q7_floor_shiftleft_rows0_o2_p3(const int8_t *restrict px0, const int
             {
                 const int32_t w0 = wr[0];
                 const int32_t w1 = wr[1];
-                a0_0 += x0 * w0;
-                a1_0 += x0 * w1;
-                a0_1 += x1 * w0;
-                a1_1 += x1 * w1;
-                a0_2 += x2 * w0;
-                a1_2 += x2 * w1;
+                a0_0 = __smlabb(x0, w0, a0_0);
+                a1_0 = __smlabb(x0, w1, a1_0);
+                a0_1 = __smlabb(x1, w0, a0_1);
+                a1_1 = __smlabb(x1, w1, a1_1);
+                a0_2 = __smlabb(x2, w0, a0_2);
+                a1_2 = __smlabb(x2, w1, a1_2);
             }
             {
                 const int32_t w2 = wr[2];
                 const int32_t w3 = wr[3];
-                a0_0 += x3 * w2;
-                a1_0 += x3 * w3;
-                a0_1 += x4 * w2;
-                a1_1 += x4 * w3;
-                a0_2 += x5 * w2;
-                a1_2 += x5 * w3;
+                a0_0 = __smlabb(x3, w2, a0_0);
+                a1_0 = __smlabb(x3, w3, a1_0);
+                a0_1 = __smlabb(x4, w2, a0_1);
+                a1_1 = __smlabb(x4, w3, a1_1);
+                a0_2 = __smlabb(x5, w2, a0_2);
+                a1_2 = __smlabb(x5, w3, a1_2);
             }
         }
     }
@@ -151,8 +156,8 @@ static void q7_floor_shiftleft_rows0_o2_p3(const int8_t *restrict px0, const int
 }
 
 /* 2 output channel(s) x 1 pixel(s); border: 1 consecutive kernel column(s), any kernel rows. */
-static void q7_floor_shiftleft_rows1_o2_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q7_floor_shiftleft_rows1_o2_p1(const int8_t *restrict px0, const int8_t *restrict wbase,
+    int8_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
@@ -168,8 +173,8 @@ static void q7_floor_shiftleft_rows1_o2_p1(const int8_t *restrict px0, const int
             {
                 const int32_t w0 = wr[0];
                 const int32_t w1 = wr[1];
-                a0_0 += x0 * w0;
-                a1_0 += x0 * w1;
+                a0_0 = __smlabb(x0, w0, a0_0);
+                a1_0 = __smlabb(x0, w1, a1_0);
             }
         }
     }
@@ -185,8 +190,8 @@ static void q7_floor_shiftleft_rows1_o2_p1(const int8_t *restrict px0, const int
 }
 
 /* 2 output channel(s) x 3 pixel(s); interior: every tap inside the input. */
-static void q7_floor_shiftleft_interior2_o2_p3(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q7_floor_shiftleft_interior2_o2_p3(const int8_t *restrict px0, const int8_t *restrict wbase,
+    int8_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 3 * PIXEL_STRIDE, ox += 3) {
     const int8_t *restrict px = px0;
@@ -211,22 +216,22 @@ static void q7_floor_shiftleft_interior2_o2_p3(const int8_t *restrict px0, const
             {
                 const int32_t w0 = w[0];
                 const int32_t w1 = w[1];
-                a0_0 += x0 * w0;
-                a1_0 += x0 * w1;
-                a0_1 += x1 * w0;
-                a1_1 += x1 * w1;
-                a0_2 += x2 * w0;
-                a1_2 += x2 * w1;
+                a0_0 = __smlabb(x0, w0, a0_0);
+                a1_0 = __smlabb(x0, w1, a1_0);
+                a0_1 = __smlabb(x1, w0, a0_1);
+                a1_1 = __smlabb(x1, w1, a1_1);
+                a0_2 = __smlabb(x2, w0, a0_2);
+                a1_2 = __smlabb(x2, w1, a1_2);
             }
             {
                 const int32_t w2 = w[2];
                 const int32_t w3 = w[3];
-                a0_0 += x3 * w2;
-                a1_0 += x3 * w3;
-                a0_1 += x4 * w2;
-                a1_1 += x4 * w3;
-                a0_2 += x5 * w2;
-                a1_2 += x5 * w3;
+                a0_0 = __smlabb(x3, w2, a0_0);
+                a1_0 = __smlabb(x3, w3, a1_0);
+                a0_1 = __smlabb(x4, w2, a0_1);
+                a1_1 = __smlabb(x4, w3, a1_1);
+                a0_2 = __smlabb(x5, w2, a0_2);
+                a1_2 = __smlabb(x5, w3, a1_2);
             }
         }
     }
@@ -258,8 +263,8 @@ static void q7_floor_shiftleft_interior2_o2_p3(const int8_t *restrict px0, const
 }
 
 /* 2 output channel(s) x 3 pixel(s); side band: 1 consecutive kernel column(s), every kernel row, pixels down the column. */
-static void q7_floor_shiftleft_column3_o2_p3(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q7_floor_shiftleft_column3_o2_p3(const int8_t *restrict px0, const int8_t *restrict wbase,
+    int8_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 3 * COLUMN_STRIDE, oy += 3) {
     const int8_t *restrict px = px0;
@@ -281,12 +286,12 @@ static void q7_floor_shiftleft_column3_o2_p3(const int8_t *restrict px0, const i
             {
                 const int32_t w0 = w[0];
                 const int32_t w1 = w[1];
-                a0_0 += x0 * w0;
-                a1_0 += x0 * w1;
-                a0_1 += x1 * w0;
-                a1_1 += x1 * w1;
-                a0_2 += x2 * w0;
-                a1_2 += x2 * w1;
+                a0_0 = __smlabb(x0, w0, a0_0);
+                a1_0 = __smlabb(x0, w1, a1_0);
+                a0_1 = __smlabb(x1, w0, a0_1);
+                a1_1 = __smlabb(x1, w1, a1_1);
+                a0_2 = __smlabb(x2, w0, a0_2);
+                a1_2 = __smlabb(x2, w1, a1_2);
             }
         }
     }
@@ -318,8 +323,8 @@ static void q7_floor_shiftleft_column3_o2_p3(const int8_t *restrict px0, const i
 }
 
 /* 2 output channel(s) x 1 pixel(s); side band: 1 consecutive kernel column(s), every kernel row, pixels down the column. */
-static void q7_floor_shiftleft_column4_o2_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q7_floor_shiftleft_column4_o2_p1(const int8_t *restrict px0, const int8_t *restrict wbase,
+    int8_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int8_t *restrict px = px0;
@@ -335,8 +340,8 @@ static void q7_floor_shiftleft_column4_o2_p1(const int8_t *restrict px0, const i
             {
                 const int32_t w0 = w[0];
                 const int32_t w1 = w[1];
-                a0_0 += x0 * w0;
-                a1_0 += x0 * w1;
+                a0_0 = __smlabb(x0, w0, a0_0);
+                a1_0 = __smlabb(x0, w1, a1_0);
             }
         }
     }
@@ -372,8 +377,8 @@ static const struct q7_floor_shiftleft_region q7_floor_shiftleft_regions[REGIONS
 };
 
 /* Calls block function number fn (the region table's numbering). */
-static void q7_floor_shiftleft_call(int fn, const int8_t *restrict px, const int8_t *restrict w, int8_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q7_floor_shiftleft_call(int fn, const int8_t *restrict px, const int8_t *restrict w,
+    int8_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
     switch (fn) {
     case 0:
@@ -397,24 +402,26 @@ static void q7_floor_shiftleft_call(int fn, const int8_t *restrict px, const int
 }
 
 /* Every block of output channels at a run of pixel blocks of a region. */
-static void q7_floor_shiftleft_channels(const int8_t *restrict input, int8_t *restrict output, const struct q7_floor_shiftleft_region *reg,
-    int full, int tail, int oy, int ox, int count)
+static void q7_floor_shiftleft_channels(const int8_t *restrict input, int8_t *restrict output,
+    const struct q7_floor_shiftleft_region *reg, int full, int tail, int oy, int ox, int count)
 {
     const int8_t *window = input;
     if (reg->rows > 0 && reg->has_cols)
-        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H, ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
+        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H,
+            ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
     const int tap = reg->ky_lo * KERNEL_W + reg->kx_lo;
     for (int g = 0; g < GROUPS; ++g) {
         const int8_t *wg = q7_floor_shiftleft_weights + g * GROUP_WEIGHTS;
         for (int b = 0; b < FULL_BLOCKS; ++b)
-            q7_floor_shiftleft_call(full, window + g * GROUP_INPUT, wg + b * BLOCK_WEIGHTS + tap * BLOCK_CHANNELS, output,
-                g * OUT_PER_GROUP + b * BLOCK_CHANNELS, oy, ox, reg->rows, count);
+            q7_floor_shiftleft_call(full, window + g * GROUP_INPUT, wg + b * BLOCK_WEIGHTS + tap * BLOCK_CHANNELS,
+                output, g * OUT_PER_GROUP + b * BLOCK_CHANNELS, oy, ox, reg->rows, count);
         (void)tail;
     }
 }
 
 /* A side band down its columns: pixel blocks of each output column, then its remaining single pixels. */
-static void q7_floor_shiftleft_down(const int8_t *restrict input, int8_t *restrict output, const struct q7_floor_shiftleft_region *reg)
+static void q7_floor_shiftleft_down(const int8_t *restrict input, int8_t *restrict output,
+    const struct q7_floor_shiftleft_region *reg)
 {
     const int blocks = (reg->y_hi - reg->y_lo + 1) / reg->pb;
     for (int ox = reg->x_lo; ox <= reg->x_hi; ++ox) {
@@ -436,9 +443,12 @@ void q7_floor_shiftleft_run(const int8_t *restrict input, int8_t *restrict outpu
         const int blocks = (reg->x_hi - reg->x_lo + 1) / reg->pb;
         for (int oy = reg->y_lo; oy <= reg->y_hi; ++oy) {
             if (blocks > 0)
-                q7_floor_shiftleft_channels(input, output, reg, reg->main, reg->main_tail_channels, oy, reg->x_lo, blocks);
+                q7_floor_shiftleft_channels(input, output, reg, reg->main, reg->main_tail_channels, oy, reg->x_lo,
+                    blocks);
             for (int ox = reg->x_lo + blocks * reg->pb; ox <= reg->x_hi; ++ox)
                 q7_floor_shiftleft_channels(input, output, reg, reg->tail, reg->tail_tail_channels, oy, ox, 1);
         }
     }
 }
+
+#endif /* the target guard */

@@ -59,8 +59,8 @@ static const int16_t edge3x3_weights[216] = {
     12954, -7138, 28250, 13995, 3319, 17046, 10313, 8108,
 };
 
-/* Bias: raw values (int32_t, 26 fraction bits); seeds the accumulator times 2^0. */
-static const int32_t edge3x3_bias[EDGE3X3_OUT_C] = {
+/* Bias: raw values (int32_t, 26 fraction bits) stored as int16_t; seeds the accumulator times 2^0. */
+static const int16_t edge3x3_bias[EDGE3X3_OUT_C] = {
     -22526, 8204, -13064, 12842, 5571, -3317, 20890, -17118,
 };
 
@@ -222,7 +222,8 @@ void edge3x3_run(const int16_t *restrict input, int16_t *restrict output)
                 const int16_t *wg = edge3x3_weights + g * GROUP_WEIGHTS;
                 edge3x3_lines(input + g * GROUP_INPUT, slab, oy * STRIDE_H - PAD_TOP + ky_lo * DILATION_H, rows);
                 for (int b = 0; b < FULL_BLOCKS; ++b)
-                    edge3x3_block_o2(slab, wg + b * BLOCK_WEIGHTS, output, g * OUT_PER_GROUP + b * BLOCK_CHANNELS, oy, ky_lo, rows);
+                    edge3x3_block_o2(slab, wg + b * BLOCK_WEIGHTS, output, g * OUT_PER_GROUP + b * BLOCK_CHANNELS, oy,
+                        ky_lo, rows);
             }
     }
 }

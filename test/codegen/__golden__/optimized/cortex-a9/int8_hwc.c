@@ -66,18 +66,15 @@ static const int8_t int8_hwc_weights[288] = {
 };
 
 /* Accumulator seeds in lane order (output channel): the bias aligned to the product's fraction bits. */
-static const int32_t int8_hwc_seeds[INT8_HWC_OUT_C] = {
+static const int16_t int8_hwc_seeds[INT8_HWC_OUT_C] = {
     1200, -3400, 560, 0, -78, 9100, -2300, 45,
 };
 
-/* Requantization per lane (same order as the seeds): multiplier, left shift, minus the right shift. */
+/* Per lane, in the seeds' order: multiplier, left shift, minus the right shift (a table where channels differ). */
 static const int32_t int8_hwc_rq_mult[INT8_HWC_OUT_C] = {
     1518500250, 1276901376, 2003032064, 1073741824, 1779033703, 1431655765, 1202590843, 1925330168,
 };
-static const int32_t int8_hwc_rq_left[INT8_HWC_OUT_C] = {
-    0, 0, 0, 0, 0, 0, 0, 0,
-};
-static const int32_t int8_hwc_rq_negright[INT8_HWC_OUT_C] = {
+static const int16_t int8_hwc_rq_negright[INT8_HWC_OUT_C] = {
     -9, -8, -10, -8, -9, -9, -8, -10,
 };
 
@@ -127,11 +124,13 @@ static void int8_hwc_line(const int8_t *restrict in, int16_t *restrict dst, int 
  * w0: the block's weights at the first valid kernel row; lb: the lanes' index in the lane-ordered tables;
  * out: the block's first output of the row (lanes adjacent).
  */
-static void int8_hwc_block(const int16_t *const *rows, int nrows, const int8_t *restrict w0, int lb, int8_t *restrict out)
+static void int8_hwc_block(const int16_t *const *rows, int nrows, const int8_t *restrict w0, int lb,
+    int8_t *restrict out)
 {
     for (int b = 0; b < PIX_BLOCKS; ++b) {
         const int xs = b < PIX_BLOCKS - 1 ? PIXELS * b : PIX_LAST;
-        const int32x4_t sl = vld1q_s32(int8_hwc_seeds + lb), sh = vld1q_s32(int8_hwc_seeds + lb + 4);
+        const int32x4_t sl = vmovl_s16(vld1_s16(int8_hwc_seeds + lb)),
+            sh = vmovl_s16(vld1_s16(int8_hwc_seeds + lb + 4));
         int32x4_t a0l = sl, a0h = sh;
         int32x4_t a1l = sl, a1h = sh;
         int32x4_t a2l = sl, a2h = sh;
@@ -197,8 +196,10 @@ static void int8_hwc_block(const int16_t *const *rows, int nrows, const int8_t *
                 }
             }
         }
-        const int32x4_t ml = vld1q_s32(int8_hwc_rq_mult + lb), ll = vld1q_s32(int8_hwc_rq_left + lb), rl = vld1q_s32(int8_hwc_rq_negright + lb);
-        const int32x4_t mh = vld1q_s32(int8_hwc_rq_mult + lb + 4), lh = vld1q_s32(int8_hwc_rq_left + lb + 4), rh = vld1q_s32(int8_hwc_rq_negright + lb + 4);
+        const int32x4_t ml = vld1q_s32(int8_hwc_rq_mult + lb), ll = vdupq_n_s32(0),
+            rl = vmovl_s16(vld1_s16(int8_hwc_rq_negright + lb));
+        const int32x4_t mh = vld1q_s32(int8_hwc_rq_mult + lb + 4), lh = vdupq_n_s32(0),
+            rh = vmovl_s16(vld1_s16(int8_hwc_rq_negright + lb + 4));
         {
             int8_t *o = out + xs * INT8_HWC_OUT_C;
             const int8x8_t v = int8_hwc_out8(int8_hwc_rq(a0l, ll, ml, rl), int8_hwc_rq(a0h, lh, mh, rh));
@@ -254,7 +255,8 @@ void int8_hwc_run(const int8_t *restrict input, int8_t *restrict output)
             int8_t *orow = output + oy * INT8_HWC_OUT_W * INT8_HWC_OUT_C;
             for (int b = 0; b < OUT_BLOCKS; ++b) {
                 const int o = b < OUT_BLOCKS - 1 ? 8 * b : OUT_PER_GROUP - 8;
-                int8_hwc_block(rows, n, int8_hwc_weights + s * GROUP_WEIGHTS + ky_lo * ROW_WEIGHTS + o, s * OUT_PER_GROUP + o, orow + s * OUT_PER_GROUP + o);
+                int8_hwc_block(rows, n, int8_hwc_weights + s * GROUP_WEIGHTS + ky_lo * ROW_WEIGHTS + o,
+                    s * OUT_PER_GROUP + o, orow + s * OUT_PER_GROUP + o);
             }
         }
     }

@@ -59,8 +59,8 @@ static const int16_t q15_chw_rows_weights[216] = {
     8606, 29711, 22137, -20785, 10601, -8660, 31988, -32147,
 };
 
-/* Bias: raw values (int32_t, 26 fraction bits); seeds the accumulator times 2^0. */
-static const int32_t q15_chw_rows_bias[Q15_CHW_ROWS_OUT_C] = {
+/* Bias: raw values (int32_t, 26 fraction bits) stored as int16_t; seeds the accumulator times 2^0. */
+static const int16_t q15_chw_rows_bias[Q15_CHW_ROWS_OUT_C] = {
     -11009, 30398, -13507, -27019,
 };
 
@@ -222,7 +222,8 @@ void q15_chw_rows_run(const int16_t *restrict input, int16_t *restrict output)
                 const int16_t *wg = q15_chw_rows_weights + g * GROUP_WEIGHTS;
                 q15_chw_rows_lines(input + g * GROUP_INPUT, slab, oy * STRIDE_H - PAD_TOP + ky_lo * DILATION_H, rows);
                 for (int b = 0; b < FULL_BLOCKS; ++b)
-                    q15_chw_rows_block_o2(slab, wg + b * BLOCK_WEIGHTS, output, g * OUT_PER_GROUP + b * BLOCK_CHANNELS, oy, ky_lo, rows);
+                    q15_chw_rows_block_o2(slab, wg + b * BLOCK_WEIGHTS, output, g * OUT_PER_GROUP + b * BLOCK_CHANNELS,
+                        oy, ky_lo, rows);
             }
     }
 }

@@ -100,7 +100,8 @@ static void q15_pairs_hwc_line(const int16_t *restrict in, int16_t *restrict dst
  * w0: the block's weights at the first valid kernel row; lb: the lanes' index in the lane-ordered tables;
  * out: the block's first output of the row (lanes adjacent).
  */
-static void q15_pairs_hwc_block(const int16_t *const *rows, int nrows, const int16_t *restrict w0, int lb, int16_t *restrict out)
+static void q15_pairs_hwc_block(const int16_t *const *rows, int nrows, const int16_t *restrict w0, int lb,
+    int16_t *restrict out)
 {
     for (int b = 0; b < PIX_BLOCKS; ++b) {
         const int xs = b < PIX_BLOCKS - 1 ? PIXELS * b : PIX_LAST;
@@ -221,7 +222,8 @@ void q15_pairs_hwc_run(const int16_t *restrict input, int16_t *restrict output)
             int16_t *orow = output + oy * Q15_PAIRS_HWC_OUT_W * Q15_PAIRS_HWC_OUT_C;
             for (int b = 0; b < OUT_BLOCKS; ++b) {
                 const int o = b < OUT_BLOCKS - 1 ? 4 * b : OUT_PER_GROUP - 4;
-                q15_pairs_hwc_block(rows, n, q15_pairs_hwc_weights + s * GROUP_WEIGHTS + ky_lo * ROW_WEIGHTS + o, s * OUT_PER_GROUP + o, orow + s * OUT_PER_GROUP + o);
+                q15_pairs_hwc_block(rows, n, q15_pairs_hwc_weights + s * GROUP_WEIGHTS + ky_lo * ROW_WEIGHTS + o,
+                    s * OUT_PER_GROUP + o, orow + s * OUT_PER_GROUP + o);
             }
         }
     }

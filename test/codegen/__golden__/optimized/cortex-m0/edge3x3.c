@@ -231,8 +231,8 @@ static void edge3x3_column2_o1_p1(const int16_t *restrict px0, const int16_t *re
 }
 
 /* 1 output channel(s) x 1 pixel(s); interior: every tap inside the input. */
-static void edge3x3_interior3_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void edge3x3_interior3_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
@@ -455,7 +455,8 @@ static void edge3x3_channels(const int16_t *restrict input, int16_t *restrict ou
 {
     const int16_t *window = input;
     if (reg->rows > 0 && reg->has_cols)
-        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H, ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
+        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H,
+            ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
     const int tap = reg->ky_lo * KERNEL_W + reg->kx_lo;
     for (int g = 0; g < GROUPS; ++g) {
         const int16_t *wg = edge3x3_weights + g * GROUP_WEIGHTS;

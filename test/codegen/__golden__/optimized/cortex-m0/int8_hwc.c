@@ -74,7 +74,7 @@ static const int32_t int8_hwc_bias[INT8_HWC_OUT_C] = {
 };
 
 /* Interior seeds: bias + input offset x the channel's weight sum, so that the interior multiplies raw inputs. */
-static const int32_t int8_hwc_interior_seed[INT8_HWC_OUT_C] = {
+static const int16_t int8_hwc_interior_seed[INT8_HWC_OUT_C] = {
     -504, -1726, 2639, -1680, -1530, 6877, 190, 1473,
 };
 
@@ -92,7 +92,8 @@ static const uint8_t int8_hwc_right_shift[INT8_HWC_OUT_C] = {
 };
 
 /* gemmlowp's SaturatingRoundingDoublingHighMul, as TFLite's reference uses it: the high half of 2*a*b, rounded to
-   nearest by the nudge and C's truncating division (ties upward); INT32_MIN * INT32_MIN, its one overflow, saturates. */
+   nearest by the nudge and C's truncating division (ties upward); INT32_MIN * INT32_MIN, its one overflow,
+   saturates. */
 static inline int32_t int8_hwc_srdhm(int32_t a, int32_t b)
 {
     /* (ab + nudge) / 2^31 truncating equals floor((ab + 2^30) / 2^31) for either sign of ab: one add, one shift. */
@@ -446,7 +447,8 @@ static void int8_hwc_channels(const int8_t *restrict input, int8_t *restrict out
 {
     const int8_t *window = input;
     if (reg->rows > 0 && reg->has_cols)
-        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H, ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
+        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H,
+            ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
     const int tap = reg->ky_lo * KERNEL_W + reg->kx_lo;
     for (int g = 0; g < GROUPS; ++g) {
         const int8_t *wg = int8_hwc_weights + g * GROUP_WEIGHTS;

@@ -93,8 +93,8 @@ static inline int32_t q15_chw_rows_q_finish(int64_t acc)
 /* (Functions are called through a switch, not pointers, so that the stack analysis sees every call.) */
 
 /* 1 output channel(s) x 1 pixel(s); border: 2 consecutive kernel column(s), any kernel rows. */
-static void q15_chw_rows_rows0_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q15_chw_rows_rows0_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
@@ -125,8 +125,8 @@ static void q15_chw_rows_rows0_o1_p1(const int16_t *restrict px0, const int16_t 
 }
 
 /* 1 output channel(s) x 1 pixel(s); top or bottom band: every kernel column, kernel rows 1, 2 relative to the first. */
-static void q15_chw_rows_band1_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q15_chw_rows_band1_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
@@ -178,8 +178,8 @@ static void q15_chw_rows_band1_o1_p1(const int16_t *restrict px0, const int16_t 
 }
 
 /* 1 output channel(s) x 1 pixel(s); side band: 2 consecutive kernel column(s), every kernel row, pixels down the column. */
-static void q15_chw_rows_column2_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q15_chw_rows_column2_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int16_t *restrict px = px0;
@@ -231,8 +231,8 @@ static void q15_chw_rows_column2_o1_p1(const int16_t *restrict px0, const int16_
 }
 
 /* 1 output channel(s) x 1 pixel(s); interior: every tap inside the input. */
-static void q15_chw_rows_interior3_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q15_chw_rows_interior3_o1_p1(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
@@ -450,12 +450,13 @@ static void q15_chw_rows_call(int fn, const int16_t *restrict px, const int16_t 
 }
 
 /* Every block of output channels at a run of pixel blocks of a region. */
-static void q15_chw_rows_channels(const int16_t *restrict input, int16_t *restrict output, const struct q15_chw_rows_region *reg,
-    int full, int tail, int oy, int ox, int count)
+static void q15_chw_rows_channels(const int16_t *restrict input, int16_t *restrict output,
+    const struct q15_chw_rows_region *reg, int full, int tail, int oy, int ox, int count)
 {
     const int16_t *window = input;
     if (reg->rows > 0 && reg->has_cols)
-        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H, ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
+        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H,
+            ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
     const int tap = reg->ky_lo * KERNEL_W + reg->kx_lo;
     for (int g = 0; g < GROUPS; ++g) {
         const int16_t *wg = q15_chw_rows_weights + g * GROUP_WEIGHTS;
@@ -467,7 +468,8 @@ static void q15_chw_rows_channels(const int16_t *restrict input, int16_t *restri
 }
 
 /* A side band down its columns: pixel blocks of each output column, then its remaining single pixels. */
-static void q15_chw_rows_down(const int16_t *restrict input, int16_t *restrict output, const struct q15_chw_rows_region *reg)
+static void q15_chw_rows_down(const int16_t *restrict input, int16_t *restrict output,
+    const struct q15_chw_rows_region *reg)
 {
     const int blocks = (reg->y_hi - reg->y_lo + 1) / reg->pb;
     for (int ox = reg->x_lo; ox <= reg->x_hi; ++ox) {

@@ -125,8 +125,8 @@ static void q31_hwc_column0_o1_p1(const int32_t *restrict px0, const int32_t *re
 }
 
 /* 1 output channel(s) x 1 pixel(s); interior: every tap inside the input. */
-static void q31_hwc_interior1_o1_p1(const int32_t *restrict px0, const int32_t *restrict wbase, int32_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q31_hwc_interior1_o1_p1(const int32_t *restrict px0, const int32_t *restrict wbase,
+    int32_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int32_t *restrict px = px0;
@@ -329,7 +329,8 @@ static void q31_hwc_channels(const int32_t *restrict input, int32_t *restrict ou
 {
     const int32_t *window = input;
     if (reg->rows > 0 && reg->has_cols)
-        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H, ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
+        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H,
+            ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
     const int tap = reg->ky_lo * KERNEL_W + reg->kx_lo;
     for (int g = 0; g < GROUPS; ++g) {
         const int32_t *wg = q31_hwc_weights + g * GROUP_WEIGHTS;

@@ -78,8 +78,8 @@ static inline int32_t q7_floor_shiftleft_seed(int o)
 /* (Functions are called through a switch, not pointers, so that the stack analysis sees every call.) */
 
 /* 1 output channel(s) x 1 pixel(s); border: 2 consecutive kernel column(s), any kernel rows. */
-static void q7_floor_shiftleft_rows0_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q7_floor_shiftleft_rows0_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase,
+    int8_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
@@ -110,8 +110,8 @@ static void q7_floor_shiftleft_rows0_o1_p1(const int8_t *restrict px0, const int
 }
 
 /* 1 output channel(s) x 1 pixel(s); border: 1 consecutive kernel column(s), any kernel rows. */
-static void q7_floor_shiftleft_rows1_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q7_floor_shiftleft_rows1_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase,
+    int8_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
@@ -137,8 +137,8 @@ static void q7_floor_shiftleft_rows1_o1_p1(const int8_t *restrict px0, const int
 }
 
 /* 1 output channel(s) x 1 pixel(s); interior: every tap inside the input. */
-static void q7_floor_shiftleft_interior2_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q7_floor_shiftleft_interior2_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase,
+    int8_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int8_t *restrict px = px0;
@@ -192,8 +192,8 @@ static void q7_floor_shiftleft_interior2_o1_p1(const int8_t *restrict px0, const
 }
 
 /* 1 output channel(s) x 1 pixel(s); side band: 1 consecutive kernel column(s), every kernel row, pixels down the column. */
-static void q7_floor_shiftleft_column3_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase, int8_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q7_floor_shiftleft_column3_o1_p1(const int8_t *restrict px0, const int8_t *restrict wbase,
+    int8_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int8_t *restrict px = px0;
@@ -238,8 +238,8 @@ static const struct q7_floor_shiftleft_region q7_floor_shiftleft_regions[REGIONS
 };
 
 /* Calls block function number fn (the region table's numbering). */
-static void q7_floor_shiftleft_call(int fn, const int8_t *restrict px, const int8_t *restrict w, int8_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q7_floor_shiftleft_call(int fn, const int8_t *restrict px, const int8_t *restrict w,
+    int8_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
     switch (fn) {
     case 0:
@@ -260,24 +260,26 @@ static void q7_floor_shiftleft_call(int fn, const int8_t *restrict px, const int
 }
 
 /* Every block of output channels at a run of pixel blocks of a region. */
-static void q7_floor_shiftleft_channels(const int8_t *restrict input, int8_t *restrict output, const struct q7_floor_shiftleft_region *reg,
-    int full, int tail, int oy, int ox, int count)
+static void q7_floor_shiftleft_channels(const int8_t *restrict input, int8_t *restrict output,
+    const struct q7_floor_shiftleft_region *reg, int full, int tail, int oy, int ox, int count)
 {
     const int8_t *window = input;
     if (reg->rows > 0 && reg->has_cols)
-        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H, ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
+        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H,
+            ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
     const int tap = reg->ky_lo * KERNEL_W + reg->kx_lo;
     for (int g = 0; g < GROUPS; ++g) {
         const int8_t *wg = q7_floor_shiftleft_weights + g * GROUP_WEIGHTS;
         for (int b = 0; b < FULL_BLOCKS; ++b)
-            q7_floor_shiftleft_call(full, window + g * GROUP_INPUT, wg + b * BLOCK_WEIGHTS + tap * BLOCK_CHANNELS, output,
-                g * OUT_PER_GROUP + b * BLOCK_CHANNELS, oy, ox, reg->rows, count);
+            q7_floor_shiftleft_call(full, window + g * GROUP_INPUT, wg + b * BLOCK_WEIGHTS + tap * BLOCK_CHANNELS,
+                output, g * OUT_PER_GROUP + b * BLOCK_CHANNELS, oy, ox, reg->rows, count);
         (void)tail;
     }
 }
 
 /* A side band down its columns: pixel blocks of each output column, then its remaining single pixels. */
-static void q7_floor_shiftleft_down(const int8_t *restrict input, int8_t *restrict output, const struct q7_floor_shiftleft_region *reg)
+static void q7_floor_shiftleft_down(const int8_t *restrict input, int8_t *restrict output,
+    const struct q7_floor_shiftleft_region *reg)
 {
     const int blocks = (reg->y_hi - reg->y_lo + 1) / reg->pb;
     for (int ox = reg->x_lo; ox <= reg->x_hi; ++ox) {
@@ -299,7 +301,8 @@ void q7_floor_shiftleft_run(const int8_t *restrict input, int8_t *restrict outpu
         const int blocks = (reg->x_hi - reg->x_lo + 1) / reg->pb;
         for (int oy = reg->y_lo; oy <= reg->y_hi; ++oy) {
             if (blocks > 0)
-                q7_floor_shiftleft_channels(input, output, reg, reg->main, reg->main_tail_channels, oy, reg->x_lo, blocks);
+                q7_floor_shiftleft_channels(input, output, reg, reg->main, reg->main_tail_channels, oy, reg->x_lo,
+                    blocks);
             for (int ox = reg->x_lo + blocks * reg->pb; ox <= reg->x_hi; ++ox)
                 q7_floor_shiftleft_channels(input, output, reg, reg->tail, reg->tail_tail_channels, oy, ox, 1);
         }

@@ -108,8 +108,8 @@ static inline int32_t q15_chw_rows_q_finish(int64_t acc)
 /* (Functions are called through a switch, not pointers, so that the stack analysis sees every call.) */
 
 /* 1 output channel(s) x 3 pixel(s); interior: every tap inside the input. */
-static void q15_chw_rows_interior0_o1_p3(const int16_t *restrict px0, const int32_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q15_chw_rows_interior0_o1_p3(const int16_t *restrict px0, const int32_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 3 * PIXEL_STRIDE, ox += 3) {
     const int16_t *restrict px = px0;
@@ -247,8 +247,8 @@ static void q15_chw_rows_call(int fn, const int16_t *restrict px, const int32_t 
 }
 
 /* Every block of output channels at a run of pixel blocks of a region. */
-static void q15_chw_rows_channels(const int16_t *restrict input, int16_t *restrict output, const struct q15_chw_rows_region *reg,
-    int full, int tail, int oy, int ox, int count)
+static void q15_chw_rows_channels(const int16_t *restrict input, int16_t *restrict output,
+    const struct q15_chw_rows_region *reg, int full, int tail, int oy, int ox, int count)
 {
     const int16_t *window = input;
     if (reg->rows > 0 && reg->has_cols)

@@ -107,8 +107,8 @@ static inline int32_t q15_pairs_hwc_q_finish(int64_t acc)
 /* (Functions are called through a switch, not pointers, so that the stack analysis sees every call.) */
 
 /* 1 output channel(s) x 3 pixel(s); border: 3 consecutive kernel column(s), any kernel rows. */
-static void q15_pairs_hwc_rows0_o1_p3(const int16_t *restrict px0, const int32_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q15_pairs_hwc_rows0_o1_p3(const int16_t *restrict px0, const int32_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 3 * PIXEL_STRIDE, ox += 3) {
     const int16_t *restrict px = px0;
@@ -168,8 +168,8 @@ static void q15_pairs_hwc_rows0_o1_p3(const int16_t *restrict px0, const int32_t
 }
 
 /* 1 output channel(s) x 1 pixel(s); border: 3 consecutive kernel column(s), any kernel rows. */
-static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int32_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int32_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
@@ -207,8 +207,8 @@ static void q15_pairs_hwc_rows1_o1_p1(const int16_t *restrict px0, const int32_t
 }
 
 /* 1 output channel(s) x 1 pixel(s); border: 2 consecutive kernel column(s), any kernel rows. */
-static void q15_pairs_hwc_rows2_o1_p1(const int16_t *restrict px0, const int32_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q15_pairs_hwc_rows2_o1_p1(const int16_t *restrict px0, const int32_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
@@ -241,8 +241,8 @@ static void q15_pairs_hwc_rows2_o1_p1(const int16_t *restrict px0, const int32_t
 }
 
 /* 1 output channel(s) x 3 pixel(s); interior: every tap inside the input. */
-static void q15_pairs_hwc_interior3_o1_p3(const int16_t *restrict px0, const int32_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q15_pairs_hwc_interior3_o1_p3(const int16_t *restrict px0, const int32_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 3 * PIXEL_STRIDE, ox += 3) {
     const int16_t *restrict px = px0;
@@ -351,8 +351,8 @@ static void q15_pairs_hwc_interior3_o1_p3(const int16_t *restrict px0, const int
 }
 
 /* 1 output channel(s) x 1 pixel(s); interior: every tap inside the input. */
-static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int32_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int32_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, ox += 1) {
     const int16_t *restrict px = px0;
@@ -474,8 +474,8 @@ static void q15_pairs_hwc_interior4_o1_p1(const int16_t *restrict px0, const int
 }
 
 /* 1 output channel(s) x 1 pixel(s); side band: 2 consecutive kernel column(s), every kernel row, pixels down the column. */
-static void q15_pairs_hwc_column5_o1_p1(const int16_t *restrict px0, const int32_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void q15_pairs_hwc_column5_o1_p1(const int16_t *restrict px0, const int32_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += COLUMN_STRIDE, oy += 1) {
     const int16_t *restrict px = px0;
@@ -581,12 +581,13 @@ static void q15_pairs_hwc_call(int fn, const int16_t *restrict px, const int32_t
 }
 
 /* Every block of output channels at a run of pixel blocks of a region. */
-static void q15_pairs_hwc_channels(const int16_t *restrict input, int16_t *restrict output, const struct q15_pairs_hwc_region *reg,
-    int full, int tail, int oy, int ox, int count)
+static void q15_pairs_hwc_channels(const int16_t *restrict input, int16_t *restrict output,
+    const struct q15_pairs_hwc_region *reg, int full, int tail, int oy, int ox, int count)
 {
     const int16_t *window = input;
     if (reg->rows > 0 && reg->has_cols)
-        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H, ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
+        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H,
+            ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
     const int tap = reg->ky_lo * KERNEL_W + reg->kx_lo;
     for (int g = 0; g < GROUPS; ++g) {
         const int32_t *wg = q15_pairs_hwc_weights + g * GROUP_WEIGHTS;
@@ -598,7 +599,8 @@ static void q15_pairs_hwc_channels(const int16_t *restrict input, int16_t *restr
 }
 
 /* A side band down its columns: pixel blocks of each output column, then its remaining single pixels. */
-static void q15_pairs_hwc_down(const int16_t *restrict input, int16_t *restrict output, const struct q15_pairs_hwc_region *reg)
+static void q15_pairs_hwc_down(const int16_t *restrict input, int16_t *restrict output,
+    const struct q15_pairs_hwc_region *reg)
 {
     const int blocks = (reg->y_hi - reg->y_lo + 1) / reg->pb;
     for (int ox = reg->x_lo; ox <= reg->x_hi; ++ox) {

@@ -211,8 +211,8 @@ static void edge3x3_band1_o1_p2(const int16_t *restrict px0, const int16_t *rest
 }
 
 /* 1 output channel(s) x 2 pixel(s); interior: every tap inside the input. */
-static void edge3x3_interior2_o1_p2(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict output,
-    int o0, int oy, int ox, int rows, int count)
+static void edge3x3_interior2_o1_p2(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 2 * PIXEL_STRIDE, ox += 2) {
     const int16_t *restrict px = px0;
@@ -320,11 +320,13 @@ static void edge3x3_channels(const int16_t *restrict input, int16_t *restrict ou
 {
     const int16_t *window = input;
     if (reg->rows > 0 && reg->has_cols)
-        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H, ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
+        window = &IN_AT(0, oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H,
+            ox * STRIDE_W - PAD_LEFT + reg->kx_lo * DILATION_W);
     for (int g = 0; g < GROUPS; ++g) {
         const int16_t *wg = edge3x3_weights + g * GROUP_WEIGHTS;
         for (int b = 0; b < FULL_BLOCKS; ++b)
-            edge3x3_call(full, window + g * GROUP_INPUT, wg + b * BLOCK_WEIGHTS + reg->ky_lo * KERNEL_W * BLOCK_CHANNELS + reg->kx_lo, output,
+            edge3x3_call(full, window + g * GROUP_INPUT,
+                wg + b * BLOCK_WEIGHTS + reg->ky_lo * KERNEL_W * BLOCK_CHANNELS + reg->kx_lo, output,
                 g * OUT_PER_GROUP + b * BLOCK_CHANNELS, oy, ox, reg->rows, count);
         (void)tail;
     }

@@ -52,8 +52,8 @@ static const int8_t int8_hwc_weights[288] = {
     20, 85, 99, 114, -38, -22, 119, 111, 100, 1, 93, 122, 113, -120, -89, 15,
 };
 
-/* Bias: raw values (int32_t, the accumulator's scale); seeds the accumulator as is. */
-static const int32_t int8_hwc_bias[INT8_HWC_OUT_C] = {
+/* Bias: raw values (int32_t, the accumulator's scale) stored as int16_t; seeds the accumulator as is. */
+static const int16_t int8_hwc_bias[INT8_HWC_OUT_C] = {
     1200, -3400, 560, 0, -78, 9100, -2300, 45,
 };
 
@@ -80,7 +80,7 @@ static const int32_t int8_hwc_vq_multiplier[11] = {
 };
 
 /* Per output channel, padded by 3 lanes (a block's load may pass the last channel; those lanes are never stored). */
-static const int32_t int8_hwc_vq_neg_right[11] = {
+static const int8_t int8_hwc_vq_neg_right[11] = {
     -9, -8, -10, -8, -9, -9, -8, -10,
     0, 0, 0,
 };
@@ -103,7 +103,7 @@ static const int32_t int8_hwc_vq_neg_right[11] = {
 static inline int32x4_t int8_hwc_finish4(int32x4_t acc, int o)
 {
     int32x4_t x = vqrdmulhq_s32(acc, vldrwq_s32(int8_hwc_vq_multiplier + o));
-    const int32x4_t neg_right = vldrwq_s32(int8_hwc_vq_neg_right + o);
+    const int32x4_t neg_right = vldrbq_s32(int8_hwc_vq_neg_right + o);
     x = vrshlq_s32(vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, neg_right), 31)), neg_right);
     x = vminq_s32(vmaxq_s32(x, vdupq_n_s32(0)), vdupq_n_s32(132));
     (void)o;
@@ -257,18 +257,23 @@ static void int8_hwc_block(const int8_t *restrict input, int8_t *restrict output
         if (reg->interior)
             seeds[j] = int8_hwc_interior_seed_of(o0 + j);
         else
-            seeds[j] = int8_hwc_seed(o0 + j) + (int32_t)INT8_HWC_INPUT_OFFSET * int8_hwc_valid_sum(w + j * 12, reg->rows, size * 12, reg->cols * IN_PER_GROUP);
+            seeds[j] = int8_hwc_seed(o0 + j)
+                + (int32_t)INT8_HWC_INPUT_OFFSET
+                    * int8_hwc_valid_sum(w + j * 12, reg->rows, size * 12, reg->cols * IN_PER_GROUP);
     }
     const int blocks = (reg->x_hi - reg->x_lo + 1) / reg->pb;
     for (int oy = reg->y_lo; oy <= reg->y_hi; ++oy) {
         const int8_t *row = input + g * IN_PER_GROUP;
         if (reg->rows > 0 && reg->cols > 0)
-            row += (oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H) * (INT8_HWC_IN_W * INT8_HWC_IN_C) + (reg->kx_lo * DILATION_W - PAD_LEFT) * INT8_HWC_IN_C;
+            row += (oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H) * (INT8_HWC_IN_W * INT8_HWC_IN_C)
+                + (reg->kx_lo * DILATION_W - PAD_LEFT) * INT8_HWC_IN_C;
         int8_t *out = output + oy * (INT8_HWC_OUT_W * INT8_HWC_OUT_C) + o0;
         if (blocks > 0)
-            int8_hwc_call(main, row + reg->x_lo * STRIDE_W * INT8_HWC_IN_C, w, out + reg->x_lo * INT8_HWC_OUT_C, seeds, o0, reg->rows, blocks);
+            int8_hwc_call(main, row + reg->x_lo * STRIDE_W * INT8_HWC_IN_C, w, out + reg->x_lo * INT8_HWC_OUT_C, seeds,
+                o0, reg->rows, blocks);
         for (int ox = reg->x_lo + blocks * reg->pb; ox <= reg->x_hi; ++ox)
-            int8_hwc_call(tail, row + ox * STRIDE_W * INT8_HWC_IN_C, w, out + ox * INT8_HWC_OUT_C, seeds, o0, reg->rows, 1);
+            int8_hwc_call(tail, row + ox * STRIDE_W * INT8_HWC_IN_C, w, out + ox * INT8_HWC_OUT_C, seeds, o0, reg->rows,
+                1);
     }
 }
 

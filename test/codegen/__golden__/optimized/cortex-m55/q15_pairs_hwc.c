@@ -47,8 +47,8 @@ static const int16_t q15_pairs_hwc_weights[216] = {
     23809, -24707, 9620, -2572, -21178, 22207, -23902, -21256,
 };
 
-/* Bias: raw values (int32_t, 27 fraction bits); seeds the accumulator times 2^0. */
-static const int32_t q15_pairs_hwc_bias[Q15_PAIRS_HWC_OUT_C] = {
+/* Bias: raw values (int32_t, 27 fraction bits) stored as int16_t; seeds the accumulator times 2^0. */
+static const int16_t q15_pairs_hwc_bias[Q15_PAIRS_HWC_OUT_C] = {
     7986, -17254, -18011, -19313, -8876, 26026,
 };
 
@@ -81,8 +81,8 @@ static void q15_pairs_hwc_store(int16_t *restrict out, const int64_t *acc, int n
 
 /* 3 output channel(s) x 1 pixel(s), 3 kernel column(s). px0: input of the first valid tap (group's channel 0), first pixel; wbase: the block's weights at that
    tap; seeds: the block's accumulators before any tap (the region's: bias, plus the input offset's share). */
-static void q15_pairs_hwc_dot0_n3_o3_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict out0,
-    const int64_t *restrict seeds, int o0, int rows, int count)
+static void q15_pairs_hwc_dot0_n3_o3_p1(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict out0, const int64_t *restrict seeds, int o0, int rows, int count)
 {
     const mve_pred16_t tail = vctp16q(4);
     for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, out0 += Q15_PAIRS_HWC_OUT_C) {
@@ -128,8 +128,8 @@ static void q15_pairs_hwc_dot0_n3_o3_p1(const int16_t *restrict px0, const int16
 
 /* 3 output channel(s) x 1 pixel(s), 2 kernel column(s). px0: input of the first valid tap (group's channel 0), first pixel; wbase: the block's weights at that
    tap; seeds: the block's accumulators before any tap (the region's: bias, plus the input offset's share). */
-static void q15_pairs_hwc_dot1_n2_o3_p1(const int16_t *restrict px0, const int16_t *restrict wbase, int16_t *restrict out0,
-    const int64_t *restrict seeds, int o0, int rows, int count)
+static void q15_pairs_hwc_dot1_n2_o3_p1(const int16_t *restrict px0, const int16_t *restrict wbase,
+    int16_t *restrict out0, const int64_t *restrict seeds, int o0, int rows, int count)
 {
     for (int k = 0; k < count; ++k, px0 += PIXEL_STRIDE, out0 += Q15_PAIRS_HWC_OUT_C) {
         int64_t a0_0 = seeds[0];
@@ -199,8 +199,8 @@ static const struct q15_pairs_hwc_region q15_pairs_hwc_regions[REGIONS] = {
 };
 
 /* One block of `size` output channels over a region: seeds once, then every output row. */
-static void q15_pairs_hwc_block(const int16_t *restrict input, int16_t *restrict output, const struct q15_pairs_hwc_region *reg,
-    int main, int tail, int g, int o0, int size, const int16_t *w)
+static void q15_pairs_hwc_block(const int16_t *restrict input, int16_t *restrict output,
+    const struct q15_pairs_hwc_region *reg, int main, int tail, int g, int o0, int size, const int16_t *w)
 {
     int64_t seeds[3];
     for (int j = 0; j < size; ++j) {
@@ -210,12 +210,15 @@ static void q15_pairs_hwc_block(const int16_t *restrict input, int16_t *restrict
     for (int oy = reg->y_lo; oy <= reg->y_hi; ++oy) {
         const int16_t *row = input + g * IN_PER_GROUP;
         if (reg->rows > 0 && reg->cols > 0)
-            row += (oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H) * (Q15_PAIRS_HWC_IN_W * Q15_PAIRS_HWC_IN_C) + (reg->kx_lo * DILATION_W - PAD_LEFT) * Q15_PAIRS_HWC_IN_C;
+            row += (oy * STRIDE_H - PAD_TOP + reg->ky_lo * DILATION_H) * (Q15_PAIRS_HWC_IN_W * Q15_PAIRS_HWC_IN_C)
+                + (reg->kx_lo * DILATION_W - PAD_LEFT) * Q15_PAIRS_HWC_IN_C;
         int16_t *out = output + oy * (Q15_PAIRS_HWC_OUT_W * Q15_PAIRS_HWC_OUT_C) + o0;
         if (blocks > 0)
-            q15_pairs_hwc_call(main, row + reg->x_lo * STRIDE_W * Q15_PAIRS_HWC_IN_C, w, out + reg->x_lo * Q15_PAIRS_HWC_OUT_C, seeds, o0, reg->rows, blocks);
+            q15_pairs_hwc_call(main, row + reg->x_lo * STRIDE_W * Q15_PAIRS_HWC_IN_C, w,
+                out + reg->x_lo * Q15_PAIRS_HWC_OUT_C, seeds, o0, reg->rows, blocks);
         for (int ox = reg->x_lo + blocks * reg->pb; ox <= reg->x_hi; ++ox)
-            q15_pairs_hwc_call(tail, row + ox * STRIDE_W * Q15_PAIRS_HWC_IN_C, w, out + ox * Q15_PAIRS_HWC_OUT_C, seeds, o0, reg->rows, 1);
+            q15_pairs_hwc_call(tail, row + ox * STRIDE_W * Q15_PAIRS_HWC_IN_C, w, out + ox * Q15_PAIRS_HWC_OUT_C, seeds,
+                o0, reg->rows, 1);
     }
 }
 

@@ -51,8 +51,8 @@ static const int8_t q7_floor_shiftleft_weights[12] = {
     48, 56, 69, -11, -72, 103, 31, -70, -107, 71, 23, 61,
 };
 
-/* Bias: raw values (int32_t, 4 fraction bits); seeds the accumulator times 2^1. */
-static const int32_t q7_floor_shiftleft_bias[Q7_FLOOR_SHIFTLEFT_OUT_C] = {
+/* Bias: raw values (int32_t, 4 fraction bits) stored as int8_t; seeds the accumulator times 2^1. */
+static const int8_t q7_floor_shiftleft_bias[Q7_FLOOR_SHIFTLEFT_OUT_C] = {
     17, -33,
 };
 
@@ -84,14 +84,15 @@ static inline void q7_floor_shiftleft_finish4(int8_t *out, int32x4_t acc)
  * In asm because GCC 12 moves each offset address into a register of its own (VLDR{B,H}.S32 take r0-r7) rather than
  * using the immediate; the "m" operand tells it which 8 elements are read.
  */
-#define LOAD(x, p, off) __asm__("vldrb.s16 %q0, [%1, #" #off "]" : "=w"(x) : "l"(p), "m"(*(const int8_t (*)[8])(const void *)((const char *)(p) + (off))))
+#define LOAD(x, p, off) __asm__("vldrb.s16 %q0, [%1, #" #off "]" : "=w"(x) : "l"(p), \
+    "m"(*(const int8_t (*)[8])(const void *)((const char *)(p) + (off))))
 
 /*
  * 2 output channel(s) x 1 vector(s) of 4 pixels from column x0 of output row oy.
  * slab: the padded input lines; wb: the block's weights.
  */
-static void q7_floor_shiftleft_block_o2_v1(const int8_t *restrict slab, const int8_t *restrict wb, int8_t *restrict output,
-    int o0, int oy, int x0)
+static void q7_floor_shiftleft_block_o2_v1(const int8_t *restrict slab, const int8_t *restrict wb,
+    int8_t *restrict output, int o0, int oy, int x0)
 {
     const int8_t *pr = slab + x0 * STRIDE_W;
     const int8_t *wr = wb;

@@ -124,14 +124,9 @@ static inline int32_t c_1x1_32to32_16x16_int8_interior_seed_of(int o)
  * The output stage of the interior, the same result as c_1x1_32to32_16x16_int8_finish in one 64-bit multiply-add: with
  * t = x*M + 2^30 (SRDHM is floor(t / 2^31)), the rounding divide by 2^e plus the output offset is
  * floor((t + c*2^31) / 2^(31+e)) where c = 2^(e-1) + offset*2^e - [t < 0], and t < 0 exactly when
- * x + floor(2^30 / M) < 0. Tables per output channel: c without the sign term, M, e - 1.
+ * x + floor(2^30 / M) < 0. Per output channel: M and s = e - 1 (constants where every channel shares them);
+ * c without the sign term is (2*offset + 1) * 2^s.
  */
-static const int32_t c_1x1_32to32_16x16_int8_rq_c[C_1X1_32TO32_16X16_INT8_OUT_C] = {
-    -2560, -1280, -1280, -1280, -1280, -2560, -1280, -1280,
-    -1280, -1280, -2560, -1280, -1280, -1280, -1280, -2560,
-    -1280, -1280, -1280, -1280, -2560, -1280, -1280, -1280,
-    -1280, -2560, -1280, -1280, -1280, -1280, -2560, -1280,
-};
 static const int32_t c_1x1_32to32_16x16_int8_rq_m[C_1X1_32TO32_16X16_INT8_OUT_C] = {
     1969946270, 1167193165, 1349413195, 1076083150, 1258303180, 1969946270, 1167193165, 1349413195,
     1076083150, 1258303180, 1969946270, 1167193165, 1349413195, 1076083150, 1258303180, 1969946270,
@@ -147,10 +142,11 @@ static const uint8_t c_1x1_32to32_16x16_int8_rq_s[C_1X1_32TO32_16X16_INT8_OUT_C]
 static inline int32_t c_1x1_32to32_16x16_int8_pw_finish(int32_t acc, int o)
 {
     const int32_t x = acc;
-    const int32_t c = c_1x1_32to32_16x16_int8_rq_c[o] - (int32_t)((uint32_t)x >> 31);
+    const int s = c_1x1_32to32_16x16_int8_rq_s[o];
+    const int32_t c = (int32_t)((uint32_t)(-5) << s) - (int32_t)((uint32_t)x >> 31);
     /* 2^30 + c * 2^31 as a 64-bit value: its low word and its high word. */
     const int64_t add = (int64_t)(c >> 1) * 4294967296 + (int64_t)(0x40000000u | ((uint32_t)c << 31));
-    const int32_t v = (int32_t)(((int64_t)x * c_1x1_32to32_16x16_int8_rq_m[o] + add) >> 32) >> c_1x1_32to32_16x16_int8_rq_s[o];
+    const int32_t v = (int32_t)(((int64_t)x * c_1x1_32to32_16x16_int8_rq_m[o] + add) >> 32) >> s;
     const int32_t lo = v < -128 ? -128 : v;
     return lo > 127 ? 127 : lo;
 }
