@@ -36,7 +36,7 @@ static uint64_t net_arena[ARENA_WORDS];
 static int32_t trace_fd = -1;
 
 /* The module's layer hooks (defined to this by the build): each layer's output tensor, in order. */
-void convgen_net_trace(int index, const int8_t *tensor, uint32_t bytes)
+void convgen_net_trace(int index, const void *tensor, uint32_t bytes)
 {
     (void)index;
     if (sh_write(trace_fd, tensor, bytes) != 0)

@@ -28,7 +28,7 @@ static uint64_t net_arena[ARENA_WORDS];
 #ifdef CONVGEN_NET_TRACE
 static FILE *trace;
 
-void convgen_net_trace(int index, const int8_t *tensor, uint32_t bytes)
+void convgen_net_trace(int index, const void *tensor, uint32_t bytes)
 {
     (void)index;
     if (fwrite(tensor, 1, bytes, trace) != bytes) {

@@ -38,7 +38,7 @@ export function registerImport(program: Command): void {
     .option('--node <name>', 'ONNX: import only this Conv node, as a kernel spec (the one-layer import)')
     .option('--input-shape <c,h,w>', "ONNX: the model input's channels, height and width (with --node: that Conv's input)", numbers('--input-shape', 3, true))
     .option('--input-range <lo,hi>', 'ONNX: with --node, the real input range of a float Conv (default -1,1); without, the range guessed inputs are drawn from when there is no --calibrate', numbers('--input-range', 2, false))
-    .option('--type <t>', 'ONNX with --node: storage type of a float Conv: q7, q15 (default), q31', floatType)
+    .option('--type <t>', 'ONNX: a whole graph in Q formats, q7 or q15 (default int8); with --node the storage type of a float Conv: q7, q15 (default), q31', floatType)
     .action((model: string, o: { out: string; calibrate?: string; node?: string; inputShape?: number[]; inputRange?: number[]; type?: FloatTypeName }) => {
       checkOutputFolder(o.out);
       if (isTfliteFile(model)) {
@@ -73,12 +73,11 @@ export function registerImport(program: Command): void {
 function importOnnxNetworkCommand(model: string, o: { out: string; calibrate?: string; inputShape?: number[]; inputRange?: number[]; type?: FloatTypeName }): void {
   if (o.calibrate !== undefined && o.inputRange)
     throw new InputError('--input-range', 'is for guessed ranges; with --calibrate the samples give every range');
-  if (o.type !== undefined)
-    throw new InputError('--type', `${o.type} networks (one Q format per tensor) are not implemented; a whole ONNX graph imports as int8 ` +
-      '(TFLite\'s quantization); --type applies to one Conv imported with --node');
+  if (o.type === 'q31')
+    throw new InputError('--type', 'q31 networks are not implemented; a whole ONNX graph imports as int8 (default), q7 or q15 (one Q format per tensor)');
   const calibration = o.calibrate ? { file: o.calibrate, array: readNpy(o.calibrate) } : undefined;
   const r = importOnnxNetwork(readModelFile(model), model, {
-    inputShape: o.inputShape, calibration, inputRange: o.inputRange as [number, number] | undefined,
+    inputShape: o.inputShape, calibration, inputRange: o.inputRange as [number, number] | undefined, type: o.type,
   });
   const net = buildNetwork(r.imported.spec, model, (ref, where) => {
     const a = r.imported.arrays.get(ref.npy);

@@ -95,7 +95,9 @@ export async function networkBuild(file: string, target: Target, outDir: string,
   const net = loadNetwork(file, o.root);
   for (const line of [networkHeadLine(net), ...describeNetwork(net)]) console.log(line);
   const inputs = networkTestInputs(net, o.seed);
-  const builtinInput = target.builtinInput ? { data: inputs[0], what: `the first seeded test input (seed ${o.seed})` } : undefined;
+  if (target.builtinInput && !(inputs[0] instanceof Int8Array))
+    throw new InputError(file, `${target.name}'s board image runs a built-in int8 input; this network is ${net.numeric} (prove it on ${emulatedTwin(target)?.name ?? 'its emulated twin'})`);
+  const builtinInput = target.builtinInput ? { data: inputs[0] as Int8Array, what: `the first seeded test input (seed ${o.seed})` } : undefined;
   const mod = await moduleWithStack(net, target, { optimize: o.optimize, builtinInput });
   const runner = o.verify ? emulatedTwin(target) : undefined;
   // Locked for the whole command; everything is staged and moved into place at the end (src/files/write.ts).
@@ -210,9 +212,10 @@ export async function networkRun(file: string, target: Target,
     const run = await runImage(built, concat(samples), path.join(work, 'run'), { timeoutSeconds: t.seconds, timeoutWhy: t.why });
     if (run.output.length !== mod.outputBytes * samples.length)
       throw new EnvironmentError(`${file}: ${target.name}: the device wrote ${run.output.length} bytes for ${samples.length} inputs of ${mod.outputBytes} B`);
-    const data = new Int8Array(run.output.buffer, run.output.byteOffset, run.output.length).slice();
-    writeNpyAtomic(o.output, { dtype: 'int8', shape: batched ? [samples.length, ...outT.shape.slice(1)] : [...outT.shape], data });
-    console.log(`wrote ${o.output} (${batched ? `${samples.length} x ` : ''}${outT.shape.join('x')} int8, tensor ${outT.name}): computed on ${target.name}`);
+    const bytes = new Uint8Array(run.output).buffer; // a copy: aligned for int16
+    const data = outT.dtype === 'int16' ? new Int16Array(bytes) : new Int8Array(bytes);
+    writeNpyAtomic(o.output, { dtype: outT.dtype, shape: batched ? [samples.length, ...outT.shape.slice(1)] : [...outT.shape], data });
+    console.log(`wrote ${o.output} (${batched ? `${samples.length} x ` : ''}${outT.shape.join('x')} ${outT.dtype}, tensor ${outT.name}): computed on ${target.name}`);
   } finally {
     remove();
   }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../errors.ts';
 import { readNpy, writeNpyAtomic, type NpyArray } from '../npy/index.ts';
-import { affineUnclamped, quantizeInt8 } from '../numerics/index.ts';
+import { affineUnclamped, quantizeInt8, roundHalfAway } from '../numerics/index.ts';
 import { runNetwork } from '../network/golden.ts';
 import { isNetworkFile, loadNetwork, readModelBytes } from '../network/load.ts';
 import { buildNetwork, type Network, type NetworkTensor } from '../network/network.ts';
@@ -16,7 +16,8 @@ import { importTflite } from '../tflite/import.ts';
 import { writeNetwork } from '../network/write.ts';
 import { writeOutputFolder } from '../files/write.ts';
 import { planMemory } from '../network/plan.ts';
-import { networkInput } from '../onnx/net/layout.ts';
+import { networkInput, quantizeQ } from '../onnx/net/layout.ts';
+import { elemRange, newTensorData, type TensorData } from '../ops/op.ts';
 import { DataType } from '../onnx/proto.ts';
 import type { FTensor } from '../onnx/eval/tensor.ts';
 
@@ -101,19 +102,22 @@ export function describeNetwork(net: Network): string[] {
  */
 function checkSaturation(t: NetworkTensor, data: ArrayLike<number | bigint>, file: string, strict: boolean): void {
   let saturated = 0;
+  const [min, max] = elemRange(t.dtype);
   for (let i = 0; i < data.length; i++) {
-    const q = affineUnclamped(Number(data[i]), t.scale, t.zeroPoint);
-    if (q < -128 || q > 127) saturated++;
+    const v = Number(data[i]);
+    const q = t.frac !== undefined ? roundHalfAway(v * 2 ** t.frac) : affineUnclamped(v, t.scale, t.zeroPoint);
+    if (q < min || q > max) saturated++;
   }
   if (!saturated) return;
-  const lo = (-128 - t.zeroPoint) * t.scale;
-  const hi = (127 - t.zeroPoint) * t.scale;
-  const note = `${saturated} of ${data.length} float values saturated: outside the input's range ${lo}…${hi} (scale ${t.scale}, zero point ${t.zeroPoint}), clamped to its ends`;
+  const lo = (min - t.zeroPoint) * t.scale;
+  const hi = (max - t.zeroPoint) * t.scale;
+  const format = t.frac !== undefined ? `${t.frac} fraction bits` : `scale ${t.scale}, zero point ${t.zeroPoint}`;
+  const note = `${saturated} of ${data.length} float values saturated: outside the input's range ${lo}…${hi} (${format}), clamped to its ends`;
   if (strict) throw new InputError(file, `--strict: ${note}`);
   console.error(`convgen: warning: ${file}: ${note}`);
 }
 
-export function readNetworkInput(t: NetworkTensor, file: string, strict = false): { samples: Int8Array[]; batched: boolean } {
+export function readNetworkInput(t: NetworkTensor, file: string, strict = false): { samples: TensorData[]; batched: boolean } {
   const fits = (shape: number[]) => {
     const exact = shape.length === t.shape.length && shape.every((n, i) => n === t.shape[i]);
     const batched = !exact && t.shape[0] === 1 && shape.length === t.shape.length && shape.slice(1).every((n, i) => n === t.shape[i + 1]);
@@ -141,13 +145,15 @@ export function readNetworkInput(t: NetworkTensor, file: string, strict = false)
   if (isFloat && nchw) return readNchwInput(t, arr, file);
   const { exact, batched } = fits(arr.shape);
   if (isFloat && t.callerConverts !== 'quantize')
-    throw new InputError(file, `found dtype ${arr.dtype}; the network's input ${t.name} is int8 (raw quantized values)`);
-  const values = Int8Array.from(arr.data as ArrayLike<number | bigint>, (v, i) => {
-    const n = Number(v);
-    if (isFloat) return quantizeInt8(n, t.scale, t.zeroPoint); // finite, checked above
-    if (n < -128 || n > 127) throw new InputError(file, `element ${i} is ${n}, outside int8 (−128…127)`);
-    return n;
-  });
+    throw new InputError(file, `found dtype ${arr.dtype}; the network's input ${t.name} is ${t.dtype} (raw quantized values)`);
+  const [min, max] = elemRange(t.dtype);
+  const values = newTensorData(t.dtype, arr.data.length);
+  for (let i = 0; i < values.length; i++) {
+    const n = Number(arr.data[i]);
+    if (isFloat) values[i] = t.frac !== undefined ? quantizeQ(n, t.frac, t.dtype) : quantizeInt8(n, t.scale, t.zeroPoint); // finite, checked above
+    else if (n < min || n > max) throw new InputError(file, `element ${i} is ${n}, outside ${t.dtype} (${min}…${max})`);
+    else values[i] = n;
+  }
   const size = elements(t.shape.slice(1)) * (exact ? t.shape[0] : 1);
   const count = values.length / size;
   return { samples: Array.from({ length: count }, (_, k) => values.subarray(k * size, (k + 1) * size)), batched };
@@ -165,7 +171,7 @@ function checkNchwShape(t: NetworkTensor, shape: number[], file: string): void {
     throw new InputError(file, `expected float samples as the ONNX model takes them, (N, ${c}, ${h}, ${w}) (NCHW), found (${shape.join(', ')})`);
 }
 
-function readNchwInput(t: NetworkTensor, arr: NpyArray, file: string): { samples: Int8Array[]; batched: boolean } {
+function readNchwInput(t: NetworkTensor, arr: NpyArray, file: string): { samples: TensorData[]; batched: boolean } {
   const [, h, w, c] = t.shape;
   const data = arr.data as ArrayLike<number>;
   const size = c * h * w;
@@ -191,11 +197,11 @@ export function networkGolden(file: string, o: { input: string; output: string; 
   const output = net.tensors.get(net.outputs[0])!;
   const { samples, batched } = readNetworkInput(input, o.input, o.strict);
   const runs = samples.map((s) => runNetwork(net, [s]));
-  const stack = (t: NetworkTensor, values: Int8Array[]): NpyArray => {
-    const data = new Int8Array(values.reduce((a, v) => a + v.length, 0));
+  const stack = (t: NetworkTensor, values: TensorData[]): NpyArray => {
+    const data = newTensorData(t.dtype, values.reduce((a, v) => a + v.length, 0));
     let at = 0;
     for (const v of values) { data.set(v, at); at += v.length; }
-    return { dtype: 'int8', shape: batched ? [values.length, ...t.shape.slice(1)] : [...t.shape], data };
+    return { dtype: t.dtype, shape: batched ? [values.length, ...t.shape.slice(1)] : [...t.shape], data };
   };
   if (o.intermediates) {
     const files = [...net.tensors.values()].filter((t) => runs[0].tensors.has(t.name))
@@ -204,5 +210,5 @@ export function networkGolden(file: string, o: { input: string; output: string; 
     console.log(`wrote ${files.length} tensors into ${o.intermediates}`);
   }
   writeNpyAtomic(o.output, stack(output, runs.map((r) => r.outputs[0])));
-  console.log(`wrote ${o.output} (${batched ? `${runs.length} x ` : ''}${output.shape.join('x')} int8, tensor ${output.name} of ${path.basename(file)})`);
+  console.log(`wrote ${o.output} (${batched ? `${runs.length} x ` : ''}${output.shape.join('x')} ${output.dtype}, tensor ${output.name} of ${path.basename(file)})`);
 }

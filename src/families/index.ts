@@ -13,13 +13,14 @@ import { mveChwFamily } from './mve-chw/index.ts';
 import { neonFamily } from './neon/index.ts';
 import { neonHwcFamily } from './neon-hwc/index.ts';
 import { pointwiseFamily } from './pointwise/index.ts';
+import { dspRowsFamily } from './dsp-rows/index.ts';
 import { blockedFamily } from './blocked/index.ts';
 import { loopsFamily } from './loops/index.ts';
 import type { KernelFamily } from './family.ts';
 
 export { blockedFamily, loopsFamily };
 
-export const optimizedFamilies: readonly KernelFamily[] = [mveFamily, mveChwFamily, neonFamily, neonHwcFamily, pointwiseFamily, blockedFamily, loopsFamily];
+export const optimizedFamilies: readonly KernelFamily[] = [mveFamily, mveChwFamily, neonFamily, neonHwcFamily, pointwiseFamily, dspRowsFamily, blockedFamily, loopsFamily];
 
 export function chooseFamily(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures): KernelFamily {
   return optimizedFamilies.find((f) => f.applies(m, plan, isa)) ?? loopsFamily;

@@ -23,7 +23,8 @@ import { fitNote } from './fit.ts';
 import { isMemoryShortage } from '../toolchain/memory.ts';
 import { runNetwork } from './golden.ts';
 import type { Network } from './network.ts';
-import { buildNetworkImage, concat, writeModule } from './verify.ts';
+import type { TensorData } from '../ops/op.ts';
+import { buildNetworkImage, concat, viewAs, writeModule } from './verify.ts';
 
 /** Compiler flags that put the instruction-count markers around each layer instead of the whole inference. */
 export const LAYER_MARK_FLAGS = [
@@ -73,7 +74,7 @@ export interface NetworkMeasurement {
 }
 
 export interface MeasureNetworkOptions {
-  inputs: Int8Array[];
+  inputs: TensorData[];
   timeoutSeconds: number;
   optimize?: OptimizeGoal;
   workRoot?: string;
@@ -106,7 +107,7 @@ const overheadCache = new Map<string, Promise<{ run: WindowCounts; layer: Window
  * a module whose run does nothing (whole-inference markers) or marks one empty layer (layer markers).
  */
 function emptyOverhead(mod: NetworkModule, target: Target, workRoot: string | undefined, timeoutSeconds: number) {
-  const key = `${target.name}\0${mod.inputBytes}\0${mod.outputBytes}\0${mod.arenaBytes}`;
+  const key = `${target.name}\0${mod.inputBytes}\0${mod.outputBytes}\0${mod.arenaBytes}\0${mod.elem}`;
   let p = overheadCache.get(key);
   if (!p) {
     p = (async () => {
@@ -118,7 +119,7 @@ function emptyOverhead(mod: NetworkModule, target: Target, workRoot: string | un
           for (const f of mod.files.filter((x) => x.name.endsWith('.h'))) fs.writeFileSync(path.join(dir, f.name), f.content);
           fs.writeFileSync(path.join(dir, `${mod.name}.c`), `/* Empty network: measures the window overhead. */\n#include "${mod.name}.h"\n` +
             '#ifndef CONVGEN_LAYER_BEGIN\n#define CONVGEN_LAYER_BEGIN(i) ((void)0)\n#endif\n#ifndef CONVGEN_LAYER_END\n#define CONVGEN_LAYER_END(i, t, n) ((void)0)\n#endif\n' +
-            `int ${mod.name}_run(const int8_t *input, int8_t *output, void *arena)\n{\n    (void)input;\n    (void)arena;\n${body}    return 0;\n}\n`);
+            `int ${mod.name}_run(const ${mod.elem} *input, ${mod.elem} *output, void *arena)\n{\n    (void)input;\n    (void)arena;\n${body}    return 0;\n}\n`);
           const built = await buildNetworkImage(mod, target, dir, path.join(work, `build-${tag}`), flags);
           const { calls } = await runCounted(built, new Uint8Array(mod.inputBytes), path.join(work, `run-${tag}`), timeoutSeconds);
           if (calls.length !== 1) throw new EnvironmentError(`${target.name}: the empty network measured ${calls.length} windows, expected 1`);
@@ -197,10 +198,16 @@ export async function measureNetwork(net: Network, target: Target, o: MeasureNet
       throw e;
     }
     const golden = o.inputs.map((x) => runNetwork(net, [x]).outputs[0]);
+    const per = mod.outputBytes;
+    const total = golden.reduce((a, g) => a + g.length, 0);
     const check = (output: Uint8Array) => {
+      if (output.length !== golden.length * per) return { inputs: o.inputs.length, elements: total, mismatches: total };
       let mismatches = 0;
-      golden.forEach((g, k) => g.forEach((v, i) => { if (((output[k * mod.outputBytes + i] << 24) >> 24) !== v) mismatches++; }));
-      return { inputs: o.inputs.length, elements: golden.length * mod.outputBytes, mismatches: output.length === golden.length * mod.outputBytes ? mismatches : golden.length * mod.outputBytes };
+      golden.forEach((g, k) => {
+        const actual = viewAs(output, k * per, per, g);
+        g.forEach((v, i) => { if (actual[i] !== v) mismatches++; });
+      });
+      return { inputs: o.inputs.length, elements: total, mismatches };
     };
     const whole = await runCounted(built, concat(o.inputs), path.join(work, 'run'), o.timeoutSeconds);
     const verified = check(whole.output);
@@ -210,7 +217,7 @@ export async function measureNetwork(net: Network, target: Target, o: MeasureNet
     // Per layer: the markers around each layer, on the first input (whose output is checked too).
     const markedBuilt = await buildNetworkImage(mod, target, dir, path.join(work, 'build-marks'), LAYER_MARK_FLAGS);
     const perLayer = await runCounted(markedBuilt, concat(o.inputs.slice(0, 1)), path.join(work, 'run-marks'), o.timeoutSeconds);
-    if (perLayer.output.length !== mod.outputBytes || golden[0].some((v, i) => ((perLayer.output[i] << 24) >> 24) !== v))
+    if (perLayer.output.length !== per || viewAs(perLayer.output, 0, per, golden[0]).some((v, i) => v !== golden[0][i]))
       return { ...sized, status: 'fail', verified, error: 'not bit-exact with the layer markers compiled in' };
     const codeLayers = mod.layers.filter((l) => l.code === 'call');
     if (perLayer.calls.length !== codeLayers.length)
@@ -234,7 +241,8 @@ export async function measureNetwork(net: Network, target: Target, o: MeasureNet
   }
 }
 
-/** The model's weights (int8 elements) of its conv and fully connected layers. */
+/** The model's weight bytes (int8, or int16 in a q15 network) of its conv and fully connected layers. */
 function modelWeights(net: Network): number {
-  return net.layers.reduce((a, l) => a + ((l.model as { kernel?: { weights: Int32Array } }).kernel?.weights.length ?? 0), 0);
+  const size = net.numeric === 'q15' ? 2 : 1;
+  return net.layers.reduce((a, l) => a + ((l.model as { kernel?: { weights: Int32Array } }).kernel?.weights.length ?? 0) * size, 0);
 }

@@ -11,7 +11,7 @@
  *   placement  greedy first fit, as TFLite Micro's GreedyMemoryPlanner (largest buffer first); also tried in order of
  *              first use (also reusing freed slots first) and of lifetime, and the smallest arena kept (ties: the first). Offsets are multiples of `align`.
  */
-import { elements } from '../ops/op.ts';
+import { elemBytes, elements } from '../ops/op.ts';
 import type { Network } from './network.ts';
 
 export interface PlanOptions {
@@ -63,7 +63,7 @@ export function planMemory(net: Network, o: PlanOptions = {}): MemoryPlan {
   const external = o.external ?? true;
   const align = o.align ?? 8;
   const n = net.layers.length;
-  const bytesOf = (t: string) => elements(net.tensors.get(t)!.shape);
+  const bytesOf = (t: string) => elements(net.tensors.get(t)!.shape) * elemBytes(net.tensors.get(t)!.dtype);
   const life = new Map<string, { first: number; last: number }>();
   for (const t of net.inputs) life.set(t, { first: -1, last: -1 });
   net.layers.forEach((l, s) => {

@@ -11,9 +11,11 @@ const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a name
 
 export const tensorSchema = z.strictObject({
   shape: z.array(z.number().int().min(1)).min(1),
-  /** float32 scale and int8 zero point. */
+  /** float32 scale and int8 zero point (a Q-format network: 2^−frac and 0). */
   scale: z.number(),
   zeroPoint: z.number().int().min(-128).max(127),
+  /** Q-format networks only: the tensor's fraction bits (value = raw · 2^−frac). */
+  frac: z.number().int().min(-32).max(48).optional(),
   /** The tensor's name and index in the .tflite model it came from (for messages and comparing intermediates). */
   name: z.string().optional(),
   tfliteIndex: z.number().int().min(0).optional(),
@@ -47,6 +49,11 @@ export const networkSchema = z.strictObject({
   format: z.literal(NETWORK_FORMAT),
   version: z.literal(1),
   name: identifier,
+  /**
+   * The tensors' numeric type: "int8" (TFLite's, the default), or one Q format per tensor with int8 ("q7") or int16
+   * ("q15") storage (docs/networks.md, Q-format networks).
+   */
+  numeric: z.enum(['int8', 'q7', 'q15']).optional(),
   source: z.strictObject({ file: z.string(), sha256: z.string() }).optional(),
   inputs: z.array(identifier).min(1),
   outputs: z.array(identifier).min(1),

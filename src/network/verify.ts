@@ -19,6 +19,7 @@ import { fitNote } from './fit.ts';
 import { isMemoryShortage } from '../toolchain/memory.ts';
 import { runNetwork } from './golden.ts';
 import type { Network } from './network.ts';
+import type { TensorData } from '../ops/op.ts';
 
 /** Compiler flags that turn the module's layer hooks into the harness's trace (each layer's output to layers.bin). */
 export const TRACE_FLAGS = [
@@ -59,7 +60,7 @@ export interface NetworkCheck {
 }
 
 export interface VerifyNetworkOptions {
-  inputs: Int8Array[];
+  inputs: TensorData[];
   timeoutSeconds: number;
   /** Where the timeout came from, for the message when a run is killed (the scaled default or --timeout). */
   timeoutWhy?: string;
@@ -84,7 +85,7 @@ export function writeModule(mod: NetworkModule, dir: string): void {
   // The trace hook's prototype, force-included into every unit of a trace build.
   fs.writeFileSync(path.join(dir, 'convgen_net_trace.h'),
     '/* The layer trace hook (convgen test builds with -DCONVGEN_NET_TRACE). */\n#ifndef __ASSEMBLER__\n#include <stdint.h>\n' +
-    'void convgen_net_trace(int index, const int8_t *tensor, uint32_t bytes);\n#endif\n');
+    'void convgen_net_trace(int index, const void *tensor, uint32_t bytes);\n#endif\n');
 }
 
 /** Build a module's image (its files in `dir`) for a target with the network harness, into `buildDir`. */
@@ -93,17 +94,22 @@ export async function buildNetworkImage(mod: NetworkModule, target: Target, dir:
   return buildImage(target, dir, buildDir, { harness: target.networkHarness, extraFlags: flags });
 }
 
-export function concat(list: Int8Array[]): Uint8Array {
-  const out = new Uint8Array(list.reduce((a, x) => a + x.length, 0));
+/** The tensors' bytes back to back (little-endian int16 in a q15 network: the host's and the ARM targets' order). */
+export function concat(list: TensorData[]): Uint8Array {
+  const out = new Uint8Array(list.reduce((a, x) => a + x.byteLength, 0));
   let at = 0;
   for (const x of list) {
-    out.set(new Uint8Array(x.buffer, x.byteOffset, x.length), at);
-    at += x.length;
+    out.set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength), at);
+    at += x.byteLength;
   }
   return out;
 }
 
-const asInt8 = (b: Uint8Array, at: number, n: number) => new Int8Array(b.buffer, b.byteOffset + at, n);
+/** `bytes` of b from `at` as the element type of `like` (copied: the file's buffer need not be aligned). */
+export function viewAs(b: Uint8Array, at: number, bytes: number, like: TensorData): TensorData {
+  const copy = new Uint8Array(b.subarray(at, at + bytes));
+  return like instanceof Int16Array ? new Int16Array(copy.buffer, 0, bytes / 2) : new Int8Array(copy.buffer, 0, bytes);
+}
 
 export async function verifyNetwork(net: Network, target: Target, o: VerifyNetworkOptions): Promise<NetworkCheck> {
   const started = Date.now();
@@ -132,7 +138,7 @@ export async function verifyNetwork(net: Network, target: Target, o: VerifyNetwo
     let mismatches = 0;
     let first: NetworkCheck['first'];
     golden.forEach((g, k) => {
-      const actual = asInt8(run.output, k * outBytes, outBytes);
+      const actual = viewAs(run.output, k * outBytes, outBytes, g.outputs[0]);
       g.outputs[0].forEach((v, i) => {
         if (actual[i] !== v) {
           mismatches++;
@@ -140,7 +146,7 @@ export async function verifyNetwork(net: Network, target: Target, o: VerifyNetwo
         }
       });
     });
-    const elements = outBytes * o.inputs.length;
+    const elements = golden.reduce((a, g) => a + g.outputs[0].length, 0);
     const traced = o.layers ? firstDifferingLayer(mod, golden.map((g) => g.tensors), readTrace(mod, target, path.join(work, 'run'), o.inputs.length)) : undefined;
     if (mismatches === 0 && !traced) return { ...base, elements, status: 'pass', exitCode: 0, seconds: seconds() };
     const firstLayer = o.layers ? traced : await traceFirstLayer(net, mod, target, o, golden.map((g) => g.tensors), work);
@@ -156,7 +162,7 @@ export async function verifyNetwork(net: Network, target: Target, o: VerifyNetwo
 
 /** Rebuild with the trace hooks, run the same inputs, and find the first layer whose output differs. */
 async function traceFirstLayer(net: Network, mod: NetworkModule, target: Target, o: VerifyNetworkOptions,
-  golden: Map<string, Int8Array>[], work: string): Promise<LayerMismatch | undefined> {
+  golden: Map<string, TensorData>[], work: string): Promise<LayerMismatch | undefined> {
   const dir = path.join(work, 'net');
   const built = await buildNetworkImage(mod, target, dir, path.join(work, 'build-trace'), [...(o.extraFlags ?? []), ...TRACE_FLAGS]);
   const runDir = path.join(work, 'trace');
@@ -177,16 +183,16 @@ function readTrace(mod: NetworkModule, target: Target, runDir: string, inputs: n
 }
 
 /** The first (input, layer) whose traced output differs from the golden tensor: inputs in order, layers in order. */
-export function firstDifferingLayer(mod: Pick<NetworkModule, 'layers'>, golden: Map<string, Int8Array>[], trace: Uint8Array): LayerMismatch | undefined {
+export function firstDifferingLayer(mod: Pick<NetworkModule, 'layers'>, golden: Map<string, TensorData>[], trace: Uint8Array): LayerMismatch | undefined {
   const perInput = mod.layers.reduce((a, l) => a + l.outputBytes, 0);
   for (let k = 0; k < golden.length; k++) {
     let at = k * perInput;
     for (const l of mod.layers) {
-      const actual = asInt8(trace, at, l.outputBytes);
       const expected = golden[k].get(l.output)!;
+      const actual = viewAs(trace, at, l.outputBytes, expected);
       let count = 0;
       let firstAt = -1;
-      for (let i = 0; i < l.outputBytes; i++)
+      for (let i = 0; i < expected.length; i++)
         if (actual[i] !== expected[i]) {
           count++;
           if (firstAt < 0) firstAt = i;

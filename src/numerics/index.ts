@@ -6,6 +6,7 @@ export * from './int32.ts';
 export * from './qformat.ts';
 export * from './requantize.ts';
 export * from './scales.ts';
+export * from './qshift.ts';
 export {
   EXP_BARREL, GEMMLOWP, expOnIntervalBetweenNegativeOneQuarterAnd0Excl, expOnNegativeValues, fixedOne, getReciprocal, oneOverOnePlusXForXIn01,
   rescale, roundingHalfSum,

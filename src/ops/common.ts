@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { activationRange, clipRange, type FusedActivation } from '../numerics/index.ts';
 import { samePadding } from './conv_2d/spec/model.ts';
-import type { BuildContext, Quant, TensorInfo } from './op.ts';
+import { roundHalfAway } from '../numerics/index.ts';
+import { elemRange, type BuildContext, type OutputQuant, type Quant, type TensorInfo } from './op.ts';
 
 export const positiveInt = z.number().int().min(1);
 export const pairSchema = z.tuple([positiveInt, positiveInt]);
@@ -24,8 +25,20 @@ export const paddingSchema = z.union([
   z.tuple([z.number().int().min(0), z.number().int().min(0), z.number().int().min(0), z.number().int().min(0)]),
 ]);
 export const constSchema = z.strictObject({ npy: z.string().min(1) });
-/** Quantized weights: int8 values in an .npy file, one float32 scale per tensor or per output channel, zero point 0. */
-export const weightsSchema = z.strictObject({ npy: z.string().min(1), scales: z.array(z.number()).min(1) });
+/** Fraction bits of a Q format. */
+export const fracSchema = z.number().int().min(-32).max(48);
+/**
+ * Quantized weights: int8 values in an .npy file, one float32 scale per tensor or per output channel, zero point 0;
+ * in a Q-format network, raw values of the tensors' storage type (int8 for q7, int16 for q15) in one Q format.
+ */
+export const weightsSchema = z.strictObject({
+  npy: z.string().min(1),
+  scales: z.array(z.number()).min(1).optional(),
+  frac: fracSchema.optional(),
+});
+export type WeightsParam = z.output<typeof weightsSchema>;
+/** A bias: int32 in an .npy file; in a Q-format network with its fraction bits (default input + weight fraction bits). */
+export const biasSchema = z.strictObject({ npy: z.string().min(1), frac: fracSchema.optional() });
 
 export interface Padding4 {
   top: number;
@@ -53,8 +66,12 @@ export function outputSize(n: number, before: number, after: number, k: number, 
   return span > padded ? null : Math.floor((padded - span) / s) + 1;
 }
 
-/** The activation's int8 range for an output, or a failed build naming the layer. */
-export function actRange(act: Activation, out: Quant, ctx: BuildContext): [number, number] {
+/**
+ * The activation's range in an output's raw units, or a failed build naming the layer. int8: TFLite's. A Q-format
+ * output: each real bound times 2^frac rounded half away from zero (relu6's 6 · 2^frac), within the storage type.
+ */
+export function actRange(act: Activation, out: Quant | OutputQuant, ctx: BuildContext): [number, number] {
+  if ('frac' in out && out.frac !== undefined) return qActRange(act, out.frac, out.dtype, ctx);
   const r = typeof act === 'string' ? activationRange(act, out.scale, out.zeroPoint)
     : clipRange(act.min ?? null, act.max ?? null, out.scale, out.zeroPoint);
   if (typeof r === 'string') return ctx.fail(r, 'activation');
@@ -62,6 +79,19 @@ export function actRange(act: Activation, out: Quant, ctx: BuildContext): [numbe
     return ctx.fail(`clip min ${act.min} exceeds max ${act.max}`, 'activation');
   if (r[0] > r[1]) return ctx.fail(`${activationName(act)} leaves no int8 output value (range ${r[0]}…${r[1]})`, 'activation');
   return r;
+}
+
+function qActRange(act: Activation, frac: number, dtype: OutputQuant['dtype'], ctx: BuildContext): [number, number] {
+  const [min, max] = elemRange(dtype);
+  const bounds: [number | undefined, number | undefined] = act === 'none' ? [undefined, undefined] : act === 'relu' ? [0, undefined]
+    : act === 'relu6' ? [0, 6] : act === 'relu_n1_to_1' ? [-1, 1] : [act.min, act.max];
+  if (bounds[0] !== undefined && bounds[1] !== undefined && bounds[0] > bounds[1])
+    return ctx.fail(`clip min ${bounds[0]} exceeds max ${bounds[1]}`, 'activation');
+  const raw = (v: number) => roundHalfAway(v * 2 ** frac);
+  const lo = bounds[0] === undefined ? min : Math.min(max, Math.max(min, raw(bounds[0])));
+  const hi = bounds[1] === undefined ? max : Math.max(min, Math.min(max, raw(bounds[1])));
+  if (lo > hi) return ctx.fail(`${activationName(act)} leaves no output value (range ${lo}…${hi})`, 'activation');
+  return [lo, hi];
 }
 
 export function rank(t: TensorInfo, n: number, ctx: BuildContext, what = 'input'): void {

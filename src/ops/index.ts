@@ -11,12 +11,13 @@ import { mean } from './mean/index.ts';
 import type { Op } from './op.ts';
 import { pad } from './pad/index.ts';
 import { quantize } from './quantize/index.ts';
+import { requantize } from './requantize/index.ts';
 import { reshape } from './reshape/index.ts';
 import { softmax } from './softmax/index.ts';
 
 // Each Op is generic in its params and model; the table erases them (the network checks params with op.params).
 export const ops: readonly Op[] = [
-  conv2d, depthwiseConv2d, fullyConnected, averagePool2d, maxPool2d, add, reshape, softmax, pad, mean, concatenation, quantize, lut,
+  conv2d, depthwiseConv2d, fullyConnected, averagePool2d, maxPool2d, add, reshape, softmax, pad, mean, concatenation, quantize, lut, requantize,
 ] as unknown as readonly Op[];
 
 export const opNames = ops.map((o) => o.name);

@@ -94,9 +94,21 @@ export function clampExpr(v: string, lo: number, hi: number, vMin = -Infinity, v
 /** `dst = (int8_t)value;` */
 export const storeInt8 = (dst: Expr, value: Expr): Stmt => ({ k: 'expr', e: assign(dst, cast('int8_t', value)) });
 
-/** The C parameters of a layer function: `const int8_t *<input>` for each input, then `int8_t *<output>`. */
-export function layerParams(inputs: string[], output = 'output'): Param[] {
-  return [...inputs.map((n) => ({ type: ptr('int8_t', { const: true }), name: n })), { type: ptr('int8_t'), name: output }];
+/** `dst = (T)value;` for the tensors' element type T. */
+export const storeElem = (cType: 'int8_t' | 'int16_t', dst: Expr, value: Expr): Stmt => ({ k: 'expr', e: assign(dst, cast(cType, value)) });
+
+/** The C parameters of a layer function: `const T *<input>` for each input, then `T *<output>` (T int8_t, or int16_t in q15). */
+export function layerParams(inputs: string[], output = 'output', cType: 'int8_t' | 'int16_t' = 'int8_t'): Param[] {
+  return [...inputs.map((n) => ({ type: ptr(cType, { const: true }), name: n })), { type: ptr(cType), name: output }];
+}
+
+/**
+ * src/numerics/qshift.ts's requantization in C, constants folded: s > 0 `(x + 2^(s−1)) >> s`, s < 0 `x * 2^(−s)`
+ * (the right shift of a negative value is arithmetic in GCC and Clang, as the Q kernels rely on too).
+ */
+export function qShiftExpr(x: Expr, s: number): Expr {
+  if (s > 0) return paren(bin('>>', paren(bin('+', x, s === 1 ? int(1) : paren(bin('<<', 1, s - 1)))), s));
+  return s < 0 ? timesPow2(x, -s) : x;
 }
 
 /**

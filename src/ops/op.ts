@@ -19,25 +19,39 @@ import type { Requirements } from '../ir/requirements.ts';
 import type { IsaFeatures } from '../targets/index.ts';
 import type { TfliteImport } from '../tflite/import-context.ts';
 
-/** An int8 activation tensor: NHWC for 4-D, TFLite's layouts otherwise; batch is the first dimension. */
+/** Element types of activation tensors: int8 (TFLite's int8, and q7), int16 (q15). */
+export type ElemType = 'int8' | 'int16';
+
+/** A tensor's values as the golden model holds them (raw integers of its element type). */
+export type TensorData = Int8Array | Int16Array;
+
+/**
+ * An activation tensor: NHWC for 4-D, TFLite's layouts otherwise; batch is the first dimension. An int8 network's
+ * tensors are int8 with a float32 scale and a zero point; a Q-format network's (q7, q15) carry `frac`, their Q format
+ * (value = raw · 2^−frac), with scale 2^−frac and zero point 0 so that whatever reads scales reads them alike.
+ */
 export interface TensorInfo {
   name: string;
   shape: number[];
-  dtype: 'int8';
+  dtype: ElemType;
   /** float32 value, as TFLite stores it. */
   scale: number;
   zeroPoint: number;
+  /** Q-format networks: fraction bits of the tensor's format. */
+  frac?: number;
 }
 
 export type Quant = Pick<TensorInfo, 'scale' | 'zeroPoint'>;
+/** What an op reads of its output's declared tensor: quantization, element type and (Q networks) format. */
+export type OutputQuant = Quant & Pick<TensorInfo, 'dtype' | 'frac'>;
 
 /** The shape and quantization an op computes for one output (the network names it). */
 export type OutputInfo = Omit<TensorInfo, 'name'>;
 
-/** A constant tensor of a layer: raw integers in TFLite's layout (weights int8, bias int32). */
+/** A constant tensor of a layer: raw integers in TFLite's layout (weights int8 or, q15, int16; bias int32). */
 export interface Constant {
   shape: number[];
-  data: Int8Array | Int32Array;
+  data: Int8Array | Int16Array | Int32Array;
 }
 
 /** Reference to a constant in the spec: an .npy file beside it, plus the quantization TFLite gives it. */
@@ -49,9 +63,9 @@ export interface BuildContext {
   /** "layer conv_2d_3" — prefixes every message. */
   layer: string;
   /** The declared quantization of each output tensor (from the spec's tensor table). */
-  outputs: Quant[];
+  outputs: OutputQuant[];
   /** Load a constant (checked dtype and shape); `at` is the params path for messages, e.g. "weights". */
-  constant(ref: ConstRef, dtype: 'int8' | 'int32', shape: number[] | null, at: string): Constant;
+  constant(ref: ConstRef, dtype: 'int8' | 'int16' | 'int32', shape: number[] | null, at: string): Constant;
   /** Throw one InputError naming the file, the layer and (when given) the params path. */
   fail(detail: string, at?: string): never;
 }
@@ -78,8 +92,14 @@ export interface Op<P = unknown, M = unknown> {
   name: string;
   params: z.ZodType<P>;
   build(params: P, inputs: TensorInfo[], ctx: BuildContext): Built<M>;
-  golden(model: M, inputs: Int8Array[]): Int8Array[];
+  /** int8 networks: Int8Array in and out; Q networks: the storage type's array (Int16Array for q15). */
+  golden(model: M, inputs: TensorData[]): TensorData[];
   macs(model: M): number;
+  /**
+   * The op runs in Q-format networks (q7, q15) too: its build reads the tensors' `frac` and element type. An op
+   * without it is refused in such a network, naming the layer.
+   */
+  qformat?: boolean;
   memory(model: M): MemoryFacts;
   tflite: TfliteHook<P>;
   /** The layer as C; absent only for ops that never run code (RESHAPE: the plan aliases it, or the module copies). */
@@ -111,7 +131,8 @@ export interface LowerContext {
 
 /**
  * A layer's C. `entry` is called by the module's run function with the inputs' then the output's pointers:
- * `entry(const int8_t *in0[, const int8_t *in1...], int8_t *out)`, once per inference.
+ * `entry(const T *in0[, const T *in1...], T *out)`, T the tensors' element type (int8_t, or int16_t for q15), once
+ * per inference.
  */
 export type LayerCode = { entry: string; summary: string } & (
   /** Functions and tables as IR (printed by src/emit-c). */
@@ -133,6 +154,18 @@ export interface TfliteHook<P> {
    */
   import(ctx: TfliteImport): { params: P; inputs: number[] };
 }
+
+/** Bytes of one element. */
+export const elemBytes = (t: ElemType): number => (t === 'int16' ? 2 : 1);
+
+/** The C type of an element. */
+export const elemCType = (t: ElemType): 'int8_t' | 'int16_t' => (t === 'int16' ? 'int16_t' : 'int8_t');
+
+/** The range of an element type. */
+export const elemRange = (t: ElemType): [number, number] => (t === 'int16' ? [-32768, 32767] : [-128, 127]);
+
+/** A new array of an element type. */
+export const newTensorData = (t: ElemType, n: number): TensorData => (t === 'int16' ? new Int16Array(n) : new Int8Array(n));
 
 /** Elements of a shape. */
 export function elements(shape: readonly number[]): number {

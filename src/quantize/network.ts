@@ -1,5 +1,5 @@
 /**
- * `convgen quantize NET --data samples.npy`: how far the int8 network is from the float model it came from. Each
+ * `convgen quantize NET --data samples.npy`: how far the int8 (or q7, q15) network is from the float model it came from. Each
  * sample runs through the ONNX model in float64 (src/onnx/eval, the reference) and through the network's golden
  * model (quantized by the caller as TFLite does); every layer's output is dequantized and compared with the model's
  * value of the same tensor: SNR = 10·log10(Σ ref² / Σ (int8 − ref)²) over all samples, max and RMS error. At the
@@ -28,6 +28,8 @@ export interface LayerAccuracy {
 
 export interface AccuracyReport {
   network: string;
+  /** The network's numeric type: int8, q7 or q15. */
+  numeric: Network['numeric'];
   model: string;
   samples: number;
   layers: LayerAccuracy[];
@@ -61,7 +63,7 @@ class Acc {
 }
 
 /** argmax over the last dimension, per row (the first of equal maxima). */
-export function argmaxRows(v: Float64Array | Int8Array, depth: number): number[] {
+export function argmaxRows(v: Float64Array | Int8Array | Int16Array, depth: number): number[] {
   const out: number[] = [];
   for (let r = 0; r < v.length / depth; r++) {
     let best = 0;
@@ -121,7 +123,7 @@ export function accuracyReport(net: Network, prep: Prepared, samples: FTensor[],
   });
   const worst = layers.reduce<LayerAccuracy | null>((w, l) => (!w || l.snrDb < w.snrDb ? l : w), null);
   return {
-    network: net.source, model: prep.file, samples: samples.length, layers, unmatched,
+    network: net.source, numeric: net.numeric, model: prep.file, samples: samples.length, layers, unmatched,
     worst: worst ? { layer: worst.layer, snrDb: worst.snrDb } : null,
     output: { tensor: outT.name, snrDb: outAcc.snr() },
     top1: { agree, total, agreement: total ? agree / total : 0 },
@@ -136,7 +138,8 @@ export function accuracyLines(r: AccuracyReport): string[] {
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
   const lines = [
     `network    ${r.network}`,
-    `reference  ${r.model} run in float64 on ${r.samples} samples; the network's golden model on the same samples, quantized as TFLite does`,
+    `reference  ${r.model} run in float64 on ${r.samples} samples; the network's golden model on the same samples, ` +
+      (r.numeric === 'int8' ? 'quantized as TFLite does' : `in its ${r.numeric} formats (the input rounded to its format, half away from zero)`),
     `${'layer'.padEnd(32)} ${'op'.padEnd(18)} ${'SNR dB'.padStart(7)}  ${'max |err|'.padStart(10)}  ${'RMS err'.padStart(10)}  ${'max |ref|'.padStart(10)}`,
     ...r.layers.map((l) => `${l.layer.padEnd(32)} ${l.op.padEnd(18)} ${db(l.snrDb).padStart(7)}  ${l.maxAbsError.toPrecision(4).padStart(10)}  ${l.rmsError.toPrecision(4).padStart(10)}  ${l.maxAbsReference.toPrecision(4).padStart(10)}`),
   ];
@@ -144,6 +147,6 @@ export function accuracyLines(r: AccuracyReport): string[] {
   if (r.worst) lines.push(`worst      ${r.worst.layer}: ${db(r.worst.snrDb)} dB`);
   lines.push(`output     ${r.output.tensor}: ${db(r.output.snrDb)} dB`);
   lines.push(`top-1      ${r.top1.agree} of ${r.top1.total} agree with the float model (${pct(r.top1.agreement)})`);
-  if (r.accuracy) lines.push(`accuracy   float ${pct(r.accuracy.float)}, int8 ${pct(r.accuracy.int8)} on ${r.accuracy.labels} labels`);
+  if (r.accuracy) lines.push(`accuracy   float ${pct(r.accuracy.float)}, ${r.numeric} ${pct(r.accuracy.int8)} on ${r.accuracy.labels} labels`);
   return lines;
 }

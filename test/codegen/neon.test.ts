@@ -99,7 +99,8 @@ describe('neon-hwc family: applies', () => {
   });
 
   it('refuses cores without NEON, q31, fewer than 4 output channels per group, depthwise under 8 channels', () => {
-    expect(familyOf({ ...hwc, numeric: int8() }, m4)).toBe('blocked');
+    // (on Cortex-M4 its 2 input channels are the dsp-rows family's: taps paired along the row)
+    expect(familyOf({ ...hwc, numeric: int8() }, m4)).toBe('dsp-rows');
     expect(familyOf({ ...hwc, numeric: { type: 'q31', inputFrac: 20, weightFrac: 24, outputFrac: 16 }, weights: { values: new Array(144).fill(1000) } })).toBe('blocked');
     expect(familyOf({ ...hwc, output: { channels: 3 }, numeric: int8() })).toBe('blocked');
     expect(familyOf({ ...hwc, groups: 4, input: { channels: 4, height: 5, width: 5 }, output: { channels: 8 }, numeric: int8() })).toBe('blocked');

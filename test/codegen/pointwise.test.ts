@@ -20,7 +20,7 @@ const bench = (s: string) => loadSpec(path.join(root, 'bench', `c_1x1_32to32_16x
 
 describe('pointwise family', () => {
   it('sits between the vector families and blocked', () => {
-    expect(optimizedFamilies.map((f) => f.name)).toEqual(['mve', 'mve-chw', 'neon', 'neon-hwc', 'pointwise', 'blocked', 'loops']);
+    expect(optimizedFamilies.map((f) => f.name)).toEqual(['mve', 'mve-chw', 'neon', 'neon-hwc', 'pointwise', 'dsp-rows', 'blocked', 'loops']);
   });
 
   it('applies to 1x1 convolutions it computes exactly, with stride and padding, in both layouts', () => {

@@ -22,7 +22,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const int8 = (file: string) => readNpy(file).data as Int8Array;
 
 /** The first layer (in execution order) whose output differs from TFLM's dump, with the count, or null. */
-function firstDifference(net: Network, dir: string, tensors: Map<string, Int8Array>): string | null {
+function firstDifference(net: Network, dir: string, tensors: Map<string, Int8Array | Int16Array>): string | null {
   const dumps = fs.readdirSync(path.join(dir, 'intermediates'));
   for (const layer of net.layers) {
     const t = net.tensors.get(layer.outputs[0])!;
@@ -30,7 +30,7 @@ function firstDifference(net: Network, dir: string, tensors: Map<string, Int8Arr
     if (!file) return `${layer.name}: no TFLM dump for tensor t${t.tfliteIndex}`;
     const want = int8(path.join(dir, 'intermediates', file));
     const got = tensors.get(t.name)!;
-    const bad = got.reduce((n, v, i) => n + (v === want[i] ? 0 : 1), 0);
+    const bad = Array.from(got).reduce((n, v, i) => n + (v === want[i] ? 0 : 1), 0);
     if (bad || got.length !== want.length) return `${layer.name} (${layer.op.name}, t${t.tfliteIndex}): ${bad} of ${want.length} elements differ`;
   }
   return null;

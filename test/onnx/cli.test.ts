@@ -74,10 +74,20 @@ describe('convgen import (CLI)', () => {
     expect(spec.layers[0].from).toBe("Conv '/conv1/Conv' + BatchNormalization '/bn1/BatchNormalization' + Relu '/relu/Relu'");
   });
 
-  it('without --node: --type q7 for a network is refused in one line (int8 only)', async () => {
-    expect(await main(['import', twoLayer(), '-o', path.join(io.dir, 'n'), '--input-shape', '3,8,8', '--type', 'q7'])).toBe(2);
-    expect(err).toEqual(["convgen: --type: q7 networks (one Q format per tensor) are not implemented; a whole ONNX graph imports as int8 (TFLite's quantization); --type applies to one Conv imported with --node"]);
-    expect(fs.existsSync(path.join(io.dir, 'n'))).toBe(false);
+  it('without --node: --type q7 writes a Q-format network (a format per tensor, int8 weights with theirs); q31 is refused', async () => {
+    const specs = path.join(io.dir, 'n');
+    expect(await main(['import', twoLayer(), '-o', specs, '--input-shape', '3,8,8', '--type', 'q7'])).toBe(0);
+    const spec = JSON.parse(fs.readFileSync(path.join(specs, 'model.json'), 'utf8'));
+    expect(spec.numeric).toBe('q7');
+    for (const t of Object.values(spec.tensors) as { frac: number; scale: number; zeroPoint: number }[]) {
+      expect(Number.isInteger(t.frac)).toBe(true);
+      expect([t.scale, t.zeroPoint]).toEqual([2 ** -t.frac, 0]);
+    }
+    expect(spec.layers.map((l: { params: { weights: { frac: number } } }) => typeof l.params.weights.frac)).toEqual(['number', 'number']);
+    expect(out.some((l) => /^note       format conv1_conv: output -?\d+ fraction bits, weights \d+, bias \d+/.test(l))).toBe(true);
+    expect(await main(['import', twoLayer(), '-o', path.join(io.dir, 'n31'), '--input-shape', '3,8,8', '--type', 'q31'])).toBe(2);
+    expect(err.at(-1)).toBe('convgen: --type: q31 networks are not implemented; a whole ONNX graph imports as int8 (default), q7 or q15 (one Q format per tensor)');
+    expect(fs.existsSync(path.join(io.dir, 'n31'))).toBe(false);
   });
 
   const cases: [string, () => string[], RegExp][] = [

@@ -38,7 +38,8 @@ export function residualCnn(q?: QdqSource, fc?: { weights: number[]; bias: numbe
 
 export const DS_INPUT = [1, 3, 16, 16];
 
-export function dsCnn(q?: QdqSource): Uint8Array {
+/** `logits`: the same model ending at the classifier's logits (no Softmax), as a Q-format network takes it. */
+export function dsCnn(q?: QdqSource, o: { logits?: boolean } = {}): Uint8Array {
   const n = new Net(13, q);
   const x = n.input('input');
   let y = n.clipViaCast(n.conv(x, 3, 8, 3, '/stem/conv/Conv', { stride: 2, pad: 1, bn: !q }), 0, 6, '/stem/act/Clip');
@@ -51,7 +52,7 @@ export function dsCnn(q?: QdqSource): Uint8Array {
   y = n.node('GlobalAveragePool', [y], '/gap/GlobalAveragePool');
   y = n.node('Flatten', [y], '/flatten/Flatten', [attr.int('axis', 1)]);
   y = n.gemm(y, 24, 10, '/fc/Gemm');
-  y = n.node('Softmax', [y], '/softmax/Softmax', [attr.int('axis', 1)]);
+  if (!o.logits) y = n.node('Softmax', [y], '/softmax/Softmax', [attr.int('axis', 1)]);
   return n.bytes({ name: 'input', dims: DS_INPUT }, y, ['batch', 10]);
 }
 
@@ -76,6 +77,30 @@ export function actCnn(): Uint8Array {
   y = n.node('Flatten', [y], '/flatten/Flatten', [attr.int('axis', 1)]);
   y = n.gemm(y, 16, 10, '/fc/Gemm');
   return n.bytes({ name: 'input', dims: ACT_INPUT }, y, ['batch', 10]);
+}
+
+export const CONCAT_PAD_INPUT = [1, 3, 16, 16];
+
+/**
+ * What the Q-format networks take besides the two CNNs: conv+BN+ReLU, a Pad with 0.25, a valid conv, two 1×1
+ * branches (one with ReLU, the other added to itself: their ranges differ) concatenated over the channels, max pool,
+ * global average pool, flatten, linear.
+ */
+export function concatPadCnn(): Uint8Array {
+  const n = new Net(13);
+  const x = n.input('input');
+  let y = n.act(n.conv(x, 3, 8, 3, '/stem/conv/Conv', { pad: 1, bn: true }), 'Relu', '/stem/act/Relu');
+  y = n.node('Pad', [y, n.constant([8], [0, 0, 1, 1, 0, 0, 1, 1]), n.constant([], [0.25], DT.FLOAT)], '/pad/Pad');
+  y = n.conv(y, 8, 8, 3, '/conv2/Conv');
+  const a = n.act(n.conv(y, 8, 8, 1, '/branch_a/Conv'), 'Relu', '/branch_a/Relu');
+  const c = n.conv(y, 8, 8, 1, '/branch_b/Conv');
+  const b = n.plain('Add', [c, c], '/branch_b/Add');
+  y = n.node('Concat', [a, b], '/cat/Concat', [attr.int('axis', 1)]);
+  y = n.pool(y, 'MaxPool', 2, 2, '/pool/MaxPool');
+  y = n.node('GlobalAveragePool', [y], '/gap/GlobalAveragePool');
+  y = n.node('Flatten', [y], '/flatten/Flatten', [attr.int('axis', 1)]);
+  y = n.gemm(y, 16, 10, '/fc/Gemm');
+  return n.bytes({ name: 'input', dims: CONCAT_PAD_INPUT }, y, ['batch', 10]);
 }
 
 /** Standard normal values (Box-Muller over the seeded uniform values). */

@@ -4,12 +4,13 @@
  * network and float input samples; `inputsInt8` are the network's own int8 inputs for them).
  */
 import type { NpyArray } from '../../src/npy/index.ts';
+import type { TensorData } from '../../src/ops/op.ts';
 import { buildNetwork, type Network } from '../../src/network/network.ts';
 import { importOnnxNetwork, type OnnxNetworkImport } from '../../src/onnx/net/index.ts';
 import { networkInput } from '../../src/onnx/net/layout.ts';
 import { make } from '../../src/onnx/eval/tensor.ts';
 import type { RawNetwork } from '../../src/network/schema.ts';
-import { actCnn, classData, dsCnn, fittedResidualCnn, residualCnn, ACT_INPUT, DS_INPUT, RESIDUAL_INPUT } from './cnns.ts';
+import { actCnn, classData, concatPadCnn, dsCnn, fittedResidualCnn, residualCnn, ACT_INPUT, DS_INPUT, RESIDUAL_INPUT } from './cnns.ts';
 import type { QdqSource } from './builder.ts';
 
 export interface NetworkCase {
@@ -24,14 +25,17 @@ export interface NetworkCase {
 export interface ImportedCase extends NetworkCase {
   result: OnnxNetworkImport;
   net: Network;
-  /** The network's int8 input for each test sample (what a device would be given). */
-  inputsInt8: Int8Array[];
+  /** The network's input for each test sample (what a device would be given: int8, or int16 in a q15 network). */
+  inputsInt8: TensorData[];
 }
 
 const f32 = (shape: number[], data: Float32Array): NpyArray => ({ dtype: 'float32', shape, data });
 
-export function build(c: NetworkCase): ImportedCase {
-  const result = importOnnxNetwork(c.onnx, `${c.name}.onnx`, c.calibration ? { calibration: { file: `${c.name}-calibration.npy`, array: c.calibration } } : {});
+/** The case imported (int8, or with `type` one Q format per tensor) and built. */
+export function build(c: NetworkCase, type?: 'q7' | 'q15'): ImportedCase {
+  const result = importOnnxNetwork(c.onnx, `${c.name}.onnx`, {
+    ...(c.calibration ? { calibration: { file: `${c.name}-calibration.npy`, array: c.calibration } } : {}), ...(type ? { type } : {}),
+  });
   const net = buildNetwork(result.imported.spec, `${c.name}.json`, (ref) => result.imported.arrays.get(ref.npy)!);
   const t = net.tensors.get(net.inputs[0])!;
   const [n, ...per] = c.test.samples.shape;
@@ -65,6 +69,10 @@ function floatCases(): { residual: NetworkCase; ds: NetworkCase; act: NetworkCas
 
 export const residualCase = () => floatCases().residual;
 export const dsCase = () => floatCases().ds;
+/** Pad, Concat (of branches with different ranges) and the rest, for the Q-format networks. */
+export const concatPadCase = (): NetworkCase => ({ ...floatCases().ds, name: 'concat_pad_cnn', onnx: concatPadCnn() });
+/** The depthwise-separable CNN ending at its logits: a softmax has no Q-format path (q7, q15). */
+export const dsLogitsCase = (): NetworkCase => ({ ...floatCases().ds, name: 'ds_cnn_logits', onnx: dsCnn(undefined, { logits: true }) });
 export const actCase = () => floatCases().act;
 
 /** The QDQ form of the residual CNN, written from its calibrated float import (no calibration of its own). */

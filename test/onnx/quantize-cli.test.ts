@@ -18,7 +18,7 @@ import { attr, DT, model, node, tensor, value, values } from './models.ts';
 const io = cliSandbox('convgen-onnx-quantize-');
 
 /** Conv 3×3 + Relu, global average pool, flatten, a 3-class classifier; samples and labels beside it. */
-async function imported(): Promise<{ net: string; data: string; onnx: string }> {
+async function imported(type?: 'q7' | 'q15'): Promise<{ net: string; data: string; onnx: string }> {
   const d = io.dir;
   const onnx = path.join(d, 'small.onnx');
   fs.writeFileSync(onnx, model({
@@ -30,10 +30,41 @@ async function imported(): Promise<{ net: string; data: string; onnx: string }> 
   }));
   const data = path.join(d, 'data.npy');
   writeNpyAtomic(data, { dtype: 'float32', shape: [12, 2, 6, 6], data: Float32Array.from(values(12 * 72, 9, -1, 1)) });
-  expect(await main(['import', onnx, '-o', path.join(d, 'net'), '--calibrate', data])).toBe(0);
+  expect(await main(['import', onnx, '-o', path.join(d, 'net'), '--calibrate', data, ...(type ? ['--type', type] : [])])).toBe(0);
   io.out.length = 0;
   return { net: path.join(d, 'net', 'small.json'), data, onnx };
 }
+
+describe('a q15 network through the CLI', () => {
+  it('quantize reports it in its formats; golden and run (host) write the same int16 outputs', async () => {
+    const { net, data } = await imported('q15');
+    expect(await main(['quantize', net, '--data', data])).toBe(0);
+    expect(io.out[1]).toMatch(/the network's golden model on the same samples, in its q15 formats/);
+    expect(io.out.slice(3, 7).map((l) => l.split(/ +/).slice(0, 2))).toEqual([['c_conv', 'conv_2d'], ['gap', 'average_pool_2d'], ['flatten', 'reshape'], ['fc_gemm', 'fully_connected']]);
+    const snr = Number(/output +y: ([\d.]+) dB/.exec(io.out.join('\n'))![1]);
+    expect(snr).toBeGreaterThan(60);
+    const [g, r] = [path.join(io.dir, 'g.npy'), path.join(io.dir, 'r.npy')];
+    expect(await main(['golden', net, '--input', data, '--output', g])).toBe(0);
+    expect(await main(['run', net, '--target', 'host', '--input', data, '--output', r])).toBe(0);
+    const [a, b] = [readNpy(g), readNpy(r)];
+    expect([a.dtype, a.shape]).toEqual(['int16', [12, 3]]);
+    expect(Array.from(b.data as Int16Array)).toEqual(Array.from(a.data as Int16Array));
+    const n = loadNetwork(net);
+    const x = readNpy(data).data as Float32Array;
+    const want = Array.from({ length: 12 }, (_, k) => Array.from(runNetwork(n, [networkInput(n.tensors.get(n.inputs[0])!, make([1, 2, 6, 6], Float64Array.from(x.subarray(k * 72, (k + 1) * 72))))]).outputs[0])).flat();
+    expect(Array.from(a.data as Int16Array)).toEqual(want);
+  }, 60_000);
+});
+
+describe('a q15 network and a board image', () => {
+  it('s3c2410 (a built-in int8 input) is refused in one line, nothing written', async () => {
+    const { net } = await imported('q15');
+    const out = path.join(io.dir, 'board');
+    expect(await main(['build', net, '--target', 's3c2410', '-o', out])).toBe(2);
+    expect(io.err.at(-1)).toBe(`convgen: ${net}: s3c2410's board image runs a built-in int8 input; this network is q15 (prove it on arm920t)`);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
 
 describe('convgen quantize NET --data', () => {
   it('prints the per-layer table, the worst layer and top-1, and writes the same as JSON', async () => {

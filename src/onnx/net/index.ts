@@ -13,6 +13,7 @@ import { observeRanges, samplesFromNpy, syntheticSamples } from './calibrate.ts'
 import { mapGraph } from './map.ts';
 import { prepare } from './prepare.ts';
 import { quantizeNetwork } from './quantize.ts';
+import { quantizeQNetwork, HEADROOM, type QNetworkType } from './qformat.ts';
 import { ROUNDING_NOTE } from '../quant.ts';
 
 export interface NetworkImportOptions {
@@ -22,6 +23,8 @@ export interface NetworkImportOptions {
   calibration?: { file: string; array: NpyArray };
   /** Without calibration: draw the guessed samples uniformly from this range instead of N(0, 1). */
   inputRange?: [number, number];
+  /** One Q format per tensor with int8 (q7) or int16 (q15) storage instead of TFLite's int8 (src/onnx/net/qformat.ts). */
+  type?: QNetworkType;
 }
 
 export interface OnnxNetworkImport {
@@ -62,10 +65,18 @@ export function importOnnxNetwork(bytes: Uint8Array, file: string, o: NetworkImp
     }
     ranges = observeRanges(prep, observe, samples);
   } else notes.push('every tensor\'s quantization comes from the model (QuantizeLinear / QLinear ops): no calibration needed');
-  const q = quantizeNetwork(mapped, ranges, {
+  const meta = {
     name: networkNameOf(file), file,
     source: { file: path.basename(file), sha256: createHash('sha256').update(bytes).digest('hex') },
-  });
+  };
+  if (o.type) {
+    const qq = quantizeQNetwork(mapped, ranges, o.type, meta);
+    notes.push(`${o.type}: one Q format per tensor, the most fraction bits that hold the calibrated max |x| × ${HEADROOM}; ` +
+      'weights one format per layer, bias at input + weight fraction bits; every layer rounds to nearest and saturates into its output\'s format');
+    notes.push(...qq.formats.map((f) => `format ${f}`));
+    return { imported: { spec: fuseNetwork(qq.spec, qq.arrays), arrays: qq.arrays }, notes, warnings };
+  }
+  const q = quantizeNetwork(mapped, ranges, meta);
   for (const r of q.requantized) notes.push(`requantized: ${r}`);
   if ([...mapped.ctx.tensors.values()].some((t) => t.pin)) notes.push(ROUNDING_NOTE);
   const uint8 = [...mapped.ctx.tensors.values()].filter((t) => t.uint8 && (t.id === mapped.inputTensor || mapped.outputTensors.includes(t.id)));

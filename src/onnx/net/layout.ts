@@ -4,7 +4,8 @@
  * model holds as integers (a QLinear model's int8 or uint8 values).
  */
 import type { NetworkTensor } from '../../network/network.ts';
-import { quantizeInt8 } from '../../numerics/index.ts';
+import { quantizeInt8, roundHalfAway } from '../../numerics/index.ts';
+import { elemRange, type TensorData } from '../../ops/op.ts';
 import { DataType } from '../proto.ts';
 import { transpose, NCHW_TO_NHWC, type FTensor } from '../eval/tensor.ts';
 
@@ -30,14 +31,31 @@ export function realValues(t: Pick<NetworkTensor, 'scale' | 'zeroPoint' | 'sourc
   return ordered;
 }
 
-/** The network's int8 input for one model input sample: reordered, then quantized by the caller (or uint8 − 128). */
-export function networkInput(t: NetworkTensor, x: FTensor): Int8Array {
+/**
+ * A real value in a Q format: round(v · 2^frac) half away from zero (exact in doubles: a power of two), saturated to
+ * the element type. What the caller of a Q-format network does to its float input.
+ */
+export function quantizeQ(v: number, frac: number, dtype: NetworkTensor['dtype']): number {
+  const [lo, hi] = elemRange(dtype);
+  const q = roundHalfAway(v * 2 ** frac);
+  return q < lo ? lo : q > hi ? hi : q;
+}
+
+/**
+ * The network's input for one model input sample: reordered, then quantized by the caller (TFLite's int8, or the
+ * tensor's Q format), or uint8 − 128.
+ */
+export function networkInput(t: NetworkTensor, x: FTensor): TensorData {
   const ordered = toNetworkOrder(t, x);
+  if (t.frac !== undefined) {
+    const f = t.frac;
+    return t.dtype === 'int16' ? Int16Array.from(ordered, (v) => quantizeQ(v, f, 'int16')) : Int8Array.from(ordered, (v) => quantizeQ(v, f, 'int8'));
+  }
   if (x.type === DataType.UINT8) return Int8Array.from(ordered, (v) => v - 128);
   if (x.type === DataType.INT8) return Int8Array.from(ordered);
   return Int8Array.from(ordered, (v) => quantizeInt8(v, t.scale, t.zeroPoint));
 }
 
-export function dequantized(t: Pick<NetworkTensor, 'scale' | 'zeroPoint'>, q: Int8Array): Float64Array {
+export function dequantized(t: Pick<NetworkTensor, 'scale' | 'zeroPoint'>, q: TensorData): Float64Array {
   return Float64Array.from(q, (v) => Math.fround(t.scale) * (v - t.zeroPoint));
 }

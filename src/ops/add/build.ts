@@ -8,10 +8,12 @@ import { quantizeMultiplier, f32 } from '../../numerics/index.ts';
 import { actRange, checkScale } from '../common.ts';
 import { elements, type Built, type BuildContext, type TensorInfo } from '../op.ts';
 import type { AddParams } from './params.ts';
+import { buildQAdd, type QAddModel } from './q.ts';
 
 export const ADD_LEFT_SHIFT = 20;
 
 export interface AddModel {
+  kind?: undefined;
   size: number;
   input1Offset: number;
   input2Offset: number;
@@ -42,11 +44,12 @@ export function addMultipliers(s1: number, s2: number, sOut: number, ctx: BuildC
   return { i1, i2, o };
 }
 
-export function buildAdd(p: AddParams, inputs: TensorInfo[], ctx: BuildContext): Built<AddModel> {
+export function buildAdd(p: AddParams, inputs: TensorInfo[], ctx: BuildContext): Built<AddModel | QAddModel> {
   if (inputs.length !== 2) ctx.fail(`ADD takes 2 inputs, found ${inputs.length}`);
   const [a, b] = inputs;
   if (a.shape.length !== b.shape.length || a.shape.some((n, i) => n !== b.shape[i]))
     ctx.fail(`inputs ${a.name} [${a.shape.join(', ')}] and ${b.name} [${b.shape.join(', ')}] differ in shape; broadcasting is not supported`);
+  if (a.frac !== undefined) return buildQAdd(p, inputs, ctx);
   const out = ctx.outputs[0];
   checkScale(a, `input ${a.name}`, ctx);
   checkScale(b, `input ${b.name}`, ctx);

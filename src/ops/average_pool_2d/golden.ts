@@ -3,9 +3,11 @@
  * away from zero with C's truncating division — (sum ± count/2) / count — then clamped to the activation range.
  */
 import { clamp } from '../../numerics/index.ts';
+import type { TensorData } from '../op.ts';
 import { forEachWindow, type PoolModel } from '../pool/pool.ts';
 
-export function averagePoolGolden(m: PoolModel, [input]: Int8Array[]): Int8Array[] {
+/** The same arithmetic in a Q-format network (q7, q15): the output keeps the input's Q format. */
+export function averagePoolGolden(m: PoolModel, [input]: TensorData[]): TensorData[] {
   return [forEachWindow(m, input, (x, at, n) => {
     let acc = 0;
     for (const i of at) acc += x[i];

@@ -10,6 +10,7 @@ export const averagePool2d: Op<PoolParams, PoolModel> = {
   build: buildPool,
   golden: averagePoolGolden,
   macs: () => 0,
+  qformat: true,
   memory: poolMemory,
   lower: (m, ctx) => lowerPool('average', m, ctx),
   tflite: poolTflite('AVERAGE_POOL_2D'),

@@ -3,7 +3,7 @@
  * (TFLM's Prepare checks it) and the raw values are copied, input after input along the axis.
  */
 import { sameQuant } from '../common.ts';
-import { elements, type Built, type BuildContext, type TensorInfo } from '../op.ts';
+import { elements, type Built, type BuildContext, type ElemType, type TensorInfo } from '../op.ts';
 import type { ConcatenationParams } from './params.ts';
 
 export interface ConcatenationModel {
@@ -11,6 +11,8 @@ export interface ConcatenationModel {
   outer: number;
   /** Elements each input contributes per outer step: its axis size × the inner size. */
   chunks: number[];
+  /** int8, or int16 in a q15 network (a Q network's inputs share the output's format, as int8's its quantization). */
+  dtype: ElemType;
 }
 
 export function buildConcatenation(p: ConcatenationParams, inputs: TensorInfo[], ctx: BuildContext): Built<ConcatenationModel> {
@@ -26,11 +28,12 @@ export function buildConcatenation(p: ConcatenationParams, inputs: TensorInfo[],
       ctx.fail(`input ${t.name} (scale ${t.scale}, zero point ${t.zeroPoint}) must share the output's quantization ` +
         `(scale ${out.scale}, zero point ${out.zeroPoint}), as TFLite Micro requires`);
   }
+  if (inputs.some((t) => t.dtype !== inputs[0].dtype)) ctx.fail('the inputs have different element types');
   const shape = [...inputs[0].shape];
   shape[axis] = inputs.reduce((n, t) => n + t.shape[axis], 0);
   const inner = elements(shape.slice(axis + 1));
   return {
-    model: { outer: elements(shape.slice(0, axis)), chunks: inputs.map((t) => t.shape[axis] * inner) },
-    outputs: [{ shape, dtype: 'int8', scale: out.scale, zeroPoint: out.zeroPoint }],
+    model: { outer: elements(shape.slice(0, axis)), chunks: inputs.map((t) => t.shape[axis] * inner), dtype: inputs[0].dtype },
+    outputs: [{ shape, dtype: inputs[0].dtype, scale: out.scale, zeroPoint: out.zeroPoint, ...(out.frac !== undefined ? { frac: out.frac } : {}) }],
   };
 }

@@ -12,6 +12,7 @@ export const concatenation: Op<ConcatenationParams, ConcatenationModel> = {
   build: buildConcatenation,
   golden: concatenationGolden,
   macs: () => 0,
+  qformat: true,
   memory: () => ({ inPlace: [], why: 'the output interleaves the inputs (in place would need producers writing into slices)' }),
   lower: lowerConcatenation,
   tflite: concatenationTflite,

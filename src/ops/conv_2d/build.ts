@@ -1,7 +1,7 @@
 /** CONV_2D: OHWI weights into the KernelModel's order, grouped convolution from the weights' channel count. */
 import { rank } from '../common.ts';
 import type { Built, BuildContext, TensorInfo } from '../op.ts';
-import { buildConvLayer, type ConvModel } from './kernel.ts';
+import { buildConvLayer, weightDtype, type ConvModel } from './kernel.ts';
 import type { Conv2dParams } from './params.ts';
 
 export type { ConvModel } from './kernel.ts';
@@ -10,7 +10,7 @@ export function buildConv2d(p: Conv2dParams, inputs: TensorInfo[], ctx: BuildCon
   const [input] = inputs;
   rank(input, 4, ctx);
   const inC = input.shape[3];
-  const w = ctx.constant(p.weights, 'int8', null, 'weights');
+  const w = ctx.constant(p.weights, weightDtype(input), null, 'weights');
   if (w.shape.length !== 4) ctx.fail(`weights have shape [${w.shape.join(', ')}]; expected [out, kh, kw, in/groups] (OHWI)`, 'weights');
   const [outC, kH, kW, inPerGroup] = w.shape;
   if (inC % inPerGroup !== 0)
@@ -23,5 +23,5 @@ export function buildConv2d(p: Conv2dParams, inputs: TensorInfo[], ctx: BuildCon
     for (let y = 0; y < kH; y++)
       for (let x = 0; x < kW; x++)
         for (let c = 0; c < inPerGroup; c++) oihw[((o * inPerGroup + c) * kH + y) * kW + x] = w.data[((o * kH + y) * kW + x) * inPerGroup + c];
-  return buildConvLayer({ ...p, scales: p.weights.scales, outC, k: [kH, kW], groups, weights: oihw }, input, ctx);
+  return buildConvLayer({ ...p, outC, k: [kH, kW], groups, raw: oihw }, input, ctx);
 }

@@ -79,7 +79,7 @@ export function embedKernel(m: KernelModel, ctx: LowerContext, batch = 1): Layer
   if (batch > 1) {
     entry = name;
     text.push('', `/* ${name}: the kernel once per image of the batch (${batch}). */`,
-      '#if defined(__GNUC__)', '__attribute__((noinline))', '#endif', `static void ${name}(const int8_t *input, int8_t *output)`, '{',
+      '#if defined(__GNUC__)', '__attribute__((noinline))', '#endif', `static void ${name}(const ${m.numeric.storage.cType} *input, ${m.numeric.storage.cType} *output)`, '{',
       `    for (int b = 0; b < ${batch}; ++b)`, `        ${name}_run(input + b * ${IN}, output + b * ${OUT});`, '}');
   }
   const macros = definedMacros(text.join('\n'));

@@ -12,6 +12,7 @@ export const conv2d: Op<Conv2dParams, ConvModel> = {
   build: buildConv2d,
   golden: convGolden,
   macs: convMacs,
+  qformat: true,
   // Every output pixel reads a window of input rows around it: writing over the input would destroy rows later
   // pixels still read.
   memory: () => ({ inPlace: [], why: 'a convolution reads a window of input rows around each output pixel' }),

@@ -1,6 +1,6 @@
 /** CONV_2D as written in a network spec. Weights OHWI int8 (TFLite's layout), bias int32, both .npy beside the spec. */
 import { z } from 'zod';
-import { activationSchema, constSchema, pairSchema, paddingSchema, weightsSchema } from '../common.ts';
+import { activationSchema, biasSchema, pairSchema, paddingSchema, weightsSchema } from '../common.ts';
 
 export const conv2dParams = z.strictObject({
   stride: pairSchema,
@@ -8,7 +8,7 @@ export const conv2dParams = z.strictObject({
   padding: paddingSchema,
   activation: activationSchema,
   weights: weightsSchema,
-  bias: constSchema.optional(),
+  bias: biasSchema.optional(),
 });
 
 export type Conv2dParams = z.output<typeof conv2dParams>;

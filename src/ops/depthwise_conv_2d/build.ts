@@ -3,7 +3,7 @@
  * is the KernelModel with groups = input channels and multiplier outputs per group.
  */
 import { rank } from '../common.ts';
-import { buildConvLayer, type ConvModel } from '../conv_2d/kernel.ts';
+import { buildConvLayer, weightDtype, type ConvModel } from '../conv_2d/kernel.ts';
 import type { Built, BuildContext, TensorInfo } from '../op.ts';
 import type { DepthwiseParams } from './params.ts';
 
@@ -12,7 +12,7 @@ export function buildDepthwise(p: DepthwiseParams, inputs: TensorInfo[], ctx: Bu
   rank(input, 4, ctx);
   const inC = input.shape[3];
   const outC = inC * p.depthMultiplier;
-  const w = ctx.constant(p.weights, 'int8', null, 'weights');
+  const w = ctx.constant(p.weights, weightDtype(input), null, 'weights');
   if (w.shape.length !== 4 || w.shape[0] !== 1 || w.shape[3] !== outC)
     ctx.fail(`weights have shape [${w.shape.join(', ')}]; expected [1, kh, kw, ${outC}] (${inC} input channels × depthMultiplier ${p.depthMultiplier})`, 'weights');
   const [, kH, kW] = w.shape;
@@ -20,5 +20,5 @@ export function buildDepthwise(p: DepthwiseParams, inputs: TensorInfo[], ctx: Bu
   const oihw = new Int32Array(w.data.length);
   for (let o = 0; o < outC; o++)
     for (let y = 0; y < kH; y++) for (let x = 0; x < kW; x++) oihw[(o * kH + y) * kW + x] = w.data[(y * kW + x) * outC + o];
-  return buildConvLayer({ ...p, scales: p.weights.scales, outC, k: [kH, kW], groups: inC, weights: oihw }, input, ctx);
+  return buildConvLayer({ ...p, outC, k: [kH, kW], groups: inC, raw: oihw }, input, ctx);
 }

@@ -13,6 +13,7 @@ export const depthwiseConv2d: Op<DepthwiseParams, ConvModel> = {
   build: buildDepthwise,
   golden: convGolden,
   macs: convMacs,
+  qformat: true,
   // In place is possible with a buffer of the input rows the next output rows still read (row buffering): that is
   // the C generator's to provide (issue 17 part 2); until then the planner gives the output its own buffer.
   memory: () => ({ inPlace: [], why: 'in place needs row buffering of the input window (part 2 of issue 17)' }),

@@ -1,6 +1,6 @@
 /** DEPTHWISE_CONV_2D as written in a network spec. Weights [1, kh, kw, out] int8 (TFLite's layout), bias int32. */
 import { z } from 'zod';
-import { activationSchema, constSchema, pairSchema, paddingSchema, positiveInt, weightsSchema } from '../common.ts';
+import { activationSchema, biasSchema, pairSchema, paddingSchema, positiveInt, weightsSchema } from '../common.ts';
 
 export const depthwiseParams = z.strictObject({
   stride: pairSchema,
@@ -9,7 +9,7 @@ export const depthwiseParams = z.strictObject({
   depthMultiplier: positiveInt,
   activation: activationSchema,
   weights: weightsSchema,
-  bias: constSchema.optional(),
+  bias: biasSchema.optional(),
 });
 
 export type DepthwiseParams = z.output<typeof depthwiseParams>;

@@ -3,10 +3,12 @@
  * FullyConnected sum.
  */
 import { runGolden } from '../conv_2d/spec/golden.ts';
+import type { TensorData } from '../op.ts';
 import type { FullyConnectedModel } from './build.ts';
 
-export function fullyConnectedGolden(m: FullyConnectedModel, [input]: Int8Array[]): Int8Array[] {
-  return [Int8Array.from(runGolden(m.kernel, Int32Array.from(input)))];
+export function fullyConnectedGolden(m: FullyConnectedModel, [input]: TensorData[]): TensorData[] {
+  const out = runGolden(m.kernel, Int32Array.from(input));
+  return [m.dtype === 'int16' ? Int16Array.from(out) : Int8Array.from(out)];
 }
 
 export function fullyConnectedMacs(m: FullyConnectedModel): number {

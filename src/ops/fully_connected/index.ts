@@ -12,6 +12,7 @@ export const fullyConnected: Op<FullyConnectedParams, FullyConnectedModel> = {
   build: buildFullyConnected,
   golden: fullyConnectedGolden,
   macs: fullyConnectedMacs,
+  qformat: true,
   memory: () => ({ inPlace: [], why: 'every output of a row reads the whole input row' }),
   lower: lowerFullyConnected,
   tflite: fullyConnectedTflite,

@@ -10,6 +10,7 @@ export const maxPool2d: Op<PoolParams, PoolModel> = {
   build: buildPool,
   golden: maxPoolGolden,
   macs: () => 0,
+  qformat: true,
   memory: poolMemory,
   lower: (m, ctx) => lowerPool('max', m, ctx),
   tflite: poolTflite('MAX_POOL_2D'),

@@ -1,9 +1,9 @@
 /** PAD: fill with the value, then copy every input element to its shifted position. */
-import { elements } from '../op.ts';
+import { elements, newTensorData, type TensorData } from '../op.ts';
 import type { PadModel } from './build.ts';
 
-export function padGolden(m: PadModel, [input]: Int8Array[]): Int8Array[] {
-  const out = new Int8Array(elements(m.outShape)).fill(m.value);
+export function padGolden(m: PadModel, [input]: TensorData[]): TensorData[] {
+  const out = newTensorData(m.dtype, elements(m.outShape)).fill(m.value);
   const rank = m.inShape.length;
   const idx = new Array<number>(rank).fill(0);
   for (let i = 0; i < input.length; i++) {

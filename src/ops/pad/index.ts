@@ -12,6 +12,7 @@ export const pad: Op<PadParams, PadModel> = {
   build: buildPad,
   golden: padGolden,
   macs: () => 0,
+  qformat: true,
   memory: () => ({ inPlace: [], why: 'the output is larger than the input and shifts every element forward' }),
   lower: lowerPad,
   tflite: padTflite,

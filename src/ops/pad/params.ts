@@ -4,6 +4,7 @@ import { z } from 'zod';
 const nonNegative = z.number().int().min(0);
 export const padParams = z.strictObject({
   paddings: z.array(z.tuple([nonNegative, nonNegative])).min(1),
-  value: z.number().int().min(-128).max(127).optional(),
+  /** Raw: −128…127, or −32768…32767 in a q15 network (checked against the tensor's type). */
+  value: z.number().int().min(-32768).max(32767).optional(),
 });
 export type PadParams = z.output<typeof padParams>;

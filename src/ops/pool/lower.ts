@@ -7,8 +7,8 @@
  */
 import { assign, bin, constDecl, decl, id, ifThen, int, index, loop, stmt, upTo } from '../../ir/expr.ts';
 import type { Expr, Stmt } from '../../ir/kernel-ir.ts';
-import { clampExpr, forEach, layerFunc, layerParams, plus, storeInt8 } from '../lower-kit.ts';
-import type { LayerCode, LowerContext } from '../op.ts';
+import { clampExpr, forEach, layerFunc, layerParams, plus, storeElem } from '../lower-kit.ts';
+import { elemCType, elemRange, type LayerCode, type LowerContext } from '../op.ts';
 import type { PoolModel } from './pool.ts';
 
 interface Axis {
@@ -43,6 +43,8 @@ function axis(v: string, out: Expr, n: number, outN: number, filter: number, str
 
 export function lowerPool(kind: 'average' | 'max', m: PoolModel, ctx: LowerContext): LayerCode {
   const C = m.channels;
+  const [lowest, highest] = elemRange(m.dtype);
+  const cType = elemCType(m.dtype);
   const body = forEach('b', m.batch, (b) => forEach('oy', m.outH, (oy) => forEach('ox', m.outW, (ox) => {
     const y = axis('y', oy, m.inH, m.outH, m.filter[0], m.stride[0], m.pad.top);
     const x = axis('x', ox, m.inW, m.outW, m.filter[1], m.stride[1], m.pad.left);
@@ -66,12 +68,12 @@ export function lowerPool(kind: 'average' | 'max', m: PoolModel, ctx: LowerConte
             t: bin('/', bin('+', 'sum', half), count),
             f: bin('/', bin('-', 'sum', half), count),
           }),
-          storeInt8(index('output', outAt), clampExpr('average', m.actMin, m.actMax, -128, 127)),
+          storeElem(cType, index('output', outAt), clampExpr('average', m.actMin, m.actMax, lowest, highest)),
         ]
       : [
-          decl('int32_t', 'max', -128),
+          decl('int32_t', 'max', lowest),
           window,
-          storeInt8(index('output', outAt), clampExpr('max', m.actMin, m.actMax, -128, 127)),
+          storeElem(cType, index('output', outAt), clampExpr('max', m.actMin, m.actMax, lowest, highest)),
         ];
     const countDecl = kind === 'average' && count.k === 'id' ? [constDecl('int32_t', 'count', bin('*', bin('-', y.end, y.start), bin('-', x.end, x.start)))] : [];
     return [...y.decls, ...x.decls, ...countDecl, loop('c', 0, upTo('c', C), 'inc', perChannel)];
@@ -82,10 +84,10 @@ export function lowerPool(kind: 'average' | 'max', m: PoolModel, ctx: LowerConte
       `[${m.batch}, ${m.inH}, ${m.inW}, ${C}] -> [${m.batch}, ${m.outH}, ${m.outW}, ${C}] (NHWC).`,
     `The window is clipped to the input (padding top ${m.pad.top}, left ${m.pad.left}, bottom ${m.pad.bottom}, right ${m.pad.right} is never read${kind === 'average' ? ' nor counted' : ''}).`,
     ...(kind === 'average' ? ['Average: (sum + count/2) / count for a positive sum, (sum - count/2) / count otherwise (TFLite\'s rounding).'] : []),
-    ...(m.actMin > -128 || m.actMax < 127 ? [`Activation: clamped to [${m.actMin}, ${m.actMax}].`] : []),
+    ...(m.actMin > lowest || m.actMax < highest ? [`Activation: clamped to [${m.actMin}, ${m.actMax}].`] : []),
   ];
   return {
     k: 'ir', entry: `${ctx.name}_run`, summary: `${what} pool ${m.filter[0]}x${m.filter[1]}`,
-    items: [layerFunc(`${ctx.name}_run`, layerParams(['input']), body, doc)],
+    items: [layerFunc(`${ctx.name}_run`, layerParams(['input'], 'output', cType), body, doc)],
   };
 }

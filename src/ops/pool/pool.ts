@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { activationSchema, actRange, outputSize, pairSchema, paddingSchema, rank, resolvePadding, type Padding4 } from '../common.ts';
-import type { Built, BuildContext, TensorInfo, TfliteHook } from '../op.ts';
+import { newTensorData, type Built, type BuildContext, type ElemType, type TensorData, type TensorInfo, type TfliteHook } from '../op.ts';
 import { OptionsType } from '../../tflite/schema.ts';
 
 export const poolParams = z.strictObject({
@@ -31,6 +31,8 @@ export interface PoolModel {
   pad: Padding4;
   actMin: number;
   actMax: number;
+  /** int8, or int16 in a q15 network (a Q-format network's pools keep the input's Q format, as int8 keeps its scale). */
+  dtype: ElemType;
 }
 
 export function buildPool(p: PoolParams, inputs: TensorInfo[], ctx: BuildContext): Built<PoolModel> {
@@ -53,15 +55,15 @@ export function buildPool(p: PoolParams, inputs: TensorInfo[], ctx: BuildContext
     ctx.fail(`padding [${[pad.top, pad.left, pad.bottom, pad.right].join(', ')}] leaves a window with no input element`, 'padding');
   const [actMin, actMax] = actRange(p.activation, out, ctx);
   return {
-    model: { batch, inH, inW, channels, outH: outH!, outW: outW!, filter: p.filter, stride: p.stride, pad, actMin, actMax },
-    outputs: [{ shape: [batch, outH!, outW!, channels], dtype: 'int8', scale: out.scale, zeroPoint: out.zeroPoint }],
+    model: { batch, inH, inW, channels, outH: outH!, outW: outW!, filter: p.filter, stride: p.stride, pad, actMin, actMax, dtype: input.dtype },
+    outputs: [{ shape: [batch, outH!, outW!, channels], dtype: input.dtype, scale: out.scale, zeroPoint: out.zeroPoint, ...(input.frac !== undefined ? { frac: input.frac } : {}) }],
   };
 }
 
 /** Visit every output element with its window, clipped to the input (TFLM's filter_x_start … filter_y_end). */
-export function forEachWindow(m: PoolModel, input: Int8Array,
-  reduce: (values: Int8Array, at: number[], count: number) => number): Int8Array {
-  const out = new Int8Array(m.batch * m.outH * m.outW * m.channels);
+export function forEachWindow(m: PoolModel, input: TensorData,
+  reduce: (values: TensorData, at: number[], count: number) => number): TensorData {
+  const out = newTensorData(m.dtype, m.batch * m.outH * m.outW * m.channels);
   const at: number[] = [];
   for (let b = 0; b < m.batch; b++)
     for (let oy = 0; oy < m.outH; oy++)

@@ -1,6 +1,7 @@
 /** RESHAPE copies the input's bytes (the raw values, whatever the output's declared quantization). */
+import type { TensorData } from '../op.ts';
 import type { ReshapeModel } from './build.ts';
 
-export function reshapeGolden(_m: ReshapeModel, [input]: Int8Array[]): Int8Array[] {
-  return [Int8Array.from(input)];
+export function reshapeGolden(_m: ReshapeModel, [input]: TensorData[]): TensorData[] {
+  return [input.slice()];
 }

@@ -12,6 +12,7 @@ export const reshape: Op<ReshapeParams, ReshapeModel> = {
   build: buildReshape,
   golden: reshapeGolden,
   macs: () => 0,
+  qformat: true,
   memory: () => ({ alias: 0, inPlace: [], why: 'the output is the input bytes seen with another shape' }),
   lower: lowerReshape,
   tflite: reshapeTflite,

@@ -10,6 +10,7 @@ import type { ReshapeModel } from './build.ts';
 export function lowerReshape(m: ReshapeModel, ctx: LowerContext): LayerCode {
   return {
     k: 'ir', entry: `${ctx.name}_run`, summary: 'a copy of the bytes',
-    items: [layerFunc(`${ctx.name}_run`, layerParams(['input']), [stmt(call('memcpy', 'output', 'input', m.size))], [`${ctx.name}: reshape, a copy of ${m.size} bytes.`])],
+    items: [layerFunc(`${ctx.name}_run`, layerParams(['input'], 'output', m.elemBytes === 2 ? 'int16_t' : 'int8_t'),
+      [stmt(call('memcpy', 'output', 'input', m.size * m.elemBytes))], [`${ctx.name}: reshape, a copy of ${m.size * m.elemBytes} bytes.`])],
   };
 }
