@@ -139,6 +139,15 @@ describe('pointwise family', () => {
     expect(plain).toMatch(/the same bytes as the raw weights/);
   });
 
+  it("keeps quad under 'speed' where the core's row measured it faster (Cortex-M7), and the header says why", async () => {
+    const m = await bench('int8');
+    const files = (optimize: 'default' | 'speed') => generate(m, { variant: 'optimized', isa: isa('cortex-m7'), optimize }).files;
+    const c = files('speed').find((f) => f.name === `${m.name}.c`)!.content;
+    expect(c).toMatch(/MAC form: quad:/);
+    expect(c).toBe(files('default').find((f) => f.name === `${m.name}.c`)!.content.replaceAll("optimize 'default'", "optimize 'speed'"));
+    expect(files('speed').find((f) => f.name === `${m.name}.h`)!.content).toMatch(/Optimize +speed: default's form \(quad/);
+  });
+
   it('folds the int8 input offset into the seeds of the outputs that see the input', () => {
     const m = int8({ padding: 1 });
     const c = generate(m, { variant: 'optimized', isa: isa('cortex-m4') }).files.find((f) => f.name === 'k.c')!.content;

@@ -10,6 +10,7 @@ import { planAccumulator } from '../../codegen/accumulator.ts';
 import { interiorRange } from '../../codegen/geometry.ts';
 import type { OptimizeGoal } from '../family.ts';
 import { lane2Fits } from '../lanes.ts';
+import { tuningOf } from '../../tuning/cores.ts';
 
 export type MacForm = 'plain' | 'lane2' | 'halves' | 'halves-pixels' | 'dual' | 'quad' | 'quad-widened';
 
@@ -44,16 +45,20 @@ export interface FormRow {
   when(isa: IsaFeatures, m: KernelModel, optimize: OptimizeGoal): boolean;
 }
 
+/** SXTB16 over four adjacent int8 input channels: HWC int8 on a core with the DSP extension and unaligned words. */
+export const quadApplies = (isa: IsaFeatures, m: KernelModel): boolean =>
+  isa.simd32 && isa.unaligned && m.numeric.storage.bits === 8 && m.layout === 'hwc' && m.inC >= 4;
+
 /** MAC forms by ISA feature, most specific first; `plain` always applies. */
 export const formRows: readonly FormRow[] = [
   {
     // optimize 'speed' only: the weights take twice their raw bytes.
     form: 'quad-widened', unit: 4, doc: 'SXTB16 unpacks four adjacent int8 input channels into two int16 pairs for SMLAD; weights pre-widened to those pairs (twice the raw bytes)',
-    when: (isa, m, optimize) => optimize === 'speed' && isa.simd32 && isa.unaligned && m.numeric.storage.bits === 8 && m.layout === 'hwc' && m.inC >= 4,
+    when: (isa, m, optimize) => optimize === 'speed' && tuningOf(isa).pointwiseWidened && quadApplies(isa, m),
   },
   {
     form: 'quad', unit: 4, doc: 'SXTB16 unpacks four adjacent int8 input channels (and four weights) into two int16 pairs for SMLAD',
-    when: (isa, m) => isa.simd32 && isa.unaligned && m.numeric.storage.bits === 8 && m.layout === 'hwc' && m.inC >= 4,
+    when: (isa, m) => quadApplies(isa, m),
   },
   {
     form: 'dual', unit: 2, doc: 'SMLAD/SMLALD on pairs of int16 input channels (CHW: two channel rows paired with PKHBT/PKHTB)',

@@ -15,6 +15,7 @@ import { biasSeed, channelQuantity, commonStage, stageTakesChannel } from '../..
 import type { PlanContext } from '../family.ts';
 import { bannerHead, biasTable, comment, define, numericDocs, tensorMacros } from '../shared.ts';
 import { LANE2_SHIFT } from '../lanes.ts';
+import { tuningOf } from '../../tuning/cores.ts';
 import { CODE_BUDGET, isaRows, postLoads, rawWeights } from './forms.ts';
 import { wordsPerStep, type BlockFn, type PointwisePlan } from './plan.ts';
 import { accName, advance, stepFence, stepStmts, type StepContext } from './steps.ts';
@@ -267,7 +268,7 @@ export function lowerPointwise(m: KernelModel, p: PointwisePlan, ctx: PlanContex
     const doc = `${c.blocks} block(s) of ${c.size} output channel(s) from ${c.first}, ${c.form.form}: ` +
       `[block][${c.steps} step(s) of ${c.form.unit} input channel(s)][${c.form.form === 'halves' || c.form.form === 'halves-pixels' ? 'channel pair' : 'channel'}]` +
       `${c.form.form === 'quad-widened' ? '[2 int16 pairs]' : ''}` +
-      (c.kTail ? `, the last ${c.kTail} input channel(s) in ${m.name}_wk${i} [block][channel][output channel]` : '');
+      (c.kTail ? `, the last ${c.kTail} input channel(s) in ${m.name}_weights_tail${i} [block][channel][output channel]` : '');
     items.push({ k: 'table', doc: comment('line', `Weights (${weightDoc}): ${doc}.`), table: {
       name: `${m.name}_weights${i}`, elem: rawWeights(c.form.form) ? cType : 'int32_t', dims: [c.weights.length],
       body: { k: 'flat', lines: cArrayRows(c.weights, 16) } } });
@@ -317,5 +318,8 @@ export function lowerPointwise(m: KernelModel, p: PointwisePlan, ctx: PlanContex
     name: m.name, NAME: N, entry: `${m.name}_run`, banner: comment('block', ...banner), items,
     memory: { weightBytes, scratchBytes: 0, staticBytes: 0, staticDoc: '' },
     isaName,
+    ...(ctx.optimize === 'speed' && p.form.form === 'quad' && !tuningOf(isa).pointwiseWidened
+      ? { optimizeLine: 'speed: default\'s form (quad: SXTB16 unpacks the weights in the loop), measured faster on this core than weights '
+        + 'pre-widened to int16 pairs (its tuning row, src/tuning/cores.ts)' } : {}),
   };
 }
