@@ -43,9 +43,10 @@ export interface CoreValues {
   smlabbSingle: boolean;
   /**
    * The pointwise family's `--optimize speed` form: int8 weights pre-widened to int16 pairs (twice the flash) so
-   * that no SXTB16 unpacks them in the loop. Off where the unpack costs less than the extra loads.
+   * that no SXTB16 unpacks them in the loop, taken for output planes of at most this many pixels. Where a weight is
+   * reused over several pixels its unpack can cost less than the extra loads (Cortex-M7's dual issue).
    */
-  pointwiseWidened: boolean;
+  pointwiseWidenedMaxPixels: number;
   /**
    * The planner's cycle estimate (families/blocked/cost.ts, estimatedCycles): cycles per instruction of the
    * interior's instruction estimate, per form variant (the MAC form and how its weights load). A variant without a
@@ -90,7 +91,7 @@ const a32: Omit<CoreTuning, 'core'> = {
   pinSplit: true,
   earlyTerminationRs: false,
   smlabbSingle: false,
-  pointwiseWidened: true,
+  pointwiseWidenedMaxPixels: Infinity,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -104,7 +105,7 @@ const a32: Omit<CoreTuning, 'core'> = {
     pinSplit: 'left free GCC moved split halves between registers every few MACs: arm926ej-s bench a q15 1.79 -> 1.59, d q15 on both A32 cores 3.66 -> 3.50',
     earlyTerminationRs: 'fixed multiply timings on ARM9E-S (ARM926EJ-S) and in the Cortex-A9 model (docs/cycles.md): the order does not matter',
     smlabbSingle: 'ARMv4T has no SMLAxy; Cortex-A9 not measured (only a rough cycle figure)',
-    pointwiseWidened: 'the form needs SXTB16: never applies on ARMv4T/ARMv5TE; Cortex-A9 not measured (NEON takes its 1x1 int8 HWC layers), left on',
+    pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies on ARMv4T/ARMv5TE; Cortex-A9 not measured (NEON takes its 1x1 int8 HWC layers), left on',
     cyclesPerInstruction: 'none measured (Cortex-A9: only a rough cycle figure): plans compared in instructions',
     speedMargin: 'none measured: speed\'s plan wherever its estimate is not above default\'s',
   },
@@ -122,7 +123,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
   pinSplit: false,
   earlyTerminationRs: false,
   smlabbSingle: false,
-  pointwiseWidened: true,
+  pointwiseWidenedMaxPixels: Infinity,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -136,7 +137,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
     pinSplit: 'dual measured slower pinned: cortex-m4 bench a q15 2.76 M -> 2.81 M instructions, f 0.80 M -> 0.93 M',
     earlyTerminationRs: 'Cortex-M3 terminates early by both operands (docs/cycles.md, e counts each); M4/M7/M33/M55 multiply in one cycle: the order does not matter',
     smlabbSingle: 'MLA takes one cycle on the DSP cores (M4, M7, M33, M55; docs/cycles.md), as SMLABB does; the M3 has no SMLAxy',
-    pointwiseWidened: 'estimated cycles/MAC, bench c int8 default (quad) -> speed (pre-widened): cortex-m4 2.04 -> 1.92, cortex-m33 2.10 -> 1.96 (make bench 2026-12-07); cortex-m7 overrides it',
+    pointwiseWidenedMaxPixels: 'estimated cycles/MAC, bench c int8 default (quad) -> speed (pre-widened): cortex-m4 2.04 -> 1.92, cortex-m33 2.10 -> 1.96 (make bench 2026-12-07); cortex-m4 1x1 640 -> 128 on one pixel 2.42 -> 1.75; cortex-m7 has its own value',
     cyclesPerInstruction: 'none measured (Cortex-M3: speed plans as default; M55: the MVE families): plans compared in instructions',
     speedMargin: 'none measured: speed\'s plan wherever its estimate is not above default\'s',
   },
@@ -152,7 +153,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
   pinSplit: false,
   earlyTerminationRs: false,
   smlabbSingle: false,
-  pointwiseWidened: true,
+  pointwiseWidenedMaxPixels: Infinity,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -165,7 +166,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
     pinSplit: 'nothing split',
     earlyTerminationRs: 'no SMLAL in Thumb-1',
     smlabbSingle: 'no SMLAxy in Thumb-1',
-    pointwiseWidened: 'the form needs SXTB16: never applies in Thumb-1',
+    pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies in Thumb-1',
     cyclesPerInstruction: 'none: speed plans as default in Thumb-1 (no form widens)',
     speedMargin: 'none: speed plans as default in Thumb-1',
   },
@@ -181,7 +182,7 @@ const host: Omit<CoreTuning, 'core'> = {
   pinSplit: false,
   earlyTerminationRs: false,
   smlabbSingle: false,
-  pointwiseWidened: true,
+  pointwiseWidenedMaxPixels: Infinity,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -194,7 +195,7 @@ const host: Omit<CoreTuning, 'core'> = {
     pinSplit: 'nothing split',
     earlyTerminationRs: 'no inline ARM assembly on the host',
     smlabbSingle: 'no ARM intrinsics on the host',
-    pointwiseWidened: 'the form needs SXTB16: never applies on the host',
+    pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies on the host',
     cyclesPerInstruction: 'no cycle model for the host: plans compared in instructions',
     speedMargin: 'no cycle model for the host',
   },
@@ -250,14 +251,15 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   },
   'cortex-m7': {
     core: 'cortex-m7', ...thumb2,
-    // Dual issue hides quad's SXTB16 beside its loads; pre-widened weights only add loads.
-    pointwiseWidened: false,
+    // Dual issue hides quad's SXTB16 beside its loads where a weight serves several pixels; with one pixel (fully
+    // connected) every weight is unpacked once per MAC and pre-widened weights win.
+    pointwiseWidenedMaxPixels: 1,
     // Dual issue pairs an unpack with a load or MAC; taps8's pre-unpacked lanes leave LDR, SMLAD chains that pair less.
     cyclesPerInstruction: { quad: 0.65, 'quad+widened': 0.70, taps8: 0.75, 'taps8+lanes8': 0.89 },
     measured: {
       ...thumb2.measured,
       cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 0.65 (a int8 0.67, e int8 0.64), quad+widened 0.70 (0.72, 0.68), taps8 0.75 (a q7 0.70, b q7 0.71, e q7 0.86), taps8+lanes8 0.89 (0.91, 0.84, 0.91)',
-      pointwiseWidened: 'estimated cycles/MAC, bench c int8: quad 1.05, pre-widened quad 1.12 (make bench 2026-12-07): speed keeps quad',
+      pointwiseWidenedMaxPixels: 'estimated cycles/MAC, quad against pre-widened (2026-12-07): bench c int8 (16x16 pixels) 1.05 against 1.12; 1x1 640 -> 128 on one pixel (a fully connected layer) 1.63 against 0.90',
       speedMargin: 'every bench kernel measured speed faster where the estimate put it ahead (taps8+lanes8 falls back on a, b, e q7: measured 0.99 -> 1.14, 1.22 -> 1.30, 1.01 -> 1.01)',
     },
   },

@@ -139,13 +139,17 @@ describe('pointwise family', () => {
     expect(plain).toMatch(/the same bytes as the raw weights/);
   });
 
-  it("keeps quad under 'speed' where the core's row measured it faster (Cortex-M7), and the header says why", async () => {
+  it("keeps quad under 'speed' where the core's row measured it faster (Cortex-M7 over many pixels), and the header says why", async () => {
     const m = await bench('int8');
     const files = (optimize: 'default' | 'speed') => generate(m, { variant: 'optimized', isa: isa('cortex-m7'), optimize }).files;
     const c = files('speed').find((f) => f.name === `${m.name}.c`)!.content;
     expect(c).toMatch(/MAC form: quad:/);
     expect(c).toBe(files('default').find((f) => f.name === `${m.name}.c`)!.content.replaceAll("optimize 'default'", "optimize 'speed'"));
     expect(files('speed').find((f) => f.name === `${m.name}.h`)!.content).toMatch(/Optimize +speed: default's form \(quad/);
+    // One pixel (a fully connected layer): every weight is unpacked once per MAC, and pre-widened weights win there.
+    const fc = int8({ input: { channels: 64, height: 1, width: 1 }, output: { channels: 8 } });
+    const fcC = generate(fc, { variant: 'optimized', isa: isa('cortex-m7'), optimize: 'speed' }).files.find((f) => f.name === 'k.c')!.content;
+    expect(fcC).toMatch(/MAC form: quad-widened:/);
   });
 
   it('folds the int8 input offset into the seeds of the outputs that see the input', () => {

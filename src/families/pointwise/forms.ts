@@ -49,12 +49,15 @@ export interface FormRow {
 export const quadApplies = (isa: IsaFeatures, m: KernelModel): boolean =>
   isa.simd32 && isa.unaligned && m.numeric.storage.bits === 8 && m.layout === 'hwc' && m.inC >= 4;
 
+/** Pre-widened weights pay on this core for this output plane (the core's tuning row). */
+export const widenedPays = (isa: IsaFeatures, m: KernelModel): boolean => m.outH * m.outW <= tuningOf(isa).pointwiseWidenedMaxPixels;
+
 /** MAC forms by ISA feature, most specific first; `plain` always applies. */
 export const formRows: readonly FormRow[] = [
   {
     // optimize 'speed' only: the weights take twice their raw bytes.
     form: 'quad-widened', unit: 4, doc: 'SXTB16 unpacks four adjacent int8 input channels into two int16 pairs for SMLAD; weights pre-widened to those pairs (twice the raw bytes)',
-    when: (isa, m, optimize) => optimize === 'speed' && tuningOf(isa).pointwiseWidened && quadApplies(isa, m),
+    when: (isa, m, optimize) => optimize === 'speed' && widenedPays(isa, m) && quadApplies(isa, m),
   },
   {
     form: 'quad', unit: 4, doc: 'SXTB16 unpacks four adjacent int8 input channels (and four weights) into two int16 pairs for SMLAD',

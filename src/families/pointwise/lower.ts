@@ -16,7 +16,7 @@ import type { PlanContext } from '../family.ts';
 import { bannerHead, biasTable, comment, define, numericDocs, tensorMacros } from '../shared.ts';
 import { LANE2_SHIFT } from '../lanes.ts';
 import { tuningOf } from '../../tuning/cores.ts';
-import { CODE_BUDGET, isaRows, postLoads, rawWeights } from './forms.ts';
+import { CODE_BUDGET, isaRows, postLoads, rawWeights, widenedPays } from './forms.ts';
 import { wordsPerStep, type BlockFn, type PointwisePlan } from './plan.ts';
 import { accName, advance, stepFence, stepStmts, type StepContext } from './steps.ts';
 import { runItems } from './run.ts';
@@ -318,8 +318,8 @@ export function lowerPointwise(m: KernelModel, p: PointwisePlan, ctx: PlanContex
     name: m.name, NAME: N, entry: `${m.name}_run`, banner: comment('block', ...banner), items,
     memory: { weightBytes, scratchBytes: 0, staticBytes: 0, staticDoc: '' },
     isaName,
-    ...(ctx.optimize === 'speed' && p.form.form === 'quad' && !tuningOf(isa).pointwiseWidened
+    ...(ctx.optimize === 'speed' && p.form.form === 'quad' && !widenedPays(isa, m)
       ? { optimizeLine: 'speed: default\'s form (quad: SXTB16 unpacks the weights in the loop), measured faster on this core than weights '
-        + 'pre-widened to int16 pairs (its tuning row, src/tuning/cores.ts)' } : {}),
+        + `pre-widened to int16 pairs where the output plane has over ${tuningOf(isa).pointwiseWidenedMaxPixels} pixel(s) (its tuning row)` } : {}),
   };
 }
