@@ -72,20 +72,17 @@ const searched = new WeakMap<KernelModel, Map<string, { staging: Staging | null;
  * ISA's own tuning row; another row, which only tests pass, is searched afresh).
  */
 function searchFor(m: KernelModel, isa: IsaFeatures, accType: string, optimize: OptimizeGoal, tune?: CoreTuning) {
-  if (tune && tune !== tuningOf(isa)) {
+  // Staged: the planner and the input side see the staging buffer (HWC, padded, one output row); outputs stay m's.
+  const search = () => {
     const staging = stagingFor(m, isa, optimize);
     return { staging, opt: planBlocked(staging?.model ?? m, isa, accType, optimize, staging ? STAGE_BYTES : 0, tune) };
-  }
+  };
+  if (tune && tune !== tuningOf(isa)) return search();
   const key = `${JSON.stringify(isa)}|${accType}|${optimize}`;
   let byKey = searched.get(m);
   if (!byKey) searched.set(m, (byKey = new Map()));
   let found = byKey.get(key);
-  if (!found) {
-    // Staged: the planner and the input side see the staging buffer (HWC, padded, one output row); outputs stay m's.
-    const staging = stagingFor(m, isa, optimize);
-    found = { staging, opt: planBlocked(staging?.model ?? m, isa, accType, optimize, staging ? STAGE_BYTES : 0) };
-    byKey.set(key, found);
-  }
+  if (!found) byKey.set(key, (found = search()));
   return found;
 }
 
