@@ -2,7 +2,7 @@
  * The C printer: KernelIR -> C text. Every node kind has one case here (the switches are exhaustive: a new kind does
  * not compile until it is printed). Helpers and output stages print through helpers.ts and stages.ts.
  */
-import type { Expr, Func, Item, KernelIR, Load, Mac, RegionTable, Stmt, Table } from '../ir/kernel-ir.ts';
+import type { AsmOperand, Expr, Func, Item, KernelIR, Load, Mac, RegionTable, Stmt, Table } from '../ir/kernel-ir.ts';
 import { add, assign, call, cast, id, index, intrinsic, lit } from '../ir/expr.ts';
 import { exprLines, LINE_BUDGET, listLines } from './break.ts';
 import { baseName, declarator, printExpr, typeName, type ExprOptions } from './expr.ts';
@@ -186,6 +186,7 @@ class Printer {
         return;
       }
       case 'opaque': this.exprLine(ind, '', call('KEEP_LOADS_IN_LOOP', s.e), ';', s.comment); return;
+      case 'asm': this.asm(s, ind); return;
       case 'for': {
         const l = s.loop;
         const step = l.step === 'inc' ? `++${l.var}` : `${l.var} += ${this.e(l.step)}`;
@@ -251,6 +252,17 @@ class Printer {
         throw new Error(`emit-c: unknown statement ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /** `__asm__("insn\\n\\t" ... : outputs : inputs);`, one instruction and one operand list per line. */
+  private asm(s: Extract<Stmt, { k: 'asm' }>, ind: number): void {
+    const w = this.w;
+    if (s.comment) w.comment(ind, { style: 'line', lines: [s.comment] });
+    const ops = (list: AsmOperand[]) => list.map((o) => `[${o.name}] "${o.constraint}"(${this.e(o.e)})`);
+    const lines = s.lines.map((l, i) => `${i === 0 ? '__asm__(' : '        '}"${l}${i < s.lines.length - 1 ? '\\n\\t' : ''}"`);
+    w.lines(ind, lines);
+    w.lines(0, listLines(ind + INDENT, ': ', ops(s.outputs), '', '', this.o));
+    w.lines(0, listLines(ind + INDENT, ': ', ops(s.inputs), '', ');', this.o));
   }
 
   private load(l: Load, ind: number): void {

@@ -134,6 +134,11 @@ export type Stmt =
   | { k: 'output'; o: Expr; y: Expr; x: Expr; acc: Expr; via: OutputVia }
   /** An empty asm that hides a value from the optimizer (the loads stay in their loop). */
   | { k: 'opaque'; e: Expr; comment?: string }
+  /**
+   * Extended asm (GCC) for instructions whose order matters (loads scheduled ahead of their use): one instruction
+   * per line, operands by name (`%[name]`); `isa`: the feature its instructions need beyond the state's base set.
+   */
+  | { k: 'asm'; lines: string[]; outputs: AsmOperand[]; inputs: AsmOperand[]; isa?: 'dspv5te' | 'longMultiply'; comment?: string }
   | { k: 'for'; loop: Loop }
   | { k: 'if'; cond: Expr; then: Stmt[]; else?: Stmt[]; braces: boolean; comment?: string }
   | { k: 'block'; body: Stmt[]; comment?: string }
@@ -143,6 +148,13 @@ export type Stmt =
   | { k: 'break' }
   | { k: 'comment'; text: Comment }
   | { k: 'blank' };
+
+/** An extended asm operand: its name in the template, its constraint ("=&r", "+r", "r") and its C expression. */
+export interface AsmOperand {
+  name: string;
+  constraint: string;
+  e: Expr;
+}
 
 /**
  * for (int var = from; cond; ++var or var += step, also...): `cond` compares var (or an expression of it) with a
