@@ -61,6 +61,17 @@ export interface CoreValues {
    */
   cyclesPerInstruction: Partial<Record<FormVariant, number>>;
   /**
+   * Cycles per MAC of the multiply instructions themselves, per form variant, from the core's cycle table: where a
+   * variant has one, estimatedCycles is these plus cyclesPerInstruction for every other instruction (the loads, loop
+   * and output stage), which are much cheaper than a multi-cycle multiply; without, cyclesPerInstruction for all.
+   */
+  macCycles: Partial<Record<FormVariant, number>>;
+  /**
+   * Instructions per output the int8 output stage takes beyond the 10 the interior's estimate counts, inlined and
+   * called (call included), or null: not counted (estimatedCycles).
+   */
+  int8StageInstructions: { inline: number; called: number } | null;
+  /**
    * `--optimize speed` takes its own plan only where that is estimated faster than default's by more than this
    * fraction (the estimate's error between two plans of one kernel on this core); otherwise default's plan.
    */
@@ -101,6 +112,8 @@ const a32: Omit<CoreTuning, 'core'> = {
   scheduledLoads: [],
   pointwiseWidenedMaxPixels: Infinity,
   cyclesPerInstruction: {},
+  macCycles: {},
+  int8StageInstructions: null,
   speedMargin: 0,
   measured: {
     registers: 'carried over from the A32 row of the ISA-state table (r0-r12 and lr less the loop pointers); not re-measured per core',
@@ -116,6 +129,8 @@ const a32: Omit<CoreTuning, 'core'> = {
     scheduledLoads: 'Cortex-A9 not measured (only a rough cycle figure): the forms\' C',
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies on ARMv4T/ARMv5TE; Cortex-A9 not measured (NEON takes its 1x1 int8 HWC layers), left on',
     cyclesPerInstruction: 'none measured (Cortex-A9: only a rough cycle figure): plans compared in instructions',
+    macCycles: 'none: every instruction at cyclesPerInstruction',
+    int8StageInstructions: 'not counted: a constant per kernel where every instruction costs alike',
     speedMargin: 'none measured: speed\'s plan wherever its estimate is not above default\'s',
   },
 };
@@ -135,6 +150,8 @@ const thumb2: Omit<CoreTuning, 'core'> = {
   scheduledLoads: [],
   pointwiseWidenedMaxPixels: Infinity,
   cyclesPerInstruction: {},
+  macCycles: {},
+  int8StageInstructions: null,
   speedMargin: 0,
   measured: {
     registers: 'carried over from the Thumb-2 row of the ISA-state table; not re-measured per core',
@@ -150,6 +167,8 @@ const thumb2: Omit<CoreTuning, 'core'> = {
     scheduledLoads: 'A32 assembly (ARM9 cores) only; the Cortex-M loads pipeline differently (docs/cycles.md item 5)',
     pointwiseWidenedMaxPixels: 'estimated cycles/MAC, bench c int8 default (quad) -> speed (pre-widened): cortex-m4 2.04 -> 1.92, cortex-m33 2.10 -> 1.96 (make bench 2026-12-07); cortex-m4 1x1 640 -> 128 on one pixel 2.42 -> 1.75; cortex-m7 has its own value',
     cyclesPerInstruction: 'none measured (Cortex-M3: speed plans as default; M55: the MVE families): plans compared in instructions',
+    macCycles: 'none: every instruction at cyclesPerInstruction (single-cycle MACs on M4/M7/M33)',
+    int8StageInstructions: 'not counted: measured on the ARM9 cores only',
     speedMargin: 'none measured: speed\'s plan wherever its estimate is not above default\'s',
   },
 };
@@ -167,6 +186,8 @@ const thumb1: Omit<CoreTuning, 'core'> = {
   scheduledLoads: [],
   pointwiseWidenedMaxPixels: Infinity,
   cyclesPerInstruction: {},
+  macCycles: {},
+  int8StageInstructions: null,
   speedMargin: 0,
   measured: {
     registers: 'carried over from the Thumb-1 row of the ISA-state table (8 low registers); not re-measured',
@@ -181,6 +202,8 @@ const thumb1: Omit<CoreTuning, 'core'> = {
     scheduledLoads: 'A32 assembly only',
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies in Thumb-1',
     cyclesPerInstruction: 'none: speed plans as default in Thumb-1 (no form widens)',
+    macCycles: 'none: speed plans as default in Thumb-1',
+    int8StageInstructions: 'none: speed plans as default in Thumb-1',
     speedMargin: 'none: speed plans as default in Thumb-1',
   },
 };
@@ -198,6 +221,8 @@ const host: Omit<CoreTuning, 'core'> = {
   scheduledLoads: [],
   pointwiseWidenedMaxPixels: Infinity,
   cyclesPerInstruction: {},
+  macCycles: {},
+  int8StageInstructions: null,
   speedMargin: 0,
   measured: {
     registers: 'the A32 figure (the host runs the portable blocked C; only its bit-exactness matters)',
@@ -212,6 +237,8 @@ const host: Omit<CoreTuning, 'core'> = {
     scheduledLoads: 'no inline ARM assembly on the host',
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies on the host',
     cyclesPerInstruction: 'no cycle model for the host: plans compared in instructions',
+    macCycles: 'no cycle model for the host',
+    int8StageInstructions: 'no cycle model for the host',
     speedMargin: 'no cycle model for the host',
   },
 };
@@ -222,12 +249,17 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     lane2: noLanes.lane2,
     earlyTerminationRs: true,
     scheduledLoads: ['single', 'single/depthwise'],
-    cyclesPerInstruction: { single: 2.28, lane2w: 2.67 },
+    // per MAC: MLA with a byte in Rs 3 cycles, SMLAL with a byte in Rs 4 per two MACs (docs/cycles.md, ARM920T table)
+    macCycles: { single: 3, lane2w: 2 },
+    int8StageInstructions: { inline: 27, called: 16 },
+    cyclesPerInstruction: { single: 1.17, lane2w: 1.59 },
     measured: {
       ...a32.measured,
-      cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json; single re-measured 2026-12-07 with its loads scheduled) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: single 2.28 (a int8 2.38, a q7 2.12, b int8 2.63, b q7 1.97, e int8 2.38, e q7 2.32, f q7 2.14), lane2w 2.67 (2.66, 2.71, 2.51, 2.31, 2.97, 2.85, 2.66)',
+      macCycles: 'the ARM9TDMI table (docs/cycles.md): MLA 2 + m, SMLAL 3 + m, m = 1 with a byte in Rs',
+      int8StageInstructions: 'bench b, int8 against q7 (the same plans; q7\'s stage is within the estimate\'s 10), instructions/MAC x 27 MACs per output (2026-12-07): single inlined 3.01 - 2.02 = 0.99 (27 per output), lane2w called 2.53 - 1.93 = 0.60 (16)',
+      cyclesPerInstruction: 'with macCycles: (estimated cycles/MAC - macCycles) / (instruction estimate - multiplies + the int8 stage), mean over the bench kernels whose speed and default plans differ (single measured 2026-12-07 with its loads scheduled, lane2w make bench 2026-12-06): single 1.17 (a int8 1.25, a q7 0.95, b int8 1.18, b q7 1.00, e int8 1.24, e q7 1.41, f q7 1.15), lane2w 1.59 (1.43, 1.67, 1.37, 1.49, 1.75, 1.70, 1.74). One coefficient for all instructions (2.28 and 2.67) put b int8\'s lane2w behind single (4.99 against 4.69; measured 4.70 against 5.42)',
       scheduledLoads: 'estimated cycles/MAC, default (single, MLA), C -> weights loaded ahead in assembly (2026-12-07): int8 a 4.22 -> 4.17, b 5.57 -> 5.42, d 11.32 -> 9.32, e 4.31 -> 4.02; q7 a 3.74 -> 3.71, b 4.13 -> 4.06, d 5.48 -> 5.22, e 4.27 -> 4.04, f 4.46 -> 4.00 (interlocks e q7 0.38 -> 0.14 cycles/MAC)',
-      speedMargin: 'no bench kernel measured speed slower where the estimate put it ahead (b int8 falls back: estimated 1.8% slower, measured 16% faster)',
+      speedMargin: 'no bench kernel measured speed slower where the estimate put it ahead (b int8: estimated 5.13 against 5.39, measured 4.70 against 5.42)',
       lane2: 'estimated cycles/MAC, default: single (MLA, byte weight as Rs) beats lane2 (each SMLAL right after the LDRSB of its Rs: 2-cycle interlocks): int8 a 4.31 -> 4.22, q7 a 4.19 -> 3.74, q7 b 4.61 -> 4.13; b, e int8 and e, f q7 unchanged (single already). Revisit with the loads scheduled ahead (docs/cycles.md item 2: lane2 3.84 on int8 a)',
       earlyTerminationRs: 'S3C2410A manual MUL/MLAL timing (m by Rs); lane2w with the input byte as Rs, estimated cycles/MAC int8 / q7 (docs/cycles.md item 1): a 4.56 -> 3.14 / 4.46 -> 3.03, b 6.13 -> 4.70 / 4.99 -> 3.55, e 4.45 -> 3.09 / 4.21 -> 2.85',
     },
@@ -237,12 +269,17 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     lane2: noLanes.lane2,
     smlabbSingle: true,
     scheduledLoads: ['single'],
-    cyclesPerInstruction: { single: 1.24, lane2w: 2.39 },
+    // per MAC: SMLABB 1 cycle, SMLAL 3 per two MACs (docs/cycles.md, ARM926EJ-S table)
+    macCycles: { single: 1, lane2w: 1.5 },
+    int8StageInstructions: { inline: 27, called: 16 },
+    cyclesPerInstruction: { single: 1.28, lane2w: 1.81 },
     measured: {
       ...a32.measured,
-      scheduledLoads: 'estimated cycles/MAC, default (single, SMLABB), C -> weights loaded ahead in assembly (2026-12-07): int8 a 2.28 -> 2.23, b 3.55 -> 3.37, e 2.35 -> 2.18; q7 b 2.16 -> 2.14, d 3.53 -> 3.39, e 2.36 -> 2.24, f 2.17 -> 2.08; not kept for depthwise int8 (d 6.88 -> 7.04); q7 a 1.78 -> 1.79 (left on: one row value for the channel-loop kernels)',
+      scheduledLoads: 'estimated cycles/MAC, default (single, SMLABB), C -> weights loaded ahead in assembly (2026-12-07): int8 a 2.28 -> 2.23, b 3.55 -> 3.37, e 2.35 -> 2.18; q7 b 2.16 -> 2.14, e 2.36 -> 2.24, f 2.17 -> 2.08; q7 a 1.78 -> 1.79 (left on: one value for the kernels with a channel loop); not single/depthwise: d int8 6.88 -> 7.04 (d q7 3.53 -> 3.39)',
       smlabbSingle: 'estimated cycles/MAC, default (single, MLA -> SMLABB): int8 a 3.22 -> 2.28, b 4.61 -> 3.55, d 7.89 -> 6.88, e 3.30 -> 2.35; q7 a 2.93 -> 1.78, b 3.15 -> 2.16, d 4.15 -> 3.53, e 3.03 -> 2.36, f 3.49 -> 2.17 (ARM9E-S: SMLAxy 1 cycle, MLA 2; docs/cycles.md)',
-      cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json; arm926ej-s re-measured 2026-12-06 23:10 UTC, single again 2026-12-07 with its loads scheduled) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ, single with SMLABB: single 1.24 (a int8 1.27, a q7 1.02, b int8 1.64, b q7 1.04, e int8 1.29, e q7 1.29, f q7 1.11), lane2w 2.39 (2.46, 2.32, 2.32, 2.05, 2.60, 2.57, 2.41): lane2w estimates behind single on every bench kernel, as it measures (a q7 2.60 against 1.78)',
+      macCycles: 'the ARM9E-S table (docs/cycles.md): SMLABB 1 cycle, SMLAL 3',
+      int8StageInstructions: 'the ARM920T\'s figures (the same A32 code)',
+      cyclesPerInstruction: 'with macCycles: (estimated cycles/MAC - macCycles) / (instruction estimate - multiplies + the int8 stage), mean over the bench kernels whose speed and default plans differ (single with SMLABB measured 2026-12-07 with its loads scheduled; lane2w make bench 2026-12-06): single 1.28 (a int8 1.31, a q7 1.06, b int8 1.16, b q7 1.07, e int8 1.43, e q7 1.67, f q7 1.25), lane2w 1.81 (1.77, 1.77, 1.44, 1.60, 1.93, 2.14, 2.00): lane2w estimates behind single on every bench kernel, as it measures (a q7 2.60 against 1.79)',
       speedMargin: 'none needed: with SMLABB no bench kernel\'s speed plan estimates ahead of default\'s (before it, a 3% margin kept lane2w off bench b q7, estimated 2.4% ahead and measured 0.3% slower)',
       lane2: 'estimated cycles/MAC, default: single (MLA, 2 cycles) beats lane2 (SMLAL 3 cycles after its LDRSB\'s interlock): int8 a 3.80 -> 3.22, q7 a 3.68 -> 2.93, q7 b 4.18 -> 3.15; int8 b, e and q7 e, f unchanged. Revisit with the loads scheduled ahead (docs/cycles.md item 2)',
     },
