@@ -262,7 +262,8 @@ class Printer {
     const lines = s.lines.map((l, i) => `${i === 0 ? '__asm__(' : '        '}"${l}${i < s.lines.length - 1 ? '\\n\\t' : ''}"`);
     w.lines(ind, lines);
     w.lines(0, listLines(ind + INDENT, ': ', ops(s.outputs), '', '', this.o));
-    w.lines(0, listLines(ind + INDENT, ': ', ops(s.inputs), '', ');', this.o));
+    w.lines(0, listLines(ind + INDENT, ': ', ops(s.inputs), '', s.clobbers?.length ? '' : ');', this.o));
+    if (s.clobbers?.length) w.line(ind + INDENT, `: ${s.clobbers.map((c) => `"${c}"`).join(', ')});`);
   }
 
   private load(l: Load, ind: number): void {

@@ -138,7 +138,7 @@ export type Stmt =
    * Extended asm (GCC) for instructions whose order matters (loads scheduled ahead of their use): one instruction
    * per line, operands by name (`%[name]`); `isa`: the feature its instructions need beyond the state's base set.
    */
-  | { k: 'asm'; lines: string[]; outputs: AsmOperand[]; inputs: AsmOperand[]; isa?: 'dspv5te' | 'longMultiply'; comment?: string }
+  | { k: 'asm'; lines: string[]; outputs: AsmOperand[]; inputs: AsmOperand[]; clobbers?: string[]; isa?: 'dspv5te' | 'longMultiply'; comment?: string }
   | { k: 'for'; loop: Loop }
   | { k: 'if'; cond: Expr; then: Stmt[]; else?: Stmt[]; braces: boolean; comment?: string }
   | { k: 'block'; body: Stmt[]; comment?: string }

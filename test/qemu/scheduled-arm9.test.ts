@@ -55,7 +55,7 @@ describe('single taps with weights loaded ahead (ARM9 assembly)', () => {
       for (const t of targets) {
         const c = cOf(m, t);
         const depthwiseOff = t === 'arm926ej-s' && key === 'sch_depthwise';
-        expect(/__asm__\("ldrsb %\[w\d+\], \[%\[wr?\], #\d+\]/.test(c), `${key} ${t}`).toBe(!depthwiseOff);
+        expect(/"ldrsb %\[w\d+\], \[%\[wr?\], #\d+\]/.test(c), `${key} ${t}`).toBe(!depthwiseOff);
         if (!depthwiseOff) expect(c, `${key} ${t}`).toContain(t === 'arm920t' ? '"mla %[' : '"smlabb %[');
         expect(c.includes('"smlabb'), `${key} ${t}`).toBe(t === 'arm926ej-s' && !depthwiseOff);
       }
@@ -63,20 +63,26 @@ describe('single taps with weights loaded ahead (ARM9 assembly)', () => {
     expect(cOf(models[0][1], 'cortex-a9')).not.toContain('ldrsb %[');
   });
 
-  it('loads a weight beyond LDRSB\'s reach in C, and each group\'s new inputs after the ones it read before', () => {
+  it('loads a group\'s new plain inputs first in its statement, a weight beyond LDRSB\'s reach and an input with an offset in C', () => {
     const taps = [0, 300].map((index, i) => ({ weights: [{ id: `w${i}`, index }], macs: [{ acc: 'a0_0', x: `x${i + 1}`, w: `w${i}` }, { acc: 'a0_1', x: 'x0', w: `w${i}` }] }));
-    const inputs = ['x0', 'x1', 'x2'].map((id) => ({ id, stmts: [{ k: 'load', load: { k: 'elem', name: id, type: 'int32_t', base: { k: 'id', name: 'px' }, at: { k: 'int', v: 0 }, cast: true } } as const] }));
+    const px = { k: 'id', name: 'px' } as const;
+    const inputs = ['x0', 'x1', 'x2'].map((id, at) => ({ id, stmts: [{ k: 'load', load: { k: 'elem', name: id, type: 'int32_t', base: px, at: { k: 'int', v: at }, cast: true,
+      // x1 adds the input offset: a C load
+      ...(id === 'x1' ? { add: { k: 'id' as const, name: 'OFFSET' } } : {}) } } as const] }));
     const out = scheduledTaps(taps, inputs, 'w', 'mla');
     const asm = out.filter((s) => s.k === 'asm');
     expect(asm.map((s) => s.k === 'asm' && s.lines)).toEqual([
-      ['mla %[a0_0], %[w0], %[x1], %[a0_0]', 'mla %[a0_1], %[w0], %[x0], %[a0_1]'],
-      // x2 is new in the second group: its MAC last
-      ['mla %[a0_1], %[w1], %[x0], %[a0_1]', 'mla %[a0_0], %[w1], %[x2], %[a0_0]'],
+      ['ldrsb %[x0], [%[px], #0]', 'mla %[a0_0], %[w0], %[x1], %[a0_0]', 'mla %[a0_1], %[w0], %[x0], %[a0_1]'],
+      // x2 is new in the second group: loaded first, its MAC last
+      ['ldrsb %[x2], [%[px], #2]', 'mla %[a0_1], %[w1], %[x0], %[a0_1]', 'mla %[a0_0], %[w1], %[x2], %[a0_0]'],
     ]);
-    // w1 (300 bytes on) is a C load between the two statements
-    const w1 = out.findIndex((s) => s.k === 'load' && s.load.k === 'elem' && s.load.name === 'w1');
-    expect(w1).toBeGreaterThan(out.indexOf(asm[0]));
-    expect(w1).toBeLessThan(out.indexOf(asm[1]));
+    const at = (name: string) => out.findIndex((s) => s.k === 'load' && s.load.k === 'elem' && s.load.name === name);
+    // x1 is a C load before the first statement; w1 (300 bytes on) a C load between the two statements
+    expect(at('x1')).toBeLessThan(out.indexOf(asm[0]));
+    expect(at('w1')).toBeGreaterThan(out.indexOf(asm[0]));
+    expect(at('w1')).toBeLessThan(out.indexOf(asm[1]));
+    // a statement that loads inputs clobbers memory (GCC keeps it after any store to them)
+    expect(asm.map((s) => s.k === 'asm' && s.clobbers)).toEqual([['memory'], ['memory']]);
   });
 
   for (const target of targets)

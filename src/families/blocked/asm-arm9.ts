@@ -1,14 +1,15 @@
 /**
- * The single form's taps on the ARM9 cores (A32) as inline assembly with each weight loaded one weight ahead.
+ * The single form's taps on the ARM9 cores (A32) as inline assembly with each load issued ahead of its use.
  *
  * Written in C, every multiply-accumulate group follows the LDRSB of its weight at once: GCC gives the weights one
  * register, and the ARM9TDMI and ARM9E-S stall 2 cycles when a byte load's result is used by the next instruction
  * (docs/cycles.md). Reordering the C does not help (GCC schedules it back; measured). Here a kernel row's taps are a
- * chain of groups, one per weight (the weight and the MACs that read it); the assembly of group i first loads the
- * weight of group i + 1 into a register of its own, then multiplies with group i's weight, so at least one multiply
- * (MLA: 3 cycles on the ARM920T with byte operands) separates every weight load from its use. The first weight of a
- * row loads in C, where GCC schedules it among the row's input loads; inputs stay C loads for the same reason.
- * The assembly reads the weight array without a memory operand: the array is const and nothing writes it.
+ * chain of groups, one per weight (the weight and the MACs that read it); the statement of group i first loads the
+ * inputs group i reads for the first time and the weight of group i + 1 (registers of their own), then multiplies
+ * with group i's weight, the inputs loaded before first, so other instructions separate every load from its use. The
+ * first weight of a row and inputs that add the input offset are C loads, placed just before the statement.
+ * The assembly reads the weights and inputs through pointers: the weight array is const and nothing writes it; a
+ * statement that loads inputs clobbers "memory", so GCC keeps it after any store to them.
  */
 import { decl, id, int, scalar } from '../../ir/expr.ts';
 import type { AccRepr, AsmOperand, Stmt } from '../../ir/kernel-ir.ts';
@@ -48,6 +49,19 @@ export function scheduledNoSchedule(t: CoreTuning, isa: IsaFeatures, m: KernelMo
   return single ? "GCC's early scheduling would hoist every input load of a loop above the scheduled assembly and spill them." : null;
 }
 
+interface PlainByte {
+  base: string;
+  at: number;
+}
+
+/** An input that is one signed byte at a constant offset from a named pointer, nothing added, within LDRSB's reach. */
+function plainByte(stmts: Stmt[]): PlainByte | null {
+  const s = stmts.length === 1 ? stmts[0] : null;
+  if (!s || s.k !== 'load' || s.load.k !== 'elem' || s.load.add || s.load.base.k !== 'id' || s.load.at.k !== 'int') return null;
+  const at = Number(s.load.at.v);
+  return Math.abs(at) <= LDRSB_REACH ? { base: s.load.base.name, at } : null;
+}
+
 /** One weight of a row and the MACs that read it, in the row's order. */
 interface Group {
   w: WeightLoad;
@@ -71,20 +85,30 @@ export function scheduledTaps(taps: Tap[], inputs: { id: string; stmts: Stmt[] }
   // group ahead, 2 x 3 blockings spilled), and the group's other MACs between the load and its use. GCC's early
   // scheduling is off (scheduledNoSchedule), so this order stays.
   const firstUse = (x: string) => groups.findIndex((g) => g.macs.some((m) => m.x === x));
-  const inputsBefore = (i: number) => inputs.filter((l) => Math.max(0, firstUse(l.id)) === i).flatMap((l) => l.stmts);
   for (const g of groups) g.macs = [...g.macs].sort((a, b) => firstUse(a.x) - firstUse(b.x));
   const out: Stmt[] = [...inputs.filter((l) => firstUse(l.id) < 0).flatMap((l) => l.stmts)];
   if (groups.length) out.push(cLoad(groups[0].w));
   groups.forEach((g, i) => {
-    out.push(...inputsBefore(i));
+    const fresh = inputs.filter((l) => Math.max(0, firstUse(l.id)) === i);
+    // A plain byte load (no offset to add) goes into the statement itself, first, so that GCC's late scheduling
+    // cannot put it right before its use (measured: it did, a 1-cycle interlock at each row's start); the others
+    // stay C loads just before it.
+    const inAsm = fresh.map((l) => ({ l, b: plainByte(l.stmts) })).filter((x) => x.b !== null) as { l: (typeof inputs)[number]; b: PlainByte }[];
+    out.push(...fresh.filter((l) => !inAsm.some((x) => x.l === l)).flatMap((l) => l.stmts));
     const next = groups[i + 1];
     const ahead = next !== undefined && Math.abs(at(next.w)) <= LDRSB_REACH;
     const lines: string[] = [];
     const outputs: AsmOperand[] = [];
-    const inputs = new Map<string, AsmOperand>();
-    const input = (name: string) => inputs.set(name, { name, constraint: 'r', e: id(name) });
+    const ins = new Map<string, AsmOperand>();
+    const input = (name: string) => ins.set(name, { name, constraint: 'r', e: id(name) });
+    // early-clobber outputs: written before the other operands are read, so they share a register with none of them
+    for (const { l, b } of inAsm) {
+      out.push(decl(scalar('int32_t'), l.id));
+      lines.push(`ldrsb %[${l.id}], [%[${b.base}], #${b.at}]`);
+      outputs.push({ name: l.id, constraint: '=&r', e: id(l.id) });
+      input(b.base);
+    }
     if (ahead) {
-      // early-clobber: written before the other operands are read, so it shares a register with none of them
       out.push(decl(scalar('int32_t'), next.w.id));
       lines.push(`ldrsb %[${next.w.id}], [%[${wp}], #${at(next.w)}]`);
       outputs.push({ name: next.w.id, constraint: '=&r', e: id(next.w.id) });
@@ -96,9 +120,12 @@ export function scheduledTaps(taps: Tap[], inputs: { id: string; stmts: Stmt[] }
       lines.push(macLine(insn, m));
       if (!accs.has(m.acc)) outputs.push({ name: m.acc, constraint: '+r', e: id(m.acc) });
       accs.add(m.acc);
-      input(m.x);
+      if (!inAsm.some((x) => x.l.id === m.x)) input(m.x);
     }
-    if (lines.length) out.push({ k: 'asm', lines, outputs, inputs: [...inputs.values()], ...(insn === 'smlabb' ? { isa: 'dspv5te' as const } : {}) });
+    // Reading the input through a pointer: the "memory" clobber keeps the statement after any store to it (one
+    // memory operand per byte needed a register each at -O0, more than A32 has)
+    if (lines.length) out.push({ k: 'asm', lines, outputs, inputs: [...ins.values()], ...(inAsm.length ? { clobbers: ['memory'] } : {}),
+      ...(insn === 'smlabb' ? { isa: 'dspv5te' as const } : {}) });
     if (next && !ahead) out.push(cLoad(next.w));
   });
   return out;
