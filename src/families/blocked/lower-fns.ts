@@ -11,6 +11,7 @@ import {
 import type { AccRepr, CScalar, Expr, Func, HalfSel, Load as IrLoad, Mac, OutputVia, Stmt } from '../../ir/kernel-ir.ts';
 import { LANE2_SHIFT, weightSlots } from './forms.ts';
 import type { BlockedKernel } from './kernel-plan.ts';
+import { quadAsmRows } from './asm-m.ts';
 import { anchorsInput, loadReach, PIN_MAX_ACC_REGISTERS, PIN_REGISTERS } from './measured.ts';
 import type { BlockFn, Def8, Halves, Load, PlanMac, Row, WeightLoad } from './plan.ts';
 
@@ -158,15 +159,19 @@ export function blockFunction(c: FnContext, f: BlockFn): Func {
     ], { also: [assign('px', bin('*', f.unit, 'CI_STRIDE'), '+='), assign('w', f.weightsPerCi, '+=')] }));
   } else if (f.hasTaps) {
     body.push(unused('rows'));
+    // widened quad's interior rows as inline assembly (asm-m.ts) where the plan says so and they fit; they move the
+    // weight pointer themselves
+    const asmRows = f.kind === 'unrolled' && opt.asmRows && !(offsetNeeded && !folds) ? quadAsmRows(f.rows, rowLabel, f.pb) : null;
+    const advance = asmRows ? asmRows.consumed : f.wAdvance;
     // The interior's weight step per iteration, less what its LDRDs already moved the pointer (nothing if nothing is left).
-    const wStep = f.wAdvance === 0 ? bin('*', f.ciStep, f.weightsPerCi) : f.ciStep * f.weightsPerCi === f.wAdvance ? null
-      : int(f.ciStep * f.weightsPerCi - f.wAdvance);
+    const wStep = advance === 0 ? bin('*', f.ciStep, f.weightsPerCi) : f.ciStep * f.weightsPerCi === advance ? null
+      : int(f.ciStep * f.weightsPerCi - advance);
     body.push(loop('ci', 0, upTo('ci', 'IN_PER_GROUP'), bin('*', f.ciStep, f.unit), [
       ...(anchorsInput(c.k.tune, f.macForm, st.bits)
         ? [{ k: 'opaque', e: id('px'), comment: 'this channel\'s rows at small positive offsets: short load immediates reach them' } as Stmt] : []),
       ...(f.pairHis.length ? [{ k: 'decls', type: scalar('int32_t'), vars: f.pairHis.map((name) => ({ name })),
         comment: 'second words of LDRD pairs: later taps read them' } as Stmt] : []),
-      ...rowsOf(f.rows, 'px', 'w', true),
+      ...(asmRows ? asmRows.stmts : rowsOf(f.rows, 'px', 'w', true)),
     ], { also: [assign('px', bin('*', bin('*', f.ciStep, f.unit), 'CI_STRIDE'), '+='), ...(wStep ? [assign('w', wStep, '+=')] : [])] }));
   } else body.push(unused('px'), unused('w'), unused('rows'));
 
