@@ -1,7 +1,7 @@
 /**
  * quad's interior rows as M-profile inline assembly (families/blocked/asm-m.ts; `--optimize speed` on Cortex-M4 and
  * M33), bit-exact under QEMU on poisoned memory: several quads per iteration, a 5x5 kernel with a negative input
- * offset, and a tap whose weights are zero in every channel (left out of the interior: the assembly steps the weight
+ * offset, one output channel over three pixels (an input word loaded between MACs), and a tap whose weights are zero in every channel (left out of the interior: the assembly steps the weight
  * pointer over it).
  */
 import path from 'node:path';
@@ -41,6 +41,8 @@ const specs: Record<string, Record<string, unknown>> = {
   // the middle tap of the right column zero everywhere: dropped from the interior, its weights stepped over
   asm_zero_tap: int8({ name: 'am_z', input: { channels: 8, height: 6, width: 10 }, output: { channels: 4 },
     weights: { values: weightsWithZeroTap(4, 3, 8, [1, 2]), layout: 'ohwi' } }),
+  // one output channel x 3 pixels: the last pixel's input word loaded mid-tap, into the first pixel's registers
+  asm_lazy: int8({ name: 'am_l', input: { channels: 8, height: 16, width: 16 }, output: { channels: 16 }, kernel: 5, padding: 2 }),
   // 16 inputs, a negative input offset, a 5x5 kernel
   asm_5x5: int8({ name: 'am_5', input: { channels: 16, height: 9, width: 12 }, output: { channels: 16 }, kernel: 5,
     padding: 2, numeric: { type: 'int8', inputOffset: -100, outputOffset: 7, multiplier: 1500000000, shift: -10 } }),
@@ -61,6 +63,7 @@ describe('quad interior rows in M-profile assembly', () => {
         expect(interior, key).toMatch(/"(ldrd %\[we\], %\[wo\], \[%\[w\]\], #8|ldr %\[wo\], \[%\[w\]\], #4)\\n\\t"/);
         expect(interior, key).toMatch(/"smlad %\[a0_0\], %\[t\d\], %\[we\], %\[a0_0\]\\n\\t"/);
         if (key === 'asm_zero_tap') expect(interior, key).toMatch(/"add %\[w\], %\[w\], #\d+\\n\\t"/);
+        if (key === 'asm_lazy') expect(interior, key).toMatch(/"smlad [^\n]*\n\s*"ldr %\[t\d\], \[%\[px\], #\d+\]\\n\\t"/);
       }
     });
 

@@ -91,8 +91,10 @@ export function estimate(m: KernelModel, ob: number, pb: number, accWords: numbe
 /** Estimated code bytes of one function (an upper bound of what arm-none-eabi-gcc -O2 makes of it). */
 export function fnBytes(f: BlockFn, accWords: number, m: KernelModel, tune: CoreTuning): number {
   const c = tune.codeCost;
-  // quad: a load and two unpacks per input and weight word, two SMLADs per MAC entry
+  // quad: a load and two unpacks per input and weight word, two SMLADs per MAC entry; its widened weights in the
+  // assembly rows (asm-m.ts) two loads at most per channel
   const k = f.macForm === 'quad' ? 3 : 1;
+  const kw = f.macForm === 'quad' && tune.quadAsmRows && f.rowWeights === m.kW * f.ob * 2 ? 2 : k;
   // Border functions add the input offset to every input they load (the interior folds it into its seeds).
   const add = m.numeric.inputOffset !== 0 && f.kind !== 'unrolled' ? 1 : 0;
   let n = f.laneAccs.length * laneCode(f.macForm);
@@ -103,7 +105,7 @@ export function fnBytes(f: BlockFn, accWords: number, m: KernelModel, tune: Core
     n += f.macForm === 'taps8' ? r.loads.reduce((a, l) => a + def8Cost(l.b8), 0)
       : r.loads.reduce((a, l) => a + (l.lane === undefined ? k + add : 3 + 2 * add), 0);
     for (const t of r.taps) n += (f.macForm === 'quad' ? 2 : 1) * t.macs.length
-      + (f.macForm === 'taps8' ? t.weights.reduce((a, l) => a + def8Cost(l.b8), 0) : k * t.weights.length);
+      + (f.macForm === 'taps8' ? t.weights.reduce((a, l) => a + def8Cost(l.b8), 0) : kw * t.weights.length);
   }
   const perAcc = f.outlineFinish ? c.accCall : m.numeric.kind === 'int8' ? c.accInt8 : c.accQ;
   // Column and band functions: their loads reach further (rows apart) and their blocks spill more than the fitted

@@ -150,18 +150,23 @@ export function blockFunction(c: FnContext, f: BlockFn): Func {
         : `pixels ${a.p0} and ${a.p1} in bit lanes; the seed is added after`,
     })),
   ];
+  // widened quad's rows as inline assembly where the plan says so and they fit (asm-m.ts); they move the weight
+  // pointer themselves. Border functions add the input offset (SXTAB16), the interior's seeds hold it.
+  const asmOf = (input: string, weights: string) => (opt.asmRows && f.macForm === 'quad'
+    ? quadAsmRows(f.rows, (r) => (f.kind === 'rowloop' ? undefined : rowLabel(r)),
+      { input, weights, offsetPair: offsetNeeded && !folds ? 'OFFSET_PAIR' : null }) : null);
   if (f.hasTaps && f.kind === 'rowloop') {
+    const asmRow = asmOf('pr', 'wr');
+    const rowStep = m.kW * weightSlots(f.macForm, f.ob) * opt.weightStride - (asmRow?.consumed ?? 0);
     body.push(loop('ci', 0, upTo('ci', 'IN_PER_GROUP'), f.unit, [
       decl(ptr(c.cType, { const: true }), 'pr', 'px'),
       decl(ptr(c.weightType, { const: true }), 'wr', 'w'),
-      loop('r', 0, upTo('r', 'rows'), 'inc', rowsOf(f.rows, 'pr', 'wr', false),
-        { also: [assign('pr', 'ROW_STRIDE', '+='), assign('wr', rowWeights(c, f), '+=')] }),
+      loop('r', 0, upTo('r', 'rows'), 'inc', asmRow ? asmRow.stmts : rowsOf(f.rows, 'pr', 'wr', false),
+        { also: [assign('pr', 'ROW_STRIDE', '+='), ...(!asmRow ? [assign('wr', rowWeights(c, f), '+=')] : rowStep > 0 ? [assign('wr', rowStep, '+=')] : [])] }),
     ], { also: [assign('px', bin('*', f.unit, 'CI_STRIDE'), '+='), assign('w', f.weightsPerCi, '+=')] }));
   } else if (f.hasTaps) {
     body.push(unused('rows'));
-    // widened quad's interior rows as inline assembly (asm-m.ts) where the plan says so and they fit; they move the
-    // weight pointer themselves
-    const asmRows = f.kind === 'unrolled' && opt.asmRows && !(offsetNeeded && !folds) ? quadAsmRows(f.rows, rowLabel, f.pb) : null;
+    const asmRows = asmOf('px', 'w');
     const advance = asmRows ? asmRows.consumed : f.wAdvance;
     // The interior's weight step per iteration, less what its LDRDs already moved the pointer (nothing if nothing is left).
     const wStep = advance === 0 ? bin('*', f.ciStep, f.weightsPerCi) : f.ciStep * f.weightsPerCi === advance ? null
