@@ -321,6 +321,11 @@ export type OutputStage =
       k: 'requantize'; prefix: string; NAME: string; cType: CScalar; accType: AccType; doc: string;
       /** SRDHM as one add and one shift (the blocked family's), or with the reference's nudge and division. */
       fastSrdhm: boolean;
+      /**
+       * The proved accumulator bound keeps |acc| under 2^29, no left shift, every right shift at least 1: SRDHM never
+       * meets INT32_MIN, and RDBPOT is (x + 2^(e-1) - (x < 0)) >> e (no overflow at that bound).
+       */
+      shortRound?: boolean;
       multiplier: PerChannel; left: PerChannel; right: PerChannel;
       saturate: boolean; preLo: number; preHi: number; lo: number; hi: number;
     }
