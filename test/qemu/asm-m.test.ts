@@ -67,10 +67,15 @@ describe('quad interior rows in M-profile assembly', () => {
       }
     });
 
-  it('default and the other cores keep C', () => {
+  it('default, the other cores and 64-bit accumulators keep C', () => {
     for (const [t, optimize] of [['cortex-m4', 'default'], ['cortex-m7', 'speed']] as const)
       for (const [key, m] of models)
         expect(planKernel(m, { isa: findTarget(t)!.features, acc: planAccumulator(m), optimize }).opt.asmRows, `${key} ${t} ${optimize}`).toBe(false);
+    // a bias near INT32_MAX: int64 sums, which the rows' SMLADs cannot hold
+    const i64 = modelFromValue(int8({ name: 'am_w', input: { channels: 8, height: 7, width: 10 }, output: { channels: 4 },
+      bias: { values: [2147483647, -2147483648, 1000, 0] } }), path.join(root, 'am_w.json'));
+    expect(planAccumulator(i64).accType).toBe('int64_t');
+    expect(planKernel(i64, { isa: findTarget('cortex-m4')!.features, acc: planAccumulator(i64), optimize: 'speed' }).opt.asmRows).toBe(false);
   });
 
   for (const t of ['cortex-m4', 'cortex-m33'])

@@ -152,7 +152,7 @@ export function blockFunction(c: FnContext, f: BlockFn): Func {
   ];
   // widened quad's rows as inline assembly where the plan says so and they fit (asm-m.ts); they move the weight
   // pointer themselves. Border functions add the input offset (SXTAB16), the interior's seeds hold it.
-  const asmOf = (input: string, weights: string) => (opt.asmRows && f.macForm === 'quad'
+  const asmOf = (input: string, weights: string) => (opt.asmRows && f.macForm === 'quad' && repr === 'int32'
     ? quadAsmRows(f.rows, (r) => (f.kind === 'rowloop' ? undefined : rowLabel(r)),
       { input, weights, offsetPair: offsetNeeded && !folds ? 'OFFSET_PAIR' : null }) : null);
   if (f.hasTaps && f.kind === 'rowloop') {

@@ -29,8 +29,9 @@ export function planBlocked(m: KernelModel, isa: IsaFeatures, accType: string, o
   const quad = macForm === 'quad';
   const widened = quad && optimize === 'speed';
   const lanes8 = macForm === 'taps8' && optimize === 'speed';
-  // widened quad's interior rows in inline assembly where the core's row says so (asm-m.ts), for blockings that fit it
-  const asmRows = widened && tune.quadAsmRows && isa.state === 'thumb2';
+  // widened quad's interior rows in inline assembly where the core's row says so (asm-m.ts), for blockings that fit
+  // it; 32-bit accumulators only (the rows' SMLADs)
+  const asmRows = widened && tune.quadAsmRows && isa.state === 'thumb2' && accWords === 1;
   const weightStride = quad ? (widened ? 2 : 4) : 1;
   const budget = tune.registers;
   const live = liveTaps(m);
