@@ -2,7 +2,7 @@
  * The C printer: KernelIR -> C text. Every node kind has one case here (the switches are exhaustive: a new kind does
  * not compile until it is printed). Helpers and output stages print through helpers.ts and stages.ts.
  */
-import type { Expr, Func, Item, KernelIR, Load, Mac, RegionTable, Stmt, Table } from '../ir/kernel-ir.ts';
+import type { AsmOperand, Expr, Func, Item, KernelIR, Load, Mac, RegionTable, Stmt, Table } from '../ir/kernel-ir.ts';
 import { add, assign, call, cast, id, index, intrinsic, lit } from '../ir/expr.ts';
 import { exprLines, LINE_BUDGET, listLines } from './break.ts';
 import { baseName, declarator, printExpr, typeName, type ExprOptions } from './expr.ts';
@@ -186,6 +186,17 @@ class Printer {
         return;
       }
       case 'opaque': this.exprLine(ind, '', call('KEEP_LOADS_IN_LOOP', s.e), ';', s.comment); return;
+      case 'asm': {
+        // one instruction a line; then the operand lists, one line each (outputs, inputs, clobbers)
+        if (s.comment) w.comment(ind, { style: 'line', lines: [s.comment] });
+        w.line(ind, '__asm__(');
+        s.lines.forEach((l) => w.line(ind + INDENT, `"${l}\\n\\t"`));
+        const ops = (list: AsmOperand[]) => list.map((o) => `[${o.name}] "${o.constraint}"(${this.e(o.e)})`);
+        w.lines(0, listLines(ind + INDENT, ': ', ops(s.outputs), '', '', this.o));
+        w.lines(0, listLines(ind + INDENT, ': ', ops(s.inputs), '', '', this.o));
+        w.line(ind + INDENT, `: ${s.clobbers.map((c) => `"${c}"`).join(', ')});`);
+        return;
+      }
       case 'for': {
         const l = s.loop;
         const step = l.step === 'inc' ? `++${l.var}` : `${l.var} += ${this.e(l.step)}`;

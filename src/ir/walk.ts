@@ -32,6 +32,7 @@ function ownExprs(s: Stmt): Expr[] {
     case 'decl': return s.init ? [s.init] : [];
     case 'decls': return s.vars.flatMap((x) => (x.init ? [x.init] : []));
     case 'expr': case 'opaque': return [s.e];
+    case 'asm': return [...s.outputs, ...s.inputs].map((o) => o.e);
     case 'load': {
       const l = s.load;
       switch (l.k) {
