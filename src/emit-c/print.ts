@@ -186,7 +186,17 @@ class Printer {
         return;
       }
       case 'opaque': this.exprLine(ind, '', call('KEEP_LOADS_IN_LOOP', s.e), ';', s.comment); return;
-      case 'asm': this.asm(s, ind); return;
+      case 'asm': {
+        // one instruction a line; then the operand lists, one line each (outputs, inputs, clobbers)
+        if (s.comment) w.comment(ind, { style: 'line', lines: [s.comment] });
+        w.line(ind, '__asm__(');
+        s.lines.forEach((l) => w.line(ind + INDENT, `"${l}\\n\\t"`));
+        const ops = (list: AsmOperand[]) => list.map((o) => `[${o.name}] "${o.constraint}"(${this.e(o.e)})`);
+        w.lines(0, listLines(ind + INDENT, ': ', ops(s.outputs), '', '', this.o));
+        w.lines(0, listLines(ind + INDENT, ': ', ops(s.inputs), '', '', this.o));
+        w.line(ind + INDENT, `: ${s.clobbers.map((c) => `"${c}"`).join(', ')});`);
+        return;
+      }
       case 'for': {
         const l = s.loop;
         const step = l.step === 'inc' ? `++${l.var}` : `${l.var} += ${this.e(l.step)}`;
@@ -252,18 +262,6 @@ class Printer {
         throw new Error(`emit-c: unknown statement ${JSON.stringify(never)}`);
       }
     }
-  }
-
-  /** `__asm__("insn\\n\\t" ... : outputs : inputs);`, one instruction and one operand list per line. */
-  private asm(s: Extract<Stmt, { k: 'asm' }>, ind: number): void {
-    const w = this.w;
-    if (s.comment) w.comment(ind, { style: 'line', lines: [s.comment] });
-    const ops = (list: AsmOperand[]) => list.map((o) => `[${o.name}] "${o.constraint}"(${this.e(o.e)})`);
-    const lines = s.lines.map((l, i) => `${i === 0 ? '__asm__(' : '        '}"${l}${i < s.lines.length - 1 ? '\\n\\t' : ''}"`);
-    w.lines(ind, lines);
-    w.lines(0, listLines(ind + INDENT, ': ', ops(s.outputs), '', '', this.o));
-    w.lines(0, listLines(ind + INDENT, ': ', ops(s.inputs), '', s.clobbers?.length ? '' : ');', this.o));
-    if (s.clobbers?.length) w.line(ind + INDENT, `: ${s.clobbers.map((c) => `"${c}"`).join(', ')});`);
   }
 
   private load(l: Load, ind: number): void {

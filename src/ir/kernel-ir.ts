@@ -134,11 +134,8 @@ export type Stmt =
   | { k: 'output'; o: Expr; y: Expr; x: Expr; acc: Expr; via: OutputVia }
   /** An empty asm that hides a value from the optimizer (the loads stay in their loop). */
   | { k: 'opaque'; e: Expr; comment?: string }
-  /**
-   * Extended asm (GCC) for instructions whose order matters (loads scheduled ahead of their use): one instruction
-   * per line, operands by name (`%[name]`); `isa`: the feature its instructions need beyond the state's base set.
-   */
-  | { k: 'asm'; lines: string[]; outputs: AsmOperand[]; inputs: AsmOperand[]; clobbers?: string[]; isa?: 'dspv5te' | 'longMultiply'; comment?: string }
+  /** GNU C extended asm: one instruction per line with named operands (%[name]), and what it needs of the ISA. */
+  | { k: 'asm'; lines: string[]; outputs: AsmOperand[]; inputs: AsmOperand[]; clobbers: string[]; needs: AsmNeed[]; comment?: string }
   | { k: 'for'; loop: Loop }
   | { k: 'if'; cond: Expr; then: Stmt[]; else?: Stmt[]; braces: boolean; comment?: string }
   | { k: 'block'; body: Stmt[]; comment?: string }
@@ -149,12 +146,15 @@ export type Stmt =
   | { k: 'comment'; text: Comment }
   | { k: 'blank' };
 
-/** An extended asm operand: its name in the template, its constraint ("=&r", "+r", "r") and its C expression. */
+/** An extended-asm operand: `[name] "constraint"(e)`. */
 export interface AsmOperand {
   name: string;
   constraint: string;
   e: Expr;
 }
+
+/** ISA features an asm statement's instructions need (requirements.ts's IsaNeed). */
+export type AsmNeed = 'simd32' | 'ldrd' | 'dspv5te';
 
 /**
  * for (int var = from; cond; ++var or var += step, also...): `cond` compares var (or an expression of it) with a
@@ -321,6 +321,11 @@ export type OutputStage =
       k: 'requantize'; prefix: string; NAME: string; cType: CScalar; accType: AccType; doc: string;
       /** SRDHM as one add and one shift (the blocked family's), or with the reference's nudge and division. */
       fastSrdhm: boolean;
+      /**
+       * The proved accumulator bound keeps |acc| under 2^29, no left shift, every right shift at least 1: SRDHM never
+       * meets INT32_MIN, and RDBPOT is (x + 2^(e-1) - (x < 0)) >> e (no overflow at that bound).
+       */
+      shortRound?: boolean;
       multiplier: PerChannel; left: PerChannel; right: PerChannel;
       saturate: boolean; preLo: number; preHi: number; lo: number; hi: number;
     }

@@ -55,6 +55,12 @@ export interface CoreValues {
    */
   pointwiseWidenedMaxPixels: number;
   /**
+   * `--optimize speed`'s quad (weights pre-widened) prints its interior kernel rows as inline assembly
+   * (families/blocked/asm-m.ts): each input word loaded just before its first tap, a channel's two weight words in one
+   * LDRD. Thumb-2 DSP cores only.
+   */
+  quadAsmRows: boolean;
+  /**
    * The planner's cycle estimate (families/blocked/cost.ts, estimatedCycles): cycles per instruction of the
    * interior's instruction estimate, per form variant (the MAC form and how its weights load). A variant without a
    * value counts 1 (the estimate stays in instructions).
@@ -111,6 +117,7 @@ const a32: Omit<CoreTuning, 'core'> = {
   smlabbSingle: false,
   scheduledLoads: [],
   pointwiseWidenedMaxPixels: Infinity,
+  quadAsmRows: false,
   cyclesPerInstruction: {},
   macCycles: {},
   int8StageInstructions: null,
@@ -128,6 +135,7 @@ const a32: Omit<CoreTuning, 'core'> = {
     smlabbSingle: 'ARMv4T has no SMLAxy; Cortex-A9 not measured (only a rough cycle figure)',
     scheduledLoads: 'Cortex-A9 not measured (only a rough cycle figure): the forms\' C',
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies on ARMv4T/ARMv5TE; Cortex-A9 not measured (NEON takes its 1x1 int8 HWC layers), left on',
+    quadAsmRows: 'Thumb-2 assembly: not for A32 (Cortex-A9 not measured)',
     cyclesPerInstruction: 'none measured (Cortex-A9: only a rough cycle figure): plans compared in instructions',
     macCycles: 'none: every instruction at cyclesPerInstruction',
     int8StageInstructions: 'not counted: a constant per kernel where every instruction costs alike',
@@ -149,6 +157,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
   smlabbSingle: false,
   scheduledLoads: [],
   pointwiseWidenedMaxPixels: Infinity,
+  quadAsmRows: false,
   cyclesPerInstruction: {},
   macCycles: {},
   int8StageInstructions: null,
@@ -166,6 +175,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
     smlabbSingle: 'MLA takes one cycle on the DSP cores (M4, M7, M33, M55; docs/cycles.md), as SMLABB does; the M3 has no SMLAxy',
     scheduledLoads: 'A32 assembly (ARM9 cores) only; the Cortex-M loads pipeline differently (docs/cycles.md item 5)',
     pointwiseWidenedMaxPixels: 'estimated cycles/MAC, bench c int8 default (quad) -> speed (pre-widened): cortex-m4 2.04 -> 1.92, cortex-m33 2.10 -> 1.96 (make bench 2026-12-07); cortex-m4 1x1 640 -> 128 on one pixel 2.42 -> 1.75; cortex-m7 has its own value',
+    quadAsmRows: 'off where not measured: Cortex-M3 has no SXTB16, Cortex-M55 runs the MVE families, Cortex-M7 keeps its dual-issue-scheduled C until measured',
     cyclesPerInstruction: 'none measured (Cortex-M3: speed plans as default; M55: the MVE families): plans compared in instructions',
     macCycles: 'none: every instruction at cyclesPerInstruction (single-cycle MACs on M4/M7/M33)',
     int8StageInstructions: 'not counted: measured on the ARM9 cores only',
@@ -185,6 +195,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
   smlabbSingle: false,
   scheduledLoads: [],
   pointwiseWidenedMaxPixels: Infinity,
+  quadAsmRows: false,
   cyclesPerInstruction: {},
   macCycles: {},
   int8StageInstructions: null,
@@ -201,6 +212,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
     smlabbSingle: 'no SMLAxy in Thumb-1',
     scheduledLoads: 'A32 assembly only',
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies in Thumb-1',
+    quadAsmRows: 'no SXTB16 in Thumb-1',
     cyclesPerInstruction: 'none: speed plans as default in Thumb-1 (no form widens)',
     macCycles: 'none: speed plans as default in Thumb-1',
     int8StageInstructions: 'none: speed plans as default in Thumb-1',
@@ -220,6 +232,7 @@ const host: Omit<CoreTuning, 'core'> = {
   smlabbSingle: false,
   scheduledLoads: [],
   pointwiseWidenedMaxPixels: Infinity,
+  quadAsmRows: false,
   cyclesPerInstruction: {},
   macCycles: {},
   int8StageInstructions: null,
@@ -236,6 +249,7 @@ const host: Omit<CoreTuning, 'core'> = {
     smlabbSingle: 'no ARM intrinsics on the host',
     scheduledLoads: 'no inline ARM assembly on the host',
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies on the host',
+    quadAsmRows: 'no inline ARM assembly on the host',
     cyclesPerInstruction: 'no cycle model for the host: plans compared in instructions',
     macCycles: 'no cycle model for the host',
     int8StageInstructions: 'no cycle model for the host',
@@ -298,10 +312,12 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   },
   'cortex-m4': {
     core: 'cortex-m4', ...thumb2,
-    cyclesPerInstruction: { quad: 1.42, 'quad+widened': 1.40, taps8: 1.34, 'taps8+lanes8': 1.39 },
+    quadAsmRows: true,
+    cyclesPerInstruction: { quad: 1.42, 'quad+widened': 1.40, 'quad+asm': 1.47, taps8: 1.34, 'taps8+lanes8': 1.39 },
     measured: {
       ...thumb2.measured,
-      cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 1.42 (a int8 1.52, e int8 1.31), quad+widened 1.40 (1.44, 1.37), taps8 1.34 (a q7 1.24, b q7 1.27, e q7 1.53), taps8+lanes8 1.39 (1.30, 1.28, 1.60)',
+      quadAsmRows: 'estimated cycles/MAC (instructions/MAC), speed, C rows -> asm rows (2026-12-07): a int8 1.58 (1.29) -> 1.46 (1.21), e int8 1.74 (1.43) -> 1.54 (1.22, now 1 x 3: its third pixel\'s word loaded mid-tap); with the short rounding a 1.42 (1.16), e 1.53 (1.20); ResNet-8 (speed) 18,197,533 -> 15,838,381 instructions. Every weight pair by LDRD measured a 1.54 (1.17), e 1.76 (1.35): fewer instructions, slower',
+      cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 1.42 (a int8 1.52, e int8 1.31), quad+widened 1.40 (1.44, 1.37), taps8 1.34 (a q7 1.24, b q7 1.27, e q7 1.53), taps8+lanes8 1.39 (1.30, 1.28, 1.60); quad+asm 1.47 (a int8 1.47, e int8 1.47; measured 2026-12-07 with the short rounding, against its own estimate)',
       speedMargin: 'every bench kernel measured speed faster where the estimate put it ahead',
     },
   },
@@ -315,16 +331,19 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     measured: {
       ...thumb2.measured,
       cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 0.65 (a int8 0.67, e int8 0.64), quad+widened 0.70 (0.72, 0.68), taps8 0.75 (a q7 0.70, b q7 0.71, e q7 0.86), taps8+lanes8 0.89 (0.91, 0.84, 0.91)',
+      quadAsmRows: 'estimated cycles/MAC (instructions/MAC), speed, C rows -> asm rows (2026-12-07): a int8 0.79 (1.26) -> 0.82 (1.40), e int8 0.86 (1.43) -> 0.89 (1.58): dual issue pairs GCC\'s scheduled C better, so off',
       pointwiseWidenedMaxPixels: 'estimated cycles/MAC, quad against pre-widened (2026-12-07): bench c int8 (16x16 pixels) 1.05 against 1.12; 1x1 640 -> 128 on one pixel (a fully connected layer) 1.63 against 0.90',
       speedMargin: 'every bench kernel measured speed faster where the estimate put it ahead (taps8+lanes8 falls back on a, b, e q7: measured 0.99 -> 1.14, 1.22 -> 1.30, 1.01 -> 1.01)',
     },
   },
   'cortex-m33': {
     core: 'cortex-m33', ...thumb2,
-    cyclesPerInstruction: { quad: 1.45, 'quad+widened': 1.45, taps8: 1.37, 'taps8+lanes8': 1.41 },
+    quadAsmRows: true,
+    cyclesPerInstruction: { quad: 1.45, 'quad+widened': 1.45, 'quad+asm': 1.48, taps8: 1.37, 'taps8+lanes8': 1.41 },
     measured: {
       ...thumb2.measured,
-      cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 1.45 (a int8 1.57, e int8 1.34), quad+widened 1.45 (1.48, 1.41), taps8 1.37 (a q7 1.25, b q7 1.29, e q7 1.58), taps8+lanes8 1.41 (1.30, 1.29, 1.64)',
+      quadAsmRows: 'estimated cycles/MAC (instructions/MAC), speed, C rows -> asm rows (2026-12-07): a int8 1.63 (1.30) -> 1.48 (1.21), e int8 1.79 (1.43) -> 1.58 (1.24); with the short rounding a 1.43 (1.16), e 1.53 (1.21)',
+      cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 1.45 (a int8 1.57, e int8 1.34), quad+widened 1.45 (1.48, 1.41), taps8 1.37 (a q7 1.25, b q7 1.29, e q7 1.58), taps8+lanes8 1.41 (1.30, 1.29, 1.64); quad+asm 1.48 (a int8 1.48, e int8 1.47; measured 2026-12-07 with the short rounding, against its own estimate)',
       speedMargin: 'every bench kernel measured speed faster where the estimate put it ahead',
     },
   },

@@ -124,8 +124,8 @@ export function scheduledTaps(taps: Tap[], inputs: { id: string; stmts: Stmt[] }
     }
     // Reading the input through a pointer: the "memory" clobber keeps the statement after any store to it (one
     // memory operand per byte needed a register each at -O0, more than A32 has)
-    if (lines.length) out.push({ k: 'asm', lines, outputs, inputs: [...ins.values()], ...(inAsm.length ? { clobbers: ['memory'] } : {}),
-      ...(insn === 'smlabb' ? { isa: 'dspv5te' as const } : {}) });
+    if (lines.length) out.push({ k: 'asm', lines, outputs, inputs: [...ins.values()], clobbers: inAsm.length ? ['memory'] : [],
+      needs: insn === 'smlabb' ? ['dspv5te'] : [] });
     if (next && !ahead) out.push(cLoad(next.w));
   });
   return out;

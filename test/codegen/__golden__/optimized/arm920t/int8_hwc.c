@@ -101,21 +101,18 @@ static const uint8_t int8_hwc_right_shift[INT8_HWC_OUT_C] = {
 
 /* gemmlowp's SaturatingRoundingDoublingHighMul, as TFLite's reference uses it: the high half of 2*a*b, rounded to
    nearest by the nudge and C's truncating division (ties upward); INT32_MIN * INT32_MIN, its one overflow,
-   saturates. */
+   would saturate: a is never INT32_MIN here (|acc| < 2^29 is proved). */
 static inline int32_t int8_hwc_srdhm(int32_t a, int32_t b)
 {
     /* (ab + nudge) / 2^31 truncating equals floor((ab + 2^30) / 2^31) for either sign of ab: one add, one shift. */
-    if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
     return (int32_t)(((int64_t)a * (int64_t)b + (INT64_C(1) << 30)) >> 31);
 }
 
-/* gemmlowp's RoundingDivideByPOT: x / 2^e rounded to nearest, ties away from zero (0 <= e <= 31). */
+/* gemmlowp's RoundingDivideByPOT: x / 2^e rounded to nearest, ties away from zero. For 1 <= e <= 31 that is
+   floor((x + 2^(e-1) - (x < 0)) / 2^e), and x + 2^(e-1) cannot overflow (|x| <= |acc| + 1 < 2^29 is proved). */
 static inline int32_t int8_hwc_rdbpot(int32_t x, int e)
 {
-    const int32_t mask = (int32_t)((UINT32_C(1) << e) - 1u);
-    const int32_t remainder = x & mask;
-    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-    return (x >> e) + (remainder > threshold ? 1 : 0);
+    return (x + (int32_t)(UINT32_C(1) << (e - 1)) + (x >> 31)) >> e;
 }
 
 /* Output stage (TFLite's MultiplyByQuantizedMultiplier): SRDHM(acc, multiplier per output channel), rounding divide by 2^right (shift per output channel), + output offset -12, clamp to [-12, 120]. */
@@ -168,14 +165,18 @@ static void int8_hwc_rows0_o1_p1(const int8_t *restrict px0, const int8_t *restr
             const int32_t w0 = wr[0];
             const int32_t x0 = (int32_t)pr[0] + INT8_HWC_INPUT_OFFSET;
             int32_t w1;
-            __asm__("ldrsb %[w1], [%[wr], #1]\n\t"
-                    "mla %[a0_0], %[w0], %[x0], %[a0_0]"
+            __asm__(
+                "ldrsb %[w1], [%[wr], #1]\n\t"
+                "mla %[a0_0], %[w0], %[x0], %[a0_0]\n\t"
                 : [w1] "=&r"(w1), [a0_0] "+r"(a0_0)
-                : [wr] "r"(wr), [w0] "r"(w0), [x0] "r"(x0));
+                : [wr] "r"(wr), [w0] "r"(w0), [x0] "r"(x0)
+                : );
             const int32_t x1 = (int32_t)pr[4] + INT8_HWC_INPUT_OFFSET;
-            __asm__("mla %[a0_0], %[w1], %[x1], %[a0_0]"
+            __asm__(
+                "mla %[a0_0], %[w1], %[x1], %[a0_0]\n\t"
                 : [a0_0] "+r"(a0_0)
-                : [w1] "r"(w1), [x1] "r"(x1));
+                : [w1] "r"(w1), [x1] "r"(x1)
+                : );
         }
     }
     {
@@ -207,29 +208,35 @@ static void int8_hwc_band1_o1_p4(const int8_t *restrict px0, const int8_t *restr
             const int32_t x2 = (int32_t)px[8] + INT8_HWC_INPUT_OFFSET;
             const int32_t x3 = (int32_t)px[12] + INT8_HWC_INPUT_OFFSET;
             int32_t w1;
-            __asm__("ldrsb %[w1], [%[w], #1]\n\t"
-                    "mla %[a0_0], %[w0], %[x0], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w0], %[x1], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w0], %[x2], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w0], %[x3], %[a0_3]"
+            __asm__(
+                "ldrsb %[w1], [%[w], #1]\n\t"
+                "mla %[a0_0], %[w0], %[x0], %[a0_0]\n\t"
+                "mla %[a0_1], %[w0], %[x1], %[a0_1]\n\t"
+                "mla %[a0_2], %[w0], %[x2], %[a0_2]\n\t"
+                "mla %[a0_3], %[w0], %[x3], %[a0_3]\n\t"
                 : [w1] "=&r"(w1), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
-                : [w] "r"(w), [w0] "r"(w0), [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3));
+                : [w] "r"(w), [w0] "r"(w0), [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3)
+                : );
             const int32_t x4 = (int32_t)px[16] + INT8_HWC_INPUT_OFFSET;
             int32_t w2;
-            __asm__("ldrsb %[w2], [%[w], #2]\n\t"
-                    "mla %[a0_0], %[w1], %[x1], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w1], %[x2], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w1], %[x3], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w1], %[x4], %[a0_3]"
+            __asm__(
+                "ldrsb %[w2], [%[w], #2]\n\t"
+                "mla %[a0_0], %[w1], %[x1], %[a0_0]\n\t"
+                "mla %[a0_1], %[w1], %[x2], %[a0_1]\n\t"
+                "mla %[a0_2], %[w1], %[x3], %[a0_2]\n\t"
+                "mla %[a0_3], %[w1], %[x4], %[a0_3]\n\t"
                 : [w2] "=&r"(w2), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
-                : [w] "r"(w), [w1] "r"(w1), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3), [x4] "r"(x4));
+                : [w] "r"(w), [w1] "r"(w1), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3), [x4] "r"(x4)
+                : );
             const int32_t x5 = (int32_t)px[20] + INT8_HWC_INPUT_OFFSET;
-            __asm__("mla %[a0_0], %[w2], %[x2], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w2], %[x3], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w2], %[x4], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w2], %[x5], %[a0_3]"
+            __asm__(
+                "mla %[a0_0], %[w2], %[x2], %[a0_0]\n\t"
+                "mla %[a0_1], %[w2], %[x3], %[a0_1]\n\t"
+                "mla %[a0_2], %[w2], %[x4], %[a0_2]\n\t"
+                "mla %[a0_3], %[w2], %[x5], %[a0_3]\n\t"
                 : [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
-                : [w2] "r"(w2), [x2] "r"(x2), [x3] "r"(x3), [x4] "r"(x4), [x5] "r"(x5));
+                : [w2] "r"(w2), [x2] "r"(x2), [x3] "r"(x3), [x4] "r"(x4), [x5] "r"(x5)
+                : );
         }
         { /* kernel row 2 */
             const int32_t w3 = w[3];
@@ -238,29 +245,35 @@ static void int8_hwc_band1_o1_p4(const int8_t *restrict px0, const int8_t *restr
             const int32_t x8 = (int32_t)px[48] + INT8_HWC_INPUT_OFFSET;
             const int32_t x9 = (int32_t)px[52] + INT8_HWC_INPUT_OFFSET;
             int32_t w4;
-            __asm__("ldrsb %[w4], [%[w], #4]\n\t"
-                    "mla %[a0_0], %[w3], %[x6], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w3], %[x7], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w3], %[x8], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w3], %[x9], %[a0_3]"
+            __asm__(
+                "ldrsb %[w4], [%[w], #4]\n\t"
+                "mla %[a0_0], %[w3], %[x6], %[a0_0]\n\t"
+                "mla %[a0_1], %[w3], %[x7], %[a0_1]\n\t"
+                "mla %[a0_2], %[w3], %[x8], %[a0_2]\n\t"
+                "mla %[a0_3], %[w3], %[x9], %[a0_3]\n\t"
                 : [w4] "=&r"(w4), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
-                : [w] "r"(w), [w3] "r"(w3), [x6] "r"(x6), [x7] "r"(x7), [x8] "r"(x8), [x9] "r"(x9));
+                : [w] "r"(w), [w3] "r"(w3), [x6] "r"(x6), [x7] "r"(x7), [x8] "r"(x8), [x9] "r"(x9)
+                : );
             const int32_t x10 = (int32_t)px[56] + INT8_HWC_INPUT_OFFSET;
             int32_t w5;
-            __asm__("ldrsb %[w5], [%[w], #5]\n\t"
-                    "mla %[a0_0], %[w4], %[x7], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w4], %[x8], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w4], %[x9], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w4], %[x10], %[a0_3]"
+            __asm__(
+                "ldrsb %[w5], [%[w], #5]\n\t"
+                "mla %[a0_0], %[w4], %[x7], %[a0_0]\n\t"
+                "mla %[a0_1], %[w4], %[x8], %[a0_1]\n\t"
+                "mla %[a0_2], %[w4], %[x9], %[a0_2]\n\t"
+                "mla %[a0_3], %[w4], %[x10], %[a0_3]\n\t"
                 : [w5] "=&r"(w5), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
-                : [w] "r"(w), [w4] "r"(w4), [x7] "r"(x7), [x8] "r"(x8), [x9] "r"(x9), [x10] "r"(x10));
+                : [w] "r"(w), [w4] "r"(w4), [x7] "r"(x7), [x8] "r"(x8), [x9] "r"(x9), [x10] "r"(x10)
+                : );
             const int32_t x11 = (int32_t)px[60] + INT8_HWC_INPUT_OFFSET;
-            __asm__("mla %[a0_0], %[w5], %[x8], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w5], %[x9], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w5], %[x10], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w5], %[x11], %[a0_3]"
+            __asm__(
+                "mla %[a0_0], %[w5], %[x8], %[a0_0]\n\t"
+                "mla %[a0_1], %[w5], %[x9], %[a0_1]\n\t"
+                "mla %[a0_2], %[w5], %[x10], %[a0_2]\n\t"
+                "mla %[a0_3], %[w5], %[x11], %[a0_3]\n\t"
                 : [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
-                : [w5] "r"(w5), [x8] "r"(x8), [x9] "r"(x9), [x10] "r"(x10), [x11] "r"(x11));
+                : [w5] "r"(w5), [x8] "r"(x8), [x9] "r"(x9), [x10] "r"(x10), [x11] "r"(x11)
+                : );
         }
     }
     {
@@ -304,29 +317,35 @@ static void int8_hwc_column2_o1_p4(const int8_t *restrict px0, const int8_t *res
             const int32_t x2 = (int32_t)px[80] + INT8_HWC_INPUT_OFFSET;
             const int32_t x3 = (int32_t)px[120] + INT8_HWC_INPUT_OFFSET;
             int32_t w1;
-            __asm__("ldrsb %[w1], [%[w], #3]\n\t"
-                    "mla %[a0_0], %[w0], %[x0], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w0], %[x1], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w0], %[x2], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w0], %[x3], %[a0_3]"
+            __asm__(
+                "ldrsb %[w1], [%[w], #3]\n\t"
+                "mla %[a0_0], %[w0], %[x0], %[a0_0]\n\t"
+                "mla %[a0_1], %[w0], %[x1], %[a0_1]\n\t"
+                "mla %[a0_2], %[w0], %[x2], %[a0_2]\n\t"
+                "mla %[a0_3], %[w0], %[x3], %[a0_3]\n\t"
                 : [w1] "=&r"(w1), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
-                : [w] "r"(w), [w0] "r"(w0), [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3));
+                : [w] "r"(w), [w0] "r"(w0), [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3)
+                : );
             const int32_t x4 = (int32_t)px[160] + INT8_HWC_INPUT_OFFSET;
             int32_t w2;
-            __asm__("ldrsb %[w2], [%[w], #6]\n\t"
-                    "mla %[a0_0], %[w1], %[x1], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w1], %[x2], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w1], %[x3], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w1], %[x4], %[a0_3]"
+            __asm__(
+                "ldrsb %[w2], [%[w], #6]\n\t"
+                "mla %[a0_0], %[w1], %[x1], %[a0_0]\n\t"
+                "mla %[a0_1], %[w1], %[x2], %[a0_1]\n\t"
+                "mla %[a0_2], %[w1], %[x3], %[a0_2]\n\t"
+                "mla %[a0_3], %[w1], %[x4], %[a0_3]\n\t"
                 : [w2] "=&r"(w2), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
-                : [w] "r"(w), [w1] "r"(w1), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3), [x4] "r"(x4));
+                : [w] "r"(w), [w1] "r"(w1), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3), [x4] "r"(x4)
+                : );
             const int32_t x5 = (int32_t)px[200] + INT8_HWC_INPUT_OFFSET;
-            __asm__("mla %[a0_0], %[w2], %[x2], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w2], %[x3], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w2], %[x4], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w2], %[x5], %[a0_3]"
+            __asm__(
+                "mla %[a0_0], %[w2], %[x2], %[a0_0]\n\t"
+                "mla %[a0_1], %[w2], %[x3], %[a0_1]\n\t"
+                "mla %[a0_2], %[w2], %[x4], %[a0_2]\n\t"
+                "mla %[a0_3], %[w2], %[x5], %[a0_3]\n\t"
                 : [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
-                : [w2] "r"(w2), [x2] "r"(x2), [x3] "r"(x3), [x4] "r"(x4), [x5] "r"(x5));
+                : [w2] "r"(w2), [x2] "r"(x2), [x3] "r"(x3), [x4] "r"(x4), [x5] "r"(x5)
+                : );
         }
         { /* kernel column 2 */
             const int32_t w3 = w[1];
@@ -335,29 +354,35 @@ static void int8_hwc_column2_o1_p4(const int8_t *restrict px0, const int8_t *res
             const int32_t x8 = (int32_t)px[84] + INT8_HWC_INPUT_OFFSET;
             const int32_t x9 = (int32_t)px[124] + INT8_HWC_INPUT_OFFSET;
             int32_t w4;
-            __asm__("ldrsb %[w4], [%[w], #4]\n\t"
-                    "mla %[a0_0], %[w3], %[x6], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w3], %[x7], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w3], %[x8], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w3], %[x9], %[a0_3]"
+            __asm__(
+                "ldrsb %[w4], [%[w], #4]\n\t"
+                "mla %[a0_0], %[w3], %[x6], %[a0_0]\n\t"
+                "mla %[a0_1], %[w3], %[x7], %[a0_1]\n\t"
+                "mla %[a0_2], %[w3], %[x8], %[a0_2]\n\t"
+                "mla %[a0_3], %[w3], %[x9], %[a0_3]\n\t"
                 : [w4] "=&r"(w4), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
-                : [w] "r"(w), [w3] "r"(w3), [x6] "r"(x6), [x7] "r"(x7), [x8] "r"(x8), [x9] "r"(x9));
+                : [w] "r"(w), [w3] "r"(w3), [x6] "r"(x6), [x7] "r"(x7), [x8] "r"(x8), [x9] "r"(x9)
+                : );
             const int32_t x10 = (int32_t)px[164] + INT8_HWC_INPUT_OFFSET;
             int32_t w5;
-            __asm__("ldrsb %[w5], [%[w], #7]\n\t"
-                    "mla %[a0_0], %[w4], %[x7], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w4], %[x8], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w4], %[x9], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w4], %[x10], %[a0_3]"
+            __asm__(
+                "ldrsb %[w5], [%[w], #7]\n\t"
+                "mla %[a0_0], %[w4], %[x7], %[a0_0]\n\t"
+                "mla %[a0_1], %[w4], %[x8], %[a0_1]\n\t"
+                "mla %[a0_2], %[w4], %[x9], %[a0_2]\n\t"
+                "mla %[a0_3], %[w4], %[x10], %[a0_3]\n\t"
                 : [w5] "=&r"(w5), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
-                : [w] "r"(w), [w4] "r"(w4), [x7] "r"(x7), [x8] "r"(x8), [x9] "r"(x9), [x10] "r"(x10));
+                : [w] "r"(w), [w4] "r"(w4), [x7] "r"(x7), [x8] "r"(x8), [x9] "r"(x9), [x10] "r"(x10)
+                : );
             const int32_t x11 = (int32_t)px[204] + INT8_HWC_INPUT_OFFSET;
-            __asm__("mla %[a0_0], %[w5], %[x8], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w5], %[x9], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w5], %[x10], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w5], %[x11], %[a0_3]"
+            __asm__(
+                "mla %[a0_0], %[w5], %[x8], %[a0_0]\n\t"
+                "mla %[a0_1], %[w5], %[x9], %[a0_1]\n\t"
+                "mla %[a0_2], %[w5], %[x10], %[a0_2]\n\t"
+                "mla %[a0_3], %[w5], %[x11], %[a0_3]\n\t"
                 : [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
-                : [w5] "r"(w5), [x8] "r"(x8), [x9] "r"(x9), [x10] "r"(x10), [x11] "r"(x11));
+                : [w5] "r"(w5), [x8] "r"(x8), [x9] "r"(x9), [x10] "r"(x10), [x11] "r"(x11)
+                : );
         }
     }
     {
@@ -401,37 +426,40 @@ static void int8_hwc_interior3_o1_p4(const int8_t *restrict px0, const int8_t *r
             int32_t x2;
             int32_t x3;
             int32_t w1;
-            __asm__("ldrsb %[x0], [%[px], #0]\n\t"
-                    "ldrsb %[x1], [%[px], #4]\n\t"
-                    "ldrsb %[x2], [%[px], #8]\n\t"
-                    "ldrsb %[x3], [%[px], #12]\n\t"
-                    "ldrsb %[w1], [%[w], #1]\n\t"
-                    "mla %[a0_0], %[w0], %[x0], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w0], %[x1], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w0], %[x2], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w0], %[x3], %[a0_3]"
+            __asm__(
+                "ldrsb %[x0], [%[px], #0]\n\t"
+                "ldrsb %[x1], [%[px], #4]\n\t"
+                "ldrsb %[x2], [%[px], #8]\n\t"
+                "ldrsb %[x3], [%[px], #12]\n\t"
+                "ldrsb %[w1], [%[w], #1]\n\t"
+                "mla %[a0_0], %[w0], %[x0], %[a0_0]\n\t"
+                "mla %[a0_1], %[w0], %[x1], %[a0_1]\n\t"
+                "mla %[a0_2], %[w0], %[x2], %[a0_2]\n\t"
+                "mla %[a0_3], %[w0], %[x3], %[a0_3]\n\t"
                 : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3), [w1] "=&r"(w1), [a0_0] "+r"(a0_0),
                     [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
                 : [px] "r"(px), [w] "r"(w), [w0] "r"(w0)
                 : "memory");
             int32_t x4;
             int32_t w2;
-            __asm__("ldrsb %[x4], [%[px], #16]\n\t"
-                    "ldrsb %[w2], [%[w], #2]\n\t"
-                    "mla %[a0_0], %[w1], %[x1], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w1], %[x2], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w1], %[x3], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w1], %[x4], %[a0_3]"
+            __asm__(
+                "ldrsb %[x4], [%[px], #16]\n\t"
+                "ldrsb %[w2], [%[w], #2]\n\t"
+                "mla %[a0_0], %[w1], %[x1], %[a0_0]\n\t"
+                "mla %[a0_1], %[w1], %[x2], %[a0_1]\n\t"
+                "mla %[a0_2], %[w1], %[x3], %[a0_2]\n\t"
+                "mla %[a0_3], %[w1], %[x4], %[a0_3]\n\t"
                 : [x4] "=&r"(x4), [w2] "=&r"(w2), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2),
                     [a0_3] "+r"(a0_3)
                 : [px] "r"(px), [w] "r"(w), [w1] "r"(w1), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3)
                 : "memory");
             int32_t x5;
-            __asm__("ldrsb %[x5], [%[px], #20]\n\t"
-                    "mla %[a0_0], %[w2], %[x2], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w2], %[x3], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w2], %[x4], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w2], %[x5], %[a0_3]"
+            __asm__(
+                "ldrsb %[x5], [%[px], #20]\n\t"
+                "mla %[a0_0], %[w2], %[x2], %[a0_0]\n\t"
+                "mla %[a0_1], %[w2], %[x3], %[a0_1]\n\t"
+                "mla %[a0_2], %[w2], %[x4], %[a0_2]\n\t"
+                "mla %[a0_3], %[w2], %[x5], %[a0_3]\n\t"
                 : [x5] "=&r"(x5), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
                 : [px] "r"(px), [w2] "r"(w2), [x2] "r"(x2), [x3] "r"(x3), [x4] "r"(x4)
                 : "memory");
@@ -443,37 +471,40 @@ static void int8_hwc_interior3_o1_p4(const int8_t *restrict px0, const int8_t *r
             int32_t x8;
             int32_t x9;
             int32_t w4;
-            __asm__("ldrsb %[x6], [%[px], #40]\n\t"
-                    "ldrsb %[x7], [%[px], #44]\n\t"
-                    "ldrsb %[x8], [%[px], #48]\n\t"
-                    "ldrsb %[x9], [%[px], #52]\n\t"
-                    "ldrsb %[w4], [%[w], #4]\n\t"
-                    "mla %[a0_0], %[w3], %[x6], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w3], %[x7], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w3], %[x8], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w3], %[x9], %[a0_3]"
+            __asm__(
+                "ldrsb %[x6], [%[px], #40]\n\t"
+                "ldrsb %[x7], [%[px], #44]\n\t"
+                "ldrsb %[x8], [%[px], #48]\n\t"
+                "ldrsb %[x9], [%[px], #52]\n\t"
+                "ldrsb %[w4], [%[w], #4]\n\t"
+                "mla %[a0_0], %[w3], %[x6], %[a0_0]\n\t"
+                "mla %[a0_1], %[w3], %[x7], %[a0_1]\n\t"
+                "mla %[a0_2], %[w3], %[x8], %[a0_2]\n\t"
+                "mla %[a0_3], %[w3], %[x9], %[a0_3]\n\t"
                 : [x6] "=&r"(x6), [x7] "=&r"(x7), [x8] "=&r"(x8), [x9] "=&r"(x9), [w4] "=&r"(w4), [a0_0] "+r"(a0_0),
                     [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
                 : [px] "r"(px), [w] "r"(w), [w3] "r"(w3)
                 : "memory");
             int32_t x10;
             int32_t w5;
-            __asm__("ldrsb %[x10], [%[px], #56]\n\t"
-                    "ldrsb %[w5], [%[w], #5]\n\t"
-                    "mla %[a0_0], %[w4], %[x7], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w4], %[x8], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w4], %[x9], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w4], %[x10], %[a0_3]"
+            __asm__(
+                "ldrsb %[x10], [%[px], #56]\n\t"
+                "ldrsb %[w5], [%[w], #5]\n\t"
+                "mla %[a0_0], %[w4], %[x7], %[a0_0]\n\t"
+                "mla %[a0_1], %[w4], %[x8], %[a0_1]\n\t"
+                "mla %[a0_2], %[w4], %[x9], %[a0_2]\n\t"
+                "mla %[a0_3], %[w4], %[x10], %[a0_3]\n\t"
                 : [x10] "=&r"(x10), [w5] "=&r"(w5), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2),
                     [a0_3] "+r"(a0_3)
                 : [px] "r"(px), [w] "r"(w), [w4] "r"(w4), [x7] "r"(x7), [x8] "r"(x8), [x9] "r"(x9)
                 : "memory");
             int32_t x11;
-            __asm__("ldrsb %[x11], [%[px], #60]\n\t"
-                    "mla %[a0_0], %[w5], %[x8], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w5], %[x9], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w5], %[x10], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w5], %[x11], %[a0_3]"
+            __asm__(
+                "ldrsb %[x11], [%[px], #60]\n\t"
+                "mla %[a0_0], %[w5], %[x8], %[a0_0]\n\t"
+                "mla %[a0_1], %[w5], %[x9], %[a0_1]\n\t"
+                "mla %[a0_2], %[w5], %[x10], %[a0_2]\n\t"
+                "mla %[a0_3], %[w5], %[x11], %[a0_3]\n\t"
                 : [x11] "=&r"(x11), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
                 : [px] "r"(px), [w5] "r"(w5), [x8] "r"(x8), [x9] "r"(x9), [x10] "r"(x10)
                 : "memory");
@@ -485,37 +516,40 @@ static void int8_hwc_interior3_o1_p4(const int8_t *restrict px0, const int8_t *r
             int32_t x14;
             int32_t x15;
             int32_t w7;
-            __asm__("ldrsb %[x12], [%[px], #80]\n\t"
-                    "ldrsb %[x13], [%[px], #84]\n\t"
-                    "ldrsb %[x14], [%[px], #88]\n\t"
-                    "ldrsb %[x15], [%[px], #92]\n\t"
-                    "ldrsb %[w7], [%[w], #7]\n\t"
-                    "mla %[a0_0], %[w6], %[x12], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w6], %[x13], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w6], %[x14], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w6], %[x15], %[a0_3]"
+            __asm__(
+                "ldrsb %[x12], [%[px], #80]\n\t"
+                "ldrsb %[x13], [%[px], #84]\n\t"
+                "ldrsb %[x14], [%[px], #88]\n\t"
+                "ldrsb %[x15], [%[px], #92]\n\t"
+                "ldrsb %[w7], [%[w], #7]\n\t"
+                "mla %[a0_0], %[w6], %[x12], %[a0_0]\n\t"
+                "mla %[a0_1], %[w6], %[x13], %[a0_1]\n\t"
+                "mla %[a0_2], %[w6], %[x14], %[a0_2]\n\t"
+                "mla %[a0_3], %[w6], %[x15], %[a0_3]\n\t"
                 : [x12] "=&r"(x12), [x13] "=&r"(x13), [x14] "=&r"(x14), [x15] "=&r"(x15), [w7] "=&r"(w7),
                     [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
                 : [px] "r"(px), [w] "r"(w), [w6] "r"(w6)
                 : "memory");
             int32_t x16;
             int32_t w8;
-            __asm__("ldrsb %[x16], [%[px], #96]\n\t"
-                    "ldrsb %[w8], [%[w], #8]\n\t"
-                    "mla %[a0_0], %[w7], %[x13], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w7], %[x14], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w7], %[x15], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w7], %[x16], %[a0_3]"
+            __asm__(
+                "ldrsb %[x16], [%[px], #96]\n\t"
+                "ldrsb %[w8], [%[w], #8]\n\t"
+                "mla %[a0_0], %[w7], %[x13], %[a0_0]\n\t"
+                "mla %[a0_1], %[w7], %[x14], %[a0_1]\n\t"
+                "mla %[a0_2], %[w7], %[x15], %[a0_2]\n\t"
+                "mla %[a0_3], %[w7], %[x16], %[a0_3]\n\t"
                 : [x16] "=&r"(x16), [w8] "=&r"(w8), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2),
                     [a0_3] "+r"(a0_3)
                 : [px] "r"(px), [w] "r"(w), [w7] "r"(w7), [x13] "r"(x13), [x14] "r"(x14), [x15] "r"(x15)
                 : "memory");
             int32_t x17;
-            __asm__("ldrsb %[x17], [%[px], #100]\n\t"
-                    "mla %[a0_0], %[w8], %[x14], %[a0_0]\n\t"
-                    "mla %[a0_1], %[w8], %[x15], %[a0_1]\n\t"
-                    "mla %[a0_2], %[w8], %[x16], %[a0_2]\n\t"
-                    "mla %[a0_3], %[w8], %[x17], %[a0_3]"
+            __asm__(
+                "ldrsb %[x17], [%[px], #100]\n\t"
+                "mla %[a0_0], %[w8], %[x14], %[a0_0]\n\t"
+                "mla %[a0_1], %[w8], %[x15], %[a0_1]\n\t"
+                "mla %[a0_2], %[w8], %[x16], %[a0_2]\n\t"
+                "mla %[a0_3], %[w8], %[x17], %[a0_3]\n\t"
                 : [x17] "=&r"(x17), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
                 : [px] "r"(px), [w8] "r"(w8), [x14] "r"(x14), [x15] "r"(x15), [x16] "r"(x16)
                 : "memory");

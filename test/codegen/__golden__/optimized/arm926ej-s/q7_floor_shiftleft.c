@@ -109,44 +109,50 @@ static void q7_floor_shiftleft_rows0_o2_p3(const int8_t *restrict px0, const int
             int32_t x1;
             int32_t x2;
             int32_t w1;
-            __asm__("ldrsb %[x0], [%[pr], #0]\n\t"
-                    "ldrsb %[x1], [%[pr], #2]\n\t"
-                    "ldrsb %[x2], [%[pr], #4]\n\t"
-                    "ldrsb %[w1], [%[wr], #1]\n\t"
-                    "smlabb %[a0_0], %[x0], %[w0], %[a0_0]\n\t"
-                    "smlabb %[a0_1], %[x1], %[w0], %[a0_1]\n\t"
-                    "smlabb %[a0_2], %[x2], %[w0], %[a0_2]"
+            __asm__(
+                "ldrsb %[x0], [%[pr], #0]\n\t"
+                "ldrsb %[x1], [%[pr], #2]\n\t"
+                "ldrsb %[x2], [%[pr], #4]\n\t"
+                "ldrsb %[w1], [%[wr], #1]\n\t"
+                "smlabb %[a0_0], %[x0], %[w0], %[a0_0]\n\t"
+                "smlabb %[a0_1], %[x1], %[w0], %[a0_1]\n\t"
+                "smlabb %[a0_2], %[x2], %[w0], %[a0_2]\n\t"
                 : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [w1] "=&r"(w1), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1),
                     [a0_2] "+r"(a0_2)
                 : [pr] "r"(pr), [wr] "r"(wr), [w0] "r"(w0)
                 : "memory");
             int32_t w2;
-            __asm__("ldrsb %[w2], [%[wr], #2]\n\t"
-                    "smlabb %[a1_0], %[x0], %[w1], %[a1_0]\n\t"
-                    "smlabb %[a1_1], %[x1], %[w1], %[a1_1]\n\t"
-                    "smlabb %[a1_2], %[x2], %[w1], %[a1_2]"
+            __asm__(
+                "ldrsb %[w2], [%[wr], #2]\n\t"
+                "smlabb %[a1_0], %[x0], %[w1], %[a1_0]\n\t"
+                "smlabb %[a1_1], %[x1], %[w1], %[a1_1]\n\t"
+                "smlabb %[a1_2], %[x2], %[w1], %[a1_2]\n\t"
                 : [w2] "=&r"(w2), [a1_0] "+r"(a1_0), [a1_1] "+r"(a1_1), [a1_2] "+r"(a1_2)
-                : [wr] "r"(wr), [w1] "r"(w1), [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2));
+                : [wr] "r"(wr), [w1] "r"(w1), [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2)
+                : );
             int32_t x3;
             int32_t x4;
             int32_t x5;
             int32_t w3;
-            __asm__("ldrsb %[x3], [%[pr], #1]\n\t"
-                    "ldrsb %[x4], [%[pr], #3]\n\t"
-                    "ldrsb %[x5], [%[pr], #5]\n\t"
-                    "ldrsb %[w3], [%[wr], #3]\n\t"
-                    "smlabb %[a0_0], %[x3], %[w2], %[a0_0]\n\t"
-                    "smlabb %[a0_1], %[x4], %[w2], %[a0_1]\n\t"
-                    "smlabb %[a0_2], %[x5], %[w2], %[a0_2]"
+            __asm__(
+                "ldrsb %[x3], [%[pr], #1]\n\t"
+                "ldrsb %[x4], [%[pr], #3]\n\t"
+                "ldrsb %[x5], [%[pr], #5]\n\t"
+                "ldrsb %[w3], [%[wr], #3]\n\t"
+                "smlabb %[a0_0], %[x3], %[w2], %[a0_0]\n\t"
+                "smlabb %[a0_1], %[x4], %[w2], %[a0_1]\n\t"
+                "smlabb %[a0_2], %[x5], %[w2], %[a0_2]\n\t"
                 : [x3] "=&r"(x3), [x4] "=&r"(x4), [x5] "=&r"(x5), [w3] "=&r"(w3), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1),
                     [a0_2] "+r"(a0_2)
                 : [pr] "r"(pr), [wr] "r"(wr), [w2] "r"(w2)
                 : "memory");
-            __asm__("smlabb %[a1_0], %[x3], %[w3], %[a1_0]\n\t"
-                    "smlabb %[a1_1], %[x4], %[w3], %[a1_1]\n\t"
-                    "smlabb %[a1_2], %[x5], %[w3], %[a1_2]"
+            __asm__(
+                "smlabb %[a1_0], %[x3], %[w3], %[a1_0]\n\t"
+                "smlabb %[a1_1], %[x4], %[w3], %[a1_1]\n\t"
+                "smlabb %[a1_2], %[x5], %[w3], %[a1_2]\n\t"
                 : [a1_0] "+r"(a1_0), [a1_1] "+r"(a1_1), [a1_2] "+r"(a1_2)
-                : [w3] "r"(w3), [x3] "r"(x3), [x4] "r"(x4), [x5] "r"(x5));
+                : [w3] "r"(w3), [x3] "r"(x3), [x4] "r"(x4), [x5] "r"(x5)
+                : );
         }
     }
     {
@@ -193,15 +199,18 @@ static void q7_floor_shiftleft_rows1_o2_p1(const int8_t *restrict px0, const int
             const int32_t w0 = wr[0];
             int32_t x0;
             int32_t w1;
-            __asm__("ldrsb %[x0], [%[pr], #0]\n\t"
-                    "ldrsb %[w1], [%[wr], #1]\n\t"
-                    "smlabb %[a0_0], %[x0], %[w0], %[a0_0]"
+            __asm__(
+                "ldrsb %[x0], [%[pr], #0]\n\t"
+                "ldrsb %[w1], [%[wr], #1]\n\t"
+                "smlabb %[a0_0], %[x0], %[w0], %[a0_0]\n\t"
                 : [x0] "=&r"(x0), [w1] "=&r"(w1), [a0_0] "+r"(a0_0)
                 : [pr] "r"(pr), [wr] "r"(wr), [w0] "r"(w0)
                 : "memory");
-            __asm__("smlabb %[a1_0], %[x0], %[w1], %[a1_0]"
+            __asm__(
+                "smlabb %[a1_0], %[x0], %[w1], %[a1_0]\n\t"
                 : [a1_0] "+r"(a1_0)
-                : [w1] "r"(w1), [x0] "r"(x0));
+                : [w1] "r"(w1), [x0] "r"(x0)
+                : );
         }
     }
     {
@@ -238,44 +247,50 @@ static void q7_floor_shiftleft_interior2_o2_p3(const int8_t *restrict px0, const
             int32_t x1;
             int32_t x2;
             int32_t w1;
-            __asm__("ldrsb %[x0], [%[px], #0]\n\t"
-                    "ldrsb %[x1], [%[px], #2]\n\t"
-                    "ldrsb %[x2], [%[px], #4]\n\t"
-                    "ldrsb %[w1], [%[w], #1]\n\t"
-                    "smlabb %[a0_0], %[x0], %[w0], %[a0_0]\n\t"
-                    "smlabb %[a0_1], %[x1], %[w0], %[a0_1]\n\t"
-                    "smlabb %[a0_2], %[x2], %[w0], %[a0_2]"
+            __asm__(
+                "ldrsb %[x0], [%[px], #0]\n\t"
+                "ldrsb %[x1], [%[px], #2]\n\t"
+                "ldrsb %[x2], [%[px], #4]\n\t"
+                "ldrsb %[w1], [%[w], #1]\n\t"
+                "smlabb %[a0_0], %[x0], %[w0], %[a0_0]\n\t"
+                "smlabb %[a0_1], %[x1], %[w0], %[a0_1]\n\t"
+                "smlabb %[a0_2], %[x2], %[w0], %[a0_2]\n\t"
                 : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [w1] "=&r"(w1), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1),
                     [a0_2] "+r"(a0_2)
                 : [px] "r"(px), [w] "r"(w), [w0] "r"(w0)
                 : "memory");
             int32_t w2;
-            __asm__("ldrsb %[w2], [%[w], #2]\n\t"
-                    "smlabb %[a1_0], %[x0], %[w1], %[a1_0]\n\t"
-                    "smlabb %[a1_1], %[x1], %[w1], %[a1_1]\n\t"
-                    "smlabb %[a1_2], %[x2], %[w1], %[a1_2]"
+            __asm__(
+                "ldrsb %[w2], [%[w], #2]\n\t"
+                "smlabb %[a1_0], %[x0], %[w1], %[a1_0]\n\t"
+                "smlabb %[a1_1], %[x1], %[w1], %[a1_1]\n\t"
+                "smlabb %[a1_2], %[x2], %[w1], %[a1_2]\n\t"
                 : [w2] "=&r"(w2), [a1_0] "+r"(a1_0), [a1_1] "+r"(a1_1), [a1_2] "+r"(a1_2)
-                : [w] "r"(w), [w1] "r"(w1), [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2));
+                : [w] "r"(w), [w1] "r"(w1), [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2)
+                : );
             int32_t x3;
             int32_t x4;
             int32_t x5;
             int32_t w3;
-            __asm__("ldrsb %[x3], [%[px], #1]\n\t"
-                    "ldrsb %[x4], [%[px], #3]\n\t"
-                    "ldrsb %[x5], [%[px], #5]\n\t"
-                    "ldrsb %[w3], [%[w], #3]\n\t"
-                    "smlabb %[a0_0], %[x3], %[w2], %[a0_0]\n\t"
-                    "smlabb %[a0_1], %[x4], %[w2], %[a0_1]\n\t"
-                    "smlabb %[a0_2], %[x5], %[w2], %[a0_2]"
+            __asm__(
+                "ldrsb %[x3], [%[px], #1]\n\t"
+                "ldrsb %[x4], [%[px], #3]\n\t"
+                "ldrsb %[x5], [%[px], #5]\n\t"
+                "ldrsb %[w3], [%[w], #3]\n\t"
+                "smlabb %[a0_0], %[x3], %[w2], %[a0_0]\n\t"
+                "smlabb %[a0_1], %[x4], %[w2], %[a0_1]\n\t"
+                "smlabb %[a0_2], %[x5], %[w2], %[a0_2]\n\t"
                 : [x3] "=&r"(x3), [x4] "=&r"(x4), [x5] "=&r"(x5), [w3] "=&r"(w3), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1),
                     [a0_2] "+r"(a0_2)
                 : [px] "r"(px), [w] "r"(w), [w2] "r"(w2)
                 : "memory");
-            __asm__("smlabb %[a1_0], %[x3], %[w3], %[a1_0]\n\t"
-                    "smlabb %[a1_1], %[x4], %[w3], %[a1_1]\n\t"
-                    "smlabb %[a1_2], %[x5], %[w3], %[a1_2]"
+            __asm__(
+                "smlabb %[a1_0], %[x3], %[w3], %[a1_0]\n\t"
+                "smlabb %[a1_1], %[x4], %[w3], %[a1_1]\n\t"
+                "smlabb %[a1_2], %[x5], %[w3], %[a1_2]\n\t"
                 : [a1_0] "+r"(a1_0), [a1_1] "+r"(a1_1), [a1_2] "+r"(a1_2)
-                : [w3] "r"(w3), [x3] "r"(x3), [x4] "r"(x4), [x5] "r"(x5));
+                : [w3] "r"(w3), [x3] "r"(x3), [x4] "r"(x4), [x5] "r"(x5)
+                : );
         }
     }
     {
@@ -328,22 +343,25 @@ static void q7_floor_shiftleft_column3_o2_p3(const int8_t *restrict px0, const i
             int32_t x1;
             int32_t x2;
             int32_t w1;
-            __asm__("ldrsb %[x0], [%[px], #0]\n\t"
-                    "ldrsb %[x1], [%[px], #7]\n\t"
-                    "ldrsb %[x2], [%[px], #14]\n\t"
-                    "ldrsb %[w1], [%[w], #1]\n\t"
-                    "smlabb %[a0_0], %[x0], %[w0], %[a0_0]\n\t"
-                    "smlabb %[a0_1], %[x1], %[w0], %[a0_1]\n\t"
-                    "smlabb %[a0_2], %[x2], %[w0], %[a0_2]"
+            __asm__(
+                "ldrsb %[x0], [%[px], #0]\n\t"
+                "ldrsb %[x1], [%[px], #7]\n\t"
+                "ldrsb %[x2], [%[px], #14]\n\t"
+                "ldrsb %[w1], [%[w], #1]\n\t"
+                "smlabb %[a0_0], %[x0], %[w0], %[a0_0]\n\t"
+                "smlabb %[a0_1], %[x1], %[w0], %[a0_1]\n\t"
+                "smlabb %[a0_2], %[x2], %[w0], %[a0_2]\n\t"
                 : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [w1] "=&r"(w1), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1),
                     [a0_2] "+r"(a0_2)
                 : [px] "r"(px), [w] "r"(w), [w0] "r"(w0)
                 : "memory");
-            __asm__("smlabb %[a1_0], %[x0], %[w1], %[a1_0]\n\t"
-                    "smlabb %[a1_1], %[x1], %[w1], %[a1_1]\n\t"
-                    "smlabb %[a1_2], %[x2], %[w1], %[a1_2]"
+            __asm__(
+                "smlabb %[a1_0], %[x0], %[w1], %[a1_0]\n\t"
+                "smlabb %[a1_1], %[x1], %[w1], %[a1_1]\n\t"
+                "smlabb %[a1_2], %[x2], %[w1], %[a1_2]\n\t"
                 : [a1_0] "+r"(a1_0), [a1_1] "+r"(a1_1), [a1_2] "+r"(a1_2)
-                : [w1] "r"(w1), [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2));
+                : [w1] "r"(w1), [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2)
+                : );
         }
     }
     {
@@ -390,15 +408,18 @@ static void q7_floor_shiftleft_column4_o2_p1(const int8_t *restrict px0, const i
             const int32_t w0 = w[0];
             int32_t x0;
             int32_t w1;
-            __asm__("ldrsb %[x0], [%[px], #0]\n\t"
-                    "ldrsb %[w1], [%[w], #1]\n\t"
-                    "smlabb %[a0_0], %[x0], %[w0], %[a0_0]"
+            __asm__(
+                "ldrsb %[x0], [%[px], #0]\n\t"
+                "ldrsb %[w1], [%[w], #1]\n\t"
+                "smlabb %[a0_0], %[x0], %[w0], %[a0_0]\n\t"
                 : [x0] "=&r"(x0), [w1] "=&r"(w1), [a0_0] "+r"(a0_0)
                 : [px] "r"(px), [w] "r"(w), [w0] "r"(w0)
                 : "memory");
-            __asm__("smlabb %[a1_0], %[x0], %[w1], %[a1_0]"
+            __asm__(
+                "smlabb %[a1_0], %[x0], %[w1], %[a1_0]\n\t"
                 : [a1_0] "+r"(a1_0)
-                : [w1] "r"(w1), [x0] "r"(x0));
+                : [w1] "r"(w1), [x0] "r"(x0)
+                : );
         }
     }
     {
