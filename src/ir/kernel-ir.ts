@@ -154,7 +154,7 @@ export interface AsmOperand {
 }
 
 /** ISA features an asm statement's instructions need (requirements.ts's IsaNeed). */
-export type AsmNeed = 'simd32' | 'ldrd';
+export type AsmNeed = 'simd32' | 'ldrd' | 'dspv5te';
 
 /**
  * for (int var = from; cond; ++var or var += step, also...): `cond` compares var (or an expression of it) with a

@@ -42,6 +42,13 @@ export interface CoreValues {
    */
   smlabbSingle: boolean;
   /**
+   * MAC forms whose taps are emitted as A32 inline assembly with each weight loaded one weight ahead, before the
+   * previous weight's multiplies (families/blocked/asm-arm9.ts): in C, GCC puts each multiply right after the load of
+   * its weight (the ARM9 cores' byte load-use interlock, 2 cycles). `single`: kernels with a channel loop;
+   * `single/depthwise`: one input channel per group. Empty: the forms' C.
+   */
+  scheduledLoads: readonly ('single' | 'single/depthwise')[];
+  /**
    * The pointwise family's `--optimize speed` form: int8 weights pre-widened to int16 pairs (twice the flash) so
    * that no SXTB16 unpacks them in the loop, taken for output planes of at most this many pixels. Where a weight is
    * reused over several pixels its unpack can cost less than the extra loads (Cortex-M7's dual issue).
@@ -59,6 +66,17 @@ export interface CoreValues {
    * value counts 1 (the estimate stays in instructions).
    */
   cyclesPerInstruction: Partial<Record<FormVariant, number>>;
+  /**
+   * Cycles per MAC of the multiply instructions themselves, per form variant, from the core's cycle table: where a
+   * variant has one, estimatedCycles is these plus cyclesPerInstruction for every other instruction (the loads, loop
+   * and output stage), which are much cheaper than a multi-cycle multiply; without, cyclesPerInstruction for all.
+   */
+  macCycles: Partial<Record<FormVariant, number>>;
+  /**
+   * Instructions per output the int8 output stage takes beyond the 10 the interior's estimate counts, inlined and
+   * called (call included), or null: not counted (estimatedCycles).
+   */
+  int8StageInstructions: { inline: number; called: number } | null;
   /**
    * `--optimize speed` takes its own plan only where that is estimated faster than default's by more than this
    * fraction (the estimate's error between two plans of one kernel on this core); otherwise default's plan.
@@ -97,9 +115,12 @@ const a32: Omit<CoreTuning, 'core'> = {
   pinSplit: true,
   earlyTerminationRs: false,
   smlabbSingle: false,
+  scheduledLoads: [],
   pointwiseWidenedMaxPixels: Infinity,
   quadAsmRows: false,
   cyclesPerInstruction: {},
+  macCycles: {},
+  int8StageInstructions: null,
   speedMargin: 0,
   measured: {
     registers: 'carried over from the A32 row of the ISA-state table (r0-r12 and lr less the loop pointers); not re-measured per core',
@@ -112,9 +133,12 @@ const a32: Omit<CoreTuning, 'core'> = {
     pinSplit: 'left free GCC moved split halves between registers every few MACs: arm926ej-s bench a q15 1.79 -> 1.59, d q15 on both A32 cores 3.66 -> 3.50',
     earlyTerminationRs: 'fixed multiply timings on ARM9E-S (ARM926EJ-S) and in the Cortex-A9 model (docs/cycles.md): the order does not matter',
     smlabbSingle: 'ARMv4T has no SMLAxy; Cortex-A9 not measured (only a rough cycle figure)',
+    scheduledLoads: 'Cortex-A9 not measured (only a rough cycle figure): the forms\' C',
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies on ARMv4T/ARMv5TE; Cortex-A9 not measured (NEON takes its 1x1 int8 HWC layers), left on',
     quadAsmRows: 'Thumb-2 assembly: not for A32 (Cortex-A9 not measured)',
     cyclesPerInstruction: 'none measured (Cortex-A9: only a rough cycle figure): plans compared in instructions',
+    macCycles: 'none: every instruction at cyclesPerInstruction',
+    int8StageInstructions: 'not counted: a constant per kernel where every instruction costs alike',
     speedMargin: 'none measured: speed\'s plan wherever its estimate is not above default\'s',
   },
 };
@@ -131,9 +155,12 @@ const thumb2: Omit<CoreTuning, 'core'> = {
   pinSplit: false,
   earlyTerminationRs: false,
   smlabbSingle: false,
+  scheduledLoads: [],
   pointwiseWidenedMaxPixels: Infinity,
   quadAsmRows: false,
   cyclesPerInstruction: {},
+  macCycles: {},
+  int8StageInstructions: null,
   speedMargin: 0,
   measured: {
     registers: 'carried over from the Thumb-2 row of the ISA-state table; not re-measured per core',
@@ -146,9 +173,12 @@ const thumb2: Omit<CoreTuning, 'core'> = {
     pinSplit: 'dual measured slower pinned: cortex-m4 bench a q15 2.76 M -> 2.81 M instructions, f 0.80 M -> 0.93 M',
     earlyTerminationRs: 'Cortex-M3 terminates early by both operands (docs/cycles.md, e counts each); M4/M7/M33/M55 multiply in one cycle: the order does not matter',
     smlabbSingle: 'MLA takes one cycle on the DSP cores (M4, M7, M33, M55; docs/cycles.md), as SMLABB does; the M3 has no SMLAxy',
+    scheduledLoads: 'A32 assembly (ARM9 cores) only; the Cortex-M loads pipeline differently (docs/cycles.md item 5)',
     pointwiseWidenedMaxPixels: 'estimated cycles/MAC, bench c int8 default (quad) -> speed (pre-widened): cortex-m4 2.04 -> 1.92, cortex-m33 2.10 -> 1.96 (make bench 2026-12-07); cortex-m4 1x1 640 -> 128 on one pixel 2.42 -> 1.75; cortex-m7 has its own value',
     quadAsmRows: 'off where not measured: Cortex-M3 has no SXTB16, Cortex-M55 runs the MVE families, Cortex-M7 keeps its dual-issue-scheduled C until measured',
     cyclesPerInstruction: 'none measured (Cortex-M3: speed plans as default; M55: the MVE families): plans compared in instructions',
+    macCycles: 'none: every instruction at cyclesPerInstruction (single-cycle MACs on M4/M7/M33)',
+    int8StageInstructions: 'not counted: measured on the ARM9 cores only',
     speedMargin: 'none measured: speed\'s plan wherever its estimate is not above default\'s',
   },
 };
@@ -163,9 +193,12 @@ const thumb1: Omit<CoreTuning, 'core'> = {
   pinSplit: false,
   earlyTerminationRs: false,
   smlabbSingle: false,
+  scheduledLoads: [],
   pointwiseWidenedMaxPixels: Infinity,
   quadAsmRows: false,
   cyclesPerInstruction: {},
+  macCycles: {},
+  int8StageInstructions: null,
   speedMargin: 0,
   measured: {
     registers: 'carried over from the Thumb-1 row of the ISA-state table (8 low registers); not re-measured',
@@ -177,9 +210,12 @@ const thumb1: Omit<CoreTuning, 'core'> = {
     pinSplit: 'nothing split',
     earlyTerminationRs: 'no SMLAL in Thumb-1',
     smlabbSingle: 'no SMLAxy in Thumb-1',
+    scheduledLoads: 'A32 assembly only',
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies in Thumb-1',
     quadAsmRows: 'no SXTB16 in Thumb-1',
     cyclesPerInstruction: 'none: speed plans as default in Thumb-1 (no form widens)',
+    macCycles: 'none: speed plans as default in Thumb-1',
+    int8StageInstructions: 'none: speed plans as default in Thumb-1',
     speedMargin: 'none: speed plans as default in Thumb-1',
   },
 };
@@ -194,9 +230,12 @@ const host: Omit<CoreTuning, 'core'> = {
   pinSplit: false,
   earlyTerminationRs: false,
   smlabbSingle: false,
+  scheduledLoads: [],
   pointwiseWidenedMaxPixels: Infinity,
   quadAsmRows: false,
   cyclesPerInstruction: {},
+  macCycles: {},
+  int8StageInstructions: null,
   speedMargin: 0,
   measured: {
     registers: 'the A32 figure (the host runs the portable blocked C; only its bit-exactness matters)',
@@ -208,9 +247,12 @@ const host: Omit<CoreTuning, 'core'> = {
     pinSplit: 'nothing split',
     earlyTerminationRs: 'no inline ARM assembly on the host',
     smlabbSingle: 'no ARM intrinsics on the host',
+    scheduledLoads: 'no inline ARM assembly on the host',
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies on the host',
     quadAsmRows: 'no inline ARM assembly on the host',
     cyclesPerInstruction: 'no cycle model for the host: plans compared in instructions',
+    macCycles: 'no cycle model for the host',
+    int8StageInstructions: 'no cycle model for the host',
     speedMargin: 'no cycle model for the host',
   },
 };
@@ -220,11 +262,18 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     core: 'arm920t', ...a32,
     lane2: noLanes.lane2,
     earlyTerminationRs: true,
-    cyclesPerInstruction: { single: 2.38, lane2w: 2.67 },
+    scheduledLoads: ['single', 'single/depthwise'],
+    // per MAC: MLA with a byte in Rs 3 cycles, SMLAL with a byte in Rs 4 per two MACs (docs/cycles.md, ARM920T table)
+    macCycles: { single: 3, lane2w: 2 },
+    int8StageInstructions: { inline: 20, called: 9 },
+    cyclesPerInstruction: { single: 1.12, lane2w: 1.62 },
     measured: {
       ...a32.measured,
-      cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: single 2.38 (a int8 2.41, a q7 2.14, b int8 2.70, b q7 2.00, e int8 2.55, e q7 2.45, f q7 2.39), lane2w 2.67 (2.66, 2.71, 2.51, 2.31, 2.97, 2.85, 2.66)',
-      speedMargin: 'no bench kernel measured speed slower where the estimate put it ahead (b int8 falls back: estimated 1.8% slower, measured 16% faster)',
+      macCycles: 'the ARM9TDMI table (docs/cycles.md): MLA 2 + m, SMLAL 3 + m, m = 1 with a byte in Rs',
+      int8StageInstructions: 'bench b, int8 against q7 (the same plans; q7\'s stage is within the estimate\'s 10), instructions/MAC x 27 MACs per output (2026-12-07, with the short rounding): single inlined 2.745 - 2.018 = 0.73 (20 per output), lane2w called 2.268 - 1.929 = 0.34 (9); before the short rounding 27 and 16',
+      cyclesPerInstruction: 'with macCycles: (estimated cycles/MAC - macCycles) / (instruction estimate - multiplies + the int8 stage), mean over the bench kernels whose speed and default plans differ (measured 2026-12-07, single with its loads scheduled, int8 with the short rounding): single 1.12 (a int8 1.23, a q7 0.87, b int8 1.17, b q7 0.93, e int8 1.23, e q7 1.39, f q7 1.03), lane2w 1.62 (1.47, 1.67, 1.46, 1.49, 1.81, 1.70, 1.74). One coefficient for all instructions (2.28 and 2.67) put b int8\'s lane2w behind single (4.99 against 4.69; measured 4.70 against 5.42)',
+      scheduledLoads: 'estimated cycles/MAC, default (single, MLA), C -> weights and new inputs loaded ahead in assembly (2026-12-07): int8 a 4.22 -> 4.12, b 5.57 -> 5.39, d 11.32 -> 9.30, e 4.31 -> 4.00; q7 a 3.74 -> 3.66, b 4.13 -> 3.98, d 5.48 -> 5.31, e 4.27 -> 4.03, f 4.46 -> 3.89 (interlocks e q7 0.38 -> 0.13 cycles/MAC)',
+      speedMargin: 'no bench kernel measured speed slower where the estimate put it ahead (b int8: estimated 4.76 against 5.02, measured 4.48 against 5.11)',
       lane2: 'estimated cycles/MAC, default: single (MLA, byte weight as Rs) beats lane2 (each SMLAL right after the LDRSB of its Rs: 2-cycle interlocks): int8 a 4.31 -> 4.22, q7 a 4.19 -> 3.74, q7 b 4.61 -> 4.13; b, e int8 and e, f q7 unchanged (single already). Revisit with the loads scheduled ahead (docs/cycles.md item 2: lane2 3.84 on int8 a)',
       earlyTerminationRs: 'S3C2410A manual MUL/MLAL timing (m by Rs); lane2w with the input byte as Rs, estimated cycles/MAC int8 / q7 (docs/cycles.md item 1): a 4.56 -> 3.14 / 4.46 -> 3.03, b 6.13 -> 4.70 / 4.99 -> 3.55, e 4.45 -> 3.09 / 4.21 -> 2.85',
     },
@@ -233,11 +282,18 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     core: 'arm926ej-s', ...a32,
     lane2: noLanes.lane2,
     smlabbSingle: true,
-    cyclesPerInstruction: { single: 1.29, lane2w: 2.39 },
+    scheduledLoads: ['single'],
+    // per MAC: SMLABB 1 cycle, SMLAL 3 per two MACs (docs/cycles.md, ARM926EJ-S table)
+    macCycles: { single: 1, lane2w: 1.5 },
+    int8StageInstructions: { inline: 20, called: 9 },
+    cyclesPerInstruction: { single: 1.23, lane2w: 1.81 },
     measured: {
       ...a32.measured,
+      scheduledLoads: 'estimated cycles/MAC, default (single, SMLABB), C -> weights and new inputs loaded ahead in assembly (2026-12-07): int8 a 2.28 -> 2.18, b 3.55 -> 3.35, e 2.35 -> 2.16; q7 a 1.78 -> 1.74, b 2.16 -> 2.07, e 2.36 -> 2.20, f 2.17 -> 1.97; not single/depthwise: d int8 6.88 -> 7.04 (d q7 3.53 -> 3.39), weights ahead only',
       smlabbSingle: 'estimated cycles/MAC, default (single, MLA -> SMLABB): int8 a 3.22 -> 2.28, b 4.61 -> 3.55, d 7.89 -> 6.88, e 3.30 -> 2.35; q7 a 2.93 -> 1.78, b 3.15 -> 2.16, d 4.15 -> 3.53, e 3.03 -> 2.36, f 3.49 -> 2.17 (ARM9E-S: SMLAxy 1 cycle, MLA 2; docs/cycles.md)',
-      cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json; arm926ej-s re-measured 2026-12-06 23:10 UTC) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ, single with SMLABB: single 1.29 (a int8 1.30, a q7 1.02, b int8 1.72, b q7 1.05, e int8 1.39, e q7 1.36, f q7 1.16), lane2w 2.39 (2.46, 2.32, 2.32, 2.05, 2.60, 2.57, 2.41): lane2w estimates behind single on every bench kernel, as it measures (a q7 2.60 against 1.78)',
+      macCycles: 'the ARM9E-S table (docs/cycles.md): SMLABB 1 cycle, SMLAL 3',
+      int8StageInstructions: 'the ARM920T\'s figures (the same A32 code)',
+      cyclesPerInstruction: 'with macCycles: (estimated cycles/MAC - macCycles) / (instruction estimate - multiplies + the int8 stage), mean over the bench kernels whose speed and default plans differ (single with SMLABB measured 2026-12-07 with its loads scheduled; lane2w make bench 2026-12-06): single 1.23 (a int8 1.29, a q7 0.98, b int8 1.15, b q7 1.00, e int8 1.43, e q7 1.62, f q7 1.12), lane2w 1.81 (1.77, 1.77, 1.44, 1.60, 1.93, 2.14, 2.00; int8 with the stage\'s earlier figures, 27 and 16): lane2w estimates behind single on every bench kernel, as it measures (a q7 2.60 against 1.79)',
       speedMargin: 'none needed: with SMLABB no bench kernel\'s speed plan estimates ahead of default\'s (before it, a 3% margin kept lane2w off bench b q7, estimated 2.4% ahead and measured 0.3% slower)',
       lane2: 'estimated cycles/MAC, default: single (MLA, 2 cycles) beats lane2 (SMLAL 3 cycles after its LDRSB\'s interlock): int8 a 3.80 -> 3.22, q7 a 3.68 -> 2.93, q7 b 4.18 -> 3.15; int8 b, e and q7 e, f unchanged. Revisit with the loads scheduled ahead (docs/cycles.md item 2)',
     },

@@ -18,8 +18,9 @@ const benchModel = (file: string): KernelModel => {
 };
 const source = (m: KernelModel, target: string, tune?: ReturnType<typeof tuningOf>) =>
   generate(m, { variant: 'optimized', isa: findTarget(target)!.features, ...(tune ? { tune } : {}) }).files.find((f) => f.name.endsWith('.c'))!.content;
-const smlabbs = (c: string) => (c.match(/= __smlabb\(/g) ?? []).length;
-const mlas = (c: string) => (c.match(/\w+ \+= x\d+ \* w\d+;/g) ?? []).length;
+// in C, or in the assembly that loads weights ahead of their use (families/blocked/asm-arm9.ts)
+const smlabbs = (c: string) => (c.match(/= __smlabb\(|"smlabb %\[/g) ?? []).length;
+const mlas = (c: string) => (c.match(/\w+ \+= x\d+ \* w\d+;|"mla %\[/g) ?? []).length;
 
 describe('single MACs as SMLABB', () => {
   // int8 with an input offset (borders add it: |x + 128| <= 255 still fits a half) and q7, both int32 accumulators
@@ -32,7 +33,7 @@ describe('single MACs as SMLABB', () => {
       expect(smlabbs(c), f).toBeGreaterThan(0);
       expect(mlas(c), f).toBe(0);
       const h = generate(m, { variant: 'optimized', isa: findTarget('arm926ej-s')!.features }).files.find((x) => x.name.endsWith('.h'))!.content;
-      expect(h, f).toMatch(/C {10}C99 with <stdint\.h>, <arm_acle\.h>/);
+      expect(h, f).toMatch(/C {10}C99 with <stdint\.h>.*Instructions: SMLAxy/);
     }
   });
 

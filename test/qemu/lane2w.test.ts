@@ -70,7 +70,7 @@ const over = modelFromValue(overBound, path.join(root, 'l2w_over.json'));
  * The target's row with plans compared in instructions: the real rows give speed's lane2w plan up to default's where
  * the cycle estimate puts it behind (several of these small specs), and lane2w must be proved on every spec here.
  */
-const inInstructions = (t: string) => ({ ...tuningOf(findTarget(t)!.features), cyclesPerInstruction: {}, speedMargin: 0 });
+const inInstructions = (t: string) => ({ ...tuningOf(findTarget(t)!.features), cyclesPerInstruction: {}, macCycles: {}, speedMargin: 0 });
 
 describe('lane2w MAC form under QEMU (optimize speed)', () => {
   it('is what the speed plan chooses for every spec here (default keeps the raw weights), and is refused past the bound', () => {

@@ -120,9 +120,19 @@ export const formVariant = (p: Pick<BlockedPlan, 'macForm' | 'widened' | 'lanes8
 
 /**
  * Estimated cycles per MAC of a plan's interior on a core: the instruction estimate times the core's cycles per
- * instruction for the plan's form variant (tuning/cores.ts; 1 where the row has none). It ranks two plans of one
+ * instruction for the plan's form variant (tuning/cores.ts; 1 where the row has none); where the row gives the
+ * variant's multiply cycles, those plus the other instructions (and the int8 output stage) at its cycles per instruction. It ranks two plans of one
  * kernel against each other; the bench's cycle model is the measure.
  */
-export function estimatedCycles(p: Pick<BlockedPlan, 'macForm' | 'widened' | 'lanes8' | 'estimate'> & { asmRows?: boolean }, tune: CoreTuning): number {
-  return p.estimate * (tune.cyclesPerInstruction[formVariant(p)] ?? 1);
+export function estimatedCycles(p: Pick<BlockedPlan, 'macForm' | 'widened' | 'lanes8' | 'estimate' | 'int8Stage'> & { asmRows?: boolean },
+  tune: CoreTuning): number {
+  const v = formVariant(p);
+  const cpi = tune.cyclesPerInstruction[v] ?? 1;
+  const mac = tune.macCycles[v];
+  if (mac === undefined) return p.estimate * cpi;
+  // the multiplies at their own cost; the rest (the int8 output stage included, which the estimate leaves out) at cpi
+  const s = tune.int8StageInstructions;
+  const stage = p.int8Stage && s ? (p.int8Stage.called ? s.called : s.inline) / p.int8Stage.macsPerOutput : 0;
+  const multiplies = p.macForm === 'lane2' || p.macForm === 'lane2w' ? 0.5 : 1;
+  return mac + (p.estimate - multiplies + stage) * cpi;
 }

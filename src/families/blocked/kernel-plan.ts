@@ -13,6 +13,7 @@ import { foldedSeeds } from '../seeds.ts';
 import { noScheduleReason, STAGE_BYTES } from './measured.ts';
 import { tuningOf, type CoreTuning } from '../../tuning/cores.ts';
 import { estimatedCycles, formVariant } from './cost.ts';
+import { scheduledNoSchedule } from './asm-arm9.ts';
 import type { BlockedPlan, MacForm } from './plan.ts';
 import { planBlocked } from './search.ts';
 import { stagingFor, type Staging } from './staging.ts';
@@ -152,6 +153,6 @@ export function planKernel(m: KernelModel, ctx: PlanContext): BlockedKernel {
     // q15 1.79 -> 1.59 instructions/MAC, d q15 on both A32 cores 3.66 -> 3.50).
     pin: split && tune.pinSplit,
     storeBits: storeBits(opt.macForm, qf, m.numeric.storage, isa),
-    noSchedule: noScheduleReason(opt.macForm, split, acc64 && m.inPerGroup === 1),
+    noSchedule: noScheduleReason(opt.macForm, split, acc64 && m.inPerGroup === 1) ?? scheduledNoSchedule(tune, isa, pm, opt, plan.accType),
   };
 }

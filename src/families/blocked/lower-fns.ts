@@ -9,6 +9,7 @@ import {
   add, assign, bin, call, cast, constDecl, decl, id, int, lit, loop, paren, ptr, scalar, unused, upTo,
 } from '../../ir/expr.ts';
 import type { AccRepr, CScalar, Expr, Func, HalfSel, Load as IrLoad, Mac, OutputVia, Stmt } from '../../ir/kernel-ir.ts';
+import { scheduledMacOf, scheduledTaps } from './asm-arm9.ts';
 import { LANE2_SHIFT, weightSlots } from './forms.ts';
 import type { BlockedKernel } from './kernel-plan.ts';
 import { quadAsmRows } from './asm-m.ts';
@@ -60,6 +61,10 @@ export function blockFunction(c: FnContext, f: BlockFn): Func {
   const via: OutputVia = k.storeBits ? { k: 'store', fn: `${m.name}_q_store` }
     : { k: 'call', fn: finishFn, withO: c.withO, ...(k.qf ? { cast: c.cType } : {}) };
   const pin = k.pin && 2 * f.accs.length <= PIN_MAX_ACC_REGISTERS;
+  // the ARM9 cores: taps as assembly with each weight loaded ahead of its multiplies (asm-arm9.ts)
+  const scheduled = scheduledMacOf(k.tune, c.isa, m, f, repr);
+  // their accumulators pinned (as split halves are): left free, GCC moved them between registers at every asm
+  const scheduledPin = scheduled !== null && f.accs.length <= PIN_REGISTERS.length;
 
   /* one kernel row (or column group): its loads, then each tap's weights and MACs */
   const kernelRow = (r: Row, i: number, inName: string, wt: string): Stmt[] => {
@@ -77,10 +82,9 @@ export function blockFunction(c: FnContext, f: BlockFn): Func {
     const inp = id(inName);
     const wp = id(wt);
     const add8 = offsetNeeded && !folds;
-    for (const l of r.loads) {
-      const off = l.offset - base;
-      out.push(...inputLoad(c, l, off, inp, rowBase ? id(rowBase) : inp, add8, paired));
-    }
+    const inputs = r.loads.map((l) => ({ id: l.id, stmts: inputLoad(c, l, l.offset - base, inp, rowBase ? id(rowBase) : inp, add8, paired) }));
+    if (scheduled) return [...out, ...scheduledTaps(r.taps, inputs, wt, scheduled)];
+    for (const l of inputs) out.push(...l.stmts);
     for (const t of r.taps) {
       const body: Stmt[] = [];
       for (const w of t.weights) body.push(...weightLoad(c, w, wp));
@@ -96,7 +100,8 @@ export function blockFunction(c: FnContext, f: BlockFn): Func {
   const accValue = (a: string): Expr => (k.split ? cast('int64_t', paren(bin('|', paren(bin('<<', cast('uint64_t', `${a}h`), 32)), `${a}l`))) : id(a));
   const accDecls = (seedArg: (j: number) => Expr): Stmt[] => f.accs.flatMap((a, i) => {
     const seed = call(seedFn, seedArg(a.j));
-    if (!k.split) return [decl(c.acc.accType, a.id, seed)];
+    if (!k.split) return [scheduledPin && i < PIN_REGISTERS.length
+      ? { k: 'decl', type: scalar(c.acc.accType), name: a.id, init: seed, register: PIN_REGISTERS[i] } : decl(c.acc.accType, a.id, seed)];
     const regs = pin && 2 * i + 1 < PIN_REGISTERS.length ? { lo: PIN_REGISTERS[2 * i], hi: PIN_REGISTERS[2 * i + 1] } : null;
     return [
       constDecl('int64_t', `${a.id}s`, seed),

@@ -216,6 +216,8 @@ export interface BlockedPlan {
   droppedTaps: number;
   /** Some function calls the output stage (one copy) rather than inlining it per accumulator. */
   outlineFinish: boolean;
+  /** int8: MACs per output and whether the interior calls its output stage (estimatedCycles counts it); else null. */
+  int8Stage: { macsPerOutput: number; called: boolean } | null;
 }
 
 /**

@@ -133,5 +133,6 @@ export function planBlocked(m: KernelModel, isa: IsaFeatures, accType: string, o
     codeBudget: tune.codeBudget,
     droppedTaps: m.kH * m.kW - live.size,
     outlineFinish: built.fns.some((f) => f.outlineFinish),
+    int8Stage: m.numeric.kind === 'int8' ? { macsPerOutput, called: chosen.outline === 'all' } : null,
   };
 }

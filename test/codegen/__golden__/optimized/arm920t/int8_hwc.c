@@ -11,6 +11,14 @@
  * Code: about 4027 bytes estimated (budget 4096).
  */
 #include "int8_hwc.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !(defined(__arm__) && !defined(__thumb__))
+#error "int8_hwc.c was generated for arm920t (-mcpu=arm920t -marm) and needs code in A32 (ARM state): compile with -mcpu=arm920t -marm, or generate for your core with convgen generate --target"
+#else
+/* GCC's early scheduling would hoist every input load of a loop above the scheduled assembly and spill them. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("no-schedule-insns")
+#endif
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
@@ -149,21 +157,26 @@ static void int8_hwc_rows0_o1_p1(const int8_t *restrict px0, const int8_t *restr
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0);
+    register int32_t a0_0 __asm__("r4") = int8_hwc_seed(o0);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         const int8_t *pr = px;
         const int8_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W) {
+            const int32_t w0 = wr[0];
             const int32_t x0 = (int32_t)pr[0] + INT8_HWC_INPUT_OFFSET;
+            int32_t w1;
+            __asm__(
+                "ldrsb %[w1], [%[wr], #1]\n\t"
+                "mla %[a0_0], %[w0], %[x0], %[a0_0]\n\t"
+                : [w1] "=&r"(w1), [a0_0] "+r"(a0_0)
+                : [wr] "r"(wr), [w0] "r"(w0), [x0] "r"(x0)
+                : );
             const int32_t x1 = (int32_t)pr[4] + INT8_HWC_INPUT_OFFSET;
-            {
-                const int32_t w0 = wr[0];
-                a0_0 += x0 * w0;
-            }
-            {
-                const int32_t w1 = wr[1];
-                a0_0 += x1 * w1;
-            }
+            __asm__(
+                "mla %[a0_0], %[w1], %[x1], %[a0_0]\n\t"
+                : [a0_0] "+r"(a0_0)
+                : [w1] "r"(w1), [x1] "r"(x1)
+                : );
         }
     }
     {
@@ -181,70 +194,86 @@ static void int8_hwc_band1_o1_p4(const int8_t *restrict px0, const int8_t *restr
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0);
-    int32_t a0_1 = int8_hwc_seed(o0);
-    int32_t a0_2 = int8_hwc_seed(o0);
-    int32_t a0_3 = int8_hwc_seed(o0);
+    register int32_t a0_0 __asm__("r4") = int8_hwc_seed(o0);
+    register int32_t a0_1 __asm__("r5") = int8_hwc_seed(o0);
+    register int32_t a0_2 __asm__("r6") = int8_hwc_seed(o0);
+    register int32_t a0_3 __asm__("r7") = int8_hwc_seed(o0);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 1 */
+            const int32_t w0 = w[0];
             const int32_t x0 = (int32_t)px[0] + INT8_HWC_INPUT_OFFSET;
             const int32_t x1 = (int32_t)px[4] + INT8_HWC_INPUT_OFFSET;
             const int32_t x2 = (int32_t)px[8] + INT8_HWC_INPUT_OFFSET;
             const int32_t x3 = (int32_t)px[12] + INT8_HWC_INPUT_OFFSET;
+            int32_t w1;
+            __asm__(
+                "ldrsb %[w1], [%[w], #1]\n\t"
+                "mla %[a0_0], %[w0], %[x0], %[a0_0]\n\t"
+                "mla %[a0_1], %[w0], %[x1], %[a0_1]\n\t"
+                "mla %[a0_2], %[w0], %[x2], %[a0_2]\n\t"
+                "mla %[a0_3], %[w0], %[x3], %[a0_3]\n\t"
+                : [w1] "=&r"(w1), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
+                : [w] "r"(w), [w0] "r"(w0), [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3)
+                : );
             const int32_t x4 = (int32_t)px[16] + INT8_HWC_INPUT_OFFSET;
+            int32_t w2;
+            __asm__(
+                "ldrsb %[w2], [%[w], #2]\n\t"
+                "mla %[a0_0], %[w1], %[x1], %[a0_0]\n\t"
+                "mla %[a0_1], %[w1], %[x2], %[a0_1]\n\t"
+                "mla %[a0_2], %[w1], %[x3], %[a0_2]\n\t"
+                "mla %[a0_3], %[w1], %[x4], %[a0_3]\n\t"
+                : [w2] "=&r"(w2), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
+                : [w] "r"(w), [w1] "r"(w1), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3), [x4] "r"(x4)
+                : );
             const int32_t x5 = (int32_t)px[20] + INT8_HWC_INPUT_OFFSET;
-            {
-                const int32_t w0 = w[0];
-                a0_0 += x0 * w0;
-                a0_1 += x1 * w0;
-                a0_2 += x2 * w0;
-                a0_3 += x3 * w0;
-            }
-            {
-                const int32_t w1 = w[1];
-                a0_0 += x1 * w1;
-                a0_1 += x2 * w1;
-                a0_2 += x3 * w1;
-                a0_3 += x4 * w1;
-            }
-            {
-                const int32_t w2 = w[2];
-                a0_0 += x2 * w2;
-                a0_1 += x3 * w2;
-                a0_2 += x4 * w2;
-                a0_3 += x5 * w2;
-            }
+            __asm__(
+                "mla %[a0_0], %[w2], %[x2], %[a0_0]\n\t"
+                "mla %[a0_1], %[w2], %[x3], %[a0_1]\n\t"
+                "mla %[a0_2], %[w2], %[x4], %[a0_2]\n\t"
+                "mla %[a0_3], %[w2], %[x5], %[a0_3]\n\t"
+                : [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
+                : [w2] "r"(w2), [x2] "r"(x2), [x3] "r"(x3), [x4] "r"(x4), [x5] "r"(x5)
+                : );
         }
         { /* kernel row 2 */
+            const int32_t w3 = w[3];
             const int32_t x6 = (int32_t)px[40] + INT8_HWC_INPUT_OFFSET;
             const int32_t x7 = (int32_t)px[44] + INT8_HWC_INPUT_OFFSET;
             const int32_t x8 = (int32_t)px[48] + INT8_HWC_INPUT_OFFSET;
             const int32_t x9 = (int32_t)px[52] + INT8_HWC_INPUT_OFFSET;
+            int32_t w4;
+            __asm__(
+                "ldrsb %[w4], [%[w], #4]\n\t"
+                "mla %[a0_0], %[w3], %[x6], %[a0_0]\n\t"
+                "mla %[a0_1], %[w3], %[x7], %[a0_1]\n\t"
+                "mla %[a0_2], %[w3], %[x8], %[a0_2]\n\t"
+                "mla %[a0_3], %[w3], %[x9], %[a0_3]\n\t"
+                : [w4] "=&r"(w4), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
+                : [w] "r"(w), [w3] "r"(w3), [x6] "r"(x6), [x7] "r"(x7), [x8] "r"(x8), [x9] "r"(x9)
+                : );
             const int32_t x10 = (int32_t)px[56] + INT8_HWC_INPUT_OFFSET;
+            int32_t w5;
+            __asm__(
+                "ldrsb %[w5], [%[w], #5]\n\t"
+                "mla %[a0_0], %[w4], %[x7], %[a0_0]\n\t"
+                "mla %[a0_1], %[w4], %[x8], %[a0_1]\n\t"
+                "mla %[a0_2], %[w4], %[x9], %[a0_2]\n\t"
+                "mla %[a0_3], %[w4], %[x10], %[a0_3]\n\t"
+                : [w5] "=&r"(w5), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
+                : [w] "r"(w), [w4] "r"(w4), [x7] "r"(x7), [x8] "r"(x8), [x9] "r"(x9), [x10] "r"(x10)
+                : );
             const int32_t x11 = (int32_t)px[60] + INT8_HWC_INPUT_OFFSET;
-            {
-                const int32_t w3 = w[3];
-                a0_0 += x6 * w3;
-                a0_1 += x7 * w3;
-                a0_2 += x8 * w3;
-                a0_3 += x9 * w3;
-            }
-            {
-                const int32_t w4 = w[4];
-                a0_0 += x7 * w4;
-                a0_1 += x8 * w4;
-                a0_2 += x9 * w4;
-                a0_3 += x10 * w4;
-            }
-            {
-                const int32_t w5 = w[5];
-                a0_0 += x8 * w5;
-                a0_1 += x9 * w5;
-                a0_2 += x10 * w5;
-                a0_3 += x11 * w5;
-            }
+            __asm__(
+                "mla %[a0_0], %[w5], %[x8], %[a0_0]\n\t"
+                "mla %[a0_1], %[w5], %[x9], %[a0_1]\n\t"
+                "mla %[a0_2], %[w5], %[x10], %[a0_2]\n\t"
+                "mla %[a0_3], %[w5], %[x11], %[a0_3]\n\t"
+                : [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
+                : [w5] "r"(w5), [x8] "r"(x8), [x9] "r"(x9), [x10] "r"(x10), [x11] "r"(x11)
+                : );
         }
     }
     {
@@ -274,70 +303,86 @@ static void int8_hwc_column2_o1_p4(const int8_t *restrict px0, const int8_t *res
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_seed(o0);
-    int32_t a0_1 = int8_hwc_seed(o0);
-    int32_t a0_2 = int8_hwc_seed(o0);
-    int32_t a0_3 = int8_hwc_seed(o0);
+    register int32_t a0_0 __asm__("r4") = int8_hwc_seed(o0);
+    register int32_t a0_1 __asm__("r5") = int8_hwc_seed(o0);
+    register int32_t a0_2 __asm__("r6") = int8_hwc_seed(o0);
+    register int32_t a0_3 __asm__("r7") = int8_hwc_seed(o0);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel column 1 */
+            const int32_t w0 = w[0];
             const int32_t x0 = (int32_t)px[0] + INT8_HWC_INPUT_OFFSET;
             const int32_t x1 = (int32_t)px[40] + INT8_HWC_INPUT_OFFSET;
             const int32_t x2 = (int32_t)px[80] + INT8_HWC_INPUT_OFFSET;
             const int32_t x3 = (int32_t)px[120] + INT8_HWC_INPUT_OFFSET;
+            int32_t w1;
+            __asm__(
+                "ldrsb %[w1], [%[w], #3]\n\t"
+                "mla %[a0_0], %[w0], %[x0], %[a0_0]\n\t"
+                "mla %[a0_1], %[w0], %[x1], %[a0_1]\n\t"
+                "mla %[a0_2], %[w0], %[x2], %[a0_2]\n\t"
+                "mla %[a0_3], %[w0], %[x3], %[a0_3]\n\t"
+                : [w1] "=&r"(w1), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
+                : [w] "r"(w), [w0] "r"(w0), [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3)
+                : );
             const int32_t x4 = (int32_t)px[160] + INT8_HWC_INPUT_OFFSET;
+            int32_t w2;
+            __asm__(
+                "ldrsb %[w2], [%[w], #6]\n\t"
+                "mla %[a0_0], %[w1], %[x1], %[a0_0]\n\t"
+                "mla %[a0_1], %[w1], %[x2], %[a0_1]\n\t"
+                "mla %[a0_2], %[w1], %[x3], %[a0_2]\n\t"
+                "mla %[a0_3], %[w1], %[x4], %[a0_3]\n\t"
+                : [w2] "=&r"(w2), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
+                : [w] "r"(w), [w1] "r"(w1), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3), [x4] "r"(x4)
+                : );
             const int32_t x5 = (int32_t)px[200] + INT8_HWC_INPUT_OFFSET;
-            {
-                const int32_t w0 = w[0];
-                a0_0 += x0 * w0;
-                a0_1 += x1 * w0;
-                a0_2 += x2 * w0;
-                a0_3 += x3 * w0;
-            }
-            {
-                const int32_t w1 = w[3];
-                a0_0 += x1 * w1;
-                a0_1 += x2 * w1;
-                a0_2 += x3 * w1;
-                a0_3 += x4 * w1;
-            }
-            {
-                const int32_t w2 = w[6];
-                a0_0 += x2 * w2;
-                a0_1 += x3 * w2;
-                a0_2 += x4 * w2;
-                a0_3 += x5 * w2;
-            }
+            __asm__(
+                "mla %[a0_0], %[w2], %[x2], %[a0_0]\n\t"
+                "mla %[a0_1], %[w2], %[x3], %[a0_1]\n\t"
+                "mla %[a0_2], %[w2], %[x4], %[a0_2]\n\t"
+                "mla %[a0_3], %[w2], %[x5], %[a0_3]\n\t"
+                : [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
+                : [w2] "r"(w2), [x2] "r"(x2), [x3] "r"(x3), [x4] "r"(x4), [x5] "r"(x5)
+                : );
         }
         { /* kernel column 2 */
+            const int32_t w3 = w[1];
             const int32_t x6 = (int32_t)px[4] + INT8_HWC_INPUT_OFFSET;
             const int32_t x7 = (int32_t)px[44] + INT8_HWC_INPUT_OFFSET;
             const int32_t x8 = (int32_t)px[84] + INT8_HWC_INPUT_OFFSET;
             const int32_t x9 = (int32_t)px[124] + INT8_HWC_INPUT_OFFSET;
+            int32_t w4;
+            __asm__(
+                "ldrsb %[w4], [%[w], #4]\n\t"
+                "mla %[a0_0], %[w3], %[x6], %[a0_0]\n\t"
+                "mla %[a0_1], %[w3], %[x7], %[a0_1]\n\t"
+                "mla %[a0_2], %[w3], %[x8], %[a0_2]\n\t"
+                "mla %[a0_3], %[w3], %[x9], %[a0_3]\n\t"
+                : [w4] "=&r"(w4), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
+                : [w] "r"(w), [w3] "r"(w3), [x6] "r"(x6), [x7] "r"(x7), [x8] "r"(x8), [x9] "r"(x9)
+                : );
             const int32_t x10 = (int32_t)px[164] + INT8_HWC_INPUT_OFFSET;
+            int32_t w5;
+            __asm__(
+                "ldrsb %[w5], [%[w], #7]\n\t"
+                "mla %[a0_0], %[w4], %[x7], %[a0_0]\n\t"
+                "mla %[a0_1], %[w4], %[x8], %[a0_1]\n\t"
+                "mla %[a0_2], %[w4], %[x9], %[a0_2]\n\t"
+                "mla %[a0_3], %[w4], %[x10], %[a0_3]\n\t"
+                : [w5] "=&r"(w5), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
+                : [w] "r"(w), [w4] "r"(w4), [x7] "r"(x7), [x8] "r"(x8), [x9] "r"(x9), [x10] "r"(x10)
+                : );
             const int32_t x11 = (int32_t)px[204] + INT8_HWC_INPUT_OFFSET;
-            {
-                const int32_t w3 = w[1];
-                a0_0 += x6 * w3;
-                a0_1 += x7 * w3;
-                a0_2 += x8 * w3;
-                a0_3 += x9 * w3;
-            }
-            {
-                const int32_t w4 = w[4];
-                a0_0 += x7 * w4;
-                a0_1 += x8 * w4;
-                a0_2 += x9 * w4;
-                a0_3 += x10 * w4;
-            }
-            {
-                const int32_t w5 = w[7];
-                a0_0 += x8 * w5;
-                a0_1 += x9 * w5;
-                a0_2 += x10 * w5;
-                a0_3 += x11 * w5;
-            }
+            __asm__(
+                "mla %[a0_0], %[w5], %[x8], %[a0_0]\n\t"
+                "mla %[a0_1], %[w5], %[x9], %[a0_1]\n\t"
+                "mla %[a0_2], %[w5], %[x10], %[a0_2]\n\t"
+                "mla %[a0_3], %[w5], %[x11], %[a0_3]\n\t"
+                : [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
+                : [w5] "r"(w5), [x8] "r"(x8), [x9] "r"(x9), [x10] "r"(x10), [x11] "r"(x11)
+                : );
         }
     }
     {
@@ -367,99 +412,147 @@ static void int8_hwc_interior3_o1_p4(const int8_t *restrict px0, const int8_t *r
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = int8_hwc_interior_seed_of(o0);
-    int32_t a0_1 = int8_hwc_interior_seed_of(o0);
-    int32_t a0_2 = int8_hwc_interior_seed_of(o0);
-    int32_t a0_3 = int8_hwc_interior_seed_of(o0);
+    register int32_t a0_0 __asm__("r4") = int8_hwc_interior_seed_of(o0);
+    register int32_t a0_1 __asm__("r5") = int8_hwc_interior_seed_of(o0);
+    register int32_t a0_2 __asm__("r6") = int8_hwc_interior_seed_of(o0);
+    register int32_t a0_3 __asm__("r7") = int8_hwc_interior_seed_of(o0);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 9) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 0 */
-            const int32_t x0 = (int32_t)px[0];
-            const int32_t x1 = (int32_t)px[4];
-            const int32_t x2 = (int32_t)px[8];
-            const int32_t x3 = (int32_t)px[12];
-            const int32_t x4 = (int32_t)px[16];
-            const int32_t x5 = (int32_t)px[20];
-            {
-                const int32_t w0 = w[0];
-                a0_0 += x0 * w0;
-                a0_1 += x1 * w0;
-                a0_2 += x2 * w0;
-                a0_3 += x3 * w0;
-            }
-            {
-                const int32_t w1 = w[1];
-                a0_0 += x1 * w1;
-                a0_1 += x2 * w1;
-                a0_2 += x3 * w1;
-                a0_3 += x4 * w1;
-            }
-            {
-                const int32_t w2 = w[2];
-                a0_0 += x2 * w2;
-                a0_1 += x3 * w2;
-                a0_2 += x4 * w2;
-                a0_3 += x5 * w2;
-            }
+            const int32_t w0 = w[0];
+            int32_t x0;
+            int32_t x1;
+            int32_t x2;
+            int32_t x3;
+            int32_t w1;
+            __asm__(
+                "ldrsb %[x0], [%[px], #0]\n\t"
+                "ldrsb %[x1], [%[px], #4]\n\t"
+                "ldrsb %[x2], [%[px], #8]\n\t"
+                "ldrsb %[x3], [%[px], #12]\n\t"
+                "ldrsb %[w1], [%[w], #1]\n\t"
+                "mla %[a0_0], %[w0], %[x0], %[a0_0]\n\t"
+                "mla %[a0_1], %[w0], %[x1], %[a0_1]\n\t"
+                "mla %[a0_2], %[w0], %[x2], %[a0_2]\n\t"
+                "mla %[a0_3], %[w0], %[x3], %[a0_3]\n\t"
+                : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3), [w1] "=&r"(w1), [a0_0] "+r"(a0_0),
+                    [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
+                : [px] "r"(px), [w] "r"(w), [w0] "r"(w0)
+                : "memory");
+            int32_t x4;
+            int32_t w2;
+            __asm__(
+                "ldrsb %[x4], [%[px], #16]\n\t"
+                "ldrsb %[w2], [%[w], #2]\n\t"
+                "mla %[a0_0], %[w1], %[x1], %[a0_0]\n\t"
+                "mla %[a0_1], %[w1], %[x2], %[a0_1]\n\t"
+                "mla %[a0_2], %[w1], %[x3], %[a0_2]\n\t"
+                "mla %[a0_3], %[w1], %[x4], %[a0_3]\n\t"
+                : [x4] "=&r"(x4), [w2] "=&r"(w2), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2),
+                    [a0_3] "+r"(a0_3)
+                : [px] "r"(px), [w] "r"(w), [w1] "r"(w1), [x1] "r"(x1), [x2] "r"(x2), [x3] "r"(x3)
+                : "memory");
+            int32_t x5;
+            __asm__(
+                "ldrsb %[x5], [%[px], #20]\n\t"
+                "mla %[a0_0], %[w2], %[x2], %[a0_0]\n\t"
+                "mla %[a0_1], %[w2], %[x3], %[a0_1]\n\t"
+                "mla %[a0_2], %[w2], %[x4], %[a0_2]\n\t"
+                "mla %[a0_3], %[w2], %[x5], %[a0_3]\n\t"
+                : [x5] "=&r"(x5), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
+                : [px] "r"(px), [w2] "r"(w2), [x2] "r"(x2), [x3] "r"(x3), [x4] "r"(x4)
+                : "memory");
         }
         { /* kernel row 1 */
-            const int32_t x6 = (int32_t)px[40];
-            const int32_t x7 = (int32_t)px[44];
-            const int32_t x8 = (int32_t)px[48];
-            const int32_t x9 = (int32_t)px[52];
-            const int32_t x10 = (int32_t)px[56];
-            const int32_t x11 = (int32_t)px[60];
-            {
-                const int32_t w3 = w[3];
-                a0_0 += x6 * w3;
-                a0_1 += x7 * w3;
-                a0_2 += x8 * w3;
-                a0_3 += x9 * w3;
-            }
-            {
-                const int32_t w4 = w[4];
-                a0_0 += x7 * w4;
-                a0_1 += x8 * w4;
-                a0_2 += x9 * w4;
-                a0_3 += x10 * w4;
-            }
-            {
-                const int32_t w5 = w[5];
-                a0_0 += x8 * w5;
-                a0_1 += x9 * w5;
-                a0_2 += x10 * w5;
-                a0_3 += x11 * w5;
-            }
+            const int32_t w3 = w[3];
+            int32_t x6;
+            int32_t x7;
+            int32_t x8;
+            int32_t x9;
+            int32_t w4;
+            __asm__(
+                "ldrsb %[x6], [%[px], #40]\n\t"
+                "ldrsb %[x7], [%[px], #44]\n\t"
+                "ldrsb %[x8], [%[px], #48]\n\t"
+                "ldrsb %[x9], [%[px], #52]\n\t"
+                "ldrsb %[w4], [%[w], #4]\n\t"
+                "mla %[a0_0], %[w3], %[x6], %[a0_0]\n\t"
+                "mla %[a0_1], %[w3], %[x7], %[a0_1]\n\t"
+                "mla %[a0_2], %[w3], %[x8], %[a0_2]\n\t"
+                "mla %[a0_3], %[w3], %[x9], %[a0_3]\n\t"
+                : [x6] "=&r"(x6), [x7] "=&r"(x7), [x8] "=&r"(x8), [x9] "=&r"(x9), [w4] "=&r"(w4), [a0_0] "+r"(a0_0),
+                    [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
+                : [px] "r"(px), [w] "r"(w), [w3] "r"(w3)
+                : "memory");
+            int32_t x10;
+            int32_t w5;
+            __asm__(
+                "ldrsb %[x10], [%[px], #56]\n\t"
+                "ldrsb %[w5], [%[w], #5]\n\t"
+                "mla %[a0_0], %[w4], %[x7], %[a0_0]\n\t"
+                "mla %[a0_1], %[w4], %[x8], %[a0_1]\n\t"
+                "mla %[a0_2], %[w4], %[x9], %[a0_2]\n\t"
+                "mla %[a0_3], %[w4], %[x10], %[a0_3]\n\t"
+                : [x10] "=&r"(x10), [w5] "=&r"(w5), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2),
+                    [a0_3] "+r"(a0_3)
+                : [px] "r"(px), [w] "r"(w), [w4] "r"(w4), [x7] "r"(x7), [x8] "r"(x8), [x9] "r"(x9)
+                : "memory");
+            int32_t x11;
+            __asm__(
+                "ldrsb %[x11], [%[px], #60]\n\t"
+                "mla %[a0_0], %[w5], %[x8], %[a0_0]\n\t"
+                "mla %[a0_1], %[w5], %[x9], %[a0_1]\n\t"
+                "mla %[a0_2], %[w5], %[x10], %[a0_2]\n\t"
+                "mla %[a0_3], %[w5], %[x11], %[a0_3]\n\t"
+                : [x11] "=&r"(x11), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
+                : [px] "r"(px), [w5] "r"(w5), [x8] "r"(x8), [x9] "r"(x9), [x10] "r"(x10)
+                : "memory");
         }
         { /* kernel row 2 */
-            const int32_t x12 = (int32_t)px[80];
-            const int32_t x13 = (int32_t)px[84];
-            const int32_t x14 = (int32_t)px[88];
-            const int32_t x15 = (int32_t)px[92];
-            const int32_t x16 = (int32_t)px[96];
-            const int32_t x17 = (int32_t)px[100];
-            {
-                const int32_t w6 = w[6];
-                a0_0 += x12 * w6;
-                a0_1 += x13 * w6;
-                a0_2 += x14 * w6;
-                a0_3 += x15 * w6;
-            }
-            {
-                const int32_t w7 = w[7];
-                a0_0 += x13 * w7;
-                a0_1 += x14 * w7;
-                a0_2 += x15 * w7;
-                a0_3 += x16 * w7;
-            }
-            {
-                const int32_t w8 = w[8];
-                a0_0 += x14 * w8;
-                a0_1 += x15 * w8;
-                a0_2 += x16 * w8;
-                a0_3 += x17 * w8;
-            }
+            const int32_t w6 = w[6];
+            int32_t x12;
+            int32_t x13;
+            int32_t x14;
+            int32_t x15;
+            int32_t w7;
+            __asm__(
+                "ldrsb %[x12], [%[px], #80]\n\t"
+                "ldrsb %[x13], [%[px], #84]\n\t"
+                "ldrsb %[x14], [%[px], #88]\n\t"
+                "ldrsb %[x15], [%[px], #92]\n\t"
+                "ldrsb %[w7], [%[w], #7]\n\t"
+                "mla %[a0_0], %[w6], %[x12], %[a0_0]\n\t"
+                "mla %[a0_1], %[w6], %[x13], %[a0_1]\n\t"
+                "mla %[a0_2], %[w6], %[x14], %[a0_2]\n\t"
+                "mla %[a0_3], %[w6], %[x15], %[a0_3]\n\t"
+                : [x12] "=&r"(x12), [x13] "=&r"(x13), [x14] "=&r"(x14), [x15] "=&r"(x15), [w7] "=&r"(w7),
+                    [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
+                : [px] "r"(px), [w] "r"(w), [w6] "r"(w6)
+                : "memory");
+            int32_t x16;
+            int32_t w8;
+            __asm__(
+                "ldrsb %[x16], [%[px], #96]\n\t"
+                "ldrsb %[w8], [%[w], #8]\n\t"
+                "mla %[a0_0], %[w7], %[x13], %[a0_0]\n\t"
+                "mla %[a0_1], %[w7], %[x14], %[a0_1]\n\t"
+                "mla %[a0_2], %[w7], %[x15], %[a0_2]\n\t"
+                "mla %[a0_3], %[w7], %[x16], %[a0_3]\n\t"
+                : [x16] "=&r"(x16), [w8] "=&r"(w8), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2),
+                    [a0_3] "+r"(a0_3)
+                : [px] "r"(px), [w] "r"(w), [w7] "r"(w7), [x13] "r"(x13), [x14] "r"(x14), [x15] "r"(x15)
+                : "memory");
+            int32_t x17;
+            __asm__(
+                "ldrsb %[x17], [%[px], #100]\n\t"
+                "mla %[a0_0], %[w8], %[x14], %[a0_0]\n\t"
+                "mla %[a0_1], %[w8], %[x15], %[a0_1]\n\t"
+                "mla %[a0_2], %[w8], %[x16], %[a0_2]\n\t"
+                "mla %[a0_3], %[w8], %[x17], %[a0_3]\n\t"
+                : [x17] "=&r"(x17), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1), [a0_2] "+r"(a0_2), [a0_3] "+r"(a0_3)
+                : [px] "r"(px), [w8] "r"(w8), [x14] "r"(x14), [x15] "r"(x15), [x16] "r"(x16)
+                : "memory");
         }
     }
     {
@@ -575,3 +668,5 @@ void int8_hwc_run(const int8_t *restrict input, int8_t *restrict output)
         }
     }
 }
+
+#endif /* the target guard */

@@ -11,10 +11,14 @@
  */
 #include "q7_floor_shiftleft.h"
 /* Stop here, not in the assembler, when compiled for a core without what this code uses. */
-#if !defined(__ARM_FEATURE_DSP)
-#error "q7_floor_shiftleft.c was generated for arm926ej-s (-mcpu=arm926ej-s -marm) and needs the DSP instructions (__ARM_FEATURE_DSP): compile with -mcpu=arm926ej-s -marm, or generate for your core with convgen generate --target"
+#if !(defined(__ARM_FEATURE_DSP) && \
+      (defined(__arm__) && !defined(__thumb__)))
+#error "q7_floor_shiftleft.c was generated for arm926ej-s (-mcpu=arm926ej-s -marm) and needs the DSP instructions (__ARM_FEATURE_DSP), code in A32 (ARM state): compile with -mcpu=arm926ej-s -marm, or generate for your core with convgen generate --target"
 #else
-#include <arm_acle.h>
+/* GCC's early scheduling would hoist every input load of a loop above the scheduled assembly and spill them. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("no-schedule-insns")
+#endif
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
@@ -90,42 +94,65 @@ static void q7_floor_shiftleft_rows0_o2_p3(const int8_t *restrict px0, const int
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
-    int32_t a0_1 = q7_floor_shiftleft_seed(o0);
-    int32_t a0_2 = q7_floor_shiftleft_seed(o0);
-    int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
-    int32_t a1_1 = q7_floor_shiftleft_seed(o0 + 1);
-    int32_t a1_2 = q7_floor_shiftleft_seed(o0 + 1);
+    register int32_t a0_0 __asm__("r4") = q7_floor_shiftleft_seed(o0);
+    register int32_t a0_1 __asm__("r5") = q7_floor_shiftleft_seed(o0);
+    register int32_t a0_2 __asm__("r6") = q7_floor_shiftleft_seed(o0);
+    register int32_t a1_0 __asm__("r7") = q7_floor_shiftleft_seed(o0 + 1);
+    register int32_t a1_1 __asm__("r8") = q7_floor_shiftleft_seed(o0 + 1);
+    register int32_t a1_2 __asm__("r9") = q7_floor_shiftleft_seed(o0 + 1);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         const int8_t *pr = px;
         const int8_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
-            const int32_t x0 = (int32_t)pr[0];
-            const int32_t x3 = (int32_t)pr[1];
-            const int32_t x1 = (int32_t)pr[2];
-            const int32_t x4 = (int32_t)pr[3];
-            const int32_t x2 = (int32_t)pr[4];
-            const int32_t x5 = (int32_t)pr[5];
-            {
-                const int32_t w0 = wr[0];
-                const int32_t w1 = wr[1];
-                a0_0 = __smlabb(x0, w0, a0_0);
-                a1_0 = __smlabb(x0, w1, a1_0);
-                a0_1 = __smlabb(x1, w0, a0_1);
-                a1_1 = __smlabb(x1, w1, a1_1);
-                a0_2 = __smlabb(x2, w0, a0_2);
-                a1_2 = __smlabb(x2, w1, a1_2);
-            }
-            {
-                const int32_t w2 = wr[2];
-                const int32_t w3 = wr[3];
-                a0_0 = __smlabb(x3, w2, a0_0);
-                a1_0 = __smlabb(x3, w3, a1_0);
-                a0_1 = __smlabb(x4, w2, a0_1);
-                a1_1 = __smlabb(x4, w3, a1_1);
-                a0_2 = __smlabb(x5, w2, a0_2);
-                a1_2 = __smlabb(x5, w3, a1_2);
-            }
+            const int32_t w0 = wr[0];
+            int32_t x0;
+            int32_t x1;
+            int32_t x2;
+            int32_t w1;
+            __asm__(
+                "ldrsb %[x0], [%[pr], #0]\n\t"
+                "ldrsb %[x1], [%[pr], #2]\n\t"
+                "ldrsb %[x2], [%[pr], #4]\n\t"
+                "ldrsb %[w1], [%[wr], #1]\n\t"
+                "smlabb %[a0_0], %[x0], %[w0], %[a0_0]\n\t"
+                "smlabb %[a0_1], %[x1], %[w0], %[a0_1]\n\t"
+                "smlabb %[a0_2], %[x2], %[w0], %[a0_2]\n\t"
+                : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [w1] "=&r"(w1), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1),
+                    [a0_2] "+r"(a0_2)
+                : [pr] "r"(pr), [wr] "r"(wr), [w0] "r"(w0)
+                : "memory");
+            int32_t w2;
+            __asm__(
+                "ldrsb %[w2], [%[wr], #2]\n\t"
+                "smlabb %[a1_0], %[x0], %[w1], %[a1_0]\n\t"
+                "smlabb %[a1_1], %[x1], %[w1], %[a1_1]\n\t"
+                "smlabb %[a1_2], %[x2], %[w1], %[a1_2]\n\t"
+                : [w2] "=&r"(w2), [a1_0] "+r"(a1_0), [a1_1] "+r"(a1_1), [a1_2] "+r"(a1_2)
+                : [wr] "r"(wr), [w1] "r"(w1), [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2)
+                : );
+            int32_t x3;
+            int32_t x4;
+            int32_t x5;
+            int32_t w3;
+            __asm__(
+                "ldrsb %[x3], [%[pr], #1]\n\t"
+                "ldrsb %[x4], [%[pr], #3]\n\t"
+                "ldrsb %[x5], [%[pr], #5]\n\t"
+                "ldrsb %[w3], [%[wr], #3]\n\t"
+                "smlabb %[a0_0], %[x3], %[w2], %[a0_0]\n\t"
+                "smlabb %[a0_1], %[x4], %[w2], %[a0_1]\n\t"
+                "smlabb %[a0_2], %[x5], %[w2], %[a0_2]\n\t"
+                : [x3] "=&r"(x3), [x4] "=&r"(x4), [x5] "=&r"(x5), [w3] "=&r"(w3), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1),
+                    [a0_2] "+r"(a0_2)
+                : [pr] "r"(pr), [wr] "r"(wr), [w2] "r"(w2)
+                : "memory");
+            __asm__(
+                "smlabb %[a1_0], %[x3], %[w3], %[a1_0]\n\t"
+                "smlabb %[a1_1], %[x4], %[w3], %[a1_1]\n\t"
+                "smlabb %[a1_2], %[x5], %[w3], %[a1_2]\n\t"
+                : [a1_0] "+r"(a1_0), [a1_1] "+r"(a1_1), [a1_2] "+r"(a1_2)
+                : [w3] "r"(w3), [x3] "r"(x3), [x4] "r"(x4), [x5] "r"(x5)
+                : );
         }
     }
     {
@@ -163,19 +190,27 @@ static void q7_floor_shiftleft_rows1_o2_p1(const int8_t *restrict px0, const int
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
-    int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
+    register int32_t a0_0 __asm__("r4") = q7_floor_shiftleft_seed(o0);
+    register int32_t a1_0 __asm__("r5") = q7_floor_shiftleft_seed(o0 + 1);
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         const int8_t *pr = px;
         const int8_t *wr = w;
         for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2) {
-            const int32_t x0 = (int32_t)pr[0];
-            {
-                const int32_t w0 = wr[0];
-                const int32_t w1 = wr[1];
-                a0_0 = __smlabb(x0, w0, a0_0);
-                a1_0 = __smlabb(x0, w1, a1_0);
-            }
+            const int32_t w0 = wr[0];
+            int32_t x0;
+            int32_t w1;
+            __asm__(
+                "ldrsb %[x0], [%[pr], #0]\n\t"
+                "ldrsb %[w1], [%[wr], #1]\n\t"
+                "smlabb %[a0_0], %[x0], %[w0], %[a0_0]\n\t"
+                : [x0] "=&r"(x0), [w1] "=&r"(w1), [a0_0] "+r"(a0_0)
+                : [pr] "r"(pr), [wr] "r"(wr), [w0] "r"(w0)
+                : "memory");
+            __asm__(
+                "smlabb %[a1_0], %[x0], %[w1], %[a1_0]\n\t"
+                : [a1_0] "+r"(a1_0)
+                : [w1] "r"(w1), [x0] "r"(x0)
+                : );
         }
     }
     {
@@ -197,42 +232,65 @@ static void q7_floor_shiftleft_interior2_o2_p3(const int8_t *restrict px0, const
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
-    int32_t a0_1 = q7_floor_shiftleft_seed(o0);
-    int32_t a0_2 = q7_floor_shiftleft_seed(o0);
-    int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
-    int32_t a1_1 = q7_floor_shiftleft_seed(o0 + 1);
-    int32_t a1_2 = q7_floor_shiftleft_seed(o0 + 1);
+    register int32_t a0_0 __asm__("r4") = q7_floor_shiftleft_seed(o0);
+    register int32_t a0_1 __asm__("r5") = q7_floor_shiftleft_seed(o0);
+    register int32_t a0_2 __asm__("r6") = q7_floor_shiftleft_seed(o0);
+    register int32_t a1_0 __asm__("r7") = q7_floor_shiftleft_seed(o0 + 1);
+    register int32_t a1_1 __asm__("r8") = q7_floor_shiftleft_seed(o0 + 1);
+    register int32_t a1_2 __asm__("r9") = q7_floor_shiftleft_seed(o0 + 1);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel row 0 */
-            const int32_t x0 = (int32_t)px[0];
-            const int32_t x3 = (int32_t)px[1];
-            const int32_t x1 = (int32_t)px[2];
-            const int32_t x4 = (int32_t)px[3];
-            const int32_t x2 = (int32_t)px[4];
-            const int32_t x5 = (int32_t)px[5];
-            {
-                const int32_t w0 = w[0];
-                const int32_t w1 = w[1];
-                a0_0 = __smlabb(x0, w0, a0_0);
-                a1_0 = __smlabb(x0, w1, a1_0);
-                a0_1 = __smlabb(x1, w0, a0_1);
-                a1_1 = __smlabb(x1, w1, a1_1);
-                a0_2 = __smlabb(x2, w0, a0_2);
-                a1_2 = __smlabb(x2, w1, a1_2);
-            }
-            {
-                const int32_t w2 = w[2];
-                const int32_t w3 = w[3];
-                a0_0 = __smlabb(x3, w2, a0_0);
-                a1_0 = __smlabb(x3, w3, a1_0);
-                a0_1 = __smlabb(x4, w2, a0_1);
-                a1_1 = __smlabb(x4, w3, a1_1);
-                a0_2 = __smlabb(x5, w2, a0_2);
-                a1_2 = __smlabb(x5, w3, a1_2);
-            }
+            const int32_t w0 = w[0];
+            int32_t x0;
+            int32_t x1;
+            int32_t x2;
+            int32_t w1;
+            __asm__(
+                "ldrsb %[x0], [%[px], #0]\n\t"
+                "ldrsb %[x1], [%[px], #2]\n\t"
+                "ldrsb %[x2], [%[px], #4]\n\t"
+                "ldrsb %[w1], [%[w], #1]\n\t"
+                "smlabb %[a0_0], %[x0], %[w0], %[a0_0]\n\t"
+                "smlabb %[a0_1], %[x1], %[w0], %[a0_1]\n\t"
+                "smlabb %[a0_2], %[x2], %[w0], %[a0_2]\n\t"
+                : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [w1] "=&r"(w1), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1),
+                    [a0_2] "+r"(a0_2)
+                : [px] "r"(px), [w] "r"(w), [w0] "r"(w0)
+                : "memory");
+            int32_t w2;
+            __asm__(
+                "ldrsb %[w2], [%[w], #2]\n\t"
+                "smlabb %[a1_0], %[x0], %[w1], %[a1_0]\n\t"
+                "smlabb %[a1_1], %[x1], %[w1], %[a1_1]\n\t"
+                "smlabb %[a1_2], %[x2], %[w1], %[a1_2]\n\t"
+                : [w2] "=&r"(w2), [a1_0] "+r"(a1_0), [a1_1] "+r"(a1_1), [a1_2] "+r"(a1_2)
+                : [w] "r"(w), [w1] "r"(w1), [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2)
+                : );
+            int32_t x3;
+            int32_t x4;
+            int32_t x5;
+            int32_t w3;
+            __asm__(
+                "ldrsb %[x3], [%[px], #1]\n\t"
+                "ldrsb %[x4], [%[px], #3]\n\t"
+                "ldrsb %[x5], [%[px], #5]\n\t"
+                "ldrsb %[w3], [%[w], #3]\n\t"
+                "smlabb %[a0_0], %[x3], %[w2], %[a0_0]\n\t"
+                "smlabb %[a0_1], %[x4], %[w2], %[a0_1]\n\t"
+                "smlabb %[a0_2], %[x5], %[w2], %[a0_2]\n\t"
+                : [x3] "=&r"(x3), [x4] "=&r"(x4), [x5] "=&r"(x5), [w3] "=&r"(w3), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1),
+                    [a0_2] "+r"(a0_2)
+                : [px] "r"(px), [w] "r"(w), [w2] "r"(w2)
+                : "memory");
+            __asm__(
+                "smlabb %[a1_0], %[x3], %[w3], %[a1_0]\n\t"
+                "smlabb %[a1_1], %[x4], %[w3], %[a1_1]\n\t"
+                "smlabb %[a1_2], %[x5], %[w3], %[a1_2]\n\t"
+                : [a1_0] "+r"(a1_0), [a1_1] "+r"(a1_1), [a1_2] "+r"(a1_2)
+                : [w3] "r"(w3), [x3] "r"(x3), [x4] "r"(x4), [x5] "r"(x5)
+                : );
         }
     }
     {
@@ -270,29 +328,40 @@ static void q7_floor_shiftleft_column3_o2_p3(const int8_t *restrict px0, const i
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
-    int32_t a0_1 = q7_floor_shiftleft_seed(o0);
-    int32_t a0_2 = q7_floor_shiftleft_seed(o0);
-    int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
-    int32_t a1_1 = q7_floor_shiftleft_seed(o0 + 1);
-    int32_t a1_2 = q7_floor_shiftleft_seed(o0 + 1);
+    register int32_t a0_0 __asm__("r4") = q7_floor_shiftleft_seed(o0);
+    register int32_t a0_1 __asm__("r5") = q7_floor_shiftleft_seed(o0);
+    register int32_t a0_2 __asm__("r6") = q7_floor_shiftleft_seed(o0);
+    register int32_t a1_0 __asm__("r7") = q7_floor_shiftleft_seed(o0 + 1);
+    register int32_t a1_1 __asm__("r8") = q7_floor_shiftleft_seed(o0 + 1);
+    register int32_t a1_2 __asm__("r9") = q7_floor_shiftleft_seed(o0 + 1);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel column 0 */
-            const int32_t x0 = (int32_t)px[0];
-            const int32_t x1 = (int32_t)px[7];
-            const int32_t x2 = (int32_t)px[14];
-            {
-                const int32_t w0 = w[0];
-                const int32_t w1 = w[1];
-                a0_0 = __smlabb(x0, w0, a0_0);
-                a1_0 = __smlabb(x0, w1, a1_0);
-                a0_1 = __smlabb(x1, w0, a0_1);
-                a1_1 = __smlabb(x1, w1, a1_1);
-                a0_2 = __smlabb(x2, w0, a0_2);
-                a1_2 = __smlabb(x2, w1, a1_2);
-            }
+            const int32_t w0 = w[0];
+            int32_t x0;
+            int32_t x1;
+            int32_t x2;
+            int32_t w1;
+            __asm__(
+                "ldrsb %[x0], [%[px], #0]\n\t"
+                "ldrsb %[x1], [%[px], #7]\n\t"
+                "ldrsb %[x2], [%[px], #14]\n\t"
+                "ldrsb %[w1], [%[w], #1]\n\t"
+                "smlabb %[a0_0], %[x0], %[w0], %[a0_0]\n\t"
+                "smlabb %[a0_1], %[x1], %[w0], %[a0_1]\n\t"
+                "smlabb %[a0_2], %[x2], %[w0], %[a0_2]\n\t"
+                : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [w1] "=&r"(w1), [a0_0] "+r"(a0_0), [a0_1] "+r"(a0_1),
+                    [a0_2] "+r"(a0_2)
+                : [px] "r"(px), [w] "r"(w), [w0] "r"(w0)
+                : "memory");
+            __asm__(
+                "smlabb %[a1_0], %[x0], %[w1], %[a1_0]\n\t"
+                "smlabb %[a1_1], %[x1], %[w1], %[a1_1]\n\t"
+                "smlabb %[a1_2], %[x2], %[w1], %[a1_2]\n\t"
+                : [a1_0] "+r"(a1_0), [a1_1] "+r"(a1_1), [a1_2] "+r"(a1_2)
+                : [w1] "r"(w1), [x0] "r"(x0), [x1] "r"(x1), [x2] "r"(x2)
+                : );
         }
     }
     {
@@ -330,19 +399,27 @@ static void q7_floor_shiftleft_column4_o2_p1(const int8_t *restrict px0, const i
     const int8_t *restrict px = px0;
     const int8_t *restrict w = wbase;
     KEEP_LOADS_IN_LOOP(w);
-    int32_t a0_0 = q7_floor_shiftleft_seed(o0);
-    int32_t a1_0 = q7_floor_shiftleft_seed(o0 + 1);
+    register int32_t a0_0 __asm__("r4") = q7_floor_shiftleft_seed(o0);
+    register int32_t a1_0 __asm__("r5") = q7_floor_shiftleft_seed(o0 + 1);
     (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 1, px += CI_STRIDE, w += 4) {
         KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
         { /* kernel column 0 */
-            const int32_t x0 = (int32_t)px[0];
-            {
-                const int32_t w0 = w[0];
-                const int32_t w1 = w[1];
-                a0_0 = __smlabb(x0, w0, a0_0);
-                a1_0 = __smlabb(x0, w1, a1_0);
-            }
+            const int32_t w0 = w[0];
+            int32_t x0;
+            int32_t w1;
+            __asm__(
+                "ldrsb %[x0], [%[px], #0]\n\t"
+                "ldrsb %[w1], [%[w], #1]\n\t"
+                "smlabb %[a0_0], %[x0], %[w0], %[a0_0]\n\t"
+                : [x0] "=&r"(x0), [w1] "=&r"(w1), [a0_0] "+r"(a0_0)
+                : [px] "r"(px), [w] "r"(w), [w0] "r"(w0)
+                : "memory");
+            __asm__(
+                "smlabb %[a1_0], %[x0], %[w1], %[a1_0]\n\t"
+                : [a1_0] "+r"(a1_0)
+                : [w1] "r"(w1), [x0] "r"(x0)
+                : );
         }
     }
     {
