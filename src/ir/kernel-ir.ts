@@ -134,6 +134,8 @@ export type Stmt =
   | { k: 'output'; o: Expr; y: Expr; x: Expr; acc: Expr; via: OutputVia }
   /** An empty asm that hides a value from the optimizer (the loads stay in their loop). */
   | { k: 'opaque'; e: Expr; comment?: string }
+  /** Extended inline assembly in the ISA state the kernel is generated for (GCC): one instruction per line. */
+  | { k: 'asm'; asm: InlineAsm }
   | { k: 'for'; loop: Loop }
   | { k: 'if'; cond: Expr; then: Stmt[]; else?: Stmt[]; braces: boolean; comment?: string }
   | { k: 'block'; body: Stmt[]; comment?: string }
@@ -160,6 +162,25 @@ export interface Loop {
   braces: boolean;
   label?: string;
   hanging?: boolean;
+}
+
+/** A named operand of an inline assembly statement: `[name] "constraint"(e)`. */
+export interface AsmOperand {
+  name: string;
+  constraint: string;
+  e: Expr;
+}
+
+/**
+ * An inline assembly statement: `insns` (operands as %[name]), its outputs, inputs and clobbers, and the ISA
+ * features its instructions need (the file's target guard).
+ */
+export interface InlineAsm {
+  insns: string[];
+  outputs: AsmOperand[];
+  inputs: AsmOperand[];
+  clobbers: string[];
+  needs: ('longMultiply' | 'dspv5te')[];
 }
 
 /** How an output statement spells the output stage. */

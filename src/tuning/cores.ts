@@ -48,6 +48,11 @@ export interface CoreValues {
    */
   pointwiseWidenedMaxPixels: number;
   /**
+   * The pointwise family's lane2 steps (two pixels packed, HWC) as inline assembly with every load issued ahead of
+   * its use (GCC gives a block's weights one register, so each SMLAL waits on the LDRSB of its Rs).
+   */
+  pointwiseLaneAsm: boolean;
+  /**
    * The planner's cycle estimate (families/blocked/cost.ts, estimatedCycles): cycles per instruction of the
    * interior's instruction estimate, per form variant (the MAC form and how its weights load). A variant without a
    * value counts 1 (the estimate stays in instructions).
@@ -92,6 +97,7 @@ const a32: Omit<CoreTuning, 'core'> = {
   earlyTerminationRs: false,
   smlabbSingle: false,
   pointwiseWidenedMaxPixels: Infinity,
+  pointwiseLaneAsm: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -106,6 +112,7 @@ const a32: Omit<CoreTuning, 'core'> = {
     earlyTerminationRs: 'fixed multiply timings on ARM9E-S (ARM926EJ-S) and in the Cortex-A9 model (docs/cycles.md): the order does not matter',
     smlabbSingle: 'ARMv4T has no SMLAxy; Cortex-A9 not measured (only a rough cycle figure)',
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies on ARMv4T/ARMv5TE; Cortex-A9 not measured (NEON takes its 1x1 int8 HWC layers), left on',
+    pointwiseLaneAsm: 'Cortex-A9 not measured (only a rough cycle figure): the C steps',
     cyclesPerInstruction: 'none measured (Cortex-A9: only a rough cycle figure): plans compared in instructions',
     speedMargin: 'none measured: speed\'s plan wherever its estimate is not above default\'s',
   },
@@ -124,6 +131,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
   earlyTerminationRs: false,
   smlabbSingle: false,
   pointwiseWidenedMaxPixels: Infinity,
+  pointwiseLaneAsm: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -137,6 +145,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
     pinSplit: 'dual measured slower pinned: cortex-m4 bench a q15 2.76 M -> 2.81 M instructions, f 0.80 M -> 0.93 M',
     earlyTerminationRs: 'Cortex-M3 terminates early by both operands (docs/cycles.md, e counts each); M4/M7/M33/M55 multiply in one cycle: the order does not matter',
     smlabbSingle: 'MLA takes one cycle on the DSP cores (M4, M7, M33, M55; docs/cycles.md), as SMLABB does; the M3 has no SMLAxy',
+    pointwiseLaneAsm: 'the scheduled lane2 steps are A32 assembly; Thumb-2 cores multiply 1x1 int8 HWC with quad (SXTB16 + SMLAD)',
     pointwiseWidenedMaxPixels: 'estimated cycles/MAC, bench c int8 default (quad) -> speed (pre-widened): cortex-m4 2.04 -> 1.92, cortex-m33 2.10 -> 1.96 (make bench 2026-12-07); cortex-m4 1x1 640 -> 128 on one pixel 2.42 -> 1.75; cortex-m7 has its own value',
     cyclesPerInstruction: 'none measured (Cortex-M3: speed plans as default; M55: the MVE families): plans compared in instructions',
     speedMargin: 'none measured: speed\'s plan wherever its estimate is not above default\'s',
@@ -154,6 +163,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
   earlyTerminationRs: false,
   smlabbSingle: false,
   pointwiseWidenedMaxPixels: Infinity,
+  pointwiseLaneAsm: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -167,6 +177,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
     earlyTerminationRs: 'no SMLAL in Thumb-1',
     smlabbSingle: 'no SMLAxy in Thumb-1',
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies in Thumb-1',
+    pointwiseLaneAsm: 'no SMLAL in Thumb-1',
     cyclesPerInstruction: 'none: speed plans as default in Thumb-1 (no form widens)',
     speedMargin: 'none: speed plans as default in Thumb-1',
   },
@@ -183,6 +194,7 @@ const host: Omit<CoreTuning, 'core'> = {
   earlyTerminationRs: false,
   smlabbSingle: false,
   pointwiseWidenedMaxPixels: Infinity,
+  pointwiseLaneAsm: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -196,6 +208,7 @@ const host: Omit<CoreTuning, 'core'> = {
     earlyTerminationRs: 'no inline ARM assembly on the host',
     smlabbSingle: 'no ARM intrinsics on the host',
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies on the host',
+    pointwiseLaneAsm: 'no inline ARM assembly on the host',
     cyclesPerInstruction: 'no cycle model for the host: plans compared in instructions',
     speedMargin: 'no cycle model for the host',
   },
@@ -206,6 +219,7 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     core: 'arm920t', ...a32,
     lane2: noLanes.lane2,
     earlyTerminationRs: true,
+    pointwiseLaneAsm: true,
     cyclesPerInstruction: { single: 2.38, lane2w: 2.67 },
     measured: {
       ...a32.measured,
@@ -219,6 +233,7 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     core: 'arm926ej-s', ...a32,
     lane2: noLanes.lane2,
     smlabbSingle: true,
+    pointwiseLaneAsm: true,
     cyclesPerInstruction: { single: 1.29, lane2w: 2.39 },
     measured: {
       ...a32.measured,

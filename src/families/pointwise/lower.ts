@@ -20,6 +20,7 @@ import { CODE_BUDGET, isaRows, postLoads, rawWeights, widenedPays } from './form
 import { wordsPerStep, type BlockFn, type PointwisePlan } from './plan.ts';
 import { accName, advance, stepFence, stepStmts, type StepContext } from './steps.ts';
 import { runItems } from './run.ts';
+import { laneAsmScratch, laneAsmStmt, laneHi, laneLo } from './lane-asm.ts';
 
 /** What the block functions call: the seed, the output stage, whether the stage takes the channel. */
 export interface Stage {
@@ -109,7 +110,10 @@ function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage
   const lanes = f.form === 'lane2';
   const o = (j: number) => add('o0', j);
   const body: Stmt[] = [];
-  for (let s = 0; s < f.unroll; s++) {
+  if (f.laneAsm)
+    body.push(laneAsmStmt({ n: f.size, steps: f.unroll, inPixel: sc.inPixel, inStep: f.advance ? 0 : unit * ci, advance: f.advance ? unit * ci : 0 },
+      Array.from({ length: f.size }, (_, j) => accName(j, 0))));
+  else for (let s = 0; s < f.unroll; s++) {
     body.push(...stepStmts(sc, f.form, f.size, f.pb, f.advance ? 0 : s * unit * ci, s * wordsPerStep(f.classForm.form, f.size), 'main',
       f.post && f.form !== 'halves-pixels'));
     if (f.advance && !f.post) body.push(...advance(unit * ci));
@@ -130,9 +134,11 @@ function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage
     if (lanes)
       for (let q = 0; q < f.pb / 2; q++) {
         const a = accName(j, q);
-        seeds.push(decl('int64_t', a, 0));
+        if (f.laneAsm) seeds.push(decl('uint32_t', laneLo(a), 0), decl('int32_t', laneHi(a), 0));
+        else seeds.push(decl('int64_t', a, 0));
         const up = 32 - LANE2_SHIFT;
         outputs.push(block([
+          ...(f.laneAsm ? [constDecl('int64_t', a, add(mul(cast('int64_t', laneHi(a)), 4294967296), laneLo(a)))] : []),
           { k: 'comment', text: comment('hang', `Pixel 0's sum is the low ${LANE2_SHIFT} bits (sign-extended); pixel 1's the rest, plus the borrow`,
             'pixel 0\'s sign took from it.') },
           constDecl('uint32_t', 't', bin('<<', cast('uint32_t', a), up)),
@@ -160,6 +166,8 @@ function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage
     decl(ptr(sc.wType, { const: true, restrict: true }), 'w', 'wb'),
     { k: 'opaque', e: id('w') },
     ...seeds,
+    ...(f.laneAsm ? [{ k: 'decls', type: scalar('int32_t'), vars: laneAsmScratch.map((name) => ({ name })),
+      comment: 'the assembly\'s scratch registers' } as Stmt] : []),
     ...(f.unroll > 0 ? [loop('s', 0, upTo('s', f.iters), 'inc', body, {
       also: [assign('px', f.advance ? 0 : f.unroll * unit * ci, '+='), assign('w', f.unroll * wordsPerStep(f.classForm.form, f.size), '+=')] })] : []),
     f.kTail > 0 ? block([decl(ptr(cType, { const: true, restrict: true }), 'wk', 'wkb'), { k: 'opaque', e: id('wk') }, ...tail]) : unused('wkb'),

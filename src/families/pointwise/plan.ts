@@ -9,6 +9,8 @@ import type { AccumulatorPlan } from '../../codegen/accumulator.ts';
 import { qFinish, type QFinish } from '../../codegen/qfinish.ts';
 import type { OptimizeGoal } from '../family.ts';
 import { foldedSeeds } from '../seeds.ts';
+import { tuningOf } from '../../tuning/cores.ts';
+import { laneAsmFits } from './lane-asm.ts';
 import { chooseTile, formFor, formRows, geometry, isaRows, rawWeights, type FormRow, type Geometry, type MacForm, type Tile } from './forms.ts';
 
 /** Whether the pointwise family generates this spec exactly on this ISA (otherwise `blocked` does). */
@@ -96,6 +98,8 @@ export interface BlockFn {
   advance: boolean;
   /** The step's pixel-0 load goes last, post-indexed by the channel plane (A32). */
   post: boolean;
+  /** lane2, one pixel pair: each loop iteration's steps as inline assembly, loads ahead of their use (lane-asm.ts). */
+  laneAsm: boolean;
 }
 
 /** A call of a block function over `count` consecutive pixel blocks from pixel `skip` of the run. */
@@ -162,8 +166,12 @@ export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       // Post-indexed loads replace the plain form's px[0] load of a unit-channel step (CHW). Not lane2: its packing
       // temporary and the stride register outgrow the register file (measured: spills cost more than the adds).
       const post = advance && isaRows[isa.state].postIndex && (fnForm === 'plain' || fnForm === 'halves' || fnForm === 'halves-pixels') && f.unit === 1;
+      const ci = hwc ? 1 : m.inH * m.inW;
+      const laneAsm = fnForm === 'lane2' && pb === 2 && tuningOf(isa).pointwiseLaneAsm &&
+        laneAsmFits({ n: size, steps: unroll, inPixel: geo.inPixel, inStep: advance ? 0 : f.unit * ci, advance: advance ? f.unit * ci : 0 });
       const fn: BlockFn = {
         name: `block${fns.length}_o${size}_p${pb}`, size, pb, form: fnForm, classForm: f, unroll, iters: unroll > 0 ? steps / unroll : 0, kTail, advance, post,
+        laneAsm,
       };
       fns.push(fn);
       built.set(pb, fn);

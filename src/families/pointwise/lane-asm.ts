@@ -1,0 +1,103 @@
+/**
+ * The pointwise lane2 steps as A32 inline assembly with every load issued ahead of its use (docs/cycles.md item 2).
+ * In C, GCC gives a block's weights one register, so each SMLAL directly follows the LDRSB of its Rs: a 2-cycle
+ * byte load-use interlock per multiply on the ARM9 cores. Here two weight registers alternate: the LDRSB of weight
+ * j+1 is issued before the SMLAL of weight j (a multi-cycle instruction between a load and its use hides the
+ * interlock), and the next step's two input bytes are loaded before the last SMLAL of the step, so the packing ADD
+ * never waits either. Every SMLAL has the weight byte as Rs (the ARM9TDMI multiplier terminates early by Rs).
+ */
+import { id } from '../../ir/expr.ts';
+import type { AsmOperand, Stmt } from '../../ir/kernel-ir.ts';
+import { LANE2_SHIFT } from '../lanes.ts';
+
+/** LDRSB's immediate offset reaches 255 bytes (ARMv4T's halfword/signed-byte addressing mode). */
+const LDRSB_REACH = 255;
+
+export interface LaneAsmShape {
+  /** Output channels of the block (one SMLAL each per step). */
+  n: number;
+  /** Steps (input channels) in one loop iteration. */
+  steps: number;
+  /** Input bytes between the pair's two pixels, and between consecutive steps' channels. */
+  inPixel: number;
+  inStep: number;
+  /** Bytes the input pointer moves on after each step (CHW: a channel plane), 0 when offsets reach the channels. */
+  advance: number;
+}
+
+/** An A32 data-processing immediate: an 8-bit value rotated right by an even amount. */
+const armImmediate = (v: number): boolean =>
+  Array.from({ length: 16 }, (_, r) => ((v << (2 * r)) | (v >>> (32 - 2 * r))) >>> 0).some((x) => x < 256);
+
+/** Whether the steps can be written this way: two or more channels (two weight registers alternate) and every
+ *  load offset within LDRSB's reach of the iteration's pointers. */
+export function laneAsmFits(s: LaneAsmShape): boolean {
+  return s.n >= 2 && s.steps >= 1 && (s.steps - 1) * s.inStep + s.inPixel <= LDRSB_REACH && s.steps * s.n - 1 <= LDRSB_REACH &&
+    armImmediate(s.advance);
+}
+
+/** The split accumulator halves of channel j (one pixel pair). */
+export const laneLo = (acc: string) => `${acc}_lo`;
+export const laneHi = (acc: string) => `${acc}_hi`;
+
+/**
+ * One loop iteration (`steps` steps of n channels) as one asm statement. accs[j] names channel j's accumulator
+ * (its halves `_lo`, `_hi`); the input pointer is `px` (pixel 0 of the pair), the weights `w` ([step][channel]).
+ */
+export function laneAsmStmt(shape: LaneAsmShape, accs: string[]): Stmt {
+  const { n, steps, inPixel, inStep, advance } = shape;
+  const step = () => { if (advance) insns.push(`add %[px], %[px], #${advance}`); };
+  const insns: string[] = [];
+  const ldrsb = (reg: string, base: string, off: number) => insns.push(`ldrsb %[${reg}], [%[${base}], #${off}]`);
+  const pack = (into: string, lo: string, hi: string) => insns.push(`add %[${into}], %[${lo}], %[${hi}], lsl #${LANE2_SHIFT}`);
+  const w = (s: number, j: number) => s * n + j;
+  // Weight registers of the current step: weight j lives in reg[j % 2] (after a rotation per step).
+  let reg = ['wa', 'wb'];
+  // The first step: both pixels, weights 0 and 1, then the packing (each load two or more instructions before its use).
+  ldrsb('x', 'px', 0);
+  ldrsb('t', 'px', inPixel);
+  ldrsb(reg[0], 'w', w(0, 0));
+  ldrsb(reg[1], 'w', w(0, 1));
+  pack('x', 'x', 't');
+  for (let s = 0; s < steps; s++) {
+    const more = s + 1 < steps;
+    const r = (j: number) => reg[j % 2];
+    for (let j = 0; j < n; j++) {
+      // Weight j+1 into the register weight j-1 has left (its SMLAL is done); weight 1 is loaded already.
+      if (j >= 1 && j + 1 < n) ldrsb(r(j + 1), 'w', w(s, j + 1));
+      if (j === n - 1 && more) {
+        // The next step's pixels, a multiply ahead of the ADD that packs them.
+        step();
+        ldrsb('t', 'px', (s + 1) * inStep + inPixel);
+        ldrsb(r(j + 1), 'px', (s + 1) * inStep);
+      }
+      insns.push(`smlal %[${laneLo(accs[j])}], %[${laneHi(accs[j])}], %[x], %[${r(j)}]`);
+    }
+    if (more) {
+      // Next step's weight 0 into the register the last SMLAL freed, weight 1 into the one the ADD frees.
+      const [free, pixel0] = [r(n - 1), r(n)];
+      ldrsb(free, 'w', w(s + 1, 0));
+      pack('x', pixel0, 't');
+      ldrsb(pixel0, 'w', w(s + 1, 1));
+      reg = [free, pixel0];
+    }
+  }
+  // The pointer ends past the iteration's last channel, as the C steps leave it.
+  step();
+  const outputs: AsmOperand[] = accs.flatMap((a) => [laneLo(a), laneHi(a)].map((name) => ({ name, constraint: '+r', e: id(name) })));
+  for (const t of ['x', 't', 'wa', 'wb']) outputs.push({ name: t, constraint: '=&r', e: id(`${t}_`) });
+  if (advance) outputs.push({ name: 'px', constraint: '+r', e: id('px') });
+  return {
+    k: 'asm',
+    asm: {
+      insns,
+      outputs,
+      inputs: [...(advance ? [] : [{ name: 'px', constraint: 'r', e: id('px') }]), { name: 'w', constraint: 'r', e: id('w') }],
+      clobbers: ['memory'],
+      needs: ['longMultiply'],
+    },
+  };
+}
+
+/** The scratch registers the asm writes (declared before it: GCC picks their registers). */
+export const laneAsmScratch = ['x_', 't_', 'wa_', 'wb_'];
