@@ -53,6 +53,12 @@ export interface CoreValues {
    */
   pointwiseLaneAsm: boolean;
   /**
+   * The pointwise family's `--optimize speed` form on A32: int8 weights of two output channels packed in one word
+   * (w0 + w1*2^23, twice the flash) multiplied by the input byte as SMLAL's Rs: no packing ADD per input channel and
+   * one word load per two weights.
+   */
+  pointwiseLane2w: boolean;
+  /**
    * The planner's cycle estimate (families/blocked/cost.ts, estimatedCycles): cycles per instruction of the
    * interior's instruction estimate, per form variant (the MAC form and how its weights load). A variant without a
    * value counts 1 (the estimate stays in instructions).
@@ -98,6 +104,7 @@ const a32: Omit<CoreTuning, 'core'> = {
   smlabbSingle: false,
   pointwiseWidenedMaxPixels: Infinity,
   pointwiseLaneAsm: false,
+  pointwiseLane2w: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -113,6 +120,7 @@ const a32: Omit<CoreTuning, 'core'> = {
     smlabbSingle: 'ARMv4T has no SMLAxy; Cortex-A9 not measured (only a rough cycle figure)',
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies on ARMv4T/ARMv5TE; Cortex-A9 not measured (NEON takes its 1x1 int8 HWC layers), left on',
     pointwiseLaneAsm: 'Cortex-A9 not measured (only a rough cycle figure): the C steps',
+    pointwiseLane2w: 'Cortex-A9 not measured (only a rough cycle figure)',
     cyclesPerInstruction: 'none measured (Cortex-A9: only a rough cycle figure): plans compared in instructions',
     speedMargin: 'none measured: speed\'s plan wherever its estimate is not above default\'s',
   },
@@ -132,6 +140,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
   smlabbSingle: false,
   pointwiseWidenedMaxPixels: Infinity,
   pointwiseLaneAsm: false,
+  pointwiseLane2w: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -146,6 +155,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
     earlyTerminationRs: 'Cortex-M3 terminates early by both operands (docs/cycles.md, e counts each); M4/M7/M33/M55 multiply in one cycle: the order does not matter',
     smlabbSingle: 'MLA takes one cycle on the DSP cores (M4, M7, M33, M55; docs/cycles.md), as SMLABB does; the M3 has no SMLAxy',
     pointwiseLaneAsm: 'the scheduled lane2 steps are A32 assembly; Thumb-2 cores multiply 1x1 int8 HWC with quad (SXTB16 + SMLAD)',
+    pointwiseLane2w: 'an A32 form; Thumb-2 cores multiply 1x1 int8 with quad or the MLA form',
     pointwiseWidenedMaxPixels: 'estimated cycles/MAC, bench c int8 default (quad) -> speed (pre-widened): cortex-m4 2.04 -> 1.92, cortex-m33 2.10 -> 1.96 (make bench 2026-12-07); cortex-m4 1x1 640 -> 128 on one pixel 2.42 -> 1.75; cortex-m7 has its own value',
     cyclesPerInstruction: 'none measured (Cortex-M3: speed plans as default; M55: the MVE families): plans compared in instructions',
     speedMargin: 'none measured: speed\'s plan wherever its estimate is not above default\'s',
@@ -164,6 +174,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
   smlabbSingle: false,
   pointwiseWidenedMaxPixels: Infinity,
   pointwiseLaneAsm: false,
+  pointwiseLane2w: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -178,6 +189,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
     smlabbSingle: 'no SMLAxy in Thumb-1',
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies in Thumb-1',
     pointwiseLaneAsm: 'no SMLAL in Thumb-1',
+    pointwiseLane2w: 'no SMLAL in Thumb-1',
     cyclesPerInstruction: 'none: speed plans as default in Thumb-1 (no form widens)',
     speedMargin: 'none: speed plans as default in Thumb-1',
   },
@@ -195,6 +207,7 @@ const host: Omit<CoreTuning, 'core'> = {
   smlabbSingle: false,
   pointwiseWidenedMaxPixels: Infinity,
   pointwiseLaneAsm: false,
+  pointwiseLane2w: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -209,6 +222,7 @@ const host: Omit<CoreTuning, 'core'> = {
     smlabbSingle: 'no ARM intrinsics on the host',
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies on the host',
     pointwiseLaneAsm: 'no inline ARM assembly on the host',
+    pointwiseLane2w: 'no SMLAL on the host',
     cyclesPerInstruction: 'no cycle model for the host: plans compared in instructions',
     speedMargin: 'no cycle model for the host',
   },
@@ -220,6 +234,7 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     lane2: noLanes.lane2,
     earlyTerminationRs: true,
     pointwiseLaneAsm: true,
+    pointwiseLane2w: true,
     cyclesPerInstruction: { single: 2.38, lane2w: 2.67 },
     measured: {
       ...a32.measured,
@@ -234,6 +249,7 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     lane2: noLanes.lane2,
     smlabbSingle: true,
     pointwiseLaneAsm: true,
+    pointwiseLane2w: true,
     cyclesPerInstruction: { single: 1.29, lane2w: 2.39 },
     measured: {
       ...a32.measured,

@@ -10,12 +10,16 @@ import { id } from '../../ir/expr.ts';
 import type { AsmOperand, Stmt } from '../../ir/kernel-ir.ts';
 import { LANE2_SHIFT } from '../lanes.ts';
 
-/** LDRSB's immediate offset reaches 255 bytes (ARMv4T's halfword/signed-byte addressing mode). */
+/** LDRSB's immediate offset reaches 255 bytes (ARMv4T's halfword/signed-byte addressing mode), LDR's 4095. */
 const LDRSB_REACH = 255;
+const LDR_REACH = 4095;
+/** r0-r12 and lr: what GCC can give an asm statement's operands with sp and pc taken. */
+const ASM_REGISTERS = 14;
 
 export interface LaneAsmShape {
-  /** Output channels of the block (one SMLAL each per step). */
+  /** Output channels and pixels of the block. */
   n: number;
+  pb: number;
   /** Steps (input channels) in one loop iteration. */
   steps: number;
   /** Input bytes between the pair's two pixels, and between consecutive steps' channels. */
@@ -32,8 +36,8 @@ const armImmediate = (v: number): boolean =>
 /** Whether the steps can be written this way: two or more channels (two weight registers alternate) and every
  *  load offset within LDRSB's reach of the iteration's pointers. */
 export function laneAsmFits(s: LaneAsmShape): boolean {
-  return s.n >= 2 && s.steps >= 1 && (s.steps - 1) * s.inStep + s.inPixel <= LDRSB_REACH && s.steps * s.n - 1 <= LDRSB_REACH &&
-    armImmediate(s.advance);
+  return s.n >= 2 && s.pb === 2 && 2 * s.n + 6 <= ASM_REGISTERS && s.steps >= 1 && (s.steps - 1) * s.inStep + s.inPixel <= LDRSB_REACH &&
+    s.steps * s.n - 1 <= LDRSB_REACH && armImmediate(s.advance);
 }
 
 /** The split accumulator halves of channel j (one pixel pair). */
@@ -101,3 +105,64 @@ export function laneAsmStmt(shape: LaneAsmShape, accs: string[]): Stmt {
 
 /** The scratch registers the asm writes (declared before it: GCC picks their registers). */
 export const laneAsmScratch = ['x_', 't_', 'wa_', 'wb_'];
+
+/** lane2w as assembly: an even block of channels, two or more pixels (each pixel's byte is reloaded a multiply
+ *  ahead), operands in the register file, offsets within reach. */
+export function lane2wAsmFits(s: LaneAsmShape): boolean {
+  return s.n >= 2 && s.n % 2 === 0 && s.pb >= 2 && s.n * s.pb + s.pb + s.n / 2 + 2 <= ASM_REGISTERS && s.steps >= 1 &&
+    (s.steps - 1) * s.inStep + (s.pb - 1) * s.inPixel <= LDRSB_REACH && (s.steps * s.n / 2 - 1) * 4 <= LDR_REACH && armImmediate(s.advance);
+}
+
+/** lane2w's scratch registers: one per pixel byte (x<q>_), one per channel pair's weight word (v<i>_). */
+export const lane2wScratch = (s: LaneAsmShape): string[] => [
+  ...Array.from({ length: s.pb }, (_, q) => `x${q}_`), ...Array.from({ length: s.n / 2 }, (_, i) => `v${i}_`)];
+
+/**
+ * One loop iteration of lane2w: per step, SMLAL acc[i][q] += word_i * byte_q (the byte as Rs, m = 1 on the
+ * ARM9TDMI) for every channel pair i and pixel q. A register's load for the next step is issued right after the
+ * step's last SMLAL reading it, so at least one multiply runs between every load and its use. accs[i][q] names the
+ * accumulator of pair i, pixel q.
+ */
+export function lane2wAsmStmt(shape: LaneAsmShape, accs: string[][]): Stmt {
+  const { n, pb, steps, inPixel, inStep, advance } = shape;
+  const pairs = n / 2;
+  const insns: string[] = [];
+  const byte = (q: number, off: number) => insns.push(`ldrsb %[x${q}], [%[px], #${off}]`);
+  const word = (i: number, s: number) => insns.push(`ldr %[v${i}], [%[w], #${(s * pairs + i) * 4}]`);
+  let moved = false;
+  const pixel = (s: number, q: number) => {
+    if (advance && !moved) { insns.push(`add %[px], %[px], #${advance}`); moved = true; }
+    byte(q, advance ? q * inPixel : s * inStep + q * inPixel);
+  };
+  // The first step's operands: a byte waits two instructions, a word one (the first SMLAL reads word 0 and byte 0).
+  const words = () => { for (let i = 0; i < pairs; i++) word(i, 0); };
+  if (pairs === 1) words();
+  for (let q = 0; q < pb; q++) byte(q, q * inPixel);
+  if (pairs > 1) words();
+  for (let s = 0; s < steps; s++) {
+    const more = s + 1 < steps;
+    for (let i = 0; i < pairs; i++)
+      for (let q = 0; q < pb; q++) {
+        insns.push(`smlal %[${laneLo(accs[i][q])}], %[${laneHi(accs[i][q])}], %[v${i}], %[x${q}]`);
+        if (!more) continue;
+        // The registers this SMLAL read last in the step: words first (a word waits one instruction, a byte two).
+        if (q === pb - 1) word(i, s + 1);
+        if (i === pairs - 1) pixel(s + 1, q);
+      }
+    moved = false;
+  }
+  // The pointer ends past the iteration's last channel, as the C steps leave it.
+  if (advance) insns.push(`add %[px], %[px], #${advance}`);
+  const outputs: AsmOperand[] = accs.flat().flatMap((a) => [laneLo(a), laneHi(a)].map((name) => ({ name, constraint: '+r', e: id(name) })));
+  for (const t of lane2wScratch(shape)) outputs.push({ name: t.slice(0, -1), constraint: '=&r', e: id(t) });
+  if (advance) outputs.push({ name: 'px', constraint: '+r', e: id('px') });
+  return {
+    k: 'asm',
+    asm: {
+      insns, outputs,
+      inputs: [...(advance ? [] : [{ name: 'px', constraint: 'r', e: id('px') }]), { name: 'w', constraint: 'r', e: id('w') }],
+      clobbers: ['memory'],
+      needs: ['longMultiply'],
+    },
+  };
+}

@@ -20,7 +20,7 @@ import { CODE_BUDGET, isaRows, postLoads, rawWeights, widenedPays } from './form
 import { wordsPerStep, type BlockFn, type PointwisePlan } from './plan.ts';
 import { accName, advance, stepFence, stepStmts, type StepContext } from './steps.ts';
 import { runItems } from './run.ts';
-import { laneAsmScratch, laneAsmStmt, laneHi, laneLo } from './lane-asm.ts';
+import { lane2wAsmStmt, lane2wScratch, laneAsmScratch, laneAsmStmt, laneHi, laneLo } from './lane-asm.ts';
 
 /** What the block functions call: the seed, the output stage, whether the stage takes the channel. */
 export interface Stage {
@@ -110,9 +110,9 @@ function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage
   const lanes = f.form === 'lane2';
   const o = (j: number) => add('o0', j);
   const body: Stmt[] = [];
-  if (f.laneAsm)
-    body.push(laneAsmStmt({ n: f.size, steps: f.unroll, inPixel: sc.inPixel, inStep: f.advance ? 0 : unit * ci, advance: f.advance ? unit * ci : 0 },
-      Array.from({ length: f.size }, (_, j) => accName(j, 0))));
+  const shape = { n: f.size, pb: f.pb, steps: f.unroll, inPixel: sc.inPixel, inStep: f.advance ? 0 : unit * ci, advance: f.advance ? unit * ci : 0 };
+  if (f.laneAsm && f.form === 'lane2') body.push(laneAsmStmt(shape, Array.from({ length: f.size }, (_, j) => accName(j, 0))));
+  else if (f.laneAsm) body.push(lane2wAsmStmt(shape, Array.from({ length: f.size / 2 }, (_, i) => Array.from({ length: f.pb }, (_, q) => accName(i, q)))));
   else for (let s = 0; s < f.unroll; s++) {
     body.push(...stepStmts(sc, f.form, f.size, f.pb, f.advance ? 0 : s * unit * ci, s * wordsPerStep(f.classForm.form, f.size), 'main',
       f.post && f.form !== 'halves-pixels'));
@@ -130,23 +130,26 @@ function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage
   const outOff = (j: number, q: number) => j * (hwc ? 1 : m.outH * m.outW) + q * (hwc ? m.outC : 1);
   const finish = (v: Expr, j: number) => call(stage.finishFn, v, ...(stage.finishO ? [o(j)] : []));
   const store = (off: number, v: Expr, j: number) => stmt(assign(index('out0', off), cast(cType, finish(v, j))));
-  for (let j = 0; j < f.size; j++)
-    if (lanes)
-      for (let q = 0; q < f.pb / 2; q++) {
-        const a = accName(j, q);
-        if (f.laneAsm) seeds.push(decl('uint32_t', laneLo(a), 0), decl('int32_t', laneHi(a), 0));
-        else seeds.push(decl('int64_t', a, 0));
-        const up = 32 - LANE2_SHIFT;
-        outputs.push(block([
-          ...(f.laneAsm ? [constDecl('int64_t', a, add(mul(cast('int64_t', laneHi(a)), 4294967296), laneLo(a)))] : []),
-          { k: 'comment', text: comment('hang', `Pixel 0's sum is the low ${LANE2_SHIFT} bits (sign-extended); pixel 1's the rest, plus the borrow`,
-            'pixel 0\'s sign took from it.') },
-          constDecl('uint32_t', 't', bin('<<', cast('uint32_t', a), up)),
-          constDecl('int32_t', 'seed', call(stage.seedFn, o(j))),
-          store(outOff(j, 2 * q), add('seed', bin('>>', cast('int32_t', 't'), up)), j),
-          store(outOff(j, 2 * q + 1), add(add('seed', cast('int32_t', bin('>>', a, LANE2_SHIFT))), cast('int32_t', bin('>>', 't', 31))), j),
-        ]));
-      }
+  /** One lane accumulator's two outputs: lane 0 (channel j0, pixel q0) and lane 1 (channel j1, pixel q1). */
+  const laneOutputs = (a: string, j0: number, q0: number, j1: number, q1: number) => {
+    if (f.laneAsm) seeds.push(decl('uint32_t', laneLo(a), 0), decl('int32_t', laneHi(a), 0));
+    else seeds.push(decl('int64_t', a, 0));
+    const up = 32 - LANE2_SHIFT;
+    const seedOf = (j: number) => (j0 === j1 ? 'seed' : call(stage.seedFn, o(j)));
+    outputs.push(block([
+      ...(f.laneAsm ? [constDecl('int64_t', a, add(mul(cast('int64_t', laneHi(a)), 4294967296), laneLo(a)))] : []),
+      { k: 'comment', text: comment('hang', `${f.form === 'lane2' ? 'Pixel 0' : 'The first channel'}'s sum is the low ${LANE2_SHIFT} bits (sign-extended); ` +
+        `${f.form === 'lane2' ? 'pixel 1' : 'the second'}'s the rest, plus the borrow`, 'the low lane\'s sign took from it.') },
+      constDecl('uint32_t', 't', bin('<<', cast('uint32_t', a), up)),
+      ...(j0 === j1 ? [constDecl('int32_t', 'seed', call(stage.seedFn, o(j0)))] : []),
+      store(outOff(j0, q0), add(seedOf(j0), bin('>>', cast('int32_t', 't'), up)), j0),
+      store(outOff(j1, q1), add(add(seedOf(j1), cast('int32_t', bin('>>', a, LANE2_SHIFT))), cast('int32_t', bin('>>', 't', 31))), j1),
+    ]));
+  };
+  if (f.form === 'lane2w')
+    for (let i = 0; i < f.size / 2; i++) for (let q = 0; q < f.pb; q++) laneOutputs(accName(i, q), 2 * i, q, 2 * i + 1, q);
+  else for (let j = 0; j < f.size; j++)
+    if (lanes) for (let q = 0; q < f.pb / 2; q++) laneOutputs(accName(j, q), j, 2 * q, j, 2 * q + 1);
     else
       for (let q = 0; q < f.pb; q++) {
         const a = accName(j, q);
@@ -166,7 +169,7 @@ function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage
     decl(ptr(sc.wType, { const: true, restrict: true }), 'w', 'wb'),
     { k: 'opaque', e: id('w') },
     ...seeds,
-    ...(f.laneAsm ? [{ k: 'decls', type: scalar('int32_t'), vars: laneAsmScratch.map((name) => ({ name })),
+    ...(f.laneAsm ? [{ k: 'decls', type: scalar('int32_t'), vars: (f.form === 'lane2' ? laneAsmScratch : lane2wScratch(shape)).map((name) => ({ name })),
       comment: 'the assembly\'s scratch registers' } as Stmt] : []),
     ...(f.unroll > 0 ? [loop('s', 0, upTo('s', f.iters), 'inc', body, {
       also: [assign('px', f.advance ? 0 : f.unroll * unit * ci, '+='), assign('w', f.unroll * wordsPerStep(f.classForm.form, f.size), '+=')] })] : []),
@@ -226,7 +229,7 @@ function rqItems(m: KernelModel, fin: Extract<PointwisePlan['finish'], { kind: '
         { k: 'comment', text: comment('line', '2^30 + c * 2^31 as a 64-bit value: its low word and its high word.') },
         constDecl('int64_t', 'add', add(mul(cast('int64_t', bin('>>', 'c', 1)), 4294967296),
           cast('int64_t', bin('|', lit('0x40000000u'), paren(bin('<<', cast('uint32_t', 'c'), 31)))))),
-        constDecl('int32_t', 'v', bin('>>', cast('int32_t', bin('>>', paren(add(mul(cast('int64_t', 'x'), at(mq)), 'add')), 32)), 's')),
+        constDecl('int32_t', 'v', bin('>>', cast('int32_t', bin('>>', paren(add(mul(cast('int64_t', at(mq)), 'x'), 'add')), 32)), 's')),
         constDecl('int32_t', 'lo', cond(bin('<', 'v', fin.lo), fin.lo, 'v')),
         ret(cond(bin('>', 'lo', fin.hi), fin.hi, 'lo')),
       ],
@@ -274,7 +277,7 @@ export function lowerPointwise(m: KernelModel, p: PointwisePlan, ctx: PlanContex
   ];
   p.classes.forEach((c, i) => {
     const doc = `${c.blocks} block(s) of ${c.size} output channel(s) from ${c.first}, ${c.form.form}: ` +
-      `[block][${c.steps} step(s) of ${c.form.unit} input channel(s)][${c.form.form === 'halves' || c.form.form === 'halves-pixels' ? 'channel pair' : 'channel'}]` +
+      `[block][${c.steps} step(s) of ${c.form.unit} input channel(s)][${c.form.form === 'halves' || c.form.form === 'halves-pixels' || c.form.form === 'lane2w' ? 'channel pair' : 'channel'}]` +
       `${c.form.form === 'quad-widened' ? '[2 int16 pairs]' : ''}` +
       (c.kTail ? `, the last ${c.kTail} input channel(s) in ${m.name}_weights_tail${i} [block][channel][output channel]` : '');
     items.push({ k: 'table', doc: comment('line', `Weights (${weightDoc}): ${doc}.`), table: {
@@ -319,7 +322,7 @@ export function lowerPointwise(m: KernelModel, p: PointwisePlan, ctx: PlanContex
     `Pixels: ${g.flat ? `one run of ${g.span} pixels (the whole plane)` : `per output row, ${g.span} inside column(s)`}` +
       `${g.hasBorder ? '; outputs whose input lies in the padding are bias-only' : ''}.`,
     `Weights (${weightBytes} bytes, optimize '${ctx.optimize}'): ${weightBytes === rawBytes ? 'the same bytes as the raw weights'
-      : `pre-widened to int16 pairs, ${weightBytes} bytes where the raw weights take ${rawBytes}`}, blocked in the order the loops read.`,
+      : `${p.form.form === 'lane2w' ? 'two output channels\' weights packed in each word' : 'pre-widened to int16 pairs'}, ${weightBytes} bytes where the raw weights take ${rawBytes}`}, blocked in the order the loops read.`,
     `Code: about ${t.codeBytes} bytes estimated (budget ${CODE_BUDGET}).`,
   ];
   return {
