@@ -59,6 +59,11 @@ export interface CoreValues {
    */
   pointwiseLane2w: boolean;
   /**
+   * The pointwise family's `--optimize speed` form for int8 data on ARMv5TE: two output channels' weights widened to
+   * the int16 halves of one word (twice the flash) for SMLABB/SMLABT, one-cycle 16-bit MACs on the ARM9E-S.
+   */
+  pointwiseHalves8: boolean;
+  /**
    * The planner's cycle estimate (families/blocked/cost.ts, estimatedCycles): cycles per instruction of the
    * interior's instruction estimate, per form variant (the MAC form and how its weights load). A variant without a
    * value counts 1 (the estimate stays in instructions).
@@ -105,6 +110,7 @@ const a32: Omit<CoreTuning, 'core'> = {
   pointwiseWidenedMaxPixels: Infinity,
   pointwiseLaneAsm: false,
   pointwiseLane2w: false,
+  pointwiseHalves8: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -121,6 +127,7 @@ const a32: Omit<CoreTuning, 'core'> = {
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies on ARMv4T/ARMv5TE; Cortex-A9 not measured (NEON takes its 1x1 int8 HWC layers), left on',
     pointwiseLaneAsm: 'Cortex-A9 not measured (only a rough cycle figure): the C steps',
     pointwiseLane2w: 'Cortex-A9 not measured (only a rough cycle figure)',
+    pointwiseHalves8: 'ARMv4T has no SMLAxy; Cortex-A9 not measured (only a rough cycle figure)',
     cyclesPerInstruction: 'none measured (Cortex-A9: only a rough cycle figure): plans compared in instructions',
     speedMargin: 'none measured: speed\'s plan wherever its estimate is not above default\'s',
   },
@@ -141,6 +148,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
   pointwiseWidenedMaxPixels: Infinity,
   pointwiseLaneAsm: false,
   pointwiseLane2w: false,
+  pointwiseHalves8: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -156,6 +164,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
     smlabbSingle: 'MLA takes one cycle on the DSP cores (M4, M7, M33, M55; docs/cycles.md), as SMLABB does; the M3 has no SMLAxy',
     pointwiseLaneAsm: 'the scheduled lane2 steps are A32 assembly; Thumb-2 cores multiply 1x1 int8 HWC with quad (SXTB16 + SMLAD)',
     pointwiseLane2w: 'an A32 form; Thumb-2 cores multiply 1x1 int8 with quad or the MLA form',
+    pointwiseHalves8: 'the DSP cores take quad (SXTB16 + SMLAD) for HWC int8; not measured for CHW',
     pointwiseWidenedMaxPixels: 'estimated cycles/MAC, bench c int8 default (quad) -> speed (pre-widened): cortex-m4 2.04 -> 1.92, cortex-m33 2.10 -> 1.96 (make bench 2026-12-07); cortex-m4 1x1 640 -> 128 on one pixel 2.42 -> 1.75; cortex-m7 has its own value',
     cyclesPerInstruction: 'none measured (Cortex-M3: speed plans as default; M55: the MVE families): plans compared in instructions',
     speedMargin: 'none measured: speed\'s plan wherever its estimate is not above default\'s',
@@ -175,6 +184,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
   pointwiseWidenedMaxPixels: Infinity,
   pointwiseLaneAsm: false,
   pointwiseLane2w: false,
+  pointwiseHalves8: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -190,6 +200,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies in Thumb-1',
     pointwiseLaneAsm: 'no SMLAL in Thumb-1',
     pointwiseLane2w: 'no SMLAL in Thumb-1',
+    pointwiseHalves8: 'no SMLAxy in Thumb-1',
     cyclesPerInstruction: 'none: speed plans as default in Thumb-1 (no form widens)',
     speedMargin: 'none: speed plans as default in Thumb-1',
   },
@@ -208,6 +219,7 @@ const host: Omit<CoreTuning, 'core'> = {
   pointwiseWidenedMaxPixels: Infinity,
   pointwiseLaneAsm: false,
   pointwiseLane2w: false,
+  pointwiseHalves8: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -223,6 +235,7 @@ const host: Omit<CoreTuning, 'core'> = {
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies on the host',
     pointwiseLaneAsm: 'no inline ARM assembly on the host',
     pointwiseLane2w: 'no SMLAL on the host',
+    pointwiseHalves8: 'no ARM intrinsics on the host',
     cyclesPerInstruction: 'no cycle model for the host: plans compared in instructions',
     speedMargin: 'no cycle model for the host',
   },
@@ -250,6 +263,7 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     smlabbSingle: true,
     pointwiseLaneAsm: true,
     pointwiseLane2w: true,
+    pointwiseHalves8: true,
     cyclesPerInstruction: { single: 1.29, lane2w: 2.39 },
     measured: {
       ...a32.measured,

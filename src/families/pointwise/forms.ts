@@ -78,8 +78,9 @@ export const formRows: readonly FormRow[] = [
       geometry(m).flat && geometry(m).span >= 2 && (m.inH * m.inW) % 2 === 0, // every plane as aligned as the first
   },
   {
-    form: 'halves', unit: 1, doc: 'SMLAxy/SMLALxy on int16 weights packed as halfword pairs of two output channels (no unpacking)',
-    when: (isa, m) => isa.dspv5te && isa.state !== 'thumb1' && m.numeric.storage.bits === 16 && m.outC >= 2,
+    form: 'halves', unit: 1, doc: 'SMLAxy/SMLALxy on int16 weights (int8 widened, under speed) packed as halfword pairs of two output channels (no unpacking)',
+    when: (isa, m, optimize) => isa.dspv5te && isa.state !== 'thumb1' && m.outC >= 2 && (m.numeric.storage.bits === 16 ||
+      (m.numeric.storage.bits === 8 && optimize === 'speed' && tuningOf(isa).pointwiseHalves8 && planAccumulator(m).accType === 'int32_t')),
   },
   {
     // optimize 'speed' only: the weights take twice their raw bytes. w0 + w1*2^23 times x is the two channels' products
