@@ -108,11 +108,12 @@ export function formFor(m: KernelModel, isa: IsaFeatures, optimize: OptimizeGoal
 
 /** Registers one step keeps live: accumulators, the operands it holds, a temporary (A32 CHW plain: and the
  *  post-indexed loads' stride). */
-function registersNeeded(form: MacForm, ob: number, pb: number, accWords: number, postStride = 0): number {
+function registersNeeded(form: MacForm, ob: number, pb: number, accWords: number, postStride = 0, laneAsm = false): number {
   const accs = ob * pb * accWords + (form === 'plain' ? postStride : 0);
   if (form === 'lane2') return ob * pb + pb / 2 + 2;
-  // Each pixel's byte and each channel pair's word.
-  if (form === 'lane2w') return ob * pb + pb + ob / 2;
+  // Each pixel's byte and each channel pair's word; as assembly (lane-asm.ts) the operands take the registers GCC
+  // otherwise keeps for the pointers and the loop, and lane2wAsmFits counts them all.
+  if (form === 'lane2w') return laneAsm ? ob * pb + 3 : ob * pb + pb + ob / 2;
   // The pixel word, the weight word, the plane stride.
   if (form === 'halves-pixels') return accs + 3;
   return form === 'quad' || form === 'quad-widened' ? accs + 2 * pb + 2 : accs + pb + 1;
@@ -206,7 +207,7 @@ export function chooseTile(m: KernelModel, isa: IsaFeatures, accType: string, fo
       if (form.form === 'halves-pixels' && pb !== 2) continue;
       if (form.form === 'lane2' && pb % 2 !== 0) continue;
       if (form.form === 'lane2w' && ob % 2 !== 0) continue;
-      const registers = registersNeeded(form.form, ob, pb, accWords, m.layout === 'chw' && row.postIndex ? 1 : 0);
+      const registers = registersNeeded(form.form, ob, pb, accWords, m.layout === 'chw' && row.postIndex ? 1 : 0, tuningOf(isa).pointwiseLaneAsm && pb >= 2);
       const step = stepInstructions(form.form, m, isa, ob, pb, accWords, geo.inPixel);
       const tailStep = stepInstructions('plain', m, isa, ob, pb, accWords, geo.inPixel);
       // Functions: full and tail channel blocks x full and remainder pixel blocks.
