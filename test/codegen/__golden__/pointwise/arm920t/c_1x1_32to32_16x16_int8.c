@@ -9,6 +9,11 @@
  * Code: about 2532 bytes estimated (budget 3600).
  */
 #include "c_1x1_32to32_16x16_int8.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !((defined(__ARM_ARCH_ISA_ARM) || defined(__thumb2__)) && \
+      (defined(__arm__) && !defined(__thumb__)))
+#error "c_1x1_32to32_16x16_int8.c was generated for a A32 (ARM state) core and needs SMLAL (A32 or Thumb-2), code in A32 (ARM state): compile with that core's -mcpu, or generate for your core with convgen generate --target"
+#else
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
@@ -146,7 +151,7 @@ static inline int32_t c_1x1_32to32_16x16_int8_pw_finish(int32_t acc, int o)
     const int32_t c = (int32_t)((uint32_t)(-5) << s) - (int32_t)((uint32_t)x >> 31);
     /* 2^30 + c * 2^31 as a 64-bit value: its low word and its high word. */
     const int64_t add = (int64_t)(c >> 1) * 4294967296 + (int64_t)(0x40000000u | ((uint32_t)c << 31));
-    const int32_t v = (int32_t)(((int64_t)x * c_1x1_32to32_16x16_int8_rq_m[o] + add) >> 32) >> s;
+    const int32_t v = (int32_t)(((int64_t)c_1x1_32to32_16x16_int8_rq_m[o] * x + add) >> 32) >> s;
     const int32_t lo = v < -128 ? -128 : v;
     return lo > 127 ? 127 : lo;
 }
@@ -160,343 +165,389 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block0_o4_p2(const int8_t *restrict
         const int8_t *restrict px = px0;
         const int8_t *restrict w = wb;
         KEEP_LOADS_IN_LOOP(w);
-        int64_t a0_0 = 0;
-        int64_t a1_0 = 0;
-        int64_t a2_0 = 0;
-        int64_t a3_0 = 0;
+        uint32_t a0_0_lo = 0;
+        int32_t a0_0_hi = 0;
+        uint32_t a1_0_lo = 0;
+        int32_t a1_0_hi = 0;
+        uint32_t a2_0_lo = 0;
+        int32_t a2_0_hi = 0;
+        uint32_t a3_0_lo = 0;
+        int32_t a3_0_hi = 0;
+        int32_t x_, t_, wa_, wb_; /* the assembly's scratch registers */
         for (int s = 0; s < 1; ++s, px += 32, w += 128) {
-            const int32_t x0 = (int32_t)px[0] + (int32_t)px[32] * 8388608;
-            const int8_t w1 = w[0];
-            a0_0 += (int64_t)x0 * w1;
-            const int8_t w2 = w[1];
-            a1_0 += (int64_t)x0 * w2;
-            const int8_t w3 = w[2];
-            a2_0 += (int64_t)x0 * w3;
-            const int8_t w4 = w[3];
-            a3_0 += (int64_t)x0 * w4;
-            STEP_FENCE();
-            const int32_t x5 = (int32_t)px[1] + (int32_t)px[33] * 8388608;
-            const int8_t w6 = w[4];
-            a0_0 += (int64_t)x5 * w6;
-            const int8_t w7 = w[5];
-            a1_0 += (int64_t)x5 * w7;
-            const int8_t w8 = w[6];
-            a2_0 += (int64_t)x5 * w8;
-            const int8_t w9 = w[7];
-            a3_0 += (int64_t)x5 * w9;
-            STEP_FENCE();
-            const int32_t x10 = (int32_t)px[2] + (int32_t)px[34] * 8388608;
-            const int8_t w11 = w[8];
-            a0_0 += (int64_t)x10 * w11;
-            const int8_t w12 = w[9];
-            a1_0 += (int64_t)x10 * w12;
-            const int8_t w13 = w[10];
-            a2_0 += (int64_t)x10 * w13;
-            const int8_t w14 = w[11];
-            a3_0 += (int64_t)x10 * w14;
-            STEP_FENCE();
-            const int32_t x15 = (int32_t)px[3] + (int32_t)px[35] * 8388608;
-            const int8_t w16 = w[12];
-            a0_0 += (int64_t)x15 * w16;
-            const int8_t w17 = w[13];
-            a1_0 += (int64_t)x15 * w17;
-            const int8_t w18 = w[14];
-            a2_0 += (int64_t)x15 * w18;
-            const int8_t w19 = w[15];
-            a3_0 += (int64_t)x15 * w19;
-            STEP_FENCE();
-            const int32_t x20 = (int32_t)px[4] + (int32_t)px[36] * 8388608;
-            const int8_t w21 = w[16];
-            a0_0 += (int64_t)x20 * w21;
-            const int8_t w22 = w[17];
-            a1_0 += (int64_t)x20 * w22;
-            const int8_t w23 = w[18];
-            a2_0 += (int64_t)x20 * w23;
-            const int8_t w24 = w[19];
-            a3_0 += (int64_t)x20 * w24;
-            STEP_FENCE();
-            const int32_t x25 = (int32_t)px[5] + (int32_t)px[37] * 8388608;
-            const int8_t w26 = w[20];
-            a0_0 += (int64_t)x25 * w26;
-            const int8_t w27 = w[21];
-            a1_0 += (int64_t)x25 * w27;
-            const int8_t w28 = w[22];
-            a2_0 += (int64_t)x25 * w28;
-            const int8_t w29 = w[23];
-            a3_0 += (int64_t)x25 * w29;
-            STEP_FENCE();
-            const int32_t x30 = (int32_t)px[6] + (int32_t)px[38] * 8388608;
-            const int8_t w31 = w[24];
-            a0_0 += (int64_t)x30 * w31;
-            const int8_t w32 = w[25];
-            a1_0 += (int64_t)x30 * w32;
-            const int8_t w33 = w[26];
-            a2_0 += (int64_t)x30 * w33;
-            const int8_t w34 = w[27];
-            a3_0 += (int64_t)x30 * w34;
-            STEP_FENCE();
-            const int32_t x35 = (int32_t)px[7] + (int32_t)px[39] * 8388608;
-            const int8_t w36 = w[28];
-            a0_0 += (int64_t)x35 * w36;
-            const int8_t w37 = w[29];
-            a1_0 += (int64_t)x35 * w37;
-            const int8_t w38 = w[30];
-            a2_0 += (int64_t)x35 * w38;
-            const int8_t w39 = w[31];
-            a3_0 += (int64_t)x35 * w39;
-            STEP_FENCE();
-            const int32_t x40 = (int32_t)px[8] + (int32_t)px[40] * 8388608;
-            const int8_t w41 = w[32];
-            a0_0 += (int64_t)x40 * w41;
-            const int8_t w42 = w[33];
-            a1_0 += (int64_t)x40 * w42;
-            const int8_t w43 = w[34];
-            a2_0 += (int64_t)x40 * w43;
-            const int8_t w44 = w[35];
-            a3_0 += (int64_t)x40 * w44;
-            STEP_FENCE();
-            const int32_t x45 = (int32_t)px[9] + (int32_t)px[41] * 8388608;
-            const int8_t w46 = w[36];
-            a0_0 += (int64_t)x45 * w46;
-            const int8_t w47 = w[37];
-            a1_0 += (int64_t)x45 * w47;
-            const int8_t w48 = w[38];
-            a2_0 += (int64_t)x45 * w48;
-            const int8_t w49 = w[39];
-            a3_0 += (int64_t)x45 * w49;
-            STEP_FENCE();
-            const int32_t x50 = (int32_t)px[10] + (int32_t)px[42] * 8388608;
-            const int8_t w51 = w[40];
-            a0_0 += (int64_t)x50 * w51;
-            const int8_t w52 = w[41];
-            a1_0 += (int64_t)x50 * w52;
-            const int8_t w53 = w[42];
-            a2_0 += (int64_t)x50 * w53;
-            const int8_t w54 = w[43];
-            a3_0 += (int64_t)x50 * w54;
-            STEP_FENCE();
-            const int32_t x55 = (int32_t)px[11] + (int32_t)px[43] * 8388608;
-            const int8_t w56 = w[44];
-            a0_0 += (int64_t)x55 * w56;
-            const int8_t w57 = w[45];
-            a1_0 += (int64_t)x55 * w57;
-            const int8_t w58 = w[46];
-            a2_0 += (int64_t)x55 * w58;
-            const int8_t w59 = w[47];
-            a3_0 += (int64_t)x55 * w59;
-            STEP_FENCE();
-            const int32_t x60 = (int32_t)px[12] + (int32_t)px[44] * 8388608;
-            const int8_t w61 = w[48];
-            a0_0 += (int64_t)x60 * w61;
-            const int8_t w62 = w[49];
-            a1_0 += (int64_t)x60 * w62;
-            const int8_t w63 = w[50];
-            a2_0 += (int64_t)x60 * w63;
-            const int8_t w64 = w[51];
-            a3_0 += (int64_t)x60 * w64;
-            STEP_FENCE();
-            const int32_t x65 = (int32_t)px[13] + (int32_t)px[45] * 8388608;
-            const int8_t w66 = w[52];
-            a0_0 += (int64_t)x65 * w66;
-            const int8_t w67 = w[53];
-            a1_0 += (int64_t)x65 * w67;
-            const int8_t w68 = w[54];
-            a2_0 += (int64_t)x65 * w68;
-            const int8_t w69 = w[55];
-            a3_0 += (int64_t)x65 * w69;
-            STEP_FENCE();
-            const int32_t x70 = (int32_t)px[14] + (int32_t)px[46] * 8388608;
-            const int8_t w71 = w[56];
-            a0_0 += (int64_t)x70 * w71;
-            const int8_t w72 = w[57];
-            a1_0 += (int64_t)x70 * w72;
-            const int8_t w73 = w[58];
-            a2_0 += (int64_t)x70 * w73;
-            const int8_t w74 = w[59];
-            a3_0 += (int64_t)x70 * w74;
-            STEP_FENCE();
-            const int32_t x75 = (int32_t)px[15] + (int32_t)px[47] * 8388608;
-            const int8_t w76 = w[60];
-            a0_0 += (int64_t)x75 * w76;
-            const int8_t w77 = w[61];
-            a1_0 += (int64_t)x75 * w77;
-            const int8_t w78 = w[62];
-            a2_0 += (int64_t)x75 * w78;
-            const int8_t w79 = w[63];
-            a3_0 += (int64_t)x75 * w79;
-            STEP_FENCE();
-            const int32_t x80 = (int32_t)px[16] + (int32_t)px[48] * 8388608;
-            const int8_t w81 = w[64];
-            a0_0 += (int64_t)x80 * w81;
-            const int8_t w82 = w[65];
-            a1_0 += (int64_t)x80 * w82;
-            const int8_t w83 = w[66];
-            a2_0 += (int64_t)x80 * w83;
-            const int8_t w84 = w[67];
-            a3_0 += (int64_t)x80 * w84;
-            STEP_FENCE();
-            const int32_t x85 = (int32_t)px[17] + (int32_t)px[49] * 8388608;
-            const int8_t w86 = w[68];
-            a0_0 += (int64_t)x85 * w86;
-            const int8_t w87 = w[69];
-            a1_0 += (int64_t)x85 * w87;
-            const int8_t w88 = w[70];
-            a2_0 += (int64_t)x85 * w88;
-            const int8_t w89 = w[71];
-            a3_0 += (int64_t)x85 * w89;
-            STEP_FENCE();
-            const int32_t x90 = (int32_t)px[18] + (int32_t)px[50] * 8388608;
-            const int8_t w91 = w[72];
-            a0_0 += (int64_t)x90 * w91;
-            const int8_t w92 = w[73];
-            a1_0 += (int64_t)x90 * w92;
-            const int8_t w93 = w[74];
-            a2_0 += (int64_t)x90 * w93;
-            const int8_t w94 = w[75];
-            a3_0 += (int64_t)x90 * w94;
-            STEP_FENCE();
-            const int32_t x95 = (int32_t)px[19] + (int32_t)px[51] * 8388608;
-            const int8_t w96 = w[76];
-            a0_0 += (int64_t)x95 * w96;
-            const int8_t w97 = w[77];
-            a1_0 += (int64_t)x95 * w97;
-            const int8_t w98 = w[78];
-            a2_0 += (int64_t)x95 * w98;
-            const int8_t w99 = w[79];
-            a3_0 += (int64_t)x95 * w99;
-            STEP_FENCE();
-            const int32_t x100 = (int32_t)px[20] + (int32_t)px[52] * 8388608;
-            const int8_t w101 = w[80];
-            a0_0 += (int64_t)x100 * w101;
-            const int8_t w102 = w[81];
-            a1_0 += (int64_t)x100 * w102;
-            const int8_t w103 = w[82];
-            a2_0 += (int64_t)x100 * w103;
-            const int8_t w104 = w[83];
-            a3_0 += (int64_t)x100 * w104;
-            STEP_FENCE();
-            const int32_t x105 = (int32_t)px[21] + (int32_t)px[53] * 8388608;
-            const int8_t w106 = w[84];
-            a0_0 += (int64_t)x105 * w106;
-            const int8_t w107 = w[85];
-            a1_0 += (int64_t)x105 * w107;
-            const int8_t w108 = w[86];
-            a2_0 += (int64_t)x105 * w108;
-            const int8_t w109 = w[87];
-            a3_0 += (int64_t)x105 * w109;
-            STEP_FENCE();
-            const int32_t x110 = (int32_t)px[22] + (int32_t)px[54] * 8388608;
-            const int8_t w111 = w[88];
-            a0_0 += (int64_t)x110 * w111;
-            const int8_t w112 = w[89];
-            a1_0 += (int64_t)x110 * w112;
-            const int8_t w113 = w[90];
-            a2_0 += (int64_t)x110 * w113;
-            const int8_t w114 = w[91];
-            a3_0 += (int64_t)x110 * w114;
-            STEP_FENCE();
-            const int32_t x115 = (int32_t)px[23] + (int32_t)px[55] * 8388608;
-            const int8_t w116 = w[92];
-            a0_0 += (int64_t)x115 * w116;
-            const int8_t w117 = w[93];
-            a1_0 += (int64_t)x115 * w117;
-            const int8_t w118 = w[94];
-            a2_0 += (int64_t)x115 * w118;
-            const int8_t w119 = w[95];
-            a3_0 += (int64_t)x115 * w119;
-            STEP_FENCE();
-            const int32_t x120 = (int32_t)px[24] + (int32_t)px[56] * 8388608;
-            const int8_t w121 = w[96];
-            a0_0 += (int64_t)x120 * w121;
-            const int8_t w122 = w[97];
-            a1_0 += (int64_t)x120 * w122;
-            const int8_t w123 = w[98];
-            a2_0 += (int64_t)x120 * w123;
-            const int8_t w124 = w[99];
-            a3_0 += (int64_t)x120 * w124;
-            STEP_FENCE();
-            const int32_t x125 = (int32_t)px[25] + (int32_t)px[57] * 8388608;
-            const int8_t w126 = w[100];
-            a0_0 += (int64_t)x125 * w126;
-            const int8_t w127 = w[101];
-            a1_0 += (int64_t)x125 * w127;
-            const int8_t w128 = w[102];
-            a2_0 += (int64_t)x125 * w128;
-            const int8_t w129 = w[103];
-            a3_0 += (int64_t)x125 * w129;
-            STEP_FENCE();
-            const int32_t x130 = (int32_t)px[26] + (int32_t)px[58] * 8388608;
-            const int8_t w131 = w[104];
-            a0_0 += (int64_t)x130 * w131;
-            const int8_t w132 = w[105];
-            a1_0 += (int64_t)x130 * w132;
-            const int8_t w133 = w[106];
-            a2_0 += (int64_t)x130 * w133;
-            const int8_t w134 = w[107];
-            a3_0 += (int64_t)x130 * w134;
-            STEP_FENCE();
-            const int32_t x135 = (int32_t)px[27] + (int32_t)px[59] * 8388608;
-            const int8_t w136 = w[108];
-            a0_0 += (int64_t)x135 * w136;
-            const int8_t w137 = w[109];
-            a1_0 += (int64_t)x135 * w137;
-            const int8_t w138 = w[110];
-            a2_0 += (int64_t)x135 * w138;
-            const int8_t w139 = w[111];
-            a3_0 += (int64_t)x135 * w139;
-            STEP_FENCE();
-            const int32_t x140 = (int32_t)px[28] + (int32_t)px[60] * 8388608;
-            const int8_t w141 = w[112];
-            a0_0 += (int64_t)x140 * w141;
-            const int8_t w142 = w[113];
-            a1_0 += (int64_t)x140 * w142;
-            const int8_t w143 = w[114];
-            a2_0 += (int64_t)x140 * w143;
-            const int8_t w144 = w[115];
-            a3_0 += (int64_t)x140 * w144;
-            STEP_FENCE();
-            const int32_t x145 = (int32_t)px[29] + (int32_t)px[61] * 8388608;
-            const int8_t w146 = w[116];
-            a0_0 += (int64_t)x145 * w146;
-            const int8_t w147 = w[117];
-            a1_0 += (int64_t)x145 * w147;
-            const int8_t w148 = w[118];
-            a2_0 += (int64_t)x145 * w148;
-            const int8_t w149 = w[119];
-            a3_0 += (int64_t)x145 * w149;
-            STEP_FENCE();
-            const int32_t x150 = (int32_t)px[30] + (int32_t)px[62] * 8388608;
-            const int8_t w151 = w[120];
-            a0_0 += (int64_t)x150 * w151;
-            const int8_t w152 = w[121];
-            a1_0 += (int64_t)x150 * w152;
-            const int8_t w153 = w[122];
-            a2_0 += (int64_t)x150 * w153;
-            const int8_t w154 = w[123];
-            a3_0 += (int64_t)x150 * w154;
-            STEP_FENCE();
-            const int32_t x155 = (int32_t)px[31] + (int32_t)px[63] * 8388608;
-            const int8_t w156 = w[124];
-            a0_0 += (int64_t)x155 * w156;
-            const int8_t w157 = w[125];
-            a1_0 += (int64_t)x155 * w157;
-            const int8_t w158 = w[126];
-            a2_0 += (int64_t)x155 * w158;
-            const int8_t w159 = w[127];
-            a3_0 += (int64_t)x155 * w159;
+            __asm__(
+                "ldrsb %[x], [%[px], #0]\n\t"
+                "ldrsb %[t], [%[px], #32]\n\t"
+                "ldrsb %[wa], [%[w], #0]\n\t"
+                "ldrsb %[wb], [%[w], #1]\n\t"
+                "add %[x], %[x], %[t], lsl #23\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #2]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #3]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #33]\n\t"
+                "ldrsb %[wa], [%[px], #1]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #4]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #5]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #6]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #7]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #34]\n\t"
+                "ldrsb %[wb], [%[px], #2]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #8]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #9]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #10]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #11]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #35]\n\t"
+                "ldrsb %[wa], [%[px], #3]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #12]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #13]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #14]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #15]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #36]\n\t"
+                "ldrsb %[wb], [%[px], #4]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #16]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #17]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #18]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #19]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #37]\n\t"
+                "ldrsb %[wa], [%[px], #5]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #20]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #21]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #22]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #23]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #38]\n\t"
+                "ldrsb %[wb], [%[px], #6]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #24]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #25]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #26]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #27]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #39]\n\t"
+                "ldrsb %[wa], [%[px], #7]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #28]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #29]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #30]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #31]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #40]\n\t"
+                "ldrsb %[wb], [%[px], #8]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #32]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #33]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #34]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #35]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #41]\n\t"
+                "ldrsb %[wa], [%[px], #9]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #36]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #37]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #38]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #39]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #42]\n\t"
+                "ldrsb %[wb], [%[px], #10]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #40]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #41]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #42]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #43]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #43]\n\t"
+                "ldrsb %[wa], [%[px], #11]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #44]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #45]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #46]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #47]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #44]\n\t"
+                "ldrsb %[wb], [%[px], #12]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #48]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #49]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #50]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #51]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #45]\n\t"
+                "ldrsb %[wa], [%[px], #13]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #52]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #53]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #54]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #55]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #46]\n\t"
+                "ldrsb %[wb], [%[px], #14]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #56]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #57]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #58]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #59]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #47]\n\t"
+                "ldrsb %[wa], [%[px], #15]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #60]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #61]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #62]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #63]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #48]\n\t"
+                "ldrsb %[wb], [%[px], #16]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #64]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #65]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #66]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #67]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #49]\n\t"
+                "ldrsb %[wa], [%[px], #17]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #68]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #69]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #70]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #71]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #50]\n\t"
+                "ldrsb %[wb], [%[px], #18]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #72]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #73]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #74]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #75]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #51]\n\t"
+                "ldrsb %[wa], [%[px], #19]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #76]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #77]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #78]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #79]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #52]\n\t"
+                "ldrsb %[wb], [%[px], #20]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #80]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #81]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #82]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #83]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #53]\n\t"
+                "ldrsb %[wa], [%[px], #21]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #84]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #85]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #86]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #87]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #54]\n\t"
+                "ldrsb %[wb], [%[px], #22]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #88]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #89]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #90]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #91]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #55]\n\t"
+                "ldrsb %[wa], [%[px], #23]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #92]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #93]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #94]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #95]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #56]\n\t"
+                "ldrsb %[wb], [%[px], #24]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #96]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #97]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #98]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #99]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #57]\n\t"
+                "ldrsb %[wa], [%[px], #25]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #100]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #101]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #102]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #103]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #58]\n\t"
+                "ldrsb %[wb], [%[px], #26]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #104]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #105]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #106]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #107]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #59]\n\t"
+                "ldrsb %[wa], [%[px], #27]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #108]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #109]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #110]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #111]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #60]\n\t"
+                "ldrsb %[wb], [%[px], #28]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #112]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #113]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #114]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #115]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #61]\n\t"
+                "ldrsb %[wa], [%[px], #29]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #116]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #117]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #118]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #119]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #62]\n\t"
+                "ldrsb %[wb], [%[px], #30]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #120]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #121]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #122]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #123]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #63]\n\t"
+                "ldrsb %[wa], [%[px], #31]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #124]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #125]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #126]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #127]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                : [a0_0_lo] "+r"(a0_0_lo), [a0_0_hi] "+r"(a0_0_hi), [a1_0_lo] "+r"(a1_0_lo), [a1_0_hi] "+r"(a1_0_hi),
+                  [a2_0_lo] "+r"(a2_0_lo), [a2_0_hi] "+r"(a2_0_hi), [a3_0_lo] "+r"(a3_0_lo), [a3_0_hi] "+r"(a3_0_hi),
+                  [x] "=&r"(x_), [t] "=&r"(t_), [wa] "=&r"(wa_), [wb] "=&r"(wb_)
+                : [px] "r"(px), [w] "r"(w)
+                : "memory");
         }
         (void)wkb;
         {
+            const int64_t a0_0 = (int64_t)a0_0_hi * 4294967296 + a0_0_lo;
             /* Pixel 0's sum is the low 23 bits (sign-extended); pixel 1's the rest, plus the borrow
-               pixel 0's sign took from it. */
+               the low lane's sign took from it. */
             const uint32_t t = (uint32_t)a0_0 << 9;
             const int32_t seed = c_1x1_32to32_16x16_int8_interior_seed_of(o0);
             out0[0] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(seed + ((int32_t)t >> 9), o0);
             out0[32] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(seed + (int32_t)(a0_0 >> 23) + (int32_t)(t >> 31), o0);
         }
         {
+            const int64_t a1_0 = (int64_t)a1_0_hi * 4294967296 + a1_0_lo;
             /* Pixel 0's sum is the low 23 bits (sign-extended); pixel 1's the rest, plus the borrow
-               pixel 0's sign took from it. */
+               the low lane's sign took from it. */
             const uint32_t t = (uint32_t)a1_0 << 9;
             const int32_t seed = c_1x1_32to32_16x16_int8_interior_seed_of(o0 + 1);
             out0[1] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(seed + ((int32_t)t >> 9), o0 + 1);
@@ -504,8 +555,9 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block0_o4_p2(const int8_t *restrict
                 o0 + 1);
         }
         {
+            const int64_t a2_0 = (int64_t)a2_0_hi * 4294967296 + a2_0_lo;
             /* Pixel 0's sum is the low 23 bits (sign-extended); pixel 1's the rest, plus the borrow
-               pixel 0's sign took from it. */
+               the low lane's sign took from it. */
             const uint32_t t = (uint32_t)a2_0 << 9;
             const int32_t seed = c_1x1_32to32_16x16_int8_interior_seed_of(o0 + 2);
             out0[2] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(seed + ((int32_t)t >> 9), o0 + 2);
@@ -513,8 +565,9 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block0_o4_p2(const int8_t *restrict
                 o0 + 2);
         }
         {
+            const int64_t a3_0 = (int64_t)a3_0_hi * 4294967296 + a3_0_lo;
             /* Pixel 0's sum is the low 23 bits (sign-extended); pixel 1's the rest, plus the borrow
-               pixel 0's sign took from it. */
+               the low lane's sign took from it. */
             const uint32_t t = (uint32_t)a3_0 << 9;
             const int32_t seed = c_1x1_32to32_16x16_int8_interior_seed_of(o0 + 3);
             out0[3] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(seed + ((int32_t)t >> 9), o0 + 3);
@@ -538,3 +591,5 @@ void c_1x1_32to32_16x16_int8_run(const int8_t *restrict input, int8_t *restrict 
 {
     c_1x1_32to32_16x16_int8_run_pixels(input, output);
 }
+
+#endif /* the target guard */
