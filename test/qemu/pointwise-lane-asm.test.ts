@@ -60,6 +60,7 @@ describe('pointwise scheduled lane blocks under QEMU', () => {
     const c926 = generate(models[0], { variant: 'optimized', isa: findTarget('arm926ej-s')!.features, optimize: 'speed' }).files
       .find((f) => f.name.endsWith('.c'))!.content;
     expect(c926).toMatch(/MAC form: halves:/);
+    expect(c926).toMatch(/"smlabt %\[/);
   });
 
   it('is bit-exact on arm920t and arm926ej-s, both optimize goals', async () => {

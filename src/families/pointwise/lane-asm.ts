@@ -103,6 +103,13 @@ export function laneAsmStmt(shape: LaneAsmShape, accs: string[]): Stmt {
   };
 }
 
+/** halves' two 32-bit sums of a channel pair and pixel, `a<2i>_<q>` and `a<2i+1>_<q>`, from the first one's name. */
+function halvesAccs(a: string): [string, string] {
+  const m = /^a(\d+)_(\d+)$/.exec(a);
+  if (!m) throw new Error(`lane-asm: not an accumulator name: ${a}`);
+  return [a, `a${Number(m[1]) + 1}_${m[2]}`];
+}
+
 /** The scratch registers the asm writes (declared before it: GCC picks their registers). */
 export const laneAsmScratch = ['x_', 't_', 'wa_', 'wb_'];
 
@@ -118,12 +125,13 @@ export const lane2wScratch = (s: LaneAsmShape): string[] => [
   ...Array.from({ length: s.pb }, (_, q) => `x${q}_`), ...Array.from({ length: s.n / 2 }, (_, i) => `v${i}_`)];
 
 /**
- * One loop iteration of lane2w: per step, SMLAL acc[i][q] += word_i * byte_q (the byte as Rs, m = 1 on the
+ * One loop iteration of lane2w (or, with mac 'smla', of halves on int8 data: SMLABB/SMLABT of the byte and the
+ * word's int16 halves, one cycle each on the ARM9E-S): per step, SMLAL acc[i][q] += word_i * byte_q (the byte as Rs, m = 1 on the
  * ARM9TDMI) for every channel pair i and pixel q. A register's load for the next step is issued right after the
  * step's last SMLAL reading it, so at least one multiply runs between every load and its use. accs[i][q] names the
  * accumulator of pair i, pixel q.
  */
-export function lane2wAsmStmt(shape: LaneAsmShape, accs: string[][]): Stmt {
+export function lane2wAsmStmt(shape: LaneAsmShape, accs: string[][], mac: 'smlal' | 'smla' = 'smlal'): Stmt {
   const { n, pb, steps, inPixel, inStep, advance } = shape;
   const pairs = n / 2;
   const insns: string[] = [];
@@ -143,7 +151,12 @@ export function lane2wAsmStmt(shape: LaneAsmShape, accs: string[][]): Stmt {
     const more = s + 1 < steps;
     for (let i = 0; i < pairs; i++)
       for (let q = 0; q < pb; q++) {
-        insns.push(`smlal %[${laneLo(accs[i][q])}], %[${laneHi(accs[i][q])}], %[v${i}], %[x${q}]`);
+        if (mac === 'smlal') insns.push(`smlal %[${laneLo(accs[i][q])}], %[${laneHi(accs[i][q])}], %[v${i}], %[x${q}]`);
+        else {
+          // halves: channel 2i's int16 weight in the word's bottom half, 2i+1's in its top; accs[i][q] names 2i's sum.
+          const [lo, hi] = halvesAccs(accs[i][q]);
+          insns.push(`smlabb %[${lo}], %[x${q}], %[v${i}], %[${lo}]`, `smlabt %[${hi}], %[x${q}], %[v${i}], %[${hi}]`);
+        }
         if (!more) continue;
         // The registers this SMLAL read last in the step: words first (a word waits one instruction, a byte two).
         if (q === pb - 1) word(i, s + 1);
@@ -153,7 +166,8 @@ export function lane2wAsmStmt(shape: LaneAsmShape, accs: string[][]): Stmt {
   }
   // The pointer ends past the iteration's last channel, as the C steps leave it.
   if (advance) insns.push(`add %[px], %[px], #${advance}`);
-  const outputs: AsmOperand[] = accs.flat().flatMap((a) => [laneLo(a), laneHi(a)].map((name) => ({ name, constraint: '+r', e: id(name) })));
+  const outputs: AsmOperand[] = accs.flat().flatMap((a) => (mac === 'smlal' ? [laneLo(a), laneHi(a)] : halvesAccs(a)))
+    .map((name) => ({ name, constraint: '+r', e: id(name) }));
   for (const t of lane2wScratch(shape)) outputs.push({ name: t.slice(0, -1), constraint: '=&r', e: id(t) });
   if (advance) outputs.push({ name: 'px', constraint: '+r', e: id('px') });
   return {
@@ -162,7 +176,7 @@ export function lane2wAsmStmt(shape: LaneAsmShape, accs: string[][]): Stmt {
       insns, outputs,
       inputs: [...(advance ? [] : [{ name: 'px', constraint: 'r', e: id('px') }]), { name: 'w', constraint: 'r', e: id('w') }],
       clobbers: ['memory'],
-      needs: ['longMultiply'],
+      needs: [mac === 'smlal' ? 'longMultiply' : 'dspv5te'],
     },
   };
 }

@@ -112,7 +112,12 @@ function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage
   const body: Stmt[] = [];
   const shape = { n: f.size, pb: f.pb, steps: f.unroll, inPixel: sc.inPixel, inStep: f.advance ? 0 : unit * ci, advance: f.advance ? unit * ci : 0 };
   if (f.laneAsm && f.form === 'lane2') body.push(laneAsmStmt(shape, Array.from({ length: f.size }, (_, j) => accName(j, 0))));
-  else if (f.laneAsm) body.push(lane2wAsmStmt(shape, Array.from({ length: f.size / 2 }, (_, i) => Array.from({ length: f.pb }, (_, q) => accName(i, q)))));
+  else if (f.laneAsm) {
+    // lane2w: pair i's sum is a<i>_<q>; halves: channels 2i and 2i+1 have sums of their own (named from a<2i>_<q>).
+    const pairAcc = (i: number, q: number) => (f.form === 'lane2w' ? accName(i, q) : accName(2 * i, q));
+    body.push(lane2wAsmStmt(shape, Array.from({ length: f.size / 2 }, (_, i) => Array.from({ length: f.pb }, (_, q) => pairAcc(i, q))),
+      f.form === 'lane2w' ? 'smlal' : 'smla'));
+  }
   else for (let s = 0; s < f.unroll; s++) {
     body.push(...stepStmts(sc, f.form, f.size, f.pb, f.advance ? 0 : s * unit * ci, s * wordsPerStep(f.classForm.form, f.size), 'main',
       f.post && f.form !== 'halves-pixels'));

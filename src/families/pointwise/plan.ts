@@ -173,10 +173,12 @@ export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       const post = advance && isaRows[isa.state].postIndex && (fnForm === 'plain' || fnForm === 'halves' || fnForm === 'halves-pixels') && f.unit === 1;
       const ci = hwc ? 1 : m.inH * m.inW;
       const shape = { n: size, pb, steps: unroll, inPixel: geo.inPixel, inStep: advance ? 0 : f.unit * ci, advance: advance ? f.unit * ci : 0 };
-      const laneAsm = tuningOf(isa).pointwiseLaneAsm && ((fnForm === 'lane2' && pb === 2 && laneAsmFits(shape)) || (fnForm === 'lane2w' && lane2wAsmFits(shape)));
+      const halves8 = fnForm === 'halves' && m.numeric.storage.bits === 8 && plan.accType === 'int32_t';
+      const laneAsm = tuningOf(isa).pointwiseLaneAsm && ((fnForm === 'lane2' && pb === 2 && laneAsmFits(shape)) ||
+        ((fnForm === 'lane2w' || halves8) && lane2wAsmFits(shape)));
       const fn: BlockFn = {
-        name: `block${fns.length}_o${size}_p${pb}`, size, pb, form: fnForm, classForm: f, unroll, iters: unroll > 0 ? steps / unroll : 0, kTail, advance, post,
-        laneAsm,
+        name: `block${fns.length}_o${size}_p${pb}`, size, pb, form: fnForm, classForm: f, unroll, iters: unroll > 0 ? steps / unroll : 0, kTail, advance,
+        post: post && !laneAsm, laneAsm,
       };
       fns.push(fn);
       built.set(pb, fn);
