@@ -12,6 +12,8 @@ import { make } from '../../src/onnx/eval/tensor.ts';
 import type { RawNetwork } from '../../src/network/schema.ts';
 import { actCnn, classData, concatPadCnn, dsCnn, fittedResidualCnn, residualCnn, ACT_INPUT, DS_INPUT, RESIDUAL_INPUT } from './cnns.ts';
 import type { QdqSource } from './builder.ts';
+import { expect } from 'vitest';
+import type { NetworkCheck } from '../../src/network/verify.ts';
 
 export interface NetworkCase {
   name: string;
@@ -136,4 +138,13 @@ export function qdqSourceOf(spec: RawNetwork, arrays: Map<string, NpyArray>): Qd
       return { weights: oihw, dims, scales: p.weights.scales, bias: b.data as Int32Array, inScale };
     },
   };
+}
+
+/** A device run that passed at every layer for `inputs` inputs of a 10-element output (the suite's networks). */
+export function expectBitExact(r: NetworkCheck, inputs: number): void {
+  expect(r.error).toBeUndefined();
+  expect(r.firstLayer).toBeUndefined();
+  expect(r.status).toBe('pass');
+  expect(r.inputs).toBe(inputs);
+  expect(r.elements).toBe(inputs * 10);
 }

@@ -20,7 +20,7 @@ import type { LayerCode } from '../../src/ops/op.ts';
 import { pool } from '../../src/pool.ts';
 import { accuracyReport, type AccuracyReport } from '../../src/quantize/network.ts';
 import { findTarget } from '../../src/targets/index.ts';
-import { actCase, build, concatPadCase, dsCase, dsLogitsCase, residualCase, type ImportedCase } from './network-cases.ts';
+import { actCase, build, concatPadCase, expectBitExact, dsCase, dsLogitsCase, residualCase, type ImportedCase } from './network-cases.ts';
 
 const TARGETS = ['host', 'arm920t', 'cortex-m4'];
 const TYPES = ['q7', 'q15'] as const;
@@ -52,12 +52,7 @@ describe.each(cases.map(({ c, type }) => key(c, type)))('%s', (name) => {
     }
   });
   it.each(TARGETS)('on %s: bit-exact at every layer for 7 inputs', (t) => {
-    const r = results.get(`${name}/${t}`)!;
-    expect(r.error).toBeUndefined();
-    expect(r.firstLayer).toBeUndefined();
-    expect(r.status).toBe('pass');
-    expect(r.inputs).toBe(7);
-    expect(r.elements).toBe(7 * 10);
+    expectBitExact(results.get(`${name}/${t}`)!, 7);
   });
 });
 
@@ -73,11 +68,7 @@ describe.each(padCases.map(({ c, type }) => key(c, type)))('%s', (name) => {
     expect(c.net.layers.find((l) => l.op.name === 'concatenation')!.inputs).toContain(rq.outputs[0]);
   });
   it.each(PAD_TARGETS)('on %s: bit-exact at every layer for 7 inputs', (t) => {
-    const r = results.get(`${name}/${t}`)!;
-    expect(r.error).toBeUndefined();
-    expect(r.firstLayer).toBeUndefined();
-    expect(r.status).toBe('pass');
-    expect(r.elements).toBe(7 * 10);
+    expectBitExact(results.get(`${name}/${t}`)!, 7);
   });
 });
 

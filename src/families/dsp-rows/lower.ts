@@ -9,7 +9,7 @@ import {
   add, assign, bin, call, cast, cond, constDecl, decl, ex, id, ifThen, index, intrinsic, loop, mul, paren, postinc, ptr, scalar, stmt, sub, unused, upTo,
 } from '../../ir/expr.ts';
 import type { Expr, Func, Item, KernelIR, Param, Stmt } from '../../ir/kernel-ir.ts';
-import { commonStage, stageTakesChannel } from '../../ir/output-stage.ts';
+import { channelQuantity, commonStage, stageTakesChannel } from '../../ir/output-stage.ts';
 import type { PlanContext } from '../family.ts';
 import { runFunc } from '../reference/lower.ts';
 import { bannerHead, comment, define, numericDocs, shapeDefines } from '../shared.ts';
@@ -37,15 +37,16 @@ function ownStage(m: KernelModel, pl: DspRowsPlan, ctx: PlanContext): { items: I
   const st = ctx.acc.stage;
   if (st.kind !== 'requantize' || st.saturate || st.left.some((l) => l !== 0) || st.multiplier.some((v) => v < 0)) return null;
   const N = m.name.toUpperCase();
-  const uniform = (v: number[]) => v.every((x) => x === v[0]);
   const tables: Item[] = [];
-  const perChannel = (values: number[], name: string, elem: 'int32_t' | 'uint8_t', per: number) => {
-    if (uniform(values)) return (_o: Expr): Expr => ex(values[0]);
-    tables.push({ k: 'blank' }, { k: 'table', table: { name: `${m.name}_${name}`, elem, dims: [`${N}_OUT_C`], body: { k: 'flat', lines: cArrayRows(values, per) } } });
-    return (o: Expr): Expr => index(`${m.name}_${name}`, o);
+  // The shared rule (a constant where every channel agrees, else the narrowest table type) read per output channel.
+  const perChannel = (values: number[], name: string, perLine: number) => {
+    const q = channelQuantity(values, `${m.name}_${name}`, perLine);
+    if (q.k === 'const') return (_o: Expr): Expr => ex(q.value);
+    tables.push({ k: 'blank' }, { k: 'table', table: { name: q.table, elem: q.cType, dims: [`${N}_OUT_C`], body: { k: 'flat', lines: q.lines } } });
+    return (o: Expr): Expr => index(q.table, o);
   };
-  const mult = perChannel(st.multiplier, 'multiplier', 'int32_t', 8);
-  const right = perChannel(st.right, 'right_shift', 'uint8_t', 16);
+  const mult = perChannel(st.multiplier, 'multiplier', 8);
+  const right = perChannel(st.right, 'right_shift', 16);
   const withO = tables.length > 0;
   // With every right shift e >= 1: v + 2^(e-1) - [v < 0] = floor((p + 2^30 + (2^(e-1) - [v < 0]) 2^31) / 2^31) for
   // v = SRDHM = floor((p + 2^30) / 2^31), and floors compose; [v < 0] may be read as [acc < 0] (they differ only where
@@ -91,7 +92,7 @@ function ownStage(m: KernelModel, pl: DspRowsPlan, ctx: PlanContext): { items: I
   };
   return {
     items: [...tables, { k: 'blank' }, { k: 'func', fn, doc: comment('block',
-      `Output stage: TFLite's MultiplyByQuantizedMultiplier (${uniform(st.multiplier) ? 'one multiplier' : 'multiplier per output channel'}, no left shift, every`,
+      `Output stage: TFLite's MultiplyByQuantizedMultiplier (${st.multiplier.every((x) => x === st.multiplier[0]) ? 'one multiplier' : 'multiplier per output channel'}, no left shift, every`,
       'multiplier positive: SRDHM\'s one overflow, INT32_MIN x INT32_MIN, cannot occur), + output offset, clamp to',
       `[${st.lo}, ${st.hi}]. Saturating to 16 bits before the offset changes nothing the clamp would not.`,
       ...(fused ? ['Every right shift is at least 1: SRDHM and the rounding divide are one rounding of the 64-bit product,',
