@@ -187,6 +187,13 @@ class Printer {
       }
       case 'opaque': this.exprLine(ind, '', call('KEEP_LOADS_IN_LOOP', s.e), ';', s.comment); return;
       case 'asm': this.asm(s.asm, ind); return;
+      case 'pp-if':
+        w.line(0, `#if ${s.cond}`);
+        this.stmts(s.then, ind);
+        w.line(0, '#else');
+        this.stmts(s.else, ind);
+        w.line(0, '#endif');
+        return;
       case 'for': {
         const l = s.loop;
         const step = l.step === 'inc' ? `++${l.var}` : `${l.var} += ${this.e(l.step)}`;

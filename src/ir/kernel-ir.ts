@@ -136,6 +136,8 @@ export type Stmt =
   | { k: 'opaque'; e: Expr; comment?: string }
   /** Extended inline assembly in the ISA state the kernel is generated for (GCC): one instruction per line. */
   | { k: 'asm'; asm: InlineAsm }
+  /** #if cond / #else / #endif around statements (one compiler's code beside the portable one). */
+  | { k: 'pp-if'; cond: string; then: Stmt[]; else: Stmt[] }
   | { k: 'for'; loop: Loop }
   | { k: 'if'; cond: Expr; then: Stmt[]; else?: Stmt[]; braces: boolean; comment?: string }
   | { k: 'block'; body: Stmt[]; comment?: string }

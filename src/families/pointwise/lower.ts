@@ -100,6 +100,33 @@ const pragmaItems = (): Item[] => [
   ], else: [define('STEP_FENCE', '((void)0)', []), define('KEEP_LOADS_IN_LOOP', '((void)0)', ['p']), define('NOINLINE', '')] },
 ];
 
+/** GCC's scheduled assembly (lane-asm.ts) for one loop iteration; the C steps for other compilers (clang's register
+ *  allocator cannot give one asm statement the fourteen registers it takes). */
+function laneAsmItems(f: BlockFn, inStep: number, inPixel: number, stepLoop: (body: Stmt[]) => Stmt[], cSteps: Stmt[]): Stmt {
+  const shape = { n: f.size, pb: f.pb, steps: f.unroll, inPixel, inStep: f.advance ? 0 : inStep, advance: f.advance ? inStep : 0 };
+  const then: Stmt[] = [];
+  // The 64-bit lane sums go into the loop as 32-bit halves and come back out after it (no instructions where they
+  // stay in registers).
+  let sums: string[] = [];
+  let asmStmt: Stmt;
+  if (f.form === 'lane2') {
+    sums = Array.from({ length: f.size }, (_, j) => accName(j, 0));
+    asmStmt = laneAsmStmt(shape, sums);
+  } else {
+    // lane2w: pair i's sum is a<i>_<q>; halves: channels 2i and 2i+1 have 32-bit sums of their own (named from a<2i>_<q>).
+    const pairAcc = (i: number, q: number) => (f.form === 'lane2w' ? accName(i, q) : accName(2 * i, q));
+    const accs = Array.from({ length: f.size / 2 }, (_, i) => Array.from({ length: f.pb }, (_, q) => pairAcc(i, q)));
+    if (f.form === 'lane2w') sums = accs.flat();
+    asmStmt = lane2wAsmStmt(shape, accs, f.form === 'lane2w' ? 'smlal' : 'smla');
+  }
+  then.push({ k: 'decls', type: scalar('int32_t'), vars: (f.form === 'lane2' ? laneAsmScratch : lane2wScratch(shape)).map((name) => ({ name })),
+    comment: 'the assembly\'s scratch registers' });
+  for (const a of sums) then.push(decl('uint32_t', laneLo(a), cast('uint32_t', a)), decl('int32_t', laneHi(a), cast('int32_t', bin('>>', a, 32))));
+  then.push(...stepLoop([asmStmt]));
+  for (const a of sums) then.push(stmt(assign(a, add(mul(cast('int64_t', laneHi(a)), 4294967296), laneLo(a)))));
+  return { k: 'pp-if', cond: 'defined(__GNUC__) && !defined(__clang__)', then, else: stepLoop(cSteps) };
+}
+
 /** One block function: `count` consecutive pixel blocks of a run, `size` output channels each. */
 function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage, accType: CScalar): Item {
   const cType = m.numeric.storage.cType as CScalar;
@@ -109,21 +136,15 @@ function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage
   const split = sc.acc64 && (f.form === 'halves' || f.form === 'halves-pixels');
   const lanes = f.form === 'lane2';
   const o = (j: number) => add('o0', j);
-  const body: Stmt[] = [];
-  const shape = { n: f.size, pb: f.pb, steps: f.unroll, inPixel: sc.inPixel, inStep: f.advance ? 0 : unit * ci, advance: f.advance ? unit * ci : 0 };
-  if (f.laneAsm && f.form === 'lane2') body.push(laneAsmStmt(shape, Array.from({ length: f.size }, (_, j) => accName(j, 0))));
-  else if (f.laneAsm) {
-    // lane2w: pair i's sum is a<i>_<q>; halves: channels 2i and 2i+1 have sums of their own (named from a<2i>_<q>).
-    const pairAcc = (i: number, q: number) => (f.form === 'lane2w' ? accName(i, q) : accName(2 * i, q));
-    body.push(lane2wAsmStmt(shape, Array.from({ length: f.size / 2 }, (_, i) => Array.from({ length: f.pb }, (_, q) => pairAcc(i, q))),
-      f.form === 'lane2w' ? 'smlal' : 'smla'));
-  }
-  else for (let s = 0; s < f.unroll; s++) {
-    body.push(...stepStmts(sc, f.form, f.size, f.pb, f.advance ? 0 : s * unit * ci, s * wordsPerStep(f.classForm.form, f.size), 'main',
+  const cSteps: Stmt[] = [];
+  for (let s = 0; s < f.unroll; s++) {
+    cSteps.push(...stepStmts(sc, f.form, f.size, f.pb, f.advance ? 0 : s * unit * ci, s * wordsPerStep(f.classForm.form, f.size), 'main',
       f.post && f.form !== 'halves-pixels'));
-    if (f.advance && !f.post) body.push(...advance(unit * ci));
-    if (s + 1 < f.unroll) body.push(stepFence());
+    if (f.advance && !f.post) cSteps.push(...advance(unit * ci));
+    if (s + 1 < f.unroll) cSteps.push(stepFence());
   }
+  const stepLoop = (body: Stmt[]): Stmt[] => (f.unroll > 0 ? [loop('s', 0, upTo('s', f.iters), 'inc', body, {
+    also: [assign('px', f.advance ? 0 : f.unroll * unit * ci, '+='), assign('w', f.unroll * wordsPerStep(f.classForm.form, f.size), '+=')] })] : []);
   const tail: Stmt[] = [];
   for (let t = 0; t < f.kTail; t++) {
     tail.push(...stepStmts(sc, 'plain', f.size, f.pb, f.advance ? 0 : t * ci, t * f.size, 'tail'));
@@ -137,12 +158,10 @@ function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage
   const store = (off: number, v: Expr, j: number) => stmt(assign(index('out0', off), cast(cType, finish(v, j))));
   /** One lane accumulator's two outputs: lane 0 (channel j0, pixel q0) and lane 1 (channel j1, pixel q1). */
   const laneOutputs = (a: string, j0: number, q0: number, j1: number, q1: number) => {
-    if (f.laneAsm) seeds.push(decl('uint32_t', laneLo(a), 0), decl('int32_t', laneHi(a), 0));
-    else seeds.push(decl('int64_t', a, 0));
+    seeds.push(decl('int64_t', a, 0));
     const up = 32 - LANE2_SHIFT;
     const seedOf = (j: number) => (j0 === j1 ? 'seed' : call(stage.seedFn, o(j)));
     outputs.push(block([
-      ...(f.laneAsm ? [constDecl('int64_t', a, add(mul(cast('int64_t', laneHi(a)), 4294967296), laneLo(a)))] : []),
       { k: 'comment', text: comment('hang', `${f.form === 'lane2' ? 'Pixel 0' : 'The first channel'}'s sum is the low ${LANE2_SHIFT} bits (sign-extended); ` +
         `${f.form === 'lane2' ? 'pixel 1' : 'the second'}'s the rest, plus the borrow`, 'the low lane\'s sign took from it.') },
       constDecl('uint32_t', 't', bin('<<', cast('uint32_t', a), up)),
@@ -174,10 +193,7 @@ function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage
     decl(ptr(sc.wType, { const: true, restrict: true }), 'w', 'wb'),
     { k: 'opaque', e: id('w') },
     ...seeds,
-    ...(f.laneAsm ? [{ k: 'decls', type: scalar('int32_t'), vars: (f.form === 'lane2' ? laneAsmScratch : lane2wScratch(shape)).map((name) => ({ name })),
-      comment: 'the assembly\'s scratch registers' } as Stmt] : []),
-    ...(f.unroll > 0 ? [loop('s', 0, upTo('s', f.iters), 'inc', body, {
-      also: [assign('px', f.advance ? 0 : f.unroll * unit * ci, '+='), assign('w', f.unroll * wordsPerStep(f.classForm.form, f.size), '+=')] })] : []),
+    ...(f.laneAsm && f.unroll > 0 ? [laneAsmItems(f, unit * ci, sc.inPixel, stepLoop, cSteps)] : stepLoop(cSteps)),
     f.kTail > 0 ? block([decl(ptr(cType, { const: true, restrict: true }), 'wk', 'wkb'), { k: 'opaque', e: id('wk') }, ...tail]) : unused('wkb'),
     ...outputs,
   ];
