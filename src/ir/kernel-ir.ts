@@ -65,7 +65,9 @@ export type Expr =
   | { k: 'assign'; op: AssignOp; lhs: Expr; rhs: Expr };
 
 /** ACLE intrinsics (arm_acle.h) the kernels call, with the ISA feature each needs. */
-export type Intrinsic = '__smlad' | '__smlald' | '__smlabb' | '__smlabt' | '__smlatb' | '__smlatt' | '__sxtb16' | '__sxtab16' | '__ssat';
+export type Intrinsic = '__smlad' | '__smlald' | '__smlabb' | '__smlabt' | '__smlatb' | '__smlatt' | '__sxtb16' | '__sxtab16' | '__ssat'
+  /** SSAT as GCC's and clang's builtin: GCC 12's __ssat macro assigns its unsigned result to an int32_t (-Wsign-conversion). */
+  | '__builtin_arm_ssat';
 
 /* ------------------------------------------------------------------------------------------------------------------
  * Multiply-accumulates: the instruction forms, one union
@@ -182,7 +184,7 @@ export interface InlineAsm {
   outputs: AsmOperand[];
   inputs: AsmOperand[];
   clobbers: string[];
-  needs: ('longMultiply' | 'dspv5te')[];
+  needs: ('longMultiply' | 'dspv5te' | 'simd32')[];
 }
 
 /** How an output statement spells the output stage. */

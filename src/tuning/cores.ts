@@ -64,6 +64,11 @@ export interface CoreValues {
    */
   pointwiseHalves8: boolean;
   /**
+   * The pointwise family's pre-widened quad steps (`--optimize speed`, Thumb-2) as inline assembly with each step's
+   * loads back to back (a load after a load pipelines on the Cortex-M4 model).
+   */
+  pointwiseQuadAsm: boolean;
+  /**
    * The planner's cycle estimate (families/blocked/cost.ts, estimatedCycles): cycles per instruction of the
    * interior's instruction estimate, per form variant (the MAC form and how its weights load). A variant without a
    * value counts 1 (the estimate stays in instructions).
@@ -111,6 +116,7 @@ const a32: Omit<CoreTuning, 'core'> = {
   pointwiseLaneAsm: false,
   pointwiseLane2w: false,
   pointwiseHalves8: false,
+  pointwiseQuadAsm: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -128,6 +134,7 @@ const a32: Omit<CoreTuning, 'core'> = {
     pointwiseLaneAsm: 'Cortex-A9 not measured (only a rough cycle figure): the C steps',
     pointwiseLane2w: 'Cortex-A9 not measured (only a rough cycle figure)',
     pointwiseHalves8: 'ARMv4T has no SMLAxy; Cortex-A9 not measured (only a rough cycle figure)',
+    pointwiseQuadAsm: 'Thumb-2 assembly; Cortex-A9 not measured (NEON takes its 1x1 int8 HWC layers)',
     cyclesPerInstruction: 'none measured (Cortex-A9: only a rough cycle figure): plans compared in instructions',
     speedMargin: 'none measured: speed\'s plan wherever its estimate is not above default\'s',
   },
@@ -149,6 +156,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
   pointwiseLaneAsm: false,
   pointwiseLane2w: false,
   pointwiseHalves8: false,
+  pointwiseQuadAsm: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -165,6 +173,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
     pointwiseLaneAsm: 'the scheduled lane2 steps are A32 assembly; Thumb-2 cores multiply 1x1 int8 HWC with quad (SXTB16 + SMLAD)',
     pointwiseLane2w: 'an A32 form; Thumb-2 cores multiply 1x1 int8 with quad or the MLA form',
     pointwiseHalves8: 'the DSP cores take quad (SXTB16 + SMLAD) for HWC int8; not measured for CHW',
+    pointwiseQuadAsm: 'no SXTB16 on the Cortex-M3; Cortex-M55 not measured (the MVE families take its int8 layers)',
     pointwiseWidenedMaxPixels: 'estimated cycles/MAC, bench c int8 default (quad) -> speed (pre-widened): cortex-m4 2.04 -> 1.92, cortex-m33 2.10 -> 1.96 (make bench 2026-12-07); cortex-m4 1x1 640 -> 128 on one pixel 2.42 -> 1.75; cortex-m7 has its own value',
     cyclesPerInstruction: 'none measured (Cortex-M3: speed plans as default; M55: the MVE families): plans compared in instructions',
     speedMargin: 'none measured: speed\'s plan wherever its estimate is not above default\'s',
@@ -185,6 +194,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
   pointwiseLaneAsm: false,
   pointwiseLane2w: false,
   pointwiseHalves8: false,
+  pointwiseQuadAsm: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -201,6 +211,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
     pointwiseLaneAsm: 'no SMLAL in Thumb-1',
     pointwiseLane2w: 'no SMLAL in Thumb-1',
     pointwiseHalves8: 'no SMLAxy in Thumb-1',
+    pointwiseQuadAsm: 'no SXTB16 in Thumb-1',
     cyclesPerInstruction: 'none: speed plans as default in Thumb-1 (no form widens)',
     speedMargin: 'none: speed plans as default in Thumb-1',
   },
@@ -220,6 +231,7 @@ const host: Omit<CoreTuning, 'core'> = {
   pointwiseLaneAsm: false,
   pointwiseLane2w: false,
   pointwiseHalves8: false,
+  pointwiseQuadAsm: false,
   cyclesPerInstruction: {},
   speedMargin: 0,
   measured: {
@@ -236,6 +248,7 @@ const host: Omit<CoreTuning, 'core'> = {
     pointwiseLaneAsm: 'no inline ARM assembly on the host',
     pointwiseLane2w: 'no SMLAL on the host',
     pointwiseHalves8: 'no ARM intrinsics on the host',
+    pointwiseQuadAsm: 'no inline ARM assembly on the host',
     cyclesPerInstruction: 'no cycle model for the host: plans compared in instructions',
     speedMargin: 'no cycle model for the host',
   },
@@ -292,8 +305,10 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   'cortex-m4': {
     core: 'cortex-m4', ...thumb2,
     cyclesPerInstruction: { quad: 1.42, 'quad+widened': 1.40, taps8: 1.34, 'taps8+lanes8': 1.39 },
+    pointwiseQuadAsm: true,
     measured: {
       ...thumb2.measured,
+      pointwiseQuadAsm: 'estimated cycles/MAC, speed, quad-widened from C to the assembly (2026-12-07): bench c int8 1.77 -> 1.75, 1x1 33->7 on 3x5 2.02 -> 1.86, 640->128 on one pixel 1.71 -> 1.64, 128->128 on one pixel 1.86 -> 1.69; 64->64 on 25x5 1.826 -> 1.830 (GCC\'s moves around the fourteen-register statement eat the saving there)',
       cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 1.42 (a int8 1.52, e int8 1.31), quad+widened 1.40 (1.44, 1.37), taps8 1.34 (a q7 1.24, b q7 1.27, e q7 1.53), taps8+lanes8 1.39 (1.30, 1.28, 1.60)',
       speedMargin: 'every bench kernel measured speed faster where the estimate put it ahead',
     },
@@ -305,8 +320,10 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     pointwiseWidenedMaxPixels: 1,
     // Dual issue pairs an unpack with a load or MAC; taps8's pre-unpacked lanes leave LDR, SMLAD chains that pair less.
     cyclesPerInstruction: { quad: 0.65, 'quad+widened': 0.70, taps8: 0.75, 'taps8+lanes8': 0.89 },
+    pointwiseQuadAsm: true,
     measured: {
       ...thumb2.measured,
+      pointwiseQuadAsm: 'estimated cycles/MAC, speed (pre-widened on one pixel only, its pointwiseWidenedMaxPixels): 640->128 on one pixel 0.83 -> 0.75, 128->128 0.90 -> 0.76 (2026-12-07)',
       cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 0.65 (a int8 0.67, e int8 0.64), quad+widened 0.70 (0.72, 0.68), taps8 0.75 (a q7 0.70, b q7 0.71, e q7 0.86), taps8+lanes8 0.89 (0.91, 0.84, 0.91)',
       pointwiseWidenedMaxPixels: 'estimated cycles/MAC, quad against pre-widened (2026-12-07): bench c int8 (16x16 pixels) 1.05 against 1.12; 1x1 640 -> 128 on one pixel (a fully connected layer) 1.63 against 0.90',
       speedMargin: 'every bench kernel measured speed faster where the estimate put it ahead (taps8+lanes8 falls back on a, b, e q7: measured 0.99 -> 1.14, 1.22 -> 1.30, 1.01 -> 1.01)',
@@ -315,8 +332,10 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   'cortex-m33': {
     core: 'cortex-m33', ...thumb2,
     cyclesPerInstruction: { quad: 1.45, 'quad+widened': 1.45, taps8: 1.37, 'taps8+lanes8': 1.41 },
+    pointwiseQuadAsm: true,
     measured: {
       ...thumb2.measured,
+      pointwiseQuadAsm: 'estimated cycles/MAC, speed, quad-widened from C to the assembly (2026-12-07): bench c int8 1.77 -> 1.76, 1x1 33->7 on 3x5 2.06 -> 1.89, 640->128 on one pixel 1.71 -> 1.64, 128->128 on one pixel 1.92 -> 1.68; 64->64 on 25x5 1.844 -> 1.836',
       cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 1.45 (a int8 1.57, e int8 1.34), quad+widened 1.45 (1.48, 1.41), taps8 1.37 (a q7 1.25, b q7 1.29, e q7 1.58), taps8+lanes8 1.41 (1.30, 1.29, 1.64)',
       speedMargin: 'every bench kernel measured speed faster where the estimate put it ahead',
     },

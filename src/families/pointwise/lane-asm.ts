@@ -180,3 +180,49 @@ export function lane2wAsmStmt(shape: LaneAsmShape, accs: string[][], mac: 'smlal
     },
   };
 }
+
+/** quad-widened as assembly (Thumb-2): HWC steps (no pointer advance), operands in the register file, offsets within
+ *  LDR's reach. */
+export function quadAsmFits(s: LaneAsmShape): boolean {
+  return s.advance === 0 && s.pb >= 1 && s.n * s.pb + 2 * s.pb + 4 <= ASM_REGISTERS &&
+    (s.steps - 1) * s.inStep + (s.pb - 1) * s.inPixel <= LDR_REACH && (s.steps * s.n * 2 - 1) * 4 <= LDR_REACH;
+}
+
+/** quad-widened's scratch registers: each pixel's word (then its odd lanes, r<q>_), its even lanes (e<q>_), and a
+ *  channel's two weight words. */
+export const quadScratch = (s: LaneAsmShape): string[] => [
+  ...Array.from({ length: s.pb }, (_, q) => `r${q}_`), ...Array.from({ length: s.pb }, (_, q) => `e${q}_`), 'wa_', 'wb_'];
+
+/**
+ * One loop iteration of quad-widened (four int8 input channels a step, weights pre-widened to int16 pairs) on
+ * Thumb-2: each step's pixel words and first channel's weight pair load back to back (every load after the first
+ * pipelines on the Cortex-M4: one cycle, not two), then SXTB16 unpacks the pixels and SMLAD multiplies; each further
+ * channel loads its pair back to back. accs[j][q] names channel j's sum for pixel q.
+ */
+export function quadAsmStmt(shape: LaneAsmShape, accs: string[][]): Stmt {
+  const { n, pb, steps, inPixel, inStep } = shape;
+  const insns: string[] = [];
+  for (let s = 0; s < steps; s++) {
+    const word = (reg: string, j: number, k: number) => insns.push(`ldr %[${reg}], [%[w], #${((s * n + j) * 2 + k) * 4}]`);
+    for (let q = 0; q < pb; q++) insns.push(`ldr %[r${q}], [%[px], #${s * inStep + q * inPixel}]`);
+    word('wa', 0, 0);
+    word('wb', 0, 1);
+    for (let q = 0; q < pb; q++) insns.push(`sxtb16 %[e${q}], %[r${q}]`, `sxtb16 %[r${q}], %[r${q}], ror #8`);
+    for (let j = 0; j < n; j++) {
+      if (j > 0) { word('wa', j, 0); word('wb', j, 1); }
+      for (let q = 0; q < pb; q++) insns.push(`smlad %[${accs[j][q]}], %[e${q}], %[wa], %[${accs[j][q]}]`);
+      for (let q = 0; q < pb; q++) insns.push(`smlad %[${accs[j][q]}], %[r${q}], %[wb], %[${accs[j][q]}]`);
+    }
+  }
+  const outputs: AsmOperand[] = accs.flat().map((name) => ({ name, constraint: '+r', e: id(name) }));
+  for (const t of quadScratch(shape)) outputs.push({ name: t.slice(0, -1), constraint: '=&r', e: id(t) });
+  return {
+    k: 'asm',
+    asm: {
+      insns, outputs,
+      inputs: [{ name: 'px', constraint: 'r', e: id('px') }, { name: 'w', constraint: 'r', e: id('w') }],
+      clobbers: ['memory'],
+      needs: ['simd32'],
+    },
+  };
+}

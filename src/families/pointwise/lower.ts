@@ -20,7 +20,7 @@ import { CODE_BUDGET, isaRows, postLoads, rawWeights, widenedPays } from './form
 import { wordsPerStep, type BlockFn, type PointwisePlan } from './plan.ts';
 import { accName, advance, stepFence, stepStmts, type StepContext } from './steps.ts';
 import { runItems } from './run.ts';
-import { lane2wAsmStmt, lane2wScratch, laneAsmScratch, laneAsmStmt, laneHi, laneLo } from './lane-asm.ts';
+import { lane2wAsmStmt, lane2wScratch, laneAsmScratch, laneAsmStmt, laneHi, laneLo, quadAsmStmt, quadScratch } from './lane-asm.ts';
 
 /** What the block functions call: the seed, the output stage, whether the stage takes the channel. */
 export interface Stage {
@@ -109,7 +109,9 @@ function laneAsmItems(f: BlockFn, inStep: number, inPixel: number, stepLoop: (bo
   // stay in registers).
   let sums: string[] = [];
   let asmStmt: Stmt;
-  if (f.form === 'lane2') {
+  if (f.form === 'quad-widened') {
+    asmStmt = quadAsmStmt(shape, Array.from({ length: f.size }, (_, j) => Array.from({ length: f.pb }, (_, q) => accName(j, q))));
+  } else if (f.form === 'lane2') {
     sums = Array.from({ length: f.size }, (_, j) => accName(j, 0));
     asmStmt = laneAsmStmt(shape, sums);
   } else {
@@ -119,7 +121,8 @@ function laneAsmItems(f: BlockFn, inStep: number, inPixel: number, stepLoop: (bo
     if (f.form === 'lane2w') sums = accs.flat();
     asmStmt = lane2wAsmStmt(shape, accs, f.form === 'lane2w' ? 'smlal' : 'smla');
   }
-  then.push({ k: 'decls', type: scalar('int32_t'), vars: (f.form === 'lane2' ? laneAsmScratch : lane2wScratch(shape)).map((name) => ({ name })),
+  then.push({ k: 'decls', type: scalar('int32_t'), vars: (f.form === 'lane2' ? laneAsmScratch : f.form === 'quad-widened' ? quadScratch(shape)
+    : lane2wScratch(shape)).map((name) => ({ name })),
     comment: 'the assembly\'s scratch registers' });
   for (const a of sums) then.push(decl('uint32_t', laneLo(a), cast('uint32_t', a)), decl('int32_t', laneHi(a), cast('int32_t', bin('>>', a, 32))));
   then.push(...stepLoop([asmStmt]));
@@ -251,8 +254,9 @@ function rqItems(m: KernelModel, fin: Extract<PointwisePlan['finish'], { kind: '
         constDecl('int64_t', 'add', add(mul(cast('int64_t', bin('>>', 'c', 1)), 4294967296),
           cast('int64_t', bin('|', lit('0x40000000u'), paren(bin('<<', cast('uint32_t', 'c'), 31)))))),
         constDecl('int32_t', 'v', bin('>>', cast('int32_t', bin('>>', paren(add(mul(cast('int64_t', at(mq)), 'x'), 'add')), 32)), 's')),
-        // The full int8 range is SSAT's (one instruction where the two compares take six).
-        ...(isa.saturate && fin.lo === -128 && fin.hi === 127 ? [ret(intrinsic('__ssat', 'v', 8))] : [
+        // The full int8 range is SSAT's (one instruction where the two compares take six; GCC 12 does not find it in
+        // the C clamp here). GCC's builtin returns it unsigned.
+        ...(isa.saturate && fin.lo === -128 && fin.hi === 127 ? [ret(cast('int32_t', intrinsic('__builtin_arm_ssat', 'v', 8)))] : [
           constDecl('int32_t', 'lo', cond(bin('<', 'v', fin.lo), fin.lo, 'v')),
           ret(cond(bin('>', 'lo', fin.hi), fin.hi, 'lo')),
         ]),

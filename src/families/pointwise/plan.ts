@@ -10,7 +10,7 @@ import { qFinish, type QFinish } from '../../codegen/qfinish.ts';
 import type { OptimizeGoal } from '../family.ts';
 import { foldedSeeds } from '../seeds.ts';
 import { tuningOf } from '../../tuning/cores.ts';
-import { lane2wAsmFits, laneAsmFits } from './lane-asm.ts';
+import { lane2wAsmFits, laneAsmFits, quadAsmFits } from './lane-asm.ts';
 import { LANE2_SHIFT } from '../lanes.ts';
 import { chooseTile, formFor, formRows, geometry, isaRows, rawWeights, type FormRow, type Geometry, type MacForm, type Tile } from './forms.ts';
 
@@ -102,8 +102,8 @@ export interface BlockFn {
   advance: boolean;
   /** The step's pixel-0 load goes last, post-indexed by the channel plane (A32). */
   post: boolean;
-  /** lane2 (one pixel pair) or lane2w: each loop iteration's steps as inline assembly, loads ahead of their use
-   *  (lane-asm.ts). */
+  /** lane2 (one pixel pair), lane2w, int8 halves or quad-widened: each loop iteration's steps as inline assembly,
+   *  loads ahead of their use or back to back (lane-asm.ts). */
   laneAsm: boolean;
 }
 
@@ -174,8 +174,9 @@ export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       const ci = hwc ? 1 : m.inH * m.inW;
       const shape = { n: size, pb, steps: unroll, inPixel: geo.inPixel, inStep: advance ? 0 : f.unit * ci, advance: advance ? f.unit * ci : 0 };
       const halves8 = fnForm === 'halves' && m.numeric.storage.bits === 8 && plan.accType === 'int32_t';
-      const laneAsm = tuningOf(isa).pointwiseLaneAsm && ((fnForm === 'lane2' && pb === 2 && laneAsmFits(shape)) ||
-        ((fnForm === 'lane2w' || halves8) && lane2wAsmFits(shape)));
+      const laneAsm = (tuningOf(isa).pointwiseLaneAsm && ((fnForm === 'lane2' && pb === 2 && laneAsmFits(shape)) ||
+        ((fnForm === 'lane2w' || halves8) && lane2wAsmFits(shape)))) ||
+        (tuningOf(isa).pointwiseQuadAsm && fnForm === 'quad-widened' && quadAsmFits(shape));
       const fn: BlockFn = {
         name: `block${fns.length}_o${size}_p${pb}`, size, pb, form: fnForm, classForm: f, unroll, iters: unroll > 0 ? steps / unroll : 0, kTail, advance,
         post: post && !laneAsm, laneAsm,

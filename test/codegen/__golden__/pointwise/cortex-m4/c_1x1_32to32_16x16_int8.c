@@ -128,7 +128,7 @@ static inline int32_t c_1x1_32to32_16x16_int8_pw_finish(int32_t acc, int o)
     /* 2^30 + c * 2^31 as a 64-bit value: its low word and its high word. */
     const int64_t add = (int64_t)(c >> 1) * 4294967296 + (int64_t)(0x40000000u | ((uint32_t)c << 31));
     const int32_t v = (int32_t)(((int64_t)c_1x1_32to32_16x16_int8_rq_m[o] * x + add) >> 32) >> s;
-    return __ssat(v, 8);
+    return (int32_t)__builtin_arm_ssat(v, 8);
 }
 
 
