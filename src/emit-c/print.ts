@@ -2,7 +2,7 @@
  * The C printer: KernelIR -> C text. Every node kind has one case here (the switches are exhaustive: a new kind does
  * not compile until it is printed). Helpers and output stages print through helpers.ts and stages.ts.
  */
-import type { AsmOperand, Expr, Func, InlineAsm, Item, KernelIR, Load, Mac, RegionTable, Stmt, Table } from '../ir/kernel-ir.ts';
+import type { AsmOperand, Expr, Func, Item, KernelIR, Load, Mac, RegionTable, Stmt, Table } from '../ir/kernel-ir.ts';
 import { add, assign, call, cast, id, index, intrinsic, lit } from '../ir/expr.ts';
 import { exprLines, LINE_BUDGET, listLines } from './break.ts';
 import { baseName, declarator, printExpr, typeName, type ExprOptions } from './expr.ts';
@@ -186,7 +186,17 @@ class Printer {
         return;
       }
       case 'opaque': this.exprLine(ind, '', call('KEEP_LOADS_IN_LOOP', s.e), ';', s.comment); return;
-      case 'asm': this.asm(s.asm, ind); return;
+      case 'asm': {
+        // one instruction a line; then the operand lists, one line each (outputs, inputs, clobbers)
+        if (s.comment) w.comment(ind, { style: 'line', lines: [s.comment] });
+        w.line(ind, '__asm__(');
+        s.lines.forEach((l) => w.line(ind + INDENT, `"${l}\\n\\t"`));
+        const ops = (list: AsmOperand[]) => list.map((o) => `[${o.name}] "${o.constraint}"(${this.e(o.e)})`);
+        w.lines(0, listLines(ind + INDENT, ': ', ops(s.outputs), '', '', this.o));
+        w.lines(0, listLines(ind + INDENT, ': ', ops(s.inputs), '', '', this.o));
+        w.line(ind + INDENT, `: ${s.clobbers.map((c) => `"${c}"`).join(', ')});`);
+        return;
+      }
       case 'pp-if':
         w.line(0, `#if ${s.cond}`);
         this.stmts(s.then, ind);
@@ -259,26 +269,6 @@ class Printer {
         throw new Error(`emit-c: unknown statement ${JSON.stringify(never)}`);
       }
     }
-  }
-
-  /** `__asm__(` one quoted instruction a line, then the outputs, inputs and clobbers, each list wrapped. */
-  private asm(a: InlineAsm, ind: number): void {
-    const w = this.w;
-    w.line(ind, '__asm__(');
-    for (const insn of a.insns) w.line(ind + INDENT, `"${insn}\\n\\t"`);
-    const ops = (list: AsmOperand[]) => list.map((o) => `[${o.name}] "${o.constraint}"(${this.e(o.e)})`);
-    const groups = [ops(a.outputs), ops(a.inputs), a.clobbers.map((c) => `"${c}"`)];
-    groups.forEach((g, i) => {
-      const last = i === groups.length - 1;
-      let line = ':';
-      const flush = (end: string) => { w.line(ind + INDENT, line + end); line = ' '; };
-      g.forEach((item, k) => {
-        const piece = ` ${item}${k + 1 < g.length ? ',' : ''}`;
-        if (line.trim() && ind + INDENT + line.length + piece.length > LINE_BUDGET) flush('');
-        line += piece;
-      });
-      flush(last ? ');' : '');
-    });
   }
 
   private load(l: Load, ind: number): void {

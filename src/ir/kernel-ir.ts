@@ -136,8 +136,8 @@ export type Stmt =
   | { k: 'output'; o: Expr; y: Expr; x: Expr; acc: Expr; via: OutputVia }
   /** An empty asm that hides a value from the optimizer (the loads stay in their loop). */
   | { k: 'opaque'; e: Expr; comment?: string }
-  /** Extended inline assembly in the ISA state the kernel is generated for (GCC): one instruction per line. */
-  | { k: 'asm'; asm: InlineAsm }
+  /** GNU C extended asm: one instruction per line with named operands (%[name]), and what it needs of the ISA. */
+  | { k: 'asm'; lines: string[]; outputs: AsmOperand[]; inputs: AsmOperand[]; clobbers: string[]; needs: AsmNeed[]; comment?: string }
   /** #if cond / #else / #endif around statements (one compiler's code beside the portable one). */
   | { k: 'pp-if'; cond: string; then: Stmt[]; else: Stmt[] }
   | { k: 'for'; loop: Loop }
@@ -149,6 +149,16 @@ export type Stmt =
   | { k: 'break' }
   | { k: 'comment'; text: Comment }
   | { k: 'blank' };
+
+/** An extended-asm operand: `[name] "constraint"(e)`. */
+export interface AsmOperand {
+  name: string;
+  constraint: string;
+  e: Expr;
+}
+
+/** ISA features an asm statement's instructions need (requirements.ts's IsaNeed). */
+export type AsmNeed = 'simd32' | 'ldrd' | 'longMultiply' | 'dspv5te';
 
 /**
  * for (int var = from; cond; ++var or var += step, also...): `cond` compares var (or an expression of it) with a
@@ -166,25 +176,6 @@ export interface Loop {
   braces: boolean;
   label?: string;
   hanging?: boolean;
-}
-
-/** A named operand of an inline assembly statement: `[name] "constraint"(e)`. */
-export interface AsmOperand {
-  name: string;
-  constraint: string;
-  e: Expr;
-}
-
-/**
- * An inline assembly statement: `insns` (operands as %[name]), its outputs, inputs and clobbers, and the ISA
- * features its instructions need (the file's target guard).
- */
-export interface InlineAsm {
-  insns: string[];
-  outputs: AsmOperand[];
-  inputs: AsmOperand[];
-  clobbers: string[];
-  needs: ('longMultiply' | 'dspv5te' | 'simd32')[];
 }
 
 /** How an output statement spells the output stage. */
@@ -334,6 +325,11 @@ export type OutputStage =
       k: 'requantize'; prefix: string; NAME: string; cType: CScalar; accType: AccType; doc: string;
       /** SRDHM as one add and one shift (the blocked family's), or with the reference's nudge and division. */
       fastSrdhm: boolean;
+      /**
+       * The proved accumulator bound keeps |acc| under 2^29, no left shift, every right shift at least 1: SRDHM never
+       * meets INT32_MIN, and RDBPOT is (x + 2^(e-1) - (x < 0)) >> e (no overflow at that bound).
+       */
+      shortRound?: boolean;
       multiplier: PerChannel; left: PerChannel; right: PerChannel;
       saturate: boolean; preLo: number; preHi: number; lo: number; hi: number;
     }

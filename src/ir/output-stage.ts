@@ -44,7 +44,7 @@ export function seedLines(values: bigint[]): string[] {
 }
 
 /** The common output stage `<name>_finish(acc[, o])`: the spec's Q stage, or TFLite's requantization for int8. */
-export function commonStage(m: KernelModel, plan: AccumulatorPlan, fastSrdhm: boolean): Extract<OutputStage, { k: 'q' | 'requantize' }> {
+export function commonStage(m: KernelModel, plan: AccumulatorPlan, fastSrdhm: boolean, shortRound = false): Extract<OutputStage, { k: 'q' | 'requantize' }> {
   const nf = m.numeric;
   const st = nf.storage;
   const stage = plan.stage;
@@ -64,6 +64,8 @@ export function commonStage(m: KernelModel, plan: AccumulatorPlan, fastSrdhm: bo
   const leftDoc = left.k === 'const' ? (left.value === 0 ? 'acc' : `acc * 2^${left.value}`) : 'acc * 2^left';
   return {
     k: 'requantize', prefix: m.name, NAME: m.name.toUpperCase(), cType, accType: plan.accType, fastSrdhm,
+    ...(shortRound && plan.bound < 1n << 29n && !stage.saturate && stage.left.every((v) => v === 0) && stage.right.every((v) => v >= 1)
+      ? { shortRound: true } : {}),
     doc: `SRDHM(${leftDoc}${stage.saturate ? ' saturated to int32' : ''}, ${mults}), rounding divide by ` +
       `2^${right.k === 'const' ? right.value : 'right'} (${shifts}), + output offset ${nf.outputOffset}, clamp to [${stage.lo}, ${stage.hi}]`,
     multiplier, left, right, saturate: stage.saturate,

@@ -137,7 +137,7 @@ function collect(items: Item[]) {
     stmt: (st) => {
       if (st.k === 'decl' && st.register) extensions.add('register-variables');
       else if (st.k === 'mac') mac(st.mac);
-      else if (st.k === 'asm') { extensions.add('inline-asm'); st.asm.needs.forEach((n) => isa.add(n)); }
+      else if (st.k === 'asm') { extensions.add('inline-asm'); st.needs.forEach((n) => isa.add(n)); }
       else if (st.k === 'load' && st.load.k === 'sxtb16' && st.load.rotate === 0) intrinsic(st.load.addPair ? '__sxtab16' : '__sxtb16');
     },
     expr: (e) => {

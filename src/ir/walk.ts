@@ -32,6 +32,7 @@ function ownExprs(s: Stmt): Expr[] {
     case 'decl': return s.init ? [s.init] : [];
     case 'decls': return s.vars.flatMap((x) => (x.init ? [x.init] : []));
     case 'expr': case 'opaque': return [s.e];
+    case 'asm': return [...s.outputs, ...s.inputs].map((o) => o.e);
     case 'load': {
       const l = s.load;
       switch (l.k) {
@@ -45,7 +46,6 @@ function ownExprs(s: Stmt): Expr[] {
     }
     case 'mac': return s.mac.form === 'quad' ? [...s.mac.x, ...s.mac.w] : [s.mac.x, s.mac.w];
     case 'output': return [s.o, s.y, s.x, s.acc];
-    case 'asm': return [...s.asm.outputs, ...s.asm.inputs].map((o) => o.e);
     case 'for': return [s.loop.from, s.loop.cond, ...(s.loop.step === 'inc' ? [] : [s.loop.step]), ...s.loop.also];
     case 'if': return [s.cond];
     case 'switch': return [s.on];

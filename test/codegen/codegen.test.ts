@@ -33,6 +33,14 @@ describe('generated C', () => {
     await expect(c.content).toMatchFileSnapshot(path.join('__golden__', 'optimized-speed', 'arm920t', c.name));
   });
 
+  // ... and quad's rows in M-profile assembly (weights pre-widened, Cortex-M4: families/blocked/asm-m.ts).
+  it('matches the committed golden for bench/a_3x3_16to16_32x32_int8.json (optimized speed, cortex-m4: assembly rows)', async () => {
+    const k = generate(await loadSpec(path.join(root, 'bench/a_3x3_16to16_32x32_int8.json')), { variant: 'optimized', target: findTarget('cortex-m4')!, optimize: 'speed' });
+    const c = k.files.find((f) => f.name.endsWith('.c') && !f.name.endsWith('_input.c'))!;
+    expect(c.content).toContain('__asm__(');
+    await expect(c.content).toMatchFileSnapshot(path.join('__golden__', 'optimized-speed', 'cortex-m4', c.name));
+  });
+
   it('splits the output plane so that only the border checks taps', () => {
     // 3x3, pad 1, 8x8: rows 1..6 and columns 1..6 are interior
     const bands = planBands(model({ input: { channels: 1, height: 8, width: 8 }, kernel: 3, padding: 1 }));

@@ -53,7 +53,7 @@ export function countedEstimate(m: KernelModel, f: BlockFn, accWords: number, la
 }
 
 /** Instructions per MAC of the interior: input and weight loads, MACs, loop upkeep, seeding and finishing. */
-export function estimate(m: KernelModel, ob: number, pb: number, accWords: number, form: MacForm, widened: boolean): number {
+export function estimate(m: KernelModel, ob: number, pb: number, accWords: number, form: MacForm, widened: boolean, asmRows = false): number {
   const taps = m.kH * m.kW;
   if (form === 'lane2' && pb % 2 === 0) {
     // Per kernel row: a load per element read, an add per packed value (pair start); per tap a load per weight and
@@ -77,12 +77,13 @@ export function estimate(m: KernelModel, ob: number, pb: number, accWords: numbe
   // Per unit of input channels: a load per input (quad: + 2 unpacks), a load per weight (quad: + 2 unpacks
   // unless widened, then 2 loads), one MAC instruction per product (quad: 2 per 4 products).
   const perInput = form === 'quad' ? 3 : 1;
-  const perWeight = form === 'quad' ? (widened ? 2 : 3) : 1;
+  // (asm rows: one LDRD per widened channel's two words, and the pointer steps itself)
+  const perWeight = form === 'quad' ? (asmRows ? 1 : widened ? 2 : 3) : 1;
   const macInstr = form === 'quad' ? 2 : 1;
   const inputLoads = m.kH * distinctColumns(m, allColumns(m), pb) * perInput;
   const macs = taps * ob * pb * unit;
   const weightLoads = taps * ob * perWeight;
-  const loopUpkeep = 3 + accWords;
+  const loopUpkeep = 3 + accWords - (asmRows ? 1 : 0);
   const perOutput = (10 * accWords * ob * pb * unit) / m.inPerGroup;
   return (inputLoads + weightLoads + macInstr * taps * ob * pb + loopUpkeep + perOutput) / macs;
 }
@@ -90,8 +91,10 @@ export function estimate(m: KernelModel, ob: number, pb: number, accWords: numbe
 /** Estimated code bytes of one function (an upper bound of what arm-none-eabi-gcc -O2 makes of it). */
 export function fnBytes(f: BlockFn, accWords: number, m: KernelModel, tune: CoreTuning): number {
   const c = tune.codeCost;
-  // quad: a load and two unpacks per input and weight word, two SMLADs per MAC entry
+  // quad: a load and two unpacks per input and weight word, two SMLADs per MAC entry; its widened weights in the
+  // assembly rows (asm-m.ts) two loads at most per channel
   const k = f.macForm === 'quad' ? 3 : 1;
+  const kw = f.macForm === 'quad' && tune.quadAsmRows && f.rowWeights === m.kW * f.ob * 2 ? 2 : k;
   // Border functions add the input offset to every input they load (the interior folds it into its seeds).
   const add = m.numeric.inputOffset !== 0 && f.kind !== 'unrolled' ? 1 : 0;
   let n = f.laneAccs.length * laneCode(f.macForm);
@@ -102,7 +105,7 @@ export function fnBytes(f: BlockFn, accWords: number, m: KernelModel, tune: Core
     n += f.macForm === 'taps8' ? r.loads.reduce((a, l) => a + def8Cost(l.b8), 0)
       : r.loads.reduce((a, l) => a + (l.lane === undefined ? k + add : 3 + 2 * add), 0);
     for (const t of r.taps) n += (f.macForm === 'quad' ? 2 : 1) * t.macs.length
-      + (f.macForm === 'taps8' ? t.weights.reduce((a, l) => a + def8Cost(l.b8), 0) : k * t.weights.length);
+      + (f.macForm === 'taps8' ? t.weights.reduce((a, l) => a + def8Cost(l.b8), 0) : kw * t.weights.length);
   }
   const perAcc = f.outlineFinish ? c.accCall : m.numeric.kind === 'int8' ? c.accInt8 : c.accQ;
   // Column and band functions: their loads reach further (rows apart) and their blocks spill more than the fitted
@@ -112,14 +115,14 @@ export function fnBytes(f: BlockFn, accWords: number, m: KernelModel, tune: Core
 }
 
 /** A plan's form variant: its MAC form, and how its weights load where speed changes that. */
-export const formVariant = (p: Pick<BlockedPlan, 'macForm' | 'widened' | 'lanes8'>): FormVariant =>
-  p.widened ? 'quad+widened' : p.lanes8 ? 'taps8+lanes8' : p.macForm;
+export const formVariant = (p: Pick<BlockedPlan, 'macForm' | 'widened' | 'lanes8'> & { asmRows?: boolean }): FormVariant =>
+  p.asmRows ? 'quad+asm' : p.widened ? 'quad+widened' : p.lanes8 ? 'taps8+lanes8' : p.macForm;
 
 /**
  * Estimated cycles per MAC of a plan's interior on a core: the instruction estimate times the core's cycles per
  * instruction for the plan's form variant (tuning/cores.ts; 1 where the row has none). It ranks two plans of one
  * kernel against each other; the bench's cycle model is the measure.
  */
-export function estimatedCycles(p: Pick<BlockedPlan, 'macForm' | 'widened' | 'lanes8' | 'estimate'>, tune: CoreTuning): number {
+export function estimatedCycles(p: Pick<BlockedPlan, 'macForm' | 'widened' | 'lanes8' | 'estimate'> & { asmRows?: boolean }, tune: CoreTuning): number {
   return p.estimate * (tune.cyclesPerInstruction[formVariant(p)] ?? 1);
 }

@@ -11,6 +11,7 @@ import {
 import type { AccRepr, CScalar, Expr, Func, HalfSel, Load as IrLoad, Mac, OutputVia, Stmt } from '../../ir/kernel-ir.ts';
 import { LANE2_SHIFT, weightSlots } from './forms.ts';
 import type { BlockedKernel } from './kernel-plan.ts';
+import { quadAsmRows } from './asm-m.ts';
 import { anchorsInput, loadReach, PIN_MAX_ACC_REGISTERS, PIN_REGISTERS } from './measured.ts';
 import type { BlockFn, Def8, Halves, Load, PlanMac, Row, WeightLoad } from './plan.ts';
 
@@ -149,24 +150,33 @@ export function blockFunction(c: FnContext, f: BlockFn): Func {
         : `pixels ${a.p0} and ${a.p1} in bit lanes; the seed is added after`,
     })),
   ];
+  // widened quad's rows as inline assembly where the plan says so and they fit (asm-m.ts); they move the weight
+  // pointer themselves. Border functions add the input offset (SXTAB16), the interior's seeds hold it.
+  const asmOf = (input: string, weights: string) => (opt.asmRows && f.macForm === 'quad' && repr === 'int32'
+    ? quadAsmRows(f.rows, (r) => (f.kind === 'rowloop' ? undefined : rowLabel(r)),
+      { input, weights, offsetPair: offsetNeeded && !folds ? 'OFFSET_PAIR' : null }) : null);
   if (f.hasTaps && f.kind === 'rowloop') {
+    const asmRow = asmOf('pr', 'wr');
+    const rowStep = m.kW * weightSlots(f.macForm, f.ob) * opt.weightStride - (asmRow?.consumed ?? 0);
     body.push(loop('ci', 0, upTo('ci', 'IN_PER_GROUP'), f.unit, [
       decl(ptr(c.cType, { const: true }), 'pr', 'px'),
       decl(ptr(c.weightType, { const: true }), 'wr', 'w'),
-      loop('r', 0, upTo('r', 'rows'), 'inc', rowsOf(f.rows, 'pr', 'wr', false),
-        { also: [assign('pr', 'ROW_STRIDE', '+='), assign('wr', rowWeights(c, f), '+=')] }),
+      loop('r', 0, upTo('r', 'rows'), 'inc', asmRow ? asmRow.stmts : rowsOf(f.rows, 'pr', 'wr', false),
+        { also: [assign('pr', 'ROW_STRIDE', '+='), ...(!asmRow ? [assign('wr', rowWeights(c, f), '+=')] : rowStep > 0 ? [assign('wr', rowStep, '+=')] : [])] }),
     ], { also: [assign('px', bin('*', f.unit, 'CI_STRIDE'), '+='), assign('w', f.weightsPerCi, '+=')] }));
   } else if (f.hasTaps) {
     body.push(unused('rows'));
+    const asmRows = asmOf('px', 'w');
+    const advance = asmRows ? asmRows.consumed : f.wAdvance;
     // The interior's weight step per iteration, less what its LDRDs already moved the pointer (nothing if nothing is left).
-    const wStep = f.wAdvance === 0 ? bin('*', f.ciStep, f.weightsPerCi) : f.ciStep * f.weightsPerCi === f.wAdvance ? null
-      : int(f.ciStep * f.weightsPerCi - f.wAdvance);
+    const wStep = advance === 0 ? bin('*', f.ciStep, f.weightsPerCi) : f.ciStep * f.weightsPerCi === advance ? null
+      : int(f.ciStep * f.weightsPerCi - advance);
     body.push(loop('ci', 0, upTo('ci', 'IN_PER_GROUP'), bin('*', f.ciStep, f.unit), [
       ...(anchorsInput(c.k.tune, f.macForm, st.bits)
         ? [{ k: 'opaque', e: id('px'), comment: 'this channel\'s rows at small positive offsets: short load immediates reach them' } as Stmt] : []),
       ...(f.pairHis.length ? [{ k: 'decls', type: scalar('int32_t'), vars: f.pairHis.map((name) => ({ name })),
         comment: 'second words of LDRD pairs: later taps read them' } as Stmt] : []),
-      ...rowsOf(f.rows, 'px', 'w', true),
+      ...(asmRows ? asmRows.stmts : rowsOf(f.rows, 'px', 'w', true)),
     ], { also: [assign('px', bin('*', bin('*', f.ciStep, f.unit), 'CI_STRIDE'), '+='), ...(wStep ? [assign('w', wStep, '+=')] : [])] }));
   } else body.push(unused('px'), unused('w'), unused('rows'));
 

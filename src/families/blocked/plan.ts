@@ -44,7 +44,7 @@ export type MacForm = 'single' | 'dual' | 'quad' | 'taps' | 'taps8' | 'halves' |
  * int16 pairs, taps8's pre-unpacked to lanes): the unit the per-core cycle coefficients are given for
  * (tuning/cores.ts, cyclesPerInstruction).
  */
-export type FormVariant = MacForm | 'quad+widened' | 'taps8+lanes8';
+export type FormVariant = MacForm | 'quad+widened' | 'quad+asm' | 'taps8+lanes8';
 
 export interface Load {
   id: string;
@@ -191,6 +191,8 @@ export interface BlockedPlan {
   dual: boolean;
   /** quad: weights pre-widened to int16 pairs (0,2),(1,3) (optimize 'speed': twice the weight flash, no unpacking). */
   widened: boolean;
+  /** widened quad whose interior rows are inline assembly (asm-m.ts; the core row's quadAsmRows). */
+  asmRows: boolean;
   /**
    * taps8 with optimize 'speed': weight element e stored as the int32 word of int16 lanes (w[e], w[e+2]) (4x the raw
    * weight flash), so every weight lane register is one plain LDR (odd lanes: the word at e+1), no SXTB16.

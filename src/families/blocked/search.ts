@@ -7,6 +7,7 @@ import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../../targets/index.ts';
 import { axisBands } from '../../codegen/geometry.ts';
 import { ldrdBaseAligned, pairedShapeOk, wordInputs } from './alignment.ts';
+import { quadAsmFits } from './asm-m.ts';
 import { blockFn } from './bodies.ts';
 import { countedEstimate, estimate, registersNeeded } from './cost.ts';
 import { chooseMacForm, rowContiguousWeights } from './forms.ts';
@@ -28,6 +29,9 @@ export function planBlocked(m: KernelModel, isa: IsaFeatures, accType: string, o
   const quad = macForm === 'quad';
   const widened = quad && optimize === 'speed';
   const lanes8 = macForm === 'taps8' && optimize === 'speed';
+  // widened quad's interior rows in inline assembly where the core's row says so (asm-m.ts), for blockings that fit
+  // it; 32-bit accumulators only (the rows' SMLADs)
+  const asmRows = widened && tune.quadAsmRows && isa.state === 'thumb2' && accWords === 1;
   const weightStride = quad ? (widened ? 2 : 4) : 1;
   const budget = tune.registers;
   const live = liveTaps(m);
@@ -77,7 +81,7 @@ export function planBlocked(m: KernelModel, isa: IsaFeatures, accType: string, o
             : registersNeeded(ob, column, accWords, base, m.kW) > budget)) continue;
           if (paired ? pairedShapeOk(m, macForm, ob) && (ob * pb <= 2 || registersNeeded(ob, pb, accWords, macForm, m.kW) <= budget)
             : ob * pb === 1 || registersNeeded(ob, pb, accWords, base) <= budget + (quad ? QUAD_EXTRA_REGS : 0))
-            options.push({ ob, pb, outline, unroll, ...border, form: base, cost: (paired ? countedEstimate(m, interiorOf(ob, pb, unroll), accWords, lanes8) : estimate(m, ob, pb, accWords, base, widened))
+            options.push({ ob, pb, outline, unroll, ...border, form: base, cost: (paired ? countedEstimate(m, interiorOf(ob, pb, unroll), accWords, lanes8) : estimate(m, ob, pb, accWords, base, widened, asmRows && quadAsmFits(ob, pb)))
               + call });
           if (macForm === 'lane2' && lane2ShapeOk(ob, pb, tune) && registersNeeded(ob, pb, accWords, 'lane2') <= budget + tune.lane2.extraRegs)
             options.push({ ob, pb, outline, unroll, ...border, form: 'lane2', cost: estimate(m, ob, pb, accWords, 'lane2', false) + call });
@@ -114,6 +118,7 @@ export function planBlocked(m: KernelModel, isa: IsaFeatures, accType: string, o
     macForm: chosen.form,
     dual,
     widened,
+    asmRows: asmRows && quadAsmFits(chosen.ob, chosen.pb),
     lanes8,
     weightStride,
     ob, pb: chosen.pb, estimate: chosen.cost,

@@ -13,7 +13,8 @@ import { LANE2_SHIFT } from '../lanes.ts';
 /** LDRSB's immediate offset reaches 255 bytes (ARMv4T's halfword/signed-byte addressing mode), LDR's 4095. */
 const LDRSB_REACH = 255;
 const LDR_REACH = 4095;
-/** r0-r12 and lr: what GCC can give an asm statement's operands with sp and pc taken. */
+/** r0-r12 and lr: what GCC can give one asm statement's operands once the block function frees the frame pointer
+ *  (lower.ts: the assembly only where GCC optimizes, in functions that omit the frame pointer). */
 const ASM_REGISTERS = 14;
 
 export interface LaneAsmShape {
@@ -92,14 +93,9 @@ export function laneAsmStmt(shape: LaneAsmShape, accs: string[]): Stmt {
   for (const t of ['x', 't', 'wa', 'wb']) outputs.push({ name: t, constraint: '=&r', e: id(`${t}_`) });
   if (advance) outputs.push({ name: 'px', constraint: '+r', e: id('px') });
   return {
-    k: 'asm',
-    asm: {
-      insns,
-      outputs,
-      inputs: [...(advance ? [] : [{ name: 'px', constraint: 'r', e: id('px') }]), { name: 'w', constraint: 'r', e: id('w') }],
-      clobbers: ['memory'],
-      needs: ['longMultiply'],
-    },
+    k: 'asm', lines: insns, outputs,
+    inputs: [...(advance ? [] : [{ name: 'px', constraint: 'r', e: id('px') }]), { name: 'w', constraint: 'r', e: id('w') }],
+    clobbers: ['memory'], needs: ['longMultiply'],
   };
 }
 
@@ -171,13 +167,9 @@ export function lane2wAsmStmt(shape: LaneAsmShape, accs: string[][], mac: 'smlal
   for (const t of lane2wScratch(shape)) outputs.push({ name: t.slice(0, -1), constraint: '=&r', e: id(t) });
   if (advance) outputs.push({ name: 'px', constraint: '+r', e: id('px') });
   return {
-    k: 'asm',
-    asm: {
-      insns, outputs,
-      inputs: [...(advance ? [] : [{ name: 'px', constraint: 'r', e: id('px') }]), { name: 'w', constraint: 'r', e: id('w') }],
-      clobbers: ['memory'],
-      needs: [mac === 'smlal' ? 'longMultiply' : 'dspv5te'],
-    },
+    k: 'asm', lines: insns, outputs,
+    inputs: [...(advance ? [] : [{ name: 'px', constraint: 'r', e: id('px') }]), { name: 'w', constraint: 'r', e: id('w') }],
+    clobbers: ['memory'], needs: [mac === 'smlal' ? 'longMultiply' : 'dspv5te'],
   };
 }
 
@@ -217,12 +209,8 @@ export function quadAsmStmt(shape: LaneAsmShape, accs: string[][]): Stmt {
   const outputs: AsmOperand[] = accs.flat().map((name) => ({ name, constraint: '+r', e: id(name) }));
   for (const t of quadScratch(shape)) outputs.push({ name: t.slice(0, -1), constraint: '=&r', e: id(t) });
   return {
-    k: 'asm',
-    asm: {
-      insns, outputs,
-      inputs: [{ name: 'px', constraint: 'r', e: id('px') }, { name: 'w', constraint: 'r', e: id('w') }],
-      clobbers: ['memory'],
-      needs: ['simd32'],
-    },
+    k: 'asm', lines: insns, outputs,
+    inputs: [{ name: 'px', constraint: 'r', e: id('px') }, { name: 'w', constraint: 'r', e: id('w') }],
+    clobbers: ['memory'], needs: ['simd32'],
   };
 }

@@ -100,6 +100,17 @@ const pragmaItems = (): Item[] => [
   ], else: [define('STEP_FENCE', '((void)0)', []), define('KEEP_LOADS_IN_LOOP', '((void)0)', ['p']), define('NOINLINE', '')] },
 ];
 
+/** Where the block functions take the assembly: GCC (clang's allocator cannot give one asm statement fourteen
+ *  registers), optimizing (at -O0 GCC cannot either). */
+const LANE_ASM_COND = 'defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)';
+
+/** FREE_FRAME_POINTER: a block function with the assembly omits the frame pointer whatever the flags
+ *  (-fno-omit-frame-pointer would keep r11, or r7 in Thumb, from its operands). Nothing elsewhere. */
+const framePointerItems = (): Item[] => [
+  { k: 'pp-if', cond: LANE_ASM_COND, then: [define('FREE_FRAME_POINTER', '__attribute__((optimize("omit-frame-pointer")))')],
+    else: [define('FREE_FRAME_POINTER', '')] },
+];
+
 /** GCC's scheduled assembly (lane-asm.ts) for one loop iteration; the C steps for other compilers (clang's register
  *  allocator cannot give one asm statement the fourteen registers it takes). */
 function laneAsmItems(f: BlockFn, inStep: number, inPixel: number, stepLoop: (body: Stmt[]) => Stmt[], cSteps: Stmt[]): Stmt {
@@ -127,7 +138,7 @@ function laneAsmItems(f: BlockFn, inStep: number, inPixel: number, stepLoop: (bo
   for (const a of sums) then.push(decl('uint32_t', laneLo(a), cast('uint32_t', a)), decl('int32_t', laneHi(a), cast('int32_t', bin('>>', a, 32))));
   then.push(...stepLoop([asmStmt]));
   for (const a of sums) then.push(stmt(assign(a, add(mul(cast('int64_t', laneHi(a)), 4294967296), laneLo(a)))));
-  return { k: 'pp-if', cond: 'defined(__GNUC__) && !defined(__clang__)', then, else: stepLoop(cSteps) };
+  return { k: 'pp-if', cond: LANE_ASM_COND, then, else: stepLoop(cSteps) };
 }
 
 /** One block function: `count` consecutive pixel blocks of a run, `size` output channels each. */
@@ -203,7 +214,8 @@ function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage
   return {
     k: 'func', doc: comment('line', `${f.size} output channel(s) x ${f.pb} pixel(s), ${f.form}: \`count\` consecutive pixel blocks of a run.`),
     fn: {
-      name: `${m.name}_${f.name}`, linkage: 'static', specifier: 'NOINLINE', ret: scalar('void'), wrapAfter: 2,
+      name: `${m.name}_${f.name}`, linkage: 'static', specifier: 'NOINLINE', ...(f.laneAsm && f.unroll > 0 ? { attribute: 'FREE_FRAME_POINTER' } : {}),
+      ret: scalar('void'), wrapAfter: 2,
       params: [inPtr(cType, 'px0'), { type: ptr(cType, { restrict: true }), name: 'out0' }, inPtr(sc.wType, 'wb'), inPtr(cType, 'wkb'),
         { type: scalar('int'), name: 'o0' }, { type: scalar('int'), name: 'count' }],
       body: [
@@ -297,6 +309,7 @@ export function lowerPointwise(m: KernelModel, p: PointwisePlan, ctx: PlanContex
     ...helperItems(m, p, acc64, called),
     blank,
     ...pragmaItems(),
+    ...(p.fns.some((f) => f.laneAsm && f.unroll > 0) ? framePointerItems() : []),
     blank,
     define('CI_STRIDE', ci), define('IN_PIXEL', g.inPixel), define('OUT_PIXEL', hwc ? m.outC : 1), define('OUT_CHANNEL', hwc ? 1 : m.outH * m.outW),
     blank,

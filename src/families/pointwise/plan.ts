@@ -174,9 +174,11 @@ export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       const ci = hwc ? 1 : m.inH * m.inW;
       const shape = { n: size, pb, steps: unroll, inPixel: geo.inPixel, inStep: advance ? 0 : f.unit * ci, advance: advance ? f.unit * ci : 0 };
       const halves8 = fnForm === 'halves' && m.numeric.storage.bits === 8 && plan.accType === 'int32_t';
-      const laneAsm = (tuningOf(isa).pointwiseLaneAsm && ((fnForm === 'lane2' && pb === 2 && laneAsmFits(shape)) ||
+      // Fully unrolled steps only: a loop counter live across the fourteen-register statement leaves GCC no register
+      // under -fno-omit-frame-pointer (the attribute that frees the frame pointer does not help there).
+      const laneAsm = unroll === steps && ((tuningOf(isa).pointwiseLaneAsm && ((fnForm === 'lane2' && pb === 2 && laneAsmFits(shape)) ||
         ((fnForm === 'lane2w' || halves8) && lane2wAsmFits(shape)))) ||
-        (tuningOf(isa).pointwiseQuadAsm && fnForm === 'quad-widened' && quadAsmFits(shape));
+        (tuningOf(isa).pointwiseQuadAsm && fnForm === 'quad-widened' && quadAsmFits(shape)));
       const fn: BlockFn = {
         name: `block${fns.length}_o${size}_p${pb}`, size, pb, form: fnForm, classForm: f, unroll, iters: unroll > 0 ? steps / unroll : 0, kTail, advance,
         post: post && !laneAsm, laneAsm,

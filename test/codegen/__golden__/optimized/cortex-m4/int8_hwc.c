@@ -125,21 +125,18 @@ static const uint8_t int8_hwc_right_shift[INT8_HWC_OUT_C] = {
 
 /* gemmlowp's SaturatingRoundingDoublingHighMul, as TFLite's reference uses it: the high half of 2*a*b, rounded to
    nearest by the nudge and C's truncating division (ties upward); INT32_MIN * INT32_MIN, its one overflow,
-   saturates. */
+   would saturate: a is never INT32_MIN here (|acc| < 2^29 is proved). */
 static inline int32_t int8_hwc_srdhm(int32_t a, int32_t b)
 {
     /* (ab + nudge) / 2^31 truncating equals floor((ab + 2^30) / 2^31) for either sign of ab: one add, one shift. */
-    if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
     return (int32_t)(((int64_t)a * (int64_t)b + (INT64_C(1) << 30)) >> 31);
 }
 
-/* gemmlowp's RoundingDivideByPOT: x / 2^e rounded to nearest, ties away from zero (0 <= e <= 31). */
+/* gemmlowp's RoundingDivideByPOT: x / 2^e rounded to nearest, ties away from zero. For 1 <= e <= 31 that is
+   floor((x + 2^(e-1) - (x < 0)) / 2^e), and x + 2^(e-1) cannot overflow (|x| <= |acc| + 1 < 2^29 is proved). */
 static inline int32_t int8_hwc_rdbpot(int32_t x, int e)
 {
-    const int32_t mask = (int32_t)((UINT32_C(1) << e) - 1u);
-    const int32_t remainder = x & mask;
-    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-    return (x >> e) + (remainder > threshold ? 1 : 0);
+    return (x + (int32_t)(UINT32_C(1) << (e - 1)) + (x >> 31)) >> e;
 }
 
 /* Output stage (TFLite's MultiplyByQuantizedMultiplier): SRDHM(acc, multiplier per output channel), rounding divide by 2^right (shift per output channel), + output offset -12, clamp to [-12, 120]. */

@@ -32,6 +32,11 @@
 #define KEEP_LOADS_IN_LOOP(p) ((void)0)
 #define NOINLINE
 #endif
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+#define FREE_FRAME_POINTER __attribute__((optimize("omit-frame-pointer")))
+#else
+#define FREE_FRAME_POINTER
+#endif
 
 #define CI_STRIDE 1
 #define IN_PIXEL 32
@@ -158,6 +163,7 @@ static inline int32_t c_1x1_32to32_16x16_int8_pw_finish(int32_t acc, int o)
 
 
 /* 4 output channel(s) x 2 pixel(s), lane2: `count` consecutive pixel blocks of a run. */
+FREE_FRAME_POINTER
 static NOINLINE void c_1x1_32to32_16x16_int8_block0_o4_p2(const int8_t *restrict px0, int8_t *restrict out0,
     const int8_t *restrict wb, const int8_t *restrict wkb, int o0, int count)
 {
@@ -169,7 +175,7 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block0_o4_p2(const int8_t *restrict
         int64_t a1_0 = 0;
         int64_t a2_0 = 0;
         int64_t a3_0 = 0;
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
         int32_t x_, t_, wa_, wb_; /* the assembly's scratch registers */
         uint32_t a0_0_lo = (uint32_t)a0_0;
         int32_t a0_0_hi = (int32_t)(a0_0 >> 32);
@@ -534,8 +540,8 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block0_o4_p2(const int8_t *restrict
                 "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
                 "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
                 : [a0_0_lo] "+r"(a0_0_lo), [a0_0_hi] "+r"(a0_0_hi), [a1_0_lo] "+r"(a1_0_lo), [a1_0_hi] "+r"(a1_0_hi),
-                  [a2_0_lo] "+r"(a2_0_lo), [a2_0_hi] "+r"(a2_0_hi), [a3_0_lo] "+r"(a3_0_lo), [a3_0_hi] "+r"(a3_0_hi),
-                  [x] "=&r"(x_), [t] "=&r"(t_), [wa] "=&r"(wa_), [wb] "=&r"(wb_)
+                    [a2_0_lo] "+r"(a2_0_lo), [a2_0_hi] "+r"(a2_0_hi), [a3_0_lo] "+r"(a3_0_lo), [a3_0_hi] "+r"(a3_0_hi),
+                    [x] "=&r"(x_), [t] "=&r"(t_), [wa] "=&r"(wa_), [wb] "=&r"(wb_)
                 : [px] "r"(px), [w] "r"(w)
                 : "memory");
         }
