@@ -197,6 +197,13 @@ class Printer {
         w.line(ind + INDENT, `: ${s.clobbers.map((c) => `"${c}"`).join(', ')});`);
         return;
       }
+      case 'pp-if':
+        w.line(0, `#if ${s.cond}`);
+        this.stmts(s.then, ind);
+        w.line(0, '#else');
+        this.stmts(s.else, ind);
+        w.line(0, '#endif');
+        return;
       case 'for': {
         const l = s.loop;
         const step = l.step === 'inc' ? `++${l.var}` : `${l.var} += ${this.e(l.step)}`;

@@ -65,7 +65,9 @@ export type Expr =
   | { k: 'assign'; op: AssignOp; lhs: Expr; rhs: Expr };
 
 /** ACLE intrinsics (arm_acle.h) the kernels call, with the ISA feature each needs. */
-export type Intrinsic = '__smlad' | '__smlald' | '__smlabb' | '__smlabt' | '__smlatb' | '__smlatt' | '__sxtb16' | '__sxtab16' | '__ssat';
+export type Intrinsic = '__smlad' | '__smlald' | '__smlabb' | '__smlabt' | '__smlatb' | '__smlatt' | '__sxtb16' | '__sxtab16' | '__ssat'
+  /** SSAT as GCC's and clang's builtin: GCC 12's __ssat macro assigns its unsigned result to an int32_t (-Wsign-conversion). */
+  | '__builtin_arm_ssat';
 
 /* ------------------------------------------------------------------------------------------------------------------
  * Multiply-accumulates: the instruction forms, one union
@@ -136,6 +138,8 @@ export type Stmt =
   | { k: 'opaque'; e: Expr; comment?: string }
   /** GNU C extended asm: one instruction per line with named operands (%[name]), and what it needs of the ISA. */
   | { k: 'asm'; lines: string[]; outputs: AsmOperand[]; inputs: AsmOperand[]; clobbers: string[]; needs: AsmNeed[]; comment?: string }
+  /** #if cond / #else / #endif around statements (one compiler's code beside the portable one). */
+  | { k: 'pp-if'; cond: string; then: Stmt[]; else: Stmt[] }
   | { k: 'for'; loop: Loop }
   | { k: 'if'; cond: Expr; then: Stmt[]; else?: Stmt[]; braces: boolean; comment?: string }
   | { k: 'block'; body: Stmt[]; comment?: string }
@@ -154,7 +158,7 @@ export interface AsmOperand {
 }
 
 /** ISA features an asm statement's instructions need (requirements.ts's IsaNeed). */
-export type AsmNeed = 'simd32' | 'ldrd' | 'dspv5te';
+export type AsmNeed = 'simd32' | 'ldrd' | 'longMultiply' | 'dspv5te';
 
 /**
  * for (int var = from; cond; ++var or var += step, also...): `cond` compares var (or an expression of it) with a

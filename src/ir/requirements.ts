@@ -34,6 +34,7 @@ export interface Requirements {
 export const intrinsicIsa: Record<Intrinsic, IsaNeed> = {
   __smlad: 'simd32', __smlald: 'simd32', __sxtb16: 'simd32', __sxtab16: 'simd32',
   __smlabb: 'dspv5te', __smlabt: 'dspv5te', __smlatb: 'dspv5te', __smlatt: 'dspv5te', __ssat: 'saturate',
+  __builtin_arm_ssat: 'saturate',
 };
 
 /** Library functions and macros kernels may use, and their headers. */

@@ -50,7 +50,7 @@ function ownExprs(s: Stmt): Expr[] {
     case 'if': return [s.cond];
     case 'switch': return [s.on];
     case 'return': return s.e ? [s.e] : [];
-    case 'block': case 'continue': case 'break': case 'comment': case 'blank': return [];
+    case 'block': case 'continue': case 'break': case 'comment': case 'blank': case 'pp-if': return [];
     default: { const never: never = s; throw new Error(`walk: unknown statement ${JSON.stringify(never)}`); }
   }
 }
@@ -61,6 +61,7 @@ function innerStmts(s: Stmt): Stmt[] {
     case 'for': return s.loop.body;
     case 'if': return [...s.then, ...(s.else ?? [])];
     case 'block': return s.body;
+    case 'pp-if': return [...s.then, ...s.else];
     case 'switch': return [...s.cases.flatMap((c) => c.body), ...s.default];
     default: return [];
   }

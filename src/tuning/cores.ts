@@ -55,6 +55,27 @@ export interface CoreValues {
    */
   pointwiseWidenedMaxPixels: number;
   /**
+   * The pointwise family's lane2 steps (two pixels packed, HWC) as inline assembly with every load issued ahead of
+   * its use (GCC gives a block's weights one register, so each SMLAL waits on the LDRSB of its Rs).
+   */
+  pointwiseLaneAsm: boolean;
+  /**
+   * The pointwise family's `--optimize speed` form on A32: int8 weights of two output channels packed in one word
+   * (w0 + w1*2^23, twice the flash) multiplied by the input byte as SMLAL's Rs: no packing ADD per input channel and
+   * one word load per two weights.
+   */
+  pointwiseLane2w: boolean;
+  /**
+   * The pointwise family's `--optimize speed` form for int8 data on ARMv5TE: two output channels' weights widened to
+   * the int16 halves of one word (twice the flash) for SMLABB/SMLABT, one-cycle 16-bit MACs on the ARM9E-S.
+   */
+  pointwiseHalves8: boolean;
+  /**
+   * The pointwise family's pre-widened quad steps (`--optimize speed`, Thumb-2) as inline assembly with each step's
+   * loads back to back (a load after a load pipelines on the Cortex-M4 model).
+   */
+  pointwiseQuadAsm: boolean;
+  /**
    * `--optimize speed`'s quad (weights pre-widened) prints its interior kernel rows as inline assembly
    * (families/blocked/asm-m.ts): each input word loaded just before its first tap, a channel's two weight words in one
    * LDRD. Thumb-2 DSP cores only.
@@ -117,6 +138,10 @@ const a32: Omit<CoreTuning, 'core'> = {
   smlabbSingle: false,
   scheduledLoads: [],
   pointwiseWidenedMaxPixels: Infinity,
+  pointwiseLaneAsm: false,
+  pointwiseLane2w: false,
+  pointwiseHalves8: false,
+  pointwiseQuadAsm: false,
   quadAsmRows: false,
   cyclesPerInstruction: {},
   macCycles: {},
@@ -135,6 +160,10 @@ const a32: Omit<CoreTuning, 'core'> = {
     smlabbSingle: 'ARMv4T has no SMLAxy; Cortex-A9 not measured (only a rough cycle figure)',
     scheduledLoads: 'Cortex-A9 not measured (only a rough cycle figure): the forms\' C',
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies on ARMv4T/ARMv5TE; Cortex-A9 not measured (NEON takes its 1x1 int8 HWC layers), left on',
+    pointwiseLaneAsm: 'Cortex-A9 not measured (only a rough cycle figure): the C steps',
+    pointwiseLane2w: 'Cortex-A9 not measured (only a rough cycle figure)',
+    pointwiseHalves8: 'ARMv4T has no SMLAxy; Cortex-A9 not measured (only a rough cycle figure)',
+    pointwiseQuadAsm: 'Thumb-2 assembly; Cortex-A9 not measured (NEON takes its 1x1 int8 HWC layers)',
     quadAsmRows: 'Thumb-2 assembly: not for A32 (Cortex-A9 not measured)',
     cyclesPerInstruction: 'none measured (Cortex-A9: only a rough cycle figure): plans compared in instructions',
     macCycles: 'none: every instruction at cyclesPerInstruction',
@@ -157,6 +186,10 @@ const thumb2: Omit<CoreTuning, 'core'> = {
   smlabbSingle: false,
   scheduledLoads: [],
   pointwiseWidenedMaxPixels: Infinity,
+  pointwiseLaneAsm: false,
+  pointwiseLane2w: false,
+  pointwiseHalves8: false,
+  pointwiseQuadAsm: false,
   quadAsmRows: false,
   cyclesPerInstruction: {},
   macCycles: {},
@@ -174,6 +207,10 @@ const thumb2: Omit<CoreTuning, 'core'> = {
     earlyTerminationRs: 'Cortex-M3 terminates early by both operands (docs/cycles.md, e counts each); M4/M7/M33/M55 multiply in one cycle: the order does not matter',
     smlabbSingle: 'MLA takes one cycle on the DSP cores (M4, M7, M33, M55; docs/cycles.md), as SMLABB does; the M3 has no SMLAxy',
     scheduledLoads: 'A32 assembly (ARM9 cores) only; the Cortex-M loads pipeline differently (docs/cycles.md item 5)',
+    pointwiseLaneAsm: 'the scheduled lane2 steps are A32 assembly; Thumb-2 cores multiply 1x1 int8 HWC with quad (SXTB16 + SMLAD)',
+    pointwiseLane2w: 'an A32 form; Thumb-2 cores multiply 1x1 int8 with quad or the MLA form',
+    pointwiseHalves8: 'the DSP cores take quad (SXTB16 + SMLAD) for HWC int8; not measured for CHW',
+    pointwiseQuadAsm: 'no SXTB16 on the Cortex-M3; Cortex-M55 not measured (the MVE families take its int8 layers)',
     pointwiseWidenedMaxPixels: 'estimated cycles/MAC, bench c int8 default (quad) -> speed (pre-widened): cortex-m4 2.04 -> 1.92, cortex-m33 2.10 -> 1.96 (make bench 2026-12-07); cortex-m4 1x1 640 -> 128 on one pixel 2.42 -> 1.75; cortex-m7 has its own value',
     quadAsmRows: 'off where not measured: Cortex-M3 has no SXTB16, Cortex-M55 runs the MVE families, Cortex-M7 keeps its dual-issue-scheduled C until measured',
     cyclesPerInstruction: 'none measured (Cortex-M3: speed plans as default; M55: the MVE families): plans compared in instructions',
@@ -195,6 +232,10 @@ const thumb1: Omit<CoreTuning, 'core'> = {
   smlabbSingle: false,
   scheduledLoads: [],
   pointwiseWidenedMaxPixels: Infinity,
+  pointwiseLaneAsm: false,
+  pointwiseLane2w: false,
+  pointwiseHalves8: false,
+  pointwiseQuadAsm: false,
   quadAsmRows: false,
   cyclesPerInstruction: {},
   macCycles: {},
@@ -212,6 +253,10 @@ const thumb1: Omit<CoreTuning, 'core'> = {
     smlabbSingle: 'no SMLAxy in Thumb-1',
     scheduledLoads: 'A32 assembly only',
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies in Thumb-1',
+    pointwiseLaneAsm: 'no SMLAL in Thumb-1',
+    pointwiseLane2w: 'no SMLAL in Thumb-1',
+    pointwiseHalves8: 'no SMLAxy in Thumb-1',
+    pointwiseQuadAsm: 'no SXTB16 in Thumb-1',
     quadAsmRows: 'no SXTB16 in Thumb-1',
     cyclesPerInstruction: 'none: speed plans as default in Thumb-1 (no form widens)',
     macCycles: 'none: speed plans as default in Thumb-1',
@@ -232,6 +277,10 @@ const host: Omit<CoreTuning, 'core'> = {
   smlabbSingle: false,
   scheduledLoads: [],
   pointwiseWidenedMaxPixels: Infinity,
+  pointwiseLaneAsm: false,
+  pointwiseLane2w: false,
+  pointwiseHalves8: false,
+  pointwiseQuadAsm: false,
   quadAsmRows: false,
   cyclesPerInstruction: {},
   macCycles: {},
@@ -249,6 +298,10 @@ const host: Omit<CoreTuning, 'core'> = {
     smlabbSingle: 'no ARM intrinsics on the host',
     scheduledLoads: 'no inline ARM assembly on the host',
     pointwiseWidenedMaxPixels: 'the form needs SXTB16: never applies on the host',
+    pointwiseLaneAsm: 'no inline ARM assembly on the host',
+    pointwiseLane2w: 'no SMLAL on the host',
+    pointwiseHalves8: 'no ARM intrinsics on the host',
+    pointwiseQuadAsm: 'no inline ARM assembly on the host',
     quadAsmRows: 'no inline ARM assembly on the host',
     cyclesPerInstruction: 'no cycle model for the host: plans compared in instructions',
     macCycles: 'no cycle model for the host',
@@ -267,6 +320,8 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     macCycles: { single: 3, lane2w: 2 },
     int8StageInstructions: { inline: 20, called: 9 },
     cyclesPerInstruction: { single: 1.12, lane2w: 1.62 },
+    pointwiseLaneAsm: true,
+    pointwiseLane2w: true,
     measured: {
       ...a32.measured,
       macCycles: 'the ARM9TDMI table (docs/cycles.md): MLA 2 + m, SMLAL 3 + m, m = 1 with a byte in Rs',
@@ -275,6 +330,8 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
       scheduledLoads: 'estimated cycles/MAC, default (single, MLA), C -> weights and new inputs loaded ahead in assembly (2026-12-07): int8 a 4.22 -> 4.12, b 5.57 -> 5.39, d 11.32 -> 9.30, e 4.31 -> 4.00; q7 a 3.74 -> 3.66, b 4.13 -> 3.98, d 5.48 -> 5.31, e 4.27 -> 4.03, f 4.46 -> 3.89 (interlocks e q7 0.38 -> 0.13 cycles/MAC)',
       speedMargin: 'no bench kernel measured speed slower where the estimate put it ahead (b int8: estimated 4.76 against 5.02, measured 4.48 against 5.11)',
       lane2: 'estimated cycles/MAC, default: single (MLA, byte weight as Rs) beats lane2 (each SMLAL right after the LDRSB of its Rs: 2-cycle interlocks): int8 a 4.31 -> 4.22, q7 a 4.19 -> 3.74, q7 b 4.61 -> 4.13; b, e int8 and e, f q7 unchanged (single already). Revisit with the loads scheduled ahead (docs/cycles.md item 2: lane2 3.84 on int8 a)',
+      pointwiseLaneAsm: 'estimated cycles/MAC, default, lane2 from C to the scheduled assembly (2026-12-07): bench c int8 5.03 -> 3.70 (interlocks 1.32 -> 0), q7 4.45 -> 3.40; fully unrolled step loops only (1x1 64->64 on 25x5, kws\'s pointwise layers, loops: C, 4.79); GCC only, clang and -O0 compile the C steps',
+      pointwiseLane2w: 'estimated cycles/MAC, speed, default\'s scheduled lane2 -> lane2w (2026-12-07): bench c int8 3.70 -> 3.37, q7 3.40 -> 3.02; 1x1 64->64 on 25x5 int8 4.79 -> 3.42; 1x1 128->128 on one pixel (fully connected, C steps) 5.75 -> 3.79',
       earlyTerminationRs: 'S3C2410A manual MUL/MLAL timing (m by Rs); lane2w with the input byte as Rs, estimated cycles/MAC int8 / q7 (docs/cycles.md item 1): a 4.56 -> 3.14 / 4.46 -> 3.03, b 6.13 -> 4.70 / 4.99 -> 3.55, e 4.45 -> 3.09 / 4.21 -> 2.85',
     },
   },
@@ -286,10 +343,15 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     // per MAC: SMLABB 1 cycle, SMLAL 3 per two MACs (docs/cycles.md, ARM926EJ-S table)
     macCycles: { single: 1, lane2w: 1.5 },
     int8StageInstructions: { inline: 20, called: 9 },
+    pointwiseLaneAsm: true,
+    pointwiseHalves8: true,
     cyclesPerInstruction: { single: 1.23, lane2w: 1.81 },
     measured: {
       ...a32.measured,
       scheduledLoads: 'estimated cycles/MAC, default (single, SMLABB), C -> weights and new inputs loaded ahead in assembly (2026-12-07): int8 a 2.28 -> 2.18, b 3.55 -> 3.35, e 2.35 -> 2.16; q7 a 1.78 -> 1.74, b 2.16 -> 2.07, e 2.36 -> 2.20, f 2.17 -> 1.97; not single/depthwise: d int8 6.88 -> 7.04 (d q7 3.53 -> 3.39), weights ahead only',
+      pointwiseLaneAsm: 'estimated cycles/MAC, default, lane2 from C to the scheduled assembly (2026-12-07): bench c int8 4.36 -> 3.17, q7 3.94 -> 2.89; the ARM9E-S has the ARM9TDMI\'s byte load-use interlocks; fully unrolled step loops only (1x1 64->64 on 25x5 loops: C, 4.23); speed\'s int8 halves the same way: c int8 2.37 -> 2.19, q7 2.00 -> 1.90',
+      pointwiseLane2w: 'halves (pointwiseHalves8) takes these kernels under speed: lane2w measured behind it, bench c int8 2.83 against 2.37, q7 2.54 against 2.00 (2026-12-07)',
+      pointwiseHalves8: 'estimated cycles/MAC, speed (2026-12-07): bench c int8 2.19, q7 1.90 (lane2w 2.83, 2.54; default 3.17, 2.89; halves as C steps 2.37, 2.00); 1x1 64->64 on 25x5 int8 2.54 (default 4.23); 1x1 128->128 on one pixel 3.12 -> 2.36, 640->128 2.92 -> 2.16 (one pixel: C steps)',
       smlabbSingle: 'estimated cycles/MAC, default (single, MLA -> SMLABB): int8 a 3.22 -> 2.28, b 4.61 -> 3.55, d 7.89 -> 6.88, e 3.30 -> 2.35; q7 a 2.93 -> 1.78, b 3.15 -> 2.16, d 4.15 -> 3.53, e 3.03 -> 2.36, f 3.49 -> 2.17 (ARM9E-S: SMLAxy 1 cycle, MLA 2; docs/cycles.md)',
       macCycles: 'the ARM9E-S table (docs/cycles.md): SMLABB 1 cycle, SMLAL 3',
       int8StageInstructions: 'the ARM920T\'s figures (the same A32 code)',
@@ -314,8 +376,10 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     core: 'cortex-m4', ...thumb2,
     quadAsmRows: true,
     cyclesPerInstruction: { quad: 1.42, 'quad+widened': 1.40, 'quad+asm': 1.47, taps8: 1.34, 'taps8+lanes8': 1.39 },
+    pointwiseQuadAsm: true,
     measured: {
       ...thumb2.measured,
+      pointwiseQuadAsm: 'estimated cycles/MAC, speed, quad-widened from C to the assembly (2026-12-07): bench c int8 1.77 -> 1.75, 1x1 33->7 on 3x5 2.02 -> 1.86, 640->128 on one pixel 1.71 -> 1.64, 128->128 on one pixel 1.86 -> 1.69; 64->64 on 25x5 1.826 -> 1.830 (GCC\'s moves around the fourteen-register statement eat the saving there)',
       quadAsmRows: 'estimated cycles/MAC (instructions/MAC), speed, C rows -> asm rows (2026-12-07): a int8 1.58 (1.29) -> 1.46 (1.21), e int8 1.74 (1.43) -> 1.54 (1.22, now 1 x 3: its third pixel\'s word loaded mid-tap); with the short rounding a 1.42 (1.16), e 1.53 (1.20); ResNet-8 (speed) 18,197,533 -> 15,838,381 instructions. Every weight pair by LDRD measured a 1.54 (1.17), e 1.76 (1.35): fewer instructions, slower',
       cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 1.42 (a int8 1.52, e int8 1.31), quad+widened 1.40 (1.44, 1.37), taps8 1.34 (a q7 1.24, b q7 1.27, e q7 1.53), taps8+lanes8 1.39 (1.30, 1.28, 1.60); quad+asm 1.47 (a int8 1.47, e int8 1.47; measured 2026-12-07 with the short rounding, against its own estimate)',
       speedMargin: 'every bench kernel measured speed faster where the estimate put it ahead',
@@ -328,8 +392,10 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     pointwiseWidenedMaxPixels: 1,
     // Dual issue pairs an unpack with a load or MAC; taps8's pre-unpacked lanes leave LDR, SMLAD chains that pair less.
     cyclesPerInstruction: { quad: 0.65, 'quad+widened': 0.70, taps8: 0.75, 'taps8+lanes8': 0.89 },
+    pointwiseQuadAsm: true,
     measured: {
       ...thumb2.measured,
+      pointwiseQuadAsm: 'estimated cycles/MAC, speed (pre-widened on one pixel only, its pointwiseWidenedMaxPixels): 640->128 on one pixel 0.83 -> 0.75, 128->128 0.90 -> 0.76 (2026-12-07)',
       cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 0.65 (a int8 0.67, e int8 0.64), quad+widened 0.70 (0.72, 0.68), taps8 0.75 (a q7 0.70, b q7 0.71, e q7 0.86), taps8+lanes8 0.89 (0.91, 0.84, 0.91)',
       quadAsmRows: 'estimated cycles/MAC (instructions/MAC), speed, C rows -> asm rows (2026-12-07): a int8 0.79 (1.26) -> 0.82 (1.40), e int8 0.86 (1.43) -> 0.89 (1.58): dual issue pairs GCC\'s scheduled C better, so off',
       pointwiseWidenedMaxPixels: 'estimated cycles/MAC, quad against pre-widened (2026-12-07): bench c int8 (16x16 pixels) 1.05 against 1.12; 1x1 640 -> 128 on one pixel (a fully connected layer) 1.63 against 0.90',
@@ -340,8 +406,10 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     core: 'cortex-m33', ...thumb2,
     quadAsmRows: true,
     cyclesPerInstruction: { quad: 1.45, 'quad+widened': 1.45, 'quad+asm': 1.48, taps8: 1.37, 'taps8+lanes8': 1.41 },
+    pointwiseQuadAsm: true,
     measured: {
       ...thumb2.measured,
+      pointwiseQuadAsm: 'estimated cycles/MAC, speed, quad-widened from C to the assembly (2026-12-07): bench c int8 1.77 -> 1.76, 1x1 33->7 on 3x5 2.06 -> 1.89, 640->128 on one pixel 1.71 -> 1.64, 128->128 on one pixel 1.92 -> 1.68; 64->64 on 25x5 1.844 -> 1.836',
       quadAsmRows: 'estimated cycles/MAC (instructions/MAC), speed, C rows -> asm rows (2026-12-07): a int8 1.63 (1.30) -> 1.48 (1.21), e int8 1.79 (1.43) -> 1.58 (1.24); with the short rounding a 1.43 (1.16), e 1.53 (1.21)',
       cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 1.45 (a int8 1.57, e int8 1.34), quad+widened 1.45 (1.48, 1.41), taps8 1.37 (a q7 1.25, b q7 1.29, e q7 1.58), taps8+lanes8 1.41 (1.30, 1.29, 1.64); quad+asm 1.48 (a int8 1.48, e int8 1.47; measured 2026-12-07 with the short rounding, against its own estimate)',
       speedMargin: 'every bench kernel measured speed faster where the estimate put it ahead',

@@ -12,7 +12,10 @@ import type { OptimizeGoal } from '../family.ts';
 import { lane2Fits } from '../lanes.ts';
 import { tuningOf } from '../../tuning/cores.ts';
 
-export type MacForm = 'plain' | 'lane2' | 'halves' | 'halves-pixels' | 'dual' | 'quad' | 'quad-widened';
+export type MacForm = 'plain' | 'lane2' | 'lane2w' | 'halves' | 'halves-pixels' | 'dual' | 'quad' | 'quad-widened';
+
+/** Forms whose 64-bit sums hold two outputs in bit lanes (lane2: two pixels; lane2w: two output channels). */
+export const laneForm = (f: MacForm) => f === 'lane2' || f === 'lane2w';
 
 /** Forms whose weights are the raw values in the order the loops read (one element per weight). */
 export const rawWeights = (f: MacForm) => f === 'plain' || f === 'lane2';
@@ -75,8 +78,16 @@ export const formRows: readonly FormRow[] = [
       geometry(m).flat && geometry(m).span >= 2 && (m.inH * m.inW) % 2 === 0, // every plane as aligned as the first
   },
   {
-    form: 'halves', unit: 1, doc: 'SMLAxy/SMLALxy on int16 weights packed as halfword pairs of two output channels (no unpacking)',
-    when: (isa, m) => isa.dspv5te && isa.state !== 'thumb1' && m.numeric.storage.bits === 16 && m.outC >= 2,
+    form: 'halves', unit: 1, doc: 'SMLAxy/SMLALxy on int16 weights (int8 widened, under speed) packed as halfword pairs of two output channels (no unpacking)',
+    when: (isa, m, optimize) => isa.dspv5te && isa.state !== 'thumb1' && m.outC >= 2 && (m.numeric.storage.bits === 16 ||
+      (m.numeric.storage.bits === 8 && optimize === 'speed' && tuningOf(isa).pointwiseHalves8 && planAccumulator(m).accType === 'int32_t')),
+  },
+  {
+    // optimize 'speed' only: the weights take twice their raw bytes. w0 + w1*2^23 times x is the two channels' products
+    // in bit lanes, as lane2's pixels; the input byte is SMLAL's Rs (the ARM9TDMI multiplier terminates early on it).
+    form: 'lane2w', unit: 1, doc: 'SMLAL on the weights of two output channels packed in a word (w0 + w1*2^23, twice the raw bytes) times one int8 input: two MACs per multiply, the input byte as Rs',
+    when: (isa, m, optimize) => optimize === 'speed' && tuningOf(isa).pointwiseLane2w && isa.longMultiply && isa.state === 'a32' &&
+      lane2Fits(m, false) && m.outC >= 2 && planAccumulator(m).accType === 'int32_t',
   },
   {
     // x0 + x1*2^23 times w is x0*w + (x1*w)*2^23: with every channel's sum inside 2^22 the low 23 bits hold pixel
@@ -97,9 +108,12 @@ export function formFor(m: KernelModel, isa: IsaFeatures, optimize: OptimizeGoal
 
 /** Registers one step keeps live: accumulators, the operands it holds, a temporary (A32 CHW plain: and the
  *  post-indexed loads' stride). */
-function registersNeeded(form: MacForm, ob: number, pb: number, accWords: number, postStride = 0): number {
+function registersNeeded(form: MacForm, ob: number, pb: number, accWords: number, postStride = 0, laneAsm = false): number {
   const accs = ob * pb * accWords + (form === 'plain' ? postStride : 0);
   if (form === 'lane2') return ob * pb + pb / 2 + 2;
+  // Each pixel's byte and each channel pair's word; as assembly (lane-asm.ts) the operands take the registers GCC
+  // otherwise keeps for the pointers and the loop, and lane2wAsmFits counts them all.
+  if (form === 'lane2w') return laneAsm ? ob * pb + 3 : ob * pb + pb + ob / 2;
   // The pixel word, the weight word, the plane stride.
   if (form === 'halves-pixels') return accs + 3;
   return form === 'quad' || form === 'quad-widened' ? accs + 2 * pb + 2 : accs + pb + 1;
@@ -119,6 +133,7 @@ function stepInstructions(form: MacForm, m: KernelModel, isa: IsaFeatures, ob: n
   const advance = chw ? isaRows[isa.state].chwStepAdd : 0;
   // Two loads and an add per pixel pair.
   if (form === 'lane2') return 1.5 * pb + ob + (ob * pb) / 2 + advance;
+  if (form === 'lane2w') return pb + ob / 2 + (ob * pb) / 2 + advance;
   if (form === 'halves') return pb + Math.ceil(ob / 2) + macs + (isaRows[isa.state].postIndex ? 0 : advance);
   if (form === 'halves-pixels') return pb / 2 + ob / 2 + macs;
   // Thumb-1: MULS overwrites its operand (a copy), then a 32-bit add, or a sign extension and a 64-bit add.
@@ -129,7 +144,7 @@ function stepInstructions(form: MacForm, m: KernelModel, isa: IsaFeatures, ob: n
 
 /** Instructions per output for its seed, output stage and store (lane2: and taking its lane out of the sum). */
 function perOutput(m: KernelModel, accWords: number, form: MacForm): number {
-  return (m.numeric.kind === 'int8' ? 16 : 6 + 3 * accWords) + (form === 'lane2' ? 3 : 0);
+  return (m.numeric.kind === 'int8' ? 16 : 6 + 3 * accWords) + (laneForm(form) ? 3 : 0);
 }
 
 export interface Tile {
@@ -191,7 +206,8 @@ export function chooseTile(m: KernelModel, isa: IsaFeatures, accType: string, fo
       if ((form.form === 'halves' || form.form === 'halves-pixels') && ob % 2 !== 0) continue;
       if (form.form === 'halves-pixels' && pb !== 2) continue;
       if (form.form === 'lane2' && pb % 2 !== 0) continue;
-      const registers = registersNeeded(form.form, ob, pb, accWords, m.layout === 'chw' && row.postIndex ? 1 : 0);
+      if (form.form === 'lane2w' && ob % 2 !== 0) continue;
+      const registers = registersNeeded(form.form, ob, pb, accWords, m.layout === 'chw' && row.postIndex ? 1 : 0, tuningOf(isa).pointwiseLaneAsm && pb >= 2);
       const step = stepInstructions(form.form, m, isa, ob, pb, accWords, geo.inPixel);
       const tailStep = stepInstructions('plain', m, isa, ob, pb, accWords, geo.inPixel);
       // Functions: full and tail channel blocks x full and remainder pixel blocks.

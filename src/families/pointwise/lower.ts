@@ -3,11 +3,11 @@
  * one block function per (block class, pixels per block) and the run over the pixels (run.ts).
  */
 import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
-import { isaStateNames } from '../../targets/index.ts';
+import { isaStateNames, type IsaFeatures } from '../../targets/index.ts';
 import { cArrayRows, cInt } from '../../codegen/clit.ts';
 import { qFinishStages } from '../../codegen/qfinish.ts';
 import {
-  add, assign, bin, call, cast, cond, constDecl, decl, id, index, int, loop, mul, paren, ptr, ret, scalar, stmt, sub, unused, upTo, lit, block,
+  add, assign, bin, call, cast, cond, constDecl, decl, id, index, int, intrinsic, loop, mul, paren, ptr, ret, scalar, stmt, sub, unused, upTo, lit, block,
 } from '../../ir/expr.ts';
 import type { CScalar, Expr, Item, KernelIR, PerChannel, Stmt } from '../../ir/kernel-ir.ts';
 import { visitStmts } from '../../ir/walk.ts';
@@ -20,6 +20,7 @@ import { CODE_BUDGET, isaRows, postLoads, rawWeights, widenedPays } from './form
 import { wordsPerStep, type BlockFn, type PointwisePlan } from './plan.ts';
 import { accName, advance, stepFence, stepStmts, type StepContext } from './steps.ts';
 import { runItems } from './run.ts';
+import { lane2wAsmStmt, lane2wScratch, laneAsmScratch, laneAsmStmt, laneHi, laneLo, quadAsmStmt, quadScratch } from './lane-asm.ts';
 
 /** What the block functions call: the seed, the output stage, whether the stage takes the channel. */
 export interface Stage {
@@ -99,6 +100,47 @@ const pragmaItems = (): Item[] => [
   ], else: [define('STEP_FENCE', '((void)0)', []), define('KEEP_LOADS_IN_LOOP', '((void)0)', ['p']), define('NOINLINE', '')] },
 ];
 
+/** Where the block functions take the assembly: GCC (clang's allocator cannot give one asm statement fourteen
+ *  registers), optimizing (at -O0 GCC cannot either). */
+const LANE_ASM_COND = 'defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)';
+
+/** FREE_FRAME_POINTER: a block function with the assembly omits the frame pointer whatever the flags
+ *  (-fno-omit-frame-pointer would keep r11, or r7 in Thumb, from its operands). Nothing elsewhere. */
+const framePointerItems = (): Item[] => [
+  { k: 'pp-if', cond: LANE_ASM_COND, then: [define('FREE_FRAME_POINTER', '__attribute__((optimize("omit-frame-pointer")))')],
+    else: [define('FREE_FRAME_POINTER', '')] },
+];
+
+/** GCC's scheduled assembly (lane-asm.ts) for one loop iteration; the C steps for other compilers (clang's register
+ *  allocator cannot give one asm statement the fourteen registers it takes). */
+function laneAsmItems(f: BlockFn, inStep: number, inPixel: number, stepLoop: (body: Stmt[]) => Stmt[], cSteps: Stmt[]): Stmt {
+  const shape = { n: f.size, pb: f.pb, steps: f.unroll, inPixel, inStep: f.advance ? 0 : inStep, advance: f.advance ? inStep : 0 };
+  const then: Stmt[] = [];
+  // The 64-bit lane sums go into the loop as 32-bit halves and come back out after it (no instructions where they
+  // stay in registers).
+  let sums: string[] = [];
+  let asmStmt: Stmt;
+  if (f.form === 'quad-widened') {
+    asmStmt = quadAsmStmt(shape, Array.from({ length: f.size }, (_, j) => Array.from({ length: f.pb }, (_, q) => accName(j, q))));
+  } else if (f.form === 'lane2') {
+    sums = Array.from({ length: f.size }, (_, j) => accName(j, 0));
+    asmStmt = laneAsmStmt(shape, sums);
+  } else {
+    // lane2w: pair i's sum is a<i>_<q>; halves: channels 2i and 2i+1 have 32-bit sums of their own (named from a<2i>_<q>).
+    const pairAcc = (i: number, q: number) => (f.form === 'lane2w' ? accName(i, q) : accName(2 * i, q));
+    const accs = Array.from({ length: f.size / 2 }, (_, i) => Array.from({ length: f.pb }, (_, q) => pairAcc(i, q)));
+    if (f.form === 'lane2w') sums = accs.flat();
+    asmStmt = lane2wAsmStmt(shape, accs, f.form === 'lane2w' ? 'smlal' : 'smla');
+  }
+  then.push({ k: 'decls', type: scalar('int32_t'), vars: (f.form === 'lane2' ? laneAsmScratch : f.form === 'quad-widened' ? quadScratch(shape)
+    : lane2wScratch(shape)).map((name) => ({ name })),
+    comment: 'the assembly\'s scratch registers' });
+  for (const a of sums) then.push(decl('uint32_t', laneLo(a), cast('uint32_t', a)), decl('int32_t', laneHi(a), cast('int32_t', bin('>>', a, 32))));
+  then.push(...stepLoop([asmStmt]));
+  for (const a of sums) then.push(stmt(assign(a, add(mul(cast('int64_t', laneHi(a)), 4294967296), laneLo(a)))));
+  return { k: 'pp-if', cond: LANE_ASM_COND, then, else: stepLoop(cSteps) };
+}
+
 /** One block function: `count` consecutive pixel blocks of a run, `size` output channels each. */
 function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage, accType: CScalar): Item {
   const cType = m.numeric.storage.cType as CScalar;
@@ -108,13 +150,15 @@ function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage
   const split = sc.acc64 && (f.form === 'halves' || f.form === 'halves-pixels');
   const lanes = f.form === 'lane2';
   const o = (j: number) => add('o0', j);
-  const body: Stmt[] = [];
+  const cSteps: Stmt[] = [];
   for (let s = 0; s < f.unroll; s++) {
-    body.push(...stepStmts(sc, f.form, f.size, f.pb, f.advance ? 0 : s * unit * ci, s * wordsPerStep(f.classForm.form, f.size), 'main',
+    cSteps.push(...stepStmts(sc, f.form, f.size, f.pb, f.advance ? 0 : s * unit * ci, s * wordsPerStep(f.classForm.form, f.size), 'main',
       f.post && f.form !== 'halves-pixels'));
-    if (f.advance && !f.post) body.push(...advance(unit * ci));
-    if (s + 1 < f.unroll) body.push(stepFence());
+    if (f.advance && !f.post) cSteps.push(...advance(unit * ci));
+    if (s + 1 < f.unroll) cSteps.push(stepFence());
   }
+  const stepLoop = (body: Stmt[]): Stmt[] => (f.unroll > 0 ? [loop('s', 0, upTo('s', f.iters), 'inc', body, {
+    also: [assign('px', f.advance ? 0 : f.unroll * unit * ci, '+='), assign('w', f.unroll * wordsPerStep(f.classForm.form, f.size), '+=')] })] : []);
   const tail: Stmt[] = [];
   for (let t = 0; t < f.kTail; t++) {
     tail.push(...stepStmts(sc, 'plain', f.size, f.pb, f.advance ? 0 : t * ci, t * f.size, 'tail'));
@@ -126,21 +170,24 @@ function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage
   const outOff = (j: number, q: number) => j * (hwc ? 1 : m.outH * m.outW) + q * (hwc ? m.outC : 1);
   const finish = (v: Expr, j: number) => call(stage.finishFn, v, ...(stage.finishO ? [o(j)] : []));
   const store = (off: number, v: Expr, j: number) => stmt(assign(index('out0', off), cast(cType, finish(v, j))));
-  for (let j = 0; j < f.size; j++)
-    if (lanes)
-      for (let q = 0; q < f.pb / 2; q++) {
-        const a = accName(j, q);
-        seeds.push(decl('int64_t', a, 0));
-        const up = 32 - LANE2_SHIFT;
-        outputs.push(block([
-          { k: 'comment', text: comment('hang', `Pixel 0's sum is the low ${LANE2_SHIFT} bits (sign-extended); pixel 1's the rest, plus the borrow`,
-            'pixel 0\'s sign took from it.') },
-          constDecl('uint32_t', 't', bin('<<', cast('uint32_t', a), up)),
-          constDecl('int32_t', 'seed', call(stage.seedFn, o(j))),
-          store(outOff(j, 2 * q), add('seed', bin('>>', cast('int32_t', 't'), up)), j),
-          store(outOff(j, 2 * q + 1), add(add('seed', cast('int32_t', bin('>>', a, LANE2_SHIFT))), cast('int32_t', bin('>>', 't', 31))), j),
-        ]));
-      }
+  /** One lane accumulator's two outputs: lane 0 (channel j0, pixel q0) and lane 1 (channel j1, pixel q1). */
+  const laneOutputs = (a: string, j0: number, q0: number, j1: number, q1: number) => {
+    seeds.push(decl('int64_t', a, 0));
+    const up = 32 - LANE2_SHIFT;
+    const seedOf = (j: number) => (j0 === j1 ? 'seed' : call(stage.seedFn, o(j)));
+    outputs.push(block([
+      { k: 'comment', text: comment('hang', `${f.form === 'lane2' ? 'Pixel 0' : 'The first channel'}'s sum is the low ${LANE2_SHIFT} bits (sign-extended); ` +
+        `${f.form === 'lane2' ? 'pixel 1' : 'the second'}'s the rest, plus the borrow`, 'the low lane\'s sign took from it.') },
+      constDecl('uint32_t', 't', bin('<<', cast('uint32_t', a), up)),
+      ...(j0 === j1 ? [constDecl('int32_t', 'seed', call(stage.seedFn, o(j0)))] : []),
+      store(outOff(j0, q0), add(seedOf(j0), bin('>>', cast('int32_t', 't'), up)), j0),
+      store(outOff(j1, q1), add(add(seedOf(j1), cast('int32_t', bin('>>', a, LANE2_SHIFT))), cast('int32_t', bin('>>', 't', 31))), j1),
+    ]));
+  };
+  if (f.form === 'lane2w')
+    for (let i = 0; i < f.size / 2; i++) for (let q = 0; q < f.pb; q++) laneOutputs(accName(i, q), 2 * i, q, 2 * i + 1, q);
+  else for (let j = 0; j < f.size; j++)
+    if (lanes) for (let q = 0; q < f.pb / 2; q++) laneOutputs(accName(j, q), j, 2 * q, j, 2 * q + 1);
     else
       for (let q = 0; q < f.pb; q++) {
         const a = accName(j, q);
@@ -160,15 +207,15 @@ function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage
     decl(ptr(sc.wType, { const: true, restrict: true }), 'w', 'wb'),
     { k: 'opaque', e: id('w') },
     ...seeds,
-    ...(f.unroll > 0 ? [loop('s', 0, upTo('s', f.iters), 'inc', body, {
-      also: [assign('px', f.advance ? 0 : f.unroll * unit * ci, '+='), assign('w', f.unroll * wordsPerStep(f.classForm.form, f.size), '+=')] })] : []),
+    ...(f.laneAsm && f.unroll > 0 ? [laneAsmItems(f, unit * ci, sc.inPixel, stepLoop, cSteps)] : stepLoop(cSteps)),
     f.kTail > 0 ? block([decl(ptr(cType, { const: true, restrict: true }), 'wk', 'wkb'), { k: 'opaque', e: id('wk') }, ...tail]) : unused('wkb'),
     ...outputs,
   ];
   return {
     k: 'func', doc: comment('line', `${f.size} output channel(s) x ${f.pb} pixel(s), ${f.form}: \`count\` consecutive pixel blocks of a run.`),
     fn: {
-      name: `${m.name}_${f.name}`, linkage: 'static', specifier: 'NOINLINE', ret: scalar('void'), wrapAfter: 2,
+      name: `${m.name}_${f.name}`, linkage: 'static', specifier: 'NOINLINE', ...(f.laneAsm && f.unroll > 0 ? { attribute: 'FREE_FRAME_POINTER' } : {}),
+      ret: scalar('void'), wrapAfter: 2,
       params: [inPtr(cType, 'px0'), { type: ptr(cType, { restrict: true }), name: 'out0' }, inPtr(sc.wType, 'wb'), inPtr(cType, 'wkb'),
         { type: scalar('int'), name: 'o0' }, { type: scalar('int'), name: 'count' }],
       body: [
@@ -188,7 +235,7 @@ function blockFunction(m: KernelModel, f: BlockFn, sc: StepContext, stage: Stage
  * multiplier M, the shift s = e - 1, and c = k·2^s, a constant or k shifted by the channel's s (no table: measured on
  * kws's 1x1 layers, 0.3% fewer instructions on Cortex-M4 than loading c, 0.01% more on ARM920T).
  */
-function rqItems(m: KernelModel, fin: Extract<PointwisePlan['finish'], { kind: 'rq' }>): Item[] {
+function rqItems(m: KernelModel, fin: Extract<PointwisePlan['finish'], { kind: 'rq' }>, isa: IsaFeatures): Item[] {
   const N = m.name.toUpperCase();
   const mq = channelQuantity(fin.m, `${m.name}_rq_m`);
   const sq = channelQuantity(fin.s, `${m.name}_rq_s`, 16);
@@ -218,9 +265,13 @@ function rqItems(m: KernelModel, fin: Extract<PointwisePlan['finish'], { kind: '
         { k: 'comment', text: comment('line', '2^30 + c * 2^31 as a 64-bit value: its low word and its high word.') },
         constDecl('int64_t', 'add', add(mul(cast('int64_t', bin('>>', 'c', 1)), 4294967296),
           cast('int64_t', bin('|', lit('0x40000000u'), paren(bin('<<', cast('uint32_t', 'c'), 31)))))),
-        constDecl('int32_t', 'v', bin('>>', cast('int32_t', bin('>>', paren(add(mul(cast('int64_t', 'x'), at(mq)), 'add')), 32)), 's')),
-        constDecl('int32_t', 'lo', cond(bin('<', 'v', fin.lo), fin.lo, 'v')),
-        ret(cond(bin('>', 'lo', fin.hi), fin.hi, 'lo')),
+        constDecl('int32_t', 'v', bin('>>', cast('int32_t', bin('>>', paren(add(mul(cast('int64_t', at(mq)), 'x'), 'add')), 32)), 's')),
+        // The full int8 range is SSAT's (one instruction where the two compares take six; GCC 12 does not find it in
+        // the C clamp here). GCC's builtin returns it unsigned.
+        ...(isa.saturate && fin.lo === -128 && fin.hi === 127 ? [ret(cast('int32_t', intrinsic('__builtin_arm_ssat', 'v', 8)))] : [
+          constDecl('int32_t', 'lo', cond(bin('<', 'v', fin.lo), fin.lo, 'v')),
+          ret(cond(bin('>', 'lo', fin.hi), fin.hi, 'lo')),
+        ]),
       ],
     } },
   ];
@@ -258,6 +309,7 @@ export function lowerPointwise(m: KernelModel, p: PointwisePlan, ctx: PlanContex
     ...helperItems(m, p, acc64, called),
     blank,
     ...pragmaItems(),
+    ...(p.fns.some((f) => f.laneAsm && f.unroll > 0) ? framePointerItems() : []),
     blank,
     define('CI_STRIDE', ci), define('IN_PIXEL', g.inPixel), define('OUT_PIXEL', hwc ? m.outC : 1), define('OUT_CHANNEL', hwc ? 1 : m.outH * m.outW),
     blank,
@@ -266,7 +318,7 @@ export function lowerPointwise(m: KernelModel, p: PointwisePlan, ctx: PlanContex
   ];
   p.classes.forEach((c, i) => {
     const doc = `${c.blocks} block(s) of ${c.size} output channel(s) from ${c.first}, ${c.form.form}: ` +
-      `[block][${c.steps} step(s) of ${c.form.unit} input channel(s)][${c.form.form === 'halves' || c.form.form === 'halves-pixels' ? 'channel pair' : 'channel'}]` +
+      `[block][${c.steps} step(s) of ${c.form.unit} input channel(s)][${c.form.form === 'halves' || c.form.form === 'halves-pixels' || c.form.form === 'lane2w' ? 'channel pair' : 'channel'}]` +
       `${c.form.form === 'quad-widened' ? '[2 int16 pairs]' : ''}` +
       (c.kTail ? `, the last ${c.kTail} input channel(s) in ${m.name}_weights_tail${i} [block][channel][output channel]` : '');
     items.push({ k: 'table', doc: comment('line', `Weights (${weightDoc}): ${doc}.`), table: {
@@ -288,7 +340,7 @@ export function lowerPointwise(m: KernelModel, p: PointwisePlan, ctx: PlanContex
     } });
   items.push(blank);
   if (!fin || g.hasBorder) items.push({ k: 'stage', stage: common });
-  if (fin?.kind === 'rq') items.push(blank, ...rqItems(m, fin));
+  if (fin?.kind === 'rq') items.push(blank, ...rqItems(m, fin, isa));
   if (fin?.kind === 'q') {
     const q = qFinishStages(m, fin, plan, isa, false, 'pw');
     items.push(blank, { k: 'stage', stage: q.seeds }, blank, { k: 'stage', stage: q.stage });
@@ -311,7 +363,7 @@ export function lowerPointwise(m: KernelModel, p: PointwisePlan, ctx: PlanContex
     `Pixels: ${g.flat ? `one run of ${g.span} pixels (the whole plane)` : `per output row, ${g.span} inside column(s)`}` +
       `${g.hasBorder ? '; outputs whose input lies in the padding are bias-only' : ''}.`,
     `Weights (${weightBytes} bytes, optimize '${ctx.optimize}'): ${weightBytes === rawBytes ? 'the same bytes as the raw weights'
-      : `pre-widened to int16 pairs, ${weightBytes} bytes where the raw weights take ${rawBytes}`}, blocked in the order the loops read.`,
+      : `${p.form.form === 'lane2w' ? 'two output channels\' weights packed in each word' : 'pre-widened to int16 pairs'}, ${weightBytes} bytes where the raw weights take ${rawBytes}`}, blocked in the order the loops read.`,
     `Code: about ${t.codeBytes} bytes estimated (budget ${CODE_BUDGET}).`,
   ];
   return {

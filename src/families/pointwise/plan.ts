@@ -9,6 +9,9 @@ import type { AccumulatorPlan } from '../../codegen/accumulator.ts';
 import { qFinish, type QFinish } from '../../codegen/qfinish.ts';
 import type { OptimizeGoal } from '../family.ts';
 import { foldedSeeds } from '../seeds.ts';
+import { tuningOf } from '../../tuning/cores.ts';
+import { lane2wAsmFits, laneAsmFits, quadAsmFits } from './lane-asm.ts';
+import { LANE2_SHIFT } from '../lanes.ts';
 import { chooseTile, formFor, formRows, geometry, isaRows, rawWeights, type FormRow, type Geometry, type MacForm, type Tile } from './forms.ts';
 
 /** Whether the pointwise family generates this spec exactly on this ISA (otherwise `blocked` does). */
@@ -28,7 +31,7 @@ export function pointwiseApplies(m: KernelModel, plan: AccumulatorPlan, isa: Isa
 
 /** Words one step of a block of n channels takes in the main weight array. */
 export function wordsPerStep(form: MacForm, n: number): number {
-  return form === 'halves' || form === 'halves-pixels' ? n / 2 : form === 'quad-widened' ? 2 * n : n;
+  return form === 'halves' || form === 'halves-pixels' || form === 'lane2w' ? n / 2 : form === 'quad-widened' ? 2 * n : n;
 }
 
 /** The main weight array of one block of channels o0..o0+n-1, steps of `unit` channels. */
@@ -42,6 +45,9 @@ function packBlock(form: MacForm, m: KernelModel, o0: number, n: number, steps: 
     else if (form === 'halves' || form === 'halves-pixels')
       // Low half: channel o (SMLAxB), high half: channel o+1 (SMLAxT).
       for (let i = 0; i < n / 2; i++) out.push((w(o0 + 2 * i, c) & 0xffff) | (w(o0 + 2 * i + 1, c) << 16));
+    else if (form === 'lane2w')
+      // Channel o in the low lane, o+1 from bit 23 (|w| <= 128: the word stays inside int32).
+      for (let i = 0; i < n / 2; i++) out.push(w(o0 + 2 * i, c) + w(o0 + 2 * i + 1, c) * 2 ** LANE2_SHIFT);
     else if (form === 'dual')
       // Low half: input channel c, high half: c+1, as SMLAD pairs the input word.
       for (let j = 0; j < n; j++) out.push((w(o0 + j, c) & 0xffff) | (w(o0 + j, c + 1) << 16));
@@ -96,6 +102,9 @@ export interface BlockFn {
   advance: boolean;
   /** The step's pixel-0 load goes last, post-indexed by the channel plane (A32). */
   post: boolean;
+  /** lane2 (one pixel pair), lane2w, int8 halves or quad-widened: each loop iteration's steps as inline assembly,
+   *  loads ahead of their use or back to back (lane-asm.ts). */
+  laneAsm: boolean;
 }
 
 /** A call of a block function over `count` consecutive pixel blocks from pixel `skip` of the run. */
@@ -139,7 +148,7 @@ export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
   const hwc = m.layout === 'hwc';
   const classes = sizes.map(({ size, blocks, first }): BlockClass => {
     // Halfword pairs of output channels need an even block; an odd tail block multiplies plainly.
-    const f = (form.form === 'halves' || form.form === 'halves-pixels') && size % 2 !== 0 ? plainRow : form;
+    const f = (form.form === 'halves' || form.form === 'halves-pixels' || form.form === 'lane2w') && size % 2 !== 0 ? plainRow : form;
     const steps = Math.floor(m.inC / f.unit);
     const kTail = m.inC - steps * f.unit;
     const weights: number[] = [];
@@ -162,8 +171,17 @@ export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
       // Post-indexed loads replace the plain form's px[0] load of a unit-channel step (CHW). Not lane2: its packing
       // temporary and the stride register outgrow the register file (measured: spills cost more than the adds).
       const post = advance && isaRows[isa.state].postIndex && (fnForm === 'plain' || fnForm === 'halves' || fnForm === 'halves-pixels') && f.unit === 1;
+      const ci = hwc ? 1 : m.inH * m.inW;
+      const shape = { n: size, pb, steps: unroll, inPixel: geo.inPixel, inStep: advance ? 0 : f.unit * ci, advance: advance ? f.unit * ci : 0 };
+      const halves8 = fnForm === 'halves' && m.numeric.storage.bits === 8 && plan.accType === 'int32_t';
+      // Fully unrolled steps only: a loop counter live across the fourteen-register statement leaves GCC no register
+      // under -fno-omit-frame-pointer (the attribute that frees the frame pointer does not help there).
+      const laneAsm = unroll === steps && ((tuningOf(isa).pointwiseLaneAsm && ((fnForm === 'lane2' && pb === 2 && laneAsmFits(shape)) ||
+        ((fnForm === 'lane2w' || halves8) && lane2wAsmFits(shape)))) ||
+        (tuningOf(isa).pointwiseQuadAsm && fnForm === 'quad-widened' && quadAsmFits(shape)));
       const fn: BlockFn = {
-        name: `block${fns.length}_o${size}_p${pb}`, size, pb, form: fnForm, classForm: f, unroll, iters: unroll > 0 ? steps / unroll : 0, kTail, advance, post,
+        name: `block${fns.length}_o${size}_p${pb}`, size, pb, form: fnForm, classForm: f, unroll, iters: unroll > 0 ? steps / unroll : 0, kTail, advance,
+        post: post && !laneAsm, laneAsm,
       };
       fns.push(fn);
       built.set(pb, fn);

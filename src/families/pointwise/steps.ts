@@ -73,6 +73,15 @@ export function stepStmts(c: StepContext, form: MacForm, n: number, pb: number, 
       }
       return out;
     }
+    case 'lane2w': {
+      // Each channel pair's packed word times each pixel's byte (the byte as the multiply's second operand: Rs).
+      const xs = pixels();
+      for (let i = 0; i < n / 2; i++) {
+        const w = weight(wBase + i);
+        for (let q = 0; q < pb; q++) out.push(mac('single', accName(i, q), 'int64', cast('int64_t', w), xs[q]));
+      }
+      return out;
+    }
     case 'plain': {
       const xs = pixels();
       // SMLAL where the core has it; elsewhere the 32-bit product (proved to fit) is added to the 64-bit sum.

@@ -9,6 +9,11 @@
  * Code: about 2532 bytes estimated (budget 3600).
  */
 #include "c_1x1_32to32_16x16_int8.h"
+/* Stop here, not in the assembler, when compiled for a core without what this code uses. */
+#if !((defined(__ARM_ARCH_ISA_ARM) || defined(__thumb2__)) && \
+      (defined(__arm__) && !defined(__thumb__)))
+#error "c_1x1_32to32_16x16_int8.c was generated for a A32 (ARM state) core and needs SMLAL (A32 or Thumb-2), code in A32 (ARM state): compile with that core's -mcpu, or generate for your core with convgen generate --target"
+#else
 
 /*
  * Weights are re-read for every pixel block: hoisting them out of the pixel loop would exceed the registers and
@@ -26,6 +31,11 @@
 #define STEP_FENCE() ((void)0)
 #define KEEP_LOADS_IN_LOOP(p) ((void)0)
 #define NOINLINE
+#endif
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+#define FREE_FRAME_POINTER __attribute__((optimize("omit-frame-pointer")))
+#else
+#define FREE_FRAME_POINTER
 #endif
 
 #define CI_STRIDE 1
@@ -146,13 +156,14 @@ static inline int32_t c_1x1_32to32_16x16_int8_pw_finish(int32_t acc, int o)
     const int32_t c = (int32_t)((uint32_t)(-5) << s) - (int32_t)((uint32_t)x >> 31);
     /* 2^30 + c * 2^31 as a 64-bit value: its low word and its high word. */
     const int64_t add = (int64_t)(c >> 1) * 4294967296 + (int64_t)(0x40000000u | ((uint32_t)c << 31));
-    const int32_t v = (int32_t)(((int64_t)x * c_1x1_32to32_16x16_int8_rq_m[o] + add) >> 32) >> s;
+    const int32_t v = (int32_t)(((int64_t)c_1x1_32to32_16x16_int8_rq_m[o] * x + add) >> 32) >> s;
     const int32_t lo = v < -128 ? -128 : v;
     return lo > 127 ? 127 : lo;
 }
 
 
 /* 4 output channel(s) x 2 pixel(s), lane2: `count` consecutive pixel blocks of a run. */
+FREE_FRAME_POINTER
 static NOINLINE void c_1x1_32to32_16x16_int8_block0_o4_p2(const int8_t *restrict px0, int8_t *restrict out0,
     const int8_t *restrict wb, const int8_t *restrict wkb, int o0, int count)
 {
@@ -164,6 +175,381 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block0_o4_p2(const int8_t *restrict
         int64_t a1_0 = 0;
         int64_t a2_0 = 0;
         int64_t a3_0 = 0;
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+        int32_t x_, t_, wa_, wb_; /* the assembly's scratch registers */
+        uint32_t a0_0_lo = (uint32_t)a0_0;
+        int32_t a0_0_hi = (int32_t)(a0_0 >> 32);
+        uint32_t a1_0_lo = (uint32_t)a1_0;
+        int32_t a1_0_hi = (int32_t)(a1_0 >> 32);
+        uint32_t a2_0_lo = (uint32_t)a2_0;
+        int32_t a2_0_hi = (int32_t)(a2_0 >> 32);
+        uint32_t a3_0_lo = (uint32_t)a3_0;
+        int32_t a3_0_hi = (int32_t)(a3_0 >> 32);
+        for (int s = 0; s < 1; ++s, px += 32, w += 128) {
+            __asm__(
+                "ldrsb %[x], [%[px], #0]\n\t"
+                "ldrsb %[t], [%[px], #32]\n\t"
+                "ldrsb %[wa], [%[w], #0]\n\t"
+                "ldrsb %[wb], [%[w], #1]\n\t"
+                "add %[x], %[x], %[t], lsl #23\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #2]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #3]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #33]\n\t"
+                "ldrsb %[wa], [%[px], #1]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #4]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #5]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #6]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #7]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #34]\n\t"
+                "ldrsb %[wb], [%[px], #2]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #8]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #9]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #10]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #11]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #35]\n\t"
+                "ldrsb %[wa], [%[px], #3]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #12]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #13]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #14]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #15]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #36]\n\t"
+                "ldrsb %[wb], [%[px], #4]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #16]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #17]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #18]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #19]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #37]\n\t"
+                "ldrsb %[wa], [%[px], #5]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #20]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #21]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #22]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #23]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #38]\n\t"
+                "ldrsb %[wb], [%[px], #6]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #24]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #25]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #26]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #27]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #39]\n\t"
+                "ldrsb %[wa], [%[px], #7]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #28]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #29]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #30]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #31]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #40]\n\t"
+                "ldrsb %[wb], [%[px], #8]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #32]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #33]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #34]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #35]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #41]\n\t"
+                "ldrsb %[wa], [%[px], #9]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #36]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #37]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #38]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #39]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #42]\n\t"
+                "ldrsb %[wb], [%[px], #10]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #40]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #41]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #42]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #43]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #43]\n\t"
+                "ldrsb %[wa], [%[px], #11]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #44]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #45]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #46]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #47]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #44]\n\t"
+                "ldrsb %[wb], [%[px], #12]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #48]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #49]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #50]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #51]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #45]\n\t"
+                "ldrsb %[wa], [%[px], #13]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #52]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #53]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #54]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #55]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #46]\n\t"
+                "ldrsb %[wb], [%[px], #14]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #56]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #57]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #58]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #59]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #47]\n\t"
+                "ldrsb %[wa], [%[px], #15]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #60]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #61]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #62]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #63]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #48]\n\t"
+                "ldrsb %[wb], [%[px], #16]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #64]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #65]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #66]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #67]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #49]\n\t"
+                "ldrsb %[wa], [%[px], #17]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #68]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #69]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #70]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #71]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #50]\n\t"
+                "ldrsb %[wb], [%[px], #18]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #72]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #73]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #74]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #75]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #51]\n\t"
+                "ldrsb %[wa], [%[px], #19]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #76]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #77]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #78]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #79]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #52]\n\t"
+                "ldrsb %[wb], [%[px], #20]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #80]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #81]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #82]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #83]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #53]\n\t"
+                "ldrsb %[wa], [%[px], #21]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #84]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #85]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #86]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #87]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #54]\n\t"
+                "ldrsb %[wb], [%[px], #22]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #88]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #89]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #90]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #91]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #55]\n\t"
+                "ldrsb %[wa], [%[px], #23]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #92]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #93]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #94]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #95]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #56]\n\t"
+                "ldrsb %[wb], [%[px], #24]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #96]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #97]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #98]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #99]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #57]\n\t"
+                "ldrsb %[wa], [%[px], #25]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #100]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #101]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #102]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #103]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #58]\n\t"
+                "ldrsb %[wb], [%[px], #26]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #104]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #105]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #106]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #107]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #59]\n\t"
+                "ldrsb %[wa], [%[px], #27]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #108]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #109]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #110]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #111]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #60]\n\t"
+                "ldrsb %[wb], [%[px], #28]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #112]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #113]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #114]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #115]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #61]\n\t"
+                "ldrsb %[wa], [%[px], #29]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #116]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #117]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #118]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #119]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[t], [%[px], #62]\n\t"
+                "ldrsb %[wb], [%[px], #30]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #120]\n\t"
+                "add %[x], %[wb], %[t], lsl #23\n\t"
+                "ldrsb %[wb], [%[w], #121]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #122]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #123]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[t], [%[px], #63]\n\t"
+                "ldrsb %[wa], [%[px], #31]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #124]\n\t"
+                "add %[x], %[wa], %[t], lsl #23\n\t"
+                "ldrsb %[wa], [%[w], #125]\n\t"
+                "smlal %[a0_0_lo], %[a0_0_hi], %[x], %[wb]\n\t"
+                "ldrsb %[wb], [%[w], #126]\n\t"
+                "smlal %[a1_0_lo], %[a1_0_hi], %[x], %[wa]\n\t"
+                "ldrsb %[wa], [%[w], #127]\n\t"
+                "smlal %[a2_0_lo], %[a2_0_hi], %[x], %[wb]\n\t"
+                "smlal %[a3_0_lo], %[a3_0_hi], %[x], %[wa]\n\t"
+                : [a0_0_lo] "+r"(a0_0_lo), [a0_0_hi] "+r"(a0_0_hi), [a1_0_lo] "+r"(a1_0_lo), [a1_0_hi] "+r"(a1_0_hi),
+                    [a2_0_lo] "+r"(a2_0_lo), [a2_0_hi] "+r"(a2_0_hi), [a3_0_lo] "+r"(a3_0_lo), [a3_0_hi] "+r"(a3_0_hi),
+                    [x] "=&r"(x_), [t] "=&r"(t_), [wa] "=&r"(wa_), [wb] "=&r"(wb_)
+                : [px] "r"(px), [w] "r"(w)
+                : "memory");
+        }
+        a0_0 = (int64_t)a0_0_hi * 4294967296 + a0_0_lo;
+        a1_0 = (int64_t)a1_0_hi * 4294967296 + a1_0_lo;
+        a2_0 = (int64_t)a2_0_hi * 4294967296 + a2_0_lo;
+        a3_0 = (int64_t)a3_0_hi * 4294967296 + a3_0_lo;
+#else
         for (int s = 0; s < 1; ++s, px += 32, w += 128) {
             const int32_t x0 = (int32_t)px[0] + (int32_t)px[32] * 8388608;
             const int8_t w1 = w[0];
@@ -485,10 +871,11 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block0_o4_p2(const int8_t *restrict
             const int8_t w159 = w[127];
             a3_0 += (int64_t)x155 * w159;
         }
+#endif
         (void)wkb;
         {
             /* Pixel 0's sum is the low 23 bits (sign-extended); pixel 1's the rest, plus the borrow
-               pixel 0's sign took from it. */
+               the low lane's sign took from it. */
             const uint32_t t = (uint32_t)a0_0 << 9;
             const int32_t seed = c_1x1_32to32_16x16_int8_interior_seed_of(o0);
             out0[0] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(seed + ((int32_t)t >> 9), o0);
@@ -496,7 +883,7 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block0_o4_p2(const int8_t *restrict
         }
         {
             /* Pixel 0's sum is the low 23 bits (sign-extended); pixel 1's the rest, plus the borrow
-               pixel 0's sign took from it. */
+               the low lane's sign took from it. */
             const uint32_t t = (uint32_t)a1_0 << 9;
             const int32_t seed = c_1x1_32to32_16x16_int8_interior_seed_of(o0 + 1);
             out0[1] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(seed + ((int32_t)t >> 9), o0 + 1);
@@ -505,7 +892,7 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block0_o4_p2(const int8_t *restrict
         }
         {
             /* Pixel 0's sum is the low 23 bits (sign-extended); pixel 1's the rest, plus the borrow
-               pixel 0's sign took from it. */
+               the low lane's sign took from it. */
             const uint32_t t = (uint32_t)a2_0 << 9;
             const int32_t seed = c_1x1_32to32_16x16_int8_interior_seed_of(o0 + 2);
             out0[2] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(seed + ((int32_t)t >> 9), o0 + 2);
@@ -514,7 +901,7 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block0_o4_p2(const int8_t *restrict
         }
         {
             /* Pixel 0's sum is the low 23 bits (sign-extended); pixel 1's the rest, plus the borrow
-               pixel 0's sign took from it. */
+               the low lane's sign took from it. */
             const uint32_t t = (uint32_t)a3_0 << 9;
             const int32_t seed = c_1x1_32to32_16x16_int8_interior_seed_of(o0 + 3);
             out0[3] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(seed + ((int32_t)t >> 9), o0 + 3);
@@ -538,3 +925,5 @@ void c_1x1_32to32_16x16_int8_run(const int8_t *restrict input, int8_t *restrict 
 {
     c_1x1_32to32_16x16_int8_run_pixels(input, output);
 }
+
+#endif /* the target guard */

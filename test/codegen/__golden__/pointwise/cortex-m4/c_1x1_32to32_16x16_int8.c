@@ -10,8 +10,9 @@
  */
 #include "c_1x1_32to32_16x16_int8.h"
 /* Stop here, not in the assembler, when compiled for a core without what this code uses. */
-#if !defined(__ARM_FEATURE_SIMD32)
-#error "c_1x1_32to32_16x16_int8.c was generated for a Thumb-2 core and needs the SIMD32 instructions SMLAD/SXTB16 (__ARM_FEATURE_SIMD32): compile with that core's -mcpu, or generate for your core with convgen generate --target"
+#if !(defined(__ARM_FEATURE_SAT) && \
+      defined(__ARM_FEATURE_SIMD32))
+#error "c_1x1_32to32_16x16_int8.c was generated for a Thumb-2 core and needs SSAT (__ARM_FEATURE_SAT), the SIMD32 instructions SMLAD/SXTB16 (__ARM_FEATURE_SIMD32): compile with that core's -mcpu, or generate for your core with convgen generate --target"
 #else
 #include <string.h>
 #include <arm_acle.h>
@@ -126,9 +127,8 @@ static inline int32_t c_1x1_32to32_16x16_int8_pw_finish(int32_t acc, int o)
     const int32_t c = (int32_t)((uint32_t)(-5) << s) - (int32_t)((uint32_t)x >> 31);
     /* 2^30 + c * 2^31 as a 64-bit value: its low word and its high word. */
     const int64_t add = (int64_t)(c >> 1) * 4294967296 + (int64_t)(0x40000000u | ((uint32_t)c << 31));
-    const int32_t v = (int32_t)(((int64_t)x * c_1x1_32to32_16x16_int8_rq_m[o] + add) >> 32) >> s;
-    const int32_t lo = v < -128 ? -128 : v;
-    return lo > 127 ? 127 : lo;
+    const int32_t v = (int32_t)(((int64_t)c_1x1_32to32_16x16_int8_rq_m[o] * x + add) >> 32) >> s;
+    return (int32_t)__builtin_arm_ssat(v, 8);
 }
 
 
