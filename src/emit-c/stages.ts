@@ -106,7 +106,7 @@ export function stageLines(s: OutputStage): string[] {
       if (s.narrow) out.push(`    const int32_t v = (int32_t)(acc >> ${s.shift});`);
       else if (s.shift > 0) out.push(`    const ${s.accType} v = acc >> ${s.shift};`);
       else out.push(`    const ${s.accType} v = acc;`);
-      if (s.ssatBits > 0) out.push(`    return __ssat(v, ${s.ssatBits});`);
+      if (s.ssatBits > 0) out.push(`    return (int32_t)__builtin_arm_ssat(v, ${s.ssatBits});`);
       else if (s.signSat)
         out.push('    /* outside the range exactly when the bits above the sign bit of the result differ from the sign */',
           `    return (v >> ${s.signShift}) == (v >> 31) ? v : (v >> 31) ^ ${s.hi};`);

@@ -65,8 +65,11 @@ export type Expr =
   | { k: 'assign'; op: AssignOp; lhs: Expr; rhs: Expr };
 
 /** ACLE intrinsics (arm_acle.h) the kernels call, with the ISA feature each needs. */
-export type Intrinsic = '__smlad' | '__smlald' | '__smlabb' | '__smlabt' | '__smlatb' | '__smlatt' | '__sxtb16' | '__sxtab16' | '__ssat'
-  /** SSAT as GCC's and clang's builtin: GCC 12's __ssat macro assigns its unsigned result to an int32_t (-Wsign-conversion). */
+export type Intrinsic = '__smlad' | '__smlald' | '__smlabb' | '__smlabt' | '__smlatb' | '__smlatt' | '__sxtb16' | '__sxtab16'
+  /**
+   * SSAT as GCC's and clang's builtin, always cast to int32_t where printed: GCC 12's ACLE __ssat macro assigns the
+   * builtin's unsigned result to an int32_t (-Wsign-conversion under -Wconversion), so kernels never call __ssat.
+   */
   | '__builtin_arm_ssat';
 
 /* ------------------------------------------------------------------------------------------------------------------
@@ -336,7 +339,7 @@ export type OutputStage =
   /** The Q stage with the rounding constant folded into per-channel seeds: shift, narrow, clamp (qfinish.ts). */
   | {
       k: 'q-seeded'; prefix: string; tag: string; NAME: string; accType: AccType; shift: number; narrow: boolean; vType: CScalar;
-      /** __ssat bits (0: none); the sign test's shift (signSat); else the two compares. */
+      /** SSAT bits (0: none); the sign test's shift (signSat); else the two compares. */
       ssatBits: number; signSat: boolean; signShift: number; lo: string; hi: string;
     }
   /** Stores a Q stage's clamped bits as the output type (immediates, no bound in a register). */

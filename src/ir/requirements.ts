@@ -33,7 +33,7 @@ export interface Requirements {
 
 export const intrinsicIsa: Record<Intrinsic, IsaNeed> = {
   __smlad: 'simd32', __smlald: 'simd32', __sxtb16: 'simd32', __sxtab16: 'simd32',
-  __smlabb: 'dspv5te', __smlabt: 'dspv5te', __smlatb: 'dspv5te', __smlatt: 'dspv5te', __ssat: 'saturate',
+  __smlabb: 'dspv5te', __smlabt: 'dspv5te', __smlatb: 'dspv5te', __smlatt: 'dspv5te',
   __builtin_arm_ssat: 'saturate',
 };
 
@@ -108,7 +108,7 @@ function collect(items: Item[]) {
   };
   const stage = (st: OutputStage) => {
     switch (st.k) {
-      case 'q-seeded': if (st.ssatBits > 0) intrinsic('__ssat'); return;
+      case 'q-seeded': if (st.ssatBits > 0) intrinsic('__builtin_arm_ssat'); return;
       case 'q': case 'requantize': case 'store-bits': case 'bias-seed': case 'seed-table': case 'outline': return;
       default: { const never: never = st; throw new Error(`requirements: unknown output stage ${JSON.stringify(never)}`); }
     }

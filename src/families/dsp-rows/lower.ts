@@ -79,7 +79,7 @@ function ownStage(m: KernelModel, pl: DspRowsPlan, ctx: PlanContext): { items: I
   ];
   const body: Stmt[] = [
     ...round,
-    decl('int32_t', 't', intrinsic('__ssat', add(intrinsic('__ssat', 'r', 16), `${N}_OUTPUT_OFFSET`), 8)),
+    decl('int32_t', 't', cast('int32_t', intrinsic('__builtin_arm_ssat', add(cast('int32_t', intrinsic('__builtin_arm_ssat', 'r', 16)), `${N}_OUTPUT_OFFSET`), 8))),
     ...(st.lo > -128 ? [ifThen(bin('<', 't', st.lo), [stmt(assign('t', st.lo))])] : []),
     ...(st.hi < 127 ? [ifThen(bin('>', 't', st.hi), [stmt(assign('t', st.hi))])] : []),
     { k: 'return', e: cast('int8_t', 't') },

@@ -74,7 +74,7 @@ static inline int8_t dr_depthwise_requant(int32_t acc, int32_t mult, int right)
 {
     const int64_t k = (INT64_C(1) << 30) + (INT64_C(1) << (30 + right)) - (acc < 0 ? (INT64_C(1) << 31) : 0);
     const int32_t r = (int32_t)(((int64_t)acc * mult + k) >> 32) >> (right - 1); /* SRDHM, then the rounding divide by 2^right */
-    int32_t t = __ssat(__ssat(r, 16) + DR_DEPTHWISE_OUTPUT_OFFSET, 8);
+    int32_t t = (int32_t)__builtin_arm_ssat((int32_t)__builtin_arm_ssat(r, 16) + DR_DEPTHWISE_OUTPUT_OFFSET, 8);
     return (int8_t)t;
 }
 

@@ -83,7 +83,7 @@ static const uint8_t dr_first1_right_shift[DR_FIRST1_OUT_C] = {
 static inline int8_t dr_first1_requant(int32_t acc, int32_t mult, int64_t k, int sh)
 {
     const int32_t r = (int32_t)(((int64_t)acc * mult + k - (acc < 0 ? (INT64_C(1) << 31) : 0)) >> 32) >> sh; /* SRDHM, then the rounding divide by 2^(sh + 1) */
-    int32_t t = __ssat(__ssat(r, 16) + DR_FIRST1_OUTPUT_OFFSET, 8);
+    int32_t t = (int32_t)__builtin_arm_ssat((int32_t)__builtin_arm_ssat(r, 16) + DR_FIRST1_OUTPUT_OFFSET, 8);
     if (t < -20)
         t = -20;
     return (int8_t)t;
