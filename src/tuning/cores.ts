@@ -124,16 +124,14 @@ const noLaneNotes = {
   lane2w: 'not applicable: no lane forms on this core (no SMLAL in this state, or SIMD forms win)',
 };
 
-/** The two A32 cores without SIMD (ARMv4T, ARMv5TE): one set of measurements so far, taken on both. */
-const a32: Omit<CoreTuning, 'core'> = {
-  registers: 10,
-  codeBudget: 4096,
-  codeCost: { instr: 5, fn: 405, accInt8: 186, accQ: 34, accCall: 16, finishBody: 0 },
-  lane2: { minOb: 2, minPairs: 3, extraRegs: 0 },
-  lane2w: { minOb: 2, maxPairs: 3, extraRegs: 0 },
-  anchorInput: ['single/8', 'lane2/8', 'lane2w/8'],
-  splitLong: ['taps', 'halves', 'single'],
-  pinSplit: true,
+/**
+ * Where every base row starts for the per-core switches and cycle coefficients: each form and assembly path off, no
+ * cycle coefficients (plans compared in instructions), no margin. A core turns on what it measured, in its own row;
+ * each base row's `measured` notes say why the value stays here.
+ */
+const untuned: Pick<CoreValues, 'earlyTerminationRs' | 'smlabbSingle' | 'scheduledLoads' | 'pointwiseWidenedMaxPixels'
+  | 'pointwiseLaneAsm' | 'pointwiseLane2w' | 'pointwiseHalves8' | 'pointwiseQuadAsm' | 'quadAsmRows' | 'cyclesPerInstruction'
+  | 'macCycles' | 'int8StageInstructions' | 'speedMargin'> = {
   earlyTerminationRs: false,
   smlabbSingle: false,
   scheduledLoads: [],
@@ -147,6 +145,19 @@ const a32: Omit<CoreTuning, 'core'> = {
   macCycles: {},
   int8StageInstructions: null,
   speedMargin: 0,
+};
+
+/** The two A32 cores without SIMD (ARMv4T, ARMv5TE): one set of measurements so far, taken on both. */
+const a32: Omit<CoreTuning, 'core'> = {
+  registers: 10,
+  codeBudget: 4096,
+  codeCost: { instr: 5, fn: 405, accInt8: 186, accQ: 34, accCall: 16, finishBody: 0 },
+  lane2: { minOb: 2, minPairs: 3, extraRegs: 0 },
+  lane2w: { minOb: 2, maxPairs: 3, extraRegs: 0 },
+  anchorInput: ['single/8', 'lane2/8', 'lane2w/8'],
+  splitLong: ['taps', 'halves', 'single'],
+  pinSplit: true,
+  ...untuned,
   measured: {
     registers: 'carried over from the A32 row of the ISA-state table (r0-r12 and lr less the loop pointers); not re-measured per core',
     codeBudget: 'the full 4 KiB: the A32 code model is itself a tight upper bound (margin in the model, not the budget)',
@@ -182,19 +193,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
   anchorInput: ['quad/8', 'taps/16', 'taps8/8'],
   splitLong: ['dual'],
   pinSplit: false,
-  earlyTerminationRs: false,
-  smlabbSingle: false,
-  scheduledLoads: [],
-  pointwiseWidenedMaxPixels: Infinity,
-  pointwiseLaneAsm: false,
-  pointwiseLane2w: false,
-  pointwiseHalves8: false,
-  pointwiseQuadAsm: false,
-  quadAsmRows: false,
-  cyclesPerInstruction: {},
-  macCycles: {},
-  int8StageInstructions: null,
-  speedMargin: 0,
+  ...untuned,
   measured: {
     registers: 'carried over from the Thumb-2 row of the ISA-state table; not re-measured per core',
     codeBudget: 'CODE_BUDGET: fnBytes is an upper bound, so real .text stays under 4 KiB with ~200 B to spare (code-size.test.ts)',
@@ -228,19 +227,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
   anchorInput: [],
   splitLong: [],
   pinSplit: false,
-  earlyTerminationRs: false,
-  smlabbSingle: false,
-  scheduledLoads: [],
-  pointwiseWidenedMaxPixels: Infinity,
-  pointwiseLaneAsm: false,
-  pointwiseLane2w: false,
-  pointwiseHalves8: false,
-  pointwiseQuadAsm: false,
-  quadAsmRows: false,
-  cyclesPerInstruction: {},
-  macCycles: {},
-  int8StageInstructions: null,
-  speedMargin: 0,
+  ...untuned,
   measured: {
     registers: 'carried over from the Thumb-1 row of the ISA-state table (8 low registers); not re-measured',
     codeBudget: 'CODE_BUDGET, as the Thumb-2 rows',
@@ -273,19 +260,7 @@ const host: Omit<CoreTuning, 'core'> = {
   anchorInput: [],
   splitLong: [],
   pinSplit: false,
-  earlyTerminationRs: false,
-  smlabbSingle: false,
-  scheduledLoads: [],
-  pointwiseWidenedMaxPixels: Infinity,
-  pointwiseLaneAsm: false,
-  pointwiseLane2w: false,
-  pointwiseHalves8: false,
-  pointwiseQuadAsm: false,
-  quadAsmRows: false,
-  cyclesPerInstruction: {},
-  macCycles: {},
-  int8StageInstructions: null,
-  speedMargin: 0,
+  ...untuned,
   measured: {
     registers: 'the A32 figure (the host runs the portable blocked C; only its bit-exactness matters)',
     codeBudget: 'CODE_BUDGET, as the Thumb-2 rows',
