@@ -16,10 +16,11 @@ import type { AccRepr, AsmOperand, Stmt } from '../../ir/kernel-ir.ts';
 import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../../targets/index.ts';
 import type { CoreTuning } from '../../tuning/cores.ts';
+import { loadReach } from '../../targets/load-reach.ts';
 import type { BlockedPlan, BlockFn, PlanMac, Tap, WeightLoad } from './plan.ts';
 
-/** LDRSB's immediate offset reaches ±255 bytes; a weight further away loads in C (no load ahead for its group). */
-const LDRSB_REACH = 255;
+/** LDRSB's immediate offset reach; a weight further away loads in C (no load ahead for its group). */
+const LDRSB_REACH = loadReach.a32(8);
 
 /**
  * The MAC instruction: MLA (ARMv4T; Rd, Rm, Rs, Rn with Rd not Rm: the accumulator and the weight are different

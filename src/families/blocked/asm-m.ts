@@ -11,6 +11,7 @@
 import { id, scalar } from '../../ir/expr.ts';
 import type { AsmOperand, Stmt } from '../../ir/kernel-ir.ts';
 import type { Row } from './plan.ts';
+import { loadReach } from '../../targets/load-reach.ts';
 
 /**
  * Registers one row statement may hold at once: accumulators, the input and weight pointers, two per live input
@@ -35,7 +36,7 @@ export interface AsmRowNames {
 }
 
 /** LDR's immediate offset reach in Thumb-2 (LDR.W: 12 bits, positive). */
-const LDR_REACH = 4095;
+const LDR_REACH = loadReach.thumb2(32);
 
 /**
  * The interior iteration's rows as asm statements, and the weight words the pointer moved over them; null where a

@@ -13,7 +13,8 @@ import { scheduledMacOf, scheduledTaps } from './asm-arm9.ts';
 import { LANE2_SHIFT, weightSlots } from './forms.ts';
 import type { BlockedKernel } from './kernel-plan.ts';
 import { quadAsmRows } from './asm-m.ts';
-import { anchorsInput, loadReach, PIN_MAX_ACC_REGISTERS, PIN_REGISTERS } from './measured.ts';
+import { anchorsInput, PIN_MAX_ACC_REGISTERS, PIN_REGISTERS } from './measured.ts';
+import { loadReach } from '../../targets/load-reach.ts';
 import type { BlockFn, Def8, Halves, Load, PlanMac, Row, WeightLoad } from './plan.ts';
 
 /** What every block function of a kernel shares: names, types, and the kernel-wide decisions. */

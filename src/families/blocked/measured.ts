@@ -5,7 +5,6 @@
  * budgets, the code-size model, lane blockings, anchoring, split and pinned accumulators) is the core's row in
  * src/tuning/cores.ts; what stays here holds for every core.
  */
-import type { IsaFeatures } from '../../targets/index.ts';
 import type { CoreTuning } from '../../tuning/cores.ts';
 import type { FinishPlacement, MacForm } from './plan.ts';
 
@@ -105,18 +104,6 @@ export const ANCHOR_LANE2_MARGIN = 16;
  * aligned-word leads, keep single pixels there).
  */
 export const BLOCK_TAIL_FORMS: readonly MacForm[] = ['single', 'dual', 'quad', 'taps', 'lane2w'];
-
-/**
- * Bytes an immediate offset reaches in the loads the single form uses for 8/16-bit data (LDRSB/LDRSH; 32-bit data
- * uses LDR): A32's are 8-bit (±255), Thumb-2's 12-bit. Rows of the unrolled interior further away than this load
- * through a row pointer of their own, so the compiler does not add an address per load.
- */
-export const loadReach: Record<IsaFeatures['state'], (bits: number) => number> = {
-  a32: (bits) => (bits === 32 ? 4095 : 255),
-  thumb2: () => 4095,
-  thumb1: () => Infinity,
-  host: () => Infinity,
-};
 
 /**
  * Why GCC's early scheduling (-fschedule-insns) is turned off for the file, or null: where measured, it hoisted a

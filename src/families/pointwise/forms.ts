@@ -6,6 +6,7 @@
  */
 import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { IsaFeatures } from '../../targets/index.ts';
+import { loadReach } from '../../targets/load-reach.ts';
 import { planAccumulator } from '../../codegen/accumulator.ts';
 import { interiorRange } from '../../codegen/geometry.ts';
 import type { OptimizeGoal } from '../family.ts';
@@ -33,9 +34,9 @@ export const isaRows: Record<IsaFeatures['state'], { budget: number; bytesPerIns
 /** A32's post-indexed load for each storage width, and how far its immediate offset reaches. q31 data needs LDR: an
  *  LDRSH there read the low half of each input (wrong on every A32 core). */
 export const postLoads: Record<number, { op: string; reach: number }> = {
-  8: { op: 'ldrsb', reach: 255 },
-  16: { op: 'ldrsh', reach: 255 },
-  32: { op: 'ldr', reach: 4095 },
+  8: { op: 'ldrsb', reach: loadReach.a32(8) },
+  16: { op: 'ldrsh', reach: loadReach.a32(16) },
+  32: { op: 'ldr', reach: loadReach.a32(32) },
 };
 /** A fully unrolled channel loop needs no loop register: one more for the tile. */
 const FULL_UNROLL_REGISTER = 1;

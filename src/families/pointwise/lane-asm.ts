@@ -9,10 +9,12 @@
 import { id } from '../../ir/expr.ts';
 import type { AsmOperand, Stmt } from '../../ir/kernel-ir.ts';
 import { LANE2_SHIFT } from '../lanes.ts';
+import { loadReach } from '../../targets/load-reach.ts';
 
-/** LDRSB's immediate offset reaches 255 bytes (ARMv4T's halfword/signed-byte addressing mode), LDR's 4095. */
-const LDRSB_REACH = 255;
-const LDR_REACH = 4095;
+/** A32's LDRSB and LDR immediate offset reach (lane2, lane2w), and Thumb-2's LDR (quad-widened). */
+const LDRSB_REACH = loadReach.a32(8);
+const LDR_REACH = loadReach.a32(32);
+const THUMB2_LDR_REACH = loadReach.thumb2(32);
 /** r0-r12 and lr: what GCC can give one asm statement's operands once the block function frees the frame pointer
  *  (lower.ts: the assembly only where GCC optimizes, in functions that omit the frame pointer). */
 const ASM_REGISTERS = 14;
@@ -177,7 +179,7 @@ export function lane2wAsmStmt(shape: LaneAsmShape, accs: string[][], mac: 'smlal
  *  LDR's reach. */
 export function quadAsmFits(s: LaneAsmShape): boolean {
   return s.advance === 0 && s.pb >= 1 && s.n * s.pb + 2 * s.pb + 4 <= ASM_REGISTERS &&
-    (s.steps - 1) * s.inStep + (s.pb - 1) * s.inPixel <= LDR_REACH && (s.steps * s.n * 2 - 1) * 4 <= LDR_REACH;
+    (s.steps - 1) * s.inStep + (s.pb - 1) * s.inPixel <= THUMB2_LDR_REACH && (s.steps * s.n * 2 - 1) * 4 <= THUMB2_LDR_REACH;
 }
 
 /** quad-widened's scratch registers: each pixel's word (then its odd lanes, r<q>_), its even lanes (e<q>_), and a
