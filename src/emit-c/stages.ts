@@ -26,6 +26,7 @@ export function stageLines(s: OutputStage): string[] {
       return out;
     }
     case 'requantize': {
+      if (s.dsp) return dspStageLines(s, s.dsp);
       const out: string[] = [];
       for (const t of [s.multiplier, s.left, s.right])
         if (t.k === 'table') out.push(`static const ${t.cType} ${t.table}[${s.NAME}_OUT_C] = {`, ...t.lines, '};', '');
@@ -169,4 +170,46 @@ export function stageLines(s: OutputStage): string[] {
       throw new Error(`emit-c: unknown output stage ${JSON.stringify(never)}`);
     }
   }
+}
+
+/**
+ * The requantize stage in DSP instructions (requantize-dsp.ts proves it equal to the reference forms): SMMLAR of the
+ * doubled accumulator, the rounding constant with the offset folded in, one shift, SSAT. GCC makes a 64-bit SMLAL and
+ * two constants of the C form (clang makes it SMMLAR), so GCC on a DSP core gets the instruction as inline assembly.
+ */
+function dspStageLines(s: Extract<OutputStage, { k: 'requantize' }>, dsp: { round: PerChannel; ssat: boolean }): string[] {
+  const out: string[] = [];
+  for (const t of [s.multiplier, s.right, dsp.round])
+    if (t.k === 'table')
+      out.push(...(t === dsp.round ? ['/* r per output channel: 2^(e-1) + output offset * 2^e (half the divisor, and the offset times it). */'] : []),
+        `static const ${t.cType} ${t.table}[${s.NAME}_OUT_C] = {`, ...t.lines, '};', '');
+  const perChannel = [s.multiplier, s.right, dsp.round].some((t) => t.k === 'table');
+  out.push(
+    '/*',
+    ' * TFLite\'s SRDHM(acc, m), rounding divide by 2^e, + output offset, in 32 bits: SRDHM(acc, m) = SMMULR(2 acc, m) for',
+    ' * |acc| < 2^29 (proved), and the rounding divide is (y + 2^(e-1) - (y < 0)) >> e with the offset folded into r =',
+    ' * 2^(e-1) + offset * 2^e; m >= 0 makes acc\'s sign stand for y\'s (y = 0 where they differ, no tie). The proved bound',
+    ' * keeps the sum inside int32.',
+    ' */',
+    `static inline int32_t ${s.prefix}_requantize(int32_t acc, int32_t m, int32_t r, int e)`,
+    '{',
+    '    const int32_t a = r + (acc >> 31);',
+    '#if defined(__GNUC__) && !defined(__clang__) && defined(__ARM_FEATURE_DSP)',
+    '    int32_t v;',
+    '    __asm__("smmlar %0, %1, %2, %3" : "=r"(v) : "r"(acc * 2), "r"(m), "r"(a));',
+    '    return v >> e;',
+    '#else',
+    '    return (a + (int32_t)(((int64_t)(acc * 2) * m + INT64_C(0x80000000)) >> 32)) >> e;',
+    '#endif',
+    '}',
+    '',
+    `/* Output stage (TFLite's MultiplyByQuantizedMultiplier): ${s.doc}. */`,
+    `static inline ${s.cType} ${s.prefix}_finish(${s.accType} acc${perChannel ? ', int o' : ''})`,
+    '{',
+    `    const int32_t v = ${s.prefix}_requantize(acc, ${perChannelExpr(s.multiplier)}, ${perChannelExpr(dsp.round)}, ${perChannelExpr(s.right)});`,
+  );
+  if (dsp.ssat) out.push(`    return (${s.cType})(int32_t)__builtin_arm_ssat(v, 8);`);
+  else out.push(`    if (v < ${s.lo}) return (${s.cType})${s.lo};`, `    if (v > ${s.hi}) return (${s.cType})${s.hi};`, `    return (${s.cType})v;`);
+  out.push('}');
+  return out;
 }

@@ -333,6 +333,11 @@ export type OutputStage =
        * meets INT32_MIN, and RDBPOT is (x + 2^(e-1) - (x < 0)) >> e (no overflow at that bound).
        */
       shortRound?: boolean;
+      /**
+       * The DSP form (requantize-dsp.ts, with shortRound): SMMLAR(2 acc, M, R + (acc >> 31)) >> e, R = 2^(e-1) + the
+       * output offset * 2^e per channel, then SSAT #8 (ssat: the clamp is the whole int8 range) or the two compares.
+       */
+      dsp?: { round: PerChannel; ssat: boolean };
       multiplier: PerChannel; left: PerChannel; right: PerChannel;
       saturate: boolean; preLo: number; preHi: number; lo: number; hi: number;
     }

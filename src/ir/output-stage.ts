@@ -6,6 +6,7 @@ import type { KernelModel } from '../ops/conv_2d/spec/index.ts';
 import type { AccumulatorPlan } from '../codegen/accumulator.ts';
 import { cArrayRows, cInt } from '../codegen/clit.ts';
 import type { CScalar, OutputStage, PerChannel } from './kernel-ir.ts';
+import { dspRound } from './requantize-dsp.ts';
 
 /**
  * The narrowest C type of a per-channel table that holds every value: uint8_t when all lie in 0..255 (shifts; unless
@@ -44,7 +45,7 @@ export function seedLines(values: bigint[]): string[] {
 }
 
 /** The common output stage `<name>_finish(acc[, o])`: the spec's Q stage, or TFLite's requantization for int8. */
-export function commonStage(m: KernelModel, plan: AccumulatorPlan, fastSrdhm: boolean, shortRound = false): Extract<OutputStage, { k: 'q' | 'requantize' }> {
+export function commonStage(m: KernelModel, plan: AccumulatorPlan, fastSrdhm: boolean, shortRound = false, dsp = false): Extract<OutputStage, { k: 'q' | 'requantize' }> {
   const nf = m.numeric;
   const st = nf.storage;
   const stage = plan.stage;
@@ -62,10 +63,12 @@ export function commonStage(m: KernelModel, plan: AccumulatorPlan, fastSrdhm: bo
   const shifts = nf.shift.every((v) => v === nf.shift[0]) ? `shift ${nf.shift[0]}` : 'shift per output channel';
   const mults = nf.multiplier.every((v) => v === nf.multiplier[0]) ? `multiplier ${nf.multiplier[0]}` : 'multiplier per output channel';
   const leftDoc = left.k === 'const' ? (left.value === 0 ? 'acc' : `acc * 2^${left.value}`) : 'acc * 2^left';
+  const short = shortRound && plan.bound < 1n << 29n && !stage.saturate && stage.left.every((v) => v === 0) && stage.right.every((v) => v >= 1);
+  const dspForm = short && dsp ? dspRound(plan) : null;
   return {
     k: 'requantize', prefix: m.name, NAME: m.name.toUpperCase(), cType, accType: plan.accType, fastSrdhm,
-    ...(shortRound && plan.bound < 1n << 29n && !stage.saturate && stage.left.every((v) => v === 0) && stage.right.every((v) => v >= 1)
-      ? { shortRound: true } : {}),
+    ...(short ? { shortRound: true } : {}),
+    ...(dspForm ? { dsp: { round: channelQuantity(dspForm.rounds, `${m.name}_round`), ssat: dspForm.ssat } } : {}),
     doc: `SRDHM(${leftDoc}${stage.saturate ? ' saturated to int32' : ''}, ${mults}), rounding divide by ` +
       `2^${right.k === 'const' ? right.value : 'right'} (${shifts}), + output offset ${nf.outputOffset}, clamp to [${stage.lo}, ${stage.hi}]`,
     multiplier, left, right, saturate: stage.saturate,
@@ -76,7 +79,7 @@ export function commonStage(m: KernelModel, plan: AccumulatorPlan, fastSrdhm: bo
 
 /** Whether the common stage takes the output channel (per-channel requantization tables). */
 export const stageTakesChannel = (s: OutputStage): boolean =>
-  s.k === 'requantize' && [s.multiplier, s.left, s.right].some((p) => p.k === 'table');
+  s.k === 'requantize' && [s.multiplier, s.left, s.right, ...(s.dsp ? [s.dsp.round] : [])].some((p) => p.k === 'table');
 
 /** `<name>_seed(o)`: the bias aligned to the product's fraction bits, or 0. */
 export function biasSeed(m: KernelModel, plan: AccumulatorPlan): OutputStage {

@@ -109,7 +109,9 @@ function collect(items: Item[]) {
   const stage = (st: OutputStage) => {
     switch (st.k) {
       case 'q-seeded': if (st.ssatBits > 0) intrinsic('__builtin_arm_ssat'); return;
-      case 'q': case 'requantize': case 'store-bits': case 'bias-seed': case 'seed-table': case 'outline': return;
+      // the DSP stage's SMMLAR is guarded by __GNUC__ with a portable fallback; its SSAT is the builtin
+      case 'requantize': if (st.dsp?.ssat) intrinsic('__builtin_arm_ssat'); return;
+      case 'q': case 'store-bits': case 'bias-seed': case 'seed-table': case 'outline': return;
       default: { const never: never = st; throw new Error(`requirements: unknown output stage ${JSON.stringify(never)}`); }
     }
   };

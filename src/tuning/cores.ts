@@ -82,6 +82,11 @@ export interface CoreValues {
    */
   quadAsmRows: boolean;
   /**
+   * The blocked family's int8 output stage in 32-bit DSP instructions (SMMLAR, SSAT; src/ir/requantize-dsp.ts) where
+   * the proved bound allows it, in place of the 64-bit SRDHM and the variable-shift rounding. ARMv7E-M cores only.
+   */
+  dspRequantize: boolean;
+  /**
    * The planner's cycle estimate (families/blocked/cost.ts, estimatedCycles): cycles per instruction of the
    * interior's instruction estimate, per form variant (the MAC form and how its weights load). A variant without a
    * value counts 1 (the estimate stays in instructions).
@@ -130,7 +135,7 @@ const noLaneNotes = {
  * each base row's `measured` notes say why the value stays here.
  */
 const untuned: Pick<CoreValues, 'earlyTerminationRs' | 'smlabbSingle' | 'scheduledLoads' | 'pointwiseWidenedMaxPixels'
-  | 'pointwiseLaneAsm' | 'pointwiseLane2w' | 'pointwiseHalves8' | 'pointwiseQuadAsm' | 'quadAsmRows' | 'cyclesPerInstruction'
+  | 'pointwiseLaneAsm' | 'pointwiseLane2w' | 'pointwiseHalves8' | 'pointwiseQuadAsm' | 'quadAsmRows' | 'dspRequantize' | 'cyclesPerInstruction'
   | 'macCycles' | 'int8StageInstructions' | 'speedMargin'> = {
   earlyTerminationRs: false,
   smlabbSingle: false,
@@ -141,6 +146,7 @@ const untuned: Pick<CoreValues, 'earlyTerminationRs' | 'smlabbSingle' | 'schedul
   pointwiseHalves8: false,
   pointwiseQuadAsm: false,
   quadAsmRows: false,
+  dspRequantize: false,
   cyclesPerInstruction: {},
   macCycles: {},
   int8StageInstructions: null,
@@ -176,6 +182,7 @@ const a32: Omit<CoreTuning, 'core'> = {
     pointwiseHalves8: 'ARMv4T has no SMLAxy; Cortex-A9 not measured (only a rough cycle figure)',
     pointwiseQuadAsm: 'Thumb-2 assembly; Cortex-A9 not measured (NEON takes its 1x1 int8 HWC layers)',
     quadAsmRows: 'Thumb-2 assembly: not for A32 (Cortex-A9 not measured)',
+    dspRequantize: 'no SMMLAR before ARMv6; Cortex-A9 not measured (only a rough cycle figure)',
     cyclesPerInstruction: 'none measured (Cortex-A9: only a rough cycle figure): plans compared in instructions',
     macCycles: 'none: every instruction at cyclesPerInstruction',
     int8StageInstructions: 'not counted: a constant per kernel where every instruction costs alike',
@@ -212,6 +219,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
     pointwiseQuadAsm: 'no SXTB16 on the Cortex-M3; Cortex-M55 not measured (the MVE families take its int8 layers)',
     pointwiseWidenedMaxPixels: 'estimated cycles/MAC, bench c int8 default (quad) -> speed (pre-widened): cortex-m4 2.04 -> 1.92, cortex-m33 2.10 -> 1.96 (make bench 2026-12-07); cortex-m4 1x1 640 -> 128 on one pixel 2.42 -> 1.75; cortex-m7 has its own value',
     quadAsmRows: 'off where not measured: Cortex-M3 has no SXTB16, Cortex-M55 runs the MVE families, Cortex-M7 keeps its dual-issue-scheduled C until measured',
+    dspRequantize: 'off where not measured: the Cortex-M3 has no SMMLAR, Cortex-M55 runs the MVE families',
     cyclesPerInstruction: 'none measured (Cortex-M3: speed plans as default; M55: the MVE families): plans compared in instructions',
     macCycles: 'none: every instruction at cyclesPerInstruction (single-cycle MACs on M4/M7/M33)',
     int8StageInstructions: 'not counted: measured on the ARM9 cores only',
@@ -245,6 +253,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
     pointwiseHalves8: 'no SMLAxy in Thumb-1',
     pointwiseQuadAsm: 'no SXTB16 in Thumb-1',
     quadAsmRows: 'no SXTB16 in Thumb-1',
+    dspRequantize: 'no SMMLAR in Thumb-1',
     cyclesPerInstruction: 'none: speed plans as default in Thumb-1 (no form widens)',
     macCycles: 'none: speed plans as default in Thumb-1',
     int8StageInstructions: 'none: speed plans as default in Thumb-1',
@@ -278,6 +287,7 @@ const host: Omit<CoreTuning, 'core'> = {
     pointwiseHalves8: 'no ARM intrinsics on the host',
     pointwiseQuadAsm: 'no inline ARM assembly on the host',
     quadAsmRows: 'no inline ARM assembly on the host',
+    dspRequantize: 'no ARM instructions on the host',
     cyclesPerInstruction: 'no cycle model for the host: plans compared in instructions',
     macCycles: 'no cycle model for the host',
     int8StageInstructions: 'no cycle model for the host',
@@ -350,12 +360,14 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   'cortex-m4': {
     core: 'cortex-m4', ...thumb2,
     quadAsmRows: true,
+    dspRequantize: true,
     cyclesPerInstruction: { quad: 1.42, 'quad+widened': 1.40, 'quad+asm': 1.47, taps8: 1.34, 'taps8+lanes8': 1.39 },
     pointwiseQuadAsm: true,
     measured: {
       ...thumb2.measured,
       pointwiseQuadAsm: 'estimated cycles/MAC, speed, quad-widened from C to the assembly (2026-12-07): bench c int8 1.77 -> 1.75, 1x1 33->7 on 3x5 2.02 -> 1.86, 640->128 on one pixel 1.71 -> 1.64, 128->128 on one pixel 1.86 -> 1.69; 64->64 on 25x5 1.826 -> 1.830 (GCC\'s moves around the fourteen-register statement eat the saving there)',
       quadAsmRows: 'estimated cycles/MAC (instructions/MAC), speed, C rows -> asm rows (2026-12-07): a int8 1.58 (1.29) -> 1.46 (1.21), e int8 1.74 (1.43) -> 1.54 (1.22, now 1 x 3: its third pixel\'s word loaded mid-tap); with the short rounding a 1.42 (1.16), e 1.53 (1.20); ResNet-8 (speed) 18,197,533 -> 15,838,381 instructions. Every weight pair by LDRD measured a 1.54 (1.17), e 1.76 (1.35): fewer instructions, slower',
+      dspRequantize: 'estimated cycles/MAC (instructions/MAC), the short rounding -> SMMLAR + SSAT (2026-12-07): a int8 default 1.81 (1.52) -> 1.74 (1.46), speed 1.42 (1.16) -> 1.29 (1.05); e int8 default 1.80 (1.55) -> 1.75 (1.49), speed 1.53 (1.20) -> 1.48 (1.16); b, d int8 unchanged (other families)',
       cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 1.42 (a int8 1.52, e int8 1.31), quad+widened 1.40 (1.44, 1.37), taps8 1.34 (a q7 1.24, b q7 1.27, e q7 1.53), taps8+lanes8 1.39 (1.30, 1.28, 1.60); quad+asm 1.47 (a int8 1.47, e int8 1.47; measured 2026-12-07 with the short rounding, against its own estimate)',
       speedMargin: 'every bench kernel measured speed faster where the estimate put it ahead',
     },
@@ -380,12 +392,14 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   'cortex-m33': {
     core: 'cortex-m33', ...thumb2,
     quadAsmRows: true,
+    dspRequantize: true,
     cyclesPerInstruction: { quad: 1.45, 'quad+widened': 1.45, 'quad+asm': 1.48, taps8: 1.37, 'taps8+lanes8': 1.41 },
     pointwiseQuadAsm: true,
     measured: {
       ...thumb2.measured,
       pointwiseQuadAsm: 'estimated cycles/MAC, speed, quad-widened from C to the assembly (2026-12-07): bench c int8 1.77 -> 1.76, 1x1 33->7 on 3x5 2.06 -> 1.89, 640->128 on one pixel 1.71 -> 1.64, 128->128 on one pixel 1.92 -> 1.68; 64->64 on 25x5 1.844 -> 1.836',
       quadAsmRows: 'estimated cycles/MAC (instructions/MAC), speed, C rows -> asm rows (2026-12-07): a int8 1.63 (1.30) -> 1.48 (1.21), e int8 1.79 (1.43) -> 1.58 (1.24); with the short rounding a 1.43 (1.16), e 1.53 (1.21)',
+      dspRequantize: 'estimated cycles/MAC (instructions/MAC), the short rounding -> SMMLAR + SSAT (2026-12-07): a int8 default 1.87 (1.52) -> 1.80 (1.46), speed 1.43 (1.16) -> 1.30 (1.05); e int8 default 1.83 (1.54) -> 1.77 (1.49), speed 1.53 (1.21) -> 1.48 (1.16); b, d int8 unchanged (other families)',
       cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 1.45 (a int8 1.57, e int8 1.34), quad+widened 1.45 (1.48, 1.41), taps8 1.37 (a q7 1.25, b q7 1.29, e q7 1.58), taps8+lanes8 1.41 (1.30, 1.29, 1.64); quad+asm 1.48 (a int8 1.48, e int8 1.47; measured 2026-12-07 with the short rounding, against its own estimate)',
       speedMargin: 'every bench kernel measured speed faster where the estimate put it ahead',
     },

@@ -11,9 +11,10 @@
  */
 #include "a_3x3_16to16_32x32_int8.h"
 /* Stop here, not in the assembler, when compiled for a core without what this code uses. */
-#if !(defined(__ARM_FEATURE_SIMD32) && \
+#if !(defined(__ARM_FEATURE_SAT) && \
+      defined(__ARM_FEATURE_SIMD32) && \
       defined(__thumb2__))
-#error "a_3x3_16to16_32x32_int8.c was generated for cortex-m4 (-mcpu=cortex-m4 -mthumb) and needs the SIMD32 instructions SMLAD/SXTB16 (__ARM_FEATURE_SIMD32), code in Thumb-2: compile with -mcpu=cortex-m4 -mthumb, or generate for your core with convgen generate --target"
+#error "a_3x3_16to16_32x32_int8.c was generated for cortex-m4 (-mcpu=cortex-m4 -mthumb) and needs SSAT (__ARM_FEATURE_SAT), the SIMD32 instructions SMLAD/SXTB16 (__ARM_FEATURE_SIMD32), code in Thumb-2: compile with -mcpu=cortex-m4 -mthumb, or generate for your core with convgen generate --target"
 #else
 #include <string.h>
 #include <arm_acle.h>
@@ -175,33 +176,35 @@ static const uint8_t a_3x3_16to16_32x32_int8_right_shift[A_3X3_16TO16_32X32_INT8
     11, 10, 11, 10, 10, 11, 10, 11,
 };
 
-/* gemmlowp's SaturatingRoundingDoublingHighMul, as TFLite's reference uses it: the high half of 2*a*b, rounded to
-   nearest by the nudge and C's truncating division (ties upward); INT32_MIN * INT32_MIN, its one overflow,
-   would saturate: a is never INT32_MIN here (|acc| < 2^29 is proved). */
-static inline int32_t a_3x3_16to16_32x32_int8_srdhm(int32_t a, int32_t b)
-{
-    /* (ab + nudge) / 2^31 truncating equals floor((ab + 2^30) / 2^31) for either sign of ab: one add, one shift. */
-    return (int32_t)(((int64_t)a * (int64_t)b + (INT64_C(1) << 30)) >> 31);
-}
+/* r per output channel: 2^(e-1) + output offset * 2^e (half the divisor, and the offset times it). */
+static const int16_t a_3x3_16to16_32x32_int8_round[A_3X3_16TO16_32X32_INT8_OUT_C] = {
+    -5120, -2560, -2560, -5120, -2560, -5120, -2560, -2560,
+    -5120, -2560, -5120, -2560, -2560, -5120, -2560, -5120,
+};
 
-/* gemmlowp's RoundingDivideByPOT: x / 2^e rounded to nearest, ties away from zero. For 1 <= e <= 31 that is
-   floor((x + 2^(e-1) - (x < 0)) / 2^e), and x + 2^(e-1) cannot overflow (|x| <= |acc| + 1 < 2^29 is proved). */
-static inline int32_t a_3x3_16to16_32x32_int8_rdbpot(int32_t x, int e)
+/*
+ * TFLite's SRDHM(acc, m), rounding divide by 2^e, + output offset, in 32 bits: SRDHM(acc, m) = SMMULR(2 acc, m) for
+ * |acc| < 2^29 (proved), and the rounding divide is (y + 2^(e-1) - (y < 0)) >> e with the offset folded into r =
+ * 2^(e-1) + offset * 2^e; m >= 0 makes acc's sign stand for y's (y = 0 where they differ, no tie). The proved bound
+ * keeps the sum inside int32.
+ */
+static inline int32_t a_3x3_16to16_32x32_int8_requantize(int32_t acc, int32_t m, int32_t r, int e)
 {
-    return (x + (int32_t)(UINT32_C(1) << (e - 1)) + (x >> 31)) >> e;
+    const int32_t a = r + (acc >> 31);
+#if defined(__GNUC__) && !defined(__clang__) && defined(__ARM_FEATURE_DSP)
+    int32_t v;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(v) : "r"(acc * 2), "r"(m), "r"(a));
+    return v >> e;
+#else
+    return (a + (int32_t)(((int64_t)(acc * 2) * m + INT64_C(0x80000000)) >> 32)) >> e;
+#endif
 }
 
 /* Output stage (TFLite's MultiplyByQuantizedMultiplier): SRDHM(acc, multiplier per output channel), rounding divide by 2^right (shift per output channel), + output offset -3, clamp to [-128, 127]. */
 static inline int8_t a_3x3_16to16_32x32_int8_finish(int32_t acc, int o)
 {
-    const int32_t x = acc;
-    const int32_t v = a_3x3_16to16_32x32_int8_rdbpot(
-        a_3x3_16to16_32x32_int8_srdhm(x, a_3x3_16to16_32x32_int8_multiplier[o]),
-        a_3x3_16to16_32x32_int8_right_shift[o]);
-    /* + output offset, clamped; comparing before the addition keeps it exact in int32 */
-    if (v < -125) return (int8_t)-128;
-    if (v > 130) return (int8_t)127;
-    return (int8_t)(v + A_3X3_16TO16_32X32_INT8_OUTPUT_OFFSET);
+    const int32_t v = a_3x3_16to16_32x32_int8_requantize(acc, a_3x3_16to16_32x32_int8_multiplier[o], a_3x3_16to16_32x32_int8_round[o], a_3x3_16to16_32x32_int8_right_shift[o]);
+    return (int8_t)(int32_t)__builtin_arm_ssat(v, 8);
 }
 
 /* The accumulator of output channel o before any tap: the bias aligned to the product's fraction bits. */

@@ -123,31 +123,36 @@ static const uint8_t int8_hwc_right_shift[INT8_HWC_OUT_C] = {
     9, 8, 10, 8, 9, 9, 8, 10,
 };
 
-/* gemmlowp's SaturatingRoundingDoublingHighMul, as TFLite's reference uses it: the high half of 2*a*b, rounded to
-   nearest by the nudge and C's truncating division (ties upward); INT32_MIN * INT32_MIN, its one overflow,
-   would saturate: a is never INT32_MIN here (|acc| < 2^29 is proved). */
-static inline int32_t int8_hwc_srdhm(int32_t a, int32_t b)
-{
-    /* (ab + nudge) / 2^31 truncating equals floor((ab + 2^30) / 2^31) for either sign of ab: one add, one shift. */
-    return (int32_t)(((int64_t)a * (int64_t)b + (INT64_C(1) << 30)) >> 31);
-}
+/* r per output channel: 2^(e-1) + output offset * 2^e (half the divisor, and the offset times it). */
+static const int16_t int8_hwc_round[INT8_HWC_OUT_C] = {
+    -5888, -2944, -11776, -2944, -5888, -5888, -2944, -11776,
+};
 
-/* gemmlowp's RoundingDivideByPOT: x / 2^e rounded to nearest, ties away from zero. For 1 <= e <= 31 that is
-   floor((x + 2^(e-1) - (x < 0)) / 2^e), and x + 2^(e-1) cannot overflow (|x| <= |acc| + 1 < 2^29 is proved). */
-static inline int32_t int8_hwc_rdbpot(int32_t x, int e)
+/*
+ * TFLite's SRDHM(acc, m), rounding divide by 2^e, + output offset, in 32 bits: SRDHM(acc, m) = SMMULR(2 acc, m) for
+ * |acc| < 2^29 (proved), and the rounding divide is (y + 2^(e-1) - (y < 0)) >> e with the offset folded into r =
+ * 2^(e-1) + offset * 2^e; m >= 0 makes acc's sign stand for y's (y = 0 where they differ, no tie). The proved bound
+ * keeps the sum inside int32.
+ */
+static inline int32_t int8_hwc_requantize(int32_t acc, int32_t m, int32_t r, int e)
 {
-    return (x + (int32_t)(UINT32_C(1) << (e - 1)) + (x >> 31)) >> e;
+    const int32_t a = r + (acc >> 31);
+#if defined(__GNUC__) && !defined(__clang__) && defined(__ARM_FEATURE_DSP)
+    int32_t v;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(v) : "r"(acc * 2), "r"(m), "r"(a));
+    return v >> e;
+#else
+    return (a + (int32_t)(((int64_t)(acc * 2) * m + INT64_C(0x80000000)) >> 32)) >> e;
+#endif
 }
 
 /* Output stage (TFLite's MultiplyByQuantizedMultiplier): SRDHM(acc, multiplier per output channel), rounding divide by 2^right (shift per output channel), + output offset -12, clamp to [-12, 120]. */
 static inline int8_t int8_hwc_finish(int32_t acc, int o)
 {
-    const int32_t x = acc;
-    const int32_t v = int8_hwc_rdbpot(int8_hwc_srdhm(x, int8_hwc_multiplier[o]), int8_hwc_right_shift[o]);
-    /* + output offset, clamped; comparing before the addition keeps it exact in int32 */
-    if (v < 0) return (int8_t)-12;
-    if (v > 132) return (int8_t)120;
-    return (int8_t)(v + INT8_HWC_OUTPUT_OFFSET);
+    const int32_t v = int8_hwc_requantize(acc, int8_hwc_multiplier[o], int8_hwc_round[o], int8_hwc_right_shift[o]);
+    if (v < -12) return (int8_t)-12;
+    if (v > 120) return (int8_t)120;
+    return (int8_t)v;
 }
 
 /* The accumulator of output channel o before any tap: the bias aligned to the product's fraction bits. */
