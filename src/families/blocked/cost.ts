@@ -4,6 +4,8 @@
  */
 import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import type { CoreTuning } from '../../tuning/cores.ts';
+import { planAccumulator } from '../../codegen/accumulator.ts';
+import { dspRound } from '../../ir/requantize-dsp.ts';
 import { allColumns, distinctColumns } from './geometry.ts';
 import { anchorsInput, ANCHOR_LANE2_MARGIN, BORDER_FN_MARGIN, LANE2_OUTPUT_INSTRUCTIONS, laneCode, TAPS8_EXTRA_REGS } from './measured.ts';
 import type { BlockedPlan, BlockFn, Def8, FormVariant, MacForm } from './plan.ts';
@@ -88,6 +90,15 @@ export function estimate(m: KernelModel, ob: number, pb: number, accWords: numbe
   return (inputLoads + weightLoads + macInstr * taps * ob * pb + loopUpkeep + perOutput) / macs;
 }
 
+const dspStages = new WeakMap<KernelModel, boolean>();
+/** Whether the kernel's int8 output stage is the DSP form on this core (requantize-dsp.ts): much less code inlined. */
+export function dspStage(m: KernelModel, tune: CoreTuning): boolean {
+  if (!tune.dspRequantize || m.numeric.kind !== 'int8') return false;
+  let v = dspStages.get(m);
+  if (v === undefined) dspStages.set(m, v = dspRound(planAccumulator(m)) !== null);
+  return v;
+}
+
 /** Estimated code bytes of one function (an upper bound of what arm-none-eabi-gcc -O2 makes of it). */
 export function fnBytes(f: BlockFn, accWords: number, m: KernelModel, tune: CoreTuning): number {
   const c = tune.codeCost;
@@ -107,7 +118,11 @@ export function fnBytes(f: BlockFn, accWords: number, m: KernelModel, tune: Core
     for (const t of r.taps) n += (f.macForm === 'quad' ? 2 : 1) * t.macs.length
       + (f.macForm === 'taps8' ? t.weights.reduce((a, l) => a + def8Cost(l.b8), 0) : kw * t.weights.length);
   }
-  const perAcc = f.outlineFinish ? c.accCall : m.numeric.kind === 'int8' ? c.accInt8 : c.accQ;
+  // The DSP stage's smaller inlined code is counted where measured: the assembly rows' plans (widened weights). With
+  // the budget it frees default's C rows took 1 x 4 on bench a, which their estimate ranks ahead of 2 x 2 and which
+  // measured slower (Cortex-M4 1.85 against 1.74 cycles/MAC: twelve unpacked input halves live): accInt8 there.
+  const dsp = kw === 2 && dspStage(m, tune);
+  const perAcc = f.outlineFinish ? c.accCall : m.numeric.kind === 'int8' ? (dsp ? c.accInt8Dsp : c.accInt8) : c.accQ;
   // Column and band functions: their loads reach further (rows apart) and their blocks spill more than the fitted
   // kinds (measured up to 33 B over the model on cortex-m7 bench f q15 and 113 B on arm920t bench a int8 without it): a margin of their own.
   return c.instr * n + c.fn + (f.kind === 'column' || f.kind === 'band' ? BORDER_FN_MARGIN : 0) + f.ob * f.pb * accWords * perAcc

@@ -5,9 +5,10 @@
  * pixels that use it. The output plane is split at generation time into regions by which kernel rows and columns
  * fall inside the input; each region runs a function with exactly its valid taps, so no bounds check runs anywhere.
  * The interior is fully unrolled; border regions unroll one kernel row and loop over their valid rows,
- * except the side bands with every kernel row inside the input: they run pixel blocks down each output column.
+ * except the side bands with every kernel row inside the input: they run pixel blocks down each output column;
+ * top and bottom bands with every kernel column inside unroll their valid kernel rows.
  *  Weights are stored in the blocked order the loops read (the same size as the plain order).
- * Code: about 3716 bytes estimated (budget 3900).
+ * Code: about 3664 bytes estimated (budget 3900).
  */
 #include "a_3x3_16to16_32x32_int8.h"
 /* Stop here, not in the assembler, when compiled for a core without what this code uses. */
@@ -213,15 +214,6 @@ static inline int32_t a_3x3_16to16_32x32_int8_seed(int o)
     return (int32_t)a_3x3_16to16_32x32_int8_bias[o];
 }
 
-/* The output stage, out of line: one copy called per output instead of one inlined copy per accumulator (code size). */
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-static int8_t a_3x3_16to16_32x32_int8_finish_call(int32_t acc, int o)
-{
-    return a_3x3_16to16_32x32_int8_finish(acc, o);
-}
-
 /*
  * A block function computes `count` consecutive pixel blocks of one output row (a column function: down one output
  * column) for one block of output channels.
@@ -276,17 +268,17 @@ static void a_3x3_16to16_32x32_int8_rows0_o2_p1(const int8_t *restrict px0, cons
     }
     {
         const int o = o0;
-        OUT_AT(o, oy, ox) = a_3x3_16to16_32x32_int8_finish_call(a0_0, o);
+        OUT_AT(o, oy, ox) = a_3x3_16to16_32x32_int8_finish(a0_0, o);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox) = a_3x3_16to16_32x32_int8_finish_call(a1_0, o);
+        OUT_AT(o, oy, ox) = a_3x3_16to16_32x32_int8_finish(a1_0, o);
     }
   }
 }
 
-/* 2 output channel(s) x 2 pixel(s); border: 3 consecutive kernel column(s), any kernel rows. */
-static void a_3x3_16to16_32x32_int8_rows1_o2_p2(const int8_t *restrict px0, const int32_t *restrict wbase,
+/* 2 output channel(s) x 2 pixel(s); top or bottom band: every kernel column, kernel rows 1, 2 relative to the first. */
+static void a_3x3_16to16_32x32_int8_band1_o2_p2(const int8_t *restrict px0, const int32_t *restrict wbase,
     int8_t *restrict output, int o0, int oy, int ox, int rows, int count)
 {
   for (int k = 0; k < count; ++k, px0 += 2 * PIXEL_STRIDE, ox += 2) {
@@ -297,27 +289,27 @@ static void a_3x3_16to16_32x32_int8_rows1_o2_p2(const int8_t *restrict px0, cons
     int32_t a0_1 = a_3x3_16to16_32x32_int8_seed(o0);
     int32_t a1_0 = a_3x3_16to16_32x32_int8_seed(o0 + 1);
     int32_t a1_1 = a_3x3_16to16_32x32_int8_seed(o0 + 1);
+    (void)rows;
     for (int ci = 0; ci < IN_PER_GROUP; ci += 4, px += 4 * CI_STRIDE, w += 36) {
-        const int8_t *pr = px;
-        const int32_t *wr = w;
-        for (int r = 0; r < rows; ++r, pr += ROW_STRIDE, wr += KERNEL_W * 2 * 2) {
-            const int32_t x0 = a_3x3_16to16_32x32_int8_word(pr);
+        KEEP_LOADS_IN_LOOP(px); /* this channel's rows at small positive offsets: short load immediates reach them */
+        { /* kernel row 1 */
+            const int32_t x0 = a_3x3_16to16_32x32_int8_word(px);
             const int32_t x0e = __sxtab16(OFFSET_PAIR, x0);
             const int32_t x0o = a_3x3_16to16_32x32_int8_odd_offset(x0);
-            const int32_t x1 = a_3x3_16to16_32x32_int8_word(pr + 16);
+            const int32_t x1 = a_3x3_16to16_32x32_int8_word(px + 16);
             const int32_t x1e = __sxtab16(OFFSET_PAIR, x1);
             const int32_t x1o = a_3x3_16to16_32x32_int8_odd_offset(x1);
-            const int32_t x2 = a_3x3_16to16_32x32_int8_word(pr + 32);
+            const int32_t x2 = a_3x3_16to16_32x32_int8_word(px + 32);
             const int32_t x2e = __sxtab16(OFFSET_PAIR, x2);
             const int32_t x2o = a_3x3_16to16_32x32_int8_odd_offset(x2);
-            const int32_t x3 = a_3x3_16to16_32x32_int8_word(pr + 48);
+            const int32_t x3 = a_3x3_16to16_32x32_int8_word(px + 48);
             const int32_t x3e = __sxtab16(OFFSET_PAIR, x3);
             const int32_t x3o = a_3x3_16to16_32x32_int8_odd_offset(x3);
             {
-                const int32_t w0e = wr[0];
-                const int32_t w0o = wr[1];
-                const int32_t w1e = wr[2];
-                const int32_t w1o = wr[3];
+                const int32_t w0e = w[0];
+                const int32_t w0o = w[1];
+                const int32_t w1e = w[2];
+                const int32_t w1o = w[3];
                 a0_0 = __smlad(x0e, w0e, a0_0);
                 a0_0 = __smlad(x0o, w0o, a0_0);
                 a1_0 = __smlad(x0e, w1e, a1_0);
@@ -328,10 +320,10 @@ static void a_3x3_16to16_32x32_int8_rows1_o2_p2(const int8_t *restrict px0, cons
                 a1_1 = __smlad(x1o, w1o, a1_1);
             }
             {
-                const int32_t w2e = wr[4];
-                const int32_t w2o = wr[5];
-                const int32_t w3e = wr[6];
-                const int32_t w3o = wr[7];
+                const int32_t w2e = w[4];
+                const int32_t w2o = w[5];
+                const int32_t w3e = w[6];
+                const int32_t w3o = w[7];
                 a0_0 = __smlad(x1e, w2e, a0_0);
                 a0_0 = __smlad(x1o, w2o, a0_0);
                 a1_0 = __smlad(x1e, w3e, a1_0);
@@ -342,10 +334,10 @@ static void a_3x3_16to16_32x32_int8_rows1_o2_p2(const int8_t *restrict px0, cons
                 a1_1 = __smlad(x2o, w3o, a1_1);
             }
             {
-                const int32_t w4e = wr[8];
-                const int32_t w4o = wr[9];
-                const int32_t w5e = wr[10];
-                const int32_t w5o = wr[11];
+                const int32_t w4e = w[8];
+                const int32_t w4o = w[9];
+                const int32_t w5e = w[10];
+                const int32_t w5o = w[11];
                 a0_0 = __smlad(x2e, w4e, a0_0);
                 a0_0 = __smlad(x2o, w4o, a0_0);
                 a1_0 = __smlad(x2e, w5e, a1_0);
@@ -356,22 +348,78 @@ static void a_3x3_16to16_32x32_int8_rows1_o2_p2(const int8_t *restrict px0, cons
                 a1_1 = __smlad(x3o, w5o, a1_1);
             }
         }
+        { /* kernel row 2 */
+            const int32_t x4 = a_3x3_16to16_32x32_int8_word(px + 512);
+            const int32_t x4e = __sxtab16(OFFSET_PAIR, x4);
+            const int32_t x4o = a_3x3_16to16_32x32_int8_odd_offset(x4);
+            const int32_t x5 = a_3x3_16to16_32x32_int8_word(px + 528);
+            const int32_t x5e = __sxtab16(OFFSET_PAIR, x5);
+            const int32_t x5o = a_3x3_16to16_32x32_int8_odd_offset(x5);
+            const int32_t x6 = a_3x3_16to16_32x32_int8_word(px + 544);
+            const int32_t x6e = __sxtab16(OFFSET_PAIR, x6);
+            const int32_t x6o = a_3x3_16to16_32x32_int8_odd_offset(x6);
+            const int32_t x7 = a_3x3_16to16_32x32_int8_word(px + 560);
+            const int32_t x7e = __sxtab16(OFFSET_PAIR, x7);
+            const int32_t x7o = a_3x3_16to16_32x32_int8_odd_offset(x7);
+            {
+                const int32_t w6e = w[12];
+                const int32_t w6o = w[13];
+                const int32_t w7e = w[14];
+                const int32_t w7o = w[15];
+                a0_0 = __smlad(x4e, w6e, a0_0);
+                a0_0 = __smlad(x4o, w6o, a0_0);
+                a1_0 = __smlad(x4e, w7e, a1_0);
+                a1_0 = __smlad(x4o, w7o, a1_0);
+                a0_1 = __smlad(x5e, w6e, a0_1);
+                a0_1 = __smlad(x5o, w6o, a0_1);
+                a1_1 = __smlad(x5e, w7e, a1_1);
+                a1_1 = __smlad(x5o, w7o, a1_1);
+            }
+            {
+                const int32_t w8e = w[16];
+                const int32_t w8o = w[17];
+                const int32_t w9e = w[18];
+                const int32_t w9o = w[19];
+                a0_0 = __smlad(x5e, w8e, a0_0);
+                a0_0 = __smlad(x5o, w8o, a0_0);
+                a1_0 = __smlad(x5e, w9e, a1_0);
+                a1_0 = __smlad(x5o, w9o, a1_0);
+                a0_1 = __smlad(x6e, w8e, a0_1);
+                a0_1 = __smlad(x6o, w8o, a0_1);
+                a1_1 = __smlad(x6e, w9e, a1_1);
+                a1_1 = __smlad(x6o, w9o, a1_1);
+            }
+            {
+                const int32_t w10e = w[20];
+                const int32_t w10o = w[21];
+                const int32_t w11e = w[22];
+                const int32_t w11o = w[23];
+                a0_0 = __smlad(x6e, w10e, a0_0);
+                a0_0 = __smlad(x6o, w10o, a0_0);
+                a1_0 = __smlad(x6e, w11e, a1_0);
+                a1_0 = __smlad(x6o, w11o, a1_0);
+                a0_1 = __smlad(x7e, w10e, a0_1);
+                a0_1 = __smlad(x7o, w10o, a0_1);
+                a1_1 = __smlad(x7e, w11e, a1_1);
+                a1_1 = __smlad(x7o, w11o, a1_1);
+            }
+        }
     }
     {
         const int o = o0;
-        OUT_AT(o, oy, ox) = a_3x3_16to16_32x32_int8_finish_call(a0_0, o);
+        OUT_AT(o, oy, ox) = a_3x3_16to16_32x32_int8_finish(a0_0, o);
     }
     {
         const int o = o0;
-        OUT_AT(o, oy, ox + 1) = a_3x3_16to16_32x32_int8_finish_call(a0_1, o);
+        OUT_AT(o, oy, ox + 1) = a_3x3_16to16_32x32_int8_finish(a0_1, o);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox) = a_3x3_16to16_32x32_int8_finish_call(a1_0, o);
+        OUT_AT(o, oy, ox) = a_3x3_16to16_32x32_int8_finish(a1_0, o);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox + 1) = a_3x3_16to16_32x32_int8_finish_call(a1_1, o);
+        OUT_AT(o, oy, ox + 1) = a_3x3_16to16_32x32_int8_finish(a1_1, o);
     }
   }
 }
@@ -474,11 +522,11 @@ static void a_3x3_16to16_32x32_int8_column2_o2_p1(const int8_t *restrict px0, co
     }
     {
         const int o = o0;
-        OUT_AT(o, oy, ox) = a_3x3_16to16_32x32_int8_finish_call(a0_0, o);
+        OUT_AT(o, oy, ox) = a_3x3_16to16_32x32_int8_finish(a0_0, o);
     }
     {
         const int o = o0 + 1;
-        OUT_AT(o, oy, ox) = a_3x3_16to16_32x32_int8_finish_call(a1_0, o);
+        OUT_AT(o, oy, ox) = a_3x3_16to16_32x32_int8_finish(a1_0, o);
     }
   }
 }
@@ -711,7 +759,7 @@ static void a_3x3_16to16_32x32_int8_call(int fn, const int8_t *restrict px, cons
         a_3x3_16to16_32x32_int8_rows0_o2_p1(px, w, output, o0, oy, ox, rows, count);
         break;
     case 1:
-        a_3x3_16to16_32x32_int8_rows1_o2_p2(px, w, output, o0, oy, ox, rows, count);
+        a_3x3_16to16_32x32_int8_band1_o2_p2(px, w, output, o0, oy, ox, rows, count);
         break;
     case 2:
         a_3x3_16to16_32x32_int8_column2_o2_p1(px, w, output, o0, oy, ox, rows, count);
