@@ -378,6 +378,7 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   },
   'cortex-m7': {
     core: 'cortex-m7', ...thumb2,
+    dspRequantize: true,
     // Dual issue hides quad's SXTB16 beside its loads where a weight serves several pixels; with one pixel (fully
     // connected) every weight is unpacked once per MAC and pre-widened weights win.
     pointwiseWidenedMaxPixels: 1,
@@ -389,6 +390,7 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
       pointwiseQuadAsm: 'estimated cycles/MAC, speed (pre-widened on one pixel only, its pointwiseWidenedMaxPixels): 640->128 on one pixel 0.83 -> 0.75, 128->128 0.90 -> 0.76 (2026-12-07)',
       cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 0.65 (a int8 0.67, e int8 0.64), quad+widened 0.70 (0.72, 0.68), taps8 0.75 (a q7 0.70, b q7 0.71, e q7 0.86), taps8+lanes8 0.89 (0.91, 0.84, 0.91)',
       quadAsmRows: 'estimated cycles/MAC (instructions/MAC), speed, C rows -> asm rows (2026-12-07): a int8 0.79 (1.26) -> 0.82 (1.40), e int8 0.86 (1.43) -> 0.89 (1.58): dual issue pairs GCC\'s scheduled C better, so off',
+      dspRequantize: 'estimated cycles/MAC (instructions/MAC), the short rounding -> SMMLAR + SSAT (2026-12-07): a int8 default 0.83 (1.34) -> 0.78 (1.27), speed 0.77 (1.20) -> 0.72 (1.14); e int8 default 0.89 (1.54) -> 0.85 (1.49), speed 0.87 (1.40) -> 0.83 (1.35). C rows: the code model keeps accInt8',
       pointwiseWidenedMaxPixels: 'estimated cycles/MAC, quad against pre-widened (2026-12-07): bench c int8 (16x16 pixels) 1.05 against 1.12; 1x1 640 -> 128 on one pixel (a fully connected layer) 1.63 against 0.90',
       speedMargin: 'every bench kernel measured speed faster where the estimate put it ahead (taps8+lanes8 falls back on a, b, e q7: measured 0.99 -> 1.14, 1.22 -> 1.30, 1.01 -> 1.01)',
     },

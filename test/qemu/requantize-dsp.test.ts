@@ -1,6 +1,6 @@
 /**
  * The blocked family's int8 output stage in DSP instructions (SMMLAR, SSAT; src/ir/requantize-dsp.ts) on the
- * Cortex-M4 and M33, both goals, bit-exact under QEMU on poisoned memory: odd channel counts, per-channel and
+ * Cortex-M4, M33 and M7, both goals, bit-exact under QEMU on poisoned memory: odd channel counts, per-channel and
  * per-tensor requantization, the extreme multipliers (1, 2^30, 2^31 - 1) and right shifts (1 and 31), a narrowed
  * activation range (the compares instead of SSAT), paddings 1 and 2 (the border functions' stage as well as the
  * interior's).
@@ -37,8 +37,8 @@ const specs: Record<string, Record<string, unknown>> = {
 const models = Object.entries(specs).map(([key, spec]) => [key, modelFromValue(spec, path.join(root, `${key}.json`))] as const);
 
 describe('the int8 output stage in DSP instructions', () => {
-  it('is what the Cortex-M4 and M33 kernels print, SSAT where the clamp is the whole int8 range', () => {
-    for (const t of ['cortex-m4', 'cortex-m33'])
+  it('is what the Cortex-M4, M33 and M7 kernels print, SSAT where the clamp is the whole int8 range', () => {
+    for (const t of ['cortex-m4', 'cortex-m33', 'cortex-m7'])
       for (const optimize of ['default', 'speed'] as const)
         for (const [key, m] of models) {
           const c = generate(m, { variant: 'optimized', target: findTarget(t)!, optimize }).files.find((f) => f.name.endsWith('.c'))!.content;
@@ -47,7 +47,7 @@ describe('the int8 output stage in DSP instructions', () => {
         }
   });
 
-  for (const t of ['cortex-m4', 'cortex-m33'])
+  for (const t of ['cortex-m4', 'cortex-m33', 'cortex-m7'])
     it(`${t}: every spec bit-exact in both goals`, async () => {
       const failures: string[] = [];
       for (const optimize of ['default', 'speed'] as const)
