@@ -64,9 +64,10 @@ describe('quad MAC form (SXTB16 + SMLAD) under QEMU', () => {
 });
 
 // A big int8 kernel keeps its register blocking under the code budget by calling one out-of-line output stage
-// instead of inlining it per accumulator; that path must be what the plan picks here, and bit-exact.
+// instead of inlining it per accumulator; that path must be what the plan picks here, and bit-exact. (The DSP cores'
+// stage is small enough to inline: test/qemu/requantize-dsp.test.ts.)
 describe('out-of-line int8 output stage under QEMU', () => {
-  for (const target of ['arm920t', 'cortex-m4'])
+  for (const target of ['arm920t', 'cortex-m3'])
     it(`${target}: bench e (5x5 int8 HWC) calls the output stage and is bit-exact`, async () => {
       const m = await loadSpec(path.join(root, 'bench', 'e_5x5_8to16_28x28_int8.json'));
       const t = findTarget(target)!;

@@ -7,8 +7,9 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generate } from '../../src/codegen/index.ts';
-import { modelFromValue } from '../../src/ops/conv_2d/spec/index.ts';
+import { generate, planAccumulator } from '../../src/codegen/index.ts';
+import { planBlocked } from '../../src/families/blocked/search.ts';
+import { loadSpec, modelFromValue } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { verifyPair } from '../../src/verify/index.ts';
 import { baseSpec, root } from '../helpers.ts';
@@ -45,6 +46,12 @@ describe('the int8 output stage in DSP instructions', () => {
           expect(c, `${key} ${t} ${optimize}`).toContain('"smmlar %0, %1, %2, %3"');
           expect(c.includes('__builtin_arm_ssat(v, 8)'), `${key} ${t} ${optimize}`).toBe(key !== 'rqd_clamp');
         }
+  });
+
+  it('is inlined in the border functions of bench e on the Cortex-M4 (its code fits where the reference stage was called)', async () => {
+    const m = await loadSpec(path.join(root, 'bench', 'e_5x5_8to16_28x28_int8.json'));
+    for (const optimize of ['default', 'speed'] as const)
+      expect(planBlocked(m, findTarget('cortex-m4')!.features, planAccumulator(m).accType, optimize).outlineFinish, optimize).toBe(false);
   });
 
   for (const t of ['cortex-m4', 'cortex-m33', 'cortex-m7'])

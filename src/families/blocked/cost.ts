@@ -118,11 +118,8 @@ export function fnBytes(f: BlockFn, accWords: number, m: KernelModel, tune: Core
     for (const t of r.taps) n += (f.macForm === 'quad' ? 2 : 1) * t.macs.length
       + (f.macForm === 'taps8' ? t.weights.reduce((a, l) => a + def8Cost(l.b8), 0) : kw * t.weights.length);
   }
-  // The DSP stage's smaller inlined code is counted where measured: the assembly rows' plans (widened weights). With
-  // the budget it frees default's C rows took 1 x 4 on bench a, which their estimate ranks ahead of 2 x 2 and which
-  // measured slower (Cortex-M4 1.85 against 1.74 cycles/MAC: twelve unpacked input halves live): accInt8 there.
-  const dsp = kw === 2 && dspStage(m, tune);
-  const perAcc = f.outlineFinish ? c.accCall : m.numeric.kind === 'int8' ? (dsp ? c.accInt8Dsp : c.accInt8) : c.accQ;
+  // int8's stage inlined: the DSP form (requantize-dsp.ts) is a third of the reference forms' code.
+  const perAcc = f.outlineFinish ? c.accCall : m.numeric.kind === 'int8' ? (dspStage(m, tune) ? c.accInt8Dsp : c.accInt8) : c.accQ;
   // Column and band functions: their loads reach further (rows apart) and their blocks spill more than the fitted
   // kinds (measured up to 33 B over the model on cortex-m7 bench f q15 and 113 B on arm920t bench a int8 without it): a margin of their own.
   return c.instr * n + c.fn + (f.kind === 'column' || f.kind === 'band' ? BORDER_FN_MARGIN : 0) + f.ob * f.pb * accWords * perAcc

@@ -79,6 +79,11 @@ export function planBlocked(m: KernelModel, isa: IsaFeatures, accType: string, o
           // 4 x 2 single column blocks measured 389 B over the code model on arm920t).
           if (column > 1 && (macForm === 'dwpair' ? column > 2 && registersNeeded(ob, column, accWords, 'dwpair', live.size) > budget
             : registersNeeded(ob, column, accWords, base, m.kW) > budget)) continue;
+          // quad in C (the assembly rows cannot take it): one output channel over 4 pixels keeps a row's six input
+          // words unpacked (twelve halves) and spills; the estimate ranks it ahead of 2 x 2, which measured faster
+          // (bench a int8 on Cortex-M4, default, the stage inlined in both: 1.85 against 1.68 cycles/MAC;
+          // examples/int8_hwc on Cortex-M7, speed's pre-widened 1 x 4 1.20 against default's 2 x 2 1.15).
+          if (quad && ob === 1 && pb >= 4) continue;
           if (paired ? pairedShapeOk(m, macForm, ob) && (ob * pb <= 2 || registersNeeded(ob, pb, accWords, macForm, m.kW) <= budget)
             : ob * pb === 1 || registersNeeded(ob, pb, accWords, base) <= budget + (quad ? QUAD_EXTRA_REGS : 0))
             options.push({ ob, pb, outline, unroll, ...border, form: base, cost: (paired ? countedEstimate(m, interiorOf(ob, pb, unroll), accWords, lanes8) : estimate(m, ob, pb, accWords, base, widened, asmRows && quadAsmFits(ob, pb)))

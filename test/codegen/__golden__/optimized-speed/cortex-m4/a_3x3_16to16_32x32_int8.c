@@ -8,7 +8,7 @@
  * except the side bands with every kernel row inside the input: they run pixel blocks down each output column;
  * top and bottom bands with every kernel column inside unroll their valid kernel rows.
  *  Weights are stored in the blocked order the loops read (the same size as the plain order).
- * Code: about 3664 bytes estimated (budget 3900).
+ * Code: about 3544 bytes estimated (budget 3900).
  */
 #include "a_3x3_16to16_32x32_int8.h"
 /* Stop here, not in the assembler, when compiled for a core without what this code uses. */
