@@ -122,3 +122,12 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** Writes a C program to dir/<name>.c, builds it for the host (C99, warnings as errors) and runs it: its result. */
+export async function runHostC(dir: string, name: string, text: string) {
+  const src = path.join(dir, `${name}.c`);
+  fs.writeFileSync(src, text);
+  const exe = path.join(dir, name);
+  await execa('gcc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', src, '-o', exe]);
+  return execa(exe, [], { reject: false });
+}

@@ -8,7 +8,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planAccumulator } from '../../src/codegen/index.ts';
 import type { AccumulatorPlan } from '../../src/codegen/accumulator.ts';
@@ -16,7 +15,7 @@ import { stageLines } from '../../src/emit-c/stages.ts';
 import type { OutputStage } from '../../src/ir/kernel-ir.ts';
 import { commonStage } from '../../src/ir/output-stage.ts';
 import { dspRound, roundConstant } from '../../src/ir/requantize-dsp.ts';
-import { model } from '../helpers.ts';
+import { model, runHostC } from '../helpers.ts';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-rqdsp-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -104,11 +103,7 @@ describe('the requantize stage in DSP instructions', () => {
       '    return bad;',
       '}', '',
     ].join('\n');
-    const src = path.join(work, 'rqdsp.c');
-    fs.writeFileSync(src, text);
-    const exe = path.join(work, 'rqdsp');
-    await execa('gcc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', src, '-o', exe]);
-    const run = await execa(exe, [], { reject: false });
+    const run = await runHostC(work, 'rqdsp', text);
     expect(run.stdout).toMatch(/^checked \d+$/);
     expect(Number(run.stdout.split(' ')[1])).toBeGreaterThan(1_000_000);
     expect(run.exitCode).toBe(0);

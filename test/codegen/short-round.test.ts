@@ -6,13 +6,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stageLines } from '../../src/emit-c/stages.ts';
 import type { OutputStage } from '../../src/ir/kernel-ir.ts';
 import { commonStage } from '../../src/ir/output-stage.ts';
 import { planAccumulator } from '../../src/codegen/index.ts';
-import { model } from '../helpers.ts';
+import { model, runHostC } from '../helpers.ts';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-shortround-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -56,11 +55,7 @@ describe('short rounding in the requantize stage', () => {
       '    return bad;',
       '}', '',
     ].join('\n');
-    const src = path.join(work, 'short.c');
-    fs.writeFileSync(src, text);
-    const exe = path.join(work, 'short');
-    await execa('gcc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', src, '-o', exe]);
-    const run = await execa(exe, [], { reject: false });
+    const run = await runHostC(work, 'short', text);
     expect(run.stdout).toBe('');
     expect(run.exitCode).toBe(0);
   }, 120_000);

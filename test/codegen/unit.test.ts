@@ -14,7 +14,7 @@ import { loadSpec, type KernelModel } from '../../src/ops/conv_2d/spec/index.ts'
 import { findTarget } from '../../src/targets/index.ts';
 import { runGolden } from '../../src/ops/conv_2d/spec/golden.ts';
 import { testInputs } from '../../src/verify/index.ts';
-import { model, root } from '../helpers.ts';
+import { model, root, runHostC } from '../helpers.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-unit-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -68,12 +68,8 @@ async function expectGoldenOnHost(ms: KernelModel[], units: KernelUnit[], tag: s
     ...ms.map((m) => `    for (unsigned i = 0; i < sizeof want_${m.name} / sizeof want_${m.name}[0]; ++i)\n` +
       `        if (out_${m.name}[i] != want_${m.name}[i]) { printf("${m.name} [%u]\\n", i); ++bad; break; }`),
     '    return bad;', '}', '');
-  const src = path.join(dir, `${tag}.c`);
   const text = lines.join('\n');
-  fs.writeFileSync(src, text.replace('void net_run(', `${decls.join('\n')}\nvoid net_run(`));
-  const exe = path.join(dir, tag);
-  await execa('gcc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', src, '-o', exe]);
-  const run = await execa(exe, [], { reject: false });
+  const run = await runHostC(dir, tag, text.replace('void net_run(', `${decls.join('\n')}\nvoid net_run(`));
   expect(run.stdout).toBe('');
   expect(run.exitCode).toBe(0);
 }
