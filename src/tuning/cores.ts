@@ -76,6 +76,12 @@ export interface CoreValues {
    */
   pointwiseQuadAsm: boolean;
   /**
+   * The pointwise family's int8 output stage in 32 bits (families/pointwise/smmlar-stage.ts: SMMLAR and a shift, one
+   * per-channel record loaded per pixel block) where the accumulator bound allows it, in place of the 64-bit SMLAL
+   * form. Thumb-2 DSP cores only.
+   */
+  pointwiseSmmlarStage: boolean;
+  /**
    * `--optimize speed`'s quad (weights pre-widened) prints its interior kernel rows as inline assembly
    * (families/blocked/asm-m.ts): each input word loaded just before its first tap, a channel's two weight words in one
    * LDRD. Thumb-2 DSP cores only.
@@ -130,7 +136,7 @@ const noLaneNotes = {
  * each base row's `measured` notes say why the value stays here.
  */
 const untuned: Pick<CoreValues, 'earlyTerminationRs' | 'smlabbSingle' | 'scheduledLoads' | 'pointwiseWidenedMaxPixels'
-  | 'pointwiseLaneAsm' | 'pointwiseLane2w' | 'pointwiseHalves8' | 'pointwiseQuadAsm' | 'quadAsmRows' | 'cyclesPerInstruction'
+  | 'pointwiseLaneAsm' | 'pointwiseLane2w' | 'pointwiseHalves8' | 'pointwiseQuadAsm' | 'pointwiseSmmlarStage' | 'quadAsmRows' | 'cyclesPerInstruction'
   | 'macCycles' | 'int8StageInstructions' | 'speedMargin'> = {
   earlyTerminationRs: false,
   smlabbSingle: false,
@@ -140,6 +146,7 @@ const untuned: Pick<CoreValues, 'earlyTerminationRs' | 'smlabbSingle' | 'schedul
   pointwiseLane2w: false,
   pointwiseHalves8: false,
   pointwiseQuadAsm: false,
+  pointwiseSmmlarStage: false,
   quadAsmRows: false,
   cyclesPerInstruction: {},
   macCycles: {},
@@ -175,6 +182,7 @@ const a32: Omit<CoreTuning, 'core'> = {
     pointwiseLane2w: 'Cortex-A9 not measured (only a rough cycle figure)',
     pointwiseHalves8: 'ARMv4T has no SMLAxy; Cortex-A9 not measured (only a rough cycle figure)',
     pointwiseQuadAsm: 'Thumb-2 assembly; Cortex-A9 not measured (NEON takes its 1x1 int8 HWC layers)',
+    pointwiseSmmlarStage: 'Thumb-2 only: no SMMLAR on ARMv4T/ARMv5TE; Cortex-A9 not measured (only a rough cycle figure)',
     quadAsmRows: 'Thumb-2 assembly: not for A32 (Cortex-A9 not measured)',
     cyclesPerInstruction: 'none measured (Cortex-A9: only a rough cycle figure): plans compared in instructions',
     macCycles: 'none: every instruction at cyclesPerInstruction',
@@ -210,6 +218,7 @@ const thumb2: Omit<CoreTuning, 'core'> = {
     pointwiseLane2w: 'an A32 form; Thumb-2 cores multiply 1x1 int8 with quad or the MLA form',
     pointwiseHalves8: 'the DSP cores take quad (SXTB16 + SMLAD) for HWC int8; not measured for CHW',
     pointwiseQuadAsm: 'no SXTB16 on the Cortex-M3; Cortex-M55 not measured (the MVE families take its int8 layers)',
+    pointwiseSmmlarStage: 'no SMMLAR on the Cortex-M3; Cortex-M55 not measured (the MVE families take its int8 layers)',
     pointwiseWidenedMaxPixels: 'estimated cycles/MAC, bench c int8 default (quad) -> speed (pre-widened): cortex-m4 2.04 -> 1.92, cortex-m33 2.10 -> 1.96 (make bench 2026-12-07); cortex-m4 1x1 640 -> 128 on one pixel 2.42 -> 1.75; cortex-m7 has its own value',
     quadAsmRows: 'off where not measured: Cortex-M3 has no SXTB16, Cortex-M55 runs the MVE families, Cortex-M7 keeps its dual-issue-scheduled C until measured',
     cyclesPerInstruction: 'none measured (Cortex-M3: speed plans as default; M55: the MVE families): plans compared in instructions',
@@ -244,6 +253,7 @@ const thumb1: Omit<CoreTuning, 'core'> = {
     pointwiseLane2w: 'no SMLAL in Thumb-1',
     pointwiseHalves8: 'no SMLAxy in Thumb-1',
     pointwiseQuadAsm: 'no SXTB16 in Thumb-1',
+    pointwiseSmmlarStage: 'no SMMLAR in Thumb-1',
     quadAsmRows: 'no SXTB16 in Thumb-1',
     cyclesPerInstruction: 'none: speed plans as default in Thumb-1 (no form widens)',
     macCycles: 'none: speed plans as default in Thumb-1',
@@ -277,6 +287,7 @@ const host: Omit<CoreTuning, 'core'> = {
     pointwiseLane2w: 'no SMLAL on the host',
     pointwiseHalves8: 'no ARM intrinsics on the host',
     pointwiseQuadAsm: 'no inline ARM assembly on the host',
+    pointwiseSmmlarStage: 'no inline ARM assembly on the host',
     quadAsmRows: 'no inline ARM assembly on the host',
     cyclesPerInstruction: 'no cycle model for the host: plans compared in instructions',
     macCycles: 'no cycle model for the host',
@@ -349,11 +360,13 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   },
   'cortex-m4': {
     core: 'cortex-m4', ...thumb2,
+    pointwiseSmmlarStage: true,
     quadAsmRows: true,
     cyclesPerInstruction: { quad: 1.42, 'quad+widened': 1.40, 'quad+asm': 1.47, taps8: 1.34, 'taps8+lanes8': 1.39 },
     pointwiseQuadAsm: true,
     measured: {
       ...thumb2.measured,
+      pointwiseSmmlarStage: 'estimated cycles/MAC, bench c int8, 64-bit SMLAL stage -> SMMLAR stage with the records (and, around the assembly, the seeds) loaded in the pixel loop (2026-12-07): default 1.876 -> 1.855, speed 1.752 -> 1.571 (issue 19\'s 1.585 met); instructions/MAC 1.541 -> 1.520, 1.474 -> 1.330. Packing c and e in one word measured 1.705 (speed): GCC spilled',
       pointwiseQuadAsm: 'estimated cycles/MAC, speed, quad-widened from C to the assembly (2026-12-07): bench c int8 1.77 -> 1.75, 1x1 33->7 on 3x5 2.02 -> 1.86, 640->128 on one pixel 1.71 -> 1.64, 128->128 on one pixel 1.86 -> 1.69; 64->64 on 25x5 1.826 -> 1.830 (GCC\'s moves around the fourteen-register statement eat the saving there)',
       quadAsmRows: 'estimated cycles/MAC (instructions/MAC), speed, C rows -> asm rows (2026-12-07): a int8 1.58 (1.29) -> 1.46 (1.21), e int8 1.74 (1.43) -> 1.54 (1.22, now 1 x 3: its third pixel\'s word loaded mid-tap); with the short rounding a 1.42 (1.16), e 1.53 (1.20); ResNet-8 (speed) 18,197,533 -> 15,838,381 instructions. Every weight pair by LDRD measured a 1.54 (1.17), e 1.76 (1.35): fewer instructions, slower',
       cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 1.42 (a int8 1.52, e int8 1.31), quad+widened 1.40 (1.44, 1.37), taps8 1.34 (a q7 1.24, b q7 1.27, e q7 1.53), taps8+lanes8 1.39 (1.30, 1.28, 1.60); quad+asm 1.47 (a int8 1.47, e int8 1.47; measured 2026-12-07 with the short rounding, against its own estimate)',
@@ -362,6 +375,7 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   },
   'cortex-m7': {
     core: 'cortex-m7', ...thumb2,
+    pointwiseSmmlarStage: true,
     // Dual issue hides quad's SXTB16 beside its loads where a weight serves several pixels; with one pixel (fully
     // connected) every weight is unpacked once per MAC and pre-widened weights win.
     pointwiseWidenedMaxPixels: 1,
@@ -370,6 +384,7 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     pointwiseQuadAsm: true,
     measured: {
       ...thumb2.measured,
+      pointwiseSmmlarStage: 'estimated cycles/MAC, bench c int8 (speed plans as default on this plane), 64-bit SMLAL stage -> SMMLAR stage (2026-12-07): 0.963 -> 0.936',
       pointwiseQuadAsm: 'estimated cycles/MAC, speed (pre-widened on one pixel only, its pointwiseWidenedMaxPixels): 640->128 on one pixel 0.83 -> 0.75, 128->128 0.90 -> 0.76 (2026-12-07)',
       cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 0.65 (a int8 0.67, e int8 0.64), quad+widened 0.70 (0.72, 0.68), taps8 0.75 (a q7 0.70, b q7 0.71, e q7 0.86), taps8+lanes8 0.89 (0.91, 0.84, 0.91)',
       quadAsmRows: 'estimated cycles/MAC (instructions/MAC), speed, C rows -> asm rows (2026-12-07): a int8 0.79 (1.26) -> 0.82 (1.40), e int8 0.86 (1.43) -> 0.89 (1.58): dual issue pairs GCC\'s scheduled C better, so off',
@@ -379,11 +394,13 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   },
   'cortex-m33': {
     core: 'cortex-m33', ...thumb2,
+    pointwiseSmmlarStage: true,
     quadAsmRows: true,
     cyclesPerInstruction: { quad: 1.45, 'quad+widened': 1.45, 'quad+asm': 1.48, taps8: 1.37, 'taps8+lanes8': 1.41 },
     pointwiseQuadAsm: true,
     measured: {
       ...thumb2.measured,
+      pointwiseSmmlarStage: 'estimated cycles/MAC, bench c int8, 64-bit SMLAL stage -> SMMLAR stage (2026-12-07): default 1.896 -> 1.858, speed 1.762 -> 1.571',
       pointwiseQuadAsm: 'estimated cycles/MAC, speed, quad-widened from C to the assembly (2026-12-07): bench c int8 1.77 -> 1.76, 1x1 33->7 on 3x5 2.06 -> 1.89, 640->128 on one pixel 1.71 -> 1.64, 128->128 on one pixel 1.92 -> 1.68; 64->64 on 25x5 1.844 -> 1.836',
       quadAsmRows: 'estimated cycles/MAC (instructions/MAC), speed, C rows -> asm rows (2026-12-07): a int8 1.63 (1.30) -> 1.48 (1.21), e int8 1.79 (1.43) -> 1.58 (1.24); with the short rounding a 1.43 (1.16), e 1.53 (1.21)',
       cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 1.45 (a int8 1.57, e int8 1.34), quad+widened 1.45 (1.48, 1.41), taps8 1.37 (a q7 1.25, b q7 1.29, e q7 1.58), taps8+lanes8 1.41 (1.30, 1.29, 1.64); quad+asm 1.48 (a int8 1.48, e int8 1.47; measured 2026-12-07 with the short rounding, against its own estimate)',

@@ -12,6 +12,7 @@ import { foldedSeeds } from '../seeds.ts';
 import { tuningOf } from '../../tuning/cores.ts';
 import { lane2wAsmFits, laneAsmFits, quadAsmFits } from './lane-asm.ts';
 import { LANE2_SHIFT } from '../lanes.ts';
+import { smmlarStage, type SmmlarStage } from './smmlar-stage.ts';
 import { chooseTile, formFor, formRows, geometry, isaRows, rawWeights, type FormRow, type Geometry, type MacForm, type Tile } from './forms.ts';
 
 /** Whether the pointwise family generates this spec exactly on this ISA (otherwise `blocked` does). */
@@ -217,6 +218,7 @@ export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
  */
 export type PointwiseFinish =
   | { kind: 'rq'; k: number; m: number[]; s: number[]; q: number; left: number; lo: number; hi: number }
+  | SmmlarStage
   | ({ kind: 'q' } & QFinish);
 
 export function pointwiseFinish(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, folded: bigint[] | null): PointwiseFinish | null {
@@ -225,6 +227,9 @@ export function pointwiseFinish(m: KernelModel, plan: AccumulatorPlan, isa: IsaF
   const st = plan.stage;
   const nf = m.numeric;
   if (st.kind === 'requantize' && nf.kind === 'int8') {
+    // In 32 bits where the bound allows it and the core takes it (smmlar-stage.ts).
+    const short = smmlarStage(m, plan, isa);
+    if (short) return short;
     if (st.saturate || plan.accType !== 'int32_t') return null;
     if (!st.left.every((l) => l === st.left[0]) || st.right.some((e) => e < 1) || st.multiplier.some((v) => v <= 0)) return null;
     const qs = st.multiplier.map((v) => Math.floor(2 ** 30 / v));
