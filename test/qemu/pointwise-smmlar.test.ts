@@ -1,7 +1,7 @@
 /**
  * The pointwise family's 32-bit int8 output stage (smmlar-stage.ts: SMMLAR and a shift from one per-channel record)
- * bit-exact under QEMU on poisoned memory on the Cortex-M4, M33 and M7, both optimize goals (speed's assembly steps,
- * default's C steps): odd output channel counts (a block class of one channel), per-tensor (one shared record, the
+ * bit-exact under QEMU on poisoned memory on the Cortex-M4, M33 and M7 under `--optimize speed` around the quad
+ * assembly (where it is taken; default keeps the 64-bit stage, run here too): odd output channel counts (a block class of one channel), per-tensor (one shared record, the
  * shift a constant) and per-channel quantization (records of three words), a narrowed activation range (the clamp,
  * not SSAT), extreme multipliers (2^30 exactly, where floor(2^30 / M) = 1, and 2^31 - 1) and shifts (1 and large),
  * and inputs at their extremes besides the seeded ones (the largest accumulators the bound allows).
@@ -32,6 +32,8 @@ const specs = [
   spec('pws_relu', 36, 9, 2, 7, int8({ mult: 1073741824, shift: -6, off: -128, min: -128, max: -27 }), 33),
   // per-channel with a narrowed range and a large shift (the output mostly the offset), odd input channels
   spec('pws_clamp', 13, 3, 5, 5, int8({ mult: [1200000000, 2100000000, 1073741825], shift: [-20, -4, -8], off: 10, min: -60, max: 100 }), 34),
+  // one pixel (a fully connected layer): pre-widened on the Cortex-M7 too
+  spec('pws_fc', 40, 6, 1, 1, int8({ mult: [1073741825, 2147483647, 1518500250, 1969946270, 1100000001, 2000000000], shift: [-1, -12, -7, -3, -9, -2] }), 35),
 ];
 const models: KernelModel[] = specs.map((s) => modelFromValue(s, path.join(root, `${String(s.name)}.json`)));
 
@@ -43,13 +45,21 @@ function extremes(m: KernelModel): Int32Array[] {
 }
 
 describe('pointwise 32-bit output stage under QEMU', () => {
-  it('is the stage these kernels take on the Thumb-2 DSP cores', () => {
-    for (const m of models)
-      for (const optimize of ['default', 'speed'] as const) {
-        const c = generate(m, { variant: 'optimized', target: findTarget('cortex-m4')!, optimize }).files.find((f) => f.name === `${m.name}.c`)!.content;
-        expect(c, `${m.name} ${optimize}`).toMatch(/"smmlar %\[r\]/);
-        expect(c).toContain(`${m.name}_pw_finish(a0_0, rq)`);
-      }
+  it('is the stage of speed\'s quad assembly on the Thumb-2 DSP cores, and of nothing else', () => {
+    let taken = 0;
+    for (const t of ['cortex-m4', 'cortex-m33', 'cortex-m7'])
+      for (const m of models)
+        for (const optimize of ['default', 'speed'] as const) {
+          const c = generate(m, { variant: 'optimized', target: findTarget(t)!, optimize }).files.find((f) => f.name === `${m.name}.c`)!.content;
+          const asm = /"smlad %\[/.test(c);
+          expect(/"smmlar %\[r\]/.test(c), `${m.name} ${t} ${optimize}`).toBe(optimize === 'speed' && asm);
+          if (optimize === 'speed' && asm) {
+            taken++;
+            expect(c).toContain(`${m.name}_pw_finish(a0_0, rq)`);
+          }
+        }
+    // every case on the M4 and M33, the one-pixel case on the M7
+    expect(taken).toBe(2 * models.length + 1);
   });
 
   it('is bit-exact on cortex-m4, cortex-m33 and cortex-m7, default and speed', async () => {

@@ -396,7 +396,11 @@ export function lowerPointwise(m: KernelModel, p: PointwisePlan, ctx: PlanContex
     name: m.name, NAME: N, entry: `${m.name}_run`, banner: comment('block', ...banner), items,
     memory: { weightBytes, scratchBytes: 0, staticBytes: 0, staticDoc: '' },
     isaName,
-    ...(ctx.optimize === 'speed' && p.form.form === 'quad' && !widenedPays(isa, m)
+    ...(p.estimate ? { optimizeLine: p.speedFallback
+      ? `speed: default's plan, estimated faster on this core (${p.estimate.default.toFixed(2)} cycles/MAC against ${p.estimate.speed.toFixed(2)} `
+        + 'for the best tile of weights pre-widened to int16 pairs)'
+      : `speed: estimated ${p.estimate.speed.toFixed(2)} cycles/MAC on this core against default's ${p.estimate.default.toFixed(2)}` }
+    : ctx.optimize === 'speed' && p.form.form === 'quad' && !widenedPays(isa, m)
       ? { optimizeLine: 'speed: default\'s form (quad: SXTB16 unpacks the weights in the loop), measured faster on this core than weights '
         + `pre-widened to int16 pairs where the output plane has over ${tuningOf(isa).pointwiseWidenedMaxPixels} pixel(s) (its tuning row)` } : {}),
   };

@@ -13,7 +13,8 @@ import { tuningOf } from '../../tuning/cores.ts';
 import { lane2wAsmFits, laneAsmFits, quadAsmFits } from './lane-asm.ts';
 import { LANE2_SHIFT } from '../lanes.ts';
 import { smmlarStage, type SmmlarStage } from './smmlar-stage.ts';
-import { chooseTile, formFor, formRows, geometry, isaRows, rawWeights, type FormRow, type Geometry, type MacForm, type Tile } from './forms.ts';
+import { chooseTile, formFor, formRows, geometry, isaRows, rawWeights, tileOptions, type FormRow, type Geometry, type MacForm, type Tile } from './forms.ts';
+import { estimatedCyclesPerMac } from './cost.ts';
 
 /** Whether the pointwise family generates this spec exactly on this ISA (otherwise `blocked` does). */
 export function pointwiseApplies(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures): boolean {
@@ -129,13 +130,41 @@ export interface PointwisePlan {
   fns: BlockFn[];
   /** The family's own output stage, or null for the common finish. */
   finish: PointwiseFinish | null;
+  /** Speed on a core with a cycle estimate (cost.ts): the two goals' estimated cycles per MAC. */
+  estimate?: { speed: number; default: number };
+  /** Speed's estimate was above default's: this is default's plan. */
+  speedFallback?: boolean;
 }
+
+/** Tiles of speed's form whose plans the cycle estimate compares (the cheapest by the instruction estimate). */
+const SPEED_TILE_CANDIDATES = 8;
 
 export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, optimize: OptimizeGoal = 'default'): PointwisePlan {
   const geo = geometry(m);
   const form = formFor(m, isa, optimize);
-  const tile = chooseTile(m, isa, plan.accType, form, geo);
-  if (!tile) throw new Error('planPointwise: no tile fits (applies should have refused)');
+  const defaultForm = formFor(m, isa, 'default');
+  if (optimize !== 'speed' || !tuningOf(isa).pointwiseCycles || form === defaultForm) {
+    const tile = chooseTile(m, isa, plan.accType, form, geo);
+    if (!tile) throw new Error('planPointwise: no tile fits (applies should have refused)');
+    return buildPlan(m, plan, isa, form, tile, geo, optimize);
+  }
+  // Speed on a core with a cycle estimate (cost.ts): the cheapest of its form's tiles by estimated cycles, taken only
+  // where that is not above default's plan; otherwise default's plan.
+  const defTile = chooseTile(m, isa, plan.accType, defaultForm, geo);
+  if (!defTile) throw new Error('planPointwise: no tile fits (applies should have refused)');
+  const def = buildPlan(m, plan, isa, defaultForm, defTile, geo, 'default');
+  const defCycles = estimatedCyclesPerMac(m, isa, def, plan.accType)!;
+  let best: { p: PointwisePlan; cycles: number } | null = null;
+  for (const tile of tileOptions(m, isa, plan.accType, form, geo).slice(0, SPEED_TILE_CANDIDATES)) {
+    const p = buildPlan(m, plan, isa, form, tile, geo, 'speed');
+    const cycles = estimatedCyclesPerMac(m, isa, p, plan.accType)!;
+    if (!best || cycles < best.cycles) best = { p, cycles };
+  }
+  if (best && best.cycles <= defCycles) return { ...best.p, estimate: { speed: best.cycles, default: defCycles } };
+  return { ...def, estimate: { speed: best?.cycles ?? defCycles, default: defCycles }, speedFallback: true };
+}
+
+function buildPlan(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, form: FormRow, tile: Tile, geo: Geometry, optimize: OptimizeGoal): PointwisePlan {
   const plainRow = formRows[formRows.length - 1];
   const sizes: { size: number; blocks: number; first: number }[] = [];
   const full = Math.floor(m.outC / tile.ob);
@@ -202,7 +231,8 @@ export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
     };
   });
   const folded = foldedSeeds(m, plan.accType);
-  return { form, tile, geo, classes, pixelSizes, folded, fns, finish: pointwiseFinish(m, plan, isa, folded) };
+  return { form, tile, geo, classes, pixelSizes, folded, fns, finish: pointwiseFinish(m, plan, isa, folded, optimize,
+    fns.some((f) => f.laneAsm && f.unroll > 0)) };
 }
 
 /**
@@ -221,14 +251,18 @@ export type PointwiseFinish =
   | SmmlarStage
   | ({ kind: 'q' } & QFinish);
 
-export function pointwiseFinish(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, folded: bigint[] | null): PointwiseFinish | null {
+export function pointwiseFinish(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, folded: bigint[] | null, optimize: OptimizeGoal = 'default',
+  asm = false): PointwiseFinish | null {
   // Thumb-1 multiplies 64-bit through a library call either way.
   if (!isa.longMultiply || isa.state === 'thumb1') return null;
   const st = plan.stage;
   const nf = m.numeric;
   if (st.kind === 'requantize' && nf.kind === 'int8') {
-    // In 32 bits where the bound allows it and the core takes it (smmlar-stage.ts).
-    const short = smmlarStage(m, plan, isa);
+    // In 32 bits where the bound allows it and the core takes it (smmlar-stage.ts), under speed and around the quad
+    // assembly: its records take 12 bytes a channel where M and s take 5 (by default keyword spotting's parameters
+    // +1,800 B for 1% fewer cycles), and beside C steps it measured slower as often as faster (Cortex-M7 1x1 64 -> 64
+    // on 25 x 5 0.911 -> 0.926, Cortex-M4 640 -> 128 on one pixel with a step loop 1.71 -> 1.83).
+    const short = optimize === 'speed' && asm ? smmlarStage(m, plan, isa) : null;
     if (short) return short;
     if (st.saturate || plan.accType !== 'int32_t') return null;
     if (!st.left.every((l) => l === st.left[0]) || st.right.some((e) => e < 1) || st.multiplier.some((v) => v <= 0)) return null;

@@ -11,9 +11,8 @@
 #include "c_1x1_32to32_16x16_int8.h"
 /* Stop here, not in the assembler, when compiled for a core without what this code uses. */
 #if !(defined(__ARM_FEATURE_SAT) && \
-      defined(__ARM_FEATURE_SIMD32) && \
-      defined(__thumb2__))
-#error "c_1x1_32to32_16x16_int8.c was generated for a Thumb-2 core and needs SSAT (__ARM_FEATURE_SAT), the SIMD32 instructions SMLAD/SXTB16 (__ARM_FEATURE_SIMD32), code in Thumb-2: compile with that core's -mcpu, or generate for your core with convgen generate --target"
+      defined(__ARM_FEATURE_SIMD32))
+#error "c_1x1_32to32_16x16_int8.c was generated for a Thumb-2 core and needs SSAT (__ARM_FEATURE_SAT), the SIMD32 instructions SMLAD/SXTB16 (__ARM_FEATURE_SIMD32): compile with that core's -mcpu, or generate for your core with convgen generate --target"
 #else
 #include <string.h>
 #include <arm_acle.h>
@@ -103,53 +102,32 @@ static inline int32_t c_1x1_32to32_16x16_int8_interior_seed_of(int o)
 
 
 /*
- * The output stage of the interior, the same result as c_1x1_32to32_16x16_int8_finish in 32 bits: |acc| < 2^29 is proved, so
- * SRDHM(acc, M) is SMMULR(2*acc, M) exactly, and the rounding divide by 2^e (e >= 1) plus the output offset is
- * (SRDHM + c - [SRDHM < 0]) >> e with c = 2^(e-1) + offset*2^e, where SRDHM < 0 exactly when
- * acc + floor(2^30 / M) < 0. SMMLAR adds c - [..] as its high word: one multiply and one shift. Per output channel
- * one record {M, c, e}.
+ * The output stage of the interior, the same result as c_1x1_32to32_16x16_int8_finish in one 64-bit multiply-add: with
+ * t = x*M + 2^30 (SRDHM is floor(t / 2^31)), the rounding divide by 2^e plus the output offset is
+ * floor((t + c*2^31) / 2^(31+e)) where c = 2^(e-1) + offset*2^e - [t < 0], and t < 0 exactly when
+ * x + floor(2^30 / M) < 0. Per output channel: M and s = e - 1 (constants where every channel shares them);
+ * c without the sign term is (2*offset + 1) * 2^s.
  */
-static const int32_t c_1x1_32to32_16x16_int8_rq[3 * C_1X1_32TO32_16X16_INT8_OUT_C] = {
-    1969946270, -2560, 10, 1167193165, -1280, 9,
-    1349413195, -1280, 9, 1076083150, -1280, 9,
-    1258303180, -1280, 9, 1969946270, -2560, 10,
-    1167193165, -1280, 9, 1349413195, -1280, 9,
-    1076083150, -1280, 9, 1258303180, -1280, 9,
-    1969946270, -2560, 10, 1167193165, -1280, 9,
-    1349413195, -1280, 9, 1076083150, -1280, 9,
-    1258303180, -1280, 9, 1969946270, -2560, 10,
-    1167193165, -1280, 9, 1349413195, -1280, 9,
-    1076083150, -1280, 9, 1258303180, -1280, 9,
-    1969946270, -2560, 10, 1167193165, -1280, 9,
-    1349413195, -1280, 9, 1076083150, -1280, 9,
-    1258303180, -1280, 9, 1969946270, -2560, 10,
-    1167193165, -1280, 9, 1349413195, -1280, 9,
-    1076083150, -1280, 9, 1258303180, -1280, 9,
-    1969946270, -2560, 10, 1167193165, -1280, 9,
+static const int32_t c_1x1_32to32_16x16_int8_rq_m[C_1X1_32TO32_16X16_INT8_OUT_C] = {
+    1969946270, 1167193165, 1349413195, 1076083150, 1258303180, 1969946270, 1167193165, 1349413195,
+    1076083150, 1258303180, 1969946270, 1167193165, 1349413195, 1076083150, 1258303180, 1969946270,
+    1167193165, 1349413195, 1076083150, 1258303180, 1969946270, 1167193165, 1349413195, 1076083150,
+    1258303180, 1969946270, 1167193165, 1349413195, 1076083150, 1258303180, 1969946270, 1167193165,
+};
+static const uint8_t c_1x1_32to32_16x16_int8_rq_s[C_1X1_32TO32_16X16_INT8_OUT_C] = {
+    9, 8, 8, 8, 8, 9, 8, 8, 8, 8, 9, 8, 8, 8, 8, 9,
+    8, 8, 8, 8, 9, 8, 8, 8, 8, 9, 8, 8, 8, 8, 9, 8,
 };
 
-/* SMMLAR: c + the high word of a*b, rounded (the low word's top bit added). One instruction; ACLE has no
-   intrinsic for it. The C form for other compilers (and the host). */
-static inline int32_t c_1x1_32to32_16x16_int8_smmlar(int32_t a, int32_t b, int32_t c)
+/* Returns the clamped value as int32_t: the store narrows it (a narrow return type costs a sign extension). */
+static inline int32_t c_1x1_32to32_16x16_int8_pw_finish(int32_t acc, int o)
 {
-#if defined(__GNUC__) && defined(__ARM_FEATURE_DSP)
-    int32_t r;
-    __asm__(
-        "smmlar %[r], %[a], %[b], %[c]\n\t"
-        : [r] "=r"(r)
-        : [a] "r"(a), [b] "r"(b), [c] "r"(c)
-        : );
-    return r;
-#else
-    return (int32_t)(((int64_t)c * 4294967296 + (int64_t)a * b + INT64_C(0x80000000)) >> 32);
-#endif
-}
-
-/* acc through the stage with channel record q; returned as int32_t (the store narrows it). */
-static inline int32_t c_1x1_32to32_16x16_int8_pw_finish(int32_t acc, const int32_t *q)
-{
-    const int32_t c = q[1] + (acc >> 31); /* c - [acc < 0] (>> 31: 0 or -1) */
-    const int32_t v = c_1x1_32to32_16x16_int8_smmlar(2 * acc, q[0], c) >> q[2];
+    const int32_t x = acc;
+    const int s = c_1x1_32to32_16x16_int8_rq_s[o];
+    const int32_t c = (int32_t)((uint32_t)(-5) << s) - (int32_t)((uint32_t)x >> 31);
+    /* 2^30 + c * 2^31 as a 64-bit value: its low word and its high word. */
+    const int64_t add = (int64_t)(c >> 1) * 4294967296 + (int64_t)(0x40000000u | ((uint32_t)c << 31));
+    const int32_t v = (int32_t)(((int64_t)c_1x1_32to32_16x16_int8_rq_m[o] * x + add) >> 32) >> s;
     return (int32_t)__builtin_arm_ssat(v, 8);
 }
 
@@ -394,14 +372,12 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block0_o3_p2(const int8_t *restrict
             a2_1 = __smlad(x110, w118, a2_1);
         }
         (void)wkb;
-        const int32_t *restrict rq = c_1x1_32to32_16x16_int8_rq + 3 * o0;
-        KEEP_LOADS_IN_LOOP(rq);
-        out0[0] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a0_0, rq);
-        out0[32] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a0_1, rq);
-        out0[1] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a1_0, rq + 3);
-        out0[33] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a1_1, rq + 3);
-        out0[2] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a2_0, rq + 6);
-        out0[34] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a2_1, rq + 6);
+        out0[0] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a0_0, o0);
+        out0[32] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a0_1, o0);
+        out0[1] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a1_0, o0 + 1);
+        out0[33] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a1_1, o0 + 1);
+        out0[2] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a2_0, o0 + 2);
+        out0[34] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a2_1, o0 + 2);
     }
 }
 
@@ -587,12 +563,10 @@ static NOINLINE void c_1x1_32to32_16x16_int8_block1_o2_p2(const int8_t *restrict
             a1_1 = __smlad(x89, w94, a1_1);
         }
         (void)wkb;
-        const int32_t *restrict rq = c_1x1_32to32_16x16_int8_rq + 3 * o0;
-        KEEP_LOADS_IN_LOOP(rq);
-        out0[0] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a0_0, rq);
-        out0[32] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a0_1, rq);
-        out0[1] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a1_0, rq + 3);
-        out0[33] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a1_1, rq + 3);
+        out0[0] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a0_0, o0);
+        out0[32] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a0_1, o0);
+        out0[1] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a1_0, o0 + 1);
+        out0[33] = (int8_t)c_1x1_32to32_16x16_int8_pw_finish(a1_1, o0 + 1);
     }
 }
 
