@@ -6,9 +6,12 @@
  * not SSAT), extreme multipliers (2^30 exactly, where floor(2^30 / M) = 1, and 2^31 - 1) and shifts (1 and large),
  * and inputs at their extremes besides the seeded ones (the largest accumulators the bound allows).
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generate } from '../../src/codegen/index.ts';
+import { generate, writeKernel } from '../../src/codegen/index.ts';
+import { strictCompile } from '../../src/fuzz/static.ts';
 import { modelFromValue, type KernelModel } from '../../src/ops/conv_2d/spec/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { verifyPair } from '../../src/verify/index.ts';
@@ -70,6 +73,37 @@ describe('pointwise 32-bit output stage under QEMU', () => {
     }));
     expect(results.flatMap((r) => (r.status === 'pass' ? [] : [`${r.name} on ${r.target}: ${r.error ?? JSON.stringify(r.first)}`]))).toEqual([]);
   }, 600_000);
+});
+
+describe('pointwise 32-bit output stage: flags', () => {
+  it('compiles warning-free under gcc and clang with the strict flags (speed)', async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-pw-smmlar-'));
+    try {
+      const failures: string[] = [];
+      for (const t of ['cortex-m4', 'cortex-m7']) {
+        const target = findTarget(t)!;
+        const sources = models.map((m) => {
+          const dir = path.join(work, t, m.name);
+          writeKernel(generate(m, { variant: 'optimized', target, optimize: 'speed' }), dir);
+          return path.join(dir, `${m.name}.c`);
+        });
+        for (const compiler of ['gcc', 'clang'] as const) {
+          const r = await strictCompile(compiler, target, sources, path.join(work, `${t}-${compiler}`));
+          if (!r.ok) failures.push(`${compiler} ${t}: ${r.output}`);
+        }
+      }
+      expect(failures).toEqual([]);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('is bit-exact at -O0 and -O3 with a frame pointer (speed, cortex-m4)', async () => {
+    const runs = [['-O0'], ['-O3', '-fno-omit-frame-pointer']].flatMap((extraFlags) => models.map((m) => ({ m, extraFlags })));
+    const results = await pool(runs, 2, ({ m, extraFlags }) =>
+      verifyPair(m, findTarget('cortex-m4')!, { seed: 9, timeoutSeconds: 60, variant: 'optimized', optimize: 'speed', extraFlags }));
+    expect(results.flatMap((r) => (r.status === 'pass' ? [] : [`${r.name}: ${r.error ?? JSON.stringify(r.first)}`]))).toEqual([]);
+  }, 300_000);
 });
 
 /** A seeded random input (a small LCG over the int8 range). */
