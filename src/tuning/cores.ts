@@ -82,9 +82,10 @@ export interface CoreValues {
   /**
    * The pointwise family's int8 output stage in 32 bits (families/pointwise/smmlar-stage.ts: SMMLAR and a shift, one
    * per-channel record loaded per pixel block) where the accumulator bound allows it, in place of the 64-bit SMLAL
-   * form. Thumb-2 DSP cores only.
+   * form. Thumb-2 DSP cores only. 'doubled': the pre-widened weights and seeds doubled as well, so that the loops
+   * make the 2acc the stage multiplies (one instruction less per output).
    */
-  pointwiseSmmlarStage: boolean;
+  pointwiseSmmlarStage: false | 'stage' | 'doubled';
   /**
    * The pointwise family's cycle estimate of a plan (families/pointwise/cost.ts); `--optimize speed` takes its own
    * plan only where that estimate is not above default's. Null: no estimate, speed plans by its form rows.
@@ -374,15 +375,15 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   },
   'cortex-m4': {
     core: 'cortex-m4', ...thumb2,
-    pointwiseSmmlarStage: true,
+    pointwiseSmmlarStage: 'doubled',
     pointwiseCycles: { perOutput: 7, perChannel: 8, perChannelAsm: 14.5, spillFactor: 1.15 },
     quadAsmRows: true,
     cyclesPerInstruction: { quad: 1.42, 'quad+widened': 1.40, 'quad+asm': 1.47, taps8: 1.34, 'taps8+lanes8': 1.39 },
     pointwiseQuadAsm: true,
     measured: {
       ...thumb2.measured,
-      pointwiseCycles: 'fitted on estimated cycles/MAC of Cortex-M4 kernels (2026-12-07; the M33 measured within 1% of it): per output 7 (the SMMLAR stage and its store), per channel 8 beside C steps and 14.5 around the assembly (8 x 1, 3 x 2 and 4 x 1 tiles), spill factor 1.15 (C 3 x 2 tiles, 12 registers: bench c 1.13, 1x1 96 -> 24 1.12 and 16 -> 48 1.19 against 1.0). Estimate / measured, default and speed: bench c 1.83 / 1.88 and 1.58 / 1.57, 1x1 64 -> 64 on 25 x 5 1.61 / 1.61 and 1.48 / 1.47, 128 -> 128 on one pixel 1.87 / 1.89 and 1.61 / 1.63, 96 -> 24 on 6 x 6 1.60 / 1.58 and 1.27 / 1.28, 33 -> 7 on 3 x 5 1.92 / 2.06 and 1.82 / 1.96, 640 -> 128 on one pixel (a step loop) 1.90 / 2.38 and 1.65 / 1.71; 4 -> 8 on 16 x 16 speed estimated 4.72 against 4.22 (its old plan measured 4.56 against 4.41): default\'s plan',
-      pointwiseSmmlarStage: 'estimated cycles/MAC, speed around the quad assembly (2026-12-07), 64-bit SMLAL stage -> SMMLAR stage with its records (and the seeds) loaded in the pixel loop: bench c int8 1.752 -> 1.571 (issue 19\'s 1.585 met; 1.590 with the seeds hoisted), 1x1 128 -> 128 on one pixel 1.688 -> 1.634. Not by default (1.876 -> 1.855 for 12 B of records a channel where M and s take 5: keyword spotting +1,800 B) nor beside C steps (640 -> 128 on one pixel, a step loop, 1.711 -> 1.835). Packing c and e in one word: 1.705 (GCC spilled); M and s tables with c computed: 1.606',
+      pointwiseCycles: 'fitted on estimated cycles/MAC of Cortex-M4 kernels (2026-12-07; the M33 measured within 1% of it): per output 7 (the SMMLAR stage and its store), per channel 8 beside C steps and 14.5 around the assembly (8 x 1, 3 x 2 and 4 x 1 tiles), spill factor 1.15 (C 3 x 2 tiles, 12 registers: bench c 1.13, 1x1 96 -> 24 1.12 and 16 -> 48 1.19 against 1.0). Estimate / measured, default and speed (speed before its weights were doubled): bench c 1.83 / 1.88 and 1.58 / 1.57, 1x1 64 -> 64 on 25 x 5 1.61 / 1.61 and 1.48 / 1.47, 128 -> 128 on one pixel 1.87 / 1.89 and 1.61 / 1.63, 96 -> 24 on 6 x 6 1.60 / 1.58 and 1.27 / 1.28, 33 -> 7 on 3 x 5 1.92 / 2.06 and 1.82 / 1.96, 640 -> 128 on one pixel (a step loop) 1.90 / 2.38 and 1.65 / 1.71; 4 -> 8 on 16 x 16 speed estimated 4.72 against 4.22 (its old plan measured 4.56 against 4.41): default\'s plan',
+      pointwiseSmmlarStage: 'estimated cycles/MAC, speed around the quad assembly (2026-12-07), 64-bit SMLAL stage -> SMMLAR stage with its records (and the seeds) loaded in the pixel loop: bench c int8 1.752 -> 1.571 (issue 19\'s 1.585 met; 1.590 with the seeds hoisted), 1x1 128 -> 128 on one pixel 1.688 -> 1.634. Not by default (1.876 -> 1.855 for 12 B of records a channel where M and s take 5: keyword spotting +1,800 B) nor beside C steps (640 -> 128 on one pixel, a step loop, 1.711 -> 1.835). Packing c and e in one word: 1.705 (GCC spilled); M and s tables with c computed: 1.606. Doubled weights and seeds (the loops make 2acc): c 1.571 -> 1.545, 64 -> 64 on 25 x 5 1.465 -> 1.454, 16 -> 48 on 10 x 10 2.011 -> 1.959, 128 -> 128 on one pixel 1.634 -> 1.618',
       pointwiseQuadAsm: 'estimated cycles/MAC, speed, quad-widened from C to the assembly (2026-12-07): bench c int8 1.77 -> 1.75, 1x1 33->7 on 3x5 2.02 -> 1.86, 640->128 on one pixel 1.71 -> 1.64, 128->128 on one pixel 1.86 -> 1.69; 64->64 on 25x5 1.826 -> 1.830 (GCC\'s moves around the fourteen-register statement eat the saving there)',
       quadAsmRows: 'estimated cycles/MAC (instructions/MAC), speed, C rows -> asm rows (2026-12-07): a int8 1.58 (1.29) -> 1.46 (1.21), e int8 1.74 (1.43) -> 1.54 (1.22, now 1 x 3: its third pixel\'s word loaded mid-tap); with the short rounding a 1.42 (1.16), e 1.53 (1.20); ResNet-8 (speed) 18,197,533 -> 15,838,381 instructions. Every weight pair by LDRD measured a 1.54 (1.17), e 1.76 (1.35): fewer instructions, slower',
       cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 1.42 (a int8 1.52, e int8 1.31), quad+widened 1.40 (1.44, 1.37), taps8 1.34 (a q7 1.24, b q7 1.27, e q7 1.53), taps8+lanes8 1.39 (1.30, 1.28, 1.60); quad+asm 1.47 (a int8 1.47, e int8 1.47; measured 2026-12-07 with the short rounding, against its own estimate)',
@@ -391,7 +392,7 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   },
   'cortex-m7': {
     core: 'cortex-m7', ...thumb2,
-    pointwiseSmmlarStage: true,
+    pointwiseSmmlarStage: 'stage',
     // Dual issue hides quad's SXTB16 beside its loads where a weight serves several pixels; with one pixel (fully
     // connected) every weight is unpacked once per MAC and pre-widened weights win.
     pointwiseWidenedMaxPixels: 1,
@@ -400,7 +401,7 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     pointwiseQuadAsm: true,
     measured: {
       ...thumb2.measured,
-      pointwiseSmmlarStage: 'estimated cycles/MAC, speed around the quad assembly (pre-widened: one pixel only here), 64-bit SMLAL stage -> SMMLAR stage (2026-12-07): 1x1 128 -> 128 on one pixel 0.762 -> 0.725. Beside the C steps it measured either way (bench c 0.963 -> 0.936, 1x1 64 -> 64 on 25 x 5 0.911 -> 0.926, 640 -> 128 on one pixel 0.826 -> 1.128), so not there',
+      pointwiseSmmlarStage: 'estimated cycles/MAC, speed around the quad assembly (pre-widened: one pixel only here), 64-bit SMLAL stage -> SMMLAR stage (2026-12-07): 1x1 128 -> 128 on one pixel 0.762 -> 0.725 (with doubled weights and seeds 0.729: not doubled here). Beside the C steps it measured either way (bench c 0.963 -> 0.936, 1x1 64 -> 64 on 25 x 5 0.911 -> 0.926, 640 -> 128 on one pixel 0.826 -> 1.128), so not there',
       pointwiseQuadAsm: 'estimated cycles/MAC, speed (pre-widened on one pixel only, its pointwiseWidenedMaxPixels): 640->128 on one pixel 0.83 -> 0.75, 128->128 0.90 -> 0.76 (2026-12-07)',
       cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 0.65 (a int8 0.67, e int8 0.64), quad+widened 0.70 (0.72, 0.68), taps8 0.75 (a q7 0.70, b q7 0.71, e q7 0.86), taps8+lanes8 0.89 (0.91, 0.84, 0.91)',
       quadAsmRows: 'estimated cycles/MAC (instructions/MAC), speed, C rows -> asm rows (2026-12-07): a int8 0.79 (1.26) -> 0.82 (1.40), e int8 0.86 (1.43) -> 0.89 (1.58): dual issue pairs GCC\'s scheduled C better, so off',
@@ -410,7 +411,7 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   },
   'cortex-m33': {
     core: 'cortex-m33', ...thumb2,
-    pointwiseSmmlarStage: true,
+    pointwiseSmmlarStage: 'doubled',
     pointwiseCycles: { perOutput: 7, perChannel: 8, perChannelAsm: 14.5, spillFactor: 1.15 },
     quadAsmRows: true,
     cyclesPerInstruction: { quad: 1.45, 'quad+widened': 1.45, 'quad+asm': 1.48, taps8: 1.37, 'taps8+lanes8': 1.41 },
@@ -418,7 +419,7 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     measured: {
       ...thumb2.measured,
       pointwiseCycles: 'the Cortex-M4\'s coefficients: its cycle model is the M4\'s, and the M33 measured within 1% of the M4 on every fitted kernel (2026-12-07)',
-      pointwiseSmmlarStage: 'estimated cycles/MAC, speed around the quad assembly, 64-bit SMLAL stage -> SMMLAR stage (2026-12-07): bench c int8 1.762 -> 1.571, 1x1 128 -> 128 on one pixel 1.681 -> 1.636',
+      pointwiseSmmlarStage: 'estimated cycles/MAC, speed around the quad assembly, 64-bit SMLAL stage -> SMMLAR stage (2026-12-07): bench c int8 1.762 -> 1.571, 1x1 128 -> 128 on one pixel 1.681 -> 1.636; doubled weights and seeds: c 1.571 -> 1.545, 128 -> 128 1.636 -> 1.620',
       pointwiseQuadAsm: 'estimated cycles/MAC, speed, quad-widened from C to the assembly (2026-12-07): bench c int8 1.77 -> 1.76, 1x1 33->7 on 3x5 2.06 -> 1.89, 640->128 on one pixel 1.71 -> 1.64, 128->128 on one pixel 1.92 -> 1.68; 64->64 on 25x5 1.844 -> 1.836',
       quadAsmRows: 'estimated cycles/MAC (instructions/MAC), speed, C rows -> asm rows (2026-12-07): a int8 1.63 (1.30) -> 1.48 (1.21), e int8 1.79 (1.43) -> 1.58 (1.24); with the short rounding a 1.43 (1.16), e 1.53 (1.21)',
       cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 1.45 (a int8 1.57, e int8 1.34), quad+widened 1.45 (1.48, 1.41), taps8 1.37 (a q7 1.25, b q7 1.29, e q7 1.58), taps8+lanes8 1.41 (1.30, 1.29, 1.64); quad+asm 1.48 (a int8 1.48, e int8 1.47; measured 2026-12-07 with the short rounding, against its own estimate)',

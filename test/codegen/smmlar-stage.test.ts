@@ -117,10 +117,13 @@ describe('pointwise 32-bit output stage (SMMLAR)', () => {
       kind: 'rq-smmlar', m: ch.map(([m]) => m), c: ch.map(([, e]) => cOf(e, off)), e: ch.map(([, e]) => e),
       q: Math.floor(2 ** 30 / ch[0][0]), lo, hi,
     });
+    // d, e: the doubled form (plan.ts: the loops make 2acc), called with 2x; e with floor(2^30 / M) = 1.
     const cases = [
-      { p: 'a', s: stage(-3, -128, 127, channels.filter(([m]) => m > 2 ** 30)) },
-      { p: 'b', s: stage(5, -20, 90, [[1518500250, 9], [1518500250, 9]]) },
-      { p: 'c', s: stage(-128, -128, 0, [[1073741824, 4], [1073741824, 6]]) },
+      { p: 'a', s: stage(-3, -128, 127, channels.filter(([m]) => m > 2 ** 30)), off: -3 },
+      { p: 'b', s: stage(5, -20, 90, [[1518500250, 9], [1518500250, 9]]), off: 5 },
+      { p: 'c', s: stage(-128, -128, 0, [[1073741824, 4], [1073741824, 6]]), off: -128 },
+      { p: 'd', s: { ...stage(-3, -128, 127, channels.filter(([m]) => m > 2 ** 30)), doubled: true }, off: -3 },
+      { p: 'e', s: { ...stage(7, -50, 127, [[1073741824, 3], [1073741824, 11]]), doubled: true }, off: 7 },
     ];
     const lines = ['#include <stdint.h>', '#include <stdio.h>'];
     for (const { p, s } of cases) {
@@ -134,7 +137,7 @@ describe('pointwise 32-bit output stage (SMMLAR)', () => {
       const shared = R === 2 && s.m.every((v) => v === s.m[0]);
       lines.push(`    for (int o = 0; o < ${s.m.length}; ++o)`,
         `        for (int32_t x = -${LIMIT}; x <= ${LIMIT}; x += (x > -70000 && x < 70000) ? 1 : 65521) {`,
-        `            printf("${p} %d %ld %ld\\n", o, (long)x, (long)${p}_pw_finish(x, ${p}_rq + ${shared ? 0 : `${R} * o`}));`, '            ++n;', '        }');
+        `            printf("${p} %d %ld %ld\\n", o, (long)x, (long)${p}_pw_finish(${s.doubled ? '2 * x' : 'x'}, ${p}_rq + ${shared ? 0 : `${R} * o`}));`, '            ++n;', '        }');
     }
     lines.push('    return n > 0 ? 0 : 1;', '}', '');
     const src = path.join(work, 'smmlar.c');
@@ -142,14 +145,14 @@ describe('pointwise 32-bit output stage (SMMLAR)', () => {
     fs.writeFileSync(src, lines.join('\n'));
     await execa('gcc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-o', exe, src]);
     const out = (await execa(exe, [])).stdout.trim().split('\n');
-    expect(out.length).toBeGreaterThan(1_000_000);
-    const byName = Object.fromEntries(cases.map((c) => [c.p, c.s]));
+    expect(out.length).toBeGreaterThan(1_500_000);
+    const byName = Object.fromEntries(cases.map((c) => [c.p, c]));
     let bad = 0;
     for (const line of out) {
       const [p, o, x, v] = line.split(' ');
-      const s = byName[p];
+      const { s, off } = byName[p];
       const oi = Number(o);
-      const want = goldenStage(Number(x), s.m[oi], -s.e[oi], p === 'a' ? -3 : p === 'b' ? 5 : -128, s.lo, s.hi);
+      const want = goldenStage(Number(x), s.m[oi], -s.e[oi], off, s.lo, s.hi);
       if (Number(v) !== want && bad++ < 5) expect(line).toBe(`${p} ${o} ${x} ${want}`);
     }
     expect(bad).toBe(0);

@@ -4,6 +4,7 @@
  * assembly (where it is taken; default keeps the 64-bit stage, run here too): odd output channel counts (a block class of one channel), per-tensor (one shared record, the
  * shift a constant) and per-channel quantization (records of three words), a narrowed activation range (the clamp,
  * not SSAT), extreme multipliers (2^30 exactly, where floor(2^30 / M) = 1, and 2^31 - 1) and shifts (1 and large),
+ * the doubled weights and seeds of the Cortex-M4 and M33 (and an input-channel tail, which keeps them raw),
  * and inputs at their extremes besides the seeded ones (the largest accumulators the bound allows).
  */
 import fs from 'node:fs';
@@ -59,6 +60,8 @@ describe('pointwise 32-bit output stage under QEMU', () => {
           if (optimize === 'speed' && asm) {
             taken++;
             expect(c).toContain(`${m.name}_pw_finish(a0_0, rq)`);
+            // Cortex-M4 and M33: the weights and seeds doubled where no input-channel tail stays raw (pws_clamp has one)
+            expect(/blocked in the order the loops read; doubled, as are the seeds/.test(c), `${m.name} ${t} doubled`).toBe(t !== 'cortex-m7' && m.inC % 4 === 0);
           }
         }
     // every case on the M4 and M33, the one-pixel case on the M7

@@ -389,7 +389,7 @@ export function lowerPointwise(m: KernelModel, p: PointwisePlan, ctx: PlanContex
     `Pixels: ${g.flat ? `one run of ${g.span} pixels (the whole plane)` : `per output row, ${g.span} inside column(s)`}` +
       `${g.hasBorder ? '; outputs whose input lies in the padding are bias-only' : ''}.`,
     `Weights (${weightBytes} bytes, optimize '${ctx.optimize}'): ${weightBytes === rawBytes ? 'the same bytes as the raw weights'
-      : `${p.form.form === 'lane2w' ? 'two output channels\' weights packed in each word' : 'pre-widened to int16 pairs'}, ${weightBytes} bytes where the raw weights take ${rawBytes}`}, blocked in the order the loops read.`,
+      : `${p.form.form === 'lane2w' ? 'two output channels\' weights packed in each word' : 'pre-widened to int16 pairs'}, ${weightBytes} bytes where the raw weights take ${rawBytes}`}, blocked in the order the loops read${fin?.kind === 'rq-smmlar' && fin.doubled ? '; doubled, as are the seeds (the output stage takes twice the sum)' : ''}.`,
     `Code: about ${t.codeBytes} bytes estimated (budget ${CODE_BUDGET}).`,
   ];
   return {

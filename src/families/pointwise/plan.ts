@@ -231,9 +231,24 @@ function buildPlan(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, form
     };
   });
   const folded = foldedSeeds(m, plan.accType);
-  return { form, tile, geo, classes, pixelSizes, folded, fns, finish: pointwiseFinish(m, plan, isa, folded, optimize,
-    fns.some((f) => f.laneAsm && f.unroll > 0)) };
+  const finish = pointwiseFinish(m, plan, isa, folded, optimize, fns.some((f) => f.laneAsm && f.unroll > 0));
+  // The 32-bit stage doubles the accumulator first (SMMULR(2acc, M)): with pre-widened weights and seeds doubled
+  // instead (2w fits int16) the loops make 2acc and the stage saves an instruction per output (bench c on Cortex-M4,
+  // speed, 1.571 -> 1.545 cycles/MAC; the row says where). Not with an input-channel tail: its weights stay raw int8.
+  if (finish?.kind === 'rq-smmlar' && tuningOf(isa).pointwiseSmmlarStage === 'doubled' && folded &&
+    classes.every((c) => c.form.form === 'quad-widened' && c.kTail === 0)) {
+    for (const c of classes) c.weights = c.weights.map(doubledPair);
+    return { form, tile, geo, classes, pixelSizes, folded: folded.map((v) => 2n * v), fns, finish: { ...finish, doubled: true } };
+  }
+  return { form, tile, geo, classes, pixelSizes, folded, fns, finish };
 }
+
+/** A word of two int16 lanes with each lane doubled (|lane| <= 128 before). */
+const doubledPair = (w: number): number => {
+  const lo = ((w & 0xffff) ^ 0x8000) - 0x8000;
+  const hi = w >> 16;
+  return ((2 * lo) & 0xffff) | ((2 * hi) << 16);
+};
 
 /**
  * The pointwise output stage, where a cheaper exact form exists (otherwise the common finish):

@@ -29,6 +29,8 @@ export interface SmmlarStage {
   q: number;
   lo: number;
   hi: number;
+  /** The loops accumulate 2acc (doubled weights and seeds, plan.ts): the stage takes it as SMMLAR's operand. */
+  doubled?: boolean;
 }
 
 /** The stage where it is exact and the core's row takes it, else null (pointwiseFinish's 64-bit form then). */
@@ -77,12 +79,13 @@ export function smmlarItems(prefix: string, NAME: string, s: SmmlarStage, satura
   const R = recordWords(s);
   const rows = s.m.flatMap((m, o) => (R === 3 ? [m, s.c[o], s.e[o]] : [m, s.c[o]]));
   const records = sharedRecord(s) ? rows.slice(0, 2) : rows;
-  const x2: Expr = mul(2, 'acc');
-  const sign = bin('>>', s.q > 0 ? paren(add('acc', s.q)) : id('acc'), 31);
+  const x2: Expr = s.doubled ? id('acc') : mul(2, 'acc');
+  const q = s.doubled ? 2 * s.q : s.q;
+  const sign = bin('>>', q > 0 ? paren(add('acc', q)) : id('acc'), 31);
   const e: Expr = R === 3 ? index('q', 2) : id(String(s.e[0]));
   const body: Stmt[] = [
     constDecl('int32_t', 'c', add(index('q', 1), sign),
-      `c - [acc${s.q > 0 ? ` + ${s.q}` : ''} < 0] (>> 31: 0 or -1)`),
+      `c - [acc${q > 0 ? ` + ${q}` : ''} < 0] (>> 31: 0 or -1)`),
     constDecl('int32_t', 'v', bin('>>', call(`${prefix}_smmlar`, x2, index('q', 0), 'c'), e)),
     ...(saturate && s.lo === -128 && s.hi === 127 ? [ret(cast('int32_t', intrinsic('__builtin_arm_ssat', 'v', 8)))] : [
       constDecl('int32_t', 'lo', cond(bin('<', 'v', s.lo), s.lo, 'v')),
@@ -114,7 +117,10 @@ export function smmlarItems(prefix: string, NAME: string, s: SmmlarStage, satura
       ] }],
     } },
     { k: 'blank' },
-    { k: 'func', doc: comment('line', 'acc through the stage with channel record q; returned as int32_t (the store narrows it).'), fn: {
+    { k: 'func', doc: s.doubled
+      ? comment('hang', 'acc (twice the sum: the weights and seeds are doubled) through the stage with channel record q;',
+        'returned as int32_t (the store narrows it).')
+      : comment('line', 'acc through the stage with channel record q; returned as int32_t (the store narrows it).'), fn: {
       name: `${prefix}_pw_finish`, linkage: 'static inline', ret: scalar('int32_t'),
       params: [{ type: scalar('int32_t'), name: 'acc' }, { type: ptr('int32_t', { const: true }), name: 'q' }],
       body,
