@@ -12,6 +12,10 @@ import type { FormVariant, MacForm } from '../families/blocked/plan.ts';
 export type CoreId = 'arm920t' | 'arm926ej-s' | 'cortex-m0' | 'cortex-m3' | 'cortex-m4' | 'cortex-m7' | 'cortex-m33' | 'cortex-m55'
   | 'cortex-a9' | 'host';
 
+/** The pointwise family's cycle estimate (families/pointwise/cost.ts): cycles per output and per channel of a pixel
+ *  block (C steps, and around the assembly statement), and the factor on C steps whose tile outgrows the registers. */
+export interface PointwiseCycles { perOutput: number; perChannel: number; perChannelAsm: number; spillFactor: number }
+
 /** Code-size model of one block function, bytes (see fnBytes in families/blocked/cost.ts). */
 export interface CodeCost {
   instr: number; fn: number; accInt8: number; accQ: number; accCall: number; finishBody: number;
@@ -80,6 +84,18 @@ export interface CoreValues {
    */
   pointwiseQuadAsm: boolean;
   /**
+   * The pointwise family's int8 output stage in 32 bits (families/pointwise/smmlar-stage.ts: SMMLAR and a shift, one
+   * per-channel record loaded per pixel block) where the accumulator bound allows it, in place of the 64-bit SMLAL
+   * form. Thumb-2 DSP cores only. 'doubled': the pre-widened weights and seeds doubled as well, so that the loops
+   * make the 2acc the stage multiplies (one instruction less per output).
+   */
+  pointwiseSmmlarStage: false | 'stage' | 'doubled';
+  /**
+   * The pointwise family's cycle estimate of a plan (families/pointwise/cost.ts); `--optimize speed` takes its own
+   * plan only where that estimate is not above default's. Null: no estimate, speed plans by its form rows.
+   */
+  pointwiseCycles: PointwiseCycles | null;
+  /**
    * `--optimize speed`'s quad (weights pre-widened) prints its interior kernel rows as inline assembly
    * (families/blocked/asm-m.ts): each input word loaded just before its first tap, a channel's two weight words in one
    * LDRD. Thumb-2 DSP cores only.
@@ -139,7 +155,8 @@ const noLaneNotes = {
  * each base row's `measured` notes say why the value stays here.
  */
 const untuned: Pick<CoreValues, 'earlyTerminationRs' | 'smlabbSingle' | 'scheduledLoads' | 'pointwiseWidenedMaxPixels'
-  | 'pointwiseLaneAsm' | 'pointwiseLane2w' | 'pointwiseHalves8' | 'pointwiseQuadAsm' | 'quadAsmRows' | 'dspRequantize' | 'cyclesPerInstruction'
+  | 'pointwiseLaneAsm' | 'pointwiseLane2w' | 'pointwiseHalves8' | 'pointwiseQuadAsm' | 'pointwiseSmmlarStage' | 'pointwiseCycles' | 'quadAsmRows'
+  | 'dspRequantize' | 'cyclesPerInstruction'
   | 'macCycles' | 'int8StageInstructions' | 'speedMargin'> = {
   earlyTerminationRs: false,
   smlabbSingle: false,
@@ -149,6 +166,8 @@ const untuned: Pick<CoreValues, 'earlyTerminationRs' | 'smlabbSingle' | 'schedul
   pointwiseLane2w: false,
   pointwiseHalves8: false,
   pointwiseQuadAsm: false,
+  pointwiseSmmlarStage: false,
+  pointwiseCycles: null,
   quadAsmRows: false,
   dspRequantize: false,
   cyclesPerInstruction: {},
@@ -185,6 +204,8 @@ const a32: Omit<CoreTuning, 'core'> = {
     pointwiseLane2w: 'Cortex-A9 not measured (only a rough cycle figure)',
     pointwiseHalves8: 'ARMv4T has no SMLAxy; Cortex-A9 not measured (only a rough cycle figure)',
     pointwiseQuadAsm: 'Thumb-2 assembly; Cortex-A9 not measured (NEON takes its 1x1 int8 HWC layers)',
+    pointwiseSmmlarStage: 'Thumb-2 only: no SMMLAR on ARMv4T/ARMv5TE; Cortex-A9 not measured (only a rough cycle figure)',
+    pointwiseCycles: 'not fitted on the A32 cores: speed plans by the form rows (measured faster there, docs/cycles.md)',
     quadAsmRows: 'Thumb-2 assembly: not for A32 (Cortex-A9 not measured)',
     dspRequantize: 'no SMMLAR before ARMv6; Cortex-A9 not measured (only a rough cycle figure)',
     cyclesPerInstruction: 'none measured (Cortex-A9: only a rough cycle figure): plans compared in instructions',
@@ -221,6 +242,8 @@ const thumb2: Omit<CoreTuning, 'core'> = {
     pointwiseLane2w: 'an A32 form; Thumb-2 cores multiply 1x1 int8 with quad or the MLA form',
     pointwiseHalves8: 'the DSP cores take quad (SXTB16 + SMLAD) for HWC int8; not measured for CHW',
     pointwiseQuadAsm: 'no SXTB16 on the Cortex-M3; Cortex-M55 not measured (the MVE families take its int8 layers)',
+    pointwiseSmmlarStage: 'no SMMLAR on the Cortex-M3; Cortex-M55 not measured (the MVE families take its int8 layers)',
+    pointwiseCycles: 'fitted on the Cortex-M4 and M33 only (their rows); Cortex-M7 dual-issues (not fitted: it pre-widens on one pixel only), M3 and M55 plan speed as default here',
     pointwiseWidenedMaxPixels: 'estimated cycles/MAC, bench c int8 default (quad) -> speed (pre-widened): cortex-m4 2.04 -> 1.92, cortex-m33 2.10 -> 1.96 (make bench 2026-12-07); cortex-m4 1x1 640 -> 128 on one pixel 2.42 -> 1.75; cortex-m7 has its own value',
     quadAsmRows: 'off where not measured: Cortex-M3 has no SXTB16, Cortex-M55 runs the MVE families, Cortex-M7 keeps its dual-issue-scheduled C until measured',
     dspRequantize: 'off where not measured: the Cortex-M3 has no SMMLAR, Cortex-M55 runs the MVE families',
@@ -256,6 +279,8 @@ const thumb1: Omit<CoreTuning, 'core'> = {
     pointwiseLane2w: 'no SMLAL in Thumb-1',
     pointwiseHalves8: 'no SMLAxy in Thumb-1',
     pointwiseQuadAsm: 'no SXTB16 in Thumb-1',
+    pointwiseSmmlarStage: 'no SMMLAR in Thumb-1',
+    pointwiseCycles: 'none: speed plans as default in Thumb-1',
     quadAsmRows: 'no SXTB16 in Thumb-1',
     dspRequantize: 'no SMMLAR in Thumb-1',
     cyclesPerInstruction: 'none: speed plans as default in Thumb-1 (no form widens)',
@@ -290,6 +315,8 @@ const host: Omit<CoreTuning, 'core'> = {
     pointwiseLane2w: 'no SMLAL on the host',
     pointwiseHalves8: 'no ARM intrinsics on the host',
     pointwiseQuadAsm: 'no inline ARM assembly on the host',
+    pointwiseSmmlarStage: 'no inline ARM assembly on the host',
+    pointwiseCycles: 'no cycle model for the host',
     quadAsmRows: 'no inline ARM assembly on the host',
     dspRequantize: 'no ARM instructions on the host',
     cyclesPerInstruction: 'no cycle model for the host: plans compared in instructions',
@@ -363,12 +390,16 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   },
   'cortex-m4': {
     core: 'cortex-m4', ...thumb2,
+    pointwiseSmmlarStage: 'doubled',
+    pointwiseCycles: { perOutput: 7, perChannel: 8, perChannelAsm: 14.5, spillFactor: 1.15 },
     quadAsmRows: true,
     dspRequantize: true,
     cyclesPerInstruction: { quad: 1.42, 'quad+widened': 1.40, 'quad+asm': 1.47, taps8: 1.34, 'taps8+lanes8': 1.39 },
     pointwiseQuadAsm: true,
     measured: {
       ...thumb2.measured,
+      pointwiseCycles: 'fitted on estimated cycles/MAC of Cortex-M4 kernels (2026-12-07; the M33 measured within 1% of it): per output 7 (the SMMLAR stage and its store), per channel 8 beside C steps and 14.5 around the assembly (8 x 1, 3 x 2 and 4 x 1 tiles), spill factor 1.15 (C 3 x 2 tiles, 12 registers: bench c 1.13, 1x1 96 -> 24 1.12 and 16 -> 48 1.19 against 1.0). Estimate / measured, default and speed (speed before its weights were doubled): bench c 1.83 / 1.88 and 1.58 / 1.57, 1x1 64 -> 64 on 25 x 5 1.61 / 1.61 and 1.48 / 1.47, 128 -> 128 on one pixel 1.87 / 1.89 and 1.61 / 1.63, 96 -> 24 on 6 x 6 1.60 / 1.58 and 1.27 / 1.28, 33 -> 7 on 3 x 5 1.92 / 2.06 and 1.82 / 1.96, 640 -> 128 on one pixel (a step loop) 1.90 / 2.38 and 1.65 / 1.71; 4 -> 8 on 16 x 16 speed estimated 4.72 against 4.22 (its old plan measured 4.56 against 4.41): default\'s plan',
+      pointwiseSmmlarStage: 'estimated cycles/MAC, speed around the quad assembly (2026-12-07), 64-bit SMLAL stage -> SMMLAR stage with its records (and the seeds) loaded in the pixel loop: bench c int8 1.752 -> 1.571 (issue 19\'s 1.585 met; 1.590 with the seeds hoisted), 1x1 128 -> 128 on one pixel 1.688 -> 1.634. Not by default (1.876 -> 1.855 for 12 B of records a channel where M and s take 5: keyword spotting +1,800 B) nor beside C steps (640 -> 128 on one pixel, a step loop, 1.711 -> 1.835). Packing c and e in one word: 1.705 (GCC spilled); M and s tables with c computed: 1.606. Doubled weights and seeds (the loops make 2acc): c 1.571 -> 1.545, 64 -> 64 on 25 x 5 1.465 -> 1.454, 16 -> 48 on 10 x 10 2.011 -> 1.959, 128 -> 128 on one pixel 1.634 -> 1.618',
       pointwiseQuadAsm: 'estimated cycles/MAC, speed, quad-widened from C to the assembly (2026-12-07): bench c int8 1.77 -> 1.75, 1x1 33->7 on 3x5 2.02 -> 1.86, 640->128 on one pixel 1.71 -> 1.64, 128->128 on one pixel 1.86 -> 1.69; 64->64 on 25x5 1.826 -> 1.830 (GCC\'s moves around the fourteen-register statement eat the saving there)',
       quadAsmRows: 'estimated cycles/MAC (instructions/MAC), speed, C rows -> asm rows (2026-12-07): a int8 1.58 (1.29) -> 1.46 (1.21), e int8 1.74 (1.43) -> 1.54 (1.22, now 1 x 3: its third pixel\'s word loaded mid-tap); with the short rounding a 1.42 (1.16), e 1.53 (1.20); ResNet-8 (speed) 18,197,533 -> 15,838,381 instructions. Every weight pair by LDRD measured a 1.54 (1.17), e 1.76 (1.35): fewer instructions, slower',
       dspRequantize: 'estimated cycles/MAC, the short rounding -> SMMLAR + SSAT (2026-12-07): a int8 default 1.81 -> 1.74, speed 1.42 -> 1.29; e int8 default 1.80 -> 1.75, speed 1.53 -> 1.48; b, d int8 unchanged (other families). Its code counted as such (codeCost.accInt8Dsp) the border functions inline it too: a default 1.68 (2 x 2; 1 x 4 excluded, search.ts), speed 1.26; e default 1.74 (1 x 3), speed 1.40; examples/int8_hwc default 2.48 -> 2.36',
@@ -379,6 +410,7 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   'cortex-m7': {
     core: 'cortex-m7', ...thumb2,
     dspRequantize: true,
+    pointwiseSmmlarStage: 'stage',
     // Dual issue hides quad's SXTB16 beside its loads where a weight serves several pixels; with one pixel (fully
     // connected) every weight is unpacked once per MAC and pre-widened weights win.
     pointwiseWidenedMaxPixels: 1,
@@ -388,6 +420,7 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
     pointwiseQuadAsm: true,
     measured: {
       ...thumb2.measured,
+      pointwiseSmmlarStage: 'estimated cycles/MAC, speed around the quad assembly (pre-widened: one pixel only here), 64-bit SMLAL stage -> SMMLAR stage (2026-12-07): 1x1 128 -> 128 on one pixel 0.762 -> 0.725 (with doubled weights and seeds 0.729: not doubled here). Beside the C steps it measured either way (bench c 0.963 -> 0.936, 1x1 64 -> 64 on 25 x 5 0.911 -> 0.926, 640 -> 128 on one pixel 0.826 -> 1.128), so not there',
       pointwiseQuadAsm: 'estimated cycles/MAC, speed (pre-widened on one pixel only, its pointwiseWidenedMaxPixels): 640->128 on one pixel 0.83 -> 0.75, 128->128 0.90 -> 0.76 (2026-12-07)',
       cyclesPerInstruction: 'the ratio of estimated cycles/MAC (make bench 2026-12-06, docs/benchmarks.json) to the planner\'s instruction estimate, mean over the bench kernels whose speed and default plans differ: quad 0.65 (a int8 0.67, e int8 0.64), quad+widened 0.70 (0.72, 0.68), taps8 0.75 (a q7 0.70, b q7 0.71, e q7 0.86), taps8+lanes8 0.89 (0.91, 0.84, 0.91)',
       quadAsmRows: 'estimated cycles/MAC (instructions/MAC), speed, C rows -> asm rows (2026-12-07): a int8 0.79 (1.26) -> 0.82 (1.40), e int8 0.86 (1.43) -> 0.89 (1.58): dual issue pairs GCC\'s scheduled C better, so off',
@@ -398,12 +431,16 @@ export const coreTuning: Readonly<Record<CoreId, CoreTuning>> = {
   },
   'cortex-m33': {
     core: 'cortex-m33', ...thumb2,
+    pointwiseSmmlarStage: 'doubled',
+    pointwiseCycles: { perOutput: 7, perChannel: 8, perChannelAsm: 14.5, spillFactor: 1.15 },
     quadAsmRows: true,
     dspRequantize: true,
     cyclesPerInstruction: { quad: 1.45, 'quad+widened': 1.45, 'quad+asm': 1.48, taps8: 1.37, 'taps8+lanes8': 1.41 },
     pointwiseQuadAsm: true,
     measured: {
       ...thumb2.measured,
+      pointwiseCycles: 'the Cortex-M4\'s coefficients: its cycle model is the M4\'s, and the M33 measured within 1% of the M4 on every fitted kernel (2026-12-07)',
+      pointwiseSmmlarStage: 'estimated cycles/MAC, speed around the quad assembly, 64-bit SMLAL stage -> SMMLAR stage (2026-12-07): bench c int8 1.762 -> 1.571, 1x1 128 -> 128 on one pixel 1.681 -> 1.636; doubled weights and seeds: c 1.571 -> 1.545, 128 -> 128 1.636 -> 1.620',
       pointwiseQuadAsm: 'estimated cycles/MAC, speed, quad-widened from C to the assembly (2026-12-07): bench c int8 1.77 -> 1.76, 1x1 33->7 on 3x5 2.06 -> 1.89, 640->128 on one pixel 1.71 -> 1.64, 128->128 on one pixel 1.92 -> 1.68; 64->64 on 25x5 1.844 -> 1.836',
       quadAsmRows: 'estimated cycles/MAC (instructions/MAC), speed, C rows -> asm rows (2026-12-07): a int8 1.63 (1.30) -> 1.48 (1.21), e int8 1.79 (1.43) -> 1.58 (1.24); with the short rounding a 1.43 (1.16), e 1.53 (1.21)',
       dspRequantize: 'estimated cycles/MAC, the short rounding -> SMMLAR + SSAT (2026-12-07): a int8 default 1.87 -> 1.80, speed 1.43 -> 1.30; e int8 default 1.83 -> 1.77, speed 1.53 -> 1.48. Inlined in the border functions too (codeCost.accInt8Dsp): a default 1.74, speed 1.27; e default 1.77, speed 1.41',

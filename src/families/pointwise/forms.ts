@@ -109,7 +109,7 @@ export function formFor(m: KernelModel, isa: IsaFeatures, optimize: OptimizeGoal
 
 /** Registers one step keeps live: accumulators, the operands it holds, a temporary (A32 CHW plain: and the
  *  post-indexed loads' stride). */
-function registersNeeded(form: MacForm, ob: number, pb: number, accWords: number, postStride = 0, laneAsm = false): number {
+export function registersNeeded(form: MacForm, ob: number, pb: number, accWords: number, postStride = 0, laneAsm = false): number {
   const accs = ob * pb * accWords + (form === 'plain' ? postStride : 0);
   if (form === 'lane2') return ob * pb + pb / 2 + 2;
   // Each pixel's byte and each channel pair's word; as assembly (lane-asm.ts) the operands take the registers GCC
@@ -121,7 +121,7 @@ function registersNeeded(form: MacForm, ob: number, pb: number, accWords: number
 }
 
 /** Instructions of one step (unit input channels x ob x pb). */
-function stepInstructions(form: MacForm, m: KernelModel, isa: IsaFeatures, ob: number, pb: number, accWords: number, inPixel: number): number {
+export function stepInstructions(form: MacForm, m: KernelModel, isa: IsaFeatures, ob: number, pb: number, accWords: number, inPixel: number): number {
   const chw = m.layout === 'chw';
   const macs = ob * pb;
   if (form === 'quad') return 3 * pb + 3 * ob + 2 * macs;
@@ -196,6 +196,12 @@ function unrollFor(steps: number, macsPerStep: number): number {
 }
 
 export function chooseTile(m: KernelModel, isa: IsaFeatures, accType: string, form: FormRow, geo: Geometry): Tile | null {
+  return tileOptions(m, isa, accType, form, geo)[0] ?? null;
+}
+
+/** Every tile within the register and code budgets, cheapest first by the instruction estimate (among equals the
+ *  smaller code). */
+export function tileOptions(m: KernelModel, isa: IsaFeatures, accType: string, form: FormRow, geo: Geometry): Tile[] {
   const accWords = accType === 'int64_t' ? 2 : 1;
   const row = isaRows[isa.state];
   const K = m.inC;
@@ -225,9 +231,7 @@ export function chooseTile(m: KernelModel, isa: IsaFeatures, accType: string, fo
       }
     }
   const fits = options.filter((o) => o.codeBytes <= CODE_BUDGET);
-  if (fits.length === 0) return null;
-  // Cheapest; among equals the smaller code.
   fits.sort((a, b) => a.cost - b.cost || a.codeBytes - b.codeBytes);
-  return fits[0];
+  return fits;
 }
 

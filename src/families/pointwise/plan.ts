@@ -12,7 +12,9 @@ import { foldedSeeds } from '../seeds.ts';
 import { tuningOf } from '../../tuning/cores.ts';
 import { lane2wAsmFits, laneAsmFits, quadAsmFits } from './lane-asm.ts';
 import { LANE2_SHIFT } from '../lanes.ts';
-import { chooseTile, formFor, formRows, geometry, isaRows, rawWeights, type FormRow, type Geometry, type MacForm, type Tile } from './forms.ts';
+import { smmlarStage, type SmmlarStage } from './smmlar-stage.ts';
+import { chooseTile, formFor, formRows, geometry, isaRows, rawWeights, tileOptions, type FormRow, type Geometry, type MacForm, type Tile } from './forms.ts';
+import { estimatedCyclesPerMac } from './cost.ts';
 
 /** Whether the pointwise family generates this spec exactly on this ISA (otherwise `blocked` does). */
 export function pointwiseApplies(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures): boolean {
@@ -128,13 +130,41 @@ export interface PointwisePlan {
   fns: BlockFn[];
   /** The family's own output stage, or null for the common finish. */
   finish: PointwiseFinish | null;
+  /** Speed on a core with a cycle estimate (cost.ts): the two goals' estimated cycles per MAC. */
+  estimate?: { speed: number; default: number };
+  /** Speed's estimate was above default's: this is default's plan. */
+  speedFallback?: boolean;
 }
+
+/** Tiles of speed's form whose plans the cycle estimate compares (the cheapest by the instruction estimate). */
+const SPEED_TILE_CANDIDATES = 8;
 
 export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, optimize: OptimizeGoal = 'default'): PointwisePlan {
   const geo = geometry(m);
   const form = formFor(m, isa, optimize);
-  const tile = chooseTile(m, isa, plan.accType, form, geo);
-  if (!tile) throw new Error('planPointwise: no tile fits (applies should have refused)');
+  const defaultForm = formFor(m, isa, 'default');
+  if (optimize !== 'speed' || !tuningOf(isa).pointwiseCycles || form === defaultForm) {
+    const tile = chooseTile(m, isa, plan.accType, form, geo);
+    if (!tile) throw new Error('planPointwise: no tile fits (applies should have refused)');
+    return buildPlan(m, plan, isa, form, tile, geo, optimize);
+  }
+  // Speed on a core with a cycle estimate (cost.ts): the cheapest of its form's tiles by estimated cycles, taken only
+  // where that is not above default's plan; otherwise default's plan.
+  const defTile = chooseTile(m, isa, plan.accType, defaultForm, geo);
+  if (!defTile) throw new Error('planPointwise: no tile fits (applies should have refused)');
+  const def = buildPlan(m, plan, isa, defaultForm, defTile, geo, 'default');
+  const defCycles = estimatedCyclesPerMac(m, isa, def, plan.accType)!;
+  let best: { p: PointwisePlan; cycles: number } | null = null;
+  for (const tile of tileOptions(m, isa, plan.accType, form, geo).slice(0, SPEED_TILE_CANDIDATES)) {
+    const p = buildPlan(m, plan, isa, form, tile, geo, 'speed');
+    const cycles = estimatedCyclesPerMac(m, isa, p, plan.accType)!;
+    if (!best || cycles < best.cycles) best = { p, cycles };
+  }
+  if (best && best.cycles <= defCycles) return { ...best.p, estimate: { speed: best.cycles, default: defCycles } };
+  return { ...def, estimate: { speed: best?.cycles ?? defCycles, default: defCycles }, speedFallback: true };
+}
+
+function buildPlan(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, form: FormRow, tile: Tile, geo: Geometry, optimize: OptimizeGoal): PointwisePlan {
   const plainRow = formRows[formRows.length - 1];
   const sizes: { size: number; blocks: number; first: number }[] = [];
   const full = Math.floor(m.outC / tile.ob);
@@ -201,8 +231,24 @@ export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
     };
   });
   const folded = foldedSeeds(m, plan.accType);
-  return { form, tile, geo, classes, pixelSizes, folded, fns, finish: pointwiseFinish(m, plan, isa, folded) };
+  const finish = pointwiseFinish(m, plan, isa, folded, optimize, fns.some((f) => f.laneAsm && f.unroll > 0));
+  // The 32-bit stage doubles the accumulator first (SMMULR(2acc, M)): with pre-widened weights and seeds doubled
+  // instead (2w fits int16) the loops make 2acc and the stage saves an instruction per output (bench c on Cortex-M4,
+  // speed, 1.571 -> 1.545 cycles/MAC; the row says where). Not with an input-channel tail: its weights stay raw int8.
+  if (finish?.kind === 'rq-smmlar' && tuningOf(isa).pointwiseSmmlarStage === 'doubled' && folded &&
+    classes.every((c) => c.form.form === 'quad-widened' && c.kTail === 0)) {
+    for (const c of classes) c.weights = c.weights.map(doubledPair);
+    return { form, tile, geo, classes, pixelSizes, folded: folded.map((v) => 2n * v), fns, finish: { ...finish, doubled: true } };
+  }
+  return { form, tile, geo, classes, pixelSizes, folded, fns, finish };
 }
+
+/** A word of two int16 lanes with each lane doubled (|lane| <= 128 before). */
+const doubledPair = (w: number): number => {
+  const lo = ((w & 0xffff) ^ 0x8000) - 0x8000;
+  const hi = w >> 16;
+  return ((2 * lo) & 0xffff) | ((2 * hi) << 16);
+};
 
 /**
  * The pointwise output stage, where a cheaper exact form exists (otherwise the common finish):
@@ -217,14 +263,22 @@ export function planPointwise(m: KernelModel, plan: AccumulatorPlan, isa: IsaFea
  */
 export type PointwiseFinish =
   | { kind: 'rq'; k: number; m: number[]; s: number[]; q: number; left: number; lo: number; hi: number }
+  | SmmlarStage
   | ({ kind: 'q' } & QFinish);
 
-export function pointwiseFinish(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, folded: bigint[] | null): PointwiseFinish | null {
+export function pointwiseFinish(m: KernelModel, plan: AccumulatorPlan, isa: IsaFeatures, folded: bigint[] | null, optimize: OptimizeGoal = 'default',
+  asm = false): PointwiseFinish | null {
   // Thumb-1 multiplies 64-bit through a library call either way.
   if (!isa.longMultiply || isa.state === 'thumb1') return null;
   const st = plan.stage;
   const nf = m.numeric;
   if (st.kind === 'requantize' && nf.kind === 'int8') {
+    // In 32 bits where the bound allows it and the core takes it (smmlar-stage.ts), under speed and around the quad
+    // assembly: its records take 12 bytes a channel where M and s take 5 (by default keyword spotting's parameters
+    // +1,800 B for 1% fewer cycles), and beside C steps it measured slower as often as faster (Cortex-M7 1x1 64 -> 64
+    // on 25 x 5 0.911 -> 0.926, Cortex-M4 640 -> 128 on one pixel with a step loop 1.71 -> 1.83).
+    const short = optimize === 'speed' && asm ? smmlarStage(m, plan, isa) : null;
+    if (short) return short;
     if (st.saturate || plan.accType !== 'int32_t') return null;
     if (!st.left.every((l) => l === st.left[0]) || st.right.some((e) => e < 1) || st.multiplier.some((v) => v <= 0)) return null;
     const qs = st.multiplier.map((v) => Math.floor(2 ** 30 / v));
