@@ -1,6 +1,6 @@
 /**
- * The pointwise family's 32-bit int8 output stage (src/families/pointwise/smmlar-stage.ts): SMMLAR(2acc, M, c - [acc +
- * q < 0]) >> e, then SSAT or a clamp, against the golden requantization (TFLite's MultiplyByQuantizedMultiplier +
+ * The pointwise family's 32-bit int8 output stage (src/families/pointwise/smmlar-stage.ts): SMMLAR(2acc, M, c - [acc <
+ * 0]) >> e, then SSAT or a clamp, against the golden requantization (TFLite's MultiplyByQuantizedMultiplier +
  * offset + clamp), modelled in BigInt as the C spells it and as the printed C compiled on the host (its portable
  * branch; the SMMLAR branch runs under QEMU in test/qemu/pointwise-smmlar.test.ts). Where the planner takes it:
  * |acc| < 2^29 proved, no left shift, right shifts >= 1, a Thumb-2 DSP core whose row enables it.
@@ -17,6 +17,7 @@ import { planAccumulator } from '../../src/codegen/index.ts';
 import { findTarget } from '../../src/targets/index.ts';
 import { model } from '../helpers.ts';
 import { goldenStage } from './requant-cases.ts';
+import { dspRound } from '../../src/ir/requantize-dsp.ts';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convgen-smmlar-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -34,12 +35,13 @@ function accs(): number[] {
   return [...s];
 }
 
-/** The stage's c for a right shift e and an offset, and whether smmlarStage's bounds admit it. */
+/** The stage's c for a right shift e and an offset, and whether the proof (requantize-dsp.ts's dspRound) admits it. */
 const cOf = (e: number, off: number) => 2 ** (e - 1) + off * 2 ** e;
+const basePlan = planAccumulator(model({ layout: 'hwc', kernel: 1, padding: 0, input: { channels: 4, height: 1, width: 1 },
+  output: { channels: 1 }, numeric: { type: 'int8', inputOffset: 0, outputOffset: 0, multiplier: 1 << 30, shift: -1 } }));
 const admits = (mult: number, e: number, off: number) => {
-  const y = Math.floor((LIMIT * mult + 2 ** 30) / 2 ** 31) + 1;
-  const c = cOf(e, off);
-  return Math.abs(c) <= 2 ** 30 && c + y <= 2 ** 31 - 1 && c - 1 - y >= -(2 ** 31);
+  if (basePlan.stage.kind !== 'requantize') throw new Error('int8 plans requantize');
+  return dspRound({ ...basePlan, bound: BigInt(LIMIT), stage: { ...basePlan.stage, multiplier: [mult], left: [0], right: [e], outputOffset: off } }) !== null;
 };
 
 describe('pointwise 32-bit output stage (SMMLAR)', () => {
@@ -47,12 +49,11 @@ describe('pointwise 32-bit output stage (SMMLAR)', () => {
     let checked = 0;
     for (let e = 1; e <= 31; e++)
       for (const mult of MULTS) {
-        const q = Math.floor(2 ** 30 / mult);
         for (const [off, lo, hi] of RANGES) {
           if (!admits(mult, e, off)) continue;
           for (const acc of accs()) {
             const want = goldenStage(acc, mult, -e, off, lo, hi);
-            const got = smmlarReference(acc, mult, cOf(e, off), e, q, lo, hi);
+            const got = smmlarReference(acc, mult, cOf(e, off), e, lo, hi);
             if (got !== want) expect({ acc, mult, e, off, got }).toEqual({ acc, mult, e, off, got: want });
             checked++;
           }
@@ -71,8 +72,7 @@ describe('pointwise 32-bit output stage (SMMLAR)', () => {
       const e = (rnd() % 24) + 1;
       const [off, lo, hi] = RANGES[rnd() % RANGES.length];
       if (!admits(mult, e, off)) continue;
-      const q = Math.floor(2 ** 30 / mult);
-      expect(smmlarReference(acc, mult, cOf(e, off), e, q, lo, hi)).toBe(goldenStage(acc, mult, -e, off, lo, hi));
+      expect(smmlarReference(acc, mult, cOf(e, off), e, lo, hi)).toBe(goldenStage(acc, mult, -e, off, lo, hi));
       checked++;
     }
     expect(checked).toBeGreaterThan(50_000);
@@ -115,9 +115,9 @@ describe('pointwise 32-bit output stage (SMMLAR)', () => {
     const channels: [number, number][] = [[1969946270, 1], [1073741824, 31], [1518500250, 7], [2147483647, 12], [1073741825, 20]];
     const stage = (off: number, lo: number, hi: number, ch: [number, number][]): SmmlarStage => ({
       kind: 'rq-smmlar', m: ch.map(([m]) => m), c: ch.map(([, e]) => cOf(e, off)), e: ch.map(([, e]) => e),
-      q: Math.floor(2 ** 30 / ch[0][0]), lo, hi,
+      lo, hi,
     });
-    // d, e: the doubled form (plan.ts: the loops make 2acc), called with 2x; e with floor(2^30 / M) = 1.
+    // d, e: the doubled form (plan.ts: the loops make 2acc), called with 2x.
     const cases = [
       { p: 'a', s: stage(-3, -128, 127, channels.filter(([m]) => m > 2 ** 30)), off: -3 },
       { p: 'b', s: stage(5, -20, 90, [[1518500250, 9], [1518500250, 9]]), off: 5 },
