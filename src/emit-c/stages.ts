@@ -177,7 +177,7 @@ export function stageLines(s: OutputStage): string[] {
  * doubled accumulator, the rounding constant with the offset folded in, one shift, SSAT. GCC makes a 64-bit SMLAL and
  * two constants of the C form (clang makes it SMMLAR), so GCC on a DSP core gets the instruction as inline assembly.
  */
-function dspStageLines(s: Extract<OutputStage, { k: 'requantize' }>, dsp: { round: PerChannel; ssat: boolean }): string[] {
+function dspStageLines(s: Extract<OutputStage, { k: 'requantize' }>, dsp: NonNullable<Extract<OutputStage, { k: 'requantize' }>['dsp']>): string[] {
   const out: string[] = [];
   for (const t of [s.multiplier, s.right, dsp.round])
     if (t.k === 'table')
@@ -206,8 +206,16 @@ function dspStageLines(s: Extract<OutputStage, { k: 'requantize' }>, dsp: { roun
     `/* Output stage (TFLite's MultiplyByQuantizedMultiplier): ${s.doc}. */`,
     `static inline ${s.cType} ${s.prefix}_finish(${s.accType} acc${perChannel ? ', int o' : ''})`,
     '{',
-    `    const int32_t v = ${s.prefix}_requantize(acc, ${perChannelExpr(s.multiplier)}, ${perChannelExpr(dsp.round)}, ${perChannelExpr(s.right)});`,
   );
+  if (dsp.round.k !== 'from-shift')
+    out.push(`    const int32_t v = ${s.prefix}_requantize(acc, ${perChannelExpr(s.multiplier)}, ${perChannelExpr(dsp.round)}, ${perChannelExpr(s.right)});`);
+  else
+    out.push(
+      `    const int e = ${perChannelExpr(s.right)};`,
+      `    /* r = 2^(e-1) + output offset * 2^e = ${dsp.round.odd} * 2^(e-1), inside int32 (proved) */`,
+      `    const int32_t r = (int32_t)((uint32_t)${dsp.round.odd < 0 ? `(${dsp.round.odd})` : dsp.round.odd} << (e - 1));`,
+      `    const int32_t v = ${s.prefix}_requantize(acc, ${perChannelExpr(s.multiplier)}, r, e);`,
+    );
   if (dsp.ssat) out.push(`    return (${s.cType})(int32_t)__builtin_arm_ssat(v, 8);`);
   else out.push(`    if (v < ${s.lo}) return (${s.cType})${s.lo};`, `    if (v > ${s.hi}) return (${s.cType})${s.hi};`, `    return (${s.cType})v;`);
   out.push('}');

@@ -335,9 +335,12 @@ export type OutputStage =
       shortRound?: boolean;
       /**
        * The DSP form (requantize-dsp.ts, with shortRound): SMMLAR(2 acc, M, R + (acc >> 31)) >> e, R = 2^(e-1) + the
-       * output offset * 2^e per channel, then SSAT #8 (ssat: the clamp is the whole int8 range) or the two compares.
+       * output offset * 2^e = (2 offset + 1) * 2^(e-1), then SSAT #8 (ssat: the clamp is the whole int8 range) or the
+       * two compares. R is a constant where every channel shares e, else computed from the channel's e ('from-shift':
+       * one shift, where a table would add four bytes a channel of data the shifts already hold), or under
+       * `--optimize speed` a table (its load is cheaper than the shift: bench a int8 on Cortex-M4 1.275 -> 1.26).
        */
-      dsp?: { round: PerChannel; ssat: boolean };
+      dsp?: { round: PerChannel | { k: 'from-shift'; odd: number }; ssat: boolean };
       multiplier: PerChannel; left: PerChannel; right: PerChannel;
       saturate: boolean; preLo: number; preHi: number; lo: number; hi: number;
     }

@@ -45,7 +45,8 @@ export function seedLines(values: bigint[]): string[] {
 }
 
 /** The common output stage `<name>_finish(acc[, o])`: the spec's Q stage, or TFLite's requantization for int8. */
-export function commonStage(m: KernelModel, plan: AccumulatorPlan, fastSrdhm: boolean, shortRound = false, dsp = false): Extract<OutputStage, { k: 'q' | 'requantize' }> {
+export function commonStage(m: KernelModel, plan: AccumulatorPlan, fastSrdhm: boolean, shortRound = false, dsp = false,
+  roundTable = false): Extract<OutputStage, { k: 'q' | 'requantize' }> {
   const nf = m.numeric;
   const st = nf.storage;
   const stage = plan.stage;
@@ -68,7 +69,8 @@ export function commonStage(m: KernelModel, plan: AccumulatorPlan, fastSrdhm: bo
   return {
     k: 'requantize', prefix: m.name, NAME: m.name.toUpperCase(), cType, accType: plan.accType, fastSrdhm,
     ...(short ? { shortRound: true } : {}),
-    ...(dspForm ? { dsp: { round: channelQuantity(dspForm.rounds, `${m.name}_round`), ssat: dspForm.ssat } } : {}),
+    ...(dspForm ? { dsp: { round: roundTable || dspForm.rounds.every((r) => r === dspForm.rounds[0]) ? channelQuantity(dspForm.rounds, `${m.name}_round`)
+      : { k: 'from-shift', odd: 2 * stage.outputOffset + 1 }, ssat: dspForm.ssat } } : {}),
     doc: `SRDHM(${leftDoc}${stage.saturate ? ' saturated to int32' : ''}, ${mults}), rounding divide by ` +
       `2^${right.k === 'const' ? right.value : 'right'} (${shifts}), + output offset ${nf.outputOffset}, clamp to [${stage.lo}, ${stage.hi}]`,
     multiplier, left, right, saturate: stage.saturate,

@@ -105,6 +105,48 @@ describe('the requantize stage in DSP instructions', () => {
     ].join('\n');
     const run = await runHostC(work, 'rqdsp', text);
     expect(run.stdout).toMatch(/^checked \d+$/);
+    expect(run.exitCode).toBe(0);
+    // Per-channel shifts: r is computed from the channel's e ('from-shift'), not stored; the printed finish (compares,
+    // a narrowed range) against the reference for every shift and offset the proof admits.
+    const es = Array.from({ length: 24 }, (_, i) => i + 1);
+    const perChannelText = (off: number) => {
+      const st: OutputStage = {
+        ...ref, prefix: 'p', NAME: 'P', fastSrdhm: true, shortRound: true, lo: -100, hi: 90,
+        multiplier: { k: 'table', table: 'p_m', cType: 'int32_t', lines: [es.map(() => '1518500250').join(', ')] },
+        right: { k: 'table', table: 'p_e', cType: 'uint8_t', lines: [es.join(', ')] },
+        dsp: { round: { k: 'from-shift', odd: 2 * off + 1 }, ssat: false },
+      };
+      return stageLines(st);
+    };
+    for (const off of [-128, -3, 0, 127]) {
+      const lines = [
+        '#include <stdint.h>', '#include <stdio.h>', '#define R_OUTPUT_OFFSET 0', `#define P_OUT_C ${es.length}`,
+        ...stageLines(ref), ...perChannelText(off),
+        'int main(void) {',
+        '    long long n = 0;',
+        `    for (int o = 0; o < ${es.length}; ++o) {`,
+        `        const int e = o + 1;`,
+        `        const int64_t r = ((int64_t)1 << (e - 1)) + (int64_t)${off} * ((int64_t)1 << e);`,
+        '        if ((r < 0 ? -r : r) + 1 + ((((int64_t)1 << 29) * 1518500250) >> 31) + 1 > INT32_MAX) continue;',
+        '        for (int32_t x = -(1 << 29) + 1; x < (1 << 29); x += (x > -40000 && x < 40000) ? 1 : 40009) {',
+        `            int32_t want = r_rdbpot(r_srdhm(x, 1518500250), e) + ${off};`,
+        '            want = want < -100 ? -100 : want > 90 ? 90 : want;',
+        '            const int32_t got = p_finish(x, o);',
+        '            ++n;',
+        '            if (got != want) { printf("e %d x %ld: %ld, reference %ld\\n", e, (long)x, (long)got, (long)want); return 1; }',
+        '        }',
+        '    }',
+        '    printf("checked %lld\\n", n);',
+        '    return 0;',
+        '}', '',
+      ].join('\n');
+      const pc = await runHostC(work, `rqdsp_pc${off + 200}`, lines);
+      expect(pc.stdout, `offset ${off}`).toMatch(/^checked \d+$/);
+      expect(Number(pc.stdout.split(' ')[1])).toBeGreaterThan(100_000);
+      expect(pc.exitCode).toBe(0);
+    }
+    expect(perChannelText(-3).join('\n')).not.toMatch(/_round\[/);
+    expect(run.stdout).toMatch(/^checked \d+$/);
     expect(Number(run.stdout.split(' ')[1])).toBeGreaterThan(1_000_000);
     expect(run.exitCode).toBe(0);
   }, 120_000);

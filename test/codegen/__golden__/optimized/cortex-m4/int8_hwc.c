@@ -124,11 +124,6 @@ static const uint8_t int8_hwc_right_shift[INT8_HWC_OUT_C] = {
     9, 8, 10, 8, 9, 9, 8, 10,
 };
 
-/* r per output channel: 2^(e-1) + output offset * 2^e (half the divisor, and the offset times it). */
-static const int16_t int8_hwc_round[INT8_HWC_OUT_C] = {
-    -5888, -2944, -11776, -2944, -5888, -5888, -2944, -11776,
-};
-
 /*
  * TFLite's SRDHM(acc, m), rounding divide by 2^e, + output offset, in 32 bits: SRDHM(acc, m) = SMMULR(2 acc, m) for
  * |acc| < 2^29 (proved), and the rounding divide is (y + 2^(e-1) - (y < 0)) >> e with the offset folded into r =
@@ -150,7 +145,10 @@ static inline int32_t int8_hwc_requantize(int32_t acc, int32_t m, int32_t r, int
 /* Output stage (TFLite's MultiplyByQuantizedMultiplier): SRDHM(acc, multiplier per output channel), rounding divide by 2^right (shift per output channel), + output offset -12, clamp to [-12, 120]. */
 static inline int8_t int8_hwc_finish(int32_t acc, int o)
 {
-    const int32_t v = int8_hwc_requantize(acc, int8_hwc_multiplier[o], int8_hwc_round[o], int8_hwc_right_shift[o]);
+    const int e = int8_hwc_right_shift[o];
+    /* r = 2^(e-1) + output offset * 2^e = -23 * 2^(e-1), inside int32 (proved) */
+    const int32_t r = (int32_t)((uint32_t)(-23) << (e - 1));
+    const int32_t v = int8_hwc_requantize(acc, int8_hwc_multiplier[o], r, e);
     if (v < -12) return (int8_t)-12;
     if (v > 120) return (int8_t)120;
     return (int8_t)v;
