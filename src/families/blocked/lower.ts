@@ -5,7 +5,6 @@
  */
 import type { KernelModel } from '../../ops/conv_2d/spec/index.ts';
 import { isaStateNames } from '../../targets/index.ts';
-import { tuningOf } from '../../tuning/cores.ts';
 import { cArrayRows } from '../../codegen/clit.ts';
 import { qFinishStages } from '../../codegen/qfinish.ts';
 import type { Comment, CScalar, Helper, Item, KernelIR } from '../../ir/kernel-ir.ts';
@@ -156,7 +155,7 @@ export function lowerBlocked(m: KernelModel, k: BlockedKernel, ctx: PlanContext)
     // compares measured faster overall (bench q15 on ARM926EJ-S: e -8.5%, f -17% against the sign test's -0.6%, +4%).
     const q = qFinishStages(m, k.qf, plan, isa, !k.split, 'q');
     items.push({ k: 'stage', stage: q.seeds }, { k: 'blank' }, { k: 'stage', stage: q.stage });
-  } else items.push({ k: 'stage', stage: commonStage(m, plan, true, true, tuningOf(isa).dspRequantize && isa.saturate && isa.simd32,
+  } else items.push({ k: 'stage', stage: commonStage(m, plan, true, true, k.tune.dspRequantize && isa.saturate && isa.simd32,
     k.optimize === 'speed' && !k.speedFallback) },
     { k: 'blank' }, { k: 'stage', stage: biasSeed(m, plan) });
   if (k.storeBits) items.push({ k: 'blank' }, { k: 'stage', stage: { k: 'store-bits', prefix: m.name, cType, accType: plan.accType, ...k.storeBits } });
